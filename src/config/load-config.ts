@@ -1,0 +1,174 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { agentsConfigSchema, type AgentsConfig, type RoleConfig } from './agents-config.js';
+import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config.js';
+import { builtInPaths } from './package-paths.js';
+import { toConfigIssues } from './zod-issues.js';
+
+/** A roster agent joined with its role's prompts and model settings. */
+export interface ResolvedAgent {
+  readonly id: string;
+  readonly role: string;
+  readonly maxConcurrentTasks: number;
+  readonly roleConfig: RoleConfig;
+  readonly isManager: boolean;
+}
+
+/** Everything a run needs from configuration, with every path absolute. */
+export interface TeamConfig {
+  /** The orchestrator config file read, or null when the built-in default was used. */
+  readonly configFile: string | null;
+  readonly projectDir: string;
+  readonly stateFile: string;
+  readonly ledgerFile: string;
+  readonly runsDir: string;
+  readonly promptsDir: string;
+  readonly agentsFile: string;
+  readonly orchestrator: OrchestratorConfig;
+  readonly agentsConfig: AgentsConfig;
+  readonly roster: readonly ResolvedAgent[];
+  readonly manager: ResolvedAgent;
+}
+
+function readText(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError({
+      file,
+      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
+      hint: code === 'ENOENT' ? 'Check the path, or run without --config to use the built-in default team.' : undefined,
+    });
+  }
+}
+
+function parseWith<S extends z.ZodType>(schema: S, input: unknown, file: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new ConfigError({ file, issues: toConfigIssues(parsed.error, input) });
+  return parsed.data;
+}
+
+/** Parses an orchestrator config text; errors name the file and the dot path. */
+export function parseOrchestratorConfig(text: string, file: string): OrchestratorConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError({
+      file,
+      issues: [{ path: '', message: `expected JSON, found a syntax error: ${(error as Error).message}` }],
+    });
+  }
+  return parseWith(orchestratorConfigSchema, json, file);
+}
+
+/** Parses an agents config YAML text; errors name the file and the dot path. */
+export function parseAgentsConfig(text: string, file: string): AgentsConfig {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError({
+      file,
+      issues: document.errors.map((error) => ({ path: '', message: `expected YAML, found: ${error.message}` })),
+    });
+  }
+  return parseWith(agentsConfigSchema, document.toJS(), file);
+}
+
+function crossCheck(input: {
+  orchestrator: OrchestratorConfig;
+  agentsConfig: AgentsConfig;
+  configLabel: string;
+  agentsFile: string;
+}): ResolvedAgent[] {
+  const { orchestrator, agentsConfig, configLabel, agentsFile } = input;
+  const issues: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  const roles = Object.keys(agentsConfig.agents);
+  orchestrator.agents.forEach((agent, index) => {
+    if (seen.has(agent.id)) issues.push({ path: `agents.${index}.id`, message: `duplicate agent id "${agent.id}"` });
+    seen.add(agent.id);
+    if (agentsConfig.agents[agent.role] === undefined) {
+      issues.push({
+        path: `agents.${index}.role`,
+        message: `unknown role "${agent.role}": expected one of ${roles.join(', ')} (defined in ${agentsFile})`,
+      });
+    }
+  });
+  if (!seen.has(orchestrator.coordination.manager)) {
+    issues.push({
+      path: 'coordination.manager',
+      message: `expected the id of a roster agent, found "${orchestrator.coordination.manager}" (roster: ${[...seen].join(', ')})`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigError({ file: configLabel, issues });
+  return orchestrator.agents.map((agent) => ({
+    id: agent.id,
+    role: agent.role,
+    maxConcurrentTasks: agent.max_concurrent_tasks,
+    roleConfig: agentsConfig.agents[agent.role] as RoleConfig,
+    isManager: agent.id === orchestrator.coordination.manager,
+  }));
+}
+
+function resolveOptionalPath(input: { projectDir: string; value: string; fallback: string; isDefault: boolean }): string {
+  const candidate = isAbsolute(input.value) ? input.value : resolve(input.projectDir, input.value);
+  if (existsSync(candidate) || !input.isDefault) return candidate;
+  return input.fallback;
+}
+
+/**
+ * Loads the team configuration: `configPath` if given, else `orchestrator-config.json`
+ * in `cwd`, else the built-in default team (working on `cwd`).
+ */
+export function loadTeamConfig(input: { configPath?: string | undefined; cwd: string }): TeamConfig {
+  const builtIn = builtInPaths();
+  let configFile: string | null = null;
+  let baseDir = input.cwd;
+  let text: string;
+  if (input.configPath !== undefined) {
+    configFile = resolve(input.cwd, input.configPath);
+    text = readText(configFile, 'orchestrator config');
+    baseDir = dirname(configFile);
+  } else if (existsSync(join(input.cwd, 'orchestrator-config.json'))) {
+    configFile = join(input.cwd, 'orchestrator-config.json');
+    text = readText(configFile, 'orchestrator config');
+  } else {
+    text = readText(builtIn.orchestratorConfig, 'built-in orchestrator config');
+  }
+  const configLabel = configFile ?? `${builtIn.orchestratorConfig} (built-in default)`;
+  const orchestrator = parseOrchestratorConfig(text, configLabel);
+  const projectDir = resolve(baseDir, orchestrator.project_dir);
+
+  const agentsFile = resolveOptionalPath({
+    projectDir,
+    value: orchestrator.agents_file,
+    fallback: builtIn.agentsConfig,
+    isDefault: orchestrator.agents_file === '.ai-agents/config.yml',
+  });
+  const agentsConfig = parseAgentsConfig(readText(agentsFile, 'agents config (.ai-agents/config.yml)'), agentsFile);
+  const promptsDir = resolveOptionalPath({
+    projectDir,
+    value: orchestrator.prompts_dir,
+    fallback: builtIn.promptsDir,
+    isDefault: orchestrator.prompts_dir === 'prompts',
+  });
+  const roster = crossCheck({ orchestrator, agentsConfig, configLabel, agentsFile });
+  const stateFile = resolve(projectDir, orchestrator.communication_file);
+  return {
+    configFile,
+    projectDir,
+    stateFile,
+    ledgerFile: join(dirname(stateFile), 'run_ledger.jsonl'),
+    runsDir: resolve(projectDir, orchestrator.runs_dir),
+    promptsDir,
+    agentsFile,
+    orchestrator,
+    agentsConfig,
+    roster,
+    manager: roster.find((agent) => agent.isManager) as ResolvedAgent,
+  };
+}

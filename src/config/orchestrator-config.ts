@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/** One member of the team roster. */
+export const rosterAgentSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "-" or "_"')
+      .describe('Unique agent id, used in the state file, the ledger and `agent-team agent --id`.'),
+    role: z.string().min(1).describe('Role key from .ai-agents/config.yml (e.g. backend_developer).'),
+    max_concurrent_tasks: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe('How many tasks this agent may work on at once.'),
+  })
+  .strict();
+
+/** How agents coordinate. */
+export const coordinationSchema = z
+  .object({
+    check_interval_seconds: z
+      .number()
+      .positive()
+      .default(30)
+      .describe('Polling fallback: agents also wake at once when the state file changes.'),
+    max_iterations: z
+      .number()
+      .int()
+      .positive()
+      .default(50)
+      .describe('Most work calls one agent makes in a run; an agent that reaches it stops.'),
+    auto_merge: z.boolean().default(false).describe('Merge finished work into the integration branch automatically.'),
+    manager: z.string().default('manager').describe('Id of the roster agent that plans and resolves blockers.'),
+    task_timeout_seconds: z
+      .number()
+      .positive()
+      .default(600)
+      .describe('A model call on a task that takes longer is aborted and the attempt fails.'),
+    max_attempts: z
+      .number()
+      .int()
+      .positive()
+      .default(2)
+      .describe('Attempts per task before it fails (invalid output, timeouts).'),
+    heartbeat_seconds: z
+      .number()
+      .positive()
+      .default(10)
+      .describe('Agents refresh their heartbeat this often; the manager releases tasks of agents silent for 3 beats.'),
+    lock_stale_ms: z
+      .number()
+      .int()
+      .min(2000)
+      .default(10000)
+      .describe('A lock older than this is taken over (its holder is presumed dead).'),
+  })
+  .strict();
+
+/** Spend limits; null means no limit. */
+export const budgetConfigSchema = z
+  .object({
+    max_usd: z.number().positive().nullable().default(null).describe('Hard limit on the run cost in USD.'),
+    max_tokens: z.number().int().positive().nullable().default(null).describe('Hard limit on all tokens of the run.'),
+    per_agent_usd: z.number().positive().nullable().default(null).describe('Hard limit per agent in USD.'),
+    per_agent_tokens: z.number().int().positive().nullable().default(null).describe('Hard limit per agent in tokens.'),
+  })
+  .strict();
+
+/** Which provider answers, and how the simulation behaves. */
+export const providerConfigSchema = z
+  .object({
+    name: z
+      .enum(['sim', 'anthropic', 'openai'])
+      .default('sim')
+      .describe('sim needs no API key and simulates the team deterministically.'),
+    seed: z.number().int().default(1).describe('Seed of the sim provider: same seed, same run.'),
+    time_scale: z
+      .number()
+      .nonnegative()
+      .default(0.1)
+      .describe('Multiplier on simulated model latency (0 = instant, 1 = as slow as the real model).'),
+    blocker_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('Share of sim tasks whose agent raises a blocker on the first attempt.'),
+  })
+  .strict();
+
+/** `orchestrator-config.json`: the team roster and how it runs. */
+export const orchestratorConfigSchema = z
+  .object({
+    $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
+    project_dir: z.string().default('.').describe('Project the team works on, relative to this file.'),
+    communication_file: z
+      .string()
+      .default('.ai-agents/state/team-communication.json')
+      .describe('The live team state, relative to project_dir.'),
+    agents_file: z
+      .string()
+      .default('.ai-agents/config.yml')
+      .describe('Per-role prompts and models, relative to project_dir; the built-in one is used when absent.'),
+    prompts_dir: z
+      .string()
+      .default('prompts')
+      .describe('Prompt library, relative to project_dir; the built-in one is used when absent.'),
+    runs_dir: z.string().default('.agent-runs').describe('Where finished runs are kept, relative to project_dir.'),
+    agents: z.array(rosterAgentSchema).min(2).describe('The roster: a manager and at least one role agent.'),
+    coordination: coordinationSchema.prefault({}),
+    budget: budgetConfigSchema.prefault({}),
+    provider: providerConfigSchema.prefault({}),
+  })
+  .strict();
+
+/** Parsed `orchestrator-config.json` with defaults applied. */
+export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
+/** One parsed roster entry. */
+export type RosterAgent = z.infer<typeof rosterAgentSchema>;

@@ -1,0 +1,161 @@
+/**
+ * The error hierarchy shared by every layer. Each error has a stable `code`
+ * and a message that says what was expected, what was found and how to fix it.
+ */
+
+/** Base class of every error agent-team raises on purpose. */
+export class AgentTeamError extends Error {
+  /** Stable machine-readable code, e.g. `config_invalid`. */
+  readonly code: string;
+  /** Process exit code the CLI uses when this error ends a command. */
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options?.exitCode ?? 1;
+  }
+}
+
+/** One problem found in a user's file: where, what was expected, what was found. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The user's configuration or input file is wrong. */
+export class ConfigError extends AgentTeamError {
+  readonly file: string;
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(input: { file: string; issues: readonly ConfigIssue[]; hint?: string }) {
+    const lines = input.issues.map((issue) => `  - ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`);
+    const hint = input.hint === undefined ? '' : `\n${input.hint}`;
+    super('config_invalid', `${input.file} is invalid:\n${lines.join('\n')}${hint}`, { exitCode: 2 });
+    this.file = input.file;
+    this.issues = input.issues;
+  }
+}
+
+/** A command was called with arguments that cannot work. */
+export class UsageError extends AgentTeamError {
+  constructor(message: string) {
+    super('usage', message, { exitCode: 2 });
+  }
+}
+
+/** The state file cannot be read as a valid team state. Nothing overwrites it. */
+export class StateCorruptedError extends AgentTeamError {
+  readonly file: string;
+  readonly problem: string;
+
+  constructor(input: { file: string; problem: string; cause?: unknown }) {
+    super(
+      'state_corrupted',
+      `State file ${input.file} is corrupted: ${input.problem}\n` +
+        'It was left untouched. Fix or move it away, then run again (a copy of the last good state is kept next to it as .bak when one exists).',
+      { cause: input.cause, exitCode: 4 },
+    );
+    this.file = input.file;
+    this.problem = input.problem;
+  }
+}
+
+/** The state file does not exist and the caller gave no initial state to start from. */
+export class StateMissingError extends AgentTeamError {
+  readonly file: string;
+
+  constructor(input: { file: string }) {
+    super(
+      'state_missing',
+      `State file ${input.file} does not exist. Start a run with \`agent-team run --feature ...\` to create it.`,
+      { exitCode: 4 },
+    );
+    this.file = input.file;
+  }
+}
+
+/** The file lock could not be taken in time. */
+export class LockTimeoutError extends AgentTeamError {
+  readonly file: string;
+
+  constructor(input: { file: string; waitedMs: number; cause?: unknown }) {
+    super(
+      'lock_timeout',
+      `Could not lock ${input.file} within ${input.waitedMs} ms. Another agent-team process holds it; ` +
+        `if none is running, the lock is released automatically once it is stale.`,
+      { cause: input.cause, exitCode: 5 },
+    );
+    this.file = input.file;
+  }
+}
+
+/** A model or provider failed in a way the caller must handle. */
+export class ProviderError extends AgentTeamError {
+  readonly provider: string;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly retryable: boolean;
+
+  constructor(input: {
+    provider: string;
+    message: string;
+    status?: number;
+    requestId?: string;
+    retryable?: boolean;
+    cause?: unknown;
+  }) {
+    super('provider_error', `${input.provider}: ${input.message}`, { cause: input.cause });
+    this.provider = input.provider;
+    this.status = input.status;
+    this.requestId = input.requestId;
+    this.retryable = input.retryable ?? false;
+  }
+}
+
+/** A model answered, but not in the shape asked for, even after a repair request. */
+export class InvalidModelOutputError extends AgentTeamError {
+  readonly agentId: string;
+  readonly rawOutput: string;
+  readonly problems: readonly string[];
+
+  constructor(input: { agentId: string; what: string; rawOutput: string; problems: readonly string[] }) {
+    super(
+      'model_output_invalid',
+      `${input.agentId} returned an invalid ${input.what} twice:\n${input.problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.agentId = input.agentId;
+    this.rawOutput = input.rawOutput;
+    this.problems = input.problems;
+  }
+}
+
+/** A call would go past a budget limit; the run can be resumed with a larger budget. */
+export class BudgetExceededError extends AgentTeamError {
+  readonly runId: string;
+  readonly limit: string;
+
+  constructor(input: { runId: string; limit: string; detail: string }) {
+    super(
+      'budget_exceeded',
+      `Budget exceeded (${input.limit}): ${input.detail}\n` +
+        `The run state is intact. Continue with: agent-team run --resume --budget-usd <larger amount>`,
+      { exitCode: 3 },
+    );
+    this.runId = input.runId;
+    this.limit = input.limit;
+  }
+}
+
+/** The run was interrupted (Ctrl-C or SIGTERM); it can be resumed. */
+export class RunInterruptedError extends AgentTeamError {
+  readonly runId: string;
+
+  constructor(runId: string) {
+    super('interrupted', `Run ${runId} was interrupted. Continue it with: agent-team run --resume`, {
+      exitCode: 130,
+    });
+    this.runId = runId;
+  }
+}

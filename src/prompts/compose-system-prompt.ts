@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ConfigError } from '../errors/index.js';
+import type { ResolvedAgent, TeamConfig } from '../config/index.js';
+
+/** One part of a composed prompt and where it came from. */
+export interface PromptPart {
+  readonly source: string;
+  readonly text: string;
+}
+
+/** A composed system prompt: the stable, cacheable prefix of every call an agent makes. */
+export interface ComposedPrompt {
+  readonly agentId: string;
+  readonly parts: readonly PromptPart[];
+  readonly text: string;
+}
+
+const PART_SEPARATOR = '\n\n---\n\n';
+
+function readPromptFile(input: { promptsDir: string; path: string; agentsFile: string; field: string }): PromptPart {
+  const file = isAbsolute(input.path) ? input.path : resolve(input.promptsDir, input.path);
+  const outside = relative(input.promptsDir, file).startsWith('..');
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if (text === '') throw Object.assign(new Error('empty'), { code: 'EMPTY' });
+    return { source: outside ? file : relative(input.promptsDir, file), text };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const found = code === 'ENOENT' ? 'no such file' : code === 'EMPTY' ? 'an empty file' : `an unreadable file (${code ?? String(error)})`;
+    throw new ConfigError({
+      file: input.agentsFile,
+      issues: [{ path: input.field, message: `expected a prompt file at ${file}, found ${found}` }],
+      hint: `Create the file, or point ${input.field} at an existing file under ${input.promptsDir}.`,
+    });
+  }
+}
+
+function teamContext(config: TeamConfig, agent: ResolvedAgent): string {
+  const roster = config.roster
+    .filter((member) => !member.isManager)
+    .map((member) => `- ${member.id} (role: ${member.role})`)
+    .join('\n');
+  return [
+    '# Your place in the team',
+    `You are agent \`${agent.id}\` with role \`${agent.role}\`.`,
+    `The manager is \`${config.manager.id}\` (role: ${config.manager.role}).`,
+    'The role agents of this team:',
+    roster,
+  ].join('\n');
+}
+
+/**
+ * Composes an agent's system prompt: base + platforms in order + team protocol +
+ * team context. Nothing task-specific goes here, so providers can cache it.
+ */
+export function composeSystemPrompt(config: TeamConfig, agentId: string): ComposedPrompt {
+  const agent = config.roster.find((member) => member.id === agentId);
+  if (agent === undefined) {
+    throw new ConfigError({
+      file: config.configFile ?? 'orchestrator-config.json (built-in default)',
+      issues: [{ path: 'agents', message: `no agent with id "${agentId}" (roster: ${config.roster.map((m) => m.id).join(', ')})` }],
+    });
+  }
+  const field = `agents.${agent.role}`;
+  const read = (path: string, at: string): PromptPart =>
+    readPromptFile({ promptsDir: config.promptsDir, path, agentsFile: config.agentsFile, field: at });
+  const parts: PromptPart[] = [read(agent.roleConfig.base, `${field}.base`)];
+  agent.roleConfig.platforms.forEach((platform, index) => parts.push(read(platform, `${field}.platforms.${index}`)));
+  parts.push(read(agent.isManager ? 'protocol/manager.md' : 'protocol/worker.md', `${field} (team protocol)`));
+  parts.push({ source: 'team context', text: teamContext(config, agent) });
+  return { agentId, parts, text: parts.map((part) => part.text).join(PART_SEPARATOR) };
+}

@@ -1,0 +1,3 @@
+export * from './compose-system-prompt.js';
+export * from './manager-messages.js';
+export * from './task-message.js';

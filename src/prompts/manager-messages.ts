@@ -1,0 +1,72 @@
+/** A roster role the manager may assign work to. */
+export interface RosterRole {
+  role: string;
+  agentIds: readonly string[];
+}
+
+/** A task line in the manager's view of the run. */
+export interface TaskLine {
+  id: string;
+  title: string;
+  role: string;
+  status: string;
+  summary: string | null;
+}
+
+function roster(roles: readonly RosterRole[]): string {
+  return roles.map((entry) => `- ${entry.role} (agents: ${entry.agentIds.join(', ')})`).join('\n');
+}
+
+function taskLines(tasks: readonly TaskLine[]): string {
+  return tasks
+    .map((task) => `- ${task.id} [${task.status}] (${task.role}) ${task.title}${task.summary === null ? '' : `\n  Result: ${task.summary}`}`)
+    .join('\n');
+}
+
+/** The planning request. */
+export function composePlanMessage(input: { feature: string; roles: readonly RosterRole[] }): string {
+  return [
+    '# Request: plan',
+    `## Feature\n${input.feature}`,
+    `## Roster (assign tasks only to these roles)\n${roster(input.roles)}`,
+    'Answer with the plan JSON object as the manager protocol says.',
+  ].join('\n\n');
+}
+
+/** The request to resolve one blocker. */
+export function composeResolveMessage(input: {
+  feature: string;
+  roles: readonly RosterRole[];
+  task: { id: string; title: string; description: string; role: string; raisedBy: string };
+  question: string;
+  kind: 'question' | 'loop';
+  earlier: readonly { question: string; resolution: string }[];
+  tasks: readonly TaskLine[];
+}): string {
+  const origin =
+    input.kind === 'loop'
+      ? `The orchestrator raised this because ${input.task.raisedBy} gave the same answer twice in a row on the task:`
+      : `${input.task.raisedBy} asks:`;
+  return [
+    '# Request: resolve a blocker',
+    `## Feature\n${input.feature}`,
+    `## Blocked task ${input.task.id} (${input.task.role}): ${input.task.title}\n${input.task.description}`,
+    `## The blocker\n${origin}\n${input.question}`,
+    ...(input.earlier.length === 0
+      ? []
+      : [`## Resolutions already given on this task\n${input.earlier.map((e) => `- Q: ${e.question}\n  A: ${e.resolution}`).join('\n')}`]),
+    `## The plan so far\n${taskLines(input.tasks)}`,
+    `## Roster\n${roster(input.roles)}`,
+    'Answer with one resolution JSON object as the manager protocol says.',
+  ].join('\n\n');
+}
+
+/** The final integration request. */
+export function composeIntegrateMessage(input: { feature: string; tasks: readonly TaskLine[] }): string {
+  return [
+    '# Request: integrate',
+    `## Feature\n${input.feature}`,
+    `## Tasks and their results\n${taskLines(input.tasks)}`,
+    'Answer with the integration JSON object as the manager protocol says.',
+  ].join('\n\n');
+}

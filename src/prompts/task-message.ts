@@ -1,0 +1,64 @@
+/** A task as an agent reads it. */
+export interface TaskBrief {
+  id: string;
+  title: string;
+  description: string;
+  files: readonly string[];
+  acceptanceCriteria: readonly string[];
+}
+
+/** The result of a finished dependency. */
+export interface DependencyResult {
+  id: string;
+  title: string;
+  summary: string;
+  filesChanged: readonly string[];
+  notes?: string | undefined;
+}
+
+/** A resolved blocker on the task. */
+export interface BlockerResolution {
+  question: string;
+  resolution: string;
+}
+
+function list(items: readonly string[], empty: string): string {
+  return items.length === 0 ? empty : items.map((item) => `- ${item}`).join('\n');
+}
+
+/**
+ * The per-task user message: the task, its dependencies' results and its
+ * resolutions. It follows the cached system prompt and changes on every call.
+ */
+export function composeTaskMessage(input: {
+  task: TaskBrief;
+  dependencies: readonly DependencyResult[];
+  resolutions: readonly BlockerResolution[];
+}): string {
+  const { task } = input;
+  const sections = [
+    `# Task ${task.id}: ${task.title}`,
+    task.description,
+    `## Acceptance criteria\n${list(task.acceptanceCriteria, '- (none given: use your judgement and say what you checked)')}`,
+    `## Files you are expected to touch\n${list(task.files, '- (not specified)')}`,
+  ];
+  if (input.dependencies.length > 0) {
+    const results = input.dependencies.map((dependency) =>
+      [
+        `### ${dependency.id}: ${dependency.title}`,
+        dependency.summary,
+        `Files changed: ${dependency.filesChanged.length === 0 ? '(none)' : dependency.filesChanged.join(', ')}`,
+        ...(dependency.notes === undefined || dependency.notes === '' ? [] : [`Notes: ${dependency.notes}`]),
+      ].join('\n'),
+    );
+    sections.push(`## Results of the tasks this one depends on\n${results.join('\n\n')}`);
+  }
+  if (input.resolutions.length > 0) {
+    const resolved = input.resolutions.map(
+      (item, index) => `${index + 1}. You asked: ${item.question}\n   The manager decided: ${item.resolution}`,
+    );
+    sections.push(`## Resolutions of your earlier blockers (apply them; do not ask again)\n${resolved.join('\n')}`);
+  }
+  sections.push('Answer with one JSON object as the team protocol says.');
+  return sections.join('\n\n');
+}

@@ -1,0 +1,52 @@
+/**
+ * The facts the team attaches to each call's metadata. Real providers ignore
+ * them; the `sim` provider answers in role from them.
+ */
+
+/** A role of the roster as the planner sees it. */
+export interface SimRosterRole {
+  role: string;
+  agentIds: string[];
+}
+
+/** Context of a planning call. */
+export interface SimPlanContext {
+  feature: string;
+  roles: SimRosterRole[];
+  /** Plan exactly this many tasks (sim only; for load tests and benchmarks). */
+  taskCount?: number | null;
+}
+
+/** A task as the sim sees it. */
+export interface SimTask {
+  id: string;
+  title: string;
+  description: string;
+  role: string;
+  files: string[];
+  complexity: string;
+}
+
+/** Context of a work call. */
+export interface SimWorkContext {
+  task: SimTask;
+  attempt: number;
+  resolutions: string[];
+  blockerRate: number;
+  dependencyTitles: string[];
+}
+
+/** Context of a blocker resolution call. */
+export interface SimResolveContext {
+  blockerId: string;
+  kind: 'question' | 'loop';
+  question: string;
+  task: SimTask;
+  roles: string[];
+}
+
+/** Context of the final integration call. */
+export interface SimIntegrateContext {
+  feature: string;
+  tasks: { id: string; title: string; status: string; summary: string | null }[];
+}

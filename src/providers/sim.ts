@@ -1,0 +1,92 @@
+import { SeededRandom, hashParts } from './seeded-random.js';
+import { simulateIntegration, simulateResolution, simulateWork } from './sim-answers.js';
+import type { SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
+import { simulatePlan } from './sim-plan.js';
+import { OUTPUT_TOKEN_MEDIANS, latencyProfile } from './sim-profiles.js';
+import { sleep } from './sleep.js';
+import { countTokens } from './tokenizer.js';
+import type { LlmProvider, LlmRequest, LlmResponse, Usage } from './types.js';
+
+/** Settings of the simulated provider. */
+export interface SimProviderSettings {
+  /** Same seed, same answers, tokens and latencies. */
+  seed: number;
+  /** Multiplier on simulated latency: 0 answers at once, 1 takes as long as the real model. */
+  timeScale: number;
+  /** Replaces the real wait, for tests with fake clocks. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+// Chat formats add a few tokens of framing per message.
+const MESSAGE_OVERHEAD_TOKENS = 4;
+
+function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
+  const context = request.metadata.context ?? {};
+  switch (request.metadata.purpose) {
+    case 'plan':
+      return { ...simulatePlan(context as unknown as SimPlanContext, seed) };
+    case 'work':
+      return simulateWork(context as unknown as SimWorkContext, seed);
+    case 'resolve':
+      return simulateResolution(context as unknown as SimResolveContext, seed);
+    case 'integrate':
+      return simulateIntegration(context as unknown as SimIntegrateContext);
+  }
+}
+
+/**
+ * A deterministic stand-in for a model: answers in role from the call's metadata,
+ * counts input tokens on the real prompt, and draws output tokens and latency from
+ * per-model profiles. Its costs use the real price table, so a run is a forecast.
+ */
+export function createSimProvider(settings: SimProviderSettings): LlmProvider {
+  const wait = settings.sleep ?? sleep;
+  // Which (agent, system prompt) prefixes are already cached, as a provider would.
+  const cachedPrefixes = new Set<string>();
+
+  function usageFor(request: LlmRequest, answerText: string, random: SeededRandom, blocked: boolean): Usage {
+    const profile = latencyProfile(request.model);
+    const systemTokens = countTokens(request.system);
+    let messageTokens = 0;
+    for (const message of request.messages) messageTokens += countTokens(message.content) + MESSAGE_OVERHEAD_TOKENS;
+    const prefixKey = `${request.metadata.agentId}\u0000${hashParts(request.system)}`;
+    let cacheReadTokens = 0;
+    let cacheWriteTokens = 0;
+    const cacheable = request.cacheSystemPrompt !== false && systemTokens >= profile.minCacheTokens;
+    if (cacheable && profile.cacheStyle === 'anthropic') {
+      if (cachedPrefixes.has(prefixKey)) cacheReadTokens = systemTokens;
+      else cacheWriteTokens = systemTokens;
+    } else if (cacheable && cachedPrefixes.has(prefixKey)) {
+      cacheReadTokens = Math.floor(systemTokens / 128) * 128;
+    }
+    if (cacheable) cachedPrefixes.add(prefixKey);
+    const inputTokens = systemTokens + messageTokens - cacheReadTokens - cacheWriteTokens;
+
+    const purpose = request.metadata.purpose;
+    const median = blocked
+      ? OUTPUT_TOKEN_MEDIANS.blocked
+      : purpose === 'plan'
+        ? OUTPUT_TOKEN_MEDIANS.plan * Math.max(1, (JSON.parse(answerText) as { tasks: unknown[] }).tasks.length)
+        : OUTPUT_TOKEN_MEDIANS[purpose];
+    const drawn = Math.round(random.logNormal(median, 0.35));
+    const outputTokens = Math.min(request.maxTokens, Math.max(countTokens(answerText), drawn));
+    return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens };
+  }
+
+  return {
+    name: 'sim',
+    simulated: true,
+    async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
+      signal?.throwIfAborted();
+      const answer = answerFor(request, settings.seed);
+      const text = JSON.stringify(answer);
+      const { agentId, taskId, purpose, repair } = request.metadata;
+      const random = SeededRandom.for(settings.seed, 'usage', agentId, taskId ?? '', purpose, repair === true ? 1 : 0, request.messages.length, hashParts(text));
+      const usage = usageFor(request, text, random, answer['status'] === 'blocked');
+      const profile = latencyProfile(request.model);
+      const latencyMs = Math.round(profile.firstTokenMs + (usage.outputTokens / profile.tokensPerSecond) * 1000);
+      if (settings.timeScale > 0) await wait(latencyMs * settings.timeScale, signal);
+      return { text, usage, model: request.model, stopReason: 'end', latencyMs, simulated: true };
+    },
+  };
+}
