@@ -42,3 +42,9 @@ export type AgentsConfig = z.infer<typeof agentsConfigSchema>;
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 /** A tier name. */
 export type Tier = z.infer<typeof tierSchema>;
+
+/** The model a role uses when tasks do not decide it (auto tier: the medium model). */
+export function pickModelForRole(role: RoleConfig, tiers: AgentsConfig['tiers']): string {
+  if (role.model !== undefined) return role.model;
+  return role.tier === 'auto' ? `${tiers.medium} (auto: by task complexity)` : tiers[role.tier];
+}

@@ -72,7 +72,7 @@ export const budgetConfigSchema = z
 export const providerConfigSchema = z
   .object({
     name: z
-      .enum(['sim', 'anthropic', 'openai'])
+      .enum(['sim'])
       .default('sim')
       .describe('sim needs no API key and simulates the team deterministically.'),
     seed: z.number().int().default(1).describe('Seed of the sim provider: same seed, same run.'),

@@ -1,1 +1,3 @@
+export * from './budget-guard.js';
+export * from './model-tier.js';
 export * from './prices.js';

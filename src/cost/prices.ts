@@ -1,3 +1,4 @@
+import { AgentTeamError } from '../errors/index.js';
 import type { Usage } from '../providers/index.js';
 
 /** USD per million tokens for one model. */
@@ -18,7 +19,7 @@ function openai(input: number, cached: number, output: number): ModelPrice {
   return { input, output, cacheWrite: input, cacheRead: cached };
 }
 
-/** List prices, USD per million tokens (late 2026). Override or extend them in config. */
+/** List prices, USD per million tokens (late 2026). */
 export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-haiku-3-5': anthropic(0.8, 4),
   'claude-haiku-4-5': anthropic(1, 5),
@@ -43,13 +44,14 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
 };
 
 /** A model has no price: the cost of its calls cannot be accounted. */
-export class UnknownModelPriceError extends Error {
+export class UnknownModelPriceError extends AgentTeamError {
   constructor(model: string) {
     super(
-      `No price for model "${model}". Use a priced model (${Object.keys(DEFAULT_PRICES).join(', ')}) ` +
-        'or add it to the price table in config.',
+      'model_unpriced',
+      `No price for model "${model}", so its calls cannot be accounted. ` +
+        `Set a priced model in .ai-agents/config.yml: ${Object.keys(DEFAULT_PRICES).join(', ')}.`,
+      { exitCode: 2 },
     );
-    this.name = new.target.name;
   }
 }
 

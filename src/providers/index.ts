@@ -5,3 +5,4 @@ export * from './sim-plan.js';
 export * from './sleep.js';
 export * from './tokenizer.js';
 export * from './types.js';
+export * from './create-provider.js';

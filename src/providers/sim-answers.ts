@@ -37,13 +37,25 @@ const ANSWERS: readonly string[] = [
   'Follow the contract task: it is the source of truth. Where it is silent, choose the conventional behaviour and add it to the contract.',
 ];
 
+/**
+ * Which plan tasks raise a blocker: the configured share of them (rounded, at
+ * least one when the rate is above zero), chosen by a seeded hash so the choice
+ * does not depend on the order in which agents work.
+ */
+export function blockedTaskIds(planTaskIds: readonly string[], rate: number, seed: number): Set<string> {
+  if (rate <= 0 || planTaskIds.length === 0) return new Set();
+  const count = Math.min(planTaskIds.length, Math.max(1, Math.round(rate * planTaskIds.length)));
+  const ranked = [...planTaskIds].sort((a, b) => hashParts(seed, 'blocker', a) - hashParts(seed, 'blocker', b) || a.localeCompare(b));
+  return new Set(ranked.slice(0, count));
+}
+
 /** The sim agent's answer to a work request: done, or a blocker on a first attempt. */
 export function simulateWork(context: SimWorkContext, seed: number): Record<string, unknown> {
   const { task } = context;
   const random = SeededRandom.for(seed, 'work', task.id, context.attempt, context.resolutions.length);
-  const blocks = hashParts(seed, 'blocker', task.id) / 4294967296 < context.blockerRate;
+  const blocks = blockedTaskIds(context.planTaskIds, context.blockerRate, seed).has(task.id);
   if (blocks && context.resolutions.length === 0) {
-    return { status: 'blocked', question: `${task.id}: ${random.pick(QUESTIONS[roleKind(task.role)])}` };
+    return { status: 'blocked', question: random.pick(QUESTIONS[roleKind(task.role)]) };
   }
   const after = context.resolutions.length > 0 ? ' Applied the manager\'s resolution.' : '';
   const built = context.dependencyTitles.length > 0 ? ` Built on: ${context.dependencyTitles.join('; ')}.` : '';

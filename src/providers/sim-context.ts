@@ -33,6 +33,8 @@ export interface SimWorkContext {
   attempt: number;
   resolutions: string[];
   blockerRate: number;
+  /** Every task id of the plan: the sim blocks the configured share of them. */
+  planTaskIds: string[];
   dependencyTitles: string[];
 }
 

@@ -1,0 +1,63 @@
+import { configJsonSchema, loadTeamConfig, pickModelForRole, type SchemaTarget } from '../../config/index.js';
+import { UsageError } from '../../errors/index.js';
+import { composeSystemPrompt } from '../../prompts/index.js';
+import { countTokens } from '../../providers/index.js';
+import { paint, printJson, println, type Terminal } from '../terminal.js';
+
+/** `agent-team config schema`: the JSON Schema of a config file, for editors. */
+export function configSchema(options: { target?: string | undefined; terminal: Terminal }): number {
+  const target = options.target ?? 'orchestrator';
+  if (target !== 'orchestrator' && target !== 'agents') {
+    throw new UsageError(`Unknown schema "${target}". Use --target orchestrator (orchestrator-config.json) or --target agents (.ai-agents/config.yml).`);
+  }
+  printJson(options.terminal, configJsonSchema(target as SchemaTarget));
+  return 0;
+}
+
+/** `agent-team config check`: loads and cross-checks the config, composes every prompt, and explains the result. */
+export function configCheck(options: { config?: string | undefined; json?: boolean | undefined; cwd: string; terminal: Terminal }): number {
+  const { terminal } = options;
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const agents = config.roster.map((member) => {
+    const prompt = composeSystemPrompt(config, member.id);
+    return {
+      id: member.id,
+      role: member.role,
+      manager: member.isManager,
+      maxConcurrentTasks: member.maxConcurrentTasks,
+      model: pickModelForRole(member.roleConfig, config.agentsConfig.tiers),
+      prompt: prompt.parts.map((part) => part.source),
+      promptTokens: countTokens(prompt.text),
+    };
+  });
+  const report = {
+    ok: true,
+    orchestratorConfig: config.configFile ?? 'built-in default',
+    agentsConfig: config.agentsFile,
+    promptsDir: config.promptsDir,
+    stateFile: config.stateFile,
+    runsDir: config.runsDir,
+    provider: config.orchestrator.provider,
+    coordination: config.orchestrator.coordination,
+    budget: config.orchestrator.budget,
+    agents,
+  };
+  if (options.json === true) {
+    printJson(terminal, report);
+    return 0;
+  }
+  println(terminal, paint(terminal, 'green', 'Configuration is valid.'));
+  println(terminal, `  orchestrator config  ${report.orchestratorConfig}`);
+  println(terminal, `  agents config        ${report.agentsConfig}`);
+  println(terminal, `  prompts              ${report.promptsDir}`);
+  println(terminal, `  state file           ${report.stateFile}`);
+  println(terminal, `  provider             ${report.provider.name} (seed ${report.provider.seed}, time scale ${report.provider.time_scale}, blocker rate ${report.provider.blocker_rate})`);
+  const budget = report.budget;
+  println(terminal, `  budget               ${budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`}${budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`}`);
+  println(terminal);
+  for (const agent of agents) {
+    println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${agent.model.padEnd(28)} ${String(agent.promptTokens).padStart(5)} prompt tokens`);
+    println(terminal, paint(terminal, 'dim', `  ${''.padEnd(16)} ${agent.prompt.join(' + ')}`));
+  }
+  return 0;
+}

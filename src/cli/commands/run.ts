@@ -1,0 +1,102 @@
+import { loadTeamConfig } from '../../config/index.js';
+import { UsageError } from '../../errors/index.js';
+import { runTeam, type RunTeamResult } from '../../team/index.js';
+import { exitCodeForRunStatus } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
+import { showProgress } from '../progress.js';
+import { paint, printJson, println, type Terminal } from '../terminal.js';
+
+/** Options of `agent-team run`. */
+export interface RunCommandOptions {
+  feature?: string | undefined;
+  config?: string | undefined;
+  provider?: string | undefined;
+  seed?: number | undefined;
+  budgetUsd?: number | undefined;
+  timeScale?: number | undefined;
+  blockerRate?: number | undefined;
+  planTasks?: number | undefined;
+  processes?: boolean | undefined;
+  resume?: boolean | undefined;
+  force?: boolean | undefined;
+  json?: boolean | undefined;
+  cwd: string;
+  terminal: Terminal;
+  /** Supplied by tests and the server; the CLI uses Ctrl-C. */
+  signal?: AbortSignal | undefined;
+}
+
+function printSummary(terminal: Terminal, result: RunTeamResult): void {
+  const { summary } = result;
+  const byStatus = Object.entries(summary.tasks.byStatus)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+  const forecast = summary.simulated ? paint(terminal, 'dim', ' (simulated)') : '';
+  println(terminal);
+  println(terminal, paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) + (summary.endReason === null ? '' : ` — ${summary.endReason}`));
+  println(terminal, `  tasks     ${summary.tasks.total} (${byStatus})`);
+  println(terminal, `  blockers  ${summary.blockers.raised} raised, ${summary.blockers.resolved} resolved${summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : ''}`);
+  println(
+    terminal,
+    `  tokens    ${summary.tokens.total} (input ${summary.tokens.inputTokens}, output ${summary.tokens.outputTokens}, ` +
+      `cache read ${summary.tokens.cacheReadTokens}, cache write ${summary.tokens.cacheWriteTokens}) in ${summary.calls} calls${forecast}`,
+  );
+  println(terminal, `  cost      $${summary.costUsd.toFixed(4)}${forecast}`);
+  println(
+    terminal,
+    `  time      ${summary.time.wallMs === null ? 'n/a' : `${(summary.time.wallMs / 1000).toFixed(1)} s wall`}, ` +
+      `${(summary.time.modelMs / 1000).toFixed(1)} s model time${forecast}`,
+  );
+  println(terminal, `  record    ${result.files.dir}`);
+  if (summary.status === 'interrupted' || summary.status === 'budget_exceeded') {
+    println(terminal, `Continue with: agent-team run --resume${summary.status === 'budget_exceeded' ? ' --budget-usd <more>' : ''}`);
+  }
+}
+
+/** `agent-team run`: runs the team on a feature (or resumes the last run) and prints a summary. */
+export async function run(options: RunCommandOptions): Promise<number> {
+  const { terminal } = options;
+  if (options.resume !== true && (options.feature === undefined || options.feature.trim() === '')) {
+    throw new UsageError('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
+  }
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const interrupt = options.signal === undefined ? interruptSignal(() => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n')) : undefined;
+  const signal = options.signal ?? interrupt?.signal;
+  const progressStop = new AbortController();
+  let progress: Promise<void> | undefined;
+  try {
+    const result = await runTeam({
+      config,
+      feature: options.feature,
+      resume: options.resume,
+      force: options.force,
+      provider: options.provider,
+      seed: options.seed,
+      timeScale: options.timeScale,
+      blockerRate: options.blockerRate,
+      planTasks: options.planTasks,
+      budgetUsd: options.budgetUsd,
+      processes: options.processes,
+      cwd: options.cwd,
+      signal,
+      onStart: (state) => {
+        if (options.json === true) return;
+        const simulated = state.run.simulated
+          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
+          : `run on ${state.run.options.provider}`;
+        println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
+        if (options.resume === true) println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);
+        progress = showProgress({ terminal, ledgerFile: config.ledgerFile, signal: progressStop.signal, fromEnd: options.resume });
+      },
+    });
+    progressStop.abort();
+    await progress;
+    if (options.json === true) printJson(terminal, { runId: result.runId, status: result.status, files: result.files, summary: result.summary });
+    else printSummary(terminal, result);
+    return exitCodeForRunStatus(result.status);
+  } finally {
+    progressStop.abort();
+    await progress;
+    interrupt?.dispose();
+  }
+}

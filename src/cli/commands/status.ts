@@ -1,0 +1,75 @@
+import { loadTeamConfig } from '../../config/index.js';
+import { openTeamStore } from '../../team/index.js';
+import { totalTokens } from '../../providers/index.js';
+import type { TeamState } from '../../state/index.js';
+import { paint, printJson, println, type Terminal } from '../terminal.js';
+
+/** Options of `agent-team status`. */
+export interface StatusCommandOptions {
+  config?: string | undefined;
+  json?: boolean | undefined;
+  cwd: string;
+  terminal: Terminal;
+}
+
+/** A compact view of the state for people and machines. */
+export function describeState(state: TeamState): Record<string, unknown> {
+  const byStatus: Record<string, string[]> = {};
+  for (const task of state.tasks) (byStatus[task.status] ??= []).push(task.id);
+  return {
+    run: { id: state.run.id, feature: state.run.feature, status: state.run.status, simulated: state.run.simulated, endReason: state.run.endReason, seq: state.seq },
+    tasks: byStatus,
+    agents: Object.values(state.agents).map((agent) => ({
+      id: agent.id,
+      role: agent.role,
+      status: agent.status,
+      activeTasks: agent.activeTasks,
+      calls: agent.calls,
+      tokens: totalTokens(agent.usage),
+      costUsd: agent.costUsd,
+      heartbeatAt: agent.heartbeatAt,
+    })),
+    openBlockers: state.blockers.filter((blocker) => blocker.status !== 'resolved'),
+    budget: { limitUsd: state.budget.limitUsd, spentUsd: state.budget.spentUsd, reservedUsd: state.budget.reservedUsd, spentTokens: state.budget.spentTokens },
+  };
+}
+
+/** `agent-team status`: the live state file: tasks by status, agents, open blockers. */
+export async function status(options: StatusCommandOptions): Promise<number> {
+  const { terminal } = options;
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const state = await openTeamStore(config).read();
+  if (options.json === true) {
+    printJson(terminal, describeState(state));
+    return 0;
+  }
+  println(terminal, paint(terminal, 'bold', `Run ${state.run.id}: ${state.run.status}${state.run.simulated ? ' (simulated)' : ''}`));
+  println(terminal, `  feature: ${state.run.feature}`);
+  if (state.run.endReason !== null) println(terminal, `  ${state.run.endReason}`);
+  println(terminal);
+  println(terminal, paint(terminal, 'bold', 'Tasks'));
+  const order = ['in_progress', 'blocked', 'ready', 'pending', 'review', 'done', 'failed', 'cancelled'] as const;
+  for (const taskStatus of order) {
+    const tasks = state.tasks.filter((task) => task.status === taskStatus);
+    if (tasks.length === 0) continue;
+    println(terminal, `  ${taskStatus.padEnd(12)} ${String(tasks.length).padStart(3)}  ${tasks.map((task) => (task.assignee === null ? task.id : `${task.id}@${task.assignee}`)).join(' ')}`);
+  }
+  println(terminal);
+  println(terminal, paint(terminal, 'bold', 'Agents'));
+  for (const agent of Object.values(state.agents)) {
+    const active = agent.activeTasks.length === 0 ? '' : ` on ${agent.activeTasks.join(', ')}`;
+    println(
+      terminal,
+      `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.status.padEnd(8)} ${String(agent.calls).padStart(4)} calls  ` +
+        `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${agent.stopReason === null ? '' : ` (${agent.stopReason})`}`,
+    );
+  }
+  const open = state.blockers.filter((blocker) => blocker.status !== 'resolved');
+  println(terminal);
+  println(terminal, paint(terminal, 'bold', `Open blockers: ${open.length}`));
+  for (const blocker of open) println(terminal, `  ${blocker.id} on ${blocker.taskId} by ${blocker.raisedBy} [${blocker.status}]: ${blocker.question}`);
+  println(terminal);
+  const limit = state.budget.limitUsd === null ? 'no limit' : `of $${state.budget.limitUsd}`;
+  println(terminal, `Budget: $${state.budget.spentUsd.toFixed(4)} spent ${limit}${state.budget.reservedUsd > 0 ? `, $${state.budget.reservedUsd.toFixed(4)} reserved` : ''}`);
+  return 0;
+}

@@ -1,0 +1,43 @@
+import type { LedgerEntry, LedgerEvent } from '../state/index.js';
+import { paint, type Terminal } from './terminal.js';
+
+function clip(text: string, length = 100): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
+}
+
+/** One human line for a ledger entry, or null for events too chatty to show. */
+export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>): string | null {
+  const time = paint(terminal, 'dim', entry.at.slice(11, 19));
+  const who = (id: string): string => paint(terminal, 'cyan', id);
+  switch (entry.type) {
+    case 'run-start':
+      return `${time} run ${entry.runId} started: ${clip(entry.feature)}`;
+    case 'run-resume':
+      return `${time} run ${entry.runId} resumed (${entry.released.length} task(s) back to ready)`;
+    case 'run-end':
+      return `${time} run ${entry.status === 'done' ? paint(terminal, 'green', entry.status) : paint(terminal, 'yellow', entry.status)}: ${clip(entry.reason)}`;
+    case 'plan-create':
+      return `${time} ${who(entry.agentId)} planned ${entry.taskIds.length} tasks: ${clip(entry.taskIds.join(' '), 80)}`;
+    case 'task-create':
+      return `${time} ${who(entry.agentId)} added task ${entry.taskId} (${entry.reason})`;
+    case 'task-claim':
+      return `${time} ${who(entry.agentId)} took ${entry.taskId}${entry.attempt > 1 ? ` (attempt ${entry.attempt})` : ''} on ${entry.model}`;
+    case 'task-release':
+      return `${time} ${who(entry.agentId)} released ${entry.taskId}: ${entry.reason}`;
+    case 'task-end':
+      return `${time} ${who(entry.agentId)} ${entry.status === 'done' ? paint(terminal, 'green', 'finished') : paint(terminal, 'red', entry.status)} ${entry.taskId}${entry.status === 'done' ? '' : `: ${clip(entry.detail)}`}`;
+    case 'blocker-raise':
+      return `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', entry.kind === 'loop' ? 'looping' : 'blocked')} on ${entry.taskId}: ${clip(entry.question)}`;
+    case 'blocker-resolve':
+      return `${time} ${who(entry.agentId)} resolved ${entry.blockerId} (${entry.resolutionKind}): ${clip(entry.resolution)}`;
+    case 'budget-block':
+      return `${time} ${who(entry.agentId)} ${paint(terminal, 'red', 'budget reached')} (${entry.limit}): ${entry.detail}`;
+    case 'agent-stop':
+      return entry.reason === 'run-finished' ? null : `${time} ${who(entry.agentId)} stopped: ${entry.reason}`;
+    case 'model-call':
+    case 'task-ready':
+    case 'agent-start':
+      return null;
+  }
+}

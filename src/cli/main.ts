@@ -1,0 +1,170 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../config/index.js';
+import { agent } from './commands/agent.js';
+import { configCheck, configSchema } from './commands/config.js';
+import { ledger } from './commands/ledger.js';
+import { plan } from './commands/plan.js';
+import { prompt } from './commands/prompt.js';
+import { run } from './commands/run.js';
+import { status } from './commands/status.js';
+import { EXIT, reportError } from './exit-codes.js';
+import { processTerminal, type Terminal } from './terminal.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success (the run ended done)
+  1    the run ended with failed tasks, or an internal error
+  2    bad usage or invalid configuration
+  3    the budget was exhausted (resume with --resume --budget-usd)
+  4    the state file is missing or corrupted
+  5    the state file lock could not be taken in time
+  130  interrupted (resume with --resume)
+
+Environment:
+  NO_COLOR                set to disable colour
+  AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)`;
+
+function number(kind: 'integer' | 'number', min?: number) {
+  return (value: string): number => {
+    const parsed = kind === 'integer' ? Number.parseInt(value, 10) : Number.parseFloat(value);
+    if (!Number.isFinite(parsed) || (kind === 'integer' && String(parsed) !== value.trim()) || (min !== undefined && parsed < min)) {
+      throw new InvalidArgumentError(`expected ${kind === 'integer' ? 'an integer' : 'a number'}${min === undefined ? '' : ` >= ${min}`}, found "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Declares the CLI. Each action stores its exit code in `result.code`. */
+export function buildProgram(input: { terminal: Terminal; cwd: string; result: { code: number } }): Command {
+  const { terminal, cwd, result } = input;
+  const configOption = (): Option => new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
+  const program = new Command('agent-team')
+    .description('Run a cost-tracked team of LLM agents on a software feature.')
+    .version(version())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (text) => terminal.out.write(text), writeErr: (text) => terminal.err.write(text) })
+    .addHelpText('after', `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team status\n  $ agent-team ledger --follow\n${EXIT_CODES_HELP}`)
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('Run the team on a feature: plan, work, blockers, resolutions, integration, summary.')
+    .option('-f, --feature <text>', 'the feature to build')
+    .addOption(configOption())
+    .addOption(new Option('--provider <name>', 'model provider').choices(['sim']))
+    .option('--seed <n>', 'seed of the sim provider (same seed, same run)', number('integer'))
+    .option('--budget-usd <amount>', 'hard limit on the run cost in USD', number('number', 0.000001))
+    .option('--time-scale <factor>', 'sim latency multiplier (0 = instant, 1 = real-time)', number('number', 0))
+    .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', number('number', 0))
+    .addOption(new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(number('integer', 1)).hideHelp())
+    .option('--processes', 'run each role agent as its own OS process')
+    .option('--resume', 'continue the last run (after Ctrl-C, a crash or a budget stop)')
+    .option('--force', 'start a new run even though the last one did not finish')
+    .option('--json', 'print the result as JSON, no progress')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json\n  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes\n  $ agent-team run --resume --budget-usd 5\n${EXIT_CODES_HELP}`,
+    )
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await run({ ...(options as object), cwd, terminal } as Parameters<typeof run>[0]);
+    });
+
+  program
+    .command('plan')
+    .description('Plan a feature and forecast its tokens and cost (a simulated run in a scratch directory).')
+    .requiredOption('-f, --feature <text>', 'the feature to plan')
+    .addOption(configOption())
+    .option('--seed <n>', 'seed of the simulation', number('integer'))
+    .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', number('number', 0))
+    .option('--json', 'print the plan and forecast as JSON')
+    .addHelpText('after', '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json')
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await plan({ ...(options as object), cwd, terminal } as Parameters<typeof plan>[0]);
+    });
+
+  program
+    .command('status')
+    .description('Show the live state: tasks by status, agents, open blockers, budget.')
+    .addOption(configOption())
+    .option('--json', 'print the state summary as JSON')
+    .addHelpText('after', '\nExamples:\n  $ agent-team status\n  $ agent-team status --json')
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await status({ ...(options as object), cwd, terminal } as Parameters<typeof status>[0]);
+    });
+
+  program
+    .command('ledger')
+    .description('Print the run ledger; --follow keeps printing new events until the run ends.')
+    .addOption(configOption())
+    .option('--follow', 'keep following until the run ends (Ctrl-C to stop)')
+    .option('--all', 'include every model call')
+    .option('--json', 'print raw JSON lines')
+    .addHelpText('after', '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'')
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await ledger({ ...(options as object), cwd, terminal } as Parameters<typeof ledger>[0]);
+    });
+
+  program
+    .command('agent')
+    .description('Run one role agent as its own process against the current run.')
+    .requiredOption('--id <agent-id>', 'roster id of the agent (e.g. backend-dev)')
+    .addOption(configOption())
+    .addHelpText('after', '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json')
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await agent({ ...(options as object), cwd, terminal } as Parameters<typeof agent>[0]);
+    });
+
+  program
+    .command('prompt')
+    .description("Print an agent's composed system prompt (base + platforms + protocol + team context).")
+    .argument('<agent-id>', 'roster id of the agent')
+    .addOption(configOption())
+    .option('--json', 'print the parts, token count and text as JSON')
+    .addHelpText('after', '\nExamples:\n  $ agent-team prompt backend-dev\n  $ agent-team prompt manager --json')
+    .action((agentId: string, options: Record<string, unknown>) => {
+      result.code = prompt({ ...(options as object), agentId, cwd, terminal } as Parameters<typeof prompt>[0]);
+    });
+
+  const config = program.command('config').description('Check the configuration or print its JSON Schema.');
+  config
+    .command('check')
+    .description('Validate orchestrator-config.json and .ai-agents/config.yml, and compose every prompt.')
+    .addOption(configOption())
+    .option('--json', 'print the resolved configuration as JSON')
+    .addHelpText('after', '\nExamples:\n  $ agent-team config check\n  $ agent-team config check --config team/orchestrator-config.json')
+    .action((options: Record<string, unknown>) => {
+      result.code = configCheck({ ...(options as object), cwd, terminal } as Parameters<typeof configCheck>[0]);
+    });
+  config
+    .command('schema')
+    .description('Print the JSON Schema of a config file, for editors.')
+    .addOption(new Option('--target <file>', 'which file').choices(['orchestrator', 'agents']).default('orchestrator'))
+    .addHelpText('after', '\nExamples:\n  $ agent-team config schema > orchestrator-config.schema.json\n  $ agent-team config schema --target agents')
+    .action((options: { target?: string }) => {
+      result.code = configSchema({ target: options.target, terminal });
+    });
+  return program;
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: readonly string[], terminal: Terminal = processTerminal(), cwd = process.cwd()): Promise<number> {
+  const result = { code: EXIT.ok as number };
+  const program = buildProgram({ terminal, cwd, result });
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv]);
+    return result.code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; parse errors were already printed by commander.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(terminal, error, json);
+  }
+}

@@ -1,0 +1,88 @@
+import { followLedger, type LedgerEntry, type LedgerEvent } from '../state/index.js';
+import { formatEvent } from './format-event.js';
+import { paint, type Terminal } from './terminal.js';
+
+/** Live counters of a run, folded from its ledger. */
+interface Counters {
+  tasks: Set<string>;
+  done: number;
+  failed: number;
+  openBlockers: number;
+  tokens: number;
+  costUsd: number;
+}
+
+function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
+  switch (entry.type) {
+    case 'plan-create':
+      for (const id of entry.taskIds) counters.tasks.add(id);
+      break;
+    case 'task-create':
+      counters.tasks.add(entry.taskId);
+      break;
+    case 'task-end':
+      if (entry.status === 'done') counters.done += 1;
+      else counters.failed += 1;
+      break;
+    case 'blocker-raise':
+      counters.openBlockers += 1;
+      break;
+    case 'blocker-resolve':
+      counters.openBlockers -= 1;
+      break;
+    case 'model-call':
+      counters.tokens += entry.usage.inputTokens + entry.usage.outputTokens + entry.usage.cacheReadTokens + entry.usage.cacheWriteTokens;
+      counters.costUsd += entry.costUsd;
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Shows a run as it happens by following its ledger: one line per event, and on a
+ * TTY a status line redrawn in place (tasks done/total, open blockers, tokens, cost).
+ */
+export function showProgress(input: { terminal: Terminal; ledgerFile: string; signal: AbortSignal; fromEnd?: boolean | undefined }): Promise<void> {
+  const { terminal } = input;
+  const counters: Counters = { tasks: new Set(), done: 0, failed: 0, openBlockers: 0, tokens: 0, costUsd: 0 };
+  const started = Date.now();
+  let statusShown = false;
+  const status = (): string =>
+    paint(
+      terminal,
+      'bold',
+      `tasks ${counters.done}/${counters.tasks.size} done${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
+        `${counters.openBlockers} open blocker(s) · ${(counters.tokens / 1000).toFixed(1)}k tokens · $${counters.costUsd.toFixed(4)} · ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  const clearStatus = (): void => {
+    if (statusShown) terminal.out.write('\r\u001b[2K');
+    statusShown = false;
+  };
+  const drawStatus = (): void => {
+    if (!terminal.isTty) return;
+    clearStatus();
+    terminal.out.write(status());
+    statusShown = true;
+  };
+  const ticker = terminal.isTty ? setInterval(drawStatus, 250) : undefined;
+  ticker?.unref();
+  return followLedger<LedgerEvent>({
+    file: input.ledgerFile,
+    signal: input.signal,
+    pollMs: 200,
+    fromEnd: input.fromEnd,
+    onEntry: (entry) => {
+      fold(counters, entry);
+      const line = formatEvent(terminal, entry);
+      if (line === null) return;
+      clearStatus();
+      terminal.out.write(`${line}\n`);
+      drawStatus();
+    },
+  }).finally(() => {
+    if (ticker !== undefined) clearInterval(ticker);
+    clearStatus();
+  });
+}

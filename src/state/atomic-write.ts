@@ -1,0 +1,55 @@
+/**
+ * Whole-file replacement that readers can never observe half done: write a
+ * sibling temp file, fsync it, rename it over the target, fsync the directory.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+// Platforms where a directory cannot be opened or fsynced (Windows, some
+// network file systems). The rename already happened; only durability is weaker.
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
+/** A unique temp path next to `target` (same directory, so renaming it onto `target` is atomic). */
+export function siblingTempPath(target: string): string {
+  const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  return join(dirname(target), `.${basename(target)}.${unique}.tmp`);
+}
+
+/** Replaces `path` with `data` atomically and durably; on failure the temp file is removed and `path` is untouched. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = siblingTempPath(path);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, 'wx');
+    await handle.writeFile(data);
+    // Without this the rename can reach the disk before the data, and a crash
+    // leaves an empty or truncated file under the real name.
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/** Makes the rename itself durable: the new directory entry survives a power cut. */
+async function syncDirectory(directory: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}

@@ -1,0 +1,362 @@
+/**
+ * The state store on a local file: JSON validated on every read and write,
+ * changed only under a cross-process lock, replaced atomically, with the
+ * events of each change appended to a JSONL ledger under the same lock.
+ */
+import { watch as watchDirectory, type FSWatcher } from 'node:fs';
+import { access, appendFile, link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { z } from 'zod';
+import { StateCorruptedError, StateMissingError } from '../errors/index.js';
+import { siblingTempPath, writeFileAtomic } from './atomic-write.js';
+import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
+import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+
+/** Default interval of the polling fallback behind `watch()`. */
+export const DEFAULT_POLL_INTERVAL_MS = 30_000;
+
+// Where hard links are unavailable the backup is a full copy; bounding it to
+// one in 50 updates keeps its cost around 2% of the writes.
+const COPY_BACKUP_EVERY = 50;
+const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
+const MAX_REPORTED_ISSUES = 3;
+
+/** Options of a FileStore. */
+export interface FileStoreOptions<S> {
+  /** The JSON state file, e.g. `.ai-agents/state/team-communication.json`. */
+  file: string;
+  /** Validates the state on every read and before every write. */
+  schema: z.ZodType<S>;
+  /** JSONL file that receives the events emitted by updates; without it events are dropped. */
+  ledgerFile?: string;
+  /** The state to start from while the file does not exist; without it a missing file is an error. */
+  initial?: () => S;
+  /** See `acquireLock`: a holder silent this long is presumed dead (default 10000, min 2000). */
+  lockStaleMs?: number;
+  /** How long `update()` waits for the lock before LockTimeoutError (default 30000). */
+  lockTimeoutMs?: number;
+  /** Interval of the polling fallback behind `watch()` (default 30000). */
+  pollIntervalMs?: number;
+  /** The clock for `UpdateContext.now`. */
+  now?: () => Date;
+}
+
+/** A StateStore on a JSON file guarded by proper-lockfile; the previous good version is kept as `<file>.bak`. */
+export class FileStore<S extends { seq: number }, E extends { type: string }> implements StateStore<S, E> {
+  readonly #file: string;
+  readonly #schema: z.ZodType<S>;
+  readonly #ledgerFile: string | undefined;
+  readonly #initial: (() => S) | undefined;
+  readonly #lockStaleMs: number;
+  readonly #lockTimeoutMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #now: () => Date;
+  #hardLinkBackups = true;
+  #copiedBackup = false;
+
+  constructor(options: FileStoreOptions<S>) {
+    this.#file = options.file;
+    this.#schema = options.schema;
+    this.#ledgerFile = options.ledgerFile;
+    this.#initial = options.initial;
+    this.#lockStaleMs = Math.max(options.lockStaleMs ?? DEFAULT_LOCK_STALE_MS, MIN_LOCK_STALE_MS);
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** The state file this store reads and writes. */
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Reads without the lock: every write is an atomic rename, so a reader sees a whole version. */
+  async read(): Promise<S> {
+    return (await this.#load()).state;
+  }
+
+  /** True when the state file is there. */
+  async exists(): Promise<boolean> {
+    try {
+      await access(this.#file);
+      return true;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  /** lock → read → fn → seq + 1 → validate → keep .bak → write atomically → append events → unlock. */
+  async update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T> {
+    let compromise: Error | undefined;
+    const release = await acquireLock({
+      file: this.#file,
+      staleMs: this.#lockStaleMs,
+      timeoutMs: this.#lockTimeoutMs,
+      onCompromised: (error) => {
+        compromise = error;
+      },
+    });
+    const lockedAt = Date.now();
+    const staleMs = this.#lockStaleMs;
+    // Nobody can take the lock over while its mtime is younger than staleMs, and it
+    // was set just before lockedAt; half of staleMs leaves the other half for the
+    // write and fsync. Past that we cannot prove we still hold it, so we do not write.
+    const assertLockHeld = (): void => {
+      const elapsedMs = Date.now() - lockedAt;
+      if (compromise === undefined && elapsedMs < staleMs / 2) return;
+      throw new Error(
+        `Lost the lock on ${this.#file} during update() (${compromise?.message ?? `held ${elapsedMs} ms, over half the ${staleMs} ms stale time`}); ` +
+          'nothing was written. Keep update() functions fast, or raise lockStaleMs.',
+        { cause: compromise },
+      );
+    };
+    let result: T;
+    try {
+      result = await this.#updateLocked(fn, assertLockHeld);
+    } catch (error) {
+      await release().catch(() => undefined); // the original error is the one worth reporting
+      throw error;
+    }
+    await release();
+    return result;
+  }
+
+  /**
+   * Calls `onChange` soon after the file changes: `fs.watch` on the directory
+   * (a rename replaces the file's inode, which would end a watch on the file),
+   * plus polling in case events are lost (network file systems, containers).
+   */
+  watch(onChange: () => void): () => void {
+    const directory = dirname(this.#file);
+    const name = basename(this.#file);
+    let stopped = false;
+    let pending = false;
+    let watcher: FSWatcher | undefined;
+
+    // A write produces several events (temp file, rename, lock dir); one call per macrotask.
+    const schedule = (): void => {
+      if (stopped || pending) return;
+      pending = true;
+      setImmediate(() => {
+        pending = false;
+        if (!stopped) onChange();
+      });
+    };
+    const startWatcher = (): void => {
+      if (watcher !== undefined || stopped) return;
+      try {
+        // persistent: false is the watcher's unref(): a watch never keeps the process alive.
+        watcher = watchDirectory(directory, { persistent: false }, (_event, filename) => {
+          // Some platforms omit the name; then any change may be ours.
+          if (filename === null || filename === name) schedule();
+        });
+        watcher.on('error', () => {
+          watcher?.close();
+          watcher = undefined; // the poll below retries
+        });
+      } catch {
+        watcher = undefined; // directory not created yet: polling continues and retries
+      }
+    };
+
+    startWatcher();
+    const timer = setInterval(() => {
+      startWatcher();
+      schedule();
+    }, this.#pollIntervalMs);
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      watcher?.close();
+      watcher = undefined;
+    };
+  }
+
+  async #updateLocked<T>(fn: (state: S, context: UpdateContext<E>) => T, assertLockHeld: () => void): Promise<T> {
+    const { state, text } = await this.#load();
+    const previousSeq = state.seq;
+    const at = this.#now().toISOString();
+    const events: E[] = [];
+    let open = true;
+    const context: UpdateContext<E> = {
+      now: at,
+      emit: (event) => {
+        if (!open) throw new Error(`emit() was called after the update() of ${this.#file} returned; the event is lost.`);
+        events.push(event);
+      },
+    };
+    let result: T;
+    try {
+      result = fn(state, context);
+    } finally {
+      open = false;
+    }
+    if (isPromiseLike(result)) {
+      throw new TypeError(
+        `update() of ${this.#file} needs a synchronous function, but it returned a promise; nothing was written. ` +
+          'Do slow work before update() so the lock is never held across it.',
+      );
+    }
+    state.seq = previousSeq + 1;
+    const next = this.#validate(state, 'update()');
+    const nextText = `${JSON.stringify(next, null, 2)}\n`;
+    assertLockHeld();
+    if (text !== undefined) await this.#keepBackup({ previousText: text, seq: next.seq });
+    await writeFileAtomic(this.#file, nextText);
+    if (events.length > 0 && this.#ledgerFile !== undefined) {
+      await this.#appendLedger({ ledgerFile: this.#ledgerFile, events, seq: next.seq, at });
+    }
+    return result;
+  }
+
+  /** The state on disk and its text; the text is undefined when starting from `initial()`. */
+  async #load(): Promise<{ state: S; text: string | undefined }> {
+    let text: string;
+    try {
+      text = await readFile(this.#file, 'utf8');
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      if (this.#initial === undefined) throw new StateMissingError({ file: this.#file });
+      return { state: this.#validate(this.#initial(), 'initial()'), text: undefined };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new StateCorruptedError({ file: this.#file, problem: `invalid JSON (${detail})`, cause: error });
+    }
+    const parsed = this.#schema.safeParse(json);
+    if (!parsed.success) {
+      throw new StateCorruptedError({ file: this.#file, problem: formatIssues(parsed.error.issues), cause: parsed.error });
+    }
+    return { state: parsed.data, text };
+  }
+
+  /** Our own output failing the schema is a bug in the caller, not a bad file: say so and write nothing. */
+  #validate(state: S, origin: string): S {
+    const parsed = this.#schema.safeParse(state);
+    if (parsed.success) return parsed.data;
+    throw new Error(
+      `${origin} produced a state for ${this.#file} that does not match its schema; nothing was written: ` +
+        formatIssues(parsed.error.issues),
+      { cause: parsed.error },
+    );
+  }
+
+  /**
+   * Keeps the version about to be replaced as `<file>.bak`. A hard link costs
+   * two metadata calls and no data: the writer never modifies the file in
+   * place, so the linked inode keeps the old bytes once the new file is
+   * renamed over the name. Readers always find the main file.
+   */
+  async #keepBackup(input: { previousText: string; seq: number }): Promise<void> {
+    const backup = `${this.#file}.bak`;
+    if (this.#hardLinkBackups) {
+      const temp = siblingTempPath(backup);
+      try {
+        await link(this.#file, temp);
+        await rename(temp, backup);
+        return;
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        if (!HARD_LINK_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
+        this.#hardLinkBackups = false;
+      }
+    }
+    if (this.#copiedBackup && input.seq % COPY_BACKUP_EVERY !== 0) return;
+    await writeFileAtomic(backup, input.previousText);
+    this.#copiedBackup = true;
+  }
+
+  /** One append for all events of an update, so a crash cuts at most the last line. */
+  async #appendLedger(input: { ledgerFile: string; events: readonly E[]; seq: number; at: string }): Promise<void> {
+    const lines = input.events.map((event) => `${JSON.stringify({ ...event, seq: input.seq, at: input.at })}\n`).join('');
+    try {
+      try {
+        await appendFile(input.ledgerFile, lines);
+      } catch (error) {
+        if (errorCode(error) !== 'ENOENT') throw error;
+        await mkdir(dirname(input.ledgerFile), { recursive: true });
+        await appendFile(input.ledgerFile, lines);
+      }
+    } catch (error) {
+      // The state is already written; a caller that retried would apply the change twice.
+      throw new Error(
+        `State ${this.#file} was updated to seq ${input.seq}, but appending ${input.events.length} event(s) to ` +
+          `the ledger ${input.ledgerFile} failed; the change is kept, the ledger misses it.`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+const ledgerEnvelopeSchema = z.looseObject({
+  type: z.string(),
+  seq: z.number().int().positive(),
+  at: z.string(),
+});
+
+/**
+ * Reads a JSONL ledger written by FileStore, oldest first. A missing file is an
+ * empty ledger. An incomplete last line (a writer interrupted mid-append) is
+ * skipped; any other bad line is an error naming the file and line.
+ */
+export async function readLedger<E extends { type: string } = { type: string }>(
+  file: string,
+  options?: { eventSchema?: z.ZodType<E> },
+): Promise<Array<LedgerEntry<E>>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+  const lines = text.split('\n');
+  const entries: Array<LedgerEntry<E>> = [];
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const where = `${file} line ${index + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      // Only the last line can lack its newline, and only it can be cut short.
+      if (index === lines.length - 1) break;
+      throw new Error(`Ledger ${where} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`, {
+        cause: error,
+      });
+    }
+    const envelope = ledgerEnvelopeSchema.safeParse(json);
+    if (!envelope.success) throw new Error(`Ledger ${where} is not a ledger entry: ${formatIssues(envelope.error.issues)}`);
+    if (options?.eventSchema === undefined) {
+      entries.push(envelope.data as LedgerEntry<E>);
+      continue;
+    }
+    const event = options.eventSchema.safeParse(json);
+    if (!event.success) throw new Error(`Ledger ${where} is not a valid event: ${formatIssues(event.error.issues)}`);
+    entries.push({ ...event.data, seq: envelope.data.seq, at: envelope.data.at });
+  }
+  return entries;
+}
+
+/** `tasks.3.status: Invalid option: ...; budget.spentUsd: ...` for the first few issues. */
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
+    const path = issue.path.map((key) => String(key)).join('.');
+    return `${path === '' ? '(root)' : path}: ${issue.message}`;
+  });
+  const more = issues.length - shown.length;
+  return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function errorCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}

@@ -1,0 +1,41 @@
+import type { Usage } from '../providers/index.js';
+
+/** Everything the run ledger records, one JSON line each. Names are `<noun>-<action>`. */
+export type LedgerEvent =
+  | { type: 'run-start'; runId: string; feature: string; provider: string; seed: number; simulated: boolean }
+  | { type: 'run-resume'; runId: string; resumes: number; released: string[] }
+  | { type: 'run-end'; runId: string; status: string; reason: string }
+  | { type: 'plan-create'; agentId: string; taskIds: string[] }
+  | { type: 'task-create'; agentId: string; taskId: string; reason: string }
+  | { type: 'task-ready'; taskId: string }
+  | { type: 'task-claim'; agentId: string; taskId: string; attempt: number; model: string }
+  | { type: 'task-release'; agentId: string; taskId: string; reason: string }
+  | { type: 'task-end'; agentId: string; taskId: string; status: 'done' | 'failed' | 'cancelled'; detail: string }
+  | { type: 'blocker-raise'; agentId: string; taskId: string; blockerId: string; kind: 'question' | 'loop'; question: string }
+  | {
+      type: 'blocker-resolve';
+      agentId: string;
+      taskId: string;
+      blockerId: string;
+      resolutionKind: 'answer' | 'new_task' | 'reassign' | 'fail';
+      resolution: string;
+    }
+  | {
+      type: 'model-call';
+      agentId: string;
+      taskId: string | null;
+      purpose: string;
+      provider: string;
+      model: string;
+      usage: Usage;
+      costUsd: number;
+      latencyMs: number;
+      simulated: boolean;
+      repair: boolean;
+    }
+  | { type: 'agent-start'; agentId: string; pid: number }
+  | { type: 'agent-stop'; agentId: string; reason: string }
+  | { type: 'budget-block'; agentId: string; limit: string; detail: string };
+
+/** A ledger event type name. */
+export type LedgerEventType = LedgerEvent['type'];

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/** Version of the team state file format this build reads and writes. */
+export const TEAM_STATE_VERSION = 1;
+
+const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheWriteTokens: z.number().int().nonnegative(),
+});
+
+/** Lifecycle of a run. */
+export const runStatusSchema = z.enum([
+  'planning',
+  'running',
+  'integrating',
+  'done',
+  'failed',
+  'interrupted',
+  'budget_exceeded',
+]);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+/** Lifecycle of a task. */
+export const taskStatusSchema = z.enum([
+  'pending',
+  'ready',
+  'in_progress',
+  'blocked',
+  'review',
+  'done',
+  'failed',
+  'cancelled',
+]);
+export type TaskStatus = z.infer<typeof taskStatusSchema>;
+
+/** Task size, which picks the model tier. */
+export const complexitySchema = z.enum(['simple', 'medium', 'complex']);
+export type Complexity = z.infer<typeof complexitySchema>;
+
+const taskResultSchema = z.object({
+  summary: z.string(),
+  filesChanged: z.array(z.string()),
+  notes: z.string().optional(),
+});
+
+/** One unit of work in the plan. */
+export const taskSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  description: z.string(),
+  role: z.string(),
+  assignee: z.string().nullable(),
+  dependsOn: z.array(z.string()),
+  files: z.array(z.string()),
+  complexity: complexitySchema,
+  acceptanceCriteria: z.array(z.string()),
+  status: taskStatusSchema,
+  /** Failed attempts (invalid output, timeout, provider error), bounded by coordination.max_attempts. */
+  attempts: z.number().int().nonnegative(),
+  /** Work calls made on this task, bounded by coordination.max_iterations. */
+  iterations: z.number().int().nonnegative(),
+  result: taskResultSchema.nullable(),
+  failure: z.string().nullable(),
+  /** Normalized last output, for loop detection. */
+  lastOutput: z.string().nullable(),
+  createdBy: z.string(),
+  claimedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+/** A question an agent cannot answer alone. */
+export const blockerSchema = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  raisedBy: z.string(),
+  kind: z.enum(['question', 'loop']),
+  question: z.string(),
+  status: z.enum(['open', 'resolving', 'resolved']),
+  resolution: z.string().nullable(),
+  resolutionKind: z.enum(['answer', 'new_task', 'reassign', 'fail']).nullable(),
+  resolvedBy: z.string().nullable(),
+  raisedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+});
+export type Blocker = z.infer<typeof blockerSchema>;
+
+/** An agent of the roster as the run sees it. */
+export const agentStateSchema = z.object({
+  id: z.string(),
+  role: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  status: z.enum(['idle', 'working', 'stopped']),
+  pid: z.number().int().nullable(),
+  heartbeatAt: z.string().nullable(),
+  activeTasks: z.array(z.string()),
+  maxConcurrentTasks: z.number().int().positive(),
+  usage: usageSchema,
+  costUsd: z.number().nonnegative(),
+  calls: z.number().int().nonnegative(),
+  stopReason: z.string().nullable(),
+});
+export type AgentState = z.infer<typeof agentStateSchema>;
+
+/** A note between agents, kept for the record and for the report. */
+export const messageSchema = z.object({
+  id: z.string(),
+  from: z.string(),
+  to: z.string(),
+  taskId: z.string().nullable(),
+  body: z.string(),
+  at: z.string(),
+});
+export type TeamMessage = z.infer<typeof messageSchema>;
+
+/** Spend limits and what is spent and reserved against them. */
+export const budgetStateSchema = z.object({
+  limitUsd: z.number().positive().nullable(),
+  limitTokens: z.number().int().positive().nullable(),
+  perAgentUsd: z.number().positive().nullable(),
+  perAgentTokens: z.number().int().positive().nullable(),
+  spentUsd: z.number().nonnegative(),
+  spentTokens: z.number().int().nonnegative(),
+  reservedUsd: z.number().nonnegative(),
+  reservedTokens: z.number().int().nonnegative(),
+  /** Outstanding reservations by id, so a crashed agent's hold can be released. */
+  reservations: z.record(
+    z.string(),
+    z.object({ agentId: z.string(), usd: z.number().nonnegative(), tokens: z.number().int().nonnegative() }),
+  ),
+});
+export type BudgetState = z.infer<typeof budgetStateSchema>;
+
+/** How the run was started, so agent processes and `--resume` continue it the same way. */
+export const runOptionsSchema = z.object({
+  provider: z.string(),
+  seed: z.number().int(),
+  timeScale: z.number().nonnegative(),
+  blockerRate: z.number().min(0).max(1),
+  /** Sim only: plan exactly this many tasks (load tests and benchmarks). */
+  planTasks: z.number().int().positive().nullable(),
+  configFile: z.string().nullable(),
+  runDir: z.string(),
+});
+export type RunOptions = z.infer<typeof runOptionsSchema>;
+
+/** The run as a whole. */
+export const runSchema = z.object({
+  id: z.string(),
+  feature: z.string(),
+  status: runStatusSchema,
+  simulated: z.boolean(),
+  options: runOptionsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().nullable(),
+  endReason: z.string().nullable(),
+  integrationSummary: z.string().nullable(),
+  /** How many times the run was resumed. */
+  resumes: z.number().int().nonnegative(),
+});
+export type RunInfo = z.infer<typeof runSchema>;
+
+/** The whole team state: `team-communication.json`. */
+export const teamStateSchema = z.object({
+  version: z.literal(TEAM_STATE_VERSION),
+  seq: z.number().int().nonnegative(),
+  run: runSchema,
+  agents: z.record(z.string(), agentStateSchema),
+  tasks: z.array(taskSchema),
+  blockers: z.array(blockerSchema),
+  messages: z.array(messageSchema),
+  budget: budgetStateSchema,
+});
+export type TeamState = z.infer<typeof teamStateSchema>;
+
+/** Task statuses after which a task never changes again. */
+export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
+
+/** Run statuses after which agents stop. */
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'done',
+  'failed',
+  'interrupted',
+  'budget_exceeded',
+]);

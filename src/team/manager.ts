@@ -1,0 +1,139 @@
+import { composeIntegrateMessage, composePlanMessage, composeResolveMessage, composeSystemPrompt, type RosterRole, type TaskLine } from '../prompts/index.js';
+import type { CallPurpose, LlmRequest } from '../providers/index.js';
+import type { Blocker, TeamState } from '../state/index.js';
+import { pickModel } from '../cost/index.js';
+import { integrationSchema, planSchema, resolutionSchema, type Integration, type Plan, type Resolution } from './answer-schemas.js';
+import { ModelCaller } from './model-caller.js';
+import { planProblems } from './plan-graph.js';
+import { callStructured } from './structured-call.js';
+import type { TeamContext } from './team-context.js';
+
+/** The roster's worker roles with their agents, in roster order. */
+export function workerRoles(context: TeamContext): RosterRole[] {
+  const roles = new Map<string, string[]>();
+  for (const member of context.config.roster) {
+    if (member.isManager) continue;
+    roles.set(member.role, [...(roles.get(member.role) ?? []), member.id]);
+  }
+  return [...roles].map(([role, agentIds]) => ({ role, agentIds }));
+}
+
+function taskLines(state: TeamState): TaskLine[] {
+  return state.tasks.map((task) => ({ id: task.id, title: task.title, role: task.role, status: task.status, summary: task.result?.summary ?? null }));
+}
+
+/**
+ * The manager's three model calls: plan the feature, resolve a blocker, write the
+ * integration summary. Each answer is structured output validated with zod; plans
+ * are also checked for unknown roles, dangling dependencies and cycles.
+ */
+export class Manager {
+  readonly #context: TeamContext;
+  readonly #caller: ModelCaller;
+
+  constructor(context: TeamContext) {
+    this.#context = context;
+    this.#caller = new ModelCaller(context, context.config.manager.id);
+  }
+
+  #request(purpose: CallPurpose, content: string, extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> }): LlmRequest {
+    const { config } = this.#context;
+    const manager = config.manager;
+    return {
+      model: pickModel({
+        model: manager.roleConfig.model,
+        tier: manager.roleConfig.tier,
+        complexity: extra.complexity ?? null,
+        tiers: config.agentsConfig.tiers,
+      }),
+      system: composeSystemPrompt(config, manager.id).text,
+      messages: [{ role: 'user', content }],
+      maxTokens: manager.roleConfig.max_tokens,
+      cacheSystemPrompt: true,
+      metadata: {
+        agentId: manager.id,
+        role: manager.role,
+        purpose,
+        ...(extra.taskId === undefined ? {} : { taskId: extra.taskId }),
+        context: extra.context,
+      },
+    };
+  }
+
+  /** Plans the feature into a validated task graph. */
+  async plan(input: { feature: string; taskCount: number | null; signal?: AbortSignal | undefined }): Promise<Plan> {
+    const roles = workerRoles(this.#context);
+    const request = this.#request('plan', composePlanMessage({ feature: input.feature, roles }), {
+      complexity: 'complex',
+      context: { feature: input.feature, roles, taskCount: input.taskCount },
+    });
+    const { value } = await callStructured({
+      caller: this.#caller,
+      request,
+      schema: planSchema,
+      what: 'plan',
+      check: (plan) => planProblems(plan, { workerRoles: roles.map((r) => r.role), managerRole: this.#context.config.manager.role }),
+      signal: input.signal,
+    });
+    return value;
+  }
+
+  /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. */
+  async resolve(input: { state: TeamState; blocker: Blocker; signal?: AbortSignal | undefined }): Promise<Resolution> {
+    const { state, blocker } = input;
+    const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
+    if (task === undefined) return { kind: 'fail', answer: `task ${blocker.taskId} does not exist` };
+    const roles = workerRoles(this.#context);
+    const earlier = state.blockers
+      .filter((other) => other.taskId === task.id && other.status === 'resolved' && other.resolution !== null)
+      .map((other) => ({ question: other.question, resolution: other.resolution as string }));
+    const content = composeResolveMessage({
+      feature: state.run.feature,
+      roles,
+      task: { id: task.id, title: task.title, description: task.description, role: task.role, raisedBy: blocker.raisedBy },
+      question: blocker.question,
+      kind: blocker.kind,
+      earlier,
+      tasks: taskLines(state),
+    });
+    const request = this.#request('resolve', content, {
+      taskId: task.id,
+      complexity: task.complexity,
+      context: {
+        blockerId: blocker.id,
+        kind: blocker.kind,
+        question: blocker.question,
+        task: { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity },
+        roles: roles.map((r) => r.role),
+      },
+    });
+    const roleNames = roles.map((r) => r.role);
+    const { value } = await callStructured({
+      caller: this.#caller,
+      request,
+      schema: resolutionSchema,
+      what: 'blocker resolution',
+      check: (resolution) => {
+        if (resolution.kind === 'reassign' && (!roleNames.includes(resolution.role) || resolution.role === task.role)) {
+          return [`role: expected a roster role other than "${task.role}" (${roleNames.join(', ')}), found "${resolution.role}"`];
+        }
+        if (resolution.kind === 'new_task' && !roleNames.includes(resolution.task.role)) {
+          return [`task.role: unknown role "${resolution.task.role}"; expected one of ${roleNames.join(', ')}`];
+        }
+        return [];
+      },
+      signal: input.signal,
+    });
+    return value;
+  }
+
+  /** Writes the final integration summary from the task results. */
+  async integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
+    const tasks = taskLines(input.state);
+    const request = this.#request('integrate', composeIntegrateMessage({ feature: input.state.run.feature, tasks }), {
+      context: { feature: input.state.run.feature, tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })) },
+    });
+    const { value } = await callStructured({ caller: this.#caller, request, schema: integrationSchema, what: 'integration summary', signal: input.signal });
+    return value;
+  }
+}

@@ -1,0 +1,220 @@
+import { AgentTeamError, BudgetExceededError } from '../errors/index.js';
+import { getLogger } from '../observability/index.js';
+import { composeSystemPrompt, composeTaskMessage } from '../prompts/index.js';
+import type { LlmRequest, SimWorkContext } from '../providers/index.js';
+import { TERMINAL_RUN_STATUSES } from '../state/index.js';
+import { workReportSchema } from './answer-schemas.js';
+import { claimTask, type ClaimedTask } from './claim-task.js';
+import { nextTaskFor } from './scheduler.js';
+import { ModelCaller } from './model-caller.js';
+import { applyWorkReport, releaseTask, retryOrFail } from './report-result.js';
+import type { TeamContext } from './team-context.js';
+import { callStructured } from './structured-call.js';
+import { normalizeOutput } from './work-context.js';
+
+const log = getLogger('team:role-agent');
+
+/** Why a role agent stopped. */
+export type AgentExitReason = 'run-finished' | 'interrupted' | 'max-iterations' | 'budget-exceeded' | 'stopped';
+
+/**
+ * A role agent: wakes on state changes (or polls), claims ready tasks of its role,
+ * works on them through its provider and reports done or blocked.
+ */
+export class RoleAgent {
+  readonly #context: TeamContext;
+  readonly #agentId: string;
+  readonly #caller: ModelCaller;
+  // Aborts in-flight calls when the agent must stop (Ctrl-C, budget).
+  readonly #abort = new AbortController();
+  readonly #inflight = new Map<string, Promise<void>>();
+  #iterations = 0;
+  #blockerRate = 0;
+  #exit: AgentExitReason | undefined;
+  // An unexpected error (state unreadable, lock lost) in background work, rethrown by run().
+  #fatal: unknown;
+
+  constructor(context: TeamContext, agentId: string) {
+    this.#context = context;
+    this.#agentId = agentId;
+    this.#caller = new ModelCaller(context, agentId);
+  }
+
+  /** Runs until the run ends, the signal aborts, or the agent reaches max_iterations. */
+  async run(signal?: AbortSignal): Promise<AgentExitReason> {
+    const { store, wake, config } = this.#context;
+    const coordination = config.orchestrator.coordination;
+    const onAbort = (): void => this.#stop('interrupted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) this.#stop('interrupted');
+    await store.update((state, context) => {
+      const agent = state.agents[this.#agentId];
+      if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${this.#agentId} is not in the run's roster`);
+      agent.status = 'idle';
+      agent.pid = process.pid;
+      agent.heartbeatAt = context.now;
+      agent.stopReason = null;
+      this.#blockerRate = state.run.options.blockerRate;
+      context.emit({ type: 'agent-start', agentId: this.#agentId, pid: process.pid });
+    });
+    const heartbeat = setInterval(() => {
+      store
+        .update((state, context) => {
+          const agent = state.agents[this.#agentId];
+          if (agent !== undefined) agent.heartbeatAt = context.now;
+        })
+        .catch((error: unknown) => log.warn('heartbeat failed', { agentId: this.#agentId, error: String(error) }));
+    }, coordination.heartbeat_seconds * 1000);
+    heartbeat.unref();
+    try {
+      await this.#loop();
+    } finally {
+      clearInterval(heartbeat);
+      signal?.removeEventListener('abort', onAbort);
+      await Promise.allSettled(this.#inflight.values());
+      const reason = this.#exit ?? 'stopped';
+      await store.update((state, context) => {
+        const agent = state.agents[this.#agentId];
+        if (agent === undefined) return;
+        agent.status = 'stopped';
+        agent.activeTasks = [];
+        agent.stopReason = reason;
+        context.emit({ type: 'agent-stop', agentId: this.#agentId, reason });
+      });
+      wake.notify();
+    }
+    if (this.#fatal !== undefined) throw this.#fatal;
+    return this.#exit ?? 'stopped';
+  }
+
+  #stop(reason: AgentExitReason): void {
+    this.#exit ??= reason;
+    this.#abort.abort(new Error(reason));
+    this.#context.wake.notify();
+  }
+
+  async #loop(): Promise<void> {
+    const { store, wake, config } = this.#context;
+    const coordination = config.orchestrator.coordination;
+    while (this.#exit === undefined) {
+      const since = wake.version;
+      const state = await store.read();
+      if (TERMINAL_RUN_STATUSES.has(state.run.status)) {
+        this.#exit = state.run.status === 'budget_exceeded' ? 'budget-exceeded' : 'run-finished';
+        break;
+      }
+      if (state.agents[this.#agentId]?.status === 'stopped' && this.#inflight.size === 0) {
+        this.#exit = 'stopped';
+        break;
+      }
+      if (this.#iterations >= coordination.max_iterations) {
+        if (this.#inflight.size === 0) {
+          this.#exit = 'max-iterations';
+          break;
+        }
+      } else if (state.run.status === 'running' && nextTaskFor(state, this.#agentId) !== undefined) {
+        // Only take the lock when the snapshot shows something to claim; the claim re-checks under it.
+        const claimed = await store.update((draft, context) =>
+          claimTask({ state: draft, agentId: this.#agentId, config, now: context.now, emit: context.emit }),
+        );
+        if (claimed !== undefined) {
+          wake.notify();
+          this.#iterations += 1;
+          const work = this.#work(claimed)
+            .catch((error: unknown) => {
+              this.#fatal ??= error;
+              this.#stop('stopped');
+            })
+            .finally(() => {
+              this.#inflight.delete(claimed.task.id);
+              wake.notify();
+            });
+          this.#inflight.set(claimed.task.id, work);
+          continue;
+        }
+      }
+      await wake.wait({ sinceVersion: since, timeoutMs: coordination.check_interval_seconds * 1000, signal: this.#abort.signal });
+    }
+  }
+
+  async #work(claimed: ClaimedTask): Promise<void> {
+    const { store, config, wake } = this.#context;
+    const coordination = config.orchestrator.coordination;
+    const { task } = claimed;
+    const member = config.roster.find((candidate) => candidate.id === this.#agentId);
+    if (member === undefined) throw new Error(`agent ${this.#agentId} missing from roster`);
+    const simContext: SimWorkContext = {
+      task: { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity },
+      attempt: task.attempts,
+      resolutions: claimed.resolutions.map((resolution) => resolution.resolution),
+      blockerRate: this.#blockerRate,
+      planTaskIds: claimed.planTaskIds,
+      dependencyTitles: claimed.dependencies.map((dependency) => `${dependency.id} ${dependency.title}`),
+    };
+    const request: LlmRequest = {
+      model: claimed.model,
+      system: composeSystemPrompt(config, this.#agentId).text,
+      messages: [
+        {
+          role: 'user',
+          content: composeTaskMessage({ task, dependencies: claimed.dependencies, resolutions: claimed.resolutions }),
+        },
+      ],
+      maxTokens: member.roleConfig.max_tokens,
+      cacheSystemPrompt: true,
+      metadata: { agentId: this.#agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
+    };
+    const timeout = AbortSignal.timeout(coordination.task_timeout_seconds * 1000);
+    const signal = AbortSignal.any([this.#abort.signal, timeout]);
+    try {
+      const { value } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal });
+      await store.update((draft, context) =>
+        applyWorkReport({
+          state: draft,
+          agentId: this.#agentId,
+          taskId: task.id,
+          report: value,
+          normalized: normalizeOutput(value),
+          now: context.now,
+          emit: context.emit,
+        }),
+      );
+    } catch (error) {
+      await this.#handleFailure(task.id, error, timeout.aborted);
+    } finally {
+      wake.notify();
+    }
+  }
+
+  async #handleFailure(taskId: string, error: unknown, timedOut: boolean): Promise<void> {
+    const { store, config } = this.#context;
+    if (error instanceof BudgetExceededError) {
+      this.#stop('budget-exceeded');
+      await store.update((draft, context) => releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: 'budget exceeded', emit: context.emit }));
+      return;
+    }
+    if (this.#abort.signal.aborted && !timedOut) {
+      await store.update((draft, context) =>
+        releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: this.#exit ?? 'interrupted', emit: context.emit }),
+      );
+      return;
+    }
+    const reason = timedOut
+      ? `no answer within ${config.orchestrator.coordination.task_timeout_seconds} s`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    log.warn('task attempt failed', { agentId: this.#agentId, taskId, reason });
+    await store.update((draft, context) =>
+      retryOrFail({
+        state: draft,
+        agentId: this.#agentId,
+        taskId,
+        reason,
+        maxAttempts: config.orchestrator.coordination.max_attempts,
+        now: context.now,
+        emit: context.emit,
+      }),
+    );
+  }
+}

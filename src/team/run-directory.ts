@@ -1,0 +1,53 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TeamConfig } from '../config/index.js';
+import { readLedger, writeFileAtomic, type LedgerEvent, type TeamState } from '../state/index.js';
+import { renderReport } from './report.js';
+import { summarizeRun, type RunSummary } from './summary.js';
+
+/** The files a run leaves in `.agent-runs/<run-id>/`. */
+export interface RunFiles {
+  dir: string;
+  state: string;
+  ledger: string;
+  summary: string;
+  report: string;
+  agents: string;
+}
+
+/** Paths of a run's directory. */
+export function runFiles(runDir: string): RunFiles {
+  return {
+    dir: runDir,
+    state: join(runDir, 'team-communication.json'),
+    ledger: join(runDir, 'run_ledger.jsonl'),
+    summary: join(runDir, 'summary.json'),
+    report: join(runDir, 'report.md'),
+    agents: join(runDir, 'agents'),
+  };
+}
+
+/** Creates the run directory and its `agents/` folder. */
+export async function createRunDirectory(runDir: string): Promise<void> {
+  await mkdir(join(runDir, 'agents'), { recursive: true });
+}
+
+/**
+ * Writes the run's record: the state and ledger as they are now, the summary
+ * computed from the ledger, and the report. Called at the end of every run,
+ * interrupted ones included, so the directory always shows the latest.
+ */
+export async function writeRunRecord(input: { config: TeamConfig; state: TeamState }): Promise<{ files: RunFiles; summary: RunSummary }> {
+  const files = runFiles(input.state.run.options.runDir);
+  await createRunDirectory(files.dir);
+  await copyFile(input.config.stateFile, files.state);
+  const ledger = await readLedger<LedgerEvent>(input.config.ledgerFile);
+  await copyFile(input.config.ledgerFile, files.ledger).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await writeFile(files.ledger, '');
+  });
+  const summary = summarizeRun(input.state, ledger);
+  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(files.report, renderReport(input.state, summary));
+  return { files, summary };
+}

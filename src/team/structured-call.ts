@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { InvalidModelOutputError } from '../errors/index.js';
+import type { LlmRequest } from '../providers/index.js';
+import type { ModelCaller } from './model-caller.js';
+
+/** Pulls a JSON object out of a model answer that may wrap it in fences or prose. */
+export function extractJson(text: string): unknown {
+  const trimmed = text.trim();
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(trimmed);
+  const candidate = fenced?.[1]?.trim() ?? trimmed;
+  try {
+    return JSON.parse(candidate);
+  } catch (error) {
+    const start = candidate.indexOf('{');
+    const end = candidate.lastIndexOf('}');
+    if (start >= 0 && end > start) return JSON.parse(candidate.slice(start, end + 1));
+    throw error;
+  }
+}
+
+function problemsOf<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  check: ((value: z.infer<S>) => string[]) | undefined,
+): { value: z.infer<S>; problems: [] } | { value: undefined; problems: string[] } {
+  let json: unknown;
+  try {
+    json = extractJson(text);
+  } catch (error) {
+    return { value: undefined, problems: [`the answer is not valid JSON: ${(error as Error).message}`] };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      value: undefined,
+      problems: parsed.error.issues.slice(0, 12).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`),
+    };
+  }
+  const problems = check?.(parsed.data) ?? [];
+  return problems.length === 0 ? { value: parsed.data, problems: [] } : { value: undefined, problems };
+}
+
+/**
+ * Asks for a structured answer and validates it with zod (and `check` for what a
+ * schema cannot say). An invalid answer gets one repair request listing the
+ * problems; a second invalid answer is an InvalidModelOutputError with the raw output.
+ */
+export async function callStructured<S extends z.ZodType>(input: {
+  caller: ModelCaller;
+  request: LlmRequest;
+  schema: S;
+  what: string;
+  check?: (value: z.infer<S>) => string[];
+  signal?: AbortSignal | undefined;
+}): Promise<{ value: z.infer<S>; text: string }> {
+  const request: LlmRequest = {
+    ...input.request,
+    responseJsonSchema: input.request.responseJsonSchema ?? (z.toJSONSchema(input.schema, { io: 'input' }) as Record<string, unknown>),
+    responseName: input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_'),
+  };
+  const first = await input.caller.call(request, input.signal);
+  const firstResult = problemsOf(first.text, input.schema, input.check);
+  if (firstResult.value !== undefined) return { value: firstResult.value, text: first.text };
+
+  const repair: LlmRequest = {
+    ...request,
+    messages: [
+      ...request.messages,
+      { role: 'assistant', content: first.text },
+      {
+        role: 'user',
+        content:
+          `Your answer was rejected:\n${firstResult.problems.map((p) => `- ${p}`).join('\n')}\n` +
+          `Answer again with only the corrected JSON object for the ${input.what}.`,
+      },
+    ],
+    metadata: { ...request.metadata, repair: true },
+  };
+  const second = await input.caller.call(repair, input.signal);
+  const secondResult = problemsOf(second.text, input.schema, input.check);
+  if (secondResult.value !== undefined) return { value: secondResult.value, text: second.text };
+  throw new InvalidModelOutputError({
+    agentId: request.metadata.agentId,
+    what: input.what,
+    rawOutput: second.text,
+    problems: secondResult.problems,
+  });
+}

@@ -1,0 +1,107 @@
+import { addUsage, emptyUsage, totalTokens, type Usage } from '../providers/index.js';
+import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
+
+/** Tokens and cost of one slice of the run (an agent, a model, a task). */
+export interface SpendLine {
+  calls: number;
+  usage: Usage;
+  totalTokens: number;
+  costUsd: number;
+}
+
+/** `summary.json`: counts by status, tokens, cost and time, computed from the ledger. */
+export interface RunSummary {
+  runId: string;
+  feature: string;
+  status: string;
+  endReason: string | null;
+  simulated: boolean;
+  provider: string;
+  seed: number;
+  resumes: number;
+  tasks: { total: number; byStatus: Record<string, number> };
+  blockers: { raised: number; resolved: number; open: number; loops: number; byResolution: Record<string, number> };
+  calls: number;
+  repairs: number;
+  tokens: Usage & { total: number };
+  costUsd: number;
+  /** Share of input tokens read from the provider's cache. */
+  cacheHitRatio: number;
+  byAgent: Record<string, SpendLine>;
+  byModel: Record<string, SpendLine>;
+  byTask: Record<string, SpendLine>;
+  time: { startedAt: string; endedAt: string | null; wallMs: number | null; modelMs: number };
+  integrationSummary: string | null;
+}
+
+function addSpend(map: Record<string, SpendLine>, key: string, usage: Usage, costUsd: number): void {
+  const line = map[key] ?? { calls: 0, usage: emptyUsage(), totalTokens: 0, costUsd: 0 };
+  line.calls += 1;
+  line.usage = addUsage(line.usage, usage);
+  line.totalTokens = totalTokens(line.usage);
+  line.costUsd += costUsd;
+  map[key] = line;
+}
+
+function count<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+/** Builds the run summary: spend from the ledger's model-call events, counts from the final state. */
+export function summarizeRun(state: TeamState, ledger: readonly LedgerEntry<LedgerEvent>[]): RunSummary {
+  let usage = emptyUsage();
+  let costUsd = 0;
+  let calls = 0;
+  let repairs = 0;
+  let modelMs = 0;
+  const byAgent: Record<string, SpendLine> = {};
+  const byModel: Record<string, SpendLine> = {};
+  const byTask: Record<string, SpendLine> = {};
+  for (const entry of ledger) {
+    if (entry.type !== 'model-call') continue;
+    calls += 1;
+    if (entry.repair) repairs += 1;
+    usage = addUsage(usage, entry.usage);
+    costUsd += entry.costUsd;
+    modelMs += entry.latencyMs;
+    addSpend(byAgent, entry.agentId, entry.usage, entry.costUsd);
+    addSpend(byModel, entry.model, entry.usage, entry.costUsd);
+    addSpend(byTask, entry.taskId ?? '(run)', entry.usage, entry.costUsd);
+  }
+  const allInput = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  const startedAt = state.run.createdAt;
+  const endedAt = state.run.endedAt;
+  return {
+    runId: state.run.id,
+    feature: state.run.feature,
+    status: state.run.status,
+    endReason: state.run.endReason,
+    simulated: state.run.simulated,
+    provider: state.run.options.provider,
+    seed: state.run.options.seed,
+    resumes: state.run.resumes,
+    tasks: { total: state.tasks.length, byStatus: count(state.tasks, (task) => task.status) },
+    blockers: {
+      raised: state.blockers.length,
+      resolved: state.blockers.filter((blocker) => blocker.status === 'resolved').length,
+      open: state.blockers.filter((blocker) => blocker.status !== 'resolved').length,
+      loops: state.blockers.filter((blocker) => blocker.kind === 'loop').length,
+      byResolution: count(
+        state.blockers.filter((blocker) => blocker.resolutionKind !== null),
+        (blocker) => blocker.resolutionKind ?? 'none',
+      ),
+    },
+    calls,
+    repairs,
+    tokens: { ...usage, total: totalTokens(usage) },
+    costUsd,
+    cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,
+    byAgent,
+    byModel,
+    byTask,
+    time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
+    integrationSummary: state.run.integrationSummary,
+  };
+}
