@@ -13,6 +13,14 @@ export interface TaskLine {
   summary: string | null;
 }
 
+/** A task of the plan as the manager sees it when resolving. */
+export interface PlanLine {
+  id: string;
+  title: string;
+  role: string;
+  dependsOn: readonly string[];
+}
+
 function roster(roles: readonly RosterRole[]): string {
   return roles.map((entry) => `- ${entry.role} (agents: ${entry.agentIds.join(', ')})`).join('\n');
 }
@@ -41,7 +49,10 @@ export function composeResolveMessage(input: {
   question: string;
   kind: 'question' | 'loop';
   earlier: readonly { question: string; resolution: string }[];
-  tasks: readonly TaskLine[];
+  /** The plan, without live statuses: the answer should not depend on timing. */
+  plan: readonly PlanLine[];
+  /** Results of the blocked task's dependencies. */
+  dependencies: readonly { id: string; title: string; summary: string }[];
 }): string {
   const origin =
     input.kind === 'loop'
@@ -55,7 +66,10 @@ export function composeResolveMessage(input: {
     ...(input.earlier.length === 0
       ? []
       : [`## Resolutions already given on this task\n${input.earlier.map((e) => `- Q: ${e.question}\n  A: ${e.resolution}`).join('\n')}`]),
-    `## The plan so far\n${taskLines(input.tasks)}`,
+    ...(input.dependencies.length === 0
+      ? []
+      : [`## Results the blocked task builds on\n${input.dependencies.map((d) => `- ${d.id} ${d.title}: ${d.summary}`).join('\n')}`]),
+    `## The plan\n${input.plan.map((line) => `- ${line.id} (${line.role}) ${line.title}${line.dependsOn.length === 0 ? '' : ` [after ${line.dependsOn.join(', ')}]`}`).join('\n')}`,
     `## Roster\n${roster(input.roles)}`,
     'Answer with one resolution JSON object as the manager protocol says.',
   ].join('\n\n');

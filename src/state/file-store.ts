@@ -105,9 +105,10 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const assertLockHeld = (): void => {
       const elapsedMs = Date.now() - lockedAt;
       if (compromise === undefined && elapsedMs < staleMs / 2) return;
+      const why = compromise?.message ?? `held for ${elapsedMs} ms, over half the ${staleMs} ms stale time`;
       throw new Error(
-        `Lost the lock on ${this.#file} during update() (${compromise?.message ?? `held ${elapsedMs} ms, over half the ${staleMs} ms stale time`}); ` +
-          'nothing was written. Keep update() functions fast, or raise lockStaleMs.',
+        `The lock on ${this.#file} may have been taken over during update() (${why}); nothing was written. ` +
+          'Keep update() functions fast, or raise lockStaleMs.',
         { cause: compromise },
       );
     };

@@ -5,7 +5,9 @@ import { pickModel } from '../cost/index.js';
 import { integrationSchema, planSchema, resolutionSchema, type Integration, type Plan, type Resolution } from './answer-schemas.js';
 import { ModelCaller } from './model-caller.js';
 import { planProblems } from './plan-graph.js';
+import { isPlannedTaskId } from './apply-resolution.js';
 import { callStructured } from './structured-call.js';
+import { dependencyResults } from './work-context.js';
 import type { TeamContext } from './team-context.js';
 
 /** The roster's worker roles with their agents, in roster order. */
@@ -94,7 +96,9 @@ export class Manager {
       question: blocker.question,
       kind: blocker.kind,
       earlier,
-      tasks: taskLines(state),
+      // Only the manager's plan: prerequisites added meanwhile depend on timing.
+      plan: state.tasks.filter((candidate) => isPlannedTaskId(candidate.id)).map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
+      dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
     });
     const request = this.#request('resolve', content, {
       taskId: task.id,

@@ -1,5 +1,5 @@
 import type { TeamConfig } from '../config/index.js';
-import { createProvider } from '../providers/index.js';
+import { createProvider, type LlmProvider } from '../providers/index.js';
 import { FileStore, teamStateSchema, type LedgerEvent, type RunOptions, type TeamState } from '../state/index.js';
 import type { TeamContext, TeamStore } from './team-context.js';
 import { WakeSignal } from './wake-signal.js';
@@ -17,8 +17,8 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState): Te
 }
 
 /** Everything one process needs to take part in a run: store, provider and wake-ups. */
-export function openTeamContext(input: { config: TeamConfig; store: TeamStore; options: RunOptions }): TeamContext {
-  const provider = createProvider({ name: input.options.provider, seed: input.options.seed, timeScale: input.options.timeScale });
+export function openTeamContext(input: { config: TeamConfig; store: TeamStore; options: RunOptions; provider?: LlmProvider | undefined }): TeamContext {
+  const provider = input.provider ?? createProvider({ name: input.options.provider, seed: input.options.seed, timeScale: input.options.timeScale });
   return {
     config: input.config,
     store: input.store,

@@ -1,4 +1,5 @@
 import type { TeamConfig } from '../config/index.js';
+import type { LlmProvider } from '../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../errors/index.js';
 import { TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../state/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ export interface RunTeamOptions {
   signal?: AbortSignal | undefined;
   /** Called once the run exists, before planning (the CLI starts its progress view here). */
   onStart?: ((state: TeamState) => void) | undefined;
+  /** A provider instance to use instead of creating one by name (tests, embedding). In-process only. */
+  providerInstance?: LlmProvider | undefined;
 }
 
 /** What a finished (or stopped) run leaves. */
@@ -68,7 +71,7 @@ async function startRun(options: RunTeamOptions, store: TeamStore): Promise<Team
   }
   const now = new Date();
   const runId = newRunId(now);
-  const provider = options.provider ?? config.orchestrator.provider.name;
+  const provider = options.providerInstance?.name ?? options.provider ?? config.orchestrator.provider.name;
   const runOptions: RunOptions = {
     provider,
     seed: options.seed ?? config.orchestrator.provider.seed,
@@ -86,7 +89,7 @@ async function startRun(options: RunTeamOptions, store: TeamStore): Promise<Team
     runId,
     feature,
     options: runOptions,
-    simulated: provider === 'sim',
+    simulated: options.providerInstance?.simulated ?? provider === 'sim',
     budgetUsd: options.budgetUsd ?? null,
     now: now.toISOString(),
   });
@@ -109,6 +112,8 @@ async function resumeRun(options: RunTeamOptions, store: TeamStore): Promise<Tea
   await createRunDirectory(previous.run.options.runDir);
   return store.update((state, context) => {
     prepareResume({ state, budgetUsd: options.budgetUsd ?? null, now: context.now, emit: context.emit });
+    // Pacing may change on resume; what decides the answers (provider, seed, rates) may not.
+    if (options.timeScale !== undefined) state.run.options.timeScale = options.timeScale;
     return structuredClone(state);
   });
 }
@@ -177,7 +182,10 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   const { config } = options;
   const store = openTeamStore(config);
   let state = options.resume === true ? await resumeRun(options, store) : await startRun(options, store);
-  const context = openTeamContext({ config, store, options: state.run.options });
+  if (options.providerInstance !== undefined && options.processes === true) {
+    throw new UsageError('A provider instance cannot be shared with agent processes; drop processes or providerInstance.');
+  }
+  const context = openTeamContext({ config, store, options: state.run.options, provider: options.providerInstance });
   options.onStart?.(state);
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);

@@ -59,6 +59,12 @@ export async function run(options: RunCommandOptions): Promise<number> {
   if (options.resume !== true && (options.feature === undefined || options.feature.trim() === '')) {
     throw new UsageError('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
   }
+  if (options.resume === true) {
+    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks'] as const).filter((key) => options[key] !== undefined);
+    if (fixed.length > 0) {
+      throw new UsageError(`--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`);
+    }
+  }
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
   const interrupt = options.signal === undefined ? interruptSignal(() => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n')) : undefined;
   const signal = options.signal ?? interrupt?.signal;
