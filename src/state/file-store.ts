@@ -4,7 +4,7 @@
  * events of each change appended to a JSONL ledger under the same lock.
  */
 import { watch as watchDirectory, type FSWatcher } from 'node:fs';
-import { access, appendFile, link, mkdir, readFile, rename, unlink } from 'node:fs/promises';
+import { access, appendFile, link, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { StateCorruptedError, StateMissingError } from '../errors/index.js';
@@ -20,6 +20,18 @@ export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 const COPY_BACKUP_EVERY = 50;
 const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 const MAX_REPORTED_ISSUES = 3;
+
+// Most updates committed under one lock and one write.
+const MAX_GROUP = 64;
+
+/** An update waiting for its group commit. */
+interface PendingUpdate<S, E> {
+  fn: (state: S, context: UpdateContext<E>) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Commit alone (after its group produced an invalid state). */
+  solo: boolean;
+}
 
 /** Options of a FileStore. */
 export interface FileStoreOptions<S> {
@@ -53,6 +65,12 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   readonly #now: () => Date;
   #hardLinkBackups = true;
   #copiedBackup = false;
+  // Updates from this process queue here and are committed in groups, instead of racing for the file lock.
+  #pending: PendingUpdate<S, E>[] = [];
+  #flushing = false;
+  // The last version seen, shared by every reader in this process until the file changes.
+  #cache: { key: string; state: S; text: string } | undefined;
+  #loading: { key: string; promise: Promise<S> } | undefined;
 
   constructor(options: FileStoreOptions<S>) {
     this.#file = options.file;
@@ -70,9 +88,36 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     return this.#file;
   }
 
-  /** Reads without the lock: every write is an atomic rename, so a reader sees a whole version. */
+  /**
+   * Reads without the lock: every write is an atomic rename, so a reader sees a
+   * whole version. The result is validated, shared and deeply frozen: readers in
+   * one process parse each version once. Change the state with `update()`.
+   */
   async read(): Promise<S> {
-    return (await this.#load()).state;
+    const key = await this.#statKey();
+    if (key !== undefined && this.#cache?.key === key) return deepFreeze(this.#cache.state);
+    if (key === undefined) return (await this.#load()).state;
+    // Concurrent readers of the same version share one parse.
+    if (this.#loading?.key !== key) {
+      const promise = this.#load().then((loaded) => {
+        const state = deepFreeze(loaded.state);
+        // A slow load must not replace a newer version cached meanwhile by a write.
+        if (loaded.text !== undefined && (this.#cache === undefined || this.#cache.state.seq <= state.seq)) {
+          this.#cache = { key, state, text: loaded.text };
+        }
+        return state;
+      });
+      this.#loading = { key, promise };
+      promise.then(
+        () => {
+          if (this.#loading?.promise === promise) this.#loading = undefined;
+        },
+        () => {
+          if (this.#loading?.promise === promise) this.#loading = undefined;
+        },
+      );
+    }
+    return this.#loading.promise;
   }
 
   /** True when the state file is there. */
@@ -86,17 +131,50 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     }
   }
 
-  /** lock → read → fn → seq + 1 → validate → keep .bak → write atomically → append events → unlock. */
-  async update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T> {
-    let compromise: Error | undefined;
-    const release = await acquireLock({
-      file: this.#file,
-      staleMs: this.#lockStaleMs,
-      timeoutMs: this.#lockTimeoutMs,
-      onCompromised: (error) => {
-        compromise = error;
-      },
+  /**
+   * lock → read → fn → seq + 1 → validate → keep .bak → write atomically → append
+   * events → unlock. Updates queued in this process meanwhile are committed
+   * together (group commit): each runs in order and gets its own seq and events,
+   * but they share one lock and one write. A function that throws changes nothing,
+   * so `fn` must be free of side effects outside the state: when a function of
+   * the same group throws, the others run again on a fresh copy.
+   */
+  update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject, solo: false });
+      if (!this.#flushing) void this.#flush();
     });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        const first = this.#pending[0] as PendingUpdate<S, E>;
+        const batch = first.solo ? this.#pending.splice(0, 1) : this.#pending.splice(0, MAX_GROUP);
+        await this.#commit(batch);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #commit(batch: PendingUpdate<S, E>[]): Promise<void> {
+    let compromise: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await acquireLock({
+        file: this.#file,
+        staleMs: this.#lockStaleMs,
+        timeoutMs: this.#lockTimeoutMs,
+        onCompromised: (error) => {
+          compromise = error;
+        },
+      });
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+      return;
+    }
     const lockedAt = Date.now();
     const staleMs = this.#lockStaleMs;
     // Nobody can take the lock over while its mtime is younger than staleMs, and it
@@ -112,15 +190,106 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
         { cause: compromise },
       );
     };
-    let result: T;
+    let settle: () => void;
     try {
-      result = await this.#updateLocked(fn, assertLockHeld);
+      settle = await this.#commitLocked(batch, assertLockHeld);
     } catch (error) {
-      await release().catch(() => undefined); // the original error is the one worth reporting
-      throw error;
+      settle = () => {
+        for (const item of batch) item.reject(error);
+      };
     }
-    await release();
-    return result;
+    await release().catch(() => undefined); // a failed release leaves a lock that goes stale; the write stands
+    settle();
+  }
+
+  /** Runs the group on one copy of the state and writes it; returns how to settle each caller. */
+  async #commitLocked(batch: PendingUpdate<S, E>[], assertLockHeld: () => void): Promise<() => void> {
+    const key = await this.#statKey();
+    const cached = key !== undefined && this.#cache?.key === key ? this.#cache : undefined;
+    const loaded = cached === undefined ? await this.#load() : undefined;
+    const baseText = cached?.text ?? loaded?.text;
+    // A parse of validated text gives a mutable copy faster than a clone.
+    const fresh = (): S => (baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S));
+    const at = this.#now().toISOString();
+    const failed = new Map<PendingUpdate<S, E>, unknown>();
+    let state: S;
+    let done: { item: PendingUpdate<S, E>; value: unknown; events: E[]; seq: number }[];
+    // One pass over the group; a throwing function is dropped and the pass starts again.
+    for (;;) {
+      state = fresh();
+      done = [];
+      let restart = false;
+      for (const item of batch) {
+        if (failed.has(item)) continue;
+        const events: E[] = [];
+        let open = true;
+        const context: UpdateContext<E> = {
+          now: at,
+          emit: (event) => {
+            if (!open) throw new Error(`emit() was called after the update() of ${this.#file} returned; the event is lost.`);
+            events.push(event);
+          },
+        };
+        const previousSeq = state.seq;
+        try {
+          const value = item.fn(state, context);
+          if (isPromiseLike(value)) {
+            throw new TypeError(
+              `update() of ${this.#file} needs a synchronous function, but it returned a promise; nothing was written. ` +
+                'Do slow work before update() so the lock is never held across it.',
+            );
+          }
+          state.seq = previousSeq + 1;
+          done.push({ item, value, events, seq: state.seq });
+        } catch (error) {
+          failed.set(item, error);
+          restart = true;
+          break;
+        } finally {
+          open = false;
+        }
+      }
+      if (!restart) break;
+    }
+    const settleFailed = (): void => {
+      for (const [item, error] of failed) item.reject(error);
+    };
+    if (done.length === 0) return settleFailed;
+    const parsed = this.#schema.safeParse(state);
+    if (!parsed.success) {
+      if (done.length > 1) {
+        // Someone produced an invalid state: commit the group one by one to find who.
+        for (const entry of [...done].reverse()) this.#pending.unshift({ ...entry.item, solo: true });
+        return settleFailed;
+      }
+      const only = done[0] as (typeof done)[number];
+      failed.set(only.item, new Error(`update() produced a state for ${this.#file} that does not match its schema; nothing was written: ${formatIssues(parsed.error.issues)}`, { cause: parsed.error }));
+      return settleFailed;
+    }
+    const next = parsed.data;
+    const nextText = `${JSON.stringify(next, null, 2)}\n`;
+    assertLockHeld();
+    if (baseText !== undefined) await this.#keepBackup({ previousText: baseText, seq: next.seq });
+    await writeFileAtomic(this.#file, nextText);
+    const writtenKey = await this.#statKey();
+    // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
+    this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, text: nextText };
+    let ledgerError: unknown;
+    const lines = done.flatMap((entry) => entry.events.map((event) => ({ event, seq: entry.seq })));
+    if (lines.length > 0 && this.#ledgerFile !== undefined) {
+      try {
+        await this.#appendLedger({ ledgerFile: this.#ledgerFile, lines, at, seq: next.seq });
+      } catch (error) {
+        ledgerError = error;
+      }
+    }
+    return () => {
+      settleFailed();
+      for (const entry of done) {
+        if (ledgerError === undefined || entry.events.length === 0) entry.item.resolve(entry.value);
+        else entry.item.reject(ledgerError);
+      }
+    };
   }
 
   /**
@@ -175,41 +344,15 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     };
   }
 
-  async #updateLocked<T>(fn: (state: S, context: UpdateContext<E>) => T, assertLockHeld: () => void): Promise<T> {
-    const { state, text } = await this.#load();
-    const previousSeq = state.seq;
-    const at = this.#now().toISOString();
-    const events: E[] = [];
-    let open = true;
-    const context: UpdateContext<E> = {
-      now: at,
-      emit: (event) => {
-        if (!open) throw new Error(`emit() was called after the update() of ${this.#file} returned; the event is lost.`);
-        events.push(event);
-      },
-    };
-    let result: T;
+  /** Identifies one version of the file: every write renames a new inode into place. */
+  async #statKey(): Promise<string | undefined> {
     try {
-      result = fn(state, context);
-    } finally {
-      open = false;
+      const info = await stat(this.#file, { bigint: true });
+      return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return undefined;
+      throw error;
     }
-    if (isPromiseLike(result)) {
-      throw new TypeError(
-        `update() of ${this.#file} needs a synchronous function, but it returned a promise; nothing was written. ` +
-          'Do slow work before update() so the lock is never held across it.',
-      );
-    }
-    state.seq = previousSeq + 1;
-    const next = this.#validate(state, 'update()');
-    const nextText = `${JSON.stringify(next, null, 2)}\n`;
-    assertLockHeld();
-    if (text !== undefined) await this.#keepBackup({ previousText: text, seq: next.seq });
-    await writeFileAtomic(this.#file, nextText);
-    if (events.length > 0 && this.#ledgerFile !== undefined) {
-      await this.#appendLedger({ ledgerFile: this.#ledgerFile, events, seq: next.seq, at });
-    }
-    return result;
   }
 
   /** The state on disk and its text; the text is undefined when starting from `initial()`. */
@@ -272,26 +415,36 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#copiedBackup = true;
   }
 
-  /** One append for all events of an update, so a crash cuts at most the last line. */
-  async #appendLedger(input: { ledgerFile: string; events: readonly E[]; seq: number; at: string }): Promise<void> {
-    const lines = input.events.map((event) => `${JSON.stringify({ ...event, seq: input.seq, at: input.at })}\n`).join('');
+  /** One append for all events of a commit, so a crash cuts at most the last lines. */
+  async #appendLedger(input: { ledgerFile: string; lines: readonly { event: E; seq: number }[]; at: string; seq: number }): Promise<void> {
+    const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
     try {
       try {
-        await appendFile(input.ledgerFile, lines);
+        await appendFile(input.ledgerFile, text);
       } catch (error) {
         if (errorCode(error) !== 'ENOENT') throw error;
         await mkdir(dirname(input.ledgerFile), { recursive: true });
-        await appendFile(input.ledgerFile, lines);
+        await appendFile(input.ledgerFile, text);
       }
     } catch (error) {
       // The state is already written; a caller that retried would apply the change twice.
       throw new Error(
-        `State ${this.#file} was updated to seq ${input.seq}, but appending ${input.events.length} event(s) to ` +
+        `State ${this.#file} was updated to seq ${input.seq}, but appending ${input.lines.length} event(s) to ` +
           `the ledger ${input.ledgerFile} failed; the change is kept, the ledger misses it.`,
         { cause: error },
       );
     }
   }
+
+}
+
+/** Freezes a parsed state in depth so a shared cached version cannot be changed by accident. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
 }
 
 const ledgerEnvelopeSchema = z.looseObject({

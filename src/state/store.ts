@@ -11,7 +11,7 @@ export type LedgerEntry<E> = E & { seq: number; at: string };
 
 /** Where the team state lives. Every change goes through `update()`. */
 export interface StateStore<S extends { seq: number }, E> {
-  /** The current state, validated. Throws StateCorruptedError if the file is bad. */
+  /** The current state, validated; shared and read-only (change it with `update()`). Throws StateCorruptedError if the file is bad. */
   read(): Promise<S>;
   /** True when the state exists (a file store: the file is there). */
   exists(): Promise<boolean>;

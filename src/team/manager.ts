@@ -33,9 +33,12 @@ export class Manager {
   readonly #context: TeamContext;
   readonly #caller: ModelCaller;
 
+  readonly #systemPrompt: string;
+
   constructor(context: TeamContext) {
     this.#context = context;
     this.#caller = new ModelCaller(context, context.config.manager.id);
+    this.#systemPrompt = composeSystemPrompt(context.config, context.config.manager.id).text;
   }
 
   #request(purpose: CallPurpose, content: string, extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> }): LlmRequest {
@@ -48,7 +51,7 @@ export class Manager {
         complexity: extra.complexity ?? null,
         tiers: config.agentsConfig.tiers,
       }),
-      system: composeSystemPrompt(config, manager.id).text,
+      system: this.#systemPrompt,
       messages: [{ role: 'user', content }],
       maxTokens: manager.roleConfig.max_tokens,
       cacheSystemPrompt: true,

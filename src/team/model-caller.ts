@@ -29,16 +29,20 @@ export class ModelCaller {
   async call(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     const { store, provider, wake } = this.#context;
     const price = priceOf(request.model);
-    let estimate = countTokens(request.system);
-    for (const message of request.messages) estimate += countTokens(message.content) + 4;
-    // Worst case: every input token written to the cache (the dearest input) and max output.
-    const worstUsd =
-      (estimate * Math.max(price.input, price.cacheWrite) + request.maxTokens * price.output) / 1_000_000;
-    const worstTokens = estimate + request.maxTokens;
     const reservationId = randomUUID();
     const agentId = this.#agentId;
+    // Without any limit a reservation guards nothing: skip the estimate and two state updates.
+    const limited = await this.#hasLimits();
+    let estimate = 0;
+    if (limited) {
+      estimate = countTokens(request.system);
+      for (const message of request.messages) estimate += countTokens(message.content) + 4;
+    }
+    // Worst case: every input token written to the cache (the dearest input) and max output.
+    const worstUsd = (estimate * Math.max(price.input, price.cacheWrite) + request.maxTokens * price.output) / 1_000_000;
+    const worstTokens = estimate + request.maxTokens;
 
-    for (;;) {
+    while (limited) {
       signal?.throwIfAborted();
       const since = wake.version;
       const outcome = await store.update((state, context) => {
@@ -73,8 +77,10 @@ export class ModelCaller {
     try {
       response = await provider.complete(request, signal);
     } catch (error) {
-      await store.update((state) => releaseReservation(state.budget, reservationId));
-      wake.notify();
+      if (limited) {
+        await store.update((state) => releaseReservation(state.budget, reservationId));
+        wake.notify();
+      }
       await this.#transcript.record({ at: new Date().toISOString(), request, error: String(error) });
       throw error;
     }
@@ -110,6 +116,11 @@ export class ModelCaller {
     wake.notify();
     await this.#transcript.record({ at, request, response, costUsd });
     return response;
+  }
+
+  async #hasLimits(): Promise<boolean> {
+    const { budget } = await this.#context.store.read();
+    return budget.limitUsd !== null || budget.limitTokens !== null || budget.perAgentUsd !== null || budget.perAgentTokens !== null;
   }
 
   async #runId(): Promise<string> {

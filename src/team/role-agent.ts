@@ -34,10 +34,14 @@ export class RoleAgent {
   // An unexpected error (state unreadable, lock lost) in background work, rethrown by run().
   #fatal: unknown;
 
+  readonly #systemPrompt: string;
+
   constructor(context: TeamContext, agentId: string) {
     this.#context = context;
     this.#agentId = agentId;
     this.#caller = new ModelCaller(context, agentId);
+    // Composed once: a missing prompt file fails at start, and every call sends the same cacheable prefix.
+    this.#systemPrompt = composeSystemPrompt(context.config, agentId).text;
   }
 
   /** Runs until the run ends, the signal aborts, or the agent reaches max_iterations. */
@@ -153,7 +157,7 @@ export class RoleAgent {
     };
     const request: LlmRequest = {
       model: claimed.model,
-      system: composeSystemPrompt(config, this.#agentId).text,
+      system: this.#systemPrompt,
       messages: [
         {
           role: 'user',

@@ -18,6 +18,18 @@ export function extractJson(text: string): unknown {
   }
 }
 
+const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+/** The JSON Schema sent to providers for structured output, generated once per schema. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  let json = jsonSchemas.get(schema);
+  if (json === undefined) {
+    json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+    jsonSchemas.set(schema, json);
+  }
+  return json;
+}
+
 function problemsOf<S extends z.ZodType>(
   text: string,
   schema: S,
@@ -55,7 +67,7 @@ export async function callStructured<S extends z.ZodType>(input: {
 }): Promise<{ value: z.infer<S>; text: string }> {
   const request: LlmRequest = {
     ...input.request,
-    responseJsonSchema: input.request.responseJsonSchema ?? (z.toJSONSchema(input.schema, { io: 'input' }) as Record<string, unknown>),
+    responseJsonSchema: input.request.responseJsonSchema ?? jsonSchemaOf(input.schema),
     responseName: input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_'),
   };
   const first = await input.caller.call(request, input.signal);
