@@ -20,7 +20,15 @@ export interface AgentSpend {
 /** The outcome of asking for room for a call. */
 export type ReserveOutcome =
   | { ok: true }
-  | { ok: false; limit: string; detail: string; /** True when other calls hold reservations that may free room. */ othersPending: boolean };
+  | {
+      ok: false;
+      limit: string;
+      detail: string;
+      /** True when the limit is the agent's own, not the run's. */
+      perAgent: boolean;
+      /** True when calls hold reservations whose settling may free room under this limit. */
+      othersPending: boolean;
+    };
 
 // Float sums of many small costs drift; compare with a tolerance far below a cent.
 const EPSILON = 1e-9;
@@ -50,20 +58,23 @@ export function reserveBudget(input: {
 }): ReserveOutcome {
   const { book, agentId, usd, tokens } = input;
   const mine = agentReserved(book, agentId);
-  const othersPending = Object.keys(book.reservations).length > 0;
-  const checks: [string, number | null, number, number][] = [
-    ['run USD', book.limitUsd, book.spentUsd + book.reservedUsd, usd],
-    ['run tokens', book.limitTokens, book.spentTokens + book.reservedTokens, tokens],
-    [`agent ${agentId} USD`, book.perAgentUsd, input.agentSpent.usd + mine.usd, usd],
-    [`agent ${agentId} tokens`, book.perAgentTokens, input.agentSpent.tokens + mine.tokens, tokens],
+  const anyPending = Object.keys(book.reservations).length > 0;
+  const minePending = Object.values(book.reservations).some((reservation) => reservation.agentId === agentId);
+  // [limit, cap, committed, wanted, per agent, whether settling holds could free room under it]
+  const checks: [string, number | null, number, number, boolean, boolean][] = [
+    ['run USD', book.limitUsd, book.spentUsd + book.reservedUsd, usd, false, anyPending],
+    ['run tokens', book.limitTokens, book.spentTokens + book.reservedTokens, tokens, false, anyPending],
+    [`agent ${agentId} USD`, book.perAgentUsd, input.agentSpent.usd + mine.usd, usd, true, minePending],
+    [`agent ${agentId} tokens`, book.perAgentTokens, input.agentSpent.tokens + mine.tokens, tokens, true, minePending],
   ];
-  for (const [limit, cap, committed, wanted] of checks) {
+  for (const [limit, cap, committed, wanted, perAgent, othersPending] of checks) {
     if (cap !== null && committed + wanted > cap + EPSILON) {
       const unit = limit.endsWith('USD') ? (value: number) => `$${value.toFixed(4)}` : (value: number) => `${value}`;
       return {
         ok: false,
         limit,
         detail: `a call needing up to ${unit(wanted)} does not fit: ${unit(committed)} of ${unit(cap)} spent or reserved`,
+        perAgent,
         othersPending,
       };
     }

@@ -45,6 +45,8 @@ export function claimTask(input: {
     tier: member.roleConfig.tier,
     complexity: task.complexity,
     tiers: input.config.agentsConfig.tiers,
+    // A task whose answers failed validation moves up a tier on its next attempt.
+    escalation: task.attempts,
   });
   agent.model = model;
   input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });

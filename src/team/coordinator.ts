@@ -77,6 +77,8 @@ export class Coordinator {
       signal?.removeEventListener('abort', onAbort);
       this.#abort.abort();
       await Promise.allSettled(this.#resolving.values());
+      // Agents in this process learn at once that the run is over.
+      wake.notify();
     }
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { costOf, priceOf, releaseReservation, reserveBudget, settleReservation } from '../cost/index.js';
+import { costOf, priceOf, releaseReservation, reserveBudget, settleReservation, type BudgetBook, type ReserveOutcome } from '../cost/index.js';
+import type { TeamState } from '../state/index.js';
 import { BudgetExceededError } from '../errors/index.js';
 import { countTokens, totalTokens, type LlmRequest, type LlmResponse } from '../providers/index.js';
 import type { TeamContext } from './team-context.js';
@@ -45,32 +46,29 @@ export class ModelCaller {
     while (limited) {
       signal?.throwIfAborted();
       const since = wake.version;
+      // A dry run on the snapshot first: waiting for room must not write the state over and over.
+      const snapshot = await store.read();
+      const dryRun = this.#reserve(snapshot, { ...snapshot.budget, reservations: { ...snapshot.budget.reservations } }, reservationId, worstUsd, worstTokens);
+      if (!dryRun.ok && dryRun.othersPending) {
+        await wake.wait({ sinceVersion: since, timeoutMs: 1000, signal });
+        continue;
+      }
       const outcome = await store.update((state, context) => {
-        if (state.run.status === 'budget_exceeded') {
-          return { ok: false as const, limit: 'run', detail: 'the run has reached its budget', othersPending: false };
-        }
-        const agent = state.agents[agentId];
-        const result = reserveBudget({
-          book: state.budget,
-          reservationId,
-          agentId,
-          agentSpent: { usd: agent?.costUsd ?? 0, tokens: agent === undefined ? 0 : totalTokens(agent.usage) },
-          usd: worstUsd,
-          tokens: worstTokens,
-        });
-        if (!result.ok && !result.othersPending) {
+        const result = this.#reserve(state, state.budget, reservationId, worstUsd, worstTokens);
+        // The run stops when it is out of budget, or when its manager is: nobody else can resolve blockers.
+        if (!result.ok && !result.othersPending && state.run.status !== 'budget_exceeded') {
           context.emit({ type: 'budget-block', agentId, limit: result.limit, detail: result.detail });
-          state.run.status = 'budget_exceeded';
-          state.run.endReason = `budget: ${result.limit}: ${result.detail}`;
-          state.run.updatedAt = context.now;
+          if (!result.perAgent || agentId === this.#context.config.manager.id) {
+            state.run.status = 'budget_exceeded';
+            state.run.endReason = `budget: ${result.limit}: ${result.detail}`;
+            state.run.updatedAt = context.now;
+          }
         }
         return result;
       });
-      wake.notify();
+      if (outcome.ok || !outcome.othersPending) wake.notify();
       if (outcome.ok) break;
-      if (!outcome.othersPending) throw budgetError(await this.#runId(), outcome.limit, outcome.detail);
-      // Other calls hold reservations: when they settle there may be room.
-      await wake.wait({ sinceVersion: since, timeoutMs: 1000, signal });
+      if (!outcome.othersPending) throw budgetError(snapshot.run.id, outcome.limit, outcome.detail);
     }
 
     let response: LlmResponse;
@@ -123,7 +121,19 @@ export class ModelCaller {
     return budget.limitUsd !== null || budget.limitTokens !== null || budget.perAgentUsd !== null || budget.perAgentTokens !== null;
   }
 
-  async #runId(): Promise<string> {
-    return (await this.#context.store.read()).run.id;
+  /** Tries to reserve the call's worst case in `book` (the state's, or a copy for a dry run). */
+  #reserve(state: TeamState, book: BudgetBook, reservationId: string, usd: number, tokens: number): ReserveOutcome {
+    if (state.run.status === 'budget_exceeded') {
+      return { ok: false, limit: 'run', detail: 'the run has reached its budget', perAgent: false, othersPending: false };
+    }
+    const agent = state.agents[this.#agentId];
+    return reserveBudget({
+      book,
+      reservationId,
+      agentId: this.#agentId,
+      agentSpent: { usd: agent?.costUsd ?? 0, tokens: agent === undefined ? 0 : totalTokens(agent.usage) },
+      usd,
+      tokens,
+    });
   }
 }

@@ -44,7 +44,9 @@ export function nextTaskFor(state: TeamState, agentId: string): Task | undefined
   for (const task of state.tasks) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
     if (task.assignee === agentId) return task;
-    if (task.assignee === null && fallback === undefined) fallback = task;
+    // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
+    const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
+    if (free && fallback === undefined) fallback = task;
   }
   return fallback;
 }
