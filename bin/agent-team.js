@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli/main.js';
 
+// A closed pipe (`agent-team ledger | head`) ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

@@ -131,7 +131,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
       result.code = prompt({ ...(options as object), agentId, cwd, terminal } as Parameters<typeof prompt>[0]);
     });
 
-  const config = program.command('config').description('Check the configuration or print its JSON Schema.');
+  const config = program
+    .command('config')
+    .description('Check the configuration or print its JSON Schema.')
+    .addHelpText('after', '\nExamples:\n  $ agent-team config check\n  $ agent-team config schema --target agents > agents-config.schema.json');
   config
     .command('check')
     .description('Validate orchestrator-config.json and .ai-agents/config.yml, and compose every prompt.')

@@ -48,7 +48,7 @@ function readText(file: string, what: string): string {
 
 function parseWith<S extends z.ZodType>(schema: S, input: unknown, file: string): z.infer<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ConfigError({ file, issues: toConfigIssues(parsed.error, input) });
+  if (!parsed.success) throw new ConfigError({ file, issues: toConfigIssues(parsed.error, input, schema) });
   return parsed.data;
 }
 

@@ -18,6 +18,8 @@ export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 // Where hard links are unavailable the backup is a full copy; bounding it to
 // one in 50 updates keeps its cost around 2% of the writes.
 const COPY_BACKUP_EVERY = 50;
+// How stale `<file>.bak` may get by default: a good recent version, not necessarily the one just replaced.
+const DEFAULT_BACKUP_INTERVAL_MS = 1000;
 const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 const MAX_REPORTED_ISSUES = 3;
 
@@ -49,6 +51,8 @@ export interface FileStoreOptions<S> {
   lockTimeoutMs?: number;
   /** Interval of the polling fallback behind `watch()` (default 30000). */
   pollIntervalMs?: number;
+  /** `<file>.bak` is refreshed at most this often (default 1000 ms; 0: on every commit). */
+  backupIntervalMs?: number;
   /** The clock for `UpdateContext.now`. */
   now?: () => Date;
 }
@@ -65,6 +69,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   readonly #now: () => Date;
   #hardLinkBackups = true;
   #copiedBackup = false;
+  #backupAt = 0;
+  readonly #backupIntervalMs: number;
   // Updates from this process queue here and are committed in groups, instead of racing for the file lock.
   #pending: PendingUpdate<S, E>[] = [];
   #flushing = false;
@@ -81,6 +87,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
+    this.#backupIntervalMs = options.backupIntervalMs ?? DEFAULT_BACKUP_INTERVAL_MS;
   }
 
   /** The state file this store reads and writes. */
@@ -269,7 +276,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const next = parsed.data;
     const nextText = `${JSON.stringify(next, null, 2)}\n`;
     assertLockHeld();
-    if (baseText !== undefined) await this.#keepBackup({ previousText: baseText, seq: next.seq });
+    // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
+    if (baseText !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
+      await this.#keepBackup({ previousText: baseText, seq: next.seq });
+      this.#backupAt = Date.now();
+    }
     await writeFileAtomic(this.#file, nextText);
     const writtenKey = await this.#statKey();
     // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.

@@ -1,4 +1,5 @@
 import type { TeamConfig } from '../config/index.js';
+import { composeSystemPrompt } from '../prompts/index.js';
 import type { LlmProvider } from '../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../errors/index.js';
 import { TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../state/index.js';
@@ -180,16 +181,20 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, signal: 
  */
 export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   const { config } = options;
-  const store = openTeamStore(config);
-  let state = options.resume === true ? await resumeRun(options, store) : await startRun(options, store);
   if (options.providerInstance !== undefined && options.processes === true) {
     throw new UsageError('A provider instance cannot be shared with agent processes; drop processes or providerInstance.');
   }
+  // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
+  for (const member of config.roster) composeSystemPrompt(config, member.id);
+  const store = openTeamStore(config);
+  let state = options.resume === true ? await resumeRun(options, store) : await startRun(options, store);
   const context = openTeamContext({ config, store, options: state.run.options, provider: options.providerInstance });
   options.onStart?.(state);
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // An unexpected error still leaves a valid, resumable state and the run's record, then surfaces.
+  let failure: unknown;
   try {
     if (state.run.status === 'planning') {
       await plan(context, new Manager(context), state, internal.signal);
@@ -197,7 +202,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     }
     if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, internal.signal);
   } catch (error) {
-    if (!(error instanceof BudgetExceededError) && !internal.signal.aborted) throw error;
+    if (!(error instanceof BudgetExceededError) && !internal.signal.aborted) failure = error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     context.wake.close();
@@ -205,7 +210,10 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   const final = await store.update((draft, update) => {
     if (!TERMINAL_RUN_STATUSES.has(draft.run.status)) {
       draft.run.status = 'interrupted';
-      draft.run.endReason = 'interrupted; continue with agent-team run --resume';
+      draft.run.endReason =
+        failure === undefined
+          ? 'interrupted; continue with agent-team run --resume'
+          : `stopped by an error (${failure instanceof Error ? failure.message : String(failure)}); fix it, then agent-team run --resume`;
     }
     if (draft.run.status === 'interrupted' || draft.run.status === 'budget_exceeded') {
       draft.run.endedAt = update.now;
@@ -214,5 +222,6 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     return structuredClone(draft);
   });
   const record = await writeRunRecord({ config, state: final });
+  if (failure !== undefined) throw failure;
   return { runId: final.run.id, status: final.run.status, files: record.files, summary: record.summary };
 }

@@ -21,12 +21,13 @@ let directory: string;
 let file: string;
 let ledgerFile: string;
 
-function createStore(options: { initial?: boolean } = {}): FileStore<Board, BoardEvent> {
+function createStore(options: { initial?: boolean; backupIntervalMs?: number } = {}): FileStore<Board, BoardEvent> {
   return new FileStore<Board, BoardEvent>({
     file,
     ledgerFile,
     schema: boardSchema,
     now: () => fixedNow,
+    ...(options.backupIntervalMs === undefined ? {} : { backupIntervalMs: options.backupIntervalMs }),
     ...(options.initial === false ? {} : { initial: () => ({ seq: 0, count: 0, tasks: [] }) }),
   });
 }
@@ -151,11 +152,20 @@ describe('FileStore', () => {
   });
 
   it('keeps the previous good version as .bak', async () => {
-    const store = createStore();
+    const store = createStore({ backupIntervalMs: 0 });
     for (let index = 0; index < 3; index += 1) await store.update((state) => void (state.count += 1));
     const backup = boardSchema.parse(JSON.parse(await readFile(`${file}.bak`, 'utf8')));
     expect(backup).toEqual({ seq: 2, count: 2, tasks: [] });
     expect((await store.read()).seq).toBe(3);
+  });
+
+  it('refreshes .bak at most once per backupIntervalMs, always with a good version', async () => {
+    const store = createStore({ backupIntervalMs: 60_000 });
+    for (let index = 0; index < 4; index += 1) await store.update((state) => void (state.count += 1));
+    // The first replaced version (seq 1) was kept; later commits within the interval leave it.
+    const backup = boardSchema.parse(JSON.parse(await readFile(`${file}.bak`, 'utf8')));
+    expect(backup).toEqual({ seq: 1, count: 1, tasks: [] });
+    expect((await store.read()).seq).toBe(4);
   });
 
   it('reports invalid JSON as StateCorruptedError naming the file, and leaves the bytes alone', async () => {

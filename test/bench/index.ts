@@ -1,0 +1,15 @@
+/** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
+import { writeFile } from 'node:fs/promises';
+import { benchFileStore } from './file-store.bench.js';
+import { benchTeamRun } from './team-run.bench.js';
+import { benchWakeLatency } from './wake-latency.bench.js';
+
+const figures: Record<string, number> = {};
+for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun]) {
+  Object.assign(figures, await bench());
+  console.log();
+}
+if (process.argv.includes('--json')) {
+  await writeFile('bench-results.json', `${JSON.stringify(figures, null, 2)}\n`);
+  console.log('Figures written to bench-results.json');
+}

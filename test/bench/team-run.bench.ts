@@ -1,0 +1,106 @@
+/**
+ * A 200-task sim run at time scale 0 with 8 role agents in one process: wall
+ * time, state commits, and the orchestration overhead of each task transition.
+ */
+import { pathToFileURL } from 'node:url';
+import { loadTeamConfig } from '../../src/config/index.js';
+import { runTeam } from '../../src/team/index.js';
+import { readEntries, type Entry } from '../support/ledger.js';
+import { tempProject } from '../support/temp-project.js';
+import { quantile } from './percentiles.js';
+
+const ROLES = ['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer'];
+
+/**
+ * Per transition, the time the orchestration took once nothing else held it up:
+ * a claim counts from when both the task was ready and its agent was free; a
+ * report (done or blocked) counts from when its model call returned.
+ */
+function transitionLatencies(ledger: readonly Entry[]): number[] {
+  const at = (entry: Entry): number => Date.parse(entry.at);
+  const taskReady = new Map<unknown, number>();
+  const agentFree = new Map<unknown, number>();
+  const lastCall = new Map<unknown, number>();
+  const latencies: number[] = [];
+  for (const entry of ledger) {
+    switch (entry.type) {
+      case 'task-ready':
+        taskReady.set(entry['taskId'], at(entry));
+        break;
+      case 'blocker-resolve':
+        taskReady.set(entry['taskId'], at(entry));
+        break;
+      case 'agent-start':
+        agentFree.set(entry['agentId'], at(entry));
+        break;
+      case 'task-claim': {
+        const enabled = Math.max(taskReady.get(entry['taskId']) ?? 0, agentFree.get(entry['agentId']) ?? 0);
+        if (enabled > 0) latencies.push(at(entry) - enabled);
+        break;
+      }
+      case 'model-call':
+        if (entry['agentId'] !== 'manager') lastCall.set(entry['taskId'], at(entry));
+        break;
+      case 'task-end':
+      case 'blocker-raise': {
+        const called = lastCall.get(entry['taskId']);
+        if (called !== undefined && entry['agentId'] !== 'scheduler') latencies.push(at(entry) - called);
+        agentFree.set(entry['agentId'], at(entry));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return latencies;
+}
+
+/** Runs the benchmark and returns its figures. */
+export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Record<string, number>> {
+  const tasks = options.tasks ?? 200;
+  const project = await tempProject('agent-team-bench-run-');
+  try {
+    const configFile = await project.write(
+      'orchestrator-config.json',
+      JSON.stringify({
+        agents: [
+          { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+          ...ROLES.flatMap((role) => [1, 2].map((n) => ({ id: `${role.split('_')[0]}-${n}`, role }))),
+        ],
+        budget: { max_usd: 1000 },
+        provider: { time_scale: 0 },
+      }),
+    );
+    const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
+    const started = performance.now();
+    const result = await runTeam({ config, feature: 'Add a large batch of independent improvements', planTasks: tasks, timeScale: 0 });
+    const wallMs = performance.now() - started;
+    const ledger = await readEntries(result.files.ledger);
+    const first = ledger[0] as Entry;
+    const last = ledger.at(-1) as Entry;
+    const transitions = ledger.filter((entry) => ['task-claim', 'task-end', 'blocker-raise', 'blocker-resolve', 'task-release'].includes(entry.type)).length;
+    const latencies = transitionLatencies(ledger);
+    const figures = {
+      run_tasks: result.summary.tasks.total,
+      run_status_done: result.status === 'done' ? 1 : 0,
+      run_wall_ms: Math.round(wallMs),
+      run_commits: last.seq - first.seq + 1,
+      run_transitions: transitions,
+      run_model_calls: result.summary.calls,
+      run_overhead_per_transition_ms: Number((wallMs / transitions).toFixed(2)),
+      run_transition_p50_ms: quantile(latencies, 0.5),
+      run_transition_p95_ms: quantile(latencies, 0.95),
+    };
+    console.log(`Sim run: ${figures.run_tasks} tasks, 8 role agents in one process, time scale 0 (${result.status})`);
+    console.log(`  wall ${(wallMs / 1000).toFixed(2)} s, ${figures.run_commits} state commits, ${transitions} task transitions, ${figures.run_model_calls} model calls`);
+    console.log(`  overhead per transition: ${figures.run_overhead_per_transition_ms} ms amortized (wall / transitions)`);
+    console.log(`  transition latency once unblocked: p50 ${figures.run_transition_p50_ms} ms, p95 ${figures.run_transition_p95_ms} ms   (target: median < 5 ms)`);
+    return figures;
+  } finally {
+    await project.cleanup();
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await benchTeamRun();
+}
