@@ -130,12 +130,14 @@ export class Coordinator {
     const repeatedLoop =
       blocker.kind === 'loop' && taken.blockers.some((other) => other.taskId === blocker.taskId && other.kind === 'loop' && other.status === 'resolved');
     try {
-      const resolution = repeatedLoop
-        ? { kind: 'fail' as const, answer: 'the agent kept repeating itself after a concrete instruction' }
+      const { resolution, settle } = repeatedLoop
+        ? { resolution: { kind: 'fail' as const, answer: 'the agent kept repeating itself after a concrete instruction' }, settle: undefined }
         : await this.#manager.resolve({ state: taken, blocker, signal: this.#abort.signal });
-      await store.update((draft, context) =>
-        applyResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit }),
-      );
+      // The manager's spend and its resolution are one commit.
+      await store.update((draft, context) => {
+        settle?.(draft, context);
+        applyResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit });
+      });
     } catch (error) {
       if (error instanceof InvalidModelOutputError) {
         log.warn('manager could not resolve a blocker', { blockerId: blocker.id, problems: error.problems });

@@ -3,7 +3,7 @@ import type { CallPurpose, LlmRequest } from '../providers/index.js';
 import type { Blocker, TeamState } from '../state/index.js';
 import { pickModel } from '../cost/index.js';
 import { integrationSchema, planSchema, resolutionSchema, type Integration, type Plan, type Resolution } from './answer-schemas.js';
-import { ModelCaller } from './model-caller.js';
+import { ModelCaller, type SettleCall } from './model-caller.js';
 import { planProblems } from './plan-graph.js';
 import { isPlannedTaskId } from './apply-resolution.js';
 import { callStructured } from './structured-call.js';
@@ -83,11 +83,11 @@ export class Manager {
     return value;
   }
 
-  /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. */
-  async resolve(input: { state: TeamState; blocker: Blocker; signal?: AbortSignal | undefined }): Promise<Resolution> {
+  /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. The caller applies `settle` with the resolution. */
+  async resolve(input: { state: TeamState; blocker: Blocker; signal?: AbortSignal | undefined }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
     const { state, blocker } = input;
     const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
-    if (task === undefined) return { kind: 'fail', answer: `task ${blocker.taskId} does not exist` };
+    if (task === undefined) return { resolution: { kind: 'fail', answer: `task ${blocker.taskId} does not exist` } };
     const roles = workerRoles(this.#context);
     const earlier = state.blockers
       .filter((other) => other.taskId === task.id && other.status === 'resolved' && other.resolution !== null)
@@ -115,9 +115,10 @@ export class Manager {
       },
     });
     const roleNames = roles.map((r) => r.role);
-    const { value } = await callStructured({
+    const { value, settle } = await callStructured({
       caller: this.#caller,
       request,
+      deferSettle: true,
       schema: resolutionSchema,
       what: 'blocker resolution',
       check: (resolution) => {
@@ -131,7 +132,7 @@ export class Manager {
       },
       signal: input.signal,
     });
-    return value;
+    return { resolution: value, settle };
   }
 
   /** Writes the final integration summary from the task results. */

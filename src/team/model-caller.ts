@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { costOf, priceOf, releaseReservation, reserveBudget, settleReservation, type BudgetBook, type ReserveOutcome } from '../cost/index.js';
-import type { TeamState } from '../state/index.js';
+import type { LedgerEvent, TeamState, UpdateContext } from '../state/index.js';
 import { BudgetExceededError } from '../errors/index.js';
 import { countTokens, totalTokens, type LlmRequest, type LlmResponse } from '../providers/index.js';
 import type { TeamContext } from './team-context.js';
 import { Transcript } from './transcript.js';
+
+/** Records a finished call in the state: budget, agent usage and the `model-call` event. */
+export type SettleCall = (state: TeamState, context: UpdateContext<LedgerEvent>) => void;
 
 /** The run ended for budget reasons while this call waited for room. */
 function budgetError(runId: string, limit: string, detail: string): BudgetExceededError {
@@ -26,8 +29,12 @@ export class ModelCaller {
     this.#transcript = new Transcript({ runDir: context.runDir, agentId });
   }
 
-  /** Calls the provider within budget; throws BudgetExceededError when the call cannot fit. */
-  async call(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
+  /**
+   * Calls the provider within budget; throws BudgetExceededError when the call cannot fit.
+   * With `deferSettle` the caller must apply the returned `settle` in its own update
+   * (so a call and the report it leads to are one commit).
+   */
+  async call(request: LlmRequest, signal?: AbortSignal, options?: { deferSettle?: boolean }): Promise<LlmResponse & { settle?: SettleCall }> {
     const { store, provider, wake } = this.#context;
     const price = priceOf(request.model);
     const reservationId = randomUUID();
@@ -84,7 +91,7 @@ export class ModelCaller {
     }
     const costUsd = costOf(response.usage, priceOf(response.model));
     const tokens = totalTokens(response.usage);
-    const at = await store.update((state, context) => {
+    const settle: SettleCall = (state, context) => {
       settleReservation({ book: state.budget, reservationId, usd: costUsd, tokens });
       const agent = state.agents[agentId];
       if (agent !== undefined) {
@@ -109,16 +116,23 @@ export class ModelCaller {
         simulated: response.simulated,
         repair: request.metadata.repair === true,
       });
-      return context.now;
-    });
+    };
+    await this.#transcript.record({ at: new Date().toISOString(), request, response, costUsd });
+    if (options?.deferSettle === true) return { ...response, settle };
+    await store.update(settle);
     wake.notify();
-    await this.#transcript.record({ at, request, response, costUsd });
     return response;
   }
 
   async #hasLimits(): Promise<boolean> {
     const { budget } = await this.#context.store.read();
     return budget.limitUsd !== null || budget.limitTokens !== null || budget.perAgentUsd !== null || budget.perAgentTokens !== null;
+  }
+
+  /** Applies a deferred settlement on its own. */
+  async settle(settle: SettleCall): Promise<void> {
+    await this.#context.store.update(settle);
+    this.#context.wake.notify();
   }
 
   /** Tries to reserve the call's worst case in `book` (the state's, or a copy for a dry run). */

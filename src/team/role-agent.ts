@@ -171,18 +171,26 @@ export class RoleAgent {
     const timeout = AbortSignal.timeout(coordination.task_timeout_seconds * 1000);
     const signal = AbortSignal.any([this.#abort.signal, timeout]);
     try {
-      const { value } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal });
-      await store.update((draft, context) =>
-        applyWorkReport({
-          state: draft,
-          agentId: this.#agentId,
-          taskId: task.id,
-          report: value,
-          normalized: normalizeOutput(value),
-          now: context.now,
-          emit: context.emit,
-        }),
-      );
+      const { value, settle } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal, deferSettle: true });
+      // The call's spend and its report are one commit.
+      await store
+        .update((draft, context) => {
+          settle?.(draft, context);
+          applyWorkReport({
+            state: draft,
+            agentId: this.#agentId,
+            taskId: task.id,
+            report: value,
+            normalized: normalizeOutput(value),
+            now: context.now,
+            emit: context.emit,
+          });
+        })
+        .catch(async (error: unknown) => {
+          // The report could not be applied; the spend must still be recorded.
+          if (settle !== undefined) await this.#caller.settle(settle);
+          throw error;
+        });
     } catch (error) {
       await this.#handleFailure(task.id, error, timeout.aborted);
     } finally {

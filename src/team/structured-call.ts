@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidModelOutputError } from '../errors/index.js';
 import type { LlmRequest } from '../providers/index.js';
-import type { ModelCaller } from './model-caller.js';
+import type { ModelCaller, SettleCall } from './model-caller.js';
 
 /** Pulls a JSON object out of a model answer that may wrap it in fences or prose. */
 export function extractJson(text: string): unknown {
@@ -64,15 +64,20 @@ export async function callStructured<S extends z.ZodType>(input: {
   what: string;
   check?: (value: z.infer<S>) => string[];
   signal?: AbortSignal | undefined;
-}): Promise<{ value: z.infer<S>; text: string }> {
+  /** Leave the accepted call's settlement to the caller's own update (see ModelCaller.call). */
+  deferSettle?: boolean;
+}): Promise<{ value: z.infer<S>; text: string; settle?: SettleCall | undefined }> {
   const request: LlmRequest = {
     ...input.request,
     responseJsonSchema: input.request.responseJsonSchema ?? jsonSchemaOf(input.schema),
     responseName: input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_'),
   };
-  const first = await input.caller.call(request, input.signal);
+  const deferSettle = input.deferSettle === true;
+  const first = await input.caller.call(request, input.signal, { deferSettle });
   const firstResult = problemsOf(first.text, input.schema, input.check);
-  if (firstResult.value !== undefined) return { value: firstResult.value, text: first.text };
+  if (firstResult.value !== undefined) return { value: firstResult.value, text: first.text, settle: first.settle };
+  // The rejected call is settled now: a repair request follows and may fail.
+  if (first.settle !== undefined) await input.caller.settle(first.settle);
 
   const repair: LlmRequest = {
     ...request,
@@ -88,9 +93,10 @@ export async function callStructured<S extends z.ZodType>(input: {
     ],
     metadata: { ...request.metadata, repair: true },
   };
-  const second = await input.caller.call(repair, input.signal);
+  const second = await input.caller.call(repair, input.signal, { deferSettle });
   const secondResult = problemsOf(second.text, input.schema, input.check);
-  if (secondResult.value !== undefined) return { value: secondResult.value, text: second.text };
+  if (secondResult.value !== undefined) return { value: secondResult.value, text: second.text, settle: second.settle };
+  if (second.settle !== undefined) await input.caller.settle(second.settle);
   throw new InvalidModelOutputError({
     agentId: request.metadata.agentId,
     what: input.what,

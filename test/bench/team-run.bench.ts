@@ -16,12 +16,13 @@ const ROLES = ['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer
  * a claim counts from when both the task was ready and its agent was free; a
  * report (done or blocked) counts from when its model call returned.
  */
-function transitionLatencies(ledger: readonly Entry[]): number[] {
+function transitionLatencies(ledger: readonly Entry[]): { claims: number[]; reports: number[] } {
   const at = (entry: Entry): number => Date.parse(entry.at);
   const taskReady = new Map<unknown, number>();
   const agentFree = new Map<unknown, number>();
   const lastCall = new Map<unknown, number>();
-  const latencies: number[] = [];
+  const claims: number[] = [];
+  const reports: number[] = [];
   for (const entry of ledger) {
     switch (entry.type) {
       case 'task-ready':
@@ -35,7 +36,7 @@ function transitionLatencies(ledger: readonly Entry[]): number[] {
         break;
       case 'task-claim': {
         const enabled = Math.max(taskReady.get(entry['taskId']) ?? 0, agentFree.get(entry['agentId']) ?? 0);
-        if (enabled > 0) latencies.push(at(entry) - enabled);
+        if (enabled > 0) claims.push(at(entry) - enabled);
         break;
       }
       case 'model-call':
@@ -44,7 +45,7 @@ function transitionLatencies(ledger: readonly Entry[]): number[] {
       case 'task-end':
       case 'blocker-raise': {
         const called = lastCall.get(entry['taskId']);
-        if (called !== undefined && entry['agentId'] !== 'scheduler') latencies.push(at(entry) - called);
+        if (called !== undefined && entry['agentId'] !== 'scheduler') reports.push(at(entry) - called);
         agentFree.set(entry['agentId'], at(entry));
         break;
       }
@@ -52,7 +53,7 @@ function transitionLatencies(ledger: readonly Entry[]): number[] {
         break;
     }
   }
-  return latencies;
+  return { claims, reports };
 }
 
 /** Runs the benchmark and returns its figures. */
@@ -79,7 +80,8 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
     const first = ledger[0] as Entry;
     const last = ledger.at(-1) as Entry;
     const transitions = ledger.filter((entry) => ['task-claim', 'task-end', 'blocker-raise', 'blocker-resolve', 'task-release'].includes(entry.type)).length;
-    const latencies = transitionLatencies(ledger);
+    const { claims, reports } = transitionLatencies(ledger);
+    const latencies = [...claims, ...reports];
     const figures = {
       run_tasks: result.summary.tasks.total,
       run_status_done: result.status === 'done' ? 1 : 0,
@@ -90,11 +92,17 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
       run_overhead_per_transition_ms: Number((wallMs / transitions).toFixed(2)),
       run_transition_p50_ms: quantile(latencies, 0.5),
       run_transition_p95_ms: quantile(latencies, 0.95),
+      run_claim_p50_ms: quantile(claims, 0.5),
+      run_claim_p95_ms: quantile(claims, 0.95),
+      run_report_p50_ms: quantile(reports, 0.5),
+      run_report_p95_ms: quantile(reports, 0.95),
     };
     console.log(`Sim run: ${figures.run_tasks} tasks, 8 role agents in one process, time scale 0 (${result.status})`);
     console.log(`  wall ${(wallMs / 1000).toFixed(2)} s, ${figures.run_commits} state commits, ${transitions} task transitions, ${figures.run_model_calls} model calls`);
     console.log(`  overhead per transition: ${figures.run_overhead_per_transition_ms} ms amortized (wall / transitions)`);
     console.log(`  transition latency once unblocked: p50 ${figures.run_transition_p50_ms} ms, p95 ${figures.run_transition_p95_ms} ms   (target: median < 5 ms)`);
+    console.log(`    claims (task ready and agent free -> claimed): p50 ${figures.run_claim_p50_ms} ms, p95 ${figures.run_claim_p95_ms} ms`);
+    console.log(`    reports (model call returned -> done/blocked recorded): p50 ${figures.run_report_p50_ms} ms, p95 ${figures.run_report_p95_ms} ms`);
     return figures;
   } finally {
     await project.cleanup();
