@@ -2,6 +2,7 @@ import type { LedgerEvent, TeamState } from '../state/index.js';
 import type { Resolution } from './answer-schemas.js';
 import { failTask } from './report-result.js';
 import { refreshReadiness } from './scheduler.js';
+import { newTask } from './task-factory.js';
 
 /** Id of the prerequisite task a `new_task` resolution of `blockerId` creates. */
 export function prerequisiteTaskId(blockerId: string): string {
@@ -59,26 +60,7 @@ export function applyResolution(input: {
     case 'new_task': {
       // Derived from the blocker id, so the same run gives the same ids in any mode.
       const id = prerequisiteTaskId(blocker.id);
-      state.tasks.push({
-        id,
-        title: resolution.task.title,
-        description: resolution.task.description,
-        role: resolution.task.role,
-        assignee: null,
-        dependsOn: [],
-        files: resolution.task.files,
-        complexity: resolution.task.complexity,
-        acceptanceCriteria: resolution.task.acceptanceCriteria,
-        status: 'ready',
-        attempts: 0,
-        iterations: 0,
-        result: null,
-        failure: null,
-        lastOutput: null,
-        createdBy: managerId,
-        claimedAt: null,
-        completedAt: null,
-      });
+      state.tasks.push(newTask({ task: { ...resolution.task, id, dependsOn: [] }, createdBy: managerId, status: 'ready' }));
       emit({ type: 'task-create', agentId: managerId, taskId: id, reason: `prerequisite of ${task.id} (${blocker.id})` });
       task.dependsOn.push(id);
       task.status = 'pending';

@@ -6,3 +6,5 @@ export * from './run-team.js';
 export * from './summary.js';
 export * from './team-context.js';
 export { openTeamStore } from './open-team.js';
+export * from './task-factory.js';
+export { initialTeamState } from './run-state.js';

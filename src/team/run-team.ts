@@ -12,8 +12,8 @@ import { openTeamContext, openTeamStore } from './open-team.js';
 import { RoleAgent } from './role-agent.js';
 import { createRunDirectory, writeRunRecord, type RunFiles } from './run-directory.js';
 import { initialTeamState, newRunId, prepareResume } from './run-state.js';
-import { refreshReadiness } from './scheduler.js';
 import type { RunSummary } from './summary.js';
+import { applyPlan } from './task-factory.js';
 import type { TeamContext, TeamStore } from './team-context.js';
 
 /** How to run a team. Unset values come from the config. */
@@ -122,25 +122,9 @@ async function resumeRun(options: RunTeamOptions, store: TeamStore): Promise<Tea
 async function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
   try {
     const planned = await manager.plan({ feature: state.run.feature, taskCount: state.run.options.planTasks, signal });
-    await context.store.update((draft, update) => {
-      draft.tasks = planned.tasks.map((task) => ({
-        ...task,
-        assignee: null,
-        status: 'pending' as const,
-        attempts: 0,
-        iterations: 0,
-        result: null,
-        failure: null,
-        lastOutput: null,
-        createdBy: context.config.manager.id,
-        claimedAt: null,
-        completedAt: null,
-      }));
-      draft.run.status = 'running';
-      draft.run.updatedAt = update.now;
-      update.emit({ type: 'plan-create', agentId: context.config.manager.id, taskIds: draft.tasks.map((task) => task.id) });
-      refreshReadiness(draft, update.emit);
-    });
+    await context.store.update((draft, update) =>
+      applyPlan({ state: draft, tasks: planned.tasks, managerId: context.config.manager.id, now: update.now, emit: update.emit }),
+    );
   } catch (error) {
     if (!(error instanceof InvalidModelOutputError)) throw error;
     await context.store.update((draft, update) => {

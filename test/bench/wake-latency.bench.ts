@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { openTeamStore } from '../../src/team/index.js';
+import { newTask, openTeamStore } from '../../src/team/index.js';
 import { initialTeamState } from '../../src/team/run-state.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
@@ -66,26 +66,22 @@ export async function benchWakeLatency(options: { samples?: number } = {}): Prom
     for (let index = 1; index <= samples; index += 1) {
       const id = `W${index}`;
       await store.update((state, context) => {
-        state.tasks.push({
-          id,
-          title: `Wake ${index}`,
-          description: 'Measure how fast an idle agent claims a ready task.',
-          role: 'backend_developer',
-          assignee: null,
-          dependsOn: [],
-          files: [],
-          complexity: 'simple',
-          acceptanceCriteria: [],
-          status: 'ready',
-          attempts: 0,
-          iterations: 0,
-          result: null,
-          failure: null,
-          lastOutput: null,
-          createdBy: 'bench',
-          claimedAt: null,
-          completedAt: null,
-        });
+        state.tasks.push(
+          newTask({
+            task: {
+              id,
+              title: `Wake ${index}`,
+              description: 'Measure how fast an idle agent claims a ready task.',
+              role: 'backend_developer',
+              dependsOn: [],
+              files: [],
+              complexity: 'simple',
+              acceptanceCriteria: [],
+            },
+            createdBy: 'bench',
+            status: 'ready',
+          }),
+        );
         context.emit({ type: 'task-ready', taskId: id });
       });
       await waitFor((state) => state.tasks.find((task) => task.id === id)?.status === 'done');

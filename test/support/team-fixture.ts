@@ -3,11 +3,12 @@
  * TeamConfig, a real FileStore holding a fresh run, a WakeSignal and a given
  * provider. Also seeds plans, runs the team in process and reads the ledger.
  */
+import { afterEach, beforeAll, vi } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
-import type { LlmProvider } from '../../src/providers/index.js';
+import { countTokens, type LlmProvider } from '../../src/providers/index.js';
 import { readLedger, type LedgerEntry, type LedgerEvent, type RunOptions, type TeamState } from '../../src/state/index.js';
 import type { PlannedTask } from '../../src/team/answer-schemas.js';
 import { Coordinator, type CoordinatorExit } from '../../src/team/coordinator.js';
@@ -15,9 +16,10 @@ import { Manager } from '../../src/team/manager.js';
 import { openTeamStore } from '../../src/team/open-team.js';
 import { RoleAgent, type AgentExitReason } from '../../src/team/role-agent.js';
 import { initialTeamState } from '../../src/team/run-state.js';
-import { refreshReadiness } from '../../src/team/scheduler.js';
+import { applyPlan } from '../../src/team/task-factory.js';
 import type { TeamContext, TeamStore } from '../../src/team/team-context.js';
 import { WakeSignal } from '../../src/team/wake-signal.js';
+import { createScriptedProvider, type ScriptedProvider } from './scripted-provider.js';
 
 /** The roster of the built-in default team, as `orchestrator-config.json` spells it. */
 export const DEFAULT_ROSTER: readonly { id: string; role: string; max_concurrent_tasks: number }[] = [
@@ -138,23 +140,7 @@ export function plannedTask(task: Pick<PlannedTask, 'id' | 'role'> & Partial<Pla
 export async function seedPlan(fixture: TeamFixture, tasks: readonly PlannedTask[]): Promise<TeamState> {
   const managerId = fixture.config.manager.id;
   const state = await fixture.store.update((draft, context) => {
-    draft.tasks = tasks.map((task) => ({
-      ...structuredClone(task),
-      assignee: null,
-      status: 'pending' as const,
-      attempts: 0,
-      iterations: 0,
-      result: null,
-      failure: null,
-      lastOutput: null,
-      createdBy: managerId,
-      claimedAt: null,
-      completedAt: null,
-    }));
-    draft.run.status = 'running';
-    draft.run.updatedAt = context.now;
-    context.emit({ type: 'plan-create', agentId: managerId, taskIds: draft.tasks.map((task) => task.id) });
-    refreshReadiness(draft, context.emit);
+    applyPlan({ state: draft, tasks, managerId, now: context.now, emit: context.emit });
     return structuredClone(draft);
   });
   fixture.wake.notify();
@@ -225,3 +211,26 @@ export const answers = {
   integration: (summary: string): string => JSON.stringify({ summary, risks: [], followUps: [] }),
   plan: (tasks: readonly PlannedTask[]): string => JSON.stringify({ tasks }),
 };
+
+/**
+ * Registers the hooks of a test file that drives scripted teams (tokenizer warm-up,
+ * cleanup after each test) and returns its `setup`.
+ */
+export function useScriptedTeams(): (options?: Partial<TeamFixtureOptions>) => Promise<{ provider: ScriptedProvider; fixture: TeamFixture }> {
+  let fixture: TeamFixture | undefined;
+  // Loading the tokenizer's ranks takes a second or more: once per file, outside any test's time.
+  beforeAll(() => {
+    countTokens('warm up');
+  });
+  // Real files and locks: generous caps for loaded CI machines (the tests take well under a second each).
+  vi.setConfig({ testTimeout: 15_000 });
+  afterEach(async () => {
+    await fixture?.cleanup();
+    fixture = undefined;
+  });
+  return async (options = {}) => {
+    const provider = createScriptedProvider();
+    fixture = await createTeamFixture({ provider, ...options });
+    return { provider, fixture };
+  };
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { openTeamStore } from '../../src/team/index.js';
+import { newTask, openTeamStore } from '../../src/team/index.js';
 import { initialTeamState } from '../../src/team/run-state.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
@@ -40,26 +40,22 @@ describe('8 agent processes racing over 200 ready tasks', () => {
       now: new Date().toISOString(),
     });
     fresh.run.status = 'running';
-    fresh.tasks = Array.from({ length: TASKS }, (_, index) => ({
-      id: `T${index + 1}`,
-      title: `Task ${index + 1}`,
-      description: 'A small independent change.',
-      role: 'backend_developer',
-      assignee: null,
-      dependsOn: [],
-      files: [`src/part-${index + 1}.ts`],
-      complexity: 'simple' as const,
-      acceptanceCriteria: ['it works'],
-      status: 'ready' as const,
-      attempts: 0,
-      iterations: 0,
-      result: null,
-      failure: null,
-      lastOutput: null,
-      createdBy: 'manager',
-      claimedAt: null,
-      completedAt: null,
-    }));
+    fresh.tasks = Array.from({ length: TASKS }, (_, index) =>
+      newTask({
+        task: {
+          id: `T${index + 1}`,
+          title: `Task ${index + 1}`,
+          description: 'A small independent change.',
+          role: 'backend_developer',
+          dependsOn: [],
+          files: [`src/part-${index + 1}.ts`],
+          complexity: 'simple',
+          acceptanceCriteria: ['it works'],
+        },
+        createdBy: 'manager',
+        status: 'ready',
+      }),
+    );
     const store = openTeamStore(config, () => structuredClone(fresh));
     await store.update(() => undefined);
 

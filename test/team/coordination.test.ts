@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { countTokens, type LlmRequest } from '../../src/providers/index.js';
+import type { LlmRequest } from '../../src/providers/index.js';
 import type { TeamState } from '../../src/state/index.js';
 import { claimTask, type ClaimedTask } from '../../src/team/claim-task.js';
 import { Coordinator } from '../../src/team/coordinator.js';
@@ -16,37 +16,18 @@ import { WakeSignal } from '../../src/team/wake-signal.js';
 import { createScriptedProvider, type ScriptedProvider } from '../support/scripted-provider.js';
 import {
   answers,
-  createTeamFixture,
   DEFAULT_ROSTER,
   eventsOf,
   plannedTask,
   readTeamLedger,
   runTeamInProcess,
   seedPlan,
+  useScriptedTeams,
   waitForState,
   type TeamFixture,
-  type TeamFixtureOptions,
 } from '../support/team-fixture.js';
 
-// Loading the tokenizer's ranks takes a second or more: once per file, outside any test's time.
-beforeAll(() => {
-  countTokens('warm up');
-});
-// Real files and locks: generous caps for loaded CI machines (the tests take well under a second each).
-vi.setConfig({ testTimeout: 15_000 });
-
-let fixture: TeamFixture | undefined;
-
-async function setup(options: Partial<TeamFixtureOptions> = {}): Promise<{ provider: ScriptedProvider; fixture: TeamFixture }> {
-  const provider = createScriptedProvider();
-  fixture = await createTeamFixture({ provider, ...options });
-  return { provider, fixture };
-}
-
-afterEach(async () => {
-  await fixture?.cleanup();
-  fixture = undefined;
-});
+const setup = useScriptedTeams();
 
 const MANAGER = { agentId: 'manager' } as const;
 const lastUserMessage = (request: LlmRequest | undefined): string => request?.messages.at(-1)?.content ?? '';

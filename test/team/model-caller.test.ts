@@ -1,33 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BudgetExceededError } from '../../src/errors/index.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
 import { ModelCaller } from '../../src/team/model-caller.js';
 import type { TeamStore } from '../../src/team/team-context.js';
 import { WakeSignal } from '../../src/team/wake-signal.js';
-import { createScriptedProvider, type ScriptedProvider } from '../support/scripted-provider.js';
-import { createTeamFixture, eventsOf, readTeamLedger, type TeamFixture, type TeamFixtureOptions } from '../support/team-fixture.js';
+import { eventsOf, readTeamLedger, useScriptedTeams } from '../support/team-fixture.js';
 
-// Loading the tokenizer's ranks takes a second or more: once per file, outside any test's time.
-beforeAll(() => {
-  countTokens('warm up');
-});
-// Real files and locks: generous caps for loaded CI machines (the tests take well under a second each).
-vi.setConfig({ testTimeout: 15_000 });
-
-let fixture: TeamFixture | undefined;
-
-async function setup(options: Partial<TeamFixtureOptions> = {}): Promise<{ provider: ScriptedProvider; fixture: TeamFixture }> {
-  const provider = createScriptedProvider();
-  fixture = await createTeamFixture({ provider, ...options });
-  return { provider, fixture };
-}
-
-afterEach(async () => {
-  await fixture?.cleanup();
-  fixture = undefined;
-});
+const setup = useScriptedTeams();
 
 function workRequest(overrides: Partial<LlmRequest> = {}): LlmRequest {
   return {
@@ -166,8 +147,7 @@ describe('ModelCaller', () => {
   });
 
   it('enforces the per-agent token limit', async () => {
-    const provider = createScriptedProvider();
-    fixture = await createTeamFixture({ provider, orchestrator: { budget: { per_agent_tokens: 1000 } } });
+    const { provider, fixture } = await setup({ orchestrator: { budget: { per_agent_tokens: 1000 } } });
     const failure = await new ModelCaller(fixture.context, 'backend-dev').call(workRequest({ maxTokens: 1000 })).catch((error: unknown) => error);
     expect(failure).toMatchObject({ limit: 'agent backend-dev tokens' });
     expect(provider.calls).toHaveLength(0);
@@ -175,13 +155,11 @@ describe('ModelCaller', () => {
 
   it('waits for room without rewriting the state while another call holds the budget', async () => {
     let updates = 0;
-    const provider = createScriptedProvider();
     const request = workRequest();
     const estimate = countTokens(request.system) + countTokens(request.messages[0]?.content ?? '') + 4;
     const worstUsd = (estimate * SONNET_5.cacheWrite + request.maxTokens * SONNET_5.output) / 1e6;
     const sleeping = { count: 0 };
-    fixture = await createTeamFixture({
-      provider,
+    const { provider, fixture } = await setup({
       budgetUsd: worstUsd * 1.5,
       wrapStore: (store: TeamStore): TeamStore => ({
         read: () => store.read(),
