@@ -105,7 +105,7 @@ export const agentStateSchema = z.object({
 });
 export type AgentState = z.infer<typeof agentStateSchema>;
 
-/** A note between agents, kept for the record and for the report. */
+/** A note between agents (a blocker's question and the manager's answer), kept for the record. */
 export const messageSchema = z.object({
   id: z.string(),
   from: z.string(),

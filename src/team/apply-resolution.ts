@@ -35,6 +35,7 @@ export function applyResolution(input: {
   blocker.resolutionKind = resolution.kind;
   blocker.resolvedBy = managerId;
   blocker.resolvedAt = now;
+  state.messages.push({ id: `${blocker.id}-A`, from: managerId, to: blocker.raisedBy, taskId: blocker.taskId, body: resolution.answer, at: now });
   emit({
     type: 'blocker-resolve',
     agentId: managerId,

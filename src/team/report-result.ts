@@ -27,6 +27,7 @@ export function applyWorkReport(input: {
   taskId: string;
   report: WorkReport;
   normalized: string;
+  managerId: string;
   now: string;
   emit: Emit;
 }): 'done' | 'blocked' | 'loop' {
@@ -56,6 +57,7 @@ export function applyWorkReport(input: {
       resolvedAt: null,
     });
     task.status = 'blocked';
+    state.messages.push({ id: `${blockerId}-Q`, from: agentId, to: input.managerId, taskId: task.id, body: question, at: now });
     emit({ type: 'blocker-raise', agentId, taskId: task.id, blockerId, kind, question });
     return kind === 'loop' ? 'loop' : 'blocked';
   }

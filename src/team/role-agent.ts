@@ -182,6 +182,7 @@ export class RoleAgent {
             taskId: task.id,
             report: value,
             normalized: normalizeOutput(value),
+            managerId: config.manager.id,
             now: context.now,
             emit: context.emit,
           });

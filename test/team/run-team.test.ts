@@ -52,6 +52,11 @@ describe('a sim run of the default team', () => {
     expect(state.blockers.every((blocker) => blocker.status === 'resolved')).toBe(true);
     expect(ledger.filter((entry) => entry.type === 'blocker-raise')).toHaveLength(state.blockers.length);
     expect(ledger.filter((entry) => entry.type === 'blocker-resolve')).toHaveLength(state.blockers.length);
+    // Each blocker leaves its question and the manager's answer as messages between the two agents.
+    for (const blocker of state.blockers) {
+      expect(state.messages).toContainEqual(expect.objectContaining({ from: blocker.raisedBy, to: 'manager', body: blocker.question }));
+      expect(state.messages).toContainEqual(expect.objectContaining({ from: 'manager', to: blocker.raisedBy, body: blocker.resolution }));
+    }
 
     const summary = JSON.parse(await readFile(result.files.summary, 'utf8')) as typeof result.summary;
     const sums = sumUsage(ledger);
