@@ -91,26 +91,50 @@ export class LockTimeoutError extends AgentTeamError {
   }
 }
 
+/** What went wrong with a provider call, whoever is to blame. */
+export type ProviderFailure =
+  | 'rate_limit'
+  | 'overloaded'
+  | 'server'
+  | 'timeout'
+  | 'connection'
+  | 'auth'
+  | 'invalid_request'
+  | 'max_tokens'
+  | 'refusal'
+  | 'missing_key'
+  | 'cassette_miss'
+  | 'process'
+  | 'other';
+
 /** A model or provider failed in a way the caller must handle. */
 export class ProviderError extends AgentTeamError {
   readonly provider: string;
+  readonly failure: ProviderFailure;
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly retryable: boolean;
+  /** The server's `retry-after`, in ms, when it sent one. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(input: {
     provider: string;
     message: string;
+    failure?: ProviderFailure;
     status?: number;
     requestId?: string;
     retryable?: boolean;
+    retryAfterMs?: number;
     cause?: unknown;
+    exitCode?: number;
   }) {
-    super('provider_error', `${input.provider}: ${input.message}`, { cause: input.cause });
+    super('provider_error', `${input.provider}: ${input.message}`, { cause: input.cause, exitCode: input.exitCode ?? 1 });
     this.provider = input.provider;
+    this.failure = input.failure ?? 'other';
     this.status = input.status;
     this.requestId = input.requestId;
     this.retryable = input.retryable ?? false;
+    this.retryAfterMs = input.retryAfterMs;
   }
 }
 

@@ -9,11 +9,26 @@ export interface Usage {
 /** What a call is for; providers that simulate a team use it to answer in role. */
 export type CallPurpose = 'plan' | 'work' | 'resolve' | 'integrate';
 
-/** One conversation turn. */
-export interface Message {
-  role: 'user' | 'assistant';
-  content: string;
+/** A tool the model may call. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input object. */
+  inputSchema: Record<string, unknown>;
 }
+
+/** A tool call the model made. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** One conversation turn: text, an assistant turn with tool calls, or a tool's result. */
+export type Message =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; toolName: string; content: string; isError?: boolean };
 
 /** Who is calling and why; real providers only log it, `sim` answers from it. */
 export interface CallMetadata {
@@ -35,6 +50,10 @@ export interface LlmRequest {
   messages: Message[];
   maxTokens: number;
   temperature?: number;
+  /** Tools the model may call; its answer then may carry `toolCalls` (stopReason 'tool_use'). */
+  tools?: ToolSpec[];
+  /** 'auto' (default), 'any' (must call one), or one tool by name. */
+  toolChoice?: 'auto' | 'any' | { name: string };
   /** JSON Schema the answer must follow (structured output). */
   responseJsonSchema?: Record<string, unknown>;
   /** Name of the structured answer, for providers that need one. */
@@ -56,6 +75,10 @@ export interface LlmResponse {
   latencyMs: number;
   /** True when the answer was simulated rather than produced by a model. */
   simulated: boolean;
+  /** Tool calls, when the model asked for tools. */
+  toolCalls?: ToolCall[];
+  /** The provider's id of the response or request, for support and logs. */
+  requestId?: string;
 }
 
 /** The one provider contract every vendor implements. */
