@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelPriceSchema, providerNameSchema, providersConfigSchema } from './providers-config.js';
 
 /** One member of the team roster. */
 export const rosterAgentSchema = z
@@ -71,10 +72,9 @@ export const budgetConfigSchema = z
 /** Which provider answers, and how the simulation behaves. */
 export const providerConfigSchema = z
   .object({
-    name: z
-      .enum(['sim'])
+    name: providerNameSchema
       .default('sim')
-      .describe('sim needs no API key and simulates the team deterministically.'),
+      .describe('Default provider of every role: sim (no API key, deterministic), anthropic, openai, or cli.'),
     seed: z.number().int().default(1).describe('Seed of the sim provider: same seed, same run.'),
     time_scale: z
       .number()
@@ -112,6 +112,11 @@ export const orchestratorConfigSchema = z
     coordination: coordinationSchema.prefault({}),
     budget: budgetConfigSchema.prefault({}),
     provider: providerConfigSchema.prefault({}),
+    providers: providersConfigSchema.prefault({}).describe('Settings of the anthropic, openai and cli providers.'),
+    prices: z
+      .record(z.string(), modelPriceSchema)
+      .default({})
+      .describe('Prices per model, USD per million tokens: add models or override the built-in table.'),
   })
   .strict();
 

@@ -49,7 +49,8 @@ export class UnknownModelPriceError extends AgentTeamError {
     super(
       'model_unpriced',
       `No price for model "${model}", so its calls cannot be accounted. ` +
-        `Set a priced model in .ai-agents/config.yml: ${Object.keys(DEFAULT_PRICES).join(', ')}.`,
+        `Use a priced model in .ai-agents/config.yml (${Object.keys(DEFAULT_PRICES).join(', ')}), ` +
+        `or price it under "prices" in orchestrator-config.json: {"${model}": {"input": …, "output": …}}.`,
       { exitCode: 2 },
     );
   }
@@ -59,7 +60,8 @@ export class UnknownModelPriceError extends AgentTeamError {
 export function priceOf(model: string, table: Readonly<Record<string, ModelPrice>> = DEFAULT_PRICES): ModelPrice {
   const exact = table[model];
   if (exact !== undefined) return exact;
-  const alias = model.replace(/-\d{8}$/, '');
+  // Dated snapshots price as their alias: claude-haiku-4-5-20251001, gpt-4.1-2025-04-14.
+  const alias = model.replace(/-\d{8}$/, '').replace(/-\d{4}-\d{2}-\d{2}$/, '');
   const aliased = table[alias];
   if (aliased !== undefined) return aliased;
   throw new UnknownModelPriceError(model);
@@ -74,4 +76,27 @@ export function costOf(usage: Usage, price: ModelPrice): number {
       usage.cacheReadTokens * price.cacheRead) /
     1_000_000
   );
+}
+
+/** A price as written in config: USD per million tokens, cache prices optional. */
+export interface PriceOverride {
+  input: number;
+  output: number;
+  cache_write?: number | undefined;
+  cache_read?: number | undefined;
+}
+
+/** The built-in prices with config's additions and overrides; missing cache prices follow the vendor's rule. */
+export function priceTable(overrides: Readonly<Record<string, PriceOverride>>): Readonly<Record<string, ModelPrice>> {
+  const table: Record<string, ModelPrice> = { ...DEFAULT_PRICES };
+  for (const [model, price] of Object.entries(overrides)) {
+    const claude = model.startsWith('claude');
+    table[model] = {
+      input: price.input,
+      output: price.output,
+      cacheWrite: price.cache_write ?? (claude ? price.input * 1.25 : price.input),
+      cacheRead: price.cache_read ?? (claude ? price.input * 0.1 : price.input * 0.5),
+    };
+  }
+  return table;
 }

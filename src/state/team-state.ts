@@ -144,6 +144,10 @@ export const runOptionsSchema = z.object({
   planTasks: z.number().int().positive().nullable(),
   configFile: z.string().nullable(),
   runDir: z.string(),
+  /** Cassette every call is recorded to, or null. */
+  record: z.string().nullable().default(null),
+  /** Cassette every call is answered from, or null. */
+  replay: z.string().nullable().default(null),
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 

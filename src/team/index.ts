@@ -8,3 +8,4 @@ export * from './team-context.js';
 export { openTeamStore } from './open-team.js';
 export * from './task-factory.js';
 export { initialTeamState } from './run-state.js';
+export * from './provider-registry.js';

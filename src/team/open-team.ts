@@ -1,5 +1,7 @@
 import type { TeamConfig } from '../config/index.js';
-import { createProvider, type LlmProvider } from '../providers/index.js';
+import { priceTable } from '../cost/index.js';
+import type { LlmProvider } from '../providers/index.js';
+import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
 import { FileStore, teamStateSchema, type LedgerEvent, type RunOptions, type TeamState } from '../state/index.js';
 import type { TeamContext, TeamStore } from './team-context.js';
 import { WakeSignal } from './wake-signal.js';
@@ -17,12 +19,18 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState): Te
 }
 
 /** Everything one process needs to take part in a run: store, provider and wake-ups. */
-export function openTeamContext(input: { config: TeamConfig; store: TeamStore; options: RunOptions; provider?: LlmProvider | undefined }): TeamContext {
-  const provider = input.provider ?? createProvider({ name: input.options.provider, seed: input.options.seed, timeScale: input.options.timeScale });
+export function openTeamContext(input: {
+  config: TeamConfig;
+  store: TeamStore;
+  options: RunOptions;
+  provider?: LlmProvider | undefined;
+  providers?: ProviderRegistry | undefined;
+}): TeamContext {
   return {
     config: input.config,
     store: input.store,
-    provider,
+    providers: input.providers ?? createProviderRegistry({ config: input.config, options: input.options, override: input.provider }),
+    prices: priceTable(input.config.orchestrator.prices),
     wake: new WakeSignal(input.store),
     runDir: input.options.runDir,
   };

@@ -37,7 +37,8 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     `**Provider:** ${summary.provider} (seed ${summary.seed})${summary.resumes > 0 ? `, resumed ${summary.resumes} time(s)` : ''}`,
     '',
     `**Spend${simulated}:** ${summary.tokens.total} tokens in ${summary.calls} calls, ${usd(summary.costUsd)}; ` +
-      `cache hit ratio ${(summary.cacheHitRatio * 100).toFixed(1)}%`,
+      `cache hit ratio ${(summary.cacheHitRatio * 100).toFixed(1)}%; ` +
+      `on the top tier alone it would have cost ${usd(summary.topTierCostUsd)}`,
     '',
     `**Time:** wall ${summary.time.wallMs === null ? 'n/a' : `${(summary.time.wallMs / 1000).toFixed(1)} s`}, ` +
       `model time ${(summary.time.modelMs / 1000).toFixed(1)} s summed over calls${summary.simulated ? ' (simulated)' : ''}`,

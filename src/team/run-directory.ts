@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
+import { costOf, priceOf, priceTable } from '../cost/index.js';
 import { readLedger, writeFileAtomic, type LedgerEvent, type TeamState } from '../state/index.js';
 import { renderReport } from './report.js';
 import { summarizeRun, type RunSummary } from './summary.js';
@@ -46,7 +47,16 @@ export async function writeRunRecord(input: { config: TeamConfig; state: TeamSta
     if (error.code !== 'ENOENT') throw error;
     await writeFile(files.ledger, '');
   });
-  const summary = summarizeRun(input.state, ledger);
+  const prices = priceTable(input.config.orchestrator.prices);
+  const summary = summarizeRun(input.state, ledger, (call) => {
+    const member = input.config.roster.find((candidate) => candidate.id === call.agentId);
+    const tiers = member?.roleConfig.tiers ?? input.config.agentsConfig.tiers;
+    try {
+      return costOf(call.usage, priceOf(tiers.complex, prices));
+    } catch {
+      return call.costUsd; // an unpriced top tier: count the call as it was
+    }
+  });
   await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   await writeFileAtomic(files.report, renderReport(input.state, summary));
   return { files, summary };

@@ -15,6 +15,7 @@ import { initialTeamState, newRunId, prepareResume } from './run-state.js';
 import type { RunSummary } from './summary.js';
 import { applyPlan } from './task-factory.js';
 import type { TeamContext, TeamStore } from './team-context.js';
+import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
 
 /** How to run a team. Unset values come from the config. */
 export interface RunTeamOptions {
@@ -40,6 +41,10 @@ export interface RunTeamOptions {
   onStart?: ((state: TeamState) => void) | undefined;
   /** A provider instance to use instead of creating one by name (tests, embedding). In-process only. */
   providerInstance?: LlmProvider | undefined;
+  /** Record every call to this cassette (JSONL). */
+  record?: string | undefined;
+  /** Answer every call from this cassette instead of a provider. */
+  replay?: string | undefined;
 }
 
 /** What a finished (or stopped) run leaves. */
@@ -50,7 +55,24 @@ export interface RunTeamResult {
   summary: RunSummary;
 }
 
-async function startRun(options: RunTeamOptions, store: TeamStore): Promise<TeamState> {
+/** The options a new run starts with: flags over config. */
+function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
+  const { config } = options;
+  return {
+    provider: options.providerInstance?.name ?? options.provider ?? config.orchestrator.provider.name,
+    seed: options.seed ?? config.orchestrator.provider.seed,
+    timeScale: options.timeScale ?? config.orchestrator.provider.time_scale,
+    blockerRate: options.blockerRate ?? config.orchestrator.provider.blocker_rate,
+    planTasks: options.planTasks ?? null,
+    configFile: config.configFile,
+    runDir: join(config.runsDir, runId),
+    record: options.record ?? null,
+    replay: options.replay ?? null,
+  };
+}
+
+async function startRun(input: { options: RunTeamOptions; store: TeamStore; runOptions: RunOptions; runId: string; simulated: boolean; now: Date }): Promise<TeamState> {
+  const { options, store, runOptions, runId, now } = input;
   const { config } = options;
   const feature = options.feature?.trim() ?? '';
   if (feature === '') throw new UsageError('A feature is required: agent-team run --feature "Add user authentication"');
@@ -70,18 +92,7 @@ async function startRun(options: RunTeamOptions, store: TeamStore): Promise<Team
     // Keep the previous run's record before its live files are replaced.
     await writeRunRecord({ config, state: previous });
   }
-  const now = new Date();
-  const runId = newRunId(now);
-  const provider = options.providerInstance?.name ?? options.provider ?? config.orchestrator.provider.name;
-  const runOptions: RunOptions = {
-    provider,
-    seed: options.seed ?? config.orchestrator.provider.seed,
-    timeScale: options.timeScale ?? config.orchestrator.provider.time_scale,
-    blockerRate: options.blockerRate ?? config.orchestrator.provider.blocker_rate,
-    planTasks: options.planTasks ?? null,
-    configFile: config.configFile,
-    runDir: join(config.runsDir, runId),
-  };
+  const provider = runOptions.provider;
   await createRunDirectory(runOptions.runDir);
   await mkdir(dirname(config.ledgerFile), { recursive: true });
   await writeFile(config.ledgerFile, '');
@@ -90,7 +101,7 @@ async function startRun(options: RunTeamOptions, store: TeamStore): Promise<Team
     runId,
     feature,
     options: runOptions,
-    simulated: options.providerInstance?.simulated ?? provider === 'sim',
+    simulated: input.simulated,
     budgetUsd: options.budgetUsd ?? null,
     now: now.toISOString(),
   });
@@ -102,7 +113,7 @@ async function startRun(options: RunTeamOptions, store: TeamStore): Promise<Team
   });
 }
 
-async function resumeRun(options: RunTeamOptions, store: TeamStore): Promise<TeamState> {
+async function readResumable(options: RunTeamOptions, store: TeamStore): Promise<TeamState> {
   if (!(await store.exists())) {
     throw new UsageError(`Nothing to resume: ${options.config.stateFile} does not exist. Start a run with agent-team run --feature "…".`);
   }
@@ -110,6 +121,10 @@ async function resumeRun(options: RunTeamOptions, store: TeamStore): Promise<Tea
   if (previous.run.status === 'done' || previous.run.status === 'failed') {
     throw new UsageError(`Run ${previous.run.id} already ended (${previous.run.status}); start a new one with agent-team run --feature "…".`);
   }
+  return previous;
+}
+
+async function resumeRun(options: RunTeamOptions, store: TeamStore, previous: TeamState): Promise<TeamState> {
   await createRunDirectory(previous.run.options.runDir);
   return store.update((state, context) => {
     prepareResume({ state, budgetUsd: options.budgetUsd ?? null, now: context.now, emit: context.emit });
@@ -171,8 +186,22 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
   for (const member of config.roster) composeSystemPrompt(config, member.id);
   const store = openTeamStore(config);
-  let state = options.resume === true ? await resumeRun(options, store) : await startRun(options, store);
-  const context = openTeamContext({ config, store, options: state.run.options, provider: options.providerInstance });
+  // Providers are created before anything is written: a missing API key or cassette fails cleanly.
+  let state: TeamState;
+  let providers: ProviderRegistry;
+  if (options.resume === true) {
+    const previous = await readResumable(options, store);
+    const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
+    providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
+    state = await resumeRun(options, store, previous);
+  } else {
+    const now = new Date();
+    const runId = newRunId(now);
+    const runOptions = newRunOptions(options, runId);
+    providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
+    state = await startRun({ options, store, runOptions, runId, simulated: providers.simulated, now });
+  }
+  const context = openTeamContext({ config, store, options: state.run.options, providers });
   options.onStart?.(state);
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);

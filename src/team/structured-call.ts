@@ -18,6 +18,9 @@ export function extractJson(text: string): unknown {
   }
 }
 
+// Doubling max_tokens after a truncated answer stops here.
+const MAX_OUTPUT_TOKENS = 64_000;
+
 const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
 
 /** The JSON Schema sent to providers for structured output, generated once per schema. */
@@ -67,13 +70,19 @@ export async function callStructured<S extends z.ZodType>(input: {
   /** Leave the accepted call's settlement to the caller's own update (see ModelCaller.call). */
   deferSettle?: boolean;
 }): Promise<{ value: z.infer<S>; text: string; settle?: SettleCall | undefined }> {
-  const request: LlmRequest = {
+  let request: LlmRequest = {
     ...input.request,
     responseJsonSchema: input.request.responseJsonSchema ?? jsonSchemaOf(input.schema),
     responseName: input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_'),
   };
   const deferSettle = input.deferSettle === true;
-  const first = await input.caller.call(request, input.signal, { deferSettle });
+  let first = await input.caller.call(request, input.signal, { deferSettle });
+  if (first.stopReason === 'max_tokens' && request.maxTokens < MAX_OUTPUT_TOKENS) {
+    // A truncated answer cannot be valid: ask once more with room for it.
+    if (first.settle !== undefined) await input.caller.settle(first.settle);
+    request = { ...request, maxTokens: Math.min(MAX_OUTPUT_TOKENS, request.maxTokens * 2) };
+    first = await input.caller.call(request, input.signal, { deferSettle });
+  }
   const firstResult = problemsOf(first.text, input.schema, input.check);
   if (firstResult.value !== undefined) return { value: firstResult.value, text: first.text, settle: first.settle };
   // The rejected call is settled now: a repair request follows and may fail.

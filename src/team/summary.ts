@@ -25,6 +25,8 @@ export interface RunSummary {
   repairs: number;
   tokens: Usage & { total: number };
   costUsd: number;
+  /** What the same calls would have cost with every call on its role's complex-tier model. */
+  topTierCostUsd: number;
   /** Share of input tokens read from the provider's cache. */
   cacheHitRatio: number;
   byAgent: Record<string, SpendLine>;
@@ -50,9 +52,14 @@ function count<T>(items: readonly T[], key: (item: T) => string): Record<string,
 }
 
 /** Builds the run summary: spend from the ledger's model-call events, counts from the final state. */
-export function summarizeRun(state: TeamState, ledger: readonly LedgerEntry<LedgerEvent>[]): RunSummary {
+export function summarizeRun(
+  state: TeamState,
+  ledger: readonly LedgerEntry<LedgerEvent>[],
+  topTierCost: (call: Extract<LedgerEvent, { type: 'model-call' }>) => number = (call) => call.costUsd,
+): RunSummary {
   let usage = emptyUsage();
   let costUsd = 0;
+  let topTierCostUsd = 0;
   let calls = 0;
   let repairs = 0;
   let modelMs = 0;
@@ -65,6 +72,7 @@ export function summarizeRun(state: TeamState, ledger: readonly LedgerEntry<Ledg
     if (entry.repair) repairs += 1;
     usage = addUsage(usage, entry.usage);
     costUsd += entry.costUsd;
+    topTierCostUsd += topTierCost(entry);
     modelMs += entry.latencyMs;
     addSpend(byAgent, entry.agentId, entry.usage, entry.costUsd);
     addSpend(byModel, entry.model, entry.usage, entry.costUsd);
@@ -97,6 +105,7 @@ export function summarizeRun(state: TeamState, ledger: readonly LedgerEntry<Ledg
     repairs,
     tokens: { ...usage, total: totalTokens(usage) },
     costUsd,
+    topTierCostUsd,
     cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,
     byAgent,
     byModel,

@@ -35,7 +35,7 @@ export async function benchWakeLatency(options: { samples?: number } = {}): Prom
       config,
       runId: 'bench-wake',
       feature: 'Wake-up latency',
-      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'bench-wake') },
+      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'bench-wake'), record: null, replay: null },
       simulated: true,
       budgetUsd: null,
       now: new Date().toISOString(),

@@ -19,6 +19,8 @@ import { initialTeamState } from '../../src/team/run-state.js';
 import { applyPlan } from '../../src/team/task-factory.js';
 import type { TeamContext, TeamStore } from '../../src/team/team-context.js';
 import { WakeSignal } from '../../src/team/wake-signal.js';
+import { createProviderRegistry } from '../../src/team/provider-registry.js';
+import { priceTable } from '../../src/cost/index.js';
 import { createScriptedProvider, type ScriptedProvider } from './scripted-provider.js';
 
 /** The roster of the built-in default team, as `orchestrator-config.json` spells it. */
@@ -83,6 +85,8 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
       planTasks: null,
       configFile: config.configFile,
       runDir: join(config.runsDir, runId),
+      record: null,
+      replay: null,
       ...input.options,
     };
     const initial = initialTeamState({
@@ -102,7 +106,14 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
     const store = input.wrapStore?.(fileStore) ?? fileStore;
     const wake = input.createWake?.(store) ?? new WakeSignal(store);
     const abort = new AbortController();
-    const context: TeamContext = { config, store, provider: input.provider, wake, runDir: options.runDir };
+    const context: TeamContext = {
+      config,
+      store,
+      providers: createProviderRegistry({ config, options, override: input.provider }),
+      prices: priceTable(config.orchestrator.prices),
+      wake,
+      runDir: options.runDir,
+    };
     return {
       dir,
       config,

@@ -34,7 +34,7 @@ describe('8 agent processes racing over 200 ready tasks', () => {
       config,
       runId: 'race',
       feature: 'Claim race',
-      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'race') },
+      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'race'), record: null, replay: null },
       simulated: true,
       budgetUsd: null,
       now: new Date().toISOString(),

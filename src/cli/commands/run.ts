@@ -17,6 +17,8 @@ export interface RunCommandOptions {
   blockerRate?: number | undefined;
   planTasks?: number | undefined;
   processes?: boolean | undefined;
+  record?: string | undefined;
+  replay?: string | undefined;
   resume?: boolean | undefined;
   force?: boolean | undefined;
   json?: boolean | undefined;
@@ -41,7 +43,7 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
     `  tokens    ${summary.tokens.total} (input ${summary.tokens.inputTokens}, output ${summary.tokens.outputTokens}, ` +
       `cache read ${summary.tokens.cacheReadTokens}, cache write ${summary.tokens.cacheWriteTokens}) in ${summary.calls} calls${forecast}`,
   );
-  println(terminal, `  cost      $${summary.costUsd.toFixed(4)}${forecast}`);
+  println(terminal, `  cost      $${summary.costUsd.toFixed(4)}${forecast} (top tier alone: $${summary.topTierCostUsd.toFixed(4)})`);
   println(
     terminal,
     `  time      ${summary.time.wallMs === null ? 'n/a' : `${(summary.time.wallMs / 1000).toFixed(1)} s wall`}, ` +
@@ -60,7 +62,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
     throw new UsageError('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
   }
   if (options.resume === true) {
-    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks'] as const).filter((key) => options[key] !== undefined);
+    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks', 'record', 'replay'] as const).filter((key) => options[key] !== undefined);
     if (fixed.length > 0) {
       throw new UsageError(`--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`);
     }
@@ -83,6 +85,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
       planTasks: options.planTasks,
       budgetUsd: options.budgetUsd,
       processes: options.processes,
+      record: options.record,
+      replay: options.replay,
       cwd: options.cwd,
       signal,
       onStart: (state) => {

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** Provider names a run or a role may use. */
+export const PROVIDER_NAMES = ['sim', 'anthropic', 'openai', 'cli'] as const;
+/** A provider name. */
+export const providerNameSchema = z.enum(PROVIDER_NAMES);
+/** A provider name. */
+export type ProviderName = z.infer<typeof providerNameSchema>;
+
+const faultsShape = {
+  timeout_seconds: z.number().positive().default(600).describe('Per-request timeout.'),
+  max_retries: z.number().int().min(0).default(4).describe('Retries on 408/409/429/5xx/529 and connection errors.'),
+  max_retry_after_seconds: z.number().positive().default(60).describe('A longer retry-after from the server is capped to this.'),
+  max_concurrent: z.number().int().positive().default(8).describe('Requests in flight at once, per process.'),
+  requests_per_minute: z.number().int().positive().nullable().default(null).describe('Throttle: requests per minute (null: none).'),
+  tokens_per_minute: z.number().int().positive().nullable().default(null).describe('Throttle: estimated tokens per minute (null: none).'),
+};
+
+/** An HTTP model API (Anthropic, OpenAI or OpenAI-compatible). */
+const apiProviderSchema = (defaultKeyEnv: string) =>
+  z
+    .object({
+      api_key_env: z.string().default(defaultKeyEnv).describe('Environment variable holding the API key.'),
+      base_url: z
+        .string()
+        .url()
+        .nullable()
+        .default(null)
+        .describe('API base URL (null: the SDK default or its *_BASE_URL variable).'),
+      stream: z.boolean().nullable().default(null).describe('Stream responses (null: only when needed).'),
+      ...faultsShape,
+    })
+    .strict();
+
+/** An external agent command run per call. */
+const cliProviderSchema = z
+  .object({
+    command: z
+      .union([z.enum(['claude', 'gemini', 'auggie']), z.array(z.string().min(1)).min(1)])
+      .default('claude')
+      .describe('A preset (claude, gemini, auggie) or an argv template with {prompt} and {model}; never run through a shell.'),
+    timeout_seconds: z.number().positive().default(600).describe('The whole process tree is killed after this.'),
+  })
+  .strict();
+
+/** Settings of each real provider. */
+export const providersConfigSchema = z
+  .object({
+    anthropic: apiProviderSchema('ANTHROPIC_API_KEY').prefault({}),
+    openai: apiProviderSchema('OPENAI_API_KEY').prefault({}),
+    cli: cliProviderSchema.prefault({}),
+  })
+  .strict();
+/** Parsed provider settings. */
+export type ProvidersConfig = z.infer<typeof providersConfigSchema>;
+
+/** A model price override, USD per million tokens. */
+export const modelPriceSchema = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cache_write: z.number().nonnegative().optional().describe('Default: 1.25 x input for claude-*, else input.'),
+    cache_read: z.number().nonnegative().optional().describe('Default: 0.1 x input for claude-*, else 0.5 x input.'),
+  })
+  .strict();

@@ -1,0 +1,269 @@
+/**
+ * A provider that runs an external agent CLI (`claude -p`, `gemini -p`, `auggie -p`, …)
+ * once per call. The prompt is one argv element and no shell ever runs, so nothing in
+ * a prompt (quotes, `$(…)`, `;`, newlines) can be interpreted as a command.
+ */
+import { spawn } from 'node:child_process';
+import { ProviderError, UsageError } from '../errors/index.js';
+import { countTokens } from './tokenizer.js';
+import type { LlmProvider, LlmRequest, LlmResponse, Message } from './types.js';
+
+/** Command templates of known agent CLIs; `{prompt}` and `{model}` are filled in per call. */
+export const CLI_PRESETS = {
+  claude: ['claude', '-p', '{prompt}'],
+  gemini: ['gemini', '-p', '{prompt}'],
+  auggie: ['auggie', '-p', '{prompt}'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** Settings of the CLI provider. */
+export interface CliProviderSettings {
+  /** Executable and arguments; one argument must contain `{prompt}`, any may contain `{model}`. */
+  command: readonly string[];
+  /** Model passed as `{model}` and reported in responses; defaults to the request's model. */
+  model?: string;
+  /** Provider name in the ledger. Default `cli`. */
+  name?: string;
+  /** A call running longer is killed with its whole process group. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Working directory of the command. */
+  cwd?: string;
+  /** Variables added to this process's environment for the command. */
+  env?: Record<string, string>;
+  /** Output beyond this is refused and the command killed. Default 10 MB. */
+  maxOutputBytes?: number;
+  /** Time between SIGTERM and SIGKILL when a command is stopped. Default 2 s. */
+  killGraceMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+const DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
+const DEFAULT_KILL_GRACE_MS = 2_000;
+// Enough of stderr to explain a failure without keeping a chatty tool's whole log.
+const STDERR_KEEP_BYTES = 64 * 1024;
+const STDERR_TAIL_LINES = 15;
+
+function renderMessage(message: Message): string {
+  switch (message.role) {
+    case 'user':
+      return `User: ${message.content}`;
+    case 'assistant': {
+      const calls = (message.toolCalls ?? []).map((call) => `\nTool call ${call.name}: ${JSON.stringify(call.input)}`);
+      return `Assistant: ${message.content}${calls.join('')}`;
+    }
+    case 'tool':
+      return `${message.isError === true ? 'Tool error' : 'Tool result'} (${message.toolName}): ${message.content}`;
+  }
+}
+
+/** The prompt a CLI receives: the system prompt, a blank line, then the conversation as text. */
+export function renderCliPrompt(request: LlmRequest): string {
+  const parts = [request.system, request.messages.map(renderMessage).join('\n\n')];
+  // A CLI takes no schema parameter, so structured output can only be asked for in words.
+  if (request.responseJsonSchema !== undefined) {
+    parts.push(`Answer with only one JSON object that follows this JSON Schema:\n${JSON.stringify(request.responseJsonSchema)}`);
+  }
+  return parts.join('\n\n');
+}
+
+function fill(argument: string, values: { prompt: string; model: string }): string {
+  // split/join, not String.replace: a replacement string would interpret `$&` and `$'` in the prompt.
+  return argument.split('{prompt}').join(values.prompt).split('{model}').join(values.model);
+}
+
+function lastLines(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  return lines.slice(-STDERR_TAIL_LINES).join('\n');
+}
+
+interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stopped: 'timeout' | 'overflow' | 'abort' | undefined;
+}
+
+/** Runs one command to its end, killing its process group on timeout, overflow or abort. */
+function runCommand(input: {
+  executable: string;
+  args: readonly string[];
+  settings: CliProviderSettings;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  killGraceMs: number;
+  signal: AbortSignal | undefined;
+}): Promise<RunResult> {
+  const { executable, args, settings, timeoutMs, maxOutputBytes, killGraceMs, signal } = input;
+  return new Promise((resolve, reject) => {
+    // detached: the command leads its own process group, so one kill(-pid) reaches its children too.
+    const child = spawn(executable, args, {
+      shell: false,
+      detached: true,
+      cwd: settings.cwd,
+      env: settings.env === undefined ? process.env : { ...process.env, ...settings.env },
+      // stdin closed: some CLIs wait for piped input when stdin is not a terminal.
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = Buffer.alloc(0);
+    let stopped: RunResult['stopped'];
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const killGroup = (signalName: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signalName);
+      } catch {
+        // ESRCH: the whole group is gone already.
+      }
+    };
+    const stop = (reason: NonNullable<RunResult['stopped']>): void => {
+      if (stopped !== undefined || settled) return;
+      stopped = reason;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => {
+        killGroup('SIGKILL');
+        // A process that left the group could still hold our pipes open; stop waiting for them.
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, killGraceMs);
+    };
+    const onAbort = (): void => stop('abort');
+    const timeout = setTimeout(() => stop('timeout'), timeoutMs);
+    const finish = (): void => {
+      settled = true;
+      clearTimeout(timeout);
+      if (killTimer !== undefined) clearTimeout(killTimer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > maxOutputBytes) stop('overflow');
+      else stdout.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = Buffer.concat([stderr, chunk]);
+      if (stderr.length > STDERR_KEEP_BYTES) stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
+    });
+    child.on('error', (error) => {
+      if (settled) return;
+      finish();
+      killGroup('SIGKILL');
+      reject(error);
+    });
+    child.on('exit', () => {
+      // Children the command left behind belong to no one once it is done.
+      if (stopped === undefined) killGroup('SIGTERM');
+    });
+    child.on('close', (code, signalName) => {
+      if (settled) return;
+      finish();
+      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8'), code, signal: signalName, stopped });
+    });
+    if (signal?.aborted === true) stop('abort');
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Creates a provider that runs an agent CLI per call; its usage figures are tokenizer estimates. */
+export function createCliProvider(settings: CliProviderSettings): LlmProvider {
+  const name = settings.name ?? 'cli';
+  const [executable, ...template] = settings.command;
+  if (executable === undefined || executable === '') {
+    throw new UsageError(`The cli provider needs a command, found none. Pass one like ${JSON.stringify(CLI_PRESETS.claude)}.`);
+  }
+  if (!template.some((argument) => argument.includes('{prompt}'))) {
+    throw new UsageError(
+      `The cli command ${JSON.stringify(settings.command)} has no {prompt} argument, so the prompt would never reach it. ` +
+        `Add one, as in ${JSON.stringify(CLI_PRESETS.claude)}.`,
+    );
+  }
+  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxOutputBytes = settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const killGraceMs = settings.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+
+  return {
+    name,
+    simulated: false,
+    async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
+      signal?.throwIfAborted();
+      const model = settings.model ?? request.model;
+      const prompt = renderCliPrompt(request);
+      const args = template.map((argument) => fill(argument, { prompt, model }));
+      const started = performance.now();
+      let result: RunResult;
+      try {
+        result = await runCommand({ executable, args, settings, timeoutMs, maxOutputBytes, killGraceMs, signal });
+      } catch (error) {
+        throw spawnFailure({ name, executable, error, promptBytes: Buffer.byteLength(prompt) });
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      if (result.stopped === 'abort') throw signal?.reason ?? new Error('aborted');
+      if (result.stopped === 'timeout') {
+        throw new ProviderError({
+          provider: name,
+          failure: 'timeout',
+          retryable: false,
+          message: `"${executable}" did not finish within ${timeoutMs} ms and was killed with its child processes. Raise the cli timeout if the task needs longer.`,
+        });
+      }
+      if (result.stopped === 'overflow') {
+        throw new ProviderError({
+          provider: name,
+          failure: 'process',
+          message: `"${executable}" wrote more than ${maxOutputBytes} bytes to stdout and was killed. Raise maxOutputBytes or ask for a shorter answer.`,
+        });
+      }
+      if (result.code !== 0) {
+        const how = result.code === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.code}`;
+        const tail = lastLines(result.stderr);
+        throw new ProviderError({
+          provider: name,
+          failure: 'process',
+          message: `"${executable}" ${how}.${tail === '' ? ' It wrote nothing to stderr.' : `\nLast lines of its stderr:\n${tail}`}`,
+        });
+      }
+      const text = result.stdout.trim();
+      return {
+        text,
+        // A CLI reports no usage: these are o200k tokenizer counts of what went in and came out.
+        usage: { inputTokens: countTokens(prompt), outputTokens: countTokens(text), cacheReadTokens: 0, cacheWriteTokens: 0 },
+        model,
+        stopReason: 'end',
+        latencyMs,
+        simulated: false,
+      };
+    },
+  };
+}
+
+function spawnFailure(input: { name: string; executable: string; error: unknown; promptBytes: number }): ProviderError {
+  const { name, executable, error, promptBytes } = input;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    return new ProviderError({
+      provider: name,
+      failure: 'process',
+      cause: error,
+      message: `command "${executable}" was not found. Install it and put it on PATH, or pass --provider sim to run without it.`,
+    });
+  }
+  if (code === 'E2BIG') {
+    // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN), whatever the total limit.
+    return new ProviderError({
+      provider: name,
+      failure: 'invalid_request',
+      cause: error,
+      message: `the prompt (${promptBytes} bytes) is too long for one command-line argument of "${executable}" (Linux allows 128 KiB). Shorten the prompt or use an API provider.`,
+    });
+  }
+  return new ProviderError({
+    provider: name,
+    failure: 'process',
+    cause: error,
+    message: `could not start "${executable}": ${error instanceof Error ? error.message : String(error)}.`,
+  });
+}

@@ -1,0 +1,162 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProviderError, UsageError } from '../../src/errors/index.js';
+import { CLI_PRESETS, createCliProvider, renderCliPrompt } from '../../src/providers/cli.js';
+import { countTokens, type LlmRequest } from '../../src/providers/index.js';
+
+const AGENTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cli-agents');
+const NODE = process.execPath;
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agent-team-cli-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function request(content: string): LlmRequest {
+  return {
+    model: 'claude-sonnet-5',
+    system: 'You are a QA tester.',
+    messages: [{ role: 'user', content }],
+    maxTokens: 2000,
+    metadata: { agentId: 'qa-1', role: 'qa_tester', purpose: 'work', taskId: 'task-7' },
+  };
+}
+
+/** True once the process is gone; a zombie counts as gone, since only its exit status is left. */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // Orphans are reaped by PID 1, which in some containers never reaps.
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return / Z /.test(stat.slice(stat.lastIndexOf(')')));
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function readPids(file: string): { agent: number; grandchild: number } {
+  return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
+}
+
+describe('createCliProvider', () => {
+  it('passes the prompt as one argv element, with no shell to interpret it', async () => {
+    const marker = join(dir, 'pwned');
+    const tricky = `it's "quoted" $(touch ${marker}) ; touch ${marker} \`touch ${marker}\` && echo hi | cat > ${marker}\nsecond line $HOME $& $'`;
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '--model', '{model}', '{prompt}'] });
+    const call = request(tricky);
+
+    const response = await provider.complete(call);
+
+    const prompt = renderCliPrompt(call);
+    expect(prompt).toBe(`You are a QA tester.\n\nUser: ${tricky}`);
+    // The fixture pads its answer with blank lines and spaces: the text is trimmed.
+    const echoed = JSON.parse(response.text) as { argc: number; args: string[]; reversed: string };
+    expect(echoed.argc).toBe(3);
+    expect(echoed.args).toEqual(['--model', 'claude-sonnet-5', prompt]);
+    expect(echoed.reversed).toBe([...prompt].reverse().join(''));
+    expect(existsSync(marker)).toBe(false);
+    expect(response).toMatchObject({ model: 'claude-sonnet-5', stopReason: 'end', simulated: false });
+    expect(response.usage).toEqual({ inputTokens: countTokens(prompt), outputTokens: countTokens(response.text), cacheReadTokens: 0, cacheWriteTokens: 0 });
+    expect(provider).toMatchObject({ name: 'cli', simulated: false });
+  });
+
+  it('uses the configured model for {model} and in the response', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '{model}', '{prompt}'], model: 'opus-cli' });
+    const response = await provider.complete(request('hello'));
+    expect((JSON.parse(response.text) as { args: string[] }).args[0]).toBe('opus-cli');
+    expect(response.model).toBe('opus-cli');
+  });
+
+  it('turns a non-zero exit into a non-retryable process error with the end of stderr', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'fail-agent.mjs'), '{prompt}'] });
+
+    const error = await provider.complete(request('anything')).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ failure: 'process', retryable: false });
+    const message = (error as ProviderError).message;
+    expect(message).toContain('exited with code 3');
+    expect(message).toContain('fatal: model quota exhausted');
+    expect(message).toContain('diagnostic line 30');
+    expect(message).not.toContain('diagnostic line 1\n');
+  });
+
+  it('kills the whole process group on timeout, grandchildren included', async () => {
+    const pidFile = join(dir, 'timeout-pids.json');
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'hang-agent.mjs'), pidFile, '{prompt}'], timeoutMs: 1_500, killGraceMs: 300 });
+
+    const error = await provider.complete(request('hang')).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ failure: 'timeout', retryable: false });
+    expect((error as ProviderError).message).toContain('did not finish within 1500 ms');
+    const pids = readPids(pidFile);
+    await waitUntil(() => isGone(pids.agent) && isGone(pids.grandchild), 'the agent and its grandchild are gone');
+  });
+
+  it('kills the whole process group when the caller aborts, and rethrows the abort reason', async () => {
+    const pidFile = join(dir, 'abort-pids.json');
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'hang-agent.mjs'), pidFile, '{prompt}'], killGraceMs: 300 });
+    const controller = new AbortController();
+    const reason = new Error('run interrupted');
+
+    const call = provider.complete(request('hang'), controller.signal).catch((caught: unknown) => caught);
+    await waitUntil(() => existsSync(pidFile), 'the agent wrote its pids');
+    controller.abort(reason);
+
+    expect(await call).toBe(reason);
+    const pids = readPids(pidFile);
+    await waitUntil(() => isGone(pids.agent) && isGone(pids.grandchild), 'the agent and its grandchild are gone');
+  });
+
+  it('names a missing executable and suggests --provider sim', async () => {
+    const provider = createCliProvider({ command: ['agent-team-no-such-agent-cli', '-p', '{prompt}'] });
+    const error = await provider.complete(request('hi')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).message).toMatch(/"agent-team-no-such-agent-cli" was not found.*--provider sim/);
+  });
+
+  it('kills a command that writes more than maxOutputBytes', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '{prompt}'], maxOutputBytes: 100 });
+    const error = await provider.complete(request('x'.repeat(1_000))).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ failure: 'process' });
+    expect((error as ProviderError).message).toContain('wrote more than 100 bytes to stdout');
+  });
+
+  it('explains a prompt too long for one argument instead of failing obscurely', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '{prompt}'] });
+    const error = await provider.complete(request('x'.repeat(200_000))).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ failure: 'invalid_request', retryable: false });
+    expect((error as ProviderError).message).toMatch(/too long for one command-line argument/);
+  });
+
+  it('refuses a command template without {prompt}', () => {
+    expect(() => createCliProvider({ command: ['claude', '-p'] })).toThrow(UsageError);
+    expect(() => createCliProvider({ command: [] })).toThrow(UsageError);
+  });
+
+  it('ships presets that pass the prompt with -p', () => {
+    expect(CLI_PRESETS).toEqual({
+      claude: ['claude', '-p', '{prompt}'],
+      gemini: ['gemini', '-p', '{prompt}'],
+      auggie: ['auggie', '-p', '{prompt}'],
+    });
+  });
+});
