@@ -44,7 +44,7 @@ export function claimTask(input: {
     model: member.roleConfig.model,
     tier: member.roleConfig.tier,
     complexity: task.complexity,
-    tiers: input.config.agentsConfig.tiers,
+    tiers: member.roleConfig.tiers ?? input.config.agentsConfig.tiers,
     // A task whose answers failed validation moves up a tier on its next attempt.
     escalation: task.attempts,
   });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { composeIntegrateMessage, composePlanMessage, composeResolveMessage, composeSystemPrompt, type RosterRole, type TaskLine } from '../prompts/index.js';
 import type { CallPurpose, LlmRequest } from '../providers/index.js';
 import type { Blocker, TeamState } from '../state/index.js';
@@ -9,6 +10,14 @@ import { isPlannedTaskId } from './apply-resolution.js';
 import { callStructured } from './structured-call.js';
 import { dependencyResults } from './work-context.js';
 import type { TeamContext } from './team-context.js';
+
+/**
+ * One response schema for every manager call: providers put tool and schema
+ * definitions before the system prompt in the cached prefix, so a schema that
+ * changed with the request would void the cache on every call. Each answer is
+ * still validated against the schema of its own request.
+ */
+const MANAGER_RESPONSE_SCHEMA = z.toJSONSchema(z.union([planSchema, resolutionSchema, integrationSchema]), { io: 'input' }) as Record<string, unknown>;
 
 /** The roster's worker roles with their agents, in roster order. */
 export function workerRoles(context: TeamContext): RosterRole[] {
@@ -49,12 +58,14 @@ export class Manager {
         model: manager.roleConfig.model,
         tier: manager.roleConfig.tier,
         complexity: extra.complexity ?? null,
-        tiers: config.agentsConfig.tiers,
+        tiers: manager.roleConfig.tiers ?? config.agentsConfig.tiers,
       }),
       system: this.#systemPrompt,
       messages: [{ role: 'user', content }],
       maxTokens: manager.roleConfig.max_tokens,
       cacheSystemPrompt: true,
+      responseJsonSchema: MANAGER_RESPONSE_SCHEMA,
+      responseName: 'manager_answer',
       metadata: {
         agentId: manager.id,
         role: manager.role,

@@ -1,11 +1,12 @@
 /** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
 import { writeFile } from 'node:fs/promises';
 import { benchFileStore } from './file-store.bench.js';
+import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
 
 const figures: Record<string, number> = {};
-for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun]) {
+for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache]) {
   Object.assign(figures, await bench());
   console.log();
 }

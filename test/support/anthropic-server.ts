@@ -43,6 +43,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: WireRequest;
+  /** The usage the server answered with, once it answered. */
+  usage?: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; output_tokens: number };
 }
 
 interface ReplyTiming {
@@ -285,6 +287,7 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
       sendError(response, { status: 500, errorType: 'api_error', message: `fake server: ${problems.at(-1) ?? 'no answer'}`, requestId });
       return;
     }
+    recorded.usage = turn.usage;
     const streamed = body.stream === true;
     response.writeHead(200, { 'content-type': streamed ? 'text/event-stream' : 'application/json', 'cache-control': 'no-cache', 'request-id': requestId });
     const failing = reply.kind === 'stream_error' ? failingSseFrames({ turn, errorType: reply.errorType, message: reply.message }) : undefined;

@@ -10,6 +10,8 @@ export interface BrainOptions {
   blockOnce?: readonly string[];
   /** Tasks per role after the contract task (default 1). */
   tasksPerRole?: number;
+  /** Plan exactly this many tasks instead: the contract, then the roles in turn. */
+  totalTasks?: number;
 }
 
 function rosterRoles(user: string): string[] {
@@ -26,14 +28,14 @@ export function answerFor(user: string, options: BrainOptions = {}): unknown {
     const tasks: { id: string; title: string; description: string; role: string; dependsOn: string[]; files: string[]; complexity: string; acceptanceCriteria: string[] }[] = [
       { id: 'T1', title: 'Define the contract', description: 'Write the API contract.', role: first, dependsOn: [], files: ['docs/api.md'], complexity: 'medium', acceptanceCriteria: ['Contract written'] },
     ];
-    const perRole = options.tasksPerRole ?? 1;
+    const perRole = options.totalTasks === undefined ? (options.tasksPerRole ?? 1) : Math.ceil((options.totalTasks - 1) / roles.length);
     for (const role of [first, ...others]) {
       for (let index = 0; index < perRole; index += 1) {
         const id = `T${tasks.length + 1}`;
         tasks.push({ id, title: `${role} work ${index + 1}`, description: `Implement part ${index + 1} for ${role}.`, role, dependsOn: ['T1'], files: [`src/${role}-${index + 1}.ts`], complexity: index % 2 === 0 ? 'simple' : 'complex', acceptanceCriteria: ['Works'] });
       }
     }
-    return { tasks };
+    return { tasks: options.totalTasks === undefined ? tasks : tasks.slice(0, options.totalTasks) };
   }
   if (user.startsWith('# Request: resolve a blocker')) return { kind: 'answer', answer: 'Use the option the contract describes.' };
   if (user.startsWith('# Request: integrate')) return { summary: 'All parts are in place.', risks: [], followUps: ['Run the suite in CI'] };

@@ -25,7 +25,7 @@ export function configCheck(options: { config?: string | undefined; json?: boole
       role: member.role,
       manager: member.isManager,
       maxConcurrentTasks: member.maxConcurrentTasks,
-      model: pickModelForRole(member.roleConfig, config.agentsConfig.tiers),
+      model: pickModelForRole(member.roleConfig, member.roleConfig.tiers ?? config.agentsConfig.tiers),
       prompt: prompt.parts.map((part) => part.source),
       promptTokens: countTokens(prompt.text),
     };
