@@ -121,7 +121,7 @@ describe('run', () => {
     expect(textRun.stdout).toMatch(/^ {2}tasks {5}\d+ \(\d+ done\)$/m);
     expect(textRun.stdout).toMatch(/^ {2}blockers {2}\d+ raised, \d+ resolved/m);
     expect(textRun.stdout).toMatch(/^ {2}tokens {4}\d+ \(input \d+, output \d+, cache read \d+, cache write \d+\) in \d+ calls \(simulated\)$/m);
-    expect(textRun.stdout).toMatch(/^ {2}cost {6}\$\d+\.\d{4} \(simulated\)$/m);
+    expect(textRun.stdout).toMatch(/^ {2}cost {6}\$\d+\.\d{4} \(simulated\) \(top tier alone: \$\d+\.\d{4}\)$/m);
     expect(textRun.stdout).toMatch(/^ {2}time {6}\d+\.\d s wall, \d+\.\d s model time \(simulated\)$/m);
     expect(recordDir.startsWith(shared.path('.agent-runs'))).toBe(true);
   });
