@@ -11,3 +11,5 @@ export * from './retry.js';
 export * from './throttle.js';
 export * from './openai.js';
 export * from './anthropic.js';
+export * from './sim-prompt.js';
+export * from './sim-roles.js';

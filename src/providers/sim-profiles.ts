@@ -31,7 +31,7 @@ export function latencyProfile(model: string): LatencyProfile {
  * Median output tokens per purpose. Real agents write code and reasoning, far
  * more than the structured summary they end with, so the forecast draws from these.
  */
-export const OUTPUT_TOKEN_MEDIANS: Readonly<Record<CallPurpose | 'blocked', number>> = {
+export const OUTPUT_TOKEN_MEDIANS: Readonly<Record<Exclude<CallPurpose, 'prompt' | 'role-task'> | 'blocked', number>> = {
   plan: 160, // per planned task
   work: 1400,
   blocked: 220,

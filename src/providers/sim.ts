@@ -2,6 +2,8 @@ import { SeededRandom, hashParts } from './seeded-random.js';
 import { simulateIntegration, simulateResolution, simulateWork } from './sim-answers.js';
 import type { SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
 import { simulatePlan } from './sim-plan.js';
+import { simulatePrompt } from './sim-prompt.js';
+import { simulateRoleTask, type SimRoleTaskContext } from './sim-roles.js';
 import { OUTPUT_TOKEN_MEDIANS, latencyProfile } from './sim-profiles.js';
 import { sleep } from './sleep.js';
 import { countTokens } from './tokenizer.js';
@@ -31,6 +33,10 @@ function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
       return simulateResolution(context as unknown as SimResolveContext, seed);
     case 'integrate':
       return simulateIntegration(context as unknown as SimIntegrateContext);
+    case 'role-task':
+      return { ...simulateRoleTask(context as unknown as SimRoleTaskContext, seed) };
+    case 'prompt':
+      throw new Error('free-form prompts are answered as text, not JSON');
   }
 }
 
@@ -65,6 +71,8 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
     const purpose = request.metadata.purpose;
     const median = blocked
       ? OUTPUT_TOKEN_MEDIANS.blocked
+      : purpose === 'prompt' || purpose === 'role-task'
+        ? Math.max(20, countTokens(answerText))
       : purpose === 'plan'
         ? OUTPUT_TOKEN_MEDIANS.plan * Math.max(1, (JSON.parse(answerText) as { tasks: unknown[] }).tasks.length)
         : OUTPUT_TOKEN_MEDIANS[purpose];
@@ -78,8 +86,9 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
     simulated: true,
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       signal?.throwIfAborted();
-      const answer = answerFor(request, settings.seed);
-      const text = JSON.stringify(answer);
+      const free = request.metadata.purpose === 'prompt';
+      const answer = free ? {} : answerFor(request, settings.seed);
+      const text = free ? simulatePrompt(request, settings.seed) : JSON.stringify(answer);
       const { agentId, taskId, purpose, repair } = request.metadata;
       const random = SeededRandom.for(settings.seed, 'usage', agentId, taskId ?? '', purpose, repair === true ? 1 : 0, request.messages.length, hashParts(text));
       const usage = usageFor(request, text, random, answer['status'] === 'blocked');

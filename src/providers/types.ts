@@ -6,8 +6,8 @@ export interface Usage {
   cacheWriteTokens: number;
 }
 
-/** What a call is for; providers that simulate a team use it to answer in role. */
-export type CallPurpose = 'plan' | 'work' | 'resolve' | 'integrate';
+/** What a call is for; providers that simulate a team use it to answer in role (`prompt`: a batch job; `role-task`: a role agent's task). */
+export type CallPurpose = 'plan' | 'work' | 'resolve' | 'integrate' | 'prompt' | 'role-task';
 
 /** A tool the model may call. */
 export interface ToolSpec {

@@ -101,3 +101,77 @@ export function createProviderRegistry(input: { config: TeamConfig; options: Run
     simulated: [...perAgent.values()].every((provider) => provider.simulated),
   };
 }
+
+/** A provider and the model to ask, for one job of a batch. */
+export interface ResolvedAgentSpec {
+  provider: LlmProvider;
+  model: string;
+  /** How the spec was read, for job records: `anthropic:claude-sonnet-5`, `cli:gemini`, `agent:backend-dev`. */
+  label: string;
+}
+
+/**
+ * Reads a batch job's `agent`: a roster agent id (its role's provider and model),
+ * `sim`, `sim:<model>`, `anthropic:<model>`, `openai:<model>`, a CLI agent preset
+ * (`claude`, `gemini`, `auggie`), or `cli:<argv template as JSON>`. Providers are
+ * created once per name and shared, like the team's.
+ */
+export function createAgentSpecResolver(input: { config: TeamConfig; seed: number; timeScale: number }): (spec: string) => ResolvedAgentSpec {
+  const { config } = input;
+  const options: RunOptions = {
+    provider: config.orchestrator.provider.name,
+    seed: input.seed,
+    timeScale: input.timeScale,
+    blockerRate: 0,
+    planTasks: null,
+    configFile: config.configFile,
+    runDir: config.runsDir,
+    record: null,
+    replay: null,
+  };
+  const cache = new Map<string, LlmProvider>();
+  const named = (name: string): LlmProvider => {
+    const known = cache.get(name);
+    if (known !== undefined) return known;
+    const provider = createNamed(name, config, options);
+    cache.set(name, provider);
+    return provider;
+  };
+  return (spec) => {
+    const member = config.roster.find((candidate) => candidate.id === spec);
+    if (member !== undefined) {
+      const tiers = member.roleConfig.tiers ?? config.agentsConfig.tiers;
+      const model = member.roleConfig.model ?? (member.roleConfig.tier === 'auto' ? tiers.medium : tiers[member.roleConfig.tier]);
+      return { provider: named(member.roleConfig.provider ?? options.provider), model, label: `agent:${spec}` };
+    }
+    if (spec in CLI_PRESETS) {
+      const key = `cli:${spec}`;
+      const provider =
+        cache.get(key) ??
+        createCliProvider({ name: spec, command: [...CLI_PRESETS[spec as keyof typeof CLI_PRESETS]], timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000, cwd: config.projectDir });
+      cache.set(key, provider);
+      return { provider, model: spec, label: key };
+    }
+    if (spec.startsWith('cli:')) {
+      let command: unknown;
+      try {
+        command = JSON.parse(spec.slice(4));
+      } catch {
+        command = undefined;
+      }
+      if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
+        throw new UsageError(`Agent "${spec}": after "cli:" give the command as a JSON array, e.g. cli:["my-agent","-p","{prompt}"].`);
+      }
+      const provider = cache.get(spec) ?? createCliProvider({ command: command as string[], timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000, cwd: config.projectDir });
+      cache.set(spec, provider);
+      return { provider, model: 'cli', label: spec };
+    }
+    const [name, ...rest] = spec.split(':');
+    const model = rest.join(':');
+    if (name === 'sim') return { provider: named('sim'), model: model === '' ? config.agentsConfig.tiers.medium : model, label: `sim:${model === '' ? config.agentsConfig.tiers.medium : model}` };
+    if ((name === 'anthropic' || name === 'openai') && model !== '') return { provider: named(name), model, label: spec };
+    throw new UsageError(
+      `Unknown agent "${spec}". Use a roster agent (${config.roster.map((m) => m.id).join(', ')}), sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, or cli:[…].`,
+    );
+  };
+}
