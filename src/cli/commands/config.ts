@@ -25,6 +25,7 @@ export function configCheck(options: { config?: string | undefined; json?: boole
       role: member.role,
       manager: member.isManager,
       maxConcurrentTasks: member.maxConcurrentTasks,
+      provider: member.roleConfig.provider ?? config.orchestrator.provider.name,
       model: pickModelForRole(member.roleConfig, member.roleConfig.tiers ?? config.agentsConfig.tiers),
       prompt: prompt.parts.map((part) => part.source),
       promptTokens: countTokens(prompt.text),
@@ -56,7 +57,7 @@ export function configCheck(options: { config?: string | undefined; json?: boole
   println(terminal, `  budget               ${budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`}${budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`}`);
   println(terminal);
   for (const agent of agents) {
-    println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${agent.model.padEnd(28)} ${String(agent.promptTokens).padStart(5)} prompt tokens`);
+    println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${`${agent.provider}:${agent.model}`.padEnd(32)} ${String(agent.promptTokens).padStart(5)} prompt tokens`);
     println(terminal, paint(terminal, 'dim', `  ${''.padEnd(16)} ${agent.prompt.join(' + ')}`));
   }
   return 0;
