@@ -4,5 +4,6 @@ export * from './cost/index.js';
 export * from './errors/index.js';
 export * from './prompts/index.js';
 export * from './providers/index.js';
+export * from './queue/index.js';
 export * from './state/index.js';
 export * from './team/index.js';

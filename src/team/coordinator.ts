@@ -1,5 +1,6 @@
 import { BudgetExceededError, InvalidModelOutputError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
+import { WorkerQueue } from '../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type Blocker, type TeamState } from '../state/index.js';
 import { applyResolution } from './apply-resolution.js';
 import type { Manager } from './manager.js';
@@ -20,7 +21,9 @@ export type CoordinatorExit = 'finished' | 'interrupted' | 'budget-exceeded';
 export class Coordinator {
   readonly #context: TeamContext;
   readonly #manager: Manager;
-  readonly #resolving = new Map<string, Promise<void>>();
+  // Blocker resolutions run as jobs: at most the manager's max_concurrent_tasks at once.
+  readonly #resolutions: WorkerQueue<void>;
+  readonly #resolving = new Set<string>();
   readonly #abort = new AbortController();
   // An unexpected error in a background resolution ends the loop and is rethrown.
   #fatal: unknown;
@@ -28,6 +31,7 @@ export class Coordinator {
   constructor(context: TeamContext, manager: Manager) {
     this.#context = context;
     this.#manager = manager;
+    this.#resolutions = new WorkerQueue<void>({ concurrency: context.config.manager.maxConcurrentTasks });
   }
 
   /** Coordinates until the run ends or `signal` aborts. */
@@ -48,16 +52,20 @@ export class Coordinator {
         for (const blocker of state.blockers) {
           if (this.#resolving.size >= capacity) break;
           if (blocker.status !== 'open' || this.#resolving.has(blocker.id)) continue;
-          const work = this.#resolve(blocker)
-            .catch((error: unknown) => {
-              this.#fatal ??= error;
-              this.#abort.abort(error);
-            })
-            .finally(() => {
-              this.#resolving.delete(blocker.id);
-              wake.notify();
-            });
-          this.#resolving.set(blocker.id, work);
+          this.#resolving.add(blocker.id);
+          await this.#resolutions.submit({
+            run: async () => {
+              try {
+                await this.#resolve(blocker);
+              } catch (error) {
+                this.#fatal ??= error;
+                this.#abort.abort(error);
+              } finally {
+                this.#resolving.delete(blocker.id);
+                wake.notify();
+              }
+            },
+          });
         }
         if (this.#resolving.size === 0 && allTasksFinished(state)) {
           try {
@@ -76,7 +84,8 @@ export class Coordinator {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.#abort.abort();
-      await Promise.allSettled(this.#resolving.values());
+      await this.#resolutions.join();
+      this.#resolutions.close();
       // Agents in this process learn at once that the run is over.
       wake.notify();
     }

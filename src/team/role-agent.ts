@@ -1,6 +1,7 @@
 import { AgentTeamError, BudgetExceededError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { composeSystemPrompt, composeTaskMessage } from '../prompts/index.js';
+import { WorkerQueue } from '../queue/index.js';
 import type { LlmRequest, SimWorkContext } from '../providers/index.js';
 import { TERMINAL_RUN_STATUSES } from '../state/index.js';
 import { workReportSchema } from './answer-schemas.js';
@@ -27,7 +28,10 @@ export class RoleAgent {
   readonly #caller: ModelCaller;
   // Aborts in-flight calls when the agent must stop (Ctrl-C, budget).
   readonly #abort = new AbortController();
-  readonly #inflight = new Map<string, Promise<void>>();
+  // Claimed tasks run as jobs of this queue: at most max_concurrent_tasks, each with the task timeout.
+  readonly #jobs: WorkerQueue<void>;
+  readonly #jobIds = new Set<string>();
+  #jobCount = 0;
   #iterations = 0;
   #blockerRate = 0;
   #exit: AgentExitReason | undefined;
@@ -42,6 +46,15 @@ export class RoleAgent {
     this.#caller = new ModelCaller(context, agentId);
     // Composed once: a missing prompt file fails at start, and every call sends the same cacheable prefix.
     this.#systemPrompt = composeSystemPrompt(context.config, agentId).text;
+    const member = context.config.roster.find((candidate) => candidate.id === agentId);
+    this.#jobs = new WorkerQueue<void>({
+      concurrency: member?.maxConcurrentTasks ?? 1,
+      defaultTimeout: context.config.orchestrator.coordination.task_timeout_seconds * 1000,
+    });
+  }
+
+  get #busy(): number {
+    return this.#jobs.runningCount + this.#jobs.pendingCount;
   }
 
   /** Runs until the run ends, the signal aborts, or the agent reaches max_iterations. */
@@ -75,7 +88,7 @@ export class RoleAgent {
     } finally {
       clearInterval(heartbeat);
       signal?.removeEventListener('abort', onAbort);
-      await Promise.allSettled(this.#inflight.values());
+      await this.#jobs[Symbol.asyncDispose]();
       const reason = this.#exit ?? 'stopped';
       await store.update((state, context) => {
         const agent = state.agents[this.#agentId];
@@ -94,6 +107,8 @@ export class RoleAgent {
   #stop(reason: AgentExitReason): void {
     this.#exit ??= reason;
     this.#abort.abort(new Error(reason));
+    // Cancelling aborts each job's signal; the work itself releases its task.
+    for (const id of this.#jobIds) this.#jobs.cancel(id);
     this.#context.wake.notify();
   }
 
@@ -107,12 +122,12 @@ export class RoleAgent {
         this.#exit = state.run.status === 'budget_exceeded' ? 'budget-exceeded' : 'run-finished';
         break;
       }
-      if (state.agents[this.#agentId]?.status === 'stopped' && this.#inflight.size === 0) {
+      if (state.agents[this.#agentId]?.status === 'stopped' && this.#busy === 0) {
         this.#exit = 'stopped';
         break;
       }
       if (this.#iterations >= coordination.max_iterations) {
-        if (this.#inflight.size === 0) {
+        if (this.#busy === 0) {
           this.#exit = 'max-iterations';
           break;
         }
@@ -124,16 +139,23 @@ export class RoleAgent {
         if (claimed !== undefined) {
           wake.notify();
           this.#iterations += 1;
-          const work = this.#work(claimed)
-            .catch((error: unknown) => {
-              this.#fatal ??= error;
-              this.#stop('stopped');
-            })
-            .finally(() => {
-              this.#inflight.delete(claimed.task.id);
-              wake.notify();
-            });
-          this.#inflight.set(claimed.task.id, work);
+          this.#jobCount += 1;
+          const id = `${claimed.task.id}#${this.#jobCount}`;
+          this.#jobIds.add(id);
+          await this.#jobs.submit({
+            id,
+            run: async ({ signal }) => {
+              try {
+                await this.#work(claimed, signal);
+              } catch (error) {
+                this.#fatal ??= error;
+                this.#stop('stopped');
+              } finally {
+                this.#jobIds.delete(id);
+                wake.notify();
+              }
+            },
+          });
           continue;
         }
       }
@@ -141,9 +163,8 @@ export class RoleAgent {
     }
   }
 
-  async #work(claimed: ClaimedTask): Promise<void> {
+  async #work(claimed: ClaimedTask, signal: AbortSignal): Promise<void> {
     const { store, config, wake } = this.#context;
-    const coordination = config.orchestrator.coordination;
     const { task } = claimed;
     const member = config.roster.find((candidate) => candidate.id === this.#agentId);
     if (member === undefined) throw new Error(`agent ${this.#agentId} missing from roster`);
@@ -168,8 +189,6 @@ export class RoleAgent {
       cacheSystemPrompt: true,
       metadata: { agentId: this.#agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
     };
-    const timeout = AbortSignal.timeout(coordination.task_timeout_seconds * 1000);
-    const signal = AbortSignal.any([this.#abort.signal, timeout]);
     try {
       const { value, settle } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal, deferSettle: true });
       // The call's spend and its report are one commit.
@@ -193,7 +212,9 @@ export class RoleAgent {
           throw error;
         });
     } catch (error) {
-      await this.#handleFailure(task.id, error, timeout.aborted);
+      // The queue aborts a job that outlives the task timeout with a TimeoutError.
+      const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+      await this.#handleFailure(task.id, error, timedOut);
     } finally {
       wake.notify();
     }

@@ -4,9 +4,10 @@ import { benchFileStore } from './file-store.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
+import { benchWorkerQueue } from './worker-queue.bench.js';
 
 const figures: Record<string, number> = {};
-for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache]) {
+for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache, benchWorkerQueue]) {
   Object.assign(figures, await bench());
   console.log();
 }
