@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { agent } from './commands/agent.js';
+import { registerBatchCommands } from './commands/batch-register.js';
 import { configCheck, configSchema } from './commands/config.js';
 import { ledger } from './commands/ledger.js';
 import { plan } from './commands/plan.js';
@@ -154,6 +155,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .action((options: { target?: string }) => {
       result.code = configSchema({ target: options.target, terminal });
     });
+  registerBatchCommands(program, { terminal, cwd, result });
   return program;
 }
 

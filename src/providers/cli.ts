@@ -57,7 +57,10 @@ function renderMessage(message: Message): string {
 
 /** The prompt a CLI receives: the system prompt, a blank line, then the conversation as text. */
 export function renderCliPrompt(request: LlmRequest): string {
-  const parts = [request.system, request.messages.map(renderMessage).join('\n\n')];
+  const only = request.messages.length === 1 ? request.messages[0] : undefined;
+  // A lone user prompt (a batch job) goes to the agent exactly as written.
+  const conversation = only?.role === 'user' ? only.content : request.messages.map(renderMessage).join('\n\n');
+  const parts = [request.system, conversation].filter((part) => part !== '');
   // A CLI takes no schema parameter, so structured output can only be asked for in words.
   if (request.responseJsonSchema !== undefined) {
     parts.push(`Answer with only one JSON object that follows this JSON Schema:\n${JSON.stringify(request.responseJsonSchema)}`);

@@ -65,7 +65,8 @@ describe('createCliProvider', () => {
     const response = await provider.complete(call);
 
     const prompt = renderCliPrompt(call);
-    expect(prompt).toBe(`You are a QA tester.\n\nUser: ${tricky}`);
+    // A lone user message is passed as written, after the system prompt.
+    expect(prompt).toBe(`You are a QA tester.\n\n${tricky}`);
     // The fixture pads its answer with blank lines and spaces: the text is trimmed.
     const echoed = JSON.parse(response.text) as { argc: number; args: string[]; reversed: string };
     expect(echoed.argc).toBe(3);

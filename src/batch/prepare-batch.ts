@@ -1,0 +1,79 @@
+/**
+ * Everything a batch checks and sets up before its first job: tasks, tags and
+ * agents are validated, then (for a new batch) the run directory is created.
+ */
+import { resolve } from 'node:path';
+import { AgentTeamError, ConfigError, UsageError, type ConfigIssue } from '../errors/index.js';
+import { writeFileAtomic } from '../state/index.js';
+import { readBatchSummary } from './batch-summary.js';
+import { prepareBatchTasks, type BatchTask, type BatchTaskInput } from './batch-tasks.js';
+import { readJobRecords } from './job-files.js';
+import { batchRunPaths, createRunDirectory, readRunTasks, type BatchRunPaths } from './run-directory.js';
+import type { BatchAgent } from './run-job.js';
+
+/** A batch ready to run. */
+export interface PreparedBatch {
+  paths: BatchRunPaths;
+  /** Every task of the run, in order. */
+  tasks: BatchTask[];
+  /** The tasks this session runs: all of them, or on resume those not completed. */
+  toRun: BatchTask[];
+  agents: Map<string, BatchAgent>;
+}
+
+/** Resolves every task's agent now, so an unknown one stops the batch before any job runs. */
+function resolveAgents(input: { tasks: readonly BatchTask[]; all: readonly BatchTask[]; source: string; resolveAgent: (spec: string) => BatchAgent }): Map<string, BatchAgent> {
+  const agents = new Map<string, BatchAgent>();
+  const issues: ConfigIssue[] = [];
+  for (const task of input.tasks) {
+    try {
+      agents.set(task.tag, input.resolveAgent(task.agent));
+    } catch (error) {
+      if (!(error instanceof AgentTeamError)) throw error;
+      issues.push({ path: `[${input.all.indexOf(task)}].agent`, message: error.message });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError({ file: input.source, issues });
+  return agents;
+}
+
+/** True when `pid` is a live process (a zombie counts as alive; it is about to be reaped). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Validates a new batch and creates its run directory with tasks.json and an empty jobs/. */
+export async function prepareNewBatch(input: {
+  tasks: readonly BatchTaskInput[];
+  source: string;
+  runsDir: string;
+  now: Date;
+  resolveAgent: (spec: string) => BatchAgent;
+}): Promise<PreparedBatch> {
+  const tasks = prepareBatchTasks({ tasks: input.tasks, source: input.source });
+  if (tasks.length === 0) throw new UsageError(`${input.source} has no tasks: nothing to run.`);
+  const agents = resolveAgents({ tasks, all: tasks, source: input.source, resolveAgent: input.resolveAgent });
+  const paths = await createRunDirectory({ runsDir: resolve(input.runsDir), now: input.now });
+  await writeFileAtomic(paths.tasks, `${JSON.stringify(tasks, null, 2)}\n`);
+  return { paths, tasks, toRun: tasks, agents };
+}
+
+/** Reopens a run directory and picks the jobs that did not complete; refuses a run that is still going. */
+export async function prepareResume(input: { runDir: string; resolveAgent: (spec: string) => BatchAgent }): Promise<PreparedBatch> {
+  const paths = batchRunPaths(resolve(input.runDir));
+  const tasks = await readRunTasks(paths.dir);
+  const summary = await readBatchSummary(paths);
+  if (summary?.status === 'running' && summary.runnerPid !== null && summary.runnerPid !== process.pid && processAlive(summary.runnerPid)) {
+    throw new UsageError(`${paths.dir} is still being run by process ${summary.runnerPid}. Wait for it (agent-team batch status --watch --run-dir ${paths.dir}) or stop it first.`);
+  }
+  const records = await readJobRecords(paths, tasks.map((task) => task.tag));
+  const toRun = tasks.filter((_, index) => records[index]?.status !== 'completed');
+  const agents = resolveAgents({ tasks: toRun, all: tasks, source: paths.tasks, resolveAgent: input.resolveAgent });
+  return { paths, tasks, toRun, agents };
+}
