@@ -5,5 +5,7 @@ export * from './errors/index.js';
 export * from './prompts/index.js';
 export * from './providers/index.js';
 export * from './queue/index.js';
+export * from './memory/index.js';
+export * from './batch/index.js';
 export * from './state/index.js';
 export * from './team/index.js';

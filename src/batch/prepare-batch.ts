@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../state/index.js';
 import { readBatchSummary } from './batch-summary.js';
 import { prepareBatchTasks, type BatchTask, type BatchTaskInput } from './batch-tasks.js';
 import { readJobRecords } from './job-files.js';
-import { batchRunPaths, createRunDirectory, readRunTasks, type BatchRunPaths } from './run-directory.js';
+import { batchRunPaths, createBatchRunDirectory, readRunTasks, type BatchRunPaths } from './run-directory.js';
 import type { BatchAgent } from './run-job.js';
 
 /** A batch ready to run. */
@@ -59,7 +59,7 @@ export async function prepareNewBatch(input: {
   const tasks = prepareBatchTasks({ tasks: input.tasks, source: input.source });
   if (tasks.length === 0) throw new UsageError(`${input.source} has no tasks: nothing to run.`);
   const agents = resolveAgents({ tasks, all: tasks, source: input.source, resolveAgent: input.resolveAgent });
-  const paths = await createRunDirectory({ runsDir: resolve(input.runsDir), now: input.now });
+  const paths = await createBatchRunDirectory({ runsDir: resolve(input.runsDir), now: input.now });
   await writeFileAtomic(paths.tasks, `${JSON.stringify(tasks, null, 2)}\n`);
   return { paths, tasks, toRun: tasks, agents };
 }

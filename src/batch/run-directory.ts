@@ -46,7 +46,7 @@ export function runTimestamp(date: Date): string {
 }
 
 /** Creates a new, empty run directory (with jobs/) under `runsDir`; a second batch in the same second gets `-2`, `-3`… */
-export async function createRunDirectory(input: { runsDir: string; now: Date }): Promise<BatchRunPaths> {
+export async function createBatchRunDirectory(input: { runsDir: string; now: Date }): Promise<BatchRunPaths> {
   await mkdir(input.runsDir, { recursive: true });
   const base = runTimestamp(input.now);
   for (let suffix = 1; ; suffix += 1) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../config/index.js';
 import { agent } from './commands/agent.js';
 import { registerBatchCommands } from './commands/batch-register.js';
+import { registerRoleCommands } from './commands/roles-register.js';
 import { configCheck, configSchema } from './commands/config.js';
 import { ledger } from './commands/ledger.js';
 import { plan } from './commands/plan.js';
@@ -156,6 +157,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
       result.code = configSchema({ target: options.target, terminal });
     });
   registerBatchCommands(program, { terminal, cwd, result });
+  registerRoleCommands(program, { terminal, cwd, result });
   return program;
 }
 

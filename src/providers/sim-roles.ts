@@ -29,7 +29,8 @@ function subjectOf(task: string): string {
 export function simulateRoleTask(context: SimRoleTaskContext, seed: number): { summary: string; memories: SimMemory[] } {
   const random = SeededRandom.for(seed, 'role-task', context.role, context.task);
   const subject = subjectOf(context.task);
-  const known = context.memories.length === 0 ? '' : ` Used ${context.memories.length} memories, first: "${(context.memories[0]?.content ?? '').slice(0, 60)}".`;
+  const count = context.memories.length;
+  const known = count === 0 ? '' : ` Used ${count} ${count === 1 ? 'memory' : 'memories'}, first: "${(context.memories[0]?.content ?? '').slice(0, 60)}".`;
   const tags = [context.role, ...subject.toLowerCase().split(/\W+/).filter((word) => word.length > 3).slice(0, 2)];
   const saved: Record<string, SimMemory[]> = {
     test: [{ type: 'error', content: `Test failure in ${subject}: expected status 401 for a wrong password, got ${random.pick([200, 500])}.`, tags }],
