@@ -1,5 +1,6 @@
 /** The one JSON object a role agent answers with, and how a raw answer is checked against it. */
 import { z } from 'zod';
+import { parseStructured } from '../providers/index.js';
 import { memoryTypeSchema } from './memory-record.js';
 
 // A model that saves more than this is dumping its notes, not choosing what matters.
@@ -27,32 +28,9 @@ export type RoleAnswer = z.infer<typeof roleAnswerSchema>;
 /** The JSON Schema of the answer, sent to providers that support structured output. */
 export const ROLE_ANSWER_JSON_SCHEMA = z.toJSONSchema(roleAnswerSchema, { io: 'input' }) as Record<string, unknown>;
 
-/** Pulls the JSON object out of an answer that may wrap it in a code fence or prose. */
-function extractJson(text: string): unknown {
-  const trimmed = text.trim();
-  const candidate = /```(?:json)?\s*([\s\S]*?)```/.exec(trimmed)?.[1]?.trim() ?? trimmed;
-  try {
-    return JSON.parse(candidate);
-  } catch (error) {
-    const start = candidate.indexOf('{');
-    const end = candidate.lastIndexOf('}');
-    if (start >= 0 && end > start) return JSON.parse(candidate.slice(start, end + 1));
-    throw error;
-  }
-}
 
 /** Validates a raw answer: the answer, or the problems to send back in a repair request. */
 export function parseRoleAnswer(text: string): { answer: RoleAnswer; problems: [] } | { answer: undefined; problems: string[] } {
-  let json: unknown;
-  try {
-    json = extractJson(text);
-  } catch (error) {
-    return { answer: undefined, problems: [`the answer is not valid JSON: ${(error as Error).message}`] };
-  }
-  const parsed = roleAnswerSchema.safeParse(json);
-  if (parsed.success) return { answer: parsed.data, problems: [] };
-  return {
-    answer: undefined,
-    problems: parsed.error.issues.slice(0, 12).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`),
-  };
+  const parsed = parseStructured(text, roleAnswerSchema);
+  return parsed.value === undefined ? { answer: undefined, problems: parsed.problems } : { answer: parsed.value, problems: [] };
 }

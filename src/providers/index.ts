@@ -13,3 +13,4 @@ export * from './openai.js';
 export * from './anthropic.js';
 export * from './sim-prompt.js';
 export * from './sim-roles.js';
+export * from './structured-output.js';

@@ -1,22 +1,8 @@
 import { z } from 'zod';
 import { InvalidModelOutputError } from '../errors/index.js';
-import type { LlmRequest } from '../providers/index.js';
+import { parseStructured, type LlmRequest } from '../providers/index.js';
 import type { ModelCaller, SettleCall } from './model-caller.js';
 
-/** Pulls a JSON object out of a model answer that may wrap it in fences or prose. */
-export function extractJson(text: string): unknown {
-  const trimmed = text.trim();
-  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(trimmed);
-  const candidate = fenced?.[1]?.trim() ?? trimmed;
-  try {
-    return JSON.parse(candidate);
-  } catch (error) {
-    const start = candidate.indexOf('{');
-    const end = candidate.lastIndexOf('}');
-    if (start >= 0 && end > start) return JSON.parse(candidate.slice(start, end + 1));
-    throw error;
-  }
-}
 
 // Doubling max_tokens after a truncated answer stops here.
 const MAX_OUTPUT_TOKENS = 64_000;
@@ -33,27 +19,6 @@ function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   return json;
 }
 
-function problemsOf<S extends z.ZodType>(
-  text: string,
-  schema: S,
-  check: ((value: z.infer<S>) => string[]) | undefined,
-): { value: z.infer<S>; problems: [] } | { value: undefined; problems: string[] } {
-  let json: unknown;
-  try {
-    json = extractJson(text);
-  } catch (error) {
-    return { value: undefined, problems: [`the answer is not valid JSON: ${(error as Error).message}`] };
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      value: undefined,
-      problems: parsed.error.issues.slice(0, 12).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`),
-    };
-  }
-  const problems = check?.(parsed.data) ?? [];
-  return problems.length === 0 ? { value: parsed.data, problems: [] } : { value: undefined, problems };
-}
 
 /**
  * Asks for a structured answer and validates it with zod (and `check` for what a
@@ -83,7 +48,7 @@ export async function callStructured<S extends z.ZodType>(input: {
     request = { ...request, maxTokens: Math.min(MAX_OUTPUT_TOKENS, request.maxTokens * 2) };
     first = await input.caller.call(request, input.signal, { deferSettle });
   }
-  const firstResult = problemsOf(first.text, input.schema, input.check);
+  const firstResult = parseStructured(first.text, input.schema, input.check);
   if (firstResult.value !== undefined) return { value: firstResult.value, text: first.text, settle: first.settle };
   // The rejected call is settled now: a repair request follows and may fail.
   if (first.settle !== undefined) await input.caller.settle(first.settle);
@@ -103,7 +68,7 @@ export async function callStructured<S extends z.ZodType>(input: {
     metadata: { ...request.metadata, repair: true },
   };
   const second = await input.caller.call(repair, input.signal, { deferSettle });
-  const secondResult = problemsOf(second.text, input.schema, input.check);
+  const secondResult = parseStructured(second.text, input.schema, input.check);
   if (secondResult.value !== undefined) return { value: secondResult.value, text: second.text, settle: second.settle };
   if (second.settle !== undefined) await input.caller.settle(second.settle);
   throw new InvalidModelOutputError({
