@@ -23,6 +23,8 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} ${who(entry.agentId)} added task ${entry.taskId} (${entry.reason})`;
     case 'task-claim':
       return `${time} ${who(entry.agentId)} took ${entry.taskId}${entry.attempt > 1 ? ` (attempt ${entry.attempt})` : ''} on ${entry.model}`;
+    case 'task-wait':
+      return `${time} ${entry.taskId} waits for ${entry.blockingTaskId}: both touch ${clip(entry.files.join(', '), 60)}`;
     case 'task-release':
       return `${time} ${who(entry.agentId)} released ${entry.taskId}: ${entry.reason}`;
     case 'task-end':

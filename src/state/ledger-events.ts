@@ -10,6 +10,7 @@ export type LedgerEvent =
   | { type: 'task-ready'; taskId: string }
   | { type: 'task-claim'; agentId: string; taskId: string; attempt: number; model: string }
   | { type: 'task-release'; agentId: string; taskId: string; reason: string }
+  | { type: 'task-wait'; agentId: string; taskId: string; blockingTaskId: string; files: string[] }
   | { type: 'task-end'; agentId: string; taskId: string; status: 'done' | 'failed' | 'cancelled'; detail: string }
   | { type: 'blocker-raise'; agentId: string; taskId: string; blockerId: string; kind: 'question' | 'loop'; question: string }
   | {

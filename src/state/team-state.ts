@@ -66,6 +66,8 @@ export const taskSchema = z.object({
   /** Normalized last output, for loop detection. */
   lastOutput: z.string().nullable(),
   createdBy: z.string(),
+  /** The in-progress task this ready task waits for because they touch the same files. */
+  waitingFor: z.string().nullable().default(null),
   claimedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
 });

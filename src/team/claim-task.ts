@@ -3,7 +3,7 @@ import type { TeamConfig } from '../config/index.js';
 import type { BlockerResolution, DependencyResult } from '../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor } from './scheduler.js';
+import { fileConflict, nextTaskFor } from './scheduler.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
 /** A claimed task with everything its prompt needs, read in the same locked update. */
@@ -14,6 +14,18 @@ export interface ClaimedTask {
   resolutions: BlockerResolution[];
   /** Ids of the tasks of the manager's plan (the sim spreads blockers over them). */
   planTaskIds: string[];
+}
+
+/** Records once, in the task and the ledger, that a ready task of this agent's role waits for a task touching the same files. */
+function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEvent) => void): void {
+  const role = state.agents[agentId]?.role;
+  for (const task of state.tasks) {
+    if (task.status !== 'ready' || task.role !== role || task.files.length === 0) continue;
+    const conflict = fileConflict(state, task);
+    if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
+    task.waitingFor = conflict.taskId;
+    emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
+  }
 }
 
 /**
@@ -29,6 +41,7 @@ export function claimTask(input: {
 }): ClaimedTask | undefined {
   const { state, agentId } = input;
   if (state.run.status !== 'running') return undefined;
+  noteFileWaits(state, agentId, input.emit);
   const task = nextTaskFor(state, agentId);
   const agent = state.agents[agentId];
   if (task === undefined || agent === undefined) return undefined;
@@ -36,6 +49,7 @@ export function claimTask(input: {
   if (member === undefined) return undefined;
   task.status = 'in_progress';
   task.assignee = agentId;
+  task.waitingFor = null;
   task.claimedAt = input.now;
   agent.activeTasks.push(task.id);
   agent.status = 'working';

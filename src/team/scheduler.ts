@@ -35,7 +35,28 @@ export function allTasksFinished(state: TeamState): boolean {
   return state.tasks.length > 0 && state.tasks.every((task) => TERMINAL_TASK_STATUSES.has(task.status));
 }
 
-/** The task an agent should take next, or undefined: its own resumed work first, then plan order. */
+/** True when two declared paths can touch the same file (equal, or one is a folder holding the other). */
+export function pathsOverlap(a: string, b: string): boolean {
+  const clean = (path: string): string => path.replace(/^\.\//, '').replace(/\/+$/, '');
+  const x = clean(a);
+  const y = clean(b);
+  return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
+}
+
+/** The in-progress task whose declared files overlap this task's, and the shared paths, if any. */
+export function fileConflict(state: TeamState, task: Task): { taskId: string; files: string[] } | undefined {
+  for (const other of state.tasks) {
+    if (other.status !== 'in_progress' || other.id === task.id) continue;
+    const files = task.files.filter((file) => other.files.some((theirs) => pathsOverlap(file, theirs)));
+    if (files.length > 0) return { taskId: other.id, files };
+  }
+  return undefined;
+}
+
+/**
+ * The task an agent should take next, or undefined: its own resumed work first,
+ * then plan order. A task whose files overlap a task in progress waits for it.
+ */
 export function nextTaskFor(state: TeamState, agentId: string): Task | undefined {
   const agent = state.agents[agentId];
   if (agent === undefined || agent.status === 'stopped') return undefined;
@@ -43,6 +64,7 @@ export function nextTaskFor(state: TeamState, agentId: string): Task | undefined
   let fallback: Task | undefined;
   for (const task of state.tasks) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
+    if (task.files.length > 0 && fileConflict(state, task) !== undefined) continue;
     if (task.assignee === agentId) return task;
     // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
     const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';

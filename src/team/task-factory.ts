@@ -14,6 +14,7 @@ export function newTask(input: { task: PlannedTask; createdBy: string; status: '
     failure: null,
     lastOutput: null,
     createdBy: input.createdBy,
+    waitingFor: null,
     claimedAt: null,
     completedAt: null,
   };
