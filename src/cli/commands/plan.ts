@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
 import { teamStateSchema } from '../../state/index.js';
+import { createSimProvider } from '../../providers/index.js';
 import { runTeam } from '../../team/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 
@@ -39,11 +40,13 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
         budget: { max_usd: null, max_tokens: null, per_agent_usd: null, per_agent_tokens: null },
       },
     };
+    const seed = options.seed ?? config.orchestrator.provider.seed;
     const result = await runTeam({
       config: forecastConfig,
       feature,
-      provider: 'sim',
-      seed: options.seed,
+      // Every role is simulated, whatever provider it names: a forecast makes no real call.
+      providerInstance: createSimProvider({ seed, timeScale: 0 }),
+      seed,
       blockerRate: options.blockerRate,
       timeScale: 0,
     });
