@@ -1,0 +1,120 @@
+/**
+ * `agent-status.json`: the file an agent keeps at the root of its worktree so
+ * that the orchestrator can follow its progress by polling, from any process.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { WorkspaceError } from './workspace-error.js';
+
+/** File name of the status file, at the root of each agent worktree. */
+export const WORKTREE_STATUS_FILE = 'agent-status.json';
+
+/** Where the agent of a worktree stands. */
+export const WORKTREE_STATUSES = ['working', 'done', 'failed', 'timeout'] as const;
+
+/** The verdict of one gate on a worktree's work. */
+export const gateResultSchema = z
+  .object({
+    name: z.string().min(1).describe('Gate name, e.g. "tests" or "security".'),
+    passed: z.boolean(),
+    reasons: z.array(z.string()).describe('Why the gate failed, or notes when it passed.'),
+  })
+  .strict();
+
+/** `agent-status.json`. */
+export const worktreeStatusSchema = z
+  .object({
+    version: z.literal(1).describe('Schema version of this file.'),
+    taskId: z.string().min(1),
+    agentId: z.string().min(1),
+    status: z.enum(WORKTREE_STATUSES),
+    progress: z.number().min(0).max(100).describe('Percent done, 0 to 100.'),
+    filesChanged: z.array(z.string()).describe('Paths relative to the repository root.'),
+    gates: z.array(gateResultSchema),
+    commit: z
+      .string()
+      .regex(/^[0-9a-f]{7,64}$/, 'expected a git commit sha')
+      .nullable()
+      .describe('The commit holding the work, once there is one.'),
+    updatedAt: z.iso.datetime(),
+  })
+  .strict();
+
+/** The verdict of one gate. */
+export type GateResult = z.infer<typeof gateResultSchema>;
+/** The status an agent reports from its worktree. */
+export type WorktreeStatus = z.infer<typeof worktreeStatusSchema>;
+/** What a writer supplies; the version and `updatedAt` are filled in. */
+export type WorktreeStatusUpdate = Omit<WorktreeStatus, 'version' | 'updatedAt'>;
+
+/** The status file of a worktree. */
+export function worktreeStatusFile(worktree: string): string {
+  return join(worktree, WORKTREE_STATUS_FILE);
+}
+
+/** Writes the status atomically (temp file, fsync, rename): a poller never sees half a file. */
+export async function writeWorktreeStatus(input: {
+  worktree: string;
+  status: WorktreeStatusUpdate;
+  now?: () => Date;
+}): Promise<WorktreeStatus> {
+  const status = worktreeStatusSchema.parse({
+    ...input.status,
+    version: 1,
+    updatedAt: (input.now ?? (() => new Date()))().toISOString(),
+  });
+  const target = worktreeStatusFile(input.worktree);
+  // The `.agent-status.json.*.tmp` name is git-excluded by createTaskWorktree, so a crash here never dirties the worktree.
+  const temp = join(input.worktree, `.${WORKTREE_STATUS_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(temp, 'wx');
+    await handle.writeFile(`${JSON.stringify(status, null, 2)}\n`);
+    // Without it the rename can reach the disk before the data, leaving an empty file after a crash.
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, target);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  return status;
+}
+
+/** Reads and validates a worktree's status; null when the agent has not written one yet. */
+export async function readWorktreeStatus(worktree: string): Promise<WorktreeStatus | null> {
+  const file = worktreeStatusFile(worktree);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw invalid(file, [`not valid JSON (${(error as Error).message})`], error);
+  }
+  const parsed = worktreeStatusSchema.safeParse(json);
+  if (!parsed.success) {
+    throw invalid(
+      file,
+      parsed.error.issues.map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+function invalid(file: string, problems: readonly string[], cause?: unknown): WorkspaceError {
+  return new WorkspaceError({
+    code: 'workspace_status_invalid',
+    message: `${file} is not a valid agent status:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\nIt is written by the agent working in that worktree; delete it and the agent writes a new one on its next update.`,
+    cause,
+  });
+}

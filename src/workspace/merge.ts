@@ -1,0 +1,109 @@
+import { git, headCommit } from './git.js';
+import { runCommand } from './run-command.js';
+import { AGENT_COMMIT_ARGS } from './worktrees.js';
+
+/** A finished task's branch, waiting to be merged into the integration branch. */
+export interface MergeCandidate {
+  taskId: string;
+  title: string;
+  branch: string;
+  /** The task's worktree, where its branch is checked out (used to rebase it). */
+  worktree: string;
+}
+
+/** What happened to one candidate. */
+export type MergeOutcome =
+  | { taskId: string; status: 'merged'; commit: string; rebased: boolean; testOutput: string }
+  | { taskId: string; status: 'reverted'; testOutput: string; exitCode: number | null }
+  | { taskId: string; status: 'conflict'; branch: string; files: string[] }
+  | { taskId: string; status: 'ready'; branch: string; commands: string[] };
+
+/** The project's test command, run after every merge. */
+export interface TestCommand {
+  argv: readonly string[];
+  timeoutMs: number;
+  outputCapBytes: number;
+}
+
+async function conflictedFiles(cwd: string): Promise<string[]> {
+  const { stdout } = await git({ cwd, args: ['diff', '--name-only', '--diff-filter=U'], allowFailure: true });
+  return stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Tries a no-fast-forward merge; on a conflict aborts it and returns the conflicted files. */
+async function tryMerge(input: { cwd: string; candidate: MergeCandidate }): Promise<{ ok: true } | { ok: false; files: string[] }> {
+  const message = `Merge ${input.candidate.taskId}: ${input.candidate.title}`;
+  const result = await git({ cwd: input.cwd, args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', message, input.candidate.branch], allowFailure: true });
+  if (result.code === 0) return { ok: true };
+  const files = await conflictedFiles(input.cwd);
+  await git({ cwd: input.cwd, args: ['merge', '--abort'], allowFailure: true });
+  return { ok: false, files };
+}
+
+/** Rebases the task branch on the integration branch as it is now; false (and left as it was) on a conflict. */
+async function rebase(input: { candidate: MergeCandidate; onto: string }): Promise<boolean> {
+  const result = await git({ cwd: input.candidate.worktree, args: [...AGENT_COMMIT_ARGS, 'rebase', input.onto], allowFailure: true });
+  if (result.code === 0) return true;
+  await git({ cwd: input.candidate.worktree, args: ['rebase', '--abort'], allowFailure: true });
+  return false;
+}
+
+/**
+ * Merges finished task branches into the integration branch one at a time, each
+ * followed by the project's test command. A merge that breaks the tests is undone
+ * (the integration branch is reset to before it; the task branch stays). A conflict
+ * is retried once after rebasing the task branch on the new integration branch; if
+ * it still conflicts, the branch is kept for a person. Without `autoMerge`, every
+ * branch is left ready with the exact commands to merge it.
+ */
+export async function mergeSequentially(input: {
+  /** A worktree with the integration branch checked out: merges and tests run there. */
+  integrationWorktree: string;
+  integrationBranch: string;
+  candidates: readonly MergeCandidate[];
+  test: TestCommand | null;
+  autoMerge: boolean;
+  onOutcome?: (outcome: MergeOutcome) => void;
+}): Promise<MergeOutcome[]> {
+  const outcomes: MergeOutcome[] = [];
+  const report = (outcome: MergeOutcome): void => {
+    outcomes.push(outcome);
+    input.onOutcome?.(outcome);
+  };
+  const cwd = input.integrationWorktree;
+  for (const candidate of input.candidates) {
+    if (!input.autoMerge) {
+      report({
+        taskId: candidate.taskId,
+        status: 'ready',
+        branch: candidate.branch,
+        commands: [`git checkout ${input.integrationBranch}`, `git merge --no-ff ${candidate.branch}`],
+      });
+      continue;
+    }
+    const before = await headCommit(cwd);
+    let merged = await tryMerge({ cwd, candidate });
+    let rebased = false;
+    if (!merged.ok) {
+      // The integration branch moved since the task started: replay the task on it once.
+      rebased = await rebase({ candidate, onto: input.integrationBranch });
+      if (rebased) merged = await tryMerge({ cwd, candidate });
+      if (!merged.ok) {
+        report({ taskId: candidate.taskId, status: 'conflict', branch: candidate.branch, files: merged.files });
+        continue;
+      }
+    }
+    let testOutput = '';
+    if (input.test !== null) {
+      const outcome = await runCommand({ argv: input.test.argv, cwd, timeoutMs: input.test.timeoutMs, outputCapBytes: input.test.outputCapBytes });
+      testOutput = outcome.output;
+      if (outcome.exitCode !== 0 || outcome.timedOut) {
+        await git({ cwd, args: ['reset', '--hard', before] });
+        report({ taskId: candidate.taskId, status: 'reverted', testOutput, exitCode: outcome.exitCode });
+        continue;
+      }
+    }
+    report({ taskId: candidate.taskId, status: 'merged', commit: await headCommit(cwd), rebased, testOutput });
+  }
+  return outcomes;
+}

@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { commandEnvironment, executeTool, type ToolResult } from '../../src/workspace/index.js';
+
+const NODE = process.execPath;
+let root: string;
+
+beforeEach(async () => {
+  root = await realpath(await mkdtemp(join(tmpdir(), 'agent-team-command-')));
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function runCommandTool(command: string[], options: { allowlist?: string[][]; commandTimeoutMs?: number; outputCapBytes?: number } = {}): Promise<ToolResult> {
+  return executeTool({
+    worktree: root,
+    call: { id: 'call-1', name: 'run_command', input: { command } },
+    allowlist: options.allowlist ?? [[NODE, '-e']],
+    commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+    outputCapBytes: options.outputCapBytes ?? 50_000,
+  });
+}
+
+/** True once the process is gone; a zombie counts as gone, since only its exit status is left. */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // Orphans are reaped by PID 1, which in some containers never reaps.
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return / Z /.test(stat.slice(stat.lastIndexOf(')')));
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('run_command', () => {
+  it('refuses commands outside the allowlist, running nothing', async () => {
+    const marker = join(root, 'ran');
+    const allowlist = [['npm', 'test'], ['node', '--test']];
+    const script = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
+
+    for (const command of [[NODE, '-e', script], ['npm'], ['npm', 'install'], ['node', '-e', script], ['rm', '-rf', '.']]) {
+      const result = await runCommandTool(command, { allowlist });
+      expect(result.isError).toBe(true);
+      expect(result.content).toBe(`Command refused: "${command.join(' ')}" does not start with an allowed prefix. Allowed: npm test; node --test.`);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('runs an allowed command without a shell, in the worktree, reporting its exit code and output', async () => {
+    const ok = await runCommandTool([NODE, '-e', 'console.log(process.cwd()); console.error(process.argv[1])', '$HOME; echo pwned']);
+    expect(ok).toEqual({ content: `$ ${NODE} -e console.log(process.cwd()); console.error(process.argv[1]) $HOME; echo pwned\nexit code 0\n${root}\n$HOME; echo pwned\n`, isError: false });
+
+    const failed = await runCommandTool([NODE, '-e', 'console.log("2 tests failed"); process.exit(3)']);
+    expect(failed.isError).toBe(true);
+    expect(failed.content).toMatch(/\nexit code 3\n2 tests failed\n$/);
+
+    const missing = await runCommandTool(['no-such-program-for-agent-team'], { allowlist: [['no-such-program-for-agent-team']] });
+    expect(missing).toMatchObject({ isError: true, content: expect.stringContaining('could not start no-such-program-for-agent-team') });
+  });
+
+  it('kills a command that runs past its timeout together with its child', async () => {
+    const pidFile = join(root, 'pids.json');
+    // The child ignores SIGTERM, so only the escalation to SIGKILL of the whole group ends it.
+    const child = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
+    const parent = [
+      `const { spawn } = require('node:child_process');`,
+      `const child = spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' });`,
+      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify({ parent: process.pid, child: child.pid }));`,
+      `console.log('started'); setInterval(() => {}, 1000);`,
+    ].join('\n');
+
+    const result = await runCommandTool([NODE, '-e', parent], { commandTimeoutMs: 1_000 });
+
+    expect(result.isError).toBe(true);
+    expect(result.content).toContain('timed out after 1000 ms; killed with its child processes\nstarted\n');
+    const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { parent: number; child: number };
+    await waitUntil(() => isGone(pids.parent) && isGone(pids.child), 'the command and its child are gone');
+  });
+
+  it('caps the output, keeping its start and its end', async () => {
+    // One stream: the order of chunks across stdout and stderr is up to the pipes.
+    const script = `process.stdout.write('a'.repeat(100000)); process.stdout.write('b'.repeat(100000)); console.log('THE END');`;
+    const result = await runCommandTool([NODE, '-e', script], { outputCapBytes: 4_000 });
+
+    expect(result.isError).toBe(false);
+    expect(Buffer.byteLength(result.content)).toBeLessThanOrEqual(4_000);
+    expect(result.content).toMatch(/^\$ .*\nexit code 0\na+\n\[… \d+ bytes of output omitted …\]\nb+THE END\n$/s);
+  });
+
+  it('hides secrets of our environment from the commands agents run', () => {
+    const env = commandEnvironment({ PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant', GITHUB_TOKEN: 'ghp', DB_PASSWORD: 'pw', HOME: '/home/me' });
+    expect(env).toEqual({ PATH: '/bin', HOME: '/home/me', NO_COLOR: '1', FORCE_COLOR: '0' });
+  });
+});

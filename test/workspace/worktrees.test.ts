@@ -1,0 +1,250 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  changedFiles,
+  cleanWorktrees,
+  commitAll,
+  createTaskWorktree,
+  currentBranch,
+  executeTool,
+  git,
+  headCommit,
+  isClean,
+  listRunWorktrees,
+  removeWorktree,
+  wipCommit,
+  writeWorktreeStatus,
+} from '../../src/workspace/index.js';
+import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
+
+let repo: TempRepository;
+
+beforeEach(async () => {
+  repo = await sampleRepo();
+});
+
+afterEach(async () => {
+  await repo.cleanup();
+});
+
+function task(runId: string, agentId: string, taskId: string): Parameters<typeof createTaskWorktree>[0] {
+  return { repo: repo.dir, runId, agentId, taskId, base: 'main' };
+}
+
+async function branches(): Promise<string[]> {
+  return (await repo.git('for-each-ref', '--format=%(refname:short)', 'refs/heads/')).split('\n').filter((line) => line !== '');
+}
+
+describe('createTaskWorktree', () => {
+  it('creates .worktrees/<agent>-<task> on agent-team/<run>/<task> from the base, hidden through .git/info/exclude', async () => {
+    const main = await headCommit(repo.dir);
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+
+    expect(worktree).toEqual({ path: join(repo.dir, '.worktrees', 'dev-1-task-1'), branch: 'agent-team/run-1/task-1', baseCommit: main, resumed: false });
+    expect(await currentBranch(worktree.path)).toBe('agent-team/run-1/task-1');
+    expect(await readFile(join(worktree.path, 'src', 'math.js'), 'utf8')).toContain('export function add');
+    const exclude = await readFile(join(repo.dir, '.git', 'info', 'exclude'), 'utf8');
+    expect(exclude).toContain('/.worktrees/\n');
+    expect(exclude).toContain('/agent-status.json\n');
+    expect(existsSync(join(repo.dir, '.gitignore'))).toBe(false);
+    expect(await isClean(repo.dir)).toBe(true);
+
+    await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
+    const again = await readFile(join(repo.dir, '.git', 'info', 'exclude'), 'utf8');
+    expect(again).toBe(exclude);
+  });
+
+  it('creates the worktrees of several agents at once', async () => {
+    const created = await Promise.all(['1', '2', '3', '4'].map((n) => createTaskWorktree(task('run-1', `dev-${n}`, `task-${n}`))));
+    expect(new Set(created.map((worktree) => worktree.path)).size).toBe(4);
+    expect((await listRunWorktrees(repo.dir)).length).toBe(4);
+    const exclude = await readFile(join(repo.dir, '.git', 'info', 'exclude'), 'utf8');
+    expect(exclude.split('\n').filter((line) => line === '/.worktrees/')).toHaveLength(1);
+  });
+
+  it('reuses the worktree of the same run (resume), with its work and its original base', async () => {
+    const first = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(first.path, 'notes.txt'), 'half done\n');
+    await commitAll({ worktree: first.path, message: 'Half of it' });
+    await writeFile(join(repo.dir, 'later.txt'), 'main moves on\n');
+    await repo.git('add', 'later.txt');
+    await repo.git('commit', '--quiet', '-m', 'Main moves on');
+
+    const resumed = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+
+    expect(resumed).toEqual({ ...first, resumed: true });
+    expect(await readFile(join(resumed.path, 'notes.txt'), 'utf8')).toBe('half done\n');
+  });
+
+  it('re-creates a deleted worktree directory from the branch of the same run', async () => {
+    const first = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(first.path, 'kept.txt'), 'committed\n');
+    await commitAll({ worktree: first.path, message: 'Keep this' });
+    await rm(first.path, { recursive: true, force: true });
+
+    const resumed = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+
+    expect(resumed).toMatchObject({ path: first.path, resumed: true, baseCommit: first.baseCommit });
+    expect(await readFile(join(resumed.path, 'kept.txt'), 'utf8')).toBe('committed\n');
+  });
+
+  it('refuses a worktree that another run left for the same agent and task', async () => {
+    await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    const error = createTaskWorktree(task('run-2', 'dev-1', 'task-1'));
+    await expect(error).rejects.toMatchObject({ code: 'workspace_worktree_conflict' });
+    await expect(error).rejects.toThrow(/already a worktree, on branch agent-team\/run-1\/task-1 of run run-1/);
+  });
+
+  it('says what is wrong with a bad id, a missing base or a directory that is no repository', async () => {
+    await expect(createTaskWorktree(task('run-1', '../evil', 'task-1'))).rejects.toMatchObject({ code: 'workspace_invalid_id' });
+    await expect(createTaskWorktree(task('run-1', 'dev-1', 'a/b'))).rejects.toMatchObject({ code: 'workspace_invalid_id' });
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), base: 'develop' })).rejects.toThrow('Base "develop" is not a commit');
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), repo: join(repo.dir, 'missing') })).rejects.toMatchObject({
+      code: 'workspace_not_repository',
+    });
+  });
+});
+
+describe('commitAll and changedFiles', () => {
+  it('commits everything as agent-team, naming the task, and returns null when nothing changed', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    expect(await commitAll({ worktree: worktree.path, message: 'Nothing yet' })).toBeNull();
+    await writeWorktreeStatus({
+      worktree: worktree.path,
+      status: { taskId: 'task-1', agentId: 'dev-1', status: 'working', progress: 10, filesChanged: [], gates: [], commit: null },
+    });
+    expect(await commitAll({ worktree: worktree.path, message: 'Only the status file' })).toBeNull();
+
+    await writeFile(join(worktree.path, 'src', 'math.js'), 'export const add = (a, b) => a + b;\n');
+    const sha = await commitAll({ worktree: worktree.path, message: 'Shorter add' });
+
+    expect(sha).toBe(await headCommit(worktree.path));
+    const log = await repo.git('log', '-1', '--format=%an <%ae>%n%cn <%ce>%n%B', sha ?? '');
+    expect(log).toBe('agent-team <agent-team@localhost>\nagent-team <agent-team@localhost>\ntask-1: Shorter add\n\nAgent-Team-Run: run-1\nAgent-Team-Task: task-1');
+    expect(await isClean(worktree.path)).toBe(true);
+  });
+
+  it("runs none of the user's hooks, which could block or prompt an unattended agent", async () => {
+    const marker = join(repo.dir, 'post-commit-ran');
+    await writeFile(join(repo.dir, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    await writeFile(join(repo.dir, '.git', 'hooks', 'post-commit'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(worktree.path, 'file.txt'), 'x\n');
+
+    expect(await commitAll({ worktree: worktree.path, message: 'Despite hooks' })).toMatch(/^[0-9a-f]{40}$/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('lists files changed since the base, committed or not, relative to the repository', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await mkdir(join(worktree.path, 'src', 'deep'), { recursive: true });
+    await writeFile(join(worktree.path, 'src', 'deep', 'committed.js'), 'export {};\n');
+    await commitAll({ worktree: worktree.path, message: 'First part' });
+    await writeFile(join(worktree.path, 'src', 'math.js'), '// modified\n');
+    await rm(join(worktree.path, 'README.md'));
+    await writeFile(join(worktree.path, 'untracked.txt'), 'new\n');
+    // Work merged into main meanwhile must not show up as this task's change.
+    await writeFile(join(repo.dir, 'other-task.txt'), 'x');
+    await repo.git('add', 'other-task.txt');
+    await repo.git('commit', '--quiet', '-m', 'Another task');
+
+    expect(await changedFiles({ worktree: worktree.path, base: 'main' })).toEqual(['README.md', 'src/deep/committed.js', 'src/math.js', 'untracked.txt']);
+  });
+});
+
+describe('wipCommit', () => {
+  it('saves uncommitted work on wip/<run>/<task>, leaving the task branch, index and files alone', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(worktree.path, 'partial.js'), 'export const half = 1;\n');
+    await writeFile(join(worktree.path, 'src', 'math.js'), '// in the middle of an edit\n');
+    const head = await headCommit(worktree.path);
+    const statusBefore = await gitOutput(worktree.path, 'status', '--porcelain');
+
+    const saved = await wipCommit({ worktree: worktree.path, taskId: 'task-1' });
+
+    expect(saved?.branch).toBe('wip/run-1/task-1');
+    expect(await headCommit(worktree.path)).toBe(head);
+    expect(await gitOutput(worktree.path, 'status', '--porcelain')).toBe(statusBefore);
+    expect(await repo.git('show', 'wip/run-1/task-1:partial.js')).toBe('export const half = 1;');
+    expect(await repo.git('rev-parse', 'wip/run-1/task-1^')).toBe(head);
+    expect(await repo.git('log', '-1', '--format=%an %s', 'wip/run-1/task-1')).toMatch(/^agent-team task-1: Work in progress/);
+  });
+
+  it('returns null when there is nothing to save, and refuses a worktree of another task', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    expect(await wipCommit({ worktree: worktree.path, taskId: 'task-1' })).toBeNull();
+    await expect(wipCommit({ worktree: worktree.path, taskId: 'task-9' })).rejects.toMatchObject({ code: 'workspace_not_agent_worktree' });
+  });
+});
+
+describe('removing and cleaning worktrees', () => {
+  it('removes one worktree with its branch, and refuses paths that are not agent worktrees', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    const removed = await removeWorktree({ repo: repo.dir, path: worktree.path, deleteBranch: true });
+    expect(removed).toEqual({ path: worktree.path, deletedBranch: 'agent-team/run-1/task-1' });
+    expect(existsSync(worktree.path)).toBe(false);
+    expect(await branches()).toEqual(['main']);
+    await expect(removeWorktree({ repo: repo.dir, path: repo.dir, deleteBranch: false })).rejects.toMatchObject({ code: 'workspace_not_agent_worktree' });
+  });
+
+  it('lists the worktrees of every run with their run, task and agent', async () => {
+    await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await createTaskWorktree(task('run-2', 'qa-1', 'task-7'));
+    const listed = await listRunWorktrees(repo.dir);
+    expect(listed.map(({ runId, taskId, agentId, branch }) => ({ runId, taskId, agentId, branch }))).toEqual([
+      { runId: 'run-1', taskId: 'task-1', agentId: 'dev-1', branch: 'agent-team/run-1/task-1' },
+      { runId: 'run-2', taskId: 'task-7', agentId: 'qa-1', branch: 'agent-team/run-2/task-7' },
+    ]);
+  });
+
+  it('cleans what an interrupted run left behind, keeping uncommitted work unless forced', async () => {
+    const committed = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(committed.path, 'done.txt'), 'done\n');
+    await commitAll({ worktree: committed.path, message: 'Done' });
+    const dirty = await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
+    await writeFile(join(dirty.path, 'unsaved.txt'), 'not committed\n');
+    await wipCommit({ worktree: dirty.path, taskId: 'task-2' });
+    const deleted = await createTaskWorktree(task('run-1', 'dev-3', 'task-3'));
+    await rm(deleted.path, { recursive: true, force: true });
+    const otherRun = await createTaskWorktree(task('run-2', 'dev-1', 'task-4'));
+
+    const report = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'] });
+
+    expect(report.removedWorktrees).toEqual([committed.path]);
+    expect(report.deletedBranches.sort()).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-3']);
+    expect(report.kept).toEqual([{ path: dirty.path, branch: 'agent-team/run-1/task-2', reason: expect.stringContaining('uncommitted changes') }]);
+    expect(existsSync(committed.path)).toBe(false);
+    expect(existsSync(otherRun.path)).toBe(true);
+    expect(await branches()).toEqual(['agent-team/run-1/task-2', 'agent-team/run-2/task-4', 'main', 'wip/run-1/task-2']);
+
+    const forced = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'], force: true, deleteWip: true });
+
+    expect(forced.removedWorktrees).toEqual([dirty.path]);
+    expect(forced.deletedBranches.sort()).toEqual(['agent-team/run-1/task-2', 'wip/run-1/task-2']);
+    expect(await branches()).toEqual(['agent-team/run-2/task-4', 'main']);
+    expect((await listRunWorktrees(repo.dir)).map((worktree) => worktree.path)).toEqual([otherRun.path]);
+    expect(await isClean(repo.dir)).toBe(true);
+  });
+});
+
+describe('the sample repository', () => {
+  it('passes its own tests in an agent worktree, run through run_command', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'qa-1', 'task-1'));
+    const result = await executeTool({
+      worktree: worktree.path,
+      call: { id: 'call-1', name: 'run_command', input: { command: ['npm', 'test'] } },
+      allowlist: [['npm', 'test']],
+      commandTimeoutMs: 30_000,
+      outputCapBytes: 20_000,
+    });
+    expect(result.isError, result.content).toBe(false);
+    expect(result.content).toContain('exit code 0');
+    expect(result.content).toMatch(/# pass 3/);
+  });
+});
+
+async function gitOutput(cwd: string, ...args: string[]): Promise<string> {
+  return (await git({ cwd, args })).stdout;
+}
