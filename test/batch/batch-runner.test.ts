@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   batchStatus,
@@ -21,6 +20,7 @@ import { ConfigError } from '../../src/errors/index.js';
 import { createAgentSpecResolver } from '../../src/team/index.js';
 import { ROOT } from '../support/cli.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
+import { isGone, waitUntil } from '../support/processes.js';
 
 const AGENTS = join(ROOT, 'test', 'fixtures', 'batch-agents');
 const projects: TempProject[] = [];
@@ -67,32 +67,6 @@ async function ledgerLines(runDir: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** Gone, or a zombie: this container's PID 1 does not reap orphans. */
-function processGone(pid: number): boolean {
-  if (!existsSync('/proc')) {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-  try {
-    const line = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = line.slice(line.lastIndexOf(')') + 2).split(' ')[0];
-    return state === 'Z' || state === 'X';
-  } catch {
-    return true;
-  }
-}
-
-async function waitUntil(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('a batch of 50 jobs at concurrency 4', () => {
   let project: TempProject;
@@ -183,7 +157,7 @@ describe('a batch of 50 jobs at concurrency 4', () => {
       expect(record).toMatchObject({ status: 'timeout', attempts: 1, exitCode: null });
       expect(record.error).toContain('timed out after 1.5 s');
       const pids = JSON.parse(await readFile(project.path(`${tag}.json`), 'utf8')) as { agent: number; grandchild: number };
-      await waitUntil(() => processGone(pids.agent) && processGone(pids.grandchild), `the process tree of ${tag} to be gone`);
+      await waitUntil(() => isGone(pids.agent) && isGone(pids.grandchild), `the process tree of ${tag} to be gone`);
     }
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError, UsageError } from '../../src/errors/index.js';
 import { CLI_PRESETS, createCliProvider, renderCliPrompt } from '../../src/providers/cli.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
+import { isGone, waitUntil } from '../support/processes.js';
 
 const AGENTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cli-agents');
 const NODE = process.execPath;
@@ -31,25 +32,6 @@ function request(content: string): LlmRequest {
   };
 }
 
-/** True once the process is gone; a zombie counts as gone, since only its exit status is left. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  // Orphans are reaped by PID 1, which in some containers never reaps.
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return / Z /.test(stat.slice(stat.lastIndexOf(')')));
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function readPids(file: string): { agent: number; grandchild: number } {
   return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandEnvironment, executeTool, type ToolResult } from '../../src/workspace/index.js';
+import { isGone, waitUntil } from '../support/processes.js';
 
 const NODE = process.execPath;
 let root: string;
@@ -26,25 +27,6 @@ function runCommandTool(command: string[], options: { allowlist?: string[][]; co
   });
 }
 
-/** True once the process is gone; a zombie counts as gone, since only its exit status is left. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  // Orphans are reaped by PID 1, which in some containers never reaps.
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  return / Z /.test(stat.slice(stat.lastIndexOf(')')));
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('run_command', () => {
   it('refuses commands outside the allowlist, running nothing', async () => {
