@@ -5,8 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { newTask, openTeamStore } from '../../src/team/index.js';
-import { initialTeamState } from '../../src/team/run-state.js';
+import { newTask } from '../../src/team/index.js';
+import { writeRunningState } from '../support/running-state.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject } from '../support/temp-project.js';
@@ -31,18 +31,7 @@ export async function benchWakeLatency(options: { samples?: number } = {}): Prom
       }),
     );
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
-    const fresh = initialTeamState({
-      config,
-      runId: 'bench-wake',
-      feature: 'Wake-up latency',
-      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'bench-wake'), record: null, replay: null },
-      simulated: true,
-      budgetUsd: null,
-      now: new Date().toISOString(),
-    });
-    fresh.run.status = 'running';
-    const store = openTeamStore(config, () => structuredClone(fresh));
-    await store.update(() => undefined);
+    const store = await writeRunningState({ config, runId: 'bench-wake', feature: 'Wake-up latency' });
     const agent = startCli(['agent', '--id', 'worker', '--config', configFile], { cwd: project.dir });
     const waitFor = (predicate: (state: Awaited<ReturnType<typeof store.read>>) => boolean): Promise<void> =>
       new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { newTask, openTeamStore } from '../../src/team/index.js';
-import { initialTeamState } from '../../src/team/run-state.js';
+import { newTask } from '../../src/team/index.js';
+import { writeRunningState } from '../support/running-state.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
@@ -30,17 +30,7 @@ describe('8 agent processes racing over 200 ready tasks', () => {
       }),
     );
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
-    const fresh = initialTeamState({
-      config,
-      runId: 'race',
-      feature: 'Claim race',
-      options: { provider: 'sim', seed: 1, timeScale: 0, blockerRate: 0, planTasks: null, configFile, runDir: project.path('.agent-runs', 'race'), record: null, replay: null },
-      simulated: true,
-      budgetUsd: null,
-      now: new Date().toISOString(),
-    });
-    fresh.run.status = 'running';
-    fresh.tasks = Array.from({ length: TASKS }, (_, index) =>
+    const tasks = Array.from({ length: TASKS }, (_, index) =>
       newTask({
         task: {
           id: `T${index + 1}`,
@@ -56,8 +46,7 @@ describe('8 agent processes racing over 200 ready tasks', () => {
         status: 'ready',
       }),
     );
-    const store = openTeamStore(config, () => structuredClone(fresh));
-    await store.update(() => undefined);
+    const store = await writeRunningState({ config, runId: 'race', feature: 'Claim race', tasks });
 
     const agents = Array.from({ length: WORKERS }, (_, index) => startCli(['agent', '--id', `worker-${index + 1}`, '--config', configFile], { cwd: project.dir }));
     // Wait (on file changes, polling as a fallback) until every task is done, then end the run.
