@@ -32,6 +32,51 @@ function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEv
  * Claims the agent's next ready task: a compare-and-set inside `update()`, so two
  * agents never hold the same task. Returns undefined when there is nothing to take.
  */
+/** The model an agent uses for a task: its role's, by tier; a failed attempt moves one tier up. */
+function modelFor(config: TeamConfig, agentId: string, task: Task): string {
+  const member = config.roster.find((candidate) => candidate.id === agentId);
+  if (member === undefined) throw new Error(`agent ${agentId} is not in the roster`);
+  return pickModel({
+    model: member.roleConfig.model,
+    tier: member.roleConfig.tier,
+    complexity: task.complexity,
+    tiers: member.roleConfig.tiers ?? config.agentsConfig.tiers,
+    escalation: task.attempts,
+  });
+}
+
+/** What the agent holding `task` needs for its prompt, read from the state. */
+export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; agentId: string; task: Task }): ClaimedTask {
+  const { state, task } = input;
+  return {
+    task: structuredClone(task),
+    model: modelFor(input.config, input.agentId, task),
+    dependencies: dependencyResults(state, task),
+    resolutions: taskResolutions(state, task.id),
+    planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
+  };
+}
+
+/** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */
+function assignTask(input: { state: TeamState; agentId: string; task: Task; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
+  const { task, agentId } = input;
+  const agent = input.state.agents[agentId];
+  if (agent === undefined) throw new Error(`agent ${agentId} is not in the state`);
+  task.status = 'in_progress';
+  task.assignee = agentId;
+  task.waitingFor = null;
+  task.claimedAt = input.now;
+  agent.activeTasks.push(task.id);
+  agent.status = 'working';
+  const model = modelFor(input.config, agentId, task);
+  agent.model = model;
+  input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });
+}
+
+/**
+ * Claims the agent's next ready task: a compare-and-set inside `update()`, so two
+ * agents never hold the same task. Returns undefined when there is nothing to take.
+ */
 export function claimTask(input: {
   state: TeamState;
   agentId: string;
@@ -45,30 +90,30 @@ export function claimTask(input: {
   const task = nextTaskFor(state, agentId);
   const agent = state.agents[agentId];
   if (task === undefined || agent === undefined) return undefined;
-  const member = input.config.roster.find((candidate) => candidate.id === agentId);
-  if (member === undefined) return undefined;
-  task.status = 'in_progress';
-  task.assignee = agentId;
-  task.waitingFor = null;
-  task.claimedAt = input.now;
-  agent.activeTasks.push(task.id);
-  agent.status = 'working';
+  if (!input.config.roster.some((candidate) => candidate.id === agentId)) return undefined;
+  assignTask({ ...input, task });
   agent.heartbeatAt = input.now;
-  const model = pickModel({
-    model: member.roleConfig.model,
-    tier: member.roleConfig.tier,
-    complexity: task.complexity,
-    tiers: member.roleConfig.tiers ?? input.config.agentsConfig.tiers,
-    // A task whose answers failed validation moves up a tier on its next attempt.
-    escalation: task.attempts,
-  });
-  agent.model = model;
-  input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });
-  return {
-    task: structuredClone(task),
-    model,
-    dependencies: dependencyResults(state, task),
-    resolutions: taskResolutions(state, task.id),
-    planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
-  };
+  return claimedTaskFrom({ state, config: input.config, agentId, task });
+}
+
+/**
+ * Hands tasks that just became ready to idle agents of their role in the same
+ * commit, so no agent has to spend a commit of its own to claim them. Only
+ * agents that have started (heartbeat) and have room get work; the agent finds
+ * it on its next wake-up and starts it.
+ */
+export function dispatchReady(input: { state: TeamState; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
+  const { state } = input;
+  if (state.run.status !== 'running') return;
+  for (const member of input.config.roster) {
+    if (member.isManager) continue;
+    const agent = state.agents[member.id];
+    if (agent === undefined || agent.status === 'stopped' || agent.heartbeatAt === null) continue;
+    noteFileWaits(state, member.id, input.emit);
+    for (;;) {
+      const task = nextTaskFor(state, member.id);
+      if (task === undefined) break;
+      assignTask({ ...input, agentId: member.id, task });
+    }
+  }
 }

@@ -3,6 +3,7 @@ import { getLogger } from '../observability/index.js';
 import { WorkerQueue } from '../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type Blocker, type TeamState } from '../state/index.js';
 import { applyResolution } from './apply-resolution.js';
+import { dispatchReady } from './claim-task.js';
 import type { Manager } from './manager.js';
 import { failTask, releaseTask } from './report-result.js';
 import { allTasksFinished, orphanedTasks } from './scheduler.js';
@@ -146,6 +147,7 @@ export class Coordinator {
       await store.update((draft, context) => {
         settle?.(draft, context);
         applyResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit });
+        dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
       });
     } catch (error) {
       if (error instanceof InvalidModelOutputError) {

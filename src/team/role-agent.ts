@@ -5,7 +5,7 @@ import { WorkerQueue } from '../queue/index.js';
 import type { LlmRequest, SimWorkContext } from '../providers/index.js';
 import { TERMINAL_RUN_STATUSES } from '../state/index.js';
 import { workReportSchema } from './answer-schemas.js';
-import { claimTask, type ClaimedTask } from './claim-task.js';
+import { claimTask, claimedTaskFrom, dispatchReady, type ClaimedTask } from './claim-task.js';
 import { nextTaskFor } from './scheduler.js';
 import { ModelCaller } from './model-caller.js';
 import { applyWorkReport, releaseTask, retryOrFail } from './report-result.js';
@@ -14,6 +14,11 @@ import { callStructured } from './structured-call.js';
 import { normalizeOutput } from './work-context.js';
 
 const log = getLogger('team:role-agent');
+
+/** One assignment of a task: a release and a new claim give a new key. */
+function startKey(task: { id: string; claimedAt: string | null; attempts: number; iterations: number }): string {
+  return `${task.id}|${task.claimedAt ?? ''}|${task.attempts}|${task.iterations}`;
+}
 
 /** Why a role agent stopped. */
 export type AgentExitReason = 'run-finished' | 'interrupted' | 'max-iterations' | 'budget-exceeded' | 'stopped';
@@ -31,6 +36,8 @@ export class RoleAgent {
   // Claimed tasks run as jobs of this queue: at most max_concurrent_tasks, each with the task timeout.
   readonly #jobs: WorkerQueue<void>;
   readonly #jobIds = new Set<string>();
+  // Assignments already started (see startKey): a stale snapshot must not start one twice.
+  readonly #started = new Set<string>();
   #jobCount = 0;
   #iterations = 0;
   #blockerRate = 0;
@@ -73,6 +80,7 @@ export class RoleAgent {
       agent.stopReason = null;
       this.#blockerRate = state.run.options.blockerRate;
       context.emit({ type: 'agent-start', agentId: this.#agentId, pid: process.pid });
+      dispatchReady({ state, config: this.#context.config, now: context.now, emit: context.emit });
     });
     const heartbeat = setInterval(() => {
       store
@@ -94,6 +102,8 @@ export class RoleAgent {
         const agent = state.agents[this.#agentId];
         if (agent === undefined) return;
         agent.status = 'stopped';
+        // Work handed to this agent that it never started goes back to ready for the others.
+        for (const taskId of agent.activeTasks) releaseTask({ state, agentId: this.#agentId, taskId, reason: `agent stopped (${reason})`, emit: context.emit });
         agent.activeTasks = [];
         agent.stopReason = reason;
         context.emit({ type: 'agent-stop', agentId: this.#agentId, reason });
@@ -131,37 +141,55 @@ export class RoleAgent {
           this.#exit = 'max-iterations';
           break;
         }
-      } else if (state.run.status === 'running' && nextTaskFor(state, this.#agentId) !== undefined) {
-        // Only take the lock when the snapshot shows something to claim; the claim re-checks under it.
-        const claimed = await store.update((draft, context) =>
-          claimTask({ state: draft, agentId: this.#agentId, config, now: context.now, emit: context.emit }),
-        );
-        if (claimed !== undefined) {
-          wake.notify();
-          this.#iterations += 1;
-          this.#jobCount += 1;
-          const id = `${claimed.task.id}#${this.#jobCount}`;
-          this.#jobIds.add(id);
-          await this.#jobs.submit({
-            id,
-            run: async ({ signal }) => {
-              try {
-                await this.#work(claimed, signal);
-              } catch (error) {
-                this.#fatal ??= error;
-                this.#stop('stopped');
-              } finally {
-                this.#jobIds.delete(id);
-                wake.notify();
-              }
-            },
-          });
-          continue;
+      } else {
+        // Tasks handed to this agent in the commit that made them ready.
+        let started = false;
+        for (const task of state.tasks) {
+          if (task.status !== 'in_progress' || task.assignee !== this.#agentId || this.#started.has(startKey(task))) continue;
+          await this.#start(claimedTaskFrom({ state, config, agentId: this.#agentId, task }));
+          started = true;
+        }
+        if (started) continue;
+        if (state.run.status === 'running' && nextTaskFor(state, this.#agentId) !== undefined) {
+          // Only take the lock when the snapshot shows something to claim; the claim re-checks under it.
+          const claimed = await store.update((draft, context) =>
+            claimTask({ state: draft, agentId: this.#agentId, config, now: context.now, emit: context.emit }),
+          );
+          if (claimed !== undefined) {
+            wake.notify();
+            await this.#start(claimed);
+            continue;
+          }
         }
       }
       await wake.wait({ sinceVersion: since, timeoutMs: coordination.check_interval_seconds * 1000, signal: this.#abort.signal });
     }
   }
+
+  /** Runs a claimed task as a job of this agent's queue. */
+  async #start(claimed: ClaimedTask): Promise<void> {
+    const { wake } = this.#context;
+    this.#started.add(startKey(claimed.task));
+    this.#iterations += 1;
+    this.#jobCount += 1;
+    const id = `${claimed.task.id}#${this.#jobCount}`;
+    this.#jobIds.add(id);
+    await this.#jobs.submit({
+      id,
+      run: async ({ signal }) => {
+        try {
+          await this.#work(claimed, signal);
+        } catch (error) {
+          this.#fatal ??= error;
+          this.#stop('stopped');
+        } finally {
+          this.#jobIds.delete(id);
+          wake.notify();
+        }
+      },
+    });
+  }
+
 
   async #work(claimed: ClaimedTask, signal: AbortSignal): Promise<void> {
     const { store, config, wake } = this.#context;
@@ -205,6 +233,7 @@ export class RoleAgent {
             now: context.now,
             emit: context.emit,
           });
+          dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
         })
         .catch(async (error: unknown) => {
           // The report could not be applied; the spend must still be recorded.

@@ -14,6 +14,7 @@ import { createRunDirectory, writeRunRecord, type RunFiles } from './run-directo
 import { initialTeamState, newRunId, prepareResume } from './run-state.js';
 import type { RunSummary } from './summary.js';
 import { applyPlan } from './task-factory.js';
+import { dispatchReady } from './claim-task.js';
 import type { TeamContext, TeamStore } from './team-context.js';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
 
@@ -137,9 +138,10 @@ async function resumeRun(options: RunTeamOptions, store: TeamStore, previous: Te
 async function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
   try {
     const planned = await manager.plan({ feature: state.run.feature, taskCount: state.run.options.planTasks, signal });
-    await context.store.update((draft, update) =>
-      applyPlan({ state: draft, tasks: planned.tasks, managerId: context.config.manager.id, now: update.now, emit: update.emit }),
-    );
+    await context.store.update((draft, update) => {
+      applyPlan({ state: draft, tasks: planned.tasks, managerId: context.config.manager.id, now: update.now, emit: update.emit });
+      dispatchReady({ state: draft, config: context.config, now: update.now, emit: update.emit });
+    });
   } catch (error) {
     if (!(error instanceof InvalidModelOutputError)) throw error;
     await context.store.update((draft, update) => {

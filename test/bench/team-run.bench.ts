@@ -16,13 +16,16 @@ const ROLES = ['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer
  * a claim counts from when both the task was ready and its agent was free; a
  * report (done or blocked) counts from when its model call returned.
  */
-function transitionLatencies(ledger: readonly Entry[]): { claims: number[]; reports: number[] } {
+function transitionLatencies(ledger: readonly Entry[]): { claims: number[]; reports: number[]; starts: number[] } {
   const at = (entry: Entry): number => Date.parse(entry.at);
   const taskReady = new Map<unknown, number>();
   const agentFree = new Map<unknown, number>();
   const lastCall = new Map<unknown, number>();
   const claims: number[] = [];
   const reports: number[] = [];
+  // Claim to the model call settled: waking up, the prompt, the budget hold and the call itself (instant at scale 0).
+  const starts: number[] = [];
+  const claimedAt = new Map<unknown, number>();
   for (const entry of ledger) {
     switch (entry.type) {
       case 'task-ready':
@@ -37,11 +40,17 @@ function transitionLatencies(ledger: readonly Entry[]): { claims: number[]; repo
       case 'task-claim': {
         const enabled = Math.max(taskReady.get(entry['taskId']) ?? 0, agentFree.get(entry['agentId']) ?? 0);
         if (enabled > 0) claims.push(at(entry) - enabled);
+        claimedAt.set(entry['taskId'], at(entry));
         break;
       }
-      case 'model-call':
-        if (entry['agentId'] !== 'manager') lastCall.set(entry['taskId'], at(entry));
+      case 'model-call': {
+        if (entry['agentId'] === 'manager') break;
+        lastCall.set(entry['taskId'], at(entry));
+        const claimed = claimedAt.get(entry['taskId']);
+        if (claimed !== undefined) starts.push(at(entry) - claimed);
+        claimedAt.delete(entry['taskId']);
         break;
+      }
       case 'task-end':
       case 'blocker-raise': {
         const called = lastCall.get(entry['taskId']);
@@ -53,7 +62,7 @@ function transitionLatencies(ledger: readonly Entry[]): { claims: number[]; repo
         break;
     }
   }
-  return { claims, reports };
+  return { claims, reports, starts };
 }
 
 /** Runs the benchmark and returns its figures. */
@@ -80,7 +89,7 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
     const first = ledger[0] as Entry;
     const last = ledger.at(-1) as Entry;
     const transitions = ledger.filter((entry) => ['task-claim', 'task-end', 'blocker-raise', 'blocker-resolve', 'task-release'].includes(entry.type)).length;
-    const { claims, reports } = transitionLatencies(ledger);
+    const { claims, reports, starts } = transitionLatencies(ledger);
     const latencies = [...claims, ...reports];
     const figures = {
       run_tasks: result.summary.tasks.total,
@@ -96,6 +105,8 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
       run_claim_p95_ms: quantile(claims, 0.95),
       run_report_p50_ms: quantile(reports, 0.5),
       run_report_p95_ms: quantile(reports, 0.95),
+      run_claim_to_call_p50_ms: quantile(starts, 0.5),
+      run_claim_to_call_p95_ms: quantile(starts, 0.95),
     };
     console.log(`Sim run: ${figures.run_tasks} tasks, 8 role agents in one process, time scale 0 (${result.status})`);
     console.log(`  wall ${(wallMs / 1000).toFixed(2)} s, ${figures.run_commits} state commits, ${transitions} task transitions, ${figures.run_model_calls} model calls`);
@@ -103,6 +114,7 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
     console.log(`  transition latency once unblocked: p50 ${figures.run_transition_p50_ms} ms, p95 ${figures.run_transition_p95_ms} ms   (target: median < 5 ms)`);
     console.log(`    claims (task ready and agent free -> claimed): p50 ${figures.run_claim_p50_ms} ms, p95 ${figures.run_claim_p95_ms} ms`);
     console.log(`    reports (model call returned -> done/blocked recorded): p50 ${figures.run_report_p50_ms} ms, p95 ${figures.run_report_p95_ms} ms`);
+    console.log(`  claim -> its model call settled (wake-up, prompt, budget hold, instant sim call): p50 ${figures.run_claim_to_call_p50_ms} ms, p95 ${figures.run_claim_to_call_p95_ms} ms`);
     return figures;
   } finally {
     await project.cleanup();

@@ -144,8 +144,10 @@ describe('blocker resolution', () => {
     const ledger = await readTeamLedger(fixture);
     expect(eventsOf(ledger, 'task-create')).toMatchObject([{ taskId: 'T1-B1-T', agentId: 'manager', reason: 'prerequisite of T1 (T1-B1)' }]);
     expect(eventsOf(ledger, 'task-end').map((event) => event.taskId)).toEqual(['T1-B1-T', 'T1']);
-    const prerequisiteEnd = eventsOf(ledger, 'task-end')[0]?.seq ?? Infinity;
-    const resumedClaim = eventsOf(ledger, 'task-claim').filter((event) => event.taskId === 'T1')[1]?.seq ?? -Infinity;
+    // In ledger order (the claim may share the commit that finished the prerequisite, after its end).
+    const prerequisiteEnd = ledger.findIndex((event) => event.type === 'task-end' && event.taskId === 'T1-B1-T');
+    const resumedClaim = ledger.findLastIndex((event) => event.type === 'task-claim' && event.taskId === 'T1');
+    expect(prerequisiteEnd).toBeGreaterThanOrEqual(0);
     expect(resumedClaim).toBeGreaterThan(prerequisiteEnd);
 
     // The resumed work sees both the prerequisite's result and the manager's answer.
