@@ -90,8 +90,10 @@ export function releaseReservation(book: BudgetBook, reservationId: string): voi
   const reservation = book.reservations[reservationId];
   if (reservation === undefined) return;
   delete book.reservations[reservationId];
-  book.reservedUsd = Math.max(0, book.reservedUsd - reservation.usd);
-  book.reservedTokens = Math.max(0, book.reservedTokens - reservation.tokens);
+  // With nothing held the totals are exactly zero, not the residue of float subtractions.
+  const none = Object.keys(book.reservations).length === 0;
+  book.reservedUsd = none ? 0 : Math.max(0, book.reservedUsd - reservation.usd);
+  book.reservedTokens = none ? 0 : Math.max(0, book.reservedTokens - reservation.tokens);
 }
 
 /** Replaces a reservation by the call's real spend. */

@@ -33,6 +33,15 @@ function book(limits: Partial<Pick<BudgetBook, 'limitUsd' | 'limitTokens' | 'per
 const nobody = { usd: 0, tokens: 0 };
 
 describe('reserveBudget (edge cases)', () => {
+  it('leaves the reserved totals at exactly zero once every hold is settled, whatever the float order', () => {
+    const ledger = book({ limitUsd: 10 });
+    const holds = [0.1, 0.2, 0.3, 0.7, 0.000123];
+    holds.forEach((usd, index) => reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 }));
+    for (const index of [3, 0, 4, 2, 1]) settleReservation({ book: ledger, reservationId: `r${index}`, usd: 0.01, tokens: 1 });
+    expect(ledger.reservedUsd).toBe(0);
+    expect(ledger.reservedTokens).toBe(0);
+  });
+
   it('allows a call that fits exactly, in USD and in tokens', () => {
     const ledger = book({ limitUsd: 1, limitTokens: 1000 });
     expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 1, tokens: 1000 })).toEqual({ ok: true });
