@@ -14,3 +14,4 @@ export * from './anthropic.js';
 export * from './sim-prompt.js';
 export * from './sim-roles.js';
 export * from './structured-output.js';
+export * from './sim-tools.js';

@@ -3,6 +3,7 @@ import { simulateIntegration, simulateResolution, simulateWork } from './sim-ans
 import type { SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
 import { simulatePlan } from './sim-plan.js';
 import { simulatePrompt } from './sim-prompt.js';
+import { simulateToolTurn } from './sim-tools.js';
 import { simulateRoleTask, type SimRoleTaskContext } from './sim-roles.js';
 import { OUTPUT_TOKEN_MEDIANS, latencyProfile } from './sim-profiles.js';
 import { sleep } from './sleep.js';
@@ -87,15 +88,29 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       signal?.throwIfAborted();
       const free = request.metadata.purpose === 'prompt';
-      const answer = free ? {} : answerFor(request, settings.seed);
-      const text = free ? simulatePrompt(request, settings.seed) : JSON.stringify(answer);
+      // With file tools, a work call is a tool loop: write the task's files, then report.
+      const turn =
+        request.metadata.purpose === 'work' && request.tools?.some((tool) => tool.name === 'write_file') === true
+          ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext)
+          : undefined;
+      const toolCalls = turn !== undefined && 'toolCalls' in turn ? turn.toolCalls : undefined;
+      const answer = turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, settings.seed);
+      const text = free ? simulatePrompt(request, settings.seed) : toolCalls !== undefined ? '' : JSON.stringify(answer);
       const { agentId, taskId, purpose, repair } = request.metadata;
       const random = SeededRandom.for(settings.seed, 'usage', agentId, taskId ?? '', purpose, repair === true ? 1 : 0, request.messages.length, hashParts(text));
       const usage = usageFor(request, text, random, answer['status'] === 'blocked');
       const profile = latencyProfile(request.model);
       const latencyMs = Math.round(profile.firstTokenMs + (usage.outputTokens / profile.tokensPerSecond) * 1000);
       if (settings.timeScale > 0) await wait(latencyMs * settings.timeScale, signal);
-      return { text, usage, model: request.model, stopReason: 'end', latencyMs, simulated: true };
+      return {
+        text,
+        usage,
+        model: request.model,
+        stopReason: toolCalls === undefined ? 'end' : 'tool_use',
+        latencyMs,
+        simulated: true,
+        ...(toolCalls === undefined ? {} : { toolCalls }),
+      };
     },
   };
 }

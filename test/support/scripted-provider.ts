@@ -3,7 +3,7 @@
  * answers from queues of scripted steps, records every request, and can prove
  * that the script was used up. No network, no latency, no randomness.
  */
-import type { CallPurpose, LlmProvider, LlmRequest, LlmResponse, Usage } from '../../src/providers/index.js';
+import type { CallPurpose, LlmProvider, LlmRequest, LlmResponse, ToolCall, Usage } from '../../src/providers/index.js';
 
 /** A scripted answer: the text and, optionally, the usage (and model) to report with it. */
 export interface ScriptedReply {
@@ -11,6 +11,8 @@ export interface ScriptedReply {
   usage?: Partial<Usage> | undefined;
   /** The model the response names; defaults to the request's model. */
   model?: string | undefined;
+  /** Tool calls the model makes (the answer then stops for tool use). */
+  toolCalls?: ToolCall[] | undefined;
 }
 
 /**
@@ -96,14 +98,15 @@ export function createScriptedProvider(settings: { usage?: Partial<Usage>; name?
   }
 
   function toResponse(request: LlmRequest, reply: string | ScriptedReply): LlmResponse {
-    const { text, usage, model } = typeof reply === 'string' ? { text: reply, usage: undefined, model: undefined } : reply;
+    const { text, usage, model, toolCalls } = typeof reply === 'string' ? { text: reply, usage: undefined, model: undefined, toolCalls: undefined } : reply;
     return {
       text,
       usage: { ...defaultUsage, ...usage },
       model: model ?? request.model,
-      stopReason: 'end',
+      stopReason: toolCalls === undefined || toolCalls.length === 0 ? 'end' : 'tool_use',
       latencyMs: 0,
       simulated: false,
+      ...(toolCalls === undefined ? {} : { toolCalls }),
     };
   }
 

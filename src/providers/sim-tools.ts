@@ -1,0 +1,39 @@
+import type { SimWorkContext } from './sim-context.js';
+import type { LlmRequest, ToolCall } from './types.js';
+
+/** A file the sim writes for a task: real content derived from the task, so runs make real commits. */
+function fileFor(path: string, context: SimWorkContext): { path: string; content: string } {
+  const { task } = context;
+  const target = path.endsWith('/') ? `${path}README.md` : path;
+  const header = `${task.id}: ${task.title}`;
+  if (/\.(m?[jt]sx?)$/.test(target)) {
+    const name = target.split('/').pop()?.replace(/\W+/g, '_').replace(/^(\d)/, '_$1') ?? 'part';
+    return { path: target, content: `// ${header}\n// ${task.description}\nexport const ${name} = ${JSON.stringify({ task: task.id, title: task.title })};\n` };
+  }
+  return { path: target, content: `# ${header}\n\n${task.description}\n` };
+}
+
+/**
+ * The sim's turn in a tool loop: first it writes the task's files with
+ * `write_file` (one call each); once the results are back it reports done with
+ * the files that were written. Deterministic: same task, same calls.
+ */
+export function simulateToolTurn(request: LlmRequest, context: SimWorkContext): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
+  const results = request.messages.filter((message) => message.role === 'tool');
+  if (results.length === 0) {
+    const toolCalls = context.task.files.map((path, index) => {
+      const file = fileFor(path, context);
+      return { id: `sim-${context.task.id}-${index + 1}`, name: 'write_file', input: { path: file.path, content: file.content } };
+    });
+    if (toolCalls.length > 0) return { toolCalls };
+  }
+  const written = results.filter((message) => message.role === 'tool' && message.isError !== true).length;
+  const filesChanged = context.task.files.slice(0, written).map((path) => fileFor(path, context).path);
+  return {
+    report: {
+      status: 'done',
+      summary: `${context.task.title}: wrote ${filesChanged.length} file(s). ${context.task.description}`,
+      filesChanged,
+    },
+  };
+}
