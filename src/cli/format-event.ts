@@ -23,6 +23,10 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} ${who(entry.agentId)} added task ${entry.taskId} (${entry.reason})`;
     case 'task-claim':
       return `${time} ${who(entry.agentId)} took ${entry.taskId}${entry.attempt > 1 ? ` (attempt ${entry.attempt})` : ''} on ${entry.model}`;
+    case 'task-commit':
+      return `${time} ${who(entry.agentId)} committed ${entry.taskId} on ${entry.branch}: ${entry.files.length} file(s)`;
+    case 'task-merge':
+      return `${time} ${entry.taskId} ${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}: ${clip(entry.detail)}`;
     case 'task-wait':
       return `${time} ${entry.taskId} waits for ${entry.blockingTaskId}: both touch ${clip(entry.files.join(', '), 60)}`;
     case 'task-release':

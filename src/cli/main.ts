@@ -66,6 +66,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', number('number', 0))
     .addOption(new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(number('integer', 1)).hideHelp())
     .option('--processes', 'run each role agent as its own OS process')
+    .option('--workspace <repo>', 'agents change code in this git repository, each task in its own worktree, merged back with the tests')
     .option('--record <cassette>', 'record every model call to a JSONL cassette (keys redacted)')
     .option('--replay <cassette>', 'answer every call from a recorded cassette, offline')
     .option('--resume', 'continue the last run (after Ctrl-C, a crash or a budget stop)')

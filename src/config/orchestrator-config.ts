@@ -90,6 +90,27 @@ export const providerConfigSchema = z
   })
   .strict();
 
+/** Agents that change code: each task in its own git worktree, with file tools, merged back with the tests. */
+export const workspaceConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe('Work in git worktrees of project_dir (same as --workspace project_dir).'),
+    test_command: z
+      .array(z.string().min(1))
+      .min(1)
+      .nullable()
+      .default(['npm', 'test'])
+      .describe('Run after every merge; a merge that breaks it is undone (null: no tests).'),
+    allow_commands: z
+      .array(z.array(z.string().min(1)).min(1))
+      .nullable()
+      .default(null)
+      .describe('Commands agents may run (argv prefixes); null: only the test command.'),
+    max_steps: z.number().int().positive().default(12).describe('Most tool-loop steps per task attempt.'),
+    command_timeout_seconds: z.number().positive().default(300).describe('A command (and its process tree) is killed after this.'),
+    output_cap_bytes: z.number().int().positive().default(100_000).describe('Most bytes of one tool result.'),
+  })
+  .strict();
+
 /** `orchestrator-config.json`: the team roster and how it runs. */
 export const orchestratorConfigSchema = z
   .object({
@@ -113,6 +134,7 @@ export const orchestratorConfigSchema = z
     budget: budgetConfigSchema.prefault({}),
     provider: providerConfigSchema.prefault({}),
     providers: providersConfigSchema.prefault({}).describe('Settings of the anthropic, openai and cli providers.'),
+    workspace: workspaceConfigSchema.prefault({}),
     prices: z
       .record(z.string(), modelPriceSchema)
       .default({})

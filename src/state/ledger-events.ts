@@ -34,6 +34,8 @@ export type LedgerEvent =
       simulated: boolean;
       repair: boolean;
     }
+  | { type: 'task-commit'; agentId: string; taskId: string; branch: string; commit: string | null; files: string[] }
+  | { type: 'task-merge'; taskId: string; status: 'merged' | 'reverted' | 'conflict' | 'ready'; detail: string }
   | { type: 'agent-start'; agentId: string; pid: number }
   | { type: 'agent-stop'; agentId: string; reason: string }
   | { type: 'budget-block'; agentId: string; limit: string; detail: string };

@@ -66,6 +66,11 @@ export const taskSchema = z.object({
   /** Normalized last output, for loop detection. */
   lastOutput: z.string().nullable(),
   createdBy: z.string(),
+  /** With a workspace: the task's branch and its commit. */
+  branch: z.string().nullable().default(null),
+  commit: z.string().nullable().default(null),
+  /** With a workspace: what happened when its branch was merged. */
+  merge: z.string().nullable().default(null),
   /** The in-progress task this ready task waits for because they touch the same files. */
   waitingFor: z.string().nullable().default(null),
   claimedAt: z.string().nullable(),
@@ -150,6 +155,8 @@ export const runOptionsSchema = z.object({
   record: z.string().nullable().default(null),
   /** Cassette every call is answered from, or null. */
   replay: z.string().nullable().default(null),
+  /** The git repository the agents change, each task in its own worktree; null: no workspace. */
+  workspace: z.string().nullable().default(null),
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 

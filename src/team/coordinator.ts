@@ -2,6 +2,7 @@ import { BudgetExceededError, InvalidModelOutputError } from '../errors/index.js
 import { getLogger } from '../observability/index.js';
 import { WorkerQueue } from '../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type Blocker, type TeamState } from '../state/index.js';
+import { mergeDoneTasks, runWorkspace } from './workspace-run.js';
 import { applyResolution } from './apply-resolution.js';
 import { dispatchReady } from './claim-task.js';
 import type { Manager } from './manager.js';
@@ -70,6 +71,7 @@ export class Coordinator {
         }
         if (this.#resolving.size === 0 && allTasksFinished(state)) {
           try {
+            if (state.run.options.workspace !== null) await this.#merge(state);
             await this.#integrate();
           } catch (error) {
             if (error instanceof BudgetExceededError) return 'budget-exceeded';
@@ -171,6 +173,34 @@ export class Coordinator {
       });
       if (!(error instanceof BudgetExceededError) && !this.#abort.signal.aborted) throw error;
     }
+  }
+
+  /** Merges the done tasks' branches one at a time, with the tests; a merge that breaks them fails its task. */
+  async #merge(state: TeamState): Promise<void> {
+    const { store, config } = this.#context;
+    const workspace = await runWorkspace({ repo: state.run.options.workspace as string, runId: state.run.id });
+    const outcomes = await mergeDoneTasks({ config, workspace, state });
+    await store.update((draft, context) => {
+      for (const outcome of outcomes) {
+        const task = draft.tasks.find((candidate) => candidate.id === outcome.taskId);
+        if (task === undefined) continue;
+        const detail =
+          outcome.status === 'merged'
+            ? `into ${workspace.integrationBranch} as ${outcome.commit.slice(0, 10)}${outcome.rebased ? ' after a rebase' : ''}`
+            : outcome.status === 'reverted'
+              ? `undone: the tests failed after the merge (exit ${outcome.exitCode ?? 'signal'})`
+              : outcome.status === 'conflict'
+                ? `conflicts in ${outcome.files.join(', ')}; branch ${outcome.branch} kept for a person`
+                : outcome.commands.join(' && ');
+        task.merge = `${outcome.status}: ${detail}`;
+        context.emit({ type: 'task-merge', taskId: task.id, status: outcome.status, detail });
+        if (outcome.status === 'reverted') {
+          task.status = 'failed';
+          task.failure = `merge undone, tests failed:\n${outcome.testOutput.slice(-2000)}`;
+          context.emit({ type: 'task-end', agentId: config.manager.id, taskId: task.id, status: 'failed', detail: 'the tests failed after its merge' });
+        }
+      }
+    });
   }
 
   async #integrate(): Promise<void> {

@@ -128,6 +128,7 @@ export function createAgentSpecResolver(input: { config: TeamConfig; seed: numbe
     runDir: config.runsDir,
     record: null,
     replay: null,
+    workspace: null,
   };
   const cache = new Map<string, LlmProvider>();
   const named = (name: string): LlmProvider => {

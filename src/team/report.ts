@@ -63,6 +63,10 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     );
   }
   lines.push('', '## Cost', '', ...spendTable('By agent', summary.byAgent), ...spendTable('By model', summary.byModel), ...spendTable('By task', summary.byTask));
+  const merged = state.tasks.filter((task) => task.merge !== null);
+  if (merged.length > 0) {
+    lines.push('## Branches', '', ...merged.map((task) => `- ${task.id} \`${task.branch ?? ''}\`: ${task.merge ?? ''}`), '');
+  }
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,8 +1,8 @@
-import { AgentTeamError, BudgetExceededError } from '../errors/index.js';
+import { AgentTeamError, BudgetExceededError, InvalidModelOutputError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { composeSystemPrompt, composeTaskMessage } from '../prompts/index.js';
 import { WorkerQueue } from '../queue/index.js';
-import type { LlmRequest, SimWorkContext } from '../providers/index.js';
+import { parseStructured, type LlmRequest, type SimWorkContext } from '../providers/index.js';
 import { TERMINAL_RUN_STATUSES } from '../state/index.js';
 import { workReportSchema } from './answer-schemas.js';
 import { claimTask, claimedTaskFrom, dispatchReady, type ClaimedTask } from './claim-task.js';
@@ -11,6 +11,8 @@ import { ModelCaller } from './model-caller.js';
 import { applyWorkReport, releaseTask, retryOrFail } from './report-result.js';
 import type { TeamContext } from './team-context.js';
 import { callStructured } from './structured-call.js';
+import { runToolLoop } from './tool-loop.js';
+import { openTaskWorkspace, runWorkspace, type RunWorkspace } from './workspace-run.js';
 import { normalizeOutput } from './work-context.js';
 
 const log = getLogger('team:role-agent');
@@ -41,6 +43,9 @@ export class RoleAgent {
   #jobCount = 0;
   #iterations = 0;
   #blockerRate = 0;
+  #runId = '';
+  #workspaceRepo: string | null = null;
+  #workspace: RunWorkspace | undefined;
   #exit: AgentExitReason | undefined;
   // An unexpected error (state unreadable, lock lost) in background work, rethrown by run().
   #fatal: unknown;
@@ -79,9 +84,12 @@ export class RoleAgent {
       agent.heartbeatAt = context.now;
       agent.stopReason = null;
       this.#blockerRate = state.run.options.blockerRate;
+      this.#runId = state.run.id;
+      this.#workspaceRepo = state.run.options.workspace;
       context.emit({ type: 'agent-start', agentId: this.#agentId, pid: process.pid });
       dispatchReady({ state, config: this.#context.config, now: context.now, emit: context.emit });
     });
+    if (this.#workspaceRepo !== null) this.#workspace = await runWorkspace({ repo: this.#workspaceRepo, runId: this.#runId });
     const heartbeat = setInterval(() => {
       store
         .update((state, context) => {
@@ -218,6 +226,10 @@ export class RoleAgent {
       metadata: { agentId: this.#agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
     };
     try {
+      if (this.#workspace !== undefined) {
+        await this.#workInWorktree({ claimed, request, signal, workspace: this.#workspace });
+        return;
+      }
       const { value, settle } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal, deferSettle: true });
       // The call's spend and its report are one commit.
       await store
@@ -247,6 +259,48 @@ export class RoleAgent {
     } finally {
       wake.notify();
     }
+  }
+
+  /** The task in its own worktree: a tool loop with the file tools, then a commit of what changed. */
+  async #workInWorktree(input: { claimed: ClaimedTask; request: LlmRequest; signal: AbortSignal; workspace: RunWorkspace }): Promise<void> {
+    const { store, config, wake } = this.#context;
+    const { task } = input.claimed;
+    const taskWorkspace = await openTaskWorkspace({ config, workspace: input.workspace, runId: this.#runId, agentId: this.#agentId, taskId: task.id });
+    const { response } = await runToolLoop({
+      caller: this.#caller,
+      request: { ...input.request, tools: taskWorkspace.tools },
+      execute: (call) => taskWorkspace.execute(call),
+      maxSteps: config.orchestrator.workspace.max_steps,
+      signal: input.signal,
+    });
+    const parsed = parseStructured(response.text, workReportSchema);
+    if (parsed.value === undefined) {
+      throw new InvalidModelOutputError({ agentId: this.#agentId, what: 'task report', rawOutput: response.text, problems: parsed.problems });
+    }
+    const report = parsed.value;
+    const committed = report.status === 'done' ? await taskWorkspace.commit(`${task.title}`) : undefined;
+    await store.update((draft, context) => {
+      // What changed is what git says, not what the model claims.
+      const finalReport = committed === undefined || report.status !== 'done' ? report : { ...report, filesChanged: committed.files };
+      applyWorkReport({
+        state: draft,
+        agentId: this.#agentId,
+        taskId: task.id,
+        report: finalReport,
+        normalized: normalizeOutput(report),
+        managerId: config.manager.id,
+        now: context.now,
+        emit: context.emit,
+      });
+      const live = draft.tasks.find((candidate) => candidate.id === task.id);
+      if (live !== undefined && committed !== undefined) {
+        live.branch = taskWorkspace.branch;
+        live.commit = committed.commit;
+        context.emit({ type: 'task-commit', agentId: this.#agentId, taskId: task.id, branch: taskWorkspace.branch, commit: committed.commit, files: committed.files });
+      }
+      dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
+    });
+    wake.notify();
   }
 
   async #handleFailure(taskId: string, error: unknown, timedOut: boolean): Promise<void> {

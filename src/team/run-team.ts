@@ -14,6 +14,7 @@ import { createRunDirectory, writeRunRecord, type RunFiles } from './run-directo
 import { initialTeamState, newRunId, prepareResume } from './run-state.js';
 import type { RunSummary } from './summary.js';
 import { applyPlan } from './task-factory.js';
+import { prepareWorkspace } from './workspace-run.js';
 import { dispatchReady } from './claim-task.js';
 import type { TeamContext, TeamStore } from './team-context.js';
 import { createProviderRegistry, type ProviderRegistry } from './provider-registry.js';
@@ -46,6 +47,8 @@ export interface RunTeamOptions {
   record?: string | undefined;
   /** Answer every call from this cassette instead of a provider. */
   replay?: string | undefined;
+  /** A git repository the agents change, each task in its own worktree. */
+  workspace?: string | undefined;
 }
 
 /** What a finished (or stopped) run leaves. */
@@ -69,6 +72,7 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
     runDir: join(config.runsDir, runId),
     record: options.record ?? null,
     replay: options.replay ?? null,
+    workspace: options.workspace ?? (config.orchestrator.workspace.enabled ? config.projectDir : null),
   };
 }
 
@@ -195,12 +199,15 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     const previous = await readResumable(options, store);
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
+    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id });
     state = await resumeRun(options, store, previous);
   } else {
     const now = new Date();
     const runId = newRunId(now);
     const runOptions = newRunOptions(options, runId);
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
+    // The repository is checked (a git checkout, nothing uncommitted) before anything is written.
+    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId });
     state = await startRun({ options, store, runOptions, runId, simulated: providers.simulated, now });
   }
   const context = openTeamContext({ config, store, options: state.run.options, providers });

@@ -15,6 +15,9 @@ export function newTask(input: { task: PlannedTask; createdBy: string; status: '
     lastOutput: null,
     createdBy: input.createdBy,
     waitingFor: null,
+    branch: null,
+    commit: null,
+    merge: null,
     claimedAt: null,
     completedAt: null,
   };

@@ -115,6 +115,27 @@ export async function createTaskWorktree(input: {
   taskId: string;
   base: string;
 }): Promise<TaskWorktree> {
+  // git's worktree bookkeeping is not safe to run concurrently on one repository: a
+  // `worktree prune` or `list` can see (and remove) the half-written entry of an `add`.
+  const root = await repositoryRoot(input.repo);
+  const previous = worktreeQueues.get(root) ?? Promise.resolve();
+  const next = previous.then(() => createTaskWorktreeNow(input));
+  worktreeQueues.set(
+    root,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+async function createTaskWorktreeNow(input: {
+  repo: string;
+  runId: string;
+  agentId: string;
+  taskId: string;
+  base: string;
+}): Promise<TaskWorktree> {
   checkId('run id', input.runId);
   checkId('agent id', input.agentId);
   checkId('task id', input.taskId);

@@ -23,6 +23,7 @@ export async function writeRunningState(input: { config: TeamConfig; runId: stri
       runDir: join(config.runsDir, input.runId),
       record: null,
       replay: null,
+      workspace: null,
     },
     simulated: true,
     budgetUsd: null,

@@ -87,6 +87,7 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
       runDir: join(config.runsDir, runId),
       record: null,
       replay: null,
+      workspace: null,
       ...input.options,
     };
     const initial = initialTeamState({

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
@@ -19,6 +20,7 @@ export interface RunCommandOptions {
   processes?: boolean | undefined;
   record?: string | undefined;
   replay?: string | undefined;
+  workspace?: string | undefined;
   resume?: boolean | undefined;
   force?: boolean | undefined;
   json?: boolean | undefined;
@@ -62,7 +64,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
     throw new UsageError('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
   }
   if (options.resume === true) {
-    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks', 'record', 'replay'] as const).filter((key) => options[key] !== undefined);
+    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks', 'record', 'replay', 'workspace'] as const).filter((key) => options[key] !== undefined);
     if (fixed.length > 0) {
       throw new UsageError(`--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`);
     }
@@ -87,6 +89,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
       processes: options.processes,
       record: options.record,
       replay: options.replay,
+      workspace: options.workspace === undefined ? undefined : resolve(options.cwd, options.workspace),
       cwd: options.cwd,
       signal,
       onStart: (state) => {

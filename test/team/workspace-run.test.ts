@@ -1,0 +1,75 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadTeamConfig } from '../../src/config/index.js';
+import { runTeam } from '../../src/team/index.js';
+import { readEntries } from '../support/ledger.js';
+import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
+import { tempProject, type TempProject } from '../support/temp-project.js';
+
+let repo: TempRepository | undefined;
+let settings: TempProject | undefined;
+afterEach(async () => {
+  await repo?.cleanup();
+  await settings?.cleanup();
+});
+
+async function configFor(autoMerge: boolean): Promise<ReturnType<typeof loadTeamConfig>> {
+  if (repo === undefined) throw new Error('no repository');
+  settings = await tempProject();
+  // The config lives outside the repository, so the checkout stays clean.
+  const file = await settings.write(
+    'orchestrator-config.json',
+    JSON.stringify({
+      project_dir: repo.dir,
+      agents: [
+        { id: 'manager', role: 'team_manager' },
+        { id: 'backend-dev', role: 'backend_developer' },
+        { id: 'frontend-dev', role: 'frontend_developer' },
+        { id: 'qa-tester', role: 'qa_tester' },
+        { id: 'reviewer', role: 'reviewer' },
+      ],
+      coordination: { auto_merge: autoMerge },
+      workspace: { test_command: ['node', '--test'] },
+    }),
+  );
+  return loadTeamConfig({ configPath: file, cwd: settings.dir });
+}
+
+describe('a sim run that changes code in a git repository', () => {
+  it('gives each task a worktree and a commit, merges them in dependency order with the tests green, and leaves the checkout alone', async () => {
+    repo = await sampleRepo();
+    const config = await configFor(true);
+    const mainBefore = await repo.git('rev-parse', 'main');
+    const result = await runTeam({ config, feature: 'Add user authentication', seed: 1, timeScale: 0, workspace: repo.dir });
+    expect(result.status).toBe('done');
+    const runId = result.runId;
+    const integration = `agent-team/${runId}/integration`;
+    const ledger = await readEntries(result.files.ledger);
+    const commits = ledger.filter((entry) => entry.type === 'task-commit');
+    const merges = ledger.filter((entry) => entry.type === 'task-merge');
+    expect(commits.length).toBe(result.summary.tasks.total);
+    expect(merges.every((entry) => entry['status'] === 'merged')).toBe(true);
+    // One merge per task, in plan order (dependencies first).
+    const log = (await repo.git('log', '--format=%s', '--first-parent', integration)).split('\n').reverse();
+    const merged = log.filter((line) => line.startsWith('Merge ')).map((line) => /^Merge (\S+):/.exec(line)?.[1]);
+    expect(merged).toEqual(merges.map((entry) => entry['taskId']));
+    // Every task's declared files are on the integration branch, and its tests pass there.
+    const tree = await repo.git('ls-tree', '-r', '--name-only', integration);
+    expect(tree).toContain('docs/api/user-authentication.md');
+    // The user's branch and checkout are untouched.
+    expect(await repo.git('rev-parse', 'main')).toBe(mainBefore);
+    expect(await repo.git('status', '--porcelain', '--untracked-files=no')).toBe('');
+    const report = await readFile(result.files.report, 'utf8');
+    expect(report).toContain('## Branches');
+  });
+
+  it('refuses a repository with uncommitted changes, before writing anything', async () => {
+    repo = await sampleRepo();
+    const config = await configFor(false);
+    await writeFile(join(repo.dir, 'src', 'math.js'), '// edited\n');
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    expect(String((failure as Error).message)).toMatch(/uncommitted changes/);
+    expect(await repo.git('status', '--porcelain')).toBe('M src/math.js');
+  });
+});
