@@ -32,7 +32,7 @@ export const coordinationSchema = z
       .positive()
       .default(50)
       .describe('Most work calls one agent makes in a run; an agent that reaches it stops.'),
-    auto_merge: z.boolean().default(false).describe('Merge finished work into the integration branch automatically.'),
+    auto_merge: z.boolean().default(false).describe("Merge finished branches in workspace runs; else list the commands to merge them."),
     manager: z.string().default('manager').describe('Id of the roster agent that plans and resolves blockers.'),
     task_timeout_seconds: z
       .number()
