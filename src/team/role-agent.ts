@@ -3,8 +3,8 @@ import { getLogger } from '../observability/index.js';
 import { composeSystemPrompt, composeTaskMessage } from '../prompts/index.js';
 import { WorkerQueue } from '../queue/index.js';
 import { parseStructured, type LlmRequest, type SimWorkContext } from '../providers/index.js';
-import { TERMINAL_RUN_STATUSES } from '../state/index.js';
-import { workReportSchema } from './answer-schemas.js';
+import { TERMINAL_RUN_STATUSES, type LedgerEvent, type TeamState, type UpdateContext } from '../state/index.js';
+import { workReportSchema, type WorkReport } from './answer-schemas.js';
 import { claimTask, claimedTaskFrom, dispatchReady, type ClaimedTask } from './claim-task.js';
 import { nextTaskFor } from './scheduler.js';
 import { ModelCaller } from './model-caller.js';
@@ -235,17 +235,7 @@ export class RoleAgent {
       await store
         .update((draft, context) => {
           settle?.(draft, context);
-          applyWorkReport({
-            state: draft,
-            agentId: this.#agentId,
-            taskId: task.id,
-            report: value,
-            normalized: normalizeOutput(value),
-            managerId: config.manager.id,
-            now: context.now,
-            emit: context.emit,
-          });
-          dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
+          this.#applyReport({ state: draft, context, taskId: task.id, report: value });
         })
         .catch(async (error: unknown) => {
           // The report could not be applied; the spend must still be recorded.
@@ -259,6 +249,30 @@ export class RoleAgent {
     } finally {
       wake.notify();
     }
+  }
+
+  /** Applies a report inside an update (loop detection on `normalized`), then hands out what became ready. */
+  #applyReport(input: {
+    state: TeamState;
+    context: UpdateContext<LedgerEvent>;
+    taskId: string;
+    report: WorkReport;
+    normalized?: string;
+    dispatch?: boolean;
+  }): void {
+    const { config } = this.#context;
+    const { state, context } = input;
+    applyWorkReport({
+      state,
+      agentId: this.#agentId,
+      taskId: input.taskId,
+      report: input.report,
+      normalized: input.normalized ?? normalizeOutput(input.report),
+      managerId: config.manager.id,
+      now: context.now,
+      emit: context.emit,
+    });
+    if (input.dispatch !== false) dispatchReady({ state, config, now: context.now, emit: context.emit });
   }
 
   /** The task in its own worktree: a tool loop with the file tools, then a commit of what changed. */
@@ -282,16 +296,7 @@ export class RoleAgent {
     await store.update((draft, context) => {
       // What changed is what git says, not what the model claims.
       const finalReport = committed === undefined || report.status !== 'done' ? report : { ...report, filesChanged: committed.files };
-      applyWorkReport({
-        state: draft,
-        agentId: this.#agentId,
-        taskId: task.id,
-        report: finalReport,
-        normalized: normalizeOutput(report),
-        managerId: config.manager.id,
-        now: context.now,
-        emit: context.emit,
-      });
+      this.#applyReport({ state: draft, context, taskId: task.id, report: finalReport, normalized: normalizeOutput(report), dispatch: false });
       const live = draft.tasks.find((candidate) => candidate.id === task.id);
       if (live !== undefined && committed !== undefined) {
         live.branch = taskWorkspace.branch;
