@@ -104,22 +104,27 @@ export interface TaskWorktree {
   resumed: boolean;
 }
 
-/**
- * Creates `.worktrees/<agent>-<task>` on a new branch `agent-team/<run>/<task>`
- * from `base`; when this run already has the task's branch, reuses it (resume).
- */
-export async function createTaskWorktree(input: {
+/** Which task's worktree to create, in which repository, from which base. */
+export interface TaskWorktreeRequest {
   repo: string;
   runId: string;
   agentId: string;
   taskId: string;
   base: string;
-}): Promise<TaskWorktree> {
+}
+
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Creates `.worktrees/<agent>-<task>` on a new branch `agent-team/<run>/<task>`
+ * from `base`; when this run already has the task's branch, reuses it (resume).
+ */
+export async function createTaskWorktree(input: TaskWorktreeRequest): Promise<TaskWorktree> {
   // git's worktree bookkeeping is not safe to run concurrently on one repository: a
   // `worktree prune` or `list` can see (and remove) the half-written entry of an `add`.
   const root = await repositoryRoot(input.repo);
   const previous = worktreeQueues.get(root) ?? Promise.resolve();
-  const next = previous.then(() => createTaskWorktreeNow(input));
+  const next = previous.then(() => createTaskWorktreeIn(root, input));
   worktreeQueues.set(
     root,
     next.catch(() => undefined),
@@ -127,19 +132,10 @@ export async function createTaskWorktree(input: {
   return next;
 }
 
-const worktreeQueues = new Map<string, Promise<unknown>>();
-
-async function createTaskWorktreeNow(input: {
-  repo: string;
-  runId: string;
-  agentId: string;
-  taskId: string;
-  base: string;
-}): Promise<TaskWorktree> {
+async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): Promise<TaskWorktree> {
   checkId('run id', input.runId);
   checkId('agent id', input.agentId);
   checkId('task id', input.taskId);
-  const root = await repositoryRoot(input.repo);
   await excludeAgentFiles(root);
   const baseCommit = await resolveCommit(root, input.base);
   const path = join(root, WORKTREES_DIR, `${input.agentId}-${input.taskId}`);

@@ -4,6 +4,7 @@ import { runTeam } from '../../src/team/index.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { startWireTeam, type WireTeamServers } from '../support/wire-team.js';
+import { DEFAULT_ROSTER } from '../support/team-fixture.js';
 
 // List prices, USD per million tokens, written out by hand (not read from the price table).
 const CLAUDE: Record<string, { input: number; output: number }> = {
@@ -47,13 +48,7 @@ describe('a team mixing Anthropic and OpenAI models, over the real SDKs and HTTP
     await project.write(
       'orchestrator-config.json',
       JSON.stringify({
-        agents: [
-          { id: 'manager', role: 'team_manager' },
-          { id: 'backend-dev', role: 'backend_developer' },
-          { id: 'frontend-dev', role: 'frontend_developer' },
-          { id: 'qa-tester', role: 'qa_tester' },
-          { id: 'reviewer', role: 'reviewer' },
-        ],
+        agents: DEFAULT_ROSTER,
         budget: { max_usd: 5 },
         provider: { name: 'anthropic' },
         providers: {

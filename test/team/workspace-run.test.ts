@@ -6,6 +6,7 @@ import { runTeam } from '../../src/team/index.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
+import { DEFAULT_ROSTER } from '../support/team-fixture.js';
 
 let repo: TempRepository | undefined;
 let settings: TempProject | undefined;
@@ -22,13 +23,7 @@ async function configFor(autoMerge: boolean): Promise<ReturnType<typeof loadTeam
     'orchestrator-config.json',
     JSON.stringify({
       project_dir: repo.dir,
-      agents: [
-        { id: 'manager', role: 'team_manager' },
-        { id: 'backend-dev', role: 'backend_developer' },
-        { id: 'frontend-dev', role: 'frontend_developer' },
-        { id: 'qa-tester', role: 'qa_tester' },
-        { id: 'reviewer', role: 'reviewer' },
-      ],
+      agents: DEFAULT_ROSTER,
       coordination: { auto_merge: autoMerge },
       workspace: { test_command: ['node', '--test'] },
     }),
