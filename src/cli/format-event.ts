@@ -25,6 +25,12 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} ${who(entry.agentId)} took ${entry.taskId}${entry.attempt > 1 ? ` (attempt ${entry.attempt})` : ''} on ${entry.model}`;
     case 'task-commit':
       return `${time} ${who(entry.agentId)} committed ${entry.taskId} on ${entry.branch}: ${entry.files.length} file(s)`;
+    case 'task-review':
+      return entry.gates.length === 0 ? null : `${time} ${entry.taskId} goes through the gates: ${entry.gates.join(', ')}`;
+    case 'gate-verdict':
+      return `${time} ${entry.gate} gate ${entry.passed ? paint(terminal, 'green', 'passed') : paint(terminal, 'red', 'failed')} ${entry.taskId}${entry.passed ? '' : `: ${clip(entry.reasons.join('; '))}`}`;
+    case 'task-wip':
+      return `${time} ${who(entry.agentId)} saved partial work of ${entry.taskId} on ${entry.branch} (${entry.reason})`;
     case 'task-merge':
       return `${time} ${entry.taskId} ${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}: ${clip(entry.detail)}`;
     case 'task-wait':

@@ -104,6 +104,14 @@ function crossCheck(input: {
       message: `expected the id of a roster agent, found "${orchestrator.coordination.manager}" (roster: ${[...seen].join(', ')})`,
     });
   }
+  const gateNames = new Set<string>();
+  orchestrator.workspace.gates.forEach((gate, index) => {
+    if (gateNames.has(gate.name)) issues.push({ path: `workspace.gates.${index}.name`, message: `duplicate gate "${gate.name}"` });
+    gateNames.add(gate.name);
+    if (gate.agent !== null && !seen.has(gate.agent)) {
+      issues.push({ path: `workspace.gates.${index}.agent`, message: `expected the id of a roster agent, found "${gate.agent}" (roster: ${[...seen].join(', ')})` });
+    }
+  });
   if (issues.length > 0) throw new ConfigError({ file: configLabel, issues });
   return orchestrator.agents.map((agent) => ({
     id: agent.id,

@@ -87,6 +87,44 @@ export const providerConfigSchema = z
       .max(1)
       .default(0.3)
       .describe('Share of sim tasks whose agent raises a blocker on the first attempt.'),
+    gate_failure_rate: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('Workspace runs: share of sim tasks whose first change carries a flaw the security gate catches.'),
+    latency_ms: z
+      .number()
+      .nonnegative()
+      .nullable()
+      .default(null)
+      .describe('Sim only: every call takes exactly this long (before time_scale) instead of a per-model profile; for benchmarks.'),
+  })
+  .strict();
+
+/** A reviewer that reads a finished task's diff and passes or fails it before the merge. */
+export const gateConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "-" or "_"')
+      .describe('Gate name; its prompt is gates/<name>.md in the prompt library.'),
+    agent: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Roster agent whose provider, model and budget answer the gate; null: the manager.'),
+    model: z.string().nullable().default(null).describe("Model id for this gate; null: the agent's medium-tier model."),
+    roles: z
+      .array(z.string().min(1))
+      .nullable()
+      .default(null)
+      .describe('Only tasks of these roles go through the gate; null: every task.'),
+    paths: z
+      .array(z.string().min(1))
+      .nullable()
+      .default(null)
+      .describe('Only tasks that change a file under one of these paths go through the gate; null: every task.'),
   })
   .strict();
 
@@ -108,6 +146,11 @@ export const workspaceConfigSchema = z
     max_steps: z.number().int().positive().default(12).describe('Most tool-loop steps per task attempt.'),
     command_timeout_seconds: z.number().positive().default(300).describe('A command (and its process tree) is killed after this.'),
     output_cap_bytes: z.number().int().positive().default(100_000).describe('Most bytes of one tool result.'),
+    gates: z
+      .array(gateConfigSchema)
+      .default([{ name: 'security' }, { name: 'compliance' }].map((gate) => gateConfigSchema.parse(gate)))
+      .describe('Reviewers every finished task passes before its merge; a failure sends it back to its agent once, then fails it.'),
+    diff_cap_bytes: z.number().int().positive().default(60_000).describe('Most bytes of a diff a gate reads; the rest is cut with a note.'),
   })
   .strict();
 
@@ -146,3 +189,5 @@ export const orchestratorConfigSchema = z
 export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
 /** One parsed roster entry. */
 export type RosterAgent = z.infer<typeof rosterAgentSchema>;
+/** One parsed gate. */
+export type GateConfig = z.infer<typeof gateConfigSchema>;

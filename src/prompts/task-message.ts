@@ -22,6 +22,12 @@ export interface BlockerResolution {
   resolution: string;
 }
 
+/** Why a gate failed the task's previous change. */
+export interface GateFeedback {
+  gate: string;
+  reasons: readonly string[];
+}
+
 function list(items: readonly string[], empty: string): string {
   return items.length === 0 ? empty : items.map((item) => `- ${item}`).join('\n');
 }
@@ -34,6 +40,7 @@ export function composeTaskMessage(input: {
   task: TaskBrief;
   dependencies: readonly DependencyResult[];
   resolutions: readonly BlockerResolution[];
+  gateFeedback?: readonly GateFeedback[] | undefined;
 }): string {
   const { task } = input;
   const sections = [
@@ -58,6 +65,12 @@ export function composeTaskMessage(input: {
       (item, index) => `${index + 1}. You asked: ${item.question}\n   The manager decided: ${item.resolution}`,
     );
     sections.push(`## Resolutions of your earlier blockers (apply them; do not ask again)\n${resolved.join('\n')}`);
+  }
+  if (input.gateFeedback !== undefined && input.gateFeedback.length > 0) {
+    const failed = input.gateFeedback.map((item) => `### ${item.gate}\n${list(item.reasons, '- (no reason given)')}`);
+    sections.push(
+      `## Your last change was not merged: these gates failed it\nYour files are as you left them. Fix every point below, then answer done again; a second failure fails the task.\n\n${failed.join('\n\n')}`,
+    );
   }
   sections.push('Answer with one JSON object as the team protocol says.');
   return sections.join('\n\n');

@@ -36,6 +36,10 @@ export interface SimWorkContext {
   /** Every task id of the plan: the sim blocks the configured share of them. */
   planTaskIds: string[];
   dependencyTitles: string[];
+  /** Workspace runs: share of tasks whose first change carries a flaw the security gate catches. */
+  gateFailureRate?: number;
+  /** Reasons a gate gave for failing this task's last change; the sim fixes it. */
+  gateFeedback?: string[];
 }
 
 /** Context of a blocker resolution call. */
@@ -51,4 +55,12 @@ export interface SimResolveContext {
 export interface SimIntegrateContext {
   feature: string;
   tasks: { id: string; title: string; status: string; summary: string | null }[];
+}
+
+/** Context of a gate's review of a task's diff. */
+export interface SimGateContext {
+  gate: string;
+  taskId: string;
+  /** The unified diff of the task branch against where it left the integration branch. */
+  diff: string;
 }

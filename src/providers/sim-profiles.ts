@@ -37,4 +37,5 @@ export const OUTPUT_TOKEN_MEDIANS: Readonly<Record<Exclude<CallPurpose, 'prompt'
   blocked: 220,
   resolve: 320,
   integrate: 700,
+  gate: 260,
 };

@@ -1,14 +1,27 @@
+import { SeededRandom } from './seeded-random.js';
+import { simulateWork } from './sim-answers.js';
 import type { SimWorkContext } from './sim-context.js';
 import type { LlmRequest, ToolCall } from './types.js';
 
+/**
+ * True when the sim's first change on this task carries a hard-coded credential
+ * (the configured share of tasks, drawn from the seed), until a gate's reasons come back.
+ */
+function withFlaw(context: SimWorkContext, seed: number): boolean {
+  if ((context.gateFeedback ?? []).length > 0) return false;
+  const rate = context.gateFailureRate ?? 0;
+  return rate > 0 && SeededRandom.for(seed, 'gate-flaw', context.task.id).next() < rate;
+}
+
 /** A file the sim writes for a task: real content derived from the task, so runs make real commits. */
-function fileFor(path: string, context: SimWorkContext): { path: string; content: string } {
+function fileFor(path: string, context: SimWorkContext, flawed = false): { path: string; content: string } {
   const { task } = context;
   const target = path.endsWith('/') ? `${path}README.md` : path;
   const header = `${task.id}: ${task.title}`;
   if (/\.(m?[jt]sx?)$/.test(target)) {
     const name = target.split('/').pop()?.replace(/\W+/g, '_').replace(/^(\d)/, '_$1') ?? 'part';
-    return { path: target, content: `// ${header}\n// ${task.description}\nexport const ${name} = ${JSON.stringify({ task: task.id, title: task.title })};\n` };
+    const flaw = flawed ? `const apiKey = "sk-sim-${task.id.toLowerCase()}-0123456789";\nvoid apiKey;\n` : '';
+    return { path: target, content: `// ${header}\n// ${task.description}\n${flaw}export const ${name} = ${JSON.stringify({ task: task.id, title: task.title })};\n` };
   }
   return { path: target, content: `# ${header}\n\n${task.description}\n` };
 }
@@ -16,13 +29,18 @@ function fileFor(path: string, context: SimWorkContext): { path: string; content
 /**
  * The sim's turn in a tool loop: first it writes the task's files with
  * `write_file` (one call each); once the results are back it reports done with
- * the files that were written. Deterministic: same task, same calls.
+ * the files that were written. Deterministic: same task, same calls. With gate
+ * reasons in its context it writes the files again without the flaw.
  */
-export function simulateToolTurn(request: LlmRequest, context: SimWorkContext): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
+export function simulateToolTurn(request: LlmRequest, context: SimWorkContext, seed: number): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
   const results = request.messages.filter((message) => message.role === 'tool');
   if (results.length === 0) {
+    // The same share of tasks block as without tools, before they touch a file.
+    const work = simulateWork(context, seed);
+    if (work['status'] === 'blocked') return { report: work };
+    const flawed = withFlaw(context, seed);
     const toolCalls = context.task.files.map((path, index) => {
-      const file = fileFor(path, context);
+      const file = fileFor(path, context, flawed);
       return { id: `sim-${context.task.id}-${index + 1}`, name: 'write_file', input: { path: file.path, content: file.content } };
     });
     if (toolCalls.length > 0) return { toolCalls };

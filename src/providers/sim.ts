@@ -1,6 +1,7 @@
 import { SeededRandom, hashParts } from './seeded-random.js';
 import { simulateIntegration, simulateResolution, simulateWork } from './sim-answers.js';
-import type { SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
+import type { SimGateContext, SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
+import { simulateGate } from './sim-gates.js';
 import { simulatePlan } from './sim-plan.js';
 import { simulatePrompt } from './sim-prompt.js';
 import { simulateToolTurn } from './sim-tools.js';
@@ -16,6 +17,8 @@ export interface SimProviderSettings {
   seed: number;
   /** Multiplier on simulated latency: 0 answers at once, 1 takes as long as the real model. */
   timeScale: number;
+  /** Every call takes exactly this long (before timeScale) instead of its model's profile; for benchmarks. */
+  latencyMs?: number | null;
   /** Replaces the real wait, for tests with fake clocks. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -34,6 +37,8 @@ function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
       return simulateResolution(context as unknown as SimResolveContext, seed);
     case 'integrate':
       return simulateIntegration(context as unknown as SimIntegrateContext);
+    case 'gate':
+      return simulateGate(context as unknown as SimGateContext);
     case 'role-task':
       return { ...simulateRoleTask(context as unknown as SimRoleTaskContext, seed) };
     case 'prompt':
@@ -91,7 +96,7 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
       // With file tools, a work call is a tool loop: write the task's files, then report.
       const turn =
         request.metadata.purpose === 'work' && request.tools?.some((tool) => tool.name === 'write_file') === true
-          ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext)
+          ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext, settings.seed)
           : undefined;
       const toolCalls = turn !== undefined && 'toolCalls' in turn ? turn.toolCalls : undefined;
       const answer = turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, settings.seed);
@@ -100,7 +105,7 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
       const random = SeededRandom.for(settings.seed, 'usage', agentId, taskId ?? '', purpose, repair === true ? 1 : 0, request.messages.length, hashParts(text));
       const usage = usageFor(request, text, random, answer['status'] === 'blocked');
       const profile = latencyProfile(request.model);
-      const latencyMs = Math.round(profile.firstTokenMs + (usage.outputTokens / profile.tokensPerSecond) * 1000);
+      const latencyMs = settings.latencyMs ?? Math.round(profile.firstTokenMs + (usage.outputTokens / profile.tokensPerSecond) * 1000);
       if (settings.timeScale > 0) await wait(latencyMs * settings.timeScale, signal);
       return {
         text,

@@ -7,7 +7,7 @@ export interface Usage {
 }
 
 /** What a call is for; providers that simulate a team use it to answer in role (`prompt`: a batch job; `role-task`: a role agent's task). */
-export type CallPurpose = 'plan' | 'work' | 'resolve' | 'integrate' | 'prompt' | 'role-task';
+export type CallPurpose = 'plan' | 'work' | 'resolve' | 'integrate' | 'gate' | 'prompt' | 'role-task';
 
 /** A tool the model may call. */
 export interface ToolSpec {

@@ -35,7 +35,10 @@ export type LedgerEvent =
       repair: boolean;
     }
   | { type: 'task-commit'; agentId: string; taskId: string; branch: string; commit: string | null; files: string[] }
+  | { type: 'task-review'; agentId: string; taskId: string; gates: string[] }
+  | { type: 'gate-verdict'; agentId: string; taskId: string; gate: string; passed: boolean; reasons: string[]; round: number }
   | { type: 'task-merge'; taskId: string; status: 'merged' | 'reverted' | 'conflict' | 'ready'; detail: string }
+  | { type: 'task-wip'; agentId: string; taskId: string; branch: string; commit: string; reason: string }
   | { type: 'agent-start'; agentId: string; pid: number }
   | { type: 'agent-stop'; agentId: string; reason: string }
   | { type: 'budget-block'; agentId: string; limit: string; detail: string };

@@ -45,6 +45,16 @@ const taskResultSchema = z.object({
   notes: z.string().optional(),
 });
 
+/** A gate's verdict on one round of a task's change. */
+export const gateVerdictSchema = z.object({
+  name: z.string(),
+  passed: z.boolean(),
+  reasons: z.array(z.string()),
+  /** 1 for the first change reviewed, 2 after the agent reworked it. */
+  round: z.number().int().positive(),
+});
+export type GateVerdict = z.infer<typeof gateVerdictSchema>;
+
 /** One unit of work in the plan. */
 export const taskSchema = z.object({
   id: z.string().min(1),
@@ -71,6 +81,10 @@ export const taskSchema = z.object({
   commit: z.string().nullable().default(null),
   /** With a workspace: what happened when its branch was merged. */
   merge: z.string().nullable().default(null),
+  /** With a workspace: the gates' verdicts, every round. */
+  gates: z.array(gateVerdictSchema).default([]),
+  /** With a workspace: the `wip/` branch holding partial work of a stopped attempt. */
+  wip: z.string().nullable().default(null),
   /** The in-progress task this ready task waits for because they touch the same files. */
   waitingFor: z.string().nullable().default(null),
   claimedAt: z.string().nullable(),
@@ -147,6 +161,8 @@ export const runOptionsSchema = z.object({
   seed: z.number().int(),
   timeScale: z.number().nonnegative(),
   blockerRate: z.number().min(0).max(1),
+  /** Sim workspace runs: share of tasks whose first change carries a flaw the security gate catches. */
+  gateFailureRate: z.number().min(0).max(1).default(0),
   /** Sim only: plan exactly this many tasks (load tests and benchmarks). */
   planTasks: z.number().int().positive().nullable(),
   configFile: z.string().nullable(),

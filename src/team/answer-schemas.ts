@@ -48,3 +48,10 @@ export const integrationSchema = z.object({
   followUps: z.array(z.string()).default([]),
 });
 export type Integration = z.infer<typeof integrationSchema>;
+
+/** A gate's verdict on a task's change. */
+export const gateAnswerSchema = z.object({
+  passed: z.boolean(),
+  reasons: z.array(z.string()).default([]),
+});
+export type GateAnswer = z.infer<typeof gateAnswerSchema>;

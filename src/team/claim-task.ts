@@ -1,6 +1,6 @@
 import { pickModel } from '../cost/index.js';
 import type { TeamConfig } from '../config/index.js';
-import type { BlockerResolution, DependencyResult } from '../prompts/index.js';
+import type { BlockerResolution, DependencyResult, GateFeedback } from '../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
 import { fileConflict, nextTaskFor } from './scheduler.js';
@@ -12,6 +12,8 @@ export interface ClaimedTask {
   model: string;
   dependencies: DependencyResult[];
   resolutions: BlockerResolution[];
+  /** Why the gates failed this task's last change, when they did. */
+  gateFeedback: GateFeedback[];
   /** Ids of the tasks of the manager's plan (the sim spreads blockers over them). */
   planTaskIds: string[];
 }
@@ -45,6 +47,12 @@ function modelFor(config: TeamConfig, agentId: string, task: Task): string {
   });
 }
 
+/** The failed verdicts of the task's last gate round, if that round failed. */
+function gateFeedback(task: Task): GateFeedback[] {
+  const round = Math.max(0, ...task.gates.map((verdict) => verdict.round));
+  return task.gates.filter((verdict) => verdict.round === round && !verdict.passed).map((verdict) => ({ gate: verdict.name, reasons: verdict.reasons }));
+}
+
 /** What the agent holding `task` needs for its prompt, read from the state. */
 export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; agentId: string; task: Task }): ClaimedTask {
   const { state, task } = input;
@@ -53,6 +61,7 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     model: modelFor(input.config, input.agentId, task),
     dependencies: dependencyResults(state, task),
     resolutions: taskResolutions(state, task.id),
+    gateFeedback: gateFeedback(task),
     planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
   };
 }

@@ -2,7 +2,8 @@ import { BudgetExceededError, InvalidModelOutputError } from '../errors/index.js
 import { getLogger } from '../observability/index.js';
 import { WorkerQueue } from '../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type Blocker, type TeamState } from '../state/index.js';
-import { mergeDoneTasks, runWorkspace } from './workspace-run.js';
+import { runWorkspace } from './workspace-run.js';
+import { TaskIntegration, tasksInReview } from './task-integration.js';
 import { applyResolution } from './apply-resolution.js';
 import { dispatchReady } from './claim-task.js';
 import type { Manager } from './manager.js';
@@ -26,6 +27,10 @@ export class Coordinator {
   // Blocker resolutions run as jobs: at most the manager's max_concurrent_tasks at once.
   readonly #resolutions: WorkerQueue<void>;
   readonly #resolving = new Set<string>();
+  // Workspace runs: finished tasks going through their gates and merge.
+  readonly #integrations: WorkerQueue<void>;
+  readonly #integrating = new Set<string>();
+  #integration: TaskIntegration | undefined;
   readonly #abort = new AbortController();
   // An unexpected error in a background resolution ends the loop and is rethrown.
   #fatal: unknown;
@@ -34,6 +39,7 @@ export class Coordinator {
     this.#context = context;
     this.#manager = manager;
     this.#resolutions = new WorkerQueue<void>({ concurrency: context.config.manager.maxConcurrentTasks });
+    this.#integrations = new WorkerQueue<void>({ concurrency: Math.max(1, context.config.manager.maxConcurrentTasks) });
   }
 
   /** Coordinates until the run ends or `signal` aborts. */
@@ -45,6 +51,10 @@ export class Coordinator {
     const capacity = config.manager.maxConcurrentTasks;
     const staleMs = config.orchestrator.coordination.heartbeat_seconds * 3000;
     try {
+      const first = await store.read();
+      if (first.run.options.workspace !== null) {
+        this.#integration = new TaskIntegration(this.#context, await runWorkspace({ repo: first.run.options.workspace, runId: first.run.id }));
+      }
       while (!this.#abort.signal.aborted) {
         const since = wake.version;
         const state = await store.read();
@@ -69,9 +79,9 @@ export class Coordinator {
             },
           });
         }
-        if (this.#resolving.size === 0 && allTasksFinished(state)) {
+        if (this.#integration !== undefined) await this.#startIntegrations(state, this.#integration);
+        if (this.#resolving.size === 0 && this.#integrating.size === 0 && allTasksFinished(state)) {
           try {
-            if (state.run.options.workspace !== null) await this.#merge(state);
             await this.#integrate();
           } catch (error) {
             if (error instanceof BudgetExceededError) return 'budget-exceeded';
@@ -89,6 +99,8 @@ export class Coordinator {
       this.#abort.abort();
       await this.#resolutions.join();
       this.#resolutions.close();
+      await this.#integrations.join();
+      this.#integrations.close();
       // Agents in this process learn at once that the run is over.
       wake.notify();
     }
@@ -175,32 +187,28 @@ export class Coordinator {
     }
   }
 
-  /** Merges the done tasks' branches one at a time, with the tests; a merge that breaks them fails its task. */
-  async #merge(state: TeamState): Promise<void> {
-    const { store, config } = this.#context;
-    const workspace = await runWorkspace({ repo: state.run.options.workspace as string, runId: state.run.id });
-    const outcomes = await mergeDoneTasks({ config, workspace, state });
-    await store.update((draft, context) => {
-      for (const outcome of outcomes) {
-        const task = draft.tasks.find((candidate) => candidate.id === outcome.taskId);
-        if (task === undefined) continue;
-        const detail =
-          outcome.status === 'merged'
-            ? `into ${workspace.integrationBranch} as ${outcome.commit.slice(0, 10)}${outcome.rebased ? ' after a rebase' : ''}`
-            : outcome.status === 'reverted'
-              ? `undone: the tests failed after the merge (exit ${outcome.exitCode ?? 'signal'})`
-              : outcome.status === 'conflict'
-                ? `conflicts in ${outcome.files.join(', ')}; branch ${outcome.branch} kept for a person`
-                : outcome.commands.join(' && ');
-        task.merge = `${outcome.status}: ${detail}`;
-        context.emit({ type: 'task-merge', taskId: task.id, status: outcome.status, detail });
-        if (outcome.status === 'reverted') {
-          task.status = 'failed';
-          task.failure = `merge undone, tests failed:\n${outcome.testOutput.slice(-2000)}`;
-          context.emit({ type: 'task-end', agentId: config.manager.id, taskId: task.id, status: 'failed', detail: 'the tests failed after its merge' });
-        }
-      }
-    });
+  /** Starts the gates and merge of every task in review not already under way. */
+  async #startIntegrations(state: TeamState, integration: TaskIntegration): Promise<void> {
+    for (const task of tasksInReview(state)) {
+      if (this.#integrating.has(task.id)) continue;
+      this.#integrating.add(task.id);
+      await this.#integrations.submit({
+        run: async () => {
+          try {
+            await integration.integrate(task.id, this.#abort.signal);
+          } catch (error) {
+            // Out of budget or interrupted: the task stays in review for a resumed run.
+            if (!(error instanceof BudgetExceededError) && !this.#abort.signal.aborted) {
+              this.#fatal ??= error;
+              this.#abort.abort(error);
+            }
+          } finally {
+            this.#integrating.delete(task.id);
+            this.#context.wake.notify();
+          }
+        },
+      });
+    }
   }
 
   async #integrate(): Promise<void> {

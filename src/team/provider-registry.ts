@@ -51,7 +51,7 @@ function createNamed(name: string, config: TeamConfig, options: RunOptions): Llm
   const providers = config.orchestrator.providers;
   switch (name) {
     case 'sim':
-      return createSimProvider({ seed: options.seed, timeScale: options.timeScale });
+      return createSimProvider({ seed: options.seed, timeScale: options.timeScale, latencyMs: config.orchestrator.provider.latency_ms });
     case 'anthropic': {
       const settings = providers.anthropic;
       const provider = createAnthropicProvider({
@@ -123,6 +123,7 @@ export function createAgentSpecResolver(input: { config: TeamConfig; seed: numbe
     seed: input.seed,
     timeScale: input.timeScale,
     blockerRate: 0,
+    gateFailureRate: 0,
     planTasks: null,
     configFile: config.configFile,
     runDir: config.runsDir,

@@ -30,7 +30,9 @@ export function applyWorkReport(input: {
   managerId: string;
   now: string;
   emit: Emit;
-}): 'done' | 'blocked' | 'loop' {
+  /** Workspace runs: a done task goes to review (these gates, then its merge) instead of done. */
+  review?: readonly string[] | undefined;
+}): 'done' | 'review' | 'blocked' | 'loop' {
   const { state, agentId, report, now, emit } = input;
   const task = findTask(state, input.taskId);
   leaveTask(state, agentId, task.id);
@@ -61,9 +63,15 @@ export function applyWorkReport(input: {
     emit({ type: 'blocker-raise', agentId, taskId: task.id, blockerId, kind, question });
     return kind === 'loop' ? 'loop' : 'blocked';
   }
+  task.result = { summary: report.summary, filesChanged: report.filesChanged, ...(report.notes === undefined ? {} : { notes: report.notes }) };
+  if (input.review !== undefined) {
+    // Its dependents wait for the merge, so that they start from code that includes it.
+    task.status = 'review';
+    emit({ type: 'task-review', agentId, taskId: task.id, gates: [...input.review] });
+    return 'review';
+  }
   task.status = 'done';
   task.completedAt = now;
-  task.result = { summary: report.summary, filesChanged: report.filesChanged, ...(report.notes === undefined ? {} : { notes: report.notes }) };
   emit({ type: 'task-end', agentId, taskId: task.id, status: 'done', detail: report.summary.slice(0, 200) });
   refreshReadiness(state, emit);
   return 'done';

@@ -12,7 +12,8 @@ import { applyWorkReport, releaseTask, retryOrFail } from './report-result.js';
 import type { TeamContext } from './team-context.js';
 import { callStructured } from './structured-call.js';
 import { runToolLoop } from './tool-loop.js';
-import { openTaskWorkspace, runWorkspace, type RunWorkspace } from './workspace-run.js';
+import { openTaskWorkspace, runWorkspace, type RunWorkspace, type TaskWorkspace } from './workspace-run.js';
+import { gatesFor } from './gate-review.js';
 import { normalizeOutput } from './work-context.js';
 
 const log = getLogger('team:role-agent');
@@ -43,9 +44,12 @@ export class RoleAgent {
   #jobCount = 0;
   #iterations = 0;
   #blockerRate = 0;
+  #gateFailureRate = 0;
   #runId = '';
   #workspaceRepo: string | null = null;
   #workspace: RunWorkspace | undefined;
+  // Worktrees of attempts under way, so a stopped attempt can save its partial work.
+  readonly #openWorktrees = new Map<string, TaskWorkspace>();
   #exit: AgentExitReason | undefined;
   // An unexpected error (state unreadable, lock lost) in background work, rethrown by run().
   #fatal: unknown;
@@ -84,6 +88,7 @@ export class RoleAgent {
       agent.heartbeatAt = context.now;
       agent.stopReason = null;
       this.#blockerRate = state.run.options.blockerRate;
+      this.#gateFailureRate = state.run.options.gateFailureRate;
       this.#runId = state.run.id;
       this.#workspaceRepo = state.run.options.workspace;
       context.emit({ type: 'agent-start', agentId: this.#agentId, pid: process.pid });
@@ -211,6 +216,7 @@ export class RoleAgent {
       blockerRate: this.#blockerRate,
       planTaskIds: claimed.planTaskIds,
       dependencyTitles: claimed.dependencies.map((dependency) => `${dependency.id} ${dependency.title}`),
+      ...(this.#workspace === undefined ? {} : { gateFailureRate: this.#gateFailureRate, gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) }),
     };
     const request: LlmRequest = {
       model: claimed.model,
@@ -218,7 +224,7 @@ export class RoleAgent {
       messages: [
         {
           role: 'user',
-          content: composeTaskMessage({ task, dependencies: claimed.dependencies, resolutions: claimed.resolutions }),
+          content: composeTaskMessage({ task, dependencies: claimed.dependencies, resolutions: claimed.resolutions, gateFeedback: claimed.gateFeedback }),
         },
       ],
       maxTokens: member.roleConfig.max_tokens,
@@ -251,15 +257,8 @@ export class RoleAgent {
     }
   }
 
-  /** Applies a report inside an update (loop detection on `normalized`), then hands out what became ready. */
-  #applyReport(input: {
-    state: TeamState;
-    context: UpdateContext<LedgerEvent>;
-    taskId: string;
-    report: WorkReport;
-    normalized?: string;
-    dispatch?: boolean;
-  }): void {
+  /** Applies a report inside an update, then hands out what became ready. */
+  #applyReport(input: { state: TeamState; context: UpdateContext<LedgerEvent>; taskId: string; report: WorkReport }): void {
     const { config } = this.#context;
     const { state, context } = input;
     applyWorkReport({
@@ -267,25 +266,33 @@ export class RoleAgent {
       agentId: this.#agentId,
       taskId: input.taskId,
       report: input.report,
-      normalized: input.normalized ?? normalizeOutput(input.report),
+      normalized: normalizeOutput(input.report),
       managerId: config.manager.id,
       now: context.now,
       emit: context.emit,
     });
-    if (input.dispatch !== false) dispatchReady({ state, config, now: context.now, emit: context.emit });
+    dispatchReady({ state, config, now: context.now, emit: context.emit });
   }
 
-  /** The task in its own worktree: a tool loop with the file tools, then a commit of what changed. */
+  /**
+   * The task in its own worktree: a tool loop with the file tools, then a commit of
+   * what changed. A done task goes to review (gates, then merge); a stopped attempt
+   * keeps its partial work on a `wip/` branch and its worktree.
+   */
   async #workInWorktree(input: { claimed: ClaimedTask; request: LlmRequest; signal: AbortSignal; workspace: RunWorkspace }): Promise<void> {
     const { store, config, wake } = this.#context;
     const { task } = input.claimed;
+    const settings = config.orchestrator.workspace;
     const taskWorkspace = await openTaskWorkspace({ config, workspace: input.workspace, runId: this.#runId, agentId: this.#agentId, taskId: task.id });
+    this.#openWorktrees.set(task.id, taskWorkspace);
+    await taskWorkspace.status({ status: 'working', progress: 0 });
     const { response } = await runToolLoop({
       caller: this.#caller,
       request: { ...input.request, tools: taskWorkspace.tools },
-      execute: (call) => taskWorkspace.execute(call),
-      maxSteps: config.orchestrator.workspace.max_steps,
+      execute: async (call) => taskWorkspace.execute(call),
+      maxSteps: settings.max_steps,
       signal: input.signal,
+      onStep: (step) => taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
     });
     const parsed = parseStructured(response.text, workReportSchema);
     if (parsed.value === undefined) {
@@ -293,29 +300,64 @@ export class RoleAgent {
     }
     const report = parsed.value;
     const committed = report.status === 'done' ? await taskWorkspace.commit(`${task.title}`) : undefined;
+    const gates = committed === undefined ? [] : gatesFor(settings.gates, task, committed.files).map((gate) => gate.name);
     await store.update((draft, context) => {
       // What changed is what git says, not what the model claims.
       const finalReport = committed === undefined || report.status !== 'done' ? report : { ...report, filesChanged: committed.files };
-      this.#applyReport({ state: draft, context, taskId: task.id, report: finalReport, normalized: normalizeOutput(report), dispatch: false });
       const live = draft.tasks.find((candidate) => candidate.id === task.id);
       if (live !== undefined && committed !== undefined) {
         live.branch = taskWorkspace.branch;
-        live.commit = committed.commit;
+        live.commit = committed.commit ?? live.commit;
         context.emit({ type: 'task-commit', agentId: this.#agentId, taskId: task.id, branch: taskWorkspace.branch, commit: committed.commit, files: committed.files });
       }
+      applyWorkReport({
+        state: draft,
+        agentId: this.#agentId,
+        taskId: task.id,
+        report: finalReport,
+        normalized: normalizeOutput(report),
+        managerId: config.manager.id,
+        now: context.now,
+        emit: context.emit,
+        review: committed === undefined ? undefined : gates,
+      });
       dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
     });
+    this.#openWorktrees.delete(task.id);
+    if (committed !== undefined) await taskWorkspace.status({ status: 'done', progress: 100, filesChanged: committed.files, commit: committed.commit });
+    else await taskWorkspace.status({ status: 'working', progress: 0 });
     wake.notify();
+  }
+
+  /** Saves the uncommitted work of a stopped attempt on `wip/<run>/<task>`, and says so in the state. */
+  async #saveWip(taskId: string, reason: string, status: 'timeout' | 'failed' | 'working'): Promise<void> {
+    const taskWorkspace = this.#openWorktrees.get(taskId);
+    if (taskWorkspace === undefined) return;
+    this.#openWorktrees.delete(taskId);
+    try {
+      const saved = await taskWorkspace.saveWip();
+      await taskWorkspace.status({ status, progress: 0, commit: saved?.commit ?? null });
+      if (saved === null) return;
+      await this.#context.store.update((draft, context) => {
+        const live = draft.tasks.find((candidate) => candidate.id === taskId);
+        if (live !== undefined) live.wip = saved.branch;
+        context.emit({ type: 'task-wip', agentId: this.#agentId, taskId, branch: saved.branch, commit: saved.commit, reason });
+      });
+    } catch (error) {
+      log.warn('could not save partial work', { agentId: this.#agentId, taskId, error: String(error) });
+    }
   }
 
   async #handleFailure(taskId: string, error: unknown, timedOut: boolean): Promise<void> {
     const { store, config } = this.#context;
     if (error instanceof BudgetExceededError) {
       this.#stop('budget-exceeded');
+      await this.#saveWip(taskId, 'budget exceeded', 'working');
       await store.update((draft, context) => releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: 'budget exceeded', emit: context.emit }));
       return;
     }
     if (this.#abort.signal.aborted && !timedOut) {
+      await this.#saveWip(taskId, this.#exit ?? 'interrupted', 'working');
       await store.update((draft, context) =>
         releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: this.#exit ?? 'interrupted', emit: context.emit }),
       );
@@ -327,6 +369,7 @@ export class RoleAgent {
         ? error.message
         : String(error);
     log.warn('task attempt failed', { agentId: this.#agentId, taskId, reason });
+    await this.#saveWip(taskId, timedOut ? 'timed out' : 'attempt failed', timedOut ? 'timeout' : 'failed');
     await store.update((draft, context) =>
       retryOrFail({
         state: draft,

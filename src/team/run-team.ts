@@ -1,5 +1,5 @@
 import type { TeamConfig } from '../config/index.js';
-import { composeSystemPrompt } from '../prompts/index.js';
+import { composeGatePrompt, composeSystemPrompt } from '../prompts/index.js';
 import type { LlmProvider } from '../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../errors/index.js';
 import { TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../state/index.js';
@@ -31,6 +31,8 @@ export interface RunTeamOptions {
   seed?: number | undefined;
   timeScale?: number | undefined;
   blockerRate?: number | undefined;
+  /** Sim workspace runs: share of tasks whose first change the security gate fails. */
+  gateFailureRate?: number | undefined;
   /** Sim only: plan exactly this many tasks. */
   planTasks?: number | null | undefined;
   budgetUsd?: number | null | undefined;
@@ -67,6 +69,7 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
     seed: options.seed ?? config.orchestrator.provider.seed,
     timeScale: options.timeScale ?? config.orchestrator.provider.time_scale,
     blockerRate: options.blockerRate ?? config.orchestrator.provider.blocker_rate,
+    gateFailureRate: options.gateFailureRate ?? config.orchestrator.provider.gate_failure_rate,
     planTasks: options.planTasks ?? null,
     configFile: config.configFile,
     runDir: join(config.runsDir, runId),
@@ -191,6 +194,8 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   }
   // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
   for (const member of config.roster) composeSystemPrompt(config, member.id);
+  const workspaceRun = options.workspace !== undefined || config.orchestrator.workspace.enabled || options.resume === true;
+  if (workspaceRun) for (const gate of config.orchestrator.workspace.gates) composeGatePrompt(config, gate.name);
   const store = openTeamStore(config);
   // Providers are created before anything is written: a missing API key or cassette fails cleanly.
   let state: TeamState;
@@ -199,7 +204,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     const previous = await readResumable(options, store);
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
-    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id });
+    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id, config });
     state = await resumeRun(options, store, previous);
   } else {
     const now = new Date();
@@ -207,7 +212,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     const runOptions = newRunOptions(options, runId);
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     // The repository is checked (a git checkout, nothing uncommitted) before anything is written.
-    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId });
+    if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId, config });
     state = await startRun({ options, store, runOptions, runId, simulated: providers.simulated, now });
   }
   const context = openTeamContext({ config, store, options: state.run.options, providers });

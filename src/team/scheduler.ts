@@ -43,10 +43,13 @@ export function pathsOverlap(a: string, b: string): boolean {
   return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
 }
 
-/** The in-progress task whose declared files overlap this task's, and the shared paths, if any. */
+/**
+ * The task in progress (or, in a workspace run, in review: changed but not yet merged)
+ * whose declared files overlap this task's, and the shared paths, if any.
+ */
 export function fileConflict(state: TeamState, task: Task): { taskId: string; files: string[] } | undefined {
   for (const other of state.tasks) {
-    if (other.status !== 'in_progress' || other.id === task.id) continue;
+    if ((other.status !== 'in_progress' && other.status !== 'review') || other.id === task.id) continue;
     const files = task.files.filter((file) => other.files.some((theirs) => pathsOverlap(file, theirs)));
     if (files.length > 0) return { taskId: other.id, files };
   }

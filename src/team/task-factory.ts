@@ -18,6 +18,8 @@ export function newTask(input: { task: PlannedTask; createdBy: string; status: '
     branch: null,
     commit: null,
     merge: null,
+    gates: [],
+    wip: null,
     claimedAt: null,
     completedAt: null,
   };

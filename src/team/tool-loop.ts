@@ -25,6 +25,8 @@ export async function runToolLoop(input: {
   maxSteps: number;
   signal?: AbortSignal | undefined;
   onToolCall?: ((call: ToolCall, result: { content: string; isError: boolean }) => void) | undefined;
+  /** Called after each step's tools ran (progress reports). */
+  onStep?: ((step: number) => Promise<void> | void) | undefined;
 }): Promise<{ response: LlmResponse; messages: Message[]; steps: number }> {
   const messages: Message[] = [...input.request.messages];
   for (let step = 1; step <= input.maxSteps; step += 1) {
@@ -38,6 +40,7 @@ export async function runToolLoop(input: {
       input.onToolCall?.(call, result);
       messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
     }
+    await input.onStep?.(step);
   }
   throw new ToolLoopLimitError({ agentId: input.request.metadata.agentId, steps: input.maxSteps });
 }

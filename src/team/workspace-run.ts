@@ -1,24 +1,29 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 import { AgentTeamError } from '../errors/index.js';
-import type { TeamState } from '../state/index.js';
 import {
   WORKTREES_DIR,
   changedFiles,
   commitAll,
   createTaskWorktree,
+  excludeRunFiles,
   executeTool,
   git,
   isClean,
   isRepository,
-  mergeSequentially,
   repositoryRoot,
+  wipCommit,
   workspaceToolSpecs,
-  type MergeOutcome,
+  writeWorktreeStatus,
   type ToolResult,
+  type WipCommit,
+  type WorktreeStatusUpdate,
 } from '../workspace/index.js';
 import type { ToolCall, ToolSpec } from '../providers/index.js';
+import { getLogger } from '../observability/index.js';
 import { existsSync } from 'node:fs';
+
+const log = getLogger('team:workspace');
 
 /** Where a run's agents change code. */
 export interface RunWorkspace {
@@ -42,14 +47,17 @@ export async function runWorkspace(input: { repo: string; runId: string }): Prom
  * own worktree. The user's checkout and branch are never changed; uncommitted
  * changes would not reach the agents, so they are refused.
  */
-export async function prepareWorkspace(input: { repo: string; runId: string }): Promise<RunWorkspace> {
+export async function prepareWorkspace(input: { repo: string; runId: string; config: TeamConfig }): Promise<RunWorkspace> {
   if (!(await isRepository(input.repo))) {
     throw new AgentTeamError('workspace_not_repository', `${input.repo} is not a git repository. Point --workspace at a git checkout (git init, commit), or drop --workspace.`, { exitCode: 2 });
   }
-  if (!(await isClean(input.repo))) {
+  // The run's own state and records may live in the repository: never "changes", never committed by agents.
+  await excludeRunFiles({ repo: input.repo, paths: [dirname(input.config.stateFile), input.config.runsDir] });
+  // Untracked files are the user's business (agents do not see them either way); edits to tracked files would be lost on agents.
+  if (!(await isClean(input.repo, { untracked: false }))) {
     throw new AgentTeamError(
       'workspace_dirty',
-      `${input.repo} has uncommitted changes. Agents start from the last commit, so commit or stash them first (git status shows them).`,
+      `${input.repo} has uncommitted changes to tracked files. Agents start from the last commit, so commit or stash them first (git status shows them).`,
       { exitCode: 2 },
     );
   }
@@ -75,6 +83,10 @@ export interface TaskWorkspace {
   execute(call: ToolCall): Promise<ToolResult>;
   /** Commits what the agent changed; the commit (or null) and the files. */
   commit(message: string): Promise<{ commit: string | null; files: string[] }>;
+  /** Saves uncommitted work on `wip/<run>/<task>`; null when there was none. */
+  saveWip(): Promise<WipCommit | null>;
+  /** Updates `agent-status.json` in the worktree (never fails the task: a write error is logged). */
+  status(update: Partial<Pick<WorktreeStatusUpdate, 'status' | 'progress' | 'filesChanged' | 'commit'>>): Promise<void>;
 }
 
 /** Opens (or, on resume, reopens) the worktree of a task, branched from the integration branch as it is now. */
@@ -82,6 +94,7 @@ export async function openTaskWorkspace(input: { config: TeamConfig; workspace: 
   const settings = input.config.orchestrator.workspace;
   const allowlist = commandAllowlist(input.config);
   const worktree = await createTaskWorktree({ repo: input.workspace.repo, runId: input.runId, agentId: input.agentId, taskId: input.taskId, base: input.workspace.integrationBranch });
+  let current: WorktreeStatusUpdate = { taskId: input.taskId, agentId: input.agentId, status: 'working', progress: 0, filesChanged: [], gates: [], commit: null };
   return {
     path: worktree.path,
     branch: worktree.branch,
@@ -93,23 +106,12 @@ export async function openTaskWorkspace(input: { config: TeamConfig; workspace: 
       const commit = await commitAll({ worktree: worktree.path, message });
       return { commit, files: await changedFiles({ worktree: worktree.path, base: worktree.baseCommit }) };
     },
+    saveWip: () => wipCommit({ worktree: worktree.path, taskId: input.taskId }),
+    async status(update) {
+      current = { ...current, ...update };
+      await writeWorktreeStatus({ worktree: worktree.path, status: current }).catch((error: unknown) =>
+        log.warn('could not write agent-status.json', { worktree: worktree.path, error: String(error) }),
+      );
+    },
   };
-}
-
-/**
- * Merges the done tasks' branches into the integration branch in plan order (which
- * respects dependencies), each followed by the test command.
- */
-export async function mergeDoneTasks(input: { config: TeamConfig; workspace: RunWorkspace; state: TeamState }): Promise<MergeOutcome[]> {
-  const settings = input.config.orchestrator.workspace;
-  const candidates = input.state.tasks
-    .filter((task) => task.status === 'done' && task.branch !== null && task.commit !== null && task.merge === null)
-    .map((task) => ({ taskId: task.id, title: task.title, branch: task.branch as string, worktree: join(input.workspace.repo, WORKTREES_DIR, `${task.assignee ?? 'agent'}-${task.id}`) }));
-  return mergeSequentially({
-    integrationWorktree: input.workspace.integrationWorktree,
-    integrationBranch: input.workspace.integrationBranch,
-    candidates,
-    test: settings.test_command === null ? null : { argv: settings.test_command, timeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes },
-    autoMerge: input.config.orchestrator.coordination.auto_merge,
-  });
 }

@@ -107,8 +107,9 @@ export async function currentBranch(directory: string): Promise<string | null> {
 }
 
 /** True when nothing is modified, staged or untracked (ignored files do not count). */
-export async function isClean(directory: string): Promise<boolean> {
-  const result = await git({ cwd: directory, args: ['status', '--porcelain', '-z', '--untracked-files=all'] });
+export async function isClean(directory: string, options: { untracked?: boolean } = {}): Promise<boolean> {
+  const untracked = options.untracked === false ? 'no' : 'all';
+  const result = await git({ cwd: directory, args: ['status', '--porcelain', '-z', `--untracked-files=${untracked}`] });
   return result.stdout === '';
 }
 

@@ -10,6 +10,7 @@ export {
   changedFiles,
   commitAll,
   createTaskWorktree,
+  excludeRunFiles,
   listWorktrees,
   parseTaskBranch,
   repositoryRoot,
@@ -44,3 +45,4 @@ export {
   type WorktreeStatusUpdate,
 } from './agent-status.js';
 export * from './merge.js';
+export { branchDiff, type BranchDiff } from './branch-diff.js';

@@ -40,6 +40,12 @@ async function tryMerge(input: { cwd: string; candidate: MergeCandidate }): Prom
   return { ok: false, files };
 }
 
+/** Leaves the integration worktree clean at its branch tip: a crash may have left a merge half done. */
+async function settleWorktree(cwd: string): Promise<void> {
+  await git({ cwd, args: ['merge', '--abort'], allowFailure: true });
+  await git({ cwd, args: ['reset', '--quiet', '--hard', 'HEAD'] });
+}
+
 /** Rebases the task branch on the integration branch as it is now; false (and left as it was) on a conflict. */
 async function rebase(input: { candidate: MergeCandidate; onto: string }): Promise<boolean> {
   const result = await git({ cwd: input.candidate.worktree, args: [...AGENT_COMMIT_ARGS, 'rebase', input.onto], allowFailure: true });
@@ -64,6 +70,8 @@ export async function mergeSequentially(input: {
   test: TestCommand | null;
   autoMerge: boolean;
   onOutcome?: (outcome: MergeOutcome) => void;
+  /** Aborting stops the tests and undoes the merge under test; the task is then left as it was. */
+  signal?: AbortSignal | undefined;
 }): Promise<MergeOutcome[]> {
   const outcomes: MergeOutcome[] = [];
   const report = (outcome: MergeOutcome): void => {
@@ -81,6 +89,8 @@ export async function mergeSequentially(input: {
       });
       continue;
     }
+    input.signal?.throwIfAborted();
+    await settleWorktree(cwd);
     const before = await headCommit(cwd);
     let merged = await tryMerge({ cwd, candidate });
     let rebased = false;
@@ -95,8 +105,12 @@ export async function mergeSequentially(input: {
     }
     let testOutput = '';
     if (input.test !== null) {
-      const outcome = await runCommand({ argv: input.test.argv, cwd, timeoutMs: input.test.timeoutMs, outputCapBytes: input.test.outputCapBytes });
+      const outcome = await runCommand({ argv: input.test.argv, cwd, timeoutMs: input.test.timeoutMs, outputCapBytes: input.test.outputCapBytes, signal: input.signal });
       testOutput = outcome.output;
+      if (input.signal?.aborted === true) {
+        await git({ cwd, args: ['reset', '--quiet', '--hard', before] });
+        input.signal.throwIfAborted();
+      }
       if (outcome.exitCode !== 0 || outcome.timedOut) {
         await git({ cwd, args: ['reset', '--hard', before] });
         report({ taskId: candidate.taskId, status: 'reverted', testOutput, exitCode: outcome.exitCode });

@@ -42,6 +42,8 @@ export function runCommand(input: {
   timeoutMs: number;
   outputCapBytes: number;
   killGraceMs?: number;
+  /** Aborting kills the command's process group, as a timeout does. */
+  signal?: AbortSignal | undefined;
 }): Promise<CommandOutcome> {
   const [executable, ...args] = input.argv;
   if (executable === undefined) throw new TypeError('runCommand needs a non-empty argv');
@@ -84,10 +86,14 @@ export function runCommand(input: {
       timedOut = exit === undefined;
       terminate();
     }, input.timeoutMs);
+    const onAbort = (): void => terminate();
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    if (input.signal?.aborted === true) terminate();
     const finish = (outcome: Omit<CommandOutcome, 'output' | 'outputBytes' | 'pid' | 'timedOut'>): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
+      input.signal?.removeEventListener('abort', onAbort);
       // Not cleared: what outlives the leader (a child ignoring SIGTERM) still gets its SIGKILL, without holding us up.
       killTimer?.unref();
       resolve({ ...outcome, timedOut, output: output.text(), outputBytes: output.totalBytes, pid: child.pid });

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WORKTREE_STATUS_FILE } from './agent-status.js';
 import { currentBranch, git, GitError, headCommit, isRepository, splitNul } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
@@ -252,11 +252,24 @@ function taskMessage(message: string, task: { runId: string; taskId: string } | 
 // Agents starting together would each find the lines missing and append them once each.
 const excludeUpdates = new Map<string, Promise<void>>();
 
+/**
+ * Hides the run's own files that live inside the repository (its state folder and
+ * run records) from git, like the worktrees: `git status` stays clean for the user.
+ */
+export async function excludeRunFiles(input: { repo: string; paths: readonly string[] }): Promise<void> {
+  const root = await repositoryRoot(input.repo);
+  const lines = input.paths
+    .map((path) => relative(root, resolve(path)))
+    .filter((path) => path !== '' && !path.startsWith('..') && !isAbsolute(path))
+    .map((path) => `/${path.split(sep).join('/')}/`);
+  await excludeAgentFiles(root, lines);
+}
+
 /** Hides agent worktrees and status files from git through `.git/info/exclude`, never the user's .gitignore. */
-async function excludeAgentFiles(root: string): Promise<void> {
+async function excludeAgentFiles(root: string, extra: readonly string[] = []): Promise<void> {
   const commonDir = (await git({ cwd: root, args: ['rev-parse', '--git-common-dir'] })).stdout.trim();
   const file = join(resolve(root, commonDir), 'info', 'exclude');
-  const update = (excludeUpdates.get(file) ?? Promise.resolve()).then(() => appendMissingLines(file));
+  const update = (excludeUpdates.get(file) ?? Promise.resolve()).then(() => appendMissingLines(file, [...EXCLUDE_LINES, ...extra]));
   const settled = update.catch(() => undefined);
   excludeUpdates.set(file, settled);
   try {
@@ -266,17 +279,17 @@ async function excludeAgentFiles(root: string): Promise<void> {
   }
 }
 
-async function appendMissingLines(file: string): Promise<void> {
+async function appendMissingLines(file: string, lines: readonly string[]): Promise<void> {
   const existing = await readFile(file, 'utf8').catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw error;
   });
   const present = new Set(existing.split(/\r?\n/).map((line) => line.trim()));
-  const missing = EXCLUDE_LINES.filter((line) => !present.has(line));
+  const missing = lines.filter((line) => !present.has(line));
   if (missing.length === 0) return;
   await mkdir(dirname(file), { recursive: true });
   const separator = existing === '' || existing.endsWith('\n') ? '' : '\n';
-  await appendFile(file, `${separator}# agent-team: agent worktrees and their status files\n${missing.join('\n')}\n`);
+  await appendFile(file, `${separator}# agent-team: agent worktrees, their status files and run records\n${missing.join('\n')}\n`);
 }
 
 async function resolveCommit(cwd: string, ref: string): Promise<string> {

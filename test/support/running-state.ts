@@ -18,6 +18,7 @@ export async function writeRunningState(input: { config: TeamConfig; runId: stri
       seed: 1,
       timeScale: 0,
       blockerRate: 0,
+      gateFailureRate: 0,
       planTasks: null,
       configFile: config.configFile,
       runDir: join(config.runsDir, input.runId),

@@ -82,6 +82,7 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
       seed: 1,
       timeScale: 0,
       blockerRate: 0,
+      gateFailureRate: 0,
       planTasks: null,
       configFile: config.configFile,
       runDir: join(config.runsDir, runId),
