@@ -43,6 +43,10 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     `**Time:** wall ${summary.time.wallMs === null ? 'n/a' : `${(summary.time.wallMs / 1000).toFixed(1)} s`}, ` +
       `model time ${(summary.time.modelMs / 1000).toFixed(1)} s summed over calls${summary.simulated ? ' (simulated)' : ''}`,
     '',
+    `**Team:** ${summary.metrics.successful} of ${summary.metrics.totalTasks} task(s) done, ${summary.metrics.failed} failed or cancelled; ` +
+      `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup}); ` +
+      `${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`,
+    '',
     '## Tasks',
     '',
     '| id | role | assignee | status | title | result |',
@@ -63,10 +67,32 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     );
   }
   lines.push('', '## Cost', '', ...spendTable('By agent', summary.byAgent), ...spendTable('By model', summary.byModel), ...spendTable('By task', summary.byTask));
-  const merged = state.tasks.filter((task) => task.merge !== null);
-  if (merged.length > 0) {
-    lines.push('## Branches', '', ...merged.map((task) => `- ${task.id} \`${task.branch ?? ''}\`: ${task.merge ?? ''}`), '');
-  }
+  lines.push(...branchSection(state));
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
   return `${lines.join('\n')}\n`;
+}
+
+/** Workspace runs: what became of each task's branch, the gates' verdicts, and the commands left to a person. */
+function branchSection(state: TeamState): string[] {
+  const withBranch = state.tasks.filter((task) => task.branch !== null || task.wip !== null);
+  if (withBranch.length === 0) return [];
+  const lines = ['## Branches', ''];
+  for (const task of withBranch) {
+    const gates = task.gates.filter((verdict) => !verdict.passed);
+    lines.push(`- ${task.id} \`${task.branch ?? '(none)'}\`: ${task.merge ?? task.status}`);
+    for (const verdict of gates) lines.push(`  - ${verdict.name} gate failed (round ${verdict.round}): ${verdict.reasons.join('; ')}`);
+    if (task.wip !== null) lines.push(`  - partial work saved on \`${task.wip}\``);
+  }
+  const ready = state.tasks.filter((task) => task.merge?.startsWith('ready:') === true && task.branch !== null);
+  const integration = `agent-team/${state.run.id}/integration`;
+  const merged = state.tasks.some((task) => task.merge?.startsWith('merged:') === true);
+  lines.push('');
+  if (ready.length > 0) {
+    lines.push('To merge the branches that passed their gates, in plan order (dependencies first):', '', '```sh', ...ready.map((task) => `git merge --no-ff ${task.branch ?? ''}`), '```', '');
+  }
+  if (merged) {
+    lines.push(`The merged work is on \`${integration}\`. To take it into your branch:`, '', '```sh', `git merge --no-ff ${integration}`, '```', '');
+  }
+  lines.push('`agent-team clean` removes the worktrees and merged branches of finished runs.', '');
+  return lines;
 }

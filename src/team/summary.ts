@@ -1,5 +1,6 @@
 import { addUsage, emptyUsage, totalTokens, type Usage } from '../providers/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
+import { runMetrics, type RunMetrics } from './run-metrics.js';
 
 /** Tokens and cost of one slice of the run (an agent, a model, a task). */
 export interface SpendLine {
@@ -34,6 +35,8 @@ export interface RunSummary {
   byTask: Record<string, SpendLine>;
   time: { startedAt: string; endedAt: string | null; wallMs: number | null; modelMs: number };
   integrationSummary: string | null;
+  /** Team performance: parallel and sequential time, speedup, gate blocks, test failures. */
+  metrics: RunMetrics;
 }
 
 function addSpend(map: Record<string, SpendLine>, key: string, usage: Usage, costUsd: number): void {
@@ -112,5 +115,6 @@ export function summarizeRun(
     byTask,
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,
+    metrics: runMetrics(state, ledger, costUsd),
   };
 }

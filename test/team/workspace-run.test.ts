@@ -25,6 +25,7 @@ async function configFor(autoMerge: boolean): Promise<ReturnType<typeof loadTeam
       project_dir: repo.dir,
       agents: DEFAULT_ROSTER,
       coordination: { auto_merge: autoMerge },
+      provider: { gate_failure_rate: 0 },
       workspace: { test_command: ['node', '--test'] },
     }),
   );
@@ -49,6 +50,12 @@ describe('a sim run that changes code in a git repository', () => {
     const log = (await repo.git('log', '--format=%s', '--first-parent', integration)).split('\n').reverse();
     const merged = log.filter((line) => line.startsWith('Merge ')).map((line) => /^Merge (\S+):/.exec(line)?.[1]);
     expect(merged).toEqual(merges.map((entry) => entry['taskId']));
+    // A task merges only after everything it depends on.
+    const state = JSON.parse(await readFile(config.stateFile, 'utf8')) as { tasks: { id: string; dependsOn: string[] }[] };
+    for (const task of state.tasks) {
+      for (const dependency of task.dependsOn) expect(merged.indexOf(dependency)).toBeLessThan(merged.indexOf(task.id));
+    }
+    expect(result.summary.metrics).toMatchObject({ totalTasks: result.summary.tasks.total, successful: result.summary.tasks.total, failed: 0, testFailures: 0 });
     // Every task's declared files are on the integration branch, and its tests pass there.
     const tree = await repo.git('ls-tree', '-r', '--name-only', integration);
     expect(tree).toContain('docs/api/user-authentication.md');

@@ -51,6 +51,12 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
     `  time      ${summary.time.wallMs === null ? 'n/a' : `${(summary.time.wallMs / 1000).toFixed(1)} s wall`}, ` +
       `${(summary.time.modelMs / 1000).toFixed(1)} s model time${forecast}`,
   );
+  const { metrics } = summary;
+  println(
+    terminal,
+    `  team      ${metrics.parallelTime} in parallel for ${metrics.estimatedSequentialTime} of work: speedup ${metrics.speedup}, ` +
+      `${metrics.gateBlocks} gate block(s), ${metrics.testFailures} test failure(s)`,
+  );
   println(terminal, `  record    ${result.files.dir}`);
   if (summary.status === 'interrupted' || summary.status === 'budget_exceeded') {
     println(terminal, `Continue with: agent-team run --resume${summary.status === 'budget_exceeded' ? ' --budget-usd <more>' : ''}`);

@@ -1,0 +1,266 @@
+/**
+ * What happens between "an agent says done" and "its code is on the integration
+ * branch": gates, merges with the tests, conflicts, timeouts. Real git in temp
+ * repositories; the sim provider, with some of its answers replaced per test.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
+import { createSimProvider, type LlmProvider, type LlmRequest, type LlmResponse } from '../../src/providers/index.js';
+import { runTeam, type RunTeamResult } from '../../src/team/index.js';
+import { readWorktreeStatus } from '../../src/workspace/index.js';
+import { readEntries, type Entry } from '../support/ledger.js';
+import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
+import { tempProject, type TempProject } from '../support/temp-project.js';
+
+let repo: TempRepository | undefined;
+let settings: TempProject | undefined;
+afterEach(async () => {
+  await repo?.cleanup();
+  await settings?.cleanup();
+  repo = undefined;
+  settings = undefined;
+});
+
+const ROSTER = [
+  { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+  { id: 'backend-dev', role: 'backend_developer' },
+  { id: 'frontend-dev', role: 'frontend_developer' },
+  { id: 'qa-tester', role: 'qa_tester' },
+];
+
+async function configFor(extra: { coordination?: object; workspace?: object; provider?: object } = {}): Promise<TeamConfig> {
+  if (repo === undefined) throw new Error('no repository');
+  settings = await tempProject();
+  const file = await settings.write(
+    'orchestrator-config.json',
+    JSON.stringify({
+      project_dir: repo.dir,
+      agents: ROSTER,
+      coordination: { auto_merge: true, ...extra.coordination },
+      provider: { blocker_rate: 0, gate_failure_rate: 0, ...extra.provider },
+      workspace: { test_command: ['node', '--test'], ...extra.workspace },
+    }),
+  );
+  return loadTeamConfig({ configPath: file, cwd: settings.dir });
+}
+
+interface PlanTask {
+  id: string;
+  role: string;
+  files: string[];
+  dependsOn?: string[];
+}
+
+function planText(tasks: readonly PlanTask[]): string {
+  return JSON.stringify({
+    tasks: tasks.map((task) => ({
+      id: task.id,
+      title: `Part ${task.id}`,
+      description: `Implement part ${task.id}.`,
+      role: task.role,
+      dependsOn: task.dependsOn ?? [],
+      files: task.files,
+      complexity: 'simple',
+      acceptanceCriteria: [`${task.id} works`],
+    })),
+  });
+}
+
+/** The sim, with the plan fixed and any answer replaced by `override` (return undefined to keep the sim's). */
+function simWith(plan: readonly PlanTask[], override: (request: LlmRequest, answer: LlmResponse, signal?: AbortSignal) => Promise<LlmResponse | undefined> | LlmResponse | undefined): LlmProvider {
+  const sim = createSimProvider({ seed: 1, timeScale: 0 });
+  return {
+    name: 'sim',
+    simulated: true,
+    async complete(request, signal) {
+      const answer = await sim.complete(request, signal);
+      if (request.metadata.purpose === 'plan') return { ...answer, text: planText(plan) };
+      return (await override(request, answer, signal)) ?? answer;
+    },
+  };
+}
+
+function writeFileCall(id: string, path: string, content: string): { id: string; name: string; input: unknown } {
+  return { id, name: 'write_file', input: { path, content } };
+}
+
+async function ledgerOf(result: RunTeamResult): Promise<Entry[]> {
+  return readEntries(result.files.ledger);
+}
+
+async function stateOf(config: TeamConfig): Promise<{ tasks: { id: string; status: string; failure: string | null; gates: { name: string; passed: boolean; round: number }[]; wip: string | null; branch: string | null; merge: string | null }[] }> {
+  return JSON.parse(await readFile(config.stateFile, 'utf8')) as never;
+}
+
+describe('gates', () => {
+  it('a failing gate blocks the merge and sends the task back once with its reasons; a second failure fails it', async () => {
+    repo = await sampleRepo();
+    const config = await configFor();
+    const plan = [
+      { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'], dependsOn: ['T1'] },
+      { id: 'T3', role: 'qa_tester', files: ['src/checks.js'] },
+    ];
+    const provider = simWith(plan, (request, answer) => {
+      if (request.metadata.purpose !== 'gate' || request.metadata.taskId !== 'T1') return undefined;
+      const gate = (request.metadata.context as { gate: string }).gate;
+      if (gate !== 'security') return undefined;
+      return { ...answer, text: JSON.stringify({ passed: false, reasons: ['src/api.js: the handler trusts the user id from the query string'] }) };
+    });
+    const result = await runTeam({ config, feature: 'Gated feature', providerInstance: provider, workspace: repo.dir });
+    expect(result.status).toBe('failed');
+    const state = await stateOf(config);
+    const t1 = state.tasks.find((task) => task.id === 'T1');
+    expect(t1?.status).toBe('failed');
+    expect(t1?.failure).toMatch(/gates failed its change twice: security: src\/api\.js: the handler trusts/);
+    expect(t1?.gates.filter((verdict) => !verdict.passed).map((verdict) => verdict.round)).toEqual([1, 2]);
+    // Its dependent never started; the independent task merged.
+    expect(state.tasks.find((task) => task.id === 'T2')?.status).toBe('cancelled');
+    expect(state.tasks.find((task) => task.id === 'T3')?.merge).toMatch(/^merged:/);
+    const ledger = await ledgerOf(result);
+    // Exactly two rounds of work on T1: the second one was told why.
+    const claims = ledger.filter((entry) => entry.type === 'task-claim' && entry['taskId'] === 'T1');
+    expect(claims).toHaveLength(2);
+    expect(ledger.some((entry) => entry.type === 'task-merge' && entry['taskId'] === 'T1')).toBe(false);
+    expect(result.summary.metrics.gateBlocks).toBe(2);
+    // Nothing of T1 reached the integration branch; its worktree is kept for debugging.
+    const integration = `agent-team/${result.runId}/integration`;
+    expect(await repo.git('ls-tree', '-r', '--name-only', integration)).not.toContain('src/api.js');
+    expect(existsSync(join(repo.dir, '.worktrees', 'backend-dev-T1'))).toBe(true);
+    const status = await readWorktreeStatus(join(repo.dir, '.worktrees', 'backend-dev-T1'));
+    expect(status?.status).toBe('failed');
+    expect(status?.gates.find((gate) => gate.name === 'security')?.passed).toBe(false);
+  });
+
+  it('the sim plants a flaw its security gate catches, and fixes it when told; the fix is what gets merged', async () => {
+    repo = await sampleRepo();
+    const config = await configFor({ provider: { gate_failure_rate: 1 } });
+    const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
+    const seen: LlmRequest[] = [];
+    const provider = simWith(plan, (request) => {
+      if (request.metadata.purpose === 'work') seen.push(request);
+      return undefined;
+    });
+    const result = await runTeam({ config, feature: 'Flawed then fixed', providerInstance: provider, workspace: repo.dir, gateFailureRate: 1 });
+    expect(result.status).toBe('done');
+    const told = seen.map((request) => request.messages[0]?.content ?? '').filter((content) => content.includes('these gates failed it'));
+    expect(told.length).toBeGreaterThan(0);
+    expect(told[0]).toMatch(/### security[\s\S]*hard-coded/);
+    const integration = `agent-team/${result.runId}/integration`;
+    const merged = await repo.git('show', `${integration}:src/api.js`);
+    expect(merged).not.toMatch(/apiKey/);
+    expect(result.summary.metrics).toMatchObject({ totalTasks: 1, successful: 1, failed: 0, gateBlocks: 1, testFailures: 0 });
+  });
+});
+
+describe('merges', () => {
+  it('a merge that breaks the tests is undone and its task failed with the test output', async () => {
+    repo = await sampleRepo();
+    const config = await configFor();
+    const plan = [
+      { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'], dependsOn: ['T1'] },
+    ];
+    const provider = simWith(plan, (request, answer) => {
+      if (request.metadata.taskId !== 'T1' || answer.toolCalls === undefined) return undefined;
+      const broken = "import test from 'node:test';\ntest('api answers', () => { throw new Error('api is broken by T1'); });\n";
+      return { ...answer, toolCalls: [...answer.toolCalls, writeFileCall('broken', 'test/api.test.js', broken)] };
+    });
+    const integrationBefore = await repo.git('rev-parse', 'HEAD');
+    const result = await runTeam({ config, feature: 'Breaks the tests', providerInstance: provider, workspace: repo.dir });
+    expect(result.status).toBe('failed');
+    const state = await stateOf(config);
+    const t1 = state.tasks.find((task) => task.id === 'T1');
+    expect(t1?.status).toBe('failed');
+    expect(t1?.merge).toMatch(/^reverted:/);
+    expect(t1?.failure).toMatch(/api is broken by T1/);
+    expect(state.tasks.find((task) => task.id === 'T2')?.status).toBe('cancelled');
+    // The integration branch is back where it was; the task branch still has the work.
+    expect(await repo.git('rev-parse', `agent-team/${result.runId}/integration`)).toBe(integrationBefore);
+    expect(await repo.git('ls-tree', '-r', '--name-only', `agent-team/${result.runId}/T1`)).toContain('test/api.test.js');
+    expect(result.summary.metrics.testFailures).toBe(1);
+  });
+
+  it('a genuine conflict is retried after a rebase, then reported with its branch and worktree kept', async () => {
+    repo = await sampleRepo();
+    const config = await configFor();
+    // Declared files differ, so both run at once; each also adds its own last line to src/math.js.
+    const original = await readFile(join(repo.dir, 'src', 'math.js'), 'utf8');
+    const plan = [
+      { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'] },
+    ];
+    let releaseT1Gate: () => void = () => undefined;
+    const t2Committed = new Promise<void>((resolve) => {
+      releaseT1Gate = resolve;
+    });
+    const provider = simWith(plan, async (request, answer) => {
+      const taskId = request.metadata.taskId;
+      if (request.metadata.purpose === 'gate' && taskId === 'T1') await t2Committed;
+      if (request.metadata.purpose === 'gate' && taskId === 'T2') releaseT1Gate();
+      if (answer.toolCalls === undefined || (taskId !== 'T1' && taskId !== 'T2')) return undefined;
+      const math = `${original}export const owner = ${JSON.stringify(taskId)};\n`;
+      return { ...answer, toolCalls: [...answer.toolCalls, writeFileCall('math', 'src/math.js', math)] };
+    });
+    const result = await runTeam({ config, feature: 'Two hands on one file', providerInstance: provider, workspace: repo.dir });
+    const ledger = await ledgerOf(result);
+    const merges = ledger.filter((entry) => entry.type === 'task-merge');
+    expect(merges.map((entry) => [entry['taskId'], entry['status']])).toEqual([
+      ['T2', 'merged'],
+      ['T1', 'conflict'],
+    ]);
+    expect(String(merges[1]?.['detail'])).toMatch(/conflicts in src\/math\.js; branch agent-team\/.*\/T1 kept for a person/);
+    const state = await stateOf(config);
+    expect(state.tasks.find((task) => task.id === 'T1')?.status).toBe('failed');
+    expect(await repo.git('rev-parse', '--verify', `agent-team/${result.runId}/T1`)).toMatch(/^[0-9a-f]{40}$/);
+    expect(existsSync(join(repo.dir, '.worktrees', 'backend-dev-T1'))).toBe(true);
+    // The merged task's worktree is gone, its branch stays until `agent-team clean`.
+    expect(existsSync(join(repo.dir, '.worktrees', 'frontend-dev-T2'))).toBe(false);
+    const report = await readFile(result.files.report, 'utf8');
+    expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/integration`);
+  });
+
+  it('auto_merge false leaves each passing branch ready and lists the commands to merge it', async () => {
+    repo = await sampleRepo();
+    const config = await configFor({ coordination: { auto_merge: false } });
+    const plan = [
+      { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'] },
+    ];
+    const result = await runTeam({ config, feature: 'Left for a person', providerInstance: simWith(plan, () => undefined), workspace: repo.dir });
+    expect(result.status).toBe('done');
+    const integration = `agent-team/${result.runId}/integration`;
+    expect(await repo.git('rev-parse', integration)).toBe(await repo.git('rev-parse', 'main'));
+    const report = await readFile(result.files.report, 'utf8');
+    expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/T1`);
+    expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/T2`);
+  });
+});
+
+describe('stopped attempts', () => {
+  it('an attempt that times out keeps its partial work on a wip/ branch, and the retry finishes the task', async () => {
+    repo = await sampleRepo();
+    const config = await configFor({ coordination: { task_timeout_seconds: 1 } });
+    const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
+    let hung = false;
+    const provider = simWith(plan, async (request, _answer, signal) => {
+      // The first report call after the files are written never comes back.
+      const afterTools = request.messages.some((message) => message.role === 'tool');
+      if (request.metadata.purpose !== 'work' || !afterTools || hung) return undefined;
+      hung = true;
+      await new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      return undefined;
+    });
+    const result = await runTeam({ config, feature: 'Slow agent', providerInstance: provider, workspace: repo.dir });
+    expect(result.status).toBe('done');
+    const wip = `wip/${result.runId}/T1`;
+    expect(await repo.git('ls-tree', '-r', '--name-only', wip)).toContain('src/api.js');
+    const ledger = await ledgerOf(result);
+    expect(ledger.find((entry) => entry.type === 'task-wip')).toMatchObject({ taskId: 'T1', branch: wip, reason: 'timed out' });
+    expect((await stateOf(config)).tasks[0]?.wip).toBe(wip);
+    expect(await repo.git('show', `agent-team/${result.runId}/integration:src/api.js`)).toContain('T1');
+  });
+});
