@@ -5,6 +5,7 @@ import { packageRoot } from '../config/index.js';
 import { agent } from './commands/agent.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
+import { clean } from './commands/clean.js';
 import { configCheck, configSchema } from './commands/config.js';
 import { ledger } from './commands/ledger.js';
 import { plan } from './commands/plan.js';
@@ -101,6 +102,26 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .addHelpText('after', '\nExamples:\n  $ agent-team status\n  $ agent-team status --json')
     .action(async (options: Record<string, unknown>) => {
       result.code = await status({ ...(options as object), cwd, terminal } as Parameters<typeof status>[0]);
+    });
+
+  program
+    .command('clean')
+    .description('Remove the worktrees and merged branches runs left in the repository; uncommitted work is saved on wip/<run>/<task> first.')
+    .option('--workspace <repo>', "the git repository to clean (default: the config's project_dir)")
+    .addOption(configOption())
+    .option('--run <id>', 'only this run (repeat for several); may name an interrupted run to clean it', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option('--force', 'discard uncommitted changes instead of saving them, and delete unmerged branches too')
+    .option('--wip', 'also delete wip/<run>/* branches (saved work of stopped agents)')
+    .option('--integration', 'also delete agent-team/<run>/integration once merged into one of your branches (any, with --force)')
+    .option('--dry-run', 'print what would be removed and kept, changing nothing')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team clean --dry-run\n  $ agent-team clean --workspace ../my-app\n  $ agent-team clean --run 20260105-100000-a1b2c3 --wip --json\n  $ agent-team clean --integration --force' +
+        '\n\nExit codes:\n  0    cleaned (what had to stay is listed as kept)\n  1    a git command failed\n  2    bad usage, not a git repository, or --run names a run that is still live\n  4    the state file is corrupted (clean cannot tell whether a run is live)',
+    )
+    .action(async (options: Record<string, unknown>) => {
+      result.code = await clean({ ...(options as object), cwd, terminal } as Parameters<typeof clean>[0]);
     });
 
   program

@@ -56,24 +56,66 @@ export function fileConflict(state: TeamState, task: Task): { taskId: string; fi
   return undefined;
 }
 
+// Relative size of a task, for the length of the work that waits on it.
+const WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
+const priorities = new WeakMap<readonly Task[], { count: number; levels: Map<string, number> }>();
+
+/**
+ * Each task's priority: the longest chain of work from it to the end of the plan
+ * (itself included, weighted by complexity). Starting the longest chains first
+ * is what lets the rest run in parallel; plan order breaks ties.
+ */
+export function chainLengths(tasks: readonly Task[]): Map<string, number> {
+  const cached = priorities.get(tasks);
+  if (cached?.count === tasks.length) return cached.levels;
+  const dependents = new Map<string, Task[]>();
+  for (const task of tasks) for (const id of task.dependsOn) dependents.set(id, [...(dependents.get(id) ?? []), task]);
+  const levels = new Map<string, number>();
+  const visiting = new Set<string>();
+  const level = (task: Task): number => {
+    const known = levels.get(task.id);
+    if (known !== undefined) return known;
+    // Plans are checked for cycles; a cycle here would only make this chain count as ending.
+    if (visiting.has(task.id)) return 0;
+    visiting.add(task.id);
+    const after = Math.max(0, ...(dependents.get(task.id) ?? []).map(level));
+    visiting.delete(task.id);
+    const value = WEIGHT[task.complexity] + after;
+    levels.set(task.id, value);
+    return value;
+  };
+  for (const task of tasks) level(task);
+  priorities.set(tasks, { count: tasks.length, levels });
+  return levels;
+}
+
 /**
  * The task an agent should take next, or undefined: its own resumed work first,
- * then plan order. A task whose files overlap a task in progress waits for it.
+ * then the ready task heading the longest chain of remaining work (plan order on
+ * ties). A task whose files overlap a task in progress waits for it.
  */
 export function nextTaskFor(state: TeamState, agentId: string): Task | undefined {
   const agent = state.agents[agentId];
   if (agent === undefined || agent.status === 'stopped') return undefined;
   if (agent.activeTasks.length >= agent.maxConcurrentTasks) return undefined;
-  let fallback: Task | undefined;
+  let best: Task | undefined;
+  let bestLevel = -1;
+  let levels: Map<string, number> | undefined;
   for (const task of state.tasks) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
     if (task.files.length > 0 && fileConflict(state, task) !== undefined) continue;
     if (task.assignee === agentId) return task;
     // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
     const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
-    if (free && fallback === undefined) fallback = task;
+    if (!free) continue;
+    levels ??= chainLengths(state.tasks);
+    const level = levels.get(task.id) ?? 0;
+    if (level > bestLevel) {
+      best = task;
+      bestLevel = level;
+    }
   }
-  return fallback;
+  return best;
 }
 
 /** Ready tasks of a role that no live agent of that role can take. */

@@ -21,7 +21,17 @@ export {
   type WipCommit,
   type WorktreeEntry,
 } from './worktrees.js';
-export { cleanWorktrees, listRunWorktrees, removeWorktree, type CleanReport, type RunWorktree } from './worktree-cleanup.js';
+export {
+  cleanWorktrees,
+  listRunIds,
+  listRunWorktrees,
+  removeWorktree,
+  type CleanOptions,
+  type CleanReport,
+  type KeptItem,
+  type RunWorktree,
+  type SavedWip,
+} from './worktree-cleanup.js';
 export { isInside, resolveInside } from './sandbox.js';
 export {
   WORKSPACE_TOOL_NAMES,

@@ -5,9 +5,10 @@ import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
 import { benchWorkerQueue } from './worker-queue.bench.js';
+import { benchWorkspaceSpeedup } from './workspace-speedup.bench.js';
 
 const figures: Record<string, number> = {};
-for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache, benchWorkerQueue]) {
+for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache, benchWorkerQueue, benchWorkspaceSpeedup]) {
   Object.assign(figures, await bench());
   console.log();
 }

@@ -193,14 +193,17 @@ describe('merges', () => {
       { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
       { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'] },
     ];
-    let releaseT1Gate: () => void = () => undefined;
-    const t2Committed = new Promise<void>((resolve) => {
-      releaseT1Gate = resolve;
-    });
+    // T1's gates answer only once T2 is merged, so T1 meets a moved integration branch.
+    const t2Merged = async (): Promise<void> => {
+      for (;;) {
+        const state = await stateOf(config).catch(() => undefined);
+        if (state?.tasks.find((task) => task.id === 'T2')?.merge != null) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
     const provider = simWith(plan, async (request, answer) => {
       const taskId = request.metadata.taskId;
-      if (request.metadata.purpose === 'gate' && taskId === 'T1') await t2Committed;
-      if (request.metadata.purpose === 'gate' && taskId === 'T2') releaseT1Gate();
+      if (request.metadata.purpose === 'gate' && taskId === 'T1') await t2Merged();
       if (answer.toolCalls === undefined || (taskId !== 'T1' && taskId !== 'T2')) return undefined;
       const math = `${original}export const owner = ${JSON.stringify(taskId)};\n`;
       return { ...answer, toolCalls: [...answer.toolCalls, writeFileCall('math', 'src/math.js', math)] };

@@ -189,40 +189,42 @@ describe('removing and cleaning worktrees', () => {
     await expect(removeWorktree({ repo: repo.dir, path: repo.dir, deleteBranch: false })).rejects.toMatchObject({ code: 'workspace_not_agent_worktree' });
   });
 
-  it('lists the worktrees of every run with their run, task and agent', async () => {
+  it('lists the worktrees of every run with their run, task and agent, and the integration worktree of a run', async () => {
     await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
     await createTaskWorktree(task('run-2', 'qa-1', 'task-7'));
+    await repo.git('worktree', 'add', '--quiet', '-b', 'agent-team/run-2/integration', join(repo.dir, '.worktrees', 'integration-run-2'), 'main');
     const listed = await listRunWorktrees(repo.dir);
-    expect(listed.map(({ runId, taskId, agentId, branch }) => ({ runId, taskId, agentId, branch }))).toEqual([
-      { runId: 'run-1', taskId: 'task-1', agentId: 'dev-1', branch: 'agent-team/run-1/task-1' },
-      { runId: 'run-2', taskId: 'task-7', agentId: 'qa-1', branch: 'agent-team/run-2/task-7' },
+    expect(listed.map(({ kind, runId, taskId, agentId, branch }) => ({ kind, runId, taskId, agentId, branch })).sort((a, b) => String(a.branch).localeCompare(String(b.branch)))).toEqual([
+      { kind: 'task', runId: 'run-1', taskId: 'task-1', agentId: 'dev-1', branch: 'agent-team/run-1/task-1' },
+      { kind: 'integration', runId: 'run-2', taskId: null, agentId: null, branch: 'agent-team/run-2/integration' },
+      { kind: 'task', runId: 'run-2', taskId: 'task-7', agentId: 'qa-1', branch: 'agent-team/run-2/task-7' },
     ]);
   });
 
-  it('cleans what an interrupted run left behind, keeping uncommitted work unless forced', async () => {
+  it('cleans what an interrupted run left behind: merged branches go, uncommitted work is saved on wip first', async () => {
     const committed = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
     await writeFile(join(committed.path, 'done.txt'), 'done\n');
     await commitAll({ worktree: committed.path, message: 'Done' });
     const dirty = await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
     await writeFile(join(dirty.path, 'unsaved.txt'), 'not committed\n');
-    await wipCommit({ worktree: dirty.path, taskId: 'task-2' });
     const deleted = await createTaskWorktree(task('run-1', 'dev-3', 'task-3'));
     await rm(deleted.path, { recursive: true, force: true });
     const otherRun = await createTaskWorktree(task('run-2', 'dev-1', 'task-4'));
 
+    // No integration branch: nothing counts as merged, so every task branch stays.
     const report = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'] });
 
-    expect(report.removedWorktrees).toEqual([committed.path]);
-    expect(report.deletedBranches.sort()).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-3']);
-    expect(report.kept).toEqual([{ path: dirty.path, branch: 'agent-team/run-1/task-2', reason: expect.stringContaining('uncommitted changes') }]);
-    expect(existsSync(committed.path)).toBe(false);
+    expect(report.removedWorktrees.sort()).toEqual([committed.path, dirty.path].sort());
+    expect(report.savedWip).toEqual([{ path: dirty.path, branch: 'wip/run-1/task-2', commit: await repo.git('rev-parse', 'wip/run-1/task-2') }]);
+    expect(report.deletedBranches).toEqual([]);
+    expect(report.kept.map((item) => item.branch)).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-2', 'agent-team/run-1/task-3', 'wip/run-1/task-2']);
+    expect(await repo.git('show', 'wip/run-1/task-2:unsaved.txt')).toBe('not committed');
     expect(existsSync(otherRun.path)).toBe(true);
-    expect(await branches()).toEqual(['agent-team/run-1/task-2', 'agent-team/run-2/task-4', 'main', 'wip/run-1/task-2']);
 
     const forced = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'], force: true, deleteWip: true });
 
-    expect(forced.removedWorktrees).toEqual([dirty.path]);
-    expect(forced.deletedBranches.sort()).toEqual(['agent-team/run-1/task-2', 'wip/run-1/task-2']);
+    expect(forced.removedWorktrees).toEqual([]);
+    expect(forced.deletedBranches).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-2', 'agent-team/run-1/task-3', 'wip/run-1/task-2']);
     expect(await branches()).toEqual(['agent-team/run-2/task-4', 'main']);
     expect((await listRunWorktrees(repo.dir)).map((worktree) => worktree.path)).toEqual([otherRun.path]);
     expect(await isClean(repo.dir)).toBe(true);
