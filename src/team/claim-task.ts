@@ -12,6 +12,8 @@ export interface ClaimedTask {
   model: string;
   dependencies: DependencyResult[];
   resolutions: BlockerResolution[];
+  /** Branches of finished dependencies not merged into the integration branch (auto_merge off): the task builds on them. */
+  dependencyBranches: { taskId: string; title: string; branch: string }[];
   /** Why the gates failed this task's last change, when they did. */
   gateFeedback: GateFeedback[];
   /** Ids of the tasks of the manager's plan (the sim spreads blockers over them). */
@@ -62,6 +64,9 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     dependencies: dependencyResults(state, task),
     resolutions: taskResolutions(state, task.id),
     gateFeedback: gateFeedback(task),
+    dependencyBranches: state.tasks
+      .filter((other) => task.dependsOn.includes(other.id) && other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
+      .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string })),
     planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
   };
 }

@@ -283,7 +283,14 @@ export class RoleAgent {
     const { store, config, wake } = this.#context;
     const { task } = input.claimed;
     const settings = config.orchestrator.workspace;
-    const taskWorkspace = await openTaskWorkspace({ config, workspace: input.workspace, runId: this.#runId, agentId: this.#agentId, taskId: task.id });
+    const taskWorkspace = await openTaskWorkspace({
+      config,
+      workspace: input.workspace,
+      runId: this.#runId,
+      agentId: this.#agentId,
+      taskId: task.id,
+      dependencyBranches: input.claimed.dependencyBranches,
+    });
     this.#openWorktrees.set(task.id, taskWorkspace);
     await taskWorkspace.status({ status: 'working', progress: 0 });
     const { response } = await runToolLoop({

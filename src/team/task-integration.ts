@@ -7,6 +7,7 @@ import {
   mergeSequentially,
   readWorktreeStatus,
   removeWorktree,
+  taskBase,
   writeWorktreeStatus,
   type MergeOutcome,
 } from '../workspace/index.js';
@@ -72,7 +73,9 @@ export class TaskIntegration {
     const worktree = await this.#worktreeOf(task.branch);
     if (gates.length > 0) {
       const round = Math.max(0, ...task.gates.map((verdict) => verdict.round)) + 1;
-      const diff = await branchDiff({ repo: this.#workspace.repo, base: this.#workspace.integrationBranch, branch: task.branch, capBytes: settings.diff_cap_bytes });
+      // A task built on unmerged dependencies is judged on its own change, not theirs again.
+      const base = (await taskBase({ repo: this.#workspace.repo, runId: state.run.id, taskId })) ?? this.#workspace.integrationBranch;
+      const diff = await branchDiff({ repo: this.#workspace.repo, base, branch: task.branch, capBytes: settings.diff_cap_bytes });
       const outcomes = await this.#review({ task, gates, diff, signal });
       const verdicts: GateVerdict[] = outcomes.map((outcome) => ({ name: outcome.name, passed: outcome.passed, reasons: outcome.reasons, round }));
       const passed = verdicts.every((verdict) => verdict.passed);

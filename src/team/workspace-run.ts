@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 import { AgentTeamError } from '../errors/index.js';
+import { acquireLock } from '../state/index.js';
 import {
   WORKTREES_DIR,
   changedFiles,
@@ -90,10 +91,32 @@ export interface TaskWorkspace {
 }
 
 /** Opens (or, on resume, reopens) the worktree of a task, branched from the integration branch as it is now. */
-export async function openTaskWorkspace(input: { config: TeamConfig; workspace: RunWorkspace; runId: string; agentId: string; taskId: string }): Promise<TaskWorkspace> {
+export async function openTaskWorkspace(input: {
+  config: TeamConfig;
+  workspace: RunWorkspace;
+  runId: string;
+  agentId: string;
+  taskId: string;
+  /** Finished dependencies whose branches are not merged into the integration branch: merged into a new task branch. */
+  dependencyBranches?: readonly { taskId: string; title: string; branch: string }[];
+}): Promise<TaskWorkspace> {
   const settings = input.config.orchestrator.workspace;
   const allowlist = commandAllowlist(input.config);
-  const worktree = await createTaskWorktree({ repo: input.workspace.repo, runId: input.runId, agentId: input.agentId, taskId: input.taskId, base: input.workspace.integrationBranch });
+  const worktree = await createTaskWorktree({
+    repo: input.workspace.repo,
+    runId: input.runId,
+    agentId: input.agentId,
+    taskId: input.taskId,
+    base: input.workspace.integrationBranch,
+    merge: (input.dependencyBranches ?? []).map((dependency) => ({ branch: dependency.branch, message: `Build on ${dependency.taskId}: ${dependency.title}` })),
+    // Agent processes sharing the repository take turns at git's worktree bookkeeping.
+    lock: (root) =>
+      acquireLock({
+        file: join(root, WORKTREES_DIR, '.agent-team-admin'),
+        staleMs: input.config.orchestrator.coordination.lock_stale_ms,
+        onCompromised: (error) => log.warn('the worktree lock was lost while held', { error: error.message }),
+      }),
+  });
   let current: WorktreeStatusUpdate = { taskId: input.taskId, agentId: input.agentId, status: 'working', progress: 0, filesChanged: [], gates: [], commit: null };
   return {
     path: worktree.path,

@@ -10,6 +10,8 @@ export {
   changedFiles,
   commitAll,
   createTaskWorktree,
+  taskBase,
+  taskBaseRef,
   excludeRunFiles,
   listWorktrees,
   parseTaskBranch,

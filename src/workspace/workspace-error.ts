@@ -11,6 +11,7 @@ export type WorkspaceErrorCode =
   | 'workspace_invalid_id'
   | 'workspace_unknown_ref'
   | 'workspace_worktree_conflict'
+  | 'workspace_dependency_conflict'
   | 'workspace_not_agent_worktree'
   | 'workspace_status_invalid'
   | 'workspace_invalid_allowlist'

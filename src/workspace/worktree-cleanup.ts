@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { git, isClean } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
-import { isAgentWorktreePath, listWorktrees, parseTaskBranch, realPathIfExists, repositoryRoot, wipBranch, wipCommit, WORKTREES_DIR } from './worktrees.js';
+import { isAgentWorktreePath, listWorktrees, parseTaskBranch, realPathIfExists, repositoryRoot, taskBaseRef, wipBranch, wipCommit, WORKTREES_DIR } from './worktrees.js';
 
 // The last segment of a run's integration branch, `agent-team/<run>/integration`.
 const INTEGRATION = 'integration';
@@ -284,6 +284,11 @@ async function cleanBranches(input: { root: string; input: CleanOptions; wanted:
     const result = await git({ cwd: root, args: ['branch', '-D', branch], allowFailure: true });
     if (result.code === 0) report.deletedBranches.push(branch);
     else report.kept.push({ path: null, branch, reason: `git branch -D failed: ${result.stderr.trim()}` });
+    // The bookmark of where the task's own work started goes with its branch.
+    const task = parseTaskBranch(branch);
+    if (result.code === 0 && task !== null && task.taskId !== INTEGRATION) {
+      await git({ cwd: root, args: ['update-ref', '-d', taskBaseRef(task)], allowFailure: true });
+    }
   }
 }
 

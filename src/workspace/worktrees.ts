@@ -111,6 +111,25 @@ export interface TaskWorktreeRequest {
   agentId: string;
   taskId: string;
   base: string;
+  /**
+   * Branches merged into a new task branch right after it is cut (its finished
+   * dependencies, when they are not merged into the base); the task's own
+   * changes are then counted from after those merges.
+   */
+  merge?: readonly { branch: string; message: string }[] | undefined;
+  /** Held around the worktree bookkeeping so that agent processes sharing a repository take turns. */
+  lock?: ((root: string) => Promise<() => Promise<void>>) | undefined;
+}
+
+/** The ref recording where a task branch's own work starts, when that is not where it left its base. */
+export function taskBaseRef(input: { runId: string; taskId: string }): string {
+  return `refs/agent-team/base/${input.runId}/${input.taskId}`;
+}
+
+/** Where the task's own work starts (see `merge`), or null when it starts where it left its base. */
+export async function taskBase(input: { repo: string; runId: string; taskId: string }): Promise<string | null> {
+  const result = await git({ cwd: input.repo, args: ['rev-parse', '--verify', '--quiet', `${taskBaseRef(input)}^{commit}`], allowFailure: true });
+  return result.code === 0 ? result.stdout.trim() : null;
 }
 
 const worktreeQueues = new Map<string, Promise<unknown>>();
@@ -124,7 +143,14 @@ export async function createTaskWorktree(input: TaskWorktreeRequest): Promise<Ta
   // `worktree prune` or `list` can see (and remove) the half-written entry of an `add`.
   const root = await repositoryRoot(input.repo);
   const previous = worktreeQueues.get(root) ?? Promise.resolve();
-  const next = previous.then(() => createTaskWorktreeIn(root, input));
+  const next = previous.then(async () => {
+    const release = await input.lock?.(root);
+    try {
+      return await createTaskWorktreeIn(root, input);
+    } finally {
+      await release?.();
+    }
+  });
   worktreeQueues.set(
     root,
     next.catch(() => undefined),
@@ -149,7 +175,7 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
     if (!isAgentWorktreePath(root, onBranch.path)) {
       throw conflict(`Branch ${branch} is checked out at ${onBranch.path}, outside ${WORKTREES_DIR}/. Check out another branch there, then run again.`);
     }
-    return { path: onBranch.path, branch, baseCommit: await forkPoint(root, baseCommit, branch), resumed: true };
+    return { path: onBranch.path, branch, baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)), resumed: true };
   }
   const atPath = worktrees.find((entry) => entry.path === path);
   if (atPath !== undefined) {
@@ -165,10 +191,27 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
   const branchExists = await git({ cwd: root, args: ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], allowFailure: true });
   if (branchExists.code === 0) {
     await git({ cwd: root, args: ['worktree', 'add', path, branch] });
-    return { path, branch, baseCommit: await forkPoint(root, baseCommit, branch), resumed: true };
+    return { path, branch, baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)), resumed: true };
   }
   await git({ cwd: root, args: ['worktree', 'add', '-b', branch, path, baseCommit] });
-  return { path, branch, baseCommit, resumed: false };
+  const merges = input.merge ?? [];
+  if (merges.length === 0) return { path, branch, baseCommit, resumed: false };
+  for (const merge of merges) {
+    const result = await git({ cwd: path, args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', merge.message, merge.branch], allowFailure: true });
+    if (result.code === 0) continue;
+    const files = (await git({ cwd: path, args: ['diff', '--name-only', '--diff-filter=U'], allowFailure: true })).stdout.split('\n').filter((line) => line !== '');
+    // Undone whole, so that a retry starts from a clean cut.
+    await git({ cwd: path, args: ['merge', '--abort'], allowFailure: true });
+    await git({ cwd: root, args: ['worktree', 'remove', '--force', path] });
+    await git({ cwd: root, args: ['branch', '-D', branch] });
+    throw new WorkspaceError({
+      code: 'workspace_dependency_conflict',
+      message: `The branches this task builds on conflict: merging ${merge.branch} into ${branch} conflicts in ${files.join(', ') || 'some files'}. Merge the dependencies by hand (or run with auto_merge), then resume.`,
+    });
+  }
+  const start = await headCommit(path);
+  await git({ cwd: root, args: ['update-ref', '-m', 'agent-team: where the task starts', taskBaseRef(input), start] });
+  return { path, branch, baseCommit: start, resumed: false };
 }
 
 /** Stages everything and commits it as agent-team; returns the new commit's sha, or null when nothing changed. */
@@ -224,9 +267,14 @@ export async function wipCommit(input: { worktree: string; taskId: string }): Pr
     const tree = (await git({ cwd: worktree, args: ['write-tree'], env })).stdout.trim();
     const headTree = (await git({ cwd: worktree, args: ['rev-parse', 'HEAD^{tree}'] })).stdout.trim();
     if (tree === headTree) return null;
-    const message = taskMessage('Work in progress, saved when the agent stopped', task);
-    const commit = (await git({ cwd: worktree, args: [...AGENT_COMMIT_ARGS, 'commit-tree', tree, '-p', head, '-m', message] })).stdout.trim();
     const saved = wipBranch(task);
+    // Work saved by an earlier stop stays reachable: it becomes a second parent of the new save.
+    const previous = await git({ cwd: worktree, args: ['rev-parse', '--verify', '--quiet', `refs/heads/${saved}^{commit}`], allowFailure: true });
+    const earlier = previous.code === 0 ? previous.stdout.trim() : null;
+    if (earlier !== null && (await git({ cwd: worktree, args: ['rev-parse', `${earlier}^{tree}`] })).stdout.trim() === tree) return { branch: saved, commit: earlier };
+    const parents = ['-p', head, ...(earlier === null ? [] : ['-p', earlier])];
+    const message = taskMessage('Work in progress, saved when the agent stopped', task);
+    const commit = (await git({ cwd: worktree, args: [...AGENT_COMMIT_ARGS, 'commit-tree', tree, ...parents, '-m', message] })).stdout.trim();
     await git({ cwd: worktree, args: ['update-ref', '-m', 'agent-team: save work in progress', `refs/heads/${saved}`, commit] });
     return { branch: saved, commit };
   } finally {

@@ -226,20 +226,35 @@ describe('merges', () => {
     expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/integration`);
   });
 
-  it('auto_merge false leaves each passing branch ready and lists the commands to merge it', async () => {
+  it('auto_merge false leaves each passing branch ready, builds dependents on their dependencies, and lists the commands', async () => {
     repo = await sampleRepo();
     const config = await configFor({ coordination: { auto_merge: false } });
     const plan = [
       { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
-      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'], dependsOn: ['T1'] },
     ];
-    const result = await runTeam({ config, feature: 'Left for a person', providerInstance: simWith(plan, () => undefined), workspace: repo.dir });
+    const gateDiffs = new Map<string, string>();
+    const provider = simWith(plan, (request) => {
+      if (request.metadata.purpose === 'gate') gateDiffs.set(String(request.metadata.taskId), String((request.metadata.context as { diff: string }).diff));
+      return undefined;
+    });
+    const result = await runTeam({ config, feature: 'Left for a person', providerInstance: provider, workspace: repo.dir });
     expect(result.status).toBe('done');
     const integration = `agent-team/${result.runId}/integration`;
     expect(await repo.git('rev-parse', integration)).toBe(await repo.git('rev-parse', 'main'));
+    // T2 was cut with T1's work in it, but its own change (and what its gates read) is only its own.
+    const t2 = `agent-team/${result.runId}/T2`;
+    expect(await repo.git('ls-tree', '-r', '--name-only', t2)).toContain('src/api.js');
+    const commit = (await ledgerOf(result)).find((entry) => entry.type === 'task-commit' && entry['taskId'] === 'T2');
+    expect(commit?.['files']).toEqual(['src/ui.js']);
+    expect(gateDiffs.get('T2')).toContain('src/ui.js');
+    expect(gateDiffs.get('T2')).not.toContain('src/api.js');
+    // The listed commands, run as written on the user's branch, merge cleanly.
     const report = await readFile(result.files.report, 'utf8');
-    expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/T1`);
-    expect(report).toContain(`git merge --no-ff agent-team/${result.runId}/T2`);
+    const commands = [...report.matchAll(/^git merge --no-ff (\S+)$/gm)].map((match) => match[1] as string);
+    expect(commands).toEqual([`agent-team/${result.runId}/T1`, t2]);
+    for (const branch of commands) await repo.git('merge', '--no-ff', '--no-edit', branch);
+    expect(await repo.git('ls-tree', '-r', '--name-only', 'HEAD')).toMatch(/src\/api\.js[\s\S]*src\/ui\.js|src\/ui\.js[\s\S]*src\/api\.js/);
   });
 });
 

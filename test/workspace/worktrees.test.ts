@@ -56,6 +56,53 @@ describe('createTaskWorktree', () => {
     expect(again).toBe(exclude);
   });
 
+  it('cuts a task branch with its unmerged dependencies merged in, and counts its own changes from there', async () => {
+    const dependency = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(dependency.path, 'api.js'), 'export const api = 1;\n');
+    await commitAll({ worktree: dependency.path, message: 'API' });
+    const worktree = await createTaskWorktree({ ...task('run-1', 'dev-2', 'task-2'), merge: [{ branch: dependency.branch, message: 'Build on task-1' }] });
+    expect(await readFile(join(worktree.path, 'api.js'), 'utf8')).toBe('export const api = 1;\n');
+    await writeFile(join(worktree.path, 'ui.js'), 'export const ui = 1;\n');
+    expect(await changedFiles({ worktree: worktree.path, base: worktree.baseCommit })).toEqual(['ui.js']);
+    // Reopened (a resumed run), it still knows where its own work starts.
+    await rm(worktree.path, { recursive: true, force: true });
+    const reopened = await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
+    expect(reopened.resumed).toBe(true);
+    expect(reopened.baseCommit).toBe(worktree.baseCommit);
+  });
+
+  it('undoes a cut whose dependencies conflict, with an error naming the files', async () => {
+    const one = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    const two = await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
+    await writeFile(join(one.path, 'src', 'math.js'), 'export const one = 1;\n');
+    await writeFile(join(two.path, 'src', 'math.js'), 'export const two = 2;\n');
+    await commitAll({ worktree: one.path, message: 'one' });
+    await commitAll({ worktree: two.path, message: 'two' });
+    const merge = [
+      { branch: one.branch, message: 'Build on task-1' },
+      { branch: two.branch, message: 'Build on task-2' },
+    ];
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-3', 'task-3'), merge })).rejects.toMatchObject({
+      code: 'workspace_dependency_conflict',
+      message: expect.stringMatching(/conflicts in src\/math\.js/) as unknown as string,
+    });
+    expect(existsSync(join(repo.dir, '.worktrees', 'dev-3-task-3'))).toBe(false);
+    expect(await branches()).not.toContain('agent-team/run-1/task-3');
+  });
+
+  it('holds the given lock around the bookkeeping', async () => {
+    const events: string[] = [];
+    const lock = async (root: string): Promise<() => Promise<void>> => {
+      events.push(`lock ${root === repo.dir ? 'root' : root}`);
+      return async () => {
+        events.push('release');
+      };
+    };
+    await createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), lock });
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'bad id!'), lock })).rejects.toMatchObject({ code: 'workspace_invalid_id' });
+    expect(events).toEqual(['lock root', 'release', 'lock root', 'release']);
+  });
+
   it('creates the worktrees of several agents at once', async () => {
     const created = await Promise.all(['1', '2', '3', '4'].map((n) => createTaskWorktree(task('run-1', `dev-${n}`, `task-${n}`))));
     expect(new Set(created.map((worktree) => worktree.path)).size).toBe(4);
@@ -170,6 +217,21 @@ describe('wipCommit', () => {
     expect(await repo.git('show', 'wip/run-1/task-1:partial.js')).toBe('export const half = 1;');
     expect(await repo.git('rev-parse', 'wip/run-1/task-1^')).toBe(head);
     expect(await repo.git('log', '-1', '--format=%an %s', 'wip/run-1/task-1')).toMatch(/^agent-team task-1: Work in progress/);
+  });
+
+  it('keeps the work of an earlier stop reachable: it becomes the second parent of the next save', async () => {
+    const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(worktree.path, 'first.js'), 'export const first = 1;\n');
+    const first = await wipCommit({ worktree: worktree.path, taskId: 'task-1' });
+    // Saving the same files again changes nothing.
+    expect(await wipCommit({ worktree: worktree.path, taskId: 'task-1' })).toEqual(first);
+    await rm(join(worktree.path, 'first.js'));
+    await writeFile(join(worktree.path, 'second.js'), 'export const second = 2;\n');
+    const second = await wipCommit({ worktree: worktree.path, taskId: 'task-1' });
+    expect(second?.commit).not.toBe(first?.commit);
+    expect(await repo.git('rev-parse', 'wip/run-1/task-1^2')).toBe(first?.commit);
+    expect(await repo.git('show', 'wip/run-1/task-1^2:first.js')).toBe('export const first = 1;');
+    expect(await repo.git('show', 'wip/run-1/task-1:second.js')).toBe('export const second = 2;');
   });
 
   it('returns null when there is nothing to save, and refuses a worktree of another task', async () => {
