@@ -64,7 +64,11 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
   }
   const workspace = await runWorkspace(input);
   if (!existsSync(workspace.integrationWorktree)) {
-    await git({ cwd: workspace.repo, args: ['worktree', 'add', '-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'] });
+    // Resumed after `agent-team clean` (or a deleted directory): the branch is still there, only its checkout is gone.
+    await git({ cwd: workspace.repo, args: ['worktree', 'prune'] });
+    const known = await git({ cwd: workspace.repo, args: ['show-ref', '--verify', '--quiet', `refs/heads/${workspace.integrationBranch}`], allowFailure: true });
+    const args = known.code === 0 ? [workspace.integrationWorktree, workspace.integrationBranch] : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
+    await git({ cwd: workspace.repo, args: ['worktree', 'add', ...args] });
   }
   return workspace;
 }

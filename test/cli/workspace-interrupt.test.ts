@@ -1,0 +1,95 @@
+/**
+ * Ctrl-C in a run that changes code: the repository is left with nothing
+ * `agent-team clean` cannot remove, and `run --resume` finishes the work,
+ * in one process and with agent processes. Real git, real signals.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { teamStateSchema } from '../../src/state/index.js';
+import { listRunWorktrees } from '../../src/workspace/index.js';
+import { ensureBuilt, runCli, startCli } from '../support/cli.js';
+import { readEntries } from '../support/ledger.js';
+import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
+import { tempProject, type TempProject } from '../support/temp-project.js';
+import { DEFAULT_ROSTER } from '../support/team-fixture.js';
+
+const FEATURE = 'Add user authentication with email and password';
+let project: TempProject | undefined;
+let repo: TempRepository | undefined;
+
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  await project?.cleanup();
+  await repo?.cleanup();
+});
+
+async function setup(): Promise<{ project: TempProject; repo: TempRepository }> {
+  repo = await sampleRepo();
+  project = await tempProject();
+  await project.write(
+    'orchestrator-config.json',
+    JSON.stringify({
+      project_dir: repo.dir,
+      agents: DEFAULT_ROSTER,
+      coordination: { auto_merge: true },
+      provider: { gate_failure_rate: 0 },
+      workspace: { test_command: ['node', '--test'] },
+    }),
+  );
+  return { project, repo };
+}
+
+async function readState(repo: TempRepository): Promise<ReturnType<typeof teamStateSchema.parse>> {
+  return teamStateSchema.parse(JSON.parse(await readFile(`${repo.dir}/.ai-agents/state/team-communication.json`, 'utf8')));
+}
+
+describe.each([
+  { mode: 'in-process', extra: [] as string[] },
+  { mode: 'processes', extra: ['--processes'] },
+])('Ctrl-C in a workspace run ($mode)', ({ extra }) => {
+  it('leaves nothing clean cannot remove, and the run resumes after a clean to merge every task once', async () => {
+    const { project, repo } = await setup();
+    const mainBefore = await repo.git('rev-parse', 'main');
+    const running = startCli(['run', '--feature', FEATURE, '--seed', '2', '--time-scale', '0.06', '--workspace', repo.dir, ...extra], { cwd: project.dir });
+    await running.waitForOutput(/merged: into/);
+    running.kill('SIGINT');
+    const interrupted = await running.done;
+    expect(interrupted.code).toBe(130);
+    const state = await readState(repo);
+    const runId = state.run.id;
+    expect(state.run.status).toBe('interrupted');
+    expect(state.tasks.some((task) => task.status === 'in_progress')).toBe(false);
+    expect(state.tasks.some((task) => task.status !== 'done')).toBe(true);
+    // The user's branch and checkout are untouched; the run's files are hidden from git status.
+    expect(await repo.git('rev-parse', 'main')).toBe(mainBefore);
+    expect(await repo.git('status', '--porcelain')).toBe('');
+
+    // A resumable run is left alone unless named.
+    const skipped = await runCli(['clean', '--json'], { cwd: project.dir });
+    expect(skipped.code).toBe(0);
+    expect((JSON.parse(skipped.stdout) as { skippedRuns: { runId: string }[]; removedWorktrees: string[] }).skippedRuns.map((run) => run.runId)).toEqual([runId]);
+
+    const cleaned = await runCli(['clean', '--run', runId, '--json'], { cwd: project.dir });
+    expect(cleaned.stderr).toBe('');
+    expect(cleaned.code).toBe(0);
+    expect(await listRunWorktrees(repo.dir)).toEqual([]);
+
+    const resumed = await runCli(['run', '--resume', '--time-scale', '0', '--json'], { cwd: project.dir });
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const final = await readState(repo);
+    expect(final.run.status).toBe('done');
+    const ledger = await readEntries(`${repo.dir}/.ai-agents/state/run_ledger.jsonl`);
+    const merged = ledger.filter((entry) => entry.type === 'task-merge' && entry['status'] === 'merged').map((entry) => entry['taskId']);
+    expect([...merged].sort()).toEqual(final.tasks.map((task) => task.id).sort());
+    // Every task's files are on the integration branch, and its tests pass there.
+    const tree = await repo.git('ls-tree', '-r', '--name-only', `agent-team/${runId}/integration`);
+    for (const task of final.tasks) for (const file of task.result?.filesChanged ?? []) expect(tree).toContain(file);
+
+    const after = await runCli(['clean', '--json'], { cwd: project.dir });
+    expect(after.code).toBe(0);
+    expect(await listRunWorktrees(repo.dir)).toEqual([]);
+    expect(await repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/agent-team/${runId}/`)).toBe(`agent-team/${runId}/integration`);
+    expect(await repo.git('status', '--porcelain')).toBe('');
+  });
+});
