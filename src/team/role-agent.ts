@@ -293,17 +293,35 @@ export class RoleAgent {
     });
     this.#openWorktrees.set(task.id, taskWorkspace);
     await taskWorkspace.status({ status: 'working', progress: 0 });
-    const { response } = await runToolLoop({
-      caller: this.#caller,
-      request: { ...input.request, tools: taskWorkspace.tools },
-      execute: async (call) => taskWorkspace.execute(call),
-      maxSteps: settings.max_steps,
-      signal: input.signal,
-      onStep: (step) => taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
-    });
-    const parsed = parseStructured(response.text, workReportSchema);
+    const loop = (request: LlmRequest, maxSteps: number): ReturnType<typeof runToolLoop> =>
+      runToolLoop({
+        caller: this.#caller,
+        request: { ...request, tools: taskWorkspace.tools },
+        execute: async (call) => taskWorkspace.execute(call, input.signal),
+        maxSteps,
+        signal: input.signal,
+        onStep: (step) => taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
+      });
+    const first = await loop(input.request, settings.max_steps);
+    let parsed = parseStructured(first.response.text, workReportSchema);
+    let rawOutput = first.response.text;
     if (parsed.value === undefined) {
-      throw new InvalidModelOutputError({ agentId: this.#agentId, what: 'task report', rawOutput: response.text, problems: parsed.problems });
+      // One repair, as for answers without tools: the files stay as they are, only the report is asked again.
+      const repair: LlmRequest = {
+        ...input.request,
+        messages: [
+          ...first.messages,
+          { role: 'assistant', content: first.response.text },
+          { role: 'user', content: `Your report was rejected:\n${parsed.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object for the task report.` },
+        ],
+        metadata: { ...input.request.metadata, repair: true },
+      };
+      const second = await loop(repair, Math.max(1, settings.max_steps - first.steps));
+      parsed = parseStructured(second.response.text, workReportSchema);
+      rawOutput = second.response.text;
+    }
+    if (parsed.value === undefined) {
+      throw new InvalidModelOutputError({ agentId: this.#agentId, what: 'task report', rawOutput, problems: parsed.problems });
     }
     const report = parsed.value;
     const committed = report.status === 'done' ? await taskWorkspace.commit(`${task.title}`) : undefined;

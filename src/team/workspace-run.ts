@@ -85,7 +85,7 @@ export interface TaskWorkspace {
   branch: string;
   baseCommit: string;
   tools: ToolSpec[];
-  execute(call: ToolCall): Promise<ToolResult>;
+  execute(call: ToolCall, signal?: AbortSignal): Promise<ToolResult>;
   /** Commits what the agent changed; the commit (or null) and the files. */
   commit(message: string): Promise<{ commit: string | null; files: string[] }>;
   /** Saves uncommitted work on `wip/<run>/<task>`; null when there was none. */
@@ -127,8 +127,8 @@ export async function openTaskWorkspace(input: {
     branch: worktree.branch,
     baseCommit: worktree.baseCommit,
     tools: workspaceToolSpecs({ allowlist }),
-    execute: (call) =>
-      executeTool({ worktree: worktree.path, call, allowlist, commandTimeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes }),
+    execute: (call, signal) =>
+      executeTool({ worktree: worktree.path, call, allowlist, commandTimeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes, signal }),
     async commit(message) {
       const commit = await commitAll({ worktree: worktree.path, message });
       return { commit, files: await changedFiles({ worktree: worktree.path, base: worktree.baseCommit }) };

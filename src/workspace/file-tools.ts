@@ -36,6 +36,8 @@ export interface ToolSettings {
   commandTimeoutMs: number;
   /** Cap on what any one tool result carries, in bytes. */
   outputCapBytes: number;
+  /** Aborting kills a running command (the agent was stopped or its task timed out). */
+  signal?: AbortSignal | undefined;
 }
 
 const relativePath = z.string().min(1).describe('Path relative to the worktree root.');
@@ -234,7 +236,7 @@ async function commandTool(input: { command: string[] }, settings: ToolSettings)
   }
   // The command line and the notes come first; the output gets what is left, so its end (the verdict) survives.
   const outputCapBytes = Math.max(64, settings.outputCapBytes - Buffer.byteLength(shown) - NOTE_ROOM_BYTES);
-  const outcome = await runCommand({ argv: input.command, cwd: settings.worktree, timeoutMs: settings.commandTimeoutMs, outputCapBytes });
+  const outcome = await runCommand({ argv: input.command, cwd: settings.worktree, timeoutMs: settings.commandTimeoutMs, outputCapBytes, signal: settings.signal });
   const ending = outcome.timedOut
     ? `timed out after ${settings.commandTimeoutMs} ms; killed with its child processes`
     : outcome.exitCode === null

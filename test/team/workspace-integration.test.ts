@@ -258,6 +258,31 @@ describe('merges', () => {
   });
 });
 
+describe('reports', () => {
+  it('a report that is not valid JSON after the tools ran gets one repair request; the files are kept', async () => {
+    repo = await sampleRepo();
+    const config = await configFor();
+    const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
+    const repairs: LlmRequest[] = [];
+    const provider = simWith(plan, (request, answer) => {
+      if (request.metadata.purpose !== 'work' || answer.toolCalls !== undefined) return undefined;
+      if (request.metadata.repair === true) {
+        repairs.push(request);
+        return undefined;
+      }
+      return { ...answer, text: 'I wrote the API module; it is done.' };
+    });
+    const result = await runTeam({ config, feature: 'Chatty agent', providerInstance: provider, workspace: repo.dir });
+    expect(result.status).toBe('done');
+    expect(repairs).toHaveLength(1);
+    expect(repairs[0]?.messages.at(-1)?.content).toMatch(/Your report was rejected:[\s\S]*not valid JSON/);
+    const ledger = await ledgerOf(result);
+    expect(ledger.filter((entry) => entry.type === 'task-claim')).toHaveLength(1);
+    expect(ledger.filter((entry) => entry.type === 'model-call' && entry['repair'] === true)).toHaveLength(1);
+    expect(await repo.git('show', `agent-team/${result.runId}/integration:src/api.js`)).toContain('T1');
+  });
+});
+
 describe('stopped attempts', () => {
   it('an attempt that times out keeps its partial work on a wip/ branch, and the retry finishes the task', async () => {
     repo = await sampleRepo();
