@@ -1,6 +1,6 @@
 import { configJsonSchema, loadTeamConfig, pickModelForRole, type SchemaTarget } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { composeSystemPrompt } from '../../prompts/index.js';
+import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import { countTokens } from '../../providers/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 
@@ -31,6 +31,11 @@ export function configCheck(options: { config?: string | undefined; json?: boole
       promptTokens: countTokens(prompt.text),
     };
   });
+  const workspace = config.orchestrator.workspace;
+  const gates = workspace.gates.map((gate) => {
+    const prompt = composeGatePrompt(config, gate.name);
+    return { name: gate.name, agent: gate.agent ?? config.manager.id, model: gate.model, roles: gate.roles, paths: gate.paths, prompt: prompt.parts[0]?.source ?? '', promptTokens: countTokens(prompt.text) };
+  });
   const report = {
     ok: true,
     orchestratorConfig: config.configFile ?? 'built-in default',
@@ -42,6 +47,7 @@ export function configCheck(options: { config?: string | undefined; json?: boole
     coordination: config.orchestrator.coordination,
     budget: config.orchestrator.budget,
     agents,
+    workspace: { enabled: workspace.enabled, projectDir: config.projectDir, autoMerge: config.orchestrator.coordination.auto_merge, testCommand: workspace.test_command, gates },
   };
   if (options.json === true) {
     printJson(terminal, report);
@@ -59,6 +65,16 @@ export function configCheck(options: { config?: string | undefined; json?: boole
   for (const agent of agents) {
     println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${`${agent.provider}:${agent.model}`.padEnd(32)} ${String(agent.promptTokens).padStart(5)} prompt tokens`);
     println(terminal, paint(terminal, 'dim', `  ${''.padEnd(16)} ${agent.prompt.join(' + ')}`));
+  }
+  println(terminal);
+  println(
+    terminal,
+    `  workspace            ${workspace.enabled ? `on, in ${config.projectDir}` : 'off (run --workspace PATH turns it on)'}; ` +
+      `${config.orchestrator.coordination.auto_merge ? 'auto merge' : 'branches left to merge by hand'}; tests ${workspace.test_command === null ? 'none' : workspace.test_command.join(' ')}`,
+  );
+  for (const gate of gates) {
+    const scope = [gate.roles === null ? null : `roles ${gate.roles.join(', ')}`, gate.paths === null ? null : `paths ${gate.paths.join(', ')}`].filter((part) => part !== null).join('; ');
+    println(terminal, `  gate ${gate.name.padEnd(11)} by ${gate.agent}${gate.model === null ? '' : ` on ${gate.model}`}${scope === '' ? ', every task' : `, ${scope}`}  ${String(gate.promptTokens).padStart(5)} prompt tokens`);
   }
   return 0;
 }
