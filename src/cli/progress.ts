@@ -7,6 +7,8 @@ interface Counters {
   tasks: Set<string>;
   done: number;
   failed: number;
+  /** Workspace runs: tasks at their gates or waiting for their merge. */
+  inReview: Set<string>;
   openBlockers: number;
   tokens: number;
   costUsd: number;
@@ -21,8 +23,16 @@ function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
       counters.tasks.add(entry.taskId);
       break;
     case 'task-end':
+      counters.inReview.delete(entry.taskId);
       if (entry.status === 'done') counters.done += 1;
       else counters.failed += 1;
+      break;
+    case 'task-review':
+      counters.inReview.add(entry.taskId);
+      break;
+    case 'task-merge':
+    case 'task-release':
+      counters.inReview.delete(entry.taskId);
       break;
     case 'blocker-raise':
       counters.openBlockers += 1;
@@ -45,14 +55,14 @@ function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
  */
 export function showProgress(input: { terminal: Terminal; ledgerFile: string; signal: AbortSignal; fromEnd?: boolean | undefined }): Promise<void> {
   const { terminal } = input;
-  const counters: Counters = { tasks: new Set(), done: 0, failed: 0, openBlockers: 0, tokens: 0, costUsd: 0 };
+  const counters: Counters = { tasks: new Set(), done: 0, failed: 0, inReview: new Set(), openBlockers: 0, tokens: 0, costUsd: 0 };
   const started = Date.now();
   let statusShown = false;
   const status = (): string =>
     paint(
       terminal,
       'bold',
-      `tasks ${counters.done}/${counters.tasks.size} done${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
+      `tasks ${counters.done}/${counters.tasks.size} done${counters.inReview.size > 0 ? `, ${counters.inReview.size} in review` : ''}${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
         `${counters.openBlockers} open blocker(s) · ${(counters.tokens / 1000).toFixed(1)}k tokens · $${counters.costUsd.toFixed(4)} · ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );

@@ -27,7 +27,7 @@ export function gatesFor(gates: readonly GateConfig[], task: Pick<Task, 'role'>,
   return gates.filter(
     (gate) =>
       (gate.roles === null || gate.roles.includes(task.role)) &&
-      (gate.paths === null || filesChanged.some((file) => gate.paths?.some((path) => pathsOverlap(file, path) || file.startsWith(path)) === true)),
+      (gate.paths === null || filesChanged.some((file) => gate.paths?.some((path) => pathsOverlap(file, path)) === true)),
   );
 }
 
