@@ -37,7 +37,7 @@ function mergeDetail(outcome: MergeOutcome, integrationBranch: string): string {
     case 'conflict':
       return `conflicts in ${outcome.files.join(', ')}; branch ${outcome.branch} kept for a person`;
     case 'ready':
-      return outcome.commands.join(' && ');
+      return `passed its gates; to merge it into your branch: ${outcome.commands.join(' && ')}`;
   }
 }
 

@@ -85,7 +85,8 @@ export async function mergeSequentially(input: {
         taskId: candidate.taskId,
         status: 'ready',
         branch: candidate.branch,
-        commands: [`git checkout ${input.integrationBranch}`, `git merge --no-ff ${candidate.branch}`],
+        // Run on the person's own branch: the integration branch is checked out in its worktree.
+        commands: [`git merge --no-ff ${candidate.branch}`],
       });
       continue;
     }

@@ -85,7 +85,7 @@ describe('sequential merge with the project tests', () => {
     });
     const before = await repo.git('rev-parse', 'main');
     const outcomes = await mergeSequentially({ integrationWorktree: repo.dir, integrationBranch: 'main', candidates: [candidate], test: TEST, autoMerge: false });
-    expect(outcomes).toEqual([{ taskId: 'T1', status: 'ready', branch: 'agent-team/r1/T1', commands: ['git checkout main', 'git merge --no-ff agent-team/r1/T1'] }]);
+    expect(outcomes).toEqual([{ taskId: 'T1', status: 'ready', branch: 'agent-team/r1/T1', commands: ['git merge --no-ff agent-team/r1/T1'] }]);
     expect(await repo.git('rev-parse', 'main')).toBe(before);
   });
 });
