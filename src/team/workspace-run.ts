@@ -52,6 +52,14 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
   if (!(await isRepository(input.repo))) {
     throw new AgentTeamError('workspace_not_repository', `${input.repo} is not a git repository. Point --workspace at a git checkout (git init, commit), or drop --workspace.`, { exitCode: 2 });
   }
+  const head = await git({ cwd: input.repo, args: ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], allowFailure: true });
+  if (head.code !== 0) {
+    throw new AgentTeamError(
+      'workspace_no_commit',
+      `${input.repo} has no commit yet, and agents start from the last one. Commit once (git add -A && git commit -m "Initial commit"), then run again.`,
+      { exitCode: 2 },
+    );
+  }
   // The run's own state and records may live in the repository: never "changes", never committed by agents.
   await excludeRunFiles({ repo: input.repo, paths: [dirname(input.config.stateFile), input.config.runsDir] });
   // Untracked files are the user's business (agents do not see them either way); edits to tracked files would be lost on agents.

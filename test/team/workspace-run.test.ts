@@ -66,6 +66,16 @@ describe('a sim run that changes code in a git repository', () => {
     expect(report).toContain('## Branches');
   });
 
+  it('refuses a repository with no commit yet, with the command that fixes it', async () => {
+    repo = await sampleRepo();
+    await repo.git('update-ref', '-d', 'HEAD');
+    const config = await configFor(false);
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'workspace_no_commit', exitCode: 2 });
+    expect(String((failure as Error).message)).toContain('git add -A && git commit');
+    expect(await repo.git('worktree', 'list', '--porcelain')).not.toContain('.worktrees');
+  });
+
   it('refuses a repository with uncommitted changes, before writing anything', async () => {
     repo = await sampleRepo();
     const config = await configFor(false);
