@@ -9,3 +9,4 @@ export * from './memory/index.js';
 export * from './batch/index.js';
 export * from './state/index.js';
 export * from './team/index.js';
+export * from './workspace/index.js';

@@ -9,3 +9,4 @@ export { openTeamStore } from './open-team.js';
 export * from './task-factory.js';
 export { initialTeamState } from './run-state.js';
 export * from './provider-registry.js';
+export * from './run-metrics.js';
