@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamState } from '../../src/state/index.js';
-import { chainLengths, nextTaskFor } from '../../src/team/scheduler.js';
+import { chainLengths, fileConflict, nextTaskFor } from '../../src/team/scheduler.js';
 import { newTask } from '../../src/team/task-factory.js';
 import { plannedTask } from '../support/team-fixture.js';
 
@@ -53,5 +53,26 @@ describe('which ready task an agent takes first', () => {
     const own = state.tasks.find((task) => task.id === 'A');
     if (own !== undefined) own.assignee = 'dev';
     expect(nextTaskFor(state, 'dev')?.id).toBe('A');
+  });
+});
+
+describe('files held by a task in review', () => {
+  it('a task whose change is not merged yet still holds its files: an overlapping task waits for it', () => {
+    const plan = [
+      plannedTask({ id: 'A', role: 'backend_developer', files: ['src/session.ts'] }),
+      plannedTask({ id: 'B', role: 'backend_developer', files: ['src/session.ts', 'src/b.ts'] }),
+      plannedTask({ id: 'C', role: 'backend_developer', files: ['src/c.ts'] }),
+    ];
+    const state = stateWith(plan, ['B', 'C']);
+    const a = state.tasks.find((task) => task.id === 'A');
+    if (a === undefined) throw new Error('no A');
+    const b = state.tasks.find((task) => task.id === 'B');
+    for (const status of ['in_progress', 'review'] as const) {
+      a.status = status;
+      expect(fileConflict(state, b as never)).toEqual({ taskId: 'A', files: ['src/session.ts'] });
+      expect(nextTaskFor(state, 'dev')?.id).toBe('C');
+    }
+    a.status = 'done';
+    expect(fileConflict(state, b as never)).toBeUndefined();
   });
 });
