@@ -16,7 +16,7 @@ import { GateReviewer, gatesFor, type GateOutcome } from './gate-review.js';
 import { failTask } from './report-result.js';
 import { refreshReadiness } from './scheduler.js';
 import type { TeamContext } from './team-context.js';
-import type { RunWorkspace } from './workspace-run.js';
+import { openTaskWorkspace, type RunWorkspace } from './workspace-run.js';
 
 const log = getLogger('team:integration');
 
@@ -128,19 +128,32 @@ export class TaskIntegration {
   }
 
   async #merge(taskId: string, task: Task, worktree: string | null, signal: AbortSignal): Promise<void> {
-    const run = this.#mergeChain.then(() => this.#mergeNow(taskId, task, worktree, signal));
+    const run = this.#mergeChain.then(async () => this.#mergeNow(taskId, task, worktree ?? (await this.#reopen(task)), signal));
     this.#mergeChain = run.catch(() => undefined);
     await run;
   }
 
-  async #mergeNow(taskId: string, task: Task, worktree: string | null, signal: AbortSignal): Promise<void> {
+  /** Checks the task branch out again (its worktree was cleaned away), for a rebase. */
+  async #reopen(task: Task): Promise<string> {
+    const state = await this.#context.store.read();
+    const reopened = await openTaskWorkspace({
+      config: this.#context.config,
+      workspace: this.#workspace,
+      runId: state.run.id,
+      agentId: task.assignee ?? this.#context.config.manager.id,
+      taskId: task.id,
+    });
+    return reopened.path;
+  }
+
+  async #mergeNow(taskId: string, task: Task, worktree: string, signal: AbortSignal): Promise<void> {
     const { store, config } = this.#context;
     const settings = config.orchestrator.workspace;
     const branch = task.branch as string;
     const [outcome] = await mergeSequentially({
       integrationWorktree: this.#workspace.integrationWorktree,
       integrationBranch: this.#workspace.integrationBranch,
-      candidates: [{ taskId, title: task.title, branch, worktree: worktree ?? this.#workspace.repo }],
+      candidates: [{ taskId, title: task.title, branch, worktree }],
       test: settings.test_command === null ? null : { argv: settings.test_command, timeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes },
       autoMerge: config.orchestrator.coordination.auto_merge,
       signal,
@@ -167,7 +180,6 @@ export class TaskIntegration {
       failTask({ state: draft, agentId: config.manager.id, taskId, reason, now: context.now, emit: context.emit });
     });
     this.#context.wake.notify();
-    if (worktree === null) return;
     if (outcome.status === 'merged' || outcome.status === 'ready') {
       // Its work is on its branch (and merged): the checkout is no longer needed. A failed task keeps it for debugging.
       await removeWorktree({ repo: this.#workspace.repo, path: worktree, deleteBranch: false, force: true }).catch((error: unknown) =>

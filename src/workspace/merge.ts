@@ -1,4 +1,4 @@
-import { git, headCommit } from './git.js';
+import { currentBranch, git, headCommit } from './git.js';
 import { runCommand } from './run-command.js';
 import { AGENT_COMMIT_ARGS } from './worktrees.js';
 
@@ -48,6 +48,8 @@ async function settleWorktree(cwd: string): Promise<void> {
 
 /** Rebases the task branch on the integration branch as it is now; false (and left as it was) on a conflict. */
 async function rebase(input: { candidate: MergeCandidate; onto: string }): Promise<boolean> {
+  // Only ever in the task's own checkout: a rebase anywhere else would rewrite someone else's branch.
+  if ((await currentBranch(input.candidate.worktree)) !== input.candidate.branch) return false;
   const result = await git({ cwd: input.candidate.worktree, args: [...AGENT_COMMIT_ARGS, 'rebase', input.onto], allowFailure: true });
   if (result.code === 0) return true;
   await git({ cwd: input.candidate.worktree, args: ['rebase', '--abort'], allowFailure: true });

@@ -78,6 +78,29 @@ describe('sequential merge with the project tests', () => {
     expect(branches.split('\n').sort()).toEqual(['agent-team/r1/T1', 'agent-team/r1/T2', 'agent-team/r1/T3', 'agent-team/r1/T4', 'agent-team/r1/integration']);
   });
 
+  it('never rebases outside the task branch checkout: a wrong worktree turns a conflict into a report, not a rewrite', async () => {
+    repo = await sampleRepo();
+    const first = await task('T1', async (dir) => {
+      await writeFile(join(dir, 'README.md'), '# one\n');
+    });
+    const second = await task('T2', async (dir) => {
+      await writeFile(join(dir, 'README.md'), '# two\n');
+    });
+    const integration = await integrationWorktree();
+    const mainBefore = await repo.git('rev-parse', 'main');
+    // Pointed at the user's checkout (on main) instead of T2's worktree.
+    const outcomes = await mergeSequentially({
+      integrationWorktree: integration,
+      integrationBranch: 'agent-team/r1/integration',
+      candidates: [first, { ...second, worktree: repo.dir }],
+      test: null,
+      autoMerge: true,
+    });
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['merged', 'conflict']);
+    expect(await repo.git('rev-parse', 'main')).toBe(mainBefore);
+    expect(await repo.git('status', '--porcelain')).toBe('');
+  });
+
   it('without auto_merge, leaves every branch ready with the exact commands', async () => {
     repo = await sampleRepo();
     const candidate = await task('T1', async (dir) => {
