@@ -138,6 +138,12 @@ export const workspaceConfigSchema = z
       .nullable()
       .default(['npm', 'test'])
       .describe('Run after every merge; a merge that breaks it is undone (null: no tests).'),
+    setup_command: z
+      .array(z.string().min(1))
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Run in every new worktree before anyone works or tests in it, e.g. ["npm","ci"] (worktrees start without installed dependencies); null: none.'),
     allow_commands: z
       .array(z.array(z.string().min(1)).min(1))
       .nullable()

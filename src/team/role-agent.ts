@@ -290,6 +290,7 @@ export class RoleAgent {
       agentId: this.#agentId,
       taskId: task.id,
       dependencyBranches: input.claimed.dependencyBranches,
+      signal: input.signal,
     });
     this.#openWorktrees.set(task.id, taskWorkspace);
     await taskWorkspace.status({ status: 'working', progress: 0 });

@@ -12,7 +12,10 @@ import {
   git,
   isClean,
   isRepository,
+  removeWorktree,
   repositoryRoot,
+  runCommand,
+  taskBaseRef,
   wipCommit,
   workspaceToolSpecs,
   writeWorktreeStatus,
@@ -71,14 +74,44 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
     );
   }
   const workspace = await runWorkspace(input);
-  if (!existsSync(workspace.integrationWorktree)) {
+  const created = !existsSync(workspace.integrationWorktree);
+  if (created) {
     // Resumed after `agent-team clean` (or a deleted directory): the branch is still there, only its checkout is gone.
     await git({ cwd: workspace.repo, args: ['worktree', 'prune'] });
     const known = await git({ cwd: workspace.repo, args: ['show-ref', '--verify', '--quiet', `refs/heads/${workspace.integrationBranch}`], allowFailure: true });
     const args = known.code === 0 ? [workspace.integrationWorktree, workspace.integrationBranch] : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
     await git({ cwd: workspace.repo, args: ['worktree', 'add', ...args] });
+    await runSetup({ config: input.config, worktree: workspace.integrationWorktree }).catch(async (error: unknown) => {
+      // Nothing of the run exists yet: leave the repository as it was.
+      await removeWorktree({ repo: workspace.repo, path: workspace.integrationWorktree, deleteBranch: known.code !== 0, force: true });
+      throw error;
+    });
   }
   return workspace;
+}
+
+/**
+ * Runs `workspace.setup_command` in a new worktree (installing dependencies, say),
+ * so that agents' commands and the tests after merges find what they need.
+ */
+export async function runSetup(input: { config: TeamConfig; worktree: string; signal?: AbortSignal | undefined }): Promise<void> {
+  const settings = input.config.orchestrator.workspace;
+  if (settings.setup_command === null) return;
+  const outcome = await runCommand({
+    argv: settings.setup_command,
+    cwd: input.worktree,
+    timeoutMs: settings.command_timeout_seconds * 1000,
+    outputCapBytes: settings.output_cap_bytes,
+    signal: input.signal,
+  });
+  if (outcome.exitCode === 0 && !outcome.timedOut) return;
+  input.signal?.throwIfAborted();
+  const why = outcome.timedOut ? `did not finish within ${settings.command_timeout_seconds} s` : `exited with ${outcome.exitCode ?? outcome.signal ?? 'an error'}`;
+  throw new AgentTeamError(
+    'workspace_setup_failed',
+    `workspace.setup_command (${settings.setup_command.join(' ')}) ${why} in ${input.worktree}. Fix the command in ${input.config.configFile ?? 'orchestrator-config.json'}, or set it to null.\n${outcome.output.slice(-2000)}`,
+    { exitCode: 2 },
+  );
 }
 
 /** The commands agents may run: the configured allowlist, else the test command alone. */
@@ -111,6 +144,7 @@ export async function openTaskWorkspace(input: {
   taskId: string;
   /** Finished dependencies whose branches are not merged into the integration branch: merged into a new task branch. */
   dependencyBranches?: readonly { taskId: string; title: string; branch: string }[];
+  signal?: AbortSignal | undefined;
 }): Promise<TaskWorkspace> {
   const settings = input.config.orchestrator.workspace;
   const allowlist = commandAllowlist(input.config);
@@ -129,6 +163,14 @@ export async function openTaskWorkspace(input: {
         onCompromised: (error) => log.warn('the worktree lock was lost while held', { error: error.message }),
       }),
   });
+  if (!worktree.resumed) {
+    await runSetup({ config: input.config, worktree: worktree.path, signal: input.signal }).catch(async (error: unknown) => {
+      // Cut a moment ago, it holds no work: removed, so that the next attempt cuts it again and reruns the setup.
+      await removeWorktree({ repo: input.workspace.repo, path: worktree.path, deleteBranch: true, force: true });
+      await git({ cwd: input.workspace.repo, args: ['update-ref', '-d', taskBaseRef({ runId: input.runId, taskId: input.taskId })], allowFailure: true });
+      throw error;
+    });
+  }
   let current: WorktreeStatusUpdate = { taskId: input.taskId, agentId: input.agentId, status: 'working', progress: 0, filesChanged: [], gates: [], commit: null };
   return {
     path: worktree.path,

@@ -258,6 +258,47 @@ describe('merges', () => {
   });
 });
 
+describe('setting up worktrees', () => {
+  const install = ['node', '-e', "const fs = require('fs'); fs.mkdirSync('node_modules', { recursive: true }); fs.writeFileSync('node_modules/.installed', 'yes');"];
+
+  it('runs workspace.setup_command in every new worktree, so the tests after each merge find what it installs', async () => {
+    repo = await sampleRepo();
+    const config = await configFor({
+      workspace: { setup_command: install, test_command: ['node', '-e', "process.exit(require('fs').existsSync('node_modules/.installed') ? 0 : 1)"] },
+    });
+    const plan = [
+      { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
+      { id: 'T2', role: 'frontend_developer', files: ['src/ui.js'], dependsOn: ['T1'] },
+    ];
+    const seen: string[] = [];
+    const provider = simWith(plan, async (request) => {
+      // The agent's worktree is set up before its first call.
+      if (request.metadata.purpose === 'work' && request.messages.length === 1) {
+        const agent = request.metadata.agentId;
+        seen.push(String(existsSync(join(repo?.dir ?? '', '.worktrees', `${agent}-${String(request.metadata.taskId)}`, 'node_modules', '.installed'))));
+      }
+      return undefined;
+    });
+    const result = await runTeam({ config, feature: 'Needs an install', providerInstance: provider, workspace: repo.dir });
+    expect(result.status).toBe('done');
+    expect(seen).toEqual(['true', 'true']);
+    // What the setup installs is ignored by the project, so no task commits it.
+    expect(await repo.git('ls-tree', '-r', '--name-only', `agent-team/${result.runId}/integration`)).not.toContain('node_modules');
+  });
+
+  it('a setup command that fails stops the run before anything is written, and leaves the repository as it was', async () => {
+    repo = await sampleRepo();
+    const config = await configFor({ workspace: { setup_command: ['node', '-e', "console.error('registry unreachable'); process.exit(3)"] } });
+    const refsBefore = await repo.git('for-each-ref');
+    const failure = await runTeam({ config, feature: 'No install', providerInstance: simWith([], () => undefined), workspace: repo.dir }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'workspace_setup_failed', exitCode: 2 });
+    expect(String((failure as Error).message)).toMatch(/workspace\.setup_command \(node -e .*\) exited with 3[\s\S]*registry unreachable/);
+    expect(await repo.git('for-each-ref')).toBe(refsBefore);
+    expect(await repo.git('worktree', 'list', '--porcelain')).not.toContain('.worktrees');
+    expect(existsSync(config.stateFile)).toBe(false);
+  });
+});
+
 describe('reports', () => {
   it('a report that is not valid JSON after the tools ran gets one repair request; the files are kept', async () => {
     repo = await sampleRepo();
