@@ -48,7 +48,8 @@ describe('createTaskWorktree', () => {
     const exclude = await readFile(join(repo.dir, '.git', 'info', 'exclude'), 'utf8');
     expect(exclude).toContain('/.worktrees/\n');
     expect(exclude).toContain('/agent-status.json\n');
-    expect(existsSync(join(repo.dir, '.gitignore'))).toBe(false);
+    // The project's own .gitignore is left as it was.
+    expect(await readFile(join(repo.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n');
     expect(await isClean(repo.dir)).toBe(true);
 
     await createTaskWorktree(task('run-1', 'dev-2', 'task-2'));
