@@ -44,8 +44,8 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
       `model time ${(summary.time.modelMs / 1000).toFixed(1)} s summed over calls${summary.simulated ? ' (simulated)' : ''}`,
     '',
     `**Team:** ${summary.metrics.successful} of ${summary.metrics.totalTasks} task(s) done, ${summary.metrics.failed} failed or cancelled; ` +
-      `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup}); ` +
-      `${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`,
+      `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup})` +
+      (summary.workspace === null ? '' : `; in ${summary.workspace}: ${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`),
     '',
     '## Tasks',
     '',

@@ -19,6 +19,8 @@ export interface RunSummary {
   simulated: boolean;
   provider: string;
   seed: number;
+  /** The repository the agents changed, or null. */
+  workspace: string | null;
   resumes: number;
   tasks: { total: number; byStatus: Record<string, number> };
   blockers: { raised: number; resolved: number; open: number; loops: number; byResolution: Record<string, number> };
@@ -92,6 +94,7 @@ export function summarizeRun(
     simulated: state.run.simulated,
     provider: state.run.options.provider,
     seed: state.run.options.seed,
+    workspace: state.run.options.workspace,
     resumes: state.run.resumes,
     tasks: { total: state.tasks.length, byStatus: count(state.tasks, (task) => task.status) },
     blockers: {

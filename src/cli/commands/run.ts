@@ -54,8 +54,8 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
   const { metrics } = summary;
   println(
     terminal,
-    `  team      ${metrics.parallelTime} in parallel for ${metrics.estimatedSequentialTime} of work: speedup ${metrics.speedup}, ` +
-      `${metrics.gateBlocks} gate block(s), ${metrics.testFailures} test failure(s)`,
+    `  team      ${metrics.parallelTime} in parallel for ${metrics.estimatedSequentialTime} of work: speedup ${metrics.speedup}` +
+      (summary.workspace === null ? '' : `, ${metrics.gateBlocks} gate block(s), ${metrics.testFailures} test failure(s)`),
   );
   println(terminal, `  record    ${result.files.dir}`);
   if (summary.status === 'interrupted' || summary.status === 'budget_exceeded') {
