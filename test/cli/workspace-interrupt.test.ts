@@ -86,6 +86,12 @@ describe.each([
     const tree = await repo.git('ls-tree', '-r', '--name-only', `agent-team/${runId}/integration`);
     for (const task of final.tasks) for (const file of task.result?.filesChanged ?? []) expect(tree).toContain(file);
 
+    const status = await runCli(['status', '--json'], { cwd: project.dir });
+    const workspace = (JSON.parse(status.stdout) as { workspace: { integrationBranch: string; branches: { taskId: string; merge: string | null }[] } }).workspace;
+    expect(workspace.integrationBranch).toBe(`agent-team/${runId}/integration`);
+    expect(workspace.branches.map((branch) => branch.taskId).sort()).toEqual(final.tasks.map((task) => task.id).sort());
+    expect(workspace.branches.every((branch) => branch.merge?.startsWith('merged:') === true)).toBe(true);
+
     const after = await runCli(['clean', '--json'], { cwd: project.dir });
     expect(after.code).toBe(0);
     expect(await listRunWorktrees(repo.dir)).toEqual([]);

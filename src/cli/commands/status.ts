@@ -31,6 +31,16 @@ export function describeState(state: TeamState): Record<string, unknown> {
     })),
     openBlockers: state.blockers.filter((blocker) => blocker.status !== 'resolved'),
     budget: { limitUsd: state.budget.limitUsd, spentUsd: state.budget.spentUsd, reservedUsd: state.budget.reservedUsd, spentTokens: state.budget.spentTokens },
+    workspace:
+      state.run.options.workspace === null
+        ? null
+        : {
+            repo: state.run.options.workspace,
+            integrationBranch: `agent-team/${state.run.id}/integration`,
+            branches: state.tasks
+              .filter((task) => task.branch !== null || task.wip !== null || task.gates.length > 0)
+              .map((task) => ({ taskId: task.id, status: task.status, branch: task.branch, merge: task.merge, wip: task.wip, failedGates: task.gates.filter((gate) => !gate.passed) })),
+          },
   };
 }
 
@@ -63,6 +73,16 @@ export async function status(options: StatusCommandOptions): Promise<number> {
       `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.status.padEnd(8)} ${String(agent.calls).padStart(4)} calls  ` +
         `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${agent.stopReason === null ? '' : ` (${agent.stopReason})`}`,
     );
+  }
+  if (state.run.options.workspace !== null) {
+    println(terminal);
+    println(terminal, paint(terminal, 'bold', `Workspace ${state.run.options.workspace}`) + ` (integration branch agent-team/${state.run.id}/integration)`);
+    for (const task of state.tasks) {
+      if (task.branch === null && task.wip === null) continue;
+      const failed = task.gates.filter((gate) => !gate.passed).map((gate) => `${gate.name} failed (round ${gate.round})`);
+      const notes = [task.merge ?? (task.status === 'review' ? 'at its gates or waiting for its merge' : task.status), ...failed, ...(task.wip === null ? [] : [`partial work on ${task.wip}`])];
+      println(terminal, `  ${task.id.padEnd(8)} ${notes.join('; ')}`);
+    }
   }
   const open = state.blockers.filter((blocker) => blocker.status !== 'resolved');
   println(terminal);
