@@ -356,7 +356,7 @@ export class RoleAgent {
   }
 
   /** Saves the uncommitted work of a stopped attempt on `wip/<run>/<task>`, and says so in the state. */
-  async #saveWip(taskId: string, reason: string, status: 'timeout' | 'failed' | 'working'): Promise<void> {
+  async #saveWip(taskId: string, reason: string, status: 'timeout' | 'failed' | 'stopped'): Promise<void> {
     const taskWorkspace = this.#openWorktrees.get(taskId);
     if (taskWorkspace === undefined) return;
     this.#openWorktrees.delete(taskId);
@@ -378,12 +378,12 @@ export class RoleAgent {
     const { store, config } = this.#context;
     if (error instanceof BudgetExceededError) {
       this.#stop('budget-exceeded');
-      await this.#saveWip(taskId, 'budget exceeded', 'working');
+      await this.#saveWip(taskId, 'budget exceeded', 'stopped');
       await store.update((draft, context) => releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: 'budget exceeded', emit: context.emit }));
       return;
     }
     if (this.#abort.signal.aborted && !timedOut) {
-      await this.#saveWip(taskId, this.#exit ?? 'interrupted', 'working');
+      await this.#saveWip(taskId, this.#exit ?? 'interrupted', 'stopped');
       await store.update((draft, context) =>
         releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: this.#exit ?? 'interrupted', emit: context.emit }),
       );

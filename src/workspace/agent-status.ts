@@ -12,7 +12,7 @@ import { WorkspaceError } from './workspace-error.js';
 export const WORKTREE_STATUS_FILE = 'agent-status.json';
 
 /** Where the agent of a worktree stands. */
-export const WORKTREE_STATUSES = ['working', 'done', 'failed', 'timeout'] as const;
+export const WORKTREE_STATUSES = ['working', 'done', 'failed', 'timeout', 'stopped'] as const;
 
 /** The verdict of one gate on a worktree's work. */
 export const gateResultSchema = z
