@@ -23,6 +23,16 @@ function startKey(task: { id: string; claimedAt: string | null; attempts: number
   return `${task.id}|${task.claimedAt ?? ''}|${task.attempts}|${task.iterations}`;
 }
 
+/** Tells the agent that its worktree already holds an earlier attempt's uncommitted work. */
+function withPartialWorkNote(request: LlmRequest): LlmRequest {
+  const note =
+    '\n\n## Work already in your worktree\nAn earlier attempt on this task stopped before it finished; its uncommitted changes are in your files. ' +
+    'Look at them (list_files, read_file) and continue from them rather than starting over.';
+  const [first, ...rest] = request.messages;
+  if (first?.role !== 'user') return request;
+  return { ...request, messages: [{ ...first, content: first.content + note }, ...rest] };
+}
+
 /** Why a role agent stopped. */
 export type AgentExitReason = 'run-finished' | 'interrupted' | 'max-iterations' | 'budget-exceeded' | 'stopped';
 
@@ -293,6 +303,9 @@ export class RoleAgent {
       signal: input.signal,
     });
     this.#openWorktrees.set(task.id, taskWorkspace);
+    if (taskWorkspace.hasPartialWork) {
+      log.info('continuing from partial work', { agentId: this.#agentId, taskId: task.id, restoredWip: taskWorkspace.restoredWip });
+    }
     await taskWorkspace.status({ status: 'working', progress: 0 });
     const loop = (request: LlmRequest, maxSteps: number): ReturnType<typeof runToolLoop> =>
       runToolLoop({
@@ -303,19 +316,20 @@ export class RoleAgent {
         signal: input.signal,
         onStep: (step) => taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
       });
-    const first = await loop(input.request, settings.max_steps);
+    const request: LlmRequest = taskWorkspace.hasPartialWork ? withPartialWorkNote(input.request) : input.request;
+    const first = await loop(request, settings.max_steps);
     let parsed = parseStructured(first.response.text, workReportSchema);
     let rawOutput = first.response.text;
     if (parsed.value === undefined) {
       // One repair, as for answers without tools: the files stay as they are, only the report is asked again.
       const repair: LlmRequest = {
-        ...input.request,
+        ...request,
         messages: [
           ...first.messages,
           { role: 'assistant', content: first.response.text },
           { role: 'user', content: `Your report was rejected:\n${parsed.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object for the task report.` },
         ],
-        metadata: { ...input.request.metadata, repair: true },
+        metadata: { ...request.metadata, repair: true },
       };
       const second = await loop(repair, Math.max(1, settings.max_steps - first.steps));
       parsed = parseStructured(second.response.text, workReportSchema);

@@ -14,6 +14,7 @@ import {
   isRepository,
   removeWorktree,
   repositoryRoot,
+  restoreWip,
   runCommand,
   taskBaseRef,
   wipCommit,
@@ -125,6 +126,10 @@ export interface TaskWorkspace {
   path: string;
   branch: string;
   baseCommit: string;
+  /** The `wip/` commit whose changes were put back into a freshly cut worktree, or null. */
+  restoredWip: string | null;
+  /** The worktree holds uncommitted work of an earlier attempt (left in place, or restored). */
+  hasPartialWork: boolean;
   tools: ToolSpec[];
   execute(call: ToolCall, signal?: AbortSignal): Promise<ToolResult>;
   /** Commits what the agent changed; the commit (or null) and the files. */
@@ -171,11 +176,15 @@ export async function openTaskWorkspace(input: {
       throw error;
     });
   }
+  // The partial work of an attempt whose worktree is gone (cleaned away) comes back with the new one.
+  const restored = worktree.resumed ? null : await restoreWip({ worktree: worktree.path, runId: input.runId, taskId: input.taskId });
   let current: WorktreeStatusUpdate = { taskId: input.taskId, agentId: input.agentId, status: 'working', progress: 0, filesChanged: [], gates: [], commit: null };
   return {
     path: worktree.path,
     branch: worktree.branch,
     baseCommit: worktree.baseCommit,
+    restoredWip: restored,
+    hasPartialWork: !(await isClean(worktree.path)),
     tools: workspaceToolSpecs({ allowlist }),
     execute: (call, signal) =>
       executeTool({ worktree: worktree.path, call, allowlist, commandTimeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes, signal }),

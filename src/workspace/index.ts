@@ -10,6 +10,7 @@ export {
   changedFiles,
   commitAll,
   createTaskWorktree,
+  restoreWip,
   taskBase,
   taskBaseRef,
   excludeRunFiles,

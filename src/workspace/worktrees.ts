@@ -282,6 +282,32 @@ export async function wipCommit(input: { worktree: string; taskId: string }): Pr
   }
 }
 
+/**
+ * Puts the work saved on `wip/<run>/<task>` back into a freshly cut worktree, as
+ * uncommitted changes (a stopped attempt's worktree was removed, say by clean).
+ * Returns the wip commit restored, or null when there is none or it no longer
+ * applies (the worktree is then left as it was cut).
+ */
+export async function restoreWip(input: { worktree: string; runId: string; taskId: string }): Promise<string | null> {
+  const saved = wipBranch(input);
+  const found = await git({ cwd: input.worktree, args: ['rev-parse', '--verify', '--quiet', `refs/heads/${saved}^{commit}`], allowFailure: true });
+  if (found.code !== 0) return null;
+  const commit = found.stdout.trim();
+  // A save made on top of an earlier one has two parents; its own changes are against the first.
+  const parents = (await git({ cwd: input.worktree, args: ['rev-list', '--parents', '-n', '1', commit] })).stdout.trim().split(' ').length - 1;
+  const mainline = parents > 1 ? ['-m', '1'] : [];
+  const picked = await git({ cwd: input.worktree, args: [...AGENT_COMMIT_ARGS, 'cherry-pick', '--no-commit', ...mainline, commit], allowFailure: true });
+  if (picked.code !== 0) {
+    await git({ cwd: input.worktree, args: ['cherry-pick', '--abort'], allowFailure: true });
+    await git({ cwd: input.worktree, args: ['reset', '--quiet', '--hard', 'HEAD'] });
+    await git({ cwd: input.worktree, args: ['clean', '-fdq'] });
+    return null;
+  }
+  // Back to uncommitted changes, as the agent left them.
+  await git({ cwd: input.worktree, args: ['reset', '--quiet'] });
+  return commit;
+}
+
 /** True when `path` is a worktree directory agent-team manages (directly under `.worktrees/`). */
 export function isAgentWorktreePath(root: string, path: string): boolean {
   return dirname(resolve(path)) === join(root, WORKTREES_DIR);

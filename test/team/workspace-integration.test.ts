@@ -330,7 +330,9 @@ describe('stopped attempts', () => {
     const config = await configFor({ coordination: { task_timeout_seconds: 1 } });
     const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
     let hung = false;
+    const firstMessages: string[] = [];
     const provider = simWith(plan, async (request, _answer, signal) => {
+      if (request.metadata.purpose === 'work' && !request.messages.some((message) => message.role === 'tool')) firstMessages.push(request.messages[0]?.content ?? '');
       // The first report call after the files are written never comes back.
       const afterTools = request.messages.some((message) => message.role === 'tool');
       if (request.metadata.purpose !== 'work' || !afterTools || hung) return undefined;
@@ -345,6 +347,10 @@ describe('stopped attempts', () => {
     const ledger = await ledgerOf(result);
     expect(ledger.find((entry) => entry.type === 'task-wip')).toMatchObject({ taskId: 'T1', branch: wip, reason: 'timed out' });
     expect((await stateOf(config)).tasks[0]?.wip).toBe(wip);
+    // The retry is told that its files already hold the stopped attempt's work.
+    expect(firstMessages).toHaveLength(2);
+    expect(firstMessages[0]).not.toContain('## Work already in your worktree');
+    expect(firstMessages[1]).toContain('## Work already in your worktree');
     expect(await repo.git('show', `agent-team/${result.runId}/integration:src/api.js`)).toContain('T1');
   });
 });

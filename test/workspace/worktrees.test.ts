@@ -14,6 +14,7 @@ import {
   isClean,
   listRunWorktrees,
   removeWorktree,
+  restoreWip,
   wipCommit,
   writeWorktreeStatus,
 } from '../../src/workspace/index.js';
@@ -233,6 +234,37 @@ describe('wipCommit', () => {
     expect(await repo.git('rev-parse', 'wip/run-1/task-1^2')).toBe(first?.commit);
     expect(await repo.git('show', 'wip/run-1/task-1^2:first.js')).toBe('export const first = 1;');
     expect(await repo.git('show', 'wip/run-1/task-1:second.js')).toBe('export const second = 2;');
+  });
+
+  it('puts saved work back into a freshly cut worktree as uncommitted changes, or leaves the cut clean when it no longer applies', async () => {
+    const first = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
+    await writeFile(join(first.path, 'partial.js'), 'export const half = 1;\n');
+    await writeFile(join(first.path, 'src', 'math.js'), `${await readFile(join(first.path, 'src', 'math.js'), 'utf8')}// more to come\n`);
+    await wipCommit({ worktree: first.path, taskId: 'task-1' });
+    await writeFile(join(first.path, 'later.js'), 'export const later = 2;\n');
+    const saved = await wipCommit({ worktree: first.path, taskId: 'task-1' });
+    // The worktree and its (empty) branch are cleaned away.
+    await repo.git('worktree', 'remove', '--force', first.path);
+    await repo.git('branch', '-D', first.branch);
+
+    const again = await createTaskWorktree(task('run-1', 'dev-2', 'task-1'));
+    expect(again.resumed).toBe(false);
+    expect(await restoreWip({ worktree: again.path, runId: 'run-1', taskId: 'task-1' })).toBe(saved?.commit);
+    expect(await readFile(join(again.path, 'partial.js'), 'utf8')).toBe('export const half = 1;\n');
+    expect(await readFile(join(again.path, 'later.js'), 'utf8')).toBe('export const later = 2;\n');
+    expect(await readFile(join(again.path, 'src', 'math.js'), 'utf8')).toContain('// more to come');
+    // Uncommitted, nothing staged: as the agent left it.
+    expect((await gitOutput(again.path, 'status', '--porcelain')).split('\n').filter((line) => line !== '').sort()).toEqual([' M src/math.js', '?? later.js', '?? partial.js']);
+    expect(await restoreWip({ worktree: again.path, runId: 'run-1', taskId: 'task-9' })).toBeNull();
+
+    // A base that moved under the saved change: it is not forced in.
+    await repo.git('worktree', 'remove', '--force', again.path);
+    await repo.git('branch', '-D', again.branch);
+    await writeFile(join(repo.dir, 'src', 'math.js'), 'export const rewritten = true;\n');
+    await repo.git('commit', '-qam', 'rewrite math');
+    const moved = await createTaskWorktree(task('run-1', 'dev-3', 'task-1'));
+    expect(await restoreWip({ worktree: moved.path, runId: 'run-1', taskId: 'task-1' })).toBeNull();
+    expect(await gitOutput(moved.path, 'status', '--porcelain')).toBe('');
   });
 
   it('returns null when there is nothing to save, and refuses a worktree of another task', async () => {
