@@ -67,7 +67,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', number('number', 0))
     .addOption(new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(number('integer', 1)).hideHelp())
     .option('--processes', 'run each role agent as its own OS process')
-    .option('--workspace <repo>', 'agents change code in this git repository, each task in its own worktree, merged back with the tests')
+    .option('--workspace [repo]', "agents change code in this git repository (default: the config's project_dir), each task in its own worktree, merged back with the tests")
     .option('--record <cassette>', 'record every model call to a JSONL cassette (keys redacted)')
     .option('--replay <cassette>', 'answer every call from a recorded cassette, offline')
     .option('--resume', 'continue the last run (after Ctrl-C, a crash or a budget stop)')
@@ -75,7 +75,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .option('--json', 'print the result as JSON, no progress')
     .addHelpText(
       'after',
-      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json\n  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes\n  $ agent-team run --resume --budget-usd 5\n${EXIT_CODES_HELP}`,
+      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json\n  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes\n  $ agent-team run --resume --budget-usd 5\n  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app\n${EXIT_CODES_HELP}`,
     )
     .action(async (options: Record<string, unknown>) => {
       result.code = await run({ ...(options as object), cwd, terminal } as Parameters<typeof run>[0]);

@@ -99,3 +99,15 @@ describe.each([
     expect(await repo.git('status', '--porcelain')).toBe('');
   });
 });
+
+describe('run --workspace with no path', () => {
+  it("works in the config's project_dir", async () => {
+    const { project, repo } = await setup();
+    const result = await runCli(['run', '--feature', 'Add a slugify helper', '--workspace', '--time-scale', '0', '--plan-tasks', '2', '--json'], { cwd: project.dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const state = await readState(repo);
+    expect(state.run.options.workspace).toBe(repo.dir);
+    expect(await repo.git('ls-tree', '-r', '--name-only', `agent-team/${state.run.id}/integration`)).toMatch(/src\/.*part-1\.ts/);
+  });
+});

@@ -20,7 +20,8 @@ export interface RunCommandOptions {
   processes?: boolean | undefined;
   record?: string | undefined;
   replay?: string | undefined;
-  workspace?: string | undefined;
+  /** A repository path, or true for the config's project_dir. */
+  workspace?: string | boolean | undefined;
   resume?: boolean | undefined;
   force?: boolean | undefined;
   json?: boolean | undefined;
@@ -95,7 +96,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
       processes: options.processes,
       record: options.record,
       replay: options.replay,
-      workspace: options.workspace === undefined ? undefined : resolve(options.cwd, options.workspace),
+      workspace: options.workspace === undefined || options.workspace === false ? undefined : options.workspace === true ? config.projectDir : resolve(options.cwd, options.workspace),
       cwd: options.cwd,
       signal,
       onStart: (state) => {
