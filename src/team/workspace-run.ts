@@ -14,6 +14,7 @@ import {
   isRepository,
   removeWorktree,
   repositoryRoot,
+  resolveRef,
   restoreWip,
   runCommand,
   taskBaseRef,
@@ -56,8 +57,7 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
   if (!(await isRepository(input.repo))) {
     throw new AgentTeamError('workspace_not_repository', `${input.repo} is not a git repository. Point --workspace at a git checkout (git init, commit), or drop --workspace.`, { exitCode: 2 });
   }
-  const head = await git({ cwd: input.repo, args: ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], allowFailure: true });
-  if (head.code !== 0) {
+  if ((await resolveRef(input.repo, 'HEAD')) === null) {
     throw new AgentTeamError(
       'workspace_no_commit',
       `${input.repo} has no commit yet, and agents start from the last one. Commit once (git add -A && git commit -m "Initial commit"), then run again.`,
@@ -79,12 +79,12 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
   if (created) {
     // Resumed after `agent-team clean` (or a deleted directory): the branch is still there, only its checkout is gone.
     await git({ cwd: workspace.repo, args: ['worktree', 'prune'] });
-    const known = await git({ cwd: workspace.repo, args: ['show-ref', '--verify', '--quiet', `refs/heads/${workspace.integrationBranch}`], allowFailure: true });
-    const args = known.code === 0 ? [workspace.integrationWorktree, workspace.integrationBranch] : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
+    const known = (await resolveRef(workspace.repo, `refs/heads/${workspace.integrationBranch}`)) !== null;
+    const args = known ? [workspace.integrationWorktree, workspace.integrationBranch] : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
     await git({ cwd: workspace.repo, args: ['worktree', 'add', ...args] });
     await runSetup({ config: input.config, worktree: workspace.integrationWorktree }).catch(async (error: unknown) => {
       // Nothing of the run exists yet: leave the repository as it was.
-      await removeWorktree({ repo: workspace.repo, path: workspace.integrationWorktree, deleteBranch: known.code !== 0, force: true });
+      await removeWorktree({ repo: workspace.repo, path: workspace.integrationWorktree, deleteBranch: !known, force: true });
       throw error;
     });
   }

@@ -121,6 +121,18 @@ export async function headCommit(directory: string, ref = 'HEAD'): Promise<strin
   return result.stdout.trim();
 }
 
+/** The full sha of the commit `ref` names, or null when it names none (a missing branch, say). */
+export async function resolveRef(directory: string, ref: string): Promise<string | null> {
+  const result = await git({ cwd: directory, args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], allowFailure: true });
+  return result.code === 0 ? result.stdout.trim() : null;
+}
+
+/** The files left conflicted by a merge, cherry-pick or rebase in progress. */
+export async function conflictedFiles(directory: string): Promise<string[]> {
+  const { stdout } = await git({ cwd: directory, args: ['diff', '--name-only', '--diff-filter=U'], allowFailure: true });
+  return stdout.split('\n').filter((line) => line !== '');
+}
+
 /** Splits NUL-separated git output (`-z`) into its non-empty entries. */
 export function splitNul(output: string): string[] {
   return output.split('\0').filter((entry) => entry !== '');

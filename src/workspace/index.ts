@@ -3,7 +3,7 @@
  * the status file each agent keeps in its worktree. It knows config only.
  */
 export { WorkspaceError, type WorkspaceErrorCode } from './workspace-error.js';
-export { git, GitError, currentBranch, headCommit, isClean, isRepository, type GitOptions, type GitResult } from './git.js';
+export { git, GitError, conflictedFiles, currentBranch, headCommit, isClean, isRepository, resolveRef, type GitOptions, type GitResult } from './git.js';
 export {
   AGENT_COMMIT_ARGS,
   WORKTREES_DIR,

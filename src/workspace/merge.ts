@@ -1,4 +1,4 @@
-import { currentBranch, git, headCommit } from './git.js';
+import { conflictedFiles, currentBranch, git, headCommit } from './git.js';
 import { runCommand } from './run-command.js';
 import { AGENT_COMMIT_ARGS } from './worktrees.js';
 
@@ -23,11 +23,6 @@ export interface TestCommand {
   argv: readonly string[];
   timeoutMs: number;
   outputCapBytes: number;
-}
-
-async function conflictedFiles(cwd: string): Promise<string[]> {
-  const { stdout } = await git({ cwd, args: ['diff', '--name-only', '--diff-filter=U'], allowFailure: true });
-  return stdout.split('\n').filter((line) => line !== '');
 }
 
 /** Tries a no-fast-forward merge; on a conflict aborts it and returns the conflicted files. */

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { git, isClean } from './git.js';
+import { git, isClean, resolveRef } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
 import { isAgentWorktreePath, listWorktrees, parseTaskBranch, realPathIfExists, repositoryRoot, taskBaseRef, wipBranch, wipCommit, WORKTREES_DIR } from './worktrees.js';
 
@@ -335,7 +335,3 @@ function keep(report: CleanReport, worktree: RunWorktree, reason: string): void 
   report.kept.push({ path: worktree.path, branch: worktree.branch, reason });
 }
 
-async function resolveRef(cwd: string, ref: string): Promise<string | null> {
-  const result = await git({ cwd, args: ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], allowFailure: true });
-  return result.code === 0 ? result.stdout.trim() : null;
-}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { WORKTREE_STATUS_FILE } from './agent-status.js';
-import { currentBranch, git, GitError, headCommit, isRepository, splitNul } from './git.js';
+import { conflictedFiles, currentBranch, git, GitError, headCommit, isRepository, resolveRef, splitNul } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
 
 /** Directory under the repository root holding agent worktrees. */
@@ -128,8 +128,7 @@ export function taskBaseRef(input: { runId: string; taskId: string }): string {
 
 /** Where the task's own work starts (see `merge`), or null when it starts where it left its base. */
 export async function taskBase(input: { repo: string; runId: string; taskId: string }): Promise<string | null> {
-  const result = await git({ cwd: input.repo, args: ['rev-parse', '--verify', '--quiet', `${taskBaseRef(input)}^{commit}`], allowFailure: true });
-  return result.code === 0 ? result.stdout.trim() : null;
+  return resolveRef(input.repo, taskBaseRef(input));
 }
 
 const worktreeQueues = new Map<string, Promise<unknown>>();
@@ -188,8 +187,7 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
   }
   if (await exists(path)) throw conflict(`${path} exists but is not a git worktree. Move it away or delete it, then run again.`);
 
-  const branchExists = await git({ cwd: root, args: ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], allowFailure: true });
-  if (branchExists.code === 0) {
+  if ((await resolveRef(root, `refs/heads/${branch}`)) !== null) {
     await git({ cwd: root, args: ['worktree', 'add', path, branch] });
     return { path, branch, baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)), resumed: true };
   }
@@ -199,7 +197,7 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
   for (const merge of merges) {
     const result = await git({ cwd: path, args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', merge.message, merge.branch], allowFailure: true });
     if (result.code === 0) continue;
-    const files = (await git({ cwd: path, args: ['diff', '--name-only', '--diff-filter=U'], allowFailure: true })).stdout.split('\n').filter((line) => line !== '');
+    const files = await conflictedFiles(path);
     // Undone whole, so that a retry starts from a clean cut.
     await git({ cwd: path, args: ['merge', '--abort'], allowFailure: true });
     await git({ cwd: root, args: ['worktree', 'remove', '--force', path] });
@@ -269,8 +267,7 @@ export async function wipCommit(input: { worktree: string; taskId: string }): Pr
     if (tree === headTree) return null;
     const saved = wipBranch(task);
     // Work saved by an earlier stop stays reachable: it becomes a second parent of the new save.
-    const previous = await git({ cwd: worktree, args: ['rev-parse', '--verify', '--quiet', `refs/heads/${saved}^{commit}`], allowFailure: true });
-    const earlier = previous.code === 0 ? previous.stdout.trim() : null;
+    const earlier = await resolveRef(worktree, `refs/heads/${saved}`);
     if (earlier !== null && (await git({ cwd: worktree, args: ['rev-parse', `${earlier}^{tree}`] })).stdout.trim() === tree) return { branch: saved, commit: earlier };
     const parents = ['-p', head, ...(earlier === null ? [] : ['-p', earlier])];
     const message = taskMessage('Work in progress, saved when the agent stopped', task);
@@ -289,10 +286,8 @@ export async function wipCommit(input: { worktree: string; taskId: string }): Pr
  * applies (the worktree is then left as it was cut).
  */
 export async function restoreWip(input: { worktree: string; runId: string; taskId: string }): Promise<string | null> {
-  const saved = wipBranch(input);
-  const found = await git({ cwd: input.worktree, args: ['rev-parse', '--verify', '--quiet', `refs/heads/${saved}^{commit}`], allowFailure: true });
-  if (found.code !== 0) return null;
-  const commit = found.stdout.trim();
+  const commit = await resolveRef(input.worktree, `refs/heads/${wipBranch(input)}`);
+  if (commit === null) return null;
   // A save made on top of an earlier one has two parents; its own changes are against the first.
   const parents = (await git({ cwd: input.worktree, args: ['rev-list', '--parents', '-n', '1', commit] })).stdout.trim().split(' ').length - 1;
   const mainline = parents > 1 ? ['-m', '1'] : [];
