@@ -7,6 +7,7 @@ import {
   changedFiles,
   commitAll,
   createTaskWorktree,
+  discardNewTaskWorktree,
   excludeRunFiles,
   executeTool,
   git,
@@ -17,7 +18,6 @@ import {
   resolveRef,
   restoreWip,
   runCommand,
-  taskBaseRef,
   wipCommit,
   workspaceToolSpecs,
   writeWorktreeStatus,
@@ -170,9 +170,8 @@ export async function openTaskWorkspace(input: {
   });
   if (!worktree.resumed) {
     await runSetup({ config: input.config, worktree: worktree.path, signal: input.signal }).catch(async (error: unknown) => {
-      // Cut a moment ago, it holds no work: removed, so that the next attempt cuts it again and reruns the setup.
-      await removeWorktree({ repo: input.workspace.repo, path: worktree.path, deleteBranch: true, force: true });
-      await git({ cwd: input.workspace.repo, args: ['update-ref', '-d', taskBaseRef({ runId: input.runId, taskId: input.taskId })], allowFailure: true });
+      // The next attempt cuts it again and reruns the setup.
+      await discardNewTaskWorktree({ repo: input.workspace.repo, path: worktree.path, runId: input.runId, taskId: input.taskId });
       throw error;
     });
   }

@@ -10,6 +10,7 @@ export {
   changedFiles,
   commitAll,
   createTaskWorktree,
+  discardNewTaskWorktree,
   restoreWip,
   taskBase,
   taskBaseRef,

@@ -200,8 +200,7 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
     const files = await conflictedFiles(path);
     // Undone whole, so that a retry starts from a clean cut.
     await git({ cwd: path, args: ['merge', '--abort'], allowFailure: true });
-    await git({ cwd: root, args: ['worktree', 'remove', '--force', path] });
-    await git({ cwd: root, args: ['branch', '-D', branch] });
+    await discardNewTaskWorktree({ repo: root, path, runId: input.runId, taskId: input.taskId });
     throw new WorkspaceError({
       code: 'workspace_dependency_conflict',
       message: `The branches this task builds on conflict: merging ${merge.branch} into ${branch} conflicts in ${files.join(', ') || 'some files'}. Merge the dependencies by hand (or run with auto_merge), then resume.`,
@@ -210,6 +209,16 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
   const start = await headCommit(path);
   await git({ cwd: root, args: ['update-ref', '-m', 'agent-team: where the task starts', taskBaseRef(input), start] });
   return { path, branch, baseCommit: start, resumed: false };
+}
+
+/**
+ * Removes a task worktree cut a moment ago, with its branch and base ref: it holds
+ * no work yet, and the next attempt cuts it again from scratch.
+ */
+export async function discardNewTaskWorktree(input: { repo: string; path: string; runId: string; taskId: string }): Promise<void> {
+  await git({ cwd: input.repo, args: ['worktree', 'remove', '--force', input.path] });
+  await git({ cwd: input.repo, args: ['branch', '-D', taskBranch(input)] });
+  await git({ cwd: input.repo, args: ['update-ref', '-d', taskBaseRef(input)], allowFailure: true });
 }
 
 /** Stages everything and commits it as agent-team; returns the new commit's sha, or null when nothing changed. */
