@@ -267,8 +267,18 @@ export class RoleAgent {
     }
   }
 
-  /** Applies a report inside an update, then hands out what became ready. */
-  #applyReport(input: { state: TeamState; context: UpdateContext<LedgerEvent>; taskId: string; report: WorkReport }): void {
+  /**
+   * Applies a report inside an update (loop detection on `normalized`, by default the
+   * report itself; to review with `review`), then hands out what became ready.
+   */
+  #applyReport(input: {
+    state: TeamState;
+    context: UpdateContext<LedgerEvent>;
+    taskId: string;
+    report: WorkReport;
+    normalized?: string;
+    review?: readonly string[] | undefined;
+  }): void {
     const { config } = this.#context;
     const { state, context } = input;
     applyWorkReport({
@@ -276,10 +286,11 @@ export class RoleAgent {
       agentId: this.#agentId,
       taskId: input.taskId,
       report: input.report,
-      normalized: normalizeOutput(input.report),
+      normalized: input.normalized ?? normalizeOutput(input.report),
       managerId: config.manager.id,
       now: context.now,
       emit: context.emit,
+      review: input.review,
     });
     dispatchReady({ state, config, now: context.now, emit: context.emit });
   }
@@ -350,18 +361,7 @@ export class RoleAgent {
         live.commit = committed.commit ?? live.commit;
         context.emit({ type: 'task-commit', agentId: this.#agentId, taskId: task.id, branch: taskWorkspace.branch, commit: committed.commit, files: committed.files });
       }
-      applyWorkReport({
-        state: draft,
-        agentId: this.#agentId,
-        taskId: task.id,
-        report: finalReport,
-        normalized: normalizeOutput(report),
-        managerId: config.manager.id,
-        now: context.now,
-        emit: context.emit,
-        review: committed === undefined ? undefined : gates,
-      });
-      dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
+      this.#applyReport({ state: draft, context, taskId: task.id, report: finalReport, normalized: normalizeOutput(report), review: committed === undefined ? undefined : gates });
     });
     this.#openWorktrees.delete(task.id);
     if (committed !== undefined) await taskWorkspace.status({ status: 'done', progress: 100, filesChanged: committed.files, commit: committed.commit });

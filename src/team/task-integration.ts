@@ -9,8 +9,11 @@ import {
   removeWorktree,
   taskBase,
   writeWorktreeStatus,
+  type BranchDiff,
   type MergeOutcome,
+  type WorktreeStatusUpdate,
 } from '../workspace/index.js';
+import type { GateConfig } from '../config/index.js';
 import { dispatchReady } from './claim-task.js';
 import { GateReviewer, gatesFor, type GateOutcome } from './gate-review.js';
 import { failTask } from './report-result.js';
@@ -100,18 +103,16 @@ export class TaskIntegration {
         }
       });
       this.#context.wake.notify();
-      if (worktree !== null) await this.#recordGates(worktree, verdicts, passed);
+      if (worktree !== null) {
+        const gateResults = verdicts.map((verdict) => ({ name: verdict.name, passed: verdict.passed, reasons: verdict.reasons }));
+        await this.#updateStatus(worktree, passed ? { gates: gateResults } : { gates: gateResults, status: 'failed' });
+      }
       if (!passed) return;
     }
     await this.#merge(taskId, task, worktree, signal);
   }
 
-  /** Waits for the merge in progress, if any (before the run ends). */
-  async idle(): Promise<void> {
-    await this.#mergeChain;
-  }
-
-  async #review(input: { task: Task; gates: ReturnType<typeof gatesFor>; diff: Awaited<ReturnType<typeof branchDiff>>; signal: AbortSignal }): Promise<GateOutcome[]> {
+  async #review(input: { task: Task; gates: readonly GateConfig[]; diff: BranchDiff; signal: AbortSignal }): Promise<GateOutcome[]> {
     try {
       return await this.#gates.review(input);
     } catch (error) {
@@ -186,7 +187,7 @@ export class TaskIntegration {
         log.warn('could not remove a merged task worktree', { taskId, worktree, error: String(error) }),
       );
     } else {
-      await this.#setStatus(worktree, 'failed');
+      await this.#updateStatus(worktree, { status: 'failed' });
     }
   }
 
@@ -196,27 +197,13 @@ export class TaskIntegration {
     return entry?.path ?? null;
   }
 
-  async #recordGates(worktree: string, verdicts: readonly GateVerdict[], passed: boolean): Promise<void> {
+  /** Updates the agent's `agent-status.json`, when there is one; a write error is logged, never the task's failure. */
+  async #updateStatus(worktree: string, change: Partial<WorktreeStatusUpdate>): Promise<void> {
     const current = await readWorktreeStatus(worktree).catch(() => null);
     if (current === null) return;
-    await writeWorktreeStatus({
-      worktree,
-      status: {
-        taskId: current.taskId,
-        agentId: current.agentId,
-        status: passed ? current.status : 'failed',
-        progress: current.progress,
-        filesChanged: current.filesChanged,
-        gates: verdicts.map((verdict) => ({ name: verdict.name, passed: verdict.passed, reasons: verdict.reasons })),
-        commit: current.commit,
-      },
-    }).catch((error: unknown) => log.warn('could not update agent-status.json', { worktree, error: String(error) }));
-  }
-
-  async #setStatus(worktree: string, status: 'failed'): Promise<void> {
-    const current = await readWorktreeStatus(worktree).catch(() => null);
-    if (current === null) return;
-    await writeWorktreeStatus({ worktree, status: { ...current, status } }).catch(() => undefined);
+    await writeWorktreeStatus({ worktree, status: { ...current, ...change } }).catch((error: unknown) =>
+      log.warn('could not update agent-status.json', { worktree, error: String(error) }),
+    );
   }
 }
 
