@@ -209,6 +209,9 @@ export type TeamState = z.infer<typeof teamStateSchema>;
 /** Task statuses after which a task never changes again. */
 export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'cancelled']);
 
+/** Run statuses that `run --resume` continues from. */
+export const RESUMABLE_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['interrupted', 'budget_exceeded']);
+
 /** Run statuses after which agents stop. */
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
   'done',

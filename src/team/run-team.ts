@@ -2,7 +2,7 @@ import type { TeamConfig } from '../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../prompts/index.js';
 import type { LlmProvider } from '../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../errors/index.js';
-import { TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../state/index.js';
+import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../state/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { startAgentProcesses, stopAgentProcesses } from './agent-processes.js';
@@ -86,7 +86,7 @@ async function startRun(input: { options: RunTeamOptions; store: TeamStore; runO
   if (feature === '') throw new UsageError('A feature is required: agent-team run --feature "Add user authentication"');
   if (await store.exists()) {
     const previous = await store.read();
-    if (!TERMINAL_RUN_STATUSES.has(previous.run.status) || previous.run.status === 'interrupted' || previous.run.status === 'budget_exceeded') {
+    if (!TERMINAL_RUN_STATUSES.has(previous.run.status) || RESUMABLE_RUN_STATUSES.has(previous.run.status)) {
       if (options.force !== true) {
         throw new AgentTeamError(
           'run_unfinished',
@@ -242,7 +242,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
           ? 'interrupted; continue with agent-team run --resume'
           : `stopped by an error (${failure instanceof Error ? failure.message : String(failure)}); fix it, then agent-team run --resume`;
     }
-    if (draft.run.status === 'interrupted' || draft.run.status === 'budget_exceeded') {
+    if (RESUMABLE_RUN_STATUSES.has(draft.run.status)) {
       draft.run.endedAt = update.now;
       update.emit({ type: 'run-end', runId: draft.run.id, status: draft.run.status, reason: draft.run.endReason ?? draft.run.status });
     }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import type { RunStatus } from '../../state/index.js';
+import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '../../state/index.js';
 import { openTeamStore } from '../../team/index.js';
 import { cleanWorktrees, isRepository, listRunIds, type CleanReport } from '../../workspace/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -28,10 +28,8 @@ export interface SkippedRun {
   reason: string;
 }
 
-// Agents of a run in these states are (or may be) working in its worktrees right now.
-const LIVE: ReadonlySet<RunStatus> = new Set(['planning', 'running', 'integrating']);
-// A run stopped in these states continues with `run --resume`, in the worktrees it left.
-const RESUMABLE: ReadonlySet<RunStatus> = new Set(['interrupted', 'budget_exceeded']);
+// Agents of a run that has not ended are (or may be) working in its worktrees right now.
+const isLive = (status: RunStatus): boolean => !TERMINAL_RUN_STATUSES.has(status);
 
 /**
  * `agent-team clean`: removes the worktrees and merged branches that runs left
@@ -48,7 +46,7 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   }
   const named = [...new Set(options.run ?? [])];
   const current = await currentRun(config);
-  if (current !== null && LIVE.has(current.status) && named.includes(current.runId)) {
+  if (current !== null && isLive(current.status) && named.includes(current.runId)) {
     throw new UsageError(
       `Run ${current.runId} is still ${current.status} (${config.stateFile}): its agents work in those worktrees. Wait for it to end, or stop it with Ctrl-C, then clean again.`,
     );
@@ -58,9 +56,9 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   const skippedRuns: SkippedRun[] = [];
   let runIds = named.length > 0 ? named : found;
   if (current !== null && runIds.includes(current.runId) && !named.includes(current.runId)) {
-    if (LIVE.has(current.status)) {
+    if (isLive(current.status)) {
       skippedRuns.push({ runId: current.runId, reason: `still ${current.status}: its agents work in these worktrees (clean again once it has ended)` });
-    } else if (RESUMABLE.has(current.status)) {
+    } else if (RESUMABLE_RUN_STATUSES.has(current.status)) {
       skippedRuns.push({ runId: current.runId, reason: `${current.status}, it can still be resumed with agent-team run --resume; to clean it anyway: ${includeCommand(options, current.runId)}` });
     }
     if (skippedRuns.length > 0) runIds = runIds.filter((runId) => runId !== current.runId);
