@@ -18,7 +18,11 @@ export interface ComposedPrompt {
 
 const PART_SEPARATOR = '\n\n---\n\n';
 
-function readPromptFile(input: { promptsDir: string; path: string; agentsFile: string; field: string }): PromptPart {
+/**
+ * Reads one prompt file of the library (a path relative to `promptsDir`, or absolute).
+ * A missing or empty file is a ConfigError naming `configFile` and `field`, the setting that points at it.
+ */
+export function readPromptFile(input: { promptsDir: string; path: string; configFile: string; field: string; hint?: string }): PromptPart {
   const file = isAbsolute(input.path) ? input.path : resolve(input.promptsDir, input.path);
   const outside = relative(input.promptsDir, file).startsWith('..');
   try {
@@ -29,9 +33,9 @@ function readPromptFile(input: { promptsDir: string; path: string; agentsFile: s
     const code = (error as NodeJS.ErrnoException).code;
     const found = code === 'ENOENT' ? 'no such file' : code === 'EMPTY' ? 'an empty file' : `an unreadable file (${code ?? String(error)})`;
     throw new ConfigError({
-      file: input.agentsFile,
+      file: input.configFile,
       issues: [{ path: input.field, message: `expected a prompt file at ${file}, found ${found}` }],
-      hint: `Create the file, or point ${input.field} at an existing file under ${input.promptsDir}.`,
+      hint: input.hint ?? `Create the file, or point ${input.field} at an existing file under ${input.promptsDir}.`,
     });
   }
 }
@@ -64,7 +68,7 @@ export function composeSystemPrompt(config: TeamConfig, agentId: string): Compos
   }
   const field = `agents.${agent.role}`;
   const read = (path: string, at: string): PromptPart =>
-    readPromptFile({ promptsDir: config.promptsDir, path, agentsFile: config.agentsFile, field: at });
+    readPromptFile({ promptsDir: config.promptsDir, path, configFile: config.agentsFile, field: at });
   const parts: PromptPart[] = [read(agent.roleConfig.base, `${field}.base`)];
   agent.roleConfig.platforms.forEach((platform, index) => parts.push(read(platform, `${field}.platforms.${index}`)));
   parts.push(read(agent.isManager ? 'protocol/manager.md' : 'protocol/worker.md', `${field} (team protocol)`));

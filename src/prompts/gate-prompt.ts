@@ -1,37 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
-import { ConfigError } from '../errors/index.js';
-import type { ComposedPrompt } from './compose-system-prompt.js';
+import { readPromptFile, type ComposedPrompt } from './compose-system-prompt.js';
 import type { TaskBrief } from './task-message.js';
 
-/** The prompt file of a gate: `gates/<name>.md` in the prompt library. */
-export function gatePromptPath(config: TeamConfig, gate: string): string {
-  return resolve(config.promptsDir, 'gates', `${gate}.md`);
-}
-
 /**
- * A gate's system prompt, the same on every call (cacheable). A missing or empty
- * file is a config error naming the gate's entry in orchestrator-config.json.
+ * A gate's system prompt, `gates/<name>.md` of the prompt library, the same on every
+ * call (cacheable). A missing or empty file is a config error naming the gate's entry.
  */
 export function composeGatePrompt(config: TeamConfig, gate: string): ComposedPrompt {
-  const file = gatePromptPath(config, gate);
   const index = config.orchestrator.workspace.gates.findIndex((entry) => entry.name === gate);
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw error;
-  }
-  if (text === '') {
-    throw new ConfigError({
-      file: config.configFile ?? 'orchestrator-config.json (built-in default)',
-      issues: [{ path: `workspace.gates.${index === -1 ? '?' : index}.name`, message: `expected the gate's prompt at ${file}, found no file or an empty one` }],
-      hint: `Write the gate's prompt there (see gates/security.md for the shape), or remove "${gate}" from workspace.gates.`,
-    });
-  }
-  return { agentId: `gate:${gate}`, parts: [{ source: `gates/${gate}.md`, text }], text };
+  const part = readPromptFile({
+    promptsDir: config.promptsDir,
+    path: `gates/${gate}.md`,
+    configFile: config.configFile ?? 'orchestrator-config.json (built-in default)',
+    field: `workspace.gates.${index === -1 ? '?' : index}.name`,
+    hint: `Write the gate's prompt there (see gates/security.md for the shape), or remove "${gate}" from workspace.gates.`,
+  });
+  return { agentId: `gate:${gate}`, parts: [part], text: part.text };
 }
 
 /** The user message of a gate: the task, what it changed, and the diff. */

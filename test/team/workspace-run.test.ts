@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -64,6 +65,22 @@ describe('a sim run that changes code in a git repository', () => {
     expect(await repo.git('status', '--porcelain', '--untracked-files=no')).toBe('');
     const report = await readFile(result.files.report, 'utf8');
     expect(report).toContain('## Branches');
+  });
+
+  it('refuses a gate without a prompt before anything is written, naming the setting and the file', async () => {
+    repo = await sampleRepo();
+    settings = await tempProject();
+    const file = await settings.write(
+      'orchestrator-config.json',
+      JSON.stringify({ project_dir: repo.dir, agents: DEFAULT_ROSTER, workspace: { test_command: ['node', '--test'], gates: [{ name: 'security' }, { name: 'privacy' }] } }),
+    );
+    const config = loadTeamConfig({ configPath: file, cwd: settings.dir });
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'config_invalid', exitCode: 2 });
+    expect(String((failure as Error).message)).toMatch(/workspace\.gates\.1\.name: expected a prompt file at .*prompts\/gates\/privacy\.md, found no such file/);
+    expect(String((failure as Error).message)).toContain('remove "privacy" from workspace.gates');
+    expect(existsSync(config.stateFile)).toBe(false);
+    expect(await repo.git('worktree', 'list', '--porcelain')).not.toContain('.worktrees');
   });
 
   it('refuses a repository with no commit yet, with the command that fixes it', async () => {
