@@ -54,3 +54,59 @@ export function findCycle(tasks: readonly { id: string; dependsOn: readonly stri
   }
   return null;
 }
+
+/** A task as the graph functions see it. */
+interface GraphTask {
+  id: string;
+  dependsOn: readonly string[];
+}
+
+/**
+ * For each task, the longest chain of work from it to the end of the plan, itself
+ * included, with each task weighing `weight(task)`. The largest is the critical path.
+ * Plans are checked for cycles; a cycle met here only ends the chain.
+ */
+export function longestChains<T extends GraphTask>(tasks: readonly T[], weight: (task: T) => number): Map<string, number> {
+  const dependents = new Map<string, T[]>();
+  for (const task of tasks) {
+    for (const id of task.dependsOn) {
+      const list = dependents.get(id);
+      if (list === undefined) dependents.set(id, [task]);
+      else list.push(task);
+    }
+  }
+  const lengths = new Map<string, number>();
+  const visiting = new Set<string>();
+  const length = (task: T): number => {
+    const known = lengths.get(task.id);
+    if (known !== undefined) return known;
+    if (visiting.has(task.id)) return 0;
+    visiting.add(task.id);
+    const after = Math.max(0, ...(dependents.get(task.id) ?? []).map(length));
+    visiting.delete(task.id);
+    const value = weight(task) + after;
+    lengths.set(task.id, value);
+    return value;
+  };
+  for (const task of tasks) length(task);
+  return lengths;
+}
+
+/** The tasks in their given order, except that every task comes after the tasks it depends on. */
+export function dependencyOrder<T extends GraphTask>(tasks: readonly T[]): T[] {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const placed = new Set<string>();
+  const ordered: T[] = [];
+  const place = (task: T, path: Set<string>): void => {
+    if (placed.has(task.id) || path.has(task.id)) return;
+    path.add(task.id);
+    for (const id of task.dependsOn) {
+      const dependency = byId.get(id);
+      if (dependency !== undefined) place(dependency, path);
+    }
+    placed.add(task.id);
+    ordered.push(task);
+  };
+  for (const task of tasks) place(task, new Set());
+  return ordered;
+}

@@ -1,4 +1,5 @@
 import type { TeamState } from '../state/index.js';
+import { dependencyOrder } from './plan-graph.js';
 import type { RunSummary, SpendLine } from './summary.js';
 
 function usd(value: number): string {
@@ -83,7 +84,7 @@ function branchSection(state: TeamState): string[] {
     for (const verdict of gates) lines.push(`  - ${verdict.name} gate failed (round ${verdict.round}): ${verdict.reasons.join('; ')}`);
     if (task.wip !== null) lines.push(`  - partial work saved on \`${task.wip}\``);
   }
-  const ready = dependenciesFirst(state.tasks).filter((task) => task.merge?.startsWith('ready:') === true && task.branch !== null);
+  const ready = dependencyOrder(state.tasks).filter((task) => task.merge?.startsWith('ready:') === true && task.branch !== null);
   const integration = `agent-team/${state.run.id}/integration`;
   const merged = state.tasks.some((task) => task.merge?.startsWith('merged:') === true);
   lines.push('');
@@ -97,21 +98,3 @@ function branchSection(state: TeamState): string[] {
   return lines;
 }
 
-/** The tasks in plan order, except that every task comes after the tasks it depends on. */
-function dependenciesFirst(tasks: TeamState['tasks']): TeamState['tasks'] {
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const placed = new Set<string>();
-  const ordered: TeamState['tasks'] = [];
-  const place = (task: TeamState['tasks'][number], path: Set<string>): void => {
-    if (placed.has(task.id) || path.has(task.id)) return;
-    path.add(task.id);
-    for (const id of task.dependsOn) {
-      const dependency = byId.get(id);
-      if (dependency !== undefined) place(dependency, path);
-    }
-    placed.add(task.id);
-    ordered.push(task);
-  };
-  for (const task of tasks) place(task, new Set());
-  return ordered;
-}

@@ -1,5 +1,6 @@
 import type { LedgerEvent, Task, TeamState } from '../state/index.js';
 import { TERMINAL_TASK_STATUSES } from '../state/index.js';
+import { longestChains } from './plan-graph.js';
 
 type Emit = (event: LedgerEvent) => void;
 
@@ -68,23 +69,7 @@ const priorities = new WeakMap<readonly Task[], { count: number; levels: Map<str
 export function chainLengths(tasks: readonly Task[]): Map<string, number> {
   const cached = priorities.get(tasks);
   if (cached?.count === tasks.length) return cached.levels;
-  const dependents = new Map<string, Task[]>();
-  for (const task of tasks) for (const id of task.dependsOn) dependents.set(id, [...(dependents.get(id) ?? []), task]);
-  const levels = new Map<string, number>();
-  const visiting = new Set<string>();
-  const level = (task: Task): number => {
-    const known = levels.get(task.id);
-    if (known !== undefined) return known;
-    // Plans are checked for cycles; a cycle here would only make this chain count as ending.
-    if (visiting.has(task.id)) return 0;
-    visiting.add(task.id);
-    const after = Math.max(0, ...(dependents.get(task.id) ?? []).map(level));
-    visiting.delete(task.id);
-    const value = WEIGHT[task.complexity] + after;
-    levels.set(task.id, value);
-    return value;
-  };
-  for (const task of tasks) level(task);
+  const levels = longestChains(tasks, (task) => WEIGHT[task.complexity]);
   priorities.set(tasks, { count: tasks.length, levels });
   return levels;
 }

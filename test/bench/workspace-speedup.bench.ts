@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
+import { longestChains } from '../../src/team/plan-graph.js';
 import { taskWorkTimes } from '../../src/team/run-metrics.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo } from '../support/sample-repo.js';
@@ -16,20 +17,9 @@ const AGENTS = 4;
 const TASKS = 12;
 const LATENCY_MS = 600;
 
-/** The longest chain of work through the dependency graph. */
-export function criticalPath(tasks: readonly { id: string; dependsOn: readonly string[] }[], work: ReadonlyMap<string, number>): number {
-  const finish = new Map<string, number>();
-  const byId = new Map(tasks.map((task) => [task.id, task]));
-  const visit = (id: string): number => {
-    const known = finish.get(id);
-    if (known !== undefined) return known;
-    const task = byId.get(id);
-    const start = Math.max(0, ...(task?.dependsOn ?? []).map(visit));
-    const end = start + (work.get(id) ?? 0);
-    finish.set(id, end);
-    return end;
-  };
-  return Math.max(0, ...tasks.map((task) => visit(task.id)));
+/** The longest chain of work through the dependency graph, each task weighing `work`. */
+function criticalPath(tasks: readonly { id: string; dependsOn: readonly string[] }[], work: ReadonlyMap<string, number>): number {
+  return Math.max(0, ...longestChains(tasks, (task) => work.get(task.id) ?? 0).values());
 }
 
 /** Runs the benchmark and returns its figures. */

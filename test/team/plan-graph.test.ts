@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/team/answer-schemas.js';
-import { findCycle, planProblems } from '../../src/team/plan-graph.js';
+import { dependencyOrder, findCycle, longestChains, planProblems } from '../../src/team/plan-graph.js';
 import { plannedTask } from '../support/team-fixture.js';
 
 const roster = { workerRoles: ['backend_developer', 'frontend_developer', 'qa_tester'], managerRole: 'team_manager' };
@@ -105,5 +105,23 @@ describe('findCycle', () => {
         { id: 'D', dependsOn: ['B', 'C'] },
       ]),
     ).toBeNull();
+  });
+});
+
+describe('dependencyOrder and longestChains', () => {
+  const tasks = [
+    { id: 'C', dependsOn: ['B'] },
+    { id: 'A', dependsOn: [] },
+    { id: 'B', dependsOn: ['A'] },
+    { id: 'D', dependsOn: [] },
+  ];
+
+  it('keeps the given order except that dependencies come first', () => {
+    expect(dependencyOrder(tasks).map((task) => task.id)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('measures the longest chain of work from each task to the end', () => {
+    const weights: Record<string, number> = { A: 5, B: 1, C: 2, D: 4 };
+    expect(Object.fromEntries(longestChains(tasks, (task) => weights[task.id] ?? 0))).toEqual({ A: 8, B: 3, C: 2, D: 4 });
   });
 });
