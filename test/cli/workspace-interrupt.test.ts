@@ -10,8 +10,8 @@ import { listRunWorktrees } from '../../src/workspace/index.js';
 import { ensureBuilt, runCli, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
-import { DEFAULT_ROSTER } from '../support/team-fixture.js';
+import type { TempProject } from '../support/temp-project.js';
+import { writeWorkspaceConfig } from '../support/workspace-config.js';
 
 const FEATURE = 'Add user authentication with email and password';
 let project: TempProject | undefined;
@@ -25,18 +25,9 @@ afterEach(async () => {
 
 async function setup(): Promise<{ project: TempProject; repo: TempRepository }> {
   repo = await sampleRepo();
-  project = await tempProject();
-  await project.write(
-    'orchestrator-config.json',
-    JSON.stringify({
-      project_dir: repo.dir,
-      agents: DEFAULT_ROSTER,
-      coordination: { auto_merge: true },
-      provider: { gate_failure_rate: 0 },
-      workspace: { test_command: ['node', '--test'] },
-    }),
-  );
-  return { project, repo };
+  const written = (await writeWorkspaceConfig(repo)).settings;
+  project = written;
+  return { project: written, repo };
 }
 
 async function readState(repo: TempRepository): Promise<ReturnType<typeof teamStateSchema.parse>> {

@@ -7,7 +7,7 @@ import { startOpenAIServer, type OpenAIServer } from './openai-server.js';
 import { answerFor, lastUserText, type BrainOptions } from './team-brain.js';
 
 /** Our adapters wrap a non-object schema as {answer: …}: answer in the same shape. */
-function shaped(schema: unknown, answer: unknown): unknown {
+export function shaped(schema: unknown, answer: unknown): unknown {
   const root = schema as { properties?: Record<string, unknown>; required?: string[] } | undefined;
   const wrapped = root?.properties?.['answer'] !== undefined && root.required?.includes('answer') === true && Object.keys(root.properties).length === 1;
   return wrapped ? { answer } : answer;

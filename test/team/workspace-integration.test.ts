@@ -7,13 +7,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
+import type { TeamConfig } from '../../src/config/index.js';
 import { createSimProvider, type LlmProvider, type LlmRequest, type LlmResponse } from '../../src/providers/index.js';
 import { runTeam, type RunTeamResult } from '../../src/team/index.js';
 import { readWorktreeStatus } from '../../src/workspace/index.js';
 import { readEntries, type Entry } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
+import type { TempProject } from '../support/temp-project.js';
+import { writeWorkspaceConfig } from '../support/workspace-config.js';
 
 let repo: TempRepository | undefined;
 let settings: TempProject | undefined;
@@ -33,18 +34,9 @@ const ROSTER = [
 
 async function configFor(extra: { coordination?: object; workspace?: object; provider?: object } = {}): Promise<TeamConfig> {
   if (repo === undefined) throw new Error('no repository');
-  settings = await tempProject();
-  const file = await settings.write(
-    'orchestrator-config.json',
-    JSON.stringify({
-      project_dir: repo.dir,
-      agents: ROSTER,
-      coordination: { auto_merge: true, ...extra.coordination },
-      provider: { blocker_rate: 0, gate_failure_rate: 0, ...extra.provider },
-      workspace: { test_command: ['node', '--test'], ...extra.workspace },
-    }),
-  );
-  return loadTeamConfig({ configPath: file, cwd: settings.dir });
+  const written = await writeWorkspaceConfig(repo, { ...extra, agents: ROSTER, provider: { blocker_rate: 0, ...extra.provider } });
+  settings = written.settings;
+  return written.config;
 }
 
 interface PlanTask {

@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
+import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { DEFAULT_ROSTER } from '../support/team-fixture.js';
+import { writeWorkspaceConfig } from '../support/workspace-config.js';
 
 let repo: TempRepository | undefined;
 let settings: TempProject | undefined;
@@ -16,21 +17,11 @@ afterEach(async () => {
   await settings?.cleanup();
 });
 
-async function configFor(autoMerge: boolean): Promise<ReturnType<typeof loadTeamConfig>> {
+async function configFor(autoMerge: boolean): Promise<TeamConfig> {
   if (repo === undefined) throw new Error('no repository');
-  settings = await tempProject();
-  // The config lives outside the repository, so the checkout stays clean.
-  const file = await settings.write(
-    'orchestrator-config.json',
-    JSON.stringify({
-      project_dir: repo.dir,
-      agents: DEFAULT_ROSTER,
-      coordination: { auto_merge: autoMerge },
-      provider: { gate_failure_rate: 0 },
-      workspace: { test_command: ['node', '--test'] },
-    }),
-  );
-  return loadTeamConfig({ configPath: file, cwd: settings.dir });
+  const written = await writeWorkspaceConfig(repo, { coordination: { auto_merge: autoMerge } });
+  settings = written.settings;
+  return written.config;
 }
 
 describe('a sim run that changes code in a git repository', () => {

@@ -13,6 +13,7 @@ import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.j
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import { answerFor, lastUserText } from '../support/team-brain.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
+import { shaped } from '../support/wire-team.js';
 
 const AGENTS_YML = `
 tiers: { simple: claude-haiku-4-5, medium: claude-sonnet-5, complex: claude-opus-4-5 }
@@ -57,13 +58,6 @@ function report(taskMessage: string): unknown {
 /** The security gate's verdict: it fails a hard-coded token among the added lines. */
 function verdict(message: string): unknown {
   return /^\+.*token = "/m.test(message) ? { passed: false, reasons: ['a token is hard-coded in the change'] } : { passed: true, reasons: ['nothing to block'] };
-}
-
-/** Our adapters wrap a non-object schema as {answer: …}: answer in the same shape. */
-function shaped(schema: unknown, answer: unknown): unknown {
-  const root = schema as { properties?: Record<string, unknown>; required?: string[] } | undefined;
-  const wrapped = root?.properties?.['answer'] !== undefined && root.required?.includes('answer') === true && Object.keys(root.properties).length === 1;
-  return wrapped ? { answer } : answer;
 }
 
 describe('a workspace run over the real SDKs', () => {
