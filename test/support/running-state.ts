@@ -1,7 +1,25 @@
 import { join } from 'node:path';
 import type { TeamConfig } from '../../src/config/index.js';
-import type { Task } from '../../src/state/index.js';
+import type { RunOptions, Task } from '../../src/state/index.js';
 import { initialTeamState, openTeamStore, type TeamStore } from '../../src/team/index.js';
+
+/** The options of a test run: sim defaults, instant, no blockers, no workspace; `overrides` win. */
+export function testRunOptions(input: { config: TeamConfig; runId: string; overrides?: Partial<RunOptions> }): RunOptions {
+  return {
+    provider: 'sim',
+    seed: 1,
+    timeScale: 0,
+    blockerRate: 0,
+    gateFailureRate: 0,
+    planTasks: null,
+    configFile: input.config.configFile,
+    runDir: join(input.config.runsDir, input.runId),
+    record: null,
+    replay: null,
+    workspace: null,
+    ...input.overrides,
+  };
+}
 
 /**
  * Writes the state of a sim run that is already running with `tasks` (no manager
@@ -13,19 +31,7 @@ export async function writeRunningState(input: { config: TeamConfig; runId: stri
     config,
     runId: input.runId,
     feature: input.feature,
-    options: {
-      provider: 'sim',
-      seed: 1,
-      timeScale: 0,
-      blockerRate: 0,
-      gateFailureRate: 0,
-      planTasks: null,
-      configFile: config.configFile,
-      runDir: join(config.runsDir, input.runId),
-      record: null,
-      replay: null,
-      workspace: null,
-    },
+    options: testRunOptions({ config, runId: input.runId }),
     simulated: true,
     budgetUsd: null,
     now: new Date().toISOString(),

@@ -22,6 +22,7 @@ import { WakeSignal } from '../../src/team/wake-signal.js';
 import { createProviderRegistry } from '../../src/team/provider-registry.js';
 import { priceTable } from '../../src/cost/index.js';
 import { createScriptedProvider, type ScriptedProvider } from './scripted-provider.js';
+import { testRunOptions } from './running-state.js';
 
 /** The roster of the built-in default team, as `orchestrator-config.json` spells it. */
 export const DEFAULT_ROSTER: readonly { id: string; role: string; max_concurrent_tasks: number }[] = [
@@ -77,20 +78,7 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
     }
     const config = loadTeamConfig({ cwd: dir });
     const runId = 'test-run';
-    const options: RunOptions = {
-      provider: input.provider.name,
-      seed: 1,
-      timeScale: 0,
-      blockerRate: 0,
-      gateFailureRate: 0,
-      planTasks: null,
-      configFile: config.configFile,
-      runDir: join(config.runsDir, runId),
-      record: null,
-      replay: null,
-      workspace: null,
-      ...input.options,
-    };
+    const options = testRunOptions({ config, runId, overrides: { provider: input.provider.name, ...input.options } });
     const initial = initialTeamState({
       config,
       runId,
