@@ -139,9 +139,10 @@ export async function spawn(options: SpawnOptions): Promise<number> {
       store,
       signal,
     });
-    await recordAgentEnd({ projectDir, status, outcome: { status: 'completed', summary: result.summary, saved: result.saved.length }, terminal });
+    // The result reaches the log before the status says completed: whoever waits on the status then reads a whole log.
     if (options.json === true) printJson(terminal, { id, role: role.name, project, agent: agent.label, ...result });
     else printResult(terminal, id, result);
+    await recordAgentEnd({ projectDir, status, outcome: { status: 'completed', summary: result.summary, saved: result.saved.length }, terminal });
     return EXIT.ok;
   } catch (error) {
     const interrupted = signal?.aborted === true;
