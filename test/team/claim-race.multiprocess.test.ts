@@ -27,6 +27,9 @@ describe('8 agent processes racing over 200 ready tasks', () => {
         ],
         budget: { max_usd: null },
         provider: { name: 'sim', time_scale: 0, blocker_rate: 0 },
+        // The race, not the per-agent cap: under load one process can take 50+ of the 200 tasks, and an agent that
+        // reaches max_iterations stops and hands back a task dispatched to it, which shows as a second claim.
+        coordination: { max_iterations: TASKS },
       }),
     );
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
