@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../state/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { addUsage, emptyUsage, totalTokens } from '../providers/index.js';
 import { BATCH_JOB_STATUSES, type BatchJobStatus, type BatchJobRecord } from './job-files.js';
 import type { BatchRunPaths } from './run-directory.js';

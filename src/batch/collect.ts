@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../state/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { readJobRecords, type BatchJobStatus } from './job-files.js';
 import { batchRunPaths, readRunTasks } from './run-directory.js';
 

@@ -5,7 +5,7 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { StateCorruptedError } from '../errors/index.js';
-import { writeFileAtomic } from '../state/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import type { BatchRunPaths } from './run-directory.js';
 
 /** Where a job is: `running` while an attempt is under way, else how it ended. */

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { AgentTeamError, ConfigError, UsageError, type ConfigIssue } from '../errors/index.js';
-import { writeFileAtomic } from '../state/index.js';
+import { writeFileAtomic } from '../files/index.js';
 import { readBatchSummary } from './batch-summary.js';
 import { prepareBatchTasks, type BatchTask, type BatchTaskInput } from './batch-tasks.js';
 import { readJobRecords } from './job-files.js';

@@ -1,7 +1,7 @@
-export * from './agents-config.js';
-export * from './json-schema.js';
-export * from './load-config.js';
-export * from './orchestrator-config.js';
-export * from './package-paths.js';
-export * from './zod-issues.js';
-export * from './providers-config.js';
+export { pickModelForRole } from './agents-config.js';
+export { configJsonSchema, type SchemaTarget } from './json-schema.js';
+export { loadTeamConfig, parseAgentsConfig, parseOrchestratorConfig, type ResolvedAgent, type TeamConfig } from './load-config.js';
+export type { GateConfig } from './orchestrator-config.js';
+export { builtInPaths, packageRoot } from './package-paths.js';
+export type { ProvidersConfig } from './providers-config.js';
+export { toConfigIssues } from './zod-issues.js';

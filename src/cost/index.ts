@@ -1,3 +1,3 @@
-export * from './budget-guard.js';
-export * from './model-tier.js';
-export * from './prices.js';
+export { type BudgetBook, releaseReservation, reserveBudget, type ReserveOutcome, settleReservation } from './budget-guard.js';
+export { pickModel } from './model-tier.js';
+export { costOf, DEFAULT_PRICES, type ModelPrice, priceOf, priceTable, UnknownModelPriceError } from './prices.js';

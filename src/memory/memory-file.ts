@@ -6,7 +6,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS } from '../state/index.js';
+import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS } from '../files/index.js';
 import { MemoryCorruptedError } from './memory-errors.js';
 import { memoryRecordSchema, type MemoryRecord } from './memory-record.js';
 

@@ -1,2 +1,2 @@
-export * from './logger.js';
-export * from './redact.js';
+export { getLogger } from './logger.js';
+export { redact } from './redact.js';

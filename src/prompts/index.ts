@@ -1,4 +1,4 @@
-export * from './compose-system-prompt.js';
-export * from './manager-messages.js';
-export * from './task-message.js';
-export * from './gate-prompt.js';
+export { composeSystemPrompt } from './compose-system-prompt.js';
+export { composeGateMessage, composeGatePrompt } from './gate-prompt.js';
+export { composeIntegrateMessage, composePlanMessage, composeResolveMessage, type RosterRole, type TaskLine } from './manager-messages.js';
+export { type BlockerResolution, composeTaskMessage, type DependencyResult, type GateFeedback } from './task-message.js';

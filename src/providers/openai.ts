@@ -2,15 +2,7 @@ import OpenAI from 'openai';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { mapOpenAIError } from './openai-errors.js';
-import {
-  ChunkAssembler,
-  receivedFromCompletion,
-  toChatRequest,
-  toOpenAIResponse,
-  type OpenAIDialect,
-  type OpenAIResponse,
-  type ReceivedChoice,
-} from './openai-mapping.js';
+import { ChunkAssembler, receivedFromCompletion, toChatRequest, toOpenAIResponse, type OpenAIDialect, type OpenAIResponse, type ReceivedChoice } from './openai-mapping.js';
 import type { LlmProvider, LlmRequest } from './types.js';
 
 export { mapOpenAIError, parseResetDuration, type MapOpenAIErrorOptions } from './openai-errors.js';

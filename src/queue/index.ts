@@ -1,3 +1,3 @@
 /** The queue layer's public face: WorkerQueue, runAgents and the job types. It depends on no other layer. */
-export { runAgents, WorkerQueue, type WorkerQueueOptions } from './worker-queue.js';
 export type { JobContext, JobRecord, JobSpec, JobStatus } from './job.js';
+export { runAgents, WorkerQueue, type WorkerQueueOptions } from './worker-queue.js';

@@ -8,8 +8,8 @@ import { access, appendFile, link, mkdir, readFile, rename, stat, unlink } from 
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
 import { StateCorruptedError, StateMissingError } from '../errors/index.js';
-import { siblingTempPath, writeFileAtomic } from './atomic-write.js';
-import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
+import { siblingTempPath, writeFileAtomic } from '../files/index.js';
+import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 
 /** Default interval of the polling fallback behind `watch()`. */

@@ -1,8 +1,7 @@
 /** The state layer's public face: the team state schema, the StateStore contract and the file-backed store. */
-export * from './team-state.js';
-export * from './store.js';
-export * from './file-store.js';
-export * from './file-lock.js';
-export * from './atomic-write.js';
-export * from './ledger-events.js';
-export * from './ledger-tail.js';
+export { FileStore, type FileStoreOptions, readLedger } from './file-store.js';
+export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
+export { followLedger } from './ledger-tail.js';
+export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
+export { type Blocker, complexitySchema, type GateVerdict, RESUMABLE_RUN_STATUSES, type RunOptions, type RunStatus, type Task, type TaskStatus, TEAM_STATE_VERSION, type TeamState, teamStateSchema, TERMINAL_RUN_STATUSES, TERMINAL_TASK_STATUSES } from './team-state.js';

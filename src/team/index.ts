@@ -1,12 +1,5 @@
-export * from './answer-schemas.js';
-export * from './plan-graph.js';
-export * from './run-agent.js';
-export * from './run-directory.js';
-export * from './run-team.js';
-export * from './summary.js';
-export * from './team-context.js';
-export { openTeamStore } from './open-team.js';
-export * from './task-factory.js';
-export { initialTeamState } from './run-state.js';
-export * from './provider-registry.js';
-export * from './run-metrics.js';
+/** The team layer's public face: run a team or one of its agents, open its store. */
+export { createAgentSpecResolver, type ResolvedAgentSpec } from './agents/provider-registry.js';
+export { openTeamStore } from './run/open-team.js';
+export { runAgent } from './run/run-agent.js';
+export { runTeam, type RunTeamOptions, type RunTeamResult } from './run/run-team.js';

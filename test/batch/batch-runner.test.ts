@@ -2,19 +2,12 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  batchStatus,
-  collectBatch,
-  parseCsvTasks,
-  runBatch,
-  tasksFromLines,
-  type BatchAgent,
-  type BatchEvent,
-  type BatchJobRecord,
-  type BatchRunResult,
-  type BatchTaskInput,
-  type CombinedEntry,
-} from '../../src/batch/index.js';
+import { batchStatus, collectBatch, runBatch, tasksFromLines, type BatchEvent, type BatchTaskInput } from '../../src/batch/index.js';
+import { parseCsvTasks } from '../../src/batch/task-sources.js';
+import type { BatchAgent } from '../../src/batch/run-job.js';
+import type { BatchJobRecord } from '../../src/batch/job-files.js';
+import type { BatchRunResult } from '../../src/batch/batch-runner.js';
+import type { CombinedEntry } from '../../src/batch/collect.js';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 import { createAgentSpecResolver } from '../../src/team/index.js';

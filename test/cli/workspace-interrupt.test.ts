@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
-import { listRunWorktrees } from '../../src/workspace/index.js';
+import { listRunWorktrees } from '../../src/workspace/worktree-cleanup.js';
 import { ensureBuilt, runCli, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';

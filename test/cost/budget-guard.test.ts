@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { releaseReservation, reserveBudget, settleReservation, type BudgetBook } from '../../src/cost/index.js';
 import { BudgetExceededError } from '../../src/errors/index.js';
-import { countTokens, SeededRandom, type LlmRequest } from '../../src/providers/index.js';
-import { ModelCaller } from '../../src/team/model-caller.js';
+import { countTokens, type LlmRequest } from '../../src/providers/index.js';
+import { SeededRandom } from '../../src/providers/seeded-random.js';
+import { ModelCaller } from '../../src/team/agents/model-caller.js';
 import { createScriptedProvider } from '../support/scripted-provider.js';
 import { createTeamFixture, DEFAULT_ROSTER, eventsOf, readTeamLedger } from '../support/team-fixture.js';
 

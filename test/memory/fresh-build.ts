@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { acquireLock } from '../../src/state/index.js';
+import { acquireLock } from '../../src/files/index.js';
 import { ROOT } from '../support/cli.js';
 
 function staleFiles(folders: readonly string[]): string[] {

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtInPaths } from '../../src/config/index.js';
 import { InvalidModelOutputError, UsageError } from '../../src/errors/index.js';
-import { listRoles, MemoryStore, roleOf, runRoleTask, type RoleName } from '../../src/memory/index.js';
+import { listRoles, roleOf, runRoleTask } from '../../src/solo/index.js';
+import { MemoryStore } from '../../src/memory/index.js';
+import type { RoleName } from '../../src/solo/roles.js';
 import { createSimProvider, type LlmProvider, type LlmRequest } from '../../src/providers/index.js';
 import { createScriptedProvider } from '../support/scripted-provider.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';

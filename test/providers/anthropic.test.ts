@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { costOf, priceOf } from '../../src/cost/index.js';
 import { ProviderError } from '../../src/errors/index.js';
-import { createAnthropicProvider, type AnthropicProviderSettings } from '../../src/providers/anthropic.js';
+import { createAnthropicProvider, type AnthropicProviderSettings } from '../../src/providers/index.js';
 import type { LlmRequest, LlmResponse } from '../../src/providers/index.js';
 import { start, type AnthropicServer } from '../support/anthropic-server.js';
 

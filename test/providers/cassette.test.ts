@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ProviderError } from '../../src/errors/index.js';
-import { cassetteKey, createReplayProvider, withRecording } from '../../src/providers/cassette.js';
+import { cassetteKey } from '../../src/providers/cassette.js';
+import { createReplayProvider, withRecording } from '../../src/providers/index.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from '../../src/providers/index.js';
 import { createScriptedProvider } from '../support/scripted-provider.js';
 

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError, UsageError } from '../../src/errors/index.js';
-import { CLI_PRESETS, createCliProvider, renderCliPrompt } from '../../src/providers/cli.js';
+import { CLI_PRESETS, createCliProvider } from '../../src/providers/index.js';
+import { renderCliPrompt } from '../../src/providers/cli.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
 import { isGone, waitUntil } from '../support/processes.js';
 

@@ -4,7 +4,8 @@ import { costOf, priceOf } from '../../src/cost/index.js';
 import { ProviderError } from '../../src/errors/index.js';
 import { parseResetDuration } from '../../src/providers/openai-errors.js';
 import { promptCacheKey, type OpenAIResponse } from '../../src/providers/openai-mapping.js';
-import { OPENAI_DEFAULT_BASE_URL, createOpenAIProvider, type OpenAIProviderSettings } from '../../src/providers/openai.js';
+import { OPENAI_DEFAULT_BASE_URL } from '../../src/providers/openai.js';
+import { createOpenAIProvider, type OpenAIProviderSettings } from '../../src/providers/index.js';
 import type { LlmRequest } from '../../src/providers/index.js';
 import { startOpenAIServer, type OpenAIServer, type OpenAIServerReply } from '../support/openai-server.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/errors/index.js';
-import { RetriesExhaustedError, withRetries, type RetryEvent } from '../../src/providers/retry.js';
+import { RetriesExhaustedError, withRetries } from '../../src/providers/index.js';
+import type { RetryEvent } from '../../src/providers/retry.js';
 import type { LlmRequest } from '../../src/providers/index.js';
 import { createScriptedProvider } from '../support/scripted-provider.js';
 

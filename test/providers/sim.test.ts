@@ -3,20 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
-import {
-  countTokens,
-  createSimProvider,
-  simulatePlan,
-  type LlmRequest,
-  type LlmResponse,
-  type SimPlanContext,
-  type SimResolveContext,
-  type SimRosterRole,
-  type SimWorkContext,
-} from '../../src/providers/index.js';
+import { countTokens, createSimProvider, type LlmRequest, type LlmResponse, type SimWorkContext } from '../../src/providers/index.js';
+import { simulatePlan } from '../../src/providers/sim-plan.js';
+import type { SimPlanContext, SimResolveContext, SimRosterRole } from '../../src/providers/sim-context.js';
 import { blockedTaskIds } from '../../src/providers/sim-answers.js';
-import { planSchema, workReportSchema } from '../../src/team/answer-schemas.js';
-import { planProblems } from '../../src/team/plan-graph.js';
+import { planSchema, workReportSchema } from '../../src/team/tasks/answer-schemas.js';
+import { planProblems } from '../../src/team/tasks/plan-graph.js';
 
 let dir: string;
 let config: TeamConfig;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LlmProvider, LlmRequest, LlmResponse, Usage } from '../../src/providers/index.js';
-import { estimateRequestTokens, withThrottle, type ThrottleClock } from '../../src/providers/throttle.js';
+import { estimateRequestTokens, type ThrottleClock } from '../../src/providers/throttle.js';
+import { withThrottle } from '../../src/providers/index.js';
 
 /** A clock that moves only when the test says so. */
 class FakeClock implements ThrottleClock {

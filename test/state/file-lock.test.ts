@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockTimeoutError } from '../../src/errors/index.js';
-import { acquireLock, writeFileAtomic } from '../../src/state/index.js';
+import { acquireLock, writeFileAtomic } from '../../src/files/index.js';
 
 let directory: string;
 const noCompromise = (error: Error): never => {

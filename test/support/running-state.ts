@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { TeamConfig } from '../../src/config/index.js';
 import type { RunOptions, Task } from '../../src/state/index.js';
-import { initialTeamState, openTeamStore, type TeamStore } from '../../src/team/index.js';
+import { initialTeamState } from '../../src/team/run/run-state.js';
+import { openTeamStore } from '../../src/team/index.js';
+import type { TeamStore } from '../../src/team/agents/team-context.js';
 
 /** The options of a test run: sim defaults, instant, no blockers, no workspace; `overrides` win. */
 export function testRunOptions(input: { config: TeamConfig; runId: string; overrides?: Partial<RunOptions> }): RunOptions {

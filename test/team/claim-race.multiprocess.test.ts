@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
-import { newTask } from '../../src/team/index.js';
+import { newTask } from '../../src/team/tasks/task-factory.js';
 import { writeRunningState } from '../support/running-state.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';

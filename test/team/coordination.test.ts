@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
 import type { LlmRequest } from '../../src/providers/index.js';
 import type { TeamState } from '../../src/state/index.js';
-import { claimTask, type ClaimedTask } from '../../src/team/claim-task.js';
-import { Coordinator } from '../../src/team/coordinator.js';
-import { Manager } from '../../src/team/manager.js';
-import { runTeam } from '../../src/team/run-team.js';
-import { nextTaskFor } from '../../src/team/scheduler.js';
-import type { TeamStore } from '../../src/team/team-context.js';
-import { WakeSignal } from '../../src/team/wake-signal.js';
+import { claimTask, type ClaimedTask } from '../../src/team/tasks/claim-task.js';
+import { Coordinator } from '../../src/team/run/coordinator.js';
+import { Manager } from '../../src/team/agents/manager.js';
+import { runTeam } from '../../src/team/index.js';
+import { nextTaskFor } from '../../src/team/tasks/scheduler.js';
+import type { TeamStore } from '../../src/team/agents/team-context.js';
+import { WakeSignal } from '../../src/team/agents/wake-signal.js';
 import { createScriptedProvider, type ScriptedProvider } from '../support/scripted-provider.js';
 import {
   answers,

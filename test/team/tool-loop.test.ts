@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimProvider, type LlmRequest, type SimWorkContext } from '../../src/providers/index.js';
-import { ModelCaller } from '../../src/team/model-caller.js';
-import { runToolLoop, ToolLoopLimitError } from '../../src/team/tool-loop.js';
+import { ModelCaller } from '../../src/team/agents/model-caller.js';
+import { runToolLoop, ToolLoopLimitError } from '../../src/team/agents/tool-loop.js';
 import { commitAll, createTaskWorktree, executeTool, workspaceToolSpecs } from '../../src/workspace/index.js';
 import { sampleRepo } from '../support/sample-repo.js';
 import { createScriptedProvider } from '../support/scripted-provider.js';

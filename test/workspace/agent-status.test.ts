@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readWorktreeStatus, WorkspaceError, worktreeStatusFile, writeWorktreeStatus, type WorktreeStatusUpdate } from '../../src/workspace/index.js';
+import { readWorktreeStatus, writeWorktreeStatus, type WorktreeStatusUpdate } from '../../src/workspace/index.js';
+import { WorkspaceError } from '../../src/workspace/workspace-error.js';
+import { worktreeStatusFile } from '../../src/workspace/agent-status.js';
 
 const now = () => new Date('2026-03-04T05:06:07.000Z');
 let worktree: string;

@@ -2,7 +2,8 @@ import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { currentBranch, git, GitError, headCommit, isClean, isRepository } from '../../src/workspace/index.js';
+import { currentBranch, GitError, headCommit } from '../../src/workspace/git.js';
+import { git, isClean, isRepository } from '../../src/workspace/index.js';
 import { emptyRepo, type TempRepository } from '../support/sample-repo.js';
 
 let repo: TempRepository;

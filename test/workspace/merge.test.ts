@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitAll, createTaskWorktree, git, mergeSequentially, type MergeCandidate } from '../../src/workspace/index.js';
+import { commitAll, createTaskWorktree, git, mergeSequentially } from '../../src/workspace/index.js';
+import type { MergeCandidate } from '../../src/workspace/merge.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 
 let repo: TempRepository | undefined;

@@ -3,7 +3,8 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { commandEnvironment, executeTool, type ToolResult } from '../../src/workspace/index.js';
+import { commandEnvironment } from '../../src/workspace/run-command.js';
+import { executeTool, type ToolResult } from '../../src/workspace/index.js';
 import { isGone, waitUntil } from '../support/processes.js';
 
 const NODE = process.execPath;

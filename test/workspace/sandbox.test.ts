@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveInside, WorkspaceError } from '../../src/workspace/index.js';
+import { resolveInside } from '../../src/workspace/sandbox.js';
+import { WorkspaceError } from '../../src/workspace/workspace-error.js';
 
 let base: string;
 let root: string;

@@ -2,22 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  changedFiles,
-  cleanWorktrees,
-  commitAll,
-  createTaskWorktree,
-  currentBranch,
-  executeTool,
-  git,
-  headCommit,
-  isClean,
-  listRunWorktrees,
-  removeWorktree,
-  restoreWip,
-  wipCommit,
-  writeWorktreeStatus,
-} from '../../src/workspace/index.js';
+import { changedFiles, cleanWorktrees, commitAll, createTaskWorktree, executeTool, git, isClean, removeWorktree, restoreWip, wipCommit, writeWorktreeStatus } from '../../src/workspace/index.js';
+import { currentBranch, headCommit } from '../../src/workspace/git.js';
+import { listRunWorktrees } from '../../src/workspace/worktree-cleanup.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 
 let repo: TempRepository;

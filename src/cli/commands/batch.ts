@@ -1,18 +1,6 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  batchStatus as readBatchStatus,
-  collectBatch,
-  loadCsvTasks,
-  loadTasksFile,
-  readStreamText,
-  runBatch,
-  tasksFromLines,
-  type BatchEvent,
-  type BatchStatusReport,
-  type BatchSummary,
-  type BatchTaskInput,
-} from '../../batch/index.js';
+import { batchStatus as readBatchStatus, collectBatch, loadCsvTasks, loadTasksFile, readStreamText, runBatch, tasksFromLines, type BatchEvent, type BatchStatusReport, type BatchSummary, type BatchTaskInput } from '../../batch/index.js';
 import { loadTeamConfig } from '../../config/index.js';
 import { priceTable } from '../../cost/index.js';
 import { UsageError } from '../../errors/index.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
-import { EXAMPLE_ROLE_TASKS } from '../../memory/index.js';
+import { EXAMPLE_ROLE_TASKS } from '../../solo/index.js';
 import { println, type Terminal } from '../terminal.js';
 
 /** Options of `agent-team init-config`. */

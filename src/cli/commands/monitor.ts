@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { effectiveStatus, readAgentStatuses, type AgentStatus, type MemoryRecord, type MemoryStore } from '../../memory/index.js';
+import { effectiveStatus, readAgentStatuses, type AgentStatus } from '../../solo/index.js';
+import type { MemoryRecord, MemoryStore } from '../../memory/index.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, println, type Terminal } from '../terminal.js';
 import { DEFAULT_PROJECT, formatMemory, openMemoryContext } from './role-agent-setup.js';

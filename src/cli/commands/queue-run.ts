@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError } from '../../errors/index.js';
-import { parseRoleTaskList, runRoleTask, type AgentStatus, type RoleTaskEntry, type RoleTaskResult } from '../../memory/index.js';
+import { parseRoleTaskList, runRoleTask, type AgentStatus, type RoleTaskEntry, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { WorkerQueue, type JobRecord } from '../../queue/index.js';
 import { EXIT } from '../exit-codes.js';

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtInPaths, loadTeamConfig, type TeamConfig } from '../../config/index.js';
-import { MemoryStore, writeAgentStatus, type AgentStatus, type MemoryRecord } from '../../memory/index.js';
+import { MemoryStore, type MemoryRecord } from '../../memory/index.js';
+import { writeAgentStatus, type AgentStatus } from '../../solo/index.js';
 import { createAgentSpecResolver, type ResolvedAgentSpec } from '../../team/index.js';
 import { paint, type Terminal } from '../terminal.js';
 

@@ -1,4 +1,4 @@
-import { listRoles } from '../../memory/index.js';
+import { listRoles } from '../../solo/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 
 /** `agent-team roles`: the roles a spawned or queued agent can take, and what each saves to memory. */

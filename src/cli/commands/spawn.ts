@@ -2,22 +2,12 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../config/index.js';
-import { agentStatusFile, agentsDirOf, roleOf, runRoleTask, writeAgentStatusIfAbsent, type RoleTaskResult } from '../../memory/index.js';
+import { agentStatusFile, agentsDirOf, roleOf, runRoleTask, writeAgentStatusIfAbsent, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
-import {
-  count,
-  DEFAULT_PROJECT,
-  formatMemory,
-  newAgentId,
-  openMemoryContext,
-  recordAgentEnd,
-  recordAgentStart,
-  resolveAgent,
-  rolePromptsDir,
-} from './role-agent-setup.js';
+import { count, DEFAULT_PROJECT, formatMemory, newAgentId, openMemoryContext, recordAgentEnd, recordAgentStart, resolveAgent, rolePromptsDir } from './role-agent-setup.js';
 
 /** Options of `agent-team spawn`. */
 export interface SpawnOptions {

@@ -1,0 +1,64 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TeamConfig } from '../config/index.js';
+import { costOf, priceOf, priceTable } from '../cost/index.js';
+import { readLedger, type LedgerEvent, type TeamState } from '../state/index.js';
+import { writeFileAtomic } from '../files/index.js';
+import { renderReport } from './report-markdown.js';
+import { summarizeRun, type RunSummary } from './summary.js';
+
+/** The files a run leaves in `.agent-runs/<run-id>/`. */
+export interface RunFiles {
+  dir: string;
+  state: string;
+  ledger: string;
+  summary: string;
+  report: string;
+  agents: string;
+}
+
+/** Paths of a run's directory. */
+export function runFiles(runDir: string): RunFiles {
+  return {
+    dir: runDir,
+    state: join(runDir, 'team-communication.json'),
+    ledger: join(runDir, 'run_ledger.jsonl'),
+    summary: join(runDir, 'summary.json'),
+    report: join(runDir, 'report.md'),
+    agents: join(runDir, 'agents'),
+  };
+}
+
+/** Creates the run directory and its `agents/` folder. */
+export async function createRunDirectory(runDir: string): Promise<void> {
+  await mkdir(join(runDir, 'agents'), { recursive: true });
+}
+
+/**
+ * Writes the run's record: the state and ledger as they are now, the summary
+ * computed from the ledger, and the report. Called at the end of every run,
+ * interrupted ones included, so the directory always shows the latest.
+ */
+export async function writeRunRecord(input: { config: TeamConfig; state: TeamState }): Promise<{ files: RunFiles; summary: RunSummary }> {
+  const files = runFiles(input.state.run.options.runDir);
+  await createRunDirectory(files.dir);
+  await copyFile(input.config.stateFile, files.state);
+  const ledger = await readLedger<LedgerEvent>(input.config.ledgerFile);
+  await copyFile(input.config.ledgerFile, files.ledger).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await writeFile(files.ledger, '');
+  });
+  const prices = priceTable(input.config.orchestrator.prices);
+  const summary = summarizeRun(input.state, ledger, (call) => {
+    const member = input.config.roster.find((candidate) => candidate.id === call.agentId);
+    const tiers = member?.roleConfig.tiers ?? input.config.agentsConfig.tiers;
+    try {
+      return costOf(call.usage, priceOf(tiers.complex, prices));
+    } catch {
+      return call.costUsd; // an unpriced top tier: count the call as it was
+    }
+  });
+  await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(files.report, renderReport(input.state, summary));
+  return { files, summary };
+}

@@ -1,0 +1,135 @@
+/**
+ * One role agent doing one task with shared memory: read what earlier agents
+ * saved, ask the model in role, validate its answer, save what it learned.
+ */
+import { InvalidModelOutputError } from '../errors/index.js';
+import { addUsage, type LlmProvider, type LlmRequest, type LlmResponse, type Usage } from '../providers/index.js';
+import { DEFAULT_RELEVANT_LIMIT, type MemoryStore } from '../memory/index.js';
+import type { MemoryRecord } from '../memory/index.js';
+import { parseRoleAnswer, ROLE_ANSWER_JSON_SCHEMA, type RoleAnswer } from './role-answer.js';
+import { loadRolePrompt, roleTaskMessage } from './role-prompt.js';
+import { roleOf } from './roles.js';
+
+/** Output room for the answer by default; it is a summary and a few memories, not the work itself. */
+export const DEFAULT_ROLE_TASK_MAX_TOKENS = 4096;
+// Doubling after a truncated answer stops here.
+const MAX_OUTPUT_TOKENS = 32_000;
+
+/** What `runRoleTask` needs. */
+export interface RunRoleTaskInput {
+  /** A role from the catalogue (`agent-team roles`). */
+  role: string;
+  /** The directory the agent works in, as the user gave it. */
+  directory: string;
+  task: string;
+  /** Memories are shared within a project. */
+  project: string;
+  /** Saved with every memory, so others can tell who learned what. */
+  agentId: string;
+  provider: LlmProvider;
+  model: string;
+  /** Holds `roles/<role>.md`. */
+  promptsDir: string;
+  store: MemoryStore;
+  signal?: AbortSignal | undefined;
+  /** Most memories read before working (default 8). */
+  memoryLimit?: number | undefined;
+  maxTokens?: number | undefined;
+}
+
+/** What a role task did. */
+export interface RoleTaskResult {
+  summary: string;
+  /** The memories it saved, as stored. */
+  saved: MemoryRecord[];
+  /** The memories it was given before working. */
+  recalled: MemoryRecord[];
+  /** All calls together, a repair request included. */
+  usage: Usage;
+  /** True when the answers were simulated. */
+  simulated: boolean;
+  /** True when the first answer was invalid and a repair request fixed it. */
+  repaired: boolean;
+}
+
+/**
+ * Asks once and, if the answer is not the JSON object asked for, once more with the
+ * problems listed. This small loop lives here rather than reusing the team's
+ * `callStructured`, because memory sits below team and has no budget or ledger to settle.
+ */
+async function askForAnswer(input: {
+  provider: LlmProvider;
+  request: LlmRequest;
+  signal: AbortSignal | undefined;
+}): Promise<{ answer: RoleAnswer; usage: Usage; simulated: boolean; repaired: boolean }> {
+  const { provider, request, signal } = input;
+  const first: LlmResponse = await provider.complete(request, signal);
+  const firstResult = parseRoleAnswer(first.text);
+  if (firstResult.answer !== undefined) return { answer: firstResult.answer, usage: first.usage, simulated: first.simulated, repaired: false };
+  // A truncated answer cannot be repaired in the same room: give the repair twice as much.
+  const maxTokens = first.stopReason === 'max_tokens' ? Math.min(MAX_OUTPUT_TOKENS, request.maxTokens * 2) : request.maxTokens;
+  const repair: LlmRequest = {
+    ...request,
+    maxTokens,
+    messages: [
+      ...request.messages,
+      { role: 'assistant', content: first.text },
+      {
+        role: 'user',
+        content: `Your answer was rejected:\n${firstResult.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object {"summary": "...", "memories": [...]}.`,
+      },
+    ],
+    metadata: { ...request.metadata, repair: true },
+  };
+  const second = await provider.complete(repair, signal);
+  const usage = addUsage(first.usage, second.usage);
+  const secondResult = parseRoleAnswer(second.text);
+  if (secondResult.answer !== undefined) return { answer: secondResult.answer, usage, simulated: first.simulated && second.simulated, repaired: true };
+  throw new InvalidModelOutputError({ agentId: request.metadata.agentId, what: 'role task answer', rawOutput: second.text, problems: secondResult.problems });
+}
+
+/**
+ * Runs one role task: reads up to `memoryLimit` memories relevant to the task,
+ * calls the provider with the role's prompt, the task and those memories, and
+ * appends the memories it reports, tagged with its role and saved under its
+ * agent id and project.
+ */
+export async function runRoleTask(input: RunRoleTaskInput): Promise<RoleTaskResult> {
+  const role = roleOf(input.role);
+  input.signal?.throwIfAborted();
+  const system = await loadRolePrompt({ promptsDir: input.promptsDir, role: role.name });
+  const recalled = await input.store.relevantTo(input.task, { project: input.project, limit: input.memoryLimit ?? DEFAULT_RELEVANT_LIMIT });
+  const request: LlmRequest = {
+    model: input.model,
+    system,
+    messages: [{ role: 'user', content: roleTaskMessage({ task: input.task, directory: input.directory, project: input.project, memories: recalled }) }],
+    maxTokens: input.maxTokens ?? DEFAULT_ROLE_TASK_MAX_TOKENS,
+    responseJsonSchema: ROLE_ANSWER_JSON_SCHEMA,
+    responseName: 'role_task_answer',
+    cacheSystemPrompt: true,
+    metadata: {
+      agentId: input.agentId,
+      role: role.name,
+      purpose: 'role-task',
+      context: {
+        role: role.name,
+        task: input.task,
+        directory: input.directory,
+        memories: recalled.map((memory) => ({ type: memory.type, content: memory.content, tags: memory.tags, agent: memory.agent })),
+      },
+    },
+  };
+  const { answer, usage, simulated, repaired } = await askForAnswer({ provider: input.provider, request, signal: input.signal });
+  // The work is done: a late abort must not lose what the agent learned.
+  const saved = await input.store.append(
+    answer.memories.map((memory) => ({
+      type: memory.type,
+      content: memory.content,
+      tags: [...memory.tags, `${role.name}-agent`],
+      agent: input.agentId,
+      role: role.name,
+      project: input.project,
+    })),
+  );
+  return { summary: answer.summary, saved, recalled, usage, simulated, repaired };
+}

@@ -1,0 +1,81 @@
+/** Walks of the task graph: cycles, the longest chains of work, dependency order. */
+/** The first dependency cycle found, as a path that ends where it starts, or null. */
+export function findCycle(tasks: readonly { id: string; dependsOn: readonly string[] }[]): string[] | null {
+  const edges = new Map(tasks.map((task) => [task.id, task.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done') return null;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const found = visit(next);
+      if (found !== null) return found;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const task of tasks) {
+    const found = visit(task.id);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/** A task as the graph functions see it. */
+export interface GraphTask {
+  id: string;
+  dependsOn: readonly string[];
+}
+
+/**
+ * For each task, the longest chain of work from it to the end of the plan, itself
+ * included, with each task weighing `weight(task)`. The largest is the critical path.
+ * Plans are checked for cycles; a cycle met here only ends the chain.
+ */
+export function longestChains<T extends GraphTask>(tasks: readonly T[], weight: (task: T) => number): Map<string, number> {
+  const dependents = new Map<string, T[]>();
+  for (const task of tasks) {
+    for (const id of task.dependsOn) {
+      const list = dependents.get(id);
+      if (list === undefined) dependents.set(id, [task]);
+      else list.push(task);
+    }
+  }
+  const lengths = new Map<string, number>();
+  const visiting = new Set<string>();
+  const length = (task: T): number => {
+    const known = lengths.get(task.id);
+    if (known !== undefined) return known;
+    if (visiting.has(task.id)) return 0;
+    visiting.add(task.id);
+    const after = Math.max(0, ...(dependents.get(task.id) ?? []).map(length));
+    visiting.delete(task.id);
+    const value = weight(task) + after;
+    lengths.set(task.id, value);
+    return value;
+  };
+  for (const task of tasks) length(task);
+  return lengths;
+}
+
+/** The tasks in their given order, except that every task comes after the tasks it depends on. */
+export function dependencyOrder<T extends GraphTask>(tasks: readonly T[]): T[] {
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  const placed = new Set<string>();
+  const ordered: T[] = [];
+  const place = (task: T, path: Set<string>): void => {
+    if (placed.has(task.id) || path.has(task.id)) return;
+    path.add(task.id);
+    for (const id of task.dependsOn) {
+      const dependency = byId.get(id);
+      if (dependency !== undefined) place(dependency, path);
+    }
+    placed.add(task.id);
+    ordered.push(task);
+  };
+  for (const task of tasks) place(task, new Set());
+  return ordered;
+}

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { composeIntegrateMessage, composePlanMessage, composeResolveMessage, composeSystemPrompt, type RosterRole, type TaskLine } from '../../prompts/index.js';
+import type { CallPurpose, LlmRequest } from '../../providers/index.js';
+import type { Blocker, TeamState } from '../../state/index.js';
+import { pickModel } from '../../cost/index.js';
+import { integrationSchema, planSchema, resolutionSchema, type Integration, type Plan, type Resolution } from '../tasks/answer-schemas.js';
+import { ModelCaller, type SettleCall } from './model-caller.js';
+import { planProblems } from '../tasks/plan-graph.js';
+import { isPlannedTaskId } from '../tasks/apply-resolution.js';
+import { callStructured } from './structured-call.js';
+import { dependencyResults } from '../tasks/work-context.js';
+import type { TeamContext } from './team-context.js';
+
+/**
+ * One response schema for every manager call: providers put tool and schema
+ * definitions before the system prompt in the cached prefix, so a schema that
+ * changed with the request would void the cache on every call. Each answer is
+ * still validated against the schema of its own request.
+ */
+const MANAGER_RESPONSE_SCHEMA = z.toJSONSchema(z.union([planSchema, resolutionSchema, integrationSchema]), { io: 'input' }) as Record<string, unknown>;
+
+/** The roster's worker roles with their agents, in roster order. */
+export function workerRoles(context: TeamContext): RosterRole[] {
+  const roles = new Map<string, string[]>();
+  for (const member of context.config.roster) {
+    if (member.isManager) continue;
+    roles.set(member.role, [...(roles.get(member.role) ?? []), member.id]);
+  }
+  return [...roles].map(([role, agentIds]) => ({ role, agentIds }));
+}
+
+function taskLines(state: TeamState): TaskLine[] {
+  return state.tasks.map((task) => ({ id: task.id, title: task.title, role: task.role, status: task.status, summary: task.result?.summary ?? null }));
+}
+
+/**
+ * The manager's three model calls: plan the feature, resolve a blocker, write the
+ * integration summary. Each answer is structured output validated with zod; plans
+ * are also checked for unknown roles, dangling dependencies and cycles.
+ */
+export class Manager {
+  readonly #context: TeamContext;
+  readonly #caller: ModelCaller;
+
+  readonly #systemPrompt: string;
+
+  constructor(context: TeamContext) {
+    this.#context = context;
+    this.#caller = new ModelCaller(context, context.config.manager.id);
+    this.#systemPrompt = composeSystemPrompt(context.config, context.config.manager.id).text;
+  }
+
+  #request(purpose: CallPurpose, content: string, extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> }): LlmRequest {
+    const { config } = this.#context;
+    const manager = config.manager;
+    return {
+      model: pickModel({
+        model: manager.roleConfig.model,
+        tier: manager.roleConfig.tier,
+        complexity: extra.complexity ?? null,
+        tiers: manager.roleConfig.tiers ?? config.agentsConfig.tiers,
+      }),
+      system: this.#systemPrompt,
+      messages: [{ role: 'user', content }],
+      maxTokens: manager.roleConfig.max_tokens,
+      cacheSystemPrompt: true,
+      responseJsonSchema: MANAGER_RESPONSE_SCHEMA,
+      responseName: 'manager_answer',
+      metadata: {
+        agentId: manager.id,
+        role: manager.role,
+        purpose,
+        ...(extra.taskId === undefined ? {} : { taskId: extra.taskId }),
+        context: extra.context,
+      },
+    };
+  }
+
+  /** Plans the feature into a validated task graph. */
+  async plan(input: { feature: string; taskCount: number | null; signal?: AbortSignal | undefined }): Promise<Plan> {
+    const roles = workerRoles(this.#context);
+    const request = this.#request('plan', composePlanMessage({ feature: input.feature, roles }), {
+      complexity: 'complex',
+      context: { feature: input.feature, roles, taskCount: input.taskCount },
+    });
+    const { value } = await callStructured({
+      caller: this.#caller,
+      request,
+      schema: planSchema,
+      what: 'plan',
+      check: (plan) => planProblems(plan, { workerRoles: roles.map((r) => r.role), managerRole: this.#context.config.manager.role }),
+      signal: input.signal,
+    });
+    return value;
+  }
+
+  /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. The caller applies `settle` with the resolution. */
+  async resolve(input: { state: TeamState; blocker: Blocker; signal?: AbortSignal | undefined }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
+    const { state, blocker } = input;
+    const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
+    if (task === undefined) return { resolution: { kind: 'fail', answer: `task ${blocker.taskId} does not exist` } };
+    const roles = workerRoles(this.#context);
+    const earlier = state.blockers
+      .filter((other) => other.taskId === task.id && other.status === 'resolved' && other.resolution !== null)
+      .map((other) => ({ question: other.question, resolution: other.resolution as string }));
+    const content = composeResolveMessage({
+      feature: state.run.feature,
+      roles,
+      task: { id: task.id, title: task.title, description: task.description, role: task.role, raisedBy: blocker.raisedBy },
+      question: blocker.question,
+      kind: blocker.kind,
+      earlier,
+      // Only the manager's plan: prerequisites added meanwhile depend on timing.
+      plan: state.tasks.filter((candidate) => isPlannedTaskId(candidate.id)).map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
+      dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
+    });
+    const request = this.#request('resolve', content, {
+      taskId: task.id,
+      complexity: task.complexity,
+      context: {
+        blockerId: blocker.id,
+        kind: blocker.kind,
+        question: blocker.question,
+        task: { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity },
+        roles: roles.map((r) => r.role),
+      },
+    });
+    const roleNames = roles.map((r) => r.role);
+    const { value, settle } = await callStructured({
+      caller: this.#caller,
+      request,
+      deferSettle: true,
+      schema: resolutionSchema,
+      what: 'blocker resolution',
+      check: (resolution) => {
+        if (resolution.kind === 'reassign' && (!roleNames.includes(resolution.role) || resolution.role === task.role)) {
+          return [`role: expected a roster role other than "${task.role}" (${roleNames.join(', ')}), found "${resolution.role}"`];
+        }
+        if (resolution.kind === 'new_task' && !roleNames.includes(resolution.task.role)) {
+          return [`task.role: unknown role "${resolution.task.role}"; expected one of ${roleNames.join(', ')}`];
+        }
+        return [];
+      },
+      signal: input.signal,
+    });
+    return { resolution: value, settle };
+  }
+
+  /** Writes the final integration summary from the task results. */
+  async integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
+    const tasks = taskLines(input.state);
+    const request = this.#request('integrate', composeIntegrateMessage({ feature: input.state.run.feature, tasks }), {
+      context: { feature: input.state.run.feature, tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })) },
+    });
+    const { value } = await callStructured({ caller: this.#caller, request, schema: integrationSchema, what: 'integration summary', signal: input.signal });
+    return value;
+  }
+}

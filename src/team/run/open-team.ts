@@ -1,0 +1,37 @@
+import type { TeamConfig } from '../../config/index.js';
+import { priceTable } from '../../cost/index.js';
+import type { LlmProvider } from '../../providers/index.js';
+import { createProviderRegistry, type ProviderRegistry } from '../agents/provider-registry.js';
+import { FileStore, teamStateSchema, type LedgerEvent, type RunOptions, type TeamState } from '../../state/index.js';
+import type { TeamContext, TeamStore } from '../agents/team-context.js';
+import { WakeSignal } from '../agents/wake-signal.js';
+
+/** The file store of a team's state, configured from the team config; `initial` creates a missing file. */
+export function openTeamStore(config: TeamConfig, initial?: () => TeamState): TeamStore {
+  return new FileStore<TeamState, LedgerEvent>({
+    ...(initial === undefined ? {} : { initial }),
+    file: config.stateFile,
+    schema: teamStateSchema,
+    ledgerFile: config.ledgerFile,
+    lockStaleMs: config.orchestrator.coordination.lock_stale_ms,
+    pollIntervalMs: config.orchestrator.coordination.check_interval_seconds * 1000,
+  });
+}
+
+/** Everything one process needs to take part in a run: store, provider and wake-ups. */
+export function openTeamContext(input: {
+  config: TeamConfig;
+  store: TeamStore;
+  options: RunOptions;
+  provider?: LlmProvider | undefined;
+  providers?: ProviderRegistry | undefined;
+}): TeamContext {
+  return {
+    config: input.config,
+    store: input.store,
+    providers: input.providers ?? createProviderRegistry({ config: input.config, options: input.options, override: input.provider }),
+    prices: priceTable(input.config.orchestrator.prices),
+    wake: new WakeSignal(input.store),
+    runDir: input.options.runDir,
+  };
+}

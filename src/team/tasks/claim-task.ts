@@ -1,0 +1,133 @@
+import { pickModel } from '../../cost/index.js';
+import type { TeamConfig } from '../../config/index.js';
+import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
+import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
+import { isPlannedTaskId } from './apply-resolution.js';
+import { fileConflict, nextTaskFor } from './scheduler.js';
+import { dependencyResults, taskResolutions } from './work-context.js';
+
+/** A claimed task with everything its prompt needs, read in the same locked update. */
+export interface ClaimedTask {
+  task: Task;
+  model: string;
+  dependencies: DependencyResult[];
+  resolutions: BlockerResolution[];
+  /** Branches of finished dependencies not merged into the integration branch (auto_merge off): the task builds on them. */
+  dependencyBranches: { taskId: string; title: string; branch: string }[];
+  /** Why the gates failed this task's last change, when they did. */
+  gateFeedback: GateFeedback[];
+  /** Ids of the tasks of the manager's plan (the sim spreads blockers over them). */
+  planTaskIds: string[];
+}
+
+/** Records once, in the task and the ledger, that a ready task of this agent's role waits for a task touching the same files. */
+function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEvent) => void): void {
+  const role = state.agents[agentId]?.role;
+  for (const task of state.tasks) {
+    if (task.status !== 'ready' || task.role !== role || task.files.length === 0) continue;
+    const conflict = fileConflict(state, task);
+    if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
+    task.waitingFor = conflict.taskId;
+    emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
+  }
+}
+
+/**
+ * Claims the agent's next ready task: a compare-and-set inside `update()`, so two
+ * agents never hold the same task. Returns undefined when there is nothing to take.
+ */
+/** The model an agent uses for a task: its role's, by tier; a failed attempt moves one tier up. */
+function modelFor(config: TeamConfig, agentId: string, task: Task): string {
+  const member = config.roster.find((candidate) => candidate.id === agentId);
+  if (member === undefined) throw new Error(`agent ${agentId} is not in the roster`);
+  return pickModel({
+    model: member.roleConfig.model,
+    tier: member.roleConfig.tier,
+    complexity: task.complexity,
+    tiers: member.roleConfig.tiers ?? config.agentsConfig.tiers,
+    escalation: task.attempts,
+  });
+}
+
+/** The failed verdicts of the task's last gate round, if that round failed. */
+function gateFeedback(task: Task): GateFeedback[] {
+  const round = Math.max(0, ...task.gates.map((verdict) => verdict.round));
+  return task.gates.filter((verdict) => verdict.round === round && !verdict.passed).map((verdict) => ({ gate: verdict.name, reasons: verdict.reasons }));
+}
+
+/** What the agent holding `task` needs for its prompt, read from the state. */
+export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; agentId: string; task: Task }): ClaimedTask {
+  const { state, task } = input;
+  return {
+    task: structuredClone(task),
+    model: modelFor(input.config, input.agentId, task),
+    dependencies: dependencyResults(state, task),
+    resolutions: taskResolutions(state, task.id),
+    gateFeedback: gateFeedback(task),
+    dependencyBranches: state.tasks
+      .filter((other) => task.dependsOn.includes(other.id) && other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
+      .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string })),
+    planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
+  };
+}
+
+/** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */
+function assignTask(input: { state: TeamState; agentId: string; task: Task; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
+  const { task, agentId } = input;
+  const agent = input.state.agents[agentId];
+  if (agent === undefined) throw new Error(`agent ${agentId} is not in the state`);
+  task.status = 'in_progress';
+  task.assignee = agentId;
+  task.waitingFor = null;
+  task.claimedAt = input.now;
+  agent.activeTasks.push(task.id);
+  agent.status = 'working';
+  const model = modelFor(input.config, agentId, task);
+  agent.model = model;
+  input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });
+}
+
+/**
+ * Claims the agent's next ready task: a compare-and-set inside `update()`, so two
+ * agents never hold the same task. Returns undefined when there is nothing to take.
+ */
+export function claimTask(input: {
+  state: TeamState;
+  agentId: string;
+  config: TeamConfig;
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): ClaimedTask | undefined {
+  const { state, agentId } = input;
+  if (state.run.status !== 'running') return undefined;
+  noteFileWaits(state, agentId, input.emit);
+  const task = nextTaskFor(state, agentId);
+  const agent = state.agents[agentId];
+  if (task === undefined || agent === undefined) return undefined;
+  if (!input.config.roster.some((candidate) => candidate.id === agentId)) return undefined;
+  assignTask({ ...input, task });
+  agent.heartbeatAt = input.now;
+  return claimedTaskFrom({ state, config: input.config, agentId, task });
+}
+
+/**
+ * Hands tasks that just became ready to idle agents of their role in the same
+ * commit, so no agent has to spend a commit of its own to claim them. Only
+ * agents that have started (heartbeat) and have room get work; the agent finds
+ * it on its next wake-up and starts it.
+ */
+export function dispatchReady(input: { state: TeamState; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
+  const { state } = input;
+  if (state.run.status !== 'running') return;
+  for (const member of input.config.roster) {
+    if (member.isManager) continue;
+    const agent = state.agents[member.id];
+    if (agent === undefined || agent.status === 'stopped' || agent.heartbeatAt === null) continue;
+    noteFileWaits(state, member.id, input.emit);
+    for (;;) {
+      const task = nextTaskFor(state, member.id);
+      if (task === undefined) break;
+      assignTask({ ...input, agentId: member.id, task });
+    }
+  }
+}

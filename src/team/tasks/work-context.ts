@@ -1,0 +1,31 @@
+import type { BlockerResolution, DependencyResult } from '../../prompts/index.js';
+import type { Task, TeamState } from '../../state/index.js';
+
+/** The results of a task's dependencies, for its prompt. */
+export function dependencyResults(state: TeamState, task: Task): DependencyResult[] {
+  return task.dependsOn.flatMap((id) => {
+    const dependency = state.tasks.find((candidate) => candidate.id === id);
+    if (dependency?.result == null) return [];
+    return [
+      {
+        id: dependency.id,
+        title: dependency.title,
+        summary: dependency.result.summary,
+        filesChanged: dependency.result.filesChanged,
+        notes: dependency.result.notes,
+      },
+    ];
+  });
+}
+
+/** The resolved blockers of a task, oldest first. */
+export function taskResolutions(state: TeamState, taskId: string): BlockerResolution[] {
+  return state.blockers
+    .filter((blocker) => blocker.taskId === taskId && blocker.status === 'resolved' && blocker.resolution !== null)
+    .map((blocker) => ({ question: blocker.question, resolution: blocker.resolution as string }));
+}
+
+/** Normalizes an answer for loop detection: same meaning, same string. */
+export function normalizeOutput(value: unknown): string {
+  return JSON.stringify(value).toLowerCase().replace(/\s+/g, ' ').trim();
+}
