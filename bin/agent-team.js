@@ -14,7 +14,7 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`agent-team: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.stderr.write(`agent-team: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -10,8 +10,28 @@ export { FileStore, readLedger, type FileStoreOptions } from './state/index.js';
 export { followLedger } from './state/index.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './state/index.js';
 export type { LedgerEvent, LedgerEventType } from './state/index.js';
-export { TEAM_STATE_VERSION, teamStateSchema, type Blocker, type Task, type TaskStatus, type TeamState, type RunStatus } from './state/index.js';
-export { addUsage, emptyUsage, totalTokens, type LlmProvider, type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type ToolSpec, type Usage } from './providers/index.js';
+export {
+  TEAM_STATE_VERSION,
+  teamStateSchema,
+  type Blocker,
+  type Task,
+  type TaskStatus,
+  type TeamState,
+  type RunStatus,
+} from './state/index.js';
+export {
+  addUsage,
+  emptyUsage,
+  totalTokens,
+  type LlmProvider,
+  type LlmRequest,
+  type LlmResponse,
+  type Message,
+  type StopReason,
+  type ToolCall,
+  type ToolSpec,
+  type Usage,
+} from './providers/index.js';
 export { createAnthropicProvider, type AnthropicProviderSettings } from './providers/index.js';
 export { createOpenAIProvider, type OpenAIProviderSettings } from './providers/index.js';
 export { createSimProvider, type SimProviderSettings } from './providers/index.js';
@@ -22,4 +42,17 @@ export { withThrottle, type ThrottleOptions } from './providers/index.js';
 export { costOf, priceOf, priceTable, DEFAULT_PRICES, UnknownModelPriceError, type ModelPrice } from './cost/index.js';
 export { runAgents, WorkerQueue, type WorkerQueueOptions } from './queue/index.js';
 export type { JobContext, JobRecord, JobSpec, JobStatus } from './queue/index.js';
-export { AgentTeamError, BudgetExceededError, ConfigError, InvalidModelOutputError, LockTimeoutError, ProviderError, RunInterruptedError, StateCorruptedError, StateMissingError, UsageError, type ConfigIssue, type ProviderFailure } from './errors/index.js';
+export {
+  AgentTeamError,
+  BudgetExceededError,
+  ConfigError,
+  InvalidModelOutputError,
+  LockTimeoutError,
+  ProviderError,
+  RunInterruptedError,
+  StateCorruptedError,
+  StateMissingError,
+  UsageError,
+  type ConfigIssue,
+  type ProviderFailure,
+} from './errors/index.js';

@@ -17,7 +17,14 @@ import { newTally, runJobAttempt, type BatchAgent, type JobTally } from './run-j
 export type BatchEvent =
   | { type: 'batch-start'; runDir: string; total: number; toRun: number; concurrency: number; resumed: boolean }
   | { type: 'job-start'; tag: string; attempt: number }
-  | { type: 'job-end'; tag: string; status: Exclude<BatchJobStatus, 'pending' | 'running'>; attempts: number; durationMs: number | null; error: string | null }
+  | {
+      type: 'job-end';
+      tag: string;
+      status: Exclude<BatchJobStatus, 'pending' | 'running'>;
+      attempts: number;
+      durationMs: number | null;
+      error: string | null;
+    }
   | { type: 'batch-end'; summary: BatchSummary };
 
 /** Options of {@link runBatch}: `tasks` + `runsDir` for a new batch, or `resumeDir` to finish one. */
@@ -54,11 +61,15 @@ export interface BatchRunResult {
 
 function checkOptions(options: RunBatchOptions): void {
   const { concurrency, timeoutSeconds, retries } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`Concurrency must be a whole number >= 1, found ${concurrency}.`);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`The timeout must be a number of seconds > 0, found ${timeoutSeconds}.`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UsageError(`Concurrency must be a whole number >= 1, found ${concurrency}.`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0)
+    throw new UsageError(`The timeout must be a number of seconds > 0, found ${timeoutSeconds}.`);
   if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`Retries must be a whole number >= 0, found ${retries}.`);
-  if ((options.tasks === undefined) === (options.resumeDir === undefined)) throw new UsageError('Give either tasks to run (with a runs directory) or a run directory to resume, not both.');
-  if (options.tasks !== undefined && options.runsDir === undefined) throw new UsageError('A new batch needs a runs directory to create its run directory in.');
+  if ((options.tasks === undefined) === (options.resumeDir === undefined))
+    throw new UsageError('Give either tasks to run (with a runs directory) or a run directory to resume, not both.');
+  if (options.tasks !== undefined && options.runsDir === undefined)
+    throw new UsageError('A new batch needs a runs directory to create its run directory in.');
 }
 
 /** Runs a batch (or resumes one) and returns its run directory and summary. */
@@ -69,7 +80,13 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchRunResult
   const prepared: PreparedBatch =
     options.resumeDir !== undefined
       ? await prepareResume({ runDir: options.resumeDir, resolveAgent: options.resolveAgent })
-      : await prepareNewBatch({ tasks: options.tasks ?? [], source: options.source ?? 'tasks', runsDir: options.runsDir ?? '', now: started, resolveAgent: options.resolveAgent });
+      : await prepareNewBatch({
+          tasks: options.tasks ?? [],
+          source: options.source ?? 'tasks',
+          runsDir: options.runsDir ?? '',
+          now: started,
+          resolveAgent: options.resolveAgent,
+        });
   const { paths, tasks, toRun } = prepared;
   const carried = options.resumeDir === undefined ? undefined : await readCarriedOver(paths);
   const firstStart = carried === undefined ? started : new Date(carried.startedAt);
@@ -77,7 +94,10 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchRunResult
     const at = now();
     const summary = summarizeBatch({
       paths,
-      records: await readJobRecords(paths, tasks.map((task) => task.tag)),
+      records: await readJobRecords(
+        paths,
+        tasks.map((task) => task.tag),
+      ),
       status,
       concurrency: options.concurrency,
       startedAt: firstStart,
@@ -90,7 +110,14 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchRunResult
   };
 
   await summarize('running');
-  options.onEvent?.({ type: 'batch-start', runDir: paths.dir, total: tasks.length, toRun: toRun.length, concurrency: options.concurrency, resumed: options.resumeDir !== undefined });
+  options.onEvent?.({
+    type: 'batch-start',
+    runDir: paths.dir,
+    total: tasks.length,
+    toRun: toRun.length,
+    concurrency: options.concurrency,
+    resumed: options.resumeDir !== undefined,
+  });
   try {
     await runJobs({ prepared, options, now });
   } catch (error) {
@@ -99,7 +126,14 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchRunResult
     throw error;
   }
   // An interrupt that came after the last job ended interrupted nothing.
-  const interrupted = options.signal?.aborted === true && (await readJobRecords(paths, toRun.map((task) => task.tag))).some((record) => record?.status !== 'completed');
+  const interrupted =
+    options.signal?.aborted === true &&
+    (
+      await readJobRecords(
+        paths,
+        toRun.map((task) => task.tag),
+      )
+    ).some((record) => record?.status !== 'completed');
   const summary = await summarize(interrupted ? 'interrupted' : 'finished');
   options.onEvent?.({ type: 'batch-end', summary });
   return { runDir: paths.dir, summary, interrupted };
@@ -150,7 +184,14 @@ async function runJobs(input: { prepared: PreparedBatch; options: RunBatchOption
       const { record, output } = jobOutcome({ ...job, queued, prices: options.prices });
       writes.push(
         writer.final(record, output).then(() => {
-          options.onEvent?.({ type: 'job-end', tag: record.tag, status: record.status as Exclude<BatchJobStatus, 'pending' | 'running'>, attempts: record.attempts, durationMs: record.durationMs, error: record.error });
+          options.onEvent?.({
+            type: 'job-end',
+            tag: record.tag,
+            status: record.status as Exclude<BatchJobStatus, 'pending' | 'running'>,
+            attempts: record.attempts,
+            durationMs: record.durationMs,
+            error: record.error,
+          });
         }),
       );
     }

@@ -33,7 +33,10 @@ export interface BatchStatusReport {
 export async function batchStatus(runDir: string): Promise<BatchStatusReport> {
   const paths = batchRunPaths(resolve(runDir));
   const tasks = await readRunTasks(paths.dir);
-  const records = await readJobRecords(paths, tasks.map((task) => task.tag));
+  const records = await readJobRecords(
+    paths,
+    tasks.map((task) => task.tag),
+  );
   const summary = await readBatchSummary(paths);
   const alive = new Map<number, boolean>();
   const isAlive = (pid: number | null): boolean => {
@@ -42,9 +45,12 @@ export async function batchStatus(runDir: string): Promise<BatchStatusReport> {
     return alive.get(pid) === true;
   };
   const running = records.flatMap((record): RunningJob[] =>
-    record?.status === 'running' ? [{ tag: record.tag, attempt: record.attempts, startedAt: record.startedAt, runnerAlive: isAlive(record.runnerPid) }] : [],
+    record?.status === 'running'
+      ? [{ tag: record.tag, attempt: record.attempts, startedAt: record.startedAt, runnerAlive: isAlive(record.runnerPid) }]
+      : [],
   );
   const active = summary?.status === 'running' && isAlive(summary.runnerPid);
-  const status: BatchRunStatus = summary === undefined ? 'interrupted' : summary.status === 'running' && !active ? 'interrupted' : summary.status;
+  const status: BatchRunStatus =
+    summary === undefined ? 'interrupted' : summary.status === 'running' && !active ? 'interrupted' : summary.status;
   return { runDir: paths.dir, status, total: tasks.length, byStatus: countByStatus(records), running, active };
 }

@@ -12,11 +12,22 @@ export const batchTaskSchema = z
     agent: z
       .string()
       .min(1, 'expected an agent spec such as "sim", "claude" or "cli:[\\"my-agent\\",\\"{prompt}\\"]"')
-      .describe('Who answers: a roster agent id, sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie or cli:[argv].'),
+      .describe(
+        'Who answers: a roster agent id, sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie or cli:[argv].',
+      ),
     prompt: z.string().min(1, 'expected a non-empty prompt').describe('The prompt, passed to the agent as one argument or message.'),
     tag: z.string().optional().describe('File name of the job under jobs/; generated when absent.'),
-    timeout: z.number().positive('expected a number of seconds > 0').optional().describe('Seconds before the job is stopped; default --timeout.'),
-    retries: z.number().int('expected a whole number').min(0, 'expected 0 or more').optional().describe('Extra attempts after a failure; default --retries.'),
+    timeout: z
+      .number()
+      .positive('expected a number of seconds > 0')
+      .optional()
+      .describe('Seconds before the job is stopped; default --timeout.'),
+    retries: z
+      .number()
+      .int('expected a whole number')
+      .min(0, 'expected 0 or more')
+      .optional()
+      .describe('Extra attempts after a failure; default --retries.'),
     schema: z.record(z.string(), z.unknown()).optional().describe('JSON Schema the output must follow; the job fails when it does not.'),
   })
   .strict();
@@ -76,11 +87,18 @@ export function parseBatchTasks(input: { value: unknown; source: string; hint?: 
     const [index, ...field] = issue.path;
     const where = index === undefined ? '' : `[${String(index)}]${field.map((part) => `.${String(part)}`).join('')}`;
     if (issue.code === 'unrecognized_keys') {
-      return { path: where, message: `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; expected only ${Object.keys(batchTaskSchema.shape).join(', ')}` };
+      return {
+        path: where,
+        message: `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}; expected only ${Object.keys(batchTaskSchema.shape).join(', ')}`,
+      };
     }
     return { path: where, message: issue.message };
   });
-  throw new ConfigError({ file: input.source, issues, hint: input.hint ?? 'Each task is {"agent": …, "prompt": …} with optional tag, timeout (seconds), retries and schema.' });
+  throw new ConfigError({
+    file: input.source,
+    issues,
+    hint: input.hint ?? 'Each task is {"agent": …, "prompt": …} with optional tag, timeout (seconds), retries and schema.',
+  });
 }
 
 /**
@@ -100,7 +118,11 @@ export function prepareBatchTasks(input: { tasks: readonly BatchTaskInput[]; sou
       return;
     }
     const earlier = taken.get(task.tag.toLowerCase());
-    if (earlier !== undefined) issues.push({ path: `[${index}].tag`, message: `tag ${JSON.stringify(task.tag)} is already used by task [${earlier}]; tags must be unique (ignoring case)` });
+    if (earlier !== undefined)
+      issues.push({
+        path: `[${index}].tag`,
+        message: `tag ${JSON.stringify(task.tag)} is already used by task [${earlier}]; tags must be unique (ignoring case)`,
+      });
     else taken.set(task.tag.toLowerCase(), index);
   });
   const width = String(tasks.length).length;

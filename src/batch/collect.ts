@@ -30,7 +30,10 @@ async function readIfExists(file: string): Promise<string | undefined> {
 export async function collectBatch(runDir: string): Promise<string> {
   const paths = batchRunPaths(resolve(runDir));
   const tasks = await readRunTasks(paths.dir);
-  const records = await readJobRecords(paths, tasks.map((task) => task.tag));
+  const records = await readJobRecords(
+    paths,
+    tasks.map((task) => task.tag),
+  );
   const entries: CombinedEntry[] = [];
   for (const [index, task] of tasks.entries()) {
     const outputPath = paths.jobOutput(task.tag);

@@ -65,7 +65,11 @@ export async function readJobRecord(paths: BatchRunPaths, tag: string): Promise<
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new StateCorruptedError({ file, problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`, cause: error });
+    throw new StateCorruptedError({
+      file,
+      problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      cause: error,
+    });
   }
   const parsed = batchJobRecordSchema.safeParse(value);
   if (!parsed.success) {
@@ -98,7 +102,10 @@ export class JobFileWriter {
   #enqueue(tag: string, write: () => Promise<void>): Promise<void> {
     const next = (this.#chains.get(tag) ?? Promise.resolve()).then(write);
     // The chain continues after a failed write; the caller still sees the failure.
-    this.#chains.set(tag, next.catch(() => undefined));
+    this.#chains.set(
+      tag,
+      next.catch(() => undefined),
+    );
     return next;
   }
 

@@ -7,7 +7,16 @@ import type { ModelPrice } from '../cost/index.js';
 import type { JobRecord } from '../queue/index.js';
 import type { BatchTask } from './batch-tasks.js';
 import type { BatchJobRecord, BatchJobStatus } from './job-files.js';
-import { BatchOutputInvalidError, costOrNull, describeError, exitCodeOf, isCliAgent, isProviderTimeout, type BatchAgent, type JobTally } from './run-job.js';
+import {
+  BatchOutputInvalidError,
+  costOrNull,
+  describeError,
+  exitCodeOf,
+  isCliAgent,
+  isProviderTimeout,
+  type BatchAgent,
+  type JobTally,
+} from './run-job.js';
 
 /** What to write for a job. */
 export interface JobOutcome {
@@ -43,11 +52,18 @@ export function runningRecord(input: { task: BatchTask; agent: BatchAgent; tally
   };
 }
 
-function errorText(input: { status: BatchJobStatus; queued: JobRecord<string>; timeoutMs: number; attemptsAllowed: number }): string | null {
+function errorText(input: {
+  status: BatchJobStatus;
+  queued: JobRecord<string>;
+  timeoutMs: number;
+  attemptsAllowed: number;
+}): string | null {
   const { status, queued } = input;
   if (status === 'completed') return null;
   if (status === 'cancelled') {
-    return queued.attempts > 0 ? 'cancelled: the batch was interrupted while this job ran' : 'cancelled before it started: the batch was interrupted';
+    return queued.attempts > 0
+      ? 'cancelled: the batch was interrupted while this job ran'
+      : 'cancelled before it started: the batch was interrupted';
   }
   // The queue's own timeout; a provider's timeout (a failure) already says what happened.
   if (status === 'timeout' && queued.status === 'timeout') {
@@ -69,7 +85,8 @@ export function jobOutcome(input: {
   const { task, agent, tally, queued } = input;
   const cli = isCliAgent(agent);
   // The CLI provider's own time limit ends a call as a failure; it is a timeout all the same.
-  const status: BatchJobStatus = queued.status === 'failed' && isProviderTimeout(queued.error) ? 'timeout' : (queued.status as BatchJobStatus);
+  const status: BatchJobStatus =
+    queued.status === 'failed' && isProviderTimeout(queued.error) ? 'timeout' : (queued.status as BatchJobStatus);
   const error = errorText({ status, queued, timeoutMs: input.timeoutMs, attemptsAllowed: input.retries + 1 });
   const ended = queued.endedAt ?? Date.now();
   const record: BatchJobRecord = {

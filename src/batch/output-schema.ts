@@ -50,11 +50,16 @@ export function checkOutput(input: { text: string; schema: Record<string, unknow
   try {
     value = JSON.parse(body);
   } catch (error) {
-    return { ok: false, reason: `the output is not JSON (${error instanceof Error ? error.message : String(error)}), but the task has a schema` };
+    return {
+      ok: false,
+      reason: `the output is not JSON (${error instanceof Error ? error.message : String(error)}), but the task has a schema`,
+    };
   }
   const { validate, problem } = compileOutputSchema(input.schema);
   if (validate === undefined) return { ok: false, reason: `the task's schema cannot be compiled: ${problem}` };
   if (validate(value)) return { ok: true, value };
-  const errors = (validate.errors ?? []).slice(0, 10).map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath} ${error.message ?? 'is invalid'}`);
+  const errors = (validate.errors ?? [])
+    .slice(0, 10)
+    .map((error) => `${error.instancePath === '' ? '(root)' : error.instancePath} ${error.message ?? 'is invalid'}`);
   return { ok: false, reason: `the output does not follow the task's schema: ${errors.join('; ')}` };
 }

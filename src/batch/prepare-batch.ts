@@ -22,7 +22,12 @@ export interface PreparedBatch {
 }
 
 /** Resolves every task's agent now, so an unknown one stops the batch before any job runs. */
-function resolveAgents(input: { tasks: readonly BatchTask[]; all: readonly BatchTask[]; source: string; resolveAgent: (spec: string) => BatchAgent }): Map<string, BatchAgent> {
+function resolveAgents(input: {
+  tasks: readonly BatchTask[];
+  all: readonly BatchTask[];
+  source: string;
+  resolveAgent: (spec: string) => BatchAgent;
+}): Map<string, BatchAgent> {
   const agents = new Map<string, BatchAgent>();
   const issues: ConfigIssue[] = [];
   for (const task of input.tasks) {
@@ -70,9 +75,14 @@ export async function prepareResume(input: { runDir: string; resolveAgent: (spec
   const tasks = await readRunTasks(paths.dir);
   const summary = await readBatchSummary(paths);
   if (summary?.status === 'running' && summary.runnerPid !== null && summary.runnerPid !== process.pid && processAlive(summary.runnerPid)) {
-    throw new UsageError(`${paths.dir} is still being run by process ${summary.runnerPid}. Wait for it (agent-team batch status --watch --run-dir ${paths.dir}) or stop it first.`);
+    throw new UsageError(
+      `${paths.dir} is still being run by process ${summary.runnerPid}. Wait for it (agent-team batch status --watch --run-dir ${paths.dir}) or stop it first.`,
+    );
   }
-  const records = await readJobRecords(paths, tasks.map((task) => task.tag));
+  const records = await readJobRecords(
+    paths,
+    tasks.map((task) => task.tag),
+  );
   const toRun = tasks.filter((_, index) => records[index]?.status !== 'completed');
   const agents = resolveAgents({ tasks: toRun, all: tasks, source: paths.tasks, resolveAgent: input.resolveAgent });
   return { paths, tasks, toRun, agents };

@@ -72,7 +72,9 @@ export async function readRunTasks(dir: string): Promise<BatchTask[]> {
     text = await readFile(paths.tasks, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(`${dir} is not a batch run directory: it has no tasks.json. Pass the directory that \`agent-team batch run\` printed.`);
+      throw new UsageError(
+        `${dir} is not a batch run directory: it has no tasks.json. Pass the directory that \`agent-team batch run\` printed.`,
+      );
     }
     throw error;
   }
@@ -80,7 +82,11 @@ export async function readRunTasks(dir: string): Promise<BatchTask[]> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new StateCorruptedError({ file: paths.tasks, problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`, cause: error });
+    throw new StateCorruptedError({
+      file: paths.tasks,
+      problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+      cause: error,
+    });
   }
   const parsed = z.array(batchTaskSchema.extend({ tag: z.string() })).safeParse(value);
   if (!parsed.success) {

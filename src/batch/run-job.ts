@@ -71,7 +71,11 @@ export async function runJobAttempt(input: { task: BatchTask; agent: BatchAgent;
 }
 
 /** The cost of a usage in USD, or null when the model has no price (a batch never stops for that). */
-export function costOrNull(input: { usage: Usage; model: string; prices: Readonly<Record<string, ModelPrice>> | undefined }): number | null {
+export function costOrNull(input: {
+  usage: Usage;
+  model: string;
+  prices: Readonly<Record<string, ModelPrice>> | undefined;
+}): number | null {
   try {
     return costOf(input.usage, input.prices === undefined ? priceOf(input.model) : priceOf(input.model, input.prices));
   } catch {

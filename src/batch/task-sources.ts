@@ -12,7 +12,10 @@ async function readText(file: string, what: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({ file, issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }] });
+    throw new ConfigError({
+      file,
+      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
+    });
   }
 }
 
@@ -30,7 +33,10 @@ export async function loadTasksFile(file: string): Promise<BatchTaskInput[]> {
     });
   }
   if (!Array.isArray(value)) {
-    throw new ConfigError({ file, issues: [{ path: '', message: `expected a JSON array of tasks, found ${value === null ? 'null' : typeof value}` }] });
+    throw new ConfigError({
+      file,
+      issues: [{ path: '', message: `expected a JSON array of tasks, found ${value === null ? 'null' : typeof value}` }],
+    });
   }
   return parseBatchTasks({ value, source: file });
 }
@@ -59,16 +65,28 @@ export function parseCsvTasks(input: { text: string; source: string }): BatchTas
   try {
     rows = parseCsv(input.text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
   } catch (error) {
-    throw new ConfigError({ file: input.source, issues: [{ path: '', message: `not valid CSV: ${error instanceof Error ? error.message : String(error)}` }] });
+    throw new ConfigError({
+      file: input.source,
+      issues: [{ path: '', message: `not valid CSV: ${error instanceof Error ? error.message : String(error)}` }],
+    });
   }
   const [header, ...records] = rows;
-  if (header === undefined) throw new ConfigError({ file: input.source, issues: [{ path: '', message: 'the CSV file is empty; expected a header row "agent,prompt" and one row per task' }] });
+  if (header === undefined)
+    throw new ConfigError({
+      file: input.source,
+      issues: [{ path: '', message: 'the CSV file is empty; expected a header row "agent,prompt" and one row per task' }],
+    });
   const columns = header.map((name) => name.trim());
   const unknown = columns.filter((name) => !(CSV_COLUMNS as readonly string[]).includes(name));
   const missing = ['agent', 'prompt'].filter((name) => !columns.includes(name));
   if (unknown.length > 0 || missing.length > 0) {
     const problems = [...missing.map((name) => `missing column "${name}"`), ...unknown.map((name) => `unknown column "${name}"`)];
-    throw new ConfigError({ file: input.source, issues: [{ path: 'header', message: `${problems.join(', ')}; expected the columns ${CSV_COLUMNS.join(', ')} (agent and prompt required)` }] });
+    throw new ConfigError({
+      file: input.source,
+      issues: [
+        { path: 'header', message: `${problems.join(', ')}; expected the columns ${CSV_COLUMNS.join(', ')} (agent and prompt required)` },
+      ],
+    });
   }
   const value = records.map((record) => {
     const task: Record<string, unknown> = {};
@@ -79,7 +97,11 @@ export function parseCsvTasks(input: { text: string; source: string }): BatchTas
     });
     return task;
   });
-  return parseBatchTasks({ value, source: input.source, hint: 'Task [0] is the first row after the header; optional cells may be left empty.' });
+  return parseBatchTasks({
+    value,
+    source: input.source,
+    hint: 'Task [0] is the first row after the header; optional cells may be left empty.',
+  });
 }
 
 /** Loads a CSV tasks file. */

@@ -33,7 +33,9 @@ function number(kind: 'integer' | 'number', min?: number) {
   return (value: string): number => {
     const parsed = kind === 'integer' ? Number.parseInt(value, 10) : Number.parseFloat(value);
     if (!Number.isFinite(parsed) || (kind === 'integer' && String(parsed) !== value.trim()) || (min !== undefined && parsed < min)) {
-      throw new InvalidArgumentError(`expected ${kind === 'integer' ? 'an integer' : 'a number'}${min === undefined ? '' : ` >= ${min}`}, found "${value}"`);
+      throw new InvalidArgumentError(
+        `expected ${kind === 'integer' ? 'an integer' : 'a number'}${min === undefined ? '' : ` >= ${min}`}, found "${value}"`,
+      );
     }
     return parsed;
   };
@@ -46,13 +48,17 @@ function version(): string {
 /** Declares the CLI. Each action stores its exit code in `result.code`. */
 export function buildProgram(input: { terminal: Terminal; cwd: string; result: { code: number } }): Command {
   const { terminal, cwd, result } = input;
-  const configOption = (): Option => new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
+  const configOption = (): Option =>
+    new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
   const program = new Command('agent-team')
     .description('Run a cost-tracked team of LLM agents on a software feature.')
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => terminal.out.write(text), writeErr: (text) => terminal.err.write(text) })
-    .addHelpText('after', `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team status\n  $ agent-team ledger --follow\n${EXIT_CODES_HELP}`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team status\n  $ agent-team ledger --follow\n${EXIT_CODES_HELP}`,
+    )
     .exitOverride();
 
   program
@@ -60,14 +66,24 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .description('Run the team on a feature: plan, work, blockers, resolutions, integration, summary.')
     .option('-f, --feature <text>', 'the feature to build')
     .addOption(configOption())
-    .addOption(new Option('--provider <name>', 'default provider of every role (roles may set their own)').choices(['sim', 'anthropic', 'openai', 'cli']))
+    .addOption(
+      new Option('--provider <name>', 'default provider of every role (roles may set their own)').choices([
+        'sim',
+        'anthropic',
+        'openai',
+        'cli',
+      ]),
+    )
     .option('--seed <n>', 'seed of the sim provider (same seed, same run)', number('integer'))
     .option('--budget-usd <amount>', 'hard limit on the run cost in USD', number('number', 0.000001))
     .option('--time-scale <factor>', 'sim latency multiplier (0 = instant, 1 = real-time)', number('number', 0))
     .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', number('number', 0))
     .addOption(new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(number('integer', 1)).hideHelp())
     .option('--processes', 'run each role agent as its own OS process')
-    .option('--workspace [repo]', "agents change code in this git repository (default: the config's project_dir), each task in its own worktree, merged back with the tests")
+    .option(
+      '--workspace [repo]',
+      "agents change code in this git repository (default: the config's project_dir), each task in its own worktree, merged back with the tests",
+    )
     .option('--record <cassette>', 'record every model call to a JSONL cassette (keys redacted)')
     .option('--replay <cassette>', 'answer every call from a recorded cassette, offline')
     .option('--resume', 'continue the last run (after Ctrl-C, a crash or a budget stop)')
@@ -89,7 +105,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .option('--seed <n>', 'seed of the simulation', number('integer'))
     .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', number('number', 0))
     .option('--json', 'print the plan and forecast as JSON')
-    .addHelpText('after', '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json',
+    )
     .action(async (options: Record<string, unknown>) => {
       result.code = await plan({ ...(options as object), cwd, terminal } as Parameters<typeof plan>[0]);
     });
@@ -106,10 +125,16 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
 
   program
     .command('clean')
-    .description('Remove the worktrees and merged branches runs left in the repository; uncommitted work is saved on wip/<run>/<task> first.')
+    .description(
+      'Remove the worktrees and merged branches runs left in the repository; uncommitted work is saved on wip/<run>/<task> first.',
+    )
     .option('--workspace <repo>', "the git repository to clean (default: the config's project_dir)")
     .addOption(configOption())
-    .option('--run <id>', 'only this run (repeat for several); may name an interrupted run to clean it', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .option(
+      '--run <id>',
+      'only this run (repeat for several); may name an interrupted run to clean it',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--force', 'discard uncommitted changes instead of saving them, and delete unmerged branches too')
     .option('--wip', 'also delete wip/<run>/* branches (saved work of stopped agents)')
     .option('--integration', 'also delete agent-team/<run>/integration once merged into one of your branches (any, with --force)')
@@ -131,7 +156,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .option('--follow', 'keep following until the run ends (Ctrl-C to stop)')
     .option('--all', 'include every model call')
     .option('--json', 'print raw JSON lines')
-    .addHelpText('after', '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'',
+    )
     .action(async (options: Record<string, unknown>) => {
       result.code = await ledger({ ...(options as object), cwd, terminal } as Parameters<typeof ledger>[0]);
     });
@@ -141,7 +169,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .description('Run one role agent as its own process against the current run.')
     .requiredOption('--id <agent-id>', 'roster id of the agent (e.g. backend-dev)')
     .addOption(configOption())
-    .addHelpText('after', '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json',
+    )
     .action(async (options: Record<string, unknown>) => {
       result.code = await agent({ ...(options as object), cwd, terminal } as Parameters<typeof agent>[0]);
     });
@@ -160,7 +191,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
   const config = program
     .command('config')
     .description('Check the configuration or print its JSON Schema.')
-    .addHelpText('after', '\nExamples:\n  $ agent-team config check\n  $ agent-team config schema --target agents > agents-config.schema.json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team config check\n  $ agent-team config schema --target agents > agents-config.schema.json',
+    );
   config
     .command('check')
     .description('Validate orchestrator-config.json and .ai-agents/config.yml, and compose every prompt.')
@@ -174,7 +208,10 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .command('schema')
     .description('Print the JSON Schema of a config file, for editors.')
     .addOption(new Option('--target <file>', 'which file').choices(['orchestrator', 'agents']).default('orchestrator'))
-    .addHelpText('after', '\nExamples:\n  $ agent-team config schema > orchestrator-config.schema.json\n  $ agent-team config schema --target agents')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ agent-team config schema > orchestrator-config.schema.json\n  $ agent-team config schema --target agents',
+    )
     .action((options: { target?: string }) => {
       result.code = configSchema({ target: options.target, terminal });
     });

@@ -53,7 +53,12 @@ function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
  * Shows a run as it happens by following its ledger: one line per event, and on a
  * TTY a status line redrawn in place (tasks done/total, open blockers, tokens, cost).
  */
-export function showProgress(input: { terminal: Terminal; ledgerFile: string; signal: AbortSignal; fromEnd?: boolean | undefined }): Promise<void> {
+export function showProgress(input: {
+  terminal: Terminal;
+  ledgerFile: string;
+  signal: AbortSignal;
+  fromEnd?: boolean | undefined;
+}): Promise<void> {
   const { terminal } = input;
   const counters: Counters = { tasks: new Set(), done: 0, failed: 0, inReview: new Set(), openBlockers: 0, tokens: 0, costUsd: 0 };
   const started = Date.now();

@@ -5,9 +5,7 @@ import { providerNameSchema } from './providers-config.js';
 export const tierSchema = z.enum(['simple', 'medium', 'complex']);
 
 /** Model for each tier. */
-const tierMapSchema = z
-  .object({ simple: z.string().min(1), medium: z.string().min(1), complex: z.string().min(1) })
-  .strict();
+const tierMapSchema = z.object({ simple: z.string().min(1), medium: z.string().min(1), complex: z.string().min(1) }).strict();
 
 /** One role in `.ai-agents/config.yml`. */
 export const roleConfigSchema = z
@@ -17,12 +15,12 @@ export const roleConfigSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Platform prompts appended in order (e.g. platforms/web/backend-developer.md).'),
-    provider: providerNameSchema.optional().describe('Provider of this role (default: the run\'s provider).'),
+    provider: providerNameSchema.optional().describe("Provider of this role (default: the run's provider)."),
     model: z.string().min(1).optional().describe('Fixed model for this role; when absent the tier picks it.'),
     tier: z
       .enum(['simple', 'medium', 'complex', 'auto'])
       .default('auto')
-      .describe('Model tier when no model is set; auto follows each task\'s complexity.'),
+      .describe("Model tier when no model is set; auto follows each task's complexity."),
     max_tokens: z.number().int().positive().default(8000).describe('Most output tokens per call.'),
     tiers: tierMapSchema.optional().describe('Model per tier for this role (e.g. GPT models for an openai role).'),
   })

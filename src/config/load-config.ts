@@ -109,7 +109,10 @@ function crossCheck(input: {
     if (gateNames.has(gate.name)) issues.push({ path: `workspace.gates.${index}.name`, message: `duplicate gate "${gate.name}"` });
     gateNames.add(gate.name);
     if (gate.agent !== null && !seen.has(gate.agent)) {
-      issues.push({ path: `workspace.gates.${index}.agent`, message: `expected the id of a roster agent, found "${gate.agent}" (roster: ${[...seen].join(', ')})` });
+      issues.push({
+        path: `workspace.gates.${index}.agent`,
+        message: `expected the id of a roster agent, found "${gate.agent}" (roster: ${[...seen].join(', ')})`,
+      });
     }
   });
   if (issues.length > 0) throw new ConfigError({ file: configLabel, issues });

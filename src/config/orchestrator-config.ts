@@ -9,12 +9,7 @@ export const rosterAgentSchema = z
       .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, "-" or "_"')
       .describe('Unique agent id, used in the state file, the ledger and `agent-team agent --id`.'),
     role: z.string().min(1).describe('Role key from .ai-agents/config.yml (e.g. backend_developer).'),
-    max_concurrent_tasks: z
-      .number()
-      .int()
-      .positive()
-      .default(1)
-      .describe('How many tasks this agent may work on at once.'),
+    max_concurrent_tasks: z.number().int().positive().default(1).describe('How many tasks this agent may work on at once.'),
   })
   .strict();
 
@@ -32,19 +27,14 @@ export const coordinationSchema = z
       .positive()
       .default(50)
       .describe('Most work calls one agent makes in a run; an agent that reaches it stops.'),
-    auto_merge: z.boolean().default(false).describe("Merge finished branches in workspace runs; else list the commands to merge them."),
+    auto_merge: z.boolean().default(false).describe('Merge finished branches in workspace runs; else list the commands to merge them.'),
     manager: z.string().default('manager').describe('Id of the roster agent that plans and resolves blockers.'),
     task_timeout_seconds: z
       .number()
       .positive()
       .default(600)
       .describe('A model call on a task that takes longer is aborted and the attempt fails.'),
-    max_attempts: z
-      .number()
-      .int()
-      .positive()
-      .default(2)
-      .describe('Attempts per task before it fails (invalid output, timeouts).'),
+    max_attempts: z.number().int().positive().default(2).describe('Attempts per task before it fails (invalid output, timeouts).'),
     heartbeat_seconds: z
       .number()
       .positive()
@@ -81,12 +71,7 @@ export const providerConfigSchema = z
       .nonnegative()
       .default(0.1)
       .describe('Multiplier on simulated model latency (0 = instant, 1 = as slow as the real model).'),
-    blocker_rate: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(0.3)
-      .describe('Share of sim tasks whose agent raises a blocker on the first attempt.'),
+    blocker_rate: z.number().min(0).max(1).default(0.3).describe('Share of sim tasks whose agent raises a blocker on the first attempt.'),
     gate_failure_rate: z
       .number()
       .min(0)
@@ -115,11 +100,7 @@ export const gateConfigSchema = z
       .default(null)
       .describe('Roster agent whose provider, model and budget answer the gate; null: the manager.'),
     model: z.string().nullable().default(null).describe("Model id for this gate; null: the agent's medium-tier model."),
-    roles: z
-      .array(z.string().min(1))
-      .nullable()
-      .default(null)
-      .describe('Only tasks of these roles go through the gate; null: every task.'),
+    roles: z.array(z.string().min(1)).nullable().default(null).describe('Only tasks of these roles go through the gate; null: every task.'),
     paths: z
       .array(z.string().min(1))
       .nullable()
@@ -143,7 +124,9 @@ export const workspaceConfigSchema = z
       .min(1)
       .nullable()
       .default(null)
-      .describe('Run in every new worktree before anyone works or tests in it, e.g. ["npm","ci"] (worktrees start without installed dependencies); null: none.'),
+      .describe(
+        'Run in every new worktree before anyone works or tests in it, e.g. ["npm","ci"] (worktrees start without installed dependencies); null: none.',
+      ),
     allow_commands: z
       .array(z.array(z.string().min(1)).min(1))
       .nullable()
@@ -173,10 +156,7 @@ export const orchestratorConfigSchema = z
       .string()
       .default('.ai-agents/config.yml')
       .describe('Per-role prompts and models, relative to project_dir; the built-in one is used when absent.'),
-    prompts_dir: z
-      .string()
-      .default('prompts')
-      .describe('Prompt library, relative to project_dir; the built-in one is used when absent.'),
+    prompts_dir: z.string().default('prompts').describe('Prompt library, relative to project_dir; the built-in one is used when absent.'),
     runs_dir: z.string().default('.agent-runs').describe('Where finished runs are kept, relative to project_dir.'),
     agents: z.array(rosterAgentSchema).min(2).describe('The roster: a manager and at least one role agent.'),
     coordination: coordinationSchema.prefault({}),

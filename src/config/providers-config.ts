@@ -21,12 +21,7 @@ const apiProviderSchema = (defaultKeyEnv: string) =>
   z
     .object({
       api_key_env: z.string().default(defaultKeyEnv).describe('Environment variable holding the API key.'),
-      base_url: z
-        .string()
-        .url()
-        .nullable()
-        .default(null)
-        .describe('API base URL (null: the SDK default or its *_BASE_URL variable).'),
+      base_url: z.string().url().nullable().default(null).describe('API base URL (null: the SDK default or its *_BASE_URL variable).'),
       stream: z.boolean().nullable().default(null).describe('Stream responses (null: only when needed).'),
       ...faultsShape,
     })

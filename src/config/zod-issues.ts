@@ -47,7 +47,8 @@ export function allowedKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): 
       current = definition.innerType; // optional, nullable, default, prefault
       continue;
     }
-    if (index === path.length) return definition.type === 'object' && definition.shape !== undefined ? Object.keys(definition.shape) : undefined;
+    if (index === path.length)
+      return definition.type === 'object' && definition.shape !== undefined ? Object.keys(definition.shape) : undefined;
     const key = path[index];
     index += 1;
     if (definition.type === 'object') current = definition.shape?.[String(key)];

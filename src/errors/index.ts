@@ -67,11 +67,9 @@ export class StateMissingError extends AgentTeamError {
   readonly file: string;
 
   constructor(input: { file: string }) {
-    super(
-      'state_missing',
-      `State file ${input.file} does not exist. Start a run with \`agent-team run --feature ...\` to create it.`,
-      { exitCode: 4 },
-    );
+    super('state_missing', `State file ${input.file} does not exist. Start a run with \`agent-team run --feature ...\` to create it.`, {
+      exitCode: 4,
+    });
     this.file = input.file;
   }
 }

@@ -135,7 +135,10 @@ export class MemoryFile {
         const prefix = await this.#repairTail(handle);
         // Past half the stale time another process may have taken the lock over: do not write blind.
         if (compromise !== undefined || Date.now() - lockedAt >= this.#lockStaleMs / 2) {
-          throw new Error(`The lock on ${this.#file} may have been taken over (${compromise?.message ?? 'held too long'}); nothing was appended.`, { cause: compromise });
+          throw new Error(
+            `The lock on ${this.#file} may have been taken over (${compromise?.message ?? 'held too long'}); nothing was appended.`,
+            { cause: compromise },
+          );
         }
         await handle.appendFile(prefix + body, 'utf8');
         await handle.datasync();

@@ -27,7 +27,9 @@ function roster(roles: readonly RosterRole[]): string {
 
 function taskLines(tasks: readonly TaskLine[]): string {
   return tasks
-    .map((task) => `- ${task.id} [${task.status}] (${task.role}) ${task.title}${task.summary === null ? '' : `\n  Result: ${task.summary}`}`)
+    .map(
+      (task) => `- ${task.id} [${task.status}] (${task.role}) ${task.title}${task.summary === null ? '' : `\n  Result: ${task.summary}`}`,
+    )
     .join('\n');
 }
 

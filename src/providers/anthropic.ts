@@ -97,7 +97,10 @@ function structuredToolFor(schema: Record<string, unknown>, name: string): { too
   return { tool: { name, description, input_schema }, structured: { name, wrapped: true } };
 }
 
-function toAnthropicParams(request: LlmRequest): { params: Anthropic.MessageCreateParamsNonStreaming; structured: StructuredTool | undefined } {
+function toAnthropicParams(request: LlmRequest): {
+  params: Anthropic.MessageCreateParamsNonStreaming;
+  structured: StructuredTool | undefined;
+} {
   const params: Anthropic.MessageCreateParamsNonStreaming = {
     model: request.model,
     max_tokens: request.maxTokens,
@@ -114,7 +117,11 @@ function toAnthropicParams(request: LlmRequest): { params: Anthropic.MessageCrea
   let structured: StructuredTool | undefined;
   const ownTools = request.tools ?? [];
   if (ownTools.length > 0) {
-    params.tools = ownTools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: tool.inputSchema as Anthropic.Tool.InputSchema }));
+    params.tools = ownTools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.inputSchema as Anthropic.Tool.InputSchema,
+    }));
     const choice = request.toolChoice;
     if (choice !== undefined) params.tool_choice = typeof choice === 'string' ? { type: choice } : { type: 'tool', name: choice.name };
   } else if (request.responseJsonSchema !== undefined) {
@@ -137,7 +144,15 @@ function toUsage(usage: Anthropic.Usage): Usage {
   };
 }
 
-function toStopReason({ message, answeredStructured, requestId }: { message: Anthropic.Message; answeredStructured: boolean; requestId: string | undefined }): StopReason {
+function toStopReason({
+  message,
+  answeredStructured,
+  requestId,
+}: {
+  message: Anthropic.Message;
+  answeredStructured: boolean;
+  requestId: string | undefined;
+}): StopReason {
   switch (message.stop_reason) {
     case 'end_turn':
     case 'stop_sequence':
@@ -165,7 +180,12 @@ function toStopReason({ message, answeredStructured, requestId }: { message: Ant
   }
 }
 
-function toResponse(input: { message: Anthropic.Message; structured: StructuredTool | undefined; requestId: string | undefined; latencyMs: number }): LlmResponse {
+function toResponse(input: {
+  message: Anthropic.Message;
+  structured: StructuredTool | undefined;
+  requestId: string | undefined;
+  latencyMs: number;
+}): LlmResponse {
   const { message, structured, requestId } = input;
   const toolUses = message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
   const answer = structured === undefined ? undefined : toolUses.find((block) => block.name === structured.name);
@@ -173,10 +193,15 @@ function toResponse(input: { message: Anthropic.Message; structured: StructuredT
   let text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
   if (answer !== undefined && structured !== undefined) {
     const input = answer.input;
-    const unwrapped = structured.wrapped && typeof input === 'object' && input !== null && WRAPPED_KEY in input ? (input as Record<string, unknown>)[WRAPPED_KEY] : input;
+    const unwrapped =
+      structured.wrapped && typeof input === 'object' && input !== null && WRAPPED_KEY in input
+        ? (input as Record<string, unknown>)[WRAPPED_KEY]
+        : input;
     text = JSON.stringify(unwrapped);
   }
-  const toolCalls: ToolCall[] = toolUses.filter((block) => block !== answer).map((block) => ({ id: block.id, name: block.name, input: block.input }));
+  const toolCalls: ToolCall[] = toolUses
+    .filter((block) => block !== answer)
+    .map((block) => ({ id: block.id, name: block.name, input: block.input }));
   return {
     text,
     usage: toUsage(message.usage),
@@ -199,8 +224,15 @@ function retryAfterMsOf(headers: Headers | undefined): number | undefined {
 
 // An `error` event inside a 200 stream has no status; its type says what it would have been.
 const STATUS_OF_ERROR_TYPE: Readonly<Record<string, number>> = {
-  invalid_request_error: 400, authentication_error: 401, permission_error: 403, not_found_error: 404,
-  request_too_large: 413, rate_limit_error: 429, api_error: 500, timeout_error: 504, overloaded_error: 529,
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
 };
 
 function classifyStatus(status: number): { failure: ProviderFailure; retryable: boolean } {
@@ -214,10 +246,20 @@ function classifyStatus(status: number): { failure: ProviderFailure; retryable: 
   return { failure: 'invalid_request', retryable: false };
 }
 
-function hintFor({ failure, retryAfterMs, apiKeyEnv }: { failure: ProviderFailure; retryAfterMs: number | undefined; apiKeyEnv: string }): string {
+function hintFor({
+  failure,
+  retryAfterMs,
+  apiKeyEnv,
+}: {
+  failure: ProviderFailure;
+  retryAfterMs: number | undefined;
+  apiKeyEnv: string;
+}): string {
   switch (failure) {
     case 'rate_limit':
-      return retryAfterMs === undefined ? 'Retry later or lower the concurrency.' : `Retry after ${retryAfterMs / 1000} s or lower the concurrency.`;
+      return retryAfterMs === undefined
+        ? 'Retry later or lower the concurrency.'
+        : `Retry after ${retryAfterMs / 1000} s or lower the concurrency.`;
     case 'overloaded':
     case 'server':
     case 'timeout':
@@ -252,13 +294,18 @@ interface Classified {
 // `create` or wrapped in an AnthropicError by the stream helper.
 function brokenConnection(error: unknown): TypeError | undefined {
   const candidate = error instanceof AnthropicError ? error.cause : error;
-  return candidate instanceof TypeError && /terminated|socket|ECONNRESET|other side closed/i.test(`${candidate.message} ${String(candidate.cause)}`) ? candidate : undefined;
+  return candidate instanceof TypeError &&
+    /terminated|socket|ECONNRESET|other side closed/i.test(`${candidate.message} ${String(candidate.cause)}`)
+    ? candidate
+    : undefined;
 }
 
 function classify(error: unknown): Classified {
   // Subclasses first: a timeout is an APIConnectionError, and both are APIErrors.
-  if (error instanceof APIConnectionTimeoutError) return { failure: 'timeout', retryable: true, what: 'The request timed out before the response headers arrived' };
-  if (error instanceof APIConnectionError) return { failure: 'connection', retryable: true, what: `Could not reach the API (${error.message})` };
+  if (error instanceof APIConnectionTimeoutError)
+    return { failure: 'timeout', retryable: true, what: 'The request timed out before the response headers arrived' };
+  if (error instanceof APIConnectionError)
+    return { failure: 'connection', retryable: true, what: `Could not reach the API (${error.message})` };
   if (error instanceof APIUserAbortError) return { failure: 'other', retryable: false, what: 'The request was aborted' };
   if (error instanceof APIError) {
     const status = typeof error.status === 'number' ? error.status : undefined;
@@ -273,7 +320,8 @@ function classify(error: unknown): Classified {
     };
   }
   const broken = brokenConnection(error);
-  if (broken !== undefined) return { failure: 'connection', retryable: true, what: `The connection broke during the response (${broken.message})` };
+  if (broken !== undefined)
+    return { failure: 'connection', retryable: true, what: `The connection broke during the response (${broken.message})` };
   return { failure: 'other', retryable: false, what: `Unexpected error (${error instanceof Error ? error.message : String(error)})` };
 }
 
@@ -306,7 +354,15 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
   const streamMode = settings.stream ?? 'auto';
   const now = settings.now ?? (() => performance.now());
 
-  async function call({ params, streaming, signal }: { params: Anthropic.MessageCreateParamsNonStreaming; streaming: boolean; signal: AbortSignal | undefined }): Promise<{ message: Anthropic.Message; requestId: string | undefined }> {
+  async function call({
+    params,
+    streaming,
+    signal,
+  }: {
+    params: Anthropic.MessageCreateParamsNonStreaming;
+    streaming: boolean;
+    signal: AbortSignal | undefined;
+  }): Promise<{ message: Anthropic.Message; requestId: string | undefined }> {
     // maxRetries 0 here too, so an injected client with its own retries cannot stack them
     // under the retry wrapper (src/providers/retry.ts), the one retry layer.
     const options: Anthropic.RequestOptions = { timeout, maxRetries: 0, ...(signal === undefined ? {} : { signal }) };
@@ -327,7 +383,14 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
       } catch (error) {
         const what = `The stream sent nothing for ${timeout} ms. This is usually temporary: retry.`;
         if (!silent) throw error;
-        throw new ProviderError({ provider: PROVIDER, failure: 'timeout', retryable: true, message: what, requestId: stream.request_id ?? undefined, cause: error });
+        throw new ProviderError({
+          provider: PROVIDER,
+          failure: 'timeout',
+          retryable: true,
+          message: what,
+          requestId: stream.request_id ?? undefined,
+          cause: error,
+        });
       } finally {
         clearTimeout(timer);
       }

@@ -142,7 +142,8 @@ function readCassette(file: string): CassetteLine[] {
     }
     const parsed = cassetteLineSchema.safeParse(json);
     if (parsed.success) lines.push(parsed.data);
-    else for (const issue of parsed.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+    else
+      for (const issue of parsed.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
   });
   if (issues.length === 0 && lines.length === 0) issues.push({ path: '', message: 'expected recorded calls, found an empty cassette' });
   if (issues.length > 0) {

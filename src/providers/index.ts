@@ -9,4 +9,17 @@ export { createSimProvider, type SimProviderSettings } from './sim.js';
 export { parseStructured } from './structured-output.js';
 export { type ThrottleOptions, withThrottle } from './throttle.js';
 export { countTokens } from './tokenizer.js';
-export { addUsage, type CallPurpose, emptyUsage, type LlmProvider, type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type ToolSpec, totalTokens, type Usage } from './types.js';
+export {
+  addUsage,
+  type CallPurpose,
+  emptyUsage,
+  type LlmProvider,
+  type LlmRequest,
+  type LlmResponse,
+  type Message,
+  type StopReason,
+  type ToolCall,
+  type ToolSpec,
+  totalTokens,
+  type Usage,
+} from './types.js';

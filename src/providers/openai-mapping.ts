@@ -61,7 +61,11 @@ function toMessage(message: Message): ChatCompletionMessageParam {
       };
     case 'tool':
       // Chat Completions has no error flag on tool results: the model has to read it.
-      return { role: 'tool', tool_call_id: message.toolCallId, content: message.isError === true ? `Error: ${message.content}` : message.content };
+      return {
+        role: 'tool',
+        tool_call_id: message.toolCallId,
+        content: message.isError === true ? `Error: ${message.content}` : message.content,
+      };
   }
 }
 
@@ -71,7 +75,10 @@ function toToolChoice(choice: NonNullable<LlmRequest['toolChoice']>): ChatComple
   return { type: 'function', function: { name: choice.name } };
 }
 
-function responseFormat(request: LlmRequest, schema: Record<string, unknown>): { format: ChatCompletionCreateParamsNonStreaming['response_format']; wrapped: boolean } {
+function responseFormat(
+  request: LlmRequest,
+  schema: Record<string, unknown>,
+): { format: ChatCompletionCreateParamsNonStreaming['response_format']; wrapped: boolean } {
   // `$schema` is not part of the subset structured outputs accept; the dialect is fixed by the API.
   const { $schema: _dialect, ...withoutDialect } = schema;
   const wrapped = withoutDialect['type'] !== 'object';

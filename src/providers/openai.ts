@@ -2,7 +2,15 @@ import OpenAI from 'openai';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { mapOpenAIError } from './openai-errors.js';
-import { ChunkAssembler, receivedFromCompletion, toChatRequest, toOpenAIResponse, type OpenAIDialect, type OpenAIResponse, type ReceivedChoice } from './openai-mapping.js';
+import {
+  ChunkAssembler,
+  receivedFromCompletion,
+  toChatRequest,
+  toOpenAIResponse,
+  type OpenAIDialect,
+  type OpenAIResponse,
+  type ReceivedChoice,
+} from './openai-mapping.js';
 import type { LlmProvider, LlmRequest } from './types.js';
 
 export { mapOpenAIError, parseResetDuration, type MapOpenAIErrorOptions } from './openai-errors.js';
@@ -92,7 +100,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
   const now = settings.now ?? (() => performance.now());
   const logger = getLogger(`providers.${name}`);
 
-  async function receive(request: LlmRequest, signal: AbortSignal): Promise<{ received: ReceivedChoice; wrappedAnswer: boolean; requestId: string | undefined }> {
+  async function receive(
+    request: LlmRequest,
+    signal: AbortSignal,
+  ): Promise<{ received: ReceivedChoice; wrappedAnswer: boolean; requestId: string | undefined }> {
     const { body, wrappedAnswer } = toChatRequest({ request, dialect });
     // Per request too, so an injected client cannot bring its own retries back.
     const options = { signal, maxRetries: 0, timeout: timeoutMs };

@@ -131,9 +131,25 @@ export function withRetries(provider: LlmProvider, options: RetryOptions = {}): 
           const { delayMs, capped } = delayFor(error, retry);
           const { agentId, purpose, taskId } = request.metadata;
           if (capped) {
-            logger.warn('retry-after capped', { provider: provider.name, agentId, purpose, taskId, retryAfterMs: error.retryAfterMs, cappedToMs: delayMs });
+            logger.warn('retry-after capped', {
+              provider: provider.name,
+              agentId,
+              purpose,
+              taskId,
+              retryAfterMs: error.retryAfterMs,
+              cappedToMs: delayMs,
+            });
           }
-          logger.info('retrying model call', { provider: provider.name, agentId, purpose, taskId, attempt: retry, delayMs, failure: error.failure, status: error.status });
+          logger.info('retrying model call', {
+            provider: provider.name,
+            agentId,
+            purpose,
+            taskId,
+            attempt: retry,
+            delayMs,
+            failure: error.failure,
+            status: error.status,
+          });
           options.onRetry?.({ attempt: retry, delayMs, error, retryAfterCapped: capped });
           await pause({ ms: delayMs, signal, sleep });
         }

@@ -57,7 +57,7 @@ export function simulateWork(context: SimWorkContext, seed: number): Record<stri
   if (blocks && context.resolutions.length === 0) {
     return { status: 'blocked', question: random.pick(QUESTIONS[roleKind(task.role)]) };
   }
-  const after = context.resolutions.length > 0 ? ' Applied the manager\'s resolution.' : '';
+  const after = context.resolutions.length > 0 ? " Applied the manager's resolution." : '';
   const built = context.dependencyTitles.length > 0 ? ` Built on: ${context.dependencyTitles.join('; ')}.` : '';
   return {
     status: 'done',

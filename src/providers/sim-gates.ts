@@ -15,7 +15,10 @@ const CHECKS: Readonly<Record<string, readonly LineCheck[]>> = {
     { pattern: /\bexec(Sync)?\s*\(\s*[`'"][^`'"]*\$\{|\bexec(Sync)?\s*\([^)]*\+/, reason: 'a shell command is built from input' },
   ],
   compliance: [
-    { pattern: /console\.(log|info|debug)\([^)]*\b(email|password|ssn|card(Number)?|iban|dateOfBirth)\b/i, reason: 'personal data is written to the logs' },
+    {
+      pattern: /console\.(log|info|debug)\([^)]*\b(email|password|ssn|card(Number)?|iban|dateOfBirth)\b/i,
+      reason: 'personal data is written to the logs',
+    },
     { pattern: /\b\d{4}[ -]?\d{4}[ -]?\d{4}[ -]?\d{4}\b/, reason: 'a card number appears in the change' },
   ],
 };

@@ -30,10 +30,18 @@ const LEADING_VERBS = /^(add|implement|build|create|support|introduce|enable|mak
 
 /** The feature's subject and detail: "Add user auth with email" → "user auth", "email". */
 export function featureSubject(feature: string): { subject: string; detail: string; slug: string } {
-  const cleaned = feature.trim().replace(/[.!]+$/, '').replace(LEADING_VERBS, '').replace(/^(a|an|the)\s+/i, '');
+  const cleaned = feature
+    .trim()
+    .replace(/[.!]+$/, '')
+    .replace(LEADING_VERBS, '')
+    .replace(/^(a|an|the)\s+/i, '');
   const [head, ...rest] = cleaned.split(/\s+(?:with|using|via|for|including|that)\s+/i);
   const subject = (head ?? cleaned).toLowerCase().split(/\s+/).slice(0, 5).join(' ') || 'the feature';
-  const slug = subject.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'feature';
+  const slug =
+    subject
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40) || 'feature';
   return { subject, detail: rest.join(' with ').toLowerCase(), slug };
 }
 

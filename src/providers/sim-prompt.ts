@@ -16,7 +16,9 @@ export function exampleOf(schema: Schema, random: SeededRandom, depth = 0): unkn
     case 'object': {
       const properties = (schema['properties'] ?? {}) as Record<string, Schema>;
       const required = (schema['required'] ?? Object.keys(properties)) as string[];
-      return Object.fromEntries(required.filter((key) => key in properties).map((key) => [key, exampleOf(properties[key] as Schema, random, depth + 1)]));
+      return Object.fromEntries(
+        required.filter((key) => key in properties).map((key) => [key, exampleOf(properties[key] as Schema, random, depth + 1)]),
+      );
     }
     case 'array': {
       const minimum = typeof schema['minItems'] === 'number' ? (schema['minItems'] as number) : 1;

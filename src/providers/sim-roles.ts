@@ -17,7 +17,11 @@ export interface SimMemory {
 }
 
 function subjectOf(task: string): string {
-  return task.replace(/[.!]+$/, '').split(/\s+/).slice(0, 8).join(' ');
+  return task
+    .replace(/[.!]+$/, '')
+    .split(/\s+/)
+    .slice(0, 8)
+    .join(' ');
 }
 
 /**
@@ -30,15 +34,52 @@ export function simulateRoleTask(context: SimRoleTaskContext, seed: number): { s
   const random = SeededRandom.for(seed, 'role-task', context.role, context.task);
   const subject = subjectOf(context.task);
   const count = context.memories.length;
-  const known = count === 0 ? '' : ` Used ${count} ${count === 1 ? 'memory' : 'memories'}, first: "${(context.memories[0]?.content ?? '').slice(0, 60)}".`;
-  const tags = [context.role, ...subject.toLowerCase().split(/\W+/).filter((word) => word.length > 3).slice(0, 2)];
+  const known =
+    count === 0
+      ? ''
+      : ` Used ${count} ${count === 1 ? 'memory' : 'memories'}, first: "${(context.memories[0]?.content ?? '').slice(0, 60)}".`;
+  const tags = [
+    context.role,
+    ...subject
+      .toLowerCase()
+      .split(/\W+/)
+      .filter((word) => word.length > 3)
+      .slice(0, 2),
+  ];
   const saved: Record<string, SimMemory[]> = {
-    test: [{ type: 'error', content: `Test failure in ${subject}: expected status 401 for a wrong password, got ${random.pick([200, 500])}.`, tags }],
-    code: [{ type: 'decision', content: `For ${subject}: ${random.pick(['keep the service stateless', 'validate input at the boundary', 'use one repository per aggregate'])}.`, tags }],
-    review: [{ type: 'fact', content: `Review of ${subject}: ${random.pick(['secrets are read from the environment only', 'error responses leak no stack traces', 'input validation covers every endpoint'])}.`, tags }],
+    test: [
+      {
+        type: 'error',
+        content: `Test failure in ${subject}: expected status 401 for a wrong password, got ${random.pick([200, 500])}.`,
+        tags,
+      },
+    ],
+    code: [
+      {
+        type: 'decision',
+        content: `For ${subject}: ${random.pick(['keep the service stateless', 'validate input at the boundary', 'use one repository per aggregate'])}.`,
+        tags,
+      },
+    ],
+    review: [
+      {
+        type: 'fact',
+        content: `Review of ${subject}: ${random.pick(['secrets are read from the environment only', 'error responses leak no stack traces', 'input validation covers every endpoint'])}.`,
+        tags,
+      },
+    ],
     docs: [{ type: 'doc', content: `Documented ${subject} in ${context.directory}/README.md.`, tags }],
-    debug: [{ type: 'error', content: `Resolved in ${subject}: the failure came from ${random.pick(['an unawaited promise', 'a stale cache entry', 'a missing null check'])}; fixed and covered by a test.`, tags: [...tags, 'resolved'] }],
+    debug: [
+      {
+        type: 'error',
+        content: `Resolved in ${subject}: the failure came from ${random.pick(['an unawaited promise', 'a stale cache entry', 'a missing null check'])}; fixed and covered by a test.`,
+        tags: [...tags, 'resolved'],
+      },
+    ],
     orchestrator: [{ type: 'fact', content: `Plan for ${subject}: split into test, code and review work.`, tags }],
   };
-  return { summary: `${context.role} agent on ${subject}: done.${known}`, memories: saved[context.role] ?? [{ type: 'fact', content: `Finding on ${subject}.`, tags }] };
+  return {
+    summary: `${context.role} agent on ${subject}: done.${known}`,
+    memories: saved[context.role] ?? [{ type: 'fact', content: `Finding on ${subject}.`, tags }],
+  };
 }

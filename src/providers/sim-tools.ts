@@ -21,7 +21,10 @@ function fileFor(path: string, context: SimWorkContext, flawed = false): { path:
   if (/\.(m?[jt]sx?)$/.test(target)) {
     const name = target.split('/').pop()?.replace(/\W+/g, '_').replace(/^(\d)/, '_$1') ?? 'part';
     const flaw = flawed ? `const apiKey = "sk-sim-${task.id.toLowerCase()}-0123456789";\nvoid apiKey;\n` : '';
-    return { path: target, content: `// ${header}\n// ${task.description}\n${flaw}export const ${name} = ${JSON.stringify({ task: task.id, title: task.title })};\n` };
+    return {
+      path: target,
+      content: `// ${header}\n// ${task.description}\n${flaw}export const ${name} = ${JSON.stringify({ task: task.id, title: task.title })};\n`,
+    };
   }
   return { path: target, content: `# ${header}\n\n${task.description}\n` };
 }
@@ -32,7 +35,11 @@ function fileFor(path: string, context: SimWorkContext, flawed = false): { path:
  * the files that were written. Deterministic: same task, same calls. With gate
  * reasons in its context it writes the files again without the flaw.
  */
-export function simulateToolTurn(request: LlmRequest, context: SimWorkContext, seed: number): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
+export function simulateToolTurn(
+  request: LlmRequest,
+  context: SimWorkContext,
+  seed: number,
+): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
   const results = request.messages.filter((message) => message.role === 'tool');
   if (results.length === 0) {
     // The same share of tasks block as without tools, before they touch a file.

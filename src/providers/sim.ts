@@ -79,9 +79,9 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
       ? OUTPUT_TOKEN_MEDIANS.blocked
       : purpose === 'prompt' || purpose === 'role-task'
         ? Math.max(20, countTokens(answerText))
-      : purpose === 'plan'
-        ? OUTPUT_TOKEN_MEDIANS.plan * Math.max(1, (JSON.parse(answerText) as { tasks: unknown[] }).tasks.length)
-        : OUTPUT_TOKEN_MEDIANS[purpose];
+        : purpose === 'plan'
+          ? OUTPUT_TOKEN_MEDIANS.plan * Math.max(1, (JSON.parse(answerText) as { tasks: unknown[] }).tasks.length)
+          : OUTPUT_TOKEN_MEDIANS[purpose];
     const drawn = Math.round(random.logNormal(median, 0.35));
     const outputTokens = Math.min(request.maxTokens, Math.max(countTokens(answerText), drawn));
     return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens };
@@ -99,10 +99,20 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
           ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext, settings.seed)
           : undefined;
       const toolCalls = turn !== undefined && 'toolCalls' in turn ? turn.toolCalls : undefined;
-      const answer = turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, settings.seed);
+      const answer =
+        turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, settings.seed);
       const text = free ? simulatePrompt(request, settings.seed) : toolCalls !== undefined ? '' : JSON.stringify(answer);
       const { agentId, taskId, purpose, repair } = request.metadata;
-      const random = SeededRandom.for(settings.seed, 'usage', agentId, taskId ?? '', purpose, repair === true ? 1 : 0, request.messages.length, hashParts(text));
+      const random = SeededRandom.for(
+        settings.seed,
+        'usage',
+        agentId,
+        taskId ?? '',
+        purpose,
+        repair === true ? 1 : 0,
+        request.messages.length,
+        hashParts(text),
+      );
       const usage = usageFor(request, text, random, answer['status'] === 'blocked');
       const profile = latencyProfile(request.model);
       const latencyMs = settings.latencyMs ?? Math.round(profile.firstTokenMs + (usage.outputTokens / profile.tokensPerSecond) * 1000);

@@ -96,7 +96,13 @@ export class Job<T> implements JobRecord<T> {
   /** Set when the current attempt's timer fired, read once that attempt settles. */
   timedOut = false;
 
-  constructor(input: { id: string; run: (context: JobContext) => Promise<T>; timeout: number; retries: number; metadata: Record<string, unknown> | undefined }) {
+  constructor(input: {
+    id: string;
+    run: (context: JobContext) => Promise<T>;
+    timeout: number;
+    retries: number;
+    metadata: Record<string, unknown> | undefined;
+  }) {
     this.id = input.id;
     this.run = input.run;
     this.timeout = input.timeout;
@@ -130,11 +136,15 @@ export function normalizeTimeout(value: number | undefined): number {
 
 /** Why a job spec cannot be accepted, or undefined when it can. */
 export function specProblem(spec: JobSpec<unknown>): string | undefined {
-  if (typeof spec !== 'object' || spec === null) return `Expected a job to be an object such as { run: async () => … }, got ${describeValue(spec)}.`;
+  if (typeof spec !== 'object' || spec === null)
+    return `Expected a job to be an object such as { run: async () => … }, got ${describeValue(spec)}.`;
   if (typeof spec.run !== 'function') return `Expected \`run\` to be a function returning a promise, got ${describeValue(spec.run)}.`;
-  if (spec.id !== undefined && (typeof spec.id !== 'string' || spec.id === '')) return `Expected \`id\` to be a non-empty string, got ${describeValue(spec.id)}. Leave it out to get a generated one.`;
-  if (spec.timeout !== undefined && !isTimeout(spec.timeout)) return `Expected \`timeout\` to be milliseconds from 0 (none) to ${MAX_TIMEOUT}, or Infinity, got ${describeValue(spec.timeout)}.`;
-  if (spec.retries !== undefined && !(Number.isInteger(spec.retries) && spec.retries >= 0)) return `Expected \`retries\` to be a non-negative integer, got ${describeValue(spec.retries)}.`;
+  if (spec.id !== undefined && (typeof spec.id !== 'string' || spec.id === ''))
+    return `Expected \`id\` to be a non-empty string, got ${describeValue(spec.id)}. Leave it out to get a generated one.`;
+  if (spec.timeout !== undefined && !isTimeout(spec.timeout))
+    return `Expected \`timeout\` to be milliseconds from 0 (none) to ${MAX_TIMEOUT}, or Infinity, got ${describeValue(spec.timeout)}.`;
+  if (spec.retries !== undefined && !(Number.isInteger(spec.retries) && spec.retries >= 0))
+    return `Expected \`retries\` to be a non-negative integer, got ${describeValue(spec.retries)}.`;
   return undefined;
 }
 

@@ -10,7 +10,23 @@
  * than `concurrency` runs at once" true; the cost is that a stuck `run()`
  * stays counted in `runningCount` and delays `join()`.
  */
-import { AttemptContext, describeValue, FinishedLog, Fifo, isCount, isFinalStatus, isTimeout, Job, MAX_TIMEOUT, normalizeTimeout, snapshotJob, specProblem, type JobRecord, type JobSpec, type JobStatus } from './job.js';
+import {
+  AttemptContext,
+  describeValue,
+  FinishedLog,
+  Fifo,
+  isCount,
+  isFinalStatus,
+  isTimeout,
+  Job,
+  MAX_TIMEOUT,
+  normalizeTimeout,
+  snapshotJob,
+  specProblem,
+  type JobRecord,
+  type JobSpec,
+  type JobStatus,
+} from './job.js';
 
 /** Options of a WorkerQueue. */
 export interface WorkerQueueOptions {
@@ -66,19 +82,29 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
     }
     const { concurrency, defaultTimeout, maxQueueSize, retainFinished, now } = options;
     if (!(typeof concurrency === 'number' && Number.isInteger(concurrency) && concurrency >= 1)) {
-      throw new TypeError(`Expected \`concurrency\` to be a positive integer (the most jobs running at once), got ${describeValue(concurrency)}. Pass e.g. { concurrency: 4 }.`);
+      throw new TypeError(
+        `Expected \`concurrency\` to be a positive integer (the most jobs running at once), got ${describeValue(concurrency)}. Pass e.g. { concurrency: 4 }.`,
+      );
     }
     if (maxQueueSize !== undefined && !isCount(maxQueueSize, 1)) {
-      throw new TypeError(`Expected \`maxQueueSize\` to be a positive integer or Infinity, got ${describeValue(maxQueueSize)}. Leave it out for an unbounded queue.`);
+      throw new TypeError(
+        `Expected \`maxQueueSize\` to be a positive integer or Infinity, got ${describeValue(maxQueueSize)}. Leave it out for an unbounded queue.`,
+      );
     }
     if (retainFinished !== undefined && !isCount(retainFinished, 0)) {
-      throw new TypeError(`Expected \`retainFinished\` to be a non-negative integer or Infinity, got ${describeValue(retainFinished)}. Leave it out to keep the ${DEFAULT_RETAIN_FINISHED} most recent records.`);
+      throw new TypeError(
+        `Expected \`retainFinished\` to be a non-negative integer or Infinity, got ${describeValue(retainFinished)}. Leave it out to keep the ${DEFAULT_RETAIN_FINISHED} most recent records.`,
+      );
     }
     if (defaultTimeout !== undefined && !isTimeout(defaultTimeout)) {
-      throw new TypeError(`Expected \`defaultTimeout\` to be milliseconds from 0 (none) to ${MAX_TIMEOUT}, or Infinity, got ${describeValue(defaultTimeout)}.`);
+      throw new TypeError(
+        `Expected \`defaultTimeout\` to be milliseconds from 0 (none) to ${MAX_TIMEOUT}, or Infinity, got ${describeValue(defaultTimeout)}.`,
+      );
     }
     if (now !== undefined && typeof now !== 'function') {
-      throw new TypeError(`Expected \`now\` to be a function returning milliseconds, got ${describeValue(now)}. Leave it out to use Date.now.`);
+      throw new TypeError(
+        `Expected \`now\` to be a function returning milliseconds, got ${describeValue(now)}. Leave it out to use Date.now.`,
+      );
     }
     this.#concurrency = concurrency;
     this.#defaultTimeout = normalizeTimeout(defaultTimeout);
@@ -111,7 +137,9 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
       do id = `job-${(this.#lastId += 1)}`;
       while (this.#knows(id));
     } else if (this.#knows(id)) {
-      return Promise.reject(new Error(`A job with id "${id}" is already in this queue. Give each job a unique id, or leave \`id\` out to get a generated one.`));
+      return Promise.reject(
+        new Error(`A job with id "${id}" is already in this queue. Give each job a unique id, or leave \`id\` out to get a generated one.`),
+      );
     }
     const timeout = spec.timeout === undefined ? this.#defaultTimeout : normalizeTimeout(spec.timeout);
     const job = new Job<T>({ id, run: spec.run, timeout, retries: spec.retries ?? 0, metadata: spec.metadata });
@@ -342,5 +370,7 @@ export async function runAgents<T>(jobs: readonly JobSpec<T>[], options: WorkerQ
 function noop(): void {}
 
 function closedError(): Error {
-  return new Error('WorkerQueue is closed: it accepts no more jobs. Submit before calling close() or disposing the queue, or create a new queue.');
+  return new Error(
+    'WorkerQueue is closed: it accepts no more jobs. Submit before calling close() or disposing the queue, or create a new queue.',
+  );
 }

@@ -46,7 +46,9 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     '',
     `**Team:** ${summary.metrics.successful} of ${summary.metrics.totalTasks} task(s) done, ${summary.metrics.failed} failed or cancelled; ` +
       `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup})` +
-      (summary.workspace === null ? '' : `; in ${summary.workspace}: ${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`),
+      (summary.workspace === null
+        ? ''
+        : `; in ${summary.workspace}: ${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`),
     '',
     '## Tasks',
     '',
@@ -67,7 +69,14 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
       `  - ${blocker.status === 'resolved' ? `${blocker.resolutionKind}: ${blocker.resolution ?? ''}` : blocker.status}`,
     );
   }
-  lines.push('', '## Cost', '', ...spendTable('By agent', summary.byAgent), ...spendTable('By model', summary.byModel), ...spendTable('By task', summary.byTask));
+  lines.push(
+    '',
+    '## Cost',
+    '',
+    ...spendTable('By agent', summary.byAgent),
+    ...spendTable('By model', summary.byModel),
+    ...spendTable('By task', summary.byTask),
+  );
   lines.push(...branchSection(state));
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
   return `${lines.join('\n')}\n`;
@@ -89,12 +98,25 @@ function branchSection(state: TeamState): string[] {
   const merged = state.tasks.some((task) => task.merge?.startsWith('merged:') === true);
   lines.push('');
   if (ready.length > 0) {
-    lines.push('To merge the branches that passed their gates, in plan order (dependencies first):', '', '```sh', ...ready.map((task) => `git merge --no-ff ${task.branch ?? ''}`), '```', '');
+    lines.push(
+      'To merge the branches that passed their gates, in plan order (dependencies first):',
+      '',
+      '```sh',
+      ...ready.map((task) => `git merge --no-ff ${task.branch ?? ''}`),
+      '```',
+      '',
+    );
   }
   if (merged) {
-    lines.push(`The merged work is on \`${integration}\`. To take it into your branch:`, '', '```sh', `git merge --no-ff ${integration}`, '```', '');
+    lines.push(
+      `The merged work is on \`${integration}\`. To take it into your branch:`,
+      '',
+      '```sh',
+      `git merge --no-ff ${integration}`,
+      '```',
+      '',
+    );
   }
   lines.push('`agent-team clean` removes the worktrees and merged branches of finished runs.', '');
   return lines;
 }
-

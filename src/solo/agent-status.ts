@@ -119,7 +119,13 @@ export async function readAgentStatuses(projectDir: string): Promise<AgentStatus
     }
     const parsed = agentStatusSchema.safeParse(json);
     if (parsed.success) agents.push(parsed.data);
-    else problems.push(`${file}: not an agent status (${parsed.error.issues.slice(0, 2).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')})`);
+    else
+      problems.push(
+        `${file}: not an agent status (${parsed.error.issues
+          .slice(0, 2)
+          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+          .join('; ')})`,
+      );
   }
   agents.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id));
   return { agents, problems };

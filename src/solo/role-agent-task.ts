@@ -65,7 +65,8 @@ async function askForAnswer(input: {
   const { provider, request, signal } = input;
   const first: LlmResponse = await provider.complete(request, signal);
   const firstResult = parseRoleAnswer(first.text);
-  if (firstResult.answer !== undefined) return { answer: firstResult.answer, usage: first.usage, simulated: first.simulated, repaired: false };
+  if (firstResult.answer !== undefined)
+    return { answer: firstResult.answer, usage: first.usage, simulated: first.simulated, repaired: false };
   // A truncated answer cannot be repaired in the same room: give the repair twice as much.
   const maxTokens = first.stopReason === 'max_tokens' ? Math.min(MAX_OUTPUT_TOKENS, request.maxTokens * 2) : request.maxTokens;
   const repair: LlmRequest = {
@@ -84,8 +85,14 @@ async function askForAnswer(input: {
   const second = await provider.complete(repair, signal);
   const usage = addUsage(first.usage, second.usage);
   const secondResult = parseRoleAnswer(second.text);
-  if (secondResult.answer !== undefined) return { answer: secondResult.answer, usage, simulated: first.simulated && second.simulated, repaired: true };
-  throw new InvalidModelOutputError({ agentId: request.metadata.agentId, what: 'role task answer', rawOutput: second.text, problems: secondResult.problems });
+  if (secondResult.answer !== undefined)
+    return { answer: secondResult.answer, usage, simulated: first.simulated && second.simulated, repaired: true };
+  throw new InvalidModelOutputError({
+    agentId: request.metadata.agentId,
+    what: 'role task answer',
+    rawOutput: second.text,
+    problems: secondResult.problems,
+  });
 }
 
 /**
@@ -102,7 +109,12 @@ export async function runRoleTask(input: RunRoleTaskInput): Promise<RoleTaskResu
   const request: LlmRequest = {
     model: input.model,
     system,
-    messages: [{ role: 'user', content: roleTaskMessage({ task: input.task, directory: input.directory, project: input.project, memories: recalled }) }],
+    messages: [
+      {
+        role: 'user',
+        content: roleTaskMessage({ task: input.task, directory: input.directory, project: input.project, memories: recalled }),
+      },
+    ],
     maxTokens: input.maxTokens ?? DEFAULT_ROLE_TASK_MAX_TOKENS,
     responseJsonSchema: ROLE_ANSWER_JSON_SCHEMA,
     responseName: 'role_task_answer',

@@ -8,7 +8,11 @@ const MAX_MEMORIES_PER_ANSWER = 20;
 
 /** `{"summary": "...", "memories": [{"type", "content", "tags"}]}`. */
 export const roleAnswerSchema = z.object({
-  summary: z.string().trim().min(1, 'expected a non-empty summary of what you did').describe('What the agent did and found, in a few sentences.'),
+  summary: z
+    .string()
+    .trim()
+    .min(1, 'expected a non-empty summary of what you did')
+    .describe('What the agent did and found, in a few sentences.'),
   memories: z
     .array(
       z.object({
@@ -27,7 +31,6 @@ export type RoleAnswer = z.infer<typeof roleAnswerSchema>;
 
 /** The JSON Schema of the answer, sent to providers that support structured output. */
 export const ROLE_ANSWER_JSON_SCHEMA = z.toJSONSchema(roleAnswerSchema, { io: 'input' }) as Record<string, unknown>;
-
 
 /** Validates a raw answer: the answer, or the problems to send back in a repair request. */
 export function parseRoleAnswer(text: string): { answer: RoleAnswer; problems: [] } | { answer: undefined; problems: string[] } {

@@ -14,7 +14,15 @@ export async function loadRolePrompt(input: { promptsDir: string; role: string }
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError({
       file,
-      issues: [{ path: '', message: code === 'ENOENT' ? `the prompt of role "${input.role}" was not found` : `cannot read the role prompt (${code ?? String(error)})` }],
+      issues: [
+        {
+          path: '',
+          message:
+            code === 'ENOENT'
+              ? `the prompt of role "${input.role}" was not found`
+              : `cannot read the role prompt (${code ?? String(error)})`,
+        },
+      ],
       hint: 'Role prompts live in prompts/roles/ of the agent-team package, or in the prompts_dir of your orchestrator-config.json.',
     });
   }

@@ -7,14 +7,26 @@ import { ROLE_NAMES } from './roles.js';
 /** One entry of `agents.json`. */
 export const roleTaskEntrySchema = z
   .object({
-    role: z.enum(ROLE_NAMES, { error: () => `expected a role: one of ${ROLE_NAMES.join(', ')}` }).describe('Which role agent runs the task (see `agent-team roles`).'),
-    directory: z.string().trim().min(1, 'expected the directory the agent works in, e.g. "./src"').describe('Where the agent works, relative to where you run the command.'),
-    task: z.string().trim().min(1, 'expected the task, in a sentence').describe('What the agent must do; say what to read from memory and what to save.'),
+    role: z
+      .enum(ROLE_NAMES, { error: () => `expected a role: one of ${ROLE_NAMES.join(', ')}` })
+      .describe('Which role agent runs the task (see `agent-team roles`).'),
+    directory: z
+      .string()
+      .trim()
+      .min(1, 'expected the directory the agent works in, e.g. "./src"')
+      .describe('Where the agent works, relative to where you run the command.'),
+    task: z
+      .string()
+      .trim()
+      .min(1, 'expected the task, in a sentence')
+      .describe('What the agent must do; say what to read from memory and what to save.'),
   })
   .strict();
 
 /** `agents.json`: the agents a queue run starts, in order. */
-export const roleTaskListSchema = z.array(roleTaskEntrySchema).min(1, 'expected at least one agent: [{"role": "code", "directory": "./src", "task": "..."}]');
+export const roleTaskListSchema = z
+  .array(roleTaskEntrySchema)
+  .min(1, 'expected at least one agent: [{"role": "code", "directory": "./src", "task": "..."}]');
 
 /** One role task of `agents.json`. */
 export type RoleTaskEntry = z.infer<typeof roleTaskEntrySchema>;

@@ -216,7 +216,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const loaded = cached === undefined ? await this.#load() : undefined;
     const baseText = cached?.text ?? loaded?.text;
     // A parse of validated text gives a mutable copy faster than a clone.
-    const fresh = (): S => (baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S));
+    const fresh = (): S =>
+      baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S);
     const at = this.#now().toISOString();
     const failed = new Map<PendingUpdate<S, E>, unknown>();
     let state: S;
@@ -270,7 +271,13 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
         return settleFailed;
       }
       const only = done[0] as (typeof done)[number];
-      failed.set(only.item, new Error(`update() produced a state for ${this.#file} that does not match its schema; nothing was written: ${formatIssues(parsed.error.issues)}`, { cause: parsed.error }));
+      failed.set(
+        only.item,
+        new Error(
+          `update() produced a state for ${this.#file} that does not match its schema; nothing was written: ${formatIssues(parsed.error.issues)}`,
+          { cause: parsed.error },
+        ),
+      );
       return settleFailed;
     }
     const next = parsed.data;
@@ -446,7 +453,6 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       );
     }
   }
-
 }
 
 /** Freezes a parsed state in depth so a shared cached version cannot be changed by accident. */

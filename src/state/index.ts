@@ -4,4 +4,18 @@ export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
-export { type Blocker, complexitySchema, type GateVerdict, RESUMABLE_RUN_STATUSES, type RunOptions, type RunStatus, type Task, type TaskStatus, TEAM_STATE_VERSION, type TeamState, teamStateSchema, TERMINAL_RUN_STATUSES, TERMINAL_TASK_STATUSES } from './team-state.js';
+export {
+  type Blocker,
+  complexitySchema,
+  type GateVerdict,
+  RESUMABLE_RUN_STATUSES,
+  type RunOptions,
+  type RunStatus,
+  type Task,
+  type TaskStatus,
+  TEAM_STATE_VERSION,
+  type TeamState,
+  teamStateSchema,
+  TERMINAL_RUN_STATUSES,
+  TERMINAL_TASK_STATUSES,
+} from './team-state.js';

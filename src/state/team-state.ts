@@ -11,28 +11,11 @@ const usageSchema = z.object({
 });
 
 /** Lifecycle of a run. */
-export const runStatusSchema = z.enum([
-  'planning',
-  'running',
-  'integrating',
-  'done',
-  'failed',
-  'interrupted',
-  'budget_exceeded',
-]);
+export const runStatusSchema = z.enum(['planning', 'running', 'integrating', 'done', 'failed', 'interrupted', 'budget_exceeded']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /** Lifecycle of a task. */
-export const taskStatusSchema = z.enum([
-  'pending',
-  'ready',
-  'in_progress',
-  'blocked',
-  'review',
-  'done',
-  'failed',
-  'cancelled',
-]);
+export const taskStatusSchema = z.enum(['pending', 'ready', 'in_progress', 'blocked', 'review', 'done', 'failed', 'cancelled']);
 export type TaskStatus = z.infer<typeof taskStatusSchema>;
 
 /** Task size, which picks the model tier. */
@@ -213,9 +196,4 @@ export const TERMINAL_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['done', 
 export const RESUMABLE_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['interrupted', 'budget_exceeded']);
 
 /** Run statuses after which agents stop. */
-export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
-  'done',
-  'failed',
-  'interrupted',
-  'budget_exceeded',
-]);
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['done', 'failed', 'interrupted', 'budget_exceeded']);

@@ -63,7 +63,9 @@ function defineTool<S extends z.ZodType>(input: {
     async execute(rawInput, settings) {
       const parsed = input.schema.safeParse(rawInput);
       if (parsed.success) return input.run(parsed.data, settings);
-      const problems = parsed.error.issues.map((issue) => `${issue.path.length === 0 ? '(input)' : issue.path.join('.')}: ${issue.message}`);
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.length === 0 ? '(input)' : issue.path.join('.')}: ${issue.message}`,
+      );
       return failure(`Invalid input for ${input.name}: ${problems.join('; ')}.`);
     },
   };
@@ -97,7 +99,11 @@ const TOOL_LIST: readonly Tool[] = [
     description: 'List files of your worktree recursively (skips .git and node_modules).',
     schema: z.object({
       path: relativePath.optional().describe('Directory to list, relative to the worktree root; default the root.'),
-      pattern: z.string().min(1).optional().describe('Glob such as "*.ts" (matched against file names) or "src/**/*.test.ts" (against paths).'),
+      pattern: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Glob such as "*.ts" (matched against file names) or "src/**/*.test.ts" (against paths).'),
     }),
     run: listTool,
   }),
@@ -124,13 +130,11 @@ export const WORKSPACE_TOOL_NAMES: readonly string[] = TOOL_LIST.map((tool) => t
 
 /** The tool specs to offer a model; `run_command` only when some command is allowed, listing what is. */
 export function workspaceToolSpecs(input: { allowlist: CommandAllowlist }): ToolSpec[] {
-  return TOOL_LIST
-    .filter((tool) => tool.name !== 'run_command' || input.allowlist.length > 0)
-    .map((tool) => ({
-      name: tool.name,
-      description: tool.name === 'run_command' ? `${tool.description} Allowed: ${formatAllowlist(input.allowlist)}.` : tool.description,
-      inputSchema: z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>,
-    }));
+  return TOOL_LIST.filter((tool) => tool.name !== 'run_command' || input.allowlist.length > 0).map((tool) => ({
+    name: tool.name,
+    description: tool.name === 'run_command' ? `${tool.description} Allowed: ${formatAllowlist(input.allowlist)}.` : tool.description,
+    inputSchema: z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>,
+  }));
 }
 
 /** Runs one tool call in a worktree. Throws only for bad settings (a programming error). */
@@ -144,7 +148,8 @@ export async function executeTool(input: ToolSettings & { call: ToolCall }): Pro
     return { content: capText(result.content, input.outputCapBytes), isError: result.isError };
   } catch (error) {
     if (error instanceof WorkspaceError) return failure(error.message);
-    if (isFileSystemError(error)) return failure(describeFileSystemError(error, await realpath(input.worktree).catch(() => input.worktree)));
+    if (isFileSystemError(error))
+      return failure(describeFileSystemError(error, await realpath(input.worktree).catch(() => input.worktree)));
     throw error;
   }
 }
@@ -155,12 +160,17 @@ async function readTool(input: { path: string }, settings: ToolSettings): Promis
   if (isBinary(bytes)) return success(`${input.path} is a binary file (${size} bytes); it is not shown.`);
   const text = bytes.toString('utf8');
   if (size <= bytes.length) return success(text);
-  return success(`${text}\n[truncated: ${input.path} is ${size} bytes, only the first ${bytes.length} are shown. Use search to find the lines you need.]`);
+  return success(
+    `${text}\n[truncated: ${input.path} is ${size} bytes, only the first ${bytes.length} are shown. Use search to find the lines you need.]`,
+  );
 }
 
 async function writeTool(input: { path: string; content: string }, settings: ToolSettings): Promise<ToolResult> {
   const file = await resolveInside(settings.worktree, input.path);
-  const existed = await lstat(file).then(() => true, () => false);
+  const existed = await lstat(file).then(
+    () => true,
+    () => false,
+  );
   // Every missing component below the resolved parent is a plain name, so these directories are created inside.
   await mkdir(dirname(file), { recursive: true });
   await writeNoFollow(file, input.content);
@@ -173,15 +183,20 @@ async function editTool(input: { path: string; old: string; new: string }, setti
   if (size > bytes.length) return failure(`${input.path} is ${size} bytes, too large to edit; write a smaller file instead.`);
   const text = bytes.toString('utf8');
   // Decoding replaces invalid bytes; writing the result back would corrupt a binary or non-UTF-8 file.
-  if (isBinary(bytes) || !Buffer.from(text).equals(bytes)) return failure(`${input.path} is not a UTF-8 text file; edit_file leaves it untouched.`);
+  if (isBinary(bytes) || !Buffer.from(text).equals(bytes))
+    return failure(`${input.path} is not a UTF-8 text file; edit_file leaves it untouched.`);
   const first = text.indexOf(input.old);
   if (first === -1) {
-    return failure(`The old text was not found in ${input.path} (0 occurrences). Copy it exactly from read_file, whitespace and line breaks included.`);
+    return failure(
+      `The old text was not found in ${input.path} (0 occurrences). Copy it exactly from read_file, whitespace and line breaks included.`,
+    );
   }
   let count = 0;
   for (let at = first; at !== -1; at = text.indexOf(input.old, at + input.old.length)) count += 1;
   if (count > 1) {
-    return failure(`The old text occurs ${count} times in ${input.path}; it must occur exactly once. Include more surrounding lines to make it unique.`);
+    return failure(
+      `The old text occurs ${count} times in ${input.path}; it must occur exactly once. Include more surrounding lines to make it unique.`,
+    );
   }
   // Slicing, not String.replace: a replacement containing "$&" or "$1" must be written as is.
   await writeNoFollow(file, text.slice(0, first) + input.new + text.slice(first + input.old.length));
@@ -221,7 +236,8 @@ async function searchTool(input: { query: string; path?: string | undefined }, s
     if (size > bytes.length || isBinary(bytes)) continue;
     for (const [index, line] of bytes.toString('utf8').split('\n').entries()) {
       if (!line.includes(input.query)) continue;
-      if (lines.length === MAX_SEARCH_MATCHES) return success(`${lines.join('\n')}\n[stopped after ${MAX_SEARCH_MATCHES} matches; narrow it with path]`);
+      if (lines.length === MAX_SEARCH_MATCHES)
+        return success(`${lines.join('\n')}\n[stopped after ${MAX_SEARCH_MATCHES} matches; narrow it with path]`);
       lines.push(`${entry.path}:${index + 1}: ${line.trim().slice(0, MAX_MATCH_LINE_CHARS)}`);
     }
   }
@@ -230,13 +246,21 @@ async function searchTool(input: { query: string; path?: string | undefined }, s
 
 async function commandTool(input: { command: string[] }, settings: ToolSettings): Promise<ToolResult> {
   const shown = input.command.join(' ');
-  const allowed = settings.allowlist.some((prefix) => prefix.length <= input.command.length && prefix.every((part, index) => input.command[index] === part));
+  const allowed = settings.allowlist.some(
+    (prefix) => prefix.length <= input.command.length && prefix.every((part, index) => input.command[index] === part),
+  );
   if (!allowed) {
     return failure(`Command refused: "${shown}" does not start with an allowed prefix. Allowed: ${formatAllowlist(settings.allowlist)}.`);
   }
   // The command line and the notes come first; the output gets what is left, so its end (the verdict) survives.
   const outputCapBytes = Math.max(64, settings.outputCapBytes - Buffer.byteLength(shown) - NOTE_ROOM_BYTES);
-  const outcome = await runCommand({ argv: input.command, cwd: settings.worktree, timeoutMs: settings.commandTimeoutMs, outputCapBytes, signal: settings.signal });
+  const outcome = await runCommand({
+    argv: input.command,
+    cwd: settings.worktree,
+    timeoutMs: settings.commandTimeoutMs,
+    outputCapBytes,
+    signal: settings.signal,
+  });
   const ending = outcome.timedOut
     ? `timed out after ${settings.commandTimeoutMs} ms; killed with its child processes`
     : outcome.exitCode === null
@@ -267,10 +291,15 @@ function globMatcher(pattern: string): (path: string) => boolean {
 function checkSettings(settings: ToolSettings): void {
   const bad = settings.allowlist.find((prefix) => prefix.length === 0 || prefix.some((part) => part === ''));
   if (bad !== undefined) {
-    throw new WorkspaceError({ code: 'workspace_invalid_allowlist', message: `Command allowlist entry ${JSON.stringify(bad)} is empty or has an empty part; it would allow anything.` });
+    throw new WorkspaceError({
+      code: 'workspace_invalid_allowlist',
+      message: `Command allowlist entry ${JSON.stringify(bad)} is empty or has an empty part; it would allow anything.`,
+    });
   }
   if (!(settings.commandTimeoutMs > 0) || !(settings.outputCapBytes > 0)) {
-    throw new TypeError(`commandTimeoutMs and outputCapBytes must be positive, got ${settings.commandTimeoutMs} and ${settings.outputCapBytes}`);
+    throw new TypeError(
+      `commandTimeoutMs and outputCapBytes must be positive, got ${settings.commandTimeoutMs} and ${settings.outputCapBytes}`,
+    );
   }
 }
 
@@ -294,7 +323,11 @@ function isBinary(bytes: Buffer): boolean {
 }
 
 function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && typeof (error as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 function describeFileSystemError(error: NodeJS.ErrnoException, worktree: string): string {

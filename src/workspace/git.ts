@@ -103,7 +103,12 @@ export async function currentBranch(directory: string): Promise<string | null> {
   const result = await git({ cwd: directory, args: ['symbolic-ref', '--quiet', '--short', 'HEAD'], allowFailure: true });
   if (result.code === 0) return result.stdout.trim();
   if (result.code === 1) return null;
-  throw new GitError({ args: ['symbolic-ref', '--quiet', '--short', 'HEAD'], gitExitCode: result.code, stderr: result.stderr, why: `failed with exit code ${result.code}` });
+  throw new GitError({
+    args: ['symbolic-ref', '--quiet', '--short', 'HEAD'],
+    gitExitCode: result.code,
+    stderr: result.stderr,
+    why: `failed with exit code ${result.code}`,
+  });
 }
 
 /** True when nothing is modified, staged or untracked (ignored files do not count). */
@@ -116,7 +121,8 @@ export async function isClean(directory: string, options: { untracked?: boolean 
 /** The full sha of the commit `ref` (default HEAD) points to. */
 export async function headCommit(directory: string, ref = 'HEAD'): Promise<string> {
   // rev-parse reads a leading dash as an option, and older gits lack --end-of-options.
-  if (ref.startsWith('-')) throw new WorkspaceError({ code: 'workspace_invalid_id', message: `"${ref}" is not a valid git revision: it starts with "-".` });
+  if (ref.startsWith('-'))
+    throw new WorkspaceError({ code: 'workspace_invalid_id', message: `"${ref}" is not a valid git revision: it starts with "-".` });
   const result = await git({ cwd: directory, args: ['rev-parse', '--verify', `${ref}^{commit}`] });
   return result.stdout.trim();
 }

@@ -28,7 +28,11 @@ export interface TestCommand {
 /** Tries a no-fast-forward merge; on a conflict aborts it and returns the conflicted files. */
 async function tryMerge(input: { cwd: string; candidate: MergeCandidate }): Promise<{ ok: true } | { ok: false; files: string[] }> {
   const message = `Merge ${input.candidate.taskId}: ${input.candidate.title}`;
-  const result = await git({ cwd: input.cwd, args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', message, input.candidate.branch], allowFailure: true });
+  const result = await git({
+    cwd: input.cwd,
+    args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', message, input.candidate.branch],
+    allowFailure: true,
+  });
   if (result.code === 0) return { ok: true };
   const files = await conflictedFiles(input.cwd);
   await git({ cwd: input.cwd, args: ['merge', '--abort'], allowFailure: true });
@@ -103,7 +107,13 @@ export async function mergeSequentially(input: {
     }
     let testOutput = '';
     if (input.test !== null) {
-      const outcome = await runCommand({ argv: input.test.argv, cwd, timeoutMs: input.test.timeoutMs, outputCapBytes: input.test.outputCapBytes, signal: input.signal });
+      const outcome = await runCommand({
+        argv: input.test.argv,
+        cwd,
+        timeoutMs: input.test.timeoutMs,
+        outputCapBytes: input.test.outputCapBytes,
+        signal: input.signal,
+      });
       testOutput = outcome.output;
       if (input.signal?.aborted === true) {
         await git({ cwd, args: ['reset', '--quiet', '--hard', before] });

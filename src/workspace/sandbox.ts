@@ -28,7 +28,9 @@ export async function resolveInside(root: string, requested: string): Promise<st
   const rootReal = await realpath(root);
   const lexical = resolve(rootReal, requested);
   if (!isInside(rootReal, lexical)) throw refuse(requested, 'its ".." segments lead outside');
-  const parts = relative(rootReal, lexical).split(sep).filter((part) => part !== '');
+  const parts = relative(rootReal, lexical)
+    .split(sep)
+    .filter((part) => part !== '');
   // The worktree's .git file says where its repository lives; rewriting it would move the agent into another one.
   if (parts.includes('.git')) {
     throw new WorkspaceError({ code: 'workspace_path_escape', message: `path is not open to agents: "${requested}" is inside .git.` });
@@ -68,7 +70,10 @@ export async function resolveInside(root: string, requested: string): Promise<st
 }
 
 function refuse(requested: string, why: string): WorkspaceError {
-  return new WorkspaceError({ code: 'workspace_path_escape', message: `path escapes the worktree: "${requested}" is refused because ${why}.` });
+  return new WorkspaceError({
+    code: 'workspace_path_escape',
+    message: `path escapes the worktree: "${requested}" is refused because ${why}.`,
+  });
 }
 
 function isMissing(error: unknown): boolean {

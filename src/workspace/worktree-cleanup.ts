@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { git, isClean, resolveRef } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
-import { isAgentWorktreePath, listWorktrees, parseTaskBranch, realPathIfExists, repositoryRoot, taskBaseRef, wipBranch, wipCommit, WORKTREES_DIR } from './worktrees.js';
+import {
+  isAgentWorktreePath,
+  listWorktrees,
+  parseTaskBranch,
+  realPathIfExists,
+  repositoryRoot,
+  taskBaseRef,
+  wipBranch,
+  wipCommit,
+  WORKTREES_DIR,
+} from './worktrees.js';
 
 // The last segment of a run's integration branch, `agent-team/<run>/integration`.
 const INTEGRATION = 'integration';
@@ -34,7 +44,10 @@ export async function listRunWorktrees(repo: string): Promise<RunWorktree[]> {
   const root = await repositoryRoot(repo);
   const entries = (await listWorktrees(root)).slice(1);
   return entries
-    .filter((entry) => !entry.prunable && (isAgentWorktreePath(root, entry.path) || (entry.branch !== null && parseTaskBranch(entry.branch) !== null)))
+    .filter(
+      (entry) =>
+        !entry.prunable && (isAgentWorktreePath(root, entry.path) || (entry.branch !== null && parseTaskBranch(entry.branch) !== null)),
+    )
     .map((entry) => {
       const name = basename(entry.path);
       const task = entry.branch === null ? null : parseTaskBranch(entry.branch);
@@ -63,16 +76,27 @@ export async function listRunIds(repo: string): Promise<string[]> {
 }
 
 /** Removes one agent worktree (it must be under `.worktrees/`), and its branch when asked. */
-export async function removeWorktree(input: { repo: string; path: string; deleteBranch: boolean; force?: boolean }): Promise<{ path: string; deletedBranch: string | null }> {
+export async function removeWorktree(input: {
+  repo: string;
+  path: string;
+  deleteBranch: boolean;
+  force?: boolean;
+}): Promise<{ path: string; deletedBranch: string | null }> {
   const root = await repositoryRoot(input.repo);
   const path = await realPathIfExists(input.path);
   // Only our own worktrees: a user's hand-made worktree elsewhere is never ours to delete.
   if (!isAgentWorktreePath(root, path)) {
-    throw new WorkspaceError({ code: 'workspace_not_agent_worktree', message: `${path} is not an agent worktree (those live in ${join(root, WORKTREES_DIR)}); it was left alone.` });
+    throw new WorkspaceError({
+      code: 'workspace_not_agent_worktree',
+      message: `${path} is not an agent worktree (those live in ${join(root, WORKTREES_DIR)}); it was left alone.`,
+    });
   }
   const entry = (await listWorktrees(root)).find((candidate) => candidate.path === path);
   if (entry === undefined) {
-    throw new WorkspaceError({ code: 'workspace_not_agent_worktree', message: `${path} is not a registered worktree of ${root}; nothing was removed.` });
+    throw new WorkspaceError({
+      code: 'workspace_not_agent_worktree',
+      message: `${path} is not a registered worktree of ${root}; nothing was removed.`,
+    });
   }
   if (entry.prunable) await git({ cwd: root, args: ['worktree', 'prune'] });
   else await git({ cwd: root, args: ['worktree', 'remove', ...(input.force === true ? ['--force'] : []), path] });
@@ -144,7 +168,10 @@ export async function cleanWorktrees(input: CleanOptions): Promise<CleanReport> 
     if (worktree.runId === null) {
       // A worktree in our directory that names no run is not ours to judge; said once, when cleaning every run.
       if (input.runIds !== undefined) continue;
-      const why = worktree.branch === null ? detachedReason(worktree.path) : `on ${worktree.branch}, not an agent-team branch (\`git worktree remove ${worktree.path}\` it yourself)`;
+      const why =
+        worktree.branch === null
+          ? detachedReason(worktree.path)
+          : `on ${worktree.branch}, not an agent-team branch (\`git worktree remove ${worktree.path}\` it yourself)`;
       keep(report, worktree, why);
       continue;
     }
@@ -203,7 +230,8 @@ async function saveUncommitted(input: { root: string; worktree: RunWorktree; dry
   const branch = wipBranch({ runId: worktree.runId, taskId: worktree.taskId });
   const existing = await resolveRef(input.root, `refs/heads/${branch}`);
   if (existing !== null) {
-    if ((await git({ cwd: input.root, args: ['rev-parse', `${existing}^{tree}`] })).stdout.trim() === tree) return { path: worktree.path, branch, commit: existing };
+    if ((await git({ cwd: input.root, args: ['rev-parse', `${existing}^{tree}`] })).stdout.trim() === tree)
+      return { path: worktree.path, branch, commit: existing };
     return `has uncommitted changes, and ${branch} already holds other saved work that saving would replace: commit or discard the changes, or clean with --force to discard them`;
   }
   if (input.dryRun) return { path: worktree.path, branch, commit: null };
@@ -219,7 +247,11 @@ async function saveUncommitted(input: { root: string; worktree: RunWorktree; dry
 async function pendingTree(worktree: string): Promise<string> {
   const objects = resolve(worktree, (await git({ cwd: worktree, args: ['rev-parse', '--git-path', 'objects'] })).stdout.trim());
   const scratch = await mkdtemp(join(tmpdir(), 'agent-team-clean-'));
-  const env = { GIT_INDEX_FILE: join(scratch, 'index'), GIT_OBJECT_DIRECTORY: join(scratch, 'objects'), GIT_ALTERNATE_OBJECT_DIRECTORIES: objects };
+  const env = {
+    GIT_INDEX_FILE: join(scratch, 'index'),
+    GIT_OBJECT_DIRECTORY: join(scratch, 'objects'),
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: objects,
+  };
   try {
     await mkdir(env.GIT_OBJECT_DIRECTORY);
     await git({ cwd: worktree, args: ['read-tree', 'HEAD'], env });
@@ -231,7 +263,12 @@ async function pendingTree(worktree: string): Promise<string> {
 }
 
 /** Decides, and unless a dry run carries out, the fate of every branch of the selected runs. */
-async function cleanBranches(input: { root: string; input: CleanOptions; wanted: (runId: string | null) => runId is string; report: CleanReport }): Promise<void> {
+async function cleanBranches(input: {
+  root: string;
+  input: CleanOptions;
+  wanted: (runId: string | null) => runId is string;
+  report: CleanReport;
+}): Promise<void> {
   const { root, report } = input;
   const { force, deleteWip, deleteIntegration, dryRun } = input.input;
   const removed = new Set(report.removedWorktrees);
@@ -266,14 +303,18 @@ async function cleanBranches(input: { root: string; input: CleanOptions; wanted:
     if (parsed.kind === 'task') decide(branch, force === true ? null : await unmergedReason({ root, commit, runId: parsed.runId }));
     else if (parsed.kind === 'wip') {
       const from = savedNow.get(branch);
-      if (from !== undefined && deleteWip === true) decide(branch, `holds the uncommitted changes of ${from}, removed by this clean (clean with --wip again to delete them)`);
+      if (from !== undefined && deleteWip === true)
+        decide(branch, `holds the uncommitted changes of ${from}, removed by this clean (clean with --wip again to delete them)`);
       else decide(branch, deleteWip === true ? null : 'saved work of a stopped agent, found nowhere else (clean with --wip to delete it)');
     } else if (deleteIntegration !== true) {
       decide(branch, `the run's merged result (merge it into your branch; clean with --integration deletes it once merged)`);
     } else if (force === true || (await mergedElsewhere({ root, commit }))) {
       decide(branch, null);
     } else {
-      decide(branch, `not merged into any of your branches: it holds the run's result, found nowhere else (git merge ${branch}, or clean with --integration --force)`);
+      decide(
+        branch,
+        `not merged into any of your branches: it holds the run's result, found nowhere else (git merge ${branch}, or clean with --integration --force)`,
+      );
     }
   }
   if (dryRun === true) {
@@ -298,7 +339,11 @@ async function unmergedReason(input: { root: string; commit: string; runId: stri
   if ((await resolveRef(input.root, `refs/heads/${integration}`)) === null) {
     return `not merged: ${integration} does not exist, so it may hold work found nowhere else (merge it, or clean with --force)`;
   }
-  const result = await git({ cwd: input.root, args: ['merge-base', '--is-ancestor', input.commit, `refs/heads/${integration}`], allowFailure: true });
+  const result = await git({
+    cwd: input.root,
+    args: ['merge-base', '--is-ancestor', input.commit, `refs/heads/${integration}`],
+    allowFailure: true,
+  });
   if (result.code === 0) return null;
   if (result.code === 1) return `not merged into ${integration}: it holds work found nowhere else (merge it, or clean with --force)`;
   return `could not tell whether it is merged into ${integration} (${result.stderr.trim()}); kept to be safe`;
@@ -306,14 +351,20 @@ async function unmergedReason(input: { root: string; commit: string; runId: stri
 
 /** True when a branch, remote branch or tag other than agent-team's own contains `commit`. */
 async function mergedElsewhere(input: { root: string; commit: string }): Promise<boolean> {
-  const { stdout } = await git({ cwd: input.root, args: ['for-each-ref', `--contains=${input.commit}`, '--format=%(refname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/'] });
+  const { stdout } = await git({
+    cwd: input.root,
+    args: ['for-each-ref', `--contains=${input.commit}`, '--format=%(refname)', 'refs/heads/', 'refs/remotes/', 'refs/tags/'],
+  });
   // agent-team's own branches are what clean deletes; they do not count as a home for the run's result.
   return stdout.split('\n').some((ref) => ref !== '' && !ref.startsWith('refs/heads/agent-team/') && !ref.startsWith('refs/heads/wip/'));
 }
 
 /** Local `agent-team/*` and `wip/*` branches with their tips. */
 async function runBranches(root: string): Promise<{ branch: string; commit: string }[]> {
-  const { stdout } = await git({ cwd: root, args: ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/agent-team/', 'refs/heads/wip/'] });
+  const { stdout } = await git({
+    cwd: root,
+    args: ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/agent-team/', 'refs/heads/wip/'],
+  });
   return stdout
     .split('\n')
     .filter((line) => line !== '')
@@ -334,4 +385,3 @@ function parseRunBranch(branch: string): { runId: string; kind: 'task' | 'integr
 function keep(report: CleanReport, worktree: RunWorktree, reason: string): void {
   report.kept.push({ path: worktree.path, branch: worktree.branch, reason });
 }
-

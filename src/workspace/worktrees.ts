@@ -89,7 +89,10 @@ export async function repositoryRoot(repo: string): Promise<string> {
   }
   const main = (await listWorktrees(repo))[0];
   if (main === undefined || main.bare) {
-    throw new WorkspaceError({ code: 'workspace_not_repository', message: `${repo} belongs to a bare repository; agent worktrees need a main working tree.` });
+    throw new WorkspaceError({
+      code: 'workspace_not_repository',
+      message: `${repo} belongs to a bare repository; agent worktrees need a main working tree.`,
+    });
   }
   return main.path;
 }
@@ -172,9 +175,16 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
   const onBranch = worktrees.find((entry) => entry.branch === branch);
   if (onBranch !== undefined) {
     if (!isAgentWorktreePath(root, onBranch.path)) {
-      throw conflict(`Branch ${branch} is checked out at ${onBranch.path}, outside ${WORKTREES_DIR}/. Check out another branch there, then run again.`);
+      throw conflict(
+        `Branch ${branch} is checked out at ${onBranch.path}, outside ${WORKTREES_DIR}/. Check out another branch there, then run again.`,
+      );
     }
-    return { path: onBranch.path, branch, baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)), resumed: true };
+    return {
+      path: onBranch.path,
+      branch,
+      baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)),
+      resumed: true,
+    };
   }
   const atPath = worktrees.find((entry) => entry.path === path);
   if (atPath !== undefined) {
@@ -189,13 +199,22 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
 
   if ((await resolveRef(root, `refs/heads/${branch}`)) !== null) {
     await git({ cwd: root, args: ['worktree', 'add', path, branch] });
-    return { path, branch, baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)), resumed: true };
+    return {
+      path,
+      branch,
+      baseCommit: (await taskBase({ ...input, repo: root })) ?? (await forkPoint(root, baseCommit, branch)),
+      resumed: true,
+    };
   }
   await git({ cwd: root, args: ['worktree', 'add', '-b', branch, path, baseCommit] });
   const merges = input.merge ?? [];
   if (merges.length === 0) return { path, branch, baseCommit, resumed: false };
   for (const merge of merges) {
-    const result = await git({ cwd: path, args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', merge.message, merge.branch], allowFailure: true });
+    const result = await git({
+      cwd: path,
+      args: [...AGENT_COMMIT_ARGS, 'merge', '--no-ff', '--no-edit', '-m', merge.message, merge.branch],
+      allowFailure: true,
+    });
     if (result.code === 0) continue;
     const files = await conflictedFiles(path);
     // Undone whole, so that a retry starts from a clean cut.
@@ -227,7 +246,13 @@ export async function commitAll(input: { worktree: string; message: string }): P
   await git({ cwd: worktree, args: ['add', '--all'] });
   const staged = await git({ cwd: worktree, args: ['diff', '--cached', '--quiet'], allowFailure: true });
   if (staged.code === 0) return null;
-  if (staged.code !== 1) throw new GitError({ args: ['diff', '--cached', '--quiet'], gitExitCode: staged.code, stderr: staged.stderr, why: `failed with exit code ${staged.code}` });
+  if (staged.code !== 1)
+    throw new GitError({
+      args: ['diff', '--cached', '--quiet'],
+      gitExitCode: staged.code,
+      stderr: staged.stderr,
+      why: `failed with exit code ${staged.code}`,
+    });
   const message = taskMessage(input.message, parseTaskBranch((await currentBranch(worktree)) ?? ''));
   await git({ cwd: worktree, args: [...AGENT_COMMIT_ARGS, 'commit', '--no-verify', '--quiet', '-m', message] });
   return headCommit(worktree);
@@ -277,10 +302,13 @@ export async function wipCommit(input: { worktree: string; taskId: string }): Pr
     const saved = wipBranch(task);
     // Work saved by an earlier stop stays reachable: it becomes a second parent of the new save.
     const earlier = await resolveRef(worktree, `refs/heads/${saved}`);
-    if (earlier !== null && (await git({ cwd: worktree, args: ['rev-parse', `${earlier}^{tree}`] })).stdout.trim() === tree) return { branch: saved, commit: earlier };
+    if (earlier !== null && (await git({ cwd: worktree, args: ['rev-parse', `${earlier}^{tree}`] })).stdout.trim() === tree)
+      return { branch: saved, commit: earlier };
     const parents = ['-p', head, ...(earlier === null ? [] : ['-p', earlier])];
     const message = taskMessage('Work in progress, saved when the agent stopped', task);
-    const commit = (await git({ cwd: worktree, args: [...AGENT_COMMIT_ARGS, 'commit-tree', tree, ...parents, '-m', message] })).stdout.trim();
+    const commit = (
+      await git({ cwd: worktree, args: [...AGENT_COMMIT_ARGS, 'commit-tree', tree, ...parents, '-m', message] })
+    ).stdout.trim();
     await git({ cwd: worktree, args: ['update-ref', '-m', 'agent-team: save work in progress', `refs/heads/${saved}`, commit] });
     return { branch: saved, commit };
   } finally {
@@ -298,9 +326,14 @@ export async function restoreWip(input: { worktree: string; runId: string; taskI
   const commit = await resolveRef(input.worktree, `refs/heads/${wipBranch(input)}`);
   if (commit === null) return null;
   // A save made on top of an earlier one has two parents; its own changes are against the first.
-  const parents = (await git({ cwd: input.worktree, args: ['rev-list', '--parents', '-n', '1', commit] })).stdout.trim().split(' ').length - 1;
+  const parents =
+    (await git({ cwd: input.worktree, args: ['rev-list', '--parents', '-n', '1', commit] })).stdout.trim().split(' ').length - 1;
   const mainline = parents > 1 ? ['-m', '1'] : [];
-  const picked = await git({ cwd: input.worktree, args: [...AGENT_COMMIT_ARGS, 'cherry-pick', '--no-commit', ...mainline, commit], allowFailure: true });
+  const picked = await git({
+    cwd: input.worktree,
+    args: [...AGENT_COMMIT_ARGS, 'cherry-pick', '--no-commit', ...mainline, commit],
+    allowFailure: true,
+  });
   if (picked.code !== 0) {
     await git({ cwd: input.worktree, args: ['cherry-pick', '--abort'], allowFailure: true });
     await git({ cwd: input.worktree, args: ['reset', '--quiet', '--hard', 'HEAD'] });

@@ -60,7 +60,6 @@ async function ledgerLines(runDir: string): Promise<Record<string, unknown>[]> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-
 describe('a batch of 50 jobs at concurrency 4', () => {
   let project: TempProject;
   let result: BatchRunResult;
@@ -73,9 +72,19 @@ describe('a batch of 50 jobs at concurrency 4', () => {
     const pidFiles = [project.path('hang-1.json'), project.path('hang-2.json')];
     tasks = [
       ...Array.from({ length: 20 }, (_, index): BatchTaskInput => ({ agent: 'sim', prompt: `Name planet number ${index + 1}.` })),
-      ...Array.from({ length: 15 }, (_, index): BatchTaskInput => ({ agent: 'sim:claude-haiku-4-5', prompt: `Haiku number ${index + 1}.`, tag: `haiku-${index + 1}` })),
+      ...Array.from(
+        { length: 15 },
+        (_, index): BatchTaskInput => ({ agent: 'sim:claude-haiku-4-5', prompt: `Haiku number ${index + 1}.`, tag: `haiku-${index + 1}` }),
+      ),
       { agent: 'sim:claude-haiku-4-5', prompt: 'Answer as JSON.', tag: 'sim-schema', schema },
-      ...Array.from({ length: 8 }, (_, index): BatchTaskInput => ({ agent: cliAgent('upper-agent.mjs'), prompt: `shout ${index + 1}, please`, tag: `upper-${index + 1}` })),
+      ...Array.from(
+        { length: 8 },
+        (_, index): BatchTaskInput => ({
+          agent: cliAgent('upper-agent.mjs'),
+          prompt: `shout ${index + 1}, please`,
+          tag: `upper-${index + 1}`,
+        }),
+      ),
       { agent: cliAgent('fail-agent.mjs'), prompt: 'fail', tag: 'fail-1' },
       { agent: cliAgent('fail-agent.mjs'), prompt: 'fail again', tag: 'fail-2' },
       { agent: cliAgent('hang-agent.mjs', pidFiles[0] as string), prompt: 'hang', tag: 'hang-1', timeout: 1.5 },
@@ -102,7 +111,13 @@ describe('a batch of 50 jobs at concurrency 4', () => {
     const tags = written.map((task) => task.tag);
     expect(tags.slice(0, 3)).toEqual(['sim-01', 'sim-02', 'sim-03']);
     expect(new Set(tags).size).toBe(50);
-    const expected = ['jobs/', 'run_ledger.jsonl', 'summary.json', 'tasks.json', ...tags.flatMap((tag) => [`jobs/${tag}.json`, `jobs/${tag}.out`])].sort();
+    const expected = [
+      'jobs/',
+      'run_ledger.jsonl',
+      'summary.json',
+      'tasks.json',
+      ...tags.flatMap((tag) => [`jobs/${tag}.json`, `jobs/${tag}.out`]),
+    ].sort();
     expect(await listFiles(result.runDir)).toEqual(expected);
   });
 
@@ -110,21 +125,41 @@ describe('a batch of 50 jobs at concurrency 4', () => {
     const lines = await ledgerLines(result.runDir);
     expect(lines).toHaveLength(50);
     expect(new Set(lines.map((line) => line['tag'])).size).toBe(50);
-    const records = await Promise.all(tasks.map((task, index) => jobRecord(result.runDir, task.tag ?? `sim-${String(index + 1).padStart(2, '0')}`)));
+    const records = await Promise.all(
+      tasks.map((task, index) => jobRecord(result.runDir, task.tag ?? `sim-${String(index + 1).padStart(2, '0')}`)),
+    );
     const counted: Record<string, number> = {};
     for (const record of records) counted[record.status] = (counted[record.status] ?? 0) + 1;
     expect(counted).toEqual({ completed: 45, failed: 3, timeout: 2 });
     const summary = JSON.parse(await readFile(join(result.runDir, 'summary.json'), 'utf8')) as typeof result.summary;
     expect(summary.byStatus).toEqual({ pending: 0, running: 0, completed: 45, failed: 3, timeout: 2, cancelled: 0 });
     expect(summary).toMatchObject({ status: 'finished', total: 50, concurrency: 4, sessions: 1, runnerPid: null });
-    expect(summary.tokens.total).toBe(records.reduce((sum, record) => sum + record.usage.inputTokens + record.usage.outputTokens + record.usage.cacheReadTokens + record.usage.cacheWriteTokens, 0));
-    expect(summary.costUsd).toBeCloseTo(records.reduce((sum, record) => sum + (record.costUsd ?? 0), 0), 10);
+    expect(summary.tokens.total).toBe(
+      records.reduce(
+        (sum, record) =>
+          sum + record.usage.inputTokens + record.usage.outputTokens + record.usage.cacheReadTokens + record.usage.cacheWriteTokens,
+        0,
+      ),
+    );
+    expect(summary.costUsd).toBeCloseTo(
+      records.reduce((sum, record) => sum + (record.costUsd ?? 0), 0),
+      10,
+    );
     expect(events.filter((event) => event.type === 'job-end')).toHaveLength(50);
   });
 
   it('records sim jobs with provider, model, exact usage and cost, and CLI jobs with exit code and estimated usage', async () => {
     const haiku = await jobRecord(result.runDir, 'haiku-1');
-    expect(haiku).toMatchObject({ status: 'completed', provider: 'sim', model: 'claude-haiku-4-5', exitCode: null, attempts: 1, usageEstimated: false, simulated: true, error: null });
+    expect(haiku).toMatchObject({
+      status: 'completed',
+      provider: 'sim',
+      model: 'claude-haiku-4-5',
+      exitCode: null,
+      attempts: 1,
+      usageEstimated: false,
+      simulated: true,
+      error: null,
+    });
     expect(haiku.costUsd).toBeGreaterThan(0);
     const upper = await jobRecord(result.runDir, 'upper-3');
     expect(upper).toMatchObject({ status: 'completed', exitCode: 0, usageEstimated: true, simulated: false, costUsd: null });
@@ -159,7 +194,9 @@ describe('a batch of 50 jobs at concurrency 4', () => {
     const record = await jobRecord(result.runDir, 'flaky');
     expect(record).toMatchObject({ status: 'completed', attempts: 3, exitCode: 0 });
     expect(await readFile(join(result.runDir, 'jobs', 'flaky.out'), 'utf8')).toContain('succeeded on run 3');
-    expect(events.filter((event) => event.type === 'job-start' && event.tag === 'flaky').map((event) => (event as { attempt: number }).attempt)).toEqual([1, 2, 3]);
+    expect(
+      events.filter((event) => event.type === 'job-start' && event.tag === 'flaky').map((event) => (event as { attempt: number }).attempt),
+    ).toEqual([1, 2, 3]);
   });
 });
 
@@ -167,7 +204,10 @@ describe('checks before anything runs', () => {
   it('refuses a "../x" tag, naming the tag and the task index, and creates no directory', async () => {
     const project = await newProject();
     const run = runBatch({
-      tasks: [{ agent: 'sim', prompt: 'fine' }, { agent: 'sim', prompt: 'escape', tag: '../x' }],
+      tasks: [
+        { agent: 'sim', prompt: 'fine' },
+        { agent: 'sim', prompt: 'escape', tag: '../x' },
+      ],
       source: 'tasks.json',
       runsDir: project.path('runs'),
       concurrency: 2,
@@ -182,9 +222,32 @@ describe('checks before anything runs', () => {
 
   it('refuses duplicate tags and unknown agents, naming each task', async () => {
     const project = await newProject();
-    const base = { source: 'tasks.json', runsDir: project.path('runs'), concurrency: 1, timeoutSeconds: 5, retries: 0, resolveAgent: resolverFor(project) };
-    await expect(runBatch({ ...base, tasks: [{ agent: 'sim', prompt: 'a', tag: 'same' }, { agent: 'sim', prompt: 'b', tag: 'Same' }] })).rejects.toThrow(/\[1\]\.tag: tag "Same" is already used by task \[0\]/);
-    await expect(runBatch({ ...base, tasks: [{ agent: 'sim', prompt: 'a' }, { agent: 'nobody', prompt: 'b' }] })).rejects.toThrow(/\[1\]\.agent: Unknown agent "nobody"/);
+    const base = {
+      source: 'tasks.json',
+      runsDir: project.path('runs'),
+      concurrency: 1,
+      timeoutSeconds: 5,
+      retries: 0,
+      resolveAgent: resolverFor(project),
+    };
+    await expect(
+      runBatch({
+        ...base,
+        tasks: [
+          { agent: 'sim', prompt: 'a', tag: 'same' },
+          { agent: 'sim', prompt: 'b', tag: 'Same' },
+        ],
+      }),
+    ).rejects.toThrow(/\[1\]\.tag: tag "Same" is already used by task \[0\]/);
+    await expect(
+      runBatch({
+        ...base,
+        tasks: [
+          { agent: 'sim', prompt: 'a' },
+          { agent: 'nobody', prompt: 'b' },
+        ],
+      }),
+    ).rejects.toThrow(/\[1\]\.agent: Unknown agent "nobody"/);
     expect(existsSync(project.path('runs'))).toBe(false);
   });
 });
@@ -196,7 +259,10 @@ describe('interrupt and resume', () => {
     const tasks: BatchTaskInput[] = [
       { agent: 'sim', prompt: 'first', tag: 'done-1' },
       { agent: 'sim', prompt: 'second', tag: 'done-2' },
-      ...Array.from({ length: 4 }, (_, index): BatchTaskInput => ({ agent: cliAgent('gate-agent.mjs', gate), prompt: 'wait', tag: `gated-${index + 1}` })),
+      ...Array.from(
+        { length: 4 },
+        (_, index): BatchTaskInput => ({ agent: cliAgent('gate-agent.mjs', gate), prompt: 'wait', tag: `gated-${index + 1}` }),
+      ),
     ];
     const controller = new AbortController();
     let started = 0;
@@ -223,30 +289,50 @@ describe('interrupt and resume', () => {
 
     const kept = await stat(join(first.runDir, 'jobs', 'done-1.json'));
     await writeFile(gate, '');
-    const resumed = await runBatch({ resumeDir: first.runDir, concurrency: 2, timeoutSeconds: 30, retries: 0, resolveAgent: resolverFor(project) });
+    const resumed = await runBatch({
+      resumeDir: first.runDir,
+      concurrency: 2,
+      timeoutSeconds: 30,
+      retries: 0,
+      resolveAgent: resolverFor(project),
+    });
     expect(resumed.runDir).toBe(first.runDir);
     expect(resumed.summary).toMatchObject({ status: 'finished', sessions: 2, byStatus: { completed: 6, cancelled: 0 } });
     expect((await stat(join(first.runDir, 'jobs', 'done-1.json'))).mtimeMs).toBe(kept.mtimeMs);
     const lines = await ledgerLines(first.runDir);
-    expect(lines.map((line) => `${String(line['tag'])}:${String(line['status'])}`).slice(6).sort()).toEqual(['gated-1:completed', 'gated-2:completed', 'gated-3:completed', 'gated-4:completed']);
+    expect(
+      lines
+        .map((line) => `${String(line['tag'])}:${String(line['status'])}`)
+        .slice(6)
+        .sort(),
+    ).toEqual(['gated-1:completed', 'gated-2:completed', 'gated-3:completed', 'gated-4:completed']);
 
     const combinedPath = await collectBatch(first.runDir);
     expect(combinedPath).toBe(join(first.runDir, 'combined.json'));
     const combined = JSON.parse(await readFile(combinedPath, 'utf8')) as CombinedEntry[];
     expect(combined.map((entry) => entry.tag)).toEqual(tasks.map((task) => task.tag));
-    expect(combined[2]).toMatchObject({ output_path: join(first.runDir, 'jobs', 'gated-1.out'), output: 'through the gate', status: 'completed' });
+    expect(combined[2]).toMatchObject({
+      output_path: join(first.runDir, 'jobs', 'gated-1.out'),
+      output: 'through the gate',
+      status: 'completed',
+    });
   });
 });
 
 describe('task sources', () => {
   it('reads CSV with quoted commas, quotes and newlines, and names the row and field of a bad cell', () => {
-    const csv = 'agent,prompt,tag,timeout,retries\nsim,"Compare A, B and C","",,\n"sim:claude-haiku-4-5","Line one\nline ""two""",poem,12,1\n';
+    const csv =
+      'agent,prompt,tag,timeout,retries\nsim,"Compare A, B and C","",,\n"sim:claude-haiku-4-5","Line one\nline ""two""",poem,12,1\n';
     expect(parseCsvTasks({ text: csv, source: 'prompts.csv' })).toEqual([
       { agent: 'sim', prompt: 'Compare A, B and C' },
       { agent: 'sim:claude-haiku-4-5', prompt: 'Line one\nline "two"', tag: 'poem', timeout: 12, retries: 1 },
     ]);
-    expect(() => parseCsvTasks({ text: 'agent,prompt,timeout\nsim,hi,soon\n', source: 'prompts.csv' })).toThrow(/prompts\.csv is invalid:\n {2}- \[0\]\.timeout: /);
-    expect(() => parseCsvTasks({ text: 'agent,question\nsim,hi\n', source: 'prompts.csv' })).toThrow(/missing column "prompt", unknown column "question"/);
+    expect(() => parseCsvTasks({ text: 'agent,prompt,timeout\nsim,hi,soon\n', source: 'prompts.csv' })).toThrow(
+      /prompts\.csv is invalid:\n {2}- \[0\]\.timeout: /,
+    );
+    expect(() => parseCsvTasks({ text: 'agent,question\nsim,hi\n', source: 'prompts.csv' })).toThrow(
+      /missing column "prompt", unknown column "question"/,
+    );
   });
 
   it('turns stdin lines into one task each for the given agent, and runs them', async () => {
@@ -257,16 +343,35 @@ describe('task sources', () => {
     ]);
     expect(() => tasksFromLines({ text: 'hi\n', agent: undefined })).toThrow(/--agent/);
     const project = await newProject();
-    const result = await runBatch({ tasks, source: 'stdin', runsDir: project.path('runs'), concurrency: 2, timeoutSeconds: 5, retries: 0, resolveAgent: resolverFor(project) });
+    const result = await runBatch({
+      tasks,
+      source: 'stdin',
+      runsDir: project.path('runs'),
+      concurrency: 2,
+      timeoutSeconds: 5,
+      retries: 0,
+      resolveAgent: resolverFor(project),
+    });
     expect(result.summary.byStatus.completed).toBe(2);
   });
 
   it('gives a second batch in the same second its own directory', async () => {
     const project = await newProject();
     const now = (): Date => new Date('2026-11-22T12:34:56Z');
-    const options = { tasks: [{ agent: 'sim', prompt: 'hi' }], runsDir: project.path('runs'), concurrency: 1, timeoutSeconds: 5, retries: 0, resolveAgent: resolverFor(project), now };
+    const options = {
+      tasks: [{ agent: 'sim', prompt: 'hi' }],
+      runsDir: project.path('runs'),
+      concurrency: 1,
+      timeoutSeconds: 5,
+      retries: 0,
+      resolveAgent: resolverFor(project),
+      now,
+    };
     const first = await runBatch(options);
     const second = await runBatch(options);
-    expect([first.runDir, second.runDir]).toEqual([project.path('runs', '2026-11-22_12-34-56'), project.path('runs', '2026-11-22_12-34-56-2')]);
+    expect([first.runDir, second.runDir]).toEqual([
+      project.path('runs', '2026-11-22_12-34-56'),
+      project.path('runs', '2026-11-22_12-34-56-2'),
+    ]);
   });
 });

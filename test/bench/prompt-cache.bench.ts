@@ -32,7 +32,10 @@ export async function benchPromptCache(): Promise<Record<string, number>> {
         providers: { anthropic: { base_url: servers.anthropic.url, api_key_env: 'AGENT_TEAM_BENCH_KEY' } },
       }),
     );
-    const result = await runTeam({ config: loadTeamConfig({ cwd: project.dir }), feature: 'Add user authentication with email and password' });
+    const result = await runTeam({
+      config: loadTeamConfig({ cwd: project.dir }),
+      feature: 'Add user authentication with email and password',
+    });
     const calls = (await readEntries(result.files.ledger)).filter((entry) => entry.type === 'model-call');
     // A provider's cache is per model: with tiering an agent's first call on each model writes it.
     const share = (firstKey: (call: (typeof calls)[number]) => string): number => {
@@ -61,10 +64,18 @@ export async function benchPromptCache(): Promise<Record<string, number>> {
       cache_hit_ratio_whole_run: Number(result.summary.cacheHitRatio.toFixed(4)),
       cache_cost_usd: Number(result.summary.costUsd.toFixed(6)),
     };
-    console.log(`Prompt caching: ${figures.cache_tasks} tasks on the anthropic provider (real SDK, local wire server), ${calls.length} calls, ${result.status}`);
-    console.log(`  input tokens read from cache after each agent's first call on a model: ${(figures.cache_read_share_after_first_call * 100).toFixed(1)}%   (target: >= 80%)`);
-    console.log(`  counting a tier switch to another model as a miss: ${(figures.cache_read_share_after_first_call_any_model * 100).toFixed(1)}%`);
-    console.log(`  whole run, first calls included: ${(figures.cache_hit_ratio_whole_run * 100).toFixed(1)}%; cost $${figures.cache_cost_usd}`);
+    console.log(
+      `Prompt caching: ${figures.cache_tasks} tasks on the anthropic provider (real SDK, local wire server), ${calls.length} calls, ${result.status}`,
+    );
+    console.log(
+      `  input tokens read from cache after each agent's first call on a model: ${(figures.cache_read_share_after_first_call * 100).toFixed(1)}%   (target: >= 80%)`,
+    );
+    console.log(
+      `  counting a tier switch to another model as a miss: ${(figures.cache_read_share_after_first_call_any_model * 100).toFixed(1)}%`,
+    );
+    console.log(
+      `  whole run, first calls included: ${(figures.cache_hit_ratio_whole_run * 100).toFixed(1)}%; cost $${figures.cache_cost_usd}`,
+    );
     return figures;
   } finally {
     delete process.env['AGENT_TEAM_BENCH_KEY'];

@@ -88,7 +88,9 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
     const ledger = await readEntries(result.files.ledger);
     const first = ledger[0] as Entry;
     const last = ledger.at(-1) as Entry;
-    const transitions = ledger.filter((entry) => ['task-claim', 'task-end', 'blocker-raise', 'blocker-resolve', 'task-release'].includes(entry.type)).length;
+    const transitions = ledger.filter((entry) =>
+      ['task-claim', 'task-end', 'blocker-raise', 'blocker-resolve', 'task-release'].includes(entry.type),
+    ).length;
     const { claims, reports, starts } = transitionLatencies(ledger);
     const latencies = [...claims, ...reports];
     const figures = {
@@ -109,12 +111,22 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
       run_claim_to_call_p95_ms: quantile(starts, 0.95),
     };
     console.log(`Sim run: ${figures.run_tasks} tasks, 8 role agents in one process, time scale 0 (${result.status})`);
-    console.log(`  wall ${(wallMs / 1000).toFixed(2)} s, ${figures.run_commits} state commits, ${transitions} task transitions, ${figures.run_model_calls} model calls`);
+    console.log(
+      `  wall ${(wallMs / 1000).toFixed(2)} s, ${figures.run_commits} state commits, ${transitions} task transitions, ${figures.run_model_calls} model calls`,
+    );
     console.log(`  overhead per transition: ${figures.run_overhead_per_transition_ms} ms amortized (wall / transitions)`);
-    console.log(`  transition latency once unblocked: p50 ${figures.run_transition_p50_ms} ms, p95 ${figures.run_transition_p95_ms} ms   (target: median < 5 ms)`);
-    console.log(`    claims (task ready and agent free -> claimed): p50 ${figures.run_claim_p50_ms} ms, p95 ${figures.run_claim_p95_ms} ms`);
-    console.log(`    reports (model call returned -> done/blocked recorded): p50 ${figures.run_report_p50_ms} ms, p95 ${figures.run_report_p95_ms} ms`);
-    console.log(`  claim -> its model call settled (wake-up, prompt, budget hold, instant sim call): p50 ${figures.run_claim_to_call_p50_ms} ms, p95 ${figures.run_claim_to_call_p95_ms} ms`);
+    console.log(
+      `  transition latency once unblocked: p50 ${figures.run_transition_p50_ms} ms, p95 ${figures.run_transition_p95_ms} ms   (target: median < 5 ms)`,
+    );
+    console.log(
+      `    claims (task ready and agent free -> claimed): p50 ${figures.run_claim_p50_ms} ms, p95 ${figures.run_claim_p95_ms} ms`,
+    );
+    console.log(
+      `    reports (model call returned -> done/blocked recorded): p50 ${figures.run_report_p50_ms} ms, p95 ${figures.run_report_p95_ms} ms`,
+    );
+    console.log(
+      `  claim -> its model call settled (wake-up, prompt, budget hold, instant sim call): p50 ${figures.run_claim_to_call_p50_ms} ms, p95 ${figures.run_claim_to_call_p95_ms} ms`,
+    );
     return figures;
   } finally {
     await project.cleanup();

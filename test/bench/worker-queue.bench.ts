@@ -67,7 +67,11 @@ async function pass(jobCount: number, run: JobSpec<undefined>['run']): Promise<P
   };
 }
 
-async function drive(jobCount: number, run: JobSpec<undefined>['run'], before: number): Promise<{ seconds: number; peak: number; maxPending: number }> {
+async function drive(
+  jobCount: number,
+  run: JobSpec<undefined>['run'],
+  before: number,
+): Promise<{ seconds: number; peak: number; maxPending: number }> {
   let peak = before;
   let gcMs = 0;
   let maxPending = 0;
@@ -97,7 +101,9 @@ export async function benchWorkerQueue(): Promise<Record<string, number>> {
   const small = await pass(10_000, noOp);
   const large = await pass(100_000, noOp);
   const filling = await pass(100_000, oneMacrotask);
-  console.log(`WorkerQueue: concurrency ${CONCURRENCY}, maxQueueSize ${MAX_QUEUE_SIZE}, each submit awaited; live heap sampled every ${SAMPLE_EVERY.toLocaleString('en-US')} jobs`);
+  console.log(
+    `WorkerQueue: concurrency ${CONCURRENCY}, maxQueueSize ${MAX_QUEUE_SIZE}, each submit awaited; live heap sampled every ${SAMPLE_EVERY.toLocaleString('en-US')} jobs`,
+  );
   for (const [label, figures] of [
     ['10,000 no-op jobs', small],
     ['100,000 no-op jobs', large],
@@ -108,7 +114,9 @@ export async function benchWorkerQueue(): Promise<Record<string, number>> {
         `heap before ${figures.heapBeforeMb} MB, peak growth ${figures.heapPeakGrowthMb} MB, after ${figures.heapAfterMb} MB; max pending ${figures.maxPending}`,
     );
   }
-  console.log(`  peak heap growth, 100,000 vs 10,000 no-op jobs: ${large.heapPeakGrowthMb} MB vs ${small.heapPeakGrowthMb} MB (should not scale with the job count)`);
+  console.log(
+    `  peak heap growth, 100,000 vs 10,000 no-op jobs: ${large.heapPeakGrowthMb} MB vs ${small.heapPeakGrowthMb} MB (should not scale with the job count)`,
+  );
   return {
     queue_jobs_per_second_10k: small.jobsPerSecond,
     queue_jobs_per_second_100k: large.jobsPerSecond,

@@ -31,7 +31,10 @@ export async function benchWorkspaceSpeedup(): Promise<Record<string, number>> {
       'orchestrator-config.json',
       JSON.stringify({
         project_dir: repo.dir,
-        agents: [{ id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 }, ...Array.from({ length: AGENTS }, (_, index) => ({ id: `dev-${index + 1}`, role: 'backend_developer' }))],
+        agents: [
+          { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+          ...Array.from({ length: AGENTS }, (_, index) => ({ id: `dev-${index + 1}`, role: 'backend_developer' })),
+        ],
         coordination: { auto_merge: true },
         provider: { latency_ms: LATENCY_MS, time_scale: 1, blocker_rate: 0, gate_failure_rate: 0 },
         workspace: { test_command: ['node', '--test'] },
@@ -62,9 +65,15 @@ export async function benchWorkspaceSpeedup(): Promise<Record<string, number>> {
       speedup_ideal_parallel_ms: idealParallel,
       speedup_parallel_vs_ideal: Number((idealParallel / metrics.parallelTimeMs).toFixed(3)),
     };
-    console.log(`Workspace run: ${TASKS} sim tasks on the sample repository, ${AGENTS} agents, every call ${LATENCY_MS} ms (${result.status}, ${metrics.successful} done)`);
-    console.log(`  parallel ${metrics.parallelTime}, sequential estimate ${metrics.estimatedSequentialTime} (work per task: claim to answer, then gates, merge and tests)`);
-    console.log(`  critical path ${(path / 1000).toFixed(1)}s; best speedup min(work / critical path, agents) = min(${(total / path).toFixed(2)}, ${AGENTS}) = ${best.toFixed(2)}x`);
+    console.log(
+      `Workspace run: ${TASKS} sim tasks on the sample repository, ${AGENTS} agents, every call ${LATENCY_MS} ms (${result.status}, ${metrics.successful} done)`,
+    );
+    console.log(
+      `  parallel ${metrics.parallelTime}, sequential estimate ${metrics.estimatedSequentialTime} (work per task: claim to answer, then gates, merge and tests)`,
+    );
+    console.log(
+      `  critical path ${(path / 1000).toFixed(1)}s; best speedup min(work / critical path, agents) = min(${(total / path).toFixed(2)}, ${AGENTS}) = ${best.toFixed(2)}x`,
+    );
     console.log(`  speedup ${metrics.speedup} = ${(figures.speedup_of_best * 100).toFixed(1)}% of the best   (target: within 10%)`);
     console.log(
       `  with no orchestration cost (each task exactly its 3 calls) the run would take ${(idealParallel / 1000).toFixed(1)}s: ` +

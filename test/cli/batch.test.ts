@@ -27,7 +27,12 @@ afterAll(async () => {
 const TASKS = [
   { agent: 'sim', prompt: 'Name a planet.', tag: 'planet' },
   { agent: 'sim:claude-haiku-4-5', prompt: 'Write a haiku about queues.' },
-  { agent: 'sim', prompt: 'Answer as JSON.', tag: 'structured', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } },
+  {
+    agent: 'sim',
+    prompt: 'Answer as JSON.',
+    tag: 'structured',
+    schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
+  },
 ];
 
 describe('batch run, collect and status', () => {
@@ -92,18 +97,27 @@ describe('batch --help', () => {
     commands.forEach((command, index) => helps.set(command.join(' '), results[index] as CliResult));
   });
 
-  it.each(commands.map((command) => ({ command: command.join(' ') })))('agent-team $command --help shows usage and examples', ({ command }) => {
-    const help = helps.get(command) as CliResult;
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(new RegExp(`^Usage: agent-team ${command} `));
-    expect(help.stdout).toContain('Examples:\n  $ agent-team batch');
-  });
+  it.each(commands.map((command) => ({ command: command.join(' ') })))(
+    'agent-team $command --help shows usage and examples',
+    ({ command }) => {
+      const help = helps.get(command) as CliResult;
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: agent-team ${command} `));
+      expect(help.stdout).toContain('Examples:\n  $ agent-team batch');
+    },
+  );
 });
 
 describe('bad input', () => {
   it('exits 2 naming the file, the task index and the field, and creates nothing', async () => {
     const project = await newProject();
-    const file = await project.write('tasks.json', JSON.stringify([{ agent: 'sim', prompt: 'ok' }, { agent: 'sim', prompt: 'slow', timeout: 'soon' }]));
+    const file = await project.write(
+      'tasks.json',
+      JSON.stringify([
+        { agent: 'sim', prompt: 'ok' },
+        { agent: 'sim', prompt: 'slow', timeout: 'soon' },
+      ]),
+    );
     const bad = await runCli(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs'], { cwd: project.dir });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
@@ -128,7 +142,12 @@ describe('bad input', () => {
 describe('stdin and CSV', () => {
   it('runs one job per stdin line with --agent', async () => {
     const project = await newProject();
-    const ran = spawnSync(process.execPath, [BIN, 'batch', 'run', '--stdin', '--agent', 'sim', '--run-dir', 'runs'], { cwd: project.dir, input: 'First prompt\nSecond, with a comma\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const ran = spawnSync(process.execPath, [BIN, 'batch', 'run', '--stdin', '--agent', 'sim', '--run-dir', 'runs'], {
+      cwd: project.dir,
+      input: 'First prompt\nSecond, with a comma\n',
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(ran.status).toBe(0);
     const runDir = ran.stdout.trim();
     expect(readdirSync(join(runDir, 'jobs')).sort()).toEqual(['sim-1.json', 'sim-1.out', 'sim-2.json', 'sim-2.out']);
@@ -149,7 +168,13 @@ describe('Ctrl-C and resume', () => {
     const project = await newProject();
     const gate = project.path('gate');
     const agent = `cli:${JSON.stringify([process.execPath, join(AGENTS, 'gate-agent.mjs'), gate, '{prompt}'])}`;
-    await project.write('tasks.json', JSON.stringify([{ agent: 'sim', prompt: 'quick', tag: 'quick' }, ...[1, 2, 3].map((n) => ({ agent, prompt: 'wait', tag: `gated-${n}` }))]));
+    await project.write(
+      'tasks.json',
+      JSON.stringify([
+        { agent: 'sim', prompt: 'quick', tag: 'quick' },
+        ...[1, 2, 3].map((n) => ({ agent, prompt: 'wait', tag: `gated-${n}` })),
+      ]),
+    );
     const batch = startCli(['batch', 'run', '--tasks', 'tasks.json', '--concurrency', '2', '--run-dir', 'runs'], { cwd: project.dir });
     // The path is printed as soon as the run directory exists; wait until two gated jobs are running.
     await batch.waitForOutput(/\n$/);
@@ -160,7 +185,10 @@ describe('Ctrl-C and resume', () => {
     const interrupted = await batch.done;
     expect(interrupted.code).toBe(130);
     expect(interrupted.stdout).toBe(`${printed}\n`);
-    const summary = JSON.parse(await readFile(join(printed, 'summary.json'), 'utf8')) as { status: string; byStatus: Record<string, number> };
+    const summary = JSON.parse(await readFile(join(printed, 'summary.json'), 'utf8')) as {
+      status: string;
+      byStatus: Record<string, number>;
+    };
     expect(summary).toMatchObject({ status: 'interrupted', byStatus: { completed: 1, cancelled: 3 } });
 
     await writeFile(gate, '');

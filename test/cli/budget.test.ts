@@ -10,7 +10,9 @@ describe('a hard budget', () => {
   it('stops the run before it is exceeded (exit 3), and --resume with a larger budget finishes it', async () => {
     const project = await tempProject();
     try {
-      const stopped = await runCli(['run', '--feature', 'Add user authentication', '--time-scale', '0', '--budget-usd', '0.12', '--json'], { cwd: project.dir });
+      const stopped = await runCli(['run', '--feature', 'Add user authentication', '--time-scale', '0', '--budget-usd', '0.12', '--json'], {
+        cwd: project.dir,
+      });
       expect(stopped.stderr).toBe('');
       expect(stopped.code).toBe(3);
       const first = JSON.parse(stopped.stdout) as { status: string; summary: { costUsd: number } };
@@ -26,7 +28,10 @@ describe('a hard budget', () => {
       const resumed = await runCli(['run', '--resume', '--budget-usd', '5', '--time-scale', '0', '--json'], { cwd: project.dir });
       expect(resumed.stderr).toBe('');
       expect(resumed.code).toBe(0);
-      const second = JSON.parse(resumed.stdout) as { status: string; summary: { costUsd: number; tasks: { byStatus: Record<string, number> } } };
+      const second = JSON.parse(resumed.stdout) as {
+        status: string;
+        summary: { costUsd: number; tasks: { byStatus: Record<string, number> } };
+      };
       expect(second.status).toBe('done');
       expect(second.summary.tasks.byStatus['done']).toBeGreaterThan(0);
       expect(second.summary.costUsd).toBeLessThanOrEqual(5);

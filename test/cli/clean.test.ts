@@ -24,10 +24,26 @@ beforeAll(async () => {
   // The config lives outside the repository, so the checkout stays clean.
   configFile = await settings.write(
     'orchestrator-config.json',
-    JSON.stringify({ project_dir: repo.dir, agents: DEFAULT_ROSTER, coordination: { auto_merge: true }, workspace: { test_command: ['node', '--test'] } }),
+    JSON.stringify({
+      project_dir: repo.dir,
+      agents: DEFAULT_ROSTER,
+      coordination: { auto_merge: true },
+      workspace: { test_command: ['node', '--test'] },
+    }),
   );
   // Three tasks keep the run short; clean does not care how many there were.
-  const run = await cli('run', '--feature', 'Add user authentication', '--workspace', repo.dir, '--time-scale', '0', '--plan-tasks', '3', '--json');
+  const run = await cli(
+    'run',
+    '--feature',
+    'Add user authentication',
+    '--workspace',
+    repo.dir,
+    '--time-scale',
+    '0',
+    '--plan-tasks',
+    '3',
+    '--json',
+  );
   expect(run.code, run.stderr).toBe(0);
   runId = (JSON.parse(run.stdout) as { runId: string }).runId;
   // What a crashed agent leaves: a task worktree with uncommitted changes (the run removes the merged ones itself).
@@ -84,16 +100,24 @@ describe('agent-team clean', () => {
     const lines = dry.stdout.trimEnd().split('\n');
     for (const path of worktrees) expect(lines).toContain(`would remove worktree ${path}`);
     expect(lines).toContain(`would save uncommitted work of ${leftover} on wip/${runId}/T9`);
-    expect(lines).toContain(`kept branch agent-team/${runId}/integration: the run's merged result (merge it into your branch; clean with --integration deletes it once merged)`);
-    expect(lines).toContain(`kept branch wip/${runId}/T9: saved work of a stopped agent, found nowhere else (clean with --wip to delete it)`);
-    expect(lines.at(-1)).toBe(`Dry run, nothing changed: 1 run; 2 worktree(s) to remove, 1 saved on wip branches, ${refs.length - 2} branch(es) to delete, 2 kept.`);
+    expect(lines).toContain(
+      `kept branch agent-team/${runId}/integration: the run's merged result (merge it into your branch; clean with --integration deletes it once merged)`,
+    );
+    expect(lines).toContain(
+      `kept branch wip/${runId}/T9: saved work of a stopped agent, found nowhere else (clean with --wip to delete it)`,
+    );
+    expect(lines.at(-1)).toBe(
+      `Dry run, nothing changed: 1 run; 2 worktree(s) to remove, 1 saved on wip branches, ${refs.length - 2} branch(es) to delete, 2 kept.`,
+    );
     expect(await agentWorktrees()).toEqual(worktrees);
     expect(await branches()).toEqual(refs);
   });
 
   it('removes every worktree of a finished run, deletes its merged task branches and keeps the integration branch; a second clean is a no-op', async () => {
     const worktrees = await agentWorktrees();
-    const taskBranches = (await branches()).filter((branch) => branch.startsWith(`agent-team/${runId}/`) && !branch.endsWith('/integration'));
+    const taskBranches = (await branches()).filter(
+      (branch) => branch.startsWith(`agent-team/${runId}/`) && !branch.endsWith('/integration'),
+    );
     expect(taskBranches).toEqual([`agent-team/${runId}/T1`, `agent-team/${runId}/T2`, `agent-team/${runId}/T3`, `agent-team/${runId}/T9`]);
 
     const first = await cli('clean', '--workspace', repo.dir, '--json');
@@ -103,7 +127,9 @@ describe('agent-team clean', () => {
     expect(report.runs).toEqual([runId]);
     expect(report.removedWorktrees.sort()).toEqual(worktrees.sort());
     expect(report.deletedBranches.sort()).toEqual(taskBranches.sort());
-    expect(report.savedWip).toEqual([{ path: leftover, branch: `wip/${runId}/T9`, commit: await repo.git('rev-parse', `wip/${runId}/T9`) }]);
+    expect(report.savedWip).toEqual([
+      { path: leftover, branch: `wip/${runId}/T9`, commit: await repo.git('rev-parse', `wip/${runId}/T9`) },
+    ]);
     expect(await repo.git('show', `wip/${runId}/T9:half-done.js`)).toBe('export const half = 1;');
     expect(report.kept).toEqual([
       { path: null, branch: `wip/${runId}/T9`, reason: expect.stringContaining('saved work of a stopped agent') },
@@ -128,7 +154,9 @@ describe('agent-team clean', () => {
     expect(all.code, all.stderr).toBe(0);
     const report = JSON.parse(all.stdout) as CleanJson;
     expect(report.runs).toEqual([]);
-    expect(report.skippedRuns).toEqual([{ runId, reason: 'still running: its agents work in these worktrees (clean again once it has ended)' }]);
+    expect(report.skippedRuns).toEqual([
+      { runId, reason: 'still running: its agents work in these worktrees (clean again once it has ended)' },
+    ]);
     expect(await branches()).toEqual([`agent-team/${runId}/integration`, 'main', `wip/${runId}/T9`]);
   });
 
@@ -150,6 +178,8 @@ describe('agent-team clean', () => {
   it('says clearly when the workspace is not a git repository (exit 2)', async () => {
     const result = await cli('clean', '--workspace', settings.dir, '--json');
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stdout)).toEqual({ error: { code: 'usage', message: expect.stringContaining(`${settings.dir} is not a git repository`) } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      error: { code: 'usage', message: expect.stringContaining(`${settings.dir} is not a git repository`) },
+    });
   });
 });

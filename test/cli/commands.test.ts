@@ -20,10 +20,12 @@ async function newProject(): Promise<TempProject> {
 /** Every path under `dir`, relative and sorted; directories end with `/`. */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.map((entry) => {
-    const path = join(entry.parentPath, entry.name).slice(dir.length + 1);
-    return entry.isDirectory() ? `${path}/` : path;
-  }).sort();
+  return entries
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name).slice(dir.length + 1);
+      return entry.isDirectory() ? `${path}/` : path;
+    })
+    .sort();
 }
 
 function jsonLines(text: string): Record<string, unknown>[] {
@@ -63,7 +65,18 @@ afterAll(async () => {
 });
 
 describe('--help', () => {
-  const commands = [[], ['run'], ['plan'], ['status'], ['ledger'], ['agent'], ['prompt'], ['config'], ['config', 'check'], ['config', 'schema']];
+  const commands = [
+    [],
+    ['run'],
+    ['plan'],
+    ['status'],
+    ['ledger'],
+    ['agent'],
+    ['prompt'],
+    ['config'],
+    ['config', 'check'],
+    ['config', 'schema'],
+  ];
   const helps = new Map<string, CliResult>();
 
   beforeAll(async () => {
@@ -71,20 +84,22 @@ describe('--help', () => {
     commands.forEach((command, index) => helps.set(command.join(' '), results[index] as CliResult));
   });
 
-  it.each(commands.map((command) => ({ command: ['agent-team', ...command].join(' ') })))('$command --help exits 0 and prints usage', ({ command }) => {
-    const help = helps.get(command.replace(/^agent-team ?/, '')) as CliResult;
-    expect(help.code).toBe(0);
-    expect(help.stderr).toBe('');
-    expect(help.stdout).toMatch(new RegExp(`^Usage: ${command} `));
-  });
-
-  it.each(commands.filter((command) => command.join(' ') !== 'config').map((command) => ({ command: ['agent-team', ...command].join(' ') })))(
-    '$command --help shows an Examples: section with a command line',
+  it.each(commands.map((command) => ({ command: ['agent-team', ...command].join(' ') })))(
+    '$command --help exits 0 and prints usage',
     ({ command }) => {
       const help = helps.get(command.replace(/^agent-team ?/, '')) as CliResult;
-      expect(help.stdout).toMatch(/\nExamples:\n {2}\$ agent-team \S/);
+      expect(help.code).toBe(0);
+      expect(help.stderr).toBe('');
+      expect(help.stdout).toMatch(new RegExp(`^Usage: ${command} `));
     },
   );
+
+  it.each(
+    commands.filter((command) => command.join(' ') !== 'config').map((command) => ({ command: ['agent-team', ...command].join(' ') })),
+  )('$command --help shows an Examples: section with a command line', ({ command }) => {
+    const help = helps.get(command.replace(/^agent-team ?/, '')) as CliResult;
+    expect(help.stdout).toMatch(/\nExamples:\n {2}\$ agent-team \S/);
+  });
 
   it('agent-team config --help shows an Examples: section', () => {
     expect(helps.get('config')?.stdout).toContain('Examples:');
@@ -103,7 +118,11 @@ describe('run', () => {
     const result = await runCli(['run', '--feature', 'Add a shopping cart', '--time-scale', '0', '--json'], { cwd: project.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    const output = JSON.parse(result.stdout) as { status: string; files: { dir: string; summary: string }; summary: { tasks: { total: number }; costUsd: number } };
+    const output = JSON.parse(result.stdout) as {
+      status: string;
+      files: { dir: string; summary: string };
+      summary: { tasks: { total: number }; costUsd: number };
+    };
     expect(output.status).toBe('done');
     expect(existsSync(output.files.dir)).toBe(true);
     expect(JSON.parse(await readFile(output.files.summary, 'utf8'))).toEqual(output.summary);
@@ -120,7 +139,9 @@ describe('run', () => {
     expect(textRun.stdout).toMatch(/^Run \S+: done — all tasks done$/m);
     expect(textRun.stdout).toMatch(/^ {2}tasks {5}\d+ \(\d+ done\)$/m);
     expect(textRun.stdout).toMatch(/^ {2}blockers {2}\d+ raised, \d+ resolved/m);
-    expect(textRun.stdout).toMatch(/^ {2}tokens {4}\d+ \(input \d+, output \d+, cache read \d+, cache write \d+\) in \d+ calls \(simulated\)$/m);
+    expect(textRun.stdout).toMatch(
+      /^ {2}tokens {4}\d+ \(input \d+, output \d+, cache read \d+, cache write \d+\) in \d+ calls \(simulated\)$/m,
+    );
     expect(textRun.stdout).toMatch(/^ {2}cost {6}\$\d+\.\d{4} \(simulated\) \(top tier alone: \$\d+\.\d{4}\)$/m);
     expect(textRun.stdout).toMatch(/^ {2}time {6}\d+\.\d s wall, \d+\.\d s model time \(simulated\)$/m);
     expect(recordDir.startsWith(shared.path('.agent-runs'))).toBe(true);
@@ -131,7 +152,14 @@ describe('run', () => {
     const callers = Object.keys(summary.byAgent).sort();
     expect(callers).toEqual([...DEFAULT_AGENTS].sort());
     expect(await listFiles(recordDir)).toEqual(
-      ['agents/', ...callers.map((id) => `agents/${id}.jsonl`), 'report.md', 'run_ledger.jsonl', 'summary.json', 'team-communication.json'].sort(),
+      [
+        'agents/',
+        ...callers.map((id) => `agents/${id}.jsonl`),
+        'report.md',
+        'run_ledger.jsonl',
+        'summary.json',
+        'team-communication.json',
+      ].sort(),
     );
   });
 });
@@ -150,7 +178,12 @@ describe('status', () => {
   it('--json gives the same as one JSON document', async () => {
     const result = await runCli(['status', '--json'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout) as { run: { status: string }; tasks: Record<string, string[]>; agents: { id: string; calls: number }[]; openBlockers: unknown[] };
+    const output = JSON.parse(result.stdout) as {
+      run: { status: string };
+      tasks: Record<string, string[]>;
+      agents: { id: string; calls: number }[];
+      openBlockers: unknown[];
+    };
     expect(output.run.status).toBe('done');
     expect(Object.keys(output.tasks)).toEqual(['done']);
     expect(output.tasks['done']).toContain('T1');
@@ -195,10 +228,15 @@ describe('prompt', () => {
   const promptFile = async (path: string): Promise<string> => (await readFile(join(ROOT, 'prompts', path), 'utf8')).trim();
 
   it('backend-dev: base, platform and worker protocol, in that order; --json gives the parts and a token count', async () => {
-    const [text, json] = await Promise.all([runCli(['prompt', 'backend-dev'], { cwd: shared.dir }), runCli(['prompt', 'backend-dev', '--json'], { cwd: shared.dir })]);
+    const [text, json] = await Promise.all([
+      runCli(['prompt', 'backend-dev'], { cwd: shared.dir }),
+      runCli(['prompt', 'backend-dev', '--json'], { cwd: shared.dir }),
+    ]);
     expect(text.code, text.stderr).toBe(0);
     const positions = await Promise.all(
-      ['base/software-developer.md', 'platforms/web/backend-developer.md', 'protocol/worker.md'].map(async (path) => text.stdout.indexOf(await promptFile(path))),
+      ['base/software-developer.md', 'platforms/web/backend-developer.md', 'protocol/worker.md'].map(async (path) =>
+        text.stdout.indexOf(await promptFile(path)),
+      ),
     );
     expect(positions.every((position) => position >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -207,7 +245,12 @@ describe('prompt', () => {
     expect(json.code, json.stderr).toBe(0);
     const output = JSON.parse(json.stdout) as { agentId: string; parts: string[]; tokens: number; text: string };
     expect(output.agentId).toBe('backend-dev');
-    expect(output.parts).toEqual(['base/software-developer.md', 'platforms/web/backend-developer.md', 'protocol/worker.md', 'team context']);
+    expect(output.parts).toEqual([
+      'base/software-developer.md',
+      'platforms/web/backend-developer.md',
+      'protocol/worker.md',
+      'team context',
+    ]);
     expect(output.tokens).toBeGreaterThan(0);
     expect(`${output.text}\n`).toBe(text.stdout);
   });
@@ -240,7 +283,11 @@ describe('config', () => {
     expect(agentsSchema.$schema).toMatch(/json-schema\.org/);
     expect(agentsSchema.properties).toHaveProperty('agents');
     expect(agentsSchema.properties).toHaveProperty('tiers');
-    const report = JSON.parse(check.stdout) as { ok: boolean; orchestratorConfig: string; agents: { id: string; prompt: string[]; promptTokens: number }[] };
+    const report = JSON.parse(check.stdout) as {
+      ok: boolean;
+      orchestratorConfig: string;
+      agents: { id: string; prompt: string[]; promptTokens: number }[];
+    };
     expect(report.ok).toBe(true);
     expect(report.orchestratorConfig).toBe('built-in default');
     expect(report.agents.map((agent) => agent.id)).toEqual(DEFAULT_AGENTS);

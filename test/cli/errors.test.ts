@@ -9,7 +9,15 @@ import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const STATE = '.ai-agents/state/team-communication.json';
 const RUNS = '.agent-runs';
-const KNOWN_ROLES = ['team_manager', 'backend_developer', 'frontend_developer', 'ios_developer', 'android_developer', 'qa_tester', 'reviewer'];
+const KNOWN_ROLES = [
+  'team_manager',
+  'backend_developer',
+  'frontend_developer',
+  'ios_developer',
+  'android_developer',
+  'qa_tester',
+  'reviewer',
+];
 
 const projects: TempProject[] = [];
 
@@ -37,7 +45,9 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
         continue;
       }
       const info = await stat(path);
-      const hash = createHash('sha256').update(await readFile(path)).digest('hex');
+      const hash = createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
       entries[key] = `${info.size} bytes, mtime ${info.mtimeMs}, sha256 ${hash}`;
     }
   };
@@ -88,7 +98,9 @@ describe('a corrupt state file', () => {
     for (const [index, result] of results.entries()) {
       const command = label(commands[index] ?? []);
       expect(result.code, command).toBe(4);
-      expect(result.stderr, command).toContain(`State file ${project.path(STATE)} is corrupted: tasks.0.status: Invalid option: expected one of "pending"`);
+      expect(result.stderr, command).toContain(
+        `State file ${project.path(STATE)} is corrupted: tasks.0.status: Invalid option: expected one of "pending"`,
+      );
     }
     // Neither the corrupt file nor the previous run's record was touched, and no new run directory appeared.
     expect(await snapshot(project.dir)).toEqual(before);
@@ -125,31 +137,40 @@ describe('an invalid orchestrator-config.json', () => {
     },
   ];
 
-  async function writeConfig(project: TempProject, input: { edit?: (config: { agents: Record<string, unknown>[] }) => void; text?: string }): Promise<string> {
+  async function writeConfig(
+    project: TempProject,
+    input: { edit?: (config: { agents: Record<string, unknown>[] }) => void; text?: string },
+  ): Promise<string> {
     if (input.text !== undefined) return project.write('orchestrator-config.json', input.text);
     const config = JSON.parse(await readFile(join(ROOT, 'orchestrator-config.json'), 'utf8')) as { agents: Record<string, unknown>[] };
     input.edit?.(config);
     return project.write('orchestrator-config.json', `${JSON.stringify(config, null, 2)}\n`);
   }
 
-  it.each(cases)('with $name: run and config check exit 2 naming the file, the dot path and what was found; nothing is created', async (input) => {
-    const project = await newProject();
-    const file = await writeConfig(project, input);
-    const before = await snapshot(project.dir);
-    const commands = [['run', '--feature', 'X', '--time-scale', '0'], ['config', 'check']] as const;
+  it.each(cases)(
+    'with $name: run and config check exit 2 naming the file, the dot path and what was found; nothing is created',
+    async (input) => {
+      const project = await newProject();
+      const file = await writeConfig(project, input);
+      const before = await snapshot(project.dir);
+      const commands = [
+        ['run', '--feature', 'X', '--time-scale', '0'],
+        ['config', 'check'],
+      ] as const;
 
-    const results = await runAll(project, commands);
+      const results = await runAll(project, commands);
 
-    for (const [index, result] of results.entries()) {
-      const command = label(commands[index] ?? []);
-      expect(result.code, command).toBe(2);
-      expect(result.stderr, command).toContain(`error: ${file} is invalid:\n${input.issue}`);
-      expect(result.stdout, command).toBe('');
-    }
-    expect(existsSync(project.path(STATE))).toBe(false);
-    expect(existsSync(project.path(RUNS))).toBe(false);
-    expect(await snapshot(project.dir)).toEqual(before);
-  });
+      for (const [index, result] of results.entries()) {
+        const command = label(commands[index] ?? []);
+        expect(result.code, command).toBe(2);
+        expect(result.stderr, command).toContain(`error: ${file} is invalid:\n${input.issue}`);
+        expect(result.stdout, command).toBe('');
+      }
+      expect(existsSync(project.path(STATE))).toBe(false);
+      expect(existsSync(project.path(RUNS))).toBe(false);
+      expect(await snapshot(project.dir)).toEqual(before);
+    },
+  );
 
   it('with an unknown key: the message names the allowed keys instead of "found an object"', async () => {
     const project = await newProject();
@@ -174,7 +195,10 @@ describe('a missing prompt file', () => {
     const text = await readFile(join(ROOT, '.ai-agents', 'config.yml'), 'utf8');
     const original = '  backend_developer:\n    base: base/software-developer.md\n';
     expect(text).toContain(original);
-    agentsFile = await project.write('.ai-agents/config.yml', text.replace(original, '  backend_developer:\n    base: base/backend-engineer.md\n'));
+    agentsFile = await project.write(
+      '.ai-agents/config.yml',
+      text.replace(original, '  backend_developer:\n    base: base/backend-engineer.md\n'),
+    );
     missing = project.path('prompts', 'base', 'backend-engineer.md');
     before = await snapshot(project.dir);
     run = await runCli(['run', '--feature', 'X', '--time-scale', '0'], { cwd: project.dir });
@@ -182,12 +206,17 @@ describe('a missing prompt file', () => {
 
   const expectMessage = (result: CliResult, command: string): void => {
     expect(result.code, command).toBe(2);
-    expect(result.stderr, command).toContain(`error: ${agentsFile} is invalid:\n  - agents.backend_developer.base: expected a prompt file at ${missing}, found no such file`);
+    expect(result.stderr, command).toContain(
+      `error: ${agentsFile} is invalid:\n  - agents.backend_developer.base: expected a prompt file at ${missing}, found no such file`,
+    );
     expect(result.stderr, command).toContain('Create the file, or point agents.backend_developer.base at an existing file');
   };
 
   it('prompt backend-dev and config check exit 2 naming .ai-agents/config.yml, the field and the missing path', async () => {
-    const commands = [['prompt', 'backend-dev'], ['config', 'check']] as const;
+    const commands = [
+      ['prompt', 'backend-dev'],
+      ['config', 'check'],
+    ] as const;
     const unchanged = await snapshot(project.dir);
     const results = await runAll(project, commands);
     for (const [index, result] of results.entries()) expectMessage(result, label(commands[index] ?? []));
@@ -206,9 +235,20 @@ describe('a missing prompt file', () => {
 });
 
 describe('an unknown role', () => {
-  const commands = [['config', 'check'], ['run', '--feature', 'X', '--time-scale', '0'], ['prompt', 'backend-dev']] as const;
+  const commands = [
+    ['config', 'check'],
+    ['run', '--feature', 'X', '--time-scale', '0'],
+    ['prompt', 'backend-dev'],
+  ] as const;
 
-  async function expectUnknownRole(input: { project: TempProject; configFile: string; index: number; role: string; agentsFile: string; known: readonly string[] }): Promise<void> {
+  async function expectUnknownRole(input: {
+    project: TempProject;
+    configFile: string;
+    index: number;
+    role: string;
+    agentsFile: string;
+    known: readonly string[];
+  }): Promise<void> {
     const before = await snapshot(input.project.dir);
     const results = await runAll(input.project, commands);
     for (const [index, result] of results.entries()) {
@@ -227,7 +267,14 @@ describe('an unknown role', () => {
     const config = JSON.parse(await readFile(join(ROOT, 'orchestrator-config.json'), 'utf8')) as { agents: { role: string }[] };
     (config.agents[2] as { role: string }).role = 'designer';
     const configFile = await project.write('orchestrator-config.json', JSON.stringify(config, null, 2));
-    await expectUnknownRole({ project, configFile, index: 2, role: 'designer', agentsFile: join(ROOT, '.ai-agents', 'config.yml'), known: KNOWN_ROLES });
+    await expectUnknownRole({
+      project,
+      configFile,
+      index: 2,
+      role: 'designer',
+      agentsFile: join(ROOT, '.ai-agents', 'config.yml'),
+      known: KNOWN_ROLES,
+    });
   });
 
   it("missing from the project's own .ai-agents/config.yml: the built-in roster's agent is named with its file", async () => {
@@ -258,9 +305,14 @@ describe('bad usage of run', () => {
 
     const [noFeature, resumeWithSeed, nothingToResume, badSeed] = await runAll(project, commands);
 
-    for (const [index, result] of [noFeature, resumeWithSeed, nothingToResume, badSeed].entries()) expect(result?.code, label(commands[index] ?? [])).toBe(2);
-    expect(noFeature?.stderr).toContain('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
-    expect(resumeWithSeed?.stderr).toContain('--resume continues the run as it was started; drop --seed (only --budget-usd, --time-scale and --processes may change).');
+    for (const [index, result] of [noFeature, resumeWithSeed, nothingToResume, badSeed].entries())
+      expect(result?.code, label(commands[index] ?? [])).toBe(2);
+    expect(noFeature?.stderr).toContain(
+      'Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"',
+    );
+    expect(resumeWithSeed?.stderr).toContain(
+      '--resume continues the run as it was started; drop --seed (only --budget-usd, --time-scale and --processes may change).',
+    );
     expect(nothingToResume?.stderr).toContain(`Nothing to resume: ${project.path(STATE)} does not exist.`);
     expect(badSeed?.stderr).toContain(`option '--seed <n>' argument 'abc' is invalid. expected an integer, found "abc"`);
     expect(await snapshot(project.dir)).toEqual({});
@@ -287,14 +339,18 @@ describe('a new run while the previous one is interrupted', () => {
     const before = await snapshot(project.dir);
     const result = await runCli(['run', '--feature', 'Add logout', '--time-scale', '0'], { cwd: project.dir });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^error: Run \S+ in .+ is interrupted\. Continue it with `agent-team run --resume`, or start over with `--force`/);
+    expect(result.stderr).toMatch(
+      /^error: Run \S+ in .+ is interrupted\. Continue it with `agent-team run --resume`, or start over with `--force`/,
+    );
     expect(result.stderr).toContain(`in ${project.path(STATE)} is interrupted`);
     expect(result.stderr).toContain(`its record stays in ${interruptedRunDir}`);
     expect(await snapshot(project.dir)).toEqual(before);
   });
 
   it('starts with --force, and the interrupted run keeps its record in its run directory', async () => {
-    const oldState = JSON.parse(await readFile(join(interruptedRunDir, 'team-communication.json'), 'utf8')) as { run: { id: string; status: string } };
+    const oldState = JSON.parse(await readFile(join(interruptedRunDir, 'team-communication.json'), 'utf8')) as {
+      run: { id: string; status: string };
+    };
     expect(oldState.run.status).toBe('interrupted');
 
     const result = await runCli(['run', '--feature', 'Add logout', '--time-scale', '0', '--force', '--json'], { cwd: project.dir });
@@ -305,11 +361,19 @@ describe('a new run while the previous one is interrupted', () => {
     expect(output.runId).not.toBe(oldState.run.id);
     expect(output.files.dir).not.toBe(interruptedRunDir);
     expect((await readdir(project.path(RUNS))).sort()).toEqual([oldState.run.id, output.runId].sort());
-    const kept = JSON.parse(await readFile(join(interruptedRunDir, 'team-communication.json'), 'utf8')) as { run: { id: string; status: string; feature: string } };
+    const kept = JSON.parse(await readFile(join(interruptedRunDir, 'team-communication.json'), 'utf8')) as {
+      run: { id: string; status: string; feature: string };
+    };
     expect(kept.run).toMatchObject({ id: oldState.run.id, status: 'interrupted', feature: 'Add login' });
     const summary = JSON.parse(await readFile(join(interruptedRunDir, 'summary.json'), 'utf8')) as { status: string };
     expect(summary.status).toBe('interrupted');
-    expect((await readdir(interruptedRunDir)).sort()).toEqual(['agents', 'report.md', 'run_ledger.jsonl', 'summary.json', 'team-communication.json']);
+    expect((await readdir(interruptedRunDir)).sort()).toEqual([
+      'agents',
+      'report.md',
+      'run_ledger.jsonl',
+      'summary.json',
+      'team-communication.json',
+    ]);
     const live = JSON.parse(await readFile(project.path(STATE), 'utf8')) as { run: { id: string; feature: string } };
     expect(live.run).toMatchObject({ id: output.runId, feature: 'Add logout' });
   });

@@ -33,7 +33,8 @@ describe('agent-team roles and init-config', () => {
   it('lists every role with its description, as text and JSON', async () => {
     const text = await cli(['roles']);
     expect(text.code).toBe(0);
-    for (const role of ['orchestrator', 'test', 'code', 'review', 'docs', 'debug', 'custom']) expect(text.stdout).toMatch(new RegExp(`^${role}\\s+\\S`, 'm'));
+    for (const role of ['orchestrator', 'test', 'code', 'review', 'docs', 'debug', 'custom'])
+      expect(text.stdout).toMatch(new RegExp(`^${role}\\s+\\S`, 'm'));
     expect(text.stdout).toMatch(/^test\s+Writes and runs tests; saves failures as errors/m);
     const roles = json<{ role: string; saves: string[] }[]>((await cli(['roles', '--json'])).stdout);
     expect(roles.map((role) => role.role)).toEqual(['orchestrator', 'test', 'code', 'review', 'docs', 'debug', 'custom']);
@@ -44,7 +45,9 @@ describe('agent-team roles and init-config', () => {
     const first = await cli(['init-config', '-o', 'example/agents.json']);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('agent-team queue run example/agents.json');
-    const entries = json<{ role: string; directory: string; task: string }[]>(await readFile(project.path('example', 'agents.json'), 'utf8'));
+    const entries = json<{ role: string; directory: string; task: string }[]>(
+      await readFile(project.path('example', 'agents.json'), 'utf8'),
+    );
     expect(entries.map((entry) => entry.role)).toEqual(['code', 'test', 'review', 'docs']);
     const again = await cli(['init-config', '-o', 'example/agents.json']);
     expect(again.code).toBe(2);
@@ -64,7 +67,9 @@ describe('agent-team queue run', () => {
     );
     const result = await cli(['queue', 'run', 'agents.json', '--workers', '1', '--project', 'login', '--json', ...FAST]);
     expect(result.code, result.stderr).toBe(0);
-    const { agents } = json<{ agents: { id: string; role: string; status: string; summary: string; saved: MemoryRecord[] }[] }>(result.stdout);
+    const { agents } = json<{ agents: { id: string; role: string; status: string; summary: string; saved: MemoryRecord[] }[] }>(
+      result.stdout,
+    );
     const [coder, reviewer] = agents;
     expect(coder).toMatchObject({ role: 'code', status: 'completed' });
     expect(reviewer).toMatchObject({ role: 'review', status: 'completed' });
@@ -85,7 +90,13 @@ describe('agent-team queue run', () => {
   });
 
   it('prints a live line per agent start and finish, then a table', async () => {
-    await project.write('two.json', JSON.stringify([{ role: 'docs', directory: './docs', task: 'Document the login API.' }, { role: 'custom', directory: '.', task: 'Audit dependencies.' }]));
+    await project.write(
+      'two.json',
+      JSON.stringify([
+        { role: 'docs', directory: './docs', task: 'Document the login API.' },
+        { role: 'custom', directory: '.', task: 'Audit dependencies.' },
+      ]),
+    );
     const result = await cli(['queue', 'run', 'two.json', '--workers', '2', '--project', 'live', ...FAST]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/docs-1-\w+ started: Document the login API\./);
@@ -95,7 +106,13 @@ describe('agent-team queue run', () => {
   });
 
   it('rejects an invalid agents.json naming the file and the entry', async () => {
-    await project.write('bad.json', JSON.stringify([{ role: 'code', directory: './src', task: 'ok' }, { role: 'tester', directory: '', task: 'x', extra: 1 }]));
+    await project.write(
+      'bad.json',
+      JSON.stringify([
+        { role: 'code', directory: './src', task: 'ok' },
+        { role: 'tester', directory: '', task: 'x', extra: 1 },
+      ]),
+    );
     const result = await cli(['queue', 'run', 'bad.json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('bad.json is invalid');
@@ -107,7 +124,16 @@ describe('agent-team queue run', () => {
 
 describe('agent-team spawn, errors and monitor', () => {
   it('spawn --wait runs in the foreground; errors lists open failures before resolutions', async () => {
-    const test = await cli(['spawn', 'test', './tests', 'Write unit tests for the checkout module.', '--wait', '--project', 'shop', ...FAST]);
+    const test = await cli([
+      'spawn',
+      'test',
+      './tests',
+      'Write unit tests for the checkout module.',
+      '--wait',
+      '--project',
+      'shop',
+      ...FAST,
+    ]);
     expect(test.code, test.stderr).toBe(0);
     expect(test.stdout).toMatch(/^test-\w+: test agent on Write unit tests for the checkout module: done\./m);
     expect(test.stdout).toMatch(/saved 1.*\n.*error\s+test-\w+\s+Test failure in Write unit tests/);
@@ -138,7 +164,13 @@ describe('agent-team spawn, errors and monitor', () => {
       }
       await sleep(200);
     }
-    expect(status, await readFile(log, 'utf8').catch(() => 'no log')).toMatchObject({ id, pid, status: 'completed', saved: 1, project: 'bg' });
+    expect(status, await readFile(log, 'utf8').catch(() => 'no log')).toMatchObject({
+      id,
+      pid,
+      status: 'completed',
+      saved: 1,
+      project: 'bg',
+    });
     expect(await readFile(log, 'utf8')).toContain('Documented Document the cart API in ./docs/README.md');
     const findings = json<MemoryRecord[]>((await cli(['findings', '--project', 'bg', '--json'])).stdout);
     expect(findings).toEqual([expect.objectContaining({ type: 'doc', agent: id })]);

@@ -41,7 +41,9 @@ describe.each([
   it('leaves nothing clean cannot remove, and the run resumes after a clean to merge every task once', async () => {
     const { project, repo } = await setup();
     const mainBefore = await repo.git('rev-parse', 'main');
-    const running = startCli(['run', '--feature', FEATURE, '--seed', '2', '--time-scale', '0.06', '--workspace', repo.dir, ...extra], { cwd: project.dir });
+    const running = startCli(['run', '--feature', FEATURE, '--seed', '2', '--time-scale', '0.06', '--workspace', repo.dir, ...extra], {
+      cwd: project.dir,
+    });
     await running.waitForOutput(/merged: into/);
     running.kill('SIGINT');
     const interrupted = await running.done;
@@ -58,7 +60,9 @@ describe.each([
     // A resumable run is left alone unless named.
     const skipped = await runCli(['clean', '--json'], { cwd: project.dir });
     expect(skipped.code).toBe(0);
-    expect((JSON.parse(skipped.stdout) as { skippedRuns: { runId: string }[]; removedWorktrees: string[] }).skippedRuns.map((run) => run.runId)).toEqual([runId]);
+    expect(
+      (JSON.parse(skipped.stdout) as { skippedRuns: { runId: string }[]; removedWorktrees: string[] }).skippedRuns.map((run) => run.runId),
+    ).toEqual([runId]);
 
     const cleaned = await runCli(['clean', '--run', runId, '--json'], { cwd: project.dir });
     expect(cleaned.stderr).toBe('');
@@ -78,7 +82,9 @@ describe.each([
     for (const task of final.tasks) for (const file of task.result?.filesChanged ?? []) expect(tree).toContain(file);
 
     const status = await runCli(['status', '--json'], { cwd: project.dir });
-    const workspace = (JSON.parse(status.stdout) as { workspace: { integrationBranch: string; branches: { taskId: string; merge: string | null }[] } }).workspace;
+    const workspace = (
+      JSON.parse(status.stdout) as { workspace: { integrationBranch: string; branches: { taskId: string; merge: string | null }[] } }
+    ).workspace;
     expect(workspace.integrationBranch).toBe(`agent-team/${runId}/integration`);
     expect(workspace.branches.map((branch) => branch.taskId).sort()).toEqual(final.tasks.map((task) => task.id).sort());
     expect(workspace.branches.every((branch) => branch.merge?.startsWith('merged:') === true)).toBe(true);
@@ -86,7 +92,9 @@ describe.each([
     const after = await runCli(['clean', '--json'], { cwd: project.dir });
     expect(after.code).toBe(0);
     expect(await listRunWorktrees(repo.dir)).toEqual([]);
-    expect(await repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/agent-team/${runId}/`)).toBe(`agent-team/${runId}/integration`);
+    expect(await repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/agent-team/${runId}/`)).toBe(
+      `agent-team/${runId}/integration`,
+    );
     expect(await repo.git('status', '--porcelain')).toBe('');
   });
 });
@@ -94,7 +102,10 @@ describe.each([
 describe('run --workspace with no path', () => {
   it("works in the config's project_dir", async () => {
     const { project, repo } = await setup();
-    const result = await runCli(['run', '--feature', 'Add a slugify helper', '--workspace', '--time-scale', '0', '--plan-tasks', '2', '--json'], { cwd: project.dir });
+    const result = await runCli(
+      ['run', '--feature', 'Add a slugify helper', '--workspace', '--time-scale', '0', '--plan-tasks', '2', '--json'],
+      { cwd: project.dir },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const state = await readState(repo);

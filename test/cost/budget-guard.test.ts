@@ -37,7 +37,9 @@ describe('reserveBudget (edge cases)', () => {
   it('leaves the reserved totals at exactly zero once every hold is settled, whatever the float order', () => {
     const ledger = book({ limitUsd: 10 });
     const holds = [0.1, 0.2, 0.3, 0.7, 0.000123];
-    holds.forEach((usd, index) => reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 }));
+    holds.forEach((usd, index) =>
+      reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 }),
+    );
     for (const index of [3, 0, 4, 2, 1]) settleReservation({ book: ledger, reservationId: `r${index}`, usd: 0.01, tokens: 1 });
     expect(ledger.reservedUsd).toBe(0);
     expect(ledger.reservedTokens).toBe(0);
@@ -45,7 +47,9 @@ describe('reserveBudget (edge cases)', () => {
 
   it('allows a call that fits exactly, in USD and in tokens', () => {
     const ledger = book({ limitUsd: 1, limitTokens: 1000 });
-    expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 1, tokens: 1000 })).toEqual({ ok: true });
+    expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 1, tokens: 1000 })).toEqual({
+      ok: true,
+    });
     expect(ledger).toMatchObject({ reservedUsd: 1, reservedTokens: 1000, reservations: { r1: { agentId: 'a', usd: 1, tokens: 1000 } } });
   });
 
@@ -88,9 +92,13 @@ describe('reserveBudget (edge cases)', () => {
 
   it("counts an agent's own spend and reservations against its per-agent limit, not other agents'", () => {
     const ledger = book({ perAgentUsd: 1 });
-    expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: { usd: 0.5, tokens: 0 }, usd: 0.4, tokens: 0 }).ok).toBe(true);
+    expect(
+      reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: { usd: 0.5, tokens: 0 }, usd: 0.4, tokens: 0 }).ok,
+    ).toBe(true);
     expect(reserveBudget({ book: ledger, reservationId: 'r2', agentId: 'b', agentSpent: nobody, usd: 0.9, tokens: 0 }).ok).toBe(true);
-    expect(reserveBudget({ book: ledger, reservationId: 'r3', agentId: 'a', agentSpent: { usd: 0.5, tokens: 0 }, usd: 0.2, tokens: 0 })).toMatchObject({
+    expect(
+      reserveBudget({ book: ledger, reservationId: 'r3', agentId: 'a', agentSpent: { usd: 0.5, tokens: 0 }, usd: 0.2, tokens: 0 }),
+    ).toMatchObject({
       ok: false,
       limit: 'agent a USD',
     });
@@ -118,14 +126,21 @@ function randomLimits(random: SeededRandom): Pick<BudgetBook, 'limitUsd' | 'limi
 type Open = ReadonlyMap<string, { agentId: string; usd: number; tokens: number }>;
 
 /** The first broken invariant of the book, from the reservations the test knows are open. */
-function violation(input: { ledger: BudgetBook; open: Open; spent: ReadonlyMap<string, { usd: number; tokens: number }>; agents: readonly string[] }): string | undefined {
+function violation(input: {
+  ledger: BudgetBook;
+  open: Open;
+  spent: ReadonlyMap<string, { usd: number; tokens: number }>;
+  agents: readonly string[];
+}): string | undefined {
   const { ledger, open } = input;
   const reservations = [...open.values()];
   const reservedUsd = reservations.reduce((sum, reservation) => sum + reservation.usd, 0);
   const reservedTokens = reservations.reduce((sum, reservation) => sum + reservation.tokens, 0);
-  if (Math.abs(ledger.reservedUsd - reservedUsd) > TOLERANCE) return `reservedUsd ${ledger.reservedUsd}, open reservations hold ${reservedUsd}`;
+  if (Math.abs(ledger.reservedUsd - reservedUsd) > TOLERANCE)
+    return `reservedUsd ${ledger.reservedUsd}, open reservations hold ${reservedUsd}`;
   if (ledger.reservedTokens !== reservedTokens) return `reservedTokens ${ledger.reservedTokens}, open reservations hold ${reservedTokens}`;
-  if (Object.keys(ledger.reservations).length !== open.size) return `${Object.keys(ledger.reservations).length} reservations in the book, ${open.size} open`;
+  if (Object.keys(ledger.reservations).length !== open.size)
+    return `${Object.keys(ledger.reservations).length} reservations in the book, ${open.size} open`;
   if (ledger.limitUsd !== null && ledger.spentUsd + reservedUsd > ledger.limitUsd + TOLERANCE) {
     return `run USD: ${ledger.spentUsd} spent + ${reservedUsd} reserved > ${ledger.limitUsd}`;
   }
@@ -182,15 +197,20 @@ describe('reserveBudget (property: concurrent agents never exceed a limit)', () 
           const before = JSON.stringify(ledger);
           const committedByAgent = [...open.values()]
             .filter((reservation) => reservation.agentId === agentId)
-            .reduce((sum, reservation) => ({ usd: sum.usd + reservation.usd, tokens: sum.tokens + reservation.tokens }), { usd: 0, tokens: 0 });
-          const fits = (cap: number | null, committed: number, wanted: number): boolean => cap === null || committed + wanted <= cap + TOLERANCE;
+            .reduce((sum, reservation) => ({ usd: sum.usd + reservation.usd, tokens: sum.tokens + reservation.tokens }), {
+              usd: 0,
+              tokens: 0,
+            });
+          const fits = (cap: number | null, committed: number, wanted: number): boolean =>
+            cap === null || committed + wanted <= cap + TOLERANCE;
           const shouldFit =
             fits(ledger.limitUsd, ledger.spentUsd + ledger.reservedUsd, usd) &&
             fits(ledger.limitTokens, ledger.spentTokens + ledger.reservedTokens, tokens) &&
             fits(ledger.perAgentUsd, agentSpend.usd + committedByAgent.usd, usd) &&
             fits(ledger.perAgentTokens, agentSpend.tokens + committedByAgent.tokens, tokens);
           const outcome = reserveBudget({ book: ledger, reservationId, agentId, agentSpent: { ...agentSpend }, usd, tokens });
-          if (outcome.ok !== shouldFit) expect.fail(`seed ${seed} step ${step}: reserve answered ${outcome.ok}, the limits say ${shouldFit}`);
+          if (outcome.ok !== shouldFit)
+            expect.fail(`seed ${seed} step ${step}: reserve answered ${outcome.ok}, the limits say ${shouldFit}`);
           if (outcome.ok) {
             open.set(reservationId, { agentId, usd, tokens });
           } else {
@@ -198,7 +218,10 @@ describe('reserveBudget (property: concurrent agents never exceed a limit)', () 
             if (JSON.stringify(ledger) !== before) expect.fail(`seed ${seed} step ${step}: a refusal changed the book`);
             // Waiting can only help under a run limit while anyone holds budget, under an agent limit while that agent does.
             const couldFree = outcome.perAgent ? mine.length > 0 : open.size > 0;
-            if (outcome.othersPending !== couldFree) expect.fail(`seed ${seed} step ${step}: othersPending ${outcome.othersPending} with ${open.size} open (${mine.length} mine, per agent ${outcome.perAgent})`);
+            if (outcome.othersPending !== couldFree)
+              expect.fail(
+                `seed ${seed} step ${step}: othersPending ${outcome.othersPending} with ${open.size} open (${mine.length} mine, per agent ${outcome.perAgent})`,
+              );
           }
         }
 

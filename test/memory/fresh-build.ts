@@ -33,15 +33,23 @@ function staleFiles(folders: readonly string[]): string[] {
 /** Runs `tsc -p tsconfig.build.json` if any `.ts` under `folders` (e.g. `src/memory`) is newer than its `.js` in dist/. */
 export async function buildIfStale(folders: readonly string[]): Promise<void> {
   if (staleFiles(folders).length === 0) return;
-  const release = await acquireLock({ file: join(ROOT, 'dist', '.test-build'), timeoutMs: 120_000, staleMs: 60_000, onCompromised: () => undefined });
+  const release = await acquireLock({
+    file: join(ROOT, 'dist', '.test-build'),
+    timeoutMs: 120_000,
+    staleMs: 60_000,
+    onCompromised: () => undefined,
+  });
   try {
     if (staleFiles(folders).length === 0) return; // another test file built it while we waited
     try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'pipe' });
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+        stdio: 'pipe',
+      });
     } catch (error) {
       // tsc still emits when files elsewhere have type errors; only our folders matter here.
       const stale = staleFiles(folders);
-      if (stale.length > 0) throw new Error(`tsc did not build ${stale.join(', ')}:\n${String((error as { stdout?: unknown }).stdout ?? error)}`);
+      if (stale.length > 0)
+        throw new Error(`tsc did not build ${stale.join(', ')}:\n${String((error as { stdout?: unknown }).stdout ?? error)}`);
     }
   } finally {
     await release();

@@ -40,8 +40,22 @@ async function seed(store: MemoryStore, memories: NewMemory[]): Promise<MemoryRe
 describe('MemoryStore append and read', () => {
   it('stores one validated JSON line per memory, with id, time, normalized tags and who saved it', async () => {
     const { store } = await newStore();
-    const [saved] = await store.append([memory('  Sessions expire after 15 minutes.  ', { type: 'decision', tags: ['Auth', 'auth', ' session '], agent: 'code-1', role: 'code' })]);
-    expect(saved).toMatchObject({ type: 'decision', content: 'Sessions expire after 15 minutes.', tags: ['auth', 'session'], agent: 'code-1', role: 'code', project: 'shop' });
+    const [saved] = await store.append([
+      memory('  Sessions expire after 15 minutes.  ', {
+        type: 'decision',
+        tags: ['Auth', 'auth', ' session '],
+        agent: 'code-1',
+        role: 'code',
+      }),
+    ]);
+    expect(saved).toMatchObject({
+      type: 'decision',
+      content: 'Sessions expire after 15 minutes.',
+      tags: ['auth', 'session'],
+      agent: 'code-1',
+      role: 'code',
+      project: 'shop',
+    });
     expect(saved?.id).toMatch(/^m-/);
     expect(store.file.endsWith(join('.ai-agents', 'memory', 'memories.jsonl'))).toBe(true);
     const lines = (await readFile(store.file, 'utf8')).split('\n');
@@ -82,7 +96,11 @@ describe('MemoryStore search ranking', () => {
 
   it('weighs a query word that is a tag above the same word in prose', async () => {
     const { store } = await newStore();
-    await seed(store, [memory('The cart mentions auth once in passing.'), memory('Passwords are hashed with argon2id.', { tags: ['auth'] }), memory('Unrelated note on billing.')]);
+    await seed(store, [
+      memory('The cart mentions auth once in passing.'),
+      memory('Passwords are hashed with argon2id.', { tags: ['auth'] }),
+      memory('Unrelated note on billing.'),
+    ]);
     const found = await store.search({ text: 'auth' });
     expect(found.map((item) => item.content)).toEqual(['Passwords are hashed with argon2id.', 'The cart mentions auth once in passing.']);
   });
@@ -94,7 +112,10 @@ describe('MemoryStore search ranking', () => {
       memory('Login uses bcrypt with cost 12.', { type: 'decision' }),
       memory('Checkout fails on an empty cart.', { type: 'error' }),
     ]);
-    expect((await store.search({ type: 'error' })).map((item) => item.content)).toEqual(['Checkout fails on an empty cart.', 'Login returns 500 for an unknown user.']);
+    expect((await store.search({ type: 'error' })).map((item) => item.content)).toEqual([
+      'Checkout fails on an empty cart.',
+      'Login returns 500 for an unknown user.',
+    ]);
     const ranked = await store.search({ text: 'login errors' });
     expect(ranked.map((item) => item.type)).toEqual(['error', 'decision', 'error']);
     expect(ranked[0]?.content).toBe('Login returns 500 for an unknown user.');
@@ -119,7 +140,7 @@ describe('MemoryStore search ranking', () => {
     expect((await store.search({ text: 'cache', limit: 2 })).map((item) => item.content)).toEqual(['cache three', 'cache two']);
   });
 
-  it('relevantTo gives the matches first, then the project\'s newest memories up to the limit', async () => {
+  it("relevantTo gives the matches first, then the project's newest memories up to the limit", async () => {
     const { store } = await newStore();
     await seed(store, [
       memory('Orders are immutable once paid.'),
@@ -128,7 +149,11 @@ describe('MemoryStore search ranking', () => {
       memory('The API is versioned under /v1.'),
     ]);
     const relevant = await store.relevantTo('Implement refunds for paid orders', { project: 'shop', limit: 3 });
-    expect(relevant.map((item) => item.content)).toEqual(['Orders are immutable once paid.', 'Refunds go through the payment provider.', 'The API is versioned under /v1.']);
+    expect(relevant.map((item) => item.content)).toEqual([
+      'Orders are immutable once paid.',
+      'Refunds go through the payment provider.',
+      'The API is versioned under /v1.',
+    ]);
     expect(await store.relevantTo('anything', { project: 'shop', limit: 0 })).toEqual([]);
   });
 });
@@ -174,7 +199,9 @@ describe('MemoryStore file integrity', () => {
     const { store, project } = await newStore();
     await store.append([memory('one')]);
     await appendFile(store.file, `${JSON.stringify({ id: 'm-x', type: 'rumour', content: 'x' })}\n`);
-    await expect(MemoryStore.forProject(project.dir).search({ text: 'one' })).rejects.toThrow(/line 2: not a valid memory \(type: expected one of fact, decision, error, doc, pattern/);
+    await expect(MemoryStore.forProject(project.dir).search({ text: 'one' })).rejects.toThrow(
+      /line 2: not a valid memory \(type: expected one of fact, decision, error, doc, pattern/,
+    );
   });
 });
 
@@ -199,7 +226,9 @@ describe('MemoryStore across processes', () => {
         await store.append(batch);
       }`;
     await Promise.all(
-      Array.from({ length: workers }, (_, worker) => run(process.execPath, ['--input-type=module', '-e', script, project.dir, `w${worker}`, String(appends)], { cwd: ROOT })),
+      Array.from({ length: workers }, (_, worker) =>
+        run(process.execPath, ['--input-type=module', '-e', script, project.dir, `w${worker}`, String(appends)], { cwd: ROOT }),
+      ),
     );
     const all = await store.all();
     const perWorker = Array.from({ length: appends }, (_, index) => 1 + (index % 3)).reduce((sum, size) => sum + size, 0);

@@ -41,7 +41,10 @@ function request(overrides: Partial<LlmRequest> = {}): LlmRequest {
 }
 
 async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(ProviderError);
   return error as ProviderError;
 }
@@ -98,7 +101,13 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     server.script({ kind: 'tool_use', name: 'read_file', input: { path: 'src/b.ts' }, text: 'Next file.' });
     const response = await provider({ stream }).complete(
       request({
-        tools: [{ name: 'read_file', description: 'Reads a file.', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }],
+        tools: [
+          {
+            name: 'read_file',
+            description: 'Reads a file.',
+            inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+          },
+        ],
         toolChoice: 'any',
         messages: [
           { role: 'user', content: 'Review the two files.' },
@@ -121,7 +130,11 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     expect(response.toolCalls).toEqual([{ id: 'toolu_fake_1', name: 'read_file', input: { path: 'src/b.ts' } }]);
     const { body } = server.requests[0]!;
     expect(body.tools).toEqual([
-      { name: 'read_file', description: 'Reads a file.', input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+      {
+        name: 'read_file',
+        description: 'Reads a file.',
+        input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+      },
     ]);
     expect(body.tool_choice).toEqual({ type: 'any' });
     expect(body.messages).toEqual([
@@ -277,7 +290,13 @@ describe('request mapping', () => {
 
 describe('errors', () => {
   it('maps 429 to a retryable rate_limit with retry-after in ms, after exactly one HTTP request', async () => {
-    server.script({ kind: 'http_error', status: 429, errorType: 'rate_limit_error', message: 'Number of requests has exceeded your rate limit', headers: { 'retry-after': '1' } });
+    server.script({
+      kind: 'http_error',
+      status: 429,
+      errorType: 'rate_limit_error',
+      message: 'Number of requests has exceeded your rate limit',
+      headers: { 'retry-after': '1' },
+    });
     const error = await failure(provider().complete(request()));
     expect(error).toMatchObject({ failure: 'rate_limit', retryable: true, retryAfterMs: 1000, status: 429, requestId: 'req_fake_0001' });
     expect(error.message).toContain('rate limit');
@@ -286,7 +305,13 @@ describe('errors', () => {
   });
 
   it('prefers retry-after-ms when the server sends it', async () => {
-    server.script({ kind: 'http_error', status: 429, errorType: 'rate_limit_error', message: 'slow down', headers: { 'retry-after': '1', 'retry-after-ms': '250' } });
+    server.script({
+      kind: 'http_error',
+      status: 429,
+      errorType: 'rate_limit_error',
+      message: 'slow down',
+      headers: { 'retry-after': '1', 'retry-after-ms': '250' },
+    });
     expect(await failure(provider().complete(request()))).toMatchObject({ retryAfterMs: 250 });
   });
 

@@ -39,13 +39,22 @@ function request(input: { agentId: string; purpose: LlmRequest['metadata']['purp
 
 const plan = request({ agentId: 'manager', purpose: 'plan', content: 'Plan the login feature.' });
 const work = request({ agentId: 'dev-1', purpose: 'work', taskId: 'task-1', content: 'Build the login form.' });
-const secret = request({ agentId: 'dev-1', purpose: 'work', taskId: 'task-2', content: `Deploy with key ${SECRET} and header Bearer abcdefghijkl123` });
+const secret = request({
+  agentId: 'dev-1',
+  purpose: 'work',
+  taskId: 'task-2',
+  content: `Deploy with key ${SECRET} and header Bearer abcdefghijkl123`,
+});
 
 async function record(file: string): Promise<LlmResponse[]> {
   const scripted = createScriptedProvider({ name: 'anthropic' }).enqueue(
     { text: '{"tasks":[]}', usage: { inputTokens: 120, outputTokens: 30, cacheWriteTokens: 900 } },
     { text: 'first answer', usage: { inputTokens: 50, outputTokens: 5 } },
-    { text: 'second answer to the same prompt', usage: { inputTokens: 50, outputTokens: 7, cacheReadTokens: 40 }, model: 'claude-sonnet-5-20260101' },
+    {
+      text: 'second answer to the same prompt',
+      usage: { inputTokens: 50, outputTokens: 7, cacheReadTokens: 40 },
+      model: 'claude-sonnet-5-20260101',
+    },
     'deployed',
   );
   const recording = withRecording(scripted, { file });
@@ -67,7 +76,12 @@ describe('withRecording and createReplayProvider', () => {
     const replayed: LlmResponse[] = [];
     for (const call of [plan, work, work, secret]) replayed.push(await replay.complete(call));
     expect(replayed).toEqual(recorded);
-    expect(replayed.map((response) => response.text)).toEqual(['{"tasks":[]}', 'first answer', 'second answer to the same prompt', 'deployed']);
+    expect(replayed.map((response) => response.text)).toEqual([
+      '{"tasks":[]}',
+      'first answer',
+      'second answer to the same prompt',
+      'deployed',
+    ]);
   });
 
   it('writes one redacted line per call, without the sim context', async () => {
@@ -75,7 +89,10 @@ describe('withRecording and createReplayProvider', () => {
     await record(file);
 
     const text = readFileSync(file, 'utf8');
-    const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
     expect(lines).toHaveLength(4);
     expect(text).not.toContain(SECRET);
@@ -151,7 +168,10 @@ describe('withRecording and createReplayProvider', () => {
     expect(() => createReplayProvider({ file: broken })).toThrow(/broken\.jsonl is invalid:\n {2}- line 5: expected one JSON object/);
 
     const wrongShape = join(dir, 'wrong-shape.jsonl');
-    await writeFile(wrongShape, `${JSON.stringify({ version: 1, provider: 'x', key: 'a'.repeat(64), agentId: 'a', purpose: 'work', taskId: null, repair: false, request: {}, response: { text: 'x' } })}\n`);
+    await writeFile(
+      wrongShape,
+      `${JSON.stringify({ version: 1, provider: 'x', key: 'a'.repeat(64), agentId: 'a', purpose: 'work', taskId: null, repair: false, request: {}, response: { text: 'x' } })}\n`,
+    );
     expect(() => createReplayProvider({ file: wrongShape })).toThrow(/line 1\.response\.usage/);
   });
 });

@@ -33,7 +33,6 @@ function request(content: string): LlmRequest {
   };
 }
 
-
 function readPids(file: string): { agent: number; grandchild: number } {
   return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
 }
@@ -57,7 +56,12 @@ describe('createCliProvider', () => {
     expect(echoed.reversed).toBe([...prompt].reverse().join(''));
     expect(existsSync(marker)).toBe(false);
     expect(response).toMatchObject({ model: 'claude-sonnet-5', stopReason: 'end', simulated: false });
-    expect(response.usage).toEqual({ inputTokens: countTokens(prompt), outputTokens: countTokens(response.text), cacheReadTokens: 0, cacheWriteTokens: 0 });
+    expect(response.usage).toEqual({
+      inputTokens: countTokens(prompt),
+      outputTokens: countTokens(response.text),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
     expect(provider).toMatchObject({ name: 'cli', simulated: false });
   });
 
@@ -84,7 +88,11 @@ describe('createCliProvider', () => {
 
   it('kills the whole process group on timeout, grandchildren included', async () => {
     const pidFile = join(dir, 'timeout-pids.json');
-    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'hang-agent.mjs'), pidFile, '{prompt}'], timeoutMs: 1_500, killGraceMs: 300 });
+    const provider = createCliProvider({
+      command: [NODE, join(AGENTS, 'hang-agent.mjs'), pidFile, '{prompt}'],
+      timeoutMs: 1_500,
+      killGraceMs: 300,
+    });
 
     const error = await provider.complete(request('hang')).catch((caught: unknown) => caught);
 

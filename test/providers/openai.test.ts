@@ -89,7 +89,14 @@ describe('openai provider: answers and usage', () => {
       prompt_cache_key: promptCacheKey('S'.repeat(400)),
     });
     expect(sent?.headers['authorization']).toBe('Bearer sk-test-key-123');
-    expect(response).toMatchObject({ text: 'Hello there', model: 'gpt-4.1', responseModel: 'gpt-4.1-2025-04-14', stopReason: 'end', simulated: false, latencyMs: 250 });
+    expect(response).toMatchObject({
+      text: 'Hello there',
+      model: 'gpt-4.1',
+      responseModel: 'gpt-4.1-2025-04-14',
+      stopReason: 'end',
+      simulated: false,
+      latencyMs: 250,
+    });
     expect(response.requestId).toBe(sent?.requestId);
     // prompt 100 + 2 = 102, nothing cached; completion ceil(11 / 4) = 3.
     expect(response.usage).toEqual({ inputTokens: 102, outputTokens: 3, cacheReadTokens: 0, cacheWriteTokens: 0 });
@@ -128,7 +135,11 @@ describe('openai provider: answers and usage', () => {
   });
 
   it('maps length to max_tokens, content_filter and refusals to refusal errors', async () => {
-    server.script({ text: 'cut sho', finishReason: 'length' }, { text: '', finishReason: 'content_filter' }, { refusal: "I can't help with that." });
+    server.script(
+      { text: 'cut sho', finishReason: 'length' },
+      { text: '', finishReason: 'content_filter' },
+      { refusal: "I can't help with that." },
+    );
     const provider = compatible();
     expect((await provider.complete(request())).stopReason).toBe('max_tokens');
     const filtered = await failureOf(provider.complete(request()));
@@ -140,7 +151,13 @@ describe('openai provider: answers and usage', () => {
 });
 
 describe('openai provider: tools and structured output', () => {
-  const tools = [{ name: 'read_file', description: 'Reads a file.', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } }];
+  const tools = [
+    {
+      name: 'read_file',
+      description: 'Reads a file.',
+      inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+    },
+  ];
   const history: LlmRequest['messages'] = [
     { role: 'user', content: 'Read a.ts' },
     { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'read_file', input: { path: 'a.ts' } }] },
@@ -149,15 +166,26 @@ describe('openai provider: tools and structured output', () => {
   ];
 
   it('sends tools, tool choice and tool turns, and maps tool calls back', async () => {
-    server.script({ toolCalls: [{ id: 'call_abc', name: 'read_file', arguments: { path: 'b.ts' } }, { id: 'call_def', name: 'read_file', arguments: '{"path": "c.ts' }] });
+    server.script({
+      toolCalls: [
+        { id: 'call_abc', name: 'read_file', arguments: { path: 'b.ts' } },
+        { id: 'call_def', name: 'read_file', arguments: '{"path": "c.ts' },
+      ],
+    });
     const response = await compatible().complete(request({ messages: history, tools, toolChoice: { name: 'read_file' } }));
 
     const body = server.requests[0]?.body;
-    expect(body?.tools).toEqual([{ type: 'function', function: { name: 'read_file', description: 'Reads a file.', parameters: tools[0]?.inputSchema } }]);
+    expect(body?.tools).toEqual([
+      { type: 'function', function: { name: 'read_file', description: 'Reads a file.', parameters: tools[0]?.inputSchema } },
+    ]);
     expect(body?.tool_choice).toEqual({ type: 'function', function: { name: 'read_file' } });
     expect(body?.messages.slice(1)).toEqual([
       { role: 'user', content: 'Read a.ts' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"a.ts"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'read_file', arguments: '{"path":"a.ts"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: 'export const a = 1;' },
       { role: 'tool', tool_call_id: 'call_2', content: 'Error: no such file' },
     ]);
@@ -176,17 +204,28 @@ describe('openai provider: tools and structured output', () => {
   });
 
   it('sends an object schema as response_format and returns the content as is', async () => {
-    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { summary: { type: 'string' } }, required: ['summary'] };
+    const schema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      properties: { summary: { type: 'string' } },
+      required: ['summary'],
+    };
     server.script({ json: { summary: 'done' } });
     const response = await compatible().complete(request({ responseJsonSchema: schema, responseName: 'work_report' }));
     const { $schema: _dialect, ...sentSchema } = schema;
-    expect(server.requests[0]?.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'work_report', schema: sentSchema, strict: false } });
+    expect(server.requests[0]?.body.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'work_report', schema: sentSchema, strict: false },
+    });
     expect(JSON.parse(response.text)).toEqual({ summary: 'done' });
   });
 
   it('wraps a oneOf root under answer and unwraps the answer; non-JSON comes back unchanged', async () => {
     const schema = {
-      oneOf: [{ $ref: '#/$defs/done' }, { type: 'object', properties: { status: { const: 'blocked' }, question: { type: 'string' } }, required: ['status', 'question'] }],
+      oneOf: [
+        { $ref: '#/$defs/done' },
+        { type: 'object', properties: { status: { const: 'blocked' }, question: { type: 'string' } }, required: ['status', 'question'] },
+      ],
       $defs: { done: { type: 'object', properties: { status: { const: 'done' } }, required: ['status'] } },
     };
     server.script({ json: { answer: { status: 'blocked', question: 'Which database?' } } }, { text: 'Sorry, here it is: {' });
@@ -197,7 +236,13 @@ describe('openai provider: tools and structured output', () => {
       json_schema: {
         name: 'respond',
         strict: false,
-        schema: { type: 'object', properties: { answer: { oneOf: schema.oneOf } }, required: ['answer'], additionalProperties: false, $defs: schema.$defs },
+        schema: {
+          type: 'object',
+          properties: { answer: { oneOf: schema.oneOf } },
+          required: ['answer'],
+          additionalProperties: false,
+          $defs: schema.$defs,
+        },
       },
     });
     expect(response.text).toBe(JSON.stringify({ status: 'blocked', question: 'Which database?' }));
@@ -208,13 +253,22 @@ describe('openai provider: tools and structured output', () => {
 describe('openai provider: streaming', () => {
   const replies: OpenAIServerReply[] = [
     { text: 'A streamed answer that spans several deltas.', reasoningTokens: 12 },
-    { toolCalls: [{ name: 'read_file', arguments: { path: 'src/index.ts' } }, { name: 'list_files', arguments: { dir: 'src', depth: 2 } }] },
+    {
+      toolCalls: [
+        { name: 'read_file', arguments: { path: 'src/index.ts' } },
+        { name: 'list_files', arguments: { dir: 'src', depth: 2 } },
+      ],
+    },
     { json: { answer: { status: 'done' } } },
   ];
 
   it('gives the same text, tool calls, usage and stop reason as a JSON answer', async () => {
     const schema = { anyOf: [{ type: 'object', properties: { status: { const: 'done' } } }] };
-    const requests = [request(), request({ tools: [{ name: 'read_file', description: 'Reads.', inputSchema: { type: 'object' } }] }), request({ responseJsonSchema: schema })];
+    const requests = [
+      request(),
+      request({ tools: [{ name: 'read_file', description: 'Reads.', inputSchema: { type: 'object' } }] }),
+      request({ responseJsonSchema: schema }),
+    ];
     server.script(...replies, ...replies);
     const whole: OpenAIResponse[] = [];
     for (const each of requests) whole.push(await compatible().complete(each));
@@ -238,26 +292,51 @@ describe('openai provider: streaming', () => {
 
 describe('openai provider: errors', () => {
   it('maps 429 with retry-after to a retryable rate_limit with retryAfterMs, in one request', async () => {
-    server.script({ error: { status: 429, message: 'Rate limit reached for gpt-4.1', type: 'requests', code: 'rate_limit_exceeded', headers: { 'retry-after': '7' } } });
+    server.script({
+      error: {
+        status: 429,
+        message: 'Rate limit reached for gpt-4.1',
+        type: 'requests',
+        code: 'rate_limit_exceeded',
+        headers: { 'retry-after': '7' },
+      },
+    });
     const error = await failureOf(compatible().complete(request()));
-    expect(error).toMatchObject({ failure: 'rate_limit', retryable: true, retryAfterMs: 7000, status: 429, requestId: server.requests[0]?.requestId, provider: 'openai' });
+    expect(error).toMatchObject({
+      failure: 'rate_limit',
+      retryable: true,
+      retryAfterMs: 7000,
+      status: 429,
+      requestId: server.requests[0]?.requestId,
+      provider: 'openai',
+    });
     expect(server.requests).toHaveLength(1);
     expect(error.message).toBe('openai: Rate limited (429): Rate limit reached for gpt-4.1.');
   });
 
   it('does not retry a 429 for exhausted quota', async () => {
-    server.script({ error: { status: 429, message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' } });
+    server.script({
+      error: { status: 429, message: 'You exceeded your current quota.', type: 'insufficient_quota', code: 'insufficient_quota' },
+    });
     expect(await failureOf(compatible().complete(request()))).toMatchObject({ failure: 'rate_limit', retryable: false });
   });
 
   it('takes the wait from x-ratelimit-reset-requests when there is no retry-after', async () => {
-    const headers = { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1.5s', 'x-ratelimit-remaining-tokens': '9000', 'x-ratelimit-reset-tokens': '20ms' };
+    const headers = {
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '1.5s',
+      'x-ratelimit-remaining-tokens': '9000',
+      'x-ratelimit-reset-tokens': '20ms',
+    };
     server.script({ error: { status: 429, code: 'rate_limit_exceeded', headers } });
     expect((await failureOf(compatible().complete(request()))).retryAfterMs).toBe(1500);
   });
 
   it('maps an error event inside an HTTP 200 stream to a retryable failure', async () => {
-    server.script({ text: 'partial answer then trouble', failMidStream: { message: 'The server had an error while processing your request.' } });
+    server.script({
+      text: 'partial answer then trouble',
+      failMidStream: { message: 'The server had an error while processing your request.' },
+    });
     const error = await failureOf(compatible({ stream: true }).complete(request()));
     expect(error).toMatchObject({ failure: 'server', retryable: true });
     expect(error.message).toContain('The server had an error');
@@ -273,9 +352,19 @@ describe('openai provider: errors', () => {
   });
 
   it('maps 500 and 503 to retryable server failures, 401 to auth, 400 to invalid_request', async () => {
-    server.script({ error: { status: 500 } }, { error: { status: 503, message: 'The engine is currently overloaded' } }, { error: { status: 401, message: 'Incorrect API key provided', code: 'invalid_api_key' } }, { error: { status: 400, message: 'Unknown parameter' } });
+    server.script(
+      { error: { status: 500 } },
+      { error: { status: 503, message: 'The engine is currently overloaded' } },
+      { error: { status: 401, message: 'Incorrect API key provided', code: 'invalid_api_key' } },
+      { error: { status: 400, message: 'Unknown parameter' } },
+    );
     const provider = compatible({ name: 'openrouter' });
-    expect(await failureOf(provider.complete(request()))).toMatchObject({ failure: 'server', retryable: true, status: 500, provider: 'openrouter' });
+    expect(await failureOf(provider.complete(request()))).toMatchObject({
+      failure: 'server',
+      retryable: true,
+      status: 500,
+      provider: 'openrouter',
+    });
     expect(await failureOf(provider.complete(request()))).toMatchObject({ failure: 'overloaded', retryable: true, status: 503 });
     const auth = await failureOf(provider.complete(request()));
     expect(auth).toMatchObject({ failure: 'auth', retryable: false, exitCode: 2 });
@@ -318,7 +407,7 @@ describe('openai provider: errors', () => {
     }
   });
 
-  it("rethrows the abort reason mid-stream instead of returning a partial answer", async () => {
+  it('rethrows the abort reason mid-stream instead of returning a partial answer', async () => {
     const reason = new Error('run interrupted');
     server.script({ text: 'A long answer, streamed slowly.', chunkDelayMs: 30_000 });
     const controller = new AbortController();
@@ -359,7 +448,9 @@ describe('openai provider: keys and base URLs', () => {
 
   it('honours OPENAI_BASE_URL from the environment', async () => {
     server.script({ text: 'via env' });
-    const response = await withEnv({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: undefined }, () => createOpenAIProvider({}).complete(request()));
+    const response = await withEnv({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: undefined }, () =>
+      createOpenAIProvider({}).complete(request()),
+    );
     expect(response.text).toBe('via env');
     expect(server.requests).toHaveLength(1);
   });

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAnthropicProvider, createOpenAIProvider, withRetries, type LlmProvider, type LlmRequest } from '../../src/providers/index.js';
+import {
+  createAnthropicProvider,
+  createOpenAIProvider,
+  withRetries,
+  type LlmProvider,
+  type LlmRequest,
+} from '../../src/providers/index.js';
 import { start as startAnthropic, type AnthropicServer } from '../support/anthropic-server.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 

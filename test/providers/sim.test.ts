@@ -63,7 +63,14 @@ function workRequest(context: SimWorkContext, agentId = 'backend-dev'): LlmReque
 
 function workContext(taskId: string, overrides: Partial<SimWorkContext> = {}): SimWorkContext {
   return {
-    task: { id: taskId, title: `Task ${taskId}`, description: 'Build it.', role: 'backend_developer', files: ['src/a.ts'], complexity: 'medium' },
+    task: {
+      id: taskId,
+      title: `Task ${taskId}`,
+      description: 'Build it.',
+      role: 'backend_developer',
+      files: ['src/a.ts'],
+      complexity: 'medium',
+    },
     attempt: 0,
     resolutions: [],
     blockerRate: 0,
@@ -89,7 +96,12 @@ describe('sim plan', () => {
       const last = plan.tasks.at(-1);
       expect(last?.role).toBe('reviewer');
       const reviewed = dependsTransitively(plan.tasks, last?.id ?? '');
-      expect([...reviewed].sort()).toEqual(plan.tasks.slice(0, -1).map((task) => task.id).sort());
+      expect([...reviewed].sort()).toEqual(
+        plan.tasks
+          .slice(0, -1)
+          .map((task) => task.id)
+          .sort(),
+      );
       // Every worker role gets work.
       expect(new Set(plan.tasks.map((task) => task.role))).toEqual(new Set(roleNames));
     }
@@ -126,7 +138,10 @@ describe('sim determinism', () => {
     planRequest({ feature: FEATURE, roles }),
     workRequest(workContext('T1', { blockerRate: 0.5 })),
     workRequest(workContext('T2', { blockerRate: 0.5, resolutions: ['Use 409'] })),
-    { ...workRequest(workContext('T3')), metadata: { agentId: 'manager', role: 'team_manager', purpose: 'resolve', taskId: 'T2', context: { ...resolveContext } } },
+    {
+      ...workRequest(workContext('T3')),
+      metadata: { agentId: 'manager', role: 'team_manager', purpose: 'resolve', taskId: 'T2', context: { ...resolveContext } },
+    },
   ];
   const run = async (seed: number): Promise<LlmResponse[]> => {
     const provider = createSimProvider({ seed, timeScale: 0 });
@@ -171,7 +186,9 @@ describe('blockedTaskIds', () => {
   it('makes the chosen tasks block on their first attempt and finish once resolved', async () => {
     const provider = createSimProvider({ seed: 3, timeScale: 0 });
     const [blockedId] = [...blockedTaskIds(['T1', 'T2', 'T3', 'T4'], 0.25, 3)];
-    const first = workReportSchema.parse(JSON.parse((await provider.complete(workRequest(workContext(blockedId ?? '', { blockerRate: 0.25 })))).text));
+    const first = workReportSchema.parse(
+      JSON.parse((await provider.complete(workRequest(workContext(blockedId ?? '', { blockerRate: 0.25 })))).text),
+    );
     expect(first.status).toBe('blocked');
     const resumed = workRequest(workContext(blockedId ?? '', { blockerRate: 0.25, resolutions: ['Use 409'] }));
     expect(workReportSchema.parse(JSON.parse((await provider.complete(resumed)).text)).status).toBe('done');

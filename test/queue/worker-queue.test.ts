@@ -62,7 +62,10 @@ describe('WorkerQueue options', () => {
     [{ concurrency: 1, maxQueueSize: 0 }, /Expected `maxQueueSize` to be a positive integer or Infinity, got `0` \(number\)/],
     [{ concurrency: 1, maxQueueSize: -1 }, /`maxQueueSize`.*got `-1`/],
     [{ concurrency: 1, retainFinished: -1 }, /Expected `retainFinished` to be a non-negative integer or Infinity, got `-1`/],
-    [{ concurrency: 1, defaultTimeout: -5 }, /Expected `defaultTimeout` to be milliseconds from 0 \(none\) to 2147483647, or Infinity, got `-5`/],
+    [
+      { concurrency: 1, defaultTimeout: -5 },
+      /Expected `defaultTimeout` to be milliseconds from 0 \(none\) to 2147483647, or Infinity, got `-5`/,
+    ],
     [{ concurrency: 1, defaultTimeout: Number.NaN }, /`defaultTimeout`.*got `NaN`/],
     [{ concurrency: 1, defaultTimeout: 2 ** 31 }, /`defaultTimeout`.*got `2147483648`/],
     [{ concurrency: 1, now: 5 }, /Expected `now` to be a function/],
@@ -73,14 +76,20 @@ describe('WorkerQueue options', () => {
   });
 
   it('accepts Infinity for maxQueueSize and retainFinished, and 0 for retainFinished', () => {
-    expect(() => new WorkerQueue({ concurrency: 2, maxQueueSize: Number.POSITIVE_INFINITY, retainFinished: Number.POSITIVE_INFINITY })).not.toThrow();
+    expect(
+      () => new WorkerQueue({ concurrency: 2, maxQueueSize: Number.POSITIVE_INFINITY, retainFinished: Number.POSITIVE_INFINITY }),
+    ).not.toThrow();
     expect(() => new WorkerQueue({ concurrency: 2, retainFinished: 0, defaultTimeout: 0 })).not.toThrow();
   });
 
   it('rejects a submit with an invalid job spec', async () => {
     const queue = new WorkerQueue({ concurrency: 1 });
-    await expect(queue.submit({ run: 'nope' } as never)).rejects.toThrow(/Expected `run` to be a function returning a promise, got `nope` \(string\)/);
-    await expect(queue.submit({ run: async () => 1, retries: 1.5 })).rejects.toThrow(/Expected `retries` to be a non-negative integer, got `1\.5`/);
+    await expect(queue.submit({ run: 'nope' } as never)).rejects.toThrow(
+      /Expected `run` to be a function returning a promise, got `nope` \(string\)/,
+    );
+    await expect(queue.submit({ run: async () => 1, retries: 1.5 })).rejects.toThrow(
+      /Expected `retries` to be a non-negative integer, got `1\.5`/,
+    );
     await expect(queue.submit({ run: async () => 1, timeout: -1 })).rejects.toThrow(TypeError);
     await expect(queue.submit({ run: async () => 1, id: '' })).rejects.toThrow(/Expected `id` to be a non-empty string/);
   });

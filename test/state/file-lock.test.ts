@@ -38,9 +38,7 @@ describe('acquireLock', () => {
     const file = join(directory, 'state.json');
     const release = await acquireLock({ file, onCompromised: noCompromise });
     try {
-      await expect(acquireLock({ file, timeoutMs: 50, onCompromised: noCompromise })).rejects.toBeInstanceOf(
-        LockTimeoutError,
-      );
+      await expect(acquireLock({ file, timeoutMs: 50, onCompromised: noCompromise })).rejects.toBeInstanceOf(LockTimeoutError);
     } finally {
       await release();
     }
@@ -69,9 +67,7 @@ describe('acquireLock', () => {
     await mkdir(`${file}.lock`);
     await age(`${file}.lock`);
     await mkdir(`${file}.lock.takeover`); // fresh: someone else is mid-takeover
-    await expect(
-      acquireLock({ file, staleMs: 2000, timeoutMs: 50, onCompromised: noCompromise }),
-    ).rejects.toBeInstanceOf(LockTimeoutError);
+    await expect(acquireLock({ file, staleMs: 2000, timeoutMs: 50, onCompromised: noCompromise })).rejects.toBeInstanceOf(LockTimeoutError);
     expect(existsSync(`${file}.lock`)).toBe(true);
 
     await age(`${file}.lock.takeover`); // its owner died mid-takeover: cleared, then taken over

@@ -29,9 +29,7 @@ describe('FileStore across processes', () => {
   it('loses no update when 8 processes increment 500 times each', async () => {
     const file = join(directory, 'contended', 'counter.json');
     const ledgerFile = join(directory, 'contended', 'ledger.jsonl');
-    const workers = Array.from({ length: 8 }, () =>
-      spawnWorker({ mode: 'increment', options: { file, ledgerFile, count: 500 } }),
-    );
+    const workers = Array.from({ length: 8 }, () => spawnWorker({ mode: 'increment', options: { file, ledgerFile, count: 500 } }));
     await expectAllSucceeded(workers);
 
     expect(await new FileStore({ file, schema: counterSchema }).read()).toEqual({ seq: 4000, count: 4000 });

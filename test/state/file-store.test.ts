@@ -188,7 +188,14 @@ describe('FileStore', () => {
 
   it('reports a schema-invalid file with the dot path of the problem', async () => {
     await createStore().update(() => undefined);
-    const broken = { seq: 4, count: 1, tasks: [{ id: 'a', status: 'done' }, { id: 'b', status: 'lost' }] };
+    const broken = {
+      seq: 4,
+      count: 1,
+      tasks: [
+        { id: 'a', status: 'done' },
+        { id: 'b', status: 'lost' },
+      ],
+    };
     await writeFile(file, JSON.stringify(broken));
 
     const failure = createStore().read();

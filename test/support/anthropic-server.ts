@@ -12,7 +12,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorJson, failingSseFrames, messageJson, sseFrames, type ModelTurn, type WireContentBlock, type WireRefusalDetails } from './anthropic-sse.js';
+import {
+  errorJson,
+  failingSseFrames,
+  messageJson,
+  sseFrames,
+  type ModelTurn,
+  type WireContentBlock,
+  type WireRefusalDetails,
+} from './anthropic-sse.js';
 
 /** A content block of a request, loosely typed: the server reads only what it counts. */
 export interface WireRequestBlock {
@@ -119,8 +127,14 @@ function blockText(block: WireRequestBlock): string {
 
 // Prefix order is tools → system → messages, as the API builds its cache prefix.
 function piecesOf(body: WireRequest): Piece[] {
-  const piece = (key: string, text: string, cacheControl: unknown): Piece => ({ key: `${key}\u0000${text}`, tokens: estimateTokens(text), breakpoint: cacheControl != null });
-  const pieces: Piece[] = (body.tools ?? []).map((tool) => piece('tool', `${tool.name}${tool.description ?? ''}${JSON.stringify(tool.input_schema)}`, tool.cache_control));
+  const piece = (key: string, text: string, cacheControl: unknown): Piece => ({
+    key: `${key}\u0000${text}`,
+    tokens: estimateTokens(text),
+    breakpoint: cacheControl != null,
+  });
+  const pieces: Piece[] = (body.tools ?? []).map((tool) =>
+    piece('tool', `${tool.name}${tool.description ?? ''}${JSON.stringify(tool.input_schema)}`, tool.cache_control),
+  );
   const system = typeof body.system === 'string' ? [{ type: 'text', text: body.system }] : (body.system ?? []);
   for (const block of system) pieces.push(piece('system', blockText(block), block.cache_control));
   for (const message of body.messages) {
@@ -131,7 +145,8 @@ function piecesOf(body: WireRequest): Piece[] {
 }
 
 function problemOf(body: WireRequest, headers: IncomingHttpHeaders): string | undefined {
-  if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number' || !Array.isArray(body.messages)) return 'model, max_tokens and messages are required';
+  if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number' || !Array.isArray(body.messages))
+    return 'model, max_tokens and messages are required';
   const version = String(headers['anthropic-version'] ?? '');
   const sampling = SAMPLING_PARAMETERS.find((name) => name in body);
   if (sampling !== undefined && version >= '2026-10-21') return `${sampling}: Extra inputs are not permitted`;
@@ -139,7 +154,8 @@ function problemOf(body: WireRequest, headers: IncomingHttpHeaders): string | un
   const badTool = tools.findIndex((tool) => tool.input_schema?.['type'] !== 'object');
   if (badTool >= 0) return `tools.${badTool}.custom.input_schema.type: Input should be 'object'`;
   const choice = body.tool_choice;
-  if (choice?.type === 'tool' && !tools.some((tool) => tool.name === choice.name)) return `tool_choice: tool "${choice.name}" is not in tools`;
+  if (choice?.type === 'tool' && !tools.some((tool) => tool.name === choice.name))
+    return `tool_choice: tool "${choice.name}" is not in tools`;
   if (Array.isArray(body.system) && body.system.some((block) => block.text === '')) return 'system: text content blocks must be non-empty';
   return undefined;
 }
@@ -229,11 +245,19 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     const scripted = 'outputTokens' in reply ? reply.outputTokens : undefined;
     const output = scripted ?? (stopReason === 'max_tokens' ? body.max_tokens : Math.max(1, estimateTokens(produced)));
     const { input, cacheRead, cacheWrite } = usageOf(body);
-    const usage = { input_tokens: input, cache_creation_input_tokens: cacheWrite, cache_read_input_tokens: cacheRead, output_tokens: output };
+    const usage = {
+      input_tokens: input,
+      cache_creation_input_tokens: cacheWrite,
+      cache_read_input_tokens: cacheRead,
+      output_tokens: output,
+    };
     return { id: `msg_fake_${id}`, model: body.model, content, stopReason, stopDetails, usage };
   }
 
-  function sendError(response: ServerResponse, input: { status: number; errorType: string; message: string; requestId: string; headers?: Record<string, string> }): void {
+  function sendError(
+    response: ServerResponse,
+    input: { status: number; errorType: string; message: string; requestId: string; headers?: Record<string, string> },
+  ): void {
     response.writeHead(input.status, { 'content-type': 'application/json', 'request-id': input.requestId, ...input.headers });
     response.end(JSON.stringify(errorJson(input)));
   }
@@ -279,7 +303,12 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
       return;
     }
     if (reply.kind === 'stream_error' && body.stream !== true) {
-      sendError(response, { status: STATUS_OF_STREAM_ERROR[reply.errorType] ?? 500, errorType: reply.errorType, message: reply.message, requestId });
+      sendError(response, {
+        status: STATUS_OF_STREAM_ERROR[reply.errorType] ?? 500,
+        errorType: reply.errorType,
+        message: reply.message,
+        requestId,
+      });
       return;
     }
     const turn = turnFor({ reply, body, id });
@@ -289,12 +318,19 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     }
     recorded.usage = turn.usage;
     const streamed = body.stream === true;
-    response.writeHead(200, { 'content-type': streamed ? 'text/event-stream' : 'application/json', 'cache-control': 'no-cache', 'request-id': requestId });
-    const failing = reply.kind === 'stream_error' ? failingSseFrames({ turn, errorType: reply.errorType, message: reply.message }) : undefined;
+    response.writeHead(200, {
+      'content-type': streamed ? 'text/event-stream' : 'application/json',
+      'cache-control': 'no-cache',
+      'request-id': requestId,
+    });
+    const failing =
+      reply.kind === 'stream_error' ? failingSseFrames({ turn, errorType: reply.errorType, message: reply.message }) : undefined;
     const parts = streamed ? (failing ?? sseFrames(turn)) : [JSON.stringify(messageJson(turn))];
     if (reply.kind === 'connection_drop' || reply.kind === 'stall') {
       // Half of the frames (or of the JSON), flushed; then the socket goes away or stays silent.
-      const cut = streamed ? parts.slice(0, Math.ceil(parts.length / 2)) : [parts[0]?.slice(0, Math.ceil((parts[0]?.length ?? 0) / 2)) ?? ''];
+      const cut = streamed
+        ? parts.slice(0, Math.ceil(parts.length / 2))
+        : [parts[0]?.slice(0, Math.ceil((parts[0]?.length ?? 0) / 2)) ?? ''];
       response.write(cut.join(''), () => (reply.kind === 'stall' ? undefined : response.destroy()));
       return;
     }

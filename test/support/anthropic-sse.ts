@@ -5,9 +5,7 @@
  */
 
 /** A content block of an answer, as the API sends it. */
-export type WireContentBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+export type WireContentBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 /** Usage as the API reports it: `input_tokens` excludes cache reads and writes. */
 export interface WireUsage {
@@ -90,7 +88,11 @@ function blockFrames(block: WireContentBlock, index: number): string[] {
   }
   // Tool input arrives as partial JSON strings after a start block whose input is empty.
   return [
-    sseFrame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } }),
+    sseFrame('content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+    }),
     ...chunks(JSON.stringify(block.input), JSON_CHUNK).map((partial_json) =>
       sseFrame('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } }),
     ),

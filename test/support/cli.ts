@@ -12,7 +12,9 @@ export const BIN = join(ROOT, 'bin', 'agent-team.js');
 /** Builds dist/ when a test file runs alone without `npm test` having built it. */
 export function ensureBuilt(): void {
   if (existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+  });
 }
 
 /** The outcome of a CLI process. */

@@ -105,7 +105,12 @@ function toolCallsOf(calls: readonly ScriptedToolCall[]): ModelOutput['toolCalls
 
 function outputOf(reply: Exclude<OpenAIServerReply, { error: ScriptedHttpError }>): ModelOutput {
   if ('toolCalls' in reply) {
-    return { content: reply.text ?? null, refusal: null, toolCalls: toolCallsOf(reply.toolCalls), finishReason: reply.finishReason ?? 'tool_calls' };
+    return {
+      content: reply.text ?? null,
+      refusal: null,
+      toolCalls: toolCallsOf(reply.toolCalls),
+      finishReason: reply.finishReason ?? 'tool_calls',
+    };
   }
   if ('refusal' in reply) return { content: null, refusal: reply.refusal, toolCalls: [], finishReason: reply.finishReason ?? 'stop' };
   const content = 'json' in reply ? JSON.stringify(reply.json) : reply.text;
@@ -150,7 +155,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const text = await readBody(request);
     const path = (request.url ?? '').split('?')[0] ?? '';
     if (request.method !== 'POST' || path !== '/v1/chat/completions') {
-      sendJson(response, 404, { error: { message: `Unknown route ${request.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, headers);
+      sendJson(
+        response,
+        404,
+        { error: { message: `Unknown route ${request.method} ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } },
+        headers,
+      );
       return;
     }
     const body = JSON.parse(text) as ChatCompletionCreateParams;
@@ -163,7 +173,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
 
     if ('error' in reply) {
       const { status, message, type, code, headers: extra } = reply.error;
-      const error = { message: message ?? `Scripted error ${status}`, type: type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'), param: null, code: code ?? null };
+      const error = {
+        message: message ?? `Scripted error ${status}`,
+        type: type ?? (status >= 500 ? 'server_error' : 'invalid_request_error'),
+        param: null,
+        code: code ?? null,
+      };
       sendJson(response, status, { error }, { ...headers, ...extra });
       return;
     }
@@ -172,7 +187,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const prefix = prefixOf(body);
     const cachedTokens = cachedTokensFor(prefix.tokens, seenPrefixes.has(prefix.key));
     if (prefix.tokens >= MIN_CACHED_PREFIX_TOKENS) seenPrefixes.add(prefix.key);
-    const usage = reply.omitUsage === true ? undefined : usageOf({ promptTokens: promptTokensOf(body), cachedTokens, output, reasoningTokens: reply.reasoningTokens ?? 0 });
+    const usage =
+      reply.omitUsage === true
+        ? undefined
+        : usageOf({ promptTokens: promptTokensOf(body), cachedTokens, output, reasoningTokens: reply.reasoningTokens ?? 0 });
     const id = `chatcmpl-${requestId}`;
     const model = servedModel(body.model);
     recorded.usage = usage;
@@ -186,7 +204,11 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const failure = 'failMidStream' in reply ? reply.failMidStream : undefined;
     const events = streamEvents({ id, model, output, usage, includeUsage });
     if (failure !== undefined) {
-      events.splice(2, events.length, `data: ${JSON.stringify({ error: { message: failure.message, type: failure.type ?? 'server_error', param: null, code: failure.code ?? null } })}\n\n`);
+      events.splice(
+        2,
+        events.length,
+        `data: ${JSON.stringify({ error: { message: failure.message, type: failure.type ?? 'server_error', param: null, code: failure.code ?? null } })}\n\n`,
+      );
     }
     for (const event of events) {
       if (recorded.eventsSent > 0) await waitUnlessClosed(response, 'chunkDelayMs' in reply ? (reply.chunkDelayMs ?? 0) : 0);
@@ -199,7 +221,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { error: { message: String(error), type: 'server_error', param: null, code: null } }, {});
+      if (!response.headersSent)
+        sendJson(response, 500, { error: { message: String(error), type: 'server_error', param: null, code: null } }, {});
       else response.destroy();
     });
   });

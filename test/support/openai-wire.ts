@@ -25,7 +25,12 @@ export interface WireUsage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details: { cached_tokens: number; audio_tokens: number };
-  completion_tokens_details: { reasoning_tokens: number; audio_tokens: number; accepted_prediction_tokens: number; rejected_prediction_tokens: number };
+  completion_tokens_details: {
+    reasoning_tokens: number;
+    audio_tokens: number;
+    accepted_prediction_tokens: number;
+    rejected_prediction_tokens: number;
+  };
 }
 
 /** OpenAI caches prefixes from this many tokens on… */
@@ -83,23 +88,38 @@ export function cachedTokensFor(prefixTokens: number, seenBefore: boolean): numb
 
 /** Usage of one answer; `prompt_tokens` includes the cached ones, `completion_tokens` the reasoning ones. */
 export function usageOf(input: { promptTokens: number; cachedTokens: number; output: ModelOutput; reasoningTokens: number }): WireUsage {
-  const visible = (input.output.content ?? '') + (input.output.refusal ?? '') + input.output.toolCalls.map((call) => call.name + call.arguments).join('');
+  const visible =
+    (input.output.content ?? '') + (input.output.refusal ?? '') + input.output.toolCalls.map((call) => call.name + call.arguments).join('');
   const completion = estimateTokens(visible) + input.reasoningTokens;
   return {
     prompt_tokens: input.promptTokens,
     completion_tokens: completion,
     total_tokens: input.promptTokens + completion,
     prompt_tokens_details: { cached_tokens: input.cachedTokens, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: input.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: input.reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
 /** A non-streamed `chat.completion` body. */
-export function completionBody(input: { id: string; model: string; output: ModelOutput; usage: WireUsage | undefined }): Record<string, unknown> {
+export function completionBody(input: {
+  id: string;
+  model: string;
+  output: ModelOutput;
+  usage: WireUsage | undefined;
+}): Record<string, unknown> {
   const { output } = input;
   const message: Record<string, unknown> = { role: 'assistant', content: output.content, refusal: output.refusal, annotations: [] };
   if (output.toolCalls.length > 0) {
-    message['tool_calls'] = output.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    message['tool_calls'] = output.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
   }
   return {
     id: input.id,
@@ -124,7 +144,13 @@ function pieces(text: string, size = 5): string[] {
  * Text and arguments arrive in 5-character deltas; tool calls are keyed by `index`. With
  * `include_usage`, every chunk carries `usage: null` and a last chunk has `choices: []` and the usage.
  */
-export function streamEvents(input: { id: string; model: string; output: ModelOutput; usage: WireUsage | undefined; includeUsage: boolean }): string[] {
+export function streamEvents(input: {
+  id: string;
+  model: string;
+  output: ModelOutput;
+  usage: WireUsage | undefined;
+  includeUsage: boolean;
+}): string[] {
   const { output } = input;
   const chunks: Record<string, unknown>[] = [];
   const chunk = (choices: unknown[], usage?: WireUsage): void => {

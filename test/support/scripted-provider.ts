@@ -98,7 +98,8 @@ export function createScriptedProvider(settings: { usage?: Partial<Usage>; name?
   }
 
   function toResponse(request: LlmRequest, reply: string | ScriptedReply): LlmResponse {
-    const { text, usage, model, toolCalls } = typeof reply === 'string' ? { text: reply, usage: undefined, model: undefined, toolCalls: undefined } : reply;
+    const { text, usage, model, toolCalls } =
+      typeof reply === 'string' ? { text: reply, usage: undefined, model: undefined, toolCalls: undefined } : reply;
     return {
       text,
       usage: { ...defaultUsage, ...usage },
@@ -162,7 +163,9 @@ export function createScriptedProvider(settings: { usage?: Partial<Usage>; name?
         ...unanswered.map((message) => `unanswered: ${message}`),
       ];
       if (problems.length > 0) {
-        throw new Error(`scripted provider: the script does not match the calls made (${calls.length} call(s)):\n- ${problems.join('\n- ')}`);
+        throw new Error(
+          `scripted provider: the script does not match the calls made (${calls.length} call(s)):\n- ${problems.join('\n- ')}`,
+        );
       }
     },
   };

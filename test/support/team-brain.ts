@@ -25,14 +25,41 @@ export function answerFor(user: string, options: BrainOptions = {}): unknown {
     const roles = rosterRoles(user);
     const [first, ...others] = roles;
     if (first === undefined) throw new Error('no roster in the plan request');
-    const tasks: { id: string; title: string; description: string; role: string; dependsOn: string[]; files: string[]; complexity: string; acceptanceCriteria: string[] }[] = [
-      { id: 'T1', title: 'Define the contract', description: 'Write the API contract.', role: first, dependsOn: [], files: ['docs/api.md'], complexity: 'medium', acceptanceCriteria: ['Contract written'] },
+    const tasks: {
+      id: string;
+      title: string;
+      description: string;
+      role: string;
+      dependsOn: string[];
+      files: string[];
+      complexity: string;
+      acceptanceCriteria: string[];
+    }[] = [
+      {
+        id: 'T1',
+        title: 'Define the contract',
+        description: 'Write the API contract.',
+        role: first,
+        dependsOn: [],
+        files: ['docs/api.md'],
+        complexity: 'medium',
+        acceptanceCriteria: ['Contract written'],
+      },
     ];
     const perRole = options.totalTasks === undefined ? (options.tasksPerRole ?? 1) : Math.ceil((options.totalTasks - 1) / roles.length);
     for (const role of [first, ...others]) {
       for (let index = 0; index < perRole; index += 1) {
         const id = `T${tasks.length + 1}`;
-        tasks.push({ id, title: `${role} work ${index + 1}`, description: `Implement part ${index + 1} for ${role}.`, role, dependsOn: ['T1'], files: [`src/${role}-${index + 1}.ts`], complexity: index % 2 === 0 ? 'simple' : 'complex', acceptanceCriteria: ['Works'] });
+        tasks.push({
+          id,
+          title: `${role} work ${index + 1}`,
+          description: `Implement part ${index + 1} for ${role}.`,
+          role,
+          dependsOn: ['T1'],
+          files: [`src/${role}-${index + 1}.ts`],
+          complexity: index % 2 === 0 ? 'simple' : 'complex',
+          acceptanceCriteria: ['Works'],
+        });
       }
     }
     return { tasks: options.totalTasks === undefined ? tasks : tasks.slice(0, options.totalTasks) };

@@ -91,7 +91,14 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
     initial.run.status = input.status ?? 'planning';
     const fileStore = openTeamStore(config, () => structuredClone(initial));
     await fileStore.update((state, context) => {
-      context.emit({ type: 'run-start', runId, feature: state.run.feature, provider: options.provider, seed: options.seed, simulated: state.run.simulated });
+      context.emit({
+        type: 'run-start',
+        runId,
+        feature: state.run.feature,
+        provider: options.provider,
+        seed: options.seed,
+        simulated: state.run.simulated,
+      });
     });
     const store = input.wrapStore?.(fileStore) ?? fileStore;
     const wake = input.createWake?.(store) ?? new WakeSignal(store);
@@ -217,7 +224,9 @@ export const answers = {
  * Registers the hooks of a test file that drives scripted teams (tokenizer warm-up,
  * cleanup after each test) and returns its `setup`.
  */
-export function useScriptedTeams(): (options?: Partial<TeamFixtureOptions>) => Promise<{ provider: ScriptedProvider; fixture: TeamFixture }> {
+export function useScriptedTeams(): (
+  options?: Partial<TeamFixtureOptions>,
+) => Promise<{ provider: ScriptedProvider; fixture: TeamFixture }> {
   let fixture: TeamFixture | undefined;
   // Loading the tokenizer's ranks takes a second or more: once per file, outside any test's time.
   beforeAll(() => {

@@ -9,7 +9,8 @@ import { answerFor, lastUserText, type BrainOptions } from './team-brain.js';
 /** Our adapters wrap a non-object schema as {answer: …}: answer in the same shape. */
 export function shaped(schema: unknown, answer: unknown): unknown {
   const root = schema as { properties?: Record<string, unknown>; required?: string[] } | undefined;
-  const wrapped = root?.properties?.['answer'] !== undefined && root.required?.includes('answer') === true && Object.keys(root.properties).length === 1;
+  const wrapped =
+    root?.properties?.['answer'] !== undefined && root.required?.includes('answer') === true && Object.keys(root.properties).length === 1;
   return wrapped ? { answer } : answer;
 }
 

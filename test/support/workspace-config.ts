@@ -16,7 +16,10 @@ export interface WorkspaceConfigOverrides {
  * it (so the checkout stays clean): the default roster, auto merge, `node --test` after
  * each merge, and no sim gate flaws unless overridden.
  */
-export async function writeWorkspaceConfig(repo: TempRepository, overrides: WorkspaceConfigOverrides = {}): Promise<{ settings: TempProject; file: string; config: TeamConfig }> {
+export async function writeWorkspaceConfig(
+  repo: TempRepository,
+  overrides: WorkspaceConfigOverrides = {},
+): Promise<{ settings: TempProject; file: string; config: TeamConfig }> {
   const settings = await tempProject();
   const file = await settings.write(
     'orchestrator-config.json',

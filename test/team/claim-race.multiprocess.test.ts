@@ -23,7 +23,11 @@ describe('8 agent processes racing over 200 ready tasks', () => {
       JSON.stringify({
         agents: [
           { id: 'manager', role: 'team_manager', max_concurrent_tasks: 1 },
-          ...Array.from({ length: WORKERS }, (_, index) => ({ id: `worker-${index + 1}`, role: 'backend_developer', max_concurrent_tasks: 1 })),
+          ...Array.from({ length: WORKERS }, (_, index) => ({
+            id: `worker-${index + 1}`,
+            role: 'backend_developer',
+            max_concurrent_tasks: 1,
+          })),
         ],
         budget: { max_usd: null },
         provider: { name: 'sim', time_scale: 0, blocker_rate: 0 },
@@ -51,7 +55,9 @@ describe('8 agent processes racing over 200 ready tasks', () => {
     );
     const store = await writeRunningState({ config, runId: 'race', feature: 'Claim race', tasks });
 
-    const agents = Array.from({ length: WORKERS }, (_, index) => startCli(['agent', '--id', `worker-${index + 1}`, '--config', configFile], { cwd: project.dir }));
+    const agents = Array.from({ length: WORKERS }, (_, index) =>
+      startCli(['agent', '--id', `worker-${index + 1}`, '--config', configFile], { cwd: project.dir }),
+    );
     // Wait (on file changes, polling as a fallback) until every task is done, then end the run.
     await new Promise<void>((resolve, reject) => {
       let stopped = false;
@@ -93,6 +99,10 @@ describe('8 agent processes racing over 200 ready tasks', () => {
     const workers = new Set(claims.map((entry) => entry['agentId']));
     expect(workers.size).toBeGreaterThan(1);
     const state = await store.read();
-    expect(Object.values(state.agents).filter((agent) => agent.id !== 'manager').every((agent) => agent.status === 'stopped')).toBe(true);
+    expect(
+      Object.values(state.agents)
+        .filter((agent) => agent.id !== 'manager')
+        .every((agent) => agent.status === 'stopped'),
+    ).toBe(true);
   });
 });

@@ -46,16 +46,12 @@ describe('blocker resolution', () => {
     });
     const seen: { atResolve?: TeamState; atResume?: TeamState } = {};
     provider
-      .enqueueFor(
-        { purpose: 'work', taskId: 'T1' },
-        answers.blocked('Should sessions be stateless JWTs or server-side sessions?'),
-        {
-          respond: async () => {
-            seen.atResume = await fixture.store.read();
-            return answers.done('Login endpoint built with JWTs');
-          },
+      .enqueueFor({ purpose: 'work', taskId: 'T1' }, answers.blocked('Should sessions be stateless JWTs or server-side sessions?'), {
+        respond: async () => {
+          seen.atResume = await fixture.store.read();
+          return answers.done('Login endpoint built with JWTs');
         },
-      )
+      })
       .enqueueFor(
         { ...MANAGER, purpose: 'resolve', taskId: 'T1' },
         {
@@ -90,11 +86,19 @@ describe('blocker resolution', () => {
     expect(lastUserMessage(work[0])).not.toContain('Resolutions of your earlier blockers');
 
     expect(outcome.state.blockers).toMatchObject([
-      { id: 'T1-B1', status: 'resolved', resolutionKind: 'answer', resolvedBy: 'manager', resolution: 'Use stateless JWTs signed with the shared key.' },
+      {
+        id: 'T1-B1',
+        status: 'resolved',
+        resolutionKind: 'answer',
+        resolvedBy: 'manager',
+        resolution: 'Use stateless JWTs signed with the shared key.',
+      },
     ]);
     expect(taskOf(outcome.state, 'T1')).toMatchObject({ status: 'done', assignee: worker, iterations: 2 });
     const ledger = await readTeamLedger(fixture);
-    const order = ledger.filter((event) => ['task-claim', 'blocker-raise', 'blocker-resolve', 'task-end'].includes(event.type)).map((event) => event.type);
+    const order = ledger
+      .filter((event) => ['task-claim', 'blocker-raise', 'blocker-resolve', 'task-end'].includes(event.type))
+      .map((event) => event.type);
     expect(order).toEqual(['task-claim', 'blocker-raise', 'blocker-resolve', 'task-claim', 'task-end']);
     expect(eventsOf(ledger, 'task-claim').map((event) => [event.agentId, event.attempt])).toEqual([
       [worker, 1],
@@ -121,7 +125,10 @@ describe('blocker resolution', () => {
           acceptanceCriteria: ['The decision is written down'],
         }),
       )
-      .enqueueFor({ agentId: 'frontend-dev', purpose: 'work', taskId: 'T1-B1-T' }, answers.done('Decided: 409 Conflict with a field error', ['docs/errors.md']))
+      .enqueueFor(
+        { agentId: 'frontend-dev', purpose: 'work', taskId: 'T1-B1-T' },
+        answers.done('Decided: 409 Conflict with a field error', ['docs/errors.md']),
+      )
       .enqueueFor({ ...MANAGER, purpose: 'integrate' }, answers.integration('Signup works.'));
     await seedPlan(fixture, [plannedTask({ id: 'T1', role: 'backend_developer' })]);
 
@@ -142,7 +149,9 @@ describe('blocker resolution', () => {
     expect(outcome.state.blockers).toMatchObject([{ id: 'T1-B1', resolutionKind: 'new_task' }]);
 
     const ledger = await readTeamLedger(fixture);
-    expect(eventsOf(ledger, 'task-create')).toMatchObject([{ taskId: 'T1-B1-T', agentId: 'manager', reason: 'prerequisite of T1 (T1-B1)' }]);
+    expect(eventsOf(ledger, 'task-create')).toMatchObject([
+      { taskId: 'T1-B1-T', agentId: 'manager', reason: 'prerequisite of T1 (T1-B1)' },
+    ]);
     expect(eventsOf(ledger, 'task-end').map((event) => event.taskId)).toEqual(['T1-B1-T', 'T1']);
     // In ledger order (the claim may share the commit that finished the prerequisite, after its end).
     const prerequisiteEnd = ledger.findIndex((event) => event.type === 'task-end' && event.taskId === 'T1-B1-T');
@@ -159,7 +168,10 @@ describe('blocker resolution', () => {
   it('(c) reassign: the task moves to another role and that role’s agent does it', async () => {
     const { provider, fixture } = await setup();
     provider
-      .enqueueFor({ agentId: 'backend-dev', purpose: 'work', taskId: 'T1' }, answers.blocked('This is UI work; should a frontend developer take it?'))
+      .enqueueFor(
+        { agentId: 'backend-dev', purpose: 'work', taskId: 'T1' },
+        answers.blocked('This is UI work; should a frontend developer take it?'),
+      )
       .enqueueFor(
         { ...MANAGER, purpose: 'resolve', taskId: 'T1' },
         // Reassigning to the task's own role is refused by the manager's check and repaired.
@@ -178,7 +190,9 @@ describe('blocker resolution', () => {
     expect(resolveCalls.map((call) => call.metadata.repair === true)).toEqual([false, true]);
     expect(lastUserMessage(resolveCalls[1])).toContain('expected a roster role other than "backend_developer"');
     expect(taskOf(outcome.state, 'T1')).toMatchObject({ role: 'frontend_developer', assignee: 'frontend-dev', status: 'done' });
-    expect(outcome.state.blockers).toMatchObject([{ resolutionKind: 'reassign', resolution: 'Yes: the frontend developer owns the form.' }]);
+    expect(outcome.state.blockers).toMatchObject([
+      { resolutionKind: 'reassign', resolution: 'Yes: the frontend developer owns the form.' },
+    ]);
     expect(provider.callsFor({ agentId: 'backend-dev' })).toHaveLength(1);
     expect(lastUserMessage(provider.callsFor({ agentId: 'frontend-dev' })[0])).toContain('the frontend developer owns the form');
   });
@@ -189,14 +203,22 @@ describe('loop detection', () => {
     const question = 'Which database should I use?';
     const { provider, fixture } = await setup();
     provider
-      .enqueueFor({ agentId: 'backend-dev', purpose: 'work', taskId: 'T1' }, answers.blocked(question), answers.blocked(question), answers.blocked(question))
+      .enqueueFor(
+        { agentId: 'backend-dev', purpose: 'work', taskId: 'T1' },
+        answers.blocked(question),
+        answers.blocked(question),
+        answers.blocked(question),
+      )
       .enqueueFor(
         { ...MANAGER, purpose: 'resolve', taskId: 'T1' },
         answers.answer('PostgreSQL.'),
         answers.answer('You are repeating yourself: use PostgreSQL and report done.'),
       )
       .enqueueFor({ ...MANAGER, purpose: 'integrate' }, answers.integration('Nothing shipped.'));
-    await seedPlan(fixture, [plannedTask({ id: 'T1', role: 'backend_developer' }), plannedTask({ id: 'T2', role: 'qa_tester', dependsOn: ['T1'] })]);
+    await seedPlan(fixture, [
+      plannedTask({ id: 'T1', role: 'backend_developer' }),
+      plannedTask({ id: 'T2', role: 'qa_tester', dependsOn: ['T1'] }),
+    ]);
 
     const outcome = await runTeamInProcess(fixture);
 
@@ -240,7 +262,10 @@ describe('failed attempts', () => {
     const attempts = fixture.config.orchestrator.coordination.max_attempts;
     // Each attempt is one call plus one repair, both invalid.
     provider
-      .enqueueFor({ agentId: 'backend-dev', purpose: 'work', taskId: 'T1' }, ...Array.from({ length: attempts * 2 }, (_, index) => `I am not JSON (${index + 1})`))
+      .enqueueFor(
+        { agentId: 'backend-dev', purpose: 'work', taskId: 'T1' },
+        ...Array.from({ length: attempts * 2 }, (_, index) => `I am not JSON (${index + 1})`),
+      )
       .enqueueFor({ ...MANAGER, purpose: 'integrate' }, answers.integration('Nothing shipped.'));
     await seedPlan(fixture, [
       plannedTask({ id: 'T1', role: 'backend_developer' }),
@@ -273,7 +298,11 @@ describe('failed attempts', () => {
     const ledger = await readTeamLedger(fixture);
     expect(eventsOf(ledger, 'task-claim').map((event) => event.attempt)).toEqual([1, 2]);
     expect(eventsOf(ledger, 'task-release')).toMatchObject([{ taskId: 'T1', agentId: 'backend-dev' }]);
-    expect(eventsOf(ledger, 'task-end').map((event) => `${event.taskId} ${event.status}`)).toEqual(['T1 failed', 'T2 cancelled', 'T3 cancelled']);
+    expect(eventsOf(ledger, 'task-end').map((event) => `${event.taskId} ${event.status}`)).toEqual([
+      'T1 failed',
+      'T2 cancelled',
+      'T3 cancelled',
+    ]);
     expect(eventsOf(ledger, 'run-end')).toMatchObject([{ status: 'failed' }]);
   });
 
@@ -286,15 +315,24 @@ describe('failed attempts', () => {
 
 describe('claims', () => {
   const backends = (count: number, maxConcurrent = 1) =>
-    Array.from({ length: count }, (_, index) => ({ id: `backend-${index + 1}`, role: 'backend_developer', max_concurrent_tasks: maxConcurrent }));
+    Array.from({ length: count }, (_, index) => ({
+      id: `backend-${index + 1}`,
+      role: 'backend_developer',
+      max_concurrent_tasks: maxConcurrent,
+    }));
 
   it('(f) racing claims are compare-and-set: each ready task goes to exactly one agent', async () => {
     const { fixture } = await setup({ orchestrator: roster(...backends(8)) });
-    await seedPlan(fixture, ['T1', 'T2', 'T3'].map((id) => plannedTask({ id, role: 'backend_developer' })));
+    await seedPlan(
+      fixture,
+      ['T1', 'T2', 'T3'].map((id) => plannedTask({ id, role: 'backend_developer' })),
+    );
 
     const claims = await Promise.all(
       backends(8).map((agent) =>
-        fixture.store.update((state, context) => claimTask({ state, agentId: agent.id, config: fixture.config, now: context.now, emit: context.emit })),
+        fixture.store.update((state, context) =>
+          claimTask({ state, agentId: agent.id, config: fixture.config, now: context.now, emit: context.emit }),
+        ),
       ),
     );
 
@@ -330,7 +368,10 @@ describe('claims', () => {
       })),
     );
     provider.enqueueFor({ ...MANAGER, purpose: 'integrate' }, answers.integration('All done.'));
-    await seedPlan(fixture, taskIds.map((id) => plannedTask({ id, role: 'backend_developer' })));
+    await seedPlan(
+      fixture,
+      taskIds.map((id) => plannedTask({ id, role: 'backend_developer' })),
+    );
 
     const outcome = await runTeamInProcess(fixture);
 
@@ -377,7 +418,10 @@ describe('the run as a whole', () => {
       provider
         .enqueueFor(
           { ...MANAGER, purpose: 'plan' },
-          answers.plan([plannedTask({ id: 'API', role: 'backend_developer' }), plannedTask({ id: 'UI', role: 'frontend_developer', dependsOn: ['API'] })]),
+          answers.plan([
+            plannedTask({ id: 'API', role: 'backend_developer' }),
+            plannedTask({ id: 'UI', role: 'frontend_developer', dependsOn: ['API'] }),
+          ]),
         )
         .enqueueFor({ agentId: 'backend-dev', purpose: 'work', taskId: 'API' }, answers.done('API built'))
         .enqueueFor({ agentId: 'frontend-dev', purpose: 'work', taskId: 'UI' }, answers.done('UI built'))
@@ -388,9 +432,15 @@ describe('the run as a whole', () => {
 
       provider.assertComplete();
       expect(result.status).toBe('done');
-      expect(result.summary).toMatchObject({ provider: 'scripted', simulated: false, calls: 4, tasks: { total: 2, byStatus: { done: 2 } } });
+      expect(result.summary).toMatchObject({
+        provider: 'scripted',
+        simulated: false,
+        calls: 4,
+        tasks: { total: 2, byStatus: { done: 2 } },
+      });
       expect(lastUserMessage(provider.callsFor({ agentId: 'frontend-dev' })[0])).toContain('API built');
-      for (const file of [result.files.state, result.files.ledger, result.files.summary, result.files.report]) expect(existsSync(file), file).toBe(true);
+      for (const file of [result.files.state, result.files.ledger, result.files.summary, result.files.report])
+        expect(existsSync(file), file).toBe(true);
       expect(await readFile(result.files.report, 'utf8')).toContain('Feature shipped.');
     } finally {
       await rm(dir, { recursive: true, force: true });

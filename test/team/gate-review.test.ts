@@ -27,10 +27,17 @@ describe('which gates a task goes through', () => {
 });
 
 describe('the sim gates', () => {
-  const diff = (lines: string[]): string => ['diff --git a/src/a.js b/src/a.js', '--- a/src/a.js', '+++ b/src/a.js', '@@ -0,0 +1 @@', ...lines.map((line) => `+${line}`)].join('\n');
+  const diff = (lines: string[]): string =>
+    ['diff --git a/src/a.js b/src/a.js', '--- a/src/a.js', '+++ b/src/a.js', '@@ -0,0 +1 @@', ...lines.map((line) => `+${line}`)].join(
+      '\n',
+    );
 
   it('security fails hard-coded credentials and eval on added lines, with the file named', () => {
-    const verdict = simulateGate({ gate: 'security', taskId: 'T1', diff: diff(['const apiKey = "sk-live-abcdef123456";', 'eval(input);']) });
+    const verdict = simulateGate({
+      gate: 'security',
+      taskId: 'T1',
+      diff: diff(['const apiKey = "sk-live-abcdef123456";', 'eval(input);']),
+    });
     expect(verdict.passed).toBe(false);
     expect(verdict.reasons).toEqual([
       'src/a.js: a credential is hard-coded: `const apiKey = "sk-live-abcdef123456";`',

@@ -71,8 +71,16 @@ describe('a team mixing Anthropic and OpenAI models, over the real SDKs and HTTP
     for (const request of servers.anthropic.requests) {
       const usage = request.usage;
       const price = CLAUDE[request.body.model];
-      if (usage === undefined || price === undefined) throw new Error(`unpriced or unanswered request for ${request.body.model}: ${JSON.stringify(result.summary.byModel)} ${result.status}`);
-      cost += (usage.input_tokens * price.input + usage.output_tokens * price.output + usage.cache_creation_input_tokens * price.input * 1.25 + usage.cache_read_input_tokens * price.input * 0.1) / 1e6;
+      if (usage === undefined || price === undefined)
+        throw new Error(
+          `unpriced or unanswered request for ${request.body.model}: ${JSON.stringify(result.summary.byModel)} ${result.status}`,
+        );
+      cost +=
+        (usage.input_tokens * price.input +
+          usage.output_tokens * price.output +
+          usage.cache_creation_input_tokens * price.input * 1.25 +
+          usage.cache_read_input_tokens * price.input * 0.1) /
+        1e6;
       input += usage.input_tokens;
       cacheRead += usage.cache_read_input_tokens;
       cacheWrite += usage.cache_creation_input_tokens;
@@ -81,7 +89,10 @@ describe('a team mixing Anthropic and OpenAI models, over the real SDKs and HTTP
     for (const request of servers.openai.requests) {
       const usage = request.usage;
       const price = GPT[request.body.model];
-      if (usage === undefined || price === undefined) throw new Error(`unpriced or unanswered request for ${request.body.model}: ${JSON.stringify(result.summary.byModel)} ${result.status}`);
+      if (usage === undefined || price === undefined)
+        throw new Error(
+          `unpriced or unanswered request for ${request.body.model}: ${JSON.stringify(result.summary.byModel)} ${result.status}`,
+        );
       const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
       cost += ((usage.prompt_tokens - cached) * price.input + cached * price.cached + usage.completion_tokens * price.output) / 1e6;
       input += usage.prompt_tokens - cached;
@@ -92,12 +103,19 @@ describe('a team mixing Anthropic and OpenAI models, over the real SDKs and HTTP
     expect(servers.openai.requests.length).toBeGreaterThan(1);
     expect(result.summary.calls).toBe(servers.anthropic.requests.length + servers.openai.requests.length);
     expect(result.summary.costUsd).toBeCloseTo(cost, 12);
-    expect(result.summary.tokens).toMatchObject({ inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite });
+    expect(result.summary.tokens).toMatchObject({
+      inputTokens: input,
+      outputTokens: output,
+      cacheReadTokens: cacheRead,
+      cacheWriteTokens: cacheWrite,
+    });
     expect(cacheRead).toBeGreaterThan(0);
     expect(cacheWrite).toBeGreaterThan(0);
 
     const ledger = await readEntries(result.files.ledger);
-    const providers = new Set(ledger.filter((entry) => entry.type === 'model-call').map((entry) => `${entry['provider']}:${entry['model']}`));
+    const providers = new Set(
+      ledger.filter((entry) => entry.type === 'model-call').map((entry) => `${entry['provider']}:${entry['model']}`),
+    );
     expect(providers).toContain('anthropic:claude-sonnet-5');
     expect(providers).toContain('openai:gpt-4.1');
     expect([...providers].some((name) => name.startsWith('openai:gpt-4.1-'))).toBe(true);

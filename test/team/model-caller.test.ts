@@ -34,12 +34,17 @@ describe('ModelCaller', () => {
     const caller = new ModelCaller(fixture.context, 'backend-dev');
 
     const response = await caller.call(workRequest());
-    await caller.call(workRequest({ model: 'claude-haiku-4-5', metadata: { agentId: 'backend-dev', role: 'backend_developer', purpose: 'resolve' } }));
+    await caller.call(
+      workRequest({ model: 'claude-haiku-4-5', metadata: { agentId: 'backend-dev', role: 'backend_developer', purpose: 'resolve' } }),
+    );
 
     expect(response.text).toBe('first');
     // 1000·2 + 500·10 + 300·2.5 + 2000·0.2 = 8150 µ$.
     const firstCost = 8150 / 1_000_000;
-    expect((1000 * SONNET_5.input + 500 * SONNET_5.output + 300 * SONNET_5.cacheWrite + 2000 * SONNET_5.cacheRead) / 1e6).toBeCloseTo(firstCost, 15);
+    expect((1000 * SONNET_5.input + 500 * SONNET_5.output + 300 * SONNET_5.cacheWrite + 2000 * SONNET_5.cacheRead) / 1e6).toBeCloseTo(
+      firstCost,
+      15,
+    );
     // 40·1 + 7·5 + 1200·1.25 = 1575 µ$.
     const secondCost = (40 * HAIKU_4_5.input + 7 * HAIKU_4_5.output + 1200 * HAIKU_4_5.cacheWrite) / 1e6;
     expect(secondCost).toBeCloseTo(1575 / 1e6, 15);
@@ -149,7 +154,9 @@ describe('ModelCaller', () => {
 
   it('enforces the per-agent token limit', async () => {
     const { provider, fixture } = await setup({ orchestrator: { budget: { per_agent_tokens: 1000 } } });
-    const failure = await new ModelCaller(fixture.context, 'backend-dev').call(workRequest({ maxTokens: 1000 })).catch((error: unknown) => error);
+    const failure = await new ModelCaller(fixture.context, 'backend-dev')
+      .call(workRequest({ maxTokens: 1000 }))
+      .catch((error: unknown) => error);
     expect(failure).toMatchObject({ limit: 'agent backend-dev tokens' });
     expect(provider.calls).toHaveLength(0);
   });
@@ -194,7 +201,10 @@ describe('ModelCaller', () => {
     const first = new ModelCaller(context, 'backend-dev').call(request);
     while (provider.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
     const before = updates;
-    const second = new ModelCaller(context, 'frontend-dev').call({ ...request, metadata: { ...request.metadata, agentId: 'frontend-dev' } });
+    const second = new ModelCaller(context, 'frontend-dev').call({
+      ...request,
+      metadata: { ...request.metadata, agentId: 'frontend-dev' },
+    });
     await Promise.all([first, second]);
     expect(updates - before).toBeLessThanOrEqual(6);
   });

@@ -15,7 +15,23 @@ afterEach(async () => {
 
 /** The state without what differs between two runs by nature: times, ids, pids, the run directory. */
 function comparable(state: TeamState): unknown {
-  const varying = ['createdAt', 'updatedAt', 'endedAt', 'claimedAt', 'completedAt', 'raisedAt', 'resolvedAt', 'heartbeatAt', 'at', 'pid', 'id', 'runDir', 'record', 'replay', 'seq'];
+  const varying = [
+    'createdAt',
+    'updatedAt',
+    'endedAt',
+    'claimedAt',
+    'completedAt',
+    'raisedAt',
+    'resolvedAt',
+    'heartbeatAt',
+    'at',
+    'pid',
+    'id',
+    'runDir',
+    'record',
+    'replay',
+    'seq',
+  ];
   const text = JSON.stringify(state, (key, value: unknown) => {
     if (varying.includes(key) && (value === null || typeof value !== 'object')) return '-';
     // Sums of costs depend on the order calls settle in: compare them to the 1e-10 dollar.
@@ -31,10 +47,22 @@ describe('record and replay', () => {
     const replaying = await tempProject();
     projects.push(recording, replaying);
     const cassette = recording.path('run.cassette.jsonl');
-    const recorded = await runTeam({ config: loadTeamConfig({ cwd: recording.dir }), feature: FEATURE, seed: 5, timeScale: 0, record: cassette });
+    const recorded = await runTeam({
+      config: loadTeamConfig({ cwd: recording.dir }),
+      feature: FEATURE,
+      seed: 5,
+      timeScale: 0,
+      record: cassette,
+    });
     expect(recorded.status).toBe('done');
 
-    const replayed = await runTeam({ config: loadTeamConfig({ cwd: replaying.dir }), feature: FEATURE, seed: 5, timeScale: 0, replay: cassette });
+    const replayed = await runTeam({
+      config: loadTeamConfig({ cwd: replaying.dir }),
+      feature: FEATURE,
+      seed: 5,
+      timeScale: 0,
+      replay: cassette,
+    });
     expect(replayed.status).toBe('done');
 
     const stateOf = async (file: string) => teamStateSchema.parse(JSON.parse(await readFile(file, 'utf8')));
@@ -51,9 +79,13 @@ describe('record and replay', () => {
     const cassette = recording.path('run.cassette.jsonl');
     await runTeam({ config: loadTeamConfig({ cwd: recording.dir }), feature: FEATURE, seed: 5, timeScale: 0, record: cassette });
     // Another feature asks other questions: the manager's first call is not in the cassette.
-    const failure = await runTeam({ config: loadTeamConfig({ cwd: replaying.dir }), feature: 'Add a shopping cart', seed: 5, timeScale: 0, replay: cassette }).catch(
-      (error: unknown) => error,
-    );
+    const failure = await runTeam({
+      config: loadTeamConfig({ cwd: replaying.dir }),
+      feature: 'Add a shopping cart',
+      seed: 5,
+      timeScale: 0,
+      replay: cassette,
+    }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ failure: 'cassette_miss' });
     expect(String((failure as Error).message)).toMatch(/manager/);
     expect(String((failure as Error).message)).toMatch(/plan/);

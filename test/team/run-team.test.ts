@@ -87,7 +87,17 @@ describe('a sim run of the default team', () => {
     const first = await simRun(7);
     const second = await simRun(7);
     const graph = async (file: string) =>
-      teamStateSchema.parse(JSON.parse(await readFile(file, 'utf8'))).tasks.map(({ id, role, dependsOn, files, complexity, status, title }) => ({ id, role, dependsOn, files, complexity, status, title }));
+      teamStateSchema
+        .parse(JSON.parse(await readFile(file, 'utf8')))
+        .tasks.map(({ id, role, dependsOn, files, complexity, status, title }) => ({
+          id,
+          role,
+          dependsOn,
+          files,
+          complexity,
+          status,
+          title,
+        }));
     expect(await graph(second.result.files.state)).toEqual(await graph(first.result.files.state));
     expect(canonicalEvents(second.ledger)).toEqual(canonicalEvents(first.ledger));
     expect(second.result.summary.tokens).toEqual(first.result.summary.tokens);

@@ -45,7 +45,12 @@ describe('which ready task an agent takes first', () => {
     expect(nextTaskFor(stateWith(plan, ['A', 'B', 'E']), 'dev')?.id).toBe('B');
     // Ties go to plan order.
     expect(nextTaskFor(stateWith(plan, ['A', 'E']), 'dev')?.id).toBe('E');
-    expect(nextTaskFor(stateWith([plan[0], plannedTask({ id: 'F', role: 'backend_developer', complexity: 'simple' })] as never, ['A', 'F']), 'dev')?.id).toBe('A');
+    expect(
+      nextTaskFor(
+        stateWith([plan[0], plannedTask({ id: 'F', role: 'backend_developer', complexity: 'simple' })] as never, ['A', 'F']),
+        'dev',
+      )?.id,
+    ).toBe('A');
   });
 
   it('still gives an agent its own returned task first', () => {

@@ -126,7 +126,10 @@ describe('callStructured', () => {
       plannedTask({ id: 'T1', role: 'backend_developer', dependsOn: ['T2'] }),
       plannedTask({ id: 'T2', role: 'frontend_developer', dependsOn: ['T1'] }),
     ]);
-    const sound = [plannedTask({ id: 'T1', role: 'backend_developer' }), plannedTask({ id: 'T2', role: 'frontend_developer', dependsOn: ['T1'] })];
+    const sound = [
+      plannedTask({ id: 'T1', role: 'backend_developer' }),
+      plannedTask({ id: 'T2', role: 'frontend_developer', dependsOn: ['T1'] }),
+    ];
     provider.enqueueFor({ agentId: 'manager', purpose: 'plan' }, cyclic, answers.plan(sound));
     const plan = await new Manager(fixture.context).plan({ feature: 'Add login', taskCount: null });
     expect(plan.tasks).toEqual(sound);

@@ -43,7 +43,9 @@ describe.each([
       const anthropic = await startAnthropic();
       server = anthropic;
       // A structured answer arrives as the input of the forced tool; the work report is a union, so it is wrapped.
-      anthropic.script(...replies.map((input) => ({ kind: 'structured' as const, input: typeof input === 'string' ? input : { answer: input } })));
+      anthropic.script(
+        ...replies.map((input) => ({ kind: 'structured' as const, input: typeof input === 'string' ? input : { answer: input } })),
+      );
       return createAnthropicProvider({ baseURL: anthropic.url, apiKey: 'sk-ant-test-key-0000' });
     },
   },

@@ -8,7 +8,14 @@ import { createScriptedProvider } from '../support/scripted-provider.js';
 import { createTeamFixture } from '../support/team-fixture.js';
 
 const CONTEXT: SimWorkContext = {
-  task: { id: 'T1', title: 'Add a greeting helper', description: 'Write the greeting module and its notes.', role: 'backend_developer', files: ['src/greeting.js', 'docs/greeting.md'], complexity: 'simple' },
+  task: {
+    id: 'T1',
+    title: 'Add a greeting helper',
+    description: 'Write the greeting module and its notes.',
+    role: 'backend_developer',
+    files: ['src/greeting.js', 'docs/greeting.md'],
+    complexity: 'simple',
+  },
   attempt: 0,
   resolutions: [],
   blockerRate: 0,
@@ -62,9 +69,12 @@ describe('the tool loop', () => {
       const forever = { respond: () => ({ text: '', toolCalls: [{ id: 'c', name: 'list_files', input: {} }] }) };
       provider.enqueue(forever, forever, forever);
       const caller = new ModelCaller(fixture.context, 'backend-dev');
-      const failure = await runToolLoop({ caller, request: workRequest(), maxSteps: 3, execute: async () => ({ content: 'nothing', isError: false }) }).catch(
-        (error: unknown) => error,
-      );
+      const failure = await runToolLoop({
+        caller,
+        request: workRequest(),
+        maxSteps: 3,
+        execute: async () => ({ content: 'nothing', isError: false }),
+      }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(ToolLoopLimitError);
       expect((await fixture.store.read()).agents['backend-dev']?.calls).toBe(3);
     } finally {

@@ -62,7 +62,10 @@ function planText(tasks: readonly PlanTask[]): string {
 }
 
 /** The sim, with the plan fixed and any answer replaced by `override` (return undefined to keep the sim's). */
-function simWith(plan: readonly PlanTask[], override: (request: LlmRequest, answer: LlmResponse, signal?: AbortSignal) => Promise<LlmResponse | undefined> | LlmResponse | undefined): LlmProvider {
+function simWith(
+  plan: readonly PlanTask[],
+  override: (request: LlmRequest, answer: LlmResponse, signal?: AbortSignal) => Promise<LlmResponse | undefined> | LlmResponse | undefined,
+): LlmProvider {
   const sim = createSimProvider({ seed: 1, timeScale: 0 });
   return {
     name: 'sim',
@@ -83,7 +86,19 @@ async function ledgerOf(result: RunTeamResult): Promise<Entry[]> {
   return readEntries(result.files.ledger);
 }
 
-async function stateOf(config: TeamConfig): Promise<{ tasks: { id: string; status: string; failure: string | null; gates: { name: string; passed: boolean; round: number }[]; wip: string | null; branch: string | null; merge: string | null }[] }> {
+async function stateOf(
+  config: TeamConfig,
+): Promise<{
+  tasks: {
+    id: string;
+    status: string;
+    failure: string | null;
+    gates: { name: string; passed: boolean; round: number }[];
+    wip: string | null;
+    branch: string | null;
+    merge: string | null;
+  }[];
+}> {
   return JSON.parse(await readFile(config.stateFile, 'utf8')) as never;
 }
 
@@ -100,7 +115,10 @@ describe('gates', () => {
       if (request.metadata.purpose !== 'gate' || request.metadata.taskId !== 'T1') return undefined;
       const gate = (request.metadata.context as { gate: string }).gate;
       if (gate !== 'security') return undefined;
-      return { ...answer, text: JSON.stringify({ passed: false, reasons: ['src/api.js: the handler trusts the user id from the query string'] }) };
+      return {
+        ...answer,
+        text: JSON.stringify({ passed: false, reasons: ['src/api.js: the handler trusts the user id from the query string'] }),
+      };
     });
     const result = await runTeam({ config, feature: 'Gated feature', providerInstance: provider, workspace: repo.dir });
     expect(result.status).toBe('failed');
@@ -136,7 +154,13 @@ describe('gates', () => {
       if (request.metadata.purpose === 'work') seen.push(request);
       return undefined;
     });
-    const result = await runTeam({ config, feature: 'Flawed then fixed', providerInstance: provider, workspace: repo.dir, gateFailureRate: 1 });
+    const result = await runTeam({
+      config,
+      feature: 'Flawed then fixed',
+      providerInstance: provider,
+      workspace: repo.dir,
+      gateFailureRate: 1,
+    });
     expect(result.status).toBe('done');
     const told = seen.map((request) => request.messages[0]?.content ?? '').filter((content) => content.includes('these gates failed it'));
     expect(told.length).toBeGreaterThan(0);
@@ -227,7 +251,8 @@ describe('merges', () => {
     ];
     const gateDiffs = new Map<string, string>();
     const provider = simWith(plan, (request) => {
-      if (request.metadata.purpose === 'gate') gateDiffs.set(String(request.metadata.taskId), String((request.metadata.context as { diff: string }).diff));
+      if (request.metadata.purpose === 'gate')
+        gateDiffs.set(String(request.metadata.taskId), String((request.metadata.context as { diff: string }).diff));
       return undefined;
     });
     const result = await runTeam({ config, feature: 'Left for a person', providerInstance: provider, workspace: repo.dir });
@@ -251,12 +276,19 @@ describe('merges', () => {
 });
 
 describe('setting up worktrees', () => {
-  const install = ['node', '-e', "const fs = require('fs'); fs.mkdirSync('node_modules', { recursive: true }); fs.writeFileSync('node_modules/.installed', 'yes');"];
+  const install = [
+    'node',
+    '-e',
+    "const fs = require('fs'); fs.mkdirSync('node_modules', { recursive: true }); fs.writeFileSync('node_modules/.installed', 'yes');",
+  ];
 
   it('runs workspace.setup_command in every new worktree, so the tests after each merge find what it installs', async () => {
     repo = await sampleRepo();
     const config = await configFor({
-      workspace: { setup_command: install, test_command: ['node', '-e', "process.exit(require('fs').existsSync('node_modules/.installed') ? 0 : 1)"] },
+      workspace: {
+        setup_command: install,
+        test_command: ['node', '-e', "process.exit(require('fs').existsSync('node_modules/.installed') ? 0 : 1)"],
+      },
     });
     const plan = [
       { id: 'T1', role: 'backend_developer', files: ['src/api.js'] },
@@ -267,7 +299,11 @@ describe('setting up worktrees', () => {
       // The agent's worktree is set up before its first call.
       if (request.metadata.purpose === 'work' && request.messages.length === 1) {
         const agent = request.metadata.agentId;
-        seen.push(String(existsSync(join(repo?.dir ?? '', '.worktrees', `${agent}-${String(request.metadata.taskId)}`, 'node_modules', '.installed'))));
+        seen.push(
+          String(
+            existsSync(join(repo?.dir ?? '', '.worktrees', `${agent}-${String(request.metadata.taskId)}`, 'node_modules', '.installed')),
+          ),
+        );
       }
       return undefined;
     });
@@ -280,9 +316,16 @@ describe('setting up worktrees', () => {
 
   it('a setup command that fails stops the run before anything is written, and leaves the repository as it was', async () => {
     repo = await sampleRepo();
-    const config = await configFor({ workspace: { setup_command: ['node', '-e', "console.error('registry unreachable'); process.exit(3)"] } });
+    const config = await configFor({
+      workspace: { setup_command: ['node', '-e', "console.error('registry unreachable'); process.exit(3)"] },
+    });
     const refsBefore = await repo.git('for-each-ref');
-    const failure = await runTeam({ config, feature: 'No install', providerInstance: simWith([], () => undefined), workspace: repo.dir }).catch((error: unknown) => error);
+    const failure = await runTeam({
+      config,
+      feature: 'No install',
+      providerInstance: simWith([], () => undefined),
+      workspace: repo.dir,
+    }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'workspace_setup_failed', exitCode: 2 });
     expect(String((failure as Error).message)).toMatch(/workspace\.setup_command \(node -e .*\) exited with 3[\s\S]*registry unreachable/);
     expect(await repo.git('for-each-ref')).toBe(refsBefore);
@@ -324,12 +367,15 @@ describe('stopped attempts', () => {
     let hung = false;
     const firstMessages: string[] = [];
     const provider = simWith(plan, async (request, _answer, signal) => {
-      if (request.metadata.purpose === 'work' && !request.messages.some((message) => message.role === 'tool')) firstMessages.push(request.messages[0]?.content ?? '');
+      if (request.metadata.purpose === 'work' && !request.messages.some((message) => message.role === 'tool'))
+        firstMessages.push(request.messages[0]?.content ?? '');
       // The first report call after the files are written never comes back.
       const afterTools = request.messages.some((message) => message.role === 'tool');
       if (request.metadata.purpose !== 'work' || !afterTools || hung) return undefined;
       hung = true;
-      await new Promise<never>((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      await new Promise<never>((_resolve, reject) =>
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+      );
       return undefined;
     });
     const result = await runTeam({ config, feature: 'Slow agent', providerInstance: provider, workspace: repo.dir });

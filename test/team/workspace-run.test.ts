@@ -47,7 +47,12 @@ describe('a sim run that changes code in a git repository', () => {
     for (const task of state.tasks) {
       for (const dependency of task.dependsOn) expect(merged.indexOf(dependency)).toBeLessThan(merged.indexOf(task.id));
     }
-    expect(result.summary.metrics).toMatchObject({ totalTasks: result.summary.tasks.total, successful: result.summary.tasks.total, failed: 0, testFailures: 0 });
+    expect(result.summary.metrics).toMatchObject({
+      totalTasks: result.summary.tasks.total,
+      successful: result.summary.tasks.total,
+      failed: 0,
+      testFailures: 0,
+    });
     // Every task's declared files are on the integration branch, and its tests pass there.
     const tree = await repo.git('ls-tree', '-r', '--name-only', integration);
     expect(tree).toContain('docs/api/user-authentication.md');
@@ -63,12 +68,20 @@ describe('a sim run that changes code in a git repository', () => {
     settings = await tempProject();
     const file = await settings.write(
       'orchestrator-config.json',
-      JSON.stringify({ project_dir: repo.dir, agents: DEFAULT_ROSTER, workspace: { test_command: ['node', '--test'], gates: [{ name: 'security' }, { name: 'privacy' }] } }),
+      JSON.stringify({
+        project_dir: repo.dir,
+        agents: DEFAULT_ROSTER,
+        workspace: { test_command: ['node', '--test'], gates: [{ name: 'security' }, { name: 'privacy' }] },
+      }),
     );
     const config = loadTeamConfig({ configPath: file, cwd: settings.dir });
-    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: 'config_invalid', exitCode: 2 });
-    expect(String((failure as Error).message)).toMatch(/workspace\.gates\.1\.name: expected a prompt file at .*prompts\/gates\/privacy\.md, found no such file/);
+    expect(String((failure as Error).message)).toMatch(
+      /workspace\.gates\.1\.name: expected a prompt file at .*prompts\/gates\/privacy\.md, found no such file/,
+    );
     expect(String((failure as Error).message)).toContain('remove "privacy" from workspace.gates');
     expect(existsSync(config.stateFile)).toBe(false);
     expect(await repo.git('worktree', 'list', '--porcelain')).not.toContain('.worktrees');
@@ -78,7 +91,9 @@ describe('a sim run that changes code in a git repository', () => {
     repo = await sampleRepo();
     await repo.git('update-ref', '-d', 'HEAD');
     const config = await configFor(false);
-    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: 'workspace_no_commit', exitCode: 2 });
     expect(String((failure as Error).message)).toContain('git add -A && git commit');
     expect(await repo.git('worktree', 'list', '--porcelain')).not.toContain('.worktrees');
@@ -88,7 +103,9 @@ describe('a sim run that changes code in a git repository', () => {
     repo = await sampleRepo();
     const config = await configFor(false);
     await writeFile(join(repo.dir, 'src', 'math.js'), '// edited\n');
-    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch((error: unknown) => error);
+    const failure = await runTeam({ config, feature: 'Add user authentication', timeScale: 0, workspace: repo.dir }).catch(
+      (error: unknown) => error,
+    );
     expect(String((failure as Error).message)).toMatch(/uncommitted changes/);
     expect(await repo.git('status', '--porcelain')).toBe('M src/math.js');
   });

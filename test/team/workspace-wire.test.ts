@@ -57,7 +57,9 @@ function report(taskMessage: string): unknown {
 
 /** The security gate's verdict: it fails a hard-coded token among the added lines. */
 function verdict(message: string): unknown {
-  return /^\+.*token = "/m.test(message) ? { passed: false, reasons: ['a token is hard-coded in the change'] } : { passed: true, reasons: ['nothing to block'] };
+  return /^\+.*token = "/m.test(message)
+    ? { passed: false, reasons: ['a token is hard-coded in the change'] }
+    : { passed: true, reasons: ['nothing to block'] };
 }
 
 describe('a workspace run over the real SDKs', () => {
@@ -72,7 +74,10 @@ describe('a workspace run over the real SDKs', () => {
           return { kind: 'structured', input: shaped(forced?.input_schema, verdict(user)) };
         }
         if (body.tools?.some((tool) => tool.name === 'write_file') === true) {
-          const results = body.messages.some((message) => Array.isArray(message.content) && (message.content as { type: string }[]).some((block) => block.type === 'tool_result'));
+          const results = body.messages.some(
+            (message) =>
+              Array.isArray(message.content) && (message.content as { type: string }[]).some((block) => block.type === 'tool_result'),
+          );
           if (results) return { kind: 'text', text: JSON.stringify(report(user)) };
           const file = fileFor(user);
           return { kind: 'tool_use', name: 'write_file', input: { path: file.path, content: file.content } };
@@ -120,8 +125,15 @@ describe('a workspace run over the real SDKs', () => {
     expect(result.summary.simulated).toBe(false);
 
     // Tool calls went over both wires, and their results came back.
-    const anthropicToolUse = anthropic.requests.filter((request) => request.body.messages.some((message) => Array.isArray(message.content) && (message.content as { type: string }[]).some((block) => block.type === 'tool_result')));
-    const openaiToolTurns = openai.requests.filter((request) => (request.body.messages as { role: string }[]).some((message) => message.role === 'tool'));
+    const anthropicToolUse = anthropic.requests.filter((request) =>
+      request.body.messages.some(
+        (message) =>
+          Array.isArray(message.content) && (message.content as { type: string }[]).some((block) => block.type === 'tool_result'),
+      ),
+    );
+    const openaiToolTurns = openai.requests.filter((request) =>
+      (request.body.messages as { role: string }[]).some((message) => message.role === 'tool'),
+    );
     expect(anthropicToolUse.length).toBeGreaterThan(0);
     expect(openaiToolTurns.length).toBeGreaterThan(0);
 

@@ -30,7 +30,11 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-function run(name: string, input: unknown, options: { allowlist?: string[][]; commandTimeoutMs?: number; outputCapBytes?: number } = {}): Promise<ToolResult> {
+function run(
+  name: string,
+  input: unknown,
+  options: { allowlist?: string[][]; commandTimeoutMs?: number; outputCapBytes?: number } = {},
+): Promise<ToolResult> {
   return executeTool({
     worktree: root,
     call: { id: 'call-1', name, input },
@@ -41,7 +45,15 @@ function run(name: string, input: unknown, options: { allowlist?: string[][]; co
 }
 
 describe('path safety of every file tool', () => {
-  const escapes = (): string[] => ['../outside/secret.txt', secret, '/etc/passwd', 'a/../../x', 'out-file', 'out-dir/secret.txt', 'out-dir'];
+  const escapes = (): string[] => [
+    '../outside/secret.txt',
+    secret,
+    '/etc/passwd',
+    'a/../../x',
+    'out-file',
+    'out-dir/secret.txt',
+    'out-dir',
+  ];
   const calls: [string, (path: string) => unknown][] = [
     ['read_file', (path) => ({ path })],
     ['write_file', (path) => ({ path, content: 'owned' })],
@@ -67,11 +79,21 @@ describe('path safety of every file tool', () => {
     const search = await run('search', { query: 'SECRET' });
     expect(search).toEqual({ content: 'No matches for "SECRET".', isError: false });
     const list = await run('list_files', {});
-    expect(list.content.split('\n')).toEqual(['in-file (symbolic link)', 'out-dir (symbolic link)', 'out-file (symbolic link)', 'README.md', 'src/lib/util.js', 'src/math.js']);
+    expect(list.content.split('\n')).toEqual([
+      'in-file (symbolic link)',
+      'out-dir (symbolic link)',
+      'out-file (symbolic link)',
+      'README.md',
+      'src/lib/util.js',
+      'src/math.js',
+    ]);
   });
 
   it('allows a symbolic link that points inside', async () => {
-    expect(await run('read_file', { path: 'in-file' })).toEqual({ content: 'export function add(a, b) {\n  return a + b;\n}\n', isError: false });
+    expect(await run('read_file', { path: 'in-file' })).toEqual({
+      content: 'export function add(a, b) {\n  return a + b;\n}\n',
+      isError: false,
+    });
     expect((await run('edit_file', { path: 'in-file', old: 'a + b', new: 'b + a' })).isError).toBe(false);
     expect(await readFile(join(root, 'src', 'math.js'), 'utf8')).toContain('return b + a;');
   });
@@ -89,7 +111,10 @@ describe('file tools', () => {
     expect(result.isError).toBe(false);
     expect(result.content).toMatch(/^x{700}\n\[truncated: big.txt is 5000 bytes, only the first 700 are shown/);
     expect(Buffer.byteLength(result.content)).toBeLessThanOrEqual(1_000);
-    expect(await run('read_file', { path: 'missing.txt' })).toEqual({ content: 'missing.txt does not exist. Use list_files to see what does.', isError: true });
+    expect(await run('read_file', { path: 'missing.txt' })).toEqual({
+      content: 'missing.txt does not exist. Use list_files to see what does.',
+      isError: true,
+    });
     expect((await run('read_file', { path: 'src' })).content).toContain('src is a directory');
   });
 
@@ -105,17 +130,27 @@ describe('file tools', () => {
   it('edits exactly one occurrence, and explains 0 or several', async () => {
     await writeFile(join(root, 'twice.txt'), 'alpha beta alpha\n');
     expect(await run('edit_file', { path: 'twice.txt', old: 'gamma', new: 'delta' })).toEqual({
-      content: 'The old text was not found in twice.txt (0 occurrences). Copy it exactly from read_file, whitespace and line breaks included.',
+      content:
+        'The old text was not found in twice.txt (0 occurrences). Copy it exactly from read_file, whitespace and line breaks included.',
       isError: true,
     });
     const several = await run('edit_file', { path: 'twice.txt', old: 'alpha', new: 'omega' });
-    expect(several).toMatchObject({ isError: true, content: expect.stringContaining('occurs 2 times in twice.txt; it must occur exactly once') });
+    expect(several).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('occurs 2 times in twice.txt; it must occur exactly once'),
+    });
     expect(await readFile(join(root, 'twice.txt'), 'utf8')).toBe('alpha beta alpha\n');
 
     await writeFile(join(root, 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
-    expect(await run('edit_file', { path: 'latin1.txt', old: 'caf', new: 'CAF' })).toEqual({ content: 'latin1.txt is not a UTF-8 text file; edit_file leaves it untouched.', isError: true });
+    expect(await run('edit_file', { path: 'latin1.txt', old: 'caf', new: 'CAF' })).toEqual({
+      content: 'latin1.txt is not a UTF-8 text file; edit_file leaves it untouched.',
+      isError: true,
+    });
 
-    expect(await run('edit_file', { path: 'twice.txt', old: 'alpha beta', new: "$& costs $1 and $'" })).toEqual({ content: 'Edited twice.txt: replaced 1 occurrence.', isError: false });
+    expect(await run('edit_file', { path: 'twice.txt', old: 'alpha beta', new: "$& costs $1 and $'" })).toEqual({
+      content: 'Edited twice.txt: replaced 1 occurrence.',
+      isError: false,
+    });
     expect(await readFile(join(root, 'twice.txt'), 'utf8')).toBe("$& costs $1 and $' alpha\n");
   });
 
@@ -138,20 +173,36 @@ describe('file tools', () => {
     expect(await run('read_file', {})).toEqual({ content: expect.stringMatching(/^Invalid input for read_file: path: /), isError: true });
     expect((await run('write_file', { path: 'a.txt', content: 5 })).content).toMatch(/^Invalid input for write_file: content: /);
     expect((await run('edit_file', { path: 'a.txt', old: '', new: 'x' })).content).toMatch(/^Invalid input for edit_file: old: /);
-    expect((await run('run_command', { command: [] }, { allowlist: [['npm', 'test']] })).content).toMatch(/^Invalid input for run_command: command: /);
-    expect(await run('delete_everything', {})).toMatchObject({ isError: true, content: expect.stringContaining('Unknown tool "delete_everything"') });
+    expect((await run('run_command', { command: [] }, { allowlist: [['npm', 'test']] })).content).toMatch(
+      /^Invalid input for run_command: command: /,
+    );
+    expect(await run('delete_everything', {})).toMatchObject({
+      isError: true,
+      content: expect.stringContaining('Unknown tool "delete_everything"'),
+    });
     expect((await run('read_file', '{"path":"README.md"}')).content).toBe('# Demo\nSee src/math.js\n');
   });
 
   it('throws on settings that are a programming error', async () => {
-    await expect(run('run_command', { command: ['ls'] }, { allowlist: [[]] })).rejects.toMatchObject({ code: 'workspace_invalid_allowlist' });
+    await expect(run('run_command', { command: ['ls'] }, { allowlist: [[]] })).rejects.toMatchObject({
+      code: 'workspace_invalid_allowlist',
+    });
   });
 
   it('offers run_command only when some command is allowed', () => {
-    expect(workspaceToolSpecs({ allowlist: [] }).map((spec) => spec.name)).toEqual(['read_file', 'write_file', 'edit_file', 'list_files', 'search']);
+    expect(workspaceToolSpecs({ allowlist: [] }).map((spec) => spec.name)).toEqual([
+      'read_file',
+      'write_file',
+      'edit_file',
+      'list_files',
+      'search',
+    ]);
     const specs = workspaceToolSpecs({ allowlist: [['npm', 'test']] });
     const command = specs.find((spec) => spec.name === 'run_command');
     expect(command?.description).toContain('Allowed: npm test.');
-    expect(specs.find((spec) => spec.name === 'edit_file')?.inputSchema).toMatchObject({ type: 'object', required: ['path', 'old', 'new'] });
+    expect(specs.find((spec) => spec.name === 'edit_file')?.inputSchema).toMatchObject({
+      type: 'object',
+      required: ['path', 'old', 'new'],
+    });
   });
 });

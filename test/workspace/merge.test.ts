@@ -35,7 +35,10 @@ describe('sequential merge with the project tests', () => {
     repo = await sampleRepo();
     const good = await task('T1', async (dir) => {
       await writeFile(join(dir, 'src', 'strings.js'), 'export function shout(text) {\n  return text.toUpperCase();\n}\n');
-      await writeFile(join(dir, 'test', 'strings.test.js'), "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { shout } from '../src/strings.js';\n\ntest('shout', () => assert.equal(shout('hi'), 'HI'));\n");
+      await writeFile(
+        join(dir, 'test', 'strings.test.js'),
+        "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { shout } from '../src/strings.js';\n\ntest('shout', () => assert.equal(shout('hi'), 'HI'));\n",
+      );
     });
     const breaking = await task('T2', async (dir) => {
       const file = join(dir, 'src', 'math.js');
@@ -60,7 +63,12 @@ describe('sequential merge with the project tests', () => {
       test: TEST,
       autoMerge: true,
     });
-    expect(outcomes.map((outcome) => `${outcome.taskId}:${outcome.status}`)).toEqual(['T1:merged', 'T2:reverted', 'T3:merged', 'T4:conflict']);
+    expect(outcomes.map((outcome) => `${outcome.taskId}:${outcome.status}`)).toEqual([
+      'T1:merged',
+      'T2:reverted',
+      'T3:merged',
+      'T4:conflict',
+    ]);
     const reverted = outcomes[1];
     expect(reverted?.status === 'reverted' ? reverted.testOutput : '').toMatch(/fail/i);
     const conflict = outcomes[3];
@@ -76,7 +84,13 @@ describe('sequential merge with the project tests', () => {
     expect(await repo.git('log', '--format=%s', 'main')).toBe('Sample project');
     // The conflicting and the reverted branches are kept.
     const branches = await repo.git('branch', '--list', 'agent-team/r1/*', '--format=%(refname:short)');
-    expect(branches.split('\n').sort()).toEqual(['agent-team/r1/T1', 'agent-team/r1/T2', 'agent-team/r1/T3', 'agent-team/r1/T4', 'agent-team/r1/integration']);
+    expect(branches.split('\n').sort()).toEqual([
+      'agent-team/r1/T1',
+      'agent-team/r1/T2',
+      'agent-team/r1/T3',
+      'agent-team/r1/T4',
+      'agent-team/r1/integration',
+    ]);
   });
 
   it('never rebases outside the task branch checkout: a wrong worktree turns a conflict into a report, not a rewrite', async () => {
@@ -108,8 +122,16 @@ describe('sequential merge with the project tests', () => {
       await writeFile(join(dir, 'NOTES.md'), 'notes\n');
     });
     const before = await repo.git('rev-parse', 'main');
-    const outcomes = await mergeSequentially({ integrationWorktree: repo.dir, integrationBranch: 'main', candidates: [candidate], test: TEST, autoMerge: false });
-    expect(outcomes).toEqual([{ taskId: 'T1', status: 'ready', branch: 'agent-team/r1/T1', commands: ['git merge --no-ff agent-team/r1/T1'] }]);
+    const outcomes = await mergeSequentially({
+      integrationWorktree: repo.dir,
+      integrationBranch: 'main',
+      candidates: [candidate],
+      test: TEST,
+      autoMerge: false,
+    });
+    expect(outcomes).toEqual([
+      { taskId: 'T1', status: 'ready', branch: 'agent-team/r1/T1', commands: ['git merge --no-ff agent-team/r1/T1'] },
+    ]);
     expect(await repo.git('rev-parse', 'main')).toBe(before);
   });
 });

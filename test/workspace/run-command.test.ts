@@ -18,7 +18,10 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function runCommandTool(command: string[], options: { allowlist?: string[][]; commandTimeoutMs?: number; outputCapBytes?: number } = {}): Promise<ToolResult> {
+function runCommandTool(
+  command: string[],
+  options: { allowlist?: string[][]; commandTimeoutMs?: number; outputCapBytes?: number } = {},
+): Promise<ToolResult> {
   return executeTool({
     worktree: root,
     call: { id: 'call-1', name: 'run_command', input: { command } },
@@ -28,24 +31,31 @@ function runCommandTool(command: string[], options: { allowlist?: string[][]; co
   });
 }
 
-
 describe('run_command', () => {
   it('refuses commands outside the allowlist, running nothing', async () => {
     const marker = join(root, 'ran');
-    const allowlist = [['npm', 'test'], ['node', '--test']];
+    const allowlist = [
+      ['npm', 'test'],
+      ['node', '--test'],
+    ];
     const script = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
 
     for (const command of [[NODE, '-e', script], ['npm'], ['npm', 'install'], ['node', '-e', script], ['rm', '-rf', '.']]) {
       const result = await runCommandTool(command, { allowlist });
       expect(result.isError).toBe(true);
-      expect(result.content).toBe(`Command refused: "${command.join(' ')}" does not start with an allowed prefix. Allowed: npm test; node --test.`);
+      expect(result.content).toBe(
+        `Command refused: "${command.join(' ')}" does not start with an allowed prefix. Allowed: npm test; node --test.`,
+      );
     }
     expect(existsSync(marker)).toBe(false);
   });
 
   it('runs an allowed command without a shell, in the worktree, reporting its exit code and output', async () => {
     const ok = await runCommandTool([NODE, '-e', 'console.log(process.cwd()); console.error(process.argv[1])', '$HOME; echo pwned']);
-    expect(ok).toEqual({ content: `$ ${NODE} -e console.log(process.cwd()); console.error(process.argv[1]) $HOME; echo pwned\nexit code 0\n${root}\n$HOME; echo pwned\n`, isError: false });
+    expect(ok).toEqual({
+      content: `$ ${NODE} -e console.log(process.cwd()); console.error(process.argv[1]) $HOME; echo pwned\nexit code 0\n${root}\n$HOME; echo pwned\n`,
+      isError: false,
+    });
 
     const failed = await runCommandTool([NODE, '-e', 'console.log("2 tests failed"); process.exit(3)']);
     expect(failed.isError).toBe(true);

@@ -48,7 +48,9 @@ describe('resolveInside', () => {
   });
 
   it('refuses absolute paths and ".." escapes', async () => {
-    expect((await refusal('/etc/passwd')).message).toBe('path escapes the worktree: "/etc/passwd" is refused because it is absolute; give a path relative to the worktree root.');
+    expect((await refusal('/etc/passwd')).message).toBe(
+      'path escapes the worktree: "/etc/passwd" is refused because it is absolute; give a path relative to the worktree root.',
+    );
     expect((await refusal('../x')).message).toContain('path escapes the worktree: "../x"');
     expect((await refusal('a/../../x')).message).toContain('".." segments lead outside');
     await refusal('src/../../outside/secret.txt');

@@ -3,7 +3,16 @@ import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cleanWorktrees, commitAll, createTaskWorktree, git, listRunIds, listWorktrees, wipCommit, type CleanReport } from '../../src/workspace/index.js';
+import {
+  cleanWorktrees,
+  commitAll,
+  createTaskWorktree,
+  git,
+  listRunIds,
+  listWorktrees,
+  wipCommit,
+  type CleanReport,
+} from '../../src/workspace/index.js';
 import { sampleRepo, TEST_IDENTITY_ARGS, type TempRepository } from '../support/sample-repo.js';
 
 let repo: TempRepository;
@@ -32,7 +41,13 @@ async function integration(runId: string): Promise<string> {
 
 /** A task worktree cut from the run's integration branch, with one commit adding `file` unless `commit` is false. */
 async function taskWith(input: { runId: string; taskId: string; file?: string; content?: string; commit?: boolean }): Promise<string> {
-  const worktree = await createTaskWorktree({ repo: repo.dir, runId: input.runId, agentId: 'dev-1', taskId: input.taskId, base: `agent-team/${input.runId}/integration` });
+  const worktree = await createTaskWorktree({
+    repo: repo.dir,
+    runId: input.runId,
+    agentId: 'dev-1',
+    taskId: input.taskId,
+    base: `agent-team/${input.runId}/integration`,
+  });
   if (input.commit !== false) {
     await writeFile(join(worktree.path, input.file ?? `${input.taskId}.txt`), input.content ?? `${input.taskId}\n`);
     await commitAll({ worktree: worktree.path, message: `Work on ${input.taskId}` });
@@ -96,7 +111,9 @@ describe('cleanWorktrees', () => {
 
     const unmerged = await cleanWorktrees({ repo: repo.dir, deleteIntegration: true });
     expect(unmerged.deletedBranches).toEqual(['agent-team/run-1/task-1']);
-    expect(unmerged.kept).toEqual([{ path: null, branch: 'agent-team/run-1/integration', reason: expect.stringContaining('not merged into any of your branches') }]);
+    expect(unmerged.kept).toEqual([
+      { path: null, branch: 'agent-team/run-1/integration', reason: expect.stringContaining('not merged into any of your branches') },
+    ]);
 
     await repo.git('merge', '--quiet', '--ff-only', 'agent-team/run-1/integration');
     const merged = await cleanWorktrees({ repo: repo.dir, deleteIntegration: true });
@@ -126,7 +143,11 @@ describe('cleanWorktrees', () => {
     expect(await repo.git('show', 'wip/run-1/task-1:src/math.js')).toBe('export const changed = true;');
     expect(await repo.git('show', 'wip/run-1/task-1:new-file.txt')).toBe('never committed');
     expect(await repo.git('rev-parse', 'wip/run-1/task-1^')).toBe(head);
-    expect(report.kept).toContainEqual({ path: null, branch: 'wip/run-1/task-1', reason: 'saved work of a stopped agent, found nowhere else (clean with --wip to delete it)' });
+    expect(report.kept).toContainEqual({
+      path: null,
+      branch: 'wip/run-1/task-1',
+      reason: 'saved work of a stopped agent, found nowhere else (clean with --wip to delete it)',
+    });
     expect(await branches()).toEqual(['agent-team/run-1/integration', 'agent-team/run-1/task-1', 'main', 'wip/run-1/task-1']);
 
     const withWip = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'], deleteWip: true });
@@ -140,7 +161,11 @@ describe('cleanWorktrees', () => {
     await writeFile(join(first, 'unsaved.txt'), 'one\n');
     const report = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'], deleteWip: true });
     expect(report.savedWip.map((saved) => saved.branch)).toEqual(['wip/run-1/task-1']);
-    expect(report.kept).toContainEqual({ path: null, branch: 'wip/run-1/task-1', reason: expect.stringContaining(`uncommitted changes of ${first}, removed by this clean`) });
+    expect(report.kept).toContainEqual({
+      path: null,
+      branch: 'wip/run-1/task-1',
+      reason: expect.stringContaining(`uncommitted changes of ${first}, removed by this clean`),
+    });
     expect(await branches()).toContain('wip/run-1/task-1');
 
     const second = await taskWith({ runId: 'run-1', taskId: 'task-2', commit: false });
@@ -159,7 +184,11 @@ describe('cleanWorktrees', () => {
     await writeFile(join(worktree, 'partial.txt'), 'second attempt\n');
 
     const report = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'] });
-    expect(report.kept).toContainEqual({ path: worktree, branch: 'agent-team/run-1/task-1', reason: expect.stringContaining('wip/run-1/task-1 already holds other saved work') });
+    expect(report.kept).toContainEqual({
+      path: worktree,
+      branch: 'agent-team/run-1/task-1',
+      reason: expect.stringContaining('wip/run-1/task-1 already holds other saved work'),
+    });
     expect(existsSync(join(worktree, 'partial.txt'))).toBe(true);
     expect(await repo.git('rev-parse', 'wip/run-1/task-1')).toBe(earlier?.commit);
 
@@ -175,7 +204,11 @@ describe('cleanWorktrees', () => {
     await taskWith({ runId: 'run-1', taskId: 'task-2', file: 'shared.txt', content: 'two\n' });
     await merge(integrationPath, 'agent-team/run-1/task-1');
     const lastMerge = await repo.git('rev-parse', 'agent-team/run-1/integration');
-    const conflict = await git({ cwd: integrationPath, args: [...TEST_IDENTITY_ARGS, 'merge', '--no-ff', '--no-edit', 'agent-team/run-1/task-2'], allowFailure: true });
+    const conflict = await git({
+      cwd: integrationPath,
+      args: [...TEST_IDENTITY_ARGS, 'merge', '--no-ff', '--no-edit', 'agent-team/run-1/task-2'],
+      allowFailure: true,
+    });
     expect(conflict.code).not.toBe(0);
     expect(await gitIn(integrationPath, 'rev-parse', '--verify', 'MERGE_HEAD')).not.toBe('');
 
@@ -206,7 +239,11 @@ describe('cleanWorktrees', () => {
     expect(report.removedWorktrees).toEqual([integrationPath]);
     expect([...report.kept].sort((a, b) => String(a.path).localeCompare(String(b.path)))).toEqual(
       [
-        { path: locked, branch: 'agent-team/run-1/task-1', reason: `locked (run \`git worktree unlock ${locked}\` to let clean remove it)` },
+        {
+          path: locked,
+          branch: 'agent-team/run-1/task-1',
+          reason: `locked (run \`git worktree unlock ${locked}\` to let clean remove it)`,
+        },
         { path: detached, branch: null, reason: expect.stringContaining('on a detached HEAD') },
         { path: own, branch: 'agent-team/run-1/task-4', reason: 'outside .worktrees/: agent-team removes only the worktrees it created' },
       ].sort((a, b) => a.path.localeCompare(b.path)),
@@ -254,7 +291,9 @@ describe('cleanWorktrees', () => {
     expect(dry.removedWorktrees).toHaveLength(4);
 
     const real = await cleanWorktrees(options);
-    expect(sorted(real)).toEqual(sorted({ ...dry, savedWip: [{ path: dirty, branch: 'wip/run-1/task-3', commit: expect.stringMatching(/^[0-9a-f]{40}$/) }] }));
+    expect(sorted(real)).toEqual(
+      sorted({ ...dry, savedWip: [{ path: dirty, branch: 'wip/run-1/task-3', commit: expect.stringMatching(/^[0-9a-f]{40}$/) }] }),
+    );
     expect(real.deletedBranches.sort()).toEqual(['agent-team/run-1/task-1', 'wip/run-1/task-9']);
   });
 });

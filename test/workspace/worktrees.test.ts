@@ -2,7 +2,19 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedFiles, cleanWorktrees, commitAll, createTaskWorktree, executeTool, git, isClean, removeWorktree, restoreWip, wipCommit, writeWorktreeStatus } from '../../src/workspace/index.js';
+import {
+  changedFiles,
+  cleanWorktrees,
+  commitAll,
+  createTaskWorktree,
+  executeTool,
+  git,
+  isClean,
+  removeWorktree,
+  restoreWip,
+  wipCommit,
+  writeWorktreeStatus,
+} from '../../src/workspace/index.js';
 import { currentBranch, headCommit } from '../../src/workspace/git.js';
 import { listRunWorktrees } from '../../src/workspace/worktree-cleanup.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
@@ -30,7 +42,12 @@ describe('createTaskWorktree', () => {
     const main = await headCommit(repo.dir);
     const worktree = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
 
-    expect(worktree).toEqual({ path: join(repo.dir, '.worktrees', 'dev-1-task-1'), branch: 'agent-team/run-1/task-1', baseCommit: main, resumed: false });
+    expect(worktree).toEqual({
+      path: join(repo.dir, '.worktrees', 'dev-1-task-1'),
+      branch: 'agent-team/run-1/task-1',
+      baseCommit: main,
+      resumed: false,
+    });
     expect(await currentBranch(worktree.path)).toBe('agent-team/run-1/task-1');
     expect(await readFile(join(worktree.path, 'src', 'math.js'), 'utf8')).toContain('export function add');
     const exclude = await readFile(join(repo.dir, '.git', 'info', 'exclude'), 'utf8');
@@ -49,7 +66,10 @@ describe('createTaskWorktree', () => {
     const dependency = await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
     await writeFile(join(dependency.path, 'api.js'), 'export const api = 1;\n');
     await commitAll({ worktree: dependency.path, message: 'API' });
-    const worktree = await createTaskWorktree({ ...task('run-1', 'dev-2', 'task-2'), merge: [{ branch: dependency.branch, message: 'Build on task-1' }] });
+    const worktree = await createTaskWorktree({
+      ...task('run-1', 'dev-2', 'task-2'),
+      merge: [{ branch: dependency.branch, message: 'Build on task-1' }],
+    });
     expect(await readFile(join(worktree.path, 'api.js'), 'utf8')).toBe('export const api = 1;\n');
     await writeFile(join(worktree.path, 'ui.js'), 'export const ui = 1;\n');
     expect(await changedFiles({ worktree: worktree.path, base: worktree.baseCommit })).toEqual(['ui.js']);
@@ -88,7 +108,9 @@ describe('createTaskWorktree', () => {
       };
     };
     await createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), lock });
-    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'bad id!'), lock })).rejects.toMatchObject({ code: 'workspace_invalid_id' });
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'bad id!'), lock })).rejects.toMatchObject({
+      code: 'workspace_invalid_id',
+    });
     expect(events).toEqual(['lock root', 'release', 'lock root', 'release']);
   });
 
@@ -136,7 +158,9 @@ describe('createTaskWorktree', () => {
   it('says what is wrong with a bad id, a missing base or a directory that is no repository', async () => {
     await expect(createTaskWorktree(task('run-1', '../evil', 'task-1'))).rejects.toMatchObject({ code: 'workspace_invalid_id' });
     await expect(createTaskWorktree(task('run-1', 'dev-1', 'a/b'))).rejects.toMatchObject({ code: 'workspace_invalid_id' });
-    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), base: 'develop' })).rejects.toThrow('Base "develop" is not a commit');
+    await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), base: 'develop' })).rejects.toThrow(
+      'Base "develop" is not a commit',
+    );
     await expect(createTaskWorktree({ ...task('run-1', 'dev-1', 'task-1'), repo: join(repo.dir, 'missing') })).rejects.toMatchObject({
       code: 'workspace_not_repository',
     });
@@ -158,7 +182,9 @@ describe('commitAll and changedFiles', () => {
 
     expect(sha).toBe(await headCommit(worktree.path));
     const log = await repo.git('log', '-1', '--format=%an <%ae>%n%cn <%ce>%n%B', sha ?? '');
-    expect(log).toBe('agent-team <agent-team@localhost>\nagent-team <agent-team@localhost>\ntask-1: Shorter add\n\nAgent-Team-Run: run-1\nAgent-Team-Task: task-1');
+    expect(log).toBe(
+      'agent-team <agent-team@localhost>\nagent-team <agent-team@localhost>\ntask-1: Shorter add\n\nAgent-Team-Run: run-1\nAgent-Team-Task: task-1',
+    );
     expect(await isClean(worktree.path)).toBe(true);
   });
 
@@ -186,7 +212,12 @@ describe('commitAll and changedFiles', () => {
     await repo.git('add', 'other-task.txt');
     await repo.git('commit', '--quiet', '-m', 'Another task');
 
-    expect(await changedFiles({ worktree: worktree.path, base: 'main' })).toEqual(['README.md', 'src/deep/committed.js', 'src/math.js', 'untracked.txt']);
+    expect(await changedFiles({ worktree: worktree.path, base: 'main' })).toEqual([
+      'README.md',
+      'src/deep/committed.js',
+      'src/math.js',
+      'untracked.txt',
+    ]);
   });
 });
 
@@ -241,7 +272,12 @@ describe('wipCommit', () => {
     expect(await readFile(join(again.path, 'later.js'), 'utf8')).toBe('export const later = 2;\n');
     expect(await readFile(join(again.path, 'src', 'math.js'), 'utf8')).toContain('// more to come');
     // Uncommitted, nothing staged: as the agent left it.
-    expect((await gitOutput(again.path, 'status', '--porcelain')).split('\n').filter((line) => line !== '').sort()).toEqual([' M src/math.js', '?? later.js', '?? partial.js']);
+    expect(
+      (await gitOutput(again.path, 'status', '--porcelain'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .sort(),
+    ).toEqual([' M src/math.js', '?? later.js', '?? partial.js']);
     expect(await restoreWip({ worktree: again.path, runId: 'run-1', taskId: 'task-9' })).toBeNull();
 
     // A base that moved under the saved change: it is not forced in.
@@ -268,15 +304,29 @@ describe('removing and cleaning worktrees', () => {
     expect(removed).toEqual({ path: worktree.path, deletedBranch: 'agent-team/run-1/task-1' });
     expect(existsSync(worktree.path)).toBe(false);
     expect(await branches()).toEqual(['main']);
-    await expect(removeWorktree({ repo: repo.dir, path: repo.dir, deleteBranch: false })).rejects.toMatchObject({ code: 'workspace_not_agent_worktree' });
+    await expect(removeWorktree({ repo: repo.dir, path: repo.dir, deleteBranch: false })).rejects.toMatchObject({
+      code: 'workspace_not_agent_worktree',
+    });
   });
 
   it('lists the worktrees of every run with their run, task and agent, and the integration worktree of a run', async () => {
     await createTaskWorktree(task('run-1', 'dev-1', 'task-1'));
     await createTaskWorktree(task('run-2', 'qa-1', 'task-7'));
-    await repo.git('worktree', 'add', '--quiet', '-b', 'agent-team/run-2/integration', join(repo.dir, '.worktrees', 'integration-run-2'), 'main');
+    await repo.git(
+      'worktree',
+      'add',
+      '--quiet',
+      '-b',
+      'agent-team/run-2/integration',
+      join(repo.dir, '.worktrees', 'integration-run-2'),
+      'main',
+    );
     const listed = await listRunWorktrees(repo.dir);
-    expect(listed.map(({ kind, runId, taskId, agentId, branch }) => ({ kind, runId, taskId, agentId, branch })).sort((a, b) => String(a.branch).localeCompare(String(b.branch)))).toEqual([
+    expect(
+      listed
+        .map(({ kind, runId, taskId, agentId, branch }) => ({ kind, runId, taskId, agentId, branch }))
+        .sort((a, b) => String(a.branch).localeCompare(String(b.branch))),
+    ).toEqual([
       { kind: 'task', runId: 'run-1', taskId: 'task-1', agentId: 'dev-1', branch: 'agent-team/run-1/task-1' },
       { kind: 'integration', runId: 'run-2', taskId: null, agentId: null, branch: 'agent-team/run-2/integration' },
       { kind: 'task', runId: 'run-2', taskId: 'task-7', agentId: 'qa-1', branch: 'agent-team/run-2/task-7' },
@@ -297,16 +347,28 @@ describe('removing and cleaning worktrees', () => {
     const report = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'] });
 
     expect(report.removedWorktrees.sort()).toEqual([committed.path, dirty.path].sort());
-    expect(report.savedWip).toEqual([{ path: dirty.path, branch: 'wip/run-1/task-2', commit: await repo.git('rev-parse', 'wip/run-1/task-2') }]);
+    expect(report.savedWip).toEqual([
+      { path: dirty.path, branch: 'wip/run-1/task-2', commit: await repo.git('rev-parse', 'wip/run-1/task-2') },
+    ]);
     expect(report.deletedBranches).toEqual([]);
-    expect(report.kept.map((item) => item.branch)).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-2', 'agent-team/run-1/task-3', 'wip/run-1/task-2']);
+    expect(report.kept.map((item) => item.branch)).toEqual([
+      'agent-team/run-1/task-1',
+      'agent-team/run-1/task-2',
+      'agent-team/run-1/task-3',
+      'wip/run-1/task-2',
+    ]);
     expect(await repo.git('show', 'wip/run-1/task-2:unsaved.txt')).toBe('not committed');
     expect(existsSync(otherRun.path)).toBe(true);
 
     const forced = await cleanWorktrees({ repo: repo.dir, runIds: ['run-1'], force: true, deleteWip: true });
 
     expect(forced.removedWorktrees).toEqual([]);
-    expect(forced.deletedBranches).toEqual(['agent-team/run-1/task-1', 'agent-team/run-1/task-2', 'agent-team/run-1/task-3', 'wip/run-1/task-2']);
+    expect(forced.deletedBranches).toEqual([
+      'agent-team/run-1/task-1',
+      'agent-team/run-1/task-2',
+      'agent-team/run-1/task-3',
+      'wip/run-1/task-2',
+    ]);
     expect(await branches()).toEqual(['agent-team/run-2/task-4', 'main']);
     expect((await listRunWorktrees(repo.dir)).map((worktree) => worktree.path)).toEqual([otherRun.path]);
     expect(await isClean(repo.dir)).toBe(true);

@@ -20,14 +20,16 @@ Agents (the "agent" of a task, or --agent):
 function count(minimum: number) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < minimum || value.trim() === '') throw new InvalidArgumentError(`expected a whole number >= ${minimum}, found "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < minimum || value.trim() === '')
+      throw new InvalidArgumentError(`expected a whole number >= ${minimum}, found "${value}"`);
     return parsed;
   };
 }
 
 function seconds(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0 || value.trim() === '') throw new InvalidArgumentError(`expected a number of seconds > 0, found "${value}"`);
+  if (!Number.isFinite(parsed) || parsed <= 0 || value.trim() === '')
+    throw new InvalidArgumentError(`expected a number of seconds > 0, found "${value}"`);
   return parsed;
 }
 
@@ -48,16 +50,31 @@ export function registerBatchCommands(program: Command, context: { terminal: Ter
   batch
     .command('run')
     .description('Run a batch of tasks concurrently; prints the new run directory on stdout (progress goes to stderr).')
-    .addOption(new Option('--tasks <file>', 'JSON array of tasks: {agent, prompt, tag?, timeout?, retries?, schema?}').conflicts(['csv', 'stdin']))
+    .addOption(
+      new Option('--tasks <file>', 'JSON array of tasks: {agent, prompt, tag?, timeout?, retries?, schema?}').conflicts(['csv', 'stdin']),
+    )
     .addOption(new Option('--csv <file>', 'CSV with a header row: agent,prompt[,tag,timeout,retries,schema]').conflicts(['stdin']))
     .option('--stdin', 'read one prompt per line from stdin (needs --agent)')
     .option('--agent <spec>', 'the agent of every --stdin prompt (see Agents below)')
     .option('--concurrency <n>', `most jobs running at once (default: ${BATCH_DEFAULTS.concurrency})`, count(1))
-    .option('--timeout <seconds>', `per-job time limit; a task's "timeout" overrides it (default: ${BATCH_DEFAULTS.timeoutSeconds})`, seconds)
-    .option('--retries <n>', `extra attempts after a failure or timeout; a task's "retries" overrides it (default: ${BATCH_DEFAULTS.retries})`, count(0))
+    .option(
+      '--timeout <seconds>',
+      `per-job time limit; a task's "timeout" overrides it (default: ${BATCH_DEFAULTS.timeoutSeconds})`,
+      seconds,
+    )
+    .option(
+      '--retries <n>',
+      `extra attempts after a failure or timeout; a task's "retries" overrides it (default: ${BATCH_DEFAULTS.retries})`,
+      count(0),
+    )
     .option('--run-dir <dir>', 'where the new run directory is created (default: .agent-runs); with --resume, the run directory to finish')
-    .addOption(new Option('--resume', 'rerun the jobs of --run-dir that did not complete, keeping the others').conflicts(['tasks', 'csv', 'stdin']))
-    .option('-c, --config <file>', 'orchestrator-config.json for roster agents, CLI settings and prices (default: ./orchestrator-config.json, else built-in)')
+    .addOption(
+      new Option('--resume', 'rerun the jobs of --run-dir that did not complete, keeping the others').conflicts(['tasks', 'csv', 'stdin']),
+    )
+    .option(
+      '-c, --config <file>',
+      'orchestrator-config.json for roster agents, CLI settings and prices (default: ./orchestrator-config.json, else built-in)',
+    )
     .option('--json', 'print the run directory and summary as JSON at the end, no progress')
     .addHelpText(
       'after',
@@ -82,7 +99,7 @@ export function registerBatchCommands(program: Command, context: { terminal: Ter
       'after',
       '\nExamples:\n' +
         '  $ agent-team batch collect --run-dir .agent-runs/2026-11-22_12-34-56\n' +
-        "  $ jq -r '.[] | select(.status == \"completed\") | .output' \"$(agent-team batch collect --run-dir DIR)\"\n" +
+        '  $ jq -r \'.[] | select(.status == "completed") | .output\' "$(agent-team batch collect --run-dir DIR)"\n' +
         '\ncombined.json is an array of {tag, output_path, output, status}, for the jobs that have an output file.',
     )
     .action(async (options: Record<string, unknown>) => {

@@ -1,6 +1,18 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { batchStatus as readBatchStatus, collectBatch, loadCsvTasks, loadTasksFile, readStreamText, runBatch, tasksFromLines, type BatchEvent, type BatchStatusReport, type BatchSummary, type BatchTaskInput } from '../../batch/index.js';
+import {
+  batchStatus as readBatchStatus,
+  collectBatch,
+  loadCsvTasks,
+  loadTasksFile,
+  readStreamText,
+  runBatch,
+  tasksFromLines,
+  type BatchEvent,
+  type BatchStatusReport,
+  type BatchSummary,
+  type BatchTaskInput,
+} from '../../batch/index.js';
 import { loadTeamConfig } from '../../config/index.js';
 import { priceTable } from '../../cost/index.js';
 import { UsageError } from '../../errors/index.js';
@@ -49,8 +61,10 @@ async function loadTasks(options: BatchRunCommandOptions): Promise<{ tasks: Batc
 function checkSources(options: BatchRunCommandOptions): void {
   const given = (['tasks', 'csv', 'stdin'] as const).filter((key) => options[key] !== undefined && options[key] !== false);
   if (options.resume === true) {
-    if (given.length > 0) throw new UsageError(`--resume reruns the tasks already in the run directory; drop ${given.map((key) => `--${key}`).join(', ')}.`);
-    if (options.runDir === undefined) throw new UsageError('--resume needs the run directory to finish: --resume --run-dir .agent-runs/2026-11-22_12-34-56');
+    if (given.length > 0)
+      throw new UsageError(`--resume reruns the tasks already in the run directory; drop ${given.map((key) => `--${key}`).join(', ')}.`);
+    if (options.runDir === undefined)
+      throw new UsageError('--resume needs the run directory to finish: --resume --run-dir .agent-runs/2026-11-22_12-34-56');
     return;
   }
   if (given.length !== 1) {
@@ -60,7 +74,8 @@ function checkSources(options: BatchRunCommandOptions): void {
         : `Give one source of tasks, found ${given.map((key) => `--${key}`).join(' and ')}.`,
     );
   }
-  if (options.agent !== undefined && options.stdin !== true) throw new UsageError('--agent names the agent of prompts read with --stdin; in a tasks file or CSV, each task names its agent.');
+  if (options.agent !== undefined && options.stdin !== true)
+    throw new UsageError('--agent names the agent of prompts read with --stdin; in a tasks file or CSV, each task names its agent.');
 }
 
 /** Shows a batch's progress on stderr: a redrawn bar on a terminal, one line per finished job otherwise. */
@@ -92,7 +107,10 @@ function progressReporter(terminal: Terminal): { onEvent: (event: BatchEvent) =>
       if (event.type === 'batch-start') {
         total = event.toRun;
         concurrency = event.concurrency;
-        if (!bar) terminal.err.write(`${event.resumed ? 'Resuming' : 'Running'} ${event.toRun} job(s) of ${event.total} at concurrency ${event.concurrency} in ${event.runDir}\n`);
+        if (!bar)
+          terminal.err.write(
+            `${event.resumed ? 'Resuming' : 'Running'} ${event.toRun} job(s) of ${event.total} at concurrency ${event.concurrency} in ${event.runDir}\n`,
+          );
       } else if (event.type === 'job-start') {
         if (event.attempt === 1) running += 1;
         else if (!bar) terminal.err.write(`retry    ${event.tag} (attempt ${event.attempt})\n`);
@@ -135,11 +153,16 @@ export async function batchRun(options: BatchRunCommandOptions): Promise<number>
   const loaded = options.resume === true ? undefined : await loadTasks(options);
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
   const resolveAgent = createAgentSpecResolver({ config, seed: 1, timeScale: 0 });
-  const interrupt = options.signal === undefined ? interruptSignal(() => terminal.err.write('\nStopping: cancelling the jobs still running… (Ctrl-C again to quit at once)\n')) : undefined;
+  const interrupt =
+    options.signal === undefined
+      ? interruptSignal(() => terminal.err.write('\nStopping: cancelling the jobs still running… (Ctrl-C again to quit at once)\n'))
+      : undefined;
   const progress = options.json === true ? undefined : progressReporter(terminal);
   try {
     const result = await runBatch({
-      ...(loaded === undefined ? { resumeDir: resolve(options.cwd, options.runDir ?? '') } : { tasks: loaded.tasks, source: loaded.source, runsDir: resolve(options.cwd, options.runDir ?? config.runsDir) }),
+      ...(loaded === undefined
+        ? { resumeDir: resolve(options.cwd, options.runDir ?? '') }
+        : { tasks: loaded.tasks, source: loaded.source, runsDir: resolve(options.cwd, options.runDir ?? config.runsDir) }),
       concurrency: options.concurrency ?? BATCH_DEFAULTS.concurrency,
       timeoutSeconds: options.timeout ?? BATCH_DEFAULTS.timeoutSeconds,
       retries: options.retries ?? BATCH_DEFAULTS.retries,
@@ -207,7 +230,10 @@ function printReport(terminal: Terminal, report: BatchStatusReport): void {
   println(terminal, `  ${statusLine(report)}`);
   for (const job of report.running) {
     const since = job.startedAt === null ? '' : `, ${((Date.now() - Date.parse(job.startedAt)) / 1000).toFixed(1)} s`;
-    println(terminal, `  running ${job.tag} (attempt ${job.attempt}${since})${job.runnerAlive ? '' : paint(terminal, 'yellow', ' — its runner is gone; resume the batch to rerun it')}`);
+    println(
+      terminal,
+      `  running ${job.tag} (attempt ${job.attempt}${since})${job.runnerAlive ? '' : paint(terminal, 'yellow', ' — its runner is gone; resume the batch to rerun it')}`,
+    );
   }
 }
 
@@ -227,7 +253,11 @@ export async function batchStatus(options: BatchStatusCommandOptions): Promise<n
   let last = '';
   try {
     for (;;) {
-      const key = JSON.stringify({ ...report.byStatus, running: report.running.map((job) => `${job.tag}:${job.attempt}`), status: report.status });
+      const key = JSON.stringify({
+        ...report.byStatus,
+        running: report.running.map((job) => `${job.tag}:${job.attempt}`),
+        status: report.status,
+      });
       if (key !== last) {
         if (options.json === true) terminal.out.write(`${JSON.stringify(report)}\n`);
         else if (terminal.isTty) terminal.out.write(`\r\u001b[2K${statusLine(report)}`);

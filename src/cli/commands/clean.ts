@@ -42,7 +42,9 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   const repo = options.workspace === undefined ? config.projectDir : resolve(options.cwd, options.workspace);
   if (!(await isRepository(repo))) {
     const from = options.workspace === undefined ? ` (the project directory of ${config.configFile ?? 'the built-in config'})` : '';
-    throw new UsageError(`${repo}${from} is not a git repository. Point --workspace at the repository the runs worked in (the one given to run --workspace).`);
+    throw new UsageError(
+      `${repo}${from} is not a git repository. Point --workspace at the repository the runs worked in (the one given to run --workspace).`,
+    );
   }
   const named = [...new Set(options.run ?? [])];
   const current = await currentRun(config);
@@ -57,9 +59,15 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   let runIds = named.length > 0 ? named : found;
   if (current !== null && runIds.includes(current.runId) && !named.includes(current.runId)) {
     if (isLive(current.status)) {
-      skippedRuns.push({ runId: current.runId, reason: `still ${current.status}: its agents work in these worktrees (clean again once it has ended)` });
+      skippedRuns.push({
+        runId: current.runId,
+        reason: `still ${current.status}: its agents work in these worktrees (clean again once it has ended)`,
+      });
     } else if (RESUMABLE_RUN_STATUSES.has(current.status)) {
-      skippedRuns.push({ runId: current.runId, reason: `${current.status}, it can still be resumed with agent-team run --resume; to clean it anyway: ${includeCommand(options, current.runId)}` });
+      skippedRuns.push({
+        runId: current.runId,
+        reason: `${current.status}, it can still be resumed with agent-team run --resume; to clean it anyway: ${includeCommand(options, current.runId)}`,
+      });
     }
     if (skippedRuns.length > 0) runIds = runIds.filter((runId) => runId !== current.runId);
   }
@@ -68,7 +76,14 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   }
   runIds = runIds.filter((runId) => found.includes(runId));
 
-  const report = await cleanWorktrees({ repo, runIds, force: options.force, deleteWip: options.wip, deleteIntegration: options.integration, dryRun: options.dryRun });
+  const report = await cleanWorktrees({
+    repo,
+    runIds,
+    force: options.force,
+    deleteWip: options.wip,
+    deleteIntegration: options.integration,
+    dryRun: options.dryRun,
+  });
   if (options.json === true) printJson(terminal, { repo, runs: runIds, dryRun: options.dryRun === true, ...report, skippedRuns });
   else printReport({ terminal, report, skippedRuns, runIds, dryRun: options.dryRun === true });
   return EXIT.ok;
@@ -95,7 +110,13 @@ function quote(value: string): string {
   return /^[\w./:@%+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
-function printReport(input: { terminal: Terminal; report: CleanReport; skippedRuns: readonly SkippedRun[]; runIds: readonly string[]; dryRun: boolean }): void {
+function printReport(input: {
+  terminal: Terminal;
+  report: CleanReport;
+  skippedRuns: readonly SkippedRun[];
+  runIds: readonly string[];
+  dryRun: boolean;
+}): void {
   const { terminal, report, dryRun } = input;
   const would = (done: string, planned: string): string => (dryRun ? planned : done);
   for (const skipped of input.skippedRuns) println(terminal, paint(terminal, 'yellow', `skipped run ${skipped.runId}: ${skipped.reason}`));
@@ -103,10 +124,13 @@ function printReport(input: { terminal: Terminal; report: CleanReport; skippedRu
     const commit = saved.commit === null ? '' : ` (${saved.commit.slice(0, 10)})`;
     println(terminal, `${would('saved', 'would save')} uncommitted work of ${saved.path} on ${saved.branch}${commit}`);
   }
-  for (const path of report.removedWorktrees) println(terminal, paint(terminal, 'green', `${would('removed', 'would remove')} worktree ${path}`));
-  for (const branch of report.deletedBranches) println(terminal, paint(terminal, 'green', `${would('deleted', 'would delete')} branch ${branch}`));
+  for (const path of report.removedWorktrees)
+    println(terminal, paint(terminal, 'green', `${would('removed', 'would remove')} worktree ${path}`));
+  for (const branch of report.deletedBranches)
+    println(terminal, paint(terminal, 'green', `${would('deleted', 'would delete')} branch ${branch}`));
   for (const kept of report.kept) {
-    const what = kept.path === null ? `branch ${kept.branch ?? '?'}` : `worktree ${kept.path}${kept.branch === null ? '' : ` (${kept.branch})`}`;
+    const what =
+      kept.path === null ? `branch ${kept.branch ?? '?'}` : `worktree ${kept.path}${kept.branch === null ? '' : ` (${kept.branch})`}`;
     println(terminal, paint(terminal, 'yellow', `kept ${what}: ${kept.reason}`));
   }
   const runs = input.runIds.length === 1 ? '1 run' : `${input.runIds.length} runs`;

@@ -8,7 +8,9 @@ import { paint, printJson, println, type Terminal } from '../terminal.js';
 export function configSchema(options: { target?: string | undefined; terminal: Terminal }): number {
   const target = options.target ?? 'orchestrator';
   if (target !== 'orchestrator' && target !== 'agents') {
-    throw new UsageError(`Unknown schema "${target}". Use --target orchestrator (orchestrator-config.json) or --target agents (.ai-agents/config.yml).`);
+    throw new UsageError(
+      `Unknown schema "${target}". Use --target orchestrator (orchestrator-config.json) or --target agents (.ai-agents/config.yml).`,
+    );
   }
   printJson(options.terminal, configJsonSchema(target as SchemaTarget));
   return 0;
@@ -34,7 +36,15 @@ export function configCheck(options: { config?: string | undefined; json?: boole
   const workspace = config.orchestrator.workspace;
   const gates = workspace.gates.map((gate) => {
     const prompt = composeGatePrompt(config, gate.name);
-    return { name: gate.name, agent: gate.agent ?? config.manager.id, model: gate.model, roles: gate.roles, paths: gate.paths, prompt: prompt.parts[0]?.source ?? '', promptTokens: countTokens(prompt.text) };
+    return {
+      name: gate.name,
+      agent: gate.agent ?? config.manager.id,
+      model: gate.model,
+      roles: gate.roles,
+      paths: gate.paths,
+      prompt: prompt.parts[0]?.source ?? '',
+      promptTokens: countTokens(prompt.text),
+    };
   });
   const report = {
     ok: true,
@@ -47,7 +57,13 @@ export function configCheck(options: { config?: string | undefined; json?: boole
     coordination: config.orchestrator.coordination,
     budget: config.orchestrator.budget,
     agents,
-    workspace: { enabled: workspace.enabled, projectDir: config.projectDir, autoMerge: config.orchestrator.coordination.auto_merge, testCommand: workspace.test_command, gates },
+    workspace: {
+      enabled: workspace.enabled,
+      projectDir: config.projectDir,
+      autoMerge: config.orchestrator.coordination.auto_merge,
+      testCommand: workspace.test_command,
+      gates,
+    },
   };
   if (options.json === true) {
     printJson(terminal, report);
@@ -58,12 +74,21 @@ export function configCheck(options: { config?: string | undefined; json?: boole
   println(terminal, `  agents config        ${report.agentsConfig}`);
   println(terminal, `  prompts              ${report.promptsDir}`);
   println(terminal, `  state file           ${report.stateFile}`);
-  println(terminal, `  provider             ${report.provider.name} (seed ${report.provider.seed}, time scale ${report.provider.time_scale}, blocker rate ${report.provider.blocker_rate})`);
+  println(
+    terminal,
+    `  provider             ${report.provider.name} (seed ${report.provider.seed}, time scale ${report.provider.time_scale}, blocker rate ${report.provider.blocker_rate})`,
+  );
   const budget = report.budget;
-  println(terminal, `  budget               ${budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`}${budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`}`);
+  println(
+    terminal,
+    `  budget               ${budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`}${budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`}`,
+  );
   println(terminal);
   for (const agent of agents) {
-    println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${`${agent.provider}:${agent.model}`.padEnd(32)} ${String(agent.promptTokens).padStart(5)} prompt tokens`);
+    println(
+      terminal,
+      `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${`${agent.provider}:${agent.model}`.padEnd(32)} ${String(agent.promptTokens).padStart(5)} prompt tokens`,
+    );
     println(terminal, paint(terminal, 'dim', `  ${''.padEnd(16)} ${agent.prompt.join(' + ')}`));
   }
   println(terminal);
@@ -73,8 +98,16 @@ export function configCheck(options: { config?: string | undefined; json?: boole
       `${config.orchestrator.coordination.auto_merge ? 'auto merge' : 'branches left to merge by hand'}; tests ${workspace.test_command === null ? 'none' : workspace.test_command.join(' ')}`,
   );
   for (const gate of gates) {
-    const scope = [gate.roles === null ? null : `roles ${gate.roles.join(', ')}`, gate.paths === null ? null : `paths ${gate.paths.join(', ')}`].filter((part) => part !== null).join('; ');
-    println(terminal, `  gate ${gate.name.padEnd(11)} by ${gate.agent}${gate.model === null ? '' : ` on ${gate.model}`}${scope === '' ? ', every task' : `, ${scope}`}  ${String(gate.promptTokens).padStart(5)} prompt tokens`);
+    const scope = [
+      gate.roles === null ? null : `roles ${gate.roles.join(', ')}`,
+      gate.paths === null ? null : `paths ${gate.paths.join(', ')}`,
+    ]
+      .filter((part) => part !== null)
+      .join('; ');
+    println(
+      terminal,
+      `  gate ${gate.name.padEnd(11)} by ${gate.agent}${gate.model === null ? '' : ` on ${gate.model}`}${scope === '' ? ', every task' : `, ${scope}`}  ${String(gate.promptTokens).padStart(5)} prompt tokens`,
+    );
   }
   return 0;
 }

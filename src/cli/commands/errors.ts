@@ -24,7 +24,10 @@ export async function errors(options: ErrorsOptions): Promise<number> {
   const ordered = [...unresolved, ...resolved].slice(0, limit);
   const { terminal } = options;
   if (options.json === true) {
-    printJson(terminal, ordered.map((memory) => ({ ...memory, resolved: isResolved(memory) })));
+    printJson(
+      terminal,
+      ordered.map((memory) => ({ ...memory, resolved: isResolved(memory) })),
+    );
     return 0;
   }
   if (all.length === 0) {

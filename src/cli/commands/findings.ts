@@ -36,11 +36,21 @@ export async function findings(options: FindingsOptions): Promise<number> {
   }
   const { terminal } = options;
   if (memories.length === 0) {
-    println(terminal, `No ${type === undefined ? 'memories' : `${type} memories`} in project "${project}" yet${options.search === undefined ? '' : ` matching "${options.search}"`}. Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`);
+    println(
+      terminal,
+      `No ${type === undefined ? 'memories' : `${type} memories`} in project "${project}" yet${options.search === undefined ? '' : ` matching "${options.search}"`}. Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`,
+    );
     return 0;
   }
   const order = options.search === undefined ? 'newest first' : 'most relevant first';
-  println(terminal, paint(terminal, 'bold', `${count(memories.length, type === undefined ? 'memory' : `${type} memory`, type === undefined ? 'memories' : `${type} memories`)} in project "${project}" (${order}):`));
+  println(
+    terminal,
+    paint(
+      terminal,
+      'bold',
+      `${count(memories.length, type === undefined ? 'memory' : `${type} memory`, type === undefined ? 'memories' : `${type} memories`)} in project "${project}" (${order}):`,
+    ),
+  );
   for (const memory of memories) println(terminal, formatMemory(terminal, memory));
   return 0;
 }

@@ -27,7 +27,10 @@ export async function initConfig(options: InitConfigOptions): Promise<number> {
     throw error;
   }
   const shown = relative(options.cwd, file) || file;
-  println(options.terminal, `Wrote ${shown} with ${EXAMPLE_ROLE_TASKS.length} agents (${EXAMPLE_ROLE_TASKS.map((entry) => entry.role).join(', ')}).`);
+  println(
+    options.terminal,
+    `Wrote ${shown} with ${EXAMPLE_ROLE_TASKS.length} agents (${EXAMPLE_ROLE_TASKS.map((entry) => entry.role).join(', ')}).`,
+  );
   println(options.terminal, `Edit the tasks, then run: agent-team queue run ${shown} --workers 3 --project my-feature`);
   return 0;
 }

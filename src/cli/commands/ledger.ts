@@ -24,9 +24,10 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
       terminal.out.write(`${JSON.stringify(entry)}\n`);
       return;
     }
-    const line = options.all === true && entry.type === 'model-call'
-      ? `${entry.at.slice(11, 19)} ${entry.agentId} called ${entry.model} (${entry.purpose}${entry.taskId === null ? '' : ` ${entry.taskId}`}): ${entry.usage.inputTokens + entry.usage.cacheReadTokens + entry.usage.cacheWriteTokens} in, ${entry.usage.outputTokens} out, $${entry.costUsd.toFixed(5)}`
-      : formatEvent(terminal, entry);
+    const line =
+      options.all === true && entry.type === 'model-call'
+        ? `${entry.at.slice(11, 19)} ${entry.agentId} called ${entry.model} (${entry.purpose}${entry.taskId === null ? '' : ` ${entry.taskId}`}): ${entry.usage.inputTokens + entry.usage.cacheReadTokens + entry.usage.cacheWriteTokens} in, ${entry.usage.outputTokens} out, $${entry.costUsd.toFixed(5)}`
+        : formatEvent(terminal, entry);
     if (line !== null) println(terminal, line);
   };
   if (options.follow !== true) {

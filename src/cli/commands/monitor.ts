@@ -34,7 +34,9 @@ const FINISHED_SHOWN = 10;
 
 async function takeSnapshot(input: { store: MemoryStore; projectDir: string; project: string }): Promise<Snapshot> {
   const listing = await readAgentStatuses(input.projectDir);
-  const agents = listing.agents.filter((status) => status.project === input.project).map((status) => ({ status, state: effectiveStatus(status) }));
+  const agents = listing.agents
+    .filter((status) => status.project === input.project)
+    .map((status) => ({ status, state: effectiveStatus(status) }));
   const active = agents.filter((agent) => agent.state === 'running' || agent.state === 'starting');
   const finished = agents.filter((agent) => agent.state !== 'running' && agent.state !== 'starting').slice(0, FINISHED_SHOWN);
   return { agents: [...active, ...finished], problems: listing.problems, memories: await input.store.search({ project: input.project }) };
@@ -59,7 +61,10 @@ function render(input: { terminal: Terminal; snapshot: Snapshot; project: string
   const recent = snapshot.memories.slice(0, input.limit);
   const now = Date.now();
   const running = snapshot.agents.filter((agent) => agent.state === 'running' || agent.state === 'starting').length;
-  const lines = [paint(terminal, 'bold', `agent-team monitor — project "${project}" — ${new Date(now).toISOString().slice(11, 19)} UTC`), ''];
+  const lines = [
+    paint(terminal, 'bold', `agent-team monitor — project "${project}" — ${new Date(now).toISOString().slice(11, 19)} UTC`),
+    '',
+  ];
   lines.push(paint(terminal, 'bold', `Agents (${running} running, ${snapshot.agents.length - running} finished)`));
   if (snapshot.agents.length === 0) lines.push(`  none yet: start one with agent-team spawn <role> <dir> "<task>" --project ${project}`);
   for (const agent of snapshot.agents) lines.push(agentLine(terminal, agent, now));
@@ -98,7 +103,10 @@ export async function monitor(options: MonitorOptions): Promise<number> {
     if (!terminal.isTty) for (const line of view(first)) println(terminal, line);
     for (;;) {
       // Home, overwrite each line, clear the rest: no blank flash between frames as with a full clear.
-      if (terminal.isTty) terminal.out.write(`${frames++ === 0 ? '\u001b[2J' : ''}\u001b[H${[...view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit')].map((line) => `${line}\u001b[K`).join('\n')}\n\u001b[J`);
+      if (terminal.isTty)
+        terminal.out.write(
+          `${frames++ === 0 ? '\u001b[2J' : ''}\u001b[H${[...view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit')].map((line) => `${line}\u001b[K`).join('\n')}\n\u001b[J`,
+        );
       try {
         await sleep(intervalMs, undefined, { signal });
       } catch {
@@ -110,7 +118,10 @@ export async function monitor(options: MonitorOptions): Promise<number> {
       for (const agent of [...snapshot.agents].reverse()) {
         if (seenStates.get(agent.status.id) === agent.state) continue;
         seenStates.set(agent.status.id, agent.state);
-        println(terminal, `${time} agent ${agent.status.id} (${agent.status.role}) ${agent.state}${agent.status.summary === null ? '' : `: ${agent.status.summary}`}`);
+        println(
+          terminal,
+          `${time} agent ${agent.status.id} (${agent.status.role}) ${agent.state}${agent.status.summary === null ? '' : `: ${agent.status.summary}`}`,
+        );
       }
       for (const memory of [...snapshot.memories].reverse()) {
         if (seenMemories.has(memory.id)) continue;

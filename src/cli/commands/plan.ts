@@ -68,20 +68,42 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
       byModel: result.summary.byModel,
     };
     if (options.json === true) {
-      printJson(terminal, { feature, tasks: planned.map(({ id, title, role, dependsOn, files, complexity, acceptanceCriteria }) => ({ id, title, role, dependsOn, files, complexity, model: models.get(id) ?? null, acceptanceCriteria })), forecast });
+      printJson(terminal, {
+        feature,
+        tasks: planned.map(({ id, title, role, dependsOn, files, complexity, acceptanceCriteria }) => ({
+          id,
+          title,
+          role,
+          dependsOn,
+          files,
+          complexity,
+          model: models.get(id) ?? null,
+          acceptanceCriteria,
+        })),
+        forecast,
+      });
       return 0;
     }
-    println(terminal, paint(terminal, 'bold', `Plan for: ${feature}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'));
+    println(
+      terminal,
+      paint(terminal, 'bold', `Plan for: ${feature}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'),
+    );
     for (const task of planned) {
       const after = task.dependsOn.length === 0 ? '' : paint(terminal, 'dim', ` after ${task.dependsOn.join(', ')}`);
       println(terminal, `  ${task.id.padEnd(4)} ${task.role.padEnd(20)} ${task.complexity.padEnd(8)} ${task.title}${after}`);
     }
     println(terminal);
     println(terminal, paint(terminal, 'bold', 'Forecast'));
-    println(terminal, `  ${forecast.calls} model calls, ${forecast.tokens.total} tokens, $${forecast.costUsd.toFixed(4)}, ${forecast.modelSeconds.toFixed(0)} s of model time`);
+    println(
+      terminal,
+      `  ${forecast.calls} model calls, ${forecast.tokens.total} tokens, $${forecast.costUsd.toFixed(4)}, ${forecast.modelSeconds.toFixed(0)} s of model time`,
+    );
     println(terminal, `  about ${forecast.blockersExpected} blocker(s) at blocker rate ${state.run.options.blockerRate}`);
     for (const [model, line] of Object.entries(forecast.byModel)) {
-      println(terminal, `  ${model.padEnd(20)} ${String(line.calls).padStart(4)} calls ${String(line.totalTokens).padStart(9)} tokens  $${line.costUsd.toFixed(4)}`);
+      println(
+        terminal,
+        `  ${model.padEnd(20)} ${String(line.calls).padStart(4)} calls ${String(line.totalTokens).padStart(9)} tokens  $${line.costUsd.toFixed(4)}`,
+      );
     }
     return 0;
   } finally {

@@ -8,7 +8,16 @@ import { WorkerQueue, type JobRecord } from '../../queue/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
-import { count, DEFAULT_PROJECT, errorMessage, openMemoryContext, recordAgentEnd, recordAgentStart, resolveAgent, rolePromptsDir } from './role-agent-setup.js';
+import {
+  count,
+  DEFAULT_PROJECT,
+  errorMessage,
+  openMemoryContext,
+  recordAgentEnd,
+  recordAgentStart,
+  resolveAgent,
+  rolePromptsDir,
+} from './role-agent-setup.js';
 
 /** Options of `agent-team queue run`. */
 export interface QueueRunOptions {
@@ -51,7 +60,9 @@ async function readAgentsFile(file: string): Promise<RoleTaskEntry[]> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError({
       file,
-      issues: [{ path: '', message: code === 'ENOENT' ? 'agents file not found' : `cannot read the agents file (${code ?? String(error)})` }],
+      issues: [
+        { path: '', message: code === 'ENOENT' ? 'agents file not found' : `cannot read the agents file (${code ?? String(error)})` },
+      ],
       hint: code === 'ENOENT' ? 'Create one with: agent-team init-config -o agents.json' : undefined,
     });
   }
@@ -87,7 +98,8 @@ function printTable(terminal: Terminal, outcomes: readonly AgentOutcome[]): void
   ]);
   const header = ['agent', 'role', 'status', 'time', 'saved', 'tokens', 'summary'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
   println(terminal);
   println(terminal, paint(terminal, 'bold', line(header)));
   for (const row of rows) println(terminal, line(row));
@@ -114,9 +126,19 @@ export async function queueRun(options: QueueRunOptions): Promise<number> {
   const statuses = new Map<string, AgentStatus>();
   const live = options.json !== true;
 
-  if (live) println(terminal, `Running ${jobs.length} agents on project "${project}" with ${workers} worker(s), agent ${agent.label}${agent.provider.simulated ? ' (simulated)' : ''}`);
-  const queue = new WorkerQueue<RoleTaskResult>({ concurrency: workers, defaultTimeout: options.timeout === undefined ? 0 : options.timeout * 1000 });
-  const interrupt = options.signal === undefined ? interruptSignal(() => terminal.err.write('\nStopping: cancelling the agents… (Ctrl-C again to quit at once)\n')) : undefined;
+  if (live)
+    println(
+      terminal,
+      `Running ${jobs.length} agents on project "${project}" with ${workers} worker(s), agent ${agent.label}${agent.provider.simulated ? ' (simulated)' : ''}`,
+    );
+  const queue = new WorkerQueue<RoleTaskResult>({
+    concurrency: workers,
+    defaultTimeout: options.timeout === undefined ? 0 : options.timeout * 1000,
+  });
+  const interrupt =
+    options.signal === undefined
+      ? interruptSignal(() => terminal.err.write('\nStopping: cancelling the agents… (Ctrl-C again to quit at once)\n'))
+      : undefined;
   const signal = options.signal ?? interrupt?.signal;
   const cancelAll = (): void => {
     for (const job of jobs) queue.cancel(job.id);
@@ -129,8 +151,22 @@ export async function queueRun(options: QueueRunOptions): Promise<number> {
         id: job.id,
         run: async ({ signal: jobSignal }) => {
           if (live) println(terminal, `${paint(terminal, 'cyan', '▶')} ${job.id} started: ${job.task.slice(0, 80)}`);
-          statuses.set(job.id, await recordAgentStart({ projectDir, id: job.id, role: job.role, directory: job.directory, task: job.task, project }));
-          return runRoleTask({ role: job.role, directory: job.directory, task: job.task, project, agentId: job.id, provider: agent.provider, model: agent.model, promptsDir, store, signal: jobSignal });
+          statuses.set(
+            job.id,
+            await recordAgentStart({ projectDir, id: job.id, role: job.role, directory: job.directory, task: job.task, project }),
+          );
+          return runRoleTask({
+            role: job.role,
+            directory: job.directory,
+            task: job.task,
+            project,
+            agentId: job.id,
+            provider: agent.provider,
+            model: agent.model,
+            promptsDir,
+            store,
+            signal: jobSignal,
+          });
         },
       });
     }
@@ -143,11 +179,24 @@ export async function queueRun(options: QueueRunOptions): Promise<number> {
       outcomes.push(outcome);
       const status = statuses.get(job.id);
       if (status !== undefined) {
-        await recordAgentEnd({ projectDir, status, outcome: { status: record.status === 'pending' || record.status === 'running' ? 'failed' : record.status, summary: outcome.summary, saved: outcome.saved.length, error: outcome.error }, terminal });
+        await recordAgentEnd({
+          projectDir,
+          status,
+          outcome: {
+            status: record.status === 'pending' || record.status === 'running' ? 'failed' : record.status,
+            summary: outcome.summary,
+            saved: outcome.saved.length,
+            error: outcome.error,
+          },
+          terminal,
+        });
       }
       if (!live) continue;
       const mark = outcome.status === 'completed' ? paint(terminal, 'green', '✔') : paint(terminal, 'red', '✖');
-      const detail = outcome.status === 'completed' ? `, saved ${count(outcome.saved.length, 'memory', 'memories')}` : `: ${outcome.error ?? 'no error recorded'}`;
+      const detail =
+        outcome.status === 'completed'
+          ? `, saved ${count(outcome.saved.length, 'memory', 'memories')}`
+          : `: ${outcome.error ?? 'no error recorded'}`;
       println(terminal, `${mark} ${job.id} ${outcome.status} in ${((outcome.durationMs ?? 0) / 1000).toFixed(1)} s${detail}`);
     }
   } finally {

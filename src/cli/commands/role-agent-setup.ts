@@ -41,7 +41,12 @@ export function defaultAgentSpec(config: TeamConfig): string {
 }
 
 /** Resolves `--agent` (or the default) to a provider and model; an unknown spec is a UsageError. */
-export function resolveAgent(input: { config: TeamConfig; agent?: string | undefined; seed?: number | undefined; timeScale?: number | undefined }): ResolvedAgentSpec {
+export function resolveAgent(input: {
+  config: TeamConfig;
+  agent?: string | undefined;
+  seed?: number | undefined;
+  timeScale?: number | undefined;
+}): ResolvedAgentSpec {
   const resolver = createAgentSpecResolver({
     config: input.config,
     seed: input.seed ?? input.config.orchestrator.provider.seed,
@@ -58,7 +63,10 @@ export function newAgentId(role: string): string {
 /** One memory in two lines: time, type, agent and content, then its tags. */
 export function formatMemory(terminal: Terminal, memory: MemoryRecord): string {
   const when = memory.createdAt.slice(0, 19).replace('T', ' ');
-  const type = memory.type === 'error' ? paint(terminal, memory.tags.includes('resolved') ? 'green' : 'red', memory.type.padEnd(8)) : paint(terminal, 'cyan', memory.type.padEnd(8));
+  const type =
+    memory.type === 'error'
+      ? paint(terminal, memory.tags.includes('resolved') ? 'green' : 'red', memory.type.padEnd(8))
+      : paint(terminal, 'cyan', memory.type.padEnd(8));
   const tags = memory.tags.length === 0 ? '' : `\n    ${paint(terminal, 'dim', `tags: ${memory.tags.join(', ')}`)}`;
   return `  ${paint(terminal, 'dim', when)}  ${type} ${memory.agent}  ${memory.content}${tags}`;
 }

@@ -37,9 +37,14 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
   const { terminal, cwd, result } = input;
   const configOption = (): Option => new Option('-c, --config <file>', 'orchestrator-config.json to use (project directory, providers)');
   const projectOption = (): Option => new Option('-p, --project <name>', 'project whose memory the agents share').default(DEFAULT_PROJECT);
-  const agentOption = (): Option => new Option('--agent <spec>', 'provider and model: sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, cli:[…] (default: the config\'s provider)');
+  const agentOption = (): Option =>
+    new Option(
+      '--agent <spec>',
+      "provider and model: sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, cli:[…] (default: the config's provider)",
+    );
   const seedOption = (): Option => new Option('--seed <n>', 'seed of the sim provider').argParser(number('integer', 0));
-  const timeScaleOption = (): Option => new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(number('number', 0));
+  const timeScaleOption = (): Option =>
+    new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(number('number', 0));
   const options = (raw: Record<string, unknown>): object => ({ ...raw, cwd, terminal });
 
   program
@@ -53,7 +58,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
 
   program
     .command('spawn')
-    .description('Run one role agent on a task with the project\'s shared memory (in the background unless --wait).')
+    .description("Run one role agent on a task with the project's shared memory (in the background unless --wait).")
     .argument('<role>', 'orchestrator, test, code, review, docs, debug or custom')
     .argument('<directory>', 'where the agent works')
     .argument('<task>', 'what the agent must do')
@@ -117,7 +122,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
 
   program
     .command('findings')
-    .description('Show what agents saved to a project\'s memory, newest first.')
+    .description("Show what agents saved to a project's memory, newest first.")
     .addOption(projectOption())
     .addOption(new Option('-n, --limit <n>', 'most memories shown').argParser(number('integer', 1)).default(10))
     .addOption(new Option('--type <type>', 'only memories of this type').choices(MEMORY_TYPES))
@@ -126,7 +131,11 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .option('--json', 'print the memories as JSON')
     .addHelpText(
       'after',
-      examples('agent-team findings --project auth --limit 10', 'agent-team findings --project auth --type decision --json', 'agent-team findings --project auth --search "session expiry"'),
+      examples(
+        'agent-team findings --project auth --limit 10',
+        'agent-team findings --project auth --type decision --json',
+        'agent-team findings --project auth --search "session expiry"',
+      ),
     )
     .action(async (raw: Record<string, unknown>) => {
       result.code = await findings(options(raw) as Parameters<typeof findings>[0]);

@@ -5,12 +5,18 @@ import { paint, printJson, println, type Terminal } from '../terminal.js';
 export function roles(options: { json?: boolean | undefined; terminal: Terminal }): number {
   const all = listRoles();
   if (options.json === true) {
-    printJson(options.terminal, all.map((role) => ({ role: role.name, description: role.description, prompt: role.promptFile, saves: role.saves })));
+    printJson(
+      options.terminal,
+      all.map((role) => ({ role: role.name, description: role.description, prompt: role.promptFile, saves: role.saves })),
+    );
     return 0;
   }
   const width = Math.max(...all.map((role) => role.name.length));
   for (const role of all) {
-    println(options.terminal, `${paint(options.terminal, 'bold', role.name.padEnd(width))}  ${role.description} ${paint(options.terminal, 'dim', `(saves: ${role.saves.join(', ')})`)}`);
+    println(
+      options.terminal,
+      `${paint(options.terminal, 'bold', role.name.padEnd(width))}  ${role.description} ${paint(options.terminal, 'dim', `(saves: ${role.saves.join(', ')})`)}`,
+    );
   }
   return 0;
 }

@@ -38,9 +38,15 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
     .join(', ');
   const forecast = summary.simulated ? paint(terminal, 'dim', ' (simulated)') : '';
   println(terminal);
-  println(terminal, paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) + (summary.endReason === null ? '' : ` — ${summary.endReason}`));
+  println(
+    terminal,
+    paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) + (summary.endReason === null ? '' : ` — ${summary.endReason}`),
+  );
   println(terminal, `  tasks     ${summary.tasks.total} (${byStatus})`);
-  println(terminal, `  blockers  ${summary.blockers.raised} raised, ${summary.blockers.resolved} resolved${summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : ''}`);
+  println(
+    terminal,
+    `  blockers  ${summary.blockers.raised} raised, ${summary.blockers.resolved} resolved${summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : ''}`,
+  );
   println(
     terminal,
     `  tokens    ${summary.tokens.total} (input ${summary.tokens.inputTokens}, output ${summary.tokens.outputTokens}, ` +
@@ -71,13 +77,20 @@ export async function run(options: RunCommandOptions): Promise<number> {
     throw new UsageError('Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"');
   }
   if (options.resume === true) {
-    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks', 'record', 'replay', 'workspace'] as const).filter((key) => options[key] !== undefined);
+    const fixed = (['feature', 'provider', 'seed', 'blockerRate', 'planTasks', 'record', 'replay', 'workspace'] as const).filter(
+      (key) => options[key] !== undefined,
+    );
     if (fixed.length > 0) {
-      throw new UsageError(`--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`);
+      throw new UsageError(
+        `--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`,
+      );
     }
   }
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
-  const interrupt = options.signal === undefined ? interruptSignal(() => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n')) : undefined;
+  const interrupt =
+    options.signal === undefined
+      ? interruptSignal(() => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n'))
+      : undefined;
   const signal = options.signal ?? interrupt?.signal;
   const progressStop = new AbortController();
   let progress: Promise<void> | undefined;
@@ -96,7 +109,12 @@ export async function run(options: RunCommandOptions): Promise<number> {
       processes: options.processes,
       record: options.record,
       replay: options.replay,
-      workspace: options.workspace === undefined || options.workspace === false ? undefined : options.workspace === true ? config.projectDir : resolve(options.cwd, options.workspace),
+      workspace:
+        options.workspace === undefined || options.workspace === false
+          ? undefined
+          : options.workspace === true
+            ? config.projectDir
+            : resolve(options.cwd, options.workspace),
       cwd: options.cwd,
       signal,
       onStart: (state) => {
@@ -111,7 +129,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
     });
     progressStop.abort();
     await progress;
-    if (options.json === true) printJson(terminal, { runId: result.runId, status: result.status, files: result.files, summary: result.summary });
+    if (options.json === true)
+      printJson(terminal, { runId: result.runId, status: result.status, files: result.files, summary: result.summary });
     else printSummary(terminal, result);
     return exitCodeForRunStatus(result.status);
   } finally {

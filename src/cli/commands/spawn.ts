@@ -7,7 +7,17 @@ import { totalTokens } from '../../providers/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
-import { count, DEFAULT_PROJECT, formatMemory, newAgentId, openMemoryContext, recordAgentEnd, recordAgentStart, resolveAgent, rolePromptsDir } from './role-agent-setup.js';
+import {
+  count,
+  DEFAULT_PROJECT,
+  formatMemory,
+  newAgentId,
+  openMemoryContext,
+  recordAgentEnd,
+  recordAgentStart,
+  resolveAgent,
+  rolePromptsDir,
+} from './role-agent-setup.js';
 
 /** Options of `agent-team spawn`. */
 export interface SpawnOptions {
@@ -87,7 +97,10 @@ async function spawnInBackground(options: SpawnOptions, project: string, project
     printJson(terminal, { id, pid, project, log, statusFile: agentStatusFile({ projectDir, id }) });
     return EXIT.ok;
   }
-  println(terminal, `Started ${paint(terminal, 'bold', id)} (pid ${pid}): ${options.role} agent on ${options.directory}, project "${project}"`);
+  println(
+    terminal,
+    `Started ${paint(terminal, 'bold', id)} (pid ${pid}): ${options.role} agent on ${options.directory}, project "${project}"`,
+  );
   println(terminal, `  log     ${relative(options.cwd, log) || log}`);
   println(terminal, `  watch   agent-team monitor --project ${project}`);
   return EXIT.ok;
@@ -95,7 +108,10 @@ async function spawnInBackground(options: SpawnOptions, project: string, project
 
 function printResult(terminal: Terminal, id: string, result: RoleTaskResult): void {
   println(terminal, paint(terminal, 'bold', `${id}: ${result.summary}`));
-  println(terminal, `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ${totalTokens(result.usage)} tokens${result.simulated ? ' (simulated)' : ''}`);
+  println(
+    terminal,
+    `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ${totalTokens(result.usage)} tokens${result.simulated ? ' (simulated)' : ''}`,
+  );
   for (const memory of result.saved) println(terminal, formatMemory(terminal, memory));
 }
 
@@ -113,7 +129,15 @@ export async function spawn(options: SpawnOptions): Promise<number> {
   const { terminal } = options;
   const id = options.id ?? newAgentId(role.name);
   const log = options.id === undefined ? undefined : join(agentsDirOf(projectDir), `${id}.log`);
-  const status = await recordAgentStart({ projectDir, id, role: role.name, directory: options.directory, task: options.task, project, log });
+  const status = await recordAgentStart({
+    projectDir,
+    id,
+    role: role.name,
+    directory: options.directory,
+    task: options.task,
+    project,
+    log,
+  });
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = options.signal ?? interrupt?.signal;
   try {
@@ -132,11 +156,21 @@ export async function spawn(options: SpawnOptions): Promise<number> {
     // The result reaches the log before the status says completed: whoever waits on the status then reads a whole log.
     if (options.json === true) printJson(terminal, { id, role: role.name, project, agent: agent.label, ...result });
     else printResult(terminal, id, result);
-    await recordAgentEnd({ projectDir, status, outcome: { status: 'completed', summary: result.summary, saved: result.saved.length }, terminal });
+    await recordAgentEnd({
+      projectDir,
+      status,
+      outcome: { status: 'completed', summary: result.summary, saved: result.saved.length },
+      terminal,
+    });
     return EXIT.ok;
   } catch (error) {
     const interrupted = signal?.aborted === true;
-    await recordAgentEnd({ projectDir, status, outcome: { status: interrupted ? 'cancelled' : 'failed', error: error instanceof Error ? error.message : String(error) }, terminal });
+    await recordAgentEnd({
+      projectDir,
+      status,
+      outcome: { status: interrupted ? 'cancelled' : 'failed', error: error instanceof Error ? error.message : String(error) },
+      terminal,
+    });
     if (interrupted) {
       terminal.err.write(`${id}: interrupted; nothing was saved.\n`);
       return EXIT.interrupted;

@@ -17,7 +17,14 @@ export function describeState(state: TeamState): Record<string, unknown> {
   const byStatus: Record<string, string[]> = {};
   for (const task of state.tasks) (byStatus[task.status] ??= []).push(task.id);
   return {
-    run: { id: state.run.id, feature: state.run.feature, status: state.run.status, simulated: state.run.simulated, endReason: state.run.endReason, seq: state.seq },
+    run: {
+      id: state.run.id,
+      feature: state.run.feature,
+      status: state.run.status,
+      simulated: state.run.simulated,
+      endReason: state.run.endReason,
+      seq: state.seq,
+    },
     tasks: byStatus,
     agents: Object.values(state.agents).map((agent) => ({
       id: agent.id,
@@ -30,7 +37,12 @@ export function describeState(state: TeamState): Record<string, unknown> {
       heartbeatAt: agent.heartbeatAt,
     })),
     openBlockers: state.blockers.filter((blocker) => blocker.status !== 'resolved'),
-    budget: { limitUsd: state.budget.limitUsd, spentUsd: state.budget.spentUsd, reservedUsd: state.budget.reservedUsd, spentTokens: state.budget.spentTokens },
+    budget: {
+      limitUsd: state.budget.limitUsd,
+      spentUsd: state.budget.spentUsd,
+      reservedUsd: state.budget.reservedUsd,
+      spentTokens: state.budget.spentTokens,
+    },
     workspace:
       state.run.options.workspace === null
         ? null
@@ -39,7 +51,14 @@ export function describeState(state: TeamState): Record<string, unknown> {
             integrationBranch: `agent-team/${state.run.id}/integration`,
             branches: state.tasks
               .filter((task) => task.branch !== null || task.wip !== null || task.gates.length > 0)
-              .map((task) => ({ taskId: task.id, status: task.status, branch: task.branch, merge: task.merge, wip: task.wip, failedGates: task.gates.filter((gate) => !gate.passed) })),
+              .map((task) => ({
+                taskId: task.id,
+                status: task.status,
+                branch: task.branch,
+                merge: task.merge,
+                wip: task.wip,
+                failedGates: task.gates.filter((gate) => !gate.passed),
+              })),
           },
   };
 }
@@ -62,7 +81,10 @@ export async function status(options: StatusCommandOptions): Promise<number> {
   for (const taskStatus of order) {
     const tasks = state.tasks.filter((task) => task.status === taskStatus);
     if (tasks.length === 0) continue;
-    println(terminal, `  ${taskStatus.padEnd(12)} ${String(tasks.length).padStart(3)}  ${tasks.map((task) => (task.assignee === null ? task.id : `${task.id}@${task.assignee}`)).join(' ')}`);
+    println(
+      terminal,
+      `  ${taskStatus.padEnd(12)} ${String(tasks.length).padStart(3)}  ${tasks.map((task) => (task.assignee === null ? task.id : `${task.id}@${task.assignee}`)).join(' ')}`,
+    );
   }
   println(terminal);
   println(terminal, paint(terminal, 'bold', 'Agents'));
@@ -76,20 +98,31 @@ export async function status(options: StatusCommandOptions): Promise<number> {
   }
   if (state.run.options.workspace !== null) {
     println(terminal);
-    println(terminal, paint(terminal, 'bold', `Workspace ${state.run.options.workspace}`) + ` (integration branch agent-team/${state.run.id}/integration)`);
+    println(
+      terminal,
+      paint(terminal, 'bold', `Workspace ${state.run.options.workspace}`) + ` (integration branch agent-team/${state.run.id}/integration)`,
+    );
     for (const task of state.tasks) {
       if (task.branch === null && task.wip === null) continue;
       const failed = task.gates.filter((gate) => !gate.passed).map((gate) => `${gate.name} failed (round ${gate.round})`);
-      const notes = [task.merge ?? (task.status === 'review' ? 'at its gates or waiting for its merge' : task.status), ...failed, ...(task.wip === null ? [] : [`partial work on ${task.wip}`])];
+      const notes = [
+        task.merge ?? (task.status === 'review' ? 'at its gates or waiting for its merge' : task.status),
+        ...failed,
+        ...(task.wip === null ? [] : [`partial work on ${task.wip}`]),
+      ];
       println(terminal, `  ${task.id.padEnd(8)} ${notes.join('; ')}`);
     }
   }
   const open = state.blockers.filter((blocker) => blocker.status !== 'resolved');
   println(terminal);
   println(terminal, paint(terminal, 'bold', `Open blockers: ${open.length}`));
-  for (const blocker of open) println(terminal, `  ${blocker.id} on ${blocker.taskId} by ${blocker.raisedBy} [${blocker.status}]: ${blocker.question}`);
+  for (const blocker of open)
+    println(terminal, `  ${blocker.id} on ${blocker.taskId} by ${blocker.raisedBy} [${blocker.status}]: ${blocker.question}`);
   println(terminal);
   const limit = state.budget.limitUsd === null ? 'no limit' : `of $${state.budget.limitUsd}`;
-  println(terminal, `Budget: $${state.budget.spentUsd.toFixed(4)} spent ${limit}${state.budget.reservedUsd > 0 ? `, $${state.budget.reservedUsd.toFixed(4)} reserved` : ''}`);
+  println(
+    terminal,
+    `Budget: $${state.budget.spentUsd.toFixed(4)} spent ${limit}${state.budget.reservedUsd > 0 ? `, $${state.budget.reservedUsd.toFixed(4)} reserved` : ''}`,
+  );
   return 0;
 }

@@ -44,11 +44,17 @@ export class GateReviewer {
   constructor(context: TeamContext) {
     this.#context = context;
     // Composed now: a missing gate prompt fails when the run starts, not at the first merge.
-    for (const gate of context.config.orchestrator.workspace.gates) this.#prompts.set(gate.name, composeGatePrompt(context.config, gate.name).text);
+    for (const gate of context.config.orchestrator.workspace.gates)
+      this.#prompts.set(gate.name, composeGatePrompt(context.config, gate.name).text);
   }
 
   /** Runs the gates on a task's diff, all at once; the spend of each is returned to settle with the verdicts. */
-  async review(input: { task: Task; gates: readonly GateConfig[]; diff: BranchDiff; signal?: AbortSignal | undefined }): Promise<GateOutcome[]> {
+  async review(input: {
+    task: Task;
+    gates: readonly GateConfig[];
+    diff: BranchDiff;
+    signal?: AbortSignal | undefined;
+  }): Promise<GateOutcome[]> {
     return Promise.all(input.gates.map((gate) => this.#one(gate, input)));
   }
 
@@ -64,17 +70,37 @@ export class GateReviewer {
     }
     const model =
       gate.model ??
-      pickModel({ model: member.roleConfig.model, tier: member.roleConfig.tier, complexity: 'medium', tiers: member.roleConfig.tiers ?? config.agentsConfig.tiers });
+      pickModel({
+        model: member.roleConfig.model,
+        tier: member.roleConfig.tier,
+        complexity: 'medium',
+        tiers: member.roleConfig.tiers ?? config.agentsConfig.tiers,
+      });
     const { task, diff } = input;
     const request: LlmRequest = {
       model,
       system: this.#prompts.get(gate.name) ?? composeGatePrompt(config, gate.name).text,
-      messages: [{ role: 'user', content: composeGateMessage({ task, filesChanged: diff.files, diff: diff.diff, truncated: diff.truncated }) }],
+      messages: [
+        { role: 'user', content: composeGateMessage({ task, filesChanged: diff.files, diff: diff.diff, truncated: diff.truncated }) },
+      ],
       maxTokens: Math.min(GATE_MAX_TOKENS, member.roleConfig.max_tokens),
       cacheSystemPrompt: true,
-      metadata: { agentId, role: `gate:${gate.name}`, purpose: 'gate', taskId: task.id, context: { gate: gate.name, taskId: task.id, diff: diff.diff } },
+      metadata: {
+        agentId,
+        role: `gate:${gate.name}`,
+        purpose: 'gate',
+        taskId: task.id,
+        context: { gate: gate.name, taskId: task.id, diff: diff.diff },
+      },
     };
-    const { value, settle } = await callStructured({ caller, request, schema: gateAnswerSchema, what: `${gate.name} gate verdict`, signal: input.signal, deferSettle: true });
+    const { value, settle } = await callStructured({
+      caller,
+      request,
+      schema: gateAnswerSchema,
+      what: `${gate.name} gate verdict`,
+      signal: input.signal,
+      deferSettle: true,
+    });
     return { name: gate.name, agentId, passed: value.passed, reasons: value.reasons, settle };
   }
 }

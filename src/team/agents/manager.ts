@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { composeIntegrateMessage, composePlanMessage, composeResolveMessage, composeSystemPrompt, type RosterRole, type TaskLine } from '../../prompts/index.js';
+import {
+  composeIntegrateMessage,
+  composePlanMessage,
+  composeResolveMessage,
+  composeSystemPrompt,
+  type RosterRole,
+  type TaskLine,
+} from '../../prompts/index.js';
 import type { CallPurpose, LlmRequest } from '../../providers/index.js';
 import type { Blocker, TeamState } from '../../state/index.js';
 import { pickModel } from '../../cost/index.js';
@@ -17,7 +24,10 @@ import type { TeamContext } from './team-context.js';
  * changed with the request would void the cache on every call. Each answer is
  * still validated against the schema of its own request.
  */
-const MANAGER_RESPONSE_SCHEMA = z.toJSONSchema(z.union([planSchema, resolutionSchema, integrationSchema]), { io: 'input' }) as Record<string, unknown>;
+const MANAGER_RESPONSE_SCHEMA = z.toJSONSchema(z.union([planSchema, resolutionSchema, integrationSchema]), { io: 'input' }) as Record<
+  string,
+  unknown
+>;
 
 /** The roster's worker roles with their agents, in roster order. */
 export function workerRoles(context: TeamContext): RosterRole[] {
@@ -30,7 +40,13 @@ export function workerRoles(context: TeamContext): RosterRole[] {
 }
 
 function taskLines(state: TeamState): TaskLine[] {
-  return state.tasks.map((task) => ({ id: task.id, title: task.title, role: task.role, status: task.status, summary: task.result?.summary ?? null }));
+  return state.tasks.map((task) => ({
+    id: task.id,
+    title: task.title,
+    role: task.role,
+    status: task.status,
+    summary: task.result?.summary ?? null,
+  }));
 }
 
 /**
@@ -50,7 +66,11 @@ export class Manager {
     this.#systemPrompt = composeSystemPrompt(context.config, context.config.manager.id).text;
   }
 
-  #request(purpose: CallPurpose, content: string, extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> }): LlmRequest {
+  #request(
+    purpose: CallPurpose,
+    content: string,
+    extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> },
+  ): LlmRequest {
     const { config } = this.#context;
     const manager = config.manager;
     return {
@@ -95,7 +115,11 @@ export class Manager {
   }
 
   /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. The caller applies `settle` with the resolution. */
-  async resolve(input: { state: TeamState; blocker: Blocker; signal?: AbortSignal | undefined }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
+  async resolve(input: {
+    state: TeamState;
+    blocker: Blocker;
+    signal?: AbortSignal | undefined;
+  }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
     const { state, blocker } = input;
     const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
     if (task === undefined) return { resolution: { kind: 'fail', answer: `task ${blocker.taskId} does not exist` } };
@@ -111,7 +135,9 @@ export class Manager {
       kind: blocker.kind,
       earlier,
       // Only the manager's plan: prerequisites added meanwhile depend on timing.
-      plan: state.tasks.filter((candidate) => isPlannedTaskId(candidate.id)).map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
+      plan: state.tasks
+        .filter((candidate) => isPlannedTaskId(candidate.id))
+        .map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
       dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
     });
     const request = this.#request('resolve', content, {
@@ -121,7 +147,14 @@ export class Manager {
         blockerId: blocker.id,
         kind: blocker.kind,
         question: blocker.question,
-        task: { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity },
+        task: {
+          id: task.id,
+          title: task.title,
+          description: task.description,
+          role: task.role,
+          files: task.files,
+          complexity: task.complexity,
+        },
         roles: roles.map((r) => r.role),
       },
     });
@@ -150,9 +183,18 @@ export class Manager {
   async integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
     const tasks = taskLines(input.state);
     const request = this.#request('integrate', composeIntegrateMessage({ feature: input.state.run.feature, tasks }), {
-      context: { feature: input.state.run.feature, tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })) },
+      context: {
+        feature: input.state.run.feature,
+        tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })),
+      },
     });
-    const { value } = await callStructured({ caller: this.#caller, request, schema: integrationSchema, what: 'integration summary', signal: input.signal });
+    const { value } = await callStructured({
+      caller: this.#caller,
+      request,
+      schema: integrationSchema,
+      what: 'integration summary',
+      signal: input.signal,
+    });
     return value;
   }
 }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { costOf, priceOf, releaseReservation, reserveBudget, settleReservation, type BudgetBook, type ReserveOutcome } from '../../cost/index.js';
+import {
+  costOf,
+  priceOf,
+  releaseReservation,
+  reserveBudget,
+  settleReservation,
+  type BudgetBook,
+  type ReserveOutcome,
+} from '../../cost/index.js';
 import type { LedgerEvent, TeamState, UpdateContext } from '../../state/index.js';
 import { BudgetExceededError } from '../../errors/index.js';
 import { countTokens, totalTokens, type LlmRequest, type LlmResponse } from '../../providers/index.js';
@@ -37,7 +45,11 @@ export class ModelCaller {
    * With `deferSettle` the caller must apply the returned `settle` in its own update
    * (so a call and the report it leads to are one commit).
    */
-  async call(request: LlmRequest, signal?: AbortSignal, options?: { deferSettle?: boolean }): Promise<LlmResponse & { settle?: SettleCall }> {
+  async call(
+    request: LlmRequest,
+    signal?: AbortSignal,
+    options?: { deferSettle?: boolean },
+  ): Promise<LlmResponse & { settle?: SettleCall }> {
     const { store, wake } = this.#context;
     const provider = this.#context.providers.forAgent(this.#agentId);
     const price = priceOf(request.model, this.#context.prices);
@@ -61,7 +73,13 @@ export class ModelCaller {
       const since = wake.version;
       // A dry run on the snapshot first: waiting for room must not write the state over and over.
       const snapshot = await store.read();
-      const dryRun = this.#reserve(snapshot, { ...snapshot.budget, reservations: { ...snapshot.budget.reservations } }, reservationId, worstUsd, worstTokens);
+      const dryRun = this.#reserve(
+        snapshot,
+        { ...snapshot.budget, reservations: { ...snapshot.budget.reservations } },
+        reservationId,
+        worstUsd,
+        worstTokens,
+      );
       if (!dryRun.ok && dryRun.othersPending) {
         await wake.wait({ sinceVersion: since, timeoutMs: 1000, signal });
         continue;

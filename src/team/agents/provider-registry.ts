@@ -1,6 +1,17 @@
 import type { ProvidersConfig, TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { CLI_PRESETS, createAnthropicProvider, createCliProvider, createOpenAIProvider, createReplayProvider, createSimProvider, withRecording, withRetries, withThrottle, type LlmProvider } from '../../providers/index.js';
+import {
+  CLI_PRESETS,
+  createAnthropicProvider,
+  createCliProvider,
+  createOpenAIProvider,
+  createReplayProvider,
+  createSimProvider,
+  withRecording,
+  withRetries,
+  withThrottle,
+  type LlmProvider,
+} from '../../providers/index.js';
 import type { RunOptions } from '../../state/index.js';
 
 /** The providers of one process of a run: one instance per provider, shared by its agents. */
@@ -56,7 +67,11 @@ function createNamed(name: string, config: TeamConfig, options: RunOptions): Llm
     }
     case 'cli': {
       const { command, timeout_seconds: timeoutSeconds } = providers.cli;
-      return createCliProvider({ command: typeof command === 'string' ? [...CLI_PRESETS[command]] : command, timeoutMs: timeoutSeconds * 1000, cwd: config.projectDir });
+      return createCliProvider({
+        command: typeof command === 'string' ? [...CLI_PRESETS[command]] : command,
+        timeoutMs: timeoutSeconds * 1000,
+        cwd: config.projectDir,
+      });
     }
     default:
       throw new UsageError(`Unknown provider "${name}". Available: sim, anthropic, openai, cli.`);
@@ -68,7 +83,11 @@ function createNamed(name: string, config: TeamConfig, options: RunOptions): Llm
  * or a bad cassette is an error before anything is written. A replay cassette
  * answers for every agent; recording wraps each provider.
  */
-export function createProviderRegistry(input: { config: TeamConfig; options: RunOptions; override?: LlmProvider | undefined }): ProviderRegistry {
+export function createProviderRegistry(input: {
+  config: TeamConfig;
+  options: RunOptions;
+  override?: LlmProvider | undefined;
+}): ProviderRegistry {
   const { config, options } = input;
   const byName = new Map<string, LlmProvider>();
   const replay = options.replay === null ? undefined : createReplayProvider({ file: options.replay });
@@ -105,7 +124,11 @@ export interface ResolvedAgentSpec {
  * (`claude`, `gemini`, `auggie`), or `cli:<argv template as JSON>`. Providers are
  * created once per name and shared, like the team's.
  */
-export function createAgentSpecResolver(input: { config: TeamConfig; seed: number; timeScale: number }): (spec: string) => ResolvedAgentSpec {
+export function createAgentSpecResolver(input: {
+  config: TeamConfig;
+  seed: number;
+  timeScale: number;
+}): (spec: string) => ResolvedAgentSpec {
   const { config } = input;
   const options: RunOptions = {
     provider: config.orchestrator.provider.name,
@@ -139,7 +162,12 @@ export function createAgentSpecResolver(input: { config: TeamConfig; seed: numbe
       const key = `cli:${spec}`;
       const provider =
         cache.get(key) ??
-        createCliProvider({ name: spec, command: [...CLI_PRESETS[spec as keyof typeof CLI_PRESETS]], timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000, cwd: config.projectDir });
+        createCliProvider({
+          name: spec,
+          command: [...CLI_PRESETS[spec as keyof typeof CLI_PRESETS]],
+          timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000,
+          cwd: config.projectDir,
+        });
       cache.set(key, provider);
       return { provider, model: spec, label: key };
     }
@@ -153,13 +181,24 @@ export function createAgentSpecResolver(input: { config: TeamConfig; seed: numbe
       if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
         throw new UsageError(`Agent "${spec}": after "cli:" give the command as a JSON array, e.g. cli:["my-agent","-p","{prompt}"].`);
       }
-      const provider = cache.get(spec) ?? createCliProvider({ command: command as string[], timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000, cwd: config.projectDir });
+      const provider =
+        cache.get(spec) ??
+        createCliProvider({
+          command: command as string[],
+          timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000,
+          cwd: config.projectDir,
+        });
       cache.set(spec, provider);
       return { provider, model: 'cli', label: spec };
     }
     const [name, ...rest] = spec.split(':');
     const model = rest.join(':');
-    if (name === 'sim') return { provider: named('sim'), model: model === '' ? config.agentsConfig.tiers.medium : model, label: `sim:${model === '' ? config.agentsConfig.tiers.medium : model}` };
+    if (name === 'sim')
+      return {
+        provider: named('sim'),
+        model: model === '' ? config.agentsConfig.tiers.medium : model,
+        label: `sim:${model === '' ? config.agentsConfig.tiers.medium : model}`,
+      };
     if ((name === 'anthropic' || name === 'openai') && model !== '') return { provider: named(name), model, label: spec };
     throw new UsageError(
       `Unknown agent "${spec}". Use a roster agent (${config.roster.map((m) => m.id).join(', ')}), sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, or cli:[…].`,

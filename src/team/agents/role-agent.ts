@@ -126,7 +126,8 @@ export class RoleAgent {
         if (agent === undefined) return;
         agent.status = 'stopped';
         // Work handed to this agent that it never started goes back to ready for the others.
-        for (const taskId of agent.activeTasks) releaseTask({ state, agentId: this.#agentId, taskId, reason: `agent stopped (${reason})`, emit: context.emit });
+        for (const taskId of agent.activeTasks)
+          releaseTask({ state, agentId: this.#agentId, taskId, reason: `agent stopped (${reason})`, emit: context.emit });
         agent.activeTasks = [];
         agent.stopReason = reason;
         context.emit({ type: 'agent-stop', agentId: this.#agentId, reason });
@@ -213,20 +214,28 @@ export class RoleAgent {
     });
   }
 
-
   async #work(claimed: ClaimedTask, signal: AbortSignal): Promise<void> {
     const { store, config, wake } = this.#context;
     const { task } = claimed;
     const member = config.roster.find((candidate) => candidate.id === this.#agentId);
     if (member === undefined) throw new Error(`agent ${this.#agentId} missing from roster`);
     const simContext: SimWorkContext = {
-      task: { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity },
+      task: {
+        id: task.id,
+        title: task.title,
+        description: task.description,
+        role: task.role,
+        files: task.files,
+        complexity: task.complexity,
+      },
       attempt: task.attempts,
       resolutions: claimed.resolutions.map((resolution) => resolution.resolution),
       blockerRate: this.#blockerRate,
       planTaskIds: claimed.planTaskIds,
       dependencyTitles: claimed.dependencies.map((dependency) => `${dependency.id} ${dependency.title}`),
-      ...(this.#workspace === undefined ? {} : { gateFailureRate: this.#gateFailureRate, gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) }),
+      ...(this.#workspace === undefined
+        ? {}
+        : { gateFailureRate: this.#gateFailureRate, gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) }),
     };
     const request: LlmRequest = {
       model: claimed.model,
@@ -234,7 +243,12 @@ export class RoleAgent {
       messages: [
         {
           role: 'user',
-          content: composeTaskMessage({ task, dependencies: claimed.dependencies, resolutions: claimed.resolutions, gateFeedback: claimed.gateFeedback }),
+          content: composeTaskMessage({
+            task,
+            dependencies: claimed.dependencies,
+            resolutions: claimed.resolutions,
+            gateFeedback: claimed.gateFeedback,
+          }),
         },
       ],
       maxTokens: member.roleConfig.max_tokens,
@@ -246,7 +260,14 @@ export class RoleAgent {
         await this.#workInWorktree({ claimed, request, signal, workspace: this.#workspace });
         return;
       }
-      const { value, settle } = await callStructured({ caller: this.#caller, request, schema: workReportSchema, what: 'task report', signal, deferSettle: true });
+      const { value, settle } = await callStructured({
+        caller: this.#caller,
+        request,
+        schema: workReportSchema,
+        what: 'task report',
+        signal,
+        deferSettle: true,
+      });
       // The call's spend and its report are one commit.
       await store
         .update((draft, context) => {
@@ -325,7 +346,8 @@ export class RoleAgent {
         execute: async (call) => taskWorkspace.execute(call, input.signal),
         maxSteps,
         signal: input.signal,
-        onStep: (step) => taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
+        onStep: (step) =>
+          taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
       });
     const request: LlmRequest = taskWorkspace.hasPartialWork ? withPartialWorkNote(input.request) : input.request;
     const first = await loop(request, settings.max_steps);
@@ -338,7 +360,10 @@ export class RoleAgent {
         messages: [
           ...first.messages,
           { role: 'assistant', content: first.response.text },
-          { role: 'user', content: `Your report was rejected:\n${parsed.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object for the task report.` },
+          {
+            role: 'user',
+            content: `Your report was rejected:\n${parsed.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object for the task report.`,
+          },
         ],
         metadata: { ...request.metadata, repair: true },
       };
@@ -359,12 +384,27 @@ export class RoleAgent {
       if (live !== undefined && committed !== undefined) {
         live.branch = taskWorkspace.branch;
         live.commit = committed.commit ?? live.commit;
-        context.emit({ type: 'task-commit', agentId: this.#agentId, taskId: task.id, branch: taskWorkspace.branch, commit: committed.commit, files: committed.files });
+        context.emit({
+          type: 'task-commit',
+          agentId: this.#agentId,
+          taskId: task.id,
+          branch: taskWorkspace.branch,
+          commit: committed.commit,
+          files: committed.files,
+        });
       }
-      this.#applyReport({ state: draft, context, taskId: task.id, report: finalReport, normalized: normalizeOutput(report), review: committed === undefined ? undefined : gates });
+      this.#applyReport({
+        state: draft,
+        context,
+        taskId: task.id,
+        report: finalReport,
+        normalized: normalizeOutput(report),
+        review: committed === undefined ? undefined : gates,
+      });
     });
     this.#openWorktrees.delete(task.id);
-    if (committed !== undefined) await taskWorkspace.status({ status: 'done', progress: 100, filesChanged: committed.files, commit: committed.commit });
+    if (committed !== undefined)
+      await taskWorkspace.status({ status: 'done', progress: 100, filesChanged: committed.files, commit: committed.commit });
     else await taskWorkspace.status({ status: 'working', progress: 0 });
     wake.notify();
   }
@@ -393,7 +433,9 @@ export class RoleAgent {
     if (error instanceof BudgetExceededError) {
       this.#stop('budget-exceeded');
       await this.#saveWip(taskId, 'budget exceeded', 'stopped');
-      await store.update((draft, context) => releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: 'budget exceeded', emit: context.emit }));
+      await store.update((draft, context) =>
+        releaseTask({ state: draft, agentId: this.#agentId, taskId, reason: 'budget exceeded', emit: context.emit }),
+      );
       return;
     }
     if (this.#abort.signal.aborted && !timedOut) {

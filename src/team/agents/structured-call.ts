@@ -3,7 +3,6 @@ import { InvalidModelOutputError } from '../../errors/index.js';
 import { parseStructured, type LlmRequest } from '../../providers/index.js';
 import type { ModelCaller, SettleCall } from './model-caller.js';
 
-
 // Doubling max_tokens after a truncated answer stops here.
 const MAX_OUTPUT_TOKENS = 64_000;
 
@@ -18,7 +17,6 @@ function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   }
   return json;
 }
-
 
 /**
  * Asks for a structured answer and validates it with zod (and `check` for what a

@@ -2,7 +2,29 @@ import { dirname, join } from 'node:path';
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError } from '../../errors/index.js';
 import { acquireLock } from '../../files/index.js';
-import { WORKTREES_DIR, changedFiles, commitAll, createTaskWorktree, discardNewTaskWorktree, excludeRunFiles, executeTool, git, isClean, isRepository, removeWorktree, repositoryRoot, resolveRef, restoreWip, runCommand, wipCommit, workspaceToolSpecs, writeWorktreeStatus, type ToolResult, type WipCommit, type WorktreeStatusUpdate } from '../../workspace/index.js';
+import {
+  WORKTREES_DIR,
+  changedFiles,
+  commitAll,
+  createTaskWorktree,
+  discardNewTaskWorktree,
+  excludeRunFiles,
+  executeTool,
+  git,
+  isClean,
+  isRepository,
+  removeWorktree,
+  repositoryRoot,
+  resolveRef,
+  restoreWip,
+  runCommand,
+  wipCommit,
+  workspaceToolSpecs,
+  writeWorktreeStatus,
+  type ToolResult,
+  type WipCommit,
+  type WorktreeStatusUpdate,
+} from '../../workspace/index.js';
 import type { ToolCall, ToolSpec } from '../../providers/index.js';
 import { getLogger } from '../../observability/index.js';
 import { existsSync } from 'node:fs';
@@ -33,7 +55,11 @@ export async function runWorkspace(input: { repo: string; runId: string }): Prom
  */
 export async function prepareWorkspace(input: { repo: string; runId: string; config: TeamConfig }): Promise<RunWorkspace> {
   if (!(await isRepository(input.repo))) {
-    throw new AgentTeamError('workspace_not_repository', `${input.repo} is not a git repository. Point --workspace at a git checkout (git init, commit), or drop --workspace.`, { exitCode: 2 });
+    throw new AgentTeamError(
+      'workspace_not_repository',
+      `${input.repo} is not a git repository. Point --workspace at a git checkout (git init, commit), or drop --workspace.`,
+      { exitCode: 2 },
+    );
   }
   if ((await resolveRef(input.repo, 'HEAD')) === null) {
     throw new AgentTeamError(
@@ -58,7 +84,9 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
     // Resumed after `agent-team clean` (or a deleted directory): the branch is still there, only its checkout is gone.
     await git({ cwd: workspace.repo, args: ['worktree', 'prune'] });
     const known = (await resolveRef(workspace.repo, `refs/heads/${workspace.integrationBranch}`)) !== null;
-    const args = known ? [workspace.integrationWorktree, workspace.integrationBranch] : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
+    const args = known
+      ? [workspace.integrationWorktree, workspace.integrationBranch]
+      : ['-b', workspace.integrationBranch, workspace.integrationWorktree, 'HEAD'];
     await git({ cwd: workspace.repo, args: ['worktree', 'add', ...args] });
     await runSetup({ config: input.config, worktree: workspace.integrationWorktree }).catch(async (error: unknown) => {
       // Nothing of the run exists yet: leave the repository as it was.
@@ -85,7 +113,9 @@ export async function runSetup(input: { config: TeamConfig; worktree: string; si
   });
   if (outcome.exitCode === 0 && !outcome.timedOut) return;
   input.signal?.throwIfAborted();
-  const why = outcome.timedOut ? `did not finish within ${settings.command_timeout_seconds} s` : `exited with ${outcome.exitCode ?? outcome.signal ?? 'an error'}`;
+  const why = outcome.timedOut
+    ? `did not finish within ${settings.command_timeout_seconds} s`
+    : `exited with ${outcome.exitCode ?? outcome.signal ?? 'an error'}`;
   throw new AgentTeamError(
     'workspace_setup_failed',
     `workspace.setup_command (${settings.setup_command.join(' ')}) ${why} in ${input.worktree}. Fix the command in ${input.config.configFile ?? 'orchestrator-config.json'}, or set it to null.\n${outcome.output.slice(-2000)}`,
@@ -137,7 +167,10 @@ export async function openTaskWorkspace(input: {
     agentId: input.agentId,
     taskId: input.taskId,
     base: input.workspace.integrationBranch,
-    merge: (input.dependencyBranches ?? []).map((dependency) => ({ branch: dependency.branch, message: `Build on ${dependency.taskId}: ${dependency.title}` })),
+    merge: (input.dependencyBranches ?? []).map((dependency) => ({
+      branch: dependency.branch,
+      message: `Build on ${dependency.taskId}: ${dependency.title}`,
+    })),
     // Agent processes sharing the repository take turns at git's worktree bookkeeping.
     lock: (root) =>
       acquireLock({
@@ -155,7 +188,15 @@ export async function openTaskWorkspace(input: {
   }
   // The partial work of an attempt whose worktree is gone (cleaned away) comes back with the new one.
   const restored = worktree.resumed ? null : await restoreWip({ worktree: worktree.path, runId: input.runId, taskId: input.taskId });
-  let current: WorktreeStatusUpdate = { taskId: input.taskId, agentId: input.agentId, status: 'working', progress: 0, filesChanged: [], gates: [], commit: null };
+  let current: WorktreeStatusUpdate = {
+    taskId: input.taskId,
+    agentId: input.agentId,
+    status: 'working',
+    progress: 0,
+    filesChanged: [],
+    gates: [],
+    commit: null,
+  };
   return {
     path: worktree.path,
     branch: worktree.branch,
@@ -164,7 +205,14 @@ export async function openTaskWorkspace(input: {
     hasPartialWork: !(await isClean(worktree.path)),
     tools: workspaceToolSpecs({ allowlist }),
     execute: (call, signal) =>
-      executeTool({ worktree: worktree.path, call, allowlist, commandTimeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes, signal }),
+      executeTool({
+        worktree: worktree.path,
+        call,
+        allowlist,
+        commandTimeoutMs: settings.command_timeout_seconds * 1000,
+        outputCapBytes: settings.output_cap_bytes,
+        signal,
+      }),
     async commit(message) {
       const commit = await commitAll({ worktree: worktree.path, message });
       return { commit, files: await changedFiles({ worktree: worktree.path, base: worktree.baseCommit }) };

@@ -38,7 +38,12 @@ export class Transcript {
       response:
         input.response === undefined
           ? null
-          : { text: input.response.text, usage: input.response.usage, stopReason: input.response.stopReason, latencyMs: input.response.latencyMs },
+          : {
+              text: input.response.text,
+              usage: input.response.usage,
+              stopReason: input.response.stopReason,
+              latencyMs: input.response.latencyMs,
+            },
       costUsd: input.costUsd ?? null,
       error: input.error ?? null,
     };

@@ -1,7 +1,18 @@
 import { InvalidModelOutputError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import type { GateVerdict, Task, TeamState } from '../../state/index.js';
-import { branchDiff, listWorktrees, mergeSequentially, readWorktreeStatus, removeWorktree, taskBase, writeWorktreeStatus, type BranchDiff, type MergeOutcome, type WorktreeStatusUpdate } from '../../workspace/index.js';
+import {
+  branchDiff,
+  listWorktrees,
+  mergeSequentially,
+  readWorktreeStatus,
+  removeWorktree,
+  taskBase,
+  writeWorktreeStatus,
+  type BranchDiff,
+  type MergeOutcome,
+  type WorktreeStatusUpdate,
+} from '../../workspace/index.js';
 import type { GateConfig } from '../../config/index.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 import { GateReviewer, gatesFor, type GateOutcome } from '../agents/gate-review.js';
@@ -69,7 +80,12 @@ export class TaskIntegration {
       const base = (await taskBase({ repo: this.#workspace.repo, runId: state.run.id, taskId })) ?? this.#workspace.integrationBranch;
       const diff = await branchDiff({ repo: this.#workspace.repo, base, branch: task.branch, capBytes: settings.diff_cap_bytes });
       const outcomes = await this.#review({ task, gates, diff, signal });
-      const verdicts: GateVerdict[] = outcomes.map((outcome) => ({ name: outcome.name, passed: outcome.passed, reasons: outcome.reasons, round }));
+      const verdicts: GateVerdict[] = outcomes.map((outcome) => ({
+        name: outcome.name,
+        passed: outcome.passed,
+        reasons: outcome.reasons,
+        round,
+      }));
       const passed = verdicts.every((verdict) => verdict.passed);
       await store.update((draft, context) => {
         for (const outcome of outcomes) outcome.settle?.(draft, context);
@@ -77,12 +93,27 @@ export class TaskIntegration {
         if (live?.status !== 'review') return;
         live.gates.push(...verdicts);
         for (const [index, verdict] of verdicts.entries()) {
-          context.emit({ type: 'gate-verdict', agentId: outcomes[index]?.agentId ?? config.manager.id, taskId, gate: verdict.name, passed: verdict.passed, reasons: verdict.reasons, round });
+          context.emit({
+            type: 'gate-verdict',
+            agentId: outcomes[index]?.agentId ?? config.manager.id,
+            taskId,
+            gate: verdict.name,
+            passed: verdict.passed,
+            reasons: verdict.reasons,
+            round,
+          });
         }
         if (passed) return;
         const earlierFailure = live.gates.some((verdict) => verdict.round < round && !verdict.passed);
         if (earlierFailure) {
-          failTask({ state: draft, agentId: config.manager.id, taskId, reason: `gates failed its change twice: ${failedReasons(verdicts)}`, now: context.now, emit: context.emit });
+          failTask({
+            state: draft,
+            agentId: config.manager.id,
+            taskId,
+            reason: `gates failed its change twice: ${failedReasons(verdicts)}`,
+            now: context.now,
+            emit: context.emit,
+          });
         } else {
           // Back to its agent with the reasons (the task message lists them); a new answer is expected, not a loop.
           live.status = 'ready';
@@ -144,7 +175,10 @@ export class TaskIntegration {
       integrationWorktree: this.#workspace.integrationWorktree,
       integrationBranch: this.#workspace.integrationBranch,
       candidates: [{ taskId, title: task.title, branch, worktree }],
-      test: settings.test_command === null ? null : { argv: settings.test_command, timeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes },
+      test:
+        settings.test_command === null
+          ? null
+          : { argv: settings.test_command, timeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes },
       autoMerge: config.orchestrator.coordination.auto_merge,
       signal,
     });
@@ -158,7 +192,13 @@ export class TaskIntegration {
       if (outcome.status === 'merged' || outcome.status === 'ready') {
         live.status = 'done';
         live.completedAt = context.now;
-        context.emit({ type: 'task-end', agentId: live.assignee ?? config.manager.id, taskId, status: 'done', detail: outcome.status === 'merged' ? 'merged, tests green' : 'passed its gates; branch ready to merge' });
+        context.emit({
+          type: 'task-end',
+          agentId: live.assignee ?? config.manager.id,
+          taskId,
+          status: 'done',
+          detail: outcome.status === 'merged' ? 'merged, tests green' : 'passed its gates; branch ready to merge',
+        });
         refreshReadiness(draft, context.emit);
         dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
         return;

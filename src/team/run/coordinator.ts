@@ -53,7 +53,10 @@ export class Coordinator {
     try {
       const first = await store.read();
       if (first.run.options.workspace !== null) {
-        this.#integration = new TaskIntegration(this.#context, await runWorkspace({ repo: first.run.options.workspace, runId: first.run.id }));
+        this.#integration = new TaskIntegration(
+          this.#context,
+          await runWorkspace({ repo: first.run.options.workspace, runId: first.run.id }),
+        );
       }
       while (!this.#abort.signal.aborted) {
         const since = wake.version;
@@ -90,7 +93,11 @@ export class Coordinator {
           }
           return 'finished';
         }
-        await wake.wait({ sinceVersion: since, timeoutMs: config.orchestrator.coordination.check_interval_seconds * 1000, signal: this.#abort.signal });
+        await wake.wait({
+          sinceVersion: since,
+          timeoutMs: config.orchestrator.coordination.check_interval_seconds * 1000,
+          signal: this.#abort.signal,
+        });
       }
       if (this.#fatal !== undefined) throw this.#fatal;
       return 'interrupted';
@@ -110,7 +117,11 @@ export class Coordinator {
   async #tidy(state: TeamState, staleMs: number): Promise<void> {
     const now = Date.now();
     const silent = Object.values(state.agents).filter(
-      (agent) => agent.status !== 'stopped' && agent.id !== this.#context.config.manager.id && agent.heartbeatAt !== null && now - Date.parse(agent.heartbeatAt) > staleMs,
+      (agent) =>
+        agent.status !== 'stopped' &&
+        agent.id !== this.#context.config.manager.id &&
+        agent.heartbeatAt !== null &&
+        now - Date.parse(agent.heartbeatAt) > staleMs,
     );
     const orphans = orphanedTasks(state).filter((task) => task.status === 'ready' || task.status === 'pending');
     if (silent.length === 0 && orphans.length === 0) return;
@@ -152,10 +163,14 @@ export class Coordinator {
     if (taken === undefined) return;
     // A second loop on the same task means the first answer did not help: stop spending on it.
     const repeatedLoop =
-      blocker.kind === 'loop' && taken.blockers.some((other) => other.taskId === blocker.taskId && other.kind === 'loop' && other.status === 'resolved');
+      blocker.kind === 'loop' &&
+      taken.blockers.some((other) => other.taskId === blocker.taskId && other.kind === 'loop' && other.status === 'resolved');
     try {
       const { resolution, settle } = repeatedLoop
-        ? { resolution: { kind: 'fail' as const, answer: 'the agent kept repeating itself after a concrete instruction' }, settle: undefined }
+        ? {
+            resolution: { kind: 'fail' as const, answer: 'the agent kept repeating itself after a concrete instruction' },
+            settle: undefined,
+          }
         : await this.#manager.resolve({ state: taken, blocker, signal: this.#abort.signal });
       // The manager's spend and its resolution are one commit.
       await store.update((draft, context) => {
@@ -239,7 +254,10 @@ export class Coordinator {
       const failed = draft.tasks.filter((task) => task.status !== 'done');
       draft.run.integrationSummary = summary;
       draft.run.status = failed.length === 0 ? 'done' : 'failed';
-      draft.run.endReason = failed.length === 0 ? 'all tasks done' : `${failed.length} task(s) not done: ${failed.map((t) => `${t.id} ${t.status}`).join(', ')}`;
+      draft.run.endReason =
+        failed.length === 0
+          ? 'all tasks done'
+          : `${failed.length} task(s) not done: ${failed.map((t) => `${t.id} ${t.status}`).join(', ')}`;
       draft.run.endedAt = context.now;
       draft.run.updatedAt = context.now;
       context.emit({ type: 'run-end', runId: draft.run.id, status: draft.run.status, reason: draft.run.endReason });

@@ -17,9 +17,13 @@ export async function runAgent(input: { config: TeamConfig; agentId: string; sig
     );
   }
   if (member.isManager) {
-    throw new AgentTeamError('agent_is_manager', `"${input.agentId}" is the manager; it runs inside \`agent-team run\`, not as a role agent.`, {
-      exitCode: 2,
-    });
+    throw new AgentTeamError(
+      'agent_is_manager',
+      `"${input.agentId}" is the manager; it runs inside \`agent-team run\`, not as a role agent.`,
+      {
+        exitCode: 2,
+      },
+    );
   }
   const store = openTeamStore(input.config);
   const state = await store.read();

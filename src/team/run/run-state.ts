@@ -79,7 +79,12 @@ export function initialTeamState(input: {
  * tasks go back to ready, half-resolved blockers to open, stale reservations are
  * dropped and every agent is idle. Returns the released task ids.
  */
-export function prepareResume(input: { state: TeamState; budgetUsd: number | null; now: string; emit: (event: LedgerEvent) => void }): string[] {
+export function prepareResume(input: {
+  state: TeamState;
+  budgetUsd: number | null;
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): string[] {
   const { state, emit } = input;
   const released: string[] = [];
   for (const task of state.tasks) {

@@ -79,7 +79,14 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
   };
 }
 
-async function startRun(input: { options: RunTeamOptions; store: TeamStore; runOptions: RunOptions; runId: string; simulated: boolean; now: Date }): Promise<TeamState> {
+async function startRun(input: {
+  options: RunTeamOptions;
+  store: TeamStore;
+  runOptions: RunOptions;
+  runId: string;
+  simulated: boolean;
+  now: Date;
+}): Promise<TeamState> {
   const { options, store, runOptions, runId, now } = input;
   const { config } = options;
   const feature = options.feature?.trim() ?? '';
@@ -127,7 +134,9 @@ async function readResumable(options: RunTeamOptions, store: TeamStore): Promise
   }
   const previous = await store.read();
   if (previous.run.status === 'done' || previous.run.status === 'failed') {
-    throw new UsageError(`Run ${previous.run.id} already ended (${previous.run.status}); start a new one with agent-team run --feature "…".`);
+    throw new UsageError(
+      `Run ${previous.run.id} already ended (${previous.run.status}); start a new one with agent-team run --feature "…".`,
+    );
   }
   return previous;
 }
@@ -174,9 +183,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, signal: 
     }
     return;
   }
-  const agents = context.config.roster
-    .filter((member) => !member.isManager)
-    .map((member) => new RoleAgent(context, member.id).run(signal));
+  const agents = context.config.roster.filter((member) => !member.isManager).map((member) => new RoleAgent(context, member.id).run(signal));
   const results = await Promise.allSettled([coordinator.run(signal), ...agents]);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;

@@ -35,7 +35,14 @@ export function applyResolution(input: {
   blocker.resolutionKind = resolution.kind;
   blocker.resolvedBy = managerId;
   blocker.resolvedAt = now;
-  state.messages.push({ id: `${blocker.id}-A`, from: managerId, to: blocker.raisedBy, taskId: blocker.taskId, body: resolution.answer, at: now });
+  state.messages.push({
+    id: `${blocker.id}-A`,
+    from: managerId,
+    to: blocker.raisedBy,
+    taskId: blocker.taskId,
+    body: resolution.answer,
+    at: now,
+  });
   emit({
     type: 'blocker-resolve',
     agentId: managerId,

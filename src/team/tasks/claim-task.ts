@@ -52,7 +52,9 @@ function modelFor(config: TeamConfig, agentId: string, task: Task): string {
 /** The failed verdicts of the task's last gate round, if that round failed. */
 function gateFeedback(task: Task): GateFeedback[] {
   const round = Math.max(0, ...task.gates.map((verdict) => verdict.round));
-  return task.gates.filter((verdict) => verdict.round === round && !verdict.passed).map((verdict) => ({ gate: verdict.name, reasons: verdict.reasons }));
+  return task.gates
+    .filter((verdict) => verdict.round === round && !verdict.passed)
+    .map((verdict) => ({ gate: verdict.name, reasons: verdict.reasons }));
 }
 
 /** What the agent holding `task` needs for its prompt, read from the state. */
@@ -65,14 +67,27 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     resolutions: taskResolutions(state, task.id),
     gateFeedback: gateFeedback(task),
     dependencyBranches: state.tasks
-      .filter((other) => task.dependsOn.includes(other.id) && other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
+      .filter(
+        (other) =>
+          task.dependsOn.includes(other.id) &&
+          other.status === 'done' &&
+          other.branch !== null &&
+          other.merge?.startsWith('ready:') === true,
+      )
       .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string })),
     planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
   };
 }
 
 /** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */
-function assignTask(input: { state: TeamState; agentId: string; task: Task; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
+function assignTask(input: {
+  state: TeamState;
+  agentId: string;
+  task: Task;
+  config: TeamConfig;
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): void {
   const { task, agentId } = input;
   const agent = input.state.agents[agentId];
   if (agent === undefined) throw new Error(`agent ${agentId} is not in the state`);

@@ -26,7 +26,9 @@ export function planProblems(plan: Plan, input: { workerRoles: readonly string[]
       }
     });
   });
-  const cycle = findCycle(plan.tasks.map((task) => ({ id: task.id, dependsOn: task.dependsOn.filter((d) => ids.has(d) && d !== task.id) })));
+  const cycle = findCycle(
+    plan.tasks.map((task) => ({ id: task.id, dependsOn: task.dependsOn.filter((d) => ids.has(d) && d !== task.id) })),
+  );
   if (cycle !== null) problems.push(`dependsOn: the dependencies form a cycle: ${cycle.join(' -> ')}`);
   return problems;
 }

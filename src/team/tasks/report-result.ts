@@ -63,7 +63,11 @@ export function applyWorkReport(input: {
     emit({ type: 'blocker-raise', agentId, taskId: task.id, blockerId, kind, question });
     return kind === 'loop' ? 'loop' : 'blocked';
   }
-  task.result = { summary: report.summary, filesChanged: report.filesChanged, ...(report.notes === undefined ? {} : { notes: report.notes }) };
+  task.result = {
+    summary: report.summary,
+    filesChanged: report.filesChanged,
+    ...(report.notes === undefined ? {} : { notes: report.notes }),
+  };
   if (input.review !== undefined) {
     // Its dependents wait for the merge, so that they start from code that includes it.
     task.status = 'review';

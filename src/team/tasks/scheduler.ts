@@ -16,7 +16,9 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
     for (const task of state.tasks) {
       if (task.status !== 'pending') continue;
       const dependencies = task.dependsOn.map((id) => byId.get(id));
-      const broken = dependencies.find((dependency) => dependency === undefined || dependency.status === 'failed' || dependency.status === 'cancelled');
+      const broken = dependencies.find(
+        (dependency) => dependency === undefined || dependency.status === 'failed' || dependency.status === 'cancelled',
+      );
       if (broken !== undefined || dependencies.some((d) => d === undefined)) {
         task.status = 'cancelled';
         task.failure = `dependency ${broken?.id ?? '(missing)'} ${broken?.status ?? 'does not exist'}`;
