@@ -70,7 +70,9 @@ export function composeSystemPrompt(config: TeamConfig, agentId: string): Compos
   const read = (path: string, at: string): PromptPart =>
     readPromptFile({ promptsDir: config.promptsDir, path, configFile: config.agentsFile, field: at });
   const parts: PromptPart[] = [read(agent.roleConfig.base, `${field}.base`)];
-  agent.roleConfig.platforms.forEach((platform, index) => parts.push(read(platform, `${field}.platforms.${index}`)));
+  agent.roleConfig.platforms.forEach((platform, index) => {
+    parts.push(read(platform, `${field}.platforms.${index}`));
+  });
   parts.push(read(agent.isManager ? 'protocol/manager.md' : 'protocol/worker.md', `${field} (team protocol)`));
   parts.push({ source: 'team context', text: teamContext(config, agent) });
   return { agentId, parts, text: parts.map((part) => part.text).join(PART_SEPARATOR) };

@@ -134,8 +134,10 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
     if (problem !== undefined) return Promise.reject(new TypeError(problem));
     let id = spec.id;
     if (id === undefined) {
-      do id = `job-${(this.#lastId += 1)}`;
-      while (this.#knows(id));
+      do {
+        this.#lastId += 1;
+        id = `job-${this.#lastId}`;
+      } while (this.#knows(id));
     } else if (this.#knows(id)) {
       return Promise.reject(
         new Error(`A job with id "${id}" is already in this queue. Give each job a unique id, or leave \`id\` out to get a generated one.`),

@@ -1,5 +1,5 @@
 import { watch } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { LedgerEntry } from './store.js';
 
@@ -42,7 +42,7 @@ export async function followLedger<E extends { type: string }>(input: {
   }
   input.signal?.addEventListener('abort', poke, { once: true });
   const readMore = async (): Promise<void> => {
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(input.file, 'r');
     } catch {

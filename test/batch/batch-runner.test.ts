@@ -275,7 +275,9 @@ describe('interrupt and resume', () => {
       resolveAgent: resolverFor(project),
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === 'job-start' && event.tag.startsWith('gated-') && (started += 1) === 2) controller.abort();
+        if (event.type !== 'job-start' || !event.tag.startsWith('gated-')) return;
+        started += 1;
+        if (started === 2) controller.abort();
       },
     });
     expect(first.interrupted).toBe(true);

@@ -94,7 +94,9 @@ describe('batch --help', () => {
 
   beforeAll(async () => {
     const results = await Promise.all(commands.map((command) => runCli([...command, '--help'], { cwd: ROOT })));
-    commands.forEach((command, index) => helps.set(command.join(' '), results[index] as CliResult));
+    commands.forEach((command, index) => {
+      helps.set(command.join(' '), results[index] as CliResult);
+    });
   });
 
   it.each(commands.map((command) => ({ command: command.join(' ') })))(

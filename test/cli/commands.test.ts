@@ -81,7 +81,9 @@ describe('--help', () => {
 
   beforeAll(async () => {
     const results = await Promise.all(commands.map((command) => runCli([...command, '--help'], { cwd: shared.dir })));
-    commands.forEach((command, index) => helps.set(command.join(' '), results[index] as CliResult));
+    commands.forEach((command, index) => {
+      helps.set(command.join(' '), results[index] as CliResult);
+    });
   });
 
   it.each(commands.map((command) => ({ command: ['agent-team', ...command].join(' ') })))(

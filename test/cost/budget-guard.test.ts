@@ -37,9 +37,9 @@ describe('reserveBudget (edge cases)', () => {
   it('leaves the reserved totals at exactly zero once every hold is settled, whatever the float order', () => {
     const ledger = book({ limitUsd: 10 });
     const holds = [0.1, 0.2, 0.3, 0.7, 0.000123];
-    holds.forEach((usd, index) =>
-      reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 }),
-    );
+    holds.forEach((usd, index) => {
+      reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 });
+    });
     for (const index of [3, 0, 4, 2, 1]) settleReservation({ book: ledger, reservationId: `r${index}`, usd: 0.01, tokens: 1 });
     expect(ledger.reservedUsd).toBe(0);
     expect(ledger.reservedTokens).toBe(0);

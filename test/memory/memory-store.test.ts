@@ -23,7 +23,15 @@ async function newStore(): Promise<{ store: MemoryStore; project: TempProject }>
   projects.push(project);
   // A clock that ticks one second per call keeps createdAt distinct without waiting.
   let tick = Date.parse('2025-03-01T10:00:00Z');
-  return { store: MemoryStore.forProject(project.dir, { now: () => new Date((tick += 1000)) }), project };
+  return {
+    store: MemoryStore.forProject(project.dir, {
+      now: () => {
+        tick += 1000;
+        return new Date(tick);
+      },
+    }),
+    project,
+  };
 }
 
 function memory(content: string, extra: Partial<NewMemory> = {}): NewMemory {

@@ -28,7 +28,10 @@ function recording(provider: LlmProvider): LlmProvider & { requests: LlmRequest[
     name: provider.name,
     simulated: provider.simulated,
     requests,
-    complete: (request, signal) => (requests.push(request), provider.complete(request, signal)),
+    complete: (request, signal) => {
+      requests.push(request);
+      return provider.complete(request, signal);
+    },
   };
 }
 

@@ -69,7 +69,7 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     expect(costOf(response.usage, priceOf(response.model))).toBeCloseTo(0.0005, 12);
 
     expect(server.requests).toHaveLength(1);
-    const { headers, body } = server.requests[0]!;
+    const { headers, body } = server.requests[0] ?? expect.unreachable('no request reached the server');
     // This SDK sends the key as a bearer token (the API accepts it as well as x-api-key).
     expect(headers.authorization).toBe(`Bearer ${KEY}`);
     expect(headers['anthropic-version']).toBe('2026-10-21');
@@ -128,7 +128,7 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     expect(response.text).toBe('Next file.');
     expect(response.stopReason).toBe('tool_use');
     expect(response.toolCalls).toEqual([{ id: 'toolu_fake_1', name: 'read_file', input: { path: 'src/b.ts' } }]);
-    const { body } = server.requests[0]!;
+    const { body } = server.requests[0] ?? expect.unreachable('no request reached the server');
     expect(body.tools).toEqual([
       {
         name: 'read_file',
@@ -165,7 +165,7 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     expect(response.text).toBe('{"summary":"done"}');
     expect(response.stopReason).toBe('end');
     expect(response.toolCalls).toBeUndefined();
-    const { body } = server.requests[0]!;
+    const { body } = server.requests[0] ?? expect.unreachable('no request reached the server');
     expect(body.tools).toEqual([{ name: 'task_report', description: expect.any(String), input_schema: schema }]);
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'task_report' });
     server.assertComplete();
@@ -183,7 +183,7 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     const response = await provider({ stream }).complete(request({ responseJsonSchema: schema }));
 
     expect(JSON.parse(response.text)).toEqual({ status: 'blocked', question: 'Which database?' });
-    const { body } = server.requests[0]!;
+    const { body } = server.requests[0] ?? expect.unreachable('no request reached the server');
     const { $schema, ...inner } = schema;
     expect(body.tools?.[0]?.name).toBe('respond');
     expect(body.tools?.[0]?.input_schema).toEqual({ $schema, type: 'object', properties: { answer: inner }, required: ['answer'] });
@@ -255,7 +255,7 @@ describe('request mapping', () => {
         ],
       }),
     );
-    const { body } = server.requests[0]!;
+    const { body } = server.requests[0] ?? expect.unreachable('no request reached the server');
     expect(body).not.toHaveProperty('system');
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'run_tests' });
     expect(body.messages[1]).toEqual({

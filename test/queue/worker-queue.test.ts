@@ -198,7 +198,7 @@ describe('WorkerQueue cancel', () => {
 
     expect(queue.cancel('cooperative')).toBe(true);
     expect(signal?.aborted).toBe(true);
-    expect((signal?.reason as Error).name).toBe('AbortError');
+    expect((signal?.reason as Error | undefined)?.name).toBe('AbortError');
     expect(queue.getJob('cooperative')?.status).toBe('cancelled');
     await flush();
     expect(queue.runningCount).toBe(0);
@@ -246,10 +246,10 @@ describe('WorkerQueue timeouts and retries', () => {
 
     await vi.advanceTimersByTimeAsync(1);
     expect(signal?.aborted).toBe(true);
-    expect((signal?.reason as Error).name).toBe('TimeoutError');
+    expect((signal?.reason as Error | undefined)?.name).toBe('TimeoutError');
     const record = queue.getJob('slow');
     expect(record).toMatchObject({ status: 'timeout', attempts: 1, queuedAt: started, startedAt: started, endedAt: started + 1_000 });
-    expect((record?.error as Error).message).toMatch(/Job "slow" timed out after 1000 ms/);
+    expect((record?.error as Error | undefined)?.message).toMatch(/Job "slow" timed out after 1000 ms/);
     await queue.join();
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -288,7 +288,7 @@ describe('WorkerQueue timeouts and retries', () => {
     expect(signals.size).toBe(3);
     const record = queue.getJob('flaky');
     expect(record).toMatchObject({ status: 'failed', attempts: 3 });
-    expect((record?.error as Error).message).toBe('attempt 3 failed');
+    expect((record?.error as Error | undefined)?.message).toBe('attempt 3 failed');
   });
 
   it('completes on a retry and clears the earlier error', async () => {

@@ -153,7 +153,10 @@ describe('FileStore', () => {
 
   it('keeps the previous good version as .bak', async () => {
     const store = createStore({ backupIntervalMs: 0 });
-    for (let index = 0; index < 3; index += 1) await store.update((state) => void (state.count += 1));
+    for (let index = 0; index < 3; index += 1)
+      await store.update((state) => {
+        state.count += 1;
+      });
     const backup = boardSchema.parse(JSON.parse(await readFile(`${file}.bak`, 'utf8')));
     expect(backup).toEqual({ seq: 2, count: 2, tasks: [] });
     expect((await store.read()).seq).toBe(3);
@@ -161,7 +164,10 @@ describe('FileStore', () => {
 
   it('refreshes .bak at most once per backupIntervalMs, always with a good version', async () => {
     const store = createStore({ backupIntervalMs: 60_000 });
-    for (let index = 0; index < 4; index += 1) await store.update((state) => void (state.count += 1));
+    for (let index = 0; index < 4; index += 1)
+      await store.update((state) => {
+        state.count += 1;
+      });
     // The first replaced version (seq 1) was kept; later commits within the interval leave it.
     const backup = boardSchema.parse(JSON.parse(await readFile(`${file}.bak`, 'utf8')));
     expect(backup).toEqual({ seq: 1, count: 1, tasks: [] });
@@ -177,7 +183,11 @@ describe('FileStore', () => {
     await expect(store.read()).rejects.toBeInstanceOf(StateCorruptedError);
     await expect(store.read()).rejects.toThrow(file);
     let called = false;
-    await expect(store.update(() => void (called = true))).rejects.toMatchObject({
+    await expect(
+      store.update(() => {
+        called = true;
+      }),
+    ).rejects.toMatchObject({
       code: 'state_corrupted',
       file,
       problem: expect.stringContaining('invalid JSON'),
@@ -218,7 +228,9 @@ describe('FileStore', () => {
       });
     });
     try {
-      await writer.update((state) => void (state.count += 1));
+      await writer.update((state) => {
+        state.count += 1;
+      });
       expect(await seen).toBe(2);
     } finally {
       stop();

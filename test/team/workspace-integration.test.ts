@@ -86,9 +86,7 @@ async function ledgerOf(result: RunTeamResult): Promise<Entry[]> {
   return readEntries(result.files.ledger);
 }
 
-async function stateOf(
-  config: TeamConfig,
-): Promise<{
+async function stateOf(config: TeamConfig): Promise<{
   tasks: {
     id: string;
     status: string;

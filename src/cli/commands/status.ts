@@ -15,7 +15,10 @@ export interface StatusCommandOptions {
 /** A compact view of the state for people and machines. */
 export function describeState(state: TeamState): Record<string, unknown> {
   const byStatus: Record<string, string[]> = {};
-  for (const task of state.tasks) (byStatus[task.status] ??= []).push(task.id);
+  for (const task of state.tasks) {
+    byStatus[task.status] ??= [];
+    byStatus[task.status]?.push(task.id);
+  }
   return {
     run: {
       id: state.run.id,
