@@ -1,31 +1,23 @@
 /** The two texts of a role task: the role's system prompt (a file) and the user message (task, directory, memories). */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError } from '../errors/index.js';
 import type { MemoryRecord } from '../memory/index.js';
+import { readPromptFile } from '../prompts/index.js';
 import { roleOf } from './roles.js';
 
-/** Reads `<promptsDir>/roles/<role>.md`; a missing file is a ConfigError naming it. */
+/**
+ * Reads `<promptsDir>/roles/<role>.md` through the prompt library, so a missing or
+ * empty file is the same ConfigError, naming the file, as for a team role's prompt.
+ */
 export async function loadRolePrompt(input: { promptsDir: string; role: string }): Promise<string> {
-  const file = join(input.promptsDir, roleOf(input.role).promptFile);
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [
-        {
-          path: '',
-          message:
-            code === 'ENOENT'
-              ? `the prompt of role "${input.role}" was not found`
-              : `cannot read the role prompt (${code ?? String(error)})`,
-        },
-      ],
-      hint: 'Role prompts live in prompts/roles/ of the agent-team package, or in the prompts_dir of your orchestrator-config.json.',
-    });
-  }
+  const path = roleOf(input.role).promptFile;
+  const file = join(input.promptsDir, path);
+  return readPromptFile({
+    promptsDir: input.promptsDir,
+    path,
+    configFile: file,
+    field: `the prompt of role "${input.role}"`,
+    hint: 'Role prompts live in prompts/roles/ of the agent-team package, or in the prompts_dir of your orchestrator-config.json.',
+  }).text;
 }
 
 /** One memory as the agent reads it: type, who saved it, when, the text and its tags. */
