@@ -9,17 +9,13 @@ export { git, isClean, isRepository, resolveRef } from './git.js';
 export { type MergeOutcome, mergeSequentially } from './merge.js';
 export { runCommand } from './run-command.js';
 export { type CleanReport, cleanWorktrees, listRunIds, removeWorktree } from './worktree-cleanup.js';
+export { changedFiles, commitAll, restoreWip, type WipCommit, wipCommit } from './task-commits.js';
 export {
-  changedFiles,
-  commitAll,
   createTaskWorktree,
   discardNewTaskWorktree,
   excludeRunFiles,
   listWorktrees,
   repositoryRoot,
-  restoreWip,
   taskBase,
-  wipCommit,
-  type WipCommit,
   WORKTREES_DIR,
 } from './worktrees.js';

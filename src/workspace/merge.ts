@@ -1,6 +1,6 @@
 import { conflictedFiles, currentBranch, git, headCommit } from './git.js';
 import { runCommand } from './run-command.js';
-import { AGENT_COMMIT_ARGS } from './worktrees.js';
+import { AGENT_COMMIT_ARGS } from './task-branches.js';
 
 /** A finished task's branch, waiting to be merged into the integration branch. */
 export interface MergeCandidate {

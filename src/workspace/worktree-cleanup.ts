@@ -9,17 +9,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { git, isClean, resolveRef } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
-import {
-  isAgentWorktreePath,
-  listWorktrees,
-  parseTaskBranch,
-  realPathIfExists,
-  repositoryRoot,
-  taskBaseRef,
-  wipBranch,
-  wipCommit,
-  WORKTREES_DIR,
-} from './worktrees.js';
+import { parseTaskBranch, taskBaseRef, wipBranch } from './task-branches.js';
+import { wipCommit } from './task-commits.js';
+import { isAgentWorktreePath, listWorktrees, realPathIfExists, repositoryRoot, WORKTREES_DIR } from './worktrees.js';
 
 // The last segment of a run's integration branch, `agent-team/<run>/integration`.
 const INTEGRATION = 'integration';
