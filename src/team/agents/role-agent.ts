@@ -1,8 +1,8 @@
-import { AgentTeamError, BudgetExceededError, InvalidModelOutputError } from '../../errors/index.js';
+import { AgentTeamError, BudgetExceededError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import { composeSystemPrompt, composeTaskMessage } from '../../prompts/index.js';
 import { WorkerQueue } from '../../queue/index.js';
-import { parseStructured, type LlmRequest, type SimWorkContext } from '../../providers/index.js';
+import { askStructured, type LlmRequest, type SimWorkContext } from '../../providers/index.js';
 import { TERMINAL_RUN_STATUSES, type LedgerEvent, type TeamState, type UpdateContext } from '../../state/index.js';
 import { workReportSchema, type WorkReport } from '../tasks/answer-schemas.js';
 import { claimTask, claimedTaskFrom, dispatchReady, type ClaimedTask } from '../tasks/claim-task.js';
@@ -350,31 +350,20 @@ export class RoleAgent {
           taskWorkspace.status({ status: 'working', progress: Math.min(90, Math.round((step / settings.max_steps) * 100)) }),
       });
     const request: LlmRequest = taskWorkspace.hasPartialWork ? withPartialWorkNote(input.request) : input.request;
-    const first = await loop(request, settings.max_steps);
-    let parsed = parseStructured(first.response.text, workReportSchema);
-    let rawOutput = first.response.text;
-    if (parsed.value === undefined) {
+    let firstSteps = 0;
+    const { value: report } = await askStructured({
+      request,
+      schema: workReportSchema,
+      what: 'task report',
       // One repair, as for answers without tools: the files stay as they are, only the report is asked again.
-      const repair: LlmRequest = {
-        ...request,
-        messages: [
-          ...first.messages,
-          { role: 'assistant', content: first.response.text },
-          {
-            role: 'user',
-            content: `Your report was rejected:\n${parsed.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object for the task report.`,
-          },
-        ],
-        metadata: { ...request.metadata, repair: true },
-      };
-      const second = await loop(repair, Math.max(1, settings.max_steps - first.steps));
-      parsed = parseStructured(second.response.text, workReportSchema);
-      rawOutput = second.response.text;
-    }
-    if (parsed.value === undefined) {
-      throw new InvalidModelOutputError({ agentId: this.#agentId, what: 'task report', rawOutput, problems: parsed.problems });
-    }
-    const report = parsed.value;
+      call: async (attempt) => {
+        const repair = attempt.metadata.repair === true;
+        const result = await loop(attempt, repair ? Math.max(1, settings.max_steps - firstSteps) : settings.max_steps);
+        if (!repair) firstSteps = result.steps;
+        return { ...result.response, messages: result.messages };
+      },
+      wording: { rejected: 'report' },
+    });
     const committed = report.status === 'done' ? await taskWorkspace.commit(`${task.title}`) : undefined;
     const gates = committed === undefined ? [] : gatesFor(settings.gates, task, committed.files).map((gate) => gate.name);
     await store.update((draft, context) => {
