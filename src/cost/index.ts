@@ -1,3 +1,21 @@
-export { type BudgetBook, releaseReservation, reserveBudget, type ReserveOutcome, settleReservation } from './budget-guard.js';
+export {
+  type AgentSpend,
+  type BudgetBook,
+  releaseReservation,
+  reserveBudget,
+  type ReserveOutcome,
+  settleReservation,
+} from './budget-book.js';
+export {
+  type BudgetChanges,
+  BudgetGuard,
+  type BudgetRefusal,
+  type BudgetSnapshot,
+  type BudgetStore,
+  type BudgetTransaction,
+  hasLimits,
+  type WorstCase,
+  worstCaseOf,
+} from './budget-guard.js';
 export { pickModel } from './model-tier.js';
 export { costOf, DEFAULT_PRICES, type ModelPrice, priceOf, priceTable, UnknownModelPriceError } from './prices.js';
