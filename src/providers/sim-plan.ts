@@ -1,5 +1,5 @@
 import { SeededRandom } from './seeded-random.js';
-import type { SimPlanContext, SimRosterRole } from './sim-context.js';
+import type { SimPlanContext, SimRosterRole, SimScenario } from './sim-context.js';
 
 /** A planned task in the manager's output format. */
 export interface SimPlannedTask {
@@ -219,9 +219,9 @@ function sizedPlan(context: SimPlanContext, count: number, random: SeededRandom)
   return tasks;
 }
 
-/** The sim manager's plan for a feature and roster, deterministic for a seed. */
-export function simulatePlan(context: SimPlanContext, seed: number): { tasks: SimPlannedTask[] } {
-  const random = SeededRandom.for(seed, 'plan', context.feature);
-  const count = context.taskCount ?? null;
+/** The sim manager's plan for a feature and roster, deterministic for a seed; exactly `planTasks` tasks unless null. */
+export function simulatePlan(context: SimPlanContext, scenario: Pick<SimScenario, 'seed' | 'planTasks'>): { tasks: SimPlannedTask[] } {
+  const random = SeededRandom.for(scenario.seed, 'plan', context.feature);
+  const count = scenario.planTasks;
   return { tasks: count === null ? standardPlan(context, random) : sizedPlan(context, count, random) };
 }

@@ -53,8 +53,6 @@ export class RoleAgent {
   readonly #started = new Set<string>();
   #jobCount = 0;
   #iterations = 0;
-  #blockerRate = 0;
-  #gateFailureRate = 0;
   #runId = '';
   #workspaceRepo: string | null = null;
   #workspace: RunWorkspace | undefined;
@@ -97,8 +95,6 @@ export class RoleAgent {
       agent.pid = process.pid;
       agent.heartbeatAt = context.now;
       agent.stopReason = null;
-      this.#blockerRate = state.run.options.blockerRate;
-      this.#gateFailureRate = state.run.options.gateFailureRate;
       this.#runId = state.run.id;
       this.#workspaceRepo = state.run.options.workspace;
       context.emit({ type: 'agent-start', agentId: this.#agentId, pid: process.pid });
@@ -230,12 +226,9 @@ export class RoleAgent {
       },
       attempt: task.attempts,
       resolutions: claimed.resolutions.map((resolution) => resolution.resolution),
-      blockerRate: this.#blockerRate,
       planTaskIds: claimed.planTaskIds,
       dependencyTitles: claimed.dependencies.map((dependency) => `${dependency.id} ${dependency.title}`),
-      ...(this.#workspace === undefined
-        ? {}
-        : { gateFailureRate: this.#gateFailureRate, gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) }),
+      ...(this.#workspace === undefined ? {} : { gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) }),
     };
     const request: LlmRequest = {
       model: claimed.model,
