@@ -1,3 +1,4 @@
+import { ProviderError } from '../errors/index.js';
 import { SeededRandom, hashParts } from './seeded-random.js';
 import { simulateIntegration, simulateResolution, simulateWork } from './sim-answers.js';
 import type { SimGateContext, SimIntegrateContext, SimPlanContext, SimResolveContext, SimScenario, SimWorkContext } from './sim-context.js';
@@ -49,7 +50,11 @@ function answerFor(request: LlmRequest, scenario: SimScenario): Record<string, u
     case 'role-task':
       return { ...simulateRoleTask(context as unknown as SimRoleTaskContext, seed) };
     case 'prompt':
-      throw new Error('free-form prompts are answered as text, not JSON');
+      throw new ProviderError({
+        provider: 'sim',
+        message: 'free-form prompts are answered as text, not JSON',
+        failure: 'invalid_request',
+      });
   }
 }
 
