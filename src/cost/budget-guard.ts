@@ -75,7 +75,7 @@ export function worstCaseOf(input: { request: LlmRequest; price: ModelPrice; sim
 }
 
 /** True when the book has any limit: without one a reservation guards nothing. */
-export function hasLimits(book: BudgetBook): boolean {
+function hasLimits(book: BudgetBook): boolean {
   return book.limitUsd !== null || book.limitTokens !== null || book.perAgentUsd !== null || book.perAgentTokens !== null;
 }
 

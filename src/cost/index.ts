@@ -1,5 +1,4 @@
 export {
-  type AgentSpend,
   type BudgetBook,
   releaseReservation,
   reserveBudget,
@@ -12,9 +11,6 @@ export {
   type BudgetRefusal,
   type BudgetSnapshot,
   type BudgetStore,
-  type BudgetTransaction,
-  hasLimits,
-  type WorstCase,
   worstCaseOf,
 } from './budget-guard.js';
 export { pickModel } from './model-tier.js';
