@@ -2,7 +2,6 @@ export {
   type BudgetBook,
   releaseReservation,
   reserveBudget,
-  type ReserveOutcome,
   settleReservation,
 } from './budget-book.js';
 export {
