@@ -1,104 +1,159 @@
-/** Limits and running totals, as kept in the team state (null: no limit). */
-export interface BudgetBook {
-  limitUsd: number | null;
-  limitTokens: number | null;
-  perAgentUsd: number | null;
-  perAgentTokens: number | null;
-  spentUsd: number;
-  spentTokens: number;
-  reservedUsd: number;
-  reservedTokens: number;
-  reservations: Record<string, { agentId: string; usd: number; tokens: number }>;
+import { BudgetExceededError } from '../errors/index.js';
+import { countTokens, type LlmRequest } from '../providers/index.js';
+import {
+  type AgentSpend,
+  type BudgetBook,
+  type ReserveOutcome,
+  releaseReservation,
+  reserveBudget,
+  settleReservation,
+} from './budget-book.js';
+import type { ModelPrice } from './prices.js';
+
+// Vendors' tokenizers count up to ~20% more than o200k on code and non-English text.
+const ESTIMATE_MARGIN = 1.25;
+// With others holding reservations, look again after this long even without a wake-up.
+const DEFAULT_RECHECK_MS = 1000;
+
+/** The budget as the guard sees it: the book, what the guarded agent spent, and whether the run already stopped for budget. */
+export interface BudgetSnapshot {
+  readonly runId: string;
+  readonly book: BudgetBook;
+  readonly agentSpent: AgentSpend;
+  /** True once the run has stopped for budget: no call gets through any more. */
+  readonly exhausted: boolean;
 }
 
-/** What one agent has spent so far. */
-export interface AgentSpend {
-  usd: number;
+/** A refusal that waiting cannot cure. */
+export type BudgetRefusal = Extract<ReserveOutcome, { ok: false }>;
+
+/** The budget inside one atomic transaction of its owner. */
+export interface BudgetTransaction extends BudgetSnapshot {
+  /** Records a refusal that waiting cannot cure, in the same transaction (the owner decides whether the run stops). */
+  block(refusal: BudgetRefusal): void;
+}
+
+/** Where the book lives: a snapshot to try on, and an atomic read-modify-write of the live book. */
+export interface BudgetStore {
+  /** A snapshot; what the guard changes in it is never written. */
+  read(): Promise<BudgetSnapshot>;
+  /** Runs `fn` atomically on the live book; what it changes is kept. */
+  update<T>(fn: (budget: BudgetTransaction) => T): Promise<T>;
+}
+
+/** Wake-ups when the book may have changed (another call settled or released its reservation). */
+export interface BudgetChanges {
+  /** Grows with every change; pass it to `wait` so none is missed. */
+  readonly version: number;
+  /** Resolves on the next change after `sinceVersion`, after `timeoutMs`, or when `signal` aborts. */
+  wait(input: { sinceVersion: number; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void>;
+  /** Tells the other waiters that the book changed. */
+  notify(): void;
+}
+
+/** A call's worst case: tokens and USD it may cost at most. */
+export interface WorstCase {
   tokens: number;
-}
-
-/** The outcome of asking for room for a call. */
-export type ReserveOutcome =
-  | { ok: true }
-  | {
-      ok: false;
-      limit: string;
-      detail: string;
-      /** True when the limit is the agent's own, not the run's. */
-      perAgent: boolean;
-      /** True when calls hold reservations whose settling may free room under this limit. */
-      othersPending: boolean;
-    };
-
-// Float sums of many small costs drift; compare with a tolerance far below a cent.
-const EPSILON = 1e-9;
-
-function agentReserved(book: BudgetBook, agentId: string): AgentSpend {
-  let usd = 0;
-  let tokens = 0;
-  for (const reservation of Object.values(book.reservations)) {
-    if (reservation.agentId !== agentId) continue;
-    usd += reservation.usd;
-    tokens += reservation.tokens;
-  }
-  return { usd, tokens };
+  usd: number;
 }
 
 /**
- * Reserves a call's worst case (input estimate + max output) if it fits under every
- * limit counting what is spent and what other calls hold. Mutates `book` only on success.
+ * The worst case of a call: every input token written to the cache (the dearest
+ * input) and the whole `max_tokens` of output. The input is counted with our
+ * tokenizer; for real vendors, whose tokenizers count more, with a margin.
  */
-export function reserveBudget(input: {
-  book: BudgetBook;
-  reservationId: string;
-  agentId: string;
-  agentSpent: AgentSpend;
-  usd: number;
-  tokens: number;
-}): ReserveOutcome {
-  const { book, agentId, usd, tokens } = input;
-  const mine = agentReserved(book, agentId);
-  const anyPending = Object.keys(book.reservations).length > 0;
-  const minePending = Object.values(book.reservations).some((reservation) => reservation.agentId === agentId);
-  // [limit, cap, committed, wanted, per agent, whether settling holds could free room under it]
-  const checks: [string, number | null, number, number, boolean, boolean][] = [
-    ['run USD', book.limitUsd, book.spentUsd + book.reservedUsd, usd, false, anyPending],
-    ['run tokens', book.limitTokens, book.spentTokens + book.reservedTokens, tokens, false, anyPending],
-    [`agent ${agentId} USD`, book.perAgentUsd, input.agentSpent.usd + mine.usd, usd, true, minePending],
-    [`agent ${agentId} tokens`, book.perAgentTokens, input.agentSpent.tokens + mine.tokens, tokens, true, minePending],
-  ];
-  for (const [limit, cap, committed, wanted, perAgent, othersPending] of checks) {
-    if (cap !== null && committed + wanted > cap + EPSILON) {
-      const unit = limit.endsWith('USD') ? (value: number) => `$${value.toFixed(4)}` : (value: number) => `${value}`;
-      return {
-        ok: false,
-        limit,
-        detail: `a call needing up to ${unit(wanted)} does not fit: ${unit(committed)} of ${unit(cap)} spent or reserved`,
-        perAgent,
-        othersPending,
-      };
+export function worstCaseOf(input: { request: LlmRequest; price: ModelPrice; simulated: boolean }): WorstCase {
+  const { request, price } = input;
+  let estimate = countTokens(request.system);
+  for (const message of request.messages) estimate += countTokens(message.content) + 4;
+  // Our tokenizer is not every vendor's: hold a margin so a real count a little higher still fits.
+  if (!input.simulated) estimate = Math.ceil(estimate * ESTIMATE_MARGIN) + 64;
+  return {
+    tokens: estimate + request.maxTokens,
+    usd: (estimate * Math.max(price.input, price.cacheWrite) + request.maxTokens * price.output) / 1_000_000,
+  };
+}
+
+/** True when the book has any limit: without one a reservation guards nothing. */
+function hasLimits(book: BudgetBook): boolean {
+  return book.limitUsd !== null || book.limitTokens !== null || book.perAgentUsd !== null || book.perAgentTokens !== null;
+}
+
+/**
+ * Keeps one agent's calls inside the budget: reserve a call's worst case before it
+ * is made (waiting while other calls hold reservations whose settling may free room,
+ * stopping with BudgetExceededError when nothing can), then settle the real spend or
+ * release the reservation. Concurrent agents never push spend past a limit, because
+ * every reservation is taken in the store's atomic update.
+ */
+export class BudgetGuard {
+  readonly #agentId: string;
+  readonly #store: BudgetStore;
+  readonly #changes: BudgetChanges;
+  readonly #recheckMs: number;
+
+  constructor(input: { agentId: string; store: BudgetStore; changes: BudgetChanges; recheckMs?: number }) {
+    this.#agentId = input.agentId;
+    this.#store = input.store;
+    this.#changes = input.changes;
+    this.#recheckMs = input.recheckMs ?? DEFAULT_RECHECK_MS;
+  }
+
+  /** True when the budget has any limit (else `reserve` need not be called). */
+  async limited(): Promise<boolean> {
+    return hasLimits((await this.#store.read()).book);
+  }
+
+  /**
+   * Reserves `worst` under `reservationId`: waits while others hold reservations that
+   * may free room; throws BudgetExceededError (after `block` in the same transaction)
+   * when the call can never fit.
+   */
+  async reserve(input: { reservationId: string; worst: WorstCase; signal?: AbortSignal | undefined }): Promise<void> {
+    const { signal } = input;
+    for (;;) {
+      signal?.throwIfAborted();
+      const since = this.#changes.version;
+      // A dry run on a snapshot first: waiting for room must not write the book over and over.
+      const snapshot = await this.#store.read();
+      const dryRun = this.#try({ ...snapshot, book: { ...snapshot.book, reservations: { ...snapshot.book.reservations } } }, input);
+      if (!dryRun.ok && dryRun.othersPending) {
+        await this.#changes.wait({ sinceVersion: since, timeoutMs: this.#recheckMs, signal });
+        continue;
+      }
+      const outcome = await this.#store.update((budget) => {
+        const result = this.#try(budget, input);
+        if (!result.ok && !result.othersPending && !budget.exhausted) budget.block(result);
+        return result;
+      });
+      if (outcome.ok || !outcome.othersPending) this.#changes.notify();
+      if (outcome.ok) return;
+      if (!outcome.othersPending) throw new BudgetExceededError({ runId: snapshot.runId, limit: outcome.limit, detail: outcome.detail });
     }
   }
-  book.reservations[input.reservationId] = { agentId, usd, tokens };
-  book.reservedUsd += usd;
-  book.reservedTokens += tokens;
-  return { ok: true };
-}
 
-/** Drops a reservation (the call failed or was never made). */
-export function releaseReservation(book: BudgetBook, reservationId: string): void {
-  const reservation = book.reservations[reservationId];
-  if (reservation === undefined) return;
-  delete book.reservations[reservationId];
-  // With nothing held the totals are exactly zero, not the residue of float subtractions.
-  const none = Object.keys(book.reservations).length === 0;
-  book.reservedUsd = none ? 0 : Math.max(0, book.reservedUsd - reservation.usd);
-  book.reservedTokens = none ? 0 : Math.max(0, book.reservedTokens - reservation.tokens);
-}
+  /** Replaces a reservation by the call's real spend, inside the caller's own transaction. */
+  settle(book: BudgetBook, input: { reservationId: string; usd: number; tokens: number }): void {
+    settleReservation({ book, ...input });
+  }
 
-/** Replaces a reservation by the call's real spend. */
-export function settleReservation(input: { book: BudgetBook; reservationId: string; usd: number; tokens: number }): void {
-  releaseReservation(input.book, input.reservationId);
-  input.book.spentUsd += input.usd;
-  input.book.spentTokens += input.tokens;
+  /** Drops a reservation whose call failed, and wakes whoever waits for room. */
+  async release(reservationId: string): Promise<void> {
+    await this.#store.update((budget) => releaseReservation(budget.book, reservationId));
+    this.#changes.notify();
+  }
+
+  #try(budget: BudgetSnapshot, input: { reservationId: string; worst: WorstCase }): ReserveOutcome {
+    if (budget.exhausted) {
+      return { ok: false, limit: 'run', detail: 'the run has reached its budget', perAgent: false, othersPending: false };
+    }
+    return reserveBudget({
+      book: budget.book,
+      reservationId: input.reservationId,
+      agentId: this.#agentId,
+      agentSpent: budget.agentSpent,
+      usd: input.worst.usd,
+      tokens: input.worst.tokens,
+    });
+  }
 }

@@ -181,3 +181,15 @@ export class RunInterruptedError extends AgentTeamError {
     this.runId = runId;
   }
 }
+
+/** A role agent was told to stop (Ctrl-C, out of budget, the run ended); what it had in flight is aborted with this reason. */
+export class AgentStoppedError extends AgentTeamError {
+  readonly agentId: string;
+  readonly reason: string;
+
+  constructor(input: { agentId: string; reason: string }) {
+    super('agent_stopped', `${input.agentId} stopped (${input.reason}); its task goes back to ready.`);
+    this.agentId = input.agentId;
+    this.reason = input.reason;
+  }
+}

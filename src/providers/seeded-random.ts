@@ -1,3 +1,5 @@
+import { AgentTeamError } from '../errors/index.js';
+
 /** A 32-bit FNV-1a hash of the parts, joined: stable across processes and runs. */
 export function hashParts(...parts: readonly (string | number)[]): number {
   let hash = 0x811c9dc5;
@@ -39,7 +41,7 @@ export class SeededRandom {
   /** One element of a non-empty list. */
   pick<T>(items: readonly T[]): T {
     const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new Error('pick() needs a non-empty list');
+    if (item === undefined) throw new AgentTeamError('sim_empty_choice', 'SeededRandom.pick() needs a non-empty list');
     return item;
   }
 

@@ -1,5 +1,5 @@
 import { SeededRandom, hashParts } from './seeded-random.js';
-import type { SimIntegrateContext, SimResolveContext, SimWorkContext } from './sim-context.js';
+import type { SimIntegrateContext, SimResolveContext, SimScenario, SimWorkContext } from './sim-context.js';
 import { featureSubject, roleKind, type RoleKind } from './sim-plan.js';
 
 const QUESTIONS: Readonly<Record<RoleKind, readonly string[]>> = {
@@ -49,11 +49,12 @@ export function blockedTaskIds(planTaskIds: readonly string[], rate: number, see
   return new Set(ranked.slice(0, count));
 }
 
-/** The sim agent's answer to a work request: done, or a blocker on a first attempt. */
-export function simulateWork(context: SimWorkContext, seed: number): Record<string, unknown> {
+/** The sim agent's answer to a work request: done, or a blocker on a first attempt (the scenario's share of tasks). */
+export function simulateWork(context: SimWorkContext, scenario: Pick<SimScenario, 'seed' | 'blockerRate'>): Record<string, unknown> {
   const { task } = context;
+  const { seed } = scenario;
   const random = SeededRandom.for(seed, 'work', task.id, context.attempt, context.resolutions.length);
-  const blocks = blockedTaskIds(context.planTaskIds, context.blockerRate, seed).has(task.id);
+  const blocks = blockedTaskIds(context.planTaskIds, scenario.blockerRate, seed).has(task.id);
   if (blocks && context.resolutions.length === 0) {
     return { status: 'blocked', question: random.pick(QUESTIONS[roleKind(task.role)]) };
   }

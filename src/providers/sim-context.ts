@@ -1,7 +1,20 @@
 /**
  * The facts the team attaches to each call's metadata. Real providers ignore
- * them; the `sim` provider answers in role from them.
+ * them; the `sim` provider answers in role from them. The sim's own knobs are
+ * not among them: they are the provider's settings (SimScenario).
  */
+
+/** The sim's own knobs: how often it blocks, plants flaws and how big it plans. */
+export interface SimScenario {
+  /** Same seed, same answers. */
+  seed: number;
+  /** Share of plan tasks whose agent raises a blocker on the first attempt. */
+  blockerRate: number;
+  /** Workspace runs: share of tasks whose first change carries a flaw the security gate catches. */
+  gateFailureRate: number;
+  /** Plan exactly this many tasks (for load tests and benchmarks); null: the standard plan. */
+  planTasks: number | null;
+}
 
 /** A role of the roster as the planner sees it. */
 export interface SimRosterRole {
@@ -13,8 +26,6 @@ export interface SimRosterRole {
 export interface SimPlanContext {
   feature: string;
   roles: SimRosterRole[];
-  /** Plan exactly this many tasks (sim only; for load tests and benchmarks). */
-  taskCount?: number | null;
 }
 
 /** A task as the sim sees it. */
@@ -32,12 +43,9 @@ export interface SimWorkContext {
   task: SimTask;
   attempt: number;
   resolutions: string[];
-  blockerRate: number;
   /** Every task id of the plan: the sim blocks the configured share of them. */
   planTaskIds: string[];
   dependencyTitles: string[];
-  /** Workspace runs: share of tasks whose first change carries a flaw the security gate catches. */
-  gateFailureRate?: number;
   /** Reasons a gate gave for failing this task's last change; the sim fixes it. */
   gateFeedback?: string[];
 }

@@ -1,5 +1,15 @@
+import { ProviderError } from '../errors/index.js';
 import { SeededRandom } from './seeded-random.js';
-import type { SimPlanContext, SimRosterRole } from './sim-context.js';
+import type { SimPlanContext, SimRosterRole, SimScenario } from './sim-context.js';
+
+/** A plan needs someone to do the work: the roster has no worker role. */
+function noRoles(): ProviderError {
+  return new ProviderError({
+    provider: 'sim',
+    message: 'the planner needs at least one worker role in the roster',
+    failure: 'invalid_request',
+  });
+}
 
 /** A planned task in the manager's output format. */
 export interface SimPlannedTask {
@@ -67,7 +77,7 @@ function standardPlan(context: SimPlanContext, random: SeededRandom): SimPlanned
   const byKind = (kind: RoleKind): SimRosterRole[] => context.roles.filter((r) => roleKind(r.role) === kind);
   const developers = context.roles.filter((r) => !['qa', 'review'].includes(roleKind(r.role)));
   const contractOwner = byKind('backend')[0] ?? developers[0] ?? context.roles[0];
-  if (contractOwner === undefined) throw new Error('sim planner needs at least one role');
+  if (contractOwner === undefined) throw noRoles();
   const extra = securityCriteria(context.feature);
   const tasks: SimPlannedTask[] = [];
   const add = (task: Omit<SimPlannedTask, 'id'>): string => {
@@ -198,7 +208,7 @@ function sizedPlan(context: SimPlanContext, count: number, random: SeededRandom)
   const tasks: SimPlannedTask[] = [];
   for (let index = 0; index < count; index += 1) {
     const role = context.roles[index % context.roles.length];
-    if (role === undefined) throw new Error('sim planner needs at least one role');
+    if (role === undefined) throw noRoles();
     const dependsOn = new Set<string>();
     if (index > 0) {
       const window = Math.min(index, 8);
@@ -219,9 +229,9 @@ function sizedPlan(context: SimPlanContext, count: number, random: SeededRandom)
   return tasks;
 }
 
-/** The sim manager's plan for a feature and roster, deterministic for a seed. */
-export function simulatePlan(context: SimPlanContext, seed: number): { tasks: SimPlannedTask[] } {
-  const random = SeededRandom.for(seed, 'plan', context.feature);
-  const count = context.taskCount ?? null;
+/** The sim manager's plan for a feature and roster, deterministic for a seed; exactly `planTasks` tasks unless null. */
+export function simulatePlan(context: SimPlanContext, scenario: Pick<SimScenario, 'seed' | 'planTasks'>): { tasks: SimPlannedTask[] } {
+  const random = SeededRandom.for(scenario.seed, 'plan', context.feature);
+  const count = scenario.planTasks;
   return { tasks: count === null ? standardPlan(context, random) : sizedPlan(context, count, random) };
 }

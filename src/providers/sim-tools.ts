@@ -1,16 +1,16 @@
 import { SeededRandom } from './seeded-random.js';
 import { simulateWork } from './sim-answers.js';
-import type { SimWorkContext } from './sim-context.js';
+import type { SimScenario, SimWorkContext } from './sim-context.js';
 import type { LlmRequest, ToolCall } from './types.js';
 
 /**
  * True when the sim's first change on this task carries a hard-coded credential
  * (the configured share of tasks, drawn from the seed), until a gate's reasons come back.
  */
-function withFlaw(context: SimWorkContext, seed: number): boolean {
+function withFlaw(context: SimWorkContext, scenario: SimScenario): boolean {
   if ((context.gateFeedback ?? []).length > 0) return false;
-  const rate = context.gateFailureRate ?? 0;
-  return rate > 0 && SeededRandom.for(seed, 'gate-flaw', context.task.id).next() < rate;
+  const rate = scenario.gateFailureRate;
+  return rate > 0 && SeededRandom.for(scenario.seed, 'gate-flaw', context.task.id).next() < rate;
 }
 
 /** A file the sim writes for a task: real content derived from the task, so runs make real commits. */
@@ -38,14 +38,14 @@ function fileFor(path: string, context: SimWorkContext, flawed = false): { path:
 export function simulateToolTurn(
   request: LlmRequest,
   context: SimWorkContext,
-  seed: number,
+  scenario: SimScenario,
 ): { toolCalls: ToolCall[] } | { report: Record<string, unknown> } {
   const results = request.messages.filter((message) => message.role === 'tool');
   if (results.length === 0) {
     // The same share of tasks block as without tools, before they touch a file.
-    const work = simulateWork(context, seed);
+    const work = simulateWork(context, scenario);
     if (work['status'] === 'blocked') return { report: work };
-    const flawed = withFlaw(context, seed);
+    const flawed = withFlaw(context, scenario);
     const toolCalls = context.task.files.map((path, index) => {
       const file = fileFor(path, context, flawed);
       return { id: `sim-${context.task.id}-${index + 1}`, name: 'write_file', input: { path: file.path, content: file.content } };

@@ -1,6 +1,7 @@
+import { ProviderError } from '../errors/index.js';
 import { SeededRandom, hashParts } from './seeded-random.js';
 import { simulateIntegration, simulateResolution, simulateWork } from './sim-answers.js';
-import type { SimGateContext, SimIntegrateContext, SimPlanContext, SimResolveContext, SimWorkContext } from './sim-context.js';
+import type { SimGateContext, SimIntegrateContext, SimPlanContext, SimResolveContext, SimScenario, SimWorkContext } from './sim-context.js';
 import { simulateGate } from './sim-gates.js';
 import { simulatePlan } from './sim-plan.js';
 import { simulatePrompt } from './sim-prompt.js';
@@ -21,18 +22,25 @@ export interface SimProviderSettings {
   latencyMs?: number | null;
   /** Replaces the real wait, for tests with fake clocks. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Share of plan tasks whose agent raises a blocker on the first attempt (default 0). */
+  blockerRate?: number | undefined;
+  /** Workspace runs: share of tasks whose first change carries a flaw the security gate catches (default 0). */
+  gateFailureRate?: number | undefined;
+  /** Plan exactly this many tasks, for load tests and benchmarks (default: the standard plan). */
+  planTasks?: number | null | undefined;
 }
 
 // Chat formats add a few tokens of framing per message.
 const MESSAGE_OVERHEAD_TOKENS = 4;
 
-function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
+function answerFor(request: LlmRequest, scenario: SimScenario): Record<string, unknown> {
   const context = request.metadata.context ?? {};
+  const { seed } = scenario;
   switch (request.metadata.purpose) {
     case 'plan':
-      return { ...simulatePlan(context as unknown as SimPlanContext, seed) };
+      return { ...simulatePlan(context as unknown as SimPlanContext, scenario) };
     case 'work':
-      return simulateWork(context as unknown as SimWorkContext, seed);
+      return simulateWork(context as unknown as SimWorkContext, scenario);
     case 'resolve':
       return simulateResolution(context as unknown as SimResolveContext, seed);
     case 'integrate':
@@ -42,7 +50,11 @@ function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
     case 'role-task':
       return { ...simulateRoleTask(context as unknown as SimRoleTaskContext, seed) };
     case 'prompt':
-      throw new Error('free-form prompts are answered as text, not JSON');
+      throw new ProviderError({
+        provider: 'sim',
+        message: 'free-form prompts are answered as text, not JSON',
+        failure: 'invalid_request',
+      });
   }
 }
 
@@ -53,6 +65,12 @@ function answerFor(request: LlmRequest, seed: number): Record<string, unknown> {
  */
 export function createSimProvider(settings: SimProviderSettings): LlmProvider {
   const wait = settings.sleep ?? sleep;
+  const scenario: SimScenario = {
+    seed: settings.seed,
+    blockerRate: settings.blockerRate ?? 0,
+    gateFailureRate: settings.gateFailureRate ?? 0,
+    planTasks: settings.planTasks ?? null,
+  };
   // Which (agent, system prompt) prefixes are already cached, as a provider would.
   const cachedPrefixes = new Set<string>();
 
@@ -96,11 +114,11 @@ export function createSimProvider(settings: SimProviderSettings): LlmProvider {
       // With file tools, a work call is a tool loop: write the task's files, then report.
       const turn =
         request.metadata.purpose === 'work' && request.tools?.some((tool) => tool.name === 'write_file') === true
-          ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext, settings.seed)
+          ? simulateToolTurn(request, request.metadata.context as unknown as SimWorkContext, scenario)
           : undefined;
       const toolCalls = turn !== undefined && 'toolCalls' in turn ? turn.toolCalls : undefined;
       const answer =
-        turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, settings.seed);
+        turn !== undefined && 'report' in turn ? turn.report : free || toolCalls !== undefined ? {} : answerFor(request, scenario);
       const text = free ? simulatePrompt(request, settings.seed) : toolCalls !== undefined ? '' : JSON.stringify(answer);
       const { agentId, taskId, purpose, repair } = request.metadata;
       const random = SeededRandom.for(

@@ -2,11 +2,10 @@
  * One role agent doing one task with shared memory: read what earlier agents
  * saved, ask the model in role, validate its answer, save what it learned.
  */
-import { InvalidModelOutputError } from '../errors/index.js';
-import { addUsage, type LlmProvider, type LlmRequest, type LlmResponse, type Usage } from '../providers/index.js';
+import { addUsage, askStructured, emptyUsage, jsonSchemaOf, type LlmProvider, type LlmRequest, type Usage } from '../providers/index.js';
 import { DEFAULT_RELEVANT_LIMIT, type MemoryStore } from '../memory/index.js';
 import type { MemoryRecord } from '../memory/index.js';
-import { parseRoleAnswer, ROLE_ANSWER_JSON_SCHEMA, type RoleAnswer } from './role-answer.js';
+import { roleAnswerSchema, type RoleAnswer } from './role-answer.js';
 import { loadRolePrompt, roleTaskMessage } from './role-prompt.js';
 import { roleOf } from './roles.js';
 
@@ -53,46 +52,29 @@ export interface RoleTaskResult {
 }
 
 /**
- * Asks once and, if the answer is not the JSON object asked for, once more with the
- * problems listed. This small loop lives here rather than reusing the team's
- * `callStructured`, because memory sits below team and has no budget or ledger to settle.
+ * Asks for the answer through the one structured-output path: a truncated answer is
+ * asked again with more room, an invalid one gets one repair request.
  */
 async function askForAnswer(input: {
   provider: LlmProvider;
   request: LlmRequest;
   signal: AbortSignal | undefined;
 }): Promise<{ answer: RoleAnswer; usage: Usage; simulated: boolean; repaired: boolean }> {
-  const { provider, request, signal } = input;
-  const first: LlmResponse = await provider.complete(request, signal);
-  const firstResult = parseRoleAnswer(first.text);
-  if (firstResult.answer !== undefined)
-    return { answer: firstResult.answer, usage: first.usage, simulated: first.simulated, repaired: false };
-  // A truncated answer cannot be repaired in the same room: give the repair twice as much.
-  const maxTokens = first.stopReason === 'max_tokens' ? Math.min(MAX_OUTPUT_TOKENS, request.maxTokens * 2) : request.maxTokens;
-  const repair: LlmRequest = {
-    ...request,
-    maxTokens,
-    messages: [
-      ...request.messages,
-      { role: 'assistant', content: first.text },
-      {
-        role: 'user',
-        content: `Your answer was rejected:\n${firstResult.problems.map((problem) => `- ${problem}`).join('\n')}\nAnswer again with only the corrected JSON object {"summary": "...", "memories": [...]}.`,
-      },
-    ],
-    metadata: { ...request.metadata, repair: true },
-  };
-  const second = await provider.complete(repair, signal);
-  const usage = addUsage(first.usage, second.usage);
-  const secondResult = parseRoleAnswer(second.text);
-  if (secondResult.answer !== undefined)
-    return { answer: secondResult.answer, usage, simulated: first.simulated && second.simulated, repaired: true };
-  throw new InvalidModelOutputError({
-    agentId: request.metadata.agentId,
+  const { provider, signal } = input;
+  const { value, answers, repaired } = await askStructured({
+    request: input.request,
+    schema: roleAnswerSchema,
     what: 'role task answer',
-    rawOutput: second.text,
-    problems: secondResult.problems,
+    call: (request) => provider.complete(request, signal),
+    maxOutputTokens: MAX_OUTPUT_TOKENS,
+    wording: { expected: 'the corrected JSON object {"summary": "...", "memories": [...]}' },
   });
+  return {
+    answer: value,
+    usage: answers.reduce((sum, answer) => addUsage(sum, answer.usage), emptyUsage()),
+    simulated: answers.every((answer) => answer.simulated),
+    repaired,
+  };
 }
 
 /**
@@ -116,7 +98,7 @@ export async function runRoleTask(input: RunRoleTaskInput): Promise<RoleTaskResu
       },
     ],
     maxTokens: input.maxTokens ?? DEFAULT_ROLE_TASK_MAX_TOKENS,
-    responseJsonSchema: ROLE_ANSWER_JSON_SCHEMA,
+    responseJsonSchema: jsonSchemaOf(roleAnswerSchema),
     responseName: 'role_task_answer',
     cacheSystemPrompt: true,
     metadata: {

@@ -1,6 +1,5 @@
-/** The one JSON object a role agent answers with, and how a raw answer is checked against it. */
+/** The one JSON object a role agent answers with. */
 import { z } from 'zod';
-import { parseStructured } from '../providers/index.js';
 import { memoryTypeSchema } from '../memory/index.js';
 
 // A model that saves more than this is dumping its notes, not choosing what matters.
@@ -28,12 +27,3 @@ export const roleAnswerSchema = z.object({
 
 /** A validated answer of a role agent. */
 export type RoleAnswer = z.infer<typeof roleAnswerSchema>;
-
-/** The JSON Schema of the answer, sent to providers that support structured output. */
-export const ROLE_ANSWER_JSON_SCHEMA = z.toJSONSchema(roleAnswerSchema, { io: 'input' }) as Record<string, unknown>;
-
-/** Validates a raw answer: the answer, or the problems to send back in a repair request. */
-export function parseRoleAnswer(text: string): { answer: RoleAnswer; problems: [] } | { answer: undefined; problems: string[] } {
-  const parsed = parseStructured(text, roleAnswerSchema);
-  return parsed.value === undefined ? { answer: undefined, problems: parsed.problems } : { answer: parsed.value, problems: [] };
-}

@@ -143,6 +143,7 @@ export const runOptionsSchema = z.object({
   provider: z.string(),
   seed: z.number().int(),
   timeScale: z.number().nonnegative(),
+  /** Sim only, like the two below: settings of the sim provider, recorded so a resumed run and agent processes build the same sim. */
   blockerRate: z.number().min(0).max(1),
   /** Sim workspace runs: share of tasks whose first change carries a flaw the security gate catches. */
   gateFailureRate: z.number().min(0).max(1).default(0),

@@ -73,7 +73,6 @@ function workContext(taskId: string, overrides: Partial<SimWorkContext> = {}): S
     },
     attempt: 0,
     resolutions: [],
-    blockerRate: 0,
     planTaskIds: ['T1', 'T2', 'T3', 'T4'],
     dependencyTitles: [],
     ...overrides,
@@ -85,7 +84,7 @@ describe('sim plan', () => {
     const roleNames = roles.map((role) => role.role);
     expect(roleNames).toEqual(['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer']);
     for (const seed of [1, 2, 3, 42]) {
-      const plan = planSchema.parse(simulatePlan({ feature: FEATURE, roles }, seed));
+      const plan = planSchema.parse(simulatePlan({ feature: FEATURE, roles }, { seed, planTasks: null }));
       expect(planProblems(plan, { workerRoles: roleNames, managerRole: config.manager.role })).toEqual([]);
 
       const [contract] = plan.tasks;
@@ -110,7 +109,7 @@ describe('sim plan', () => {
   it('plans a sound graph of exactly the requested size', () => {
     const roleNames = roles.map((role) => role.role);
     for (const taskCount of [1, 2, 7, 25]) {
-      const plan = planSchema.parse(simulatePlan({ feature: FEATURE, roles, taskCount }, 5));
+      const plan = planSchema.parse(simulatePlan({ feature: FEATURE, roles }, { seed: 5, planTasks: taskCount }));
       expect(plan.tasks).toHaveLength(taskCount);
       expect(planProblems(plan, { workerRoles: roleNames, managerRole: config.manager.role })).toEqual([]);
     }
@@ -124,6 +123,12 @@ describe('sim plan', () => {
     expect(response).toMatchObject({ simulated: true, model: 'claude-sonnet-5', stopReason: 'end' });
     expect(provider.simulated).toBe(true);
   });
+
+  it('plans exactly as many tasks as its planTasks setting says', async () => {
+    const provider = createSimProvider({ seed: 1, timeScale: 0, planTasks: 7 });
+    const response = await provider.complete(planRequest({ feature: FEATURE, roles }));
+    expect(planSchema.parse(JSON.parse(response.text)).tasks).toHaveLength(7);
+  });
 });
 
 describe('sim determinism', () => {
@@ -136,15 +141,15 @@ describe('sim determinism', () => {
   };
   const script = (): LlmRequest[] => [
     planRequest({ feature: FEATURE, roles }),
-    workRequest(workContext('T1', { blockerRate: 0.5 })),
-    workRequest(workContext('T2', { blockerRate: 0.5, resolutions: ['Use 409'] })),
+    workRequest(workContext('T1')),
+    workRequest(workContext('T2', { resolutions: ['Use 409'] })),
     {
       ...workRequest(workContext('T3')),
       metadata: { agentId: 'manager', role: 'team_manager', purpose: 'resolve', taskId: 'T2', context: { ...resolveContext } },
     },
   ];
   const run = async (seed: number): Promise<LlmResponse[]> => {
-    const provider = createSimProvider({ seed, timeScale: 0 });
+    const provider = createSimProvider({ seed, timeScale: 0, blockerRate: 0.5 });
     const responses: LlmResponse[] = [];
     for (const request of script()) responses.push(await provider.complete(request));
     return responses;
@@ -184,13 +189,11 @@ describe('blockedTaskIds', () => {
   });
 
   it('makes the chosen tasks block on their first attempt and finish once resolved', async () => {
-    const provider = createSimProvider({ seed: 3, timeScale: 0 });
+    const provider = createSimProvider({ seed: 3, timeScale: 0, blockerRate: 0.25 });
     const [blockedId] = [...blockedTaskIds(['T1', 'T2', 'T3', 'T4'], 0.25, 3)];
-    const first = workReportSchema.parse(
-      JSON.parse((await provider.complete(workRequest(workContext(blockedId ?? '', { blockerRate: 0.25 })))).text),
-    );
+    const first = workReportSchema.parse(JSON.parse((await provider.complete(workRequest(workContext(blockedId ?? '')))).text));
     expect(first.status).toBe('blocked');
-    const resumed = workRequest(workContext(blockedId ?? '', { blockerRate: 0.25, resolutions: ['Use 409'] }));
+    const resumed = workRequest(workContext(blockedId ?? '', { resolutions: ['Use 409'] }));
     expect(workReportSchema.parse(JSON.parse((await provider.complete(resumed)).text)).status).toBe('done');
   });
 });

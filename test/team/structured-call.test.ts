@@ -131,7 +131,7 @@ describe('callStructured', () => {
       plannedTask({ id: 'T2', role: 'frontend_developer', dependsOn: ['T1'] }),
     ];
     provider.enqueueFor({ agentId: 'manager', purpose: 'plan' }, cyclic, answers.plan(sound));
-    const plan = await new Manager(fixture.context).plan({ feature: 'Add login', taskCount: null });
+    const plan = await new Manager(fixture.context).plan({ feature: 'Add login' });
     expect(plan.tasks).toEqual(sound);
     expect(provider.calls).toHaveLength(2);
     const repairMessage = provider.calls[1]?.messages.at(-1)?.content ?? '';

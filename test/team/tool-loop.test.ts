@@ -18,7 +18,6 @@ const CONTEXT: SimWorkContext = {
   },
   attempt: 0,
   resolutions: [],
-  blockerRate: 0,
   planTaskIds: ['T1'],
   dependencyTitles: [],
 };

@@ -61,12 +61,16 @@ function planText(tasks: readonly PlanTask[]): string {
   });
 }
 
-/** The sim, with the plan fixed and any answer replaced by `override` (return undefined to keep the sim's). */
+/**
+ * The sim, with the plan fixed and any answer replaced by `override` (return undefined to keep the sim's);
+ * `scenario` sets the sim's knobs, as the provider registry does from the run's options.
+ */
 function simWith(
   plan: readonly PlanTask[],
   override: (request: LlmRequest, answer: LlmResponse, signal?: AbortSignal) => Promise<LlmResponse | undefined> | LlmResponse | undefined,
+  scenario: { gateFailureRate?: number } = {},
 ): LlmProvider {
-  const sim = createSimProvider({ seed: 1, timeScale: 0 });
+  const sim = createSimProvider({ seed: 1, timeScale: 0, ...scenario });
   return {
     name: 'sim',
     simulated: true,
@@ -148,10 +152,14 @@ describe('gates', () => {
     const config = await configFor({ provider: { gate_failure_rate: 1 } });
     const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
     const seen: LlmRequest[] = [];
-    const provider = simWith(plan, (request) => {
-      if (request.metadata.purpose === 'work') seen.push(request);
-      return undefined;
-    });
+    const provider = simWith(
+      plan,
+      (request) => {
+        if (request.metadata.purpose === 'work') seen.push(request);
+        return undefined;
+      },
+      { gateFailureRate: 1 },
+    );
     const result = await runTeam({
       config,
       feature: 'Flawed then fixed',

@@ -41,13 +41,19 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
       },
     };
     const seed = options.seed ?? config.orchestrator.provider.seed;
+    const blockerRate = options.blockerRate ?? config.orchestrator.provider.blocker_rate;
     const result = await runTeam({
       config: forecastConfig,
       feature,
       // Every role is simulated, whatever provider it names: a forecast makes no real call.
-      providerInstance: createSimProvider({ seed, timeScale: 0 }),
+      providerInstance: createSimProvider({
+        seed,
+        timeScale: 0,
+        blockerRate,
+        gateFailureRate: config.orchestrator.provider.gate_failure_rate,
+      }),
       seed,
-      blockerRate: options.blockerRate,
+      blockerRate,
       timeScale: 0,
     });
     const state = teamStateSchema.parse(JSON.parse(await readFile(result.files.state, 'utf8')));

@@ -1,3 +1,4 @@
+import { AgentTeamError } from '../../errors/index.js';
 import type { GateConfig } from '../../config/index.js';
 import { pickModel } from '../../cost/index.js';
 import { composeGateMessage, composeGatePrompt } from '../../prompts/index.js';
@@ -62,7 +63,7 @@ export class GateReviewer {
     const { config } = this.#context;
     const agentId = gate.agent ?? config.manager.id;
     const member = config.roster.find((candidate) => candidate.id === agentId);
-    if (member === undefined) throw new Error(`gate ${gate.name}: agent ${agentId} is not in the roster`);
+    if (member === undefined) throw new AgentTeamError('agent_unknown', `gate ${gate.name}: agent ${agentId} is not in the run's roster`);
     let caller = this.#callers.get(agentId);
     if (caller === undefined) {
       caller = new ModelCaller(this.#context, agentId);

@@ -97,11 +97,11 @@ export class Manager {
   }
 
   /** Plans the feature into a validated task graph. */
-  async plan(input: { feature: string; taskCount: number | null; signal?: AbortSignal | undefined }): Promise<Plan> {
+  async plan(input: { feature: string; signal?: AbortSignal | undefined }): Promise<Plan> {
     const roles = workerRoles(this.#context);
     const request = this.#request('plan', composePlanMessage({ feature: input.feature, roles }), {
       complexity: 'complex',
-      context: { feature: input.feature, roles, taskCount: input.taskCount },
+      context: { feature: input.feature, roles },
     });
     const { value } = await callStructured({
       caller: this.#caller,

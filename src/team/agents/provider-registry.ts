@@ -51,7 +51,15 @@ function createNamed(name: string, config: TeamConfig, options: RunOptions): Llm
   const providers = config.orchestrator.providers;
   switch (name) {
     case 'sim':
-      return createSimProvider({ seed: options.seed, timeScale: options.timeScale, latencyMs: config.orchestrator.provider.latency_ms });
+      // The sim's knobs are recorded with the run, so a resumed run and agent processes simulate the same scenario.
+      return createSimProvider({
+        seed: options.seed,
+        timeScale: options.timeScale,
+        latencyMs: config.orchestrator.provider.latency_ms,
+        blockerRate: options.blockerRate,
+        gateFailureRate: options.gateFailureRate,
+        planTasks: options.planTasks,
+      });
     case 'anthropic': {
       const settings = providers.anthropic;
       const provider = createAnthropicProvider({

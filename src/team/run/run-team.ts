@@ -153,7 +153,7 @@ async function resumeRun(options: RunTeamOptions, store: TeamStore, previous: Te
 
 async function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
   try {
-    const planned = await manager.plan({ feature: state.run.feature, taskCount: state.run.options.planTasks, signal });
+    const planned = await manager.plan({ feature: state.run.feature, signal });
     await context.store.update((draft, update) => {
       applyPlan({ state: draft, tasks: planned.tasks, managerId: context.config.manager.id, now: update.now, emit: update.emit });
       dispatchReady({ state: draft, config: context.config, now: update.now, emit: update.emit });

@@ -1,3 +1,4 @@
+import { AgentTeamError } from '../../errors/index.js';
 import { pickModel } from '../../cost/index.js';
 import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
@@ -39,7 +40,7 @@ function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEv
 /** The model an agent uses for a task: its role's, by tier; a failed attempt moves one tier up. */
 function modelFor(config: TeamConfig, agentId: string, task: Task): string {
   const member = config.roster.find((candidate) => candidate.id === agentId);
-  if (member === undefined) throw new Error(`agent ${agentId} is not in the roster`);
+  if (member === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
   return pickModel({
     model: member.roleConfig.model,
     tier: member.roleConfig.tier,
@@ -90,7 +91,7 @@ function assignTask(input: {
 }): void {
   const { task, agentId } = input;
   const agent = input.state.agents[agentId];
-  if (agent === undefined) throw new Error(`agent ${agentId} is not in the state`);
+  if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the state's agents`);
   task.status = 'in_progress';
   task.assignee = agentId;
   task.waitingFor = null;

@@ -1,3 +1,4 @@
+import { AgentTeamError } from '../../errors/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import type { WorkReport } from './answer-schemas.js';
 import { refreshReadiness } from './scheduler.js';
@@ -6,7 +7,7 @@ type Emit = (event: LedgerEvent) => void;
 
 function findTask(state: TeamState, taskId: string): Task {
   const task = state.tasks.find((candidate) => candidate.id === taskId);
-  if (task === undefined) throw new Error(`task ${taskId} vanished from the state`);
+  if (task === undefined) throw new AgentTeamError('task_unknown', `task ${taskId} vanished from the state`);
   return task;
 }
 

@@ -1,0 +1,73 @@
+import type { TeamConfig } from '../../config/index.js';
+import { AgentTeamError } from '../../errors/index.js';
+import { composeTaskMessage } from '../../prompts/index.js';
+import type { LlmRequest, SimWorkContext } from '../../providers/index.js';
+import type { ClaimedTask } from '../tasks/claim-task.js';
+
+/** The roster entry of an agent; an agent missing from it is a broken run. */
+export function memberOf(config: TeamConfig, agentId: string): TeamConfig['roster'][number] {
+  const member = config.roster.find((candidate) => candidate.id === agentId);
+  if (member === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
+  return member;
+}
+
+/**
+ * The request for one attempt at a claimed task: the agent's system prompt, the
+ * task message (dependencies, resolutions, gate feedback), and the facts about the
+ * task a simulating provider answers from.
+ */
+export function workRequest(input: {
+  config: TeamConfig;
+  agentId: string;
+  systemPrompt: string;
+  claimed: ClaimedTask;
+  /** True when the task is worked on in a worktree (gate feedback then applies). */
+  inWorkspace: boolean;
+}): LlmRequest {
+  const { claimed } = input;
+  const { task } = claimed;
+  const member = memberOf(input.config, input.agentId);
+  const simContext: SimWorkContext = {
+    task: {
+      id: task.id,
+      title: task.title,
+      description: task.description,
+      role: task.role,
+      files: task.files,
+      complexity: task.complexity,
+    },
+    attempt: task.attempts,
+    resolutions: claimed.resolutions.map((resolution) => resolution.resolution),
+    planTaskIds: claimed.planTaskIds,
+    dependencyTitles: claimed.dependencies.map((dependency) => `${dependency.id} ${dependency.title}`),
+    ...(input.inWorkspace ? { gateFeedback: claimed.gateFeedback.flatMap((item) => item.reasons) } : {}),
+  };
+  return {
+    model: claimed.model,
+    system: input.systemPrompt,
+    messages: [
+      {
+        role: 'user',
+        content: composeTaskMessage({
+          task,
+          dependencies: claimed.dependencies,
+          resolutions: claimed.resolutions,
+          gateFeedback: claimed.gateFeedback,
+        }),
+      },
+    ],
+    maxTokens: member.roleConfig.max_tokens,
+    cacheSystemPrompt: true,
+    metadata: { agentId: input.agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
+  };
+}
+
+/** Tells the agent that its worktree already holds an earlier attempt's uncommitted work. */
+export function withPartialWorkNote(request: LlmRequest): LlmRequest {
+  const note =
+    '\n\n## Work already in your worktree\nAn earlier attempt on this task stopped before it finished; its uncommitted changes are in your files. ' +
+    'Look at them (list_files, read_file) and continue from them rather than starting over.';
+  const [first, ...rest] = request.messages;
+  if (first?.role !== 'user') return request;
+  return { ...request, messages: [{ ...first, content: first.content + note }, ...rest] };
+}

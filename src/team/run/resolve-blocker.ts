@@ -1,0 +1,72 @@
+import { BudgetExceededError, InvalidModelOutputError } from '../../errors/index.js';
+import { getLogger } from '../../observability/index.js';
+import type { Blocker } from '../../state/index.js';
+import type { Manager } from '../agents/manager.js';
+import type { TeamContext } from '../agents/team-context.js';
+import { applyResolution } from '../tasks/apply-resolution.js';
+import { dispatchReady } from '../tasks/claim-task.js';
+
+const log = getLogger('team:coordinator');
+
+/**
+ * Has the manager resolve one open blocker and applies the resolution with the
+ * manager's spend in one commit. A second loop on the same task fails it without a
+ * call; an invalid answer fails the blocker; interrupted or out of budget, the
+ * blocker goes back to open for a resumed run.
+ */
+export async function resolveBlocker(input: {
+  context: TeamContext;
+  manager: Manager;
+  blocker: Blocker;
+  signal: AbortSignal;
+}): Promise<void> {
+  const { blocker, signal } = input;
+  const { store, config } = input.context;
+  const managerId = config.manager.id;
+  const taken = await store.update((draft) => {
+    const live = draft.blockers.find((candidate) => candidate.id === blocker.id);
+    if (live?.status !== 'open') return undefined;
+    live.status = 'resolving';
+    return structuredClone(draft);
+  });
+  if (taken === undefined) return;
+  // A second loop on the same task means the first answer did not help: stop spending on it.
+  const repeatedLoop =
+    blocker.kind === 'loop' &&
+    taken.blockers.some((other) => other.taskId === blocker.taskId && other.kind === 'loop' && other.status === 'resolved');
+  try {
+    const { resolution, settle } = repeatedLoop
+      ? {
+          resolution: { kind: 'fail' as const, answer: 'the agent kept repeating itself after a concrete instruction' },
+          settle: undefined,
+        }
+      : await input.manager.resolve({ state: taken, blocker, signal });
+    // The manager's spend and its resolution are one commit.
+    await store.update((draft, context) => {
+      settle?.(draft, context);
+      applyResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit });
+      dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
+    });
+  } catch (error) {
+    if (error instanceof InvalidModelOutputError) {
+      log.warn('manager could not resolve a blocker', { blockerId: blocker.id, problems: error.problems });
+      await store.update((draft, context) =>
+        applyResolution({
+          state: draft,
+          blockerId: blocker.id,
+          resolution: { kind: 'fail', answer: `the manager's answer was invalid twice: ${error.problems.join('; ')}` },
+          managerId,
+          now: context.now,
+          emit: context.emit,
+        }),
+      );
+      return;
+    }
+    // Interrupted or out of budget: the blocker goes back to open for a resumed run.
+    await store.update((draft) => {
+      const live = draft.blockers.find((candidate) => candidate.id === blocker.id);
+      if (live?.status === 'resolving') live.status = 'open';
+    });
+    if (!(error instanceof BudgetExceededError) && !signal.aborted) throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import type { TeamState } from '../../state/index.js';
+import type { TeamContext } from '../agents/team-context.js';
+import { failTask, releaseTask } from '../tasks/report-result.js';
+import { orphanedTasks } from '../tasks/scheduler.js';
+
+/** Releases the tasks of agents whose heartbeat went silent (older than `staleMs`); fails tasks no live agent can take. */
+export async function tidyTeam(input: { context: TeamContext; state: TeamState; staleMs: number }): Promise<void> {
+  const { context: team, state, staleMs } = input;
+  const now = Date.now();
+  const silent = Object.values(state.agents).filter(
+    (agent) =>
+      agent.status !== 'stopped' &&
+      agent.id !== team.config.manager.id &&
+      agent.heartbeatAt !== null &&
+      now - Date.parse(agent.heartbeatAt) > staleMs,
+  );
+  const orphans = orphanedTasks(state).filter((task) => task.status === 'ready' || task.status === 'pending');
+  if (silent.length === 0 && orphans.length === 0) return;
+  await team.store.update((draft, context) => {
+    for (const agent of silent) {
+      const live = draft.agents[agent.id];
+      if (live === undefined || live.status === 'stopped' || live.heartbeatAt !== agent.heartbeatAt) continue;
+      for (const taskId of [...live.activeTasks]) {
+        releaseTask({ state: draft, agentId: agent.id, taskId, reason: 'agent went silent', emit: context.emit });
+      }
+      live.status = 'stopped';
+      live.stopReason = 'no heartbeat';
+      context.emit({ type: 'agent-stop', agentId: agent.id, reason: 'no heartbeat' });
+    }
+    for (const task of orphanedTasks(draft)) {
+      if (task.status !== 'ready' && task.status !== 'pending') continue;
+      failTask({
+        state: draft,
+        agentId: team.config.manager.id,
+        taskId: task.id,
+        reason: `no live agent has role ${task.role}`,
+        now: context.now,
+        emit: context.emit,
+      });
+    }
+  });
+  team.wake.notify();
+}
