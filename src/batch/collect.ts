@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../files/index.js';
+import { writeJsonFileAtomic } from '../files/index.js';
 import { readJobRecords, type BatchJobStatus } from './job-files.js';
 import { batchRunPaths, readRunTasks } from './run-directory.js';
 
@@ -41,6 +41,6 @@ export async function collectBatch(runDir: string): Promise<string> {
     if (output === undefined) continue;
     entries.push({ tag: task.tag, output_path: outputPath, output, status: records[index]?.status ?? 'pending' });
   }
-  await writeFileAtomic(paths.combined, `${JSON.stringify(entries, null, 2)}\n`);
+  await writeJsonFileAtomic(paths.combined, entries);
   return paths.combined;
 }

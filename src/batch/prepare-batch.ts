@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { AgentTeamError, ConfigError, UsageError, type ConfigIssue } from '../errors/index.js';
-import { writeFileAtomic } from '../files/index.js';
+import { writeJsonFileAtomic } from '../files/index.js';
 import { readBatchSummary } from './batch-summary.js';
 import { prepareBatchTasks, type BatchTask, type BatchTaskInput } from './batch-tasks.js';
 import { readJobRecords } from './job-files.js';
@@ -65,7 +65,7 @@ export async function prepareNewBatch(input: {
   if (tasks.length === 0) throw new UsageError(`${input.source} has no tasks: nothing to run.`);
   const agents = resolveAgents({ tasks, all: tasks, source: input.source, resolveAgent: input.resolveAgent });
   const paths = await createBatchRunDirectory({ runsDir: resolve(input.runsDir), now: input.now });
-  await writeFileAtomic(paths.tasks, `${JSON.stringify(tasks, null, 2)}\n`);
+  await writeJsonFileAtomic(paths.tasks, tasks);
   return { paths, tasks, toRun: tasks, agents };
 }
 

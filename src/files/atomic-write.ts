@@ -38,6 +38,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   await syncDirectory(dirname(path));
 }
 
+/** Writes `value` as pretty JSON with a final newline, atomically: the one format of our JSON files. */
+export async function writeJsonFileAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
 /** Makes the rename itself durable: the new directory entry survives a power cut. */
 async function syncDirectory(directory: string): Promise<void> {
   let handle: FileHandle | undefined;

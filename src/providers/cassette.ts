@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, ProviderError, type ConfigIssue } from '../errors/index.js';
+import { safeParseJsonLine } from '../files/index.js';
 import { redact } from '../observability/index.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
@@ -132,18 +133,17 @@ function readCassette(file: string): CassetteLine[] {
   const issues: ConfigIssue[] = [];
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;
-    const where = `line ${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      issues.push({ path: where, message: `expected one JSON object, found a syntax error: ${(error as Error).message}` });
-      return;
-    }
-    const parsed = cassetteLineSchema.safeParse(json);
-    if (parsed.success) lines.push(parsed.data);
+    const line = index + 1;
+    const parsed = safeParseJsonLine({ text: raw, file, line, schema: cassetteLineSchema });
+    if (parsed.ok) lines.push(parsed.value);
+    else if (parsed.error.syntax === undefined) for (const issue of parsed.error.issues) issues.push({ ...issue, line });
     else
-      for (const issue of parsed.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+      issues.push({
+        path: '',
+        line,
+        column: parsed.error.syntax.column,
+        message: `expected one JSON object, found a syntax error: ${parsed.error.syntax.detail}`,
+      });
   });
   if (issues.length === 0 && lines.length === 0) issues.push({ path: '', message: 'expected recorded calls, found an empty cassette' });
   if (issues.length > 0) {
