@@ -2,6 +2,7 @@
 export { siblingTempPath, writeFileAtomic, writeJsonFileAtomic } from './atomic-write.js';
 export { errorCode } from './error-code.js';
 export { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
+export { type CapturedOutput, type ProcessResult, type ProcessStopReason, runProcess, type RunProcessOptions } from './run-process.js';
 export {
   type DataParseResult,
   parseDataText,
