@@ -2,27 +2,14 @@
  * Where batch tasks come from: a JSON array file, a CSV file with a header row,
  * or lines of text (stdin) all sent to one agent.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ConfigError, UsageError } from '../errors/index.js';
-import { safeParseDataText } from '../files/index.js';
+import { readInputFile, safeParseDataText } from '../files/index.js';
 import { parseBatchTasks, type BatchTaskInput } from './batch-tasks.js';
-
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
-    });
-  }
-}
 
 /** Loads a JSON array of tasks; errors name the file, the task index and the field. */
 export async function loadTasksFile(file: string): Promise<BatchTaskInput[]> {
-  const text = await readText(file, 'tasks file');
+  const text = await readInputFile({ file, what: 'tasks file' });
   const parsed = safeParseDataText({ text, where: file, format: 'json' });
   if (!parsed.ok) throw ConfigError.fromDataFileError(parsed.error, 'A tasks file is a JSON array: [{"agent": "sim", "prompt": "…"}].');
   const { value } = parsed;
@@ -98,7 +85,7 @@ export function parseCsvTasks(input: { text: string; source: string }): BatchTas
 
 /** Loads a CSV tasks file. */
 export async function loadCsvTasks(file: string): Promise<BatchTaskInput[]> {
-  return parseCsvTasks({ text: await readText(file, 'CSV tasks file'), source: file });
+  return parseCsvTasks({ text: await readInputFile({ file, what: 'CSV tasks file' }), source: file });
 }
 
 /** One task per non-blank line, all for `agent` (for `--stdin`). */

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
-import { safeParseDataText } from '../files/index.js';
+import { readInputFileSync, safeParseDataText } from '../files/index.js';
 import { agentsConfigSchema, type AgentsConfig, type RoleConfig } from './agents-config.js';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config.js';
 import { builtInPaths } from './package-paths.js';
@@ -33,16 +33,7 @@ export interface TeamConfig {
 }
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
-      hint: code === 'ENOENT' ? 'Check the path, or run without --config to use the built-in default team.' : undefined,
-    });
-  }
+  return readInputFileSync({ file, what, missingHint: 'Check the path, or run without --config to use the built-in default team.' });
 }
 
 /** Parses and validates a config text; every problem is a ConfigError naming the file, with line:column or dot path. */

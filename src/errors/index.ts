@@ -42,6 +42,37 @@ export class UsageError extends AgentTeamError {
   }
 }
 
+/** The installed package is missing files it ships with (a broken or partial installation). */
+export class InstallationError extends AgentTeamError {
+  /** The file or directory that should be there. */
+  readonly missing: string;
+
+  constructor(input: { missing: string; message: string }) {
+    super('installation_incomplete', `${input.message} Reinstall agent-team (npm install -g agent-team).`);
+    this.missing = input.missing;
+  }
+}
+
+/** A program we start (a background agent, a tool) did not start; the log or message says why. */
+export class ProcessStartError extends AgentTeamError {
+  readonly command: string;
+
+  constructor(input: { command: string; message: string; cause?: unknown }) {
+    super('process_start_failed', input.message, { cause: input.cause });
+    this.command = input.command;
+  }
+}
+
+/** Ctrl-C, SIGTERM or SIGHUP asked the command to stop: the reason of the AbortSignal that carries it. */
+export class SignalInterruptError extends AgentTeamError {
+  readonly signal: NodeJS.Signals;
+
+  constructor(signal: NodeJS.Signals) {
+    super('interrupted', `received ${signal}`, { exitCode: 130 });
+    this.signal = signal;
+  }
+}
+
 /** The state file cannot be read as a valid team state. Nothing overwrites it. */
 export class StateCorruptedError extends AgentTeamError {
   readonly file: string;

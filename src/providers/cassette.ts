@@ -4,11 +4,10 @@
  * usage, model and latency, so a run can be repeated without a model or its cost.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, ProviderError, type ConfigIssue } from '../errors/index.js';
-import { safeParseJsonLine } from '../files/index.js';
+import { readInputFileSync, safeParseJsonLine } from '../files/index.js';
 import { redact } from '../observability/index.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
@@ -118,17 +117,12 @@ export function withRecording(provider: LlmProvider, options: { file: string }):
 }
 
 function readCassette(file: string): CassetteLine[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? 'cassette not found' : `cannot read the cassette (${code ?? String(error)})` }],
-      hint: 'Record a run first (a provider wrapped with recording writes one), then replay it.',
-    });
-  }
+  const text = readInputFileSync({
+    file,
+    what: 'the cassette',
+    notFound: 'cassette not found',
+    hint: 'Record a run first (a provider wrapped with recording writes one), then replay it.',
+  });
   const lines: CassetteLine[] = [];
   const issues: ConfigIssue[] = [];
   text.split('\n').forEach((raw, index) => {

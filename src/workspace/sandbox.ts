@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { FileSystemError } from '../errors/index.js';
 import { WorkspaceError } from './workspace-error.js';
 
 // Dependencies would flood listings and searches; agents read them through the code that uses them.
@@ -107,7 +108,7 @@ export async function readCapped(file: string, limit: number): Promise<{ bytes: 
     // Linux opens a directory for reading; say so plainly rather than fail on read().
     if (!stats.isFile()) {
       const code = stats.isDirectory() ? 'EISDIR' : 'ENOTREGULAR';
-      throw Object.assign(new Error(`${code}: ${file}`), { code, syscall: 'read', path: file });
+      throw new FileSystemError({ code, syscall: 'read', path: file, message: `${code}: ${file}` });
     }
     const bytes = Buffer.alloc(Math.min(stats.size, limit));
     const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
