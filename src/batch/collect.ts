@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeJsonFileAtomic } from '../files/index.js';
+import { errorCode, writeJsonFileAtomic } from '../files/index.js';
 import { readJobRecords, type BatchJobStatus } from './job-files.js';
 import { batchRunPaths, readRunTasks } from './run-directory.js';
 
@@ -21,7 +21,7 @@ async function readIfExists(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }

@@ -5,11 +5,10 @@
 import { AgentTeamError, type ConfigIssue, formatIssueList } from './agent-team-error.js';
 import type { DataFileError } from './file-errors.js';
 
-export { AgentTeamError, type ConfigIssue, formatIssueList, issueLocation, summarizeIssues } from './agent-team-error.js';
+export { AgentTeamError, type ConfigIssue, issueLocation, summarizeIssues } from './agent-team-error.js';
 export {
   DataFileError,
   type DataFormat,
-  type DataSyntaxError,
   FileSystemError,
   LedgerAppendError,
   LedgerCorruptedError,

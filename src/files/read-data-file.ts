@@ -100,11 +100,6 @@ export function parseDataText<T = unknown>(input: ParseDataInput<T>): T {
   return result.value;
 }
 
-/** Parses JSON text already read (stdin, a JSONL line, a cassette); throws DataFileError naming `where`. */
-export function parseJsonText(text: string, where: string): unknown {
-  return parseDataText({ text, where, format: 'json' });
-}
-
 /**
  * Parses one line of a JSONL file: errors say `<file> line <n>` and the column.
  * Returns the DataFileError rather than throwing: a torn last line is often fine.

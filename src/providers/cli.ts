@@ -4,7 +4,7 @@
  * a prompt (quotes, `$(…)`, `;`, newlines) can be interpreted as a command.
  */
 import { ProviderError, UsageError } from '../errors/index.js';
-import { type ProcessResult, runProcess } from '../files/index.js';
+import { errorCode, type ProcessResult, runProcess } from '../files/index.js';
 import { countTokens } from './tokenizer.js';
 import type { LlmProvider, LlmRequest, LlmResponse, Message } from './types.js';
 
@@ -160,7 +160,7 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
 
 function spawnFailure(input: { name: string; executable: string; error: unknown; promptBytes: number }): ProviderError {
   const { name, executable, error, promptBytes } = input;
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   if (code === 'ENOENT') {
     return new ProviderError({
       provider: name,

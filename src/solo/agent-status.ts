@@ -7,7 +7,7 @@ import { link, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DataFileError, summarizeIssues } from '../errors/index.js';
-import { errorCode, readDataFile, siblingTempPath, writeJsonFileAtomic } from '../files/index.js';
+import { errorCode, isProcessAlive, readDataFile, siblingTempPath, writeJsonFileAtomic } from '../files/index.js';
 
 // File systems where link() is refused (FAT, some network mounts).
 const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
@@ -128,17 +128,6 @@ export async function readAgentStatuses(projectDir: string): Promise<AgentStatus
   }
   agents.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id));
   return { agents, problems };
-}
-
-/** True while the process exists (signal 0 only checks); EPERM means it exists under another user. */
-export function isProcessAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) === 'EPERM';
-  }
 }
 
 /** The status as a reader should take it: a starting or running agent whose process is gone has failed. */

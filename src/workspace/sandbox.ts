@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FileSystemError } from '../errors/index.js';
+import { errorCode } from '../files/index.js';
 import { WorkspaceError } from './workspace-error.js';
 
 // Dependencies would flood listings and searches; agents read them through the code that uses them.
@@ -52,7 +53,7 @@ export async function resolveInside(root: string, requested: string): Promise<st
     }
     const linkName = relative(rootReal, next);
     const real = await realpath(next).catch((error: unknown) => {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+      if (isMissing(error) || errorCode(error) === 'ELOOP') return undefined;
       throw error;
     });
     if (real === undefined) {

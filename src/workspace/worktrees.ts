@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { errorCode } from '../files/index.js';
 import { WORKTREE_STATUS_FILE } from './agent-status.js';
 import { conflictedFiles, currentBranch, git, GitError, headCommit, isRepository, resolveRef, splitNul } from './git.js';
 import { WorkspaceError } from './workspace-error.js';
@@ -392,7 +393,7 @@ async function excludeAgentFiles(root: string, extra: readonly string[] = []): P
 
 async function appendMissingLines(file: string, lines: readonly string[]): Promise<void> {
   const existing = await readFile(file, 'utf8').catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (errorCode(error) === 'ENOENT') return '';
     throw error;
   });
   const present = new Set(existing.split(/\r?\n/).map((line) => line.trim()));

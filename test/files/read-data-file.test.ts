@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DataFileError } from '../../src/errors/index.js';
-import { parseDataText, parseJsonText, readDataFile, safeParseJsonLine } from '../../src/files/index.js';
+import { parseDataText, readDataFile, safeParseJsonLine } from '../../src/files/index.js';
 import { findJsonSyntaxError } from '../../src/files/json-syntax.js';
 
 let directory: string;
@@ -59,7 +59,7 @@ describe('JSON syntax errors', () => {
     { text: '', line: 1, column: 1, detail: expect.stringMatching(/^expected a value .*found the end of the text$/) },
     { text: '\ufeff{}', line: 1, column: 1, detail: expect.stringMatching(/found the character U\+FEFF$/) },
   ])('locates $text at $line:$column', ({ text, line, column, detail }) => {
-    expect(caught(() => parseJsonText(text, 'x.json')).syntax).toEqual({ line, column, detail });
+    expect(caught(() => parseDataText({ text, where: 'x.json' })).syntax).toEqual({ line, column, detail });
   });
 
   it('finds nothing wrong in valid JSON, however deep', () => {
