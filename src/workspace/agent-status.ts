@@ -66,7 +66,8 @@ export async function writeWorktreeStatus(input: {
     updatedAt: (input.now ?? (() => new Date()))().toISOString(),
   });
   // Its temp file, `.agent-status.json.*.tmp`, is git-excluded by createTaskWorktree, so a crash here never dirties the worktree.
-  await writeJsonFileAtomic(worktreeStatusFile(input.worktree), status);
+  // Rewritten on every step and by the agent again after a crash: a power cut may cost the last version, never half of one.
+  await writeJsonFileAtomic(worktreeStatusFile(input.worktree), status, { syncDirectory: false });
   return status;
 }
 
