@@ -3,9 +3,9 @@
  * another process while the batch runs and after it crashed.
  */
 import { resolve } from 'node:path';
+import { isProcessAlive } from '../files/index.js';
 import { countByStatus, readBatchSummary, type BatchRunStatus } from './batch-summary.js';
 import { readJobRecords, type BatchJobStatus } from './job-files.js';
-import { processAlive } from './prepare-batch.js';
 import { batchRunPaths, readRunTasks } from './run-directory.js';
 
 /** A job whose record says `running`. */
@@ -41,7 +41,7 @@ export async function batchStatus(runDir: string): Promise<BatchStatusReport> {
   const alive = new Map<number, boolean>();
   const isAlive = (pid: number | null): boolean => {
     if (pid === null) return false;
-    if (!alive.has(pid)) alive.set(pid, processAlive(pid));
+    if (!alive.has(pid)) alive.set(pid, isProcessAlive(pid));
     return alive.get(pid) === true;
   };
   const running = records.flatMap((record): RunningJob[] =>

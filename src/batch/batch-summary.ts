@@ -2,9 +2,8 @@
  * `summary.json`: counts by status, tokens, cost and time, always recomputed
  * from the job records on disk so a resumed run adds up like a fresh one.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../files/index.js';
+import { readDataFile, writeJsonFileAtomic } from '../files/index.js';
 import { addUsage, emptyUsage, totalTokens } from '../providers/index.js';
 import { BATCH_JOB_STATUSES, type BatchJobStatus, type BatchJobRecord } from './job-files.js';
 import type { BatchRunPaths } from './run-directory.js';
@@ -45,8 +44,7 @@ const carriedSchema = z.object({ startedAt: z.string(), wallMs: z.number().min(0
 /** What earlier sessions recorded (time and count), or nothing for a new run or an unreadable summary. */
 export async function readCarriedOver(paths: BatchRunPaths): Promise<z.infer<typeof carriedSchema> | undefined> {
   try {
-    const parsed = carriedSchema.safeParse(JSON.parse(await readFile(paths.summary, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return await readDataFile({ file: paths.summary, format: 'json', schema: carriedSchema });
   } catch {
     // A summary cut short by a crash is rebuilt from the job records; only old wall time is lost.
     return undefined;
@@ -57,9 +55,9 @@ export async function readCarriedOver(paths: BatchRunPaths): Promise<z.infer<typ
 export async function readBatchSummary(paths: BatchRunPaths): Promise<Pick<BatchSummary, 'status' | 'runnerPid'> | undefined> {
   const schema = z.object({ status: z.enum(['running', 'finished', 'interrupted']), runnerPid: z.number().int().nullable() });
   try {
-    const parsed = schema.safeParse(JSON.parse(await readFile(paths.summary, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return await readDataFile({ file: paths.summary, format: 'json', schema });
   } catch {
+    // Unreadable or cut short by a crash: the caller treats the run as having no summary.
     return undefined;
   }
 }
@@ -106,5 +104,5 @@ export function summarizeBatch(input: {
 
 /** Writes `summary.json` atomically. */
 export async function writeBatchSummary(paths: BatchRunPaths, summary: BatchSummary): Promise<void> {
-  await writeFileAtomic(paths.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeJsonFileAtomic(paths.summary, summary);
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/index.js';
+import { safeParseDataText } from '../files/index.js';
 import { compileOutputSchema } from './output-schema.js';
 
 /** One batch job as a person writes it. */
@@ -58,12 +59,9 @@ const INTERPRETERS = new Set(['node', 'nodejs', 'python', 'python3', 'bash', 'sh
 
 /** A short name for a `cli:[argv]` spec: the command's (or, after an interpreter, its script's) base name. */
 function commandName(spec: string): string | undefined {
-  let argv: unknown;
-  try {
-    argv = JSON.parse(spec.slice('cli:'.length));
-  } catch {
-    return undefined;
-  }
+  // Only a name for files: a spec that is not a JSON array is refused where the agent is resolved.
+  const parsed = safeParseDataText({ text: spec.slice('cli:'.length), where: 'the cli: agent spec', format: 'json' });
+  const argv = parsed.ok ? parsed.value : undefined;
   if (!Array.isArray(argv)) return undefined;
   for (const part of argv) {
     if (typeof part !== 'string' || part.startsWith('-') || part.includes('{')) continue;

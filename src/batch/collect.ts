@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { writeFileAtomic } from '../files/index.js';
+import { errorCode, writeJsonFileAtomic } from '../files/index.js';
 import { readJobRecords, type BatchJobStatus } from './job-files.js';
 import { batchRunPaths, readRunTasks } from './run-directory.js';
 
@@ -21,7 +21,7 @@ async function readIfExists(file: string): Promise<string | undefined> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }
@@ -41,6 +41,6 @@ export async function collectBatch(runDir: string): Promise<string> {
     if (output === undefined) continue;
     entries.push({ tag: task.tag, output_path: outputPath, output, status: records[index]?.status ?? 'pending' });
   }
-  await writeFileAtomic(paths.combined, `${JSON.stringify(entries, null, 2)}\n`);
+  await writeJsonFileAtomic(paths.combined, entries);
   return paths.combined;
 }

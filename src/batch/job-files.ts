@@ -2,10 +2,10 @@
  * A job's files: `jobs/<tag>.json` (its record, rewritten atomically as it runs
  * and ends), `jobs/<tag>.out` (its output or error) and its line in the ledger.
  */
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { StateCorruptedError } from '../errors/index.js';
-import { writeFileAtomic } from '../files/index.js';
+import { DataFileError, StateCorruptedError } from '../errors/index.js';
+import { readDataFile, writeFileAtomic, writeJsonFileAtomic } from '../files/index.js';
 import type { BatchRunPaths } from './run-directory.js';
 
 /** Where a job is: `running` while an attempt is under way, else how it ended. */
@@ -54,29 +54,12 @@ export type BatchJobRecord = z.infer<typeof batchJobRecordSchema>;
 /** Reads `jobs/<tag>.json`, or undefined when the job never started. */
 export async function readJobRecord(paths: BatchRunPaths, tag: string): Promise<BatchJobRecord | undefined> {
   const file = paths.jobRecord(tag);
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return await readDataFile({ file, format: 'json', schema: batchJobRecordSchema });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof DataFileError) throw new StateCorruptedError({ file, problem: error.problem, cause: error });
     throw error;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new StateCorruptedError({
-      file,
-      problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-      cause: error,
-    });
-  }
-  const parsed = batchJobRecordSchema.safeParse(value);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new StateCorruptedError({ file, problem: `${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` });
-  }
-  return parsed.data;
 }
 
 /** Reads the records of `tags` in order (undefined where a job has none yet). */
@@ -113,7 +96,7 @@ export class JobFileWriter {
   running(record: BatchJobRecord): Promise<void> {
     return this.#enqueue(record.tag, async () => {
       if (this.#final.has(record.tag)) return;
-      await writeFileAtomic(this.#paths.jobRecord(record.tag), `${JSON.stringify(record, null, 2)}\n`);
+      await writeJsonFileAtomic(this.#paths.jobRecord(record.tag), record);
     });
   }
 
@@ -122,7 +105,7 @@ export class JobFileWriter {
     this.#final.add(record.tag);
     return this.#enqueue(record.tag, async () => {
       if (output !== undefined) await writeFileAtomic(this.#paths.jobOutput(record.tag), output);
-      await writeFileAtomic(this.#paths.jobRecord(record.tag), `${JSON.stringify(record, null, 2)}\n`);
+      await writeJsonFileAtomic(this.#paths.jobRecord(record.tag), record);
       const { version: _version, runnerPid: _runnerPid, ...fields } = record;
       const line = `${JSON.stringify({ type: 'job-end', at: record.endedAt, ...fields })}\n`;
       this.#ledger = this.#ledger.catch(() => undefined).then(() => appendFile(this.#paths.ledger, line));

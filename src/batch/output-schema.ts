@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { safeParseDataText } from '../files/index.js';
 
 /** A compiled schema, or why it cannot be compiled. */
 export type CompiledSchema = { validate: ValidateFunction; problem?: undefined } | { validate?: undefined; problem: string };
@@ -46,15 +47,9 @@ const FENCED = /^```[a-zA-Z]*\s*\n([\s\S]*?)\n?```$/;
 export function checkOutput(input: { text: string; schema: Record<string, unknown> }): OutputCheck {
   const trimmed = input.text.trim();
   const body = FENCED.exec(trimmed)?.[1] ?? trimmed;
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch (error) {
-    return {
-      ok: false,
-      reason: `the output is not JSON (${error instanceof Error ? error.message : String(error)}), but the task has a schema`,
-    };
-  }
+  const parsed = safeParseDataText({ text: body, where: 'the output', format: 'json' });
+  if (!parsed.ok) return { ok: false, reason: `the output is not JSON (${parsed.error.problem}), but the task has a schema` };
+  const { value } = parsed;
   const { validate, problem } = compileOutputSchema(input.schema);
   if (validate === undefined) return { ok: false, reason: `the task's schema cannot be compiled: ${problem}` };
   if (validate(value)) return { ok: true, value };

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { AgentTeamError, ConfigError, UsageError, type ConfigIssue } from '../errors/index.js';
-import { writeFileAtomic } from '../files/index.js';
+import { isProcessAlive, writeJsonFileAtomic } from '../files/index.js';
 import { readBatchSummary } from './batch-summary.js';
 import { prepareBatchTasks, type BatchTask, type BatchTaskInput } from './batch-tasks.js';
 import { readJobRecords } from './job-files.js';
@@ -42,17 +42,6 @@ function resolveAgents(input: {
   return agents;
 }
 
-/** True when `pid` is a live process (a zombie counts as alive; it is about to be reaped). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Validates a new batch and creates its run directory with tasks.json and an empty jobs/. */
 export async function prepareNewBatch(input: {
   tasks: readonly BatchTaskInput[];
@@ -65,7 +54,7 @@ export async function prepareNewBatch(input: {
   if (tasks.length === 0) throw new UsageError(`${input.source} has no tasks: nothing to run.`);
   const agents = resolveAgents({ tasks, all: tasks, source: input.source, resolveAgent: input.resolveAgent });
   const paths = await createBatchRunDirectory({ runsDir: resolve(input.runsDir), now: input.now });
-  await writeFileAtomic(paths.tasks, `${JSON.stringify(tasks, null, 2)}\n`);
+  await writeJsonFileAtomic(paths.tasks, tasks);
   return { paths, tasks, toRun: tasks, agents };
 }
 
@@ -74,7 +63,12 @@ export async function prepareResume(input: { runDir: string; resolveAgent: (spec
   const paths = batchRunPaths(resolve(input.runDir));
   const tasks = await readRunTasks(paths.dir);
   const summary = await readBatchSummary(paths);
-  if (summary?.status === 'running' && summary.runnerPid !== null && summary.runnerPid !== process.pid && processAlive(summary.runnerPid)) {
+  if (
+    summary?.status === 'running' &&
+    summary.runnerPid !== null &&
+    summary.runnerPid !== process.pid &&
+    isProcessAlive(summary.runnerPid)
+  ) {
     throw new UsageError(
       `${paths.dir} is still being run by process ${summary.runnerPid}. Wait for it (agent-team batch status --watch --run-dir ${paths.dir}) or stop it first.`,
     );

@@ -2,10 +2,11 @@
  * The batch run directory: `<runsDir>/<UTC timestamp>` holding tasks.json,
  * run_ledger.jsonl, summary.json and jobs/<tag>.out + jobs/<tag>.json.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { StateCorruptedError, UsageError } from '../errors/index.js';
+import { DataFileError, StateCorruptedError, UsageError } from '../errors/index.js';
+import { errorCode, readDataFile } from '../files/index.js';
 import { batchTaskSchema, prepareBatchTasks, type BatchTask } from './batch-tasks.js';
 
 /** Paths of everything in one batch run directory. */
@@ -55,7 +56,7 @@ export async function createBatchRunDirectory(input: { runsDir: string; now: Dat
       // Not recursive: EEXIST is how two batches started in one second tell each other apart.
       await mkdir(dir);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      if (errorCode(error) === 'EEXIST') continue;
       throw error;
     }
     const paths = batchRunPaths(dir);
@@ -67,32 +68,18 @@ export async function createBatchRunDirectory(input: { runsDir: string; now: Dat
 /** Reads a run's tasks.json back (for resume, status and collect); every task must carry its tag. */
 export async function readRunTasks(dir: string): Promise<BatchTask[]> {
   const paths = batchRunPaths(dir);
-  let text: string;
+  let tasks: BatchTask[] | undefined;
   try {
-    text = await readFile(paths.tasks, 'utf8');
+    tasks = await readDataFile({ file: paths.tasks, format: 'json', schema: z.array(batchTaskSchema.extend({ tag: z.string() })) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UsageError(
-        `${dir} is not a batch run directory: it has no tasks.json. Pass the directory that \`agent-team batch run\` printed.`,
-      );
-    }
+    if (error instanceof DataFileError) throw new StateCorruptedError({ file: paths.tasks, problem: error.problem, cause: error });
     throw error;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new StateCorruptedError({
-      file: paths.tasks,
-      problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
-      cause: error,
-    });
-  }
-  const parsed = z.array(batchTaskSchema.extend({ tag: z.string() })).safeParse(value);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new StateCorruptedError({ file: paths.tasks, problem: `${first?.path.join('.') ?? ''}: ${first?.message ?? 'invalid'}` });
+  if (tasks === undefined) {
+    throw new UsageError(
+      `${dir} is not a batch run directory: it has no tasks.json. Pass the directory that \`agent-team batch run\` printed.`,
+    );
   }
   // The same checks as a new batch: a hand-edited tasks.json must not escape jobs/ either.
-  return prepareBatchTasks({ tasks: parsed.data, source: paths.tasks });
+  return prepareBatchTasks({ tasks, source: paths.tasks });
 }

@@ -2,36 +2,17 @@
  * Where batch tasks come from: a JSON array file, a CSV file with a header row,
  * or lines of text (stdin) all sent to one agent.
  */
-import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ConfigError, UsageError } from '../errors/index.js';
+import { readInputFile, safeParseDataText } from '../files/index.js';
 import { parseBatchTasks, type BatchTaskInput } from './batch-tasks.js';
-
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
-    });
-  }
-}
 
 /** Loads a JSON array of tasks; errors name the file, the task index and the field. */
 export async function loadTasksFile(file: string): Promise<BatchTaskInput[]> {
-  const text = await readText(file, 'tasks file');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` }],
-      hint: 'A tasks file is a JSON array: [{"agent": "sim", "prompt": "…"}].',
-    });
-  }
+  const text = await readInputFile({ file, what: 'tasks file' });
+  const parsed = safeParseDataText({ text, where: file, format: 'json' });
+  if (!parsed.ok) throw ConfigError.fromDataFileError(parsed.error, 'A tasks file is a JSON array: [{"agent": "sim", "prompt": "…"}].');
+  const { value } = parsed;
   if (!Array.isArray(value)) {
     throw new ConfigError({
       file,
@@ -50,11 +31,9 @@ function cellValue(column: string, cell: string): unknown {
     return cell.trim() !== '' && Number.isFinite(number) ? number : cell;
   }
   if (column === 'schema') {
-    try {
-      return JSON.parse(cell) as unknown;
-    } catch {
-      return cell;
-    }
+    // Not JSON: the task schema then says that a schema must be an object.
+    const parsed = safeParseDataText({ text: cell, where: 'the schema cell', format: 'json' });
+    return parsed.ok ? parsed.value : cell;
   }
   return cell;
 }
@@ -106,7 +85,7 @@ export function parseCsvTasks(input: { text: string; source: string }): BatchTas
 
 /** Loads a CSV tasks file. */
 export async function loadCsvTasks(file: string): Promise<BatchTaskInput[]> {
-  return parseCsvTasks({ text: await readText(file, 'CSV tasks file'), source: file });
+  return parseCsvTasks({ text: await readInputFile({ file, what: 'CSV tasks file' }), source: file });
 }
 
 /** One task per non-blank line, all for `agent` (for `--stdin`). */

@@ -1,3 +1,5 @@
+import { SignalInterruptError } from '../errors/index.js';
+
 /**
  * Turns Ctrl-C / SIGTERM into an AbortSignal: the first one asks everything to stop
  * cleanly (tasks go back to ready, the state stays valid); a second one exits at once.
@@ -9,7 +11,7 @@ export function interruptSignal(onFirst?: () => void): { signal: AbortSignal; di
       process.exit(130);
     }
     onFirst?.();
-    controller.abort(new Error(`received ${signal}`));
+    controller.abort(new SignalInterruptError(signal));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

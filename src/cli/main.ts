@@ -1,7 +1,9 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { packageRoot } from '../config/index.js';
+import { parseDataText } from '../files/index.js';
 import { agent } from './commands/agent.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
@@ -13,6 +15,7 @@ import { prompt } from './commands/prompt.js';
 import { run } from './commands/run.js';
 import { status } from './commands/status.js';
 import { EXIT, reportError } from './exit-codes.js';
+import { numberArgument } from './number-argument.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -29,20 +32,11 @@ Environment:
   NO_COLOR                set to disable colour
   AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)`;
 
-function number(kind: 'integer' | 'number', min?: number) {
-  return (value: string): number => {
-    const parsed = kind === 'integer' ? Number.parseInt(value, 10) : Number.parseFloat(value);
-    if (!Number.isFinite(parsed) || (kind === 'integer' && String(parsed) !== value.trim()) || (min !== undefined && parsed < min)) {
-      throw new InvalidArgumentError(
-        `expected ${kind === 'integer' ? 'an integer' : 'a number'}${min === undefined ? '' : ` >= ${min}`}, found "${value}"`,
-      );
-    }
-    return parsed;
-  };
-}
+const packageVersionSchema = z.looseObject({ version: z.string() });
 
 function version(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  const file = join(packageRoot(), 'package.json');
+  return parseDataText({ text: readFileSync(file, 'utf8'), where: file, format: 'json', schema: packageVersionSchema }).version;
 }
 
 /** Declares the CLI. Each action stores its exit code in `result.code`. */
@@ -74,11 +68,13 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
         'cli',
       ]),
     )
-    .option('--seed <n>', 'seed of the sim provider (same seed, same run)', number('integer'))
-    .option('--budget-usd <amount>', 'hard limit on the run cost in USD', number('number', 0.000001))
-    .option('--time-scale <factor>', 'sim latency multiplier (0 = instant, 1 = real-time)', number('number', 0))
-    .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', number('number', 0))
-    .addOption(new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(number('integer', 1)).hideHelp())
+    .option('--seed <n>', 'seed of the sim provider (same seed, same run)', numberArgument({ kind: 'integer' }))
+    .option('--budget-usd <amount>', 'hard limit on the run cost in USD', numberArgument({ kind: 'number', min: 0.000001 }))
+    .option('--time-scale <factor>', 'sim latency multiplier (0 = instant, 1 = real-time)', numberArgument({ kind: 'number', min: 0 }))
+    .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0 }))
+    .addOption(
+      new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(numberArgument({ kind: 'integer', min: 1 })).hideHelp(),
+    )
     .option('--processes', 'run each role agent as its own OS process')
     .option(
       '--workspace [repo]',
@@ -102,8 +98,8 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .description('Plan a feature and forecast its tokens and cost (a simulated run in a scratch directory).')
     .requiredOption('-f, --feature <text>', 'the feature to plan')
     .addOption(configOption())
-    .option('--seed <n>', 'seed of the simulation', number('integer'))
-    .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', number('number', 0))
+    .option('--seed <n>', 'seed of the simulation', numberArgument({ kind: 'integer' }))
+    .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0 }))
     .option('--json', 'print the plan and forecast as JSON')
     .addHelpText(
       'after',

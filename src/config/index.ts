@@ -4,4 +4,3 @@ export { loadTeamConfig, parseAgentsConfig, parseOrchestratorConfig, type Resolv
 export type { GateConfig } from './orchestrator-config.js';
 export { builtInPaths, packageRoot } from './package-paths.js';
 export type { ProvidersConfig } from './providers-config.js';
-export { toConfigIssues } from './zod-issues.js';

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
+import { readInputFileSync, safeParseDataText } from '../files/index.js';
 import { agentsConfigSchema, type AgentsConfig, type RoleConfig } from './agents-config.js';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config.js';
 import { builtInPaths } from './package-paths.js';
-import { toConfigIssues } from './zod-issues.js';
 
 /** A roster agent joined with its role's prompts and model settings. */
 export interface ResolvedAgent {
@@ -34,48 +33,24 @@ export interface TeamConfig {
 }
 
 function readText(file: string, what: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? `${what} not found` : `cannot read ${what} (${code ?? String(error)})` }],
-      hint: code === 'ENOENT' ? 'Check the path, or run without --config to use the built-in default team.' : undefined,
-    });
-  }
+  return readInputFileSync({ file, what, missingHint: 'Check the path, or run without --config to use the built-in default team.' });
 }
 
-function parseWith<S extends z.ZodType>(schema: S, input: unknown, file: string): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new ConfigError({ file, issues: toConfigIssues(parsed.error, input, schema) });
-  return parsed.data;
+/** Parses and validates a config text; every problem is a ConfigError naming the file, with line:column or dot path. */
+function parseConfigText<T>(input: { text: string; file: string; format: 'json' | 'yaml'; schema: z.ZodType<T> }): T {
+  const result = safeParseDataText({ text: input.text, where: input.file, format: input.format, schema: input.schema });
+  if (!result.ok) throw ConfigError.fromDataFileError(result.error);
+  return result.value;
 }
 
-/** Parses an orchestrator config text; errors name the file and the dot path. */
+/** Parses an orchestrator config text; errors name the file and the line:column or the dot path. */
 export function parseOrchestratorConfig(text: string, file: string): OrchestratorConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: `expected JSON, found a syntax error: ${(error as Error).message}` }],
-    });
-  }
-  return parseWith(orchestratorConfigSchema, json, file);
+  return parseConfigText({ text, file, format: 'json', schema: orchestratorConfigSchema });
 }
 
-/** Parses an agents config YAML text; errors name the file and the dot path. */
+/** Parses an agents config YAML text; errors name the file and the line:column or the dot path. */
 export function parseAgentsConfig(text: string, file: string): AgentsConfig {
-  const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError({
-      file,
-      issues: document.errors.map((error) => ({ path: '', message: `expected YAML, found: ${error.message}` })),
-    });
-  }
-  return parseWith(agentsConfigSchema, document.toJS(), file);
+  return parseConfigText({ text, file, format: 'yaml', schema: agentsConfigSchema });
 }
 
 function crossCheck(input: {

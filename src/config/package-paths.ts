@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InstallationError } from '../errors/index.js';
 
 /** The installed package's root (holds prompts/, .ai-agents/ and the default config). */
 export function packageRoot(): string {
   // src/config/ and dist/config/ are both two levels below the root.
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   if (!existsSync(join(root, 'package.json'))) {
-    throw new Error(`agent-team package root not found at ${root}: the installation is incomplete`);
+    throw new InstallationError({
+      missing: join(root, 'package.json'),
+      message: `agent-team package root not found at ${root}: the installation is incomplete.`,
+    });
   }
   return root;
 }

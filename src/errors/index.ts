@@ -2,27 +2,19 @@
  * The error hierarchy shared by every layer. Each error has a stable `code`
  * and a message that says what was expected, what was found and how to fix it.
  */
+import { AgentTeamError, type ConfigIssue, formatIssueList } from './agent-team-error.js';
+import type { DataFileError } from './file-errors.js';
 
-/** Base class of every error agent-team raises on purpose. */
-export class AgentTeamError extends Error {
-  /** Stable machine-readable code, e.g. `config_invalid`. */
-  readonly code: string;
-  /** Process exit code the CLI uses when this error ends a command. */
-  readonly exitCode: number;
-
-  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: number }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.exitCode = options?.exitCode ?? 1;
-  }
-}
-
-/** One problem found in a user's file: where, what was expected, what was found. */
-export interface ConfigIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export { AgentTeamError, type ConfigIssue, issueLocation, summarizeIssues } from './agent-team-error.js';
+export {
+  DataFileError,
+  type DataFormat,
+  FileSystemError,
+  LedgerAppendError,
+  LedgerCorruptedError,
+  LockLostError,
+  StateUpdateError,
+} from './file-errors.js';
 
 /** The user's configuration or input file is wrong. */
 export class ConfigError extends AgentTeamError {
@@ -30,11 +22,15 @@ export class ConfigError extends AgentTeamError {
   readonly issues: readonly ConfigIssue[];
 
   constructor(input: { file: string; issues: readonly ConfigIssue[]; hint?: string }) {
-    const lines = input.issues.map((issue) => `  - ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`);
     const hint = input.hint === undefined ? '' : `\n${input.hint}`;
-    super('config_invalid', `${input.file} is invalid:\n${lines.join('\n')}${hint}`, { exitCode: 2 });
+    super('config_invalid', `${input.file} is invalid:\n${formatIssueList(input.issues)}${hint}`, { exitCode: 2 });
     this.file = input.file;
     this.issues = input.issues;
+  }
+
+  /** The ConfigError for a user's file that did not parse or validate: the same file and issues, plus a hint. */
+  static fromDataFileError(error: DataFileError, hint?: string): ConfigError {
+    return new ConfigError({ file: error.file, issues: error.issues, hint });
   }
 }
 
@@ -42,6 +38,37 @@ export class ConfigError extends AgentTeamError {
 export class UsageError extends AgentTeamError {
   constructor(message: string) {
     super('usage', message, { exitCode: 2 });
+  }
+}
+
+/** The installed package is missing files it ships with (a broken or partial installation). */
+export class InstallationError extends AgentTeamError {
+  /** The file or directory that should be there. */
+  readonly missing: string;
+
+  constructor(input: { missing: string; message: string }) {
+    super('installation_incomplete', `${input.message} Reinstall agent-team (npm install -g agent-team).`);
+    this.missing = input.missing;
+  }
+}
+
+/** A program we start (a background agent, a tool) did not start; the log or message says why. */
+export class ProcessStartError extends AgentTeamError {
+  readonly command: string;
+
+  constructor(input: { command: string; message: string; cause?: unknown }) {
+    super('process_start_failed', input.message, { cause: input.cause });
+    this.command = input.command;
+  }
+}
+
+/** Ctrl-C, SIGTERM or SIGHUP asked the command to stop: the reason of the AbortSignal that carries it. */
+export class SignalInterruptError extends AgentTeamError {
+  readonly signal: NodeJS.Signals;
+
+  constructor(signal: NodeJS.Signals) {
+    super('interrupted', `received ${signal}`, { exitCode: 130 });
+    this.signal = signal;
   }
 }
 

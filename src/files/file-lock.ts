@@ -9,7 +9,8 @@ import { mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lock as properLock } from 'proper-lockfile';
-import { LockTimeoutError } from '../errors/index.js';
+import { FileSystemError, LockTimeoutError } from '../errors/index.js';
+import { errorCode } from './error-code.js';
 
 /** How old a lock's mtime must be before another process may take it over, by default. */
 export const DEFAULT_LOCK_STALE_MS = 10_000;
@@ -118,7 +119,8 @@ function lockFileSystem(input: { staleMs: number; holding: { value: boolean } })
       }
       removeIfStillStale({ lockPath: path, staleMs: input.staleMs }).then(
         () => callback(null),
-        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        // removeIfStillStale rejects only with errno-shaped errors (fs calls, lockedError).
+        (error: unknown) => callback(error as Error),
       );
     },
   };
@@ -160,10 +162,7 @@ async function removeAbandonedGuard(input: { guard: string; staleMs: number }): 
   }
 }
 
-function lockedError(lockPath: string): Error {
-  return Object.assign(new Error(`Lock ${lockPath} is held by another process`), { code: 'ELOCKED' });
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+/** The error proper-lockfile itself gives for a held lock: its `code` ELOCKED makes acquireLock wait and retry. */
+function lockedError(lockPath: string): FileSystemError {
+  return new FileSystemError({ code: 'ELOCKED', path: lockPath, syscall: 'mkdir', message: `Lock ${lockPath} is held by another process` });
 }

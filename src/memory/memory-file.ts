@@ -6,7 +6,8 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS } from '../files/index.js';
+import { LockLostError } from '../errors/index.js';
+import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, errorCode, safeParseDataText } from '../files/index.js';
 import { MemoryCorruptedError } from './memory-errors.js';
 import { memoryRecordSchema, type MemoryRecord } from './memory-record.js';
 
@@ -34,17 +35,16 @@ interface ReadCache {
 }
 
 /** Parses one line; `undefined` with the problem when it is not a valid memory. */
-function parseLine(text: string): { record: MemoryRecord; problem?: undefined } | { record?: undefined; problem: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return { problem: `expected one JSON object, found a syntax error (${(error as Error).message})` };
-  }
-  const parsed = memoryRecordSchema.safeParse(json);
-  if (parsed.success) return { record: parsed.data };
-  const issues = parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  return { problem: `not a valid memory (${issues.join('; ')})` };
+function parseLine(input: {
+  text: string;
+  file: string;
+}): { record: MemoryRecord; problem?: undefined } | { record?: undefined; problem: string } {
+  const parsed = safeParseDataText({ text: input.text, where: input.file, format: 'json', schema: memoryRecordSchema });
+  if (parsed.ok) return { record: parsed.value };
+  const { syntax } = parsed.error;
+  if (syntax !== undefined)
+    return { problem: `expected one JSON object, found a syntax error at column ${syntax.column} (${syntax.detail})` };
+  return { problem: `not a valid memory (${parsed.error.problem})` };
 }
 
 /** A JSONL file of memories: locked appends, incremental validated reads. */
@@ -75,7 +75,7 @@ export class MemoryFile {
     try {
       handle = await open(this.#file, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (errorCode(error) === 'ENOENT') return [];
       throw error;
     }
     try {
@@ -97,7 +97,7 @@ export class MemoryFile {
       for (const line of lines) {
         lineNumber += 1;
         if (line.trim() === '') continue;
-        const parsed = parseLine(line);
+        const parsed = parseLine({ text: line, file: this.#file });
         if (parsed.record === undefined) throw new MemoryCorruptedError({ file: this.#file, line: lineNumber, problem: parsed.problem });
         added.push(parsed.record);
       }
@@ -107,7 +107,7 @@ export class MemoryFile {
       this.#cache = cache;
       // A complete record still waiting for its newline counts; anything else there is torn and skipped.
       const tail = buffer.subarray(complete).toString('utf8');
-      const tailRecord = tail.trim() === '' ? undefined : parseLine(tail).record;
+      const tailRecord = tail.trim() === '' ? undefined : parseLine({ text: tail, file: this.#file }).record;
       return tailRecord === undefined ? [...cache.records] : [...cache.records, tailRecord];
     } finally {
       await handle.close();
@@ -135,10 +135,12 @@ export class MemoryFile {
         const prefix = await this.#repairTail(handle);
         // Past half the stale time another process may have taken the lock over: do not write blind.
         if (compromise !== undefined || Date.now() - lockedAt >= this.#lockStaleMs / 2) {
-          throw new Error(
-            `The lock on ${this.#file} may have been taken over (${compromise?.message ?? 'held too long'}); nothing was appended.`,
-            { cause: compromise },
-          );
+          throw new LockLostError({
+            file: this.#file,
+            reason: `(${compromise?.message ?? 'held too long'})`,
+            consequence: 'nothing was appended',
+            cause: compromise,
+          });
         }
         await handle.appendFile(prefix + body, 'utf8');
         await handle.datasync();
@@ -176,7 +178,7 @@ export class MemoryFile {
       chunks.unshift(chunk);
       start -= length;
     }
-    if (parseLine(Buffer.concat(chunks).toString('utf8')).record !== undefined) return '\n';
+    if (parseLine({ text: Buffer.concat(chunks).toString('utf8'), file: this.#file }).record !== undefined) return '\n';
     await handle.truncate(start);
     return '';
   }

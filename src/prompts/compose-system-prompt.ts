@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
+import { errorCode } from '../files/index.js';
 import type { ResolvedAgent, TeamConfig } from '../config/index.js';
 
 /** One part of a composed prompt and where it came from. */
@@ -25,19 +26,21 @@ const PART_SEPARATOR = '\n\n---\n\n';
 export function readPromptFile(input: { promptsDir: string; path: string; configFile: string; field: string; hint?: string }): PromptPart {
   const file = isAbsolute(input.path) ? input.path : resolve(input.promptsDir, input.path);
   const outside = relative(input.promptsDir, file).startsWith('..');
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (text === '') throw Object.assign(new Error('empty'), { code: 'EMPTY' });
-    return { source: outside ? file : relative(input.promptsDir, file), text };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const found = code === 'ENOENT' ? 'no such file' : code === 'EMPTY' ? 'an empty file' : `an unreadable file (${code ?? String(error)})`;
-    throw new ConfigError({
+  const refuse = (found: string): ConfigError =>
+    new ConfigError({
       file: input.configFile,
       issues: [{ path: input.field, message: `expected a prompt file at ${file}, found ${found}` }],
       hint: input.hint ?? `Create the file, or point ${input.field} at an existing file under ${input.promptsDir}.`,
     });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    const code = errorCode(error);
+    throw refuse(code === 'ENOENT' ? 'no such file' : `an unreadable file (${code ?? String(error)})`);
   }
+  if (text === '') throw refuse('an empty file');
+  return { source: outside ? file : relative(input.promptsDir, file), text };
 }
 
 function teamContext(config: TeamConfig, agent: ResolvedAgent): string {

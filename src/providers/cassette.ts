@@ -4,10 +4,10 @@
  * usage, model and latency, so a run can be repeated without a model or its cost.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ConfigError, ProviderError, type ConfigIssue } from '../errors/index.js';
+import { readInputFileSync, safeParseJsonLine } from '../files/index.js';
 import { redact } from '../observability/index.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
@@ -117,33 +117,27 @@ export function withRecording(provider: LlmProvider, options: { file: string }):
 }
 
 function readCassette(file: string): CassetteLine[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [{ path: '', message: code === 'ENOENT' ? 'cassette not found' : `cannot read the cassette (${code ?? String(error)})` }],
-      hint: 'Record a run first (a provider wrapped with recording writes one), then replay it.',
-    });
-  }
+  const text = readInputFileSync({
+    file,
+    what: 'the cassette',
+    notFound: 'cassette not found',
+    hint: 'Record a run first (a provider wrapped with recording writes one), then replay it.',
+  });
   const lines: CassetteLine[] = [];
   const issues: ConfigIssue[] = [];
   text.split('\n').forEach((raw, index) => {
     if (raw.trim() === '') return;
-    const where = `line ${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      issues.push({ path: where, message: `expected one JSON object, found a syntax error: ${(error as Error).message}` });
-      return;
-    }
-    const parsed = cassetteLineSchema.safeParse(json);
-    if (parsed.success) lines.push(parsed.data);
+    const line = index + 1;
+    const parsed = safeParseJsonLine({ text: raw, file, line, schema: cassetteLineSchema });
+    if (parsed.ok) lines.push(parsed.value);
+    else if (parsed.error.syntax === undefined) for (const issue of parsed.error.issues) issues.push({ ...issue, line });
     else
-      for (const issue of parsed.error.issues) issues.push({ path: [where, ...issue.path.map(String)].join('.'), message: issue.message });
+      issues.push({
+        path: '',
+        line,
+        column: parsed.error.syntax.column,
+        message: `expected one JSON object, found a syntax error: ${parsed.error.syntax.detail}`,
+      });
   });
   if (issues.length === 0 && lines.length === 0) issues.push({ path: '', message: 'expected recorded calls, found an empty cassette' });
   if (issues.length > 0) {

@@ -3,8 +3,8 @@
  * once per call. The prompt is one argv element and no shell ever runs, so nothing in
  * a prompt (quotes, `$(…)`, `;`, newlines) can be interpreted as a command.
  */
-import { spawn } from 'node:child_process';
 import { ProviderError, UsageError } from '../errors/index.js';
+import { errorCode, type ProcessResult, runProcess } from '../files/index.js';
 import { countTokens } from './tokenizer.js';
 import type { LlmProvider, LlmRequest, LlmResponse, Message } from './types.js';
 
@@ -37,7 +37,6 @@ export interface CliProviderSettings {
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
-const DEFAULT_KILL_GRACE_MS = 2_000;
 // Enough of stderr to explain a failure without keeping a chatty tool's whole log.
 const STDERR_KEEP_BYTES = 64 * 1024;
 const STDERR_TAIL_LINES = 15;
@@ -78,99 +77,6 @@ function lastLines(text: string): string {
   return lines.slice(-STDERR_TAIL_LINES).join('\n');
 }
 
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stopped: 'timeout' | 'overflow' | 'abort' | undefined;
-}
-
-/** Runs one command to its end, killing its process group on timeout, overflow or abort. */
-function runCommand(input: {
-  executable: string;
-  args: readonly string[];
-  settings: CliProviderSettings;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  killGraceMs: number;
-  signal: AbortSignal | undefined;
-}): Promise<RunResult> {
-  const { executable, args, settings, timeoutMs, maxOutputBytes, killGraceMs, signal } = input;
-  return new Promise((resolve, reject) => {
-    // detached: the command leads its own process group, so one kill(-pid) reaches its children too.
-    const child = spawn(executable, args, {
-      shell: false,
-      detached: true,
-      cwd: settings.cwd,
-      env: settings.env === undefined ? process.env : { ...process.env, ...settings.env },
-      // stdin closed: some CLIs wait for piped input when stdin is not a terminal.
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = Buffer.alloc(0);
-    let stopped: RunResult['stopped'];
-    let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-
-    const killGroup = (signalName: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signalName);
-      } catch {
-        // ESRCH: the whole group is gone already.
-      }
-    };
-    const stop = (reason: NonNullable<RunResult['stopped']>): void => {
-      if (stopped !== undefined || settled) return;
-      stopped = reason;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => {
-        killGroup('SIGKILL');
-        // A process that left the group could still hold our pipes open; stop waiting for them.
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, killGraceMs);
-    };
-    const onAbort = (): void => stop('abort');
-    const timeout = setTimeout(() => stop('timeout'), timeoutMs);
-    const finish = (): void => {
-      settled = true;
-      clearTimeout(timeout);
-      if (killTimer !== undefined) clearTimeout(killTimer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > maxOutputBytes) stop('overflow');
-      else stdout.push(chunk);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = Buffer.concat([stderr, chunk]);
-      if (stderr.length > STDERR_KEEP_BYTES) stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
-    });
-    child.on('error', (error) => {
-      if (settled) return;
-      finish();
-      killGroup('SIGKILL');
-      reject(error);
-    });
-    child.on('exit', () => {
-      // Children the command left behind belong to no one once it is done.
-      if (stopped === undefined) killGroup('SIGTERM');
-    });
-    child.on('close', (code, signalName) => {
-      if (settled) return;
-      finish();
-      resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderr: stderr.toString('utf8'), code, signal: signalName, stopped });
-    });
-    if (signal?.aborted === true) stop('abort');
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Creates a provider that runs an agent CLI per call; its usage figures are tokenizer estimates. */
 export function createCliProvider(settings: CliProviderSettings): LlmProvider {
   const name = settings.name ?? 'cli';
@@ -186,7 +92,6 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
   }
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxOutputBytes = settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const killGraceMs = settings.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
 
   return {
     name,
@@ -197,14 +102,24 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
       const prompt = renderCliPrompt(request);
       const args = template.map((argument) => fill(argument, { prompt, model }));
       const started = performance.now();
-      let result: RunResult;
+      let result: ProcessResult;
       try {
-        result = await runCommand({ executable, args, settings, timeoutMs, maxOutputBytes, killGraceMs, signal });
+        result = await runProcess({
+          argv: [executable, ...args],
+          cwd: settings.cwd,
+          env: settings.env === undefined ? process.env : { ...process.env, ...settings.env },
+          timeoutMs,
+          killGraceMs: settings.killGraceMs,
+          signal,
+          capture: { stdout: maxOutputBytes, stderr: STDERR_KEEP_BYTES },
+          maxStdoutBytes: maxOutputBytes,
+        });
       } catch (error) {
         throw spawnFailure({ name, executable, error, promptBytes: Buffer.byteLength(prompt) });
       }
       const latencyMs = Math.round(performance.now() - started);
-      if (result.stopped === 'abort') throw signal?.reason ?? new Error('aborted');
+      // Stopped because the signal aborted: its reason is what the caller expects to see.
+      if (result.stopped === 'abort') signal?.throwIfAborted();
       if (result.stopped === 'timeout') {
         throw new ProviderError({
           provider: name,
@@ -220,16 +135,16 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
           message: `"${executable}" wrote more than ${maxOutputBytes} bytes to stdout and was killed. Raise maxOutputBytes or ask for a shorter answer.`,
         });
       }
-      if (result.code !== 0) {
-        const how = result.code === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.code}`;
-        const tail = lastLines(result.stderr);
+      if (result.exitCode !== 0) {
+        const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.exitCode}`;
+        const tail = lastLines(result.stderr.text);
         throw new ProviderError({
           provider: name,
           failure: 'process',
           message: `"${executable}" ${how}.${tail === '' ? ' It wrote nothing to stderr.' : `\nLast lines of its stderr:\n${tail}`}`,
         });
       }
-      const text = result.stdout.trim();
+      const text = result.stdout.text.trim();
       return {
         text,
         // A CLI reports no usage: these are o200k tokenizer counts of what went in and came out.
@@ -245,7 +160,7 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
 
 function spawnFailure(input: { name: string; executable: string; error: unknown; promptBytes: number }): ProviderError {
   const { name, executable, error, promptBytes } = input;
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   if (code === 'ENOENT') {
     return new ProviderError({
       provider: name,

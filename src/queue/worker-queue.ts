@@ -10,6 +10,7 @@
  * than `concurrency` runs at once" true; the cost is that a stuck `run()`
  * stays counted in `runningCount` and delays `join()`.
  */
+import { DuplicateJobIdError, QueueClosedError } from './queue-errors.js';
 import {
   AttemptContext,
   describeValue,
@@ -129,7 +130,7 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
    * `close()` rejects the submits still waiting.
    */
   submit(spec: JobSpec<T>): Promise<string> {
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#closed) return Promise.reject(new QueueClosedError());
     const problem = specProblem(spec);
     if (problem !== undefined) return Promise.reject(new TypeError(problem));
     let id = spec.id;
@@ -139,9 +140,7 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
         id = `job-${this.#lastId}`;
       } while (this.#knows(id));
     } else if (this.#knows(id)) {
-      return Promise.reject(
-        new Error(`A job with id "${id}" is already in this queue. Give each job a unique id, or leave \`id\` out to get a generated one.`),
-      );
+      return Promise.reject(new DuplicateJobIdError(id));
     }
     const timeout = spec.timeout === undefined ? this.#defaultTimeout : normalizeTimeout(spec.timeout);
     const job = new Job<T>({ id, run: spec.run, timeout, retries: spec.retries ?? 0, metadata: spec.metadata });
@@ -225,7 +224,7 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
     this.#closed = true;
     for (let submission = this.#submissions.shift(); submission !== undefined; submission = this.#submissions.shift()) {
       this.#waitingIds.delete(submission.job.id);
-      submission.reject(closedError());
+      submission.reject(new QueueClosedError());
     }
     this.#settleIdle();
   }
@@ -370,9 +369,3 @@ export async function runAgents<T>(jobs: readonly JobSpec<T>[], options: WorkerQ
 }
 
 function noop(): void {}
-
-function closedError(): Error {
-  return new Error(
-    'WorkerQueue is closed: it accepts no more jobs. Submit before calling close() or disposing the queue, or create a new queue.',
-  );
-}

@@ -3,10 +3,11 @@
  * written by the agent itself so that `agent-team monitor` can show who is
  * working on what, from any process.
  */
-import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { siblingTempPath, writeFileAtomic } from '../files/index.js';
+import { DataFileError, summarizeIssues } from '../errors/index.js';
+import { errorCode, isProcessAlive, readDataFile, siblingTempPath, writeJsonFileAtomic } from '../files/index.js';
 
 // File systems where link() is refused (FAT, some network mounts).
 const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
@@ -60,7 +61,7 @@ export function agentStatusFile(input: { projectDir: string; id: string }): stri
 export async function writeAgentStatus(input: { projectDir: string; status: AgentStatus }): Promise<void> {
   const status = agentStatusSchema.parse(input.status);
   await mkdir(agentsDirOf(input.projectDir), { recursive: true });
-  await writeFileAtomic(agentStatusFile({ projectDir: input.projectDir, id: status.id }), `${JSON.stringify(status, null, 2)}\n`);
+  await writeJsonFileAtomic(agentStatusFile({ projectDir: input.projectDir, id: status.id }), status);
 }
 
 /**
@@ -79,7 +80,7 @@ export async function writeAgentStatusIfAbsent(input: { projectDir: string; stat
     await link(temp, target);
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'EEXIST') return false;
     if (!HARD_LINK_UNSUPPORTED.has(code ?? '')) throw error;
   } finally {
@@ -90,7 +91,7 @@ export async function writeAgentStatusIfAbsent(input: { projectDir: string; stat
     await writeFile(target, text, { flag: 'wx' });
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if (errorCode(error) === 'EEXIST') return false;
     throw error;
   }
 }
@@ -102,44 +103,31 @@ export async function readAgentStatuses(projectDir: string): Promise<AgentStatus
   try {
     names = await readdir(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { agents: [], problems: [] };
+    if (errorCode(error) === 'ENOENT') return { agents: [], problems: [] };
     throw error;
   }
   const agents: AgentStatus[] = [];
   const problems: string[] = [];
   for (const name of names.filter((entry) => entry.endsWith('.json') && !entry.startsWith('.'))) {
     const file = join(dir, name);
-    let json: unknown;
     try {
-      json = JSON.parse(await readFile(file, 'utf8'));
+      const status = await readDataFile({ file, format: 'json', schema: agentStatusSchema });
+      if (status !== undefined) agents.push(status); // else removed meanwhile
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed meanwhile
-      problems.push(`${file}: expected JSON, found ${(error as Error).message}`);
-      continue;
-    }
-    const parsed = agentStatusSchema.safeParse(json);
-    if (parsed.success) agents.push(parsed.data);
-    else
+      if (!(error instanceof DataFileError)) {
+        problems.push(`${file}: expected JSON, found ${error instanceof Error ? error.message : String(error)}`); // unreadable
+        continue;
+      }
+      const { syntax } = error;
       problems.push(
-        `${file}: not an agent status (${parsed.error.issues
-          .slice(0, 2)
-          .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
-          .join('; ')})`,
+        syntax === undefined
+          ? `${file}: not an agent status (${summarizeIssues(error.issues, 2)})`
+          : `${file}: expected JSON, found a syntax error at line ${syntax.line}, column ${syntax.column} (${syntax.detail})`,
       );
+    }
   }
   agents.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id));
   return { agents, problems };
-}
-
-/** True while the process exists (signal 0 only checks); EPERM means it exists under another user. */
-export function isProcessAlive(pid: number): boolean {
-  if (pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The status as a reader should take it: a starting or running agent whose process is gone has failed. */

@@ -1,7 +1,7 @@
 /** `agents.json` for `agent-team queue run`: a list of role tasks, one agent each. */
 import { z } from 'zod';
-import { toConfigIssues } from '../config/index.js';
 import { ConfigError } from '../errors/index.js';
+import { safeParseDataText } from '../files/index.js';
 import { ROLE_NAMES } from './roles.js';
 
 /** One entry of `agents.json`. */
@@ -33,21 +33,14 @@ export type RoleTaskEntry = z.infer<typeof roleTaskEntrySchema>;
 
 /** Parses the text of an `agents.json`; errors name the file and the entry (`2.role`). */
 export function parseRoleTaskList(text: string, file: string): RoleTaskEntry[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError({ file, issues: [{ path: '', message: `expected JSON, found a syntax error: ${(error as Error).message}` }] });
-  }
-  const parsed = roleTaskListSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new ConfigError({
-      file,
-      issues: toConfigIssues(parsed.error, json, roleTaskListSchema),
-      hint: 'Each entry is {"role": "...", "directory": "...", "task": "..."}; `agent-team init-config -o agents.json` writes an example.',
-    });
-  }
-  return parsed.data;
+  const result = safeParseDataText({ text, where: file, format: 'json', schema: roleTaskListSchema });
+  if (result.ok) return result.value;
+  throw ConfigError.fromDataFileError(
+    result.error,
+    result.error.syntax === undefined
+      ? 'Each entry is {"role": "...", "directory": "...", "task": "..."}; `agent-team init-config -o agents.json` writes an example.'
+      : undefined,
+  );
 }
 
 /** The example `agent-team init-config` writes: code first, so the agents after it find its decisions. */

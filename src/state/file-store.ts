@@ -7,9 +7,18 @@ import { watch as watchDirectory, type FSWatcher } from 'node:fs';
 import { access, appendFile, link, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { z } from 'zod';
-import { StateCorruptedError, StateMissingError } from '../errors/index.js';
-import { siblingTempPath, writeFileAtomic } from '../files/index.js';
+import {
+  LedgerAppendError,
+  LedgerCorruptedError,
+  type DataFileError,
+  LockLostError,
+  StateCorruptedError,
+  StateMissingError,
+  StateUpdateError,
+} from '../errors/index.js';
+import { errorCode, safeParseDataText, safeParseJsonLine, siblingTempPath, validateData, writeFileAtomic } from '../files/index.js';
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
+import { ledgerSyntaxError } from './ledger-line.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 
 /** Default interval of the polling fallback behind `watch()`. */
@@ -21,7 +30,6 @@ const COPY_BACKUP_EVERY = 50;
 // How stale `<file>.bak` may get by default: a good recent version, not necessarily the one just replaced.
 const DEFAULT_BACKUP_INTERVAL_MS = 1000;
 const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
-const MAX_REPORTED_ISSUES = 3;
 
 // Most updates committed under one lock and one write.
 const MAX_GROUP = 64;
@@ -191,11 +199,13 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       const elapsedMs = Date.now() - lockedAt;
       if (compromise === undefined && elapsedMs < staleMs / 2) return;
       const why = compromise?.message ?? `held for ${elapsedMs} ms, over half the ${staleMs} ms stale time`;
-      throw new Error(
-        `The lock on ${this.#file} may have been taken over during update() (${why}); nothing was written. ` +
-          'Keep update() functions fast, or raise lockStaleMs.',
-        { cause: compromise },
-      );
+      throw new LockLostError({
+        file: this.#file,
+        reason: `during update() (${why})`,
+        consequence: 'nothing was written',
+        hint: 'Keep update() functions fast, or raise lockStaleMs.',
+        cause: compromise,
+      });
     };
     let settle: () => void;
     try {
@@ -215,7 +225,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const cached = key !== undefined && this.#cache?.key === key ? this.#cache : undefined;
     const loaded = cached === undefined ? await this.#load() : undefined;
     const baseText = cached?.text ?? loaded?.text;
-    // A parse of validated text gives a mutable copy faster than a clone.
+    // A parse of text this store validated gives a mutable copy faster than a clone.
     const fresh = (): S =>
       baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S);
     const at = this.#now().toISOString();
@@ -234,7 +244,12 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
         const context: UpdateContext<E> = {
           now: at,
           emit: (event) => {
-            if (!open) throw new Error(`emit() was called after the update() of ${this.#file} returned; the event is lost.`);
+            if (!open) {
+              throw new StateUpdateError({
+                file: this.#file,
+                message: `emit() was called after the update() of ${this.#file} returned; the event is lost.`,
+              });
+            }
             events.push(event);
           },
         };
@@ -263,24 +278,18 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       for (const [item, error] of failed) item.reject(error);
     };
     if (done.length === 0) return settleFailed;
-    const parsed = this.#schema.safeParse(state);
-    if (!parsed.success) {
+    const parsed = validateData({ value: state, where: this.#file, schema: this.#schema });
+    if (!parsed.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
         for (const entry of [...done].reverse()) this.#pending.unshift({ ...entry.item, solo: true });
         return settleFailed;
       }
       const only = done[0] as (typeof done)[number];
-      failed.set(
-        only.item,
-        new Error(
-          `update() produced a state for ${this.#file} that does not match its schema; nothing was written: ${formatIssues(parsed.error.issues)}`,
-          { cause: parsed.error },
-        ),
-      );
+      failed.set(only.item, invalidStateError({ file: this.#file, origin: 'update()', error: parsed.error }));
       return settleFailed;
     }
-    const next = parsed.data;
+    const next = parsed.value;
     const nextText = `${JSON.stringify(next, null, 2)}\n`;
     assertLockHeld();
     // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
@@ -383,29 +392,16 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       if (this.#initial === undefined) throw new StateMissingError({ file: this.#file });
       return { state: this.#validate(this.#initial(), 'initial()'), text: undefined };
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new StateCorruptedError({ file: this.#file, problem: `invalid JSON (${detail})`, cause: error });
-    }
-    const parsed = this.#schema.safeParse(json);
-    if (!parsed.success) {
-      throw new StateCorruptedError({ file: this.#file, problem: formatIssues(parsed.error.issues), cause: parsed.error });
-    }
-    return { state: parsed.data, text };
+    const parsed = safeParseDataText({ text, where: this.#file, format: 'json', schema: this.#schema });
+    if (!parsed.ok) throw new StateCorruptedError({ file: this.#file, problem: parsed.error.problem, cause: parsed.error });
+    return { state: parsed.value, text };
   }
 
   /** Our own output failing the schema is a bug in the caller, not a bad file: say so and write nothing. */
   #validate(state: S, origin: string): S {
-    const parsed = this.#schema.safeParse(state);
-    if (parsed.success) return parsed.data;
-    throw new Error(
-      `${origin} produced a state for ${this.#file} that does not match its schema; nothing was written: ` +
-        formatIssues(parsed.error.issues),
-      { cause: parsed.error },
-    );
+    const parsed = validateData({ value: state, where: this.#file, schema: this.#schema });
+    if (parsed.ok) return parsed.value;
+    throw invalidStateError({ file: this.#file, origin, error: parsed.error });
   }
 
   /**
@@ -446,11 +442,13 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       }
     } catch (error) {
       // The state is already written; a caller that retried would apply the change twice.
-      throw new Error(
-        `State ${this.#file} was updated to seq ${input.seq}, but appending ${input.lines.length} event(s) to ` +
-          `the ledger ${input.ledgerFile} failed; the change is kept, the ledger misses it.`,
-        { cause: error },
-      );
+      throw new LedgerAppendError({
+        stateFile: this.#file,
+        ledgerFile: input.ledgerFile,
+        seq: input.seq,
+        events: input.lines.length,
+        cause: error,
+      });
     }
   }
 }
@@ -490,44 +488,45 @@ export async function readLedger<E extends { type: string } = { type: string }>(
   const entries: Array<LedgerEntry<E>> = [];
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
-    const where = `${file} line ${index + 1}`;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
+    const lineNumber = index + 1;
+    const json = safeParseJsonLine({ text: line, file, line: lineNumber });
+    if (!json.ok) {
       // Only the last line can lack its newline, and only it can be cut short.
       if (index === lines.length - 1) break;
-      throw new Error(`Ledger ${where} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`, {
-        cause: error,
+      throw ledgerSyntaxError({ file, line: lineNumber, error: json.error });
+    }
+    const where = `${file} line ${lineNumber}`;
+    const envelope = validateData({ value: json.value, where, schema: ledgerEnvelopeSchema });
+    if (!envelope.ok) {
+      throw new LedgerCorruptedError({
+        file,
+        line: lineNumber,
+        problem: `not a ledger entry: ${envelope.error.problem}`,
+        cause: envelope.error,
       });
     }
-    const envelope = ledgerEnvelopeSchema.safeParse(json);
-    if (!envelope.success) throw new Error(`Ledger ${where} is not a ledger entry: ${formatIssues(envelope.error.issues)}`);
     if (options?.eventSchema === undefined) {
-      entries.push(envelope.data as LedgerEntry<E>);
+      entries.push(envelope.value as LedgerEntry<E>);
       continue;
     }
-    const event = options.eventSchema.safeParse(json);
-    if (!event.success) throw new Error(`Ledger ${where} is not a valid event: ${formatIssues(event.error.issues)}`);
-    entries.push({ ...event.data, seq: envelope.data.seq, at: envelope.data.at });
+    const event = validateData({ value: json.value, where, schema: options.eventSchema });
+    if (!event.ok) {
+      throw new LedgerCorruptedError({ file, line: lineNumber, problem: `not a valid event: ${event.error.problem}`, cause: event.error });
+    }
+    entries.push({ ...event.value, seq: envelope.value.seq, at: envelope.value.at });
   }
   return entries;
 }
 
-/** `tasks.3.status: Invalid option: ...; budget.spentUsd: ...` for the first few issues. */
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
-    const path = issue.path.map((key) => String(key)).join('.');
-    return `${path === '' ? '(root)' : path}: ${issue.message}`;
+/** Our own output failing the schema is a bug in the caller, not a bad file. */
+function invalidStateError(input: { file: string; origin: string; error: DataFileError }): StateUpdateError {
+  return new StateUpdateError({
+    file: input.file,
+    message: `${input.origin} produced a state for ${input.file} that does not match its schema; nothing was written: ${input.error.problem}`,
+    cause: input.error,
   });
-  const more = issues.length - shown.length;
-  return shown.join('; ') + (more > 0 ? ` (and ${more} more)` : '');
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }

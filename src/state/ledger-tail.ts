@@ -1,6 +1,8 @@
 import { watch } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { safeParseJsonLine } from '../files/index.js';
+import { ledgerSyntaxError } from './ledger-line.js';
 import type { LedgerEntry } from './store.js';
 
 /**
@@ -8,7 +10,7 @@ import type { LedgerEntry } from './store.js';
  * of the file, then for each new one as it is appended (fs.watch plus polling),
  * until `signal` aborts (what was appended by then is still delivered) or
  * `until(entry)` returns true. A truncated file (a new run started) is read
- * again from its start.
+ * again from its start. A line that is not JSON is a LedgerCorruptedError.
  */
 export async function followLedger<E extends { type: string }>(input: {
   file: string;
@@ -20,9 +22,13 @@ export async function followLedger<E extends { type: string }>(input: {
   fromEnd?: boolean | undefined;
 }): Promise<void> {
   let offset = 0;
+  // Lines before `offset`, so that an error can name the line.
+  let linesBefore = 0;
   if (input.fromEnd === true) {
     try {
-      offset = (await stat(input.file)).size;
+      const skipped = await readFile(input.file);
+      offset = skipped.length;
+      for (let index = skipped.indexOf(0x0a); index !== -1; index = skipped.indexOf(0x0a, index + 1)) linesBefore += 1;
     } catch {
       offset = 0;
     }
@@ -52,6 +58,7 @@ export async function followLedger<E extends { type: string }>(input: {
       const { size } = await handle.stat();
       if (size < offset) {
         offset = 0;
+        linesBefore = 0;
         partial = '';
       }
       if (size === offset) return;
@@ -61,8 +68,11 @@ export async function followLedger<E extends { type: string }>(input: {
       const lines = (partial + buffer.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
+        linesBefore += 1;
         if (line.trim() === '') continue;
-        const entry = JSON.parse(line) as LedgerEntry<E>;
+        const parsed = safeParseJsonLine({ text: line, file: input.file, line: linesBefore });
+        if (!parsed.ok) throw ledgerSyntaxError({ file: input.file, line: linesBefore, error: parsed.error });
+        const entry = parsed.value as LedgerEntry<E>;
         input.onEntry(entry);
         if (input.until?.(entry) === true) {
           finished = true;

@@ -2,10 +2,10 @@
  * `agent-status.json`: the file an agent keeps at the root of its worktree so
  * that the orchestrator can follow its progress by polling, from any process.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DataFileError, issueLocation } from '../errors/index.js';
+import { readDataFile, writeJsonFileAtomic } from '../files/index.js';
 import { WorkspaceError } from './workspace-error.js';
 
 /** File name of the status file, at the root of each agent worktree. */
@@ -65,56 +65,31 @@ export async function writeWorktreeStatus(input: {
     version: 1,
     updatedAt: (input.now ?? (() => new Date()))().toISOString(),
   });
-  const target = worktreeStatusFile(input.worktree);
-  // The `.agent-status.json.*.tmp` name is git-excluded by createTaskWorktree, so a crash here never dirties the worktree.
-  const temp = join(input.worktree, `.${WORKTREE_STATUS_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(temp, 'wx');
-    await handle.writeFile(`${JSON.stringify(status, null, 2)}\n`);
-    // Without it the rename can reach the disk before the data, leaving an empty file after a crash.
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(temp, target);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
+  // Its temp file, `.agent-status.json.*.tmp`, is git-excluded by createTaskWorktree, so a crash here never dirties the worktree.
+  // Rewritten on every step and by the agent again after a crash: a power cut may cost the last version, never half of one.
+  await writeJsonFileAtomic(worktreeStatusFile(input.worktree), status, { syncDirectory: false });
   return status;
 }
 
 /** Reads and validates a worktree's status; null when the agent has not written one yet. */
 export async function readWorktreeStatus(worktree: string): Promise<WorktreeStatus | null> {
   const file = worktreeStatusFile(worktree);
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return (await readDataFile({ file, format: 'json', schema: worktreeStatusSchema })) ?? null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (error instanceof DataFileError) throw invalid(file, error);
     throw error;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw invalid(file, [`not valid JSON (${(error as Error).message})`], error);
-  }
-  const parsed = worktreeStatusSchema.safeParse(json);
-  if (!parsed.success) {
-    throw invalid(
-      file,
-      parsed.error.issues.map((issue) => `${issue.path.length === 0 ? '(root)' : issue.path.join('.')}: ${issue.message}`),
-    );
-  }
-  return parsed.data;
 }
 
-function invalid(file: string, problems: readonly string[], cause?: unknown): WorkspaceError {
+function invalid(file: string, error: DataFileError): WorkspaceError {
+  const problems =
+    error.syntax === undefined
+      ? error.issues.map((issue) => `${issueLocation(issue)}: ${issue.message}`)
+      : [`not valid JSON at line ${error.syntax.line}, column ${error.syntax.column}: ${error.syntax.detail}`];
   return new WorkspaceError({
     code: 'workspace_status_invalid',
     message: `${file} is not a valid agent status:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\nIt is written by the agent working in that worktree; delete it and the agent writes a new one on its next update.`,
-    cause,
+    cause: error,
   });
 }

@@ -2,9 +2,7 @@
  * Runs one argv (no shell) for an agent: in its worktree, under a timeout
  * that kills the whole process tree, with its output capped.
  */
-import { spawn } from 'node:child_process';
-
-const DEFAULT_KILL_GRACE_MS = 2_000;
+import { runProcess } from '../files/index.js';
 
 // Agents read what their commands print; a test that dumps the environment must not hand them API keys.
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i;
@@ -36,7 +34,7 @@ export function commandEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJ
  * SIGTERM, then SIGKILL after `killGraceMs`. Never rejects for a command
  * that could not start: that is an outcome too (exit code 127).
  */
-export function runCommand(input: {
+export async function runCommand(input: {
   argv: readonly string[];
   cwd: string;
   timeoutMs: number;
@@ -45,108 +43,28 @@ export function runCommand(input: {
   /** Aborting kills the command's process group, as a timeout does. */
   signal?: AbortSignal | undefined;
 }): Promise<CommandOutcome> {
-  const [executable, ...args] = input.argv;
+  const [executable] = input.argv;
   if (executable === undefined) throw new TypeError('runCommand needs a non-empty argv');
-  const killGraceMs = input.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const output = new CappedOutput(input.outputCapBytes);
-  return new Promise((resolve) => {
-    // detached: the command leads a new process group, so one kill(-pid) reaches everything it started.
-    const child = spawn(executable, args, {
+  try {
+    const result = await runProcess({
+      argv: input.argv,
       cwd: input.cwd,
-      shell: false,
-      detached: true,
       env: commandEnvironment(),
-      // No stdin: watch modes and prompts then see no terminal and do not wait for one.
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
+      timeoutMs: input.timeoutMs,
+      killGraceMs: input.killGraceMs,
+      signal: input.signal,
+      capture: { interleaved: input.outputCapBytes },
     });
-    let timedOut = false;
-    let settled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-
-    const killGroup = (signal: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, signal);
-      } catch {
-        // ESRCH: the whole group is gone already.
-      }
+    return {
+      exitCode: result.exitCode,
+      signal: result.signal,
+      timedOut: result.stopped === 'timeout',
+      output: result.interleaved.text,
+      outputBytes: result.interleaved.totalBytes,
+      pid: result.pid,
     };
-    const terminate = (): void => {
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => {
-        killGroup('SIGKILL');
-        // A process that left the group could hold our pipes open forever; stop waiting for them.
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, killGraceMs);
-    };
-    const timeout = setTimeout(() => {
-      timedOut = exit === undefined;
-      terminate();
-    }, input.timeoutMs);
-    const onAbort = (): void => terminate();
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-    if (input.signal?.aborted === true) terminate();
-    const finish = (outcome: Omit<CommandOutcome, 'output' | 'outputBytes' | 'pid' | 'timedOut'>): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      input.signal?.removeEventListener('abort', onAbort);
-      // Not cleared: what outlives the leader (a child ignoring SIGTERM) still gets its SIGKILL, without holding us up.
-      killTimer?.unref();
-      resolve({ ...outcome, timedOut, output: output.text(), outputBytes: output.totalBytes, pid: child.pid });
-    };
-
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
-    child.on('error', (error) => {
-      output.push(Buffer.from(`could not start ${executable}: ${error.message}\n`));
-      killGroup('SIGKILL');
-      finish({ exitCode: 127, signal: null });
-    });
-    child.on('exit', (code, signal) => {
-      exit = { code, signal };
-      // Whatever the command left running belongs to no one now; it would also keep our pipes open.
-      terminate();
-    });
-    child.on('close', (code, signal) => finish({ exitCode: exit?.code ?? code, signal: exit?.signal ?? signal }));
-  });
-}
-
-/** Keeps the first and the last half of the cap: the start shows what ran, the end how it ended. */
-class CappedOutput {
-  readonly #headCap: number;
-  readonly #tailCap: number;
-  readonly #head: Buffer[] = [];
-  #headBytes = 0;
-  #tail: Buffer = Buffer.alloc(0);
-  totalBytes = 0;
-
-  constructor(capBytes: number) {
-    this.#headCap = Math.floor(capBytes / 2);
-    this.#tailCap = capBytes - this.#headCap;
-  }
-
-  push(chunk: Buffer): void {
-    this.totalBytes += chunk.length;
-    let rest = chunk;
-    if (this.#headBytes < this.#headCap) {
-      const taken = rest.subarray(0, this.#headCap - this.#headBytes);
-      this.#head.push(taken);
-      this.#headBytes += taken.length;
-      rest = rest.subarray(taken.length);
-    }
-    if (rest.length === 0) return;
-    this.#tail = Buffer.concat([this.#tail, rest]);
-    if (this.#tail.length > this.#tailCap) this.#tail = this.#tail.subarray(this.#tail.length - this.#tailCap);
-  }
-
-  text(): string {
-    const head = Buffer.concat(this.#head).toString('utf8');
-    const omitted = this.totalBytes - this.#headBytes - this.#tail.length;
-    if (omitted === 0) return head + this.#tail.toString('utf8');
-    return `${head}\n[… ${omitted} bytes of output omitted …]\n${this.#tail.toString('utf8')}`;
+  } catch (error) {
+    const output = `could not start ${executable}: ${error instanceof Error ? error.message : String(error)}\n`;
+    return { exitCode: 127, signal: null, timedOut: false, output, outputBytes: Buffer.byteLength(output), pid: undefined };
   }
 }

@@ -6,6 +6,8 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { FileSystemError } from '../errors/index.js';
+import { errorCode } from '../files/index.js';
 import { WorkspaceError } from './workspace-error.js';
 
 // Dependencies would flood listings and searches; agents read them through the code that uses them.
@@ -51,7 +53,7 @@ export async function resolveInside(root: string, requested: string): Promise<st
     }
     const linkName = relative(rootReal, next);
     const real = await realpath(next).catch((error: unknown) => {
-      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') return undefined;
+      if (isMissing(error) || errorCode(error) === 'ELOOP') return undefined;
       throw error;
     });
     if (real === undefined) {
@@ -107,7 +109,7 @@ export async function readCapped(file: string, limit: number): Promise<{ bytes: 
     // Linux opens a directory for reading; say so plainly rather than fail on read().
     if (!stats.isFile()) {
       const code = stats.isDirectory() ? 'EISDIR' : 'ENOTREGULAR';
-      throw Object.assign(new Error(`${code}: ${file}`), { code, syscall: 'read', path: file });
+      throw new FileSystemError({ code, syscall: 'read', path: file, message: `${code}: ${file}` });
     }
     const bytes = Buffer.alloc(Math.min(stats.size, limit));
     const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);

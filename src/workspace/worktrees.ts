@@ -5,6 +5,7 @@
  */
 import { appendFile, mkdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { errorCode } from '../files/index.js';
 import { WORKTREE_STATUS_FILE } from './agent-status.js';
 import { conflictedFiles, git, headCommit, isRepository, resolveRef } from './git.js';
 import { AGENT_COMMIT_ARGS, forkPoint, parseTaskBranch, resolveCommit, taskBaseRef, taskBranch } from './task-branches.js';
@@ -247,7 +248,7 @@ async function excludeAgentFiles(root: string, extra: readonly string[] = []): P
 
 async function appendMissingLines(file: string, lines: readonly string[]): Promise<void> {
   const existing = await readFile(file, 'utf8').catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    if (errorCode(error) === 'ENOENT') return '';
     throw error;
   });
   const present = new Set(existing.split(/\r?\n/).map((line) => line.trim()));

@@ -133,7 +133,7 @@ describe('an invalid orchestrator-config.json', () => {
     {
       name: 'a JSON syntax error',
       text: '{\n  "agents": [,]\n}\n',
-      issue: '  - (root): expected JSON, found a syntax error: Unexpected token',
+      issue: '  - line 2, column 14: invalid JSON: expected a value (an object, array, string, number, true, false or null), found ","',
     },
   ];
 

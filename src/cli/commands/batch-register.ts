@@ -1,4 +1,5 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { numberArgument } from '../number-argument.js';
 import type { Terminal } from '../terminal.js';
 import { BATCH_DEFAULTS, batchCollect, batchRun, batchStatus } from './batch.js';
 
@@ -16,22 +17,6 @@ Agents (the "agent" of a task, or --agent):
   claude, gemini, auggie         agent CLIs on PATH, prompt passed with -p
   cli:["cmd","arg","{prompt}"]   any command; the prompt is one argument, never a shell
   <roster agent id>              a role from the team config (its provider and model)`;
-
-function count(minimum: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < minimum || value.trim() === '')
-      throw new InvalidArgumentError(`expected a whole number >= ${minimum}, found "${value}"`);
-    return parsed;
-  };
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0 || value.trim() === '')
-    throw new InvalidArgumentError(`expected a number of seconds > 0, found "${value}"`);
-  return parsed;
-}
 
 /** Declares `agent-team batch run | collect | status`; each action stores its exit code in `result.code`. */
 export function registerBatchCommands(program: Command, context: { terminal: Terminal; cwd: string; result: { code: number } }): void {
@@ -56,16 +41,20 @@ export function registerBatchCommands(program: Command, context: { terminal: Ter
     .addOption(new Option('--csv <file>', 'CSV with a header row: agent,prompt[,tag,timeout,retries,schema]').conflicts(['stdin']))
     .option('--stdin', 'read one prompt per line from stdin (needs --agent)')
     .option('--agent <spec>', 'the agent of every --stdin prompt (see Agents below)')
-    .option('--concurrency <n>', `most jobs running at once (default: ${BATCH_DEFAULTS.concurrency})`, count(1))
+    .option(
+      '--concurrency <n>',
+      `most jobs running at once (default: ${BATCH_DEFAULTS.concurrency})`,
+      numberArgument({ kind: 'integer', min: 1 }),
+    )
     .option(
       '--timeout <seconds>',
       `per-job time limit; a task's "timeout" overrides it (default: ${BATCH_DEFAULTS.timeoutSeconds})`,
-      seconds,
+      numberArgument({ kind: 'number', above: 0, unit: 'seconds' }),
     )
     .option(
       '--retries <n>',
       `extra attempts after a failure or timeout; a task's "retries" overrides it (default: ${BATCH_DEFAULTS.retries})`,
-      count(0),
+      numberArgument({ kind: 'integer', min: 0 }),
     )
     .option('--run-dir <dir>', 'where the new run directory is created (default: .agent-runs); with --resume, the run directory to finish')
     .addOption(

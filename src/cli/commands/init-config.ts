@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { UsageError } from '../../errors/index.js';
+import { errorCode } from '../../files/index.js';
 import { EXAMPLE_ROLE_TASKS } from '../../solo/index.js';
 import { println, type Terminal } from '../terminal.js';
 
@@ -21,7 +22,7 @@ export async function initConfig(options: InitConfigOptions): Promise<number> {
     // `wx` makes the existence check and the write one step.
     await writeFile(file, text, { flag: options.force === true ? 'w' : 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (errorCode(error) === 'EEXIST') {
       throw new UsageError(`${file} already exists. Pass --force to overwrite it, or choose another file with -o.`);
     }
     throw error;

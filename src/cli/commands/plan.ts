@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { teamStateSchema } from '../../state/index.js';
+import { FileStore, type LedgerEvent, readLedger, teamStateSchema } from '../../state/index.js';
 import { createSimProvider } from '../../providers/index.js';
 import { runTeam } from '../../team/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
@@ -56,14 +56,11 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
       blockerRate,
       timeScale: 0,
     });
-    const state = teamStateSchema.parse(JSON.parse(await readFile(result.files.state, 'utf8')));
+    const state = await new FileStore({ file: result.files.state, schema: teamStateSchema }).read();
     const planned = state.tasks.filter((task) => task.createdBy === config.manager.id && !task.id.includes('-B'));
     const models = new Map<string, string>();
-    for (const entry of (await readFile(result.files.ledger, 'utf8')).split('\n')) {
-      if (entry.includes('"task-claim"')) {
-        const claim = JSON.parse(entry) as { taskId: string; model: string };
-        models.set(claim.taskId, claim.model);
-      }
+    for (const entry of await readLedger<LedgerEvent>(result.files.ledger)) {
+      if (entry.type === 'task-claim') models.set(entry.taskId, entry.model);
     }
     const forecast = {
       calls: result.summary.calls,

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ConfigError } from '../../errors/index.js';
+import { readInputFile } from '../../files/index.js';
 import { parseRoleTaskList, runRoleTask, type AgentStatus, type RoleTaskEntry, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { WorkerQueue, type JobRecord } from '../../queue/index.js';
@@ -53,19 +52,12 @@ interface AgentOutcome {
 }
 
 async function readAgentsFile(file: string): Promise<RoleTaskEntry[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError({
-      file,
-      issues: [
-        { path: '', message: code === 'ENOENT' ? 'agents file not found' : `cannot read the agents file (${code ?? String(error)})` },
-      ],
-      hint: code === 'ENOENT' ? 'Create one with: agent-team init-config -o agents.json' : undefined,
-    });
-  }
+  const text = await readInputFile({
+    file,
+    what: 'the agents file',
+    notFound: 'agents file not found',
+    missingHint: 'Create one with: agent-team init-config -o agents.json',
+  });
   return parseRoleTaskList(text, file);
 }
 

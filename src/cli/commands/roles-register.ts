@@ -1,6 +1,7 @@
 /** Declares the role-agent commands (roles, spawn, queue run, init-config, findings, errors, monitor) on the program. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { MEMORY_TYPES } from '../../memory/index.js';
+import { numberArgument } from '../number-argument.js';
 import type { Terminal } from '../terminal.js';
 import { errors } from './errors.js';
 import { findings } from './findings.js';
@@ -20,16 +21,6 @@ Exit codes:
   5    the memory file lock could not be taken in time
   130  interrupted`;
 
-function number(kind: 'integer' | 'number', min: number) {
-  return (value: string): number => {
-    const parsed = kind === 'integer' ? Number.parseInt(value, 10) : Number.parseFloat(value);
-    if (!Number.isFinite(parsed) || (kind === 'integer' && String(parsed) !== value.trim()) || parsed < min) {
-      throw new InvalidArgumentError(`expected ${kind === 'integer' ? 'an integer' : 'a number'} >= ${min}, found "${value}"`);
-    }
-    return parsed;
-  };
-}
-
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 
 /** Adds the role-agent commands to `program`; each action stores its exit code in `result.code`. */
@@ -42,9 +33,10 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
       '--agent <spec>',
       "provider and model: sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, cli:[…] (default: the config's provider)",
     );
-  const seedOption = (): Option => new Option('--seed <n>', 'seed of the sim provider').argParser(number('integer', 0));
+  const seedOption = (): Option =>
+    new Option('--seed <n>', 'seed of the sim provider').argParser(numberArgument({ kind: 'integer', min: 0 }));
   const timeScaleOption = (): Option =>
-    new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(number('number', 0));
+    new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(numberArgument({ kind: 'number', min: 0 }));
   const options = (raw: Record<string, unknown>): object => ({ ...raw, cwd, terminal });
 
   program
@@ -90,8 +82,8 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .command('run')
     .description('Run every agent of agents.json ([{"role", "directory", "task"}]) with N workers; they share the project\'s memory.')
     .argument('<file>', 'agents.json (write an example with `agent-team init-config`)')
-    .addOption(new Option('-w, --workers <n>', 'agents running at once').argParser(number('integer', 1)).default(3))
-    .addOption(new Option('-t, --timeout <seconds>', 'time limit per agent').argParser(number('number', 0.001)))
+    .addOption(new Option('-w, --workers <n>', 'agents running at once').argParser(numberArgument({ kind: 'integer', min: 1 })).default(3))
+    .addOption(new Option('-t, --timeout <seconds>', 'time limit per agent').argParser(numberArgument({ kind: 'number', min: 0.001 })))
     .addOption(projectOption())
     .addOption(agentOption())
     .addOption(configOption())
@@ -124,7 +116,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .command('findings')
     .description("Show what agents saved to a project's memory, newest first.")
     .addOption(projectOption())
-    .addOption(new Option('-n, --limit <n>', 'most memories shown').argParser(number('integer', 1)).default(10))
+    .addOption(new Option('-n, --limit <n>', 'most memories shown').argParser(numberArgument({ kind: 'integer', min: 1 })).default(10))
     .addOption(new Option('--type <type>', 'only memories of this type').choices(MEMORY_TYPES))
     .option('-s, --search <text>', 'most relevant to this text first')
     .addOption(configOption())
@@ -145,7 +137,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .command('errors')
     .description('Show error memories of a project: unresolved first, then those a debug agent resolved.')
     .addOption(projectOption())
-    .addOption(new Option('-n, --limit <n>', 'most errors shown').argParser(number('integer', 1)))
+    .addOption(new Option('-n, --limit <n>', 'most errors shown').argParser(numberArgument({ kind: 'integer', min: 1 })))
     .addOption(configOption())
     .option('--json', 'print the errors as JSON, each with `resolved`')
     .addHelpText('after', examples('agent-team errors --project auth', 'agent-team errors --project auth --json'))
@@ -157,8 +149,12 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .command('monitor')
     .description('Watch agent activity live: running agents and the newest memories (Ctrl-C to quit).')
     .addOption(projectOption())
-    .addOption(new Option('-i, --interval <seconds>', 'refresh interval').argParser(number('number', 0.2)).default(5))
-    .addOption(new Option('-n, --limit <n>', 'most recent memories shown').argParser(number('integer', 1)).default(10))
+    .addOption(
+      new Option('-i, --interval <seconds>', 'refresh interval').argParser(numberArgument({ kind: 'number', min: 0.2 })).default(5),
+    )
+    .addOption(
+      new Option('-n, --limit <n>', 'most recent memories shown').argParser(numberArgument({ kind: 'integer', min: 1 })).default(10),
+    )
     .option('--once', 'print one snapshot and exit')
     .addOption(configOption())
     .addHelpText('after', examples('agent-team monitor --project auth --interval 5', 'agent-team monitor --project auth --once'))

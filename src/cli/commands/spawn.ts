@@ -2,6 +2,7 @@ import { spawn as spawnProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../config/index.js';
+import { ProcessStartError } from '../../errors/index.js';
 import { agentStatusFile, agentsDirOf, roleOf, runRoleTask, writeAgentStatusIfAbsent, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -71,7 +72,8 @@ async function spawnInBackground(options: SpawnOptions, project: string, project
   } finally {
     closeSync(fd);
   }
-  if (pid === undefined) throw new Error(`Could not start the background agent (see ${log}).`);
+  if (pid === undefined)
+    throw new ProcessStartError({ command: process.execPath, message: `Could not start the background agent (see ${log}).` });
   // The agent writes its own status; this one only covers the moments before it does.
   await writeAgentStatusIfAbsent({
     projectDir,
