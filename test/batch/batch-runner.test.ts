@@ -250,6 +250,14 @@ describe('checks before anything runs', () => {
     ).rejects.toThrow(/\[1\]\.agent: Unknown agent "nobody"/);
     expect(existsSync(project.path('runs'))).toBe(false);
   });
+
+  it.each(['cli:my-agent', 'cli:[]', 'cli:["my-agent", 3]', 'cli:["my-agent"'])(
+    'refuses the agent spec %s, saying how to write a cli: command',
+    async (spec) => {
+      const project = await newProject();
+      expect(() => resolverFor(project)(spec)).toThrow(`Agent "${spec}": after "cli:" give the command as a JSON array`);
+    },
+  );
 });
 
 describe('interrupt and resume', () => {

@@ -1,5 +1,7 @@
 import type { ProvidersConfig, TeamConfig } from '../../config/index.js';
+import { z } from 'zod';
 import { UsageError } from '../../errors/index.js';
+import { safeParseDataText } from '../../files/index.js';
 import {
   CLI_PRESETS,
   createAnthropicProvider,
@@ -13,6 +15,9 @@ import {
   type LlmProvider,
 } from '../../providers/index.js';
 import type { RunOptions } from '../../state/index.js';
+
+// The argv of a `cli:[...]` agent spec: a command and its arguments, `{prompt}` marking where the prompt goes.
+const CLI_COMMAND_SCHEMA = z.array(z.string()).min(1);
 
 /** The providers of one process of a run: one instance per provider, shared by its agents. */
 export interface ProviderRegistry {
@@ -180,19 +185,15 @@ export function createAgentSpecResolver(input: {
       return { provider, model: spec, label: key };
     }
     if (spec.startsWith('cli:')) {
-      let command: unknown;
-      try {
-        command = JSON.parse(spec.slice(4));
-      } catch {
-        command = undefined;
-      }
-      if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) {
+      const parsed = safeParseDataText({ text: spec.slice(4), where: `agent "${spec}"`, format: 'json', schema: CLI_COMMAND_SCHEMA });
+      if (!parsed.ok) {
         throw new UsageError(`Agent "${spec}": after "cli:" give the command as a JSON array, e.g. cli:["my-agent","-p","{prompt}"].`);
       }
+      const command = parsed.value;
       const provider =
         cache.get(spec) ??
         createCliProvider({
-          command: command as string[],
+          command,
           timeoutMs: config.orchestrator.providers.cli.timeout_seconds * 1000,
           cwd: config.projectDir,
         });
