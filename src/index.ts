@@ -43,10 +43,14 @@ export { costOf, priceOf, priceTable, DEFAULT_PRICES, UnknownModelPriceError, ty
 export { runAgents, WorkerQueue, type WorkerQueueOptions } from './queue/index.js';
 export type { JobContext, JobRecord, JobSpec, JobStatus } from './queue/index.js';
 export {
+  AgentStoppedError,
   AgentTeamError,
   BudgetExceededError,
   ConfigError,
+  DataFileError,
   InvalidModelOutputError,
+  LedgerCorruptedError,
+  LockLostError,
   LockTimeoutError,
   ProviderError,
   RunInterruptedError,
