@@ -3,33 +3,21 @@
  * changed only under a cross-process lock, replaced atomically, with the
  * events of each change appended to a JSONL ledger under the same lock.
  */
-import { watch as watchDirectory, type FSWatcher } from 'node:fs';
-import { access, appendFile, link, mkdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { z } from 'zod';
-import {
-  LedgerAppendError,
-  LedgerCorruptedError,
-  type DataFileError,
-  LockLostError,
-  StateCorruptedError,
-  StateMissingError,
-  StateUpdateError,
-} from '../errors/index.js';
-import { errorCode, safeParseDataText, safeParseJsonLine, siblingTempPath, validateData, writeFileAtomic } from '../files/index.js';
+import { access, readFile, stat } from 'node:fs/promises';
+import type { z } from 'zod';
+import { type DataFileError, LockLostError, StateCorruptedError, StateMissingError, StateUpdateError } from '../errors/index.js';
+import { errorCode, safeParseDataText, validateData, writeFileAtomic } from '../files/index.js';
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
-import { ledgerSyntaxError } from './ledger-line.js';
-import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+import { appendLedgerLines } from './ledger-file.js';
+import { StateBackup } from './state-backup.js';
+import type { StateStore, UpdateContext } from './store.js';
+import { watchFile } from './watch-file.js';
 
 /** Default interval of the polling fallback behind `watch()`. */
 export const DEFAULT_POLL_INTERVAL_MS = 30_000;
 
-// Where hard links are unavailable the backup is a full copy; bounding it to
-// one in 50 updates keeps its cost around 2% of the writes.
-const COPY_BACKUP_EVERY = 50;
 // How stale `<file>.bak` may get by default: a good recent version, not necessarily the one just replaced.
 const DEFAULT_BACKUP_INTERVAL_MS = 1000;
-const HARD_LINK_UNSUPPORTED = new Set(['EPERM', 'EXDEV', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS']);
 
 // Most updates committed under one lock and one write.
 const MAX_GROUP = 64;
@@ -75,8 +63,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   readonly #lockTimeoutMs: number;
   readonly #pollIntervalMs: number;
   readonly #now: () => Date;
-  #hardLinkBackups = true;
-  #copiedBackup = false;
+  readonly #backup: StateBackup;
   #backupAt = 0;
   readonly #backupIntervalMs: number;
   // Updates from this process queue here and are committed in groups, instead of racing for the file lock.
@@ -96,6 +83,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
     this.#backupIntervalMs = options.backupIntervalMs ?? DEFAULT_BACKUP_INTERVAL_MS;
+    this.#backup = new StateBackup(options.file);
   }
 
   /** The state file this store reads and writes. */
@@ -294,7 +282,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     assertLockHeld();
     // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
     if (baseText !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
-      await this.#keepBackup({ previousText: baseText, seq: next.seq });
+      await this.#backup.keep({ previousText: baseText, seq: next.seq });
       this.#backupAt = Date.now();
     }
     await writeFileAtomic(this.#file, nextText);
@@ -305,7 +293,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const lines = done.flatMap((entry) => entry.events.map((event) => ({ event, seq: entry.seq })));
     if (lines.length > 0 && this.#ledgerFile !== undefined) {
       try {
-        await this.#appendLedger({ ledgerFile: this.#ledgerFile, lines, at, seq: next.seq });
+        await appendLedgerLines({ stateFile: this.#file, ledgerFile: this.#ledgerFile, lines, at, seq: next.seq });
       } catch (error) {
         ledgerError = error;
       }
@@ -325,50 +313,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * plus polling in case events are lost (network file systems, containers).
    */
   watch(onChange: () => void): () => void {
-    const directory = dirname(this.#file);
-    const name = basename(this.#file);
-    let stopped = false;
-    let pending = false;
-    let watcher: FSWatcher | undefined;
-
-    // A write produces several events (temp file, rename, lock dir); one call per macrotask.
-    const schedule = (): void => {
-      if (stopped || pending) return;
-      pending = true;
-      setImmediate(() => {
-        pending = false;
-        if (!stopped) onChange();
-      });
-    };
-    const startWatcher = (): void => {
-      if (watcher !== undefined || stopped) return;
-      try {
-        // persistent: false is the watcher's unref(): a watch never keeps the process alive.
-        watcher = watchDirectory(directory, { persistent: false }, (_event, filename) => {
-          // Some platforms omit the name; then any change may be ours.
-          if (filename === null || filename === name) schedule();
-        });
-        watcher.on('error', () => {
-          watcher?.close();
-          watcher = undefined; // the poll below retries
-        });
-      } catch {
-        watcher = undefined; // directory not created yet: polling continues and retries
-      }
-    };
-
-    startWatcher();
-    const timer = setInterval(() => {
-      startWatcher();
-      schedule();
-    }, this.#pollIntervalMs);
-    timer.unref();
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-      watcher?.close();
-      watcher = undefined;
-    };
+    return watchFile({ file: this.#file, pollIntervalMs: this.#pollIntervalMs, onChange });
   }
 
   /** Identifies one version of the file: every write renames a new inode into place. */
@@ -403,54 +348,6 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     if (parsed.ok) return parsed.value;
     throw invalidStateError({ file: this.#file, origin, error: parsed.error });
   }
-
-  /**
-   * Keeps the version about to be replaced as `<file>.bak`. A hard link costs
-   * two metadata calls and no data: the writer never modifies the file in
-   * place, so the linked inode keeps the old bytes once the new file is
-   * renamed over the name. Readers always find the main file.
-   */
-  async #keepBackup(input: { previousText: string; seq: number }): Promise<void> {
-    const backup = `${this.#file}.bak`;
-    if (this.#hardLinkBackups) {
-      const temp = siblingTempPath(backup);
-      try {
-        await link(this.#file, temp);
-        await rename(temp, backup);
-        return;
-      } catch (error) {
-        await unlink(temp).catch(() => undefined);
-        if (!HARD_LINK_UNSUPPORTED.has(errorCode(error) ?? '')) throw error;
-        this.#hardLinkBackups = false;
-      }
-    }
-    if (this.#copiedBackup && input.seq % COPY_BACKUP_EVERY !== 0) return;
-    await writeFileAtomic(backup, input.previousText);
-    this.#copiedBackup = true;
-  }
-
-  /** One append for all events of a commit, so a crash cuts at most the last lines. */
-  async #appendLedger(input: { ledgerFile: string; lines: readonly { event: E; seq: number }[]; at: string; seq: number }): Promise<void> {
-    const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
-    try {
-      try {
-        await appendFile(input.ledgerFile, text);
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT') throw error;
-        await mkdir(dirname(input.ledgerFile), { recursive: true });
-        await appendFile(input.ledgerFile, text);
-      }
-    } catch (error) {
-      // The state is already written; a caller that retried would apply the change twice.
-      throw new LedgerAppendError({
-        stateFile: this.#file,
-        ledgerFile: input.ledgerFile,
-        seq: input.seq,
-        events: input.lines.length,
-        cause: error,
-      });
-    }
-  }
 }
 
 /** Freezes a parsed state in depth so a shared cached version cannot be changed by accident. */
@@ -460,62 +357,6 @@ function deepFreeze<T>(value: T): T {
     for (const item of Object.values(value)) deepFreeze(item);
   }
   return value;
-}
-
-const ledgerEnvelopeSchema = z.looseObject({
-  type: z.string(),
-  seq: z.number().int().positive(),
-  at: z.string(),
-});
-
-/**
- * Reads a JSONL ledger written by FileStore, oldest first. A missing file is an
- * empty ledger. An incomplete last line (a writer interrupted mid-append) is
- * skipped; any other bad line is an error naming the file and line.
- */
-export async function readLedger<E extends { type: string } = { type: string }>(
-  file: string,
-  options?: { eventSchema?: z.ZodType<E> },
-): Promise<Array<LedgerEntry<E>>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
-    throw error;
-  }
-  const lines = text.split('\n');
-  const entries: Array<LedgerEntry<E>> = [];
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    const lineNumber = index + 1;
-    const json = safeParseJsonLine({ text: line, file, line: lineNumber });
-    if (!json.ok) {
-      // Only the last line can lack its newline, and only it can be cut short.
-      if (index === lines.length - 1) break;
-      throw ledgerSyntaxError({ file, line: lineNumber, error: json.error });
-    }
-    const where = `${file} line ${lineNumber}`;
-    const envelope = validateData({ value: json.value, where, schema: ledgerEnvelopeSchema });
-    if (!envelope.ok) {
-      throw new LedgerCorruptedError({
-        file,
-        line: lineNumber,
-        problem: `not a ledger entry: ${envelope.error.problem}`,
-        cause: envelope.error,
-      });
-    }
-    if (options?.eventSchema === undefined) {
-      entries.push(envelope.value as LedgerEntry<E>);
-      continue;
-    }
-    const event = validateData({ value: json.value, where, schema: options.eventSchema });
-    if (!event.ok) {
-      throw new LedgerCorruptedError({ file, line: lineNumber, problem: `not a valid event: ${event.error.problem}`, cause: event.error });
-    }
-    entries.push({ ...event.value, seq: envelope.value.seq, at: envelope.value.at });
-  }
-  return entries;
 }
 
 /** Our own output failing the schema is a bug in the caller, not a bad file. */
