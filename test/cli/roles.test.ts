@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentStatus } from '../../src/solo/index.js';
 import type { MemoryRecord } from '../../src/memory/index.js';
-import { buildIfStale } from '../memory/fresh-build.js';
+import { buildIfStale } from '../support/fresh-build.js';
 import { ensureBuilt, runCli } from '../support/cli.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { pathsOverlap } from '../../src/team/tasks/scheduler.js';
-import { answers, eventsOf, plannedTask, readTeamLedger, runTeamInProcess, seedPlan, useScriptedTeams } from '../support/team-fixture.js';
+import { pathsOverlap } from '../../../src/team/tasks/scheduler.js';
+import {
+  answers,
+  eventsOf,
+  plannedTask,
+  readTeamLedger,
+  runTeamInProcess,
+  seedPlan,
+  useScriptedTeams,
+} from '../../support/team-fixture.js';
 
 const setup = useScriptedTeams();
 
