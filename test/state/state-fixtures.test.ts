@@ -7,15 +7,18 @@ import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import * as errors from '../../src/errors/index.js';
+import { StateCorruptedError } from '../../src/errors/index.js';
 import { FileStore, type LedgerEvent, TEAM_STATE_VERSION, type TeamState, teamStateSchema } from '../../src/state/index.js';
 import { runStatusSchema } from '../../src/state/team-state.js';
 import { ROOT } from '../support/cli.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'state');
 
+/** The error classes a broken state file may raise, by name. */
+const ERROR_CLASSES = { StateCorruptedError } as const;
+
 interface ExpectedError {
-  error: keyof typeof errors;
+  error: keyof typeof ERROR_CLASSES;
   code: string;
   exitCode: number;
   problem: string;
@@ -75,12 +78,12 @@ describe.each(broken)('broken %s', (name) => {
         () => undefined,
         (caught: unknown) => caught,
       );
-      expect(error).toBeInstanceOf(errors[want.error] as unknown as new (...args: never[]) => Error);
+      expect(error).toBeInstanceOf(ERROR_CLASSES[want.error]);
       expect(error).toMatchObject({ name: want.error, code: want.code, exitCode: want.exitCode, file: store.file });
       const message = (error as Error).message;
       expect(message).toContain(store.file);
       expect(message).toContain(want.problem);
-      expect((error as errors.StateCorruptedError).problem).toContain(want.problem);
+      expect((error as StateCorruptedError).problem).toContain(want.problem);
     }
     expect(await readFile(store.file)).toEqual(before);
   });
