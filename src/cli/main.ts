@@ -162,7 +162,7 @@ export function buildProgram(context: CommandContext): Command {
       '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'',
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await ledger({ ...(options as object), cwd, terminal } as Parameters<typeof ledger>[0]);
+      result.code = await ledger({ ...(options as object), cwd, terminal, signal } as Parameters<typeof ledger>[0]);
     });
 
   program

@@ -11,6 +11,10 @@ export interface InProcessCommand {
   waitForOutput(pattern: RegExp): Promise<void>;
 }
 
+function signalHandlers(): number {
+  return process.listenerCount('SIGINT') + process.listenerCount('SIGTERM');
+}
+
 function sink(append: (text: string) => void): NodeJS.WritableStream {
   return {
     write(chunk: string | Uint8Array): boolean {
@@ -41,8 +45,13 @@ export function startCommand(args: readonly string[], options: { cwd: string }):
     color: false,
   };
   const controller = new AbortController();
+  const handlersBefore = signalHandlers();
   const done = main(['node', 'agent-team', ...args], { terminal, cwd: options.cwd, signal: controller.signal }).then(
-    (code): CliResult => ({ code, signal: null, stdout, stderr }),
+    (code): CliResult => {
+      // Given a signal, no command listens to the process's own: one left behind would outlive the test.
+      if (signalHandlers() > handlersBefore) throw new Error(`agent-team ${args.join(' ')} left a SIGINT or SIGTERM handler registered`);
+      return { code, signal: null, stdout, stderr };
+    },
     // What bin/agent-team.js does with an error main did not handle.
     (error: unknown): CliResult => ({
       code: 1,
