@@ -5,6 +5,9 @@ import { runCommand } from '../support/cli-in-process.js';
 import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
+import { useProcessesTimeout } from '../support/timeouts.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 let project: TempProject;

@@ -12,7 +12,10 @@ import { type CliResult, ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import type { TempProject } from '../support/temp-project.js';
+import { useProcessesTimeout } from '../support/timeouts.js';
 import { writeWorkspaceConfig } from '../support/workspace-config.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 let project: TempProject | undefined;

@@ -6,6 +6,9 @@ import { runTeam } from '../../../src/team/index.js';
 import { ensureBuilt, runCli } from '../../support/cli.js';
 import { canonicalEvents, readEntries, type Entry } from '../../support/ledger.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
+import { useProcessesTimeout } from '../../support/timeouts.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 const projects: TempProject[] = [];
