@@ -14,6 +14,7 @@ import { plan } from './commands/plan.js';
 import { prompt } from './commands/prompt.js';
 import { run } from './commands/run.js';
 import { status } from './commands/status.js';
+import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { numberArgument } from './number-argument.js';
 import { processTerminal, type Terminal } from './terminal.js';
@@ -40,8 +41,8 @@ function version(): string {
 }
 
 /** Declares the CLI. Each action stores its exit code in `result.code`. */
-export function buildProgram(input: { terminal: Terminal; cwd: string; result: { code: number } }): Command {
-  const { terminal, cwd, result } = input;
+export function buildProgram(context: CommandContext): Command {
+  const { terminal, cwd, result, signal } = context;
   const configOption = (): Option =>
     new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
   const program = new Command('agent-team')
@@ -90,7 +91,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
       `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json\n  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes\n  $ agent-team run --resume --budget-usd 5\n  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app\n${EXIT_CODES_HELP}`,
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await run({ ...(options as object), cwd, terminal } as Parameters<typeof run>[0]);
+      result.code = await run({ ...(options as object), cwd, terminal, signal } as Parameters<typeof run>[0]);
     });
 
   program
@@ -157,7 +158,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
       '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'',
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await ledger({ ...(options as object), cwd, terminal } as Parameters<typeof ledger>[0]);
+      result.code = await ledger({ ...(options as object), cwd, terminal, signal } as Parameters<typeof ledger>[0]);
     });
 
   program
@@ -170,7 +171,7 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
       '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json',
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await agent({ ...(options as object), cwd, terminal } as Parameters<typeof agent>[0]);
+      result.code = await agent({ ...(options as object), cwd, terminal, signal } as Parameters<typeof agent>[0]);
     });
 
   program
@@ -211,15 +212,24 @@ export function buildProgram(input: { terminal: Terminal; cwd: string; result: {
     .action((options: { target?: string }) => {
       result.code = configSchema({ target: options.target, terminal });
     });
-  registerBatchCommands(program, { terminal, cwd, result });
-  registerRoleCommands(program, { terminal, cwd, result });
+  registerBatchCommands(program, context);
+  registerRoleCommands(program, context);
   return program;
 }
 
-/** Runs the CLI and returns its exit code. */
-export async function main(argv: readonly string[], terminal: Terminal = processTerminal(), cwd = process.cwd()): Promise<number> {
+/** Where a CLI invocation runs: the process's terminal and directory unless given (tests and the server give their own). */
+export interface MainOptions {
+  terminal?: Terminal | undefined;
+  cwd?: string | undefined;
+  /** Stops the command as Ctrl-C does. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Runs the CLI (`argv` as in `process.argv`: node, script, then the arguments) and returns its exit code. */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const result = { code: EXIT.ok as number };
-  const program = buildProgram({ terminal, cwd, result });
+  const terminal = options.terminal ?? processTerminal();
+  const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal });
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv]);

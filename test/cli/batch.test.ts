@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, ROOT, runCli, startCli, type CliResult } from '../support/cli.js';
+import { runCommand } from '../support/cli-in-process.js';
+import { BIN, ensureBuilt, ROOT, startCli, type CliResult } from '../support/cli.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const AGENTS = join(ROOT, 'test', 'fixtures', 'batch-agents');
@@ -43,7 +44,9 @@ describe('batch run, collect and status', () => {
   beforeAll(async () => {
     project = await newProject();
     await project.write('tasks.json', JSON.stringify(TASKS));
-    runResult = await runCli(['batch', 'run', '--tasks', 'tasks.json', '--concurrency', '2', '--run-dir', 'runs'], { cwd: project.dir });
+    runResult = await runCommand(['batch', 'run', '--tasks', 'tasks.json', '--concurrency', '2', '--run-dir', 'runs'], {
+      cwd: project.dir,
+    });
     runDir = runResult.stdout.trim();
   });
 
@@ -57,7 +60,7 @@ describe('batch run, collect and status', () => {
   });
 
   it('collect writes combined.json and prints its path', async () => {
-    const collected = await runCli(['batch', 'collect', '--run-dir', runDir], { cwd: project.dir });
+    const collected = await runCommand(['batch', 'collect', '--run-dir', runDir], { cwd: project.dir });
     expect(collected.code).toBe(0);
     expect(collected.stdout).toBe(`${join(runDir, 'combined.json')}\n`);
     const combined = JSON.parse(await readFile(join(runDir, 'combined.json'), 'utf8')) as { tag: string; output: string }[];
@@ -66,7 +69,7 @@ describe('batch run, collect and status', () => {
   });
 
   it('status --json reports the counts and no running job', async () => {
-    const shown = await runCli(['batch', 'status', '--run-dir', runDir, '--json'], { cwd: project.dir });
+    const shown = await runCommand(['batch', 'status', '--run-dir', runDir, '--json'], { cwd: project.dir });
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toMatchObject({
       runDir,
@@ -79,7 +82,7 @@ describe('batch run, collect and status', () => {
   });
 
   it('run --json prints the run directory and summary as JSON only', async () => {
-    const json = await runCli(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs', '--json'], { cwd: project.dir });
+    const json = await runCommand(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs', '--json'], { cwd: project.dir });
     expect(json.code).toBe(0);
     expect(json.stderr).toBe('');
     const parsed = JSON.parse(json.stdout) as { runDir: string; summary: { total: number; byStatus: { completed: number } } };
@@ -93,7 +96,7 @@ describe('batch --help', () => {
   const helps = new Map<string, CliResult>();
 
   beforeAll(async () => {
-    const results = await Promise.all(commands.map((command) => runCli([...command, '--help'], { cwd: ROOT })));
+    const results = await Promise.all(commands.map((command) => runCommand([...command, '--help'], { cwd: ROOT })));
     commands.forEach((command, index) => {
       helps.set(command.join(' '), results[index] as CliResult);
     });
@@ -120,7 +123,7 @@ describe('bad input', () => {
         { agent: 'sim', prompt: 'slow', timeout: 'soon' },
       ]),
     );
-    const bad = await runCli(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs'], { cwd: project.dir });
+    const bad = await runCommand(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs'], { cwd: project.dir });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain(file);
@@ -131,10 +134,10 @@ describe('bad input', () => {
   it('exits 2 for an unsafe tag and for no source of tasks', async () => {
     const project = await newProject();
     await project.write('tasks.json', JSON.stringify([{ agent: 'sim', prompt: 'x', tag: '../x' }]));
-    const unsafe = await runCli(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs'], { cwd: project.dir });
+    const unsafe = await runCommand(['batch', 'run', '--tasks', 'tasks.json', '--run-dir', 'runs'], { cwd: project.dir });
     expect(unsafe.code).toBe(2);
     expect(unsafe.stderr).toMatch(/\[0\]\.tag: a tag may not contain/);
-    const none = await runCli(['batch', 'run'], { cwd: project.dir });
+    const none = await runCommand(['batch', 'run'], { cwd: project.dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--tasks tasks.json, --csv tasks.csv, or --stdin');
     expect(existsSync(project.path('runs'))).toBe(false);
@@ -158,7 +161,7 @@ describe('stdin and CSV', () => {
   it('runs a CSV file whose prompts hold commas and newlines', async () => {
     const project = await newProject();
     await project.write('prompts.csv', 'agent,prompt,tag\nsim,"Compare A, B\nand C",compare\n');
-    const ran = await runCli(['batch', 'run', '--csv', 'prompts.csv', '--run-dir', 'runs'], { cwd: project.dir });
+    const ran = await runCommand(['batch', 'run', '--csv', 'prompts.csv', '--run-dir', 'runs'], { cwd: project.dir });
     expect(ran.code).toBe(0);
     const tasks = JSON.parse(await readFile(join(ran.stdout.trim(), 'tasks.json'), 'utf8')) as unknown;
     expect(tasks).toEqual([{ agent: 'sim', prompt: 'Compare A, B\nand C', tag: 'compare' }]);
@@ -194,7 +197,7 @@ describe('Ctrl-C and resume', () => {
     expect(summary).toMatchObject({ status: 'interrupted', byStatus: { completed: 1, cancelled: 3 } });
 
     await writeFile(gate, '');
-    const resumed = await runCli(['batch', 'run', '--resume', '--run-dir', printed], { cwd: project.dir });
+    const resumed = await runCommand(['batch', 'run', '--resume', '--run-dir', printed], { cwd: project.dir });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toBe(`${printed}\n`);
     expect(resumed.stderr).toContain('Resuming 3 job(s) of 4');

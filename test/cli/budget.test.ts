@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
-import { ensureBuilt, runCli } from '../support/cli.js';
+import { runCommand } from '../support/cli-in-process.js';
 import { tempProject } from '../support/temp-project.js';
-
-beforeAll(() => ensureBuilt());
 
 describe('a hard budget', () => {
   it('stops the run before it is exceeded (exit 3), and --resume with a larger budget finishes it', async () => {
     const project = await tempProject();
     try {
-      const stopped = await runCli(['run', '--feature', 'Add user authentication', '--time-scale', '0', '--budget-usd', '0.12', '--json'], {
-        cwd: project.dir,
-      });
+      const stopped = await runCommand(
+        ['run', '--feature', 'Add user authentication', '--time-scale', '0', '--budget-usd', '0.12', '--json'],
+        {
+          cwd: project.dir,
+        },
+      );
       expect(stopped.stderr).toBe('');
       expect(stopped.code).toBe(3);
       const first = JSON.parse(stopped.stdout) as { status: string; summary: { costUsd: number } };
@@ -25,7 +26,7 @@ describe('a hard budget', () => {
       expect(state.tasks.some((task) => task.status === 'in_progress')).toBe(false);
       expect(state.run.endReason).toMatch(/budget/);
 
-      const resumed = await runCli(['run', '--resume', '--budget-usd', '5', '--time-scale', '0', '--json'], { cwd: project.dir });
+      const resumed = await runCommand(['run', '--resume', '--budget-usd', '5', '--time-scale', '0', '--json'], { cwd: project.dir });
       expect(resumed.stderr).toBe('');
       expect(resumed.code).toBe(0);
       const second = JSON.parse(resumed.stdout) as {

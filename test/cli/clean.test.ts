@@ -5,7 +5,8 @@ import { loadTeamConfig } from '../../src/config/index.js';
 import type { RunStatus } from '../../src/state/index.js';
 import { openTeamStore } from '../../src/team/index.js';
 import { listWorktrees } from '../../src/workspace/index.js';
-import { ensureBuilt, runCli, type CliResult } from '../support/cli.js';
+import type { CliResult } from '../support/cli.js';
+import { runCommand } from '../support/cli-in-process.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { DEFAULT_ROSTER } from '../support/team-fixture.js';
@@ -18,7 +19,6 @@ let runId: string;
 let leftover: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   repo = await sampleRepo();
   settings = await tempProject('agent-team-clean-');
   // The config lives outside the repository, so the checkout stays clean.
@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 function cli(...args: string[]): Promise<CliResult> {
-  return runCli([...args, '--config', configFile], { cwd: settings.dir });
+  return runCommand([...args, '--config', configFile], { cwd: settings.dir });
 }
 
 async function agentWorktrees(): Promise<string[]> {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT, runCli, startCli, type CliResult } from '../support/cli.js';
+import { ROOT, type CliResult } from '../support/cli.js';
+import { runCommand, startCommand } from '../support/cli-in-process.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const DEFAULT_AGENTS = ['manager', 'backend-dev', 'frontend-dev', 'qa-tester', 'reviewer'];
@@ -43,20 +43,17 @@ let textRun: CliResult;
 let recordDir: string;
 
 beforeAll(async () => {
-  ensureBuilt();
   shared = await newProject();
-  const follower = startCli(['ledger', '--follow'], { cwd: shared.dir });
+  const follower = startCommand(['ledger', '--follow'], { cwd: shared.dir });
   let followerEnded = false;
   void follower.done.then(() => {
     followerEnded = true;
   });
-  // Give the follower time to start and find no ledger; it must keep waiting for it.
-  await sleep(1000);
+  // The follower has looked for the ledger and found none; it must keep waiting for it.
+  for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
   expect(followerEnded, 'ledger --follow exited before the ledger existed').toBe(false);
-  textRun = await runCli(['run', '--feature', 'Add login', '--time-scale', '0'], { cwd: shared.dir, env: { NO_COLOR: undefined } });
-  const stop = setTimeout(() => follower.kill('SIGKILL'), 20_000);
+  textRun = await runCommand(['run', '--feature', 'Add login', '--time-scale', '0'], { cwd: shared.dir });
   follow = await follower.done;
-  clearTimeout(stop);
   recordDir = /^ {2}record {4}(.+)$/m.exec(textRun.stdout)?.[1] ?? '';
 });
 
@@ -80,7 +77,7 @@ describe('--help', () => {
   const helps = new Map<string, CliResult>();
 
   beforeAll(async () => {
-    const results = await Promise.all(commands.map((command) => runCli([...command, '--help'], { cwd: shared.dir })));
+    const results = await Promise.all(commands.map((command) => runCommand([...command, '--help'], { cwd: shared.dir })));
     commands.forEach((command, index) => {
       helps.set(command.join(' '), results[index] as CliResult);
     });
@@ -117,7 +114,7 @@ describe('--help', () => {
 describe('run', () => {
   it('--json prints one JSON document with status, files and summary, and nothing else', async () => {
     const project = await newProject();
-    const result = await runCli(['run', '--feature', 'Add a shopping cart', '--time-scale', '0', '--json'], { cwd: project.dir });
+    const result = await runCommand(['run', '--feature', 'Add a shopping cart', '--time-scale', '0', '--json'], { cwd: project.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
     const output = JSON.parse(result.stdout) as {
@@ -132,7 +129,7 @@ describe('run', () => {
     expect(output.summary.costUsd).toBeGreaterThan(0);
   });
 
-  it('piped without --json: plain lines (no ANSI even without NO_COLOR), simulated first, then the summary block', () => {
+  it('without --json on a piped terminal: plain lines, simulated first, then the summary block', () => {
     expect(textRun.code, textRun.stderr).toBe(0);
     expect(textRun.stderr).toBe('');
     expect(textRun.stdout).not.toMatch(ANSI);
@@ -168,7 +165,7 @@ describe('run', () => {
 
 describe('status', () => {
   it('prints tasks by status, agents and open blockers', async () => {
-    const result = await runCli(['status'], { cwd: shared.dir });
+    const result = await runCommand(['status'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Run \S+: done \(simulated\)$/m);
     expect(result.stdout).toMatch(/^Tasks\n {2}done +\d+ {2}T1@backend-dev /m);
@@ -178,7 +175,7 @@ describe('status', () => {
   });
 
   it('--json gives the same as one JSON document', async () => {
-    const result = await runCli(['status', '--json'], { cwd: shared.dir });
+    const result = await runCommand(['status', '--json'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as {
       run: { status: string };
@@ -197,7 +194,7 @@ describe('status', () => {
 
 describe('ledger', () => {
   it('prints one line per event', async () => {
-    const result = await runCli(['ledger'], { cwd: shared.dir });
+    const result = await runCommand(['ledger'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines.every((line) => /^\d{2}:\d{2}:\d{2} \S/.test(line))).toBe(true);
@@ -207,7 +204,7 @@ describe('ledger', () => {
   });
 
   it('--json prints one JSON object per line, the ledger file as it is', async () => {
-    const result = await runCli(['ledger', '--json'], { cwd: shared.dir });
+    const result = await runCommand(['ledger', '--json'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
     const entries = jsonLines(result.stdout);
     expect(entries.map((entry) => entry['type'])).toContain('model-call');
@@ -221,7 +218,7 @@ describe('ledger', () => {
     expect(follow.signal).toBeNull();
     expect(follow.code, follow.stderr).toBe(0);
     expect(follow.stderr).toBe('');
-    const printed = await runCli(['ledger'], { cwd: shared.dir });
+    const printed = await runCommand(['ledger'], { cwd: shared.dir });
     expect(follow.stdout).toBe(printed.stdout);
   });
 });
@@ -231,8 +228,8 @@ describe('prompt', () => {
 
   it('backend-dev: base, platform and worker protocol, in that order; --json gives the parts and a token count', async () => {
     const [text, json] = await Promise.all([
-      runCli(['prompt', 'backend-dev'], { cwd: shared.dir }),
-      runCli(['prompt', 'backend-dev', '--json'], { cwd: shared.dir }),
+      runCommand(['prompt', 'backend-dev'], { cwd: shared.dir }),
+      runCommand(['prompt', 'backend-dev', '--json'], { cwd: shared.dir }),
     ]);
     expect(text.code, text.stderr).toBe(0);
     const positions = await Promise.all(
@@ -258,7 +255,7 @@ describe('prompt', () => {
   });
 
   it('manager uses protocol/manager.md', async () => {
-    const result = await runCli(['prompt', 'manager', '--json'], { cwd: shared.dir });
+    const result = await runCommand(['prompt', 'manager', '--json'], { cwd: shared.dir });
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as { parts: string[]; text: string };
     expect(output.parts).toEqual(['base/manager.md', 'protocol/manager.md', 'team context']);
@@ -271,9 +268,9 @@ describe('config', () => {
   it('schema prints a JSON Schema of orchestrator-config.json, --target agents one of .ai-agents/config.yml; check --json lists the five default agents', async () => {
     const project = await newProject();
     const [orchestrator, agents, check] = await Promise.all([
-      runCli(['config', 'schema'], { cwd: project.dir }),
-      runCli(['config', 'schema', '--target', 'agents'], { cwd: project.dir }),
-      runCli(['config', 'check', '--json'], { cwd: project.dir }),
+      runCommand(['config', 'schema'], { cwd: project.dir }),
+      runCommand(['config', 'schema', '--target', 'agents'], { cwd: project.dir }),
+      runCommand(['config', 'check', '--json'], { cwd: project.dir }),
     ]);
     for (const result of [orchestrator, agents, check]) expect(result.code, result.stderr).toBe(0);
     const orchestratorSchema = JSON.parse(orchestrator.stdout) as { $schema: string; type: string; properties: Record<string, unknown> };
@@ -301,7 +298,7 @@ describe('config', () => {
 describe('plan', () => {
   it('--json prints the tasks and a forecast, and writes nothing into the project', async () => {
     const project = await newProject();
-    const result = await runCli(['plan', '--feature', 'Add a shopping cart', '--json'], { cwd: project.dir });
+    const result = await runCommand(['plan', '--feature', 'Add a shopping cart', '--json'], { cwd: project.dir });
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as {
       feature: string;

@@ -4,7 +4,8 @@ import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { ensureBuilt, ROOT, runCli, startCli, type CliResult } from '../support/cli.js';
+import { ROOT, type CliResult } from '../support/cli.js';
+import { runCommand, startCommand } from '../support/cli-in-process.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const STATE = '.ai-agents/state/team-communication.json';
@@ -21,7 +22,6 @@ const KNOWN_ROLES = [
 
 const projects: TempProject[] = [];
 
-beforeAll(() => ensureBuilt());
 afterAll(async () => {
   await Promise.all(projects.map((project) => project.cleanup()));
 });
@@ -57,7 +57,7 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 
 /** Runs the commands side by side (none of them may write) and returns their results in order. */
 function runAll(project: TempProject, commands: readonly (readonly string[])[]): Promise<CliResult[]> {
-  return Promise.all(commands.map((args) => runCli(args, { cwd: project.dir })));
+  return Promise.all(commands.map((args) => runCommand(args, { cwd: project.dir })));
 }
 
 function label(args: readonly string[]): string {
@@ -85,7 +85,7 @@ describe('a corrupt state file', () => {
 
   it('that is valid JSON but breaks the schema: the same three commands exit 4 naming the file and the dot path', async () => {
     const project = await newProject();
-    const first = await runCli(['run', '--feature', 'Add login', '--time-scale', '0'], { cwd: project.dir });
+    const first = await runCommand(['run', '--feature', 'Add login', '--time-scale', '0'], { cwd: project.dir });
     expect(first.code, first.stderr).toBe(0);
     const state = JSON.parse(await readFile(project.path(STATE), 'utf8')) as { tasks: { status: string }[] };
     expect(state.tasks.length).toBeGreaterThan(0);
@@ -175,7 +175,7 @@ describe('an invalid orchestrator-config.json', () => {
   it('with an unknown key: the message names the allowed keys instead of "found an object"', async () => {
     const project = await newProject();
     await writeConfig(project, cases[1] as (typeof cases)[number]);
-    const result = await runCli(['config', 'check'], { cwd: project.dir });
+    const result = await runCommand(['config', 'check'], { cwd: project.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).not.toContain('found an object');
     expect(result.stderr).toMatch(/\bid\b.*\brole\b.*\bmax_concurrent_tasks\b/);
@@ -201,7 +201,7 @@ describe('a missing prompt file', () => {
     );
     missing = project.path('prompts', 'base', 'backend-engineer.md');
     before = await snapshot(project.dir);
-    run = await runCli(['run', '--feature', 'X', '--time-scale', '0'], { cwd: project.dir });
+    run = await runCommand(['run', '--feature', 'X', '--time-scale', '0'], { cwd: project.dir });
   });
 
   const expectMessage = (result: CliResult, command: string): void => {
@@ -325,9 +325,9 @@ describe('a new run while the previous one is interrupted', () => {
 
   beforeAll(async () => {
     project = await newProject();
-    const running = startCli(['run', '--feature', 'Add login', '--time-scale', '0.05'], { cwd: project.dir });
+    const running = startCommand(['run', '--feature', 'Add login', '--time-scale', '0.05'], { cwd: project.dir });
     await running.waitForOutput(/finished T1/);
-    running.kill('SIGINT');
+    running.interrupt();
     const interrupted = await running.done;
     expect(interrupted.code, interrupted.stderr).toBe(130);
     const record = /^ {2}record {4}(.+)$/m.exec(interrupted.stdout);
@@ -337,7 +337,7 @@ describe('a new run while the previous one is interrupted', () => {
 
   it('is refused with exit 2, pointing at --resume and --force, and changes nothing', async () => {
     const before = await snapshot(project.dir);
-    const result = await runCli(['run', '--feature', 'Add logout', '--time-scale', '0'], { cwd: project.dir });
+    const result = await runCommand(['run', '--feature', 'Add logout', '--time-scale', '0'], { cwd: project.dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /^error: Run \S+ in .+ is interrupted\. Continue it with `agent-team run --resume`, or start over with `--force`/,
@@ -353,7 +353,7 @@ describe('a new run while the previous one is interrupted', () => {
     };
     expect(oldState.run.status).toBe('interrupted');
 
-    const result = await runCli(['run', '--feature', 'Add logout', '--time-scale', '0', '--force', '--json'], { cwd: project.dir });
+    const result = await runCommand(['run', '--feature', 'Add logout', '--time-scale', '0', '--force', '--json'], { cwd: project.dir });
 
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as { runId: string; status: string; files: { dir: string } };

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
-import { ensureBuilt, runCli, startCli } from '../support/cli.js';
+import { runCommand } from '../support/cli-in-process.js';
+import { ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
+import { useProcessesTimeout } from '../support/timeouts.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 let project: TempProject;
@@ -38,7 +42,7 @@ describe.each([
     expect(state.budget.reservedUsd).toBe(0);
     expect(Object.values(state.agents).every((agent) => agent.activeTasks.length === 0)).toBe(true);
 
-    const resumed = await runCli(['run', '--resume', '--time-scale', '0', '--json'], { cwd: project.dir });
+    const resumed = await runCommand(['run', '--resume', '--time-scale', '0', '--json'], { cwd: project.dir });
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     const final = await readState();

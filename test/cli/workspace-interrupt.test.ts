@@ -7,11 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
 import { listRunWorktrees } from '../../src/workspace/worktree-cleanup.js';
-import { ensureBuilt, runCli, startCli } from '../support/cli.js';
+import { runCommand, startCommand } from '../support/cli-in-process.js';
+import { type CliResult, ensureBuilt, startCli } from '../support/cli.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import type { TempProject } from '../support/temp-project.js';
+import { useProcessesTimeout } from '../support/timeouts.js';
 import { writeWorkspaceConfig } from '../support/workspace-config.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 let project: TempProject | undefined;
@@ -30,6 +34,21 @@ async function setup(): Promise<{ project: TempProject; repo: TempRepository }> 
   return { project: written, repo };
 }
 
+/**
+ * Starts a run to be stopped with Ctrl-C: with agent processes, a real process that gets SIGINT
+ * (its agents are in its process group); otherwise in this process, stopped by the abort its
+ * SIGINT handler would signal (the signal itself is tested in interrupt-resume.test.ts).
+ */
+function startRun(input: { args: string[]; cwd: string; processes: boolean }): {
+  done: Promise<CliResult>;
+  waitForOutput(pattern: RegExp): Promise<void>;
+  interrupt(): void;
+} {
+  if (!input.processes) return startCommand(input.args, { cwd: input.cwd });
+  const running = startCli(input.args, { cwd: input.cwd });
+  return { done: running.done, waitForOutput: running.waitForOutput, interrupt: () => running.kill('SIGINT') };
+}
+
 async function readState(repo: TempRepository): Promise<ReturnType<typeof teamStateSchema.parse>> {
   return teamStateSchema.parse(JSON.parse(await readFile(`${repo.dir}/.ai-agents/state/team-communication.json`, 'utf8')));
 }
@@ -41,11 +60,11 @@ describe.each([
   it('leaves nothing clean cannot remove, and the run resumes after a clean to merge every task once', async () => {
     const { project, repo } = await setup();
     const mainBefore = await repo.git('rev-parse', 'main');
-    const running = startCli(['run', '--feature', FEATURE, '--seed', '2', '--time-scale', '0.06', '--workspace', repo.dir, ...extra], {
-      cwd: project.dir,
-    });
+    // Four tasks (T2 and T3 after T1, T4 after T2): some are left when the first merge is printed.
+    const args = ['run', '--feature', FEATURE, '--seed', '2', '--plan-tasks', '4', '--time-scale', '0.02', '--workspace', repo.dir];
+    const running = startRun({ args: [...args, ...extra], cwd: project.dir, processes: extra.length > 0 });
     await running.waitForOutput(/merged: into/);
-    running.kill('SIGINT');
+    running.interrupt();
     const interrupted = await running.done;
     expect(interrupted.code).toBe(130);
     const state = await readState(repo);
@@ -58,18 +77,18 @@ describe.each([
     expect(await repo.git('status', '--porcelain')).toBe('');
 
     // A resumable run is left alone unless named.
-    const skipped = await runCli(['clean', '--json'], { cwd: project.dir });
+    const skipped = await runCommand(['clean', '--json'], { cwd: project.dir });
     expect(skipped.code).toBe(0);
     expect(
       (JSON.parse(skipped.stdout) as { skippedRuns: { runId: string }[]; removedWorktrees: string[] }).skippedRuns.map((run) => run.runId),
     ).toEqual([runId]);
 
-    const cleaned = await runCli(['clean', '--run', runId, '--json'], { cwd: project.dir });
+    const cleaned = await runCommand(['clean', '--run', runId, '--json'], { cwd: project.dir });
     expect(cleaned.stderr).toBe('');
     expect(cleaned.code).toBe(0);
     expect(await listRunWorktrees(repo.dir)).toEqual([]);
 
-    const resumed = await runCli(['run', '--resume', '--time-scale', '0', '--json'], { cwd: project.dir });
+    const resumed = await runCommand(['run', '--resume', '--time-scale', '0', '--json'], { cwd: project.dir });
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     const final = await readState(repo);
@@ -81,7 +100,7 @@ describe.each([
     const tree = await repo.git('ls-tree', '-r', '--name-only', `agent-team/${runId}/integration`);
     for (const task of final.tasks) for (const file of task.result?.filesChanged ?? []) expect(tree).toContain(file);
 
-    const status = await runCli(['status', '--json'], { cwd: project.dir });
+    const status = await runCommand(['status', '--json'], { cwd: project.dir });
     const workspace = (
       JSON.parse(status.stdout) as { workspace: { integrationBranch: string; branches: { taskId: string; merge: string | null }[] } }
     ).workspace;
@@ -89,7 +108,7 @@ describe.each([
     expect(workspace.branches.map((branch) => branch.taskId).sort()).toEqual(final.tasks.map((task) => task.id).sort());
     expect(workspace.branches.every((branch) => branch.merge?.startsWith('merged:') === true)).toBe(true);
 
-    const after = await runCli(['clean', '--json'], { cwd: project.dir });
+    const after = await runCommand(['clean', '--json'], { cwd: project.dir });
     expect(after.code).toBe(0);
     expect(await listRunWorktrees(repo.dir)).toEqual([]);
     expect(await repo.git('for-each-ref', '--format=%(refname:short)', `refs/heads/agent-team/${runId}/`)).toBe(
@@ -102,7 +121,7 @@ describe.each([
 describe('run --workspace with no path', () => {
   it("works in the config's project_dir", async () => {
     const { project, repo } = await setup();
-    const result = await runCli(
+    const result = await runCommand(
       ['run', '--feature', 'Add a slugify helper', '--workspace', '--time-scale', '0', '--plan-tasks', '2', '--json'],
       { cwd: project.dir },
     );

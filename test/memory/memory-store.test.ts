@@ -9,7 +9,7 @@ import { MemoryStore, type MemoryRecord } from '../../src/memory/index.js';
 import type { NewMemory } from '../../src/memory/memory-record.js';
 import { ROOT } from '../support/cli.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
-import { buildIfStale } from './fresh-build.js';
+import { buildIfStale } from '../support/fresh-build.js';
 
 const run = promisify(execFile);
 const projects: TempProject[] = [];

@@ -3,11 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ProviderError, UsageError } from '../../src/errors/index.js';
 import { CLI_PRESETS, createCliProvider } from '../../src/providers/index.js';
 import { renderCliPrompt } from '../../src/providers/cli.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
+import { captureTimers } from '../support/captured-timers.js';
 import { isGone, waitUntil } from '../support/processes.js';
 
 const AGENTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cli-agents');
@@ -32,6 +33,9 @@ function request(content: string): LlmRequest {
     metadata: { agentId: 'qa-1', role: 'qa_tester', purpose: 'work', taskId: 'task-7' },
   };
 }
+
+// A timeout no other timer of a call uses: only the test fires it.
+const TIMEOUT_MS = 3_600_000;
 
 function readPids(file: string): { agent: number; grandchild: number } {
   return JSON.parse(readFileSync(file, 'utf8')) as { agent: number; grandchild: number };
@@ -88,17 +92,23 @@ describe('createCliProvider', () => {
 
   it('kills the whole process group on timeout, grandchildren included', async () => {
     const pidFile = join(dir, 'timeout-pids.json');
+    // The timeout fires once the agent and its grandchild are running, however long a loaded machine takes to start them.
+    const timeouts = captureTimers(TIMEOUT_MS);
+    onTestFinished(() => timeouts.restore());
     const provider = createCliProvider({
       command: [NODE, join(AGENTS, 'hang-agent.mjs'), pidFile, '{prompt}'],
-      timeoutMs: 1_500,
+      timeoutMs: TIMEOUT_MS,
       killGraceMs: 300,
     });
 
-    const error = await provider.complete(request('hang')).catch((caught: unknown) => caught);
+    const pending = provider.complete(request('hang')).catch((caught: unknown) => caught);
+    await waitUntil(() => existsSync(pidFile), 'the agent has started its grandchild');
+    timeouts.fireLast();
+    const error = await pending;
 
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ failure: 'timeout', retryable: false });
-    expect((error as ProviderError).message).toContain('did not finish within 1500 ms');
+    expect((error as ProviderError).message).toContain(`did not finish within ${TIMEOUT_MS} ms`);
     const pids = readPids(pidFile);
     await waitUntil(() => isGone(pids.agent) && isGone(pids.grandchild), 'the agent and its grandchild are gone');
   });

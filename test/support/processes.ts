@@ -15,8 +15,11 @@ export function isGone(pid: number): boolean {
   return state === 'Z' || state === 'X';
 }
 
-/** Polls `condition` until it holds, failing after `timeoutMs` with what was awaited. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+/**
+ * Polls `condition` until it holds, failing after `timeoutMs` with what was awaited. The default
+ * is a bound for a broken case only (just under the test timeout), never a window a slow machine can miss.
+ */
+export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 50_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

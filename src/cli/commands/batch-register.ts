@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
 import { numberArgument } from '../number-argument.js';
-import type { Terminal } from '../terminal.js';
 import { BATCH_DEFAULTS, batchCollect, batchRun, batchStatus } from './batch.js';
 
 const BATCH_EXIT_CODES = `
@@ -19,8 +19,8 @@ Agents (the "agent" of a task, or --agent):
   <roster agent id>              a role from the team config (its provider and model)`;
 
 /** Declares `agent-team batch run | collect | status`; each action stores its exit code in `result.code`. */
-export function registerBatchCommands(program: Command, context: { terminal: Terminal; cwd: string; result: { code: number } }): void {
-  const { terminal, cwd, result } = context;
+export function registerBatchCommands(program: Command, context: CommandContext): void {
+  const { terminal, cwd, result, signal } = context;
   const batch = program
     .command('batch')
     .description('Run many independent prompts on agents at once, with timeouts and retries, into a run directory.')
@@ -77,7 +77,7 @@ export function registerBatchCommands(program: Command, context: { terminal: Ter
         `${AGENT_SPECS}\n${BATCH_EXIT_CODES}`,
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await batchRun({ ...(options as object), cwd, terminal } as Parameters<typeof batchRun>[0]);
+      result.code = await batchRun({ ...(options as object), cwd, terminal, signal } as Parameters<typeof batchRun>[0]);
     });
 
   batch
@@ -109,6 +109,6 @@ export function registerBatchCommands(program: Command, context: { terminal: Ter
         "  $ agent-team batch status --run-dir DIR --json | jq '.byStatus'",
     )
     .action(async (options: Record<string, unknown>) => {
-      result.code = await batchStatus({ ...(options as object), cwd, terminal } as Parameters<typeof batchStatus>[0]);
+      result.code = await batchStatus({ ...(options as object), cwd, terminal, signal } as Parameters<typeof batchStatus>[0]);
     });
 }

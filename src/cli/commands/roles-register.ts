@@ -1,8 +1,8 @@
 /** Declares the role-agent commands (roles, spawn, queue run, init-config, findings, errors, monitor) on the program. */
 import { Option, type Command } from 'commander';
 import { MEMORY_TYPES } from '../../memory/index.js';
+import type { CommandContext } from '../command-context.js';
 import { numberArgument } from '../number-argument.js';
-import type { Terminal } from '../terminal.js';
 import { errors } from './errors.js';
 import { findings } from './findings.js';
 import { initConfig } from './init-config.js';
@@ -24,8 +24,8 @@ Exit codes:
 const examples = (...lines: string[]): string => `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 
 /** Adds the role-agent commands to `program`; each action stores its exit code in `result.code`. */
-export function registerRoleCommands(program: Command, input: { terminal: Terminal; cwd: string; result: { code: number } }): void {
-  const { terminal, cwd, result } = input;
+export function registerRoleCommands(program: Command, context: CommandContext): void {
+  const { terminal, cwd, result, signal } = context;
   const configOption = (): Option => new Option('-c, --config <file>', 'orchestrator-config.json to use (project directory, providers)');
   const projectOption = (): Option => new Option('-p, --project <name>', 'project whose memory the agents share').default(DEFAULT_PROJECT);
   const agentOption = (): Option =>
@@ -71,7 +71,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
       ) + ROLE_EXIT_CODES,
     )
     .action(async (role: string, directory: string, task: string, raw: Record<string, unknown>) => {
-      result.code = await spawn({ ...options(raw), role, directory, task } as Parameters<typeof spawn>[0]);
+      result.code = await spawn({ ...options(raw), role, directory, task, signal } as Parameters<typeof spawn>[0]);
     });
 
   const queue = program
@@ -99,7 +99,7 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
       ) + ROLE_EXIT_CODES,
     )
     .action(async (file: string, raw: Record<string, unknown>) => {
-      result.code = await queueRun({ ...options(raw), file } as Parameters<typeof queueRun>[0]);
+      result.code = await queueRun({ ...options(raw), file, signal } as Parameters<typeof queueRun>[0]);
     });
 
   program
@@ -159,6 +159,6 @@ export function registerRoleCommands(program: Command, input: { terminal: Termin
     .addOption(configOption())
     .addHelpText('after', examples('agent-team monitor --project auth --interval 5', 'agent-team monitor --project auth --once'))
     .action(async (raw: Record<string, unknown>) => {
-      result.code = await monitor(options(raw) as Parameters<typeof monitor>[0]);
+      result.code = await monitor({ ...options(raw), signal } as Parameters<typeof monitor>[0]);
     });
 }

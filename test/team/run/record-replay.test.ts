@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { teamStateSchema, type TeamState } from '../../src/state/index.js';
-import { runTeam } from '../../src/team/index.js';
-import { canonicalEvents, readEntries } from '../support/ledger.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import { teamStateSchema, type TeamState } from '../../../src/state/index.js';
+import { runTeam } from '../../../src/team/index.js';
+import { canonicalEvents, readEntries } from '../../support/ledger.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
 
 const FEATURE = 'Add user authentication with email and password';
 const projects: TempProject[] = [];

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createSimProvider, type LlmRequest, type SimWorkContext } from '../../src/providers/index.js';
-import { ModelCaller } from '../../src/team/agents/model-caller.js';
-import { runToolLoop, ToolLoopLimitError } from '../../src/team/agents/tool-loop.js';
-import { commitAll, createTaskWorktree, executeTool, workspaceToolSpecs } from '../../src/workspace/index.js';
-import { sampleRepo } from '../support/sample-repo.js';
-import { createScriptedProvider } from '../support/scripted-provider.js';
-import { createTeamFixture } from '../support/team-fixture.js';
+import { createSimProvider, type LlmRequest, type SimWorkContext } from '../../../src/providers/index.js';
+import { ModelCaller } from '../../../src/team/agents/model-caller.js';
+import { runToolLoop, ToolLoopLimitError } from '../../../src/team/agents/tool-loop.js';
+import { commitAll, createTaskWorktree, executeTool, workspaceToolSpecs } from '../../../src/workspace/index.js';
+import { sampleRepo } from '../../support/sample-repo.js';
+import { createScriptedProvider } from '../../support/scripted-provider.js';
+import { createTeamFixture } from '../../support/team-fixture.js';
 
 const CONTEXT: SimWorkContext = {
   task: {

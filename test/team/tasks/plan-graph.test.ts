@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../src/team/tasks/answer-schemas.js';
-import { dependencyOrder, findCycle, longestChains } from '../../src/state/index.js';
-import { planProblems } from '../../src/team/tasks/plan-graph.js';
-import { plannedTask } from '../support/team-fixture.js';
+import type { Plan } from '../../../src/team/tasks/answer-schemas.js';
+import { dependencyOrder, findCycle, longestChains } from '../../../src/state/index.js';
+import { planProblems } from '../../../src/team/tasks/plan-graph.js';
+import { plannedTask } from '../../support/team-fixture.js';
 
 const roster = { workerRoles: ['backend_developer', 'frontend_developer', 'qa_tester'], managerRole: 'team_manager' };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TeamState } from '../../src/state/index.js';
-import { chainLengths, fileConflict, nextTaskFor } from '../../src/team/tasks/scheduler.js';
-import { newTask } from '../../src/team/tasks/task-factory.js';
-import { plannedTask } from '../support/team-fixture.js';
+import type { TeamState } from '../../../src/state/index.js';
+import { chainLengths, fileConflict, nextTaskFor } from '../../../src/team/tasks/scheduler.js';
+import { newTask } from '../../../src/team/tasks/task-factory.js';
+import { plannedTask } from '../../support/team-fixture.js';
 
 function stateWith(tasks: ReturnType<typeof plannedTask>[], ready: readonly string[]): TeamState {
   return {

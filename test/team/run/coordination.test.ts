@@ -3,17 +3,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import type { LlmRequest } from '../../src/providers/index.js';
-import type { TeamState } from '../../src/state/index.js';
-import { claimTask, type ClaimedTask } from '../../src/team/tasks/claim-task.js';
-import { Coordinator } from '../../src/team/run/coordinator.js';
-import { Manager } from '../../src/team/agents/manager.js';
-import { runTeam } from '../../src/team/index.js';
-import { nextTaskFor } from '../../src/team/tasks/scheduler.js';
-import type { TeamStore } from '../../src/team/agents/team-context.js';
-import { WakeSignal } from '../../src/team/agents/wake-signal.js';
-import { createScriptedProvider, type ScriptedProvider } from '../support/scripted-provider.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import type { LlmRequest } from '../../../src/providers/index.js';
+import type { TeamState } from '../../../src/state/index.js';
+import { claimTask, type ClaimedTask } from '../../../src/team/tasks/claim-task.js';
+import { Coordinator } from '../../../src/team/run/coordinator.js';
+import { Manager } from '../../../src/team/agents/manager.js';
+import { runTeam } from '../../../src/team/index.js';
+import { nextTaskFor } from '../../../src/team/tasks/scheduler.js';
+import type { TeamStore } from '../../../src/team/agents/team-context.js';
+import { WakeSignal } from '../../../src/team/agents/wake-signal.js';
+import { createScriptedProvider, type ScriptedProvider } from '../../support/scripted-provider.js';
 import {
   answers,
   DEFAULT_ROSTER,
@@ -25,7 +25,7 @@ import {
   useScriptedTeams,
   waitForState,
   type TeamFixture,
-} from '../support/team-fixture.js';
+} from '../../support/team-fixture.js';
 
 const setup = useScriptedTeams();
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { pathsOverlap } from '../../src/team/tasks/scheduler.js';
-import { answers, eventsOf, plannedTask, readTeamLedger, runTeamInProcess, seedPlan, useScriptedTeams } from '../support/team-fixture.js';
+import { pathsOverlap } from '../../../src/team/tasks/scheduler.js';
+import {
+  answers,
+  eventsOf,
+  plannedTask,
+  readTeamLedger,
+  runTeamInProcess,
+  seedPlan,
+  useScriptedTeams,
+} from '../../support/team-fixture.js';
 
 const setup = useScriptedTeams();
 
@@ -22,12 +30,16 @@ describe('scheduling with files in mind', () => {
     ]);
     const inFlight = new Set<string>();
     const together: string[][] = [];
-    // Each work call stays open until another call has started, or a moment has passed.
+    // Each work call stays open until it has met the independent task, however slow the machine:
+    // T3 until T1 or T2 is in flight, T1 and T2 until T3 has started. So T2 is ready while T1 is open.
+    let t3Started = false;
+    const met = (taskId: string): boolean => (taskId === 'T3' ? [...inFlight].some((id) => id !== 'T3') : t3Started);
     const hold = (taskId: string) => ({
       respond: async () => {
         inFlight.add(taskId);
         together.push([...inFlight].sort());
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (taskId === 'T3') t3Started = true;
+        while (!met(taskId)) await new Promise((resolve) => setTimeout(resolve, 5));
         inFlight.delete(taskId);
         return answers.done(`${taskId} done`);
       },

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { runTeam } from '../../src/team/index.js';
-import { readEntries } from '../support/ledger.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
-import { startWireTeam, type WireTeamServers } from '../support/wire-team.js';
-import { DEFAULT_ROSTER } from '../support/team-fixture.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import { runTeam } from '../../../src/team/index.js';
+import { readEntries } from '../../support/ledger.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+import { startWireTeam, type WireTeamServers } from '../../support/wire-team.js';
+import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
 
 // List prices, USD per million tokens, written out by hand (not read from the price table).
 const CLAUDE: Record<string, { input: number; output: number }> = {

@@ -6,15 +6,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TeamConfig } from '../../src/config/index.js';
-import { createSimProvider, type LlmProvider, type LlmRequest, type LlmResponse } from '../../src/providers/index.js';
-import { runTeam, type RunTeamResult } from '../../src/team/index.js';
-import { readWorktreeStatus } from '../../src/workspace/index.js';
-import { readEntries, type Entry } from '../support/ledger.js';
-import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
-import type { TempProject } from '../support/temp-project.js';
-import { writeWorkspaceConfig } from '../support/workspace-config.js';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import type { TeamConfig } from '../../../src/config/index.js';
+import { createSimProvider, type LlmProvider, type LlmRequest, type LlmResponse } from '../../../src/providers/index.js';
+import { runTeam, type RunTeamResult } from '../../../src/team/index.js';
+import { readWorktreeStatus } from '../../../src/workspace/index.js';
+import { readEntries, type Entry } from '../../support/ledger.js';
+import { sampleRepo, type TempRepository } from '../../support/sample-repo.js';
+import { captureTimers } from '../../support/captured-timers.js';
+import type { TempProject } from '../../support/temp-project.js';
+import { writeWorkspaceConfig } from '../../support/workspace-config.js';
 
 let repo: TempRepository | undefined;
 let settings: TempProject | undefined;
@@ -24,6 +25,9 @@ afterEach(async () => {
   repo = undefined;
   settings = undefined;
 });
+
+// Longer than any test runs: only the test fires it.
+const TASK_TIMEOUT_SECONDS = 3600;
 
 const ROSTER = [
   { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
@@ -368,20 +372,25 @@ describe('reports', () => {
 describe('stopped attempts', () => {
   it('an attempt that times out keeps its partial work on a wip/ branch, and the retry finishes the task', async () => {
     repo = await sampleRepo();
-    const config = await configFor({ coordination: { task_timeout_seconds: 1 } });
+    // The attempt times out when the test says so, not after a wall-clock second a loaded machine may use up before the hang.
+    const attemptTimeouts = captureTimers(TASK_TIMEOUT_SECONDS * 1000);
+    onTestFinished(() => attemptTimeouts.restore());
+    const config = await configFor({ coordination: { task_timeout_seconds: TASK_TIMEOUT_SECONDS } });
     const plan = [{ id: 'T1', role: 'backend_developer', files: ['src/api.js'] }];
     let hung = false;
     const firstMessages: string[] = [];
     const provider = simWith(plan, async (request, _answer, signal) => {
       if (request.metadata.purpose === 'work' && !request.messages.some((message) => message.role === 'tool'))
         firstMessages.push(request.messages[0]?.content ?? '');
-      // The first report call after the files are written never comes back.
+      // The first report call after the files are written never comes back: its attempt's timeout fires.
       const afterTools = request.messages.some((message) => message.role === 'tool');
       if (request.metadata.purpose !== 'work' || !afterTools || hung) return undefined;
       hung = true;
-      await new Promise<never>((_resolve, reject) =>
+      const aborted = new Promise<never>((_resolve, reject) =>
         signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
       );
+      attemptTimeouts.fireLast();
+      await aborted;
       return undefined;
     });
     const result = await runTeam({ config, feature: 'Slow agent', providerInstance: provider, workspace: repo.dir });

@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { teamStateSchema } from '../../src/state/index.js';
-import { runTeam } from '../../src/team/index.js';
-import { ensureBuilt, runCli } from '../support/cli.js';
-import { canonicalEvents, readEntries, type Entry } from '../support/ledger.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import { teamStateSchema } from '../../../src/state/index.js';
+import { runTeam } from '../../../src/team/index.js';
+import { ensureBuilt, runCli } from '../../support/cli.js';
+import { canonicalEvents, readEntries, type Entry } from '../../support/ledger.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+import { useProcessesTimeout } from '../../support/timeouts.js';
+
+useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 const projects: TempProject[] = [];

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { acquireLock } from '../../src/files/index.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT } from './cli.js';
 
 function staleFiles(folders: readonly string[]): string[] {
   const stale: string[] = [];

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BudgetExceededError } from '../../src/errors/index.js';
-import { countTokens, type LlmRequest } from '../../src/providers/index.js';
-import { ModelCaller } from '../../src/team/agents/model-caller.js';
-import type { TeamStore } from '../../src/team/agents/team-context.js';
-import { WakeSignal } from '../../src/team/agents/wake-signal.js';
-import { eventsOf, readTeamLedger, useScriptedTeams } from '../support/team-fixture.js';
+import { BudgetExceededError } from '../../../src/errors/index.js';
+import { countTokens, type LlmRequest } from '../../../src/providers/index.js';
+import { ModelCaller } from '../../../src/team/agents/model-caller.js';
+import type { TeamStore } from '../../../src/team/agents/team-context.js';
+import { WakeSignal } from '../../../src/team/agents/wake-signal.js';
+import { eventsOf, readTeamLedger, useScriptedTeams } from '../../support/team-fixture.js';
 
 const setup = useScriptedTeams();
 

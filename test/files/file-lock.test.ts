@@ -57,7 +57,7 @@ describe('acquireLock', () => {
     const file = join(directory, 'state.json');
     await mkdir(`${file}.lock`);
     await age(`${file}.lock`);
-    const release = await acquireLock({ file, staleMs: 2000, timeoutMs: 1000, onCompromised: noCompromise });
+    const release = await acquireLock({ file, staleMs: 2000, timeoutMs: 60_000, onCompromised: noCompromise });
     await release();
     expect(existsSync(`${file}.lock.takeover`)).toBe(false);
   });
@@ -71,7 +71,7 @@ describe('acquireLock', () => {
     expect(existsSync(`${file}.lock`)).toBe(true);
 
     await age(`${file}.lock.takeover`); // its owner died mid-takeover: cleared, then taken over
-    const release = await acquireLock({ file, staleMs: 2000, timeoutMs: 1000, onCompromised: noCompromise });
+    const release = await acquireLock({ file, staleMs: 2000, timeoutMs: 60_000, onCompromised: noCompromise });
     await release();
   });
 });

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidModelOutputError } from '../../src/errors/index.js';
-import { createAnthropicProvider, createOpenAIProvider, type LlmProvider, type LlmRequest } from '../../src/providers/index.js';
-import { workReportSchema } from '../../src/team/tasks/answer-schemas.js';
-import { ModelCaller } from '../../src/team/agents/model-caller.js';
-import { callStructured } from '../../src/team/agents/structured-call.js';
-import { start as startAnthropic, type AnthropicServer } from '../support/anthropic-server.js';
-import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
-import { createTeamFixture, type TeamFixture } from '../support/team-fixture.js';
+import { InvalidModelOutputError } from '../../../src/errors/index.js';
+import { createAnthropicProvider, createOpenAIProvider, type LlmProvider, type LlmRequest } from '../../../src/providers/index.js';
+import { workReportSchema } from '../../../src/team/tasks/answer-schemas.js';
+import { ModelCaller } from '../../../src/team/agents/model-caller.js';
+import { callStructured } from '../../../src/team/agents/structured-call.js';
+import { start as startAnthropic, type AnthropicServer } from '../../support/anthropic-server.js';
+import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.js';
+import { createTeamFixture, type TeamFixture } from '../../support/team-fixture.js';
 
 const DONE = { status: 'done', summary: 'Implemented T1.', filesChanged: ['src/t1.ts'] };
 let fixture: TeamFixture | undefined;

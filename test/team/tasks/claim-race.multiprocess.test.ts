@@ -1,10 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { newTask } from '../../src/team/tasks/task-factory.js';
-import { writeRunningState } from '../support/running-state.js';
-import { ensureBuilt, startCli } from '../support/cli.js';
-import { readEntries } from '../support/ledger.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import { newTask } from '../../../src/team/tasks/task-factory.js';
+import { writeRunningState } from '../../support/running-state.js';
+import { ensureBuilt, startCli } from '../../support/cli.js';
+import { readEntries } from '../../support/ledger.js';
+import { useProcessesTimeout } from '../../support/timeouts.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+
+useProcessesTimeout();
 
 const WORKERS = 8;
 const TASKS = 200;

@@ -5,15 +5,15 @@
  * the work lands as commits merged into the integration branch.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { runTeam } from '../../src/team/index.js';
-import { start as startAnthropic, type AnthropicServer } from '../support/anthropic-server.js';
-import { readEntries } from '../support/ledger.js';
-import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
-import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
-import { answerFor, lastUserText } from '../support/team-brain.js';
-import { tempProject, type TempProject } from '../support/temp-project.js';
-import { shaped } from '../support/wire-team.js';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import { runTeam } from '../../../src/team/index.js';
+import { start as startAnthropic, type AnthropicServer } from '../../support/anthropic-server.js';
+import { readEntries } from '../../support/ledger.js';
+import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.js';
+import { sampleRepo, type TempRepository } from '../../support/sample-repo.js';
+import { answerFor, lastUserText } from '../../support/team-brain.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+import { shaped } from '../../support/wire-team.js';
 
 const AGENTS_YML = `
 tiers: { simple: claude-haiku-4-5, medium: claude-sonnet-5, complex: claude-opus-4-5 }

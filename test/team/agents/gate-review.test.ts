@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { gateConfigSchema } from '../../src/config/orchestrator-config.js';
-import { simulateGate } from '../../src/providers/sim-gates.js';
-import { gatesFor } from '../../src/team/agents/gate-review.js';
+import { gateConfigSchema } from '../../../src/config/orchestrator-config.js';
+import { simulateGate } from '../../../src/providers/sim-gates.js';
+import { gatesFor } from '../../../src/team/agents/gate-review.js';
 
 describe('which gates a task goes through', () => {
   const gates = [

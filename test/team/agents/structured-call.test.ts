@@ -1,13 +1,13 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { InvalidModelOutputError } from '../../src/errors/index.js';
-import { countTokens, type LlmRequest } from '../../src/providers/index.js';
-import { workReportSchema } from '../../src/team/tasks/answer-schemas.js';
-import { Manager } from '../../src/team/agents/manager.js';
-import { ModelCaller } from '../../src/team/agents/model-caller.js';
-import { callStructured } from '../../src/team/agents/structured-call.js';
-import { createScriptedProvider, type ScriptedProvider } from '../support/scripted-provider.js';
-import { answers, createTeamFixture, plannedTask, type TeamFixture } from '../support/team-fixture.js';
+import { InvalidModelOutputError } from '../../../src/errors/index.js';
+import { countTokens, type LlmRequest } from '../../../src/providers/index.js';
+import { workReportSchema } from '../../../src/team/tasks/answer-schemas.js';
+import { Manager } from '../../../src/team/agents/manager.js';
+import { ModelCaller } from '../../../src/team/agents/model-caller.js';
+import { callStructured } from '../../../src/team/agents/structured-call.js';
+import { createScriptedProvider, type ScriptedProvider } from '../../support/scripted-provider.js';
+import { answers, createTeamFixture, plannedTask, type TeamFixture } from '../../support/team-fixture.js';
 
 // Loading the tokenizer's ranks takes a second or more: once per file, outside any test's time.
 beforeAll(() => {
