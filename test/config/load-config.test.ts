@@ -138,19 +138,20 @@ describe('loadTeamConfig', () => {
 });
 
 describe('parsing one file', () => {
-  it('orchestrator config that is not JSON: the issue is at the root and says what the parser found', () => {
+  it('orchestrator config that is not JSON: the issue is at the root, at the line and column, and says what the parser found', () => {
     const error = configErrorOf(() => parseOrchestratorConfig('{\n  "agents": [,]\n}\n', 'team.json'));
     expect(error.file).toBe('team.json');
     expect(error.issues).toHaveLength(1);
-    expect(error.issues[0]?.path).toBe('');
-    expect(error.issues[0]?.message).toMatch(/^expected JSON, found a syntax error: Unexpected token/);
-    expect(error.message).toMatch(/^team\.json is invalid:\n {2}- \(root\): expected JSON/);
+    expect(error.issues[0]).toMatchObject({ path: '', line: 2, column: 14 });
+    expect(error.issues[0]?.message).toMatch(/^invalid JSON: expected a value .*, found ","$/);
+    expect(error.message).toMatch(/^team\.json is invalid:\n {2}- line 2, column 14: invalid JSON: expected a value/);
   });
 
   it('agents config that is not YAML, and one that breaks the schema, name the file', () => {
     const notYaml = configErrorOf(() => parseAgentsConfig('agents: [unclosed\n', 'agents.yml'));
     expect(notYaml.file).toBe('agents.yml');
-    expect(notYaml.issues[0]?.message).toMatch(/^expected YAML, found: /);
+    expect(notYaml.issues[0]).toMatchObject({ path: '', line: 2, column: 1 });
+    expect(notYaml.issues[0]?.message).toMatch(/^invalid YAML: Flow sequence in block collection/);
     const invalid = configErrorOf(() => parseAgentsConfig('agents:\n  backend_developer:\n    max_tokens: -1\n', 'agents.yml'));
     expect(invalid.file).toBe('agents.yml');
     expect(invalid.issues.map((issue) => issue.path)).toContain('agents.backend_developer.base');
