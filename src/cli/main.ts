@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from '../config/index.js';
 import { parseDataText } from '../files/index.js';
+import { logToStream } from '../observability/index.js';
 import { agent } from './commands/agent.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
@@ -229,6 +230,8 @@ export interface MainOptions {
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const result = { code: EXIT.ok as number };
   const terminal = options.terminal ?? processTerminal();
+  // Logs go to the command's stderr, so that stdout stays for results and --json output.
+  logToStream(terminal.err);
   const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal });
   const json = argv.includes('--json');
   try {

@@ -1,2 +1,2 @@
-export { getLogger } from './logger.js';
+export { getLogger, logToStream } from './logger.js';
 export { redact } from './redact.js';

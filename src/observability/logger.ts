@@ -1,9 +1,10 @@
+import { Writable } from 'node:stream';
 import winston from 'winston';
-import { redact } from './redact.js';
+import { isSecretKey, redact } from './redact.js';
 
 const redactFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key !== 'level' && key !== 'timestamp') info[key] = redact(info[key]);
+    if (key !== 'level' && key !== 'timestamp') info[key] = isSecretKey(key) ? '[redacted]' : redact(info[key]);
   }
   return info;
 });
@@ -25,10 +26,16 @@ export function getLogger(namespace: string): winston.Logger {
   return rootLogger().child({ namespace });
 }
 
-/** Sends all logs of this process to a file as JSON lines (and nowhere else). */
-export function logToFile(file: string, level = 'info'): void {
+/** Sends all logs of this process to `stream` as JSON lines (a command's stderr; and nowhere else). */
+export function logToStream(target: NodeJS.WritableStream): void {
   const logger = rootLogger();
   logger.clear();
-  logger.level = level;
-  logger.add(new winston.transports.File({ filename: file }));
+  // winston wants a real stream; a command's stderr may be any writable (a test's buffer, the server's).
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      target.write(chunk);
+      callback();
+    },
+  });
+  logger.add(new winston.transports.Stream({ stream }));
 }

@@ -13,13 +13,18 @@ export function redactText(text: string): string {
   return result;
 }
 
+/** True for a field name that holds a secret (authorization, x-api-key, apiKey, password, token, …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.test(key);
+}
+
 /** Deep copy with secret-named keys and secret-looking strings redacted. */
 export function redact<T>(value: T): T {
   if (typeof value === 'string') return redactText(value) as T;
   if (Array.isArray(value)) return value.map((item: unknown) => redact(item)) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = SECRET_KEYS.test(key) ? '[redacted]' : redact(item);
+    for (const [key, item] of Object.entries(value)) out[key] = isSecretKey(key) ? '[redacted]' : redact(item);
     return out as T;
   }
   return value;
