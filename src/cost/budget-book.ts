@@ -11,6 +11,25 @@ export interface BudgetBook {
   reservations: Record<string, { agentId: string; usd: number; tokens: number }>;
 }
 
+/** The limits a budget book starts with; null means no limit. */
+export type BudgetLimits = Pick<BudgetBook, 'limitUsd' | 'limitTokens' | 'perAgentUsd' | 'perAgentTokens'>;
+
+/** A budget book with nothing spent or reserved yet; limits left out are unlimited. */
+export function newBudgetBook(limits: Partial<BudgetLimits> = {}): BudgetBook {
+  return {
+    limitUsd: null,
+    limitTokens: null,
+    perAgentUsd: null,
+    perAgentTokens: null,
+    ...limits,
+    spentUsd: 0,
+    spentTokens: 0,
+    reservedUsd: 0,
+    reservedTokens: 0,
+    reservations: {},
+  };
+}
+
 /** What one agent has spent so far. */
 export interface AgentSpend {
   usd: number;

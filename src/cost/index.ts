@@ -1,5 +1,7 @@
 export {
   type BudgetBook,
+  type BudgetLimits,
+  newBudgetBook,
   releaseReservation,
   reserveBudget,
   settleReservation,

@@ -7,6 +7,7 @@ import {
   type BudgetBook,
   type BudgetChanges,
   BudgetGuard,
+  newBudgetBook,
   type BudgetRefusal,
   type BudgetSnapshot,
   type BudgetStore,
@@ -31,18 +32,7 @@ function fakeBudget(limits: Partial<BudgetBook>, spent: Record<string, number> =
   let version = 0;
   let notified = 0;
   const fake: FakeBudget = {
-    book: {
-      limitUsd: null,
-      limitTokens: null,
-      perAgentUsd: null,
-      perAgentTokens: null,
-      spentUsd: 0,
-      spentTokens: 0,
-      reservedUsd: 0,
-      reservedTokens: 0,
-      reservations: {},
-      ...limits,
-    },
+    book: { ...newBudgetBook(), ...limits },
     writes: 0,
     refusals: [],
     exhausted: false,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { releaseReservation, reserveBudget, settleReservation, type BudgetBook } from '../../src/cost/index.js';
+import { type BudgetBook, newBudgetBook, releaseReservation, reserveBudget, settleReservation } from '../../src/cost/index.js';
 import { BudgetExceededError } from '../../src/errors/index.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
 import { SeededRandom } from '../../src/providers/seeded-random.js';
@@ -16,26 +16,11 @@ vi.setConfig({ testTimeout: 15_000 });
 
 const TOLERANCE = 1e-9;
 
-function book(limits: Partial<Pick<BudgetBook, 'limitUsd' | 'limitTokens' | 'perAgentUsd' | 'perAgentTokens'>> = {}): BudgetBook {
-  return {
-    limitUsd: null,
-    limitTokens: null,
-    perAgentUsd: null,
-    perAgentTokens: null,
-    spentUsd: 0,
-    spentTokens: 0,
-    reservedUsd: 0,
-    reservedTokens: 0,
-    reservations: {},
-    ...limits,
-  };
-}
-
 const nobody = { usd: 0, tokens: 0 };
 
 describe('reserveBudget (edge cases)', () => {
   it('leaves the reserved totals at exactly zero once every hold is settled, whatever the float order', () => {
-    const ledger = book({ limitUsd: 10 });
+    const ledger = newBudgetBook({ limitUsd: 10 });
     const holds = [0.1, 0.2, 0.3, 0.7, 0.000123];
     holds.forEach((usd, index) => {
       reserveBudget({ book: ledger, reservationId: `r${index}`, agentId: 'a', agentSpent: { usd: 0, tokens: 0 }, usd, tokens: 7 });
@@ -46,7 +31,7 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it('allows a call that fits exactly, in USD and in tokens', () => {
-    const ledger = book({ limitUsd: 1, limitTokens: 1000 });
+    const ledger = newBudgetBook({ limitUsd: 1, limitTokens: 1000 });
     expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 1, tokens: 1000 })).toEqual({
       ok: true,
     });
@@ -54,13 +39,13 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it('allows an exact fit that float addition overshoots by an ulp (0.1 + 0.2 of 0.3)', () => {
-    const ledger = book({ limitUsd: 0.3 });
+    const ledger = newBudgetBook({ limitUsd: 0.3 });
     ledger.spentUsd = 0.1;
     expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 0.2, tokens: 0 }).ok).toBe(true);
   });
 
   it('refuses one token over, without touching the book', () => {
-    const ledger = book({ limitTokens: 1000 });
+    const ledger = newBudgetBook({ limitTokens: 1000 });
     ledger.spentTokens = 500;
     const before = structuredClone(ledger);
     const outcome = reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 0, tokens: 501 });
@@ -70,7 +55,7 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it('frees room on release, and says while others hold reservations that waiting may help', () => {
-    const ledger = book({ limitUsd: 1 });
+    const ledger = newBudgetBook({ limitUsd: 1 });
     expect(reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 0.6, tokens: 10 }).ok).toBe(true);
     expect(reserveBudget({ book: ledger, reservationId: 'r2', agentId: 'b', agentSpent: nobody, usd: 0.6, tokens: 10 })).toMatchObject({
       ok: false,
@@ -83,7 +68,7 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it('settles a reservation at the real spend, which frees the difference', () => {
-    const ledger = book({ limitUsd: 1, limitTokens: 1000 });
+    const ledger = newBudgetBook({ limitUsd: 1, limitTokens: 1000 });
     reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 0.8, tokens: 800 });
     settleReservation({ book: ledger, reservationId: 'r1', usd: 0.25, tokens: 300 });
     expect(ledger).toMatchObject({ spentUsd: 0.25, spentTokens: 300, reservedUsd: 0, reservedTokens: 0, reservations: {} });
@@ -91,7 +76,7 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it("counts an agent's own spend and reservations against its per-agent limit, not other agents'", () => {
-    const ledger = book({ perAgentUsd: 1 });
+    const ledger = newBudgetBook({ perAgentUsd: 1 });
     expect(
       reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: { usd: 0.5, tokens: 0 }, usd: 0.4, tokens: 0 }).ok,
     ).toBe(true);
@@ -105,7 +90,7 @@ describe('reserveBudget (edge cases)', () => {
   });
 
   it('ignores the release of an unknown reservation', () => {
-    const ledger = book({ limitUsd: 1 });
+    const ledger = newBudgetBook({ limitUsd: 1 });
     reserveBudget({ book: ledger, reservationId: 'r1', agentId: 'a', agentSpent: nobody, usd: 0.5, tokens: 5 });
     releaseReservation(ledger, 'nope');
     expect(ledger.reservedUsd).toBe(0.5);
@@ -165,7 +150,7 @@ describe('reserveBudget (property: concurrent agents never exceed a limit)', () 
     let settles = 0;
     for (let seed = 1; seed <= 300; seed += 1) {
       const random = new SeededRandom(seed);
-      const ledger = book(randomLimits(random));
+      const ledger = newBudgetBook(randomLimits(random));
       const agents = Array.from({ length: random.int(2, 12) }, (_, index) => `agent-${index}`);
       const spent = new Map(agents.map((id) => [id, { usd: 0, tokens: 0 }]));
       const open = new Map<string, { agentId: string; usd: number; tokens: number }>();

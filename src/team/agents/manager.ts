@@ -15,7 +15,7 @@ import { ModelCaller, type SettleCall } from './model-caller.js';
 import { planProblems } from '../tasks/plan-graph.js';
 import { isPlannedTaskId } from '../tasks/apply-resolution.js';
 import { callStructured } from './structured-call.js';
-import { dependencyResults } from '../tasks/work-context.js';
+import { dependencyResults, taskFacts } from '../tasks/work-context.js';
 import type { TeamContext } from './team-context.js';
 
 /**
@@ -147,14 +147,7 @@ export class Manager {
         blockerId: blocker.id,
         kind: blocker.kind,
         question: blocker.question,
-        task: {
-          id: task.id,
-          title: task.title,
-          description: task.description,
-          role: task.role,
-          files: task.files,
-          complexity: task.complexity,
-        },
+        task: taskFacts(task),
         roles: roles.map((r) => r.role),
       },
     });

@@ -3,6 +3,7 @@ import { AgentTeamError } from '../../errors/index.js';
 import { composeTaskMessage } from '../../prompts/index.js';
 import type { LlmRequest, SimWorkContext } from '../../providers/index.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
+import { taskFacts } from '../tasks/work-context.js';
 
 /** The roster entry of an agent; an agent missing from it is a broken run. */
 export function memberOf(config: TeamConfig, agentId: string): TeamConfig['roster'][number] {
@@ -28,14 +29,7 @@ export function workRequest(input: {
   const { task } = claimed;
   const member = memberOf(input.config, input.agentId);
   const simContext: SimWorkContext = {
-    task: {
-      id: task.id,
-      title: task.title,
-      description: task.description,
-      role: task.role,
-      files: task.files,
-      complexity: task.complexity,
-    },
+    task: taskFacts(task),
     attempt: task.attempts,
     resolutions: claimed.resolutions.map((resolution) => resolution.resolution),
     planTaskIds: claimed.planTaskIds,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TeamConfig } from '../../config/index.js';
+import { newBudgetBook } from '../../cost/index.js';
 import { emptyUsage } from '../../providers/index.js';
 import { TEAM_STATE_VERSION, type LedgerEvent, type RunOptions, type TeamState } from '../../state/index.js';
 
@@ -60,17 +61,12 @@ export function initialTeamState(input: {
     tasks: [],
     blockers: [],
     messages: [],
-    budget: {
+    budget: newBudgetBook({
       limitUsd: input.budgetUsd ?? budget.max_usd,
       limitTokens: budget.max_tokens,
       perAgentUsd: budget.per_agent_usd,
       perAgentTokens: budget.per_agent_tokens,
-      spentUsd: 0,
-      spentTokens: 0,
-      reservedUsd: 0,
-      reservedTokens: 0,
-      reservations: {},
-    },
+    }),
   };
 }
 

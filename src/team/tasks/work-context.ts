@@ -1,6 +1,11 @@
 import type { BlockerResolution, DependencyResult } from '../../prompts/index.js';
 import type { Task, TeamState } from '../../state/index.js';
 
+/** The facts of a task a provider may see in a call's context: what it is, not how the team tracks it. */
+export function taskFacts(task: Task): Pick<Task, 'id' | 'title' | 'description' | 'role' | 'files' | 'complexity'> {
+  return { id: task.id, title: task.title, description: task.description, role: task.role, files: task.files, complexity: task.complexity };
+}
+
 /** The results of a task's dependencies, for its prompt. */
 export function dependencyResults(state: TeamState, task: Task): DependencyResult[] {
   return task.dependsOn.flatMap((id) => {
