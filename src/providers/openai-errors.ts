@@ -82,7 +82,7 @@ export function mapOpenAIError(error: unknown, options: MapOpenAIErrorOptions = 
     return new ProviderError({ provider, message: 'The request was aborted.', failure: 'other', cause: error });
   }
   // Timeout is a subclass of connection error: test it first. `TimeoutError` is the
-  // reason of an `AbortSignal.timeout` deadline (the provider's whole-call bound).
+  // reason the provider's whole-call deadline aborts with (as `AbortSignal.timeout` does).
   if (error instanceof APIConnectionTimeoutError || (error instanceof Error && error.name === 'TimeoutError')) {
     return new ProviderError({
       provider,

@@ -128,17 +128,21 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
       signal?.throwIfAborted();
       const started = now();
       // The SDK's timeout ends once the headers arrive; this deadline also bounds the body,
-      // so a stalled stream cannot hold a call (and its budget reservation) for ever.
-      const deadline = AbortSignal.timeout(timeoutMs);
+      // so a stalled stream cannot hold a call (and its budget reservation) for ever. Armed
+      // with setTimeout as the SDK arms its own, and cleared as soon as the call ends.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out.', 'TimeoutError')), timeoutMs);
       let outcome: Awaited<ReturnType<typeof receive>>;
       try {
-        outcome = await receive(request, signal === undefined ? deadline : AbortSignal.any([signal, deadline]));
+        outcome = await receive(request, signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]));
       } catch (error) {
         // A caller's abort is not a provider failure: it ends with the caller's own reason.
         if (signal?.aborted === true) throw signal.reason;
-        const mapped = mapOpenAIError(deadline.aborted ? deadline.reason : error, { provider: name });
+        const mapped = mapOpenAIError(deadline.signal.aborted ? deadline.signal.reason : error, { provider: name });
         logger.debug('call failed', { model: request.model, failure: mapped.failure, status: mapped.status, requestId: mapped.requestId });
         throw mapped;
+      } finally {
+        clearTimeout(timer);
       }
       const response = toOpenAIResponse({ ...outcome, request, provider: name, latencyMs: Math.round(now() - started) });
       logger.debug('call done', {

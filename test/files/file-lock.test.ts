@@ -67,11 +67,15 @@ describe('acquireLock', () => {
     await mkdir(`${file}.lock`);
     await age(`${file}.lock`);
     await mkdir(`${file}.lock.takeover`); // fresh: someone else is mid-takeover
-    await expect(acquireLock({ file, staleMs: 2000, timeoutMs: 50, onCompromised: noCompromise })).rejects.toBeInstanceOf(LockTimeoutError);
+    // staleMs far below the 60 s age and far above any pause of a loaded machine, so the
+    // takeover stays fresh while the attempts run out of time.
+    await expect(acquireLock({ file, staleMs: 30_000, timeoutMs: 50, onCompromised: noCompromise })).rejects.toBeInstanceOf(
+      LockTimeoutError,
+    );
     expect(existsSync(`${file}.lock`)).toBe(true);
 
     await age(`${file}.lock.takeover`); // its owner died mid-takeover: cleared, then taken over
-    const release = await acquireLock({ file, staleMs: 2000, timeoutMs: 60_000, onCompromised: noCompromise });
+    const release = await acquireLock({ file, staleMs: 30_000, timeoutMs: 60_000, onCompromised: noCompromise });
     await release();
   });
 });

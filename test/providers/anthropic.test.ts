@@ -6,6 +6,8 @@ import { ProviderError } from '../../src/errors/index.js';
 import { createAnthropicProvider, type AnthropicProviderSettings } from '../../src/providers/index.js';
 import type { LlmRequest, LlmResponse } from '../../src/providers/index.js';
 import { start, type AnthropicServer } from '../support/anthropic-server.js';
+import { captureTimers } from '../support/captured-timers.js';
+import { watchFetch } from '../support/watched-fetch.js';
 
 // Sonnet 5: 2 / 10 USD per million tokens, cache writes 2.50, cache reads 0.20 (FACTS.md).
 // Not Sonnet 4.5: the installed SDK prints a deprecation warning for it on every call.
@@ -13,6 +15,8 @@ const MODEL = 'claude-sonnet-5';
 const KEY = 'sk-ant-test-key';
 // The fake API counts ceil(characters / 4) tokens per text piece: 4 characters per token.
 const tokensOf = (count: number, char = 'x'): string => char.repeat(count * 4);
+// A timeout no other timer uses, so the test alone decides when it expires.
+const TIMEOUT_MS = 3_600_000;
 
 let server: AnthropicServer;
 
@@ -216,8 +220,17 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
 
   it('maps the SDK timeout to a retryable timeout', async () => {
     server.script({ kind: 'text', text: 'too late', delayMs: 10_000 });
-    const error = await failure(provider({ stream, timeoutMs: 100 }).complete(request()));
-    expect(error).toMatchObject({ failure: 'timeout', retryable: true });
+    const timers = captureTimers(TIMEOUT_MS);
+    try {
+      const pending = failure(provider({ stream, timeoutMs: TIMEOUT_MS }).complete(request()));
+      await server.waitForRequests(1);
+      timers.fireLast(); // the SDK's wait for the headers (a stream arms its silence deadline before it)
+      const error = await pending;
+      expect(error).toMatchObject({ failure: 'timeout', retryable: true });
+      expect(error.message).toBe('anthropic: The request timed out before the response headers arrived. This is usually temporary: retry.');
+    } finally {
+      timers.restore();
+    }
     expect(server.requests).toHaveLength(1);
   });
 
@@ -339,8 +352,19 @@ describe('errors', () => {
 
   it('cuts a stream that goes silent after the headers, as a retryable timeout', async () => {
     server.script({ kind: 'stall', text: tokensOf(40, 'a') });
-    const error = await failure(provider({ stream: 'always', timeoutMs: 150 }).complete(request()));
-    expect(error).toMatchObject({ failure: 'timeout', retryable: true, requestId: 'req_fake_0001' });
+    const watch = watchFetch();
+    const client = new Anthropic({ apiKey: KEY, baseURL: server.url, fetch: watch.fetch });
+    const timers = captureTimers(TIMEOUT_MS);
+    try {
+      const pending = failure(createAnthropicProvider({ client, stream: 'always', timeoutMs: TIMEOUT_MS }).complete(request()));
+      await watch.bodyRead;
+      timers.fireLast(); // the silence deadline: the SDK cleared its own with the headers
+      const error = await pending;
+      expect(error).toMatchObject({ failure: 'timeout', retryable: true, requestId: 'req_fake_0001' });
+      expect(error.message).toBe(`anthropic: The stream sent nothing for ${TIMEOUT_MS} ms. This is usually temporary: retry.`);
+    } finally {
+      timers.restore();
+    }
     server.assertComplete();
   });
 

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { costOf, priceOf } from '../../src/cost/index.js';
 import { ProviderError } from '../../src/errors/index.js';
 import { parseResetDuration } from '../../src/providers/openai-errors.js';
@@ -7,7 +7,14 @@ import { promptCacheKey, type OpenAIResponse } from '../../src/providers/openai-
 import { OPENAI_DEFAULT_BASE_URL } from '../../src/providers/openai.js';
 import { createOpenAIProvider, type OpenAIProviderSettings } from '../../src/providers/index.js';
 import type { LlmRequest } from '../../src/providers/index.js';
+import { captureTimers } from '../support/captured-timers.js';
 import { startOpenAIServer, type OpenAIServer, type OpenAIServerReply } from '../support/openai-server.js';
+import { watchFetch, type WatchedFetch } from '../support/watched-fetch.js';
+
+// A timeout no other timer uses, so the test alone decides when it expires.
+const TIMEOUT_MS = 3_600_000;
+const TIMEOUT_MESSAGE =
+  'openai: The request timed out before the answer was complete. Raise timeout_seconds for this provider if answers are long.';
 
 let server: OpenAIServer;
 
@@ -33,6 +40,12 @@ function request(overrides: Partial<LlmRequest> = {}): LlmRequest {
 /** A provider talking to the fake server as an OpenAI-compatible base URL. */
 function compatible(settings: OpenAIProviderSettings = {}) {
   return createOpenAIProvider({ apiKey: 'sk-test-key-123', baseURL: server.url, ...settings });
+}
+
+/** A provider on the fake server whose SDK client lets the test see when it starts reading an answer. */
+function watched(watch: WatchedFetch, settings: OpenAIProviderSettings = {}) {
+  const client = new OpenAI({ apiKey: 'sk-test-key-123', baseURL: server.url, fetch: watch.fetch });
+  return createOpenAIProvider({ client, ...settings });
 }
 
 /** A provider that believes it talks to api.openai.com; the SDK's fetch is pointed at the fake server. */
@@ -382,10 +395,27 @@ describe('openai provider: errors', () => {
 
   it('maps a server slower than the timeout to a retryable timeout, before the headers or mid-stream', async () => {
     server.script({ text: 'too late', delayMs: 30_000 }, { text: 'stalls after the first chunk', chunkDelayMs: 30_000 });
-    const error = await failureOf(compatible({ timeoutMs: 100 }).complete(request()));
-    expect(error).toMatchObject({ failure: 'timeout', retryable: true });
-    const stalled = await failureOf(compatible({ timeoutMs: 300, stream: true }).complete(request()));
-    expect(stalled).toMatchObject({ failure: 'timeout', retryable: true });
+    const timers = captureTimers(TIMEOUT_MS);
+    try {
+      const early = failureOf(compatible({ timeoutMs: TIMEOUT_MS }).complete(request()));
+      await server.waitForRequests(1);
+      timers.fireLast(); // the SDK's wait for the headers, armed after the call's deadline
+      const error = await early;
+      expect(error).toMatchObject({ failure: 'timeout', retryable: true });
+      expect(error.message).toBe(TIMEOUT_MESSAGE);
+
+      const watch = watchFetch();
+      const late = failureOf(watched(watch, { timeoutMs: TIMEOUT_MS, stream: true }).complete(request()));
+      await watch.bodyRead;
+      timers.fireLast(); // the call's deadline: the SDK cleared its own with the headers
+      const stalled = await late;
+      expect(stalled).toMatchObject({ failure: 'timeout', retryable: true });
+      expect(stalled.message).toBe(TIMEOUT_MESSAGE);
+      // The call's own deadline, not a read error of the stream it cut, is what the error names.
+      expect(stalled.cause).toMatchObject({ name: 'TimeoutError' });
+    } finally {
+      timers.restore();
+    }
     expect(server.requests[1]?.eventsSent).toBeGreaterThan(0);
     expect(server.requests).toHaveLength(2);
   });
@@ -401,7 +431,8 @@ describe('openai provider: errors', () => {
     for (const stream of [false, true]) {
       const during = new AbortController();
       const pending = compatible({ stream }).complete(request(), during.signal);
-      await vi.waitFor(() => expect(server.requests).toHaveLength(stream ? 2 : 1));
+      await server.waitForRequests(stream ? 2 : 1);
+      expect(server.requests).toHaveLength(stream ? 2 : 1);
       during.abort(reason);
       await expect(pending).rejects.toBe(reason);
     }
@@ -411,8 +442,10 @@ describe('openai provider: errors', () => {
     const reason = new Error('run interrupted');
     server.script({ text: 'A long answer, streamed slowly.', chunkDelayMs: 30_000 });
     const controller = new AbortController();
-    const pending = compatible({ stream: true }).complete(request(), controller.signal);
-    await vi.waitFor(() => expect(server.requests[0]?.eventsSent).toBeGreaterThan(0));
+    const watch = watchFetch();
+    const pending = watched(watch, { stream: true }).complete(request(), controller.signal);
+    await watch.bodyRead;
+    expect(server.requests[0]?.eventsSent).toBeGreaterThan(0);
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
   });

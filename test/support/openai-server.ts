@@ -83,6 +83,8 @@ export interface OpenAIServer {
   script(...replies: OpenAIServerReply[]): void;
   /** Scripted answers not used yet. */
   remaining(): number;
+  /** Resolves once `count` requests have arrived (no polling sleeps in tests). */
+  waitForRequests(count: number): Promise<void>;
   /** Stops the server, cutting open connections. */
   close(): Promise<void>;
 }
@@ -146,6 +148,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
   const requests: RecordedRequest[] = [];
   const seenPrefixes = new Set<string>();
   const servedModel = options.servedModel ?? ((requested: string) => `${requested}-2025-04-14`);
+  const waiters: { count: number; resolve: () => void }[] = [];
   let counter = 0;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -166,6 +169,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
     const body = JSON.parse(text) as ChatCompletionCreateParams;
     const recorded: RecordedRequest = { method: request.method, path, headers: { ...request.headers }, body, requestId, eventsSent: 0 };
     requests.push(recorded);
+    for (const waiter of waiters.filter((candidate) => requests.length >= candidate.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
     const fallback = options.defaultReply;
     const reply = queue.shift() ?? (typeof fallback === 'function' ? fallback(body) : fallback) ?? { text: 'ok' };
     await waitUnlessClosed(response, reply.delayMs ?? 0);
@@ -236,6 +243,10 @@ export async function startOpenAIServer(options: OpenAIServerOptions = {}): Prom
       queue.push(...replies);
     },
     remaining: () => queue.length,
+    waitForRequests(count) {
+      if (requests.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
