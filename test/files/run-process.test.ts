@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { runProcess } from '../../src/files/index.js';
+import { captureTimers } from '../support/captured-timers.js';
 import { isGone, waitUntil } from '../support/processes.js';
 
 const NODE = process.execPath;
+// A configured timeout no other timer uses, so only the test fires it.
+const TIMEOUT_MS = 3_600_000;
 let root: string;
 
 beforeEach(async () => {
@@ -17,14 +20,16 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** A node script that starts a child ignoring SIGTERM, records both pids, says "started", then waits forever. */
+/** A node script that starts a child ignoring SIGTERM, says "started", records both pids, then waits forever. */
 function parentWithStubbornChild(pidFile: string): string[] {
   const child = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
   const parent = [
     `const { spawn } = require('node:child_process');`,
     `const child = spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' });`,
+    // "started" goes out before the pid file appears, so a test that sees the file knows the line was written.
+    `console.log('started');`,
     `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify({ parent: process.pid, child: child.pid }));`,
-    `console.log('started'); setInterval(() => {}, 1000);`,
+    `setInterval(() => {}, 1000);`,
   ].join('\n');
   return [NODE, '-e', parent];
 }
@@ -50,12 +55,18 @@ describe('runProcess', () => {
 
   it('on timeout kills the whole process group, SIGTERM then SIGKILL for a child that ignores SIGTERM', async () => {
     const pidFile = join(root, 'pids.json');
-    const result = await runProcess({
+    // The timeout fires when the test says so: once the program and its child are running.
+    const timeouts = captureTimers(TIMEOUT_MS);
+    onTestFinished(() => timeouts.restore());
+    const running = runProcess({
       argv: parentWithStubbornChild(pidFile),
-      timeoutMs: 1_000,
+      timeoutMs: TIMEOUT_MS,
       killGraceMs: 300,
       capture: { interleaved: 1_000 },
     });
+    await waitUntil(() => existsSync(pidFile), 'the program has started its child');
+    timeouts.fireLast();
+    const result = await running;
     expect(result).toMatchObject({ stopped: 'timeout', exitCode: null, signal: 'SIGTERM' });
     expect(result.interleaved.text).toBe('started\n');
     await expectGroupGone(pidFile);
