@@ -120,7 +120,7 @@ describe('runProcess', () => {
   });
 
   it('rejects with the spawn error when the program cannot be started', async () => {
-    await expect(runProcess({ argv: ['no-such-program-for-agent-team'], timeoutMs: 1_000, capture: {} })).rejects.toMatchObject({
+    await expect(runProcess({ argv: ['no-such-program-for-agent-team'], timeoutMs: 60_000, capture: {} })).rejects.toMatchObject({
       code: 'ENOENT',
     });
   });
