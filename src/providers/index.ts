@@ -7,7 +7,6 @@ export { hashParts } from './seeded-random.js';
 export type { SimWorkContext } from './sim-context.js';
 export { createSimProvider, type SimProviderSettings } from './sim.js';
 export { askStructured, jsonSchemaOf } from './structured-call.js';
-export { parseStructured } from './structured-output.js';
 export { type ThrottleOptions, withThrottle } from './throttle.js';
 export { countTokens } from './tokenizer.js';
 export {

@@ -1,4 +1,3 @@
 /** The queue layer's public face: WorkerQueue, runAgents, the job types and the queue's errors. It depends only on errors/. */
 export type { JobContext, JobRecord, JobSpec, JobStatus } from './job.js';
 export { runAgents, WorkerQueue, type WorkerQueueOptions } from './worker-queue.js';
-export { DuplicateJobIdError, QueueClosedError } from './queue-errors.js';

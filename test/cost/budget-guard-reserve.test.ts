@@ -3,16 +3,9 @@
  * room, stop, release. No clock: waiting is a promise the test resolves by a change.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type BudgetBook,
-  type BudgetChanges,
-  BudgetGuard,
-  newBudgetBook,
-  type BudgetRefusal,
-  type BudgetSnapshot,
-  type BudgetStore,
-  worstCaseOf,
-} from '../../src/cost/index.js';
+import type { BudgetBook } from '../../src/cost/budget-book.js';
+import type { BudgetChanges, BudgetRefusal } from '../../src/cost/budget-guard.js';
+import { BudgetGuard, newBudgetBook, type BudgetSnapshot, type BudgetStore, worstCaseOf } from '../../src/cost/index.js';
 import { BudgetExceededError } from '../../src/errors/index.js';
 import type { LlmRequest } from '../../src/providers/index.js';
 

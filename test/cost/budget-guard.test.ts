@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BudgetBook, newBudgetBook, releaseReservation, reserveBudget, settleReservation } from '../../src/cost/index.js';
+import { type BudgetBook, releaseReservation, reserveBudget, settleReservation } from '../../src/cost/budget-book.js';
+import { newBudgetBook } from '../../src/cost/index.js';
 import { BudgetExceededError } from '../../src/errors/index.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
 import { SeededRandom } from '../../src/providers/seeded-random.js';

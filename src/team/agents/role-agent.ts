@@ -11,8 +11,6 @@ import { runWorkspace, type TaskWorkspace } from './task-workspace.js';
 import type { TeamContext } from './team-context.js';
 import { attemptTask } from './work-attempt.js';
 
-export type { AgentExitReason } from './agent-session.js';
-
 /**
  * A role agent: wakes on state changes (or polls), claims ready tasks of its role,
  * works on them through its provider and reports done or blocked. This file is the

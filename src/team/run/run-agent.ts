@@ -1,7 +1,8 @@
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError } from '../../errors/index.js';
 import { openTeamContext, openTeamStore } from './open-team.js';
-import { RoleAgent, type AgentExitReason } from '../agents/role-agent.js';
+import { RoleAgent } from '../agents/role-agent.js';
+import type { AgentExitReason } from '../agents/agent-session.js';
 
 /**
  * Runs one role agent of the run in the state file, in this process, until the
