@@ -36,8 +36,8 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} ${who(entry.agentId)} saved partial work of ${entry.taskId} on ${entry.branch} (${entry.reason})`;
     case 'task-merge':
       return (
-        `${time} ${entry.taskId} ${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}` +
-        `: ${clip(entry.detail)}`
+        `${time} ${entry.taskId} ` +
+        `${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}: ${clip(entry.detail)}`
       );
     case 'task-wait':
       return `${time} ${entry.taskId} waits for ${entry.blockingTaskId}: both touch ${clip(entry.files.join(', '), 60)}`;
@@ -45,7 +45,8 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} ${who(entry.agentId)} released ${entry.taskId}: ${entry.reason}`;
     case 'task-end':
       return (
-        `${time} ${who(entry.agentId)} ${entry.status === 'done' ? paint(terminal, 'green', 'finished') : paint(terminal, 'red', entry.status)} ` +
+        `${time} ${who(entry.agentId)} ` +
+        `${entry.status === 'done' ? paint(terminal, 'green', 'finished') : paint(terminal, 'red', entry.status)} ` +
         `${entry.taskId}${entry.status === 'done' ? '' : `: ${clip(entry.detail)}`}`
       );
     case 'blocker-raise':

@@ -196,8 +196,8 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
     throw new WorkspaceError({
       code: 'workspace_dependency_conflict',
       message:
-        `The branches this task builds on conflict: merging ${merge.branch} into ${branch} conflicts in ${files.join(', ') || 'some files'}. ` +
-        'Merge the dependencies by hand (or run with auto_merge), then resume.',
+        `The branches this task builds on conflict: merging ${merge.branch} into ${branch} ` +
+        `conflicts in ${files.join(', ') || 'some files'}. Merge the dependencies by hand (or run with auto_merge), then resume.`,
     });
   }
   const start = await headCommit(path);

@@ -94,7 +94,8 @@ function progressReporter(terminal: Terminal): { onEvent: (event: BatchEvent) =>
     const filled = total === 0 ? width : Math.round((done / total) * width);
     const failed = notCompleted > 0 ? ` · ${notCompleted} not completed` : '';
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
-    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} · ${Math.min(running, concurrency)} running${failed} · ${elapsed} s`;
+    const gauge = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+    return `[${gauge}] ${done}/${total} · ${Math.min(running, concurrency)} running${failed} · ${elapsed} s`;
   };
   const draw = (): void => {
     if (!bar) return;

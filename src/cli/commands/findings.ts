@@ -41,7 +41,8 @@ export async function findings(options: FindingsOptions): Promise<number> {
     const matching = options.search === undefined ? '' : ` matching "${options.search}"`;
     println(
       terminal,
-      `No ${plural} in project "${project}" yet${matching}. Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`,
+      `No ${plural} in project "${project}" yet${matching}. ` +
+        `Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`,
     );
     return 0;
   }

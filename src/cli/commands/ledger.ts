@@ -51,5 +51,6 @@ function modelCallLine(call: LedgerEntry<Extract<LedgerEvent, { type: 'model-cal
   const { usage } = call;
   const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   const time = call.at.slice(11, 19);
-  return `${time} ${call.agentId} called ${call.model} (${call.purpose}${task}): ${input} in, ${usage.outputTokens} out, $${call.costUsd.toFixed(5)}`;
+  const cost = call.costUsd.toFixed(5);
+  return `${time} ${call.agentId} called ${call.model} (${call.purpose}${task}): ${input} in, ${usage.outputTokens} out, $${cost}`;
 }

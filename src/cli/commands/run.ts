@@ -119,8 +119,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
       onStart: (state) => {
         if (options.json === true) return;
         const simulated = state.run.simulated
-          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, time scale ${state.run.options.timeScale}; ` +
-            'no model is called and every figure is a forecast'
+          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, ` +
+            `time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
           : `run on ${state.run.options.provider}`;
         println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
         if (options.resume === true) println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);

@@ -113,7 +113,8 @@ function printResult(terminal: Terminal, id: string, result: RoleTaskResult): vo
   const simulated = result.simulated ? ' (simulated)' : '';
   println(
     terminal,
-    `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ${totalTokens(result.usage)} tokens${simulated}`,
+    `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ` +
+      `${totalTokens(result.usage)} tokens${simulated}`,
   );
   for (const memory of result.saved) println(terminal, formatMemory(terminal, memory));
 }
