@@ -67,7 +67,10 @@ function errorText(input: {
   }
   // The queue's own timeout; a provider's timeout (a failure) already says what happened.
   if (status === 'timeout' && queued.status === 'timeout') {
-    return `timed out after ${input.timeoutMs / 1000} s on attempt ${queued.attempts} of ${input.attemptsAllowed}; the agent was stopped (a CLI agent with its child processes)`;
+    return (
+      `timed out after ${input.timeoutMs / 1000} s on attempt ${queued.attempts} of ${input.attemptsAllowed}; ` +
+      'the agent was stopped (a CLI agent with its child processes)'
+    );
   }
   return describeError(queued.error);
 }

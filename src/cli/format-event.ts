@@ -28,19 +28,32 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
     case 'task-review':
       return entry.gates.length === 0 ? null : `${time} ${entry.taskId} goes through the gates: ${entry.gates.join(', ')}`;
     case 'gate-verdict':
-      return `${time} ${entry.gate} gate ${entry.passed ? paint(terminal, 'green', 'passed') : paint(terminal, 'red', 'failed')} ${entry.taskId}${entry.passed ? '' : `: ${clip(entry.reasons.join('; '))}`}`;
+      return (
+        `${time} ${entry.gate} gate ${entry.passed ? paint(terminal, 'green', 'passed') : paint(terminal, 'red', 'failed')} ` +
+        `${entry.taskId}${entry.passed ? '' : `: ${clip(entry.reasons.join('; '))}`}`
+      );
     case 'task-wip':
       return `${time} ${who(entry.agentId)} saved partial work of ${entry.taskId} on ${entry.branch} (${entry.reason})`;
     case 'task-merge':
-      return `${time} ${entry.taskId} ${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}: ${clip(entry.detail)}`;
+      return (
+        `${time} ${entry.taskId} ` +
+        `${entry.status === 'merged' ? paint(terminal, 'green', 'merged') : paint(terminal, 'yellow', entry.status)}: ${clip(entry.detail)}`
+      );
     case 'task-wait':
       return `${time} ${entry.taskId} waits for ${entry.blockingTaskId}: both touch ${clip(entry.files.join(', '), 60)}`;
     case 'task-release':
       return `${time} ${who(entry.agentId)} released ${entry.taskId}: ${entry.reason}`;
     case 'task-end':
-      return `${time} ${who(entry.agentId)} ${entry.status === 'done' ? paint(terminal, 'green', 'finished') : paint(terminal, 'red', entry.status)} ${entry.taskId}${entry.status === 'done' ? '' : `: ${clip(entry.detail)}`}`;
+      return (
+        `${time} ${who(entry.agentId)} ` +
+        `${entry.status === 'done' ? paint(terminal, 'green', 'finished') : paint(terminal, 'red', entry.status)} ` +
+        `${entry.taskId}${entry.status === 'done' ? '' : `: ${clip(entry.detail)}`}`
+      );
     case 'blocker-raise':
-      return `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', entry.kind === 'loop' ? 'looping' : 'blocked')} on ${entry.taskId}: ${clip(entry.question)}`;
+      return (
+        `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', entry.kind === 'loop' ? 'looping' : 'blocked')} ` +
+        `on ${entry.taskId}: ${clip(entry.question)}`
+      );
     case 'blocker-resolve':
       return `${time} ${who(entry.agentId)} resolved ${entry.blockerId} (${entry.resolutionKind}): ${clip(entry.resolution)}`;
     case 'budget-block':

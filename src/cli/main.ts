@@ -53,7 +53,14 @@ export function buildProgram(context: CommandContext): Command {
     .configureOutput({ writeOut: (text) => terminal.out.write(text), writeErr: (text) => terminal.err.write(text) })
     .addHelpText(
       'after',
-      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team status\n  $ agent-team ledger --follow\n${EXIT_CODES_HELP}`,
+      [
+        '',
+        'Examples:',
+        '  $ agent-team run --feature "Add user authentication with email and password"',
+        '  $ agent-team status',
+        '  $ agent-team ledger --follow',
+        EXIT_CODES_HELP,
+      ].join('\n'),
     )
     .exitOverride();
 
@@ -89,7 +96,16 @@ export function buildProgram(context: CommandContext): Command {
     .option('--json', 'print the result as JSON, no progress')
     .addHelpText(
       'after',
-      `\nExamples:\n  $ agent-team run --feature "Add user authentication with email and password"\n  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json\n  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes\n  $ agent-team run --resume --budget-usd 5\n  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app\n${EXIT_CODES_HELP}`,
+      [
+        '',
+        'Examples:',
+        '  $ agent-team run --feature "Add user authentication with email and password"',
+        '  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json',
+        '  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes',
+        '  $ agent-team run --resume --budget-usd 5',
+        '  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app',
+        EXIT_CODES_HELP,
+      ].join('\n'),
     )
     .action(async (options: Record<string, unknown>) => {
       result.code = await run({ ...(options as object), cwd, terminal, signal } as Parameters<typeof run>[0]);
@@ -140,8 +156,20 @@ export function buildProgram(context: CommandContext): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agent-team clean --dry-run\n  $ agent-team clean --workspace ../my-app\n  $ agent-team clean --run 20260105-100000-a1b2c3 --wip --json\n  $ agent-team clean --integration --force' +
-        '\n\nExit codes:\n  0    cleaned (what had to stay is listed as kept)\n  1    a git command failed\n  2    bad usage, not a git repository, or --run names a run that is still live\n  4    the state file is corrupted (clean cannot tell whether a run is live)',
+      [
+        '',
+        'Examples:',
+        '  $ agent-team clean --dry-run',
+        '  $ agent-team clean --workspace ../my-app',
+        '  $ agent-team clean --run 20260105-100000-a1b2c3 --wip --json',
+        '  $ agent-team clean --integration --force',
+        '',
+        'Exit codes:',
+        '  0    cleaned (what had to stay is listed as kept)',
+        '  1    a git command failed',
+        '  2    bad usage, not a git repository, or --run names a run that is still live',
+        '  4    the state file is corrupted (clean cannot tell whether a run is live)',
+      ].join('\n'),
     )
     .action(async (options: Record<string, unknown>) => {
       result.code = await clean({ ...(options as object), cwd, terminal } as Parameters<typeof clean>[0]);

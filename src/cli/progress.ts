@@ -67,7 +67,8 @@ export function showProgress(input: {
     paint(
       terminal,
       'bold',
-      `tasks ${counters.done}/${counters.tasks.size} done${counters.inReview.size > 0 ? `, ${counters.inReview.size} in review` : ''}${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
+      `tasks ${counters.done}/${counters.tasks.size} done${counters.inReview.size > 0 ? `, ${counters.inReview.size} in review` : ''}` +
+        `${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
         `${counters.openBlockers} open blocker(s) · ${(counters.tokens / 1000).toFixed(1)}k tokens · $${counters.costUsd.toFixed(4)} · ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`,
     );

@@ -31,9 +31,10 @@ export interface MemoryMatch {
 
 // Words that carry no meaning on their own; matching them would rank by chance.
 const STOPWORDS = new Set(
-  'a an and are as at be but by can do for from has have in into is it its no not of on or so than that the then there these this to was we were what when which will with you your all any our out use'.split(
-    ' ',
-  ),
+  (
+    'a an and are as at be but by can do for from has have in into is it its no not of on or so than that the then there these this ' +
+    'to was we were what when which will with you your all any our out use'
+  ).split(' '),
 );
 // A query word that is a memory's tag says more than the same word in its prose.
 const TAG_WEIGHT = 1.5;

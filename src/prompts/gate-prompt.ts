@@ -21,12 +21,13 @@ export function composeGatePrompt(config: TeamConfig, gate: string): ComposedPro
 /** The user message of a gate: the task, what it changed, and the diff. */
 export function composeGateMessage(input: { task: TaskBrief; filesChanged: readonly string[]; diff: string; truncated: boolean }): string {
   const { task } = input;
+  const cut = input.truncated ? ' (cut at the size limit: judge what you see, and say in a reason that the rest was not shown)' : '';
   return [
     `# Review task ${task.id}: ${task.title}`,
     task.description,
     `## Acceptance criteria\n${task.acceptanceCriteria.length === 0 ? '- (none given)' : task.acceptanceCriteria.map((item) => `- ${item}`).join('\n')}`,
     `## Files changed\n${input.filesChanged.length === 0 ? '- (none)' : input.filesChanged.map((file) => `- ${file}`).join('\n')}`,
-    `## Diff${input.truncated ? ' (cut at the size limit: judge what you see, and say in a reason that the rest was not shown)' : ''}\n\n\`\`\`diff\n${input.diff}\n\`\`\``,
+    `## Diff${cut}\n\n\`\`\`diff\n${input.diff}\n\`\`\``,
     'Answer with one JSON object: {"passed": true|false, "reasons": [...]}.',
   ].join('\n\n');
 }

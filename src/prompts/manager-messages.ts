@@ -43,6 +43,12 @@ export function composePlanMessage(input: { feature: string; roles: readonly Ros
   ].join('\n\n');
 }
 
+/** One line of the plan as the manager reads it: id, role, title and what it waits for. */
+function planEntry(line: PlanLine): string {
+  const after = line.dependsOn.length === 0 ? '' : ` [after ${line.dependsOn.join(', ')}]`;
+  return `- ${line.id} (${line.role}) ${line.title}${after}`;
+}
+
 /** The request to resolve one blocker. */
 export function composeResolveMessage(input: {
   feature: string;
@@ -71,7 +77,7 @@ export function composeResolveMessage(input: {
     ...(input.dependencies.length === 0
       ? []
       : [`## Results the blocked task builds on\n${input.dependencies.map((d) => `- ${d.id} ${d.title}: ${d.summary}`).join('\n')}`]),
-    `## The plan\n${input.plan.map((line) => `- ${line.id} (${line.role}) ${line.title}${line.dependsOn.length === 0 ? '' : ` [after ${line.dependsOn.join(', ')}]`}`).join('\n')}`,
+    `## The plan\n${input.plan.map(planEntry).join('\n')}`,
     `## Roster\n${roster(input.roles)}`,
     'Answer with one resolution JSON object as the manager protocol says.',
   ].join('\n\n');

@@ -68,8 +68,10 @@ export function composeTaskMessage(input: {
   }
   if (input.gateFeedback !== undefined && input.gateFeedback.length > 0) {
     const failed = input.gateFeedback.map((item) => `### ${item.gate}\n${list(item.reasons, '- (no reason given)')}`);
+    const points = failed.join('\n\n');
     sections.push(
-      `## Your last change was not merged: these gates failed it\nYour files are as you left them. Fix every point below, then answer done again; a second failure fails the task.\n\n${failed.join('\n\n')}`,
+      '## Your last change was not merged: these gates failed it\n' +
+        `Your files are as you left them. Fix every point below, then answer done again; a second failure fails the task.\n\n${points}`,
     );
   }
   sections.push('Answer with one JSON object as the team protocol says.');

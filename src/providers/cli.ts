@@ -125,7 +125,9 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
           provider: name,
           failure: 'timeout',
           retryable: false,
-          message: `"${executable}" did not finish within ${timeoutMs} ms and was killed with its child processes. Raise the cli timeout if the task needs longer.`,
+          message:
+            `"${executable}" did not finish within ${timeoutMs} ms and was killed with its child processes. ` +
+            'Raise the cli timeout if the task needs longer.',
         });
       }
       if (result.stopped === 'overflow') {
@@ -175,7 +177,9 @@ function spawnFailure(input: { name: string; executable: string; error: unknown;
       provider: name,
       failure: 'invalid_request',
       cause: error,
-      message: `the prompt (${promptBytes} bytes) is too long for one command-line argument of "${executable}" (Linux allows 128 KiB). Shorten the prompt or use an API provider.`,
+      message:
+        `the prompt (${promptBytes} bytes) is too long for one command-line argument of "${executable}" (Linux allows 128 KiB). ` +
+        'Shorten the prompt or use an API provider.',
     });
   }
   return new ProviderError({

@@ -16,6 +16,14 @@ export interface SimMemory {
   tags: string[];
 }
 
+// What a simulated review finds, and what a simulated debugging session blames.
+const REVIEW_FINDINGS = [
+  'secrets are read from the environment only',
+  'error responses leak no stack traces',
+  'input validation covers every endpoint',
+];
+const BUG_CAUSES = ['an unawaited promise', 'a stale cache entry', 'a missing null check'];
+
 function subjectOf(task: string): string {
   return task
     .replace(/[.!]+$/, '')
@@ -64,7 +72,7 @@ export function simulateRoleTask(context: SimRoleTaskContext, seed: number): { s
     review: [
       {
         type: 'fact',
-        content: `Review of ${subject}: ${random.pick(['secrets are read from the environment only', 'error responses leak no stack traces', 'input validation covers every endpoint'])}.`,
+        content: `Review of ${subject}: ${random.pick(REVIEW_FINDINGS)}.`,
         tags,
       },
     ],
@@ -72,7 +80,7 @@ export function simulateRoleTask(context: SimRoleTaskContext, seed: number): { s
     debug: [
       {
         type: 'error',
-        content: `Resolved in ${subject}: the failure came from ${random.pick(['an unawaited promise', 'a stale cache entry', 'a missing null check'])}; fixed and covered by a test.`,
+        content: `Resolved in ${subject}: the failure came from ${random.pick(BUG_CAUSES)}; fixed and covered by a test.`,
         tags: [...tags, 'resolved'],
       },
     ],

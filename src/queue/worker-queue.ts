@@ -94,7 +94,8 @@ export class WorkerQueue<T = unknown> implements AsyncDisposable {
     }
     if (retainFinished !== undefined && !isCount(retainFinished, 0)) {
       throw new TypeError(
-        `Expected \`retainFinished\` to be a non-negative integer or Infinity, got ${describeValue(retainFinished)}. Leave it out to keep the ${DEFAULT_RETAIN_FINISHED} most recent records.`,
+        `Expected \`retainFinished\` to be a non-negative integer or Infinity, got ${describeValue(retainFinished)}. ` +
+          `Leave it out to keep the ${DEFAULT_RETAIN_FINISHED} most recent records.`,
       );
     }
     if (defaultTimeout !== undefined && !isTimeout(defaultTimeout)) {

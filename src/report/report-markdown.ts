@@ -15,7 +15,8 @@ function spendTable(title: string, lines: Record<string, SpendLine>): string[] {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       ([name, line]) =>
-        `| ${name} | ${line.calls} | ${line.usage.inputTokens} | ${line.usage.outputTokens} | ${line.usage.cacheReadTokens} | ${line.usage.cacheWriteTokens} | ${usd(line.costUsd)} |`,
+        `| ${name} | ${line.calls} | ${line.usage.inputTokens} | ${line.usage.outputTokens} | ` +
+        `${line.usage.cacheReadTokens} | ${line.usage.cacheWriteTokens} | ${usd(line.costUsd)} |`,
     ),
     '',
   ];
@@ -56,7 +57,8 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     '|---|---|---|---|---|---|',
     ...state.tasks.map(
       (task) =>
-        `| ${task.id} | ${task.role} | ${task.assignee ?? ''} | ${task.status} | ${escapeCell(task.title)} | ${escapeCell(task.result?.summary ?? task.failure ?? '')} |`,
+        `| ${task.id} | ${task.role} | ${task.assignee ?? ''} | ${task.status} | ` +
+        `${escapeCell(task.title)} | ${escapeCell(task.result?.summary ?? task.failure ?? '')} |`,
     ),
     '',
     '## Blockers',

@@ -89,7 +89,9 @@ function invalid(file: string, error: DataFileError): WorkspaceError {
       : [`not valid JSON at line ${error.syntax.line}, column ${error.syntax.column}: ${error.syntax.detail}`];
   return new WorkspaceError({
     code: 'workspace_status_invalid',
-    message: `${file} is not a valid agent status:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\nIt is written by the agent working in that worktree; delete it and the agent writes a new one on its next update.`,
+    message:
+      `${file} is not a valid agent status:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n` +
+      'It is written by the agent working in that worktree; delete it and the agent writes a new one on its next update.',
     cause: error,
   });
 }

@@ -224,7 +224,10 @@ async function saveUncommitted(input: { root: string; worktree: RunWorktree; dry
   if (existing !== null) {
     if ((await git({ cwd: input.root, args: ['rev-parse', `${existing}^{tree}`] })).stdout.trim() === tree)
       return { path: worktree.path, branch, commit: existing };
-    return `has uncommitted changes, and ${branch} already holds other saved work that saving would replace: commit or discard the changes, or clean with --force to discard them`;
+    return (
+      `has uncommitted changes, and ${branch} already holds other saved work that saving would replace: ` +
+      'commit or discard the changes, or clean with --force to discard them'
+    );
   }
   if (input.dryRun) return { path: worktree.path, branch, commit: null };
   const saved = await wipCommit({ worktree: worktree.path, taskId: worktree.taskId });

@@ -60,7 +60,9 @@ export async function repositoryRoot(repo: string): Promise<string> {
   if (!(await isRepository(repo))) {
     throw new WorkspaceError({
       code: 'workspace_not_repository',
-      message: `${repo} is not inside a git working tree. Agents work in git worktrees: run \`git init\` and commit once, or point agent-team at a git repository.`,
+      message:
+        `${repo} is not inside a git working tree. ` +
+        'Agents work in git worktrees: run `git init` and commit once, or point agent-team at a git repository.',
     });
   }
   const main = (await listWorktrees(repo))[0];
@@ -193,7 +195,9 @@ async function createTaskWorktreeIn(root: string, input: TaskWorktreeRequest): P
     await discardNewTaskWorktree({ repo: root, path, runId: input.runId, taskId: input.taskId });
     throw new WorkspaceError({
       code: 'workspace_dependency_conflict',
-      message: `The branches this task builds on conflict: merging ${merge.branch} into ${branch} conflicts in ${files.join(', ') || 'some files'}. Merge the dependencies by hand (or run with auto_merge), then resume.`,
+      message:
+        `The branches this task builds on conflict: merging ${merge.branch} into ${branch} ` +
+        `conflicts in ${files.join(', ') || 'some files'}. Merge the dependencies by hand (or run with auto_merge), then resume.`,
     });
   }
   const start = await headCommit(path);

@@ -68,7 +68,8 @@ export async function benchPromptCache(): Promise<Record<string, number>> {
       `Prompt caching: ${figures.cache_tasks} tasks on the anthropic provider (real SDK, local wire server), ${calls.length} calls, ${result.status}`,
     );
     console.log(
-      `  input tokens read from cache after each agent's first call on a model: ${(figures.cache_read_share_after_first_call * 100).toFixed(1)}%   (target: >= 80%)`,
+      `  input tokens read from cache after each agent's first call on a model: ` +
+        `${(figures.cache_read_share_after_first_call * 100).toFixed(1)}%   (target: >= 80%)`,
     );
     console.log(
       `  counting a tier switch to another model as a miss: ${(figures.cache_read_share_after_first_call_any_model * 100).toFixed(1)}%`,

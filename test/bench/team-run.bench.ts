@@ -125,7 +125,8 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
       `    reports (model call returned -> done/blocked recorded): p50 ${figures.run_report_p50_ms} ms, p95 ${figures.run_report_p95_ms} ms`,
     );
     console.log(
-      `  claim -> its model call settled (wake-up, prompt, budget hold, instant sim call): p50 ${figures.run_claim_to_call_p50_ms} ms, p95 ${figures.run_claim_to_call_p95_ms} ms`,
+      '  claim -> its model call settled (wake-up, prompt, budget hold, instant sim call): ' +
+        `p50 ${figures.run_claim_to_call_p50_ms} ms, p95 ${figures.run_claim_to_call_p95_ms} ms`,
     );
     return figures;
   } finally {

@@ -102,7 +102,8 @@ export async function benchWorkerQueue(): Promise<Record<string, number>> {
   const large = await pass(100_000, noOp);
   const filling = await pass(100_000, oneMacrotask);
   console.log(
-    `WorkerQueue: concurrency ${CONCURRENCY}, maxQueueSize ${MAX_QUEUE_SIZE}, each submit awaited; live heap sampled every ${SAMPLE_EVERY.toLocaleString('en-US')} jobs`,
+    `WorkerQueue: concurrency ${CONCURRENCY}, maxQueueSize ${MAX_QUEUE_SIZE}, each submit awaited; ` +
+      `live heap sampled every ${SAMPLE_EVERY.toLocaleString('en-US')} jobs`,
   );
   for (const [label, figures] of [
     ['10,000 no-op jobs', small],
@@ -111,7 +112,8 @@ export async function benchWorkerQueue(): Promise<Record<string, number>> {
   ] as const) {
     console.log(
       `  ${label}: ${figures.jobsPerSecond.toLocaleString('en-US')} jobs/s (target: >= 100,000); ` +
-        `heap before ${figures.heapBeforeMb} MB, peak growth ${figures.heapPeakGrowthMb} MB, after ${figures.heapAfterMb} MB; max pending ${figures.maxPending}`,
+        `heap before ${figures.heapBeforeMb} MB, peak growth ${figures.heapPeakGrowthMb} MB, after ${figures.heapAfterMb} MB; ` +
+        `max pending ${figures.maxPending}`,
     );
   }
   console.log(

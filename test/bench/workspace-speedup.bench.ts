@@ -66,13 +66,16 @@ export async function benchWorkspaceSpeedup(): Promise<Record<string, number>> {
       speedup_parallel_vs_ideal: Number((idealParallel / metrics.parallelTimeMs).toFixed(3)),
     };
     console.log(
-      `Workspace run: ${TASKS} sim tasks on the sample repository, ${AGENTS} agents, every call ${LATENCY_MS} ms (${result.status}, ${metrics.successful} done)`,
+      `Workspace run: ${TASKS} sim tasks on the sample repository, ${AGENTS} agents, ` +
+        `every call ${LATENCY_MS} ms (${result.status}, ${metrics.successful} done)`,
     );
     console.log(
-      `  parallel ${metrics.parallelTime}, sequential estimate ${metrics.estimatedSequentialTime} (work per task: claim to answer, then gates, merge and tests)`,
+      `  parallel ${metrics.parallelTime}, sequential estimate ${metrics.estimatedSequentialTime} ` +
+        '(work per task: claim to answer, then gates, merge and tests)',
     );
     console.log(
-      `  critical path ${(path / 1000).toFixed(1)}s; best speedup min(work / critical path, agents) = min(${(total / path).toFixed(2)}, ${AGENTS}) = ${best.toFixed(2)}x`,
+      `  critical path ${(path / 1000).toFixed(1)}s; best speedup min(work / critical path, agents) = ` +
+        `min(${(total / path).toFixed(2)}, ${AGENTS}) = ${best.toFixed(2)}x`,
     );
     console.log(`  speedup ${metrics.speedup} = ${(figures.speedup_of_best * 100).toFixed(1)}% of the best   (target: within 10%)`);
     console.log(

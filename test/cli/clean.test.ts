@@ -165,7 +165,8 @@ describe('agent-team clean', () => {
     const all = await cli('clean', '--workspace', repo.dir, '--integration', '--force');
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain(
-      `skipped run ${runId}: interrupted, it can still be resumed with agent-team run --resume; to clean it anyway: agent-team clean --run ${runId} --workspace ${repo.dir} --config ${configFile}`,
+      `skipped run ${runId}: interrupted, it can still be resumed with agent-team run --resume; ` +
+        `to clean it anyway: agent-team clean --run ${runId} --workspace ${repo.dir} --config ${configFile}`,
     );
     expect(await branches()).toEqual([`agent-team/${runId}/integration`, 'main', `wip/${runId}/T9`]);
 

@@ -265,34 +265,38 @@ describe('prompt', () => {
 });
 
 describe('config', () => {
-  it('schema prints a JSON Schema of orchestrator-config.json, --target agents one of .ai-agents/config.yml; check --json lists the five default agents', async () => {
-    const project = await newProject();
-    const [orchestrator, agents, check] = await Promise.all([
-      runCommand(['config', 'schema'], { cwd: project.dir }),
-      runCommand(['config', 'schema', '--target', 'agents'], { cwd: project.dir }),
-      runCommand(['config', 'check', '--json'], { cwd: project.dir }),
-    ]);
-    for (const result of [orchestrator, agents, check]) expect(result.code, result.stderr).toBe(0);
-    const orchestratorSchema = JSON.parse(orchestrator.stdout) as { $schema: string; type: string; properties: Record<string, unknown> };
-    expect(orchestratorSchema.$schema).toMatch(/json-schema\.org/);
-    expect(orchestratorSchema.type).toBe('object');
-    expect(orchestratorSchema.properties).toHaveProperty('agents');
-    expect(orchestratorSchema.properties).toHaveProperty('coordination');
-    const agentsSchema = JSON.parse(agents.stdout) as { $schema: string; properties: Record<string, unknown> };
-    expect(agentsSchema.$schema).toMatch(/json-schema\.org/);
-    expect(agentsSchema.properties).toHaveProperty('agents');
-    expect(agentsSchema.properties).toHaveProperty('tiers');
-    const report = JSON.parse(check.stdout) as {
-      ok: boolean;
-      orchestratorConfig: string;
-      agents: { id: string; prompt: string[]; promptTokens: number }[];
-    };
-    expect(report.ok).toBe(true);
-    expect(report.orchestratorConfig).toBe('built-in default');
-    expect(report.agents.map((agent) => agent.id)).toEqual(DEFAULT_AGENTS);
-    expect(report.agents.every((agent) => agent.promptTokens > 0 && agent.prompt.length >= 3)).toBe(true);
-    expect(await listFiles(project.dir)).toEqual([]);
-  });
+  it(
+    'schema prints a JSON Schema of orchestrator-config.json, --target agents one of .ai-agents/config.yml; ' +
+      'check --json lists the five default agents',
+    async () => {
+      const project = await newProject();
+      const [orchestrator, agents, check] = await Promise.all([
+        runCommand(['config', 'schema'], { cwd: project.dir }),
+        runCommand(['config', 'schema', '--target', 'agents'], { cwd: project.dir }),
+        runCommand(['config', 'check', '--json'], { cwd: project.dir }),
+      ]);
+      for (const result of [orchestrator, agents, check]) expect(result.code, result.stderr).toBe(0);
+      const orchestratorSchema = JSON.parse(orchestrator.stdout) as { $schema: string; type: string; properties: Record<string, unknown> };
+      expect(orchestratorSchema.$schema).toMatch(/json-schema\.org/);
+      expect(orchestratorSchema.type).toBe('object');
+      expect(orchestratorSchema.properties).toHaveProperty('agents');
+      expect(orchestratorSchema.properties).toHaveProperty('coordination');
+      const agentsSchema = JSON.parse(agents.stdout) as { $schema: string; properties: Record<string, unknown> };
+      expect(agentsSchema.$schema).toMatch(/json-schema\.org/);
+      expect(agentsSchema.properties).toHaveProperty('agents');
+      expect(agentsSchema.properties).toHaveProperty('tiers');
+      const report = JSON.parse(check.stdout) as {
+        ok: boolean;
+        orchestratorConfig: string;
+        agents: { id: string; prompt: string[]; promptTokens: number }[];
+      };
+      expect(report.ok).toBe(true);
+      expect(report.orchestratorConfig).toBe('built-in default');
+      expect(report.agents.map((agent) => agent.id)).toEqual(DEFAULT_AGENTS);
+      expect(report.agents.every((agent) => agent.promptTokens > 0 && agent.prompt.length >= 3)).toBe(true);
+      expect(await listFiles(project.dir)).toEqual([]);
+    },
+  );
 });
 
 describe('plan', () => {

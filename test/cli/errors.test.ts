@@ -255,7 +255,8 @@ describe('an unknown role', () => {
       const command = label(commands[index] ?? []);
       expect(result.code, command).toBe(2);
       expect(result.stderr, command).toContain(
-        `error: ${input.configFile} is invalid:\n  - agents.${input.index}.role: unknown role "${input.role}": expected one of ${input.known.join(', ')} (defined in ${input.agentsFile})`,
+        `error: ${input.configFile} is invalid:\n  - agents.${input.index}.role: unknown role "${input.role}": ` +
+          `expected one of ${input.known.join(', ')} (defined in ${input.agentsFile})`,
       );
     }
     expect(existsSync(input.project.path(STATE))).toBe(false);

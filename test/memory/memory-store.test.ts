@@ -230,7 +230,10 @@ describe('MemoryStore across processes', () => {
       const store = MemoryStore.forProject(dir);
       for (let index = 0; index < Number(count); index += 1) {
         const size = 1 + (index % 3);
-        const batch = Array.from({ length: size }, (_, part) => ({ type: 'fact', content: worker + ':' + index + ':' + part + ':' + 'x'.repeat(200), tags: [worker], agent: worker, role: 'custom', project: 'race' }));
+        const batch = Array.from({ length: size }, (_, part) => ({
+          type: 'fact', content: worker + ':' + index + ':' + part + ':' + 'x'.repeat(200),
+          tags: [worker], agent: worker, role: 'custom', project: 'race',
+        }));
         await store.append(batch);
       }`;
     await Promise.all(

@@ -166,14 +166,23 @@ describe('withRecording and createReplayProvider', () => {
     await record(broken);
     await appendFile(broken, '{"version":1,"provider":"anthropic","key":"abc"');
     expect(() => createReplayProvider({ file: broken })).toThrow(
-      /broken\.jsonl is invalid:\n {2}- line 5, column 48: expected one JSON object, found a syntax error: expected "," or "}" after a property value, found the end of the text/,
+      'broken.jsonl is invalid:\n  - line 5, column 48: expected one JSON object, ' +
+        'found a syntax error: expected "," or "}" after a property value, found the end of the text',
     );
 
     const wrongShape = join(dir, 'wrong-shape.jsonl');
-    await writeFile(
-      wrongShape,
-      `${JSON.stringify({ version: 1, provider: 'x', key: 'a'.repeat(64), agentId: 'a', purpose: 'work', taskId: null, repair: false, request: {}, response: { text: 'x' } })}\n`,
-    );
+    const noUsage = {
+      version: 1,
+      provider: 'x',
+      key: 'a'.repeat(64),
+      agentId: 'a',
+      purpose: 'work',
+      taskId: null,
+      repair: false,
+      request: {},
+      response: { text: 'x' },
+    };
+    await writeFile(wrongShape, `${JSON.stringify(noUsage)}\n`);
     expect(() => createReplayProvider({ file: wrongShape })).toThrow(/line 1, response\.usage: /);
   });
 });

@@ -37,7 +37,14 @@ describe('sequential merge with the project tests', () => {
       await writeFile(join(dir, 'src', 'strings.js'), 'export function shout(text) {\n  return text.toUpperCase();\n}\n');
       await writeFile(
         join(dir, 'test', 'strings.test.js'),
-        "import assert from 'node:assert/strict';\nimport { test } from 'node:test';\nimport { shout } from '../src/strings.js';\n\ntest('shout', () => assert.equal(shout('hi'), 'HI'));\n",
+        [
+          "import assert from 'node:assert/strict';",
+          "import { test } from 'node:test';",
+          "import { shout } from '../src/strings.js';",
+          '',
+          "test('shout', () => assert.equal(shout('hi'), 'HI'));",
+          '',
+        ].join('\n'),
       );
     });
     const breaking = await task('T2', async (dir) => {

@@ -93,7 +93,9 @@ function progressReporter(terminal: Terminal): { onEvent: (event: BatchEvent) =>
     // A job's end is reported once its files are written, so for a moment more than `concurrency` may look started.
     const filled = total === 0 ? width : Math.round((done / total) * width);
     const failed = notCompleted > 0 ? ` · ${notCompleted} not completed` : '';
-    return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} · ${Math.min(running, concurrency)} running${failed} · ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    const gauge = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+    return `[${gauge}] ${done}/${total} · ${Math.min(running, concurrency)} running${failed} · ${elapsed} s`;
   };
   const draw = (): void => {
     if (!bar) return;
@@ -142,7 +144,9 @@ function summaryLine(summary: BatchSummary): string {
   const forecast = summary.simulated ? ' (simulated)' : '';
   const unpriced = summary.unpricedJobs > 0 ? ` + ${summary.unpricedJobs} unpriced job(s)` : '';
   const estimated = summary.estimatedUsageJobs > 0 ? ` (${summary.estimatedUsageJobs} CLI job(s) estimated)` : '';
-  return `${summary.total} job(s): ${counts} · ${(summary.tokens.total / 1000).toFixed(1)}k tokens${estimated}${forecast} · $${summary.costUsd.toFixed(4)}${unpriced} · ${(summary.wallMs / 1000).toFixed(1)} s`;
+  const tokens = `${(summary.tokens.total / 1000).toFixed(1)}k tokens`;
+  const wall = `${(summary.wallMs / 1000).toFixed(1)} s`;
+  return `${summary.total} job(s): ${counts} · ${tokens}${estimated}${forecast} · $${summary.costUsd.toFixed(4)}${unpriced} · ${wall}`;
 }
 
 /** `agent-team batch run`: runs a batch (or resumes one) and prints its run directory. */
@@ -230,10 +234,8 @@ function printReport(terminal: Terminal, report: BatchStatusReport): void {
   println(terminal, `  ${statusLine(report)}`);
   for (const job of report.running) {
     const since = job.startedAt === null ? '' : `, ${((Date.now() - Date.parse(job.startedAt)) / 1000).toFixed(1)} s`;
-    println(
-      terminal,
-      `  running ${job.tag} (attempt ${job.attempt}${since})${job.runnerAlive ? '' : paint(terminal, 'yellow', ' — its runner is gone; resume the batch to rerun it')}`,
-    );
+    const gone = job.runnerAlive ? '' : paint(terminal, 'yellow', ' — its runner is gone; resume the batch to rerun it');
+    println(terminal, `  running ${job.tag} (attempt ${job.attempt}${since})${gone}`);
   }
 }
 

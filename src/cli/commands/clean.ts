@@ -50,7 +50,8 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
   const current = await currentRun(config);
   if (current !== null && isLive(current.status) && named.includes(current.runId)) {
     throw new UsageError(
-      `Run ${current.runId} is still ${current.status} (${config.stateFile}): its agents work in those worktrees. Wait for it to end, or stop it with Ctrl-C, then clean again.`,
+      `Run ${current.runId} is still ${current.status} (${config.stateFile}): its agents work in those worktrees. ` +
+        'Wait for it to end, or stop it with Ctrl-C, then clean again.',
     );
   }
 
@@ -134,6 +135,11 @@ function printReport(input: {
     println(terminal, paint(terminal, 'yellow', `kept ${what}: ${kept.reason}`));
   }
   const runs = input.runIds.length === 1 ? '1 run' : `${input.runIds.length} runs`;
-  const counts = `${report.removedWorktrees.length} worktree(s) ${would('removed', 'to remove')}, ${report.savedWip.length} saved on wip branches, ${report.deletedBranches.length} branch(es) ${would('deleted', 'to delete')}, ${report.kept.length} kept`;
+  const counts = [
+    `${report.removedWorktrees.length} worktree(s) ${would('removed', 'to remove')}`,
+    `${report.savedWip.length} saved on wip branches`,
+    `${report.deletedBranches.length} branch(es) ${would('deleted', 'to delete')}`,
+    `${report.kept.length} kept`,
+  ].join(', ');
   println(terminal, paint(terminal, 'bold', `${dryRun ? 'Dry run, nothing changed' : 'Cleaned'}: ${runs}; ${counts}.`));
 }

@@ -76,26 +76,27 @@ export function configCheck(options: { config?: string | undefined; json?: boole
   println(terminal, `  state file           ${report.stateFile}`);
   println(
     terminal,
-    `  provider             ${report.provider.name} (seed ${report.provider.seed}, time scale ${report.provider.time_scale}, blocker rate ${report.provider.blocker_rate})`,
+    `  provider             ${report.provider.name} (seed ${report.provider.seed}, ` +
+      `time scale ${report.provider.time_scale}, blocker rate ${report.provider.blocker_rate})`,
   );
   const budget = report.budget;
-  println(
-    terminal,
-    `  budget               ${budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`}${budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`}`,
-  );
+  const usdLimit = budget.max_usd === null ? 'no USD limit' : `$${budget.max_usd}`;
+  const tokenLimit = budget.max_tokens === null ? '' : `, ${budget.max_tokens} tokens`;
+  println(terminal, `  budget               ${usdLimit}${tokenLimit}`);
   println(terminal);
   for (const agent of agents) {
-    println(
-      terminal,
-      `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `} ${`${agent.provider}:${agent.model}`.padEnd(32)} ${String(agent.promptTokens).padStart(5)} prompt tokens`,
-    );
+    const slots = agent.manager ? 'manager ' : `x${agent.maxConcurrentTasks}      `;
+    const model = `${agent.provider}:${agent.model}`.padEnd(32);
+    const promptTokens = String(agent.promptTokens).padStart(5);
+    println(terminal, `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${slots} ${model} ${promptTokens} prompt tokens`);
     println(terminal, paint(terminal, 'dim', `  ${''.padEnd(16)} ${agent.prompt.join(' + ')}`));
   }
   println(terminal);
   println(
     terminal,
     `  workspace            ${workspace.enabled ? `on, in ${config.projectDir}` : 'off (run --workspace PATH turns it on)'}; ` +
-      `${config.orchestrator.coordination.auto_merge ? 'auto merge' : 'branches left to merge by hand'}; tests ${workspace.test_command === null ? 'none' : workspace.test_command.join(' ')}`,
+      `${config.orchestrator.coordination.auto_merge ? 'auto merge' : 'branches left to merge by hand'}; ` +
+      `tests ${workspace.test_command === null ? 'none' : workspace.test_command.join(' ')}`,
   );
   for (const gate of gates) {
     const scope = [
@@ -104,9 +105,11 @@ export function configCheck(options: { config?: string | undefined; json?: boole
     ]
       .filter((part) => part !== null)
       .join('; ');
+    const on = gate.model === null ? '' : ` on ${gate.model}`;
+    const applies = scope === '' ? ', every task' : `, ${scope}`;
     println(
       terminal,
-      `  gate ${gate.name.padEnd(11)} by ${gate.agent}${gate.model === null ? '' : ` on ${gate.model}`}${scope === '' ? ', every task' : `, ${scope}`}  ${String(gate.promptTokens).padStart(5)} prompt tokens`,
+      `  gate ${gate.name.padEnd(11)} by ${gate.agent}${on}${applies}  ${String(gate.promptTokens).padStart(5)} prompt tokens`,
     );
   }
   return 0;

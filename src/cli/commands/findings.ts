@@ -35,22 +35,19 @@ export async function findings(options: FindingsOptions): Promise<number> {
     return 0;
   }
   const { terminal } = options;
+  const singular = type === undefined ? 'memory' : `${type} memory`;
+  const plural = type === undefined ? 'memories' : `${type} memories`;
   if (memories.length === 0) {
+    const matching = options.search === undefined ? '' : ` matching "${options.search}"`;
     println(
       terminal,
-      `No ${type === undefined ? 'memories' : `${type} memories`} in project "${project}" yet${options.search === undefined ? '' : ` matching "${options.search}"`}. Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`,
+      `No ${plural} in project "${project}" yet${matching}. ` +
+        `Agents save them as they work: agent-team spawn code ./src "…" --project ${project}`,
     );
     return 0;
   }
   const order = options.search === undefined ? 'newest first' : 'most relevant first';
-  println(
-    terminal,
-    paint(
-      terminal,
-      'bold',
-      `${count(memories.length, type === undefined ? 'memory' : `${type} memory`, type === undefined ? 'memories' : `${type} memories`)} in project "${project}" (${order}):`,
-    ),
-  );
+  println(terminal, paint(terminal, 'bold', `${count(memories.length, singular, plural)} in project "${project}" (${order}):`));
   for (const memory of memories) println(terminal, formatMemory(terminal, memory));
   return 0;
 }

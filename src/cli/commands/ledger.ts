@@ -1,5 +1,5 @@
 import { loadTeamConfig } from '../../config/index.js';
-import { followLedger, readLedger, TERMINAL_RUN_STATUSES, type LedgerEvent } from '../../state/index.js';
+import { followLedger, readLedger, TERMINAL_RUN_STATUSES, type LedgerEntry, type LedgerEvent } from '../../state/index.js';
 import { formatEvent } from '../format-event.js';
 import { interruptSignal } from '../interrupt.js';
 import { println, type Terminal } from '../terminal.js';
@@ -24,10 +24,7 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
       terminal.out.write(`${JSON.stringify(entry)}\n`);
       return;
     }
-    const line =
-      options.all === true && entry.type === 'model-call'
-        ? `${entry.at.slice(11, 19)} ${entry.agentId} called ${entry.model} (${entry.purpose}${entry.taskId === null ? '' : ` ${entry.taskId}`}): ${entry.usage.inputTokens + entry.usage.cacheReadTokens + entry.usage.cacheWriteTokens} in, ${entry.usage.outputTokens} out, $${entry.costUsd.toFixed(5)}`
-        : formatEvent(terminal, entry);
+    const line = options.all === true && entry.type === 'model-call' ? modelCallLine(entry) : formatEvent(terminal, entry);
     if (line !== null) println(terminal, line);
   };
   if (options.follow !== true) {
@@ -46,4 +43,14 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
     interrupt?.dispose();
   }
   return 0;
+}
+
+/** One model call as `ledger --all` prints it: when, who, which model, for what, the tokens and the cost. */
+function modelCallLine(call: LedgerEntry<Extract<LedgerEvent, { type: 'model-call' }>>): string {
+  const task = call.taskId === null ? '' : ` ${call.taskId}`;
+  const { usage } = call;
+  const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  const time = call.at.slice(11, 19);
+  const cost = call.costUsd.toFixed(5);
+  return `${time} ${call.agentId} called ${call.model} (${call.purpose}${task}): ${input} in, ${usage.outputTokens} out, $${cost}`;
 }

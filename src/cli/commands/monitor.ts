@@ -53,7 +53,8 @@ function agentLine(terminal: Terminal, agent: Snapshot['agents'][number], now: n
   const end = status.endedAt === null ? now : Date.parse(status.endedAt);
   const seconds = ((end - Date.parse(status.startedAt)) / 1000).toFixed(1);
   const detail = status.summary ?? status.error ?? status.task;
-  return `  ${status.id.padEnd(22)} ${status.role.padEnd(12)} ${paint(terminal, stateColor(state), state.padEnd(9))} ${seconds.padStart(6)} s  ${detail.slice(0, 90)}`;
+  const shown = paint(terminal, stateColor(state), state.padEnd(9));
+  return `  ${status.id.padEnd(22)} ${status.role.padEnd(12)} ${shown} ${seconds.padStart(6)} s  ${detail.slice(0, 90)}`;
 }
 
 function render(input: { terminal: Terminal; snapshot: Snapshot; project: string; limit: number }): string[] {
@@ -103,10 +104,11 @@ export async function monitor(options: MonitorOptions): Promise<number> {
     if (!terminal.isTty) for (const line of view(first)) println(terminal, line);
     for (;;) {
       // Home, overwrite each line, clear the rest: no blank flash between frames as with a full clear.
-      if (terminal.isTty)
-        terminal.out.write(
-          `${frames++ === 0 ? '\u001b[2J' : ''}\u001b[H${[...view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit')].map((line) => `${line}\u001b[K`).join('\n')}\n\u001b[J`,
-        );
+      if (terminal.isTty) {
+        const clear = frames++ === 0 ? '\u001b[2J' : '';
+        const lines = [...view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit')].map((line) => `${line}\u001b[K`);
+        terminal.out.write(`${clear}\u001b[H${lines.join('\n')}\n\u001b[J`);
+      }
       try {
         await sleep(intervalMs, undefined, { signal });
       } catch {

@@ -43,10 +43,8 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
     paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) + (summary.endReason === null ? '' : ` — ${summary.endReason}`),
   );
   println(terminal, `  tasks     ${summary.tasks.total} (${byStatus})`);
-  println(
-    terminal,
-    `  blockers  ${summary.blockers.raised} raised, ${summary.blockers.resolved} resolved${summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : ''}`,
-  );
+  const loops = summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : '';
+  println(terminal, `  blockers  ${summary.blockers.raised} raised, ${summary.blockers.resolved} resolved${loops}`);
   println(
     terminal,
     `  tokens    ${summary.tokens.total} (input ${summary.tokens.inputTokens}, output ${summary.tokens.outputTokens}, ` +
@@ -81,8 +79,9 @@ export async function run(options: RunCommandOptions): Promise<number> {
       (key) => options[key] !== undefined,
     );
     if (fixed.length > 0) {
+      const flags = fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ');
       throw new UsageError(
-        `--resume continues the run as it was started; drop ${fixed.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (only --budget-usd, --time-scale and --processes may change).`,
+        `--resume continues the run as it was started; drop ${flags} (only --budget-usd, --time-scale and --processes may change).`,
       );
     }
   }
@@ -120,7 +119,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
       onStart: (state) => {
         if (options.json === true) return;
         const simulated = state.run.simulated
-          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
+          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, ` +
+            `time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
           : `run on ${state.run.options.provider}`;
         println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
         if (options.resume === true) println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);

@@ -110,9 +110,11 @@ async function spawnInBackground(options: SpawnOptions, project: string, project
 
 function printResult(terminal: Terminal, id: string, result: RoleTaskResult): void {
   println(terminal, paint(terminal, 'bold', `${id}: ${result.summary}`));
+  const simulated = result.simulated ? ' (simulated)' : '';
   println(
     terminal,
-    `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ${totalTokens(result.usage)} tokens${result.simulated ? ' (simulated)' : ''}`,
+    `  read ${count(result.recalled.length, 'memory', 'memories')}, saved ${result.saved.length}, ` +
+      `${totalTokens(result.usage)} tokens${simulated}`,
   );
   for (const memory of result.saved) println(terminal, formatMemory(terminal, memory));
 }

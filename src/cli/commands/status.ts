@@ -84,19 +84,18 @@ export async function status(options: StatusCommandOptions): Promise<number> {
   for (const taskStatus of order) {
     const tasks = state.tasks.filter((task) => task.status === taskStatus);
     if (tasks.length === 0) continue;
-    println(
-      terminal,
-      `  ${taskStatus.padEnd(12)} ${String(tasks.length).padStart(3)}  ${tasks.map((task) => (task.assignee === null ? task.id : `${task.id}@${task.assignee}`)).join(' ')}`,
-    );
+    const holders = tasks.map((task) => (task.assignee === null ? task.id : `${task.id}@${task.assignee}`)).join(' ');
+    println(terminal, `  ${taskStatus.padEnd(12)} ${String(tasks.length).padStart(3)}  ${holders}`);
   }
   println(terminal);
   println(terminal, paint(terminal, 'bold', 'Agents'));
   for (const agent of Object.values(state.agents)) {
     const active = agent.activeTasks.length === 0 ? '' : ` on ${agent.activeTasks.join(', ')}`;
+    const stopped = agent.stopReason === null ? '' : ` (${agent.stopReason})`;
     println(
       terminal,
       `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.status.padEnd(8)} ${String(agent.calls).padStart(4)} calls  ` +
-        `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${agent.stopReason === null ? '' : ` (${agent.stopReason})`}`,
+        `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${stopped}`,
     );
   }
   if (state.run.options.workspace !== null) {

@@ -210,7 +210,8 @@ export function createAgentSpecResolver(input: {
       };
     if ((name === 'anthropic' || name === 'openai') && model !== '') return { provider: named(name), model, label: spec };
     throw new UsageError(
-      `Unknown agent "${spec}". Use a roster agent (${config.roster.map((m) => m.id).join(', ')}), sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, or cli:[…].`,
+      `Unknown agent "${spec}". Use a roster agent (${config.roster.map((m) => m.id).join(', ')}), ` +
+        'sim, sim:<model>, anthropic:<model>, openai:<model>, claude, gemini, auggie, or cli:[…].',
     );
   };
 }

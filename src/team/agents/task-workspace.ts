@@ -118,7 +118,8 @@ export async function runSetup(input: { config: TeamConfig; worktree: string; si
     : `exited with ${outcome.exitCode ?? outcome.signal ?? 'an error'}`;
   throw new AgentTeamError(
     'workspace_setup_failed',
-    `workspace.setup_command (${settings.setup_command.join(' ')}) ${why} in ${input.worktree}. Fix the command in ${input.config.configFile ?? 'orchestrator-config.json'}, or set it to null.\n${outcome.output.slice(-2000)}`,
+    `workspace.setup_command (${settings.setup_command.join(' ')}) ${why} in ${input.worktree}. ` +
+      `Fix the command in ${input.config.configFile ?? 'orchestrator-config.json'}, or set it to null.\n${outcome.output.slice(-2000)}`,
     { exitCode: 2 },
   );
 }
