@@ -117,7 +117,7 @@ export class MemoryFile {
   /** Appends records as one write under the file lock, after repairing a torn tail left by a dead writer. */
   async append(records: readonly MemoryRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const body = records.map((record) => JSON.stringify(record)).join('\n') + '\n';
+    const body = `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
     await mkdir(dirname(this.#file), { recursive: true });
     let compromise: Error | undefined;
     const release = await acquireLock({

@@ -118,5 +118,5 @@ function taskMessage(message: string, task: { runId: string; taskId: string } | 
   const [subject = '', ...body] = text.split('\n');
   const named = subject.includes(task.taskId) ? subject : `${task.taskId}: ${subject}`;
   const trailers = `Agent-Team-Run: ${task.runId}\nAgent-Team-Task: ${task.taskId}`;
-  return [named, ...body].join('\n') + `\n\n${trailers}`;
+  return `${[named, ...body].join('\n')}\n\n${trailers}`;
 }

@@ -102,7 +102,7 @@ export async function status(options: StatusCommandOptions): Promise<number> {
     println(terminal);
     println(
       terminal,
-      paint(terminal, 'bold', `Workspace ${state.run.options.workspace}`) + ` (integration branch agent-team/${state.run.id}/integration)`,
+      `${paint(terminal, 'bold', `Workspace ${state.run.options.workspace}`)} (integration branch agent-team/${state.run.id}/integration)`,
     );
     for (const task of state.tasks) {
       if (task.branch === null && task.wip === null) continue;
