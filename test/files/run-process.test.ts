@@ -28,7 +28,10 @@ function parentWithStubbornChild(pidFile: string): string[] {
     `const child = spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' });`,
     // "started" goes out before the pid file appears, so a test that sees the file knows the line was written.
     `console.log('started');`,
-    `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify({ parent: process.pid, child: child.pid }));`,
+    // Written whole, then renamed: a test that sees the file can read both pids.
+    `const fs = require('node:fs');`,
+    `fs.writeFileSync(${JSON.stringify(`${pidFile}.tmp`)}, JSON.stringify({ parent: process.pid, child: child.pid }));`,
+    `fs.renameSync(${JSON.stringify(`${pidFile}.tmp`)}, ${JSON.stringify(pidFile)});`,
     `setInterval(() => {}, 1000);`,
   ].join('\n');
   return [NODE, '-e', parent];
