@@ -1,16 +1,9 @@
 import type { TeamConfig } from '../../config/index.js';
-import { AgentTeamError } from '../../errors/index.js';
 import { composeTaskMessage } from '../../prompts/index.js';
 import type { LlmRequest, SimWorkContext } from '../../providers/index.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
+import { memberOf } from '../tasks/roster-member.js';
 import { taskFacts } from '../tasks/work-context.js';
-
-/** The roster entry of an agent; an agent missing from it is a broken run. */
-export function memberOf(config: TeamConfig, agentId: string): TeamConfig['roster'][number] {
-  const member = config.roster.find((candidate) => candidate.id === agentId);
-  if (member === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
-  return member;
-}
 
 /**
  * The request for one attempt at a claimed task: the agent's system prompt, the

@@ -5,6 +5,7 @@ import type { BlockerResolution, DependencyResult, GateFeedback } from '../../pr
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
 import { fileConflict, nextTaskFor } from './scheduler.js';
+import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
 /** A claimed task with everything its prompt needs, read in the same locked update. */
@@ -39,8 +40,7 @@ function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEv
  */
 /** The model an agent uses for a task: its role's, by tier; a failed attempt moves one tier up. */
 function modelFor(config: TeamConfig, agentId: string, task: Task): string {
-  const member = config.roster.find((candidate) => candidate.id === agentId);
-  if (member === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
+  const member = memberOf(config, agentId);
   return pickModel({
     model: member.roleConfig.model,
     tier: member.roleConfig.tier,
