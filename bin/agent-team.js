@@ -2,10 +2,12 @@
 import { main } from '../dist/cli/main.js';
 
 // A closed pipe (`agent-team ledger | head`) ends the output, not the process with a stack trace.
+// A command that owns a run listens for it too, and stops the run cleanly instead (see cli/interrupt.ts).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    if (stream.listenerCount('error') > 1) return;
+    process.exit(process.exitCode ?? 0);
   });
 }
 

@@ -15,6 +15,12 @@ export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>)
       return `${time} run ${entry.runId} started: ${clip(entry.feature)}`;
     case 'run-resume':
       return `${time} run ${entry.runId} resumed (${entry.released.length} task(s) back to ready)`;
+    case 'run-takeover':
+      return `${time} run ${entry.runId} ${paint(terminal, 'yellow', 'taken over')} by pid ${entry.pid}: ${entry.previousOwner} was gone (${clip(entry.reason)})`;
+    case 'report-reject':
+      return `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', 'late write refused')} on ${entry.taskId} (claim ${entry.fence}, now ${entry.current}): ${clip(entry.reason)}`;
+    case 'agent-restart':
+      return `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', 'restarted')} (${entry.restart}): ${clip(entry.reason)}`;
     case 'run-end':
       return `${time} run ${entry.status === 'done' ? paint(terminal, 'green', entry.status) : paint(terminal, 'yellow', entry.status)}: ${clip(entry.reason)}`;
     case 'plan-create':

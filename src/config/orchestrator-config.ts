@@ -40,6 +40,19 @@ export const coordinationSchema = z
       .positive()
       .default(10)
       .describe('Agents refresh their heartbeat this often; the manager releases tasks of agents silent for 3 beats.'),
+    lease_seconds: z
+      .number()
+      .positive()
+      .default(30)
+      .describe(
+        "How long a run's lease lasts; its owner renews it every third of this. A run whose lease ran out, or whose owner process is gone from this host, may be taken over.",
+      ),
+    agent_restarts: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(3)
+      .describe('With --processes: how many times a role agent process that dies is started again before its role is given up.'),
     lock_stale_ms: z
       .number()
       .int()

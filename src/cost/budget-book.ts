@@ -121,3 +121,10 @@ export function settleReservation(input: { book: BudgetBook; reservationId: stri
   input.book.spentUsd += input.usd;
   input.book.spentTokens += input.tokens;
 }
+
+/** Drops every reservation `agentId` holds (its process died: those calls will never be settled). Returns how many. */
+export function releaseAgentReservations(book: BudgetBook, agentId: string): number {
+  const held = Object.entries(book.reservations).filter(([, reservation]) => reservation.agentId === agentId);
+  for (const [reservationId] of held) releaseReservation(book, reservationId);
+  return held.length;
+}

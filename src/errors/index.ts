@@ -67,10 +67,17 @@ export class SignalInterruptError extends AgentTeamError {
   readonly signal: NodeJS.Signals;
 
   constructor(signal: NodeJS.Signals) {
-    super('interrupted', `received ${signal}`, { exitCode: 130 });
+    super('interrupted', SIGNAL_MEANINGS[signal] ?? `received ${signal}`, { exitCode: 130 });
     this.signal = signal;
   }
 }
+
+const SIGNAL_MEANINGS: Partial<Record<NodeJS.Signals, string>> = {
+  SIGINT: 'interrupted by Ctrl-C (SIGINT)',
+  SIGTERM: 'stopped by SIGTERM',
+  SIGHUP: 'its terminal closed (SIGHUP)',
+  SIGPIPE: 'its output was closed (the reading end of the pipe went away)',
+};
 
 /** The state file cannot be read as a valid team state. Nothing overwrites it. */
 export class StateCorruptedError extends AgentTeamError {

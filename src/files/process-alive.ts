@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { errorCode } from './error-code.js';
 
 /**
@@ -12,5 +13,21 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return errorCode(error) === 'EPERM';
+  }
+}
+
+/**
+ * When the process started, as its host records it (Linux: the start time in
+ * clock ticks since boot, field 22 of /proc/<pid>/stat), or null where the host
+ * does not say. Two processes with the same pid have different start tokens.
+ */
+export function processStartToken(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ?? null;
+  } catch {
+    return null;
   }
 }

@@ -11,6 +11,7 @@ export {
   type GateVerdict,
   RESUMABLE_RUN_STATUSES,
   type RunOptions,
+  type RunOwner,
   type RunStatus,
   type Task,
   type TaskStatus,

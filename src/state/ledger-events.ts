@@ -5,6 +5,10 @@ export type LedgerEvent =
   | { type: 'run-start'; runId: string; feature: string; provider: string; seed: number; simulated: boolean }
   | { type: 'run-resume'; runId: string; resumes: number; released: string[] }
   | { type: 'run-end'; runId: string; status: string; reason: string }
+  /** A run whose owner was gone was taken over by a new owner (a crash found later, or a stalled owner). */
+  | { type: 'run-takeover'; runId: string; previousOwner: string; reason: string; pid: number }
+  /** A write for a task from a claim that is no longer current (a late agent, an earlier owner's agent): not applied. */
+  | { type: 'report-reject'; agentId: string; taskId: string; fence: number; current: number; reason: string }
   | { type: 'plan-create'; agentId: string; taskIds: string[] }
   | { type: 'task-create'; agentId: string; taskId: string; reason: string }
   | { type: 'task-ready'; taskId: string }
@@ -41,6 +45,8 @@ export type LedgerEvent =
   | { type: 'task-wip'; agentId: string; taskId: string; branch: string; commit: string; reason: string }
   | { type: 'agent-start'; agentId: string; pid: number }
   | { type: 'agent-stop'; agentId: string; reason: string }
+  /** An agent process that died is started again by the supervisor (`restart` counts from 1). */
+  | { type: 'agent-restart'; agentId: string; restart: number; reason: string }
   | { type: 'budget-block'; agentId: string; limit: string; detail: string };
 
 /** A ledger event type name. */

@@ -68,6 +68,8 @@ export const taskSchema = z.object({
   gates: z.array(gateVerdictSchema).default([]),
   /** With a workspace: the `wip/` branch holding partial work of a stopped attempt. */
   wip: z.string().nullable().default(null),
+  /** Counts the task's claims; a report must carry the count of the claim it answers (a fencing token), so a late report of an earlier claim is rejected. */
+  fence: z.number().int().nonnegative().default(0),
   /** The in-progress task this ready task waits for because they touch the same files. */
   waitingFor: z.string().nullable().default(null),
   claimedAt: z.string().nullable(),
@@ -160,6 +162,25 @@ export const runOptionsSchema = z.object({
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 
+/**
+ * The process that runs a run, and its lease: the owner renews `expiresAt`; a
+ * run whose lease expired, or whose owner process is gone from its host, may be
+ * taken over. Every write of the owner and its agents presents `lease`.
+ */
+export const runOwnerSchema = z.object({
+  /** Random per taking-over; the fencing token of the run's writers. */
+  lease: z.string().min(1),
+  host: z.string(),
+  pid: z.number().int().positive(),
+  /** The owner process's start time as its host tells it (Linux: /proc/<pid>/stat), or null; guards against a reused pid. */
+  pidStart: z.string().nullable(),
+  /** Which command owns the run, e.g. "run", "run --resume". */
+  command: z.string(),
+  since: z.string(),
+  expiresAt: z.string(),
+});
+export type RunOwner = z.infer<typeof runOwnerSchema>;
+
 /** The run as a whole. */
 export const runSchema = z.object({
   id: z.string(),
@@ -174,6 +195,8 @@ export const runSchema = z.object({
   integrationSummary: z.string().nullable(),
   /** How many times the run was resumed. */
   resumes: z.number().int().nonnegative(),
+  /** The live owner, or null once the run has ended (or before anyone took it). */
+  owner: runOwnerSchema.nullable().default(null),
 });
 export type RunInfo = z.infer<typeof runSchema>;
 

@@ -1,5 +1,5 @@
 import { loadTeamConfig } from '../../config/index.js';
-import { runAgent } from '../../team/index.js';
+import { LEASE_ENV, runAgent } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { println, type Terminal } from '../terminal.js';
@@ -16,12 +16,22 @@ export interface AgentCommandOptions {
 /** `agent-team agent --id X`: one role agent as its own process, on the run in the state file. */
 export async function agent(options: AgentCommandOptions): Promise<number> {
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
-  const interrupt = options.signal === undefined ? interruptSignal() : undefined;
+  const interrupt = options.signal === undefined ? interruptSignal({ everyEnding: true }) : undefined;
+  // Started by a supervisor (`run --processes`): the IPC channel closes when the parent dies, however it died.
+  const orphaned = (): void => {
+    process.kill(process.pid, 'SIGTERM');
+  };
+  if (process.channel !== undefined) {
+    process.channel.unref();
+    process.once('disconnect', orphaned);
+  }
   try {
-    const reason = await runAgent({ config, agentId: options.id, signal: options.signal ?? interrupt?.signal });
+    const lease = process.env[LEASE_ENV] === undefined || process.env[LEASE_ENV] === '' ? undefined : process.env[LEASE_ENV];
+    const reason = await runAgent({ config, agentId: options.id, lease, signal: options.signal ?? interrupt?.signal });
     println(options.terminal, `${options.id}: ${reason}`);
     return reason === 'interrupted' ? EXIT.interrupted : reason === 'budget-exceeded' ? EXIT.budgetExceeded : EXIT.ok;
   } finally {
+    process.off('disconnect', orphaned);
     interrupt?.dispose();
   }
 }

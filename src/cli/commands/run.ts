@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
-import { UsageError } from '../../errors/index.js';
+import { SignalInterruptError, UsageError } from '../../errors/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
 import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
@@ -88,7 +88,10 @@ export async function run(options: RunCommandOptions): Promise<number> {
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
   const interrupt =
     options.signal === undefined
-      ? interruptSignal(() => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n'))
+      ? interruptSignal({
+          onFirst: () => terminal.err.write('\nStopping: in-flight tasks go back to ready… (Ctrl-C again to quit at once)\n'),
+          everyEnding: true,
+        })
       : undefined;
   const signal = options.signal ?? interrupt?.signal;
   const progressStop = new AbortController();
@@ -129,6 +132,9 @@ export async function run(options: RunCommandOptions): Promise<number> {
     });
     progressStop.abort();
     await progress;
+    // An error that escaped everything stopped the run (recorded as interrupted); it is this command's failure.
+    const reason: unknown = interrupt?.signal.reason;
+    if (interrupt?.signal.aborted === true && !(reason instanceof SignalInterruptError)) throw reason;
     if (options.json === true)
       printJson(terminal, { runId: result.runId, status: result.status, files: result.files, summary: result.summary });
     else printSummary(terminal, result);

@@ -1,6 +1,7 @@
 import { BudgetExceededError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
-import { releaseTask, retryOrFail } from '../tasks/report-result.js';
+import type { LedgerEvent, TeamState } from '../../state/index.js';
+import { claimIsCurrent, releaseTask, retryOrFail } from '../tasks/report-result.js';
 import type { AgentSession } from './agent-session.js';
 
 const log = getLogger('team:role-agent');
@@ -9,6 +10,7 @@ const log = getLogger('team:role-agent');
 async function saveWip(input: {
   session: AgentSession;
   taskId: string;
+  fence: number;
   reason: string;
   status: 'timeout' | 'failed' | 'stopped';
 }): Promise<void> {
@@ -21,6 +23,7 @@ async function saveWip(input: {
     await taskWorkspace.status({ status: input.status, progress: 0, commit: saved?.commit ?? null });
     if (saved === null) return;
     await session.context.store.update((draft, context) => {
+      if (!claimIsCurrent({ state: draft, agentId: session.agentId, taskId, fence: input.fence, emit: context.emit })) return;
       const live = draft.tasks.find((candidate) => candidate.id === taskId);
       if (live !== undefined) live.wip = saved.branch;
       context.emit({ type: 'task-wip', agentId: session.agentId, taskId, branch: saved.branch, commit: saved.commit, reason });
@@ -38,22 +41,30 @@ async function saveWip(input: {
 export async function handleAttemptFailure(input: {
   session: AgentSession;
   taskId: string;
+  /** The claim the attempt worked under: a claim taken back meanwhile is not released or failed again. */
+  fence: number;
   error: unknown;
   timedOut: boolean;
 }): Promise<void> {
-  const { session, taskId, error, timedOut } = input;
+  const { session, taskId, fence, error, timedOut } = input;
+  const current = (draft: TeamState, emit: (event: LedgerEvent) => void): boolean =>
+    claimIsCurrent({ state: draft, agentId: session.agentId, taskId, fence, emit });
   const { store, config } = session.context;
   const { agentId } = session;
   if (error instanceof BudgetExceededError) {
     session.stop('budget-exceeded');
-    await saveWip({ session, taskId, reason: 'budget exceeded', status: 'stopped' });
-    await store.update((draft, context) => releaseTask({ state: draft, agentId, taskId, reason: 'budget exceeded', emit: context.emit }));
+    await saveWip({ session, taskId, fence, reason: 'budget exceeded', status: 'stopped' });
+    await store.update((draft, context) => {
+      if (current(draft, context.emit)) releaseTask({ state: draft, agentId, taskId, reason: 'budget exceeded', emit: context.emit });
+    });
     return;
   }
   if (session.stopSignal.aborted && !timedOut) {
     const reason = session.exitReason() ?? 'interrupted';
-    await saveWip({ session, taskId, reason, status: 'stopped' });
-    await store.update((draft, context) => releaseTask({ state: draft, agentId, taskId, reason, emit: context.emit }));
+    await saveWip({ session, taskId, fence, reason, status: 'stopped' });
+    await store.update((draft, context) => {
+      if (current(draft, context.emit)) releaseTask({ state: draft, agentId, taskId, reason, emit: context.emit });
+    });
     return;
   }
   const reason = timedOut
@@ -62,8 +73,9 @@ export async function handleAttemptFailure(input: {
       ? error.message
       : String(error);
   log.warn('task attempt failed', { agentId, taskId, reason });
-  await saveWip({ session, taskId, reason: timedOut ? 'timed out' : 'attempt failed', status: timedOut ? 'timeout' : 'failed' });
-  await store.update((draft, context) =>
+  await saveWip({ session, taskId, fence, reason: timedOut ? 'timed out' : 'attempt failed', status: timedOut ? 'timeout' : 'failed' });
+  await store.update((draft, context) => {
+    if (!current(draft, context.emit)) return;
     retryOrFail({
       state: draft,
       agentId,
@@ -72,6 +84,6 @@ export async function handleAttemptFailure(input: {
       maxAttempts: config.orchestrator.coordination.max_attempts,
       now: context.now,
       emit: context.emit,
-    }),
-  );
+    });
+  });
 }

@@ -1,5 +1,6 @@
 import type { Task } from '../../state/index.js';
 import type { WorkReport } from '../tasks/answer-schemas.js';
+import { claimIsCurrent } from '../tasks/report-result.js';
 import { normalizeOutput } from '../tasks/work-context.js';
 import type { AgentSession } from './agent-session.js';
 import { applyAgentReport } from './apply-report.js';
@@ -24,6 +25,7 @@ export async function commitAttempt(input: {
   const gates =
     committed === undefined ? [] : gatesFor(config.orchestrator.workspace.gates, task, committed.files).map((gate) => gate.name);
   await store.update((draft, context) => {
+    if (!claimIsCurrent({ state: draft, agentId, taskId: task.id, fence: task.fence, emit: context.emit })) return;
     // What changed is what git says, not what the model claims.
     const finalReport = committed === undefined || report.status !== 'done' ? report : { ...report, filesChanged: committed.files };
     const live = draft.tasks.find((candidate) => candidate.id === task.id);

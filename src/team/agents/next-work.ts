@@ -12,8 +12,8 @@ export type NextWork =
   | { kind: 'wait' };
 
 /** One assignment of a task: a release and a new claim give a new key. */
-export function startKey(task: { id: string; claimedAt: string | null; attempts: number; iterations: number }): string {
-  return `${task.id}|${task.claimedAt ?? ''}|${task.attempts}|${task.iterations}`;
+export function startKey(task: { id: string; fence: number }): string {
+  return `${task.id}|${task.fence}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { workReportSchema } from '../tasks/answer-schemas.js';
+import { claimIsCurrent } from '../tasks/report-result.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
 import type { AgentSession } from './agent-session.js';
 import { applyAgentReport } from './apply-report.js';
@@ -40,6 +41,7 @@ export async function attemptTask(input: { session: AgentSession; claimed: Claim
     await store
       .update((draft, context) => {
         settle?.(draft, context);
+        if (!claimIsCurrent({ state: draft, agentId: session.agentId, taskId: task.id, fence: task.fence, emit: context.emit })) return;
         applyAgentReport({ state: draft, context, config, agentId: session.agentId, taskId: task.id, report: value });
       })
       .catch(async (error: unknown) => {
@@ -50,7 +52,7 @@ export async function attemptTask(input: { session: AgentSession; claimed: Claim
   } catch (error) {
     // The queue aborts a job that outlives the task timeout with a TimeoutError.
     const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
-    await handleAttemptFailure({ session, taskId: task.id, error, timedOut });
+    await handleAttemptFailure({ session, taskId: task.id, fence: task.fence, error, timedOut });
   } finally {
     wake.notify();
   }

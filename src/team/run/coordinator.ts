@@ -32,8 +32,12 @@ export class Coordinator {
   // An unexpected error in a background resolution ends the loop and is rethrown.
   #fatal: unknown;
 
-  constructor(context: TeamContext, manager: Manager) {
+  // Agents run as supervised processes: the supervisor restarts silent ones, so tidying leaves them alone.
+  readonly #supervised: boolean;
+
+  constructor(context: TeamContext, manager: Manager, options: { supervised?: boolean } = {}) {
     this.#context = context;
+    this.#supervised = options.supervised === true;
     this.#manager = manager;
     this.#resolutions = new WorkerQueue<void>({ concurrency: context.config.manager.maxConcurrentTasks });
     this.#integrations = new WorkerQueue<void>({ concurrency: Math.max(1, context.config.manager.maxConcurrentTasks) });
@@ -60,7 +64,7 @@ export class Coordinator {
         const state = await store.read();
         if (state.run.status === 'budget_exceeded') return 'budget-exceeded';
         if (TERMINAL_RUN_STATUSES.has(state.run.status)) return 'finished';
-        await tidyTeam({ context: this.#context, state, staleMs });
+        await tidyTeam({ context: this.#context, state, staleMs, supervised: this.#supervised });
         for (const blocker of state.blockers) {
           if (this.#resolving.size >= capacity) break;
           if (blocker.status !== 'open' || this.#resolving.has(blocker.id)) continue;

@@ -3,12 +3,19 @@ import { AgentTeamError } from '../../errors/index.js';
 import { openTeamContext, openTeamStore } from './open-team.js';
 import { RoleAgent } from '../agents/role-agent.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
+import { fenceStore, OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
 
 /**
  * Runs one role agent of the run in the state file, in this process, until the
  * run ends or `signal` aborts. Used by `agent-team agent --id` and `run --processes`.
  */
-export async function runAgent(input: { config: TeamConfig; agentId: string; signal?: AbortSignal }): Promise<AgentExitReason> {
+export async function runAgent(input: {
+  config: TeamConfig;
+  agentId: string;
+  /** The lease of the run's owner this agent works for; default: the current owner's. */
+  lease?: string | undefined;
+  signal?: AbortSignal;
+}): Promise<AgentExitReason> {
   const member = input.config.roster.find((candidate) => candidate.id === input.agentId);
   if (member === undefined) {
     throw new AgentTeamError(
@@ -26,8 +33,28 @@ export async function runAgent(input: { config: TeamConfig; agentId: string; sig
       },
     );
   }
-  const store = openTeamStore(input.config);
-  const state = await store.read();
+  const raw = openTeamStore(input.config);
+  if (!(await raw.exists())) {
+    throw new AgentTeamError(
+      'run_missing',
+      `No run to join: ${input.config.stateFile} does not exist. Start one with agent-team run --feature "…".`,
+      {
+        exitCode: 4,
+      },
+    );
+  }
+  const state = await raw.read();
+  const lease = input.lease ?? state.run.owner?.lease;
+  if (lease === undefined || state.run.owner === null || state.run.owner.lease !== lease) {
+    throw new AgentTeamError(
+      'run_not_live',
+      `Run ${state.run.id} is ${state.run.status} and ${state.run.owner === null ? 'has no owner' : 'belongs to another owner now'}: ` +
+        'an agent joins a run that `agent-team run` is running. Start or resume the run first.',
+      { exitCode: OWNERSHIP_LOST_EXIT_CODE },
+    );
+  }
+  // Every write of this agent presents the owner's lease: once the run changes hands, this agent can no longer change it.
+  const store = fenceStore(raw, lease);
   const context = openTeamContext({ config: input.config, store, options: state.run.options });
   try {
     return await new RoleAgent(context, input.agentId).run(input.signal);

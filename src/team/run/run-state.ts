@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TeamConfig } from '../../config/index.js';
 import { newBudgetBook } from '../../cost/index.js';
 import { emptyUsage } from '../../providers/index.js';
-import { TEAM_STATE_VERSION, type LedgerEvent, type RunOptions, type TeamState } from '../../state/index.js';
+import { TEAM_STATE_VERSION, type LedgerEvent, type RunOptions, type RunOwner, type TeamState } from '../../state/index.js';
 
 /** A new run id: sortable by time, unique enough for one project's runs. */
 export function newRunId(now: Date): string {
@@ -19,6 +19,8 @@ export function initialTeamState(input: {
   simulated: boolean;
   budgetUsd: number | null;
   now: string;
+  /** The process that starts the run (none: a state made for tests or export). */
+  owner?: RunOwner | null;
 }): TeamState {
   const { config } = input;
   const budget = config.orchestrator.budget;
@@ -37,6 +39,7 @@ export function initialTeamState(input: {
       endReason: null,
       integrationSummary: null,
       resumes: 0,
+      owner: input.owner ?? null,
     },
     agents: Object.fromEntries(
       config.roster.map((member) => [

@@ -1,17 +1,20 @@
 import type { TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
-import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../../errors/index.js';
+import { InvalidModelOutputError, BudgetExceededError, SignalInterruptError, UsageError } from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { startAgentProcesses, stopAgentProcesses } from './agent-processes.js';
+import { join } from 'node:path';
+import { AgentSupervisor } from './agent-processes.js';
 import { Coordinator } from './coordinator.js';
 import { Manager } from '../agents/manager.js';
 import { openTeamContext, openTeamStore } from './open-team.js';
+import { OwnershipLostError } from '../agents/fenced-store.js';
+import { keepLease } from './run-lease.js';
+import { newRunOwner } from './run-owner.js';
+import { readResumable, resumeRun, startNewRun } from './take-run.js';
 import { RoleAgent } from '../agents/role-agent.js';
-import { createRunDirectory, writeRunRecord, type RunFiles } from '../../report/index.js';
-import { initialTeamState, newRunId, prepareResume } from './run-state.js';
+import { writeRunRecord, type RunFiles } from '../../report/index.js';
+import { initialTeamState, newRunId } from './run-state.js';
 import type { RunSummary } from '../../report/index.js';
 import { applyPlan } from '../tasks/task-factory.js';
 import { prepareWorkspace } from '../agents/task-workspace.js';
@@ -79,78 +82,6 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
   };
 }
 
-async function startRun(input: {
-  options: RunTeamOptions;
-  store: TeamStore;
-  runOptions: RunOptions;
-  runId: string;
-  simulated: boolean;
-  now: Date;
-}): Promise<TeamState> {
-  const { options, store, runOptions, runId, now } = input;
-  const { config } = options;
-  const feature = options.feature?.trim() ?? '';
-  if (feature === '') throw new UsageError('A feature is required: agent-team run --feature "Add user authentication"');
-  if (await store.exists()) {
-    const previous = await store.read();
-    if (!TERMINAL_RUN_STATUSES.has(previous.run.status) || RESUMABLE_RUN_STATUSES.has(previous.run.status)) {
-      if (options.force !== true) {
-        throw new AgentTeamError(
-          'run_unfinished',
-          `Run ${previous.run.id} in ${config.stateFile} is ${previous.run.status}. ` +
-            'Continue it with `agent-team run --resume`, or start over with `--force` (its record stays in ' +
-            `${previous.run.options.runDir}).`,
-          { exitCode: 2 },
-        );
-      }
-    }
-    // Keep the previous run's record before its live files are replaced.
-    await writeRunRecord({ config, state: previous });
-  }
-  const provider = runOptions.provider;
-  await createRunDirectory(runOptions.runDir);
-  await mkdir(dirname(config.ledgerFile), { recursive: true });
-  await writeFile(config.ledgerFile, '');
-  const fresh = initialTeamState({
-    config,
-    runId,
-    feature,
-    options: runOptions,
-    simulated: input.simulated,
-    budgetUsd: options.budgetUsd ?? null,
-    now: now.toISOString(),
-  });
-  // The first write of a project creates the state file from `fresh`.
-  return openTeamStore(config, () => structuredClone(fresh)).update((state, context) => {
-    Object.assign(state, fresh);
-    context.emit({ type: 'run-start', runId, feature, provider, seed: runOptions.seed, simulated: fresh.run.simulated });
-    return structuredClone(state);
-  });
-}
-
-async function readResumable(options: RunTeamOptions, store: TeamStore): Promise<TeamState> {
-  if (!(await store.exists())) {
-    throw new UsageError(`Nothing to resume: ${options.config.stateFile} does not exist. Start a run with agent-team run --feature "…".`);
-  }
-  const previous = await store.read();
-  if (previous.run.status === 'done' || previous.run.status === 'failed') {
-    throw new UsageError(
-      `Run ${previous.run.id} already ended (${previous.run.status}); start a new one with agent-team run --feature "…".`,
-    );
-  }
-  return previous;
-}
-
-async function resumeRun(options: RunTeamOptions, store: TeamStore, previous: TeamState): Promise<TeamState> {
-  await createRunDirectory(previous.run.options.runDir);
-  return store.update((state, context) => {
-    prepareResume({ state, budgetUsd: options.budgetUsd ?? null, now: context.now, emit: context.emit });
-    // Pacing may change on resume; what decides the answers (provider, seed, rates) may not.
-    if (options.timeScale !== undefined) state.run.options.timeScale = options.timeScale;
-    return structuredClone(state);
-  });
-}
-
 async function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
   try {
     const planned = await manager.plan({ feature: state.run.feature, signal });
@@ -170,23 +101,32 @@ async function plan(context: TeamContext, manager: Manager, state: TeamState, si
   context.wake.notify();
 }
 
-async function runAgents(context: TeamContext, options: RunTeamOptions, signal: AbortSignal): Promise<void> {
-  const coordinator = new Coordinator(context, new Manager(context));
+async function runAgents(context: TeamContext, options: RunTeamOptions, lease: string, signal: AbortSignal): Promise<void> {
   if (options.processes === true) {
-    const processes = startAgentProcesses({ config: context.config, store: context.store, cwd: options.cwd ?? process.cwd() });
+    const supervisor = new AgentSupervisor({ config: context.config, store: context.store, cwd: options.cwd ?? process.cwd(), lease });
+    const coordinator = new Coordinator(context, new Manager(context), { supervised: true });
+    supervisor.start();
     try {
       await coordinator.run(signal);
     } finally {
-      // Agents exit by themselves once the run is over; on Ctrl-C they are asked to.
-      if (signal.aborted) await stopAgentProcesses(processes);
-      else await Promise.all(processes.map((agent) => agent.exited));
+      // Agents exit by themselves once the run is over; on Ctrl-C (or any other stop) they are asked to.
+      if (signal.aborted) await supervisor.stop();
+      else await supervisor.finished();
     }
     return;
   }
+  const coordinator = new Coordinator(context, new Manager(context));
   const agents = context.config.roster.filter((member) => !member.isManager).map((member) => new RoleAgent(context, member.id).run(signal));
   const results = await Promise.allSettled([coordinator.run(signal), ...agents]);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
+}
+
+/** Why a run stopped before its end, in the words `status` and the report show. */
+function endReasonOf(cause: unknown): string {
+  if (cause === undefined) return 'interrupted; continue with agent-team run --resume';
+  if (cause instanceof SignalInterruptError) return `interrupted: ${cause.message}; continue with agent-team run --resume`;
+  return `stopped by an error (${cause instanceof Error ? cause.message : String(cause)}); fix it, then agent-team run --resume`;
 }
 
 /**
@@ -203,30 +143,56 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   for (const member of config.roster) composeSystemPrompt(config, member.id);
   const workspaceRun = options.workspace !== undefined || config.orchestrator.workspace.enabled || options.resume === true;
   if (workspaceRun) for (const gate of config.orchestrator.workspace.gates) composeGatePrompt(config, gate.name);
-  const store = openTeamStore(config);
+  const leaseMs = config.orchestrator.coordination.lease_seconds * 1000;
   // Providers are created before anything is written: a missing API key or cassette fails cleanly.
   let state: TeamState;
+  let store: TeamStore;
   let providers: ProviderRegistry;
+  const now = new Date();
   if (options.resume === true) {
-    const previous = await readResumable(options, store);
+    const previous = await readResumable({ config, store: openTeamStore(config), now });
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id, config });
-    state = await resumeRun(options, store, previous);
+    const owner = newRunOwner({ command: 'run --resume', now, leaseMs });
+    ({ store, state } = await resumeRun({ config, owner, now, budgetUsd: options.budgetUsd ?? null, timeScale: options.timeScale }));
   } else {
-    const now = new Date();
+    const feature = options.feature?.trim() ?? '';
+    if (feature === '') throw new UsageError('A feature is required: agent-team run --feature "Add user authentication"');
     const runId = newRunId(now);
     const runOptions = newRunOptions(options, runId);
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     // The repository is checked (a git checkout, nothing uncommitted) before anything is written.
     if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId, config });
-    state = await startRun({ options, store, runOptions, runId, simulated: providers.simulated, now });
+    const owner = newRunOwner({ command: options.force === true ? 'run --force' : 'run', now, leaseMs });
+    const fresh = initialTeamState({
+      config,
+      runId,
+      feature,
+      options: runOptions,
+      simulated: providers.simulated,
+      budgetUsd: options.budgetUsd ?? null,
+      now: now.toISOString(),
+      owner,
+    });
+    ({ store, state } = await startNewRun({ config, fresh, owner, force: options.force === true, now }));
   }
+  const lease = state.run.owner?.lease ?? '';
   const context = openTeamContext({ config, store, options: state.run.options, providers });
   options.onStart?.(state);
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // Losing the run to another owner stops everything here at once; that owner decides what happens to the run.
+  let lost: OwnershipLostError | undefined;
+  const stopLease = keepLease({
+    store,
+    leaseMs,
+    onLost: (error) => {
+      lost = error;
+      internal.abort(error);
+    },
+  });
   // An unexpected error still leaves a valid, resumable state and the run's record, then surfaces.
   let failure: unknown;
   try {
@@ -234,25 +200,27 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
       await plan(context, new Manager(context), state, internal.signal);
       state = await store.read();
     }
-    if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, internal.signal);
+    if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, lease, internal.signal);
   } catch (error) {
-    if (!(error instanceof BudgetExceededError) && !internal.signal.aborted) failure = error;
+    if (error instanceof OwnershipLostError) lost ??= error;
+    else if (!(error instanceof BudgetExceededError) && !internal.signal.aborted) failure = error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+    stopLease();
     context.wake.close();
   }
+  if (lost !== undefined) throw lost;
   const final = await store.update((draft, update) => {
     if (!TERMINAL_RUN_STATUSES.has(draft.run.status)) {
       draft.run.status = 'interrupted';
-      draft.run.endReason =
-        failure === undefined
-          ? 'interrupted; continue with agent-team run --resume'
-          : `stopped by an error (${failure instanceof Error ? failure.message : String(failure)}); fix it, then agent-team run --resume`;
+      draft.run.endReason = endReasonOf(failure ?? options.signal?.reason);
     }
     if (RESUMABLE_RUN_STATUSES.has(draft.run.status)) {
       draft.run.endedAt = update.now;
       update.emit({ type: 'run-end', runId: draft.run.id, status: draft.run.status, reason: draft.run.endReason ?? draft.run.status });
     }
+    // The run is let go: the next command may take it without waiting for the lease.
+    draft.run.owner = null;
     return structuredClone(draft);
   });
   const record = await writeRunRecord({ config, state: final });

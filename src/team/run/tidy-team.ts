@@ -1,14 +1,20 @@
+import { releaseAgentReservations } from '../../cost/index.js';
 import type { TeamState } from '../../state/index.js';
 import type { TeamContext } from '../agents/team-context.js';
 import { failTask, releaseTask } from '../tasks/report-result.js';
 import { orphanedTasks } from '../tasks/scheduler.js';
 
-/** Releases the tasks of agents whose heartbeat went silent (older than `staleMs`); fails tasks no live agent can take. */
-export async function tidyTeam(input: { context: TeamContext; state: TeamState; staleMs: number }): Promise<void> {
+/**
+ * Releases the tasks of agents whose heartbeat went silent (older than `staleMs`),
+ * unless `supervised` (a supervisor kills and restarts silent agent processes);
+ * fails tasks no live agent can take.
+ */
+export async function tidyTeam(input: { context: TeamContext; state: TeamState; staleMs: number; supervised?: boolean }): Promise<void> {
   const { context: team, state, staleMs } = input;
   const now = Date.now();
   const silent = Object.values(state.agents).filter(
     (agent) =>
+      input.supervised !== true &&
       agent.status !== 'stopped' &&
       agent.id !== team.config.manager.id &&
       agent.heartbeatAt !== null &&
@@ -23,6 +29,7 @@ export async function tidyTeam(input: { context: TeamContext; state: TeamState; 
       for (const taskId of [...live.activeTasks]) {
         releaseTask({ state: draft, agentId: agent.id, taskId, reason: 'agent went silent', emit: context.emit });
       }
+      releaseAgentReservations(draft.budget, agent.id);
       live.status = 'stopped';
       live.stopReason = 'no heartbeat';
       context.emit({ type: 'agent-stop', agentId: agent.id, reason: 'no heartbeat' });

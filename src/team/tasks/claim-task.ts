@@ -94,6 +94,7 @@ function assignTask(input: {
   if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the state's agents`);
   task.status = 'in_progress';
   task.assignee = agentId;
+  task.fence += 1;
   task.waitingFor = null;
   task.claimedAt = input.now;
   agent.activeTasks.push(task.id);

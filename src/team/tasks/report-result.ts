@@ -11,6 +11,25 @@ function findTask(state: TeamState, taskId: string): Task {
   return task;
 }
 
+/**
+ * True when the agent's claim on the task (`fence`, the task's claim count when
+ * it was handed out) is still the current one. Otherwise the write is refused:
+ * recorded in the ledger and not applied, so a late answer of an earlier claim
+ * (an agent that stalled, an earlier owner's agent) cannot change the task.
+ */
+export function claimIsCurrent(input: { state: TeamState; agentId: string; taskId: string; fence: number; emit: Emit }): boolean {
+  const { state, agentId, taskId, fence } = input;
+  const task = state.tasks.find((candidate) => candidate.id === taskId);
+  const current = task?.fence ?? 0;
+  let reason: string | undefined;
+  if (task === undefined) reason = 'the task is not in the state';
+  else if (task.fence !== fence) reason = `the task was claimed again since (claim ${task.fence})`;
+  else if (task.status !== 'in_progress' || task.assignee !== agentId) reason = `the task is ${task.status}, no longer held by ${agentId}`;
+  if (reason === undefined) return true;
+  input.emit({ type: 'report-reject', agentId, taskId, fence, current, reason });
+  return false;
+}
+
 function leaveTask(state: TeamState, agentId: string, taskId: string): void {
   const agent = state.agents[agentId];
   if (agent === undefined) return;

@@ -7,6 +7,7 @@ export function newTask(input: { task: PlannedTask; createdBy: string; status: '
   return {
     ...structuredClone(input.task),
     assignee: null,
+    fence: 0,
     status: input.status,
     attempts: 0,
     iterations: 0,
