@@ -31,3 +31,18 @@ export function processStartToken(pid: number): string | null {
     return null;
   }
 }
+
+/**
+ * True while the process exists and has not exited: unlike isProcessAlive, a
+ * zombie (exited, waiting for a parent that may never reap it) counts as gone.
+ */
+export function isProcessRunning(pid: number): boolean {
+  if (!isProcessAlive(pid)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
+  }
+}

@@ -1,6 +1,6 @@
 /** The team layer's public face: run a team or one of its agents, open its store. */
 export { createAgentSpecResolver, type ResolvedAgentSpec } from './agents/provider-registry.js';
-export { openTeamStore } from './run/open-team.js';
+export { openTeamStore, readTeamStateAt } from './run/open-team.js';
 export { LEASE_ENV } from './run/agent-processes.js';
 export { runAgent } from './run/run-agent.js';
 export { describeOwner, ownerLiveness, RUN_OWNED_EXIT_CODE } from './run/run-owner.js';

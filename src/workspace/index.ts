@@ -8,6 +8,7 @@ export { executeTool, type ToolResult, workspaceToolSpecs } from './file-tools.j
 export { git, isClean, isRepository, resolveRef } from './git.js';
 export { type MergeOutcome, mergeSequentially } from './merge.js';
 export { runCommand } from './run-command.js';
+export { readRunHome, recordRunHome, type RunHome } from './run-home.js';
 export { changedFiles, commitAll, restoreWip, wipCommit, type WipCommit } from './task-commits.js';
 export { type CleanReport, cleanWorktrees, listRunIds, removeWorktree } from './worktree-cleanup.js';
 export {

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '../../state/index.js';
-import { openTeamStore } from '../../team/index.js';
-import { cleanWorktrees, isRepository, listRunIds, type CleanReport } from '../../workspace/index.js';
+import { describeOwner, openTeamStore, ownerLiveness, readTeamStateAt } from '../../team/index.js';
+import { cleanWorktrees, isRepository, listRunIds, readRunHome, type CleanReport } from '../../workspace/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 
@@ -72,6 +72,14 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
     }
     if (skippedRuns.length > 0) runIds = runIds.filter((runId) => runId !== current.runId);
   }
+  // Runs started from another project: their state file is recorded in the repository; a live one is never touched.
+  for (const runId of [...runIds]) {
+    if (runId === current?.runId) continue;
+    const elsewhere = await runElsewhere(repo, runId);
+    if (elsewhere === null) continue;
+    runIds = runIds.filter((id) => id !== runId);
+    skippedRuns.push({ runId, reason: elsewhere });
+  }
   for (const runId of named) {
     if (!found.includes(runId)) skippedRuns.push({ runId, reason: `no worktree or branch of this run in ${repo}` });
   }
@@ -97,6 +105,19 @@ async function currentRun(config: TeamConfig): Promise<{ runId: string; status: 
   // A corrupted state file stops clean (exit 4): without it, a live run's worktrees cannot be told apart.
   const state = await store.read();
   return { runId: state.run.id, status: state.run.status };
+}
+
+/** Why run `runId`, whose state lives in another project, must be left alone now; null when it may be cleaned. */
+async function runElsewhere(repo: string, runId: string): Promise<string | null> {
+  const home = await readRunHome(repo, runId);
+  if (home === null) return null;
+  const state = await readTeamStateAt(home.stateFile).catch(() => null);
+  if (state === null || state.run.id !== runId || TERMINAL_RUN_STATUSES.has(state.run.status)) return null;
+  const owner = state.run.owner;
+  if (owner !== null && ownerLiveness(owner, new Date()).live) {
+    return `live: it belongs to ${describeOwner(owner)} (state ${home.stateFile}), and its agents work in these worktrees`;
+  }
+  return `still ${state.run.status} in ${home.stateFile} with its owner gone: resume it there with agent-team run --resume, or end it first`;
 }
 
 /** The exact command that cleans a skipped run, with the options that found it. */

@@ -1,5 +1,5 @@
 import { loadTeamConfig } from '../../config/index.js';
-import { openTeamStore } from '../../team/index.js';
+import { abandonedBecause, describeOwner, openTeamStore, ownerLiveness } from '../../team/index.js';
 import { totalTokens } from '../../providers/index.js';
 import type { TeamState } from '../../state/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
@@ -10,6 +10,17 @@ export interface StatusCommandOptions {
   json?: boolean | undefined;
   cwd: string;
   terminal: Terminal;
+}
+
+/** Who runs the run now: its live owner, or why nobody does although it says it is live. */
+export function ownership(state: TeamState, now = new Date()): { owner: string | null; live: boolean; abandoned: string | null } {
+  const owner = state.run.owner;
+  const abandoned = abandonedBecause(state, now);
+  return {
+    owner: owner === null ? null : describeOwner(owner),
+    live: owner !== null && ownerLiveness(owner, now).live,
+    abandoned: abandoned === null ? null : `${abandoned}; the run can be resumed with agent-team run --resume`,
+  };
 }
 
 /** A compact view of the state for people and machines. */
@@ -27,6 +38,7 @@ export function describeState(state: TeamState): Record<string, unknown> {
       simulated: state.run.simulated,
       endReason: state.run.endReason,
       seq: state.seq,
+      ...ownership(state),
     },
     tasks: byStatus,
     agents: Object.values(state.agents).map((agent) => ({
@@ -78,6 +90,9 @@ export async function status(options: StatusCommandOptions): Promise<number> {
   println(terminal, paint(terminal, 'bold', `Run ${state.run.id}: ${state.run.status}${state.run.simulated ? ' (simulated)' : ''}`));
   println(terminal, `  feature: ${state.run.feature}`);
   if (state.run.endReason !== null) println(terminal, `  ${state.run.endReason}`);
+  const owned = ownership(state);
+  if (owned.abandoned !== null) println(terminal, paint(terminal, 'yellow', `  ${owned.abandoned}`));
+  else if (owned.live && owned.owner !== null) println(terminal, `  owner: ${owned.owner}`);
   println(terminal);
   println(terminal, paint(terminal, 'bold', 'Tasks'));
   const order = ['in_progress', 'blocked', 'ready', 'pending', 'review', 'done', 'failed', 'cancelled'] as const;

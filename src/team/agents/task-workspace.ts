@@ -13,6 +13,7 @@ import {
   git,
   isClean,
   isRepository,
+  recordRunHome,
   removeWorktree,
   repositoryRoot,
   resolveRef,
@@ -78,6 +79,8 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
       { exitCode: 2 },
     );
   }
+  // A `clean` run from the repository finds this run's state, and so whether it is live, through this record.
+  await recordRunHome({ repo: input.repo, runId: input.runId, stateFile: input.config.stateFile });
   const workspace = await runWorkspace(input);
   const created = !existsSync(workspace.integrationWorktree);
   if (created) {

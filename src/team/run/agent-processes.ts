@@ -125,14 +125,16 @@ export class AgentSupervisor {
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       agent.stderr = (agent.stderr + chunk).slice(-STDERR_TAIL);
     });
-    void new Promise<number>((resolve) => {
+    void new Promise<{ code: number; how: string }>((resolve) => {
       child.on('error', (error) => {
         agent.stderr += String(error);
-        resolve(1);
+        resolve({ code: 1, how: 'could not start' });
       });
-      child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)));
-    }).then(async (code) => {
-      const again = await this.#onExit(agent, code);
+      child.on('exit', (code, signal) =>
+        resolve(code === null ? { code: 128, how: `was killed by ${signal ?? 'a signal'}` } : { code, how: `exited with code ${code}` }),
+      );
+    }).then(async ({ code, how }) => {
+      const again = await this.#onExit(agent, code, how);
       if (again && !this.#stopping) this.#scheduleRestart(agent);
       else this.#done();
     });
@@ -150,10 +152,10 @@ export class AgentSupervisor {
   }
 
   /** Records how the agent ended; true when it is to be started again. */
-  async #onExit(agent: Supervised, code: number): Promise<boolean> {
+  async #onExit(agent: Supervised, code: number, how: string): Promise<boolean> {
     if (FINAL_EXIT_CODES.has(code)) return false;
     const tail = agent.stderr.trim().split('\n').slice(-3).join(' | ');
-    const why = `process exited with code ${code}${tail === '' ? '' : `: ${tail}`}`;
+    const why = `its process ${how}${tail === '' ? '' : `: ${tail}`}`;
     const restart = agent.restarts + 1;
     const limit = this.#options.config.orchestrator.coordination.agent_restarts;
     const again = await this.#options.store

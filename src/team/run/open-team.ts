@@ -18,6 +18,12 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState): Te
   });
 }
 
+/** The state in `stateFile` (another project's run, found through its repository), or null when the file is gone. */
+export async function readTeamStateAt(stateFile: string): Promise<TeamState | null> {
+  const store = new FileStore<TeamState, LedgerEvent>({ file: stateFile, schema: teamStateSchema });
+  return (await store.exists()) ? store.read() : null;
+}
+
 /** Everything one process needs to take part in a run: store, provider and wake-ups. */
 export function openTeamContext(input: {
   config: TeamConfig;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AgentTeamError } from '../../errors/index.js';
-import { isProcessAlive, processStartToken } from '../../files/index.js';
+import { isProcessRunning, processStartToken } from '../../files/index.js';
 import type { RunOwner, TeamState } from '../../state/index.js';
 
 /** Exit code of a command refused because another live process owns the run. */
@@ -29,7 +29,7 @@ export function newRunOwner(input: { command: string; now: Date; leaseMs: number
  */
 export function ownerLiveness(owner: RunOwner, now: Date, host = hostname()): OwnerLiveness {
   if (owner.host === host) {
-    if (!isProcessAlive(owner.pid)) return { live: false, reason: `its process ${owner.pid} is not running` };
+    if (!isProcessRunning(owner.pid)) return { live: false, reason: `its process ${owner.pid} is not running` };
     const start = processStartToken(owner.pid);
     if (owner.pidStart !== null && start !== null && start !== owner.pidStart) {
       return { live: false, reason: `its process ${owner.pid} is not running (the pid now belongs to another process)` };
