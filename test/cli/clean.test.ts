@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
 import type { RunStatus } from '../../src/state/index.js';
 import { openTeamStore } from '../../src/team/index.js';
-import { listWorktrees } from '../../src/workspace/index.js';
+import { listWorktrees, recordRunHome } from '../../src/workspace/index.js';
+import { writeRunningState } from '../support/running-state.js';
 import type { CliResult } from '../support/cli.js';
 import { runCommand } from '../support/cli-in-process.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
@@ -182,5 +183,49 @@ describe('agent-team clean', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       error: { code: 'usage', message: expect.stringContaining(`${settings.dir} is not a git repository`) },
     });
+  });
+});
+
+describe('agent-team clean in a repository that a run from another project works in', () => {
+  it('leaves the run alone while its owner is live, and while it can be resumed; cleans it once it has ended', async () => {
+    const other = await sampleRepo();
+    const home = await tempProject('agent-team-home-');
+    try {
+      // The run lives in another project (its state there); its agents work in `other`. This test process is its owner.
+      const config = loadTeamConfig({ cwd: home.dir });
+      const store = await writeRunningState({ config, runId: 'elsewhere-1', feature: 'Add a cart' });
+      await recordRunHome({ repo: other.dir, runId: 'elsewhere-1', stateFile: config.stateFile });
+      await other.git('branch', 'agent-team/elsewhere-1/T1');
+      const clean = async (): Promise<CleanJson> => {
+        const result = await runCommand(['clean', '--json'], { cwd: other.dir });
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as CleanJson;
+      };
+
+      const live = await clean();
+      expect(live.runs).toEqual([]);
+      expect(live.skippedRuns).toEqual([
+        { runId: 'elsewhere-1', reason: expect.stringContaining(`live: it belongs to pid ${process.pid}`) },
+      ]);
+      expect(live.skippedRuns[0]?.reason).toContain(config.stateFile);
+
+      await store.update((state) => {
+        if (state.run.owner !== null) state.run.owner = { ...state.run.owner, pid: 999_999_999, pidStart: null };
+      });
+      const gone = await clean();
+      expect(gone.skippedRuns).toEqual([{ runId: 'elsewhere-1', reason: expect.stringContaining('with its owner gone: resume it there') }]);
+      expect(await other.git('branch', '--list', 'agent-team/elsewhere-1/*')).toContain('agent-team/elsewhere-1/T1');
+
+      await store.update((state) => {
+        state.run.status = 'done';
+        state.run.owner = null;
+      });
+      const ended = await clean();
+      expect(ended.runs).toEqual(['elsewhere-1']);
+      expect(ended.skippedRuns).toEqual([]);
+    } finally {
+      await other.cleanup();
+      await home.cleanup();
+    }
   });
 });

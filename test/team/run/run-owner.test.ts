@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadTeamConfig } from '../../../src/config/index.js';
+import type { RunOwner, TeamState } from '../../../src/state/index.js';
+import { fenceStore, OwnershipLostError } from '../../../src/team/agents/fenced-store.js';
+import { openTeamStore } from '../../../src/team/index.js';
+import { claimTask } from '../../../src/team/tasks/claim-task.js';
+import { applyWorkReport, claimIsCurrent, releaseTask } from '../../../src/team/tasks/report-result.js';
+import { newTask } from '../../../src/team/tasks/task-factory.js';
+import { newRunOwner, ownerLiveness } from '../../../src/team/run/run-owner.js';
+import { abandonedBecause } from '../../../src/team/run/take-run.js';
+import { initialTeamState } from '../../../src/team/run/run-state.js';
+import { testRunOptions, writeRunningState } from '../../support/running-state.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+
+const NOW = new Date('2026-12-02T10:00:00.000Z');
+let project: TempProject | undefined;
+
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+/** A pid that belonged to a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('close', resolve));
+  return child.pid as number;
+}
+
+function ownerOf(overrides: Partial<RunOwner>): RunOwner {
+  return { ...newRunOwner({ command: 'run', now: NOW, leaseMs: 30_000 }), ...overrides };
+}
+
+describe('owner liveness', () => {
+  it('is live while its process runs on this host and its lease holds', () => {
+    expect(ownerLiveness(ownerOf({}), NOW)).toEqual({ live: true });
+  });
+
+  it('is gone at once when its process on this host is not running, whatever the lease says', async () => {
+    const pid = await deadPid();
+    expect(ownerLiveness(ownerOf({ pid }), NOW)).toEqual({ live: false, reason: `its process ${pid} is not running` });
+  });
+
+  it('is gone when its pid now belongs to another process (start time differs)', () => {
+    const liveness = ownerLiveness(ownerOf({ pidStart: '1' }), NOW);
+    expect(liveness).toMatchObject({ live: false, reason: expect.stringContaining('belongs to another process') });
+  });
+
+  it('is gone when its lease ran out, even with the process alive (a stalled owner); on another host only the lease counts', () => {
+    const later = new Date(NOW.getTime() + 30_001);
+    expect(ownerLiveness(ownerOf({}), later)).toMatchObject({ live: false, reason: expect.stringContaining('lease ran out') });
+    const elsewhere = ownerOf({ host: `not-${hostname()}`, pid: 999_999 });
+    expect(ownerLiveness(elsewhere, NOW)).toEqual({ live: true });
+    expect(ownerLiveness(elsewhere, later)).toMatchObject({ live: false });
+  });
+
+  it('calls a live-looking run abandoned when its owner is gone or missing, and an ended run never', async () => {
+    project = await tempProject();
+    const config = loadTeamConfig({ cwd: project.dir });
+    const state: TeamState = initialTeamState({
+      config,
+      runId: 'r1',
+      feature: 'f',
+      options: testRunOptions({ config, runId: 'r1' }),
+      simulated: true,
+      budgetUsd: null,
+      now: NOW.toISOString(),
+      owner: ownerOf({ pid: await deadPid() }),
+    });
+    expect(abandonedBecause(state, NOW)).toContain('is not running');
+    state.run.owner = null;
+    expect(abandonedBecause(state, NOW)).toBe('no process owns it');
+    state.run.status = 'done';
+    expect(abandonedBecause(state, NOW)).toBeNull();
+  });
+});
+
+describe('fenced writes', () => {
+  it("refuse every write once the run's lease changed, and write nothing", async () => {
+    project = await tempProject();
+    const config = loadTeamConfig({ cwd: project.dir });
+    const raw = await writeRunningState({ config, runId: 'r1', feature: 'f' });
+    const lease = (await raw.read()).run.owner?.lease as string;
+    const fenced = fenceStore(raw, lease);
+    await fenced.update((state) => {
+      state.run.feature = 'written by the owner';
+    });
+    await raw.update((state) => {
+      state.run.owner = ownerOf({ lease: 'the-next-owner' });
+    });
+    const before = await raw.read();
+    const refused = await fenced
+      .update((state) => {
+        state.run.feature = 'written after losing the run';
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OwnershipLostError);
+    expect((refused as OwnershipLostError).exitCode).toBe(6);
+    expect((refused as Error).message).toContain(`pid ${process.pid}`);
+    expect(await raw.read()).toEqual(before);
+    expect(before.run.feature).toBe('written by the owner');
+  });
+});
+
+describe('claim fences', () => {
+  it('refuse a late report of an earlier claim and record it; the current claim still reports', async () => {
+    project = await tempProject();
+    const config = loadTeamConfig({ cwd: project.dir });
+    const task = newTask({
+      task: {
+        id: 'T1',
+        title: 't',
+        description: 'd',
+        role: 'backend_developer',
+        dependsOn: [],
+        files: [],
+        complexity: 'simple',
+        acceptanceCriteria: [],
+      },
+      createdBy: 'manager',
+      status: 'ready',
+    });
+    const store = openTeamStore(config);
+    await writeRunningState({ config, runId: 'r1', feature: 'f', tasks: [task] });
+    const events: unknown[] = [];
+    const emit = (event: unknown): void => {
+      events.push(event);
+    };
+    await store.update((state, context) => {
+      const agent = state.agents['backend-dev'];
+      if (agent !== undefined) agent.heartbeatAt = context.now;
+      const first = claimTask({ state, agentId: 'backend-dev', config, now: context.now, emit });
+      expect(first?.task.fence).toBe(1);
+      // The agent stalls; its task goes back and is claimed again (by a restarted process of the same agent).
+      releaseTask({ state, agentId: 'backend-dev', taskId: 'T1', reason: 'agent process died', emit });
+      const second = claimTask({ state, agentId: 'backend-dev', config, now: context.now, emit });
+      expect(second?.task.fence).toBe(2);
+
+      expect(claimIsCurrent({ state, agentId: 'backend-dev', taskId: 'T1', fence: 1, emit })).toBe(false);
+      expect(events.at(-1)).toMatchObject({ type: 'report-reject', taskId: 'T1', fence: 1, current: 2 });
+      expect(state.tasks[0]?.status).toBe('in_progress');
+      expect(claimIsCurrent({ state, agentId: 'qa-tester', taskId: 'T1', fence: 2, emit })).toBe(false);
+
+      expect(claimIsCurrent({ state, agentId: 'backend-dev', taskId: 'T1', fence: 2, emit })).toBe(true);
+      applyWorkReport({
+        state,
+        agentId: 'backend-dev',
+        taskId: 'T1',
+        report: { status: 'done', summary: 'done', filesChanged: [] },
+        normalized: 'done',
+        managerId: 'manager',
+        now: context.now,
+        emit,
+      });
+      // Once done, even the claim that finished it cannot write again.
+      expect(claimIsCurrent({ state, agentId: 'backend-dev', taskId: 'T1', fence: 2, emit })).toBe(false);
+      expect(events.at(-1)).toMatchObject({ type: 'report-reject', reason: expect.stringContaining('done') });
+    });
+  });
+});
