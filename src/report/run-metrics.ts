@@ -1,16 +1,25 @@
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
+import { type ModelSchedule, replayModelSchedule } from './model-schedule.js';
 
-/** How the team did as a team: the seed 003 performance figures, from the ledger. */
+/**
+ * How the team did as a team: the seed 003 performance figures, from the ledger.
+ *
+ * Every time here is model time: the `latencyMs` of the ledger's `model-call`
+ * events (simulated by the sim, so the same for a seed on any machine and at any
+ * time scale; measured around the call for real providers), never the wall clock.
+ * Git, gates' diffs, merges, tests and waiting on locks take no time on this clock,
+ * and neither does a pause between an interrupt and `run --resume`.
+ */
 export interface RunMetrics {
   totalTasks: number;
   successful: number;
   /** Failed or cancelled (a failed dependency cancels its dependents). */
   failed: number;
-  /** From the first claim to the last task's end, e.g. "12m 34s". */
+  /** parallelTimeMs formatted, e.g. "12m 34s". */
   parallelTime: string;
-  /** The sum of every task's working time: what one agent alone would have taken, e.g. "38m 15s". */
+  /** estimatedSequentialTimeMs formatted, e.g. "38m 15s". */
   estimatedSequentialTime: string;
-  /** estimatedSequentialTime / parallelTime, e.g. "3.04x". */
+  /** speedupRatio formatted, e.g. "3.04x". */
   speedup: string;
   /** e.g. "$1.2500". */
   cost: string;
@@ -18,45 +27,32 @@ export interface RunMetrics {
   gateBlocks: number;
   /** Merges undone because the tests failed after them. */
   testFailures: number;
+  /**
+   * The run replayed on a virtual clock of model time (makespan): planning first; then
+   * each agent is a lane with max_concurrent_tasks slots taking its claims in the order
+   * it made them; an attempt starts when its slot is free, the task's dependencies have
+   * finished, the blocker it raised before is resolved and the task whose files it waited
+   * for has let go of them, and lasts its agent's model calls on it. A blocker waits for
+   * the manager's resolve calls (on the manager's lane); in a workspace run a change's
+   * gates run at once after it is reported (the round lasts its longest call, plus its
+   * longest repair); the integration summary comes last. A function of the plan, the
+   * dependency graph, the roster, the recorded model times and each agent's claim order.
+   */
   parallelTimeMs: number;
+  /**
+   * What one agent alone would have taken: the sum of every model call of the run.
+   * Manager calls count (planning, blocker resolutions, gates, the integration summary):
+   * the work needs them whoever does it, and parallel time includes them as well.
+   */
   estimatedSequentialTimeMs: number;
+  /** estimatedSequentialTimeMs / parallelTimeMs; 0 when nothing took model time. */
   speedupRatio: number;
   costUsd: number;
+  /** What the times are: model time the sim drew, model time measured on real calls, or both in one run. */
+  timeBasis: 'simulated model time' | 'measured model time' | 'mixed model time';
 }
 
 type Entry = LedgerEntry<LedgerEvent>;
-
-// What ends a span of work on a task: its agent answered (done, blocked), gave it up, or the integration decided.
-const WORK_ENDS = new Set<LedgerEvent['type']>(['task-review', 'task-end', 'task-release', 'blocker-raise']);
-const REVIEW_ENDS = new Set<LedgerEvent['type']>(['task-merge', 'task-end', 'task-release']);
-
-function taskIdOf(entry: Entry): string | null {
-  return 'taskId' in entry && typeof entry.taskId === 'string' ? entry.taskId : null;
-}
-
-/**
- * Working time per task: every span from a claim to the agent's answer, and from
- * review (its gates, its merge and tests) to the verdict. Waiting (for
- * dependencies, a blocker's resolution, another task's files) is not work.
- */
-export function taskWorkTimes(ledger: readonly Entry[]): Map<string, number> {
-  const open = new Map<string, { kind: 'work' | 'review'; at: number }>();
-  const totals = new Map<string, number>();
-  for (const entry of ledger) {
-    const taskId = taskIdOf(entry);
-    if (taskId === null) continue;
-    const at = Date.parse(entry.at);
-    const current = open.get(taskId);
-    const ends = current?.kind === 'work' ? WORK_ENDS : REVIEW_ENDS;
-    if (current !== undefined && ends.has(entry.type)) {
-      totals.set(taskId, (totals.get(taskId) ?? 0) + Math.max(0, at - current.at));
-      open.delete(taskId);
-    }
-    if (entry.type === 'task-claim') open.set(taskId, { kind: 'work', at });
-    else if (entry.type === 'task-review') open.set(taskId, { kind: 'review', at });
-  }
-  return totals;
-}
 
 /** Milliseconds as "1h 02m 03s", "12m 34s" or "4.2s". */
 export function formatDuration(ms: number): string {
@@ -69,22 +65,28 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h ${pad(m)}m ${pad(s)}s` : `${m}m ${pad(s)}s`;
 }
 
-/** The seed 003 metrics of a run, from its final state and ledger. */
+function timeBasisOf(schedule: ModelSchedule, simulatedRun: boolean): RunMetrics['timeBasis'] {
+  if (schedule.simulatedCalls > 0 && schedule.measuredCalls > 0) return 'mixed model time';
+  if (schedule.simulatedCalls > 0) return 'simulated model time';
+  if (schedule.measuredCalls > 0) return 'measured model time';
+  return simulatedRun ? 'simulated model time' : 'measured model time';
+}
+
+/** The seed 003 metrics of a run, from its final state (plan, dependencies, roster) and its ledger. */
 export function runMetrics(state: TeamState, ledger: readonly Entry[], costUsd: number): RunMetrics {
-  let firstClaim: number | null = null;
-  let lastEnd: number | null = null;
   const failedRounds = new Set<string>();
   let testFailures = 0;
   for (const entry of ledger) {
-    const at = Date.parse(entry.at);
-    if (entry.type === 'task-claim' && firstClaim === null) firstClaim = at;
-    if (entry.type === 'task-end') lastEnd = at;
     if (entry.type === 'gate-verdict' && !entry.passed) failedRounds.add(`${entry.taskId}#${entry.round}`);
     if (entry.type === 'task-merge' && entry.status === 'reverted') testFailures += 1;
   }
-  const parallelTimeMs = firstClaim === null || lastEnd === null ? 0 : Math.max(0, lastEnd - firstClaim);
-  let estimatedSequentialTimeMs = 0;
-  for (const time of taskWorkTimes(ledger).values()) estimatedSequentialTimeMs += time;
+  const schedule = replayModelSchedule({
+    ledger,
+    dependencies: new Map(state.tasks.map((task) => [task.id, task.dependsOn])),
+    capacities: new Map(Object.values(state.agents).map((agent) => [agent.id, agent.maxConcurrentTasks])),
+  });
+  const parallelTimeMs = schedule.makespanMs;
+  const estimatedSequentialTimeMs = schedule.modelMs;
   const speedupRatio = parallelTimeMs === 0 ? 0 : estimatedSequentialTimeMs / parallelTimeMs;
   return {
     totalTasks: state.tasks.length,
@@ -100,5 +102,6 @@ export function runMetrics(state: TeamState, ledger: readonly Entry[], costUsd: 
     estimatedSequentialTimeMs,
     speedupRatio,
     costUsd,
+    timeBasis: timeBasisOf(schedule, state.run.simulated),
   };
 }

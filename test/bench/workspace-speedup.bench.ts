@@ -1,14 +1,13 @@
 /**
  * A 12-task sim run on the sample repository with 4 agents, every model call
  * taking the same simulated time: parallel time, sequential estimate and
- * speedup, against the best the dependency graph allows.
+ * speedup (all in model time), against the best the dependency graph allows.
  */
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { longestChains } from '../../src/state/index.js';
-import { taskWorkTimes } from '../../src/report/run-metrics.js';
 import { readEntries } from '../support/ledger.js';
 import { sampleRepo } from '../support/sample-repo.js';
 import { tempProject } from '../support/temp-project.js';
@@ -44,15 +43,29 @@ export async function benchWorkspaceSpeedup(): Promise<Record<string, number>> {
     const result = await runTeam({ config, feature: 'Add a dozen independent improvements', planTasks: TASKS, workspace: repo.dir });
     const ledger = await readEntries(result.files.ledger);
     const state = JSON.parse(await readFile(config.stateFile, 'utf8')) as { tasks: { id: string; dependsOn: string[] }[] };
-    const work = taskWorkTimes(ledger as never);
-    const total = [...work.values()].reduce((sum, value) => sum + value, 0);
+    const calls = ledger.filter((entry) => entry.type === 'model-call');
+    const latency = (entry: (typeof calls)[number]): number => entry['latencyMs'] as number;
+    // An agent's own calls on a task hold its lane; the gates of a change run at once, beside the agents.
+    const laneWork = new Map<string, number>();
+    const gateSpan = new Map<string, number>();
+    for (const entry of calls) {
+      const taskId = entry['taskId'];
+      if (typeof taskId !== 'string') continue;
+      if (entry['purpose'] === 'gate') gateSpan.set(taskId, Math.max(gateSpan.get(taskId) ?? 0, latency(entry)));
+      else laneWork.set(taskId, (laneWork.get(taskId) ?? 0) + latency(entry));
+    }
+    const work = new Map(state.tasks.map((task) => [task.id, (laneWork.get(task.id) ?? 0) + (gateSpan.get(task.id) ?? 0)]));
+    const taskWork = [...laneWork.values()].reduce((sum, value) => sum + value, 0);
+    // Planning and the integration summary come before and after every task, whatever the team.
+    const serial = calls.filter((entry) => entry['taskId'] === null).reduce((sum, entry) => sum + latency(entry), 0);
     const path = criticalPath(state.tasks, work);
-    const best = Math.min(total / path, AGENTS);
+    const bestParallel = serial + Math.max(path, taskWork / AGENTS);
+    const best = calls.reduce((sum, entry) => sum + latency(entry), 0) / bestParallel;
     const { metrics } = result.summary;
-    // The same bound with no orchestration cost at all: each task is its three calls (work, report, gates in parallel).
+    // The same bound with no rework at all: each task is its three calls (work, report, gates in parallel).
     const nominal = new Map(state.tasks.map((task) => [task.id, 3 * LATENCY_MS]));
     const nominalPath = criticalPath(state.tasks, nominal);
-    const idealParallel = Math.max(nominalPath, (state.tasks.length * 3 * LATENCY_MS) / AGENTS);
+    const idealParallel = serial + Math.max(nominalPath, (state.tasks.length * 3 * LATENCY_MS) / AGENTS);
     const figures = {
       speedup_tasks: metrics.totalTasks,
       speedup_done: metrics.successful,
@@ -71,16 +84,16 @@ export async function benchWorkspaceSpeedup(): Promise<Record<string, number>> {
     );
     console.log(
       `  parallel ${metrics.parallelTime}, sequential estimate ${metrics.estimatedSequentialTime} ` +
-        '(work per task: claim to answer, then gates, merge and tests)',
+        `(${metrics.timeBasis}: every call, the run replayed on a virtual clock)`,
     );
     console.log(
-      `  critical path ${(path / 1000).toFixed(1)}s; best speedup min(work / critical path, agents) = ` +
-        `min(${(total / path).toFixed(2)}, ${AGENTS}) = ${best.toFixed(2)}x`,
+      `  critical path ${(path / 1000).toFixed(1)}s, plan and integration ${(serial / 1000).toFixed(1)}s; best speedup ` +
+        `(all calls) / (plan and integration + max(critical path, agents' work / agents)) = ${best.toFixed(2)}x`,
     );
     console.log(`  speedup ${metrics.speedup} = ${(figures.speedup_of_best * 100).toFixed(1)}% of the best   (target: within 10%)`);
     console.log(
-      `  with no orchestration cost (each task exactly its 3 calls) the run would take ${(idealParallel / 1000).toFixed(1)}s: ` +
-        `the real one reaches ${(figures.speedup_parallel_vs_ideal * 100).toFixed(0)}% of that (git, tests and merges take the rest)`,
+      `  with no rework (each task exactly its 3 calls) the run would take ${(idealParallel / 1000).toFixed(1)}s of model time: ` +
+        `the real one reaches ${(figures.speedup_parallel_vs_ideal * 100).toFixed(0)}% of that (retries and repairs take the rest)`,
     );
     return figures;
   } finally {
