@@ -10,6 +10,7 @@ export const EXIT = {
   budgetExceeded: 3,
   stateError: 4,
   lockTimeout: 5,
+  runOwned: 6,
   interrupted: 130,
 } as const;
 

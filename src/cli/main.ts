@@ -28,7 +28,8 @@ Exit codes:
   3    the budget was exhausted (resume with --resume --budget-usd)
   4    the state file is missing or corrupted
   5    the state file lock could not be taken in time
-  130  interrupted (resume with --resume)
+  6    the run belongs to another live process (its owner is named), or was taken over meanwhile
+  130  interrupted: Ctrl-C, SIGTERM, SIGHUP or a closed output (resume with --resume)
 
 Environment:
   NO_COLOR                set to disable colour
