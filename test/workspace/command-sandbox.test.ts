@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type SandboxMode, executeTool, probeSandbox, type ToolResult } from '../../src/workspace/index.js';
 import { emptyRepo, type TempRepository } from '../support/sample-repo.js';
@@ -89,17 +89,19 @@ describe('commands in the sandbox', () => {
   });
 
   it('writes inside the worktree and the private /tmp, which is its home and temp dir and gone afterwards', async () => {
+    // A name of this test alone: the host's /tmp must not have it afterwards.
+    const scratch = `/tmp/${basename(root)}-scratch`;
     const script = [
       `const fs = require('node:fs');`,
       `fs.mkdirSync('build/out', { recursive: true }); fs.writeFileSync('build/out/result.txt', 'built');`,
-      `fs.mkdirSync('/tmp/scratch'); fs.writeFileSync('/tmp/scratch/note', 'temp'); console.log(fs.readFileSync('/tmp/scratch/note', 'utf8'));`,
+      `fs.mkdirSync('${scratch}'); fs.writeFileSync('${scratch}/note', 'temp'); console.log(fs.readFileSync('${scratch}/note', 'utf8'));`,
       `console.log(process.env.HOME, process.env.TMPDIR, require('node:os').tmpdir());`,
     ].join('\n');
     const result = await node(script);
 
     expect(result).toEqual({ content: `$ ${NODE} -e ${script}\nexit code 0\ntemp\n/tmp /tmp /tmp\n`, isError: false });
     expect(await readFile(join(worktree, 'build/out/result.txt'), 'utf8')).toBe('built');
-    expect(existsSync('/tmp/scratch/note')).toBe(false);
+    expect(existsSync(scratch)).toBe(false);
   });
 
   it('refuses the network: a loopback server of ours is out of reach', async () => {
