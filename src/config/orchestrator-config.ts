@@ -145,6 +145,12 @@ export const workspaceConfigSchema = z
       .nullable()
       .default(null)
       .describe('Commands agents may run (argv prefixes); null: only the test command.'),
+    sandbox: z
+      .enum(['bwrap', 'off'])
+      .default('bwrap')
+      .describe(
+        'How agents\' commands and the tests after merges run. "bwrap": confined by bubblewrap (write only the worktree and a private /tmp, no network); without a working bwrap they are refused. "off": unconfined.',
+      ),
     max_steps: z.number().int().positive().default(12).describe('Most tool-loop steps per task attempt.'),
     command_timeout_seconds: z.number().positive().default(300).describe('A command (and its process tree) is killed after this.'),
     output_cap_bytes: z.number().int().positive().default(100_000).describe('Most bytes of one tool result.'),

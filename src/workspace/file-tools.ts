@@ -7,6 +7,7 @@ import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 import type { ToolCall, ToolSpec } from '../providers/index.js';
+import type { SandboxMode } from './command-sandbox.js';
 import { runCommand } from './run-command.js';
 import { readCapped, resolveInside, toPosix, walk, writeNoFollow } from './sandbox.js';
 import { WorkspaceError } from './workspace-error.js';
@@ -34,6 +35,8 @@ export interface ToolSettings {
   worktree: string;
   allowlist: CommandAllowlist;
   commandTimeoutMs: number;
+  /** `bwrap`: commands write only the worktree and a private /tmp, without network; `off`: unconfined. */
+  sandbox: SandboxMode;
   /** Cap on what any one tool result carries, in bytes. */
   outputCapBytes: number;
   /** Aborting kills a running command (the agent was stopped or its task timed out). */
@@ -128,11 +131,14 @@ const TOOLS: ReadonlyMap<string, Tool> = new Map(TOOL_LIST.map((tool) => [tool.n
 /** Names of the workspace tools. */
 export const WORKSPACE_TOOL_NAMES: readonly string[] = TOOL_LIST.map((tool) => tool.name);
 
-/** The tool specs to offer a model; `run_command` only when some command is allowed, listing what is. */
-export function workspaceToolSpecs(input: { allowlist: CommandAllowlist }): ToolSpec[] {
+/** The tool specs to offer a model; `run_command` only when some command is allowed, listing what is and where it runs. */
+export function workspaceToolSpecs(input: { allowlist: CommandAllowlist; sandbox: SandboxMode }): ToolSpec[] {
+  // The model should know why a write outside or a download fails, rather than retry it.
+  const confined = input.sandbox === 'bwrap' ? ' Commands can write only inside the worktree and /tmp, and have no network.' : '';
   return TOOL_LIST.filter((tool) => tool.name !== 'run_command' || input.allowlist.length > 0).map((tool) => ({
     name: tool.name,
-    description: tool.name === 'run_command' ? `${tool.description} Allowed: ${formatAllowlist(input.allowlist)}.` : tool.description,
+    description:
+      tool.name === 'run_command' ? `${tool.description} Allowed: ${formatAllowlist(input.allowlist)}.${confined}` : tool.description,
     inputSchema: z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>,
   }));
 }
@@ -257,6 +263,7 @@ async function commandTool(input: { command: string[] }, settings: ToolSettings)
   const outcome = await runCommand({
     argv: input.command,
     cwd: settings.worktree,
+    sandbox: settings.sandbox,
     timeoutMs: settings.commandTimeoutMs,
     outputCapBytes,
     signal: settings.signal,

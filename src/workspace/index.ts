@@ -4,6 +4,7 @@
  */
 export { readWorktreeStatus, type WorktreeStatusUpdate, writeWorktreeStatus } from './agent-status.js';
 export { branchDiff, type BranchDiff } from './branch-diff.js';
+export { probeSandbox, SANDBOX_OPT_OUT, type SandboxMode } from './command-sandbox.js';
 export { executeTool, type ToolResult, workspaceToolSpecs } from './file-tools.js';
 export { git, isClean, isRepository, resolveRef } from './git.js';
 export { type MergeOutcome, mergeSequentially } from './merge.js';

@@ -1,3 +1,4 @@
+import type { SandboxMode } from './command-sandbox.js';
 import { conflictedFiles, currentBranch, git, headCommit } from './git.js';
 import { runCommand } from './run-command.js';
 import { AGENT_COMMIT_ARGS } from './task-branches.js';
@@ -23,6 +24,8 @@ export interface TestCommand {
   argv: readonly string[];
   timeoutMs: number;
   outputCapBytes: number;
+  /** The tests run the merged code, which agents wrote: confined like their own commands. */
+  sandbox: SandboxMode;
 }
 
 /** Tries a no-fast-forward merge; on a conflict aborts it and returns the conflicted files. */
@@ -110,9 +113,14 @@ export async function mergeSequentially(input: {
       const outcome = await runCommand({
         argv: input.test.argv,
         cwd,
+        sandbox: input.test.sandbox,
         timeoutMs: input.test.timeoutMs,
         outputCapBytes: input.test.outputCapBytes,
         signal: input.signal,
+      }).catch(async (error: unknown) => {
+        // No sandbox to test in: the merge is not kept untested.
+        await git({ cwd, args: ['reset', '--quiet', '--hard', before] });
+        throw error;
       });
       testOutput = outcome.output;
       if (input.signal?.aborted === true) {

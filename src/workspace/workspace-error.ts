@@ -15,6 +15,7 @@ export type WorkspaceErrorCode =
   | 'workspace_not_agent_worktree'
   | 'workspace_status_invalid'
   | 'workspace_invalid_allowlist'
+  | 'workspace_sandbox_unavailable'
   | 'workspace_git_missing'
   | 'workspace_git_failed';
 

@@ -98,6 +98,7 @@ describe('loadTeamConfig', () => {
     });
     expect(orchestrator.budget).toMatchObject({ max_usd: null, max_tokens: null, per_agent_usd: null, per_agent_tokens: null });
     expect(orchestrator.project_dir).toBe('.');
+    expect(orchestrator.workspace.sandbox).toBe('bwrap');
   });
 
   it('a --config that does not exist: ConfigError naming the file, with a hint', () => {
@@ -125,6 +126,11 @@ describe('loadTeamConfig', () => {
         path: 'coordination.manager',
         message: 'expected the id of a roster agent, found "boss" (roster: manager, backend-dev, frontend-dev, qa-tester, reviewer)',
       },
+    },
+    {
+      name: 'an unknown sandbox',
+      edit: (config: Record<string, unknown>) => Object.assign(config, { workspace: { sandbox: 'docker' } }),
+      issue: { path: 'workspace.sandbox', message: 'Invalid option: expected one of "bwrap"|"off"' },
     },
   ])('with $name: ConfigError naming the file and the dot path', async ({ edit, issue }) => {
     const file = await project.write('orchestrator-config.json', await editedDefault(edit as (config: object) => void));

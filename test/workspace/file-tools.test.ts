@@ -39,6 +39,7 @@ function run(
     worktree: root,
     call: { id: 'call-1', name, input },
     allowlist: options.allowlist ?? [],
+    sandbox: 'bwrap',
     commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
     outputCapBytes: options.outputCapBytes ?? 50_000,
   });
@@ -190,16 +191,18 @@ describe('file tools', () => {
   });
 
   it('offers run_command only when some command is allowed', () => {
-    expect(workspaceToolSpecs({ allowlist: [] }).map((spec) => spec.name)).toEqual([
+    expect(workspaceToolSpecs({ allowlist: [], sandbox: 'bwrap' }).map((spec) => spec.name)).toEqual([
       'read_file',
       'write_file',
       'edit_file',
       'list_files',
       'search',
     ]);
-    const specs = workspaceToolSpecs({ allowlist: [['npm', 'test']] });
+    const specs = workspaceToolSpecs({ allowlist: [['npm', 'test']], sandbox: 'bwrap' });
     const command = specs.find((spec) => spec.name === 'run_command');
-    expect(command?.description).toContain('Allowed: npm test.');
+    expect(command?.description).toContain('Allowed: npm test. Commands can write only inside the worktree and /tmp, and have no network.');
+    const unconfined = workspaceToolSpecs({ allowlist: [['npm', 'test']], sandbox: 'off' }).find((spec) => spec.name === 'run_command');
+    expect(unconfined?.description.endsWith('Allowed: npm test.')).toBe(true);
     expect(specs.find((spec) => spec.name === 'edit_file')?.inputSchema).toMatchObject({
       type: 'object',
       required: ['path', 'old', 'new'],

@@ -28,7 +28,7 @@ async function integrationWorktree(): Promise<string> {
   return path;
 }
 
-const TEST = { argv: ['node', '--test'], timeoutMs: 60_000, outputCapBytes: 64_000 };
+const TEST = { argv: ['node', '--test'], timeoutMs: 60_000, outputCapBytes: 64_000, sandbox: 'bwrap' as const };
 
 describe('sequential merge with the project tests', () => {
   it('merges in order, undoes a merge that breaks the tests, and keeps a conflicting branch for a person', async () => {

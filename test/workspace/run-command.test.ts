@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ function runCommandTool(
     worktree: root,
     call: { id: 'call-1', name: 'run_command', input: { command } },
     allowlist: options.allowlist ?? [[NODE, '-e']],
+    sandbox: 'bwrap',
     commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
     outputCapBytes: options.outputCapBytes ?? 50_000,
   });
@@ -65,14 +66,13 @@ describe('run_command', () => {
     expect(missing).toMatchObject({ isError: true, content: expect.stringContaining('could not start no-such-program-for-agent-team') });
   });
 
-  it('kills a command that runs past its timeout together with its child', async () => {
-    const pidFile = join(root, 'pids.json');
-    // The child ignores SIGTERM, so only the escalation to SIGKILL of the whole group ends it.
-    const child = `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`;
+  it('kills a command that runs past its timeout together with its child, sandbox and all', async () => {
+    const marker = `agent-team-timeout-${process.pid}-${Date.now()}`;
+    // The child ignores SIGTERM; it says it runs by a file in the worktree, the only place it can write.
+    const child = `/* ${marker} */ process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('child-started', ''); setInterval(() => {}, 1000);`;
     const parent = [
-      `const { spawn } = require('node:child_process');`,
-      `const child = spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' });`,
-      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, JSON.stringify({ parent: process.pid, child: child.pid }));`,
+      `/* ${marker} */ const { spawn } = require('node:child_process');`,
+      `spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' });`,
       `console.log('started'); setInterval(() => {}, 1000);`,
     ].join('\n');
 
@@ -80,8 +80,34 @@ describe('run_command', () => {
 
     expect(result.isError).toBe(true);
     expect(result.content).toContain('timed out after 1000 ms; killed with its child processes\nstarted\n');
-    const pids = JSON.parse(readFileSync(pidFile, 'utf8')) as { parent: number; child: number };
-    await waitUntil(() => isGone(pids.parent) && isGone(pids.child), 'the command and its child are gone');
+    expect(existsSync(join(root, 'child-started'))).toBe(true);
+    // Inside the sandbox process ids are its own: find ours by what they run.
+    await waitUntil(() => processesRunning(marker).length === 0, 'the command and its child are gone');
+  });
+
+  it('kills a sandboxed command and its children when the agent is stopped', async () => {
+    const marker = `agent-team-abort-${process.pid}-${Date.now()}`;
+    const child = `/* ${marker} */ process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('child-started', ''); setInterval(() => {}, 1000);`;
+    const parent = `/* ${marker} */ require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { stdio: 'ignore' }); setInterval(() => {}, 1000);`;
+    const stop = new AbortController();
+
+    const running = executeTool({
+      worktree: root,
+      call: { id: 'call-1', name: 'run_command', input: { command: [NODE, '-e', parent] } },
+      allowlist: [[NODE, '-e']],
+      sandbox: 'bwrap',
+      commandTimeoutMs: 600_000,
+      outputCapBytes: 50_000,
+      signal: stop.signal,
+    });
+    await waitUntil(() => existsSync(join(root, 'child-started')), 'the child runs');
+    // The command and its child, besides bwrap's own two processes.
+    expect(processesRunning(marker).filter((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'bwrap')).toHaveLength(2);
+    stop.abort();
+    const result = await running;
+
+    expect(result.isError).toBe(true);
+    await waitUntil(() => processesRunning(marker).length === 0, 'the command and its child are gone');
   });
 
   it('caps the output, keeping its start and its end', async () => {
@@ -99,3 +125,17 @@ describe('run_command', () => {
     expect(env).toEqual({ PATH: '/bin', HOME: '/home/me', NO_COLOR: '1', FORCE_COLOR: '0' });
   });
 });
+
+/** Live processes (zombies count as gone) whose command line holds `marker`. */
+function processesRunning(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && !isGone(pid);
+      } catch {
+        return false;
+      }
+    });
+}

@@ -382,6 +382,7 @@ describe('the sample repository', () => {
       worktree: worktree.path,
       call: { id: 'call-1', name: 'run_command', input: { command: ['npm', 'test'] } },
       allowlist: [['npm', 'test']],
+      sandbox: 'bwrap',
       commandTimeoutMs: 30_000,
       outputCapBytes: 20_000,
     });

@@ -29,6 +29,7 @@ import {
 import type { ToolCall, ToolSpec } from '../../providers/index.js';
 import { getLogger } from '../../observability/index.js';
 import { existsSync } from 'node:fs';
+import { checkCommandSandbox } from './sandbox-check.js';
 
 const log = getLogger('team:workspace');
 
@@ -79,6 +80,7 @@ export async function prepareWorkspace(input: { repo: string; runId: string; con
       { exitCode: 2 },
     );
   }
+  await checkCommandSandbox(input.config);
   // A `clean` run from the repository finds this run's state, and so whether it is live, through this record.
   await recordRunHome({ repo: input.repo, runId: input.runId, stateFile: input.config.stateFile });
   const workspace = await runWorkspace(input);
@@ -110,6 +112,8 @@ export async function runSetup(input: { config: TeamConfig; worktree: string; si
   const outcome = await runCommand({
     argv: settings.setup_command,
     cwd: input.worktree,
+    // The user's own command, and installing dependencies needs the network: it runs unconfined (see the README).
+    sandbox: 'off',
     timeoutMs: settings.command_timeout_seconds * 1000,
     outputCapBytes: settings.output_cap_bytes,
     signal: input.signal,
@@ -207,12 +211,13 @@ export async function openTaskWorkspace(input: {
     baseCommit: worktree.baseCommit,
     restoredWip: restored,
     hasPartialWork: !(await isClean(worktree.path)),
-    tools: workspaceToolSpecs({ allowlist }),
+    tools: workspaceToolSpecs({ allowlist, sandbox: settings.sandbox }),
     execute: (call, signal) =>
       executeTool({
         worktree: worktree.path,
         call,
         allowlist,
+        sandbox: settings.sandbox,
         commandTimeoutMs: settings.command_timeout_seconds * 1000,
         outputCapBytes: settings.output_cap_bytes,
         signal,

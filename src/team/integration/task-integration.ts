@@ -178,7 +178,12 @@ export class TaskIntegration {
       test:
         settings.test_command === null
           ? null
-          : { argv: settings.test_command, timeoutMs: settings.command_timeout_seconds * 1000, outputCapBytes: settings.output_cap_bytes },
+          : {
+              argv: settings.test_command,
+              timeoutMs: settings.command_timeout_seconds * 1000,
+              outputCapBytes: settings.output_cap_bytes,
+              sandbox: settings.sandbox,
+            },
       autoMerge: config.orchestrator.coordination.auto_merge,
       signal,
     });

@@ -28,7 +28,7 @@ function workRequest(): LlmRequest {
     system: 'You are the backend developer.',
     messages: [{ role: 'user', content: '# Task T1: Add a greeting helper' }],
     maxTokens: 4000,
-    tools: workspaceToolSpecs({ allowlist: [] }),
+    tools: workspaceToolSpecs({ allowlist: [], sandbox: 'bwrap' }),
     metadata: { agentId: 'backend-dev', role: 'backend_developer', purpose: 'work', taskId: 'T1', context: { ...CONTEXT } },
   };
 }
@@ -44,7 +44,8 @@ describe('the tool loop', () => {
         caller,
         request: workRequest(),
         maxSteps: 5,
-        execute: (call) => executeTool({ worktree: worktree.path, call, allowlist: [], commandTimeoutMs: 10_000, outputCapBytes: 50_000 }),
+        execute: (call) =>
+          executeTool({ worktree: worktree.path, call, allowlist: [], sandbox: 'bwrap', commandTimeoutMs: 10_000, outputCapBytes: 50_000 }),
       });
       expect(steps).toBe(2);
       expect(JSON.parse(response.text)).toMatchObject({ status: 'done', filesChanged: ['src/greeting.js', 'docs/greeting.md'] });
