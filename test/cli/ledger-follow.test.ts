@@ -40,7 +40,10 @@ async function interruptedRun(status: 'interrupted' | 'running'): Promise<{ runI
 describe('ledger with no run', () => {
   it('exits 4 with the message status gives', async () => {
     project = await tempProject('agent-team-ledger-none-');
-    const [ledger, status] = await Promise.all([runCommand(['ledger'], { cwd: project.dir }), runCommand(['status'], { cwd: project.dir })]);
+    const [ledger, status] = await Promise.all([
+      runCommand(['ledger'], { cwd: project.dir }),
+      runCommand(['status'], { cwd: project.dir }),
+    ]);
     expect(status.code).toBe(4);
     expect(ledger.code).toBe(4);
     expect(ledger.stderr).toBe(status.stderr);
