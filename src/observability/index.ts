@@ -1,3 +1,3 @@
 export { getLogger, logToStream } from './logger.js';
 export { redact } from './redact.js';
-export { plainStrings, plainText } from './plain-text.js';
+export { jsonText, plainStrings, plainText } from './plain-text.js';

@@ -30,3 +30,14 @@ export function plainStrings<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * JSON.stringify, with DEL and the C1 controls (U+007F to U+009F) written as `\u` escapes too:
+ * JSON.stringify escapes only C0, and a terminal may act on a raw 8-bit CSI. The result parses to the same value.
+ */
+export function jsonText(value: unknown, space?: number): string {
+  return JSON.stringify(value, null, space).replace(
+    /[\u007f-\u009f]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

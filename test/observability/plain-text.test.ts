@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainStrings, plainText } from '../../src/observability/index.js';
+import { jsonText, plainStrings, plainText } from '../../src/observability/index.js';
 import { CONTROL_BYTES, hostile } from '../support/control-bytes.js';
 
 describe('plainText', () => {
@@ -34,5 +34,15 @@ describe('plainText', () => {
     const value = { a: 'x\u001b[2Jy', n: 3, none: null, list: ['\u0007bell', { deep: '\u001b]0;t\u0007ok' }], flag: true };
     expect(plainStrings(value)).toEqual({ a: 'xy', n: 3, none: null, list: ['bell', { deep: 'ok' }], flag: true });
     expect(value.a).toBe('x\u001b[2Jy');
+  });
+});
+
+describe('jsonText', () => {
+  it('escapes DEL and C1 controls as well as C0, and parses back to the same value', () => {
+    const value = { text: 'a\u009b2Jb\u001b[0m\u0085c\u007f', list: ['\u0007'] };
+    const text = jsonText(value, 2);
+    expect(text).not.toMatch(CONTROL_BYTES);
+    expect(text).toContain('\\u009b');
+    expect(JSON.parse(text)).toEqual(value);
   });
 });

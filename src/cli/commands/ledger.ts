@@ -1,6 +1,6 @@
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { StateMissingError, type LedgerCorruptedError } from '../../errors/index.js';
-import { plainStrings } from '../../observability/index.js';
+import { jsonText, plainStrings } from '../../observability/index.js';
 import {
   followLedger,
   readLedger,
@@ -48,7 +48,7 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
   const print = (entry: LedgerEntry<LedgerEvent>): void => {
     if (options.json === true) {
-      terminal.out.write(`${JSON.stringify(entry)}\n`);
+      terminal.out.write(`${jsonText(entry)}\n`);
       return;
     }
     const plain = plainStrings(entry);
