@@ -46,7 +46,12 @@ export function numberArgument(options: NumberArgumentOptions): (value: string) 
       (options.min === undefined || parsed >= options.min) &&
       (options.above === undefined || parsed > options.above) &&
       (options.max === undefined || parsed <= options.max);
-    if (!valid) throw new InvalidArgumentError(`expected ${expected}, found "${value}"`);
+    if (!valid) {
+      const unsafe = options.kind === 'integer' && Number.isInteger(parsed) && !Number.isSafeInteger(parsed);
+      throw new InvalidArgumentError(
+        `expected ${expected}, found "${value}"${unsafe ? ` (integers go up to ${Number.MAX_SAFE_INTEGER})` : ''}`,
+      );
+    }
     return parsed;
   };
 }
