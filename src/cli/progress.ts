@@ -1,4 +1,4 @@
-import { followLedger, type LedgerEntry, type LedgerEvent } from '../state/index.js';
+import { followLedger, ledgerEventSchema, type LedgerEntry, type LedgerEvent } from '../state/index.js';
 import { formatEvent } from './format-event.js';
 import { paint, type Terminal } from './terminal.js';
 
@@ -90,6 +90,7 @@ export function showProgress(input: {
     signal: input.signal,
     pollMs: 200,
     fromEnd: input.fromEnd,
+    eventSchema: ledgerEventSchema,
     // Another process may have written a bad line: the view goes on without it.
     onSkippedLine: (error) => {
       clearStatus();

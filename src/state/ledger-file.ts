@@ -1,11 +1,32 @@
 /** The run ledger on disk: one JSON line per event, appended under the state's lock and read back validated. */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { LedgerAppendError, LedgerCorruptedError } from '../errors/index.js';
-import { errorCode, validateData } from '../files/index.js';
-import { parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { LedgerAppendError } from '../errors/index.js';
+import { errorCode } from '../files/index.js';
+import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import type { LedgerEntry } from './store.js';
+
+/**
+ * Appends `text` so that it starts on a line of its own: after a torn line (a crash
+ * mid-append, or another process's garbage without its newline) a newline comes
+ * first, so that only the bad line is lost and not the next event with it.
+ */
+async function appendOnOwnLine(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a+');
+  try {
+    const { size } = await handle.stat();
+    let start = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) start = '\n';
+    }
+    await handle.appendFile(start + text);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** One append for all events of a commit, so a crash cuts at most the last lines. */
 export async function appendLedgerLines<E>(input: {
@@ -18,11 +39,11 @@ export async function appendLedgerLines<E>(input: {
   const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
   try {
     try {
-      await appendFile(input.ledgerFile, text);
+      await appendOnOwnLine(input.ledgerFile, text);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
       await mkdir(dirname(input.ledgerFile), { recursive: true });
-      await appendFile(input.ledgerFile, text);
+      await appendOnOwnLine(input.ledgerFile, text);
     }
   } catch (error) {
     // The state is already written; a caller that retried would apply the change twice.
@@ -66,22 +87,12 @@ export async function readLedger<E extends { type: string } = { type: string }>(
       reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: options?.onSkippedLine });
       continue;
     }
-    if (options?.eventSchema === undefined) {
-      entries.push(parsed.entry as LedgerEntry<E>);
+    const checked = checkEvent({ entry: parsed.entry, schema: options?.eventSchema, file, line: lineNumber });
+    if (!checked.ok) {
+      reportSkippedLine({ error: checked.error, text: line, onSkippedLine: options?.onSkippedLine });
       continue;
     }
-    const event = validateData({ value: parsed.entry, where: `${file} line ${lineNumber}`, schema: options.eventSchema });
-    if (!event.ok) {
-      const error = new LedgerCorruptedError({
-        file,
-        line: lineNumber,
-        problem: `not a valid event: ${event.error.problem}`,
-        cause: event.error,
-      });
-      reportSkippedLine({ error, text: line, onSkippedLine: options.onSkippedLine });
-      continue;
-    }
-    entries.push({ ...event.value, seq: parsed.entry.seq, at: parsed.entry.at });
+    entries.push(checked.entry as LedgerEntry<E>);
   }
   return entries;
 }

@@ -36,6 +36,20 @@ export function parseLedgerLine(input: {
   return { ok: false, error: new LedgerCorruptedError({ file: input.file, line: input.line, problem, cause: envelope.error }) };
 }
 
+/** The entry checked against `schema` (when given), or the LedgerCorruptedError saying which field is wrong. */
+export function checkEvent(input: {
+  entry: LedgerEnvelope;
+  schema: z.ZodType | undefined;
+  file: string;
+  line: number;
+}): { ok: true; entry: LedgerEnvelope } | { ok: false; error: LedgerCorruptedError } {
+  if (input.schema === undefined) return { ok: true, entry: input.entry };
+  const event = validateData({ value: input.entry, where: `${input.file} line ${input.line}`, schema: input.schema });
+  if (event.ok) return { ok: true, entry: { ...(event.value as object), seq: input.entry.seq, at: input.entry.at } as LedgerEnvelope };
+  const problem = `not a valid event: ${event.error.problem}`;
+  return { ok: false, error: new LedgerCorruptedError({ file: input.file, line: input.line, problem, cause: event.error }) };
+}
+
 /** Where a reader reports a line it skipped; by default a warning in the log. */
 export type SkippedLineHandler = (error: LedgerCorruptedError) => void;
 

@@ -1,7 +1,8 @@
 import { watch } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import type { z } from 'zod';
+import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import type { LedgerEntry } from './store.js';
 
 /**
@@ -11,7 +12,7 @@ import type { LedgerEntry } from './store.js';
  * `until(entry)` returns true, or `whenQuiet(quietPolls)` does: it is asked after
  * every look that found nothing new, with the number of such looks in a row.
  * A truncated file (a new run started) is read again from its start. A bad line
- * (not JSON, not an entry) is skipped and reported once through `onSkippedLine`
+ * (not JSON, not an entry, not matching `eventSchema`) is skipped and reported once through `onSkippedLine`
  * (default: a warning in the log).
  */
 export async function followLedger<E extends { type: string }>(input: {
@@ -21,6 +22,8 @@ export async function followLedger<E extends { type: string }>(input: {
   until?: ((entry: LedgerEntry<E>) => boolean) | undefined;
   pollMs?: number | undefined;
   whenQuiet?: ((quietPolls: number) => boolean | Promise<boolean>) | undefined;
+  /** Checks each entry's event; one that does not match is skipped like a bad line. */
+  eventSchema?: z.ZodType<E> | undefined;
   onSkippedLine?: SkippedLineHandler | undefined;
   /** Skip what the file holds now and show only new lines. */
   fromEnd?: boolean | undefined;
@@ -80,7 +83,12 @@ export async function followLedger<E extends { type: string }>(input: {
           reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: input.onSkippedLine });
           continue;
         }
-        const entry = parsed.entry as LedgerEntry<E>;
+        const checked = checkEvent({ entry: parsed.entry, schema: input.eventSchema, file: input.file, line: linesBefore });
+        if (!checked.ok) {
+          reportSkippedLine({ error: checked.error, text: line, onSkippedLine: input.onSkippedLine });
+          continue;
+        }
+        const entry = checked.entry as LedgerEntry<E>;
         input.onEntry(entry);
         if (input.until?.(entry) === true) {
           finished = true;

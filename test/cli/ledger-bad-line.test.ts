@@ -83,10 +83,17 @@ describe('a bad line in run_ledger.jsonl', () => {
     const expectedLines = ['run r1 started: Add login', 'backend-dev finished T1', 'run done: all tasks done'];
 
     it.each([
-      ['ledger', ['ledger']],
-      ['ledger --follow', ['ledger', '--follow']],
-    ])('%s prints every other event and warns once, naming the file and line', async (name, args) => {
-      await ledgerWithBadLine(`{"seq": ${name}`);
+      ['ledger', ['ledger'], '{"seq": ledger', 'not valid JSON \\(column \\d+: .+\\)'],
+      ['ledger --follow', ['ledger', '--follow'], '{"seq": follow', 'not valid JSON \\(column \\d+: .+\\)'],
+      ['ledger, an event without its fields', ['ledger'], '{"type":"task-end","seq":2,"at":"x"}', 'not a valid event: .*taskId.*'],
+      [
+        'ledger --follow, an event without its fields',
+        ['ledger', '--follow'],
+        '{"type":"task-end","seq":2,"at":"y"}',
+        'not a valid event: .*',
+      ],
+    ])('%s: prints every other event and warns once, naming the file and line', async (_name, args, bad, problem) => {
+      await ledgerWithBadLine(bad);
       const result = await runCommand(args, { cwd: project.dir });
       expect(result.code, result.stderr).toBe(0);
       expect(
@@ -95,9 +102,7 @@ describe('a bad line in run_ledger.jsonl', () => {
           .split('\n')
           .map((text) => text.slice(9)),
       ).toEqual(expectedLines);
-      expect(result.stderr).toMatch(
-        new RegExp(`^warning: Ledger ${project.path(LEDGER)} line 2 is not valid JSON \\(column \\d+: .+\\); skipped\\n$`),
-      );
+      expect(result.stderr).toMatch(new RegExp(`^warning: Ledger ${project.path(LEDGER)} line 2 is ${problem}; skipped\\n$`));
     });
 
     it('--json prints the good lines as JSON and the warning on stderr', async () => {

@@ -3,6 +3,7 @@ import { StateMissingError, type LedgerCorruptedError } from '../../errors/index
 import { jsonText, plainStrings } from '../../observability/index.js';
 import {
   followLedger,
+  ledgerEventSchema,
   readLedger,
   RESUMABLE_RUN_STATUSES,
   TERMINAL_RUN_STATUSES,
@@ -61,7 +62,7 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
   if (options.follow !== true) {
     // No run yet: the same answer as `status` (exit 4), not an empty ledger.
     await openTeamStore(config).read();
-    for (const entry of await readLedger<LedgerEvent>(config.ledgerFile, { onSkippedLine })) print(entry);
+    for (const entry of await readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine })) print(entry);
     return 0;
   }
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
@@ -71,6 +72,7 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
     await followLedger<LedgerEvent>({
       file: config.ledgerFile,
       signal: options.signal ?? interrupt?.signal,
+      eventSchema: ledgerEventSchema,
       onSkippedLine,
       onEntry: (entry) => {
         print(entry);

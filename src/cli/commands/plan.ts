@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { FileStore, type LedgerEvent, readLedger, teamStateSchema } from '../../state/index.js';
+import { FileStore, ledgerEventSchema, readLedger, teamStateSchema } from '../../state/index.js';
 import { createSimProvider } from '../../providers/index.js';
 import { runTeam } from '../../team/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
@@ -59,7 +59,7 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
     const state = await new FileStore({ file: result.files.state, schema: teamStateSchema }).read();
     const planned = state.tasks.filter((task) => task.createdBy === config.manager.id && !task.id.includes('-B'));
     const models = new Map<string, string>();
-    for (const entry of await readLedger<LedgerEvent>(result.files.ledger)) {
+    for (const entry of await readLedger(result.files.ledger, { eventSchema: ledgerEventSchema })) {
       if (entry.type === 'task-claim') models.set(entry.taskId, entry.model);
     }
     const forecast = {
