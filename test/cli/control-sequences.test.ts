@@ -139,6 +139,13 @@ describe('model text with terminal escape sequences', () => {
     expect(monitor.stdout).toContain('Sessions added!');
   });
 
+  it('plan prints a feature typed with escape sequences plain', async () => {
+    const result = await runCommand(['plan', '--feature', hostile('Add a cart')], { cwd: project.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expectPlain(result.stdout);
+    expect(result.stdout).toContain('Plan for: Add a cart!');
+  });
+
   it('an error message naming a file with escape sequences in its name prints plain', async () => {
     const result = await runCommand(['status', '--config', 'team\u001b[2J\u001b]0;x\u0007.json'], { cwd: project.dir });
     expect(result.code).toBe(2);

@@ -7,6 +7,7 @@ import { FileStore, ledgerEventSchema, readLedger, teamStateSchema } from '../..
 import { createSimProvider } from '../../providers/index.js';
 import { runTeam } from '../../team/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { plainText } from '../../observability/index.js';
 
 /** Options of `agent-team plan`. */
 export interface PlanCommandOptions {
@@ -89,11 +90,11 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
     }
     println(
       terminal,
-      paint(terminal, 'bold', `Plan for: ${feature}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'),
+      paint(terminal, 'bold', `Plan for: ${plainText(feature)}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'),
     );
     for (const task of planned) {
       const after = task.dependsOn.length === 0 ? '' : paint(terminal, 'dim', ` after ${task.dependsOn.join(', ')}`);
-      println(terminal, `  ${task.id.padEnd(4)} ${task.role.padEnd(20)} ${task.complexity.padEnd(8)} ${task.title}${after}`);
+      println(terminal, `  ${task.id.padEnd(4)} ${task.role.padEnd(20)} ${task.complexity.padEnd(8)} ${plainText(task.title)}${after}`);
     }
     println(terminal);
     println(terminal, paint(terminal, 'bold', 'Forecast'));
