@@ -52,6 +52,20 @@ describe('ledger with no run', () => {
   });
 });
 
+describe('ledger with a corrupt state', () => {
+  it('still prints the ledger: it is what tells what went wrong', async () => {
+    project = await tempProject('agent-team-ledger-corrupt-');
+    await project.write(STATE, await readFile(join(ROOT, 'test/fixtures/state/broken-not-json.txt'), 'utf8'));
+    await project.write(
+      LEDGER,
+      line({ type: 'run-start', runId: 'r1', feature: 'Add login', provider: 'sim', seed: 1, simulated: true }, 1),
+    );
+    const result = await runCommand(['ledger'], { cwd: project.dir });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ run r1 started: Add login\n$/);
+  });
+});
+
 describe('ledger --follow and resumes', () => {
   it('ends on an interrupted run nobody resumes: the state still says interrupted once the ledger is quiet', async () => {
     await interruptedRun('interrupted');

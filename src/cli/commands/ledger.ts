@@ -60,8 +60,9 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
     terminal.err.write(`warning: ${error.message}; skipped\n`);
   };
   if (options.follow !== true) {
-    // No run yet: the same answer as `status` (exit 4), not an empty ledger.
-    await openTeamStore(config).read();
+    // No run yet: the same answer as `status` (exit 4), not an empty ledger. A corrupt state still
+    // lets the ledger print: it is what a person reads to find out what went wrong.
+    if (!(await openTeamStore(config).exists())) throw new StateMissingError({ file: config.stateFile });
     for (const entry of await readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine })) print(entry);
     return 0;
   }
