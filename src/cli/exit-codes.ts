@@ -1,4 +1,5 @@
 import { AgentTeamError } from '../errors/index.js';
+import { jsonText, plainText } from '../observability/index.js';
 import type { Terminal } from './terminal.js';
 import { paint } from './terminal.js';
 
@@ -31,12 +32,12 @@ export function exitCodeForRunStatus(status: string): number {
 /** Prints an error the way a person can act on it, and returns the exit code. */
 export function reportError(terminal: Terminal, error: unknown, json: boolean): number {
   if (error instanceof AgentTeamError) {
-    if (json) terminal.out.write(`${JSON.stringify({ error: { code: error.code, message: error.message } }, null, 2)}\n`);
-    else terminal.err.write(`${paint(terminal, 'red', 'error')}: ${error.message}\n`);
+    if (json) terminal.out.write(`${jsonText({ error: { code: error.code, message: error.message } }, 2)}\n`);
+    else terminal.err.write(`${paint(terminal, 'red', 'error')}: ${plainText(error.message)}\n`);
     return error.exitCode;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (json) terminal.out.write(`${JSON.stringify({ error: { code: 'internal', message } }, null, 2)}\n`);
-  else terminal.err.write(`${paint(terminal, 'red', 'internal error')}: ${message}\n`);
+  if (json) terminal.out.write(`${jsonText({ error: { code: 'internal', message } }, 2)}\n`);
+  else terminal.err.write(`${paint(terminal, 'red', 'internal error')}: ${plainText(message)}\n`);
   return EXIT.failed;
 }

@@ -1,3 +1,4 @@
+import { plainStrings } from '../observability/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
 import { paint, type Terminal } from './terminal.js';
 
@@ -6,8 +7,9 @@ function clip(text: string, length = 100): string {
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 }
 
-/** One human line for a ledger entry, or null for events too chatty to show. */
-export function formatEvent(terminal: Terminal, entry: LedgerEntry<LedgerEvent>): string | null {
+/** One human line for a ledger entry, or null for events too chatty to show; model text in it is plain (no escape sequences). */
+export function formatEvent(terminal: Terminal, raw: LedgerEntry<LedgerEvent>): string | null {
+  const entry = plainStrings(raw);
   const time = paint(terminal, 'dim', entry.at.slice(11, 19));
   const who = (id: string): string => paint(terminal, 'cyan', id);
   switch (entry.type) {

@@ -10,14 +10,14 @@ import { registerBatchCommands } from './commands/batch-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
 import { clean } from './commands/clean.js';
 import { configCheck, configSchema } from './commands/config.js';
-import { ledger } from './commands/ledger.js';
+import { FOLLOW_END_RULE, ledger } from './commands/ledger.js';
 import { plan } from './commands/plan.js';
 import { prompt } from './commands/prompt.js';
 import { run } from './commands/run.js';
 import { status } from './commands/status.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
-import { numberArgument } from './number-argument.js';
+import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -80,10 +80,16 @@ export function buildProgram(context: CommandContext): Command {
     )
     .option('--seed <n>', 'seed of the sim provider (same seed, same run)', numberArgument({ kind: 'integer' }))
     .option('--budget-usd <amount>', 'hard limit on the run cost in USD', numberArgument({ kind: 'number', min: 0.000001 }))
-    .option('--time-scale <factor>', 'sim latency multiplier (0 = instant, 1 = real-time)', numberArgument({ kind: 'number', min: 0 }))
-    .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0 }))
+    .option(
+      '--time-scale <factor>',
+      `sim latency multiplier (0 = instant, 1 = real-time, at most ${MAX_TIME_SCALE})`,
+      numberArgument({ kind: 'number', min: 0, max: MAX_TIME_SCALE }),
+    )
+    .option('--blocker-rate <rate>', 'share of sim tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0, max: 1 }))
     .addOption(
-      new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks').argParser(numberArgument({ kind: 'integer', min: 1 })).hideHelp(),
+      new Option('--plan-tasks <n>', 'sim only: plan exactly n tasks')
+        .argParser(numberArgument({ kind: 'integer', min: 1, max: MAX_PLAN_TASKS }))
+        .hideHelp(),
     )
     .option('--processes', 'run each role agent as its own OS process')
     .option(
@@ -118,7 +124,7 @@ export function buildProgram(context: CommandContext): Command {
     .requiredOption('-f, --feature <text>', 'the feature to plan')
     .addOption(configOption())
     .option('--seed <n>', 'seed of the simulation', numberArgument({ kind: 'integer' }))
-    .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0 }))
+    .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0, max: 1 }))
     .option('--json', 'print the plan and forecast as JSON')
     .addHelpText(
       'after',
@@ -178,14 +184,14 @@ export function buildProgram(context: CommandContext): Command {
 
   program
     .command('ledger')
-    .description('Print the run ledger; --follow keeps printing new events until the run ends.')
+    .description('Print the run ledger; --follow keeps printing new events until the run is over.')
     .addOption(configOption())
-    .option('--follow', 'keep following until the run ends (Ctrl-C to stop)')
+    .option('--follow', 'keep following, through resumes, until the run is over (Ctrl-C to stop)')
     .option('--all', 'include every model call')
     .option('--json', 'print raw JSON lines')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq \'select(.type == "model-call")\'',
+      `\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq 'select(.type == "model-call")'\n${FOLLOW_END_RULE}`,
     )
     .action(async (options: Record<string, unknown>) => {
       result.code = await ledger({ ...(options as object), cwd, terminal, signal } as Parameters<typeof ledger>[0]);

@@ -1,4 +1,4 @@
-import { followLedger, type LedgerEntry, type LedgerEvent } from '../state/index.js';
+import { followLedger, ledgerEventSchema, type LedgerEntry, type LedgerEvent } from '../state/index.js';
 import { formatEvent } from './format-event.js';
 import { paint, type Terminal } from './terminal.js';
 
@@ -52,6 +52,7 @@ function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
 /**
  * Shows a run as it happens by following its ledger: one line per event, and on a
  * TTY a status line redrawn in place (tasks done/total, open blockers, tokens, cost).
+ * A bad ledger line is skipped with one warning on stderr.
  */
 export function showProgress(input: {
   terminal: Terminal;
@@ -89,6 +90,13 @@ export function showProgress(input: {
     signal: input.signal,
     pollMs: 200,
     fromEnd: input.fromEnd,
+    eventSchema: ledgerEventSchema,
+    // Another process may have written a bad line: the view goes on without it.
+    onSkippedLine: (error) => {
+      clearStatus();
+      terminal.err.write(`warning: ${error.message}; skipped\n`);
+      drawStatus();
+    },
     onEntry: (entry) => {
       fold(counters, entry);
       const line = formatEvent(terminal, entry);

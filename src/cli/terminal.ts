@@ -1,3 +1,5 @@
+import { jsonText } from '../observability/index.js';
+
 /** Where command output goes, and whether it may use colour and redraw lines. */
 export interface Terminal {
   readonly out: NodeJS.WritableStream;
@@ -50,5 +52,5 @@ export function println(terminal: Terminal, text = ''): void {
 
 /** Writes a value as pretty JSON to stdout (for --json). */
 export function printJson(terminal: Terminal, value: unknown): void {
-  terminal.out.write(`${JSON.stringify(value, null, 2)}\n`);
+  terminal.out.write(`${jsonText(value, 2)}\n`);
 }

@@ -4,5 +4,5 @@ export { errorCode } from './error-code.js';
 export { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
 export { isProcessAlive, isProcessRunning, processStartToken } from './process-alive.js';
 export { parseDataText, readDataFile, safeParseDataText, safeParseJsonLine, validateData } from './read-data-file.js';
-export { readInputFile, readInputFileSync } from './read-input-file.js';
+export { readInputFile, readInputFileSync, readRegularFileSync, type RegularFileText } from './read-input-file.js';
 export { type ProcessResult, runProcess } from './run-process.js';

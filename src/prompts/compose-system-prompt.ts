@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from '../errors/index.js';
-import { errorCode } from '../files/index.js';
+import { errorCode, readRegularFileSync } from '../files/index.js';
 import type { ResolvedAgent, TeamConfig } from '../config/index.js';
 
 /** One part of a composed prompt and where it came from. */
@@ -21,7 +20,7 @@ const PART_SEPARATOR = '\n\n---\n\n';
 
 /**
  * Reads one prompt file of the library (a path relative to `promptsDir`, or absolute).
- * A missing or empty file is a ConfigError naming `configFile` and `field`, the setting that points at it.
+ * A missing, empty or non-regular file (a FIFO, a directory) is a ConfigError naming `configFile` and `field`, the setting that points at it.
  */
 export function readPromptFile(input: { promptsDir: string; path: string; configFile: string; field: string; hint?: string }): PromptPart {
   const file = isAbsolute(input.path) ? input.path : resolve(input.promptsDir, input.path);
@@ -34,8 +33,11 @@ export function readPromptFile(input: { promptsDir: string; path: string; config
     });
   let text: string;
   try {
-    text = readFileSync(file, 'utf8').trim();
+    const read = readRegularFileSync(file);
+    if (!read.ok) throw refuse(read.found);
+    text = read.text.trim();
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const code = errorCode(error);
     throw refuse(code === 'ENOENT' ? 'no such file' : `an unreadable file (${code ?? String(error)})`);
   }

@@ -1,3 +1,4 @@
+import { plainText } from '../observability/index.js';
 import type { TeamState } from '../state/index.js';
 import { dependencyOrder } from '../state/index.js';
 import type { RunSummary, SpendLine } from './summary.js';
@@ -26,7 +27,7 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** `report.md`: the run for a person: outcome, tasks, blockers, cost tables. */
+/** `report.md`: the run for a person: outcome, tasks, blockers, cost tables; plain text, no control characters. */
 export function renderReport(state: TeamState, summary: RunSummary): string {
   const simulated = summary.simulated ? ' (simulated: tokens, cost and model time are a forecast)' : '';
   const lines: string[] = [
@@ -81,7 +82,8 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
   );
   lines.push(...branchSection(state));
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
-  return `${lines.join('\n')}\n`;
+  // Model text (questions, summaries, failures) may carry terminal escapes: none reaches the file.
+  return plainText(`${lines.join('\n')}\n`);
 }
 
 /** Workspace runs: what became of each task's branch, the gates' verdicts, and the commands left to a person. */

@@ -2,7 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 import { costOf, priceOf, priceTable } from '../cost/index.js';
-import { readLedger, type LedgerEvent, type TeamState } from '../state/index.js';
+import { ledgerEventSchema, readLedger, type TeamState } from '../state/index.js';
 import { writeFileAtomic } from '../files/index.js';
 import { renderReport } from './report-markdown.js';
 import { summarizeRun, type RunSummary } from './summary.js';
@@ -43,7 +43,7 @@ export async function writeRunRecord(input: { config: TeamConfig; state: TeamSta
   const files = runFiles(input.state.run.options.runDir);
   await createRunDirectory(files.dir);
   await copyFile(input.config.stateFile, files.state);
-  const ledger = await readLedger<LedgerEvent>(input.config.ledgerFile);
+  const ledger = await readLedger(input.config.ledgerFile, { eventSchema: ledgerEventSchema });
   await copyFile(input.config.ledgerFile, files.ledger).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     await writeFile(files.ledger, '');

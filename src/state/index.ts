@@ -1,5 +1,6 @@
 /** The state layer's public face: the team state schema, the StateStore contract and the file-backed store. */
 export { FileStore, type FileStoreOptions } from './file-store.js';
+export { ledgerEventSchema } from './ledger-event-schema.js';
 export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
 export { readLedger } from './ledger-file.js';
 export { followLedger } from './ledger-tail.js';

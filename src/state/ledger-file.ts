@@ -1,11 +1,32 @@
 /** The run ledger on disk: one JSON line per event, appended under the state's lock and read back validated. */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
-import { LedgerAppendError, LedgerCorruptedError } from '../errors/index.js';
-import { errorCode, safeParseJsonLine, validateData } from '../files/index.js';
-import { ledgerSyntaxError } from './ledger-line.js';
+import type { z } from 'zod';
+import { LedgerAppendError } from '../errors/index.js';
+import { errorCode } from '../files/index.js';
+import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import type { LedgerEntry } from './store.js';
+
+/**
+ * Appends `text` so that it starts on a line of its own: after a torn line (a crash
+ * mid-append, or another process's garbage without its newline) a newline comes
+ * first, so that only the bad line is lost and not the next event with it.
+ */
+async function appendOnOwnLine(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a+');
+  try {
+    const { size } = await handle.stat();
+    let start = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) start = '\n';
+    }
+    await handle.appendFile(start + text);
+  } finally {
+    await handle.close();
+  }
+}
 
 /** One append for all events of a commit, so a crash cuts at most the last lines. */
 export async function appendLedgerLines<E>(input: {
@@ -18,11 +39,11 @@ export async function appendLedgerLines<E>(input: {
   const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
   try {
     try {
-      await appendFile(input.ledgerFile, text);
+      await appendOnOwnLine(input.ledgerFile, text);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
       await mkdir(dirname(input.ledgerFile), { recursive: true });
-      await appendFile(input.ledgerFile, text);
+      await appendOnOwnLine(input.ledgerFile, text);
     }
   } catch (error) {
     // The state is already written; a caller that retried would apply the change twice.
@@ -36,20 +57,16 @@ export async function appendLedgerLines<E>(input: {
   }
 }
 
-const ledgerEnvelopeSchema = z.looseObject({
-  type: z.string(),
-  seq: z.number().int().positive(),
-  at: z.string(),
-});
-
 /**
  * Reads a JSONL ledger written by FileStore, oldest first. A missing file is an
  * empty ledger. An incomplete last line (a writer interrupted mid-append) is
- * skipped; any other bad line is an error naming the file and line.
+ * skipped quietly; any other bad line (not JSON, not an entry, not a valid event)
+ * is skipped and reported once, naming the file and line, through `onSkippedLine`
+ * (default: a warning in the log).
  */
 export async function readLedger<E extends { type: string } = { type: string }>(
   file: string,
-  options?: { eventSchema?: z.ZodType<E> },
+  options?: { eventSchema?: z.ZodType<E>; onSkippedLine?: SkippedLineHandler | undefined },
 ): Promise<Array<LedgerEntry<E>>> {
   let text: string;
   try {
@@ -63,31 +80,19 @@ export async function readLedger<E extends { type: string } = { type: string }>(
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     const lineNumber = index + 1;
-    const json = safeParseJsonLine({ text: line, file, line: lineNumber });
-    if (!json.ok) {
+    const parsed = parseLedgerLine({ text: line, file, line: lineNumber });
+    if (!parsed.ok) {
       // Only the last line can lack its newline, and only it can be cut short.
       if (index === lines.length - 1) break;
-      throw ledgerSyntaxError({ file, line: lineNumber, error: json.error });
-    }
-    const where = `${file} line ${lineNumber}`;
-    const envelope = validateData({ value: json.value, where, schema: ledgerEnvelopeSchema });
-    if (!envelope.ok) {
-      throw new LedgerCorruptedError({
-        file,
-        line: lineNumber,
-        problem: `not a ledger entry: ${envelope.error.problem}`,
-        cause: envelope.error,
-      });
-    }
-    if (options?.eventSchema === undefined) {
-      entries.push(envelope.value as LedgerEntry<E>);
+      reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: options?.onSkippedLine });
       continue;
     }
-    const event = validateData({ value: json.value, where, schema: options.eventSchema });
-    if (!event.ok) {
-      throw new LedgerCorruptedError({ file, line: lineNumber, problem: `not a valid event: ${event.error.problem}`, cause: event.error });
+    const checked = checkEvent({ entry: parsed.entry, schema: options?.eventSchema, file, line: lineNumber });
+    if (!checked.ok) {
+      reportSkippedLine({ error: checked.error, text: line, onSkippedLine: options?.onSkippedLine });
+      continue;
     }
-    entries.push({ ...event.value, seq: envelope.value.seq, at: envelope.value.at });
+    entries.push(checked.entry as LedgerEntry<E>);
   }
   return entries;
 }

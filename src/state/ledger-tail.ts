@@ -1,16 +1,19 @@
 import { watch } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { safeParseJsonLine } from '../files/index.js';
-import { ledgerSyntaxError } from './ledger-line.js';
+import type { z } from 'zod';
+import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import type { LedgerEntry } from './store.js';
 
 /**
  * Follows a JSONL ledger: calls `onEntry` for every complete line, from the start
  * of the file, then for each new one as it is appended (fs.watch plus polling),
- * until `signal` aborts (what was appended by then is still delivered) or
- * `until(entry)` returns true. A truncated file (a new run started) is read
- * again from its start. A line that is not JSON is a LedgerCorruptedError.
+ * until `signal` aborts (what was appended by then is still delivered),
+ * `until(entry)` returns true, or `whenQuiet(quietPolls)` does: it is asked after
+ * every look that found nothing new, with the number of such looks in a row.
+ * A truncated file (a new run started) is read again from its start. A bad line
+ * (not JSON, not an entry, not matching `eventSchema`) is skipped and reported once through `onSkippedLine`
+ * (default: a warning in the log).
  */
 export async function followLedger<E extends { type: string }>(input: {
   file: string;
@@ -18,6 +21,10 @@ export async function followLedger<E extends { type: string }>(input: {
   signal?: AbortSignal | undefined;
   until?: ((entry: LedgerEntry<E>) => boolean) | undefined;
   pollMs?: number | undefined;
+  whenQuiet?: ((quietPolls: number) => boolean | Promise<boolean>) | undefined;
+  /** Checks each entry's event; one that does not match is skipped like a bad line. */
+  eventSchema?: z.ZodType<E> | undefined;
+  onSkippedLine?: SkippedLineHandler | undefined;
   /** Skip what the file holds now and show only new lines. */
   fromEnd?: boolean | undefined;
 }): Promise<void> {
@@ -47,12 +54,13 @@ export async function followLedger<E extends { type: string }>(input: {
     watcher = undefined; // the directory may not exist yet: polling covers it
   }
   input.signal?.addEventListener('abort', poke, { once: true });
-  const readMore = async (): Promise<void> => {
+  // Whether the look found new lines (complete or not).
+  const readMore = async (): Promise<boolean> => {
     let handle: FileHandle;
     try {
       handle = await open(input.file, 'r');
     } catch {
-      return;
+      return false;
     }
     try {
       const { size } = await handle.stat();
@@ -61,7 +69,7 @@ export async function followLedger<E extends { type: string }>(input: {
         linesBefore = 0;
         partial = '';
       }
-      if (size === offset) return;
+      if (size === offset) return false;
       const buffer = Buffer.alloc(size - offset);
       await handle.read(buffer, 0, buffer.length, offset);
       offset = size;
@@ -70,27 +78,38 @@ export async function followLedger<E extends { type: string }>(input: {
       for (const line of lines) {
         linesBefore += 1;
         if (line.trim() === '') continue;
-        const parsed = safeParseJsonLine({ text: line, file: input.file, line: linesBefore });
-        if (!parsed.ok) throw ledgerSyntaxError({ file: input.file, line: linesBefore, error: parsed.error });
-        const entry = parsed.value as LedgerEntry<E>;
+        const parsed = parseLedgerLine({ text: line, file: input.file, line: linesBefore });
+        if (!parsed.ok) {
+          reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: input.onSkippedLine });
+          continue;
+        }
+        const checked = checkEvent({ entry: parsed.entry, schema: input.eventSchema, file: input.file, line: linesBefore });
+        if (!checked.ok) {
+          reportSkippedLine({ error: checked.error, text: line, onSkippedLine: input.onSkippedLine });
+          continue;
+        }
+        const entry = checked.entry as LedgerEntry<E>;
         input.onEntry(entry);
         if (input.until?.(entry) === true) {
           finished = true;
-          return;
+          return true;
         }
       }
+      return true;
     } finally {
       await handle.close();
     }
   };
+  let quietPolls = 0;
   try {
     while (!finished) {
-      await readMore();
+      quietPolls = (await readMore()) ? 0 : quietPolls + 1;
       if (finished) break;
       if (input.signal?.aborted === true) {
         await readMore();
         break;
       }
+      if (quietPolls > 0 && input.whenQuiet !== undefined && (await input.whenQuiet(quietPolls))) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, input.pollMs ?? 500);
         wake = () => {

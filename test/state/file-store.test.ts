@@ -245,12 +245,22 @@ describe('readLedger', () => {
     expect(await readLedger(path)).toEqual([{ type: 'task-ready', seq: 1, at: 'x' }]);
   });
 
-  it('names the file and line of a broken line that is not the last', async () => {
+  it('skips a broken line that is not the last, and reports it once naming the file and line', async () => {
     const path = join(directory, 'ledger.jsonl');
-    await writeFile(path, '{"type":"task-ready","seq":1,"at":"x"}\n{"type":\n');
-    await expect(readLedger(path)).rejects.toThrow(`${path} line 2 is not valid JSON`);
-    await writeFile(path, '{"type":"task-ready","at":"x"}\n');
-    await expect(readLedger(path)).rejects.toThrow(`${path} line 1 is not a ledger entry: seq:`);
+    await writeFile(
+      path,
+      '{"type":"task-ready","seq":1,"at":"x"}\n{"type":\n{"type":"task-ready","at":"x"}\n{"type":"task-ready","seq":4,"at":"y"}\n',
+    );
+    const skipped: string[] = [];
+    const entries = await readLedger(path, { onSkippedLine: (error) => skipped.push(error.message) });
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 4]);
+    expect(skipped).toEqual([
+      expect.stringContaining(`${path} line 2 is not valid JSON`),
+      expect.stringContaining(`${path} line 3 is not a ledger entry: seq:`),
+    ]);
+    // The same bad lines read again in this process are not reported twice.
+    await readLedger(path, { onSkippedLine: (error) => skipped.push(error.message) });
+    expect(skipped).toHaveLength(2);
   });
 
   it('reads a missing ledger as empty', async () => {

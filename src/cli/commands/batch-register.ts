@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { numberArgument } from '../number-argument.js';
+import { MAX_TIMER_SECONDS, numberArgument } from '../number-argument.js';
 import { BATCH_DEFAULTS, batchCollect, batchRun, batchStatus } from './batch.js';
 
 const BATCH_EXIT_CODES = `
@@ -49,7 +49,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
     .option(
       '--timeout <seconds>',
       `per-job time limit; a task's "timeout" overrides it (default: ${BATCH_DEFAULTS.timeoutSeconds})`,
-      numberArgument({ kind: 'number', above: 0, unit: 'seconds' }),
+      numberArgument({ kind: 'number', above: 0, max: MAX_TIMER_SECONDS, unit: 'seconds' }),
     )
     .option(
       '--retries <n>',

@@ -20,6 +20,7 @@ import { createAgentSpecResolver } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { plainText } from '../../observability/index.js';
 
 /** Options of `agent-team batch run`. */
 export interface BatchRunCommandOptions {
@@ -122,7 +123,7 @@ function progressReporter(terminal: Terminal): { onEvent: (event: BatchEvent) =>
         if (event.status !== 'completed') notCompleted += 1;
         if (!bar) {
           const seconds = event.durationMs === null ? '' : ` (${(event.durationMs / 1000).toFixed(1)} s)`;
-          const why = event.error === null ? '' : `: ${event.error.split('\n')[0] ?? ''}`;
+          const why = event.error === null ? '' : `: ${plainText(event.error.split('\n')[0] ?? '')}`;
           terminal.err.write(`[${done}/${total}] ${event.status.padEnd(9)} ${event.tag}${seconds}${why}\n`);
         }
       }

@@ -1,5 +1,17 @@
-import { loadTeamConfig } from '../../config/index.js';
-import { followLedger, readLedger, TERMINAL_RUN_STATUSES, type LedgerEntry, type LedgerEvent } from '../../state/index.js';
+import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
+import { StateMissingError, type LedgerCorruptedError } from '../../errors/index.js';
+import { jsonText, plainStrings } from '../../observability/index.js';
+import {
+  followLedger,
+  ledgerEventSchema,
+  readLedger,
+  RESUMABLE_RUN_STATUSES,
+  TERMINAL_RUN_STATUSES,
+  type LedgerEntry,
+  type LedgerEvent,
+  type RunStatus,
+} from '../../state/index.js';
+import { openTeamStore } from '../../team/index.js';
 import { formatEvent } from '../format-event.js';
 import { interruptSignal } from '../interrupt.js';
 import { println, type Terminal } from '../terminal.js';
@@ -15,34 +27,84 @@ export interface LedgerCommandOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** `agent-team ledger`: prints the run ledger; `--follow` keeps printing until the run ends. */
+/** Looks without a new line, after a resumable `run-end`, before `--follow` asks the state whether the run is over. */
+const QUIET_POLLS_BEFORE_STATE_CHECK = 2;
+
+/** How `--follow` decides a run is over; shown in `agent-team ledger --help`. */
+export const FOLLOW_END_RULE = `
+When --follow ends:
+  A run-end event that says done or failed ends it: such a run is over.
+  A run-end that says interrupted or budget_exceeded does not by itself: the run
+  may be resumed (a run-resume event follows and the run goes on in the same
+  ledger). Once the ledger has been quiet for ${QUIET_POLLS_BEFORE_STATE_CHECK} polls after such an event,
+  --follow reads the state: if it still says that same run ended that way (no
+  resume took it over), the run is over and --follow ends; otherwise it keeps
+  following. Ctrl-C stops it at any time. Exit 0 in every case.
+  Without --follow, a missing state file (no run yet) exits 4, as status does;
+  --follow instead waits for a run to start.`;
+
+/** `agent-team ledger`: prints the run ledger; `--follow` keeps printing until the run is over (see FOLLOW_END_RULE). */
 export async function ledger(options: LedgerCommandOptions): Promise<number> {
   const { terminal } = options;
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
-  const print = (entry: Parameters<typeof formatEvent>[1]): void => {
+  const print = (entry: LedgerEntry<LedgerEvent>): void => {
     if (options.json === true) {
-      terminal.out.write(`${JSON.stringify(entry)}\n`);
+      terminal.out.write(`${jsonText(entry)}\n`);
       return;
     }
-    const line = options.all === true && entry.type === 'model-call' ? modelCallLine(entry) : formatEvent(terminal, entry);
+    const plain = plainStrings(entry);
+    const line = options.all === true && plain.type === 'model-call' ? modelCallLine(plain) : formatEvent(terminal, plain);
     if (line !== null) println(terminal, line);
   };
+  const onSkippedLine = (error: LedgerCorruptedError): void => {
+    terminal.err.write(`warning: ${error.message}; skipped\n`);
+  };
   if (options.follow !== true) {
-    for (const entry of await readLedger<LedgerEvent>(config.ledgerFile)) print(entry);
+    // No run yet: the same answer as `status` (exit 4), not an empty ledger. A corrupt state still
+    // lets the ledger print: it is what a person reads to find out what went wrong.
+    if (!(await openTeamStore(config).exists())) throw new StateMissingError({ file: config.stateFile });
+    for (const entry of await readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine })) print(entry);
     return 0;
   }
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
+  // The last event, when it is a run-end a resume could still continue.
+  let resumableEnd: { runId: string; status: string } | undefined;
   try {
     await followLedger<LedgerEvent>({
       file: config.ledgerFile,
       signal: options.signal ?? interrupt?.signal,
-      onEntry: print,
-      until: (entry) => entry.type === 'run-end' && TERMINAL_RUN_STATUSES.has(entry.status as never),
+      eventSchema: ledgerEventSchema,
+      onSkippedLine,
+      onEntry: (entry) => {
+        print(entry);
+        resumableEnd =
+          entry.type === 'run-end' && RESUMABLE_RUN_STATUSES.has(entry.status as RunStatus)
+            ? { runId: entry.runId, status: entry.status }
+            : undefined;
+      },
+      until: (entry) =>
+        entry.type === 'run-end' &&
+        TERMINAL_RUN_STATUSES.has(entry.status as RunStatus) &&
+        !RESUMABLE_RUN_STATUSES.has(entry.status as RunStatus),
+      whenQuiet: async (quietPolls) =>
+        resumableEnd !== undefined && quietPolls >= QUIET_POLLS_BEFORE_STATE_CHECK && (await stillEnded(config, resumableEnd)),
     });
   } finally {
     interrupt?.dispose();
   }
   return 0;
+}
+
+/** Whether the state still shows the run ended as its last run-end said: no resume has taken it over. */
+async function stillEnded(config: TeamConfig, end: { runId: string; status: string }): Promise<boolean> {
+  try {
+    const state = await openTeamStore(config).read();
+    return state.run.id !== end.runId || state.run.status === end.status;
+  } catch (error) {
+    // The state is gone (cleaned up): nothing can resume that run.
+    if (error instanceof StateMissingError) return true;
+    throw error;
+  }
 }
 
 /** One model call as `ledger --all` prints it: when, who, which model, for what, the tokens and the cost. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { effectiveStatus, readAgentStatuses, type AgentStatus } from '../../solo/index.js';
 import type { MemoryRecord, MemoryStore } from '../../memory/index.js';
+import { plainText } from '../../observability/index.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, println, type Terminal } from '../terminal.js';
 import { DEFAULT_PROJECT, formatMemory, openMemoryContext } from './role-agent-setup.js';
@@ -52,7 +53,7 @@ function agentLine(terminal: Terminal, agent: Snapshot['agents'][number], now: n
   const { status, state } = agent;
   const end = status.endedAt === null ? now : Date.parse(status.endedAt);
   const seconds = ((end - Date.parse(status.startedAt)) / 1000).toFixed(1);
-  const detail = status.summary ?? status.error ?? status.task;
+  const detail = plainText(status.summary ?? status.error ?? status.task);
   const shown = paint(terminal, stateColor(state), state.padEnd(9));
   return `  ${status.id.padEnd(22)} ${status.role.padEnd(12)} ${shown} ${seconds.padStart(6)} s  ${detail.slice(0, 90)}`;
 }
@@ -122,7 +123,7 @@ export async function monitor(options: MonitorOptions): Promise<number> {
         seenStates.set(agent.status.id, agent.state);
         println(
           terminal,
-          `${time} agent ${agent.status.id} (${agent.status.role}) ${agent.state}${agent.status.summary === null ? '' : `: ${agent.status.summary}`}`,
+          `${time} agent ${agent.status.id} (${agent.status.role}) ${agent.state}${agent.status.summary === null ? '' : `: ${plainText(agent.status.summary)}`}`,
         );
       }
       for (const memory of [...snapshot.memories].reverse()) {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
-import { FileStore, type LedgerEvent, readLedger, teamStateSchema } from '../../state/index.js';
+import { FileStore, ledgerEventSchema, readLedger, teamStateSchema } from '../../state/index.js';
 import { createSimProvider } from '../../providers/index.js';
 import { runTeam } from '../../team/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { plainText } from '../../observability/index.js';
 
 /** Options of `agent-team plan`. */
 export interface PlanCommandOptions {
@@ -59,7 +60,7 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
     const state = await new FileStore({ file: result.files.state, schema: teamStateSchema }).read();
     const planned = state.tasks.filter((task) => task.createdBy === config.manager.id && !task.id.includes('-B'));
     const models = new Map<string, string>();
-    for (const entry of await readLedger<LedgerEvent>(result.files.ledger)) {
+    for (const entry of await readLedger(result.files.ledger, { eventSchema: ledgerEventSchema })) {
       if (entry.type === 'task-claim') models.set(entry.taskId, entry.model);
     }
     const forecast = {
@@ -89,11 +90,11 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
     }
     println(
       terminal,
-      paint(terminal, 'bold', `Plan for: ${feature}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'),
+      paint(terminal, 'bold', `Plan for: ${plainText(feature)}`) + paint(terminal, 'dim', ' (sim planner; forecast from a simulated run)'),
     );
     for (const task of planned) {
       const after = task.dependsOn.length === 0 ? '' : paint(terminal, 'dim', ` after ${task.dependsOn.join(', ')}`);
-      println(terminal, `  ${task.id.padEnd(4)} ${task.role.padEnd(20)} ${task.complexity.padEnd(8)} ${task.title}${after}`);
+      println(terminal, `  ${task.id.padEnd(4)} ${task.role.padEnd(20)} ${task.complexity.padEnd(8)} ${plainText(task.title)}${after}`);
     }
     println(terminal);
     println(terminal, paint(terminal, 'bold', 'Forecast'));

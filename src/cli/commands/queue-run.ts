@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { readInputFile } from '../../files/index.js';
+import { plainText } from '../../observability/index.js';
 import { parseRoleTaskList, runRoleTask, type AgentStatus, type RoleTaskEntry, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { WorkerQueue, type JobRecord } from '../../queue/index.js';
@@ -142,7 +143,7 @@ export async function queueRun(options: QueueRunOptions): Promise<number> {
       await queue.submit({
         id: job.id,
         run: async ({ signal: jobSignal }) => {
-          if (live) println(terminal, `${paint(terminal, 'cyan', '▶')} ${job.id} started: ${job.task.slice(0, 80)}`);
+          if (live) println(terminal, `${paint(terminal, 'cyan', '▶')} ${job.id} started: ${plainText(job.task).slice(0, 80)}`);
           statuses.set(
             job.id,
             await recordAgentStart({ projectDir, id: job.id, role: job.role, directory: job.directory, task: job.task, project }),
@@ -188,7 +189,7 @@ export async function queueRun(options: QueueRunOptions): Promise<number> {
       const detail =
         outcome.status === 'completed'
           ? `, saved ${count(outcome.saved.length, 'memory', 'memories')}`
-          : `: ${outcome.error ?? 'no error recorded'}`;
+          : `: ${plainText(outcome.error ?? 'no error recorded')}`;
       println(terminal, `${mark} ${job.id} ${outcome.status} in ${((outcome.durationMs ?? 0) / 1000).toFixed(1)} s${detail}`);
     }
   } finally {

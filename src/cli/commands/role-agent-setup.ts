@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtInPaths, loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { MemoryStore, type MemoryRecord } from '../../memory/index.js';
+import { plainStrings } from '../../observability/index.js';
 import { writeAgentStatus, type AgentStatus } from '../../solo/index.js';
 import { createAgentSpecResolver, type ResolvedAgentSpec } from '../../team/index.js';
 import { paint, type Terminal } from '../terminal.js';
@@ -61,7 +62,9 @@ export function newAgentId(role: string): string {
 }
 
 /** One memory in two lines: time, type, agent and content, then its tags. */
-export function formatMemory(terminal: Terminal, memory: MemoryRecord): string {
+export function formatMemory(terminal: Terminal, record: MemoryRecord): string {
+  // Memories hold model text: no escape sequence of it reaches the terminal.
+  const memory = plainStrings(record);
   const when = memory.createdAt.slice(0, 19).replace('T', ' ');
   const type =
     memory.type === 'error'

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { MEMORY_TYPES } from '../../memory/index.js';
 import type { CommandContext } from '../command-context.js';
-import { numberArgument } from '../number-argument.js';
+import { MAX_TIME_SCALE, MAX_TIMER_SECONDS, numberArgument } from '../number-argument.js';
 import { errors } from './errors.js';
 import { findings } from './findings.js';
 import { initConfig } from './init-config.js';
@@ -36,7 +36,9 @@ export function registerRoleCommands(program: Command, context: CommandContext):
   const seedOption = (): Option =>
     new Option('--seed <n>', 'seed of the sim provider').argParser(numberArgument({ kind: 'integer', min: 0 }));
   const timeScaleOption = (): Option =>
-    new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(numberArgument({ kind: 'number', min: 0 }));
+    new Option('--time-scale <factor>', 'sim latency multiplier (0 = instant)').argParser(
+      numberArgument({ kind: 'number', min: 0, max: MAX_TIME_SCALE }),
+    );
   const options = (raw: Record<string, unknown>): object => ({ ...raw, cwd, terminal });
 
   program
@@ -83,7 +85,11 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .description('Run every agent of agents.json ([{"role", "directory", "task"}]) with N workers; they share the project\'s memory.')
     .argument('<file>', 'agents.json (write an example with `agent-team init-config`)')
     .addOption(new Option('-w, --workers <n>', 'agents running at once').argParser(numberArgument({ kind: 'integer', min: 1 })).default(3))
-    .addOption(new Option('-t, --timeout <seconds>', 'time limit per agent').argParser(numberArgument({ kind: 'number', min: 0.001 })))
+    .addOption(
+      new Option('-t, --timeout <seconds>', 'time limit per agent').argParser(
+        numberArgument({ kind: 'number', min: 0.001, max: MAX_TIMER_SECONDS, unit: 'seconds' }),
+      ),
+    )
     .addOption(projectOption())
     .addOption(agentOption())
     .addOption(configOption())
@@ -150,7 +156,9 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .description('Watch agent activity live: running agents and the newest memories (Ctrl-C to quit).')
     .addOption(projectOption())
     .addOption(
-      new Option('-i, --interval <seconds>', 'refresh interval').argParser(numberArgument({ kind: 'number', min: 0.2 })).default(5),
+      new Option('-i, --interval <seconds>', 'refresh interval')
+        .argParser(numberArgument({ kind: 'number', min: 0.2, max: MAX_TIMER_SECONDS, unit: 'seconds' }))
+        .default(5),
     )
     .addOption(
       new Option('-n, --limit <n>', 'most recent memories shown').argParser(numberArgument({ kind: 'integer', min: 1 })).default(10),

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../config/index.js';
 import { ProcessStartError } from '../../errors/index.js';
+import { plainText } from '../../observability/index.js';
 import { agentStatusFile, agentsDirOf, roleOf, runRoleTask, writeAgentStatusIfAbsent, type RoleTaskResult } from '../../solo/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -109,7 +110,7 @@ async function spawnInBackground(options: SpawnOptions, project: string, project
 }
 
 function printResult(terminal: Terminal, id: string, result: RoleTaskResult): void {
-  println(terminal, paint(terminal, 'bold', `${id}: ${result.summary}`));
+  println(terminal, paint(terminal, 'bold', `${id}: ${plainText(result.summary)}`));
   const simulated = result.simulated ? ' (simulated)' : '';
   println(
     terminal,

@@ -1,6 +1,7 @@
 import { loadTeamConfig } from '../../config/index.js';
 import { abandonedBecause, describeOwner, openTeamStore, ownerLiveness } from '../../team/index.js';
 import { totalTokens } from '../../providers/index.js';
+import { plainStrings } from '../../observability/index.js';
 import type { TeamState } from '../../state/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 
@@ -87,6 +88,11 @@ export async function status(options: StatusCommandOptions): Promise<number> {
     printJson(terminal, describeState(state));
     return 0;
   }
+  return printState(terminal, plainStrings(state));
+}
+
+/** The human view; `state` holds model text (blocker questions, reasons) already made plain. */
+function printState(terminal: Terminal, state: TeamState): number {
   println(terminal, paint(terminal, 'bold', `Run ${state.run.id}: ${state.run.status}${state.run.simulated ? ' (simulated)' : ''}`));
   println(terminal, `  feature: ${state.run.feature}`);
   if (state.run.endReason !== null) println(terminal, `  ${state.run.endReason}`);

@@ -1,0 +1,96 @@
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { LedgerCorruptedError } from '../../src/errors/index.js';
+import { FileStore, followLedger, ledgerEventSchema, readLedger } from '../../src/state/index.js';
+
+const boardSchema = z.object({ seq: z.number().int().nonnegative(), count: z.number().int().nonnegative() });
+type Board = z.infer<typeof boardSchema>;
+type BoardEvent = { type: 'count-increment'; by: number };
+
+let directory: string;
+let ledgerFile: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'agent-team-ledger-file-'));
+  ledgerFile = join(directory, 'ledger.jsonl');
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('appending to the ledger', () => {
+  it('starts a new line after a torn one, so the next event is not glued to it and lost', async () => {
+    const store = new FileStore<Board, BoardEvent>({
+      file: join(directory, 'board.json'),
+      ledgerFile,
+      schema: boardSchema,
+      initial: () => ({ seq: 0, count: 0 }),
+    });
+    await store.update((state, context) => {
+      state.count += 1;
+      context.emit({ type: 'count-increment', by: 1 });
+    });
+    await appendFile(ledgerFile, '{"type":"count-incr'); // a writer that died mid-line
+    await store.update((state, context) => {
+      state.count += 2;
+      context.emit({ type: 'count-increment', by: 2 });
+    });
+    const skipped: LedgerCorruptedError[] = [];
+    const entries = await readLedger<BoardEvent>(ledgerFile, { onSkippedLine: (error) => skipped.push(error) });
+    expect(entries.map((entry) => [entry.by, entry.seq])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(skipped.map((error) => error.line)).toEqual([2]);
+    expect((await readFile(ledgerFile, 'utf8')).split('\n')[1]).toBe('{"type":"count-incr');
+  });
+});
+
+describe('followLedger', () => {
+  const at = '2026-12-02T03:31:00.000Z';
+
+  it('skips bad lines and events that do not match the schema, reporting each once, and goes on', async () => {
+    await writeFile(
+      ledgerFile,
+      [
+        JSON.stringify({ type: 'task-ready', taskId: 'T1', seq: 1, at }),
+        'garbage',
+        JSON.stringify({ type: 'task-ready', seq: 2, at }),
+        JSON.stringify({ type: 'run-end', runId: 'r', status: 'done', reason: 'all tasks done', seq: 3, at }),
+        '',
+      ].join('\n'),
+    );
+    const seen: number[] = [];
+    const skipped: string[] = [];
+    await followLedger({
+      file: ledgerFile,
+      eventSchema: ledgerEventSchema,
+      onEntry: (entry) => seen.push(entry.seq),
+      onSkippedLine: (error) => skipped.push(`${error.line}: ${error.problem}`),
+      until: (entry) => entry.type === 'run-end',
+    });
+    expect(seen).toEqual([1, 3]);
+    expect(skipped).toEqual([expect.stringMatching(/^2: not valid JSON \(/), expect.stringMatching(/^3: not a valid event: taskId: /)]);
+  });
+
+  it('asks whenQuiet after each look that found nothing new, counting them, and ends when it says so', async () => {
+    await writeFile(ledgerFile, `${JSON.stringify({ type: 'task-ready', taskId: 'T1', seq: 1, at })}\n`);
+    const asked: number[] = [];
+    const seen: number[] = [];
+    await followLedger({
+      file: ledgerFile,
+      pollMs: 1,
+      onEntry: (entry) => seen.push(entry.seq),
+      whenQuiet: (quietPolls) => {
+        asked.push(quietPolls);
+        return quietPolls === 3;
+      },
+    });
+    expect(seen).toEqual([1]);
+    expect(asked).toEqual([1, 2, 3]);
+  });
+});
