@@ -14,6 +14,8 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
   event('run-start', { runId: text, feature: text, provider: text, seed: z.number(), simulated: z.boolean() }),
   event('run-resume', { runId: text, resumes: count, released: z.array(text) }),
   event('run-end', { runId: text, status: text, reason: text }),
+  event('run-takeover', { runId: text, previousOwner: text, reason: text, pid: z.number().int() }),
+  event('report-reject', { agentId: text, taskId: text, fence: count, current: count, reason: text }),
   event('plan-create', { agentId: text, taskIds: z.array(text) }),
   event('task-create', { agentId: text, taskId: text, reason: text }),
   event('task-ready', { taskId: text }),
@@ -48,6 +50,7 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
   event('task-wip', { agentId: text, taskId: text, branch: text, commit: text, reason: text }),
   event('agent-start', { agentId: text, pid: z.number().int() }),
   event('agent-stop', { agentId: text, reason: text }),
+  event('agent-restart', { agentId: text, restart: count, reason: text }),
   event('budget-block', { agentId: text, limit: text, detail: text }),
 ]) satisfies z.ZodType<LedgerEvent>;
 

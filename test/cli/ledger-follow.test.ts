@@ -1,4 +1,5 @@
 import { appendFile, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
@@ -63,6 +64,28 @@ describe('ledger with a corrupt state', () => {
     const result = await runCommand(['ledger'], { cwd: project.dir });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/ run r1 started: Add login\n$/);
+  });
+});
+
+describe('ledger --follow and a run whose owner died', () => {
+  it('ends, saying so, when the run is live in the state but its owner process is gone (no run-end was written)', async () => {
+    project = await tempProject('agent-team-ledger-abandoned-');
+    const state = teamStateSchema.parse(JSON.parse(await readFile(join(ROOT, 'test/fixtures/state/v1-running.json'), 'utf8')));
+    const owner = { lease: 'l1', host: hostname(), pid: 999_999_999, pidStart: null, command: 'run', since: state.run.createdAt };
+    await project.write(
+      STATE,
+      `${JSON.stringify({ ...state, run: { ...state.run, owner: { ...owner, expiresAt: '2099-01-01T00:00:00.000Z' } } })}\n`,
+    );
+    await project.write(
+      LEDGER,
+      line({ type: 'run-start', runId: state.run.id, feature: 'Add login', provider: 'sim', seed: 1, simulated: true }, 1),
+    );
+    const follow = await runCommand(['ledger', '--follow'], { cwd: project.dir });
+    expect(follow.code, follow.stderr).toBe(0);
+    expect(follow.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `run ${state.run.id} stopped without an ending: its owner pid 999999999 on ${hostname()} (agent-team run, since ${state.run.createdAt}) ` +
+        'is gone: its process 999999999 is not running; continue with agent-team run --resume',
+    );
   });
 });
 

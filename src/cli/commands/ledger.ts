@@ -1,6 +1,6 @@
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { StateMissingError, type LedgerCorruptedError } from '../../errors/index.js';
-import { jsonText, plainStrings } from '../../observability/index.js';
+import { jsonText, plainStrings, plainText } from '../../observability/index.js';
 import {
   followLedger,
   ledgerEventSchema,
@@ -11,7 +11,7 @@ import {
   type LedgerEvent,
   type RunStatus,
 } from '../../state/index.js';
-import { openTeamStore } from '../../team/index.js';
+import { abandonedBecause, openTeamStore, ownerLiveness } from '../../team/index.js';
 import { formatEvent } from '../format-event.js';
 import { interruptSignal } from '../interrupt.js';
 import { println, type Terminal } from '../terminal.js';
@@ -39,7 +39,9 @@ When --follow ends:
   ledger). Once the ledger has been quiet for ${QUIET_POLLS_BEFORE_STATE_CHECK} polls after such an event,
   --follow reads the state: if it still says that same run ended that way (no
   resume took it over), the run is over and --follow ends; otherwise it keeps
-  following. Ctrl-C stops it at any time. Exit 0 in every case.
+  following (and it always keeps following while a live process owns the run).
+  A run whose owner died without a run-end (killed outright) ends it too, with a
+  line saying so. Ctrl-C stops it at any time. Exit 0 in every case.
   Without --follow, a missing state file (no run yet) exits 4, as status does;
   --follow instead waits for a run to start.`;
 
@@ -86,8 +88,14 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
         entry.type === 'run-end' &&
         TERMINAL_RUN_STATUSES.has(entry.status as RunStatus) &&
         !RESUMABLE_RUN_STATUSES.has(entry.status as RunStatus),
-      whenQuiet: async (quietPolls) =>
-        resumableEnd !== undefined && quietPolls >= QUIET_POLLS_BEFORE_STATE_CHECK && (await stillEnded(config, resumableEnd)),
+      whenQuiet: async (quietPolls) => {
+        if (quietPolls < QUIET_POLLS_BEFORE_STATE_CHECK) return false;
+        if (resumableEnd !== undefined) return stillEnded(config, resumableEnd);
+        // A run whose owner died (SIGKILL, a lost machine) writes no run-end: the state says it is over for now.
+        const abandoned = await abandonedRun(config);
+        if (abandoned !== null) println(terminal, `run ${abandoned.runId} stopped without an ending: ${plainText(abandoned.reason)}`);
+        return abandoned !== null;
+      },
     });
   } finally {
     interrupt?.dispose();
@@ -95,10 +103,21 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
   return 0;
 }
 
+/** The run in the state when nobody runs it although it says it is live (its owner is gone), with why; else null. */
+async function abandonedRun(config: TeamConfig): Promise<{ runId: string; reason: string } | null> {
+  const store = openTeamStore(config);
+  if (!(await store.exists())) return null;
+  const state = await store.read();
+  const reason = abandonedBecause(state, new Date());
+  return reason === null ? null : { runId: state.run.id, reason: `${reason}; continue with agent-team run --resume` };
+}
+
 /** Whether the state still shows the run ended as its last run-end said: no resume has taken it over. */
 async function stillEnded(config: TeamConfig, end: { runId: string; status: string }): Promise<boolean> {
   try {
     const state = await openTeamStore(config).read();
+    const owner = state.run.owner;
+    if (owner !== null && ownerLiveness(owner, new Date()).live) return false;
     return state.run.id !== end.runId || state.run.status === end.status;
   } catch (error) {
     // The state is gone (cleaned up): nothing can resume that run.

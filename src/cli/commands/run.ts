@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { SignalInterruptError, UsageError } from '../../errors/index.js';
+import { plainText } from '../../observability/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
 import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
@@ -40,7 +41,8 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
   println(terminal);
   println(
     terminal,
-    paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) + (summary.endReason === null ? '' : ` — ${summary.endReason}`),
+    paint(terminal, 'bold', `Run ${summary.runId}: ${summary.status}`) +
+      (summary.endReason === null ? '' : ` — ${plainText(summary.endReason)}`),
   );
   println(terminal, `  tasks     ${summary.tasks.total} (${byStatus})`);
   const loops = summary.blockers.loops > 0 ? `, ${summary.blockers.loops} loop(s)` : '';
