@@ -10,6 +10,7 @@ import { errorCode, safeParseDataText, validateData, writeFileAtomic } from '../
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
 import { appendLedgerLines } from './ledger-file.js';
 import { StateBackup } from './state-backup.js';
+import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
 import type { StateStore, UpdateContext } from './store.js';
 import { watchFile } from './watch-file.js';
 
@@ -130,7 +131,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       return true;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return false;
-      throw error;
+      throw asStorageError(error, readingState(this.#file));
     }
   }
 
@@ -175,7 +176,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
         },
       });
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      const failure = asStorageError(error, writingState(this.#file, 'lock the state file'));
+      for (const item of batch) item.reject(failure);
       return;
     }
     const lockedAt = Date.now();
@@ -282,10 +284,12 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     assertLockHeld();
     // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
     if (baseText !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
-      await this.#backup.keep({ previousText: baseText, seq: next.seq });
+      await guardStorage({ ...writingState(this.#file, 'keep the backup'), file: `${this.#file}.bak` }, () =>
+        this.#backup.keep({ previousText: baseText, seq: next.seq }),
+      );
       this.#backupAt = Date.now();
     }
-    await writeFileAtomic(this.#file, nextText);
+    await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextText));
     const writtenKey = await this.#statKey();
     // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
     this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, text: nextText };
@@ -323,7 +327,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
+      throw asStorageError(error, readingState(this.#file));
     }
   }
 
@@ -333,7 +337,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     try {
       text = await readFile(this.#file, 'utf8');
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
+      if (errorCode(error) !== 'ENOENT') throw asStorageError(error, readingState(this.#file));
       if (this.#initial === undefined) throw new StateMissingError({ file: this.#file });
       return { state: this.#validate(this.#initial(), 'initial()'), text: undefined };
     }

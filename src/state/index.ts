@@ -1,7 +1,7 @@
 /** The state layer's public face: the team state schema, the StateStore contract and the file-backed store. */
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
-export { readLedger } from './ledger-file.js';
+export { readLedger, resetLedger } from './ledger-file.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export { dependencyOrder, findCycle, longestChains } from './task-graph.js';

@@ -1,10 +1,11 @@
 /** The run ledger on disk: one JSON line per event, appended under the state's lock and read back validated. */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { LedgerAppendError, LedgerCorruptedError } from '../errors/index.js';
+import { LedgerCorruptedError } from '../errors/index.js';
 import { errorCode, safeParseJsonLine, validateData } from '../files/index.js';
 import { ledgerSyntaxError } from './ledger-line.js';
+import { asStorageError, guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
 /** One append for all events of a commit, so a crash cuts at most the last lines. */
@@ -16,24 +17,55 @@ export async function appendLedgerLines<E>(input: {
   seq: number;
 }): Promise<void> {
   const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
-  try {
+  // The state is already written: a caller that retried would apply the change twice, so the error says what is kept.
+  const operation = {
+    file: input.ledgerFile,
+    action: `append ${input.lines.length} event(s) to the ledger`,
+    kept: `The state file ${input.stateFile} was saved at seq ${input.seq}; the ledger misses these events.`,
+  };
+  await guardStorage(operation, async () => {
     try {
-      await appendFile(input.ledgerFile, text);
+      await appendWhole(input.ledgerFile, text);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
       await mkdir(dirname(input.ledgerFile), { recursive: true });
-      await appendFile(input.ledgerFile, text);
+      await appendWhole(input.ledgerFile, text);
     }
-  } catch (error) {
-    // The state is already written; a caller that retried would apply the change twice.
-    throw new LedgerAppendError({
-      stateFile: input.stateFile,
-      ledgerFile: input.ledgerFile,
-      seq: input.seq,
-      events: input.lines.length,
-      cause: error,
-    });
+  });
+}
+
+/**
+ * Appends `text` entirely or not at all. A full disk can take part of it; the
+ * file is cut back to where it was, so that the next append (a resumed run)
+ * does not follow a torn line, which would make the ledger unreadable.
+ */
+async function appendWhole(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    const { size } = await handle.stat();
+    try {
+      await handle.writeFile(text);
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await handle.close();
   }
+}
+
+/** Empties the ledger (creating its directory) for a new run. */
+export async function resetLedger(file: string): Promise<void> {
+  const operation = {
+    file,
+    action: 'empty the ledger',
+    kept: 'No run was started; the state file is untouched.',
+    next: 'start the run again',
+  };
+  await guardStorage(operation, async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, '');
+  });
 }
 
 const ledgerEnvelopeSchema = z.looseObject({
@@ -56,7 +88,7 @@ export async function readLedger<E extends { type: string } = { type: string }>(
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
-    throw error;
+    throw asStorageError(error, { file, action: 'read the ledger', kept: NOTHING_CHANGED });
   }
   const lines = text.split('\n');
   const entries: Array<LedgerEntry<E>> = [];

@@ -3,6 +3,7 @@ import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { safeParseJsonLine } from '../files/index.js';
 import { ledgerSyntaxError } from './ledger-line.js';
+import { guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
 /**
@@ -10,7 +11,8 @@ import type { LedgerEntry } from './store.js';
  * of the file, then for each new one as it is appended (fs.watch plus polling),
  * until `signal` aborts (what was appended by then is still delivered) or
  * `until(entry)` returns true. A truncated file (a new run started) is read
- * again from its start. A line that is not JSON is a LedgerCorruptedError.
+ * again from its start. A line that is not JSON is a LedgerCorruptedError; a file
+ * that cannot be read (a directory in its place) is a StorageError.
  */
 export async function followLedger<E extends { type: string }>(input: {
   file: string;
@@ -83,12 +85,13 @@ export async function followLedger<E extends { type: string }>(input: {
       await handle.close();
     }
   };
+  const readLedger = (): Promise<void> => guardStorage({ file: input.file, action: 'read the ledger', kept: NOTHING_CHANGED }, readMore);
   try {
     while (!finished) {
-      await readMore();
+      await readLedger();
       if (finished) break;
       if (input.signal?.aborted === true) {
-        await readMore();
+        await readLedger();
         break;
       }
       await new Promise<void>((resolve) => {

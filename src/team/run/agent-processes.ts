@@ -52,6 +52,8 @@ export function startAgentProcesses(input: { config: TeamConfig; store: TeamStor
         }
         return code;
       });
+      // Awaited only once the coordinator ends; until then a failed update (a full disk) must not crash the process.
+      exited.catch(() => undefined);
       return { agentId: member.id, child, exited };
     });
 }

@@ -2,9 +2,8 @@ import type { TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../../errors/index.js';
-import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { RESUMABLE_RUN_STATUSES, resetLedger, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
+import { join } from 'node:path';
 import { startAgentProcesses, stopAgentProcesses } from './agent-processes.js';
 import { Coordinator } from './coordinator.js';
 import { Manager } from '../agents/manager.js';
@@ -109,8 +108,7 @@ async function startRun(input: {
   }
   const provider = runOptions.provider;
   await createRunDirectory(runOptions.runDir);
-  await mkdir(dirname(config.ledgerFile), { recursive: true });
-  await writeFile(config.ledgerFile, '');
+  await resetLedger(config.ledgerFile);
   const fresh = initialTeamState({
     config,
     runId,
