@@ -3,7 +3,7 @@
  * its file was: every failure is a StorageError naming the file, nothing is written
  * partially, and the store works again once the disk is fixed. Real tmpfs mounts.
  */
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ afterEach(async () => {
 });
 
 describe('FileStore on a full disk', () => {
-  it('rejects an update with a StorageError naming the state file; state and .bak keep their bytes, and it commits once space is freed', async () => {
+  it('rejects an update with a StorageError naming the state file; state and .bak keep their bytes, and a new store commits once space is freed', async () => {
     const store = createStore();
     await increment(store);
     await increment(store);
@@ -85,9 +85,27 @@ describe('FileStore on a full disk', () => {
     expect((await readdir(disk.dir)).sort()).toEqual(['.filler', 'board.json', 'board.json.bak', 'ledger.jsonl']);
 
     await disk.free();
-    await increment(store);
-    expect((await store.read()).count).toBe(3);
+    // This store writes nothing more: its process is to end, leaving the last good state.
+    await expect(increment(store)).rejects.toBe(error);
+    const resumed = createStore();
+    await increment(resumed);
+    expect((await resumed.read()).count).toBe(3);
     expect((await readLedger(ledgerFile)).map((entry) => entry.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('rejects every update queued behind a failed commit with the same error, without writing', async () => {
+    const store = createStore();
+    await increment(store);
+    await increment(store);
+    const stateBefore = await readFile(file, 'utf8');
+    await disk.fill();
+
+    const first = increment(store);
+    const queued = [increment(store), increment(store)];
+    const error = await storageErrorOf(first);
+    for (const update of queued) await expect(update).rejects.toBe(error);
+    await disk.free();
+    expect(await readFile(file, 'utf8')).toBe(stateBefore);
   });
 
   it('cuts a ledger append the disk could only half take back to whole lines: the error names the ledger, the state keeps the change', async () => {
@@ -106,8 +124,19 @@ describe('FileStore on a full disk', () => {
 
     // A resumed run appends after whole lines only: the ledger reads back.
     await disk.free();
-    await increment(store);
+    await increment(createStore());
     expect((await readLedger(ledgerFile)).map((entry) => entry.seq)).toEqual([1, 3]);
+  });
+});
+
+describe('FileStore after a failed write', () => {
+  it('keeps no temp name behind when the backup already is the current version (kept before the write failed)', async () => {
+    await increment(createStore());
+    await link(file, `${file}.bak`);
+
+    await increment(createStore());
+    expect((await readdir(disk.dir)).sort()).toEqual(['board.json', 'board.json.bak', 'ledger.jsonl']);
+    expect(JSON.parse(await readFile(`${file}.bak`, 'utf8'))).toMatchObject({ count: 1 });
   });
 });
 
@@ -126,8 +155,9 @@ describe('FileStore on a read-only disk', () => {
     expect(await readFile(file, 'utf8')).toBe(stateBefore);
 
     disk.makeWritable();
-    await increment(store);
-    expect((await store.read()).count).toBe(2);
+    const resumed = createStore();
+    await increment(resumed);
+    expect((await resumed.read()).count).toBe(2);
   });
 
   it('cannot empty the ledger for a new run: a StorageError that says to start the run again', async () => {
