@@ -4,7 +4,7 @@ import type { LlmProvider } from '../../providers/index.js';
 import { AgentTeamError, InvalidModelOutputError, BudgetExceededError, UsageError } from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, resetLedger, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
 import { join } from 'node:path';
-import { startAgentProcesses, stopAgentProcesses } from './agent-processes.js';
+import { startAgentProcesses, superviseAgentProcesses } from './agent-processes.js';
 import { Coordinator } from './coordinator.js';
 import { Manager } from '../agents/manager.js';
 import { openTeamContext, openTeamStore } from './open-team.js';
@@ -172,13 +172,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, signal: 
   const coordinator = new Coordinator(context, new Manager(context));
   if (options.processes === true) {
     const processes = startAgentProcesses({ config: context.config, store: context.store, cwd: options.cwd ?? process.cwd() });
-    try {
-      await coordinator.run(signal);
-    } finally {
-      // Agents exit by themselves once the run is over; on Ctrl-C they are asked to.
-      if (signal.aborted) await stopAgentProcesses(processes);
-      else await Promise.all(processes.map((agent) => agent.exited));
-    }
+    await superviseAgentProcesses({ processes, signal, coordinate: (stop) => coordinator.run(stop) });
     return;
   }
   const agents = context.config.roster.filter((member) => !member.isManager).map((member) => new RoleAgent(context, member.id).run(signal));
