@@ -83,28 +83,6 @@ export class LedgerCorruptedError extends AgentTeamError {
   }
 }
 
-/** The state was written, but its events could not be appended to the ledger: retrying would apply the change twice. */
-export class LedgerAppendError extends AgentTeamError {
-  readonly stateFile: string;
-  readonly ledgerFile: string;
-  /** The seq the state was written with. */
-  readonly seq: number;
-  readonly events: number;
-
-  constructor(input: { stateFile: string; ledgerFile: string; seq: number; events: number; cause: unknown }) {
-    super(
-      'ledger_append_failed',
-      `State ${input.stateFile} was updated to seq ${input.seq}, but appending ${input.events} event(s) to ` +
-        `the ledger ${input.ledgerFile} failed; the change is kept, the ledger misses it.`,
-      { cause: input.cause },
-    );
-    this.stateFile = input.stateFile;
-    this.ledgerFile = input.ledgerFile;
-    this.seq = input.seq;
-    this.events = input.events;
-  }
-}
-
 /** An update (or the initial state) misused the store: a bug in the calling code, not a bad file. Nothing was written. */
 export class StateUpdateError extends AgentTeamError {
   readonly file: string;

@@ -4,13 +4,13 @@
  */
 import { AgentTeamError, type ConfigIssue, formatIssueList } from './agent-team-error.js';
 import type { DataFileError } from './file-errors.js';
+export { StorageError, type SystemErrorFields } from './storage-error.js';
 
 export { AgentTeamError, type ConfigIssue, issueLocation, summarizeIssues } from './agent-team-error.js';
 export {
   DataFileError,
   type DataFormat,
   FileSystemError,
-  LedgerAppendError,
   LedgerCorruptedError,
   LockLostError,
   StateUpdateError,

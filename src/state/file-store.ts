@@ -3,13 +3,23 @@
  * changed only under a cross-process lock, replaced atomically, with the
  * events of each change appended to a JSONL ledger under the same lock.
  */
+import { existsSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
-import { type DataFileError, LockLostError, StateCorruptedError, StateMissingError, StateUpdateError } from '../errors/index.js';
+import {
+  type DataFileError,
+  LockLostError,
+  StateCorruptedError,
+  StateMissingError,
+  StateUpdateError,
+  StorageError,
+} from '../errors/index.js';
 import { errorCode, safeParseDataText, validateData, writeFileAtomic } from '../files/index.js';
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
 import { appendLedgerLines } from './ledger-file.js';
+import { runGroup } from './group-pass.js';
 import { StateBackup } from './state-backup.js';
+import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
 import type { StateStore, UpdateContext } from './store.js';
 import { watchFile } from './watch-file.js';
 
@@ -69,6 +79,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   // Updates from this process queue here and are committed in groups, instead of racing for the file lock.
   #pending: PendingUpdate<S, E>[] = [];
   #flushing = false;
+  // The first storage failure of a commit: from then on this store writes nothing (see update()).
+  #failure: StorageError | undefined;
   // The last version seen, shared by every reader in this process until the file changes.
   #cache: { key: string; state: S; text: string } | undefined;
   #loading: { key: string; promise: Promise<S> } | undefined;
@@ -130,7 +142,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       return true;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return false;
-      throw error;
+      throw asStorageError(error, readingState(this.#file));
     }
   }
 
@@ -141,9 +153,18 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * but they share one lock and one write. A function that throws changes nothing,
    * so `fn` must be free of side effects outside the state: when a function of
    * the same group throws, the others run again on a fresh copy.
+   *
+   * A commit the disk refuses (full, read-only, a directory in the way) rejects
+   * with a StorageError, and every later update() of this store with the same
+   * one, without touching the disk: the process is to end, leaving the last good
+   * state for a resumed run, rather than write some changes and not others.
    */
   update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#failure !== undefined) {
+        reject(this.#failure);
+        return;
+      }
       this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject, solo: false });
       if (!this.#flushing) void this.#flush();
     });
@@ -153,6 +174,10 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#flushing = true;
     try {
       while (this.#pending.length > 0) {
+        if (this.#failure !== undefined) {
+          for (const item of this.#pending.splice(0)) item.reject(this.#failure);
+          break;
+        }
         const first = this.#pending[0] as PendingUpdate<S, E>;
         const batch = first.solo ? this.#pending.splice(0, 1) : this.#pending.splice(0, MAX_GROUP);
         await this.#commit(batch);
@@ -175,7 +200,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
         },
       });
     } catch (error) {
-      for (const item of batch) item.reject(error);
+      const operation = writingState(this.#file, 'lock the state file');
+      // No state yet: there is no run to resume, only one to start.
+      const fresh = !existsSync(this.#file) ? { kept: 'Nothing was written: no run was started.', next: 'start the run again' } : {};
+      const failure = this.#noteFailure(asStorageError(error, { ...operation, ...fresh }));
+      for (const item of batch) item.reject(failure);
       return;
     }
     const lockedAt = Date.now();
@@ -199,6 +228,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     try {
       settle = await this.#commitLocked(batch, assertLockHeld);
     } catch (error) {
+      this.#noteFailure(error);
       settle = () => {
         for (const item of batch) item.reject(error);
       };
@@ -217,51 +247,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const fresh = (): S =>
       baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S);
     const at = this.#now().toISOString();
-    const failed = new Map<PendingUpdate<S, E>, unknown>();
-    let state: S;
-    let done: { item: PendingUpdate<S, E>; value: unknown; events: E[]; seq: number }[];
-    // One pass over the group; a throwing function is dropped and the pass starts again.
-    for (;;) {
-      state = fresh();
-      done = [];
-      let restart = false;
-      for (const item of batch) {
-        if (failed.has(item)) continue;
-        const events: E[] = [];
-        let open = true;
-        const context: UpdateContext<E> = {
-          now: at,
-          emit: (event) => {
-            if (!open) {
-              throw new StateUpdateError({
-                file: this.#file,
-                message: `emit() was called after the update() of ${this.#file} returned; the event is lost.`,
-              });
-            }
-            events.push(event);
-          },
-        };
-        const previousSeq = state.seq;
-        try {
-          const value = item.fn(state, context);
-          if (isPromiseLike(value)) {
-            throw new TypeError(
-              `update() of ${this.#file} needs a synchronous function, but it returned a promise; nothing was written. ` +
-                'Do slow work before update() so the lock is never held across it.',
-            );
-          }
-          state.seq = previousSeq + 1;
-          done.push({ item, value, events, seq: state.seq });
-        } catch (error) {
-          failed.set(item, error);
-          restart = true;
-          break;
-        } finally {
-          open = false;
-        }
-      }
-      if (!restart) break;
-    }
+    const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#file });
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
@@ -282,10 +268,12 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     assertLockHeld();
     // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
     if (baseText !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
-      await this.#backup.keep({ previousText: baseText, seq: next.seq });
+      await guardStorage({ ...writingState(this.#file, 'keep the backup'), file: `${this.#file}.bak` }, () =>
+        this.#backup.keep({ previousText: baseText, seq: next.seq }),
+      );
       this.#backupAt = Date.now();
     }
-    await writeFileAtomic(this.#file, nextText);
+    await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextText));
     const writtenKey = await this.#statKey();
     // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
     this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, text: nextText };
@@ -295,7 +283,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       try {
         await appendLedgerLines({ stateFile: this.#file, ledgerFile: this.#ledgerFile, lines, at, seq: next.seq });
       } catch (error) {
-        ledgerError = error;
+        ledgerError = this.#noteFailure(error);
       }
     }
     return () => {
@@ -323,7 +311,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       return `${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return undefined;
-      throw error;
+      throw asStorageError(error, readingState(this.#file));
     }
   }
 
@@ -333,13 +321,19 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     try {
       text = await readFile(this.#file, 'utf8');
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
+      if (errorCode(error) !== 'ENOENT') throw asStorageError(error, readingState(this.#file));
       if (this.#initial === undefined) throw new StateMissingError({ file: this.#file });
       return { state: this.#validate(this.#initial(), 'initial()'), text: undefined };
     }
     const parsed = safeParseDataText({ text, where: this.#file, format: 'json', schema: this.#schema });
     if (!parsed.ok) throw new StateCorruptedError({ file: this.#file, problem: parsed.error.problem, cause: parsed.error });
     return { state: parsed.value, text };
+  }
+
+  /** Remembers the first StorageError of a commit, after which this store writes nothing; returns `error`. */
+  #noteFailure(error: unknown): unknown {
+    if (error instanceof StorageError) this.#failure ??= error;
+    return error;
   }
 
   /** Our own output failing the schema is a bug in the caller, not a bad file: say so and write nothing. */
@@ -366,8 +360,4 @@ function invalidStateError(input: { file: string; origin: string; error: DataFil
     message: `${input.origin} produced a state for ${input.file} that does not match its schema; nothing was written: ${input.error.problem}`,
     cause: input.error,
   });
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

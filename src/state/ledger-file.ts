@@ -1,32 +1,11 @@
 /** The run ledger on disk: one JSON line per event, appended under the state's lock and read back validated. */
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
-import { LedgerAppendError } from '../errors/index.js';
 import { errorCode } from '../files/index.js';
 import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { asStorageError, guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
-
-/**
- * Appends `text` so that it starts on a line of its own: after a torn line (a crash
- * mid-append, or another process's garbage without its newline) a newline comes
- * first, so that only the bad line is lost and not the next event with it.
- */
-async function appendOnOwnLine(file: string, text: string): Promise<void> {
-  const handle = await open(file, 'a+');
-  try {
-    const { size } = await handle.stat();
-    let start = '';
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await handle.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) start = '\n';
-    }
-    await handle.appendFile(start + text);
-  } finally {
-    await handle.close();
-  }
-}
 
 /** One append for all events of a commit, so a crash cuts at most the last lines. */
 export async function appendLedgerLines<E>(input: {
@@ -37,24 +16,63 @@ export async function appendLedgerLines<E>(input: {
   seq: number;
 }): Promise<void> {
   const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
-  try {
+  // The state is already written: a caller that retried would apply the change twice, so the error says what is kept.
+  const operation = {
+    file: input.ledgerFile,
+    action: `append ${input.lines.length} event(s) to the ledger`,
+    kept: `The state file ${input.stateFile} was saved at seq ${input.seq}; the ledger misses these events.`,
+  };
+  await guardStorage(operation, async () => {
     try {
-      await appendOnOwnLine(input.ledgerFile, text);
+      await appendWhole(input.ledgerFile, text);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
       await mkdir(dirname(input.ledgerFile), { recursive: true });
-      await appendOnOwnLine(input.ledgerFile, text);
+      await appendWhole(input.ledgerFile, text);
     }
-  } catch (error) {
-    // The state is already written; a caller that retried would apply the change twice.
-    throw new LedgerAppendError({
-      stateFile: input.stateFile,
-      ledgerFile: input.ledgerFile,
-      seq: input.seq,
-      events: input.lines.length,
-      cause: error,
-    });
+  });
+}
+
+/**
+ * Appends `text` entirely or not at all, on a line of its own. After a torn line
+ * (another process's garbage without its newline) a newline comes first, so
+ * that only the bad line is lost and not the next event with it. A full disk
+ * can take part of the text; the file is then cut back to where it was, so that
+ * the next append (a resumed run) does not follow a torn line of ours.
+ */
+async function appendWhole(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a+');
+  try {
+    const { size } = await handle.stat();
+    let start = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) start = '\n';
+    }
+    try {
+      await handle.appendFile(start + text);
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await handle.close();
   }
+}
+
+/** Empties the ledger (creating its directory) for a new run. */
+export async function resetLedger(file: string): Promise<void> {
+  const operation = {
+    file,
+    action: 'empty the ledger',
+    kept: 'No run was started; the state file is untouched.',
+    next: 'start the run again',
+  };
+  await guardStorage(operation, async () => {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, '');
+  });
 }
 
 /**
@@ -73,7 +91,7 @@ export async function readLedger<E extends { type: string } = { type: string }>(
     text = await readFile(file, 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return [];
-    throw error;
+    throw asStorageError(error, { file, action: 'read the ledger', kept: NOTHING_CHANGED });
   }
   const lines = text.split('\n');
   const entries: Array<LedgerEntry<E>> = [];

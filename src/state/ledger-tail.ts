@@ -3,6 +3,7 @@ import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { z } from 'zod';
 import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
 /**
@@ -13,7 +14,8 @@ import type { LedgerEntry } from './store.js';
  * every look that found nothing new, with the number of such looks in a row.
  * A truncated file (a new run started) is read again from its start. A bad line
  * (not JSON, not an entry, not matching `eventSchema`) is skipped and reported once through `onSkippedLine`
- * (default: a warning in the log).
+ * (default: a warning in the log). A file that cannot be read (a directory in its
+ * place) is a StorageError.
  */
 export async function followLedger<E extends { type: string }>(input: {
   file: string;
@@ -100,13 +102,14 @@ export async function followLedger<E extends { type: string }>(input: {
       await handle.close();
     }
   };
+  const readLedger = (): Promise<boolean> => guardStorage({ file: input.file, action: 'read the ledger', kept: NOTHING_CHANGED }, readMore);
   let quietPolls = 0;
   try {
     while (!finished) {
-      quietPolls = (await readMore()) ? 0 : quietPolls + 1;
+      quietPolls = (await readLedger()) ? 0 : quietPolls + 1;
       if (finished) break;
       if (input.signal?.aborted === true) {
-        await readMore();
+        await readLedger();
         break;
       }
       if (quietPolls > 0 && input.whenQuiet !== undefined && (await input.whenQuiet(quietPolls))) break;

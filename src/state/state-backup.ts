@@ -30,6 +30,9 @@ export class StateBackup {
       try {
         await link(this.#file, temp);
         await rename(temp, backup);
+        // When the backup already is this version (its write failed after it was kept), rename does
+        // nothing and leaves the temp name behind, holding the version's space after both move on.
+        await unlink(temp).catch(() => undefined);
         return;
       } catch (error) {
         await unlink(temp).catch(() => undefined);

@@ -13,6 +13,7 @@ import {
   RunInterruptedError,
   StateCorruptedError,
   StateMissingError,
+  StorageError,
   UsageError,
 } from '../../src/errors/index.js';
 
@@ -54,6 +55,77 @@ const cases: { error: AgentTeamError; name: string; code: string; exitCode: numb
     exitCode: 4,
     fields: { file: '/p/state.json' },
     message: ['State file /p/state.json does not exist.', 'agent-team run --feature'],
+  },
+  {
+    error: new StorageError({
+      file: '/p/state/team.json',
+      action: 'write the state file',
+      cause: { code: 'ENOSPC', message: 'ENOSPC: no space left on device, write', syscall: 'write' },
+      kept: 'Nothing was written.',
+    }),
+    name: 'StorageError',
+    code: 'storage_failed',
+    exitCode: 4,
+    fields: {
+      file: '/p/state/team.json',
+      action: 'write the state file',
+      errno: 'ENOSPC',
+      syscall: 'write',
+      problem: 'no space left on device',
+    },
+    message: [
+      'Could not write the state file /p/state/team.json: no space left on device (ENOSPC, write).\nNothing was written.',
+      'Free space on the disk that holds /p/state, then continue with `agent-team run --resume`.',
+    ],
+  },
+  {
+    error: new StorageError({
+      file: '/p/state/team.json',
+      action: 'lock the state file',
+      cause: {
+        code: 'EROFS',
+        message: "EROFS: read-only file system, mkdir '/p/state/team.json.lock'",
+        syscall: 'mkdir',
+        path: '/p/state/team.json.lock',
+      },
+      kept: 'Nothing was written.',
+    }),
+    name: 'StorageError',
+    code: 'storage_failed',
+    exitCode: 4,
+    fields: { errno: 'EROFS', problem: 'read-only file system' },
+    message: ['/p/state/team.json: read-only file system (EROFS, mkdir /p/state/team.json.lock)', 'Make /p/state writable'],
+  },
+  {
+    error: new StorageError({
+      file: '/p/state/team.json',
+      action: 'read the state file',
+      cause: { code: 'EISDIR', message: 'EISDIR: illegal operation on a directory, read', syscall: 'read' },
+      kept: 'Nothing was changed.',
+    }),
+    name: 'StorageError',
+    code: 'storage_failed',
+    exitCode: 4,
+    fields: { errno: 'EISDIR', problem: 'is a directory' },
+    message: ['/p/state/team.json: is a directory (EISDIR, read)', 'Remove the directory /p/state/team.json (or move it away), then'],
+  },
+  {
+    // An errno this class has no words for keeps the system's own.
+    error: new StorageError({
+      file: '/p/ledger.jsonl',
+      action: 'read the ledger',
+      cause: { code: 'ENODEV', message: "ENODEV: no such device, open '/p/ledger.jsonl'", syscall: 'open', path: '/p/ledger.jsonl' },
+      kept: 'Nothing was changed.',
+      next: 'try again',
+    }),
+    name: 'StorageError',
+    code: 'storage_failed',
+    exitCode: 4,
+    fields: { errno: 'ENODEV', problem: 'no such device' },
+    message: [
+      'Could not read the ledger /p/ledger.jsonl: no such device (ENODEV, open).',
+      'Fix the file-system problem with /p/ledger.jsonl, then try again.',
+    ],
   },
   {
     error: new LockTimeoutError({ file: '/p/state.json', waitedMs: 250, cause }),

@@ -1,19 +1,43 @@
+import { StorageError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import type { TeamStore } from './team-context.js';
 
 const log = getLogger('team:role-agent');
 
-/** Writes the agent's heartbeat every `intervalMs` until the returned function stops it; a failed beat is logged, not fatal. */
-export function startHeartbeat(input: { store: TeamStore; agentId: string; intervalMs: number }): () => void {
+/**
+ * Writes the agent's heartbeat every `intervalMs` until the returned function stops it.
+ * A beat that fails for a passing reason (a lock held too long) is logged and the next
+ * one tries again; a state the disk refuses to write (full, read-only, a directory in
+ * the way) stops the beats and goes to `onFatal`, once: beating on would only hide it.
+ */
+export function startHeartbeat(input: {
+  store: TeamStore;
+  agentId: string;
+  intervalMs: number;
+  onFatal: (error: StorageError) => void;
+}): () => void {
   const { store, agentId } = input;
+  let stopped = false;
+  const stop = (): void => {
+    stopped = true;
+    clearInterval(timer);
+  };
   const timer = setInterval(() => {
     store
       .update((state, context) => {
         const agent = state.agents[agentId];
         if (agent !== undefined) agent.heartbeatAt = context.now;
       })
-      .catch((error: unknown) => log.warn('heartbeat failed', { agentId, error: String(error) }));
+      .catch((error: unknown) => {
+        if (!(error instanceof StorageError)) {
+          log.warn('heartbeat failed', { agentId, error: String(error) });
+          return;
+        }
+        if (stopped) return;
+        stop();
+        input.onFatal(error);
+      });
   }, input.intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return stop;
 }

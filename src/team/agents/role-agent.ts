@@ -32,7 +32,7 @@ export class RoleAgent {
   #iterations = 0;
   #session: AgentSession | undefined;
   #exit: AgentExitReason | undefined;
-  // An unexpected error (state unreadable, lock lost) in background work, rethrown by run().
+  // An unexpected error (state unreadable or unwritable, lock lost) in background work, rethrown by run().
   #fatal: unknown;
 
   readonly #systemPrompt: string;
@@ -77,6 +77,8 @@ export class RoleAgent {
       store,
       agentId: this.#agentId,
       intervalMs: config.orchestrator.coordination.heartbeat_seconds * 1000,
+      // A disk that refuses the state ends the agent now, with the error naming the file.
+      onFatal: (error) => this.#fail(error),
     });
     try {
       await this.#loop(this.#session);
@@ -84,11 +86,18 @@ export class RoleAgent {
       stopHeartbeat();
       signal?.removeEventListener('abort', onAbort);
       await this.#jobs[Symbol.asyncDispose]();
-      await retireAgent({ store, agentId: this.#agentId, reason: this.#exit ?? 'stopped' });
+      // On a full or read-only disk this fails too; the first error is the one to report.
+      await retireAgent({ store, agentId: this.#agentId, reason: this.#exit ?? 'stopped' }).catch((error: unknown) => this.#fail(error));
       wake.notify();
     }
     if (this.#fatal !== undefined) throw this.#fatal;
     return this.#exit ?? 'stopped';
+  }
+
+  /** Stops the agent because of an error that run() rethrows (the first one, if several). */
+  #fail(error: unknown): void {
+    this.#fatal ??= error;
+    this.#stop('stopped');
   }
 
   #stop(reason: AgentExitReason): void {
@@ -150,8 +159,7 @@ export class RoleAgent {
         try {
           await attemptTask({ session, claimed, signal });
         } catch (error) {
-          this.#fatal ??= error;
-          this.#stop('stopped');
+          this.#fail(error);
         } finally {
           this.#jobIds.delete(id);
           wake.notify();

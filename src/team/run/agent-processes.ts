@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot, type TeamConfig } from '../../config/index.js';
 import { releaseAgentReservations } from '../../cost/index.js';
+import { AgentTeamError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import { TERMINAL_RUN_STATUSES } from '../../state/index.js';
 import { OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
@@ -16,6 +17,15 @@ export const LEASE_ENV = 'AGENT_TEAM_LEASE';
 const STDERR_TAIL = 2000;
 // Exit codes after which an agent is not started again: it finished, was interrupted, or its run changed hands.
 const FINAL_EXIT_CODES = new Set([0, 130, OWNERSHIP_LOST_EXIT_CODE]);
+// The exit code of an agent whose state failed it (StorageError, StateCorruptedError…): the run cannot go on, nor write.
+const STATE_ERROR_EXIT = 4;
+
+/** The error an agent process reported before it exited 4 (the CLI's `error: …` line), as the supervisor's own. */
+function agentStateError(agentId: string, stderr: string): AgentTeamError {
+  const at = stderr.lastIndexOf('error: ');
+  const reported = at === -1 ? stderr.trim().split('\n').slice(-3).join('\n') : stderr.slice(at + 'error: '.length).trim();
+  return new AgentTeamError('agent_state_failed', `Agent process ${agentId} stopped: ${reported}`, { exitCode: STATE_ERROR_EXIT });
+}
 
 /** What the supervisor needs to start and watch agent processes; timers are injectable for tests. */
 export interface SupervisorOptions {
@@ -27,6 +37,8 @@ export interface SupervisorOptions {
   lease: string;
   /** Wait before the n-th restart (1-based); default restartDelayMs. */
   restartDelay?: (restart: number) => number;
+  /** An agent process that the state failed (exit 4: a full or read-only disk…): the run cannot go on. Its error, as its own. */
+  onFatal?: (error: AgentTeamError) => void;
 }
 
 /** One role agent process and its restarts. */
@@ -154,6 +166,11 @@ export class AgentSupervisor {
   /** Records how the agent ended; true when it is to be started again. */
   async #onExit(agent: Supervised, code: number, how: string): Promise<boolean> {
     if (FINAL_EXIT_CODES.has(code)) return false;
+    if (code === STATE_ERROR_EXIT) {
+      // Writing to the state is what failed: leave it as it is, and end the run with the agent's error.
+      this.#options.onFatal?.(agentStateError(agent.agentId, agent.stderr));
+      return false;
+    }
     const tail = agent.stderr.trim().split('\n').slice(-3).join(' | ');
     const why = `its process ${how}${tail === '' ? '' : `: ${tail}`}`;
     const restart = agent.restarts + 1;

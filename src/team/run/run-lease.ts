@@ -1,3 +1,4 @@
+import { StorageError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
@@ -7,11 +8,16 @@ const log = getLogger('team:run');
 /**
  * Renews the run's lease every third of `leaseMs` through the owner's fenced
  * store, until the returned function stops it. When the run turns out to
- * belong to someone else, `onLost` is called once and renewal stops; a failed
- * renewal for any other reason is logged and tried again at the next beat
- * (the lease outlasts two missed beats).
+ * belong to someone else, or the disk refuses the state (StorageError), `onLost`
+ * is called once and renewal stops; a failed renewal for any other reason (a
+ * lock not obtained in time on a loaded machine) is logged and tried again at
+ * the next beat (the lease outlasts two missed beats).
  */
-export function keepLease(input: { store: TeamStore; leaseMs: number; onLost: (error: OwnershipLostError) => void }): () => void {
+export function keepLease(input: {
+  store: TeamStore;
+  leaseMs: number;
+  onLost: (error: OwnershipLostError | StorageError) => void;
+}): () => void {
   const { store, leaseMs } = input;
   let stopped = false;
   const timer = setInterval(
@@ -22,7 +28,7 @@ export function keepLease(input: { store: TeamStore; leaseMs: number; onLost: (e
         })
         .catch((error: unknown) => {
           if (stopped) return;
-          if (error instanceof OwnershipLostError) {
+          if (error instanceof OwnershipLostError || error instanceof StorageError) {
             stop();
             input.onLost(error);
             return;

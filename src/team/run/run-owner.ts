@@ -23,11 +23,25 @@ export function newRunOwner(input: { command: string; now: Date; leaseMs: number
   };
 }
 
+// Leases this process holds now. A run it owned but let go of (a run that could not record its end) is not live,
+// although this process is: another run in the same process (a test, a server) may take it over at once.
+const heldHere = new Set<string>();
+
+/** Marks `lease` as held by this process until `letGo` is called. */
+export function holdLease(lease: string): { letGo: () => void } {
+  heldHere.add(lease);
+  return { letGo: () => heldHere.delete(lease) };
+}
+
 /**
  * Is the owner still there? Gone when its lease ran out, or (on this host) when
- * its process no longer exists or its pid now belongs to another process.
+ * its process no longer exists or its pid now belongs to another process; when
+ * the owner is this very process, when it no longer holds the lease.
  */
 export function ownerLiveness(owner: RunOwner, now: Date, host = hostname()): OwnerLiveness {
+  if (owner.host === host && owner.pid === process.pid && owner.pidStart === processStartToken(process.pid)) {
+    return heldHere.has(owner.lease) ? { live: true } : { live: false, reason: 'this process let go of it' };
+  }
   if (owner.host === host) {
     if (!isProcessRunning(owner.pid)) return { live: false, reason: `its process ${owner.pid} is not running` };
     const start = processStartToken(owner.pid);

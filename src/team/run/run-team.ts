@@ -1,7 +1,7 @@
 import type { TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
-import { InvalidModelOutputError, BudgetExceededError, SignalInterruptError, UsageError } from '../../errors/index.js';
+import { InvalidModelOutputError, BudgetExceededError, SignalInterruptError, StorageError, UsageError } from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
 import { join } from 'node:path';
 import { AgentSupervisor } from './agent-processes.js';
@@ -10,7 +10,7 @@ import { Manager } from '../agents/manager.js';
 import { openTeamContext, openTeamStore } from './open-team.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import { keepLease } from './run-lease.js';
-import { newRunOwner } from './run-owner.js';
+import { holdLease, newRunOwner } from './run-owner.js';
 import { readResumable, resumeRun, startNewRun } from './take-run.js';
 import { RoleAgent } from '../agents/role-agent.js';
 import { writeRunRecord, type RunFiles } from '../../report/index.js';
@@ -102,24 +102,47 @@ async function plan(context: TeamContext, manager: Manager, state: TeamState, si
 }
 
 async function runAgents(context: TeamContext, options: RunTeamOptions, lease: string, signal: AbortSignal): Promise<void> {
-  if (options.processes === true) {
-    const supervisor = new AgentSupervisor({ config: context.config, store: context.store, cwd: options.cwd ?? process.cwd(), lease });
-    const coordinator = new Coordinator(context, new Manager(context), { supervised: true });
-    supervisor.start();
-    try {
-      await coordinator.run(signal);
-    } finally {
-      // Agents exit by themselves once the run is over; on Ctrl-C (or any other stop) they are asked to.
-      if (signal.aborted) await supervisor.stop();
-      else await supervisor.finished();
+  // One part failing for good (an agent whose disk refused the state, the coordinator's own error) stops the others at once.
+  const stop = new AbortController();
+  const follow = (): void => stop.abort(signal.reason);
+  signal.addEventListener('abort', follow, { once: true });
+  if (signal.aborted) follow();
+  let fatal: unknown;
+  const fail = (error: unknown): void => {
+    fatal ??= error;
+    stop.abort(error);
+  };
+  try {
+    if (options.processes === true) {
+      const supervisor = new AgentSupervisor({
+        config: context.config,
+        store: context.store,
+        cwd: options.cwd ?? process.cwd(),
+        lease,
+        onFatal: fail,
+      });
+      const coordinator = new Coordinator(context, new Manager(context), { supervised: true });
+      supervisor.start();
+      try {
+        await coordinator.run(stop.signal);
+      } catch (error) {
+        fail(error);
+      } finally {
+        // Agents exit by themselves once the run is over; on Ctrl-C or a failure they are asked to.
+        if (stop.signal.aborted) await supervisor.stop();
+        else await supervisor.finished();
+      }
+    } else {
+      const coordinator = new Coordinator(context, new Manager(context));
+      const agents = context.config.roster
+        .filter((member) => !member.isManager)
+        .map((member) => new RoleAgent(context, member.id).run(stop.signal).catch(fail));
+      await Promise.all([coordinator.run(stop.signal).catch(fail), ...agents]);
     }
-    return;
+  } finally {
+    signal.removeEventListener('abort', follow);
   }
-  const coordinator = new Coordinator(context, new Manager(context));
-  const agents = context.config.roster.filter((member) => !member.isManager).map((member) => new RoleAgent(context, member.id).run(signal));
-  const results = await Promise.allSettled([coordinator.run(signal), ...agents]);
-  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
+  if (fatal !== undefined) throw fatal;
 }
 
 /** Why a run stopped before its end, in the words `status` and the report show. */
@@ -178,6 +201,26 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     ({ store, state } = await startNewRun({ config, fresh, owner, force: options.force === true, now }));
   }
   const lease = state.run.owner?.lease ?? '';
+  const held = holdLease(lease);
+  try {
+    return await runOwned({ options, config, store, state, providers, lease, leaseMs });
+  } finally {
+    held.letGo();
+  }
+}
+
+/** The run from the moment this process owns it: plan, work, and record how it ended. */
+async function runOwned(input: {
+  options: RunTeamOptions;
+  config: TeamConfig;
+  store: TeamStore;
+  state: TeamState;
+  providers: ProviderRegistry;
+  lease: string;
+  leaseMs: number;
+}): Promise<RunTeamResult> {
+  const { options, config, store, providers, lease, leaseMs } = input;
+  let { state } = input;
   const context = openTeamContext({ config, store, options: state.run.options, providers });
   options.onStart?.(state);
   const internal = new AbortController();
@@ -185,16 +228,17 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   // Losing the run to another owner stops everything here at once; that owner decides what happens to the run.
   let lost: OwnershipLostError | undefined;
+  // An unexpected error still leaves a valid, resumable state and the run's record (when the disk allows), then surfaces.
+  let failure: unknown;
   const stopLease = keepLease({
     store,
     leaseMs,
     onLost: (error) => {
-      lost = error;
+      if (error instanceof OwnershipLostError) lost = error;
+      else failure ??= error;
       internal.abort(error);
     },
   });
-  // An unexpected error still leaves a valid, resumable state and the run's record, then surfaces.
-  let failure: unknown;
   try {
     if (state.run.status === 'planning') {
       await plan(context, new Manager(context), state, internal.signal);
@@ -203,7 +247,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, lease, internal.signal);
   } catch (error) {
     if (error instanceof OwnershipLostError) lost ??= error;
-    else if (!(error instanceof BudgetExceededError) && !internal.signal.aborted) failure = error;
+    else if (!(error instanceof BudgetExceededError) && (!internal.signal.aborted || error instanceof StorageError)) failure ??= error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     stopLease();

@@ -1,9 +1,15 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access } from 'node:fs/promises';
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
 import { createRunDirectory, runFiles, writeRunRecord } from '../../report/index.js';
-import { type LedgerEvent, RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOwner, type TeamState } from '../../state/index.js';
+import {
+  type LedgerEvent,
+  RESUMABLE_RUN_STATUSES,
+  resetLedger,
+  TERMINAL_RUN_STATUSES,
+  type RunOwner,
+  type TeamState,
+} from '../../state/index.js';
 import { fenceStore } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
 import { openTeamStore } from './open-team.js';
@@ -74,8 +80,7 @@ export async function startNewRun(input: {
   });
   if (previous !== null) await keepRecord(config, previous);
   await createRunDirectory(fresh.run.options.runDir);
-  await mkdir(dirname(config.ledgerFile), { recursive: true });
-  await writeFile(config.ledgerFile, '');
+  await resetLedger(config.ledgerFile);
   const store = fenceStore(openTeamStore(config), owner.lease);
   const state = await store.update((draft, context) => {
     Object.assign(draft, structuredClone(fresh));
