@@ -16,13 +16,20 @@ export interface AgentCommandOptions {
 /** `agent-team agent --id X`: one role agent as its own process, on the run in the state file. */
 export async function agent(options: AgentCommandOptions): Promise<number> {
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  // Started by a supervisor (`run --processes`) with an IPC channel, which closes when the parent dies, however it died.
+  const supervised = process.send !== undefined;
+  // A parent that died while this process was still starting closed the channel before anyone listened: no
+  // 'disconnect' is left to come (and process.channel is null). Such an agent has nobody to work for.
+  if (supervised && !process.connected) {
+    println(options.terminal, `${options.id}: interrupted (the process that started it is gone)`);
+    return EXIT.interrupted;
+  }
   const interrupt = options.signal === undefined ? interruptSignal({ everyEnding: true }) : undefined;
-  // Started by a supervisor (`run --processes`): the IPC channel closes when the parent dies, however it died.
   const orphaned = (): void => {
     process.kill(process.pid, 'SIGTERM');
   };
-  if (process.channel !== undefined) {
-    process.channel.unref();
+  if (supervised) {
+    process.channel?.unref();
     process.once('disconnect', orphaned);
   }
   try {
