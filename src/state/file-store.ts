@@ -16,7 +16,7 @@ import {
 } from '../errors/index.js';
 import { errorCode, safeParseDataText, validateData, writeFileAtomic } from '../files/index.js';
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
-import { appendLedgerLines } from './ledger-file.js';
+import { appendLedgerLines, trimLedgerAfter } from './ledger-file.js';
 import { runGroup } from './group-pass.js';
 import { StateBackup } from './state-backup.js';
 import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
@@ -273,28 +273,27 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       );
       this.#backupAt = Date.now();
     }
+    // The events go to the ledger before the state is replaced: a process that dies in between leaves events of a
+    // change the state never got, which the next commit cuts off (their seq is above the state's). The other way
+    // round, a change would stay in the state with its events lost for good.
+    if (this.#ledgerFile !== undefined) {
+      const ledgerFile = this.#ledgerFile;
+      const baseSeq = (done[0] as (typeof done)[number]).seq - 1;
+      const lines = done.flatMap((entry) => entry.events.map((event) => ({ event, seq: entry.seq })));
+      await guardStorage({ ...writingState(this.#file, 'cut off the ledger events of an unfinished change'), file: ledgerFile }, () =>
+        trimLedgerAfter(ledgerFile, baseSeq),
+      );
+      if (lines.length > 0) await appendLedgerLines({ stateFile: this.#file, ledgerFile, lines, at, seq: next.seq });
+    }
     await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextText));
     const writtenKey = await this.#statKey();
     // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
     this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, text: nextText };
-    let ledgerError: unknown;
-    const lines = done.flatMap((entry) => entry.events.map((event) => ({ event, seq: entry.seq })));
-    if (lines.length > 0 && this.#ledgerFile !== undefined) {
-      try {
-        await appendLedgerLines({ stateFile: this.#file, ledgerFile: this.#ledgerFile, lines, at, seq: next.seq });
-      } catch (error) {
-        ledgerError = this.#noteFailure(error);
-      }
-    }
     return () => {
       settleFailed();
-      for (const entry of done) {
-        if (ledgerError === undefined || entry.events.length === 0) entry.item.resolve(entry.value);
-        else entry.item.reject(ledgerError);
-      }
+      for (const entry of done) entry.item.resolve(entry.value);
     };
   }
-
   /**
    * Calls `onChange` soon after the file changes: `fs.watch` on the directory
    * (a rename replaces the file's inode, which would end a watch on the file),

@@ -16,11 +16,11 @@ export async function appendLedgerLines<E>(input: {
   seq: number;
 }): Promise<void> {
   const text = input.lines.map(({ event, seq }) => `${JSON.stringify({ ...event, seq, at: input.at })}\n`).join('');
-  // The state is already written: a caller that retried would apply the change twice, so the error says what is kept.
+  // Appended before the state is replaced: when this fails, the change is not written at all.
   const operation = {
     file: input.ledgerFile,
     action: `append ${input.lines.length} event(s) to the ledger`,
-    kept: `The state file ${input.stateFile} was saved at seq ${input.seq}; the ledger misses these events.`,
+    kept: `Nothing was written: the state file ${input.stateFile} still holds the last good state (before seq ${input.seq}).`,
   };
   await guardStorage(operation, async () => {
     try {
@@ -58,6 +58,65 @@ async function appendWhole(file: string, text: string): Promise<void> {
     }
   } finally {
     await handle.close();
+  }
+}
+
+const TAIL_CHUNK = 4096;
+
+/**
+ * Cuts off the ledger's last lines whose seq is above `seq`: events of a change
+ * that a process appended and then died (or failed) before it replaced the
+ * state, so the state never had that change. Reads only the end of the file;
+ * lines that are not JSON (another process's garbage) are left alone.
+ */
+export async function trimLedgerAfter(file: string, seq: number): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    let cut = size;
+    let tail = '';
+    let start = size;
+    for (;;) {
+      // Whole lines of the tail, last first; the first one may be partial unless the tail starts the file.
+      const lines = tail.split('\n');
+      let offset = start + Buffer.byteLength(tail);
+      let decided = false;
+      for (let index = lines.length - 1; index >= (start === 0 ? 0 : 1); index -= 1) {
+        const line = lines[index] as string;
+        offset -= Buffer.byteLength(line) + (index === lines.length - 1 ? 0 : 1);
+        if (line.trim() === '') continue;
+        const lineSeq = seqOf(line);
+        if (lineSeq === undefined || lineSeq <= seq) {
+          decided = true;
+          break;
+        }
+        cut = offset;
+      }
+      if (decided || start === 0) break;
+      const from = Math.max(0, start - TAIL_CHUNK);
+      const chunk = Buffer.alloc(start - from);
+      await handle.read(chunk, 0, chunk.length, from);
+      tail = chunk.toString('utf8') + tail;
+      start = from;
+    }
+    if (cut < size) await handle.truncate(cut);
+  } finally {
+    await handle.close();
+  }
+}
+
+function seqOf(line: string): number | undefined {
+  try {
+    const value = JSON.parse(line) as { seq?: unknown };
+    return typeof value.seq === 'number' ? value.seq : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { LedgerCorruptedError } from '../../src/errors/index.js';
 import { FileStore, followLedger, ledgerEventSchema, readLedger } from '../../src/state/index.js';
+import { trimLedgerAfter } from '../../src/state/ledger-file.js';
 
 const boardSchema = z.object({ seq: z.number().int().nonnegative(), count: z.number().int().nonnegative() });
 type Board = z.infer<typeof boardSchema>;
@@ -20,6 +21,54 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
+});
+
+describe('a change whose process died after its events were appended, before the state was replaced', () => {
+  it('has its events cut off by the next commit, so the ledger holds exactly what the state holds', async () => {
+    const store = new FileStore<Board, BoardEvent>({
+      file: join(directory, 'board.json'),
+      ledgerFile,
+      schema: boardSchema,
+      initial: () => ({ seq: 0, count: 0 }),
+    });
+    for (const by of [1, 2]) {
+      await store.update((state, context) => {
+        state.count += by;
+        context.emit({ type: 'count-increment', by });
+      });
+    }
+    // What a process killed between the two steps leaves: seq 3 in the ledger, the state still at seq 2.
+    const orphan = (seq: number): string =>
+      `${JSON.stringify({ type: 'count-increment', by: 100, seq, at: '2026-12-02T00:00:00.000Z' })}\n`;
+    await appendFile(ledgerFile, orphan(3) + orphan(3));
+    // A commit without events (a heartbeat) moves the state to seq 3: the orphan lines must still go.
+    await store.update((state) => {
+      state.count += 0;
+    });
+    await store.update((state, context) => {
+      state.count += 4;
+      context.emit({ type: 'count-increment', by: 4 });
+    });
+    const ledger = await readLedger<BoardEvent>(ledgerFile);
+    expect(ledger.map((entry) => [entry.seq, entry.by])).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 4],
+    ]);
+    expect(await store.read()).toEqual({ seq: 4, count: 7 });
+  });
+
+  it('reaches back over more than one read of the tail, and leaves a line that is not JSON alone', async () => {
+    const lines = Array.from({ length: 300 }, (_, index) =>
+      JSON.stringify({ type: 'count-increment', by: index, seq: index + 1, at: '2026-12-02T00:00:00.000Z', pad: 'x'.repeat(40) }),
+    );
+    await writeFile(ledgerFile, `${lines.join('\n')}\n`);
+    await trimLedgerAfter(ledgerFile, 100);
+    expect((await readLedger<BoardEvent>(ledgerFile)).map((entry) => entry.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    await appendFile(ledgerFile, 'garbage from another process\n');
+    await trimLedgerAfter(ledgerFile, 50);
+    expect((await readFile(ledgerFile, 'utf8')).endsWith('garbage from another process\n')).toBe(true);
+  });
 });
 
 describe('appending to the ledger', () => {
