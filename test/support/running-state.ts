@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { TeamConfig } from '../../src/config/index.js';
 import type { RunOptions, Task } from '../../src/state/index.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
-import { newRunOwner } from '../../src/team/run/run-owner.js';
+import { holdLease, newRunOwner } from '../../src/team/run/run-owner.js';
 import { openTeamStore } from '../../src/team/index.js';
 import type { TeamStore } from '../../src/team/agents/team-context.js';
 
@@ -30,6 +30,9 @@ export function testRunOptions(input: { config: TeamConfig; runId: string; overr
  */
 export async function writeRunningState(input: { config: TeamConfig; runId: string; feature: string; tasks?: Task[] }): Promise<TeamStore> {
   const { config } = input;
+  // The test process owns the run, for an hour, and holds it: agent processes join it under this lease.
+  const owner = newRunOwner({ command: 'test', now: new Date(), leaseMs: 3_600_000 });
+  holdLease(owner.lease);
   const fresh = initialTeamState({
     config,
     runId: input.runId,
@@ -38,8 +41,7 @@ export async function writeRunningState(input: { config: TeamConfig; runId: stri
     simulated: true,
     budgetUsd: null,
     now: new Date().toISOString(),
-    // The test process owns the run, for an hour: agent processes join it under this lease.
-    owner: newRunOwner({ command: 'test', now: new Date(), leaseMs: 3_600_000 }),
+    owner,
   });
   fresh.run.status = 'running';
   fresh.tasks = input.tasks ?? [];

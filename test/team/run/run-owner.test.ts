@@ -8,7 +8,7 @@ import { openTeamStore } from '../../../src/team/index.js';
 import { claimTask } from '../../../src/team/tasks/claim-task.js';
 import { applyWorkReport, claimIsCurrent, releaseTask } from '../../../src/team/tasks/report-result.js';
 import { newTask } from '../../../src/team/tasks/task-factory.js';
-import { newRunOwner, ownerLiveness } from '../../../src/team/run/run-owner.js';
+import { holdLease, newRunOwner, ownerLiveness } from '../../../src/team/run/run-owner.js';
 import { abandonedBecause } from '../../../src/team/run/take-run.js';
 import { initialTeamState } from '../../../src/team/run/run-state.js';
 import { testRunOptions, writeRunningState } from '../../support/running-state.js';
@@ -34,8 +34,24 @@ function ownerOf(overrides: Partial<RunOwner>): RunOwner {
 }
 
 describe('owner liveness', () => {
-  it('is live while its process runs on this host and its lease holds', () => {
-    expect(ownerLiveness(ownerOf({}), NOW)).toEqual({ live: true });
+  it('is live while its process runs on this host and its lease holds', async () => {
+    // Another process of this host: this test's child, alive until it is told to end.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 3_600_000)']);
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      expect(ownerLiveness(ownerOf({ pid: child.pid as number, pidStart: null }), NOW)).toEqual({ live: true });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('when the owner is this very process, is live exactly while the process holds the lease', () => {
+    const owner = ownerOf({});
+    expect(ownerLiveness(owner, NOW)).toEqual({ live: false, reason: 'this process let go of it' });
+    const held = holdLease(owner.lease);
+    expect(ownerLiveness(owner, NOW)).toEqual({ live: true });
+    held.letGo();
+    expect(ownerLiveness(owner, NOW)).toMatchObject({ live: false });
   });
 
   it('is gone at once when its process on this host is not running, whatever the lease says', async () => {
@@ -50,7 +66,10 @@ describe('owner liveness', () => {
 
   it('is gone when its lease ran out, even with the process alive (a stalled owner); on another host only the lease counts', () => {
     const later = new Date(NOW.getTime() + 30_001);
-    expect(ownerLiveness(ownerOf({}), later)).toMatchObject({ live: false, reason: expect.stringContaining('lease ran out') });
+    // A live process of this host that is not this one: the test's parent.
+    const stalled = ownerOf({ pid: process.ppid, pidStart: null });
+    expect(ownerLiveness(stalled, NOW)).toEqual({ live: true });
+    expect(ownerLiveness(stalled, later)).toMatchObject({ live: false, reason: expect.stringContaining('lease ran out') });
     const elsewhere = ownerOf({ host: `not-${hostname()}`, pid: 999_999 });
     expect(ownerLiveness(elsewhere, NOW)).toEqual({ live: true });
     expect(ownerLiveness(elsewhere, later)).toMatchObject({ live: false });
