@@ -244,8 +244,13 @@ async function chaosRound(seed: number, round: TempProject): Promise<RoundLog> {
   expect(state.budget.reservedUsd, context).toBe(0);
   expect(state.budget.reservedTokens, context).toBe(0);
 
-  // Each resume took over a run whose owner was gone.
-  expect(ledger.filter((entry) => entry.type === 'run-takeover').length, context).toBe(log.resumes);
+  // Each resume that the state recorded took over a run whose owner was gone. (A coordinator killed after its takeover's
+  // events reached the ledger but before the state took them leaves no trace: the next commit cuts those events off.)
+  const resumesRecorded = ledger.filter((entry) => entry.type === 'run-resume').length;
+  // The last resume ran the round to its end, so it is recorded.
+  expect(resumesRecorded, context).toBeGreaterThanOrEqual(Math.min(1, log.resumes));
+  expect(resumesRecorded, context).toBeLessThanOrEqual(log.resumes);
+  expect(ledger.filter((entry) => entry.type === 'run-takeover').length, context).toBe(resumesRecorded);
 
   // Nothing of the round is left running: every agent process that ever joined, every coordinator, and anything else started for it.
   const agentPids = ledger.filter((entry) => entry.type === 'agent-start').map((entry) => Number(entry['pid']));
