@@ -3,9 +3,10 @@
  * sibling temp file, fsync it, rename it over the target, fsync the directory.
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errorCode } from './error-code.js';
+import { isProcessRunning } from './process-alive.js';
 
 // Platforms where a directory cannot be opened or fsynced (Windows, some
 // network file systems). The rename already happened; only durability is weaker.
@@ -64,4 +65,25 @@ async function syncDirectory(directory: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
+}
+
+/**
+ * Removes the temp files that writers of `target` left behind when they died or
+ * the disk refused to let them clean up (a file system turned read-only mid-write):
+ * those named by siblingTempPath whose writer process is no longer running.
+ * Returns the names removed.
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const prefix = `.${basename(target)}.`;
+  const names = await readdir(dirname(target)).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    // This process's own temps are in use; a running writer's too.
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessRunning(pid)) continue;
+    await rm(join(dirname(target), name), { force: true });
+    removed.push(name);
+  }
+  return removed;
 }

@@ -1,5 +1,5 @@
 /** The files layer: atomic writes, file locks, validated JSON/YAML reads and the process runner, under every layer that touches disk. */
-export { siblingTempPath, writeFileAtomic, writeJsonFileAtomic } from './atomic-write.js';
+export { removeStaleTemps, siblingTempPath, writeFileAtomic, writeJsonFileAtomic } from './atomic-write.js';
 export { errorCode, isSystemError } from './error-code.js';
 export { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
 export { isProcessAlive, isProcessRunning, processStartToken } from './process-alive.js';

@@ -14,7 +14,7 @@ import {
   StateUpdateError,
   StorageError,
 } from '../errors/index.js';
-import { errorCode, safeParseDataText, validateData, writeFileAtomic } from '../files/index.js';
+import { errorCode, removeStaleTemps, safeParseDataText, validateData, writeFileAtomic } from '../files/index.js';
 import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from '../files/index.js';
 import { appendLedgerLines, trimLedgerAfter } from './ledger-file.js';
 import { runGroup } from './group-pass.js';
@@ -74,6 +74,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   readonly #pollIntervalMs: number;
   readonly #now: () => Date;
   readonly #backup: StateBackup;
+  #sweptTemps = false;
   #backupAt = 0;
   readonly #backupIntervalMs: number;
   // Updates from this process queue here and are committed in groups, instead of racing for the file lock.
@@ -188,6 +189,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   }
 
   async #commit(batch: PendingUpdate<S, E>[]): Promise<void> {
+    // Temps of writers that died (or that a read-only disk kept from cleaning up) go once, at this store's first commit.
+    if (!this.#sweptTemps) {
+      this.#sweptTemps = true;
+      await removeStaleTemps(this.#file).catch(() => undefined);
+    }
     let compromise: Error | undefined;
     let release: () => Promise<void>;
     try {

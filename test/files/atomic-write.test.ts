@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { removeStaleTemps, siblingTempPath, writeFileAtomic } from '../../src/files/index.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agent-team-atomic-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A pid that belonged to a process that has exited and been reaped. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('close', resolve));
+  return child.pid as number;
+}
+
+describe('removeStaleTemps', () => {
+  it("removes the temps of writers that are gone, and keeps this process's, a running writer's and other files", async () => {
+    const target = join(dir, 'state.json');
+    await writeFileAtomic(target, '{}\n');
+    const dead = await deadPid();
+    const stale = `.state.json.${dead}.a1b2c3d4e5f6.tmp`;
+    const running = `.state.json.${process.ppid}.a1b2c3d4e5f6.tmp`;
+    const own = siblingTempPath(target);
+    for (const name of [stale, running, '.other.json.1.aa.tmp', 'notes.tmp']) await writeFile(join(dir, name), 'x');
+    await writeFile(own, 'x');
+
+    expect(await removeStaleTemps(target)).toEqual([stale]);
+    expect((await readdir(dir)).sort()).toEqual(
+      [running, own.slice(dir.length + 1), '.other.json.1.aa.tmp', 'notes.tmp', 'state.json'].sort(),
+    );
+  });
+});
