@@ -47,7 +47,7 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
       `model time ${(summary.time.modelMs / 1000).toFixed(1)} s summed over calls${summary.simulated ? ' (simulated)' : ''}`,
     '',
     `**Team:** ${summary.metrics.successful} of ${summary.metrics.totalTasks} task(s) done, ${summary.metrics.failed} failed or cancelled; ` +
-      `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup})` +
+      `${summary.metrics.parallelTime} in parallel for ${summary.metrics.estimatedSequentialTime} of work (speedup ${summary.metrics.speedup}; ${summary.metrics.timeBasis})` +
       (summary.workspace === null
         ? ''
         : `; in ${summary.workspace}: ${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`),

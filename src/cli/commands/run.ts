@@ -61,7 +61,7 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
   const { metrics } = summary;
   println(
     terminal,
-    `  team      ${metrics.parallelTime} in parallel for ${metrics.estimatedSequentialTime} of work: speedup ${metrics.speedup}` +
+    `  team      ${metrics.parallelTime} in parallel for ${metrics.estimatedSequentialTime} of work: speedup ${metrics.speedup} (${metrics.timeBasis})` +
       (summary.workspace === null ? '' : `, ${metrics.gateBlocks} gate block(s), ${metrics.testFailures} test failure(s)`),
   );
   println(terminal, `  record    ${result.files.dir}`);
