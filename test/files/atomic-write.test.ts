@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deadPid } from '../support/processes.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { removeStaleTemps, siblingTempPath, writeFileAtomic } from '../../src/files/index.js';
 
@@ -13,13 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A pid that belonged to a process that has exited and been reaped. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  await new Promise((resolve) => child.on('close', resolve));
-  return child.pid as number;
-}
 
 describe('removeStaleTemps', () => {
   it("removes the temps of writers that are gone, and keeps this process's, a running writer's and other files", async () => {

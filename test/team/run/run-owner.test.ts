@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
+import { deadPid } from '../../support/processes.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../../src/config/index.js';
 import type { RunOwner, TeamState } from '../../../src/state/index.js';
@@ -21,13 +22,6 @@ afterEach(async () => {
   await project?.cleanup();
   project = undefined;
 });
-
-/** A pid that belonged to a process that has exited and been reaped. */
-async function deadPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0']);
-  await new Promise((resolve) => child.on('close', resolve));
-  return child.pid as number;
-}
 
 function ownerOf(overrides: Partial<RunOwner>): RunOwner {
   return { ...newRunOwner({ command: 'run', now: NOW, leaseMs: 30_000 }), ...overrides };
