@@ -8,7 +8,7 @@
  * hold left and no process of the run still alive.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { SeededRandom } from '../../../src/providers/seeded-random.js';
 import { teamStateSchema, type TeamState } from '../../../src/state/index.js';
 import { startCli, type CliProcess, type CliResult } from '../../support/cli.js';
@@ -16,9 +16,11 @@ import { buildIfStale } from '../../support/fresh-build.js';
 import { readEntries, type Entry } from '../../support/ledger.js';
 import { isGone, waitUntil } from '../../support/processes.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { useProcessesTimeout } from '../../support/timeouts.js';
 
-useProcessesTimeout();
+// A round is a fixed amount of work by real processes; on a machine loaded by other work it takes many times longer.
+// These bounds only catch a hang: they are far above what a round needs, never a window a slow machine can miss.
+const HANG_BOUND_MS = 600_000;
+vi.setConfig({ testTimeout: 2 * HANG_BOUND_MS, hookTimeout: 2 * HANG_BOUND_MS });
 
 // Ten rounds, two at a time: a round mostly waits (on simulated calls, restart backoff, processes starting).
 const SEED_PAIRS = [
@@ -31,8 +33,9 @@ const SEED_PAIRS = [
 const FEATURE = 'Add user authentication with email and password';
 // Small rounds: every agent process costs one to two seconds of CPU to start (the tokenizer), and each resume starts them all again.
 const TASKS = 4;
-// Bound for a broken case only: how long the processes of a killed coordinator may take to go.
-const GONE_BOUND_MS = 60_000;
+// Bound for a broken case only: how long the processes of a killed coordinator may take to go (they stop at once when
+// their IPC channel closes; on a loaded machine that still takes a while).
+const GONE_BOUND_MS = 180_000;
 
 beforeAll(() => buildIfStale(['src']));
 
@@ -165,26 +168,34 @@ async function chaosRound(seed: number, round: TempProject): Promise<RoundLog> {
   for (const fault of log.plan) {
     const current = coordinator;
     // The moment: the current coordinator holds the run (its run-start or run-resume is in) and progress has reached the point.
-    await waitUntil(() => {
-      const entries = ledgerSoFar(ledgerFile);
-      return current.ended !== undefined || (startsOf(entries) > current.startsBefore && progressOf(entries) >= fault.afterProgress);
-    }, `progress ${fault.afterProgress} (seed ${seed})`);
+    await waitUntil(
+      () => {
+        const entries = ledgerSoFar(ledgerFile);
+        return current.ended !== undefined || (startsOf(entries) > current.startsBefore && progressOf(entries) >= fault.afterProgress);
+      },
+      `progress ${fault.afterProgress} (seed ${seed})`,
+      HANG_BOUND_MS,
+    );
     if (current.ended !== undefined) break; // the run ended (or failed) before this fault
     if (fault.target === 'agent') {
       // An agent process that has joined the run (its agent-start is in the ledger), is still its agent's process and was
       // not killed already (the state names a killed process until the supervisor has noted its end); right after a start
       // or resume, wait for one.
       let candidates: number[] = [];
-      await waitUntil(() => {
-        const started = new Set(ledgerSoFar(ledgerFile).flatMap((entry) => (entry.type === 'agent-start' ? [Number(entry['pid'])] : [])));
-        const agents = Object.values(readState(stateFile)?.agents ?? {});
-        candidates = agents.flatMap((agent) =>
-          agent.pid !== null && agent.status !== 'stopped' && started.has(agent.pid) && !killed.has(agent.pid) && !isGone(agent.pid)
-            ? [agent.pid]
-            : [],
-        );
-        return current.ended !== undefined || candidates.length > 0;
-      }, `an agent process to kill (seed ${seed})`);
+      await waitUntil(
+        () => {
+          const started = new Set(ledgerSoFar(ledgerFile).flatMap((entry) => (entry.type === 'agent-start' ? [Number(entry['pid'])] : [])));
+          const agents = Object.values(readState(stateFile)?.agents ?? {});
+          candidates = agents.flatMap((agent) =>
+            agent.pid !== null && agent.status !== 'stopped' && started.has(agent.pid) && !killed.has(agent.pid) && !isGone(agent.pid)
+              ? [agent.pid]
+              : [],
+          );
+          return current.ended !== undefined || candidates.length > 0;
+        },
+        `an agent process to kill (seed ${seed})`,
+        HANG_BOUND_MS,
+      );
       if (current.ended !== undefined) break;
       const pid = random.pick(candidates.sort((a, b) => a - b));
       try {
