@@ -1,25 +1,48 @@
-import { Tiktoken } from 'js-tiktoken/lite';
-import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { createRequire } from 'node:module';
+import { boundedPieces } from './token-chunks.js';
 
-let encoder: Tiktoken | undefined;
+type CountFunction = (text: string, options: { disallowedSpecial: Set<string> }) => number;
+
+let tokenizerCount: CountFunction | undefined;
 const memo = new Map<string, number>();
 const MEMO_LIMIT = 512;
 const MEMO_MIN_LENGTH = 2000;
+const MEMO_MAX_LENGTH = 200_000;
+// Special tokens such as <|endoftext|> in a prompt are counted as the text they are.
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
+/** Loads gpt-tokenizer's o200k encoding at the first count: processes that never count never pay for it. */
+function tokenizer(): CountFunction {
+  if (tokenizerCount === undefined) {
+    const require = createRequire(import.meta.url);
+    const encoding = require('gpt-tokenizer/cjs/encoding/o200k_base') as { countTokens: CountFunction };
+    tokenizerCount = encoding.countTokens;
+  }
+  return tokenizerCount;
+}
 
 /**
  * Counts tokens with the o200k_base BPE (GPT-4o and later). Claude's tokenizer is
  * not public; o200k is within a few percent on English prose and code.
+ *
+ * Linear in the text's length whatever it holds: the text is counted in pieces cut
+ * where the count does not change, and long spans without a space (a run of one
+ * character, a whitespace run, a base64 line) are cut every 256 characters. The
+ * result is exact unless the text has such a span, and otherwise within 2 tokens per
+ * forced cut, i.e. at most 2 × floor(length / 256) tokens off (see token-chunks.ts).
  */
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
   // System prompts repeat on every call of an agent: remember long texts.
-  const cached = text.length >= MEMO_MIN_LENGTH ? memo.get(text) : undefined;
+  const remembered = text.length >= MEMO_MIN_LENGTH && text.length <= MEMO_MAX_LENGTH;
+  const cached = remembered ? memo.get(text) : undefined;
   if (cached !== undefined) return cached;
-  encoder ??= new Tiktoken(o200kBase);
-  const count = encoder.encode(text).length;
-  if (text.length >= MEMO_MIN_LENGTH) {
+  const count = tokenizer();
+  let total = 0;
+  for (const piece of boundedPieces(text)) total += count(piece, AS_TEXT);
+  if (remembered) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    memo.set(text, count);
+    memo.set(text, total);
   }
-  return count;
+  return total;
 }

@@ -3,12 +3,21 @@ import { writeFile } from 'node:fs/promises';
 import { benchFileStore } from './file-store.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
+import { benchTokenizer } from './tokenizer.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
 import { benchWorkerQueue } from './worker-queue.bench.js';
 import { benchWorkspaceSpeedup } from './workspace-speedup.bench.js';
 
 const figures: Record<string, number> = {};
-for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache, benchWorkerQueue, benchWorkspaceSpeedup]) {
+for (const bench of [
+  benchFileStore,
+  benchWakeLatency,
+  benchTeamRun,
+  benchPromptCache,
+  benchWorkerQueue,
+  benchWorkspaceSpeedup,
+  benchTokenizer,
+]) {
   Object.assign(figures, await bench());
   console.log();
 }
