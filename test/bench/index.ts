@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
 import { writeFile } from 'node:fs/promises';
 import { benchFileStore } from './file-store.bench.js';
+import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
@@ -8,7 +9,15 @@ import { benchWorkerQueue } from './worker-queue.bench.js';
 import { benchWorkspaceSpeedup } from './workspace-speedup.bench.js';
 
 const figures: Record<string, number> = {};
-for (const bench of [benchFileStore, benchWakeLatency, benchTeamRun, benchPromptCache, benchWorkerQueue, benchWorkspaceSpeedup]) {
+for (const bench of [
+  benchFileStore,
+  benchWakeLatency,
+  benchTeamRun,
+  benchPromptCache,
+  benchWorkerQueue,
+  benchWorkspaceSpeedup,
+  benchIntegrationRequest,
+]) {
   Object.assign(figures, await bench());
   console.log();
 }
