@@ -56,5 +56,13 @@ export const modelPriceSchema = z
     output: z.number().nonnegative(),
     cache_write: z.number().nonnegative().optional().describe('Default: 1.25 x input for claude-*, else input.'),
     cache_read: z.number().nonnegative().optional().describe('Default: 0.1 x input for claude-*, else 0.5 x input.'),
+    context_window: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'Context window in tokens (input + max_tokens); requests are shortened or refused to fit. Default: the built-in table; none for other models.',
+      ),
   })
   .strict();

@@ -11,7 +11,8 @@ import {
 import type { ModelPrice } from './prices.js';
 
 // Vendors' tokenizers count up to ~20% more than o200k on code and non-English text.
-const ESTIMATE_MARGIN = 1.25;
+/** Real vendors' counts are estimated as ours times this margin. */
+export const ESTIMATE_MARGIN = 1.25;
 // With others holding reservations, look again after this long even without a wake-up.
 const DEFAULT_RECHECK_MS = 1000;
 
@@ -58,16 +59,35 @@ export interface WorstCase {
 }
 
 /**
+ * Our estimate of a request's input tokens: the system prompt and the messages
+ * (with `definitions`, also the tools, the answer schema and the tool calls in the
+ * conversation). For real vendors, whose tokenizers count more, with a margin.
+ */
+export function inputEstimateOf(input: { request: LlmRequest; simulated: boolean; definitions?: boolean }): number {
+  const { request } = input;
+  let estimate = countTokens(request.system);
+  for (const message of request.messages) {
+    estimate += countTokens(message.content) + 4;
+    if (input.definitions === true && message.role === 'assistant' && message.toolCalls !== undefined) {
+      estimate += countTokens(JSON.stringify(message.toolCalls));
+    }
+  }
+  if (input.definitions === true) {
+    if (request.tools !== undefined) estimate += countTokens(JSON.stringify(request.tools));
+    if (request.responseJsonSchema !== undefined) estimate += countTokens(JSON.stringify(request.responseJsonSchema));
+  }
+  // Our tokenizer is not every vendor's: hold a margin so a real count a little higher still fits.
+  return input.simulated ? estimate : Math.ceil(estimate * ESTIMATE_MARGIN) + 64;
+}
+
+/**
  * The worst case of a call: every input token written to the cache (the dearest
  * input) and the whole `max_tokens` of output. The input is counted with our
  * tokenizer; for real vendors, whose tokenizers count more, with a margin.
  */
 export function worstCaseOf(input: { request: LlmRequest; price: ModelPrice; simulated: boolean }): WorstCase {
   const { request, price } = input;
-  let estimate = countTokens(request.system);
-  for (const message of request.messages) estimate += countTokens(message.content) + 4;
-  // Our tokenizer is not every vendor's: hold a margin so a real count a little higher still fits.
-  if (!input.simulated) estimate = Math.ceil(estimate * ESTIMATE_MARGIN) + 64;
+  const estimate = inputEstimateOf(input);
   return {
     tokens: estimate + request.maxTokens,
     usd: (estimate * Math.max(price.input, price.cacheWrite) + request.maxTokens * price.output) / 1_000_000,

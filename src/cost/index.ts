@@ -1,4 +1,11 @@
 export { newBudgetBook, releaseAgentReservations } from './budget-book.js';
-export { BudgetGuard, type BudgetSnapshot, type BudgetStore, worstCaseOf } from './budget-guard.js';
+export { BudgetGuard, type BudgetSnapshot, type BudgetStore, ESTIMATE_MARGIN, worstCaseOf } from './budget-guard.js';
+export {
+  ContextWindowExceededError,
+  contextEstimateOf,
+  contextWindowOf,
+  contextWindowTable,
+  DEFAULT_CONTEXT_WINDOWS,
+} from './context-window.js';
 export { pickModel } from './model-tier.js';
 export { costOf, DEFAULT_PRICES, type ModelPrice, priceOf, priceTable, UnknownModelPriceError } from './prices.js';

@@ -56,13 +56,16 @@ export class UnknownModelPriceError extends AgentTeamError {
   }
 }
 
+/** The alias of a dated snapshot (claude-haiku-4-5-20251001, gpt-4.1-2025-04-14), which prices and sizes as its alias. */
+export function modelAlias(model: string): string {
+  return model.replace(/-\d{8}$/, '').replace(/-\d{4}-\d{2}-\d{2}$/, '');
+}
+
 /** Looks a model's price up; dated ids (`claude-haiku-4-5-20251001`) fall back to their alias. */
 export function priceOf(model: string, table: Readonly<Record<string, ModelPrice>> = DEFAULT_PRICES): ModelPrice {
   const exact = table[model];
   if (exact !== undefined) return exact;
-  // Dated snapshots price as their alias: claude-haiku-4-5-20251001, gpt-4.1-2025-04-14.
-  const alias = model.replace(/-\d{8}$/, '').replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  const aliased = table[alias];
+  const aliased = table[modelAlias(model)];
   if (aliased !== undefined) return aliased;
   throw new UnknownModelPriceError(model);
 }
@@ -84,6 +87,8 @@ export interface PriceOverride {
   output: number;
   cache_write?: number | undefined;
   cache_read?: number | undefined;
+  /** The model's context window in tokens; the built-in one when absent. */
+  context_window?: number | undefined;
 }
 
 /** The built-in prices with config's additions and overrides; missing cache prices follow the vendor's rule. */

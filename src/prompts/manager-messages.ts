@@ -4,15 +4,6 @@ export interface RosterRole {
   agentIds: readonly string[];
 }
 
-/** A task line in the manager's view of the run. */
-export interface TaskLine {
-  id: string;
-  title: string;
-  role: string;
-  status: string;
-  summary: string | null;
-}
-
 /** A task of the plan as the manager sees it when resolving. */
 export interface PlanLine {
   id: string;
@@ -23,14 +14,6 @@ export interface PlanLine {
 
 function roster(roles: readonly RosterRole[]): string {
   return roles.map((entry) => `- ${entry.role} (agents: ${entry.agentIds.join(', ')})`).join('\n');
-}
-
-function taskLines(tasks: readonly TaskLine[]): string {
-  return tasks
-    .map(
-      (task) => `- ${task.id} [${task.status}] (${task.role}) ${task.title}${task.summary === null ? '' : `\n  Result: ${task.summary}`}`,
-    )
-    .join('\n');
 }
 
 /** The planning request. */
@@ -80,15 +63,5 @@ export function composeResolveMessage(input: {
     `## The plan\n${input.plan.map(planEntry).join('\n')}`,
     `## Roster\n${roster(input.roles)}`,
     'Answer with one resolution JSON object as the manager protocol says.',
-  ].join('\n\n');
-}
-
-/** The final integration request. */
-export function composeIntegrateMessage(input: { feature: string; tasks: readonly TaskLine[] }): string {
-  return [
-    '# Request: integrate',
-    `## Feature\n${input.feature}`,
-    `## Tasks and their results\n${taskLines(input.tasks)}`,
-    'Answer with the integration JSON object as the manager protocol says.',
   ].join('\n\n');
 }

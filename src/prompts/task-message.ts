@@ -32,6 +32,20 @@ function list(items: readonly string[], empty: string): string {
   return items.length === 0 ? empty : items.map((item) => `- ${item}`).join('\n');
 }
 
+/** Said before the dependency results once any of them was shortened to fit the model's context window. */
+export const SHORTENED_RESULTS_NOTE =
+  "(Some results below were shortened to fit the model's context window: the files they changed hold the full work; read them when you need more.)";
+
+/** One dependency's result as the task message shows it (its files changed come before the summary, so a shortened entry keeps them). */
+export function dependencyEntry(dependency: DependencyResult): string {
+  return [
+    `### ${dependency.id}: ${dependency.title}`,
+    `Files changed: ${dependency.filesChanged.length === 0 ? '(none)' : dependency.filesChanged.join(', ')}`,
+    dependency.summary,
+    ...(dependency.notes === undefined || dependency.notes === '' ? [] : [`Notes: ${dependency.notes}`]),
+  ].join('\n');
+}
+
 /**
  * The per-task user message: the task, its dependencies' results and its
  * resolutions. It follows the cached system prompt and changes on every call.
@@ -50,14 +64,7 @@ export function composeTaskMessage(input: {
     `## Files you are expected to touch\n${list(task.files, '- (not specified)')}`,
   ];
   if (input.dependencies.length > 0) {
-    const results = input.dependencies.map((dependency) =>
-      [
-        `### ${dependency.id}: ${dependency.title}`,
-        dependency.summary,
-        `Files changed: ${dependency.filesChanged.length === 0 ? '(none)' : dependency.filesChanged.join(', ')}`,
-        ...(dependency.notes === undefined || dependency.notes === '' ? [] : [`Notes: ${dependency.notes}`]),
-      ].join('\n'),
-    );
+    const results = input.dependencies.map(dependencyEntry);
     sections.push(`## Results of the tasks this one depends on\n${results.join('\n\n')}`);
   }
   if (input.resolutions.length > 0) {

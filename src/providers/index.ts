@@ -17,6 +17,7 @@ export {
   type LlmRequest,
   type LlmResponse,
   type Message,
+  type ShortenableParts,
   type StopReason,
   type ToolCall,
   type ToolSpec,

@@ -60,6 +60,19 @@ export interface LlmRequest {
   responseName?: string;
   cacheSystemPrompt?: boolean;
   metadata: CallMetadata;
+  /** Parts of the first user message that may be shortened to fit the model's context window; never sent. */
+  shortenable?: ShortenableParts;
+}
+
+/**
+ * Entries of a user message (dependency results) that may be cut, longest first, when
+ * a request would not fit the model's context window; `note` goes before the first
+ * entry once any is cut.
+ */
+export interface ShortenableParts {
+  /** Each entry exactly as it appears in the message; its first line is always kept. */
+  entries: readonly string[];
+  note: string;
 }
 
 /** Why the model stopped. */

@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
 import { writeFile } from 'node:fs/promises';
 import { benchFileStore } from './file-store.bench.js';
+import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
@@ -17,6 +18,7 @@ for (const bench of [
   benchWorkerQueue,
   benchWorkspaceSpeedup,
   benchTokenizer,
+  benchIntegrationRequest,
 ]) {
   Object.assign(figures, await bench());
   console.log();

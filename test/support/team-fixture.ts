@@ -21,7 +21,7 @@ import { applyPlan } from '../../src/team/tasks/task-factory.js';
 import type { TeamContext, TeamStore } from '../../src/team/agents/team-context.js';
 import { WakeSignal } from '../../src/team/agents/wake-signal.js';
 import { createProviderRegistry } from '../../src/team/agents/provider-registry.js';
-import { priceTable } from '../../src/cost/index.js';
+import { contextWindowTable, priceTable } from '../../src/cost/index.js';
 import { createScriptedProvider, type ScriptedProvider } from './scripted-provider.js';
 import { testRunOptions } from './running-state.js';
 
@@ -109,6 +109,7 @@ export async function createTeamFixture(input: TeamFixtureOptions): Promise<Team
       store,
       providers: createProviderRegistry({ config, options, override: input.provider }),
       prices: priceTable(config.orchestrator.prices),
+      contextWindows: contextWindowTable(config.orchestrator.prices),
       wake,
       runDir: options.runDir,
     };

@@ -39,14 +39,22 @@ export function workerRoles(context: TeamContext): RosterRole[] {
   return [...roles].map(([role, agentIds]) => ({ role, agentIds }));
 }
 
+/** The tasks as the integration request lists them, each with how much its summary matters. */
 function taskLines(state: TeamState): TaskLine[] {
-  return state.tasks.map((task) => ({
-    id: task.id,
-    title: task.title,
-    role: task.role,
-    status: task.status,
-    summary: task.result?.summary ?? null,
-  }));
+  const dependedOn = new Set(state.tasks.flatMap((task) => task.dependsOn));
+  const blocked = new Set(state.blockers.map((blocker) => blocker.taskId));
+  return state.tasks.map((task) => {
+    const problem = task.status !== 'done' || blocked.has(task.id) || task.attempts > 0 || task.gates.some((verdict) => !verdict.passed);
+    return {
+      id: task.id,
+      title: task.title,
+      status: task.status,
+      files: task.result?.filesChanged ?? task.files,
+      summary: task.result?.summary ?? null,
+      failure: task.failure,
+      focus: problem ? 'problem' : dependedOn.has(task.id) ? 'other' : 'chain-end',
+    };
+  });
 }
 
 /**

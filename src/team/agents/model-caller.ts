@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { BudgetGuard, costOf, priceOf, worstCaseOf } from '../../cost/index.js';
+import { BudgetGuard, contextWindowOf, costOf, priceOf, worstCaseOf } from '../../cost/index.js';
+import { getLogger } from '../../observability/index.js';
 import type { LedgerEvent, TeamState, UpdateContext } from '../../state/index.js';
 import { totalTokens, type LlmRequest, type LlmResponse } from '../../providers/index.js';
 import type { TeamContext } from './team-context.js';
 import { teamBudgetStore } from './team-budget.js';
 import { Transcript } from './transcript.js';
+import { fitToContextWindow } from './context-fit.js';
+
+const log = getLogger('team:model-caller');
 
 /** Records a finished call in the state: budget, agent usage and the `model-call` event. */
 export type SettleCall = (state: TeamState, context: UpdateContext<LedgerEvent>) => void;
 
 /**
- * Makes one agent's model calls: reserves the worst case against the budget,
+ * Makes one agent's model calls: fits the request to the model's context window
+ * (or refuses it, before anything is reserved), reserves the worst case against the budget,
  * calls the provider, settles the real usage, writes the ledger and the transcript.
  */
 export class ModelCaller {
@@ -32,14 +37,21 @@ export class ModelCaller {
    * (so a call and the report it leads to are one commit).
    */
   async call(
-    request: LlmRequest,
+    wanted: LlmRequest,
     signal?: AbortSignal,
     options?: { deferSettle?: boolean },
   ): Promise<LlmResponse & { settle?: SettleCall }> {
     const { store, wake } = this.#context;
     const provider = this.#context.providers.forAgent(this.#agentId);
     // An unknown model fails here, before any call is made.
-    const price = priceOf(request.model, this.#context.prices);
+    const price = priceOf(wanted.model, this.#context.prices);
+    // So does a request too large for the model's window, once shortening could not make it fit.
+    const { request, shortened } = fitToContextWindow({
+      request: wanted,
+      window: contextWindowOf(wanted.model, this.#context.contextWindows),
+      simulated: provider.simulated,
+    });
+    if (shortened) log.info('request shortened to fit the context window', { agentId: this.#agentId, model: request.model });
     const reservationId = randomUUID();
     const agentId = this.#agentId;
     // Without any limit a reservation guards nothing: skip the estimate and two state updates.

@@ -15,6 +15,8 @@ export interface TeamContext {
   readonly providers: ProviderRegistry;
   /** Prices per model: the built-in table with config's overrides. */
   readonly prices: Readonly<Record<string, ModelPrice>>;
+  /** Context windows per model: the built-in table with config's `context_window`s. */
+  readonly contextWindows: Readonly<Record<string, number>>;
   /** Wakes waiting agents when the state changes. */
   readonly wake: WakeSignal;
   /** The run's directory under runs_dir (transcripts go to `agents/`). */

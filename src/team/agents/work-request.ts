@@ -1,5 +1,5 @@
 import type { TeamConfig } from '../../config/index.js';
-import { composeTaskMessage } from '../../prompts/index.js';
+import { composeTaskMessage, dependencyEntry, SHORTENED_RESULTS_NOTE } from '../../prompts/index.js';
 import type { LlmRequest, SimWorkContext } from '../../providers/index.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
 import { memberOf } from '../tasks/roster-member.js';
@@ -46,6 +46,8 @@ export function workRequest(input: {
     maxTokens: member.roleConfig.max_tokens,
     cacheSystemPrompt: true,
     metadata: { agentId: input.agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
+    // Too large for the model's window, the dependency results are what is cut first.
+    shortenable: { entries: claimed.dependencies.map(dependencyEntry), note: SHORTENED_RESULTS_NOTE },
   };
 }
 

@@ -1,5 +1,5 @@
 import type { TeamConfig } from '../../config/index.js';
-import { priceTable } from '../../cost/index.js';
+import { contextWindowTable, priceTable } from '../../cost/index.js';
 import type { LlmProvider } from '../../providers/index.js';
 import { createProviderRegistry, type ProviderRegistry } from '../agents/provider-registry.js';
 import { FileStore, teamStateSchema, type LedgerEvent, type RunOptions, type TeamState } from '../../state/index.js';
@@ -37,6 +37,7 @@ export function openTeamContext(input: {
     store: input.store,
     providers: input.providers ?? createProviderRegistry({ config: input.config, options: input.options, override: input.provider }),
     prices: priceTable(input.config.orchestrator.prices),
+    contextWindows: contextWindowTable(input.config.orchestrator.prices),
     wake: new WakeSignal(input.store),
     runDir: input.options.runDir,
   };
