@@ -172,10 +172,11 @@ describe('run --processes under a supervisor', () => {
     project = await tempProject();
     const running = startCli(['run', '--feature', FEATURE, '--seed', '4', '--time-scale', '0.05', '--processes'], { cwd: project.dir });
     await running.waitForOutput(/took T1/);
-    const agentPids = Object.values((await readState()).agents)
+    // The ledger gets a change's events just before the state file gets the change: read the pids once the state has them.
+    const started = await stateWhen((state) => Object.values(state.agents).some((agent) => agent.pid !== null), 'an agent has started');
+    const agentPids = Object.values(started.agents)
       .map((agent) => agent.pid)
       .filter((pid): pid is number => pid !== null);
-    expect(agentPids.length).toBeGreaterThan(0);
     running.kill('SIGKILL');
     await running.done;
     await waitUntil(() => agentPids.every(isGone), 'every agent process has stopped after its coordinator died', 170_000);
