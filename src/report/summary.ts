@@ -34,6 +34,8 @@ export interface RunSummary {
   cacheHitRatio: number;
   byAgent: Record<string, SpendLine>;
   byModel: Record<string, SpendLine>;
+  /** Spend by the provider that answered each call (in a replay, the one that answered when recorded). */
+  byProvider: Record<string, SpendLine>;
   byTask: Record<string, SpendLine>;
   time: { startedAt: string; endedAt: string | null; wallMs: number | null; modelMs: number };
   integrationSummary: string | null;
@@ -70,6 +72,7 @@ export function summarizeRun(
   let modelMs = 0;
   const byAgent: Record<string, SpendLine> = {};
   const byModel: Record<string, SpendLine> = {};
+  const byProvider: Record<string, SpendLine> = {};
   const byTask: Record<string, SpendLine> = {};
   for (const entry of ledger) {
     if (entry.type !== 'model-call') continue;
@@ -81,6 +84,7 @@ export function summarizeRun(
     modelMs += entry.latencyMs;
     addSpend(byAgent, entry.agentId, entry.usage, entry.costUsd);
     addSpend(byModel, entry.model, entry.usage, entry.costUsd);
+    addSpend(byProvider, entry.provider, entry.usage, entry.costUsd);
     addSpend(byTask, entry.taskId ?? '(run)', entry.usage, entry.costUsd);
   }
   const allInput = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
@@ -115,6 +119,7 @@ export function summarizeRun(
     cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,
     byAgent,
     byModel,
+    byProvider,
     byTask,
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,
