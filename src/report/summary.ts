@@ -26,7 +26,8 @@ export interface RunSummary {
   blockers: { raised: number; resolved: number; open: number; loops: number; byResolution: Record<string, number> };
   calls: number;
   repairs: number;
-  tokens: Usage & { total: number };
+  /** `reasoningTokens` is always given here (0 when none), and is part of `outputTokens`. */
+  tokens: Usage & { reasoningTokens: number; total: number };
   costUsd: number;
   /** What the same calls would have cost with every call on its role's complex-tier model. */
   topTierCostUsd: number;
@@ -113,7 +114,7 @@ export function summarizeRun(
     },
     calls,
     repairs,
-    tokens: { ...usage, total: totalTokens(usage) },
+    tokens: { ...usage, reasoningTokens: usage.reasoningTokens ?? 0, total: totalTokens(usage) },
     costUsd,
     topTierCostUsd,
     cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,

@@ -67,6 +67,9 @@ export class ModelCaller {
         agent.usage.outputTokens += response.usage.outputTokens;
         agent.usage.cacheReadTokens += response.usage.cacheReadTokens;
         agent.usage.cacheWriteTokens += response.usage.cacheWriteTokens;
+        if (response.usage.reasoningTokens !== undefined) {
+          agent.usage.reasoningTokens = (agent.usage.reasoningTokens ?? 0) + response.usage.reasoningTokens;
+        }
         agent.costUsd += costUsd;
         agent.calls += 1;
         agent.heartbeatAt = context.now;
