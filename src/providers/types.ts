@@ -44,6 +44,8 @@ export interface CallMetadata {
   taskId?: string;
   /** True for the one repair request after an answer failed validation. */
   repair?: boolean;
+  /** On the one call asked again with more room after an answer stopped at `max_tokens`: that answer's `maxTokens`. */
+  raisedFromMaxTokens?: number;
   /** Facts the `sim` provider needs to answer in role (feature, roster, task, blocker…). */
   context?: Record<string, unknown>;
 }

@@ -49,6 +49,8 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
     latencyMs: z.number(),
     simulated: z.boolean(),
     repair: z.boolean(),
+    maxTokens: count.optional(),
+    raisedFromMaxTokens: count.optional(),
   }),
   event('task-commit', { agentId: text, taskId: text, branch: text, commit: text.nullable(), files: z.array(text) }),
   event('task-review', { agentId: text, taskId: text, gates: z.array(text) }),

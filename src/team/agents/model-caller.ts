@@ -86,6 +86,9 @@ export class ModelCaller {
         latencyMs: response.latencyMs,
         simulated: response.simulated,
         repair: request.metadata.repair === true,
+        ...(request.metadata.raisedFromMaxTokens === undefined
+          ? {}
+          : { maxTokens: request.maxTokens, raisedFromMaxTokens: request.metadata.raisedFromMaxTokens }),
       });
     };
     await this.#transcript.record({ at: new Date().toISOString(), request, response, costUsd });
