@@ -34,6 +34,8 @@ export interface RunProcessOptions {
   };
   /** Stop the process group (`stopped: 'overflow'`) once stdout passes this many bytes. */
   maxStdoutBytes?: number | undefined;
+  /** Written to the program's stdin, which is then closed; without it the program has no stdin. */
+  stdin?: string | undefined;
 }
 
 /** What was kept of one output, and how much was printed in all. */
@@ -77,8 +79,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       env: options.env ?? process.env,
       shell: false,
       detached: true,
-      // No stdin: watch modes, prompts and CLIs waiting for piped input see none and do not wait.
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // No stdin unless given: watch modes, prompts and CLIs waiting for piped input see none and do not wait.
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
     let stopped: ProcessStopReason | undefined;
@@ -152,6 +154,11 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
         interleaved: captured(outputs.interleaved),
       });
     });
+    if (options.stdin !== undefined && child.stdin !== null) {
+      // A program may exit without reading all of it (EPIPE): how it ended is reported by its exit, not here.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
     if (options.signal?.aborted === true) stop('abort');
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -1,19 +1,12 @@
 /** Every Anthropic SDK error mapped to one ProviderError: failure kind, status, retry-after, a hint. */
 import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { ProviderError, type ProviderFailure } from '../errors/index.js';
+import { retryAfterMsOf } from './retry-after.js';
 
 /** The provider name in errors, events and logs. */
 export const PROVIDER = 'anthropic';
 /** Where the API key is read from unless the settings name another variable. */
 export const DEFAULT_API_KEY_ENV = 'ANTHROPIC_API_KEY';
-
-function retryAfterMsOf(headers: Headers | undefined): number | undefined {
-  // Anthropic sends whole seconds in retry-after; retry-after-ms is the finer, non-standard form.
-  const milliseconds = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
-  const seconds = Number.parseFloat(headers?.get('retry-after') ?? '');
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
 
 // An `error` event inside a 200 stream has no status; its type says what it would have been.
 const STATUS_OF_ERROR_TYPE: Readonly<Record<string, number>> = {
@@ -71,6 +64,8 @@ function hintFor({
 export interface MapAnthropicErrorOptions {
   /** The environment variable an auth error tells the user to check (default ANTHROPIC_API_KEY). */
   apiKeyEnv?: string | undefined;
+  /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date (default `Date.now`). */
+  wallClock?: (() => number) | undefined;
 }
 
 /** What an SDK error means for the caller, before it becomes a ProviderError. */
@@ -93,7 +88,7 @@ function brokenConnection(error: unknown): TypeError | undefined {
     : undefined;
 }
 
-function classify(error: unknown): Classified {
+function classify(error: unknown, wallClock: () => number): Classified {
   // Subclasses first: a timeout is an APIConnectionError, and both are APIErrors.
   if (error instanceof APIConnectionTimeoutError)
     return { failure: 'timeout', retryable: true, what: 'The request timed out before the response headers arrived' };
@@ -109,7 +104,7 @@ function classify(error: unknown): Classified {
       what: status === undefined ? `The response stream carried an error (${detail})` : `HTTP ${status} (${detail})`,
       status,
       requestId: error.requestID ?? undefined,
-      retryAfterMs: retryAfterMsOf(error.headers),
+      retryAfterMs: retryAfterMsOf(error.headers, wallClock),
     };
   }
   const broken = brokenConnection(error);
@@ -124,7 +119,7 @@ function classify(error: unknown): Classified {
  */
 export function mapAnthropicError(error: unknown, options: MapAnthropicErrorOptions = {}): ProviderError {
   if (error instanceof ProviderError) return error;
-  const { failure, retryable, what, status, requestId, retryAfterMs } = classify(error);
+  const { failure, retryable, what, status, requestId, retryAfterMs } = classify(error, options.wallClock ?? Date.now);
   const id = requestId === undefined ? '' : ` [request ${requestId}]`;
   return new ProviderError({
     provider: PROVIDER,

@@ -2,7 +2,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../errors/index.js';
 import { PROVIDER } from './anthropic-errors.js';
-import type { LlmRequest, LlmResponse, Message, StopReason, ToolCall, Usage } from './types.js';
+import { type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type Usage, withReasoning } from './types.js';
 
 const DEFAULT_RESPONSE_NAME = 'respond';
 // Tool input must be an object, so a schema whose root is not one is wrapped under this key.
@@ -103,13 +103,17 @@ export function toAnthropicParams(request: LlmRequest): {
 }
 
 function toUsage(usage: Anthropic.Usage): Usage {
-  return {
-    // Anthropic's input_tokens already excludes the cached prefix, unlike OpenAI's prompt_tokens.
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
-    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
-  };
+  // Thinking tokens are inside output_tokens (billed as output); the SDK reports them apart, when at all.
+  return withReasoning(
+    {
+      // Anthropic's input_tokens already excludes the cached prefix, unlike OpenAI's prompt_tokens.
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
+      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+      cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    },
+    usage.output_tokens_details?.thinking_tokens,
+  );
 }
 
 function toStopReason({

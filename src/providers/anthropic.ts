@@ -28,6 +28,8 @@ export interface AnthropicProviderSettings {
   defaultHeaders?: Record<string, string> | undefined;
   /** Clock for `latencyMs`; defaults to `performance.now`. */
   now?: (() => number) | undefined;
+  /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date; defaults to `Date.now`. */
+  wallClock?: (() => number) | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -105,7 +107,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
       } catch (error) {
         // The SDK turns the caller's abort into its own error; cancellation stays cancellation.
         if (signal?.aborted === true) throw signal.reason;
-        throw mapAnthropicError(error, { apiKeyEnv });
+        throw mapAnthropicError(error, { apiKeyEnv, wallClock: settings.wallClock });
       }
       const response = toResponse({ ...result, structured, latencyMs: now() - started });
       const { model, requestId, stopReason, usage, latencyMs } = response;

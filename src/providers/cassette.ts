@@ -19,6 +19,7 @@ const usageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   cacheReadTokens: z.number().int().nonnegative(),
   cacheWriteTokens: z.number().int().nonnegative(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 
 const responseSchema = z.object({
@@ -147,37 +148,80 @@ function readCassette(file: string): CassetteLine[] {
   return lines;
 }
 
-/** A provider answering from a cassette: recorded responses per request key, in recorded order. */
-export function createReplayProvider(options: { file: string; name?: string }): LlmProvider {
+/** A loaded cassette: one replay provider per recorded provider name, all answering from one shared set of recordings. */
+export interface ReplayCassette {
+  /**
+   * The replay provider standing in for `name`, named as the recording named it; with
+   * `exactly`, named `name` whatever the recording says.
+   */
+  provider(name: string, options?: { exactly?: boolean }): LlmProvider;
+  /** Provider names the cassette recorded, in order of first appearance. */
+  readonly providers: readonly string[];
+}
+
+/**
+ * Loads a cassette for replay. Each provider a run uses gets its own replay provider
+ * carrying that provider's name, so a run mixing providers replays with each call
+ * reported under the provider that answered it when recorded. Requests are matched
+ * by key across the whole cassette, in recorded order.
+ */
+export function loadReplayCassette(options: { file: string }): ReplayCassette {
   const { file } = options;
   const lines = readCassette(file);
   const byKey = new Map<string, CassetteLine[]>();
   for (const line of lines) byKey.set(line.key, [...(byKey.get(line.key) ?? []), line]);
-  const first = lines[0];
-  const name = options.name ?? first?.provider ?? 'replay';
+  const providers = [...new Set(lines.map((line) => line.provider))];
+  const views = new Map<string, LlmProvider>();
+
+  function view(name: string): LlmProvider {
+    const own = lines.filter((line) => line.provider === name);
+    // A run's own lines decide whether its answers were simulated; a name the cassette never recorded takes the whole cassette's.
+    const answered = own.length > 0 ? own : lines;
+    return {
+      name,
+      // Report the recorded run's nature: a cassette of sim answers is still a simulation.
+      simulated: answered.every((line) => line.response.simulated),
+      async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
+        signal?.throwIfAborted();
+        const key = cassetteKey(request);
+        const line = byKey.get(key)?.shift();
+        if (line === undefined) {
+          const { agentId, purpose, taskId } = request.metadata;
+          const recorded = lines.filter((candidate) => candidate.key === key).length;
+          const why = recorded === 0 ? 'has no recording of this request' : `has only ${recorded} recording(s) of this request, all used`;
+          throw new ProviderError({
+            provider: name,
+            failure: 'cassette_miss',
+            message:
+              `cassette ${file} ${why} (${describeCall({ agentId, purpose, taskId, repair: request.metadata.repair === true })}, key ${key.slice(0, 12)}). ` +
+              'The prompts, model or settings changed since it was recorded: record the run again.',
+          });
+        }
+        // A copy: callers may mutate what they get, and the cassette stays as loaded.
+        return structuredClone(line.response) as LlmResponse;
+      },
+    };
+  }
 
   return {
-    name,
-    // Report the recorded run's nature: a cassette of sim answers is still a simulation.
-    simulated: lines.every((line) => line.response.simulated),
-    async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
-      signal?.throwIfAborted();
-      const key = cassetteKey(request);
-      const line = byKey.get(key)?.shift();
-      if (line === undefined) {
-        const { agentId, purpose, taskId } = request.metadata;
-        const recorded = lines.filter((candidate) => candidate.key === key).length;
-        const why = recorded === 0 ? 'has no recording of this request' : `has only ${recorded} recording(s) of this request, all used`;
-        throw new ProviderError({
-          provider: name,
-          failure: 'cassette_miss',
-          message:
-            `cassette ${file} ${why} (${describeCall({ agentId, purpose, taskId, repair: request.metadata.repair === true })}, key ${key.slice(0, 12)}). ` +
-            'The prompts, model or settings changed since it was recorded: record the run again.',
-        });
-      }
-      // A copy: callers may mutate what they get, and the cassette stays as loaded.
-      return structuredClone(line.response) as LlmResponse;
+    providers,
+    provider(name, viewOptions) {
+      // A cassette of one provider answers under that name whatever stands in for it (a test's scripted provider, say).
+      const keep = viewOptions?.exactly === true || providers.includes(name) || providers.length !== 1;
+      const recordedName = keep ? name : (providers[0] ?? name);
+      const known = views.get(recordedName);
+      if (known !== undefined) return known;
+      const created = view(recordedName);
+      views.set(recordedName, created);
+      return created;
     },
   };
+}
+
+/** A provider answering from a cassette: recorded responses per request key, in recorded order. */
+export function createReplayProvider(options: { file: string; name?: string }): LlmProvider {
+  const cassette = loadReplayCassette({ file: options.file });
+  return options.name === undefined
+    ? cassette.provider(cassette.providers[0] ?? 'replay')
+    : cassette.provider(options.name, { exactly: true });
 }

@@ -1,7 +1,9 @@
 /**
  * A provider that runs an external agent CLI (`claude -p`, `gemini -p`, `auggie -p`, …)
  * once per call. The prompt is one argv element and no shell ever runs, so nothing in
- * a prompt (quotes, `$(…)`, `;`, newlines) can be interpreted as a command.
+ * a prompt (quotes, `$(…)`, `;`, newlines) can be interpreted as a command. A prompt
+ * too large for one argument (Linux caps one at 128 KiB) goes on stdin instead, the
+ * `{prompt}` argument then saying so: the preset CLIs read a piped stdin as input.
  */
 import { ProviderError, UsageError } from '../errors/index.js';
 import { errorCode, type ProcessResult, runProcess } from '../files/index.js';
@@ -33,10 +35,17 @@ export interface CliProviderSettings {
   maxOutputBytes?: number;
   /** Time between SIGTERM and SIGKILL when a command is stopped. Default 2 s. */
   killGraceMs?: number;
+  /** Prompts larger than this many UTF-8 bytes go on stdin, not in argv. Default 100 KiB (one argument may hold 128 KiB). */
+  stdinAboveBytes?: number;
 }
+
+/** What `{prompt}` becomes when the prompt itself goes on stdin. */
+export const STDIN_PROMPT_NOTE = 'The full prompt is on standard input: read it there and answer it.';
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 const DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
+// Below Linux's 128 KiB per argument (MAX_ARG_STRLEN), with room for the template's own text around `{prompt}`.
+const DEFAULT_STDIN_ABOVE_BYTES = 100 * 1024;
 // Enough of stderr to explain a failure without keeping a chatty tool's whole log.
 const STDERR_KEEP_BYTES = 64 * 1024;
 const STDERR_TAIL_LINES = 15;
@@ -92,6 +101,7 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
   }
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxOutputBytes = settings.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const stdinAboveBytes = settings.stdinAboveBytes ?? DEFAULT_STDIN_ABOVE_BYTES;
 
   return {
     name,
@@ -100,7 +110,8 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
       signal?.throwIfAborted();
       const model = settings.model ?? request.model;
       const prompt = renderCliPrompt(request);
-      const args = template.map((argument) => fill(argument, { prompt, model }));
+      const onStdin = Buffer.byteLength(prompt) > stdinAboveBytes;
+      const args = template.map((argument) => fill(argument, { prompt: onStdin ? STDIN_PROMPT_NOTE : prompt, model }));
       const started = performance.now();
       let result: ProcessResult;
       try {
@@ -113,6 +124,7 @@ export function createCliProvider(settings: CliProviderSettings): LlmProvider {
           signal,
           capture: { stdout: maxOutputBytes, stderr: STDERR_KEEP_BYTES },
           maxStdoutBytes: maxOutputBytes,
+          ...(onStdin ? { stdin: prompt } : {}),
         });
       } catch (error) {
         throw spawnFailure({ name, executable, error, promptBytes: Buffer.byteLength(prompt) });

@@ -1,5 +1,5 @@
 export { type AnthropicProviderSettings, createAnthropicProvider } from './anthropic.js';
-export { createReplayProvider, withRecording } from './cassette.js';
+export { createReplayProvider, loadReplayCassette, type ReplayCassette, withRecording } from './cassette.js';
 export { CLI_PRESETS, type CliProviderSettings, createCliProvider } from './cli.js';
 export { createOpenAIProvider, type OpenAIProviderSettings } from './openai.js';
 export { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.js';

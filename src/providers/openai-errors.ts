@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { ProviderError } from '../errors/index.js';
+import { retryAfterMsOf } from './retry-after.js';
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
 const UNIT_MS: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
@@ -17,22 +18,6 @@ export function parseResetDuration(text: string): number | undefined {
     consumed += match[0].length;
   }
   return consumed === trimmed.length ? Math.round(total) : undefined;
-}
-
-// What the server asked for: `retry-after-ms`, else `retry-after` in seconds or as a date.
-function retryAfterMsOf(headers: Headers | undefined, now: () => number): number | undefined {
-  if (headers === undefined) return undefined;
-  const milliseconds = Number.parseFloat(headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(milliseconds) && milliseconds >= 0) return Math.round(milliseconds);
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-    // RFC 9110 also allows an HTTP date.
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - now());
-  }
-  return undefined;
 }
 
 // When a rate limit frees up, from OpenAI's reset clocks (sent on every answer, so they
@@ -65,7 +50,7 @@ function detailOf(error: APIError): string {
 export interface MapOpenAIErrorOptions {
   /** Provider name the error carries, e.g. 'openrouter'; default 'openai'. */
   provider?: string;
-  /** Clock for HTTP-date `retry-after` values. */
+  /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date (default `Date.now`). */
   now?: () => number;
 }
 

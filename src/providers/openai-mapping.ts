@@ -8,7 +8,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError } from '../errors/index.js';
-import type { LlmRequest, LlmResponse, Message, StopReason, ToolCall, Usage } from './types.js';
+import { type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type Usage, withReasoning } from './types.js';
 
 /** Who is on the other end: OpenAI itself, or a server that speaks its format (Ollama, vLLM, OpenRouter…). */
 export type OpenAIDialect = 'openai' | 'compatible';
@@ -207,17 +207,16 @@ export function normalizeUsage(usage: CompletionUsage | null | undefined): { usa
   // Some compatible servers send no usage at all: such calls count as zero tokens.
   if (usage == null) return { usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, reasoningTokens: 0 };
   const cacheReadTokens = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  return {
-    usage: {
-      inputTokens: Math.max(0, usage.prompt_tokens - cacheReadTokens),
-      // Reasoning tokens are already inside completion_tokens and billed as output.
-      outputTokens: usage.completion_tokens,
-      cacheReadTokens,
-      // OpenAI caches automatically and charges nothing extra for writing.
-      cacheWriteTokens: 0,
-    },
-    reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens ?? 0;
+  const normalized: Usage = {
+    inputTokens: Math.max(0, usage.prompt_tokens - cacheReadTokens),
+    // Reasoning tokens are already inside completion_tokens and billed as output.
+    outputTokens: usage.completion_tokens,
+    cacheReadTokens,
+    // OpenAI caches automatically and charges nothing extra for writing.
+    cacheWriteTokens: 0,
   };
+  return { usage: withReasoning(normalized, reasoningTokens), reasoningTokens };
 }
 
 function parseArguments(raw: string): unknown {

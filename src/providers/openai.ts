@@ -41,6 +41,8 @@ export interface OpenAIProviderSettings {
   defaultHeaders?: Record<string, string> | undefined;
   /** Monotonic clock for `latencyMs`, in ms. */
   now?: (() => number) | undefined;
+  /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date; defaults to `Date.now`. */
+  wallClock?: (() => number) | undefined;
 }
 
 /** The OpenAI provider: an `LlmProvider` whose answers also carry reasoning tokens and the served model. */
@@ -138,7 +140,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
       } catch (error) {
         // A caller's abort is not a provider failure: it ends with the caller's own reason.
         if (signal?.aborted === true) throw signal.reason;
-        const mapped = mapOpenAIError(deadline.signal.aborted ? deadline.signal.reason : error, { provider: name });
+        const mapped = mapOpenAIError(deadline.signal.aborted ? deadline.signal.reason : error, {
+          provider: name,
+          ...(settings.wallClock === undefined ? {} : { now: settings.wallClock }),
+        });
         logger.debug('call failed', { model: request.model, failure: mapped.failure, status: mapped.status, requestId: mapped.requestId });
         throw mapped;
       } finally {

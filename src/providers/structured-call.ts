@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { InvalidModelOutputError } from '../errors/index.js';
+import { getLogger } from '../observability/index.js';
+import { maxOutputTokensOf } from './output-limits.js';
 import { parseStructured } from './structured-output.js';
 import type { LlmRequest, Message, StopReason } from './types.js';
 
@@ -27,6 +29,34 @@ export interface StructuredResult<T, A extends StructuredAnswer> {
   answers: A[];
   /** True when a repair request gave the accepted answer. */
   repaired: boolean;
+}
+
+// How far a truncated answer's output room grows when neither the caller nor the model's known limit says.
+const DEFAULT_MAX_OUTPUT_TOKENS = 64_000;
+
+const log = getLogger('providers.structured');
+
+/**
+ * The request to ask again after an answer stopped at `max_tokens`: twice the output
+ * room, up to the caller's cap and the model's known limit; undefined when there is no
+ * more room to give. It goes on from the conversation the truncated answer ended (a
+ * tool loop's turns kept), without that answer.
+ */
+export function moreRoomRequest(input: {
+  request: LlmRequest;
+  answer: StructuredAnswer;
+  maxOutputTokens?: number | undefined;
+}): LlmRequest | undefined {
+  const { request } = input;
+  const cap = Math.min(input.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokensOf(request.model) ?? Number.POSITIVE_INFINITY);
+  const maxTokens = Math.min(cap, request.maxTokens * 2);
+  if (maxTokens <= request.maxTokens) return undefined;
+  return {
+    ...request,
+    messages: input.answer.messages ?? request.messages,
+    maxTokens,
+    metadata: { ...request.metadata, raisedFromMaxTokens: request.maxTokens },
+  };
 }
 
 const jsonSchemas = new WeakMap<z.ZodType, Record<string, unknown>>();
@@ -68,7 +98,8 @@ function repairRequest(input: {
  * The one structured-output path: asks through `call` (a provider call, a budgeted
  * call, a tool loop), validates the answer with zod and `check` (for what a schema
  * cannot say). A truncated answer is asked again once with twice the output room, up
- * to `maxOutputTokens` (no retry without it); an invalid answer gets one repair
+ * to `maxOutputTokens` (default 64000) and the model's known output limit, and the
+ * call says so (log, `metadata.raisedFromMaxTokens`); an invalid answer gets one repair
  * request listing the problems; a second invalid answer is an InvalidModelOutputError
  * carrying the raw output. Every answer not returned goes to `discard` before the
  * next call (a budgeted caller settles its spend there). A repair request carries
@@ -93,10 +124,21 @@ export async function askStructured<S extends z.ZodType, A extends StructuredAns
   };
   let request = input.request;
   let first = await ask(request);
-  if (first.stopReason === 'max_tokens' && input.maxOutputTokens !== undefined && request.maxTokens < input.maxOutputTokens) {
+  const roomier =
+    first.stopReason === 'max_tokens' ? moreRoomRequest({ request, answer: first, maxOutputTokens: input.maxOutputTokens }) : undefined;
+  if (roomier !== undefined) {
     // A truncated answer cannot be valid: ask once more with room for it.
     await input.discard?.(first);
-    request = { ...request, maxTokens: Math.min(input.maxOutputTokens, request.maxTokens * 2) };
+    const { agentId, purpose, taskId } = request.metadata;
+    log.warn('answer stopped at max_tokens: asking again with more room', {
+      agentId,
+      purpose,
+      taskId,
+      model: request.model,
+      fromMaxTokens: request.maxTokens,
+      toMaxTokens: roomier.maxTokens,
+    });
+    request = roomier;
     first = await ask(request);
   }
   const firstResult = parseStructured(first.text, input.schema, input.check);

@@ -4,6 +4,12 @@ export interface Usage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /**
+   * Of `outputTokens`, those the model spent on hidden reasoning (OpenAI's reasoning tokens,
+   * Anthropic's thinking tokens): already counted and billed as output, never to be added
+   * again. Absent when the provider reported none.
+   */
+  reasoningTokens?: number;
 }
 
 /** What a call is for; providers that simulate a team use it to answer in role (`prompt`: a batch job; `role-task`: a role agent's task). */
@@ -38,6 +44,8 @@ export interface CallMetadata {
   taskId?: string;
   /** True for the one repair request after an answer failed validation. */
   repair?: boolean;
+  /** On the one call asked again with more room after an answer stopped at `max_tokens`: that answer's `maxTokens`. */
+  raisedFromMaxTokens?: number;
   /** Facts the `sim` provider needs to answer in role (feature, roster, task, blocker…). */
   context?: Record<string, unknown>;
 }
@@ -107,17 +115,29 @@ export function emptyUsage(): Usage {
   return { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
-/** Adds two usages. */
+/** Adds two usages; reasoning tokens appear in the sum when either reports them. */
 export function addUsage(a: Usage, b: Usage): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
   };
+  if (a.reasoningTokens !== undefined || b.reasoningTokens !== undefined) sum.reasoningTokens = reasoningOf(a) + reasoningOf(b);
+  return sum;
 }
 
-/** All tokens of a usage, input of every kind plus output. */
+/** The reasoning tokens of a usage, 0 when none were reported. */
+export function reasoningOf(usage: Usage): number {
+  return usage.reasoningTokens ?? 0;
+}
+
+/** A usage with its reasoning tokens, when there are any (a count of 0 is left out). */
+export function withReasoning(usage: Usage, reasoningTokens: number | null | undefined): Usage {
+  return reasoningTokens === null || reasoningTokens === undefined || reasoningTokens <= 0 ? usage : { ...usage, reasoningTokens };
+}
+
+/** All tokens of a usage, input of every kind plus output (reasoning is part of output, not added again). */
 export function totalTokens(usage: Usage): number {
   return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
 }

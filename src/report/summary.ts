@@ -26,7 +26,8 @@ export interface RunSummary {
   blockers: { raised: number; resolved: number; open: number; loops: number; byResolution: Record<string, number> };
   calls: number;
   repairs: number;
-  tokens: Usage & { total: number };
+  /** `reasoningTokens` is always given here (0 when none), and is part of `outputTokens`. */
+  tokens: Usage & { reasoningTokens: number; total: number };
   costUsd: number;
   /** What the same calls would have cost with every call on its role's complex-tier model. */
   topTierCostUsd: number;
@@ -34,6 +35,8 @@ export interface RunSummary {
   cacheHitRatio: number;
   byAgent: Record<string, SpendLine>;
   byModel: Record<string, SpendLine>;
+  /** Spend by the provider that answered each call (in a replay, the one that answered when recorded). */
+  byProvider: Record<string, SpendLine>;
   byTask: Record<string, SpendLine>;
   time: { startedAt: string; endedAt: string | null; wallMs: number | null; modelMs: number };
   integrationSummary: string | null;
@@ -70,6 +73,7 @@ export function summarizeRun(
   let modelMs = 0;
   const byAgent: Record<string, SpendLine> = {};
   const byModel: Record<string, SpendLine> = {};
+  const byProvider: Record<string, SpendLine> = {};
   const byTask: Record<string, SpendLine> = {};
   for (const entry of ledger) {
     if (entry.type !== 'model-call') continue;
@@ -81,6 +85,7 @@ export function summarizeRun(
     modelMs += entry.latencyMs;
     addSpend(byAgent, entry.agentId, entry.usage, entry.costUsd);
     addSpend(byModel, entry.model, entry.usage, entry.costUsd);
+    addSpend(byProvider, entry.provider, entry.usage, entry.costUsd);
     addSpend(byTask, entry.taskId ?? '(run)', entry.usage, entry.costUsd);
   }
   const allInput = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
@@ -109,12 +114,13 @@ export function summarizeRun(
     },
     calls,
     repairs,
-    tokens: { ...usage, total: totalTokens(usage) },
+    tokens: { ...usage, reasoningTokens: usage.reasoningTokens ?? 0, total: totalTokens(usage) },
     costUsd,
     topTierCostUsd,
     cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,
     byAgent,
     byModel,
+    byProvider,
     byTask,
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,

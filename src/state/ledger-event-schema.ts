@@ -4,7 +4,14 @@ import type { LedgerEvent } from './ledger-events.js';
 
 const text = z.string();
 const count = z.number().int().nonnegative();
-const usageSchema = z.looseObject({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count });
+// `reasoningTokens` (part of outputTokens) is absent from older ledgers and from calls without reasoning.
+const usageSchema = z.looseObject({
+  inputTokens: count,
+  outputTokens: count,
+  cacheReadTokens: count,
+  cacheWriteTokens: count,
+  reasoningTokens: count.optional(),
+});
 
 // Loose objects: a newer writer may add fields, and readers keep them (`ledger --json` prints the line as it was).
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) => z.looseObject({ type: z.literal(type), ...shape });
@@ -42,6 +49,8 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
     latencyMs: z.number(),
     simulated: z.boolean(),
     repair: z.boolean(),
+    maxTokens: count.optional(),
+    raisedFromMaxTokens: count.optional(),
   }),
   event('task-commit', { agentId: text, taskId: text, branch: text, commit: text.nullable(), files: z.array(text) }),
   event('task-review', { agentId: text, taskId: text, gates: z.array(text) }),

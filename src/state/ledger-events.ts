@@ -37,6 +37,9 @@ export type LedgerEvent =
       latencyMs: number;
       simulated: boolean;
       repair: boolean;
+      /** On a call asked again after an answer stopped at max_tokens: its own max_tokens and the truncated call's. */
+      maxTokens?: number;
+      raisedFromMaxTokens?: number;
     }
   | { type: 'task-commit'; agentId: string; taskId: string; branch: string; commit: string | null; files: string[] }
   | { type: 'task-review'; agentId: string; taskId: string; gates: string[] }

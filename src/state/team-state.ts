@@ -8,6 +8,8 @@ const usageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   cacheReadTokens: z.number().int().nonnegative(),
   cacheWriteTokens: z.number().int().nonnegative(),
+  // Part of outputTokens; states written before it was recorded have none.
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 
 /** Lifecycle of a run. */

@@ -85,6 +85,13 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
     server.assertComplete();
   });
 
+  it('reports thinking tokens apart, inside outputTokens and priced once as output', async () => {
+    server.script({ kind: 'text', text: tokensOf(50, 'a'), thinkingTokens: 300 });
+    const response = await provider({ stream }).complete(request());
+    expect(response.usage).toMatchObject({ outputTokens: 350, reasoningTokens: 300 });
+    expect(costOf(response.usage, priceOf(MODEL))).toBeCloseTo(costOf({ ...response.usage, reasoningTokens: 0 }, priceOf(MODEL)), 12);
+  });
+
   it('writes the cache on the first call and reads it on the second; inputTokens excludes both', async () => {
     const anthropic = provider({ stream });
     const system = tokensOf(2000, 's');

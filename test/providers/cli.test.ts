@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ProviderError, UsageError } from '../../src/errors/index.js';
 import { CLI_PRESETS, createCliProvider } from '../../src/providers/index.js';
-import { renderCliPrompt } from '../../src/providers/cli.js';
+import { renderCliPrompt, STDIN_PROMPT_NOTE } from '../../src/providers/cli.js';
 import { countTokens, type LlmRequest } from '../../src/providers/index.js';
 import { captureTimers } from '../support/captured-timers.js';
 import { isGone, waitUntil } from '../support/processes.js';
@@ -142,8 +143,35 @@ describe('createCliProvider', () => {
     expect((error as ProviderError).message).toContain('wrote more than 100 bytes to stdout');
   });
 
+  it('passes a prompt too large for one argument (300 KiB) on stdin, the {prompt} argument saying so', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'stdin-agent.mjs'), '-p', '{prompt}', '--model', '{model}'] });
+    const line = 'Refactor the session store; keep the API — ünïcode too.\n';
+    const call = request(line.repeat(Math.ceil((300 * 1024) / Buffer.byteLength(line))));
+    const prompt = renderCliPrompt(call);
+    expect(Buffer.byteLength(prompt)).toBeGreaterThan(300 * 1024);
+
+    const response = await provider.complete(call);
+
+    const received = JSON.parse(response.text) as { args: string[]; stdinBytes: number; stdinSha256: string };
+    expect(received.args).toEqual(['-p', STDIN_PROMPT_NOTE, '--model', 'claude-sonnet-5']);
+    expect(received.stdinBytes).toBe(Buffer.byteLength(prompt));
+    expect(received.stdinSha256).toBe(createHash('sha256').update(prompt).digest('hex'));
+    expect(response.usage.inputTokens).toBe(countTokens(prompt));
+  });
+
+  it('keeps a prompt below the limit in argv, with no stdin', async () => {
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'stdin-agent.mjs'), '{prompt}'], stdinAboveBytes: 1000 });
+    const received = JSON.parse((await provider.complete(request('y'.repeat(900)))).text) as { args: string[]; stdinBytes: number };
+    expect(received.args).toEqual([renderCliPrompt(request('y'.repeat(900)))]);
+    expect(received.stdinBytes).toBe(0);
+    const large = JSON.parse((await provider.complete(request('y'.repeat(1000)))).text) as { args: string[]; stdinBytes: number };
+    expect(large.args).toEqual([STDIN_PROMPT_NOTE]);
+    expect(large.stdinBytes).toBe(Buffer.byteLength(renderCliPrompt(request('y'.repeat(1000)))));
+  });
+
   it('explains a prompt too long for one argument instead of failing obscurely', async () => {
-    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '{prompt}'] });
+    // Sent in argv whatever its size: the operating system refuses it.
+    const provider = createCliProvider({ command: [NODE, join(AGENTS, 'echo-agent.mjs'), '{prompt}'], stdinAboveBytes: 1_000_000 });
     const error = await provider.complete(request('x'.repeat(200_000))).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ failure: 'invalid_request', retryable: false });
     expect((error as ProviderError).message).toMatch(/too long for one command-line argument/);

@@ -138,6 +138,7 @@ describe('openai provider: answers and usage', () => {
     // completion_tokens = ceil(5 / 4) + 64 = 66.
     expect(response.usage.outputTokens).toBe(66);
     expect(response.reasoningTokens).toBe(64);
+    expect(response.usage.reasoningTokens).toBe(64);
   });
 
   it('counts zero tokens when the server sends no usage', async () => {

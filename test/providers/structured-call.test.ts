@@ -55,12 +55,37 @@ describe('askStructured', () => {
     expect(discarded).toEqual(['{"answ']);
   });
 
-  it('without a cap a truncated answer goes straight to the repair request', async () => {
+  it('without a cap a truncated answer is still asked again with twice the room, marked as raised', async () => {
     const { call, requests } = scripted({ text: '{"answ', stopReason: 'max_tokens' }, { text: '{"answer": 42}', stopReason: 'end' });
     const result = await askStructured({ request, schema, what: 'answer', call });
+    expect(result.repaired).toBe(false);
+    expect(requests.map((sent) => sent.maxTokens)).toEqual([100, 200]);
+    expect(requests[1]?.metadata.raisedFromMaxTokens).toBe(100);
+    expect(requests[1]?.metadata.repair).toBeUndefined();
+  });
+
+  it("stops at the model's known output limit, and goes to the repair request once there is no more room", async () => {
+    const near = scripted({ text: '{"answ', stopReason: 'max_tokens' }, { text: '{"answer": 42}', stopReason: 'end' });
+    // gpt-4o answers at most 16384 tokens, whatever the caller's cap.
+    await askStructured({
+      request: { ...request, model: 'gpt-4o-2024-08-06', maxTokens: 10_000 },
+      schema,
+      what: 'answer',
+      call: near.call,
+      maxOutputTokens: 64_000,
+    });
+    expect(near.requests.map((sent) => sent.maxTokens)).toEqual([10_000, 16_384]);
+
+    const at = scripted({ text: '{"answ', stopReason: 'max_tokens' }, { text: '{"answer": 42}', stopReason: 'end' });
+    const result = await askStructured({
+      request: { ...request, model: 'gpt-4o', maxTokens: 16_384 },
+      schema,
+      what: 'answer',
+      call: at.call,
+    });
     expect(result.repaired).toBe(true);
-    expect(requests[1]?.maxTokens).toBe(100);
-    expect(requests[1]?.metadata.repair).toBe(true);
+    expect(at.requests.map((sent) => sent.maxTokens)).toEqual([16_384, 16_384]);
+    expect(at.requests[1]?.metadata.repair).toBe(true);
   });
 
   it("builds the repair on the answer's own conversation, in the caller's wording", async () => {

@@ -63,7 +63,14 @@ interface ReplyTiming {
 /** What the fake API does with one request. */
 export type ScriptedReply = ReplyTiming &
   (
-    | { kind: 'text'; text: string; stopReason?: 'end_turn' | 'stop_sequence' | 'max_tokens' | 'pause_turn'; outputTokens?: number }
+    | {
+        kind: 'text';
+        text: string;
+        stopReason?: 'end_turn' | 'stop_sequence' | 'max_tokens' | 'pause_turn';
+        outputTokens?: number;
+        /** Thinking tokens, added to output_tokens and reported apart in output_tokens_details. */
+        thinkingTokens?: number;
+      }
     | { kind: 'tool_use'; name: string; input: unknown; text?: string; outputTokens?: number }
     /** A tool_use of the request's forced tool with this input (valid for its schema or not). */
     | { kind: 'structured'; input: unknown; outputTokens?: number }
@@ -243,13 +250,15 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     }
     const produced = content.map((block) => (block.type === 'text' ? block.text : JSON.stringify(block.input))).join('');
     const scripted = 'outputTokens' in reply ? reply.outputTokens : undefined;
-    const output = scripted ?? (stopReason === 'max_tokens' ? body.max_tokens : Math.max(1, estimateTokens(produced)));
+    const thinking = 'thinkingTokens' in reply ? reply.thinkingTokens : undefined;
+    const output = (scripted ?? (stopReason === 'max_tokens' ? body.max_tokens : Math.max(1, estimateTokens(produced)))) + (thinking ?? 0);
     const { input, cacheRead, cacheWrite } = usageOf(body);
     const usage = {
       input_tokens: input,
       cache_creation_input_tokens: cacheWrite,
       cache_read_input_tokens: cacheRead,
       output_tokens: output,
+      ...(thinking === undefined ? {} : { output_tokens_details: { thinking_tokens: thinking } }),
     };
     return { id: `msg_fake_${id}`, model: body.model, content, stopReason, stopDetails, usage };
   }

@@ -13,6 +13,8 @@ export interface WireUsage {
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
   output_tokens: number;
+  /** Of output_tokens, the thinking ones, when the model thought. */
+  output_tokens_details?: { thinking_tokens: number };
 }
 
 /** Why a refusal happened, as `stop_details` carries it. */
@@ -117,7 +119,10 @@ export function sseFrames(turn: ModelTurn): string[] {
     sseFrame('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: turn.stopReason, stop_sequence: null, stop_details: turn.stopDetails },
-      usage: { output_tokens: turn.usage.output_tokens },
+      usage: {
+        output_tokens: turn.usage.output_tokens,
+        ...(turn.usage.output_tokens_details === undefined ? {} : { output_tokens_details: turn.usage.output_tokens_details }),
+      },
     }),
     sseFrame('message_stop', { type: 'message_stop' }),
   ];

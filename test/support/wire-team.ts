@@ -22,7 +22,9 @@ export interface WireTeamServers {
 }
 
 /** Starts both servers with the brain as their default answer. */
-export async function startWireTeam(options: BrainOptions & { minCacheTokens?: number } = {}): Promise<WireTeamServers> {
+export async function startWireTeam(
+  options: BrainOptions & { minCacheTokens?: number; openaiReasoningTokens?: number } = {},
+): Promise<WireTeamServers> {
   const anthropic = await startAnthropic({
     minCacheTokens: options.minCacheTokens ?? 1024,
     fallback: (recorded) => {
@@ -36,7 +38,8 @@ export async function startWireTeam(options: BrainOptions & { minCacheTokens?: n
     defaultReply: (body) => {
       const format = body.response_format as { json_schema?: { schema?: unknown } } | undefined;
       const answer = answerFor(lastUserText(body.messages as { role: string; content: unknown }[]), options);
-      return { json: shaped(format?.json_schema?.schema, answer) };
+      const reasoning = options.openaiReasoningTokens === undefined ? {} : { reasoningTokens: options.openaiReasoningTokens };
+      return { json: shaped(format?.json_schema?.schema, answer), ...reasoning };
     },
   });
   return {

@@ -79,6 +79,9 @@ export class ModelCaller {
         agent.usage.outputTokens += response.usage.outputTokens;
         agent.usage.cacheReadTokens += response.usage.cacheReadTokens;
         agent.usage.cacheWriteTokens += response.usage.cacheWriteTokens;
+        if (response.usage.reasoningTokens !== undefined) {
+          agent.usage.reasoningTokens = (agent.usage.reasoningTokens ?? 0) + response.usage.reasoningTokens;
+        }
         agent.costUsd += costUsd;
         agent.calls += 1;
         agent.heartbeatAt = context.now;
@@ -95,6 +98,9 @@ export class ModelCaller {
         latencyMs: response.latencyMs,
         simulated: response.simulated,
         repair: request.metadata.repair === true,
+        ...(request.metadata.raisedFromMaxTokens === undefined
+          ? {}
+          : { maxTokens: request.maxTokens, raisedFromMaxTokens: request.metadata.raisedFromMaxTokens }),
       });
     };
     await this.#transcript.record({ at: new Date().toISOString(), request, response, costUsd });

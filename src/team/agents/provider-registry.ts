@@ -7,7 +7,7 @@ import {
   createAnthropicProvider,
   createCliProvider,
   createOpenAIProvider,
-  createReplayProvider,
+  loadReplayCassette,
   createSimProvider,
   withRecording,
   withRetries,
@@ -103,11 +103,12 @@ export function createProviderRegistry(input: {
 }): ProviderRegistry {
   const { config, options } = input;
   const byName = new Map<string, LlmProvider>();
-  const replay = options.replay === null ? undefined : createReplayProvider({ file: options.replay });
+  const replay = options.replay === null ? undefined : loadReplayCassette({ file: options.replay });
   const instance = (name: string): LlmProvider => {
     const known = byName.get(name);
     if (known !== undefined) return known;
-    let provider = input.override ?? replay ?? createNamed(name, config, options);
+    // Each provider name replays under its own name, so a mixed run's calls keep the provider they were recorded with.
+    let provider = input.override ?? replay?.provider(name) ?? createNamed(name, config, options);
     if (options.record !== null && replay === undefined) provider = withRecording(provider, { file: options.record });
     byName.set(name, provider);
     return provider;
