@@ -6,6 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { commandEnvironment } from '../../src/workspace/run-command.js';
 import { executeTool, type ToolResult } from '../../src/workspace/index.js';
 import { isGone, waitUntil } from '../support/processes.js';
+import { useProcessesTimeout } from '../support/timeouts.js';
+
+// Real git repositories, worktrees and sandboxed processes: slow on a loaded machine; the bound only catches a hang.
+useProcessesTimeout();
 
 const NODE = process.execPath;
 let root: string;

@@ -9,6 +9,10 @@ import { sampleRepo, type TempRepository } from '../../support/sample-repo.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
 import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
 import { writeWorkspaceConfig } from '../../support/workspace-config.js';
+import { useProcessesTimeout } from '../../support/timeouts.js';
+
+// Real git repositories, worktrees and sandboxed processes: slow on a loaded machine; the bound only catches a hang.
+useProcessesTimeout();
 
 let repo: TempRepository | undefined;
 let settings: TempProject | undefined;
