@@ -4,6 +4,9 @@ import { mkdir, open, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A small tmpfs mounted on a directory, that a test fills up or makes read-only. Mounting needs root. */
+// A bound for a broken case only: a run commits for milliseconds at a time.
+const REMOUNT_ATTEMPTS = 2000;
+
 export interface SmallDisk {
   readonly dir: string;
   /** Writes a filler file until the disk is full, then frees `leaveBytes` of it (default: none). */
@@ -43,7 +46,17 @@ export async function mountSmallDisk(dir: string, sizeBytes: number): Promise<Sm
     free: () => unlink(filler),
     makeReadOnly() {
       execFileSync('mount', ['--bind', dir, dir]);
-      execFileSync('mount', ['-o', 'remount,bind,ro', dir]);
+      // The kernel refuses (EBUSY, "mount point is busy") while a process of the run holds a file there open for
+      // writing: a commit in progress. Commits are short, so try again until one lands between two of them.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          execFileSync('mount', ['-o', 'remount,bind,ro', dir], { stdio: 'pipe' });
+          return;
+        } catch (error) {
+          if (attempt >= REMOUNT_ATTEMPTS || !String((error as { stderr?: unknown }).stderr).includes('busy')) throw error;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        }
+      }
     },
     makeWritable() {
       execFileSync('umount', [dir]);
