@@ -5,6 +5,8 @@
 import { start as startAnthropic, type AnthropicServer } from './anthropic-server.js';
 import { startOpenAIServer, type OpenAIServer } from './openai-server.js';
 import { answerFor, lastUserText, type BrainOptions } from './team-brain.js';
+import { DEFAULT_ROSTER } from './team-fixture.js';
+import type { TempProject } from './temp-project.js';
 
 /** Our adapters wrap a non-object schema as {answer: …}: answer in the same shape. */
 export function shaped(schema: unknown, answer: unknown): unknown {
@@ -49,4 +51,37 @@ export async function startWireTeam(
       await Promise.all([anthropic.close(), openai.close()]);
     },
   };
+}
+
+/** The environment variables a wire team's config names for its API keys (set to test keys, never real ones). */
+const WIRE_KEY_ENV = { anthropic: 'TEAM_TEST_ANTHROPIC_KEY', openai: 'TEAM_TEST_OPENAI_KEY' } as const;
+
+/**
+ * Makes `project` a team that talks to the local servers: its roles file, and an
+ * orchestrator config with the default roster, a $5 limit, anthropic by default
+ * and a base URL per given server, whose test key is set in the environment
+ * (clearWireTeamKeys removes them).
+ */
+export async function writeWireTeamProject(
+  project: TempProject,
+  input: { agentsYml: string; anthropic: string; openai?: string },
+): Promise<void> {
+  process.env[WIRE_KEY_ENV.anthropic] = 'sk-ant-test-0000000000';
+  const providers: Record<string, { base_url: string; api_key_env: string }> = {
+    anthropic: { base_url: input.anthropic, api_key_env: WIRE_KEY_ENV.anthropic },
+  };
+  if (input.openai !== undefined) {
+    process.env[WIRE_KEY_ENV.openai] = 'sk-test-openai-000000000000';
+    providers['openai'] = { base_url: input.openai, api_key_env: WIRE_KEY_ENV.openai };
+  }
+  await project.write('.ai-agents/config.yml', input.agentsYml);
+  await project.write(
+    'orchestrator-config.json',
+    JSON.stringify({ agents: DEFAULT_ROSTER, budget: { max_usd: 5 }, provider: { name: 'anthropic' }, providers }),
+  );
+}
+
+/** Removes the test keys writeWireTeamProject set. */
+export function clearWireTeamKeys(): void {
+  for (const name of Object.values(WIRE_KEY_ENV)) delete process.env[name];
 }

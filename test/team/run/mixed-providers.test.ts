@@ -3,8 +3,7 @@ import { loadTeamConfig } from '../../../src/config/index.js';
 import { runTeam } from '../../../src/team/index.js';
 import { readEntries } from '../../support/ledger.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { startWireTeam, type WireTeamServers } from '../../support/wire-team.js';
-import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
+import { clearWireTeamKeys, startWireTeam, type WireTeamServers, writeWireTeamProject } from '../../support/wire-team.js';
 
 // List prices, USD per million tokens, written out by hand (not read from the price table).
 const CLAUDE: Record<string, { input: number; output: number }> = {
@@ -34,29 +33,14 @@ let servers: WireTeamServers | undefined;
 afterEach(async () => {
   await servers?.close();
   await project?.cleanup();
-  delete process.env['TEAM_TEST_ANTHROPIC_KEY'];
-  delete process.env['TEAM_TEST_OPENAI_KEY'];
+  clearWireTeamKeys();
 });
 
 describe('a team mixing Anthropic and OpenAI models, over the real SDKs and HTTP', () => {
   it('finishes, and its cost equals a hand computation from the usage the servers reported', async () => {
     servers = await startWireTeam({ blockOnce: ['T3'] });
     project = await tempProject();
-    process.env['TEAM_TEST_ANTHROPIC_KEY'] = 'sk-ant-test-0000000000';
-    process.env['TEAM_TEST_OPENAI_KEY'] = 'sk-test-openai-000000000000';
-    await project.write('.ai-agents/config.yml', AGENTS_YML);
-    await project.write(
-      'orchestrator-config.json',
-      JSON.stringify({
-        agents: DEFAULT_ROSTER,
-        budget: { max_usd: 5 },
-        provider: { name: 'anthropic' },
-        providers: {
-          anthropic: { base_url: servers.anthropic.url, api_key_env: 'TEAM_TEST_ANTHROPIC_KEY' },
-          openai: { base_url: servers.openai.url, api_key_env: 'TEAM_TEST_OPENAI_KEY' },
-        },
-      }),
-    );
+    await writeWireTeamProject(project, { agentsYml: AGENTS_YML, anthropic: servers.anthropic.url, openai: servers.openai.url });
     const config = loadTeamConfig({ cwd: project.dir });
     const result = await runTeam({ config, feature: 'Add user authentication with email and password' });
     expect(result.status).toBe('done');

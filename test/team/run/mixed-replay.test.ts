@@ -2,9 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../../src/config/index.js';
 import { runTeam } from '../../../src/team/index.js';
 import { readEntries } from '../../support/ledger.js';
-import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { startWireTeam, type WireTeamServers } from '../../support/wire-team.js';
+import { clearWireTeamKeys, startWireTeam, type WireTeamServers, writeWireTeamProject } from '../../support/wire-team.js';
 
 const FEATURE = 'Add user authentication with email and password';
 const AGENTS_YML = `
@@ -24,26 +23,13 @@ afterEach(async () => {
   await servers?.close();
   servers = undefined;
   await Promise.all(projects.splice(0).map((project) => project.cleanup()));
-  delete process.env['TEAM_TEST_ANTHROPIC_KEY'];
-  delete process.env['TEAM_TEST_OPENAI_KEY'];
+  clearWireTeamKeys();
 });
 
 async function project(urls: { anthropic: string; openai: string }): Promise<TempProject> {
   const created = await tempProject();
   projects.push(created);
-  await created.write('.ai-agents/config.yml', AGENTS_YML);
-  await created.write(
-    'orchestrator-config.json',
-    JSON.stringify({
-      agents: DEFAULT_ROSTER,
-      budget: { max_usd: 5 },
-      provider: { name: 'anthropic' },
-      providers: {
-        anthropic: { base_url: urls.anthropic, api_key_env: 'TEAM_TEST_ANTHROPIC_KEY' },
-        openai: { base_url: urls.openai, api_key_env: 'TEAM_TEST_OPENAI_KEY' },
-      },
-    }),
-  );
+  await writeWireTeamProject(created, { agentsYml: AGENTS_YML, anthropic: urls.anthropic, openai: urls.openai });
   return created;
 }
 
@@ -59,8 +45,6 @@ async function callsOf(ledgerFile: string): Promise<string[]> {
 describe('replaying a run that mixed providers', () => {
   it('reports each call under the provider that answered it when recorded, in the ledger and the summary', async () => {
     servers = await startWireTeam();
-    process.env['TEAM_TEST_ANTHROPIC_KEY'] = 'sk-ant-test-0000000000';
-    process.env['TEAM_TEST_OPENAI_KEY'] = 'sk-test-openai-000000000000';
     const recording = await project({ anthropic: servers.anthropic.url, openai: servers.openai.url });
     const cassette = recording.path('mixed.cassette.jsonl');
     const recorded = await runTeam({ config: loadTeamConfig({ cwd: recording.dir }), feature: FEATURE, record: cassette });

@@ -4,9 +4,8 @@ import { loadTeamConfig } from '../../../src/config/index.js';
 import { teamStateSchema } from '../../../src/state/index.js';
 import { runTeam } from '../../../src/team/index.js';
 import { readEntries } from '../../support/ledger.js';
-import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { startWireTeam, type WireTeamServers } from '../../support/wire-team.js';
+import { clearWireTeamKeys, startWireTeam, type WireTeamServers, writeWireTeamProject } from '../../support/wire-team.js';
 
 // gpt-4.1 list prices, USD per million tokens, written out by hand.
 const GPT_41 = { input: 2, cached: 0.5, output: 8 };
@@ -27,29 +26,14 @@ let servers: WireTeamServers | undefined;
 afterEach(async () => {
   await servers?.close();
   await project?.cleanup();
-  delete process.env['TEAM_TEST_ANTHROPIC_KEY'];
-  delete process.env['TEAM_TEST_OPENAI_KEY'];
+  clearWireTeamKeys();
 });
 
 describe('reasoning tokens', () => {
   it('are recorded per call in the ledger, per agent in the state and in the summary, and billed once as output', async () => {
     servers = await startWireTeam({ openaiReasoningTokens: REASONING });
     project = await tempProject();
-    process.env['TEAM_TEST_ANTHROPIC_KEY'] = 'sk-ant-test-0000000000';
-    process.env['TEAM_TEST_OPENAI_KEY'] = 'sk-test-openai-000000000000';
-    await project.write('.ai-agents/config.yml', AGENTS_YML);
-    await project.write(
-      'orchestrator-config.json',
-      JSON.stringify({
-        agents: DEFAULT_ROSTER,
-        budget: { max_usd: 5 },
-        provider: { name: 'anthropic' },
-        providers: {
-          anthropic: { base_url: servers.anthropic.url, api_key_env: 'TEAM_TEST_ANTHROPIC_KEY' },
-          openai: { base_url: servers.openai.url, api_key_env: 'TEAM_TEST_OPENAI_KEY' },
-        },
-      }),
-    );
+    await writeWireTeamProject(project, { agentsYml: AGENTS_YML, anthropic: servers.anthropic.url, openai: servers.openai.url });
     const result = await runTeam({
       config: loadTeamConfig({ cwd: project.dir }),
       feature: 'Add user authentication with email and password',

@@ -4,9 +4,8 @@ import { askStructured, createOpenAIProvider } from '../../../src/providers/inde
 import { runTeam } from '../../../src/team/index.js';
 import { readEntries } from '../../support/ledger.js';
 import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.js';
-import { DEFAULT_ROSTER } from '../../support/team-fixture.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { startWireTeam, type WireTeamServers } from '../../support/wire-team.js';
+import { clearWireTeamKeys, startWireTeam, type WireTeamServers, writeWireTeamProject } from '../../support/wire-team.js';
 import { z } from 'zod';
 
 const AGENTS_YML = `
@@ -29,7 +28,7 @@ afterEach(async () => {
   servers = undefined;
   openai = undefined;
   await project?.cleanup();
-  delete process.env['TEAM_TEST_ANTHROPIC_KEY'];
+  clearWireTeamKeys();
 });
 
 describe('an answer that stopped at max_tokens', () => {
@@ -43,17 +42,7 @@ describe('an answer that stopped at max_tokens', () => {
       outputTokens: 3000,
     });
     project = await tempProject();
-    process.env['TEAM_TEST_ANTHROPIC_KEY'] = 'sk-ant-test-0000000000';
-    await project.write('.ai-agents/config.yml', AGENTS_YML);
-    await project.write(
-      'orchestrator-config.json',
-      JSON.stringify({
-        agents: DEFAULT_ROSTER,
-        budget: { max_usd: 5 },
-        provider: { name: 'anthropic' },
-        providers: { anthropic: { base_url: servers.anthropic.url, api_key_env: 'TEAM_TEST_ANTHROPIC_KEY' } },
-      }),
-    );
+    await writeWireTeamProject(project, { agentsYml: AGENTS_YML, anthropic: servers.anthropic.url });
     const result = await runTeam({
       config: loadTeamConfig({ cwd: project.dir }),
       feature: 'Add user authentication with email and password',
