@@ -16,20 +16,24 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/** The fields of /proc/<pid>/stat after the command name (field 3 on), or null where the host has no such file. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
 /**
  * When the process started, as its host records it (Linux: the start time in
  * clock ticks since boot, field 22 of /proc/<pid>/stat), or null where the host
  * does not say. Two processes with the same pid have different start tokens.
  */
 export function processStartToken(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
+  return statFields(pid)?.[19] ?? null;
 }
 
 /**
@@ -38,11 +42,6 @@ export function processStartToken(pid: number): string | null {
  */
 export function isProcessRunning(pid: number): boolean {
   if (!isProcessAlive(pid)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true;
-  }
+  const state = statFields(pid)?.[0];
+  return state !== 'Z' && state !== 'X';
 }

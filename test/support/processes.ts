@@ -1,19 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { isProcessRunning } from '../../src/files/index.js';
 
 /**
  * True once the process is gone. A zombie counts as gone: only its exit status
  * is left, and in some containers PID 1 never reaps orphans.
  */
 export function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
-  const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  return state === 'Z' || state === 'X';
+  return !isProcessRunning(pid);
 }
 
 /**

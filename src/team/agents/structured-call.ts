@@ -2,9 +2,6 @@ import type { z } from 'zod';
 import { askStructured, jsonSchemaOf, type LlmRequest } from '../../providers/index.js';
 import type { ModelCaller, SettleCall } from './model-caller.js';
 
-// Doubling max_tokens after a truncated answer stops here.
-const MAX_OUTPUT_TOKENS = 64_000;
-
 /**
  * Asks for a structured answer within the budget (see `askStructured`): the JSON
  * Schema goes with the request, every call goes through the agent's ModelCaller,
@@ -35,7 +32,6 @@ export async function callStructured<S extends z.ZodType>(input: {
     discard: async (rejected) => {
       if (rejected.settle !== undefined) await caller.settle(rejected.settle);
     },
-    maxOutputTokens: MAX_OUTPUT_TOKENS,
   });
   return { value, text: answer.text, settle: answer.settle };
 }

@@ -179,8 +179,7 @@ export class AgentSupervisor {
       .update((state, context) => {
         const live = state.agents[agent.agentId];
         if (live === undefined) return false;
-        for (const taskId of [...live.activeTasks])
-          releaseTask({ state, agentId: agent.agentId, taskId, reason: 'agent process died', emit: context.emit });
+        // Every task it held goes back, whether or not it had started it (activeTasks is cleared below).
         for (const task of state.tasks) {
           if (task.status === 'in_progress' && task.assignee === agent.agentId) {
             releaseTask({ state, agentId: agent.agentId, taskId: task.id, reason: 'agent process died', emit: context.emit });
