@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import {
+  AgentTeamError,
   type DataFileError,
   LockLostError,
   StateCorruptedError,
@@ -85,6 +86,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   // The last version seen, shared by every reader in this process until the file changes.
   #cache: { key: string; state: S; text: string } | undefined;
   #loading: { key: string; promise: Promise<S> } | undefined;
+  // The group commit running now, which close() lets finish.
+  #flushed: Promise<void> = Promise.resolve();
+  // The stop functions of the watches still open, which close() stops.
+  readonly #watches = new Set<() => void>();
+  #closed = false;
 
   constructor(options: FileStoreOptions<S>) {
     this.#file = options.file;
@@ -110,6 +116,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * one process parse each version once. Change the state with `update()`.
    */
   async read(): Promise<S> {
+    this.#assertOpen('read()');
     const key = await this.#statKey();
     if (key !== undefined && this.#cache?.key === key) return deepFreeze(this.#cache.state);
     if (key === undefined) return (await this.#load()).state;
@@ -162,12 +169,16 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    */
   update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (this.#closed) {
+        reject(this.#closedError('update()'));
+        return;
+      }
       if (this.#failure !== undefined) {
         reject(this.#failure);
         return;
       }
       this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject, solo: false });
-      if (!this.#flushing) void this.#flush();
+      if (!this.#flushing) this.#flushed = this.#flush();
     });
   }
 
@@ -306,7 +317,36 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * plus polling in case events are lost (network file systems, containers).
    */
   watch(onChange: () => void): () => void {
-    return watchFile({ file: this.#file, pollIntervalMs: this.#pollIntervalMs, onChange });
+    this.#assertOpen('watch()');
+    const stopWatch = watchFile({ file: this.#file, pollIntervalMs: this.#pollIntervalMs, onChange });
+    const stop = (): void => {
+      this.#watches.delete(stop);
+      stopWatch();
+    };
+    this.#watches.add(stop);
+    return stop;
+  }
+
+  /**
+   * Lets the updates already asked for commit (the lock is only ever held inside a commit, so none
+   * is held after), stops every watch, and makes every later call reject. Closing twice is harmless.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const stop of [...this.#watches]) stop();
+    // The running group commit drains the whole queue; each update's caller hears of its own failure.
+    await this.#flushed.catch(() => undefined);
+  }
+
+  #assertOpen(call: string): void {
+    if (this.#closed) throw this.#closedError(call);
+  }
+
+  #closedError(call: string): AgentTeamError {
+    return new AgentTeamError(
+      'state_store_closed',
+      `${call} was called on the store of ${this.#file} after close(); open a new store to go on.`,
+    );
   }
 
   /** Identifies one version of the file: every write renames a new inode into place. */

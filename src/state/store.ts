@@ -22,4 +22,9 @@ export interface StateStore<S extends { seq: number }, E> {
   update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T>;
   /** Calls `onChange` soon after the state changes (event-driven, with polling as fallback). Returns a stop function. */
   watch(onChange: () => void): () => void;
+  /**
+   * Lets the updates already asked for finish, stops every watch and releases what the store holds
+   * (a file store: its watchers; a database store: its connections). Every call after it rejects.
+   */
+  close(): Promise<void>;
 }

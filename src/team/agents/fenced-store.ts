@@ -30,6 +30,7 @@ export function fenceStore(store: TeamStore, lease: string): TeamStore {
     read: () => store.read(),
     exists: () => store.exists(),
     watch: (onChange) => store.watch(onChange),
+    close: () => store.close(),
     update: (fn) =>
       store.update((state, context) => {
         if (state.run.owner?.lease !== lease) throw new OwnershipLostError({ runId: state.run.id, lease, owner: state.run.owner });

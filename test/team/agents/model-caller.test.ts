@@ -173,6 +173,7 @@ describe('ModelCaller', () => {
         read: () => store.read(),
         exists: () => store.exists(),
         watch: (onChange) => store.watch(onChange),
+        close: () => store.close(),
         update: (fn) => {
           updates += 1;
           return store.update(fn);

@@ -455,6 +455,7 @@ describe('the run as a whole', () => {
         read: () => store.read(),
         exists: () => store.exists(),
         watch: () => () => undefined, // only the team's own notifications
+        close: () => store.close(),
         update: async (fn) => {
           const result = await store.update(fn);
           updatesDone += 1;
