@@ -1,0 +1,105 @@
+/**
+ * The team the conformance suite runs on: a temp project whose roster has six
+ * backend developers that may hold any number of tasks, the state of a running
+ * sim run with ready tasks, and the worker processes that act on a store.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { loadTeamConfig, type TeamConfig } from '../../../src/config/index.js';
+import { newBudgetBook } from '../../../src/cost/index.js';
+import type { LedgerEntry, LedgerEvent, TeamState } from '../../../src/state/index.js';
+import { initialTeamState } from '../../../src/team/run/run-state.js';
+import { newTask } from '../../../src/team/tasks/task-factory.js';
+import { spawnNode, type Worker } from '../../fixtures/worker-processes.js';
+import { testRunOptions } from '../../support/running-state.js';
+import type { WorkerJob } from './worker-job.js';
+
+/** The developers of the roster, one per worker process. */
+export const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'] as const;
+
+const workerScript = fileURLToPath(new URL('./store-worker.ts', import.meta.url));
+
+/** A temp project with the conformance roster. */
+export interface TeamProject {
+  readonly dir: string;
+  readonly config: TeamConfig;
+  remove(): Promise<void>;
+}
+
+/** Creates the temp project and loads its config through the product's loader. */
+export async function createTeamProject(): Promise<TeamProject> {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-team-conformance-'));
+  const agents = [
+    { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+    ...DEVELOPERS.map((id) => ({ id, role: 'backend_developer', max_concurrent_tasks: 1000 })),
+  ];
+  await writeFile(join(dir, 'orchestrator-config.json'), `${JSON.stringify({ agents }, null, 2)}\n`);
+  return { dir, config: loadTeamConfig({ cwd: dir }), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The state of a running sim run with `tasks` ready backend tasks (T1…) and, if given, a run token limit. */
+export function runningState(input: { config: TeamConfig; tasks: number; limitTokens?: number }): TeamState {
+  const { config } = input;
+  const state = initialTeamState({
+    config,
+    runId: 'conformance',
+    feature: 'A feature many processes work on at once',
+    options: testRunOptions({ config, runId: 'conformance' }),
+    simulated: true,
+    budgetUsd: null,
+    now: '2026-01-02T03:04:05.000Z',
+  });
+  state.run.status = 'running';
+  state.tasks = Array.from({ length: input.tasks }, (_, index) =>
+    newTask({
+      task: {
+        id: `T${index + 1}`,
+        title: `Task ${index + 1}`,
+        description: `Do part ${index + 1} of the feature.`,
+        role: 'backend_developer',
+        dependsOn: [],
+        files: [],
+        complexity: 'simple',
+        acceptanceCriteria: [],
+      },
+      createdBy: 'manager',
+      status: 'ready',
+    }),
+  );
+  if (input.limitTokens !== undefined) state.budget = newBudgetBook({ limitTokens: input.limitTokens });
+  return state;
+}
+
+/** Starts a worker process on the store at `location` (see store-worker.ts). */
+export function spawnStoreWorker(job: Omit<WorkerJob, 'projectDir'> & { project: TeamProject }): Worker {
+  const { project, ...rest } = job;
+  return spawnNode(['--import', 'tsx', workerScript, JSON.stringify({ ...rest, projectDir: project.dir })]);
+}
+
+/** Waits for every worker to exit with 0 and returns the JSON line each printed last. */
+export async function resultsOf<T>(workers: readonly Worker[]): Promise<T[]> {
+  const codes = await Promise.all(workers.map((worker) => worker.exited));
+  expect(codes, workers.map((worker) => worker.stderr()).join('\n')).toEqual(workers.map(() => 0));
+  return Promise.all(workers.map(async (worker) => JSON.parse(await worker.line((line) => line.startsWith('{'))) as T));
+}
+
+/** Rejects with `what` when `promise` has not settled after `ms`: a guard against a hang, not a timing check. */
+export async function hangGuard<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`hang guard: ${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, guard]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The seq of every ledger entry after `afterSeq`, in file order. */
+export function seqsAfter(ledger: readonly LedgerEntry<LedgerEvent>[], afterSeq: number): number[] {
+  return ledger.filter((entry) => entry.seq > afterSeq).map((entry) => entry.seq);
+}

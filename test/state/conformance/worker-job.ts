@@ -1,0 +1,19 @@
+/** What a conformance worker process is asked to do (see store-worker.ts). */
+export interface WorkerJob {
+  mode: 'claim' | 'budget' | 'increment' | 'hang';
+  /** Absolute path of the module whose `openStore(location)` opens the store under test. */
+  opener: string;
+  /** JSON that locates the store: a file path, a connection URL. */
+  location: unknown;
+  /** The project whose orchestrator-config.json gives the roster. */
+  projectDir: string;
+  agentId: string;
+  /** claim: run the resume step first. */
+  resume?: boolean;
+  /** claim: stop after this many claims and wait to be killed. */
+  limit?: number;
+  /** increment: how many updates. */
+  count?: number;
+  /** budget: the worst case of one call in tokens. */
+  worstTokens?: number;
+}
