@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateCorruptedError, StateMissingError } from '../../src/errors/index.js';
 import type { LedgerEntry, LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
+import type { Worker } from '../fixtures/worker-processes.js';
 import {
   createTeamProject,
   DEVELOPERS,
@@ -64,6 +65,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
     let project: TeamProject;
     const made: StoreUnderTest[] = [];
     const handles: TeamStore[] = [];
+    const spawned: Worker[] = [];
 
     beforeAll(async () => {
       project = await createTeamProject();
@@ -72,6 +74,11 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       await project?.remove();
     });
     afterEach(async () => {
+      // A failed or timed-out case must not leave its workers running on the machine.
+      for (const running of spawned.splice(0)) {
+        if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
+        await running.exited;
+      }
       await Promise.all(handles.splice(0).map((handle) => handle.close()));
       await Promise.all(made.splice(0).map((store) => store.dispose()));
     });
@@ -86,8 +93,14 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       handles.push(handle);
       return handle;
     };
-    const worker = (store: StoreUnderTest, job: Omit<Parameters<typeof spawnStoreWorker>[0], 'opener' | 'location' | 'project'>) =>
-      spawnStoreWorker({ ...job, opener: factory.openerModule, location: store.location, project });
+    const worker = (
+      store: StoreUnderTest,
+      job: Omit<Parameters<typeof spawnStoreWorker>[0], 'opener' | 'location' | 'project'>,
+    ): Worker => {
+      const started = spawnStoreWorker({ ...job, opener: factory.openerModule, location: store.location, project });
+      spawned.push(started);
+      return started;
+    };
 
     it(
       'gives each of 60 ready tasks to exactly one of 6 processes claiming with claimTask',
