@@ -336,6 +336,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     for (const stop of [...this.#watches]) stop();
     // The running group commit drains the whole queue; each update's caller hears of its own failure.
     await this.#flushed.catch(() => undefined);
+    this.#cache = undefined;
+    this.#loading = undefined;
   }
 
   #assertOpen(call: string): void {

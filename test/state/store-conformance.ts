@@ -44,7 +44,12 @@ export interface StoreUnderTest {
   dispose(): Promise<void>;
 }
 
-/** Makes fresh stores of one kind, and tells worker processes how to open them. */
+/**
+ * Makes fresh stores of one kind, and tells worker processes how to open them. A file store's
+ * location is its paths; a database store's is a connection URL to a database of its own
+ * (test/support/postgres.ts makes one per test with `createDatabase()`), and it corrupts its
+ * state the way an operator's bad SQL would.
+ */
 export interface StoreFactory {
   /** Absolute path of a module exporting `openStore(location): StateStore<TeamState, LedgerEvent>`. */
   readonly openerModule: string;
