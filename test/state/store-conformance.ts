@@ -84,7 +84,8 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
         if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
         await running.exited;
       }
-      await Promise.all(handles.splice(0).map((handle) => handle.close()));
+      // A handle that fails to close (a broken store) must not keep its store from being removed.
+      await Promise.allSettled(handles.splice(0).map((handle) => handle.close()));
       await Promise.all(made.splice(0).map((store) => store.dispose()));
     });
 
