@@ -18,6 +18,7 @@ export const MAX_CANDIDATES = 32;
 const MAX_UNWRAPS = 6;
 const TOOL_CALL_ARGUMENT_KEYS = ['arguments', 'input', 'parameters', 'args'];
 const EXCERPT_LENGTH = 80;
+const REASONING_ENDS = ['</think>', '</thinking>'];
 const REFUSAL =
   /^\W*(?:(?:I'?m\s+)?sorry\b|I\s+(?:can(?:'|’)?t|cannot|can\s+not|won(?:'|’)?t|will\s+not|am\s+(?:not\s+able|unable)|(?:'|’)m\s+(?:not\s+able|unable))\b|As an AI\b|Unfortunately,? I\b)/i;
 
@@ -50,6 +51,7 @@ interface Candidate extends Place {
 /** Problems for an answer that holds no JSON value to check. */
 export const ANSWER_PROBLEMS = {
   empty: 'the answer is empty: answer with only the JSON object asked for',
+  onlyReasoning: 'the answer holds only reasoning (<think>…</think>) and no JSON after it: answer with the JSON object asked for',
   cutOff:
     'the answer was cut off: its JSON ends inside an object, array or string that is never closed; send the whole JSON object again, complete',
   refusal: (excerpt: string) => `the answer is a refusal in prose, not JSON ("${excerpt}"): answer with only the JSON object asked for`,
@@ -111,12 +113,26 @@ function unwrapOnce(value: unknown): { value: unknown; step: string } | undefine
     const key = keys[0] as string;
     return { value: record[key], step: `unwrapped "${key}"` };
   }
-  // {"name": "submit_plan", "arguments": {...}}, {"type": "tool_use", "id": ..., "input": {...}}
+  // {"name": "submit_plan", "arguments": {...}}, {"type": "tool_use", "id": ..., "input": {...}},
+  // {"type": "function", "function": {"name": ..., "arguments": "..."}}
   if (keys.length <= 5 && ('name' in record || 'type' in record)) {
     const key = TOOL_CALL_ARGUMENT_KEYS.find((candidate) => candidate in record);
     if (key !== undefined) return { value: record[key], step: `unwrapped "${key}" of a tool call` };
+    if (typeof record['function'] === 'object' && record['function'] !== null)
+      return { value: record['function'], step: 'unwrapped "function" of a tool call' };
   }
   return undefined;
+}
+
+// Just past the last </think> or </thinking>, or 0 when the answer has none.
+function endOfReasoning(answer: string): number {
+  return Math.max(
+    0,
+    ...REASONING_ENDS.map((tag) => {
+      const at = answer.lastIndexOf(tag);
+      return at < 0 ? 0 : at + tag.length;
+    }),
+  );
 }
 
 function closer(a: Closeness, b: Closeness): boolean {
@@ -132,8 +148,12 @@ function closer(a: Closeness, b: Closeness): boolean {
  * `validate` accepts a value. Never accepts a value from a candidate left open at the
  * end: a cut-off answer goes to the repair request with a problem saying so.
  */
-export function readLenient<T>(text: string, validate: (value: unknown) => Verdict<T>): LenientRead<T> {
-  if (text.trim() === '') return { value: undefined, problems: [ANSWER_PROBLEMS.empty], candidatesTried: 0 };
+export function readLenient<T>(answer: string, validate: (value: unknown) => Verdict<T>): LenientRead<T> {
+  if (answer.trim() === '') return { value: undefined, problems: [ANSWER_PROBLEMS.empty], candidatesTried: 0 };
+  // Reasoning models served locally think aloud in <think>…</think> first: JSON in there is a draft.
+  const reasoningEnd = endOfReasoning(answer);
+  const text = reasoningEnd > 0 ? answer.slice(reasoningEnd) : answer;
+  if (text.trim() === '') return { value: undefined, problems: [ANSWER_PROBLEMS.onlyReasoning], candidatesTried: 0 };
   const { candidates, openAtEnd } = candidatesOf(text);
   let best: { problems: string[]; closeness: Closeness } | undefined;
   let firstSyntaxError: string | undefined;
@@ -146,7 +166,7 @@ export function readLenient<T>(text: string, validate: (value: unknown) => Verdi
         firstSyntaxError ??= parsed.reason;
       continue;
     }
-    const steps: string[] = [];
+    const steps: string[] = reasoningEnd > 0 ? ['reasoning skipped'] : [];
     if (candidate.source === 'fence') steps.push('fence');
     if (candidate.source === 'span') steps.push('prose around JSON');
     if (parsed.fixes.length > 0) steps.push(`syntax repaired (${parsed.fixes.join(', ')})`);
