@@ -28,6 +28,8 @@ export interface Closeness {
   shaped: boolean;
   /** It passed the schema and failed only the extra check. */
   schemaValid: boolean;
+  /** Its root is of the right kind: every problem lies below it. */
+  rootMatched: boolean;
   /** How many problems it has. */
   issues: number;
   /** The deepest path among the problems: deeper means it got further. */
@@ -86,13 +88,15 @@ function parseText(text: string, repairable: boolean): { ok: true; value: unknow
   try {
     return { ok: true, value: JSON.parse(text), fixes: [] };
   } catch (error) {
-    if (!repairable) return { ok: false, reason: (error as Error).message };
+    // The strict parser's message is the one that describes the model's own text.
+    const reason = (error as Error).message;
+    if (!repairable) return { ok: false, reason };
     const repaired = repairJsonSyntax(text);
-    if (!repaired.ok) return { ok: false, reason: repaired.reason };
+    if (!repaired.ok) return { ok: false, reason };
     try {
       return { ok: true, value: JSON.parse(repaired.json), fixes: repaired.fixes };
-    } catch (reparseError) {
-      return { ok: false, reason: (reparseError as Error).message };
+    } catch {
+      return { ok: false, reason };
     }
   }
 }
@@ -138,6 +142,7 @@ function endOfReasoning(answer: string): number {
 function closer(a: Closeness, b: Closeness): boolean {
   if (a.shaped !== b.shaped) return a.shaped;
   if (a.schemaValid !== b.schemaValid) return a.schemaValid;
+  if (a.rootMatched !== b.rootMatched) return a.rootMatched;
   if (a.issues !== b.issues) return a.issues < b.issues;
   return a.depth > b.depth;
 }

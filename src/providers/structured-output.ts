@@ -27,6 +27,7 @@ function verdictOf<S extends z.ZodType>(input: {
     const closeness: Closeness = {
       shaped,
       schemaValid: false,
+      rootMatched: issues.every((issue) => issue.path.length > 0),
       issues: issues.length,
       depth: Math.max(0, ...issues.map((issue) => issue.path.length)),
     };
@@ -38,7 +39,7 @@ function verdictOf<S extends z.ZodType>(input: {
   }
   const problems = check?.(parsed.data) ?? [];
   if (problems.length === 0) return { ok: true, value: parsed.data };
-  return { ok: false, problems, closeness: { shaped, schemaValid: true, issues: problems.length, depth: 0 } };
+  return { ok: false, problems, closeness: { shaped, schemaValid: true, rootMatched: true, issues: problems.length, depth: 0 } };
 }
 
 /**

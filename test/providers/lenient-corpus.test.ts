@@ -87,12 +87,19 @@ logs.on('data', (chunk: Buffer) => {
   logged += chunk.toString('utf8');
 });
 
-/** The steps of each lenient read logged since the test began. */
-function lenientReads(): string[][] {
+interface LenientReadLog {
+  level: string;
+  agentId: string;
+  purpose: string;
+  recovered: string[];
+}
+
+/** Each lenient read logged since the test began. */
+function lenientReads(): LenientReadLog[] {
   return logged
     .split('\n')
     .filter((line) => line.includes('answer read leniently'))
-    .map((line) => (JSON.parse(line) as { recovered: string[] }).recovered);
+    .map((line) => JSON.parse(line) as LenientReadLog);
 }
 
 beforeAll(() => {
@@ -160,7 +167,9 @@ describe.each([
 
     expect(wire.requestCount() - before).toBe(entry.outcome === 'recovered' ? 1 : 2);
     if (entry.outcome === 'recovered') {
-      expect(lenientReads()).toEqual(entry.recovered?.length === 0 ? [] : [entry.recovered]);
+      const { agentId, purpose } = request.metadata;
+      const expected = entry.recovered?.length === 0 ? [] : [{ level: 'info', agentId, purpose, recovered: entry.recovered }];
+      expect(lenientReads()).toEqual(expected.map((log) => expect.objectContaining(log)));
     } else {
       const repairText = wire.lastUserText(before + 1);
       expect(repairText).toMatch(/^Your answer was rejected:\n/);
