@@ -55,7 +55,7 @@ export const ANSWER_PROBLEMS = {
   empty: 'the answer is empty: answer with only the JSON object asked for',
   onlyReasoning: 'the answer holds only reasoning (<think>…</think>) and no JSON after it: answer with the JSON object asked for',
   cutOff:
-    'the answer was cut off: its JSON ends inside an object, array or string that is never closed; send the whole JSON object again, complete',
+    'the answer is not valid JSON: it was cut off inside an object, array or string that is never closed; send the whole JSON object again, complete',
   refusal: (excerpt: string) => `the answer is a refusal in prose, not JSON ("${excerpt}"): answer with only the JSON object asked for`,
   notJson: (detail: string) => `the answer is not valid JSON: ${detail}`,
 } as const;
