@@ -61,7 +61,10 @@ export const ANSWER_PROBLEMS = {
 } as const;
 
 function excerptOf(text: string): string {
-  const flat = text.trim().replace(/\s+/g, ' ');
+  const flat = text
+    .trim()
+    .slice(0, EXCERPT_LENGTH * 4)
+    .replace(/\s+/g, ' ');
   return flat.length <= EXCERPT_LENGTH ? flat : `${flat.slice(0, EXCERPT_LENGTH)}…`;
 }
 
@@ -128,15 +131,16 @@ function unwrapOnce(value: unknown): { value: unknown; step: string } | undefine
   return undefined;
 }
 
-// Just past the last </think> or </thinking>, or 0 when the answer has none.
+// Just past the last </think> or </thinking>; the answer's end when it opens with reasoning it never closes; else 0.
 function endOfReasoning(answer: string): number {
-  return Math.max(
+  const end = Math.max(
     0,
     ...REASONING_ENDS.map((tag) => {
       const at = answer.lastIndexOf(tag);
       return at < 0 ? 0 : at + tag.length;
     }),
   );
+  return end === 0 && /^\s*<think(?:ing)?>/.test(answer) ? answer.length : end;
 }
 
 function closer(a: Closeness, b: Closeness): boolean {

@@ -72,10 +72,18 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
 }
 
 // People see their server's habits (fences, prose, wrappers) without a repair call costing them anything.
-function logRecovery(request: LlmRequest, recovered: readonly string[]): void {
-  if (recovered.length === 0) return;
-  const { agentId, purpose, taskId, repair } = request.metadata;
-  log.info(`answer read leniently: ${recovered.join('; ')}`, { agentId, purpose, taskId, model: request.model, repair, recovered });
+function logRecovery(input: { request: LlmRequest; what: string; recovered: readonly string[] }): void {
+  if (input.recovered.length === 0) return;
+  const { agentId, purpose, taskId, repair } = input.request.metadata;
+  log.info(`answer read leniently: ${input.recovered.join('; ')}`, {
+    agentId,
+    purpose,
+    taskId,
+    what: input.what,
+    model: input.request.model,
+    repair,
+    recovered: input.recovered,
+  });
 }
 
 function repairRequest(input: {
@@ -150,7 +158,7 @@ export async function askStructured<S extends z.ZodType, A extends StructuredAns
   }
   const firstResult = parseStructured(first.text, input.schema, input.check);
   if ('recovered' in firstResult) {
-    logRecovery(request, firstResult.recovered);
+    logRecovery({ request, what: input.what, recovered: firstResult.recovered });
     return { value: firstResult.value, answer: first, answers, repaired: false };
   }
   // The rejected answer is done with now: a repair request follows and may fail.
@@ -160,7 +168,7 @@ export async function askStructured<S extends z.ZodType, A extends StructuredAns
   const second = await ask(repair);
   const secondResult = parseStructured(second.text, input.schema, input.check);
   if ('recovered' in secondResult) {
-    logRecovery(repair, secondResult.recovered);
+    logRecovery({ request: repair, what: input.what, recovered: secondResult.recovered });
     return { value: secondResult.value, answer: second, answers, repaired: true };
   }
   await input.discard?.(second);

@@ -91,6 +91,7 @@ interface LenientReadLog {
   level: string;
   agentId: string;
   purpose: string;
+  what: string;
   recovered: string[];
 }
 
@@ -168,7 +169,8 @@ describe.each([
     expect(wire.requestCount() - before).toBe(entry.outcome === 'recovered' ? 1 : 2);
     if (entry.outcome === 'recovered') {
       const { agentId, purpose } = request.metadata;
-      const expected = entry.recovered?.length === 0 ? [] : [{ level: 'info', agentId, purpose, recovered: entry.recovered }];
+      const expected =
+        entry.recovered?.length === 0 ? [] : [{ level: 'info', agentId, purpose, what: asked.what, recovered: entry.recovered }];
       expect(lenientReads()).toEqual(expected.map((log) => expect.objectContaining(log)));
     } else {
       const repairText = wire.lastUserText(before + 1);

@@ -100,6 +100,8 @@ describe('reading an answer leniently', () => {
       'the answer is not valid JSON: it holds no JSON object, only prose ("The change looks fine to me.")',
     ]);
     expect(read('<think>{"passed": true}</think>\n').problems).toEqual([ANSWER_PROBLEMS.onlyReasoning]);
+    // Reasoning cut off before its end: a draft inside it is not the answer.
+    expect(read('<think>\nMaybe {"passed": true}, but the tests').problems).toEqual([ANSWER_PROBLEMS.onlyReasoning]);
     expect(read('{"passed": true; "reasons": []}').problems[0]).toMatch(/^the answer is not valid JSON: .*position 15/);
   });
 
