@@ -107,7 +107,9 @@ function parseText(text: string, repairable: boolean): { ok: true; value: unknow
 /** One step into a value that did not validate: a wrapper's value, a tool call's arguments, JSON in a string. */
 function unwrapOnce(value: unknown): { value: unknown; step: string } | undefined {
   if (typeof value === 'string') {
-    const inner = value.trim();
+    // A string holding JSON, or a fenced block of it ({"answer": "```json\n{...}\n```"}).
+    const fence = /^\s*(?:```|~~~)/.test(value) ? scanAnswer(value, 1).fences[0] : undefined;
+    const inner = fence === undefined ? value.trim() : value.slice(fence.start, fence.end);
     if (!inner.startsWith('{') && !inner.startsWith('[')) return undefined;
     const parsed = parseText(inner, true);
     return parsed.ok ? { value: parsed.value, step: 'parsed JSON from a string' } : undefined;

@@ -59,6 +59,10 @@ describe('reading an answer leniently', () => {
       value: { passed: true },
       recovered: ['unwrapped "answer"', 'parsed JSON from a string'],
     });
+    expect(read('{"answer": "```json\\n{\\"passed\\": true}\\n```"}')).toMatchObject({
+      value: { passed: true },
+      recovered: ['unwrapped "answer"', 'parsed JSON from a string'],
+    });
     // A single-key schema is not unwrapped when it validates as it is.
     const single = z.object({ items: z.array(z.number()) });
     expect(read('{"items": [1]}', single)).toEqual({ value: { items: [1] }, problems: [], recovered: [] });
