@@ -71,6 +71,21 @@ export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   return json;
 }
 
+// People see their server's habits (fences, prose, wrappers) without a repair call costing them anything.
+function logRecovery(input: { request: LlmRequest; what: string; recovered: readonly string[] }): void {
+  if (input.recovered.length === 0) return;
+  const { agentId, purpose, taskId, repair } = input.request.metadata;
+  log.info(`answer read leniently: ${input.recovered.join('; ')}`, {
+    agentId,
+    purpose,
+    taskId,
+    what: input.what,
+    model: input.request.model,
+    repair,
+    recovered: input.recovered,
+  });
+}
+
 function repairRequest(input: {
   request: LlmRequest;
   answer: StructuredAnswer;
@@ -142,14 +157,20 @@ export async function askStructured<S extends z.ZodType, A extends StructuredAns
     first = await ask(request);
   }
   const firstResult = parseStructured(first.text, input.schema, input.check);
-  if (firstResult.value !== undefined) return { value: firstResult.value, answer: first, answers, repaired: false };
+  if ('recovered' in firstResult) {
+    logRecovery({ request, what: input.what, recovered: firstResult.recovered });
+    return { value: firstResult.value, answer: first, answers, repaired: false };
+  }
   // The rejected answer is done with now: a repair request follows and may fail.
   await input.discard?.(first);
 
   const repair = repairRequest({ request, answer: first, problems: firstResult.problems, what: input.what, wording: input.wording });
   const second = await ask(repair);
   const secondResult = parseStructured(second.text, input.schema, input.check);
-  if (secondResult.value !== undefined) return { value: secondResult.value, answer: second, answers, repaired: true };
+  if ('recovered' in secondResult) {
+    logRecovery({ request: repair, what: input.what, recovered: secondResult.recovered });
+    return { value: secondResult.value, answer: second, answers, repaired: true };
+  }
   await input.discard?.(second);
   throw new InvalidModelOutputError({
     agentId: request.metadata.agentId,
