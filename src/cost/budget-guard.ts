@@ -1,4 +1,4 @@
-import { BudgetExceededError } from '../errors/index.js';
+import { BudgetExceededError, ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import type { LlmRequest } from '../providers/index.js';
 import {
@@ -139,7 +139,8 @@ export class BudgetGuard {
   /**
    * What a call must hold: the whole `max_tokens` of output, and its input (every token
    * at the dearest input price) sized as `input-hold.ts` describes: the vendor's own count
-   * when `counter` is given (a failed count falls back to the learned margin), else our
+   * when `counter` is given (a failed count falls back to the learned margin; after a failure
+   * that retrying cannot cure the vendor is not asked again for `key`), else our
    * estimate with the learned margin; simulated providers hold the estimate itself.
    * `key` names the provider and model whose ratios apply.
    */
@@ -160,12 +161,15 @@ export class BudgetGuard {
     } else {
       const estimate = tokenEstimateOf(request, true);
       let counted: number | null = null;
-      if (counter !== undefined) {
+      if (counter !== undefined && this.#margins.counts(key)) {
         try {
           counted = await counter(request, signal);
         } catch (error) {
           signal?.throwIfAborted();
-          log.warn('input count failed: holding the learned margin instead', { agentId: this.#agentId, key, error: String(error) });
+          // A failure that retrying cannot cure (no such endpoint, a refused request) will recur: stop asking.
+          const lasting = error instanceof ProviderError && !error.retryable;
+          if (lasting) this.#margins.stopCounting(key);
+          log.warn('input count failed: holding the learned margin instead', { agentId: this.#agentId, key, lasting, error: String(error) });
         }
       }
       held = this.#margins.holdOf({ key, estimate, counted });

@@ -68,6 +68,17 @@ export function marginedEstimate(estimate: number): number {
 export class InputMargins {
   readonly #overEstimate = new Map<string, number>();
   readonly #overCount = new Map<string, number>();
+  readonly #noCount = new Set<string>();
+
+  /** False once the vendor refused to count for `key` for good (a server without the endpoint): it is not asked again. */
+  counts(key: string): boolean {
+    return !this.#noCount.has(key);
+  }
+
+  /** Remembers that counting for `key` cannot work. */
+  stopCounting(key: string): void {
+    this.#noCount.add(key);
+  }
 
   /** The highest reported/estimate ratio seen for `key` (the fixed margin before any). */
   estimateRatio(key: string): number {

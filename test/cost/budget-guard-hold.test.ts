@@ -8,6 +8,7 @@ import { newBudgetBook, reserveBudget, settleReservation } from '../../src/cost/
 import type { BudgetChanges } from '../../src/cost/budget-guard.js';
 import { BudgetGuard, type BudgetStore, InputMargins, overshootOf, worstCaseOf } from '../../src/cost/index.js';
 import { tokenEstimateOf } from '../../src/cost/input-hold.js';
+import { ProviderError } from '../../src/errors/index.js';
 import type { LlmRequest } from '../../src/providers/index.js';
 
 // USD per million tokens, written out: the dearest input is the cache write.
@@ -122,6 +123,25 @@ describe('BudgetGuard.hold', () => {
       counter: () => Promise.reject(new Error('count_tokens: 429')),
     });
     expect(hold).toMatchObject({ basis: 'estimate', counted: null, inputTokens: Math.ceil(hold.estimate * 1.25) + 64 });
+  });
+
+  it('stops asking a vendor whose count failed for good (no such endpoint), but asks again after a passing failure', async () => {
+    const guard = guardWith();
+    const asked: string[] = [];
+    const failing =
+      (retryable: boolean) =>
+      (request: LlmRequest): Promise<number> => {
+        asked.push(`${request.model}:${retryable}`);
+        return Promise.reject(new ProviderError({ provider: 'anthropic', message: retryable ? 'overloaded' : 'not found', retryable }));
+      };
+    const hold = (key: string, retryable: boolean) =>
+      guard.hold({ request: requestOf(100), price: PRICE, simulated: false, key, counter: failing(retryable) });
+    await hold('vendor:model-a', true);
+    await hold('vendor:model-a', true);
+    await hold('vendor:model-b', false);
+    const last = await hold('vendor:model-b', false);
+    expect(asked).toEqual(['claude-sonnet-5:true', 'claude-sonnet-5:true', 'claude-sonnet-5:false']);
+    expect(last.basis).toBe('estimate');
   });
 
   it('stops with the abort reason when the call is cancelled while counting', async () => {

@@ -126,6 +126,15 @@ describe('budget holds over the wire', () => {
     }
   });
 
+  it('makes no count round trip when the run has no limit', async () => {
+    anthropic = await anthropicTeamServer({ inputScale: 3.5 });
+    const { result, ledger } = await runWith({ yml: ANTHROPIC_YML, anthropicUrl: anthropic.url, budget: {} });
+    expect(result.status).toBe('done');
+    expect(anthropic.requests.length).toBeGreaterThan(1);
+    expect(anthropic.countRequests).toEqual([]);
+    expect(ledger.filter((entry) => entry.type === 'budget-overshoot')).toEqual([]);
+  });
+
   it('without a count endpoint, the same vendor is caught: the overshoot is recorded and the run stops at that call', async () => {
     anthropic = await anthropicTeamServer({ inputScale: 3.5, countTokens: false });
     const { result, ledger, summary } = await runWith({ yml: ANTHROPIC_YML, anthropicUrl: anthropic.url, budget: { max_usd: 5 } });
