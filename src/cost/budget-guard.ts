@@ -98,15 +98,15 @@ export interface Overshoot {
   readonly overUsd: number;
 }
 
+// Float sums of small costs drift; a difference this small is no overshoot.
+const EPSILON_USD = 1e-9;
+
 /** The part of a call's reported spend beyond its hold, or null when the hold covered it. */
 export function overshootOf(hold: WorstCase, reported: { usd: number; tokens: number }): Overshoot | null {
   const overTokens = Math.max(0, reported.tokens - hold.tokens);
   const overUsd = Math.max(0, reported.usd - hold.usd);
   return overTokens > 0 || overUsd > EPSILON_USD ? { overTokens, overUsd } : null;
 }
-
-// Float sums of small costs drift; a difference this small is no overshoot.
-const EPSILON_USD = 1e-9;
 
 /** True when the book has any limit: without one a reservation guards nothing. */
 function hasLimits(book: BudgetBook): boolean {
@@ -169,7 +169,12 @@ export class BudgetGuard {
           // A failure that retrying cannot cure (no such endpoint, a refused request) will recur: stop asking.
           const lasting = error instanceof ProviderError && !error.retryable;
           if (lasting) this.#margins.stopCounting(key);
-          log.warn('input count failed: holding the learned margin instead', { agentId: this.#agentId, key, lasting, error: String(error) });
+          log.warn('input count failed: holding the learned margin instead', {
+            agentId: this.#agentId,
+            key,
+            lasting,
+            error: String(error),
+          });
         }
       }
       held = this.#margins.holdOf({ key, estimate, counted });
