@@ -66,6 +66,11 @@ export function formatEvent(terminal: Terminal, raw: LedgerEntry<LedgerEvent>): 
       return `${time} ${who(entry.agentId)} resolved ${entry.blockerId} (${entry.resolutionKind}): ${clip(entry.resolution)}`;
     case 'budget-block':
       return `${time} ${who(entry.agentId)} ${paint(terminal, 'red', 'budget reached')} (${entry.limit}): ${entry.detail}`;
+    case 'budget-overshoot':
+      return (
+        `${time} ${who(entry.agentId)} ${paint(terminal, 'red', 'held too little')}: ${entry.model} reported ${entry.reportedTokens} tokens ` +
+        `where ${entry.heldTokens} were held (over by ${entry.overTokens} tokens, $${entry.overUsd.toFixed(4)})`
+      );
     case 'agent-stop':
       return entry.reason === 'run-finished' ? null : `${time} ${who(entry.agentId)} stopped: ${entry.reason}`;
     case 'model-call':

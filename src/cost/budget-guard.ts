@@ -1,5 +1,6 @@
-import { BudgetExceededError } from '../errors/index.js';
-import { countTokens, type LlmRequest } from '../providers/index.js';
+import { BudgetExceededError, ProviderError } from '../errors/index.js';
+import { getLogger } from '../observability/index.js';
+import type { LlmRequest } from '../providers/index.js';
 import {
   type AgentSpend,
   type BudgetBook,
@@ -8,11 +9,10 @@ import {
   reserveBudget,
   settleReservation,
 } from './budget-book.js';
+import { type InputHold, InputMargins, marginedEstimate, tokenEstimateOf } from './input-hold.js';
 import type { ModelPrice } from './prices.js';
 
-// Vendors' tokenizers count up to ~20% more than o200k on code and non-English text.
-/** Real vendors' counts are estimated as ours times this margin. */
-export const ESTIMATE_MARGIN = 1.25;
+const log = getLogger('cost:budget-guard');
 // With others holding reservations, look again after this long even without a wake-up.
 const DEFAULT_RECHECK_MS = 1000;
 
@@ -61,23 +61,12 @@ export interface WorstCase {
 /**
  * Our estimate of a request's input tokens: the system prompt and the messages
  * (with `definitions`, also the tools, the answer schema and the tool calls in the
- * conversation). For real vendors, whose tokenizers count more, with a margin.
+ * conversation). For real vendors, whose tokenizers count more, with the fixed margin.
  */
 export function inputEstimateOf(input: { request: LlmRequest; simulated: boolean; definitions?: boolean }): number {
-  const { request } = input;
-  let estimate = countTokens(request.system);
-  for (const message of request.messages) {
-    estimate += countTokens(message.content) + 4;
-    if (input.definitions === true && message.role === 'assistant' && message.toolCalls !== undefined) {
-      estimate += countTokens(JSON.stringify(message.toolCalls));
-    }
-  }
-  if (input.definitions === true) {
-    if (request.tools !== undefined) estimate += countTokens(JSON.stringify(request.tools));
-    if (request.responseJsonSchema !== undefined) estimate += countTokens(JSON.stringify(request.responseJsonSchema));
-  }
+  const estimate = tokenEstimateOf(input.request, input.definitions === true);
   // Our tokenizer is not every vendor's: hold a margin so a real count a little higher still fits.
-  return input.simulated ? estimate : Math.ceil(estimate * ESTIMATE_MARGIN) + 64;
+  return input.simulated ? estimate : marginedEstimate(estimate);
 }
 
 /**
@@ -92,6 +81,31 @@ export function worstCaseOf(input: { request: LlmRequest; price: ModelPrice; sim
     tokens: estimate + request.maxTokens,
     usd: (estimate * Math.max(price.input, price.cacheWrite) + request.maxTokens * price.output) / 1_000_000,
   };
+}
+
+/** What a call holds against the budget: its worst case, and how its input was sized. */
+export interface Hold extends WorstCase, InputHold {
+  /** The whole `max_tokens` of output. */
+  readonly outputTokens: number;
+}
+
+/** Asks the vendor for a request's exact input tokens (LlmProvider.countInputTokens). */
+export type InputCounter = (request: LlmRequest, signal?: AbortSignal) => Promise<number>;
+
+/** How far a call's reported spend went past its hold (each part 0 when it did not). */
+export interface Overshoot {
+  readonly overTokens: number;
+  readonly overUsd: number;
+}
+
+// Float sums of small costs drift; a difference this small is no overshoot.
+const EPSILON_USD = 1e-9;
+
+/** The part of a call's reported spend beyond its hold, or null when the hold covered it. */
+export function overshootOf(hold: WorstCase, reported: { usd: number; tokens: number }): Overshoot | null {
+  const overTokens = Math.max(0, reported.tokens - hold.tokens);
+  const overUsd = Math.max(0, reported.usd - hold.usd);
+  return overTokens > 0 || overUsd > EPSILON_USD ? { overTokens, overUsd } : null;
 }
 
 /** True when the book has any limit: without one a reservation guards nothing. */
@@ -111,12 +125,72 @@ export class BudgetGuard {
   readonly #store: BudgetStore;
   readonly #changes: BudgetChanges;
   readonly #recheckMs: number;
+  readonly #margins: InputMargins;
 
-  constructor(input: { agentId: string; store: BudgetStore; changes: BudgetChanges; recheckMs?: number }) {
+  /** `margins`: the ratios learned so far, shared by the guards of one run (a fresh set when left out). */
+  constructor(input: { agentId: string; store: BudgetStore; changes: BudgetChanges; recheckMs?: number; margins?: InputMargins }) {
     this.#agentId = input.agentId;
     this.#store = input.store;
     this.#changes = input.changes;
     this.#recheckMs = input.recheckMs ?? DEFAULT_RECHECK_MS;
+    this.#margins = input.margins ?? new InputMargins();
+  }
+
+  /**
+   * What a call must hold: the whole `max_tokens` of output, and its input (every token
+   * at the dearest input price) sized as `input-hold.ts` describes: the vendor's own count
+   * when `counter` is given (a failed count falls back to the learned margin; after a failure
+   * that retrying cannot cure the vendor is not asked again for `key`), else our
+   * estimate with the learned margin; simulated providers hold the estimate itself.
+   * `key` names the provider and model whose ratios apply.
+   */
+  async hold(input: {
+    request: LlmRequest;
+    price: ModelPrice;
+    simulated: boolean;
+    key: string;
+    counter?: InputCounter | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<Hold> {
+    const { request, price, simulated, key, counter, signal } = input;
+    let held: InputHold;
+    if (simulated) {
+      // A simulated provider counts with our tokenizer, system and messages only: its estimate is exact.
+      const estimate = tokenEstimateOf(request, false);
+      held = { basis: 'simulated', inputTokens: estimate, estimate, counted: null };
+    } else {
+      const estimate = tokenEstimateOf(request, true);
+      let counted: number | null = null;
+      if (counter !== undefined && this.#margins.counts(key)) {
+        try {
+          counted = await counter(request, signal);
+        } catch (error) {
+          signal?.throwIfAborted();
+          // A failure that retrying cannot cure (no such endpoint, a refused request) will recur: stop asking.
+          const lasting = error instanceof ProviderError && !error.retryable;
+          if (lasting) this.#margins.stopCounting(key);
+          log.warn('input count failed: holding the learned margin instead', {
+            agentId: this.#agentId,
+            key,
+            lasting,
+            error: String(error),
+          });
+        }
+      }
+      held = this.#margins.holdOf({ key, estimate, counted });
+    }
+    const outputTokens = request.maxTokens;
+    return {
+      ...held,
+      outputTokens,
+      tokens: held.inputTokens + outputTokens,
+      usd: (held.inputTokens * Math.max(price.input, price.cacheWrite) + outputTokens * price.output) / 1_000_000,
+    };
+  }
+
+  /** Learns from the input a vendor reported for a call held by `hold`, so later holds cover as much. */
+  observe(input: { key: string; hold: Hold; reportedInput: number }): void {
+    this.#margins.observe(input);
   }
 
   /** True when the budget has any limit (else `reserve` need not be called). */

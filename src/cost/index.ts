@@ -1,5 +1,15 @@
 export { newBudgetBook, releaseAgentReservations } from './budget-book.js';
-export { BudgetGuard, type BudgetSnapshot, type BudgetStore, ESTIMATE_MARGIN, worstCaseOf } from './budget-guard.js';
+export {
+  BudgetGuard,
+  type BudgetSnapshot,
+  type BudgetStore,
+  type Hold,
+  type InputCounter,
+  type Overshoot,
+  overshootOf,
+  worstCaseOf,
+} from './budget-guard.js';
+export { ESTIMATE_MARGIN, type HoldBasis, InputMargins } from './input-hold.js';
 export {
   ContextWindowExceededError,
   contextEstimateOf,

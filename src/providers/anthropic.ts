@@ -114,6 +114,35 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
       logger.debug('anthropic call', { agentId: request.metadata.agentId, model, requestId, stopReason, usage, latencyMs, streaming });
       return response;
     },
+    async countInputTokens(request: LlmRequest, signal?: AbortSignal): Promise<number> {
+      signal?.throwIfAborted();
+      // Built from the very params `complete` sends, so the count is of what will be billed.
+      const { params } = toAnthropicParams(request);
+      const options: Anthropic.RequestOptions = { timeout, maxRetries: 0, ...(signal === undefined ? {} : { signal }) };
+      try {
+        const counted = await client.messages.countTokens(countParamsOf(params), options);
+        return counted.input_tokens;
+      } catch (error) {
+        if (signal?.aborted === true) throw signal.reason;
+        throw mapAnthropicError(error, { apiKeyEnv, wallClock: settings.wallClock });
+      }
+    },
+  };
+}
+
+// The count endpoint takes a message's input fields only (no max_tokens, stream, metadata…).
+function countParamsOf(params: Anthropic.MessageCreateParamsNonStreaming): Anthropic.MessageCountTokensParams {
+  const { model, messages, system, tools, tool_choice, thinking, output_config, cache_control, speed } = params;
+  return {
+    model,
+    messages,
+    ...(system === undefined ? {} : { system }),
+    ...(tools === undefined ? {} : { tools }),
+    ...(tool_choice === undefined ? {} : { tool_choice }),
+    ...(thinking === undefined ? {} : { thinking }),
+    ...(output_config === undefined ? {} : { output_config }),
+    ...(cache_control === undefined ? {} : { cache_control }),
+    ...(speed === undefined ? {} : { speed }),
   };
 }
 

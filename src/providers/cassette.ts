@@ -93,6 +93,8 @@ export function withRecording(provider: LlmProvider, options: { file: string }):
   return {
     name: provider.name,
     simulated: provider.simulated,
+    // Counting is not a model call: it passes by untouched.
+    ...(provider.countInputTokens === undefined ? {} : { countInputTokens: provider.countInputTokens.bind(provider) }),
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       const response = await provider.complete(request, signal);
       const { context: _context, ...metadata } = request.metadata;

@@ -117,6 +117,8 @@ export function withRetries(provider: LlmProvider, options: RetryOptions = {}): 
   return {
     name: provider.name,
     simulated: provider.simulated,
+    // Counting is not a model call: it passes by untouched.
+    ...(provider.countInputTokens === undefined ? {} : { countInputTokens: provider.countInputTokens.bind(provider) }),
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       for (let attempt = 0; ; attempt += 1) {
         signal?.throwIfAborted();

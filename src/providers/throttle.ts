@@ -204,6 +204,8 @@ export function withThrottle(provider: LlmProvider, options: ThrottleOptions): T
   return {
     name: provider.name,
     simulated: provider.simulated,
+    // Counting is not a model call: it passes by untouched.
+    ...(provider.countInputTokens === undefined ? {} : { countInputTokens: provider.countInputTokens.bind(provider) }),
     stats: () => throttle.stats(),
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       const entry = await throttle.acquire(estimateRequestTokens(request), signal);

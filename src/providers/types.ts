@@ -108,6 +108,11 @@ export interface LlmProvider {
   /** True when answers are simulated (reports label figures as such). */
   readonly simulated: boolean;
   complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse>;
+  /**
+   * The input tokens the vendor will count for `request` (tools, system and messages, cached
+   * or not), asked of the vendor before the call; only vendors that can count exactly offer it.
+   */
+  countInputTokens?(request: LlmRequest, signal?: AbortSignal): Promise<number>;
 }
 
 /** A zero usage, to start sums from. */

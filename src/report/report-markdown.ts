@@ -79,11 +79,31 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
     ...spendTable('By agent', summary.byAgent),
     ...spendTable('By model', summary.byModel),
     ...spendTable('By task', summary.byTask),
+    ...overshootSection(summary),
   );
   lines.push(...branchSection(state));
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
   // Model text (questions, summaries, failures) may carry terminal escapes: none reaches the file.
   return plainText(`${lines.join('\n')}\n`);
+}
+
+/** Calls whose vendor reported more than they held: the run stopped taking new calls after the first. */
+function overshootSection(summary: RunSummary): string[] {
+  if (summary.overshoots.length === 0) return [];
+  return [
+    '### Holds exceeded',
+    '',
+    'A vendor counted more than the call held; the spend is recorded as reported and the run stopped taking new calls.',
+    '',
+    '| agent | task | model | held by | held | reported | over by |',
+    '|---|---|---|---|---:|---:|---:|',
+    ...summary.overshoots.map(
+      (line) =>
+        `| ${line.agentId} | ${line.taskId ?? '(run)'} | ${line.model} | ${line.basis} | ${line.heldTokens} tokens, ${usd(line.heldUsd)} | ` +
+        `${line.reportedTokens} tokens, ${usd(line.reportedUsd)} | ${line.overTokens} tokens, ${usd(line.overUsd)} |`,
+    ),
+    '',
+  ];
 }
 
 /** Workspace runs: what became of each task's branch, the gates' verdicts, and the commands left to a person. */

@@ -10,6 +10,9 @@ export interface SpendLine {
   costUsd: number;
 }
 
+/** A call whose vendor reported more than the call held: the `budget-overshoot` event and when it was recorded. */
+export type OvershootLine = Omit<Extract<LedgerEvent, { type: 'budget-overshoot' }>, 'type'> & { at: string };
+
 /** `summary.json`: counts by status, tokens, cost and time, computed from the ledger. */
 export interface RunSummary {
   runId: string;
@@ -38,6 +41,8 @@ export interface RunSummary {
   /** Spend by the provider that answered each call (in a replay, the one that answered when recorded). */
   byProvider: Record<string, SpendLine>;
   byTask: Record<string, SpendLine>;
+  /** Calls whose vendor reported more than they held (each stopped the run from taking new calls); empty when none. */
+  overshoots: OvershootLine[];
   time: { startedAt: string; endedAt: string | null; wallMs: number | null; modelMs: number };
   integrationSummary: string | null;
   /** Team performance: parallel and sequential time, speedup, gate blocks, test failures. */
@@ -75,7 +80,12 @@ export function summarizeRun(
   const byModel: Record<string, SpendLine> = {};
   const byProvider: Record<string, SpendLine> = {};
   const byTask: Record<string, SpendLine> = {};
+  const overshoots: OvershootLine[] = [];
   for (const entry of ledger) {
+    if (entry.type === 'budget-overshoot') {
+      const { type: _type, seq: _seq, ...line } = entry;
+      overshoots.push(line);
+    }
     if (entry.type !== 'model-call') continue;
     calls += 1;
     if (entry.repair) repairs += 1;
@@ -122,6 +132,7 @@ export function summarizeRun(
     byModel,
     byProvider,
     byTask,
+    overshoots,
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,
     metrics: runMetrics(state, ledger, costUsd),

@@ -4,6 +4,7 @@ import type { LedgerEvent } from './ledger-events.js';
 
 const text = z.string();
 const count = z.number().int().nonnegative();
+const usd = z.number().nonnegative();
 // `reasoningTokens` (part of outputTokens) is absent from older ledgers and from calls without reasoning.
 const usageSchema = z.looseObject({
   inputTokens: count,
@@ -61,6 +62,19 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
   event('agent-stop', { agentId: text, reason: text }),
   event('agent-restart', { agentId: text, restart: count, reason: text }),
   event('budget-block', { agentId: text, limit: text, detail: text }),
+  event('budget-overshoot', {
+    agentId: text,
+    taskId: text.nullable(),
+    provider: text,
+    model: text,
+    basis: z.enum(['count', 'estimate']),
+    heldTokens: count,
+    reportedTokens: count,
+    overTokens: count,
+    heldUsd: usd,
+    reportedUsd: usd,
+    overUsd: usd,
+  }),
 ]) satisfies z.ZodType<LedgerEvent>;
 
 // Every event type has its schema: adding one to LedgerEvent without it fails to compile here.

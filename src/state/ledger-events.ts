@@ -50,7 +50,26 @@ export type LedgerEvent =
   | { type: 'agent-stop'; agentId: string; reason: string }
   /** An agent process that died is started again by the supervisor (`restart` counts from 1). */
   | { type: 'agent-restart'; agentId: string; restart: number; reason: string }
-  | { type: 'budget-block'; agentId: string; limit: string; detail: string };
+  | { type: 'budget-block'; agentId: string; limit: string; detail: string }
+  /**
+   * A vendor reported more than its call held (it counted more input tokens than the hold
+   * allowed for): the spend is recorded as reported, and the run stops taking new calls.
+   * `basis` says how the hold was sized: the vendor's own count, or our estimate with a margin.
+   */
+  | {
+      type: 'budget-overshoot';
+      agentId: string;
+      taskId: string | null;
+      provider: string;
+      model: string;
+      basis: 'count' | 'estimate';
+      heldTokens: number;
+      reportedTokens: number;
+      overTokens: number;
+      heldUsd: number;
+      reportedUsd: number;
+      overUsd: number;
+    };
 
 /** A ledger event type name. */
 export type LedgerEventType = LedgerEvent['type'];

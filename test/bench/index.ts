@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
 import { writeFile } from 'node:fs/promises';
+import { benchBudgetHold } from './budget-hold.bench.js';
 import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
@@ -21,6 +22,7 @@ for (const bench of [
   benchTokenizer,
   benchIntegrationRequest,
   benchLenientJson,
+  benchBudgetHold,
 ]) {
   Object.assign(figures, await bench());
   console.log();

@@ -92,6 +92,13 @@ export interface AnthropicServerOptions {
   apiKey?: string;
   /** Answers requests when the script is empty; default a short text answer. */
   fallback?: (request: RecordedRequest) => ScriptedReply;
+  /**
+   * A tokenizer that counts this many times more input (default 1): usage and the
+   * count_tokens answer both scale, each usage part rounded down so usage never exceeds the count.
+   */
+  inputScale?: number;
+  /** Set false to answer `POST /v1/messages/count_tokens` with 404, like a server without it. */
+  countTokens?: boolean;
 }
 
 /** The running fake API. */
@@ -100,6 +107,8 @@ export interface AnthropicServer {
   readonly url: string;
   /** Every request received, in order. */
   readonly requests: readonly RecordedRequest[];
+  /** Every `count_tokens` request (kept apart from `requests`), with the count answered. */
+  readonly countRequests: readonly { body: WireRequest; inputTokens: number }[];
   /** Queues replies for the next requests, in order. */
   script(...replies: ScriptedReply[]): void;
   /** Resolves once `count` requests have arrived (no polling sleeps in tests). */
@@ -200,6 +209,8 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
   const requests: RecordedRequest[] = [];
   const problems: string[] = [];
   const cachedPrefixes = new Set<string>();
+  const inputScale = options.inputScale ?? 1;
+  const countRequests: { body: WireRequest; inputTokens: number }[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   let sequence = 0;
 
@@ -219,6 +230,16 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     const cacheWrite = (eligible.at(-1)?.tokens ?? 0) - cacheRead;
     for (const prefix of eligible) cachedPrefixes.add(prefix.key);
     return { input: total - cacheRead - cacheWrite, cacheRead, cacheWrite };
+  }
+
+  function scaled(usage: { input: number; cacheRead: number; cacheWrite: number }): typeof usage {
+    const part = (tokens: number): number => Math.floor(tokens * inputScale);
+    return { input: part(usage.input), cacheRead: part(usage.cacheRead), cacheWrite: part(usage.cacheWrite) };
+  }
+
+  // count_tokens: the whole input, cached or not, as the API counts it; nothing is cached by counting.
+  function countOf(body: WireRequest): number {
+    return Math.floor(piecesOf(body).reduce((sum, piece) => sum + piece.tokens, 0) * inputScale);
   }
 
   function turnFor({ reply, body, id }: { reply: ScriptedReply; body: WireRequest; id: number }): ModelTurn | undefined {
@@ -252,7 +273,7 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     const scripted = 'outputTokens' in reply ? reply.outputTokens : undefined;
     const thinking = 'thinkingTokens' in reply ? reply.thinkingTokens : undefined;
     const output = (scripted ?? (stopReason === 'max_tokens' ? body.max_tokens : Math.max(1, estimateTokens(produced)))) + (thinking ?? 0);
-    const { input, cacheRead, cacheWrite } = usageOf(body);
+    const { input, cacheRead, cacheWrite } = scaled(usageOf(body));
     const usage = {
       input_tokens: input,
       cache_creation_input_tokens: cacheWrite,
@@ -281,6 +302,13 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
       body = JSON.parse(text) as WireRequest;
     } catch {
       sendError(response, { status: 400, errorType: 'invalid_request_error', message: 'The request body is not valid JSON', requestId });
+      return;
+    }
+    if (request.method === 'POST' && path === '/v1/messages/count_tokens' && options.countTokens !== false) {
+      const inputTokens = countOf(body);
+      countRequests.push({ body, inputTokens });
+      response.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+      response.end(JSON.stringify({ input_tokens: inputTokens }));
       return;
     }
     const recorded: RecordedRequest = { method: request.method ?? '', path, headers: request.headers, body };
@@ -360,6 +388,7 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    countRequests,
     script(...replies) {
       queue.push(...replies);
     },

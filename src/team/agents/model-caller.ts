@@ -1,22 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { BudgetGuard, contextWindowOf, costOf, priceOf, worstCaseOf } from '../../cost/index.js';
+import { BudgetGuard, contextWindowOf, costOf, type Hold, InputMargins, overshootOf, priceOf } from '../../cost/index.js';
 import { getLogger } from '../../observability/index.js';
 import type { LedgerEvent, TeamState, UpdateContext } from '../../state/index.js';
 import { totalTokens, type LlmRequest, type LlmResponse } from '../../providers/index.js';
 import type { TeamContext } from './team-context.js';
-import { teamBudgetStore } from './team-budget.js';
+import { stopForOvershoot, teamBudgetStore } from './team-budget.js';
 import { Transcript } from './transcript.js';
 import { fitToContextWindow } from './context-fit.js';
 
 const log = getLogger('team:model-caller');
+
+// The input ratios vendors showed, learned by every agent of a run in this process (keyed by its store).
+const marginsByRun = new WeakMap<object, InputMargins>();
+
+function marginsOf(context: TeamContext): InputMargins {
+  const known = marginsByRun.get(context.store);
+  if (known !== undefined) return known;
+  const margins = new InputMargins();
+  marginsByRun.set(context.store, margins);
+  return margins;
+}
 
 /** Records a finished call in the state: budget, agent usage and the `model-call` event. */
 export type SettleCall = (state: TeamState, context: UpdateContext<LedgerEvent>) => void;
 
 /**
  * Makes one agent's model calls: fits the request to the model's context window
- * (or refuses it, before anything is reserved), reserves the worst case against the budget,
- * calls the provider, settles the real usage, writes the ledger and the transcript.
+ * (or refuses it, before anything is reserved), reserves the worst case against the budget
+ * (its input counted by the vendor when the vendor can), calls the provider, settles the real
+ * usage (a vendor that reported more than was held stops the run), writes the ledger and the transcript.
  */
 export class ModelCaller {
   readonly #context: TeamContext;
@@ -28,7 +40,12 @@ export class ModelCaller {
     this.#context = context;
     this.#agentId = agentId;
     this.#transcript = new Transcript({ runDir: context.runDir, agentId });
-    this.#guard = new BudgetGuard({ agentId, changes: context.wake, store: teamBudgetStore({ context, agentId }) });
+    this.#guard = new BudgetGuard({
+      agentId,
+      changes: context.wake,
+      store: teamBudgetStore({ context, agentId }),
+      margins: marginsOf(context),
+    });
   }
 
   /**
@@ -56,9 +73,14 @@ export class ModelCaller {
     const agentId = this.#agentId;
     // Without any limit a reservation guards nothing: skip the estimate and two state updates.
     const limited = await this.#guard.limited();
+    // Ratios are learned per provider and model: each vendor's tokenizer counts its own way.
+    const key = `${provider.name}:${request.model}`;
+    let hold: Hold | undefined;
     if (limited) {
-      const worst = worstCaseOf({ request, price, simulated: provider.simulated });
-      await this.#guard.reserve({ reservationId, worst, signal });
+      // Only with a limit is a count worth its round trip.
+      const counter = provider.countInputTokens?.bind(provider);
+      hold = await this.#guard.hold({ request, price, simulated: provider.simulated, key, counter, signal });
+      await this.#guard.reserve({ reservationId, worst: hold, signal });
     }
 
     let response: LlmResponse;
@@ -71,7 +93,11 @@ export class ModelCaller {
     }
     const costUsd = costOf(response.usage, priceOf(response.model, this.#context.prices));
     const tokens = totalTokens(response.usage);
+    const overshoot = hold === undefined ? null : overshootOf(hold, { usd: costUsd, tokens });
+    if (hold !== undefined) this.#guard.observe({ key, hold, reportedInput: tokens - response.usage.outputTokens });
+    if (overshoot !== null) log.warn('a vendor reported more than the call held', { agentId, model: response.model, ...overshoot });
     const settle: SettleCall = (state, context) => {
+      // Recorded as reported, never cut to the hold: the book shows what the vendor will bill.
       this.#guard.settle(state.budget, { reservationId, usd: costUsd, tokens });
       const agent = state.agents[agentId];
       if (agent !== undefined) {
@@ -102,6 +128,23 @@ export class ModelCaller {
           ? {}
           : { maxTokens: request.maxTokens, raisedFromMaxTokens: request.metadata.raisedFromMaxTokens }),
       });
+      if (hold !== undefined && overshoot !== null && hold.basis !== 'simulated') {
+        const event = {
+          type: 'budget-overshoot',
+          agentId,
+          taskId: request.metadata.taskId ?? null,
+          provider: provider.name,
+          model: response.model,
+          basis: hold.basis,
+          heldTokens: hold.tokens,
+          reportedTokens: tokens,
+          overTokens: overshoot.overTokens,
+          heldUsd: hold.usd,
+          reportedUsd: costUsd,
+          overUsd: overshoot.overUsd,
+        } as const;
+        stopForOvershoot({ state, update: context, event });
+      }
     };
     await this.#transcript.record({ at: new Date().toISOString(), request, response, costUsd });
     if (options?.deferSettle === true) return { ...response, settle };

@@ -1,6 +1,6 @@
 import type { BudgetSnapshot, BudgetStore } from '../../cost/index.js';
 import { totalTokens } from '../../providers/index.js';
-import type { TeamState } from '../../state/index.js';
+import { type LedgerEvent, TERMINAL_RUN_STATUSES, type TeamState, type UpdateContext } from '../../state/index.js';
 import type { TeamContext } from './team-context.js';
 
 function snapshotOf(state: TeamState, agentId: string): BudgetSnapshot {
@@ -39,4 +39,23 @@ export function teamBudgetStore(input: { context: TeamContext; agentId: string }
         }),
       ),
   };
+}
+
+/** A call whose vendor reported more than it held, as the `budget-overshoot` event records it. */
+export type OvershootEvent = Extract<LedgerEvent, { type: 'budget-overshoot' }>;
+
+/**
+ * Records an overshoot and stops the run from taking new calls, like a budget stop:
+ * calls already in flight still finish and settle. A run already ended (or stopped) keeps its reason.
+ */
+export function stopForOvershoot(input: { state: TeamState; update: UpdateContext<LedgerEvent>; event: OvershootEvent }): void {
+  const { state, update, event } = input;
+  update.emit(event);
+  if (TERMINAL_RUN_STATUSES.has(state.run.status)) return;
+  state.run.status = 'budget_exceeded';
+  state.run.endReason =
+    `budget: a vendor's count exceeded the hold: ${event.provider} ${event.model} reported ${event.reportedTokens} tokens ` +
+    `($${event.reportedUsd.toFixed(4)}) where ${event.heldTokens} ($${event.heldUsd.toFixed(4)}) were held; ` +
+    `the spend is recorded as reported, over by ${event.overTokens} tokens ($${event.overUsd.toFixed(4)})`;
+  state.run.updatedAt = update.now;
 }

@@ -36,7 +36,8 @@ export function applyPlan(input: {
 }): void {
   const { state } = input;
   state.tasks = input.tasks.map((task) => newTask({ task, createdBy: input.managerId, status: 'pending' }));
-  state.run.status = 'running';
+  // A run stopped while its plan was made (its planning call went past the budget hold) stays stopped.
+  if (state.run.status === 'planning') state.run.status = 'running';
   state.run.updatedAt = input.now;
   input.emit({ type: 'plan-create', agentId: input.managerId, taskIds: state.tasks.map((task) => task.id) });
   refreshReadiness(state, input.emit);

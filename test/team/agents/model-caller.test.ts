@@ -32,10 +32,16 @@ describe('ModelCaller', () => {
     const second = { inputTokens: 40, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 1200 };
     provider.enqueue({ text: 'first', usage: first }, { text: 'second', usage: second });
     const caller = new ModelCaller(fixture.context, 'backend-dev');
+    // Prompts long enough that the holds cover the input the script reports (a vendor reporting more stops the run).
+    const messages: LlmRequest['messages'] = [{ role: 'user', content: `Implement task T1 and report as JSON.${' word'.repeat(3000)}` }];
 
-    const response = await caller.call(workRequest());
+    const response = await caller.call(workRequest({ messages }));
     await caller.call(
-      workRequest({ model: 'claude-haiku-4-5', metadata: { agentId: 'backend-dev', role: 'backend_developer', purpose: 'resolve' } }),
+      workRequest({
+        model: 'claude-haiku-4-5',
+        messages,
+        metadata: { agentId: 'backend-dev', role: 'backend_developer', purpose: 'resolve' },
+      }),
     );
 
     expect(response.text).toBe('first');
