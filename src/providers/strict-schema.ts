@@ -1,8 +1,8 @@
 /**
  * JSON Schemas in the subset OpenAI's strict mode accepts (`strict: true` on a function
  * tool or a response format): every property required, an optional one made nullable,
- * `additionalProperties: false` on every object, `anyOf` for `oneOf`, and no keywords
- * strict mode refuses (`default`, string lengths). The answer comes back with `null`
+ * `additionalProperties: false` on every object, `anyOf` for `oneOf`, string lengths as a
+ * `pattern`, and no keywords strict mode refuses (`default`, `minLength`, `maxLength`). The answer comes back with `null`
  * where an optional property was left out; `withoutAddedNulls` removes those again, so
  * our own validation sees what it saw before.
  */
@@ -32,6 +32,14 @@ function nullable(schema: Schema): Schema {
       : { ...schema, anyOf: [...branches, { type: 'null' }] };
   }
   return { anyOf: [schema, { type: 'null' }] };
+}
+
+// String lengths as a pattern, which strict mode enforces (it refuses minLength and maxLength); an own pattern wins.
+function lengthPattern(node: Schema): string | undefined {
+  const min = node['minLength'];
+  const max = node['maxLength'];
+  if (typeof node['pattern'] === 'string' || (typeof min !== 'number' && typeof max !== 'number')) return undefined;
+  return `^[\\s\\S]{${typeof min === 'number' ? min : 0},${typeof max === 'number' ? max : ''}}$`;
 }
 
 function strictNode(node: unknown): Schema | undefined {
@@ -69,6 +77,8 @@ function strictNode(node: unknown): Schema | undefined {
       out[key] = value;
     }
   }
+  const lengths = lengthPattern(node);
+  if (lengths !== undefined) out['pattern'] = lengths;
   if (isSchema(out['properties'])) {
     const properties = out['properties'];
     const required = new Set(Array.isArray(node['required']) ? (node['required'] as string[]) : []);
