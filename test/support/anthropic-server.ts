@@ -72,6 +72,8 @@ export type ScriptedReply = ReplyTiming &
         thinkingTokens?: number;
       }
     | { kind: 'tool_use'; name: string; input: unknown; text?: string; outputTokens?: number }
+    /** Several tool calls in one turn (e.g. a file tool and the answer tool). */
+    | { kind: 'tool_uses'; calls: { name: string; input: unknown }[]; text?: string; outputTokens?: number }
     /** A tool_use of the request's forced tool with this input (valid for its schema or not). */
     | { kind: 'structured'; input: unknown; outputTokens?: number }
     | { kind: 'refusal'; text?: string; category?: WireRefusalDetails['category']; explanation?: string }
@@ -232,6 +234,12 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     } else if (reply.kind === 'tool_use') {
       if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
       content.push({ type: 'tool_use', id: toolId, name: reply.name, input: reply.input });
+      stopReason = 'tool_use';
+    } else if (reply.kind === 'tool_uses') {
+      if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
+      reply.calls.forEach((call, index) =>
+        content.push({ type: 'tool_use', id: `${toolId}_${index}`, name: call.name, input: call.input }),
+      );
       stopReason = 'tool_use';
     } else if (reply.kind === 'structured') {
       const name = body.tool_choice?.type === 'tool' ? body.tool_choice.name : undefined;
