@@ -237,9 +237,9 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
       stopReason = 'tool_use';
     } else if (reply.kind === 'tool_uses') {
       if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
-      reply.calls.forEach((call, index) =>
-        content.push({ type: 'tool_use', id: `${toolId}_${index}`, name: call.name, input: call.input }),
-      );
+      for (const [index, call] of reply.calls.entries()) {
+        content.push({ type: 'tool_use', id: `${toolId}_${index}`, name: call.name, input: call.input });
+      }
       stopReason = 'tool_use';
     } else if (reply.kind === 'structured') {
       const name = body.tool_choice?.type === 'tool' ? body.tool_choice.name : undefined;
