@@ -46,6 +46,18 @@ export function answerSetOf(request: LlmRequest): { answers: AnswerSchema[]; cho
  * where `$ref`s point; `$schema` is dropped (the vendors fix the dialect).
  */
 export function objectSchemaOf(schema: Record<string, unknown>): { schema: Record<string, unknown>; wrapped: boolean } {
+  // The same answer schemas go with every call of an agent: each is shaped once.
+  let shaped = objectSchemas.get(schema);
+  if (shaped === undefined) {
+    shaped = shapeAsObject(schema);
+    objectSchemas.set(schema, shaped);
+  }
+  return shaped;
+}
+
+const objectSchemas = new WeakMap<Record<string, unknown>, { schema: Record<string, unknown>; wrapped: boolean }>();
+
+function shapeAsObject(schema: Record<string, unknown>): { schema: Record<string, unknown>; wrapped: boolean } {
   const { $schema: _dialect, ...withoutDialect } = schema;
   if (withoutDialect['type'] === 'object') return { schema: withoutDialect, wrapped: false };
   const { $defs, definitions, ...inner } = withoutDialect;

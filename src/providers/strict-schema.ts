@@ -97,8 +97,12 @@ function strictNode(node: unknown): Schema | undefined {
 
 /** The strict form of an object schema, or undefined when strict mode cannot say it (then send it as it is, non-strict). */
 export function strictJsonSchema(schema: Schema): Schema | undefined {
-  return strictNode(schema);
+  // Asked for on every call with the same (shaped once) answer schemas: converted once each.
+  if (!strictForms.has(schema)) strictForms.set(schema, strictNode(schema) ?? null);
+  return strictForms.get(schema) ?? undefined;
 }
+
+const strictForms = new WeakMap<Schema, Schema | null>();
 
 function resolve(schema: Schema, root: Schema): Schema {
   const ref = schema['$ref'];

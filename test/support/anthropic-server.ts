@@ -134,7 +134,8 @@ function blockText(block: WireRequestBlock): string {
   return block.text ?? '';
 }
 
-// Prefix order is tools → system → messages, as the API builds its cache prefix.
+// Prefix order is tools → system → messages, as the API builds its cache prefix; tool_choice
+// is not part of it, so a call that names another answer tool still reads tools and system.
 function piecesOf(body: WireRequest): Piece[] {
   const piece = (key: string, text: string, cacheControl: unknown): Piece => ({
     key: `${key}\u0000${text}`,
