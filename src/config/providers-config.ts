@@ -16,13 +16,22 @@ const faultsShape = {
   tokens_per_minute: z.number().int().positive().nullable().default(null).describe('Throttle: estimated tokens per minute (null: none).'),
 };
 
-/** An HTTP model API (Anthropic, OpenAI or OpenAI-compatible). */
-const apiProviderSchema = (defaultKeyEnv: string) =>
+/** How the Anthropic provider asks for structured answers. */
+export const ANTHROPIC_STRUCTURED_OUTPUT = ['auto', 'tools', 'prompt'] as const;
+/** How the OpenAI (and OpenAI-compatible) provider asks for structured answers. */
+export const OPENAI_STRUCTURED_OUTPUT = ['auto', 'tools', 'json_schema', 'prompt'] as const;
+
+/** An HTTP model API (Anthropic, OpenAI or OpenAI-compatible), with the structured-output modes it offers. */
+const apiProviderSchema = <const M extends readonly [string, ...string[]]>(defaultKeyEnv: string, modes: M, modesHelp: string) =>
   z
     .object({
       api_key_env: z.string().default(defaultKeyEnv).describe('Environment variable holding the API key.'),
       base_url: z.string().url().nullable().default(null).describe('API base URL (null: the SDK default or its *_BASE_URL variable).'),
       stream: z.boolean().nullable().default(null).describe('Stream responses (null: only when needed).'),
+      structured_output: z
+        .enum(modes)
+        .default('auto' as M[number])
+        .describe(modesHelp),
       ...faultsShape,
     })
     .strict();
@@ -41,8 +50,16 @@ const cliProviderSchema = z
 /** Settings of each real provider. */
 export const providersConfigSchema = z
   .object({
-    anthropic: apiProviderSchema('ANTHROPIC_API_KEY').prefault({}),
-    openai: apiProviderSchema('OPENAI_API_KEY').prefault({}),
+    anthropic: apiProviderSchema(
+      'ANTHROPIC_API_KEY',
+      ANTHROPIC_STRUCTURED_OUTPUT,
+      'How structured answers are asked for: auto or tools (one answer tool per purpose, the call names its own in tool_choice), prompt (the JSON Schema at the end of the last user message, the answer read from text).',
+    ).prefault({}),
+    openai: apiProviderSchema(
+      'OPENAI_API_KEY',
+      OPENAI_STRUCTURED_OUTPUT,
+      "How structured answers are asked for: tools (strict answer tools, the call's own named in tool_choice), json_schema (response_format with only this call's schema; for llama.cpp, vLLM, Ollama, LM Studio), prompt (the JSON Schema at the end of the last user message, for servers with neither); auto: tools for OpenAI's own API, json_schema for any other base_url.",
+    ).prefault({}),
     cli: cliProviderSchema.prefault({}),
   })
   .strict();

@@ -2,14 +2,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../errors/index.js';
 import { PROVIDER } from './anthropic-errors.js';
+import { answerSetOf, answerToolsOf, unwrapAnswer } from './answer-tools.js';
+import { withAnswerInPrompt } from './prompt-answer.js';
 import { type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type Usage, withReasoning } from './types.js';
 
-const DEFAULT_RESPONSE_NAME = 'respond';
-// Tool input must be an object, so a schema whose root is not one is wrapped under this key.
-const WRAPPED_KEY = 'answer';
+/** How Anthropic is asked for a structured answer: answer tools (`tools`) or the schema in the prompt (`prompt`). */
+export type AnthropicStructuredMode = 'tools' | 'prompt';
 
-/** How a structured answer travels as a forced tool call. */
-export type StructuredTool = { readonly name: string; readonly wrapped: boolean };
+/** The answer tools a request carried, by name: whether each one's answer is wrapped in `{answer: …}`. */
+export type StructuredTools = ReadonlyMap<string, { readonly wrapped: boolean }>;
 
 function toAnthropicMessages(messages: readonly Message[]): Anthropic.MessageParam[] {
   const out: Anthropic.MessageParam[] = [];
@@ -41,65 +42,61 @@ function toAnthropicMessages(messages: readonly Message[]): Anthropic.MessagePar
 }
 
 /**
- * Anthropic has no response-format parameter: a structured answer is asked for as one
- * forced tool whose input is the answer. Tool input must be an object schema, so a root
- * that is not `type: 'object'` (a zod discriminated union gives a bare `oneOf`) is wrapped
- * as `{answer: <schema>}` and unwrapped from the tool input on the way back. `$defs` move to
- * the wrapper's root because `$ref`s point at the document root.
+ * The SDK's parameters for a request. Anthropic has no response-format parameter: every
+ * answer the agent may give is a tool (after its own tools, in a fixed order, so tools
+ * and system stay one cached prefix), and `tool_choice` names the one this call answers
+ * with; changing `tool_choice` keeps tools and system cached. In a tool loop the model
+ * must call some tool each turn (`any`), and calling the answer tool ends the loop. In
+ * `prompt` mode the schema goes into the last user message instead.
  */
-function structuredToolFor(schema: Record<string, unknown>, name: string): { tool: Anthropic.Tool; structured: StructuredTool } {
-  const description = 'Give your answer by calling this tool: its input is your answer.';
-  if (schema['type'] === 'object') {
-    return { tool: { name, description, input_schema: schema as Anthropic.Tool.InputSchema }, structured: { name, wrapped: false } };
-  }
-  const { $schema, $defs, definitions, ...inner } = schema;
-  const input_schema: Anthropic.Tool.InputSchema = {
-    ...($schema === undefined ? {} : { $schema }),
-    type: 'object',
-    properties: { [WRAPPED_KEY]: inner },
-    required: [WRAPPED_KEY],
-    ...($defs === undefined ? {} : { $defs }),
-    ...(definitions === undefined ? {} : { definitions }),
-  };
-  return { tool: { name, description, input_schema }, structured: { name, wrapped: true } };
-}
-
-/** The SDK's parameters for a request; a structured answer is asked for as a forced tool. */
-export function toAnthropicParams(request: LlmRequest): {
+export function toAnthropicParams(
+  request: LlmRequest,
+  mode: AnthropicStructuredMode = 'tools',
+): {
   params: Anthropic.MessageCreateParamsNonStreaming;
-  structured: StructuredTool | undefined;
+  structured: StructuredTools;
 } {
+  const sent = mode === 'prompt' ? withAnswerInPrompt(request) : request;
   const params: Anthropic.MessageCreateParamsNonStreaming = {
-    model: request.model,
-    max_tokens: request.maxTokens,
-    messages: toAnthropicMessages(request.messages),
+    model: sent.model,
+    max_tokens: sent.maxTokens,
+    messages: toAnthropicMessages(sent.messages),
   };
   // An empty text block is an invalid request, so an empty system prompt is left out.
-  if (request.system !== '') {
-    const block: Anthropic.TextBlockParam = { type: 'text', text: request.system };
-    if (request.cacheSystemPrompt !== false) block.cache_control = { type: 'ephemeral' };
+  if (sent.system !== '') {
+    const block: Anthropic.TextBlockParam = { type: 'text', text: sent.system };
+    if (sent.cacheSystemPrompt !== false) block.cache_control = { type: 'ephemeral' };
     params.system = [block];
   }
   // `request.temperature` is not sent: the API version this SDK speaks (anthropic-version
   // 2026-10-21) has no sampling parameters and answers any `temperature`, even 1.0, with 400.
-  let structured: StructuredTool | undefined;
-  const ownTools = request.tools ?? [];
-  if (ownTools.length > 0) {
-    params.tools = ownTools.map((tool) => ({
+  const ownTools: Anthropic.Tool[] = (sent.tools ?? []).map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: tool.inputSchema as Anthropic.Tool.InputSchema,
+  }));
+  const { answers, chosen } = answerSetOf(sent);
+  // Without answers of its own, a loop's answer is free text the caller validates.
+  const loopAnswers = ownTools.length > 0 && sent.answerSchemas === undefined ? [] : answers;
+  const answerTools = answerToolsOf(loopAnswers);
+  const tools: Anthropic.Tool[] = [
+    ...ownTools,
+    ...answerTools.map((tool) => ({
       name: tool.name,
       description: tool.description,
       input_schema: tool.inputSchema as Anthropic.Tool.InputSchema,
-    }));
-    const choice = request.toolChoice;
-    if (choice !== undefined) params.tool_choice = typeof choice === 'string' ? { type: choice } : { type: 'tool', name: choice.name };
-  } else if (request.responseJsonSchema !== undefined) {
-    // With tools of its own the answer is free text (or tool calls) the caller validates.
-    const forced = structuredToolFor(request.responseJsonSchema, request.responseName ?? DEFAULT_RESPONSE_NAME);
-    params.tools = [forced.tool];
-    params.tool_choice = { type: 'tool', name: forced.structured.name };
-    structured = forced.structured;
+    })),
+  ];
+  if (tools.length > 0) params.tools = tools;
+  const choice = sent.toolChoice;
+  if (ownTools.length === 0 && chosen !== undefined && answerTools.length > 0) {
+    params.tool_choice = { type: 'tool', name: chosen.name };
+  } else if (choice !== undefined && tools.length > 0) {
+    params.tool_choice = typeof choice === 'string' ? { type: choice } : { type: 'tool', name: choice.name };
+  } else if (ownTools.length > 0 && answerTools.length > 0) {
+    params.tool_choice = { type: 'any' };
   }
-  return { params, structured };
+  return { params, structured: new Map(answerTools.map((tool) => [tool.name, { wrapped: tool.wrapped }])) };
 }
 
 function toUsage(usage: Anthropic.Usage): Usage {
@@ -155,23 +152,16 @@ function toStopReason({
 /** The normalized response of an SDK message: text (or the unwrapped structured answer), tool calls, usage. */
 export function toResponse(input: {
   message: Anthropic.Message;
-  structured: StructuredTool | undefined;
+  structured: StructuredTools;
   requestId: string | undefined;
   latencyMs: number;
 }): LlmResponse {
   const { message, structured, requestId } = input;
   const toolUses = message.content.filter((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
-  const answer = structured === undefined ? undefined : toolUses.find((block) => block.name === structured.name);
+  const answer = toolUses.find((block) => structured.has(block.name));
   const stopReason = toStopReason({ message, answeredStructured: answer !== undefined, requestId });
   let text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-  if (answer !== undefined && structured !== undefined) {
-    const input = answer.input;
-    const unwrapped =
-      structured.wrapped && typeof input === 'object' && input !== null && WRAPPED_KEY in input
-        ? (input as Record<string, unknown>)[WRAPPED_KEY]
-        : input;
-    text = JSON.stringify(unwrapped);
-  }
+  if (answer !== undefined) text = JSON.stringify(unwrapAnswer(answer.input, structured.get(answer.name)?.wrapped === true));
   const toolCalls: ToolCall[] = toolUses
     .filter((block) => block !== answer)
     .map((block) => ({ id: block.id, name: block.name, input: block.input }));
@@ -183,6 +173,7 @@ export function toResponse(input: {
     latencyMs: input.latencyMs,
     simulated: false,
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
+    ...(answer === undefined ? {} : { answered: true }),
     ...(requestId === undefined ? {} : { requestId }),
   };
 }

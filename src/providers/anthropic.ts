@@ -7,7 +7,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { DEFAULT_API_KEY_ENV, mapAnthropicError, PROVIDER } from './anthropic-errors.js';
-import { toAnthropicParams, toResponse } from './anthropic-mapping.js';
+import { type AnthropicStructuredMode, toAnthropicParams, toResponse } from './anthropic-mapping.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
 /** Settings of the Anthropic provider. */
@@ -30,6 +30,8 @@ export interface AnthropicProviderSettings {
   now?: (() => number) | undefined;
   /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date; defaults to `Date.now`. */
   wallClock?: (() => number) | undefined;
+  /** How structured answers are asked for: 'auto' and 'tools' (answer tools), or 'prompt' (the schema in the last user message). */
+  structuredOutput?: 'auto' | AnthropicStructuredMode | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -47,6 +49,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
   const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const streamMode = settings.stream ?? 'auto';
   const now = settings.now ?? (() => performance.now());
+  const structuredMode: AnthropicStructuredMode = settings.structuredOutput === 'prompt' ? 'prompt' : 'tools';
 
   async function call({
     params,
@@ -98,7 +101,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
     simulated: false,
     async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
       signal?.throwIfAborted();
-      const { params, structured } = toAnthropicParams(request);
+      const { params, structured } = toAnthropicParams(request, structuredMode);
       const streaming = streamMode === 'always' || (streamMode === 'auto' && request.maxTokens > STREAM_ABOVE_MAX_TOKENS);
       const started = now();
       let result: Awaited<ReturnType<typeof call>>;

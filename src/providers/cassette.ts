@@ -30,6 +30,7 @@ const responseSchema = z.object({
   latencyMs: z.number().nonnegative(),
   simulated: z.boolean(),
   toolCalls: z.array(z.object({ id: z.string(), name: z.string(), input: z.unknown() })).optional(),
+  answered: z.boolean().optional(),
   requestId: z.string().optional(),
 });
 
@@ -71,6 +72,10 @@ export function cassetteKey(request: LlmRequest): string {
     tools: request.tools ?? null,
     toolChoice: request.toolChoice ?? null,
     responseJsonSchema: request.responseJsonSchema ?? null,
+    // The answers offered (and the one asked for) are part of what decides the answer; absent, keys stay as they were.
+    ...(request.answerSchemas === undefined
+      ? {}
+      : { answers: request.answerSchemas.map((answer) => answer.name), responseName: request.responseName ?? null }),
     agentId: metadata.agentId,
     purpose: metadata.purpose,
     taskId: metadata.taskId ?? null,

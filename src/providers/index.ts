@@ -11,6 +11,7 @@ export { type ThrottleOptions, withThrottle } from './throttle.js';
 export { countTokens } from './tokenizer.js';
 export {
   addUsage,
+  type AnswerSchema,
   type CallPurpose,
   emptyUsage,
   type LlmProvider,
@@ -19,6 +20,7 @@ export {
   type Message,
   type ShortenableParts,
   type StopReason,
+  type StructuredOutputMode,
   type ToolCall,
   type ToolSpec,
   totalTokens,

@@ -4,14 +4,30 @@ import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
+  ChatCompletionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError } from '../errors/index.js';
-import { type LlmRequest, type LlmResponse, type Message, type StopReason, type ToolCall, type Usage, withReasoning } from './types.js';
+import { answerSetOf, answerToolsOf, objectSchemaOf, unwrapAnswer } from './answer-tools.js';
+import { withAnswerInPrompt } from './prompt-answer.js';
+import { strictJsonSchema, withoutAddedNulls } from './strict-schema.js';
+import {
+  type AnswerSchema,
+  type LlmRequest,
+  type LlmResponse,
+  type Message,
+  type StopReason,
+  type ToolCall,
+  type Usage,
+  withReasoning,
+} from './types.js';
 
 /** Who is on the other end: OpenAI itself, or a server that speaks its format (Ollama, vLLM, OpenRouter…). */
 export type OpenAIDialect = 'openai' | 'compatible';
+
+/** How a structured answer is asked for (see toChatRequest). */
+export type OpenAIStructuredMode = 'tools' | 'json_schema' | 'prompt';
 
 /** An answer of the OpenAI provider: the neutral response plus what only OpenAI reports. */
 export interface OpenAIResponse extends LlmResponse {
@@ -32,11 +48,19 @@ export interface ReceivedChoice {
   usage: CompletionUsage | null | undefined;
 }
 
-/** The Chat Completions body for a request, and whether the answer comes back wrapped in `answer`. */
+/** The Chat Completions body for a request, whether a `response_format` answer comes back wrapped in `answer`, and the answer tools sent. */
 export interface ChatRequest {
   body: ChatCompletionCreateParamsNonStreaming;
   wrappedAnswer: boolean;
+  /** Answer tools by name (tools mode): whether the answer is wrapped, and the schema it was asked with (nulls of strict mode are dropped against it). */
+  answerTools: AnswerTools;
 }
+
+/** The answer tools of a request, by name. */
+export type AnswerTools = ReadonlyMap<
+  string,
+  { readonly wrapped: boolean; readonly schema: Record<string, unknown>; readonly strict: boolean }
+>;
 
 /** A stable key per system prompt, so calls sharing it are routed to the same cache. */
 export function promptCacheKey(system: string): string {
@@ -75,38 +99,46 @@ function toToolChoice(choice: NonNullable<LlmRequest['toolChoice']>): ChatComple
   return { type: 'function', function: { name: choice.name } };
 }
 
-function responseFormat(
-  request: LlmRequest,
-  schema: Record<string, unknown>,
-): { format: ChatCompletionCreateParamsNonStreaming['response_format']; wrapped: boolean } {
-  // `$schema` is not part of the subset structured outputs accept; the dialect is fixed by the API.
-  const { $schema: _dialect, ...withoutDialect } = schema;
-  const wrapped = withoutDialect['type'] !== 'object';
-  const { $defs, definitions, ...inner } = withoutDialect;
-  // The root must be an object, so a union (`oneOf`/`anyOf`) goes under one required
-  // property. Definitions stay at the root: `$ref: "#/$defs/…"` is resolved from there.
-  const sent = wrapped
-    ? {
-        type: 'object',
-        properties: { answer: inner },
-        required: ['answer'],
-        additionalProperties: false,
-        ...($defs === undefined ? {} : { $defs }),
-        ...(definitions === undefined ? {} : { definitions }),
-      }
-    : withoutDialect;
-  const name = (request.responseName ?? 'respond').replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+function responseFormat(chosen: AnswerSchema): { format: ChatCompletionCreateParamsNonStreaming['response_format']; wrapped: boolean } {
+  const { schema, wrapped } = objectSchemaOf(chosen.schema);
   return {
-    // strict: false, because strict mode needs every property required and no optional
-    // keys, which zod-derived schemas do not guarantee; the caller validates and repairs.
-    format: { type: 'json_schema', json_schema: { name, schema: sent, strict: false } },
+    // strict: false: a compatible server's grammar enforces the schema as it is, and
+    // strict's nullable rewrite would only make it longer; the caller validates and repairs.
+    format: { type: 'json_schema', json_schema: { name: chosen.name, schema, strict: false } },
     wrapped,
   };
 }
 
-/** Maps a neutral request to a Chat Completions body for OpenAI or a compatible server. */
-export function toChatRequest(input: { request: LlmRequest; dialect: OpenAIDialect }): ChatRequest {
-  const { request, dialect } = input;
+function functionTool(input: {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+  strict: boolean;
+}): ChatCompletionTool {
+  return {
+    type: 'function',
+    function: {
+      name: input.name,
+      description: input.description,
+      parameters: input.parameters,
+      ...(input.strict ? { strict: true } : {}),
+    },
+  };
+}
+
+/**
+ * Maps a neutral request to a Chat Completions body for OpenAI or a compatible server.
+ * Structured answers by `mode`: `tools` sends every answer the agent may give as a strict
+ * function tool after its own tools (a fixed list, so the cached prefix stays identical)
+ * and names this call's in `tool_choice` (`required` in a tool loop); `json_schema`
+ * sends only this call's schema as `response_format` (a local server turns it into a
+ * grammar and keeps it out of the prompt, so its KV cache is unaffected); `prompt` puts
+ * the schema into the last user message.
+ */
+export function toChatRequest(input: { request: LlmRequest; dialect: OpenAIDialect; mode?: OpenAIStructuredMode }): ChatRequest {
+  const { dialect } = input;
+  const mode = input.mode ?? (dialect === 'openai' ? 'tools' : 'json_schema');
+  const request = mode === 'prompt' ? withAnswerInPrompt(input.request) : input.request;
   const messages: ChatCompletionMessageParam[] = [];
   if (request.system !== '') messages.push({ role: 'system', content: request.system });
   for (const message of request.messages) messages.push(toMessage(message));
@@ -116,25 +148,50 @@ export function toChatRequest(input: { request: LlmRequest; dialect: OpenAIDiale
   if (dialect === 'openai') body.max_completion_tokens = request.maxTokens;
   else body.max_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.tools !== undefined && request.tools.length > 0) {
-    body.tools = request.tools.map((tool) => ({
-      type: 'function',
-      function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
-    }));
+  const ownTools = request.tools ?? [];
+  const { answers, chosen } = answerSetOf(request);
+  const inLoop = ownTools.length > 0;
+  // A loop offers answer tools only when the caller named its answers; else its answer is free text.
+  const answerTools = mode === 'tools' ? answerToolsOf(inLoop && request.answerSchemas === undefined ? [] : answers) : [];
+  const sentAnswers = new Map<string, { wrapped: boolean; schema: Record<string, unknown>; strict: boolean }>();
+  const tools: ChatCompletionTool[] = ownTools.map((tool) =>
+    functionTool({ name: tool.name, description: tool.description, parameters: tool.inputSchema, strict: false }),
+  );
+  for (const tool of answerTools) {
+    const strict = strictJsonSchema(tool.inputSchema);
+    tools.push(
+      functionTool({
+        name: tool.name,
+        description: tool.description,
+        parameters: strict ?? tool.inputSchema,
+        strict: strict !== undefined,
+      }),
+    );
+    sentAnswers.set(tool.name, { wrapped: tool.wrapped, schema: tool.inputSchema, strict: strict !== undefined });
+  }
+  if (tools.length > 0) {
+    body.tools = tools;
     // tool_choice without tools is a 400, so it only goes with them.
-    if (request.toolChoice !== undefined) body.tool_choice = toToolChoice(request.toolChoice);
+    if (!inLoop && chosen !== undefined && sentAnswers.has(chosen.name)) {
+      body.tool_choice = { type: 'function', function: { name: chosen.name } };
+    } else if (request.toolChoice !== undefined) {
+      body.tool_choice = toToolChoice(request.toolChoice);
+    } else if (inLoop && sentAnswers.size > 0) {
+      body.tool_choice = 'required';
+    }
   }
   // OpenAI caches prefixes on its own; the key only improves routing. Others may reject it.
   if (dialect === 'openai' && request.cacheSystemPrompt !== false && request.system !== '') {
     body.prompt_cache_key = promptCacheKey(request.system);
   }
   let wrappedAnswer = false;
-  if (request.responseJsonSchema !== undefined) {
-    const { format, wrapped } = responseFormat(request, request.responseJsonSchema);
+  // With tools of its own a response_format would constrain the turns that call them; the loop's answer is then text.
+  if (mode === 'json_schema' && chosen !== undefined && !inLoop) {
+    const { format, wrapped } = responseFormat(chosen);
     body.response_format = format;
     wrappedAnswer = wrapped;
   }
-  return { body, wrappedAnswer };
+  return { body, wrappedAnswer, answerTools: sentAnswers };
 }
 
 /** Reads the first choice of a complete (non-streamed) answer. */
@@ -229,7 +286,7 @@ function parseArguments(raw: string): unknown {
   }
 }
 
-function unwrapAnswer(text: string): string {
+function unwrapTextAnswer(text: string): string {
   try {
     const parsed = JSON.parse(text) as unknown;
     if (parsed !== null && typeof parsed === 'object' && 'answer' in parsed) return JSON.stringify((parsed as { answer: unknown }).answer);
@@ -239,6 +296,18 @@ function unwrapAnswer(text: string): string {
   return text;
 }
 
+// The answer in an answer tool's arguments: unwrapped, without strict mode's added nulls; raw text when not JSON (the repair shows it).
+function answerText(raw: string, tool: { wrapped: boolean; schema: Record<string, unknown>; strict: boolean } | undefined): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+  const cleaned = tool?.strict === true ? withoutAddedNulls(parsed, tool.schema) : parsed;
+  return JSON.stringify(unwrapAnswer(cleaned, tool?.wrapped === true));
+}
+
 const STOP_REASONS: Readonly<Record<string, StopReason>> = { stop: 'end', tool_calls: 'tool_use', length: 'max_tokens' };
 
 /** Turns a received choice into the neutral response; a refusal or content filter is a `ProviderError`. */
@@ -246,6 +315,7 @@ export function toOpenAIResponse(input: {
   received: ReceivedChoice;
   request: LlmRequest;
   wrappedAnswer: boolean;
+  answerTools?: AnswerTools | undefined;
   provider: string;
   requestId: string | undefined;
   latencyMs: number;
@@ -265,14 +335,23 @@ export function toOpenAIResponse(input: {
     });
   }
   const { usage, reasoningTokens } = normalizeUsage(received.usage);
-  const text = received.content ?? '';
-  const toolCalls: ToolCall[] = received.toolCalls.map((call) => ({ id: call.id, name: call.name, input: parseArguments(call.arguments) }));
+  let text = received.content ?? '';
+  if (input.wrappedAnswer) text = unwrapTextAnswer(text);
+  const answerTools = input.answerTools ?? new Map();
+  const answerCall = received.toolCalls.find((call) => answerTools.has(call.name));
+  if (answerCall !== undefined) text = answerText(answerCall.arguments, answerTools.get(answerCall.name));
+  const toolCalls: ToolCall[] = received.toolCalls
+    .filter((call) => call !== answerCall)
+    .map((call) => ({ id: call.id, name: call.name, input: parseArguments(call.arguments) }));
+  const stopReason = STOP_REASONS[received.finishReason ?? ''] ?? 'other';
   return {
-    text: input.wrappedAnswer ? unwrapAnswer(text) : text,
+    text,
     usage,
     // The requested id, not the dated snapshot the server names: prices are keyed by it.
     model: input.request.model,
-    stopReason: STOP_REASONS[received.finishReason ?? ''] ?? 'other',
+    // An answer given through its tool ends the call, as a text answer would.
+    stopReason: answerCall !== undefined && stopReason === 'tool_use' ? 'end' : stopReason,
+    ...(answerCall === undefined ? {} : { answered: true }),
     latencyMs: input.latencyMs,
     simulated: false,
     ...(toolCalls.length === 0 ? {} : { toolCalls }),

@@ -7,14 +7,16 @@ import {
   receivedFromCompletion,
   toChatRequest,
   toOpenAIResponse,
+  type AnswerTools,
   type OpenAIDialect,
   type OpenAIResponse,
+  type OpenAIStructuredMode,
   type ReceivedChoice,
 } from './openai-mapping.js';
 import type { LlmProvider, LlmRequest } from './types.js';
 
 export { mapOpenAIError, parseResetDuration, type MapOpenAIErrorOptions } from './openai-errors.js';
-export { promptCacheKey, type OpenAIDialect, type OpenAIResponse } from './openai-mapping.js';
+export { promptCacheKey, type OpenAIDialect, type OpenAIResponse, type OpenAIStructuredMode } from './openai-mapping.js';
 
 /** OpenAI's own API, the SDK's default base URL. */
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -43,6 +45,12 @@ export interface OpenAIProviderSettings {
   now?: (() => number) | undefined;
   /** Wall clock in epoch ms, for a `retry-after` given as an HTTP date; defaults to `Date.now`. */
   wallClock?: (() => number) | undefined;
+  /**
+   * How structured answers are asked for: 'tools' (strict answer tools), 'json_schema'
+   * (`response_format`), 'prompt' (the schema in the last user message); 'auto' (default)
+   * is tools for OpenAI's own API and json_schema for any other base URL.
+   */
+  structuredOutput?: 'auto' | OpenAIStructuredMode | undefined;
 }
 
 /** The OpenAI provider: an `LlmProvider` whose answers also carry reasoning tokens and the served model. */
@@ -99,19 +107,30 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
   const client = settings.client ?? createClient(settings, name, timeoutMs);
   const dialect = dialectOf(client.baseURL);
   const stream = settings.stream ?? false;
+  const mode: OpenAIStructuredMode =
+    settings.structuredOutput === undefined || settings.structuredOutput === 'auto'
+      ? dialect === 'openai'
+        ? 'tools'
+        : 'json_schema'
+      : settings.structuredOutput;
   const now = settings.now ?? (() => performance.now());
   const logger = getLogger(`providers.${name}`);
 
   async function receive(
     request: LlmRequest,
     signal: AbortSignal,
-  ): Promise<{ received: ReceivedChoice; wrappedAnswer: boolean; requestId: string | undefined }> {
-    const { body, wrappedAnswer } = toChatRequest({ request, dialect });
+  ): Promise<{ received: ReceivedChoice; wrappedAnswer: boolean; answerTools: AnswerTools; requestId: string | undefined }> {
+    const { body, wrappedAnswer, answerTools } = toChatRequest({ request, dialect, mode });
     // Per request too, so an injected client cannot bring its own retries back.
     const options = { signal, maxRetries: 0, timeout: timeoutMs };
     if (!stream) {
       const { data, response } = await client.chat.completions.create(body, options).withResponse();
-      return { received: receivedFromCompletion(data), wrappedAnswer, requestId: response.headers.get('x-request-id') ?? undefined };
+      return {
+        received: receivedFromCompletion(data),
+        wrappedAnswer,
+        answerTools,
+        requestId: response.headers.get('x-request-id') ?? undefined,
+      };
     }
     const { data, response } = await client.chat.completions
       .create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
@@ -120,7 +139,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
     for await (const chunk of data) assembler.add(chunk);
     // The SDK ends a stream quietly when aborted: a partial answer must not pass as whole.
     signal.throwIfAborted();
-    return { received: assembler.result(), wrappedAnswer, requestId: response.headers.get('x-request-id') ?? undefined };
+    return { received: assembler.result(), wrappedAnswer, answerTools, requestId: response.headers.get('x-request-id') ?? undefined };
   }
 
   return {

@@ -23,6 +23,23 @@ export interface ToolSpec {
   inputSchema: Record<string, unknown>;
 }
 
+/** One answer an agent may give, as JSON Schema: each is offered to the model as its own answer tool (or response format). */
+export interface AnswerSchema {
+  /** The answer tool's name: letters, digits, `_` and `-`. */
+  name: string;
+  description?: string;
+  /** JSON Schema of the answer (a root that is not an object is wrapped as `{answer: …}` on the wire). */
+  schema: Record<string, unknown>;
+}
+
+/**
+ * How a provider asks for a structured answer: `tools` (one answer tool per purpose, the
+ * call's named in tool_choice), `json_schema` (OpenAI-compatible `response_format` with
+ * only this call's schema), `prompt` (the schema in the last user message, the answer
+ * read from text).
+ */
+export type StructuredOutputMode = 'tools' | 'json_schema' | 'prompt';
+
 /** A tool call the model made. */
 export interface ToolCall {
   id: string;
@@ -62,10 +79,17 @@ export interface LlmRequest {
   tools?: ToolSpec[];
   /** 'auto' (default), 'any' (must call one), or one tool by name. */
   toolChoice?: 'auto' | 'any' | { name: string };
-  /** JSON Schema the answer must follow (structured output). */
+  /** JSON Schema this call's answer must follow (structured output). */
   responseJsonSchema?: Record<string, unknown>;
-  /** Name of the structured answer, for providers that need one. */
+  /** Name of this call's answer; with `answerSchemas`, the one of them this call must answer with. */
   responseName?: string;
+  /**
+   * Every answer the calling agent may give, in a fixed order, sent on each of its calls
+   * so the cached prefix (tools) stays identical; `responseName` picks this call's. With
+   * tools of its own (a tool loop) the answer tools are added after them and the model
+   * must call a tool on every turn; calling an answer tool ends the loop.
+   */
+  answerSchemas?: readonly AnswerSchema[];
   cacheSystemPrompt?: boolean;
   metadata: CallMetadata;
   /** Parts of the first user message that may be shortened to fit the model's context window; never sent. */
@@ -98,6 +122,11 @@ export interface LlmResponse {
   simulated: boolean;
   /** Tool calls, when the model asked for tools. */
   toolCalls?: ToolCall[];
+  /**
+   * True when the model gave its answer (in `text`) through an answer tool; `toolCalls`
+   * beside it are other tools it called in the same turn, still to be run.
+   */
+  answered?: boolean;
   /** The provider's id of the response or request, for support and logs. */
   requestId?: string;
 }

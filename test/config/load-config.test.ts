@@ -132,6 +132,11 @@ describe('loadTeamConfig', () => {
       edit: (config: Record<string, unknown>) => Object.assign(config, { workspace: { sandbox: 'docker' } }),
       issue: { path: 'workspace.sandbox', message: 'Invalid option: expected one of "bwrap"|"off"' },
     },
+    {
+      name: 'a structured-output mode the provider does not have',
+      edit: (config: Record<string, unknown>) => Object.assign(config, { providers: { anthropic: { structured_output: 'json_schema' } } }),
+      issue: { path: 'providers.anthropic.structured_output', message: 'Invalid option: expected one of "auto"|"tools"|"prompt"' },
+    },
   ])('with $name: ConfigError naming the file and the dot path', async ({ edit, issue }) => {
     const file = await project.write('orchestrator-config.json', await editedDefault(edit as (config: object) => void));
     const error = configErrorOf(() => loadTeamConfig({ cwd: project.dir }));

@@ -195,9 +195,14 @@ describe.each(['never', 'always'] as const)('answers with stream: %s', (stream) 
 
     expect(JSON.parse(response.text)).toEqual({ status: 'blocked', question: 'Which database?' });
     const { body } = server.requests[0] ?? expect.unreachable('no request reached the server');
-    const { $schema, ...inner } = schema;
+    const { $schema: _dialect, ...inner } = schema;
     expect(body.tools?.[0]?.name).toBe('respond');
-    expect(body.tools?.[0]?.input_schema).toEqual({ $schema, type: 'object', properties: { answer: inner }, required: ['answer'] });
+    expect(body.tools?.[0]?.input_schema).toEqual({
+      type: 'object',
+      properties: { answer: inner },
+      required: ['answer'],
+      additionalProperties: false,
+    });
     server.assertComplete();
   });
 
@@ -302,6 +307,7 @@ describe('request mapping', () => {
       type: 'object',
       properties: { answer: { anyOf: schema.anyOf } },
       required: ['answer'],
+      additionalProperties: false,
       $defs: { Item: item },
     });
     server.assertComplete();

@@ -72,6 +72,8 @@ export type ScriptedReply = ReplyTiming &
         thinkingTokens?: number;
       }
     | { kind: 'tool_use'; name: string; input: unknown; text?: string; outputTokens?: number }
+    /** Several tool calls in one turn (e.g. a file tool and the answer tool). */
+    | { kind: 'tool_uses'; calls: { name: string; input: unknown }[]; text?: string; outputTokens?: number }
     /** A tool_use of the request's forced tool with this input (valid for its schema or not). */
     | { kind: 'structured'; input: unknown; outputTokens?: number }
     | { kind: 'refusal'; text?: string; category?: WireRefusalDetails['category']; explanation?: string }
@@ -141,7 +143,8 @@ function blockText(block: WireRequestBlock): string {
   return block.text ?? '';
 }
 
-// Prefix order is tools → system → messages, as the API builds its cache prefix.
+// Prefix order is tools → system → messages, as the API builds its cache prefix; tool_choice
+// is not part of it, so a call that names another answer tool still reads tools and system.
 function piecesOf(body: WireRequest): Piece[] {
   const piece = (key: string, text: string, cacheControl: unknown): Piece => ({
     key: `${key}\u0000${text}`,
@@ -253,6 +256,12 @@ export async function start(options: AnthropicServerOptions = {}): Promise<Anthr
     } else if (reply.kind === 'tool_use') {
       if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
       content.push({ type: 'tool_use', id: toolId, name: reply.name, input: reply.input });
+      stopReason = 'tool_use';
+    } else if (reply.kind === 'tool_uses') {
+      if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
+      for (const [index, call] of reply.calls.entries()) {
+        content.push({ type: 'tool_use', id: `${toolId}_${index}`, name: call.name, input: call.input });
+      }
       stopReason = 'tool_use';
     } else if (reply.kind === 'structured') {
       const name = body.tool_choice?.type === 'tool' ? body.tool_choice.name : undefined;

@@ -69,15 +69,24 @@ export function promptTokensOf(body: ChatCompletionCreateParams): number {
   return tokens;
 }
 
-/** The cacheable prefix: the leading system (or developer) messages, as a key and a token count. */
+/**
+ * The cacheable prefix, as OpenAI builds it: the tool definitions and the structured-output
+ * schema (`response_format`) come before the messages, then the leading system (or
+ * developer) messages; `tool_choice` is not part of it. As a key and a token count.
+ */
 export function prefixOf(body: ChatCompletionCreateParams): { key: string; tokens: number } {
   const leading: ChatCompletionMessageParam[] = [];
   for (const message of body.messages) {
     if (message.role !== 'system' && message.role !== 'developer') break;
     leading.push(message);
   }
-  const tokens = leading.reduce((sum, message) => sum + estimateTokens(textOf(message)), 0);
-  return { key: `${body.model}\u0000${JSON.stringify(leading)}`, tokens };
+  const tools = body.tools === undefined ? '' : JSON.stringify(body.tools);
+  const format = body.response_format === undefined ? '' : JSON.stringify(body.response_format);
+  const tokens =
+    (tools === '' ? 0 : estimateTokens(tools)) +
+    (format === '' ? 0 : estimateTokens(format)) +
+    leading.reduce((sum, message) => sum + estimateTokens(textOf(message)), 0);
+  return { key: `${body.model}\u0000${tools}\u0000${format}\u0000${JSON.stringify(leading)}`, tokens };
 }
 
 /** Cached tokens for a prefix seen before: whole 128-token steps, from 1024 tokens on. */

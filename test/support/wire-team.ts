@@ -4,6 +4,7 @@
  */
 import { start as startAnthropic, type AnthropicServer } from './anthropic-server.js';
 import { startOpenAIServer, type OpenAIServer } from './openai-server.js';
+import { grammarAnswer } from './grammar-answer.js';
 import { answerFor, lastUserText, type BrainOptions } from './team-brain.js';
 import { DEFAULT_ROSTER } from './team-fixture.js';
 import type { TempProject } from './temp-project.js';
@@ -23,25 +24,55 @@ export interface WireTeamServers {
   close(): Promise<void>;
 }
 
+/** How the servers answer besides the brain's choices. */
+export interface WireTeamOptions extends BrainOptions {
+  minCacheTokens?: number;
+  openaiReasoningTokens?: number;
+  /**
+   * Answer like a grammar-constrained model at its most careless: the minimal value the
+   * forced tool's (or response_format's) schema allows, first union branch and first enum
+   * value (see grammarAnswer), whatever the call asked for.
+   */
+  grammar?: boolean;
+  /** How a call with no answer tool and no response_format (prompt mode) is answered: bare JSON, or a sentence and a ```json fence. */
+  textAnswer?: 'bare' | 'fenced';
+}
+
+function textReply(answer: unknown, style: WireTeamOptions['textAnswer']): string {
+  const json = JSON.stringify(answer);
+  return style === 'fenced' ? `Here is my answer, as you asked:\n\n\`\`\`json\n${json}\n\`\`\`\n` : json;
+}
+
 /** Starts both servers with the brain as their default answer. */
-export async function startWireTeam(
-  options: BrainOptions & { minCacheTokens?: number; openaiReasoningTokens?: number } = {},
-): Promise<WireTeamServers> {
+export async function startWireTeam(options: WireTeamOptions = {}): Promise<WireTeamServers> {
+  const answerIn = (schema: unknown, user: string): unknown =>
+    options.grammar === true ? grammarAnswer(schema as Record<string, unknown>) : shaped(schema, answerFor(user, options));
   const anthropic = await startAnthropic({
     minCacheTokens: options.minCacheTokens ?? 1024,
     fallback: (recorded) => {
       const body = recorded.body;
-      const forced = body.tools?.find((tool) => tool.name === body.tool_choice?.name);
-      const answer = answerFor(lastUserText(body.messages), options);
-      return { kind: 'structured', input: shaped(forced?.input_schema, answer) };
+      const user = lastUserText(body.messages);
+      const forced = body.tool_choice?.type === 'tool' ? body.tools?.find((tool) => tool.name === body.tool_choice?.name) : undefined;
+      // No forced answer tool: prompt mode, the answer is text.
+      if (forced === undefined) return { kind: 'text', text: textReply(answerFor(user, options), options.textAnswer) };
+      return { kind: 'structured', input: answerIn(forced.input_schema, user) };
     },
   });
   const openai = await startOpenAIServer({
     defaultReply: (body) => {
-      const format = body.response_format as { json_schema?: { schema?: unknown } } | undefined;
-      const answer = answerFor(lastUserText(body.messages as { role: string; content: unknown }[]), options);
+      const user = lastUserText(body.messages as { role: string; content: unknown }[]);
       const reasoning = options.openaiReasoningTokens === undefined ? {} : { reasoningTokens: options.openaiReasoningTokens };
-      return { json: shaped(format?.json_schema?.schema, answer), ...reasoning };
+      const choice = body.tool_choice;
+      if (typeof choice === 'object' && choice.type === 'function') {
+        const tool = (body.tools ?? []).find(
+          (candidate) => candidate.type === 'function' && candidate.function.name === choice.function.name,
+        );
+        const parameters = tool?.type === 'function' ? tool.function.parameters : undefined;
+        return { toolCalls: [{ name: choice.function.name, arguments: answerIn(parameters, user) }], ...reasoning };
+      }
+      const format = body.response_format as { json_schema?: { schema?: unknown } } | undefined;
+      if (format?.json_schema !== undefined) return { json: answerIn(format.json_schema.schema, user), ...reasoning };
+      return { text: textReply(answerFor(user, options), options.textAnswer), ...reasoning };
     },
   });
   return {
@@ -64,20 +95,37 @@ const WIRE_KEY_ENV = { anthropic: 'TEAM_TEST_ANTHROPIC_KEY', openai: 'TEAM_TEST_
  */
 export async function writeWireTeamProject(
   project: TempProject,
-  input: { agentsYml: string; anthropic: string; openai?: string },
+  input: {
+    agentsYml: string;
+    anthropic: string;
+    openai?: string;
+    /** The run's provider (default anthropic). */
+    provider?: 'anthropic' | 'openai';
+    /** `providers.<name>.structured_output` of each provider, when not the default. */
+    structuredOutput?: { anthropic?: string; openai?: string };
+  },
 ): Promise<void> {
   process.env[WIRE_KEY_ENV.anthropic] = 'sk-ant-test-0000000000';
-  const providers: Record<string, { base_url: string; api_key_env: string }> = {
-    anthropic: { base_url: input.anthropic, api_key_env: WIRE_KEY_ENV.anthropic },
+  const modes = input.structuredOutput ?? {};
+  const providers: Record<string, { base_url: string; api_key_env: string; structured_output?: string }> = {
+    anthropic: {
+      base_url: input.anthropic,
+      api_key_env: WIRE_KEY_ENV.anthropic,
+      ...(modes.anthropic === undefined ? {} : { structured_output: modes.anthropic }),
+    },
   };
   if (input.openai !== undefined) {
     process.env[WIRE_KEY_ENV.openai] = 'sk-test-openai-000000000000';
-    providers['openai'] = { base_url: input.openai, api_key_env: WIRE_KEY_ENV.openai };
+    providers['openai'] = {
+      base_url: input.openai,
+      api_key_env: WIRE_KEY_ENV.openai,
+      ...(modes.openai === undefined ? {} : { structured_output: modes.openai }),
+    };
   }
   await project.write('.ai-agents/config.yml', input.agentsYml);
   await project.write(
     'orchestrator-config.json',
-    JSON.stringify({ agents: DEFAULT_ROSTER, budget: { max_usd: 5 }, provider: { name: 'anthropic' }, providers }),
+    JSON.stringify({ agents: DEFAULT_ROSTER, budget: { max_usd: 5 }, provider: { name: input.provider ?? 'anthropic' }, providers }),
   );
 }
 

@@ -5,7 +5,7 @@ import { composeGateMessage, composeGatePrompt } from '../../prompts/index.js';
 import type { LlmRequest } from '../../providers/index.js';
 import type { Task } from '../../state/index.js';
 import type { BranchDiff } from '../../workspace/index.js';
-import { gateAnswerSchema } from '../tasks/answer-schemas.js';
+import { ANSWER_NAMES, GATE_ANSWERS, gateAnswerSchema } from '../tasks/answer-schemas.js';
 import { ModelCaller, type SettleCall } from './model-caller.js';
 import { pathsOverlap } from '../tasks/scheduler.js';
 import { callStructured } from './structured-call.js';
@@ -86,6 +86,9 @@ export class GateReviewer {
       ],
       maxTokens: Math.min(GATE_MAX_TOKENS, member.roleConfig.max_tokens),
       cacheSystemPrompt: true,
+      // The gate's prompt is its own cached prefix (not the manager's), with its one answer.
+      answerSchemas: GATE_ANSWERS,
+      responseName: ANSWER_NAMES.gateVerdict,
       metadata: {
         agentId,
         role: `gate:${gate.name}`,

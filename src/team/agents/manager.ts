@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   composeIntegrateMessage,
   composePlanMessage,
@@ -7,27 +6,25 @@ import {
   type RosterRole,
   type TaskLine,
 } from '../../prompts/index.js';
-import type { CallPurpose, LlmRequest } from '../../providers/index.js';
+import type { AnswerSchema, CallPurpose, LlmRequest } from '../../providers/index.js';
 import type { Blocker, TeamState } from '../../state/index.js';
 import { pickModel } from '../../cost/index.js';
-import { integrationSchema, planSchema, resolutionSchema, type Integration, type Plan, type Resolution } from '../tasks/answer-schemas.js';
+import {
+  ANSWER_NAMES,
+  integrationSchema,
+  managerAnswers,
+  planSchema,
+  resolutionSchema,
+  type Integration,
+  type Plan,
+  type Resolution,
+} from '../tasks/answer-schemas.js';
 import { ModelCaller, type SettleCall } from './model-caller.js';
 import { planProblems } from '../tasks/plan-graph.js';
 import { isPlannedTaskId } from '../tasks/apply-resolution.js';
 import { callStructured } from './structured-call.js';
 import { dependencyResults, taskFacts } from '../tasks/work-context.js';
 import type { TeamContext } from './team-context.js';
-
-/**
- * One response schema for every manager call: providers put tool and schema
- * definitions before the system prompt in the cached prefix, so a schema that
- * changed with the request would void the cache on every call. Each answer is
- * still validated against the schema of its own request.
- */
-const MANAGER_RESPONSE_SCHEMA = z.toJSONSchema(z.union([planSchema, resolutionSchema, integrationSchema]), { io: 'input' }) as Record<
-  string,
-  unknown
->;
 
 /** The roster's worker roles with their agents, in roster order. */
 export function workerRoles(context: TeamContext): RosterRole[] {
@@ -67,15 +64,23 @@ export class Manager {
   readonly #caller: ModelCaller;
 
   readonly #systemPrompt: string;
+  /**
+   * Every answer the manager gives (plan, resolution, integration), built once from the
+   * roster and sent on each call in this order: the answer tools are part of the cached
+   * prefix, so they never change within a run; each call names its own in tool_choice.
+   */
+  readonly #answers: AnswerSchema[];
 
   constructor(context: TeamContext) {
     this.#context = context;
     this.#caller = new ModelCaller(context, context.config.manager.id);
     this.#systemPrompt = composeSystemPrompt(context.config, context.config.manager.id).text;
+    this.#answers = managerAnswers(workerRoles(context).map((entry) => entry.role));
   }
 
   #request(
     purpose: CallPurpose,
+    answer: string,
     content: string,
     extra: { taskId?: string; complexity?: 'simple' | 'medium' | 'complex'; context: Record<string, unknown> },
   ): LlmRequest {
@@ -92,8 +97,9 @@ export class Manager {
       messages: [{ role: 'user', content }],
       maxTokens: manager.roleConfig.max_tokens,
       cacheSystemPrompt: true,
-      responseJsonSchema: MANAGER_RESPONSE_SCHEMA,
-      responseName: 'manager_answer',
+      answerSchemas: this.#answers,
+      responseName: answer,
+      ...this.#schemaOf(answer),
       metadata: {
         agentId: manager.id,
         role: manager.role,
@@ -104,10 +110,15 @@ export class Manager {
     };
   }
 
+  #schemaOf(answer: string): { responseJsonSchema?: Record<string, unknown> } {
+    const schema = this.#answers.find((candidate) => candidate.name === answer)?.schema;
+    return schema === undefined ? {} : { responseJsonSchema: schema };
+  }
+
   /** Plans the feature into a validated task graph. */
   async plan(input: { feature: string; signal?: AbortSignal | undefined }): Promise<Plan> {
     const roles = workerRoles(this.#context);
-    const request = this.#request('plan', composePlanMessage({ feature: input.feature, roles }), {
+    const request = this.#request('plan', ANSWER_NAMES.plan, composePlanMessage({ feature: input.feature, roles }), {
       complexity: 'complex',
       context: { feature: input.feature, roles },
     });
@@ -148,7 +159,7 @@ export class Manager {
         .map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
       dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
     });
-    const request = this.#request('resolve', content, {
+    const request = this.#request('resolve', ANSWER_NAMES.resolution, content, {
       taskId: task.id,
       complexity: task.complexity,
       context: {
@@ -183,12 +194,17 @@ export class Manager {
   /** Writes the final integration summary from the task results. */
   async integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
     const tasks = taskLines(input.state);
-    const request = this.#request('integrate', composeIntegrateMessage({ feature: input.state.run.feature, tasks }), {
-      context: {
-        feature: input.state.run.feature,
-        tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })),
+    const request = this.#request(
+      'integrate',
+      ANSWER_NAMES.integration,
+      composeIntegrateMessage({ feature: input.state.run.feature, tasks }),
+      {
+        context: {
+          feature: input.state.run.feature,
+          tasks: tasks.map((t) => ({ id: t.id, title: t.title, status: t.status, summary: t.summary })),
+        },
       },
-    });
+    );
     const { value } = await callStructured({
       caller: this.#caller,
       request,

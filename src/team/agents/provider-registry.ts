@@ -33,7 +33,7 @@ export function providerNameOf(config: TeamConfig, agentId: string, runProvider:
   return member?.roleConfig.provider ?? runProvider;
 }
 
-function apiSettings(settings: ProvidersConfig['anthropic']) {
+function apiSettings(settings: ProvidersConfig['anthropic' | 'openai']) {
   return {
     apiKey: process.env[settings.api_key_env],
     ...(settings.base_url === null ? {} : { baseURL: settings.base_url }),
@@ -41,7 +41,7 @@ function apiSettings(settings: ProvidersConfig['anthropic']) {
   };
 }
 
-function guarded(provider: LlmProvider, settings: ProvidersConfig['anthropic']): LlmProvider {
+function guarded(provider: LlmProvider, settings: ProvidersConfig['anthropic' | 'openai']): LlmProvider {
   // The SDK clients never retry (maxRetries 0): this is the one retry layer. It sits over the
   // throttle so every attempt counts against the rate limits and a backing-off call frees its slot.
   const throttled = withThrottle(provider, {
@@ -71,12 +71,16 @@ function createNamed(name: string, config: TeamConfig, options: RunOptions): Llm
         ...apiSettings(settings),
         apiKeyEnv: settings.api_key_env,
         stream: settings.stream === null ? 'auto' : settings.stream ? 'always' : 'never',
+        structuredOutput: settings.structured_output,
       });
       return guarded(provider, settings);
     }
     case 'openai': {
       const settings = providers.openai;
-      return guarded(createOpenAIProvider({ ...apiSettings(settings), stream: settings.stream === true }), settings);
+      return guarded(
+        createOpenAIProvider({ ...apiSettings(settings), stream: settings.stream === true, structuredOutput: settings.structured_output }),
+        settings,
+      );
     }
     case 'cli': {
       const { command, timeout_seconds: timeoutSeconds } = providers.cli;

@@ -4,8 +4,9 @@ import type { ModelCaller, SettleCall } from './model-caller.js';
 
 /**
  * Asks for a structured answer within the budget (see `askStructured`): the JSON
- * Schema goes with the request, every call goes through the agent's ModelCaller,
- * and each answer that is not returned is settled before the next call.
+ * Schema goes with the request (and is the agent's one answer unless the request
+ * names its answers), every call goes through the agent's ModelCaller, and each
+ * answer that is not returned is settled before the next call.
  */
 export async function callStructured<S extends z.ZodType>(input: {
   caller: ModelCaller;
@@ -19,11 +20,14 @@ export async function callStructured<S extends z.ZodType>(input: {
 }): Promise<{ value: z.infer<S>; text: string; settle?: SettleCall | undefined }> {
   const { caller } = input;
   const deferSettle = input.deferSettle === true;
+  const responseJsonSchema = input.request.responseJsonSchema ?? jsonSchemaOf(input.schema);
+  const responseName = input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_');
   const { value, answer } = await askStructured({
     request: {
       ...input.request,
-      responseJsonSchema: input.request.responseJsonSchema ?? jsonSchemaOf(input.schema),
-      responseName: input.request.responseName ?? input.what.replace(/[^a-z0-9]+/gi, '_'),
+      responseJsonSchema,
+      responseName,
+      answerSchemas: input.request.answerSchemas ?? [{ name: responseName, schema: responseJsonSchema }],
     },
     schema: input.schema,
     what: input.what,

@@ -14,9 +14,10 @@ export class ToolLoopLimitError extends AgentTeamError {
 
 /**
  * The agent's tool loop: call the model with its tools; while it answers with tool
- * calls, run them and send the results back; stop at its final answer or at the
- * step limit. Every call goes through the ModelCaller, so every step is priced and
- * held against the budget.
+ * calls, run them and send the results back; stop at its final answer (free text, or
+ * a call of its answer tool) or at the step limit. A turn that calls other tools and
+ * the answer tool runs those tools first, then ends with the answer. Every call goes
+ * through the ModelCaller, so every step is priced and held against the budget.
  */
 export async function runToolLoop(input: {
   caller: ModelCaller;
@@ -33,7 +34,9 @@ export async function runToolLoop(input: {
     const response = await input.caller.call({ ...input.request, messages }, input.signal);
     const calls = response.toolCalls ?? [];
     if (calls.length === 0) return { response, messages, steps: step };
-    messages.push({ role: 'assistant', content: response.text, toolCalls: calls });
+    const answered = response.answered === true;
+    // The answer is not part of the turn kept in the conversation: a repair shows it as the assistant's text.
+    messages.push({ role: 'assistant', content: answered ? '' : response.text, toolCalls: calls });
     for (const call of calls) {
       input.signal?.throwIfAborted();
       const result = await input.execute(call);
@@ -41,6 +44,10 @@ export async function runToolLoop(input: {
       messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
     }
     await input.onStep?.(step);
+    if (answered) {
+      const { toolCalls: _ran, ...answer } = response;
+      return { response: answer, messages, steps: step };
+    }
   }
   throw new ToolLoopLimitError({ agentId: input.request.metadata.agentId, steps: input.maxSteps });
 }

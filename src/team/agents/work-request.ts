@@ -2,6 +2,7 @@ import type { TeamConfig } from '../../config/index.js';
 import { composeTaskMessage, dependencyEntry, SHORTENED_RESULTS_NOTE } from '../../prompts/index.js';
 import type { LlmRequest, SimWorkContext } from '../../providers/index.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
+import { ANSWER_NAMES, WORK_ANSWERS } from '../tasks/answer-schemas.js';
 import { memberOf } from '../tasks/roster-member.js';
 import { taskFacts } from '../tasks/work-context.js';
 
@@ -45,6 +46,10 @@ export function workRequest(input: {
     ],
     maxTokens: member.roleConfig.max_tokens,
     cacheSystemPrompt: true,
+    // The agent's one answer, its report: a tool on every call (in a tool loop too), so the prefix never changes.
+    answerSchemas: WORK_ANSWERS,
+    responseName: ANSWER_NAMES.workReport,
+    responseJsonSchema: WORK_ANSWERS[0]?.schema ?? {},
     metadata: { agentId: input.agentId, role: member.role, purpose: 'work', taskId: task.id, context: { ...simContext } },
     // Too large for the model's window, the dependency results are what is cut first.
     shortenable: { entries: claimed.dependencies.map(dependencyEntry), note: SHORTENED_RESULTS_NOTE },

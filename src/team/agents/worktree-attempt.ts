@@ -11,9 +11,11 @@ import { withPartialWorkNote } from './work-request.js';
 const log = getLogger('team:role-agent');
 
 /**
- * The task in its own worktree: a tool loop with the file tools, a report (with one
- * repair), then a commit of what changed. A stopped attempt keeps its worktree open
- * in the session, so its partial work can be saved.
+ * The task in its own worktree: a tool loop with the file tools and the report tool
+ * (the request's answer schemas: the model calls a tool every turn, and the report
+ * tool ends the loop; a final text report is accepted too), the report validated
+ * (with one repair), then a commit of what changed. A stopped attempt keeps its
+ * worktree open in the session, so its partial work can be saved.
  */
 export async function attemptInWorktree(input: {
   session: AgentSession;
