@@ -38,7 +38,7 @@ export interface InputHold {
 
 /**
  * Our o200k count of a request's input: the system prompt and the messages (with
- * `definitions`, also the tools, the answer schema and the tool calls in the conversation).
+ * `definitions`, also the tools, every answer schema offered and the tool calls in the conversation).
  */
 export function tokenEstimateOf(request: LlmRequest, definitions: boolean): number {
   let estimate = countTokens(request.system);
@@ -50,7 +50,11 @@ export function tokenEstimateOf(request: LlmRequest, definitions: boolean): numb
   }
   if (definitions) {
     if (request.tools !== undefined) estimate += countTokens(JSON.stringify(request.tools));
-    if (request.responseJsonSchema !== undefined) estimate += countTokens(JSON.stringify(request.responseJsonSchema));
+    // Every answer the agent may give goes with each call (as tools or a schema), not only this call's.
+    const answers = request.answerSchemas ?? [];
+    for (const answer of answers) estimate += countTokens(JSON.stringify(answer.schema));
+    const offered = answers.some((answer) => answer.name === request.responseName);
+    if (request.responseJsonSchema !== undefined && !offered) estimate += countTokens(JSON.stringify(request.responseJsonSchema));
   }
   return estimate;
 }

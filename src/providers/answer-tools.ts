@@ -89,7 +89,13 @@ export function answerToolsOf(answers: readonly AnswerSchema[]): AnswerTool[] {
 
 /** The answer inside a tool's input: unwrapped from `{answer: …}` when it was wrapped. */
 export function unwrapAnswer(input: unknown, wrapped: boolean): unknown {
-  if (wrapped && typeof input === 'object' && input !== null && WRAPPED_KEY in input)
-    return (input as Record<string, unknown>)[WRAPPED_KEY];
-  return input;
+  return wrapped && isWrapper(input) ? input.answer : input;
+}
+
+/**
+ * True for `{answer: …}` with no other key: the wrapper of a non-object answer. An object
+ * with more keys is the answer itself, even when one of them is `answer`.
+ */
+export function isWrapper(value: unknown): value is { answer: unknown } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && WRAPPED_KEY in value;
 }

@@ -9,7 +9,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError } from '../errors/index.js';
-import { answerSetOf, answerToolsOf, objectSchemaOf, unwrapAnswer } from './answer-tools.js';
+import { answerSetOf, answerToolsOf, isWrapper, objectSchemaOf, unwrapAnswer } from './answer-tools.js';
 import { withAnswerInPrompt } from './prompt-answer.js';
 import { strictJsonSchema, withoutAddedNulls } from './strict-schema.js';
 import {
@@ -289,7 +289,8 @@ function parseArguments(raw: string): unknown {
 function unwrapTextAnswer(text: string): string {
   try {
     const parsed = JSON.parse(text) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && 'answer' in parsed) return JSON.stringify((parsed as { answer: unknown }).answer);
+    // Only a lone `answer` key is the wrapper: a resolution `{kind: 'answer', answer: …}` is an answer itself.
+    if (isWrapper(parsed)) return JSON.stringify(parsed.answer);
   } catch {
     // Not JSON: returned unchanged, so the caller's validation and repair request see it.
   }

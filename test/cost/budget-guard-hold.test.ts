@@ -75,6 +75,27 @@ describe('BudgetGuard.hold', () => {
     expect(hold).toMatchObject({ basis: 'estimate', estimate, counted: null, inputTokens: Math.ceil(estimate * 1.25) + 64 });
   });
 
+  it('counts every answer schema an agent offers on each call, not only the one this call answers with', () => {
+    const schema = (word: string): Record<string, unknown> => ({
+      type: 'object',
+      properties: { [word]: { type: 'string', description: word.repeat(40) } },
+    });
+    const base = { ...requestOf(100), responseName: 'plan', responseJsonSchema: schema('plan') };
+    const offered = {
+      ...base,
+      answerSchemas: [
+        { name: 'plan', schema: schema('plan') },
+        { name: 'summary', schema: schema('summary') },
+      ],
+    };
+    const single = tokenEstimateOf(base, true);
+    const both = tokenEstimateOf(offered, true);
+    // The plan schema is counted once, and the summary schema on top of it.
+    expect(both - single).toBe(
+      tokenEstimateOf({ ...requestOf(100), responseJsonSchema: schema('summary') }, true) - tokenEstimateOf(requestOf(100), true),
+    );
+  });
+
   it('learns the highest reported/estimate ratio per provider and model, so a vendor that counts more is held enough from then on', async () => {
     const guard = guardWith();
     // A vendor whose tokenizer counts 2.4 times ours, plus 10 tokens of framing.

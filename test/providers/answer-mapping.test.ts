@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toAnthropicParams } from '../../src/providers/anthropic-mapping.js';
-import { toChatRequest } from '../../src/providers/openai-mapping.js';
+import { toChatRequest, toOpenAIResponse } from '../../src/providers/openai-mapping.js';
 import { PROMPT_ANSWER_HEADING, withAnswerInPrompt } from '../../src/providers/prompt-answer.js';
 import { strictJsonSchema, withoutAddedNulls } from '../../src/providers/strict-schema.js';
 import { objectSchemaOf } from '../../src/providers/answer-tools.js';
@@ -123,6 +123,23 @@ describe('answer tools: the same tools on every call of an agent, its own named 
     // A discriminated union (oneOf) root travels wrapped as {answer: …}.
     expect(wrappedAnswer).toBe(true);
     expect(JSON.stringify(body.response_format)).toContain('"oneOf"');
+  });
+
+  it('unwraps only a lone {answer: …}: a server that ignored the wrapper and sent the resolution itself is read as sent', () => {
+    const request = managerRequest(ANSWER_NAMES.resolution);
+    const { wrappedAnswer } = toChatRequest({ request, dialect: 'compatible' });
+    const textOf = (content: string): string =>
+      toOpenAIResponse({
+        received: { id: 'r', model: 'm', content, refusal: null, toolCalls: [], finishReason: 'stop', usage: undefined },
+        request,
+        wrappedAnswer,
+        provider: 'openai',
+        requestId: undefined,
+        latencyMs: 0,
+      }).text;
+    const resolution = { kind: 'answer', answer: 'Use bcrypt' };
+    expect(JSON.parse(textOf(JSON.stringify(resolution)))).toEqual(resolution);
+    expect(JSON.parse(textOf(JSON.stringify({ answer: resolution })))).toEqual(resolution);
   });
 });
 
