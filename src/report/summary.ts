@@ -58,6 +58,20 @@ function addSpend(map: Record<string, SpendLine>, key: string, usage: Usage, cos
   map[key] = line;
 }
 
+// Sums of USD are kept to a billionth of a cent: calls settle in whatever order they finish,
+// and floating-point sums in another order differ in their last bits.
+const USD_STEPS = 1e11;
+
+/** A sum of USD rounded to a billionth of a cent, so the same calls give the same figure in any order. */
+function roundUsd(usd: number): number {
+  return Math.round(usd * USD_STEPS) / USD_STEPS;
+}
+
+function roundLines(map: Record<string, SpendLine>): Record<string, SpendLine> {
+  for (const line of Object.values(map)) line.costUsd = roundUsd(line.costUsd);
+  return map;
+}
+
 function count<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
@@ -125,16 +139,16 @@ export function summarizeRun(
     calls,
     repairs,
     tokens: { ...usage, reasoningTokens: usage.reasoningTokens ?? 0, total: totalTokens(usage) },
-    costUsd,
-    topTierCostUsd,
+    costUsd: roundUsd(costUsd),
+    topTierCostUsd: roundUsd(topTierCostUsd),
     cacheHitRatio: allInput === 0 ? 0 : usage.cacheReadTokens / allInput,
-    byAgent,
-    byModel,
-    byProvider,
-    byTask,
+    byAgent: roundLines(byAgent),
+    byModel: roundLines(byModel),
+    byProvider: roundLines(byProvider),
+    byTask: roundLines(byTask),
     overshoots,
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,
-    metrics: runMetrics(state, ledger, costUsd),
+    metrics: runMetrics(state, ledger, roundUsd(costUsd)),
   };
 }
