@@ -22,3 +22,5 @@ export {
   TERMINAL_RUN_STATUSES,
   TERMINAL_TASK_STATUSES,
 } from './team-state.js';
+export { DEFAULT_POSTGRES_POLL_INTERVAL_MS, PostgresStore, type PostgresRetry, type PostgresStoreOptions } from './postgres-store.js';
+export { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';
