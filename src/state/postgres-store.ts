@@ -129,6 +129,11 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     this.#pool = new pg.Pool({ ...this.#clientConfig, max: options.poolSize ?? 4 });
     // An idle connection cut by the server (a restart) is dropped by the pool; the next checkout makes a new one.
     this.#pool.on('error', (error) => logger.debug('idle PostgreSQL connection lost', { where: this.#where, error: error.message }));
+    // A connection cut while checked out also emits 'error' (an unhandled one would end the process); the query in
+    // flight rejects with it, and #retrying decides.
+    this.#pool.on('connect', (client) => {
+      client.on('error', (error) => logger.debug('PostgreSQL connection lost', { where: this.#where, error: error.message }));
+    });
     this.#channel = `agent_team_${createHash('sha256').update(options.run).digest('hex').slice(0, 32)}`;
   }
 
