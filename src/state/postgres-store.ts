@@ -33,7 +33,7 @@ import {
   updateRun,
   writeCollections,
 } from './postgres-queries.js';
-import { applyRows, assembleState, diffState, type Snapshot } from './postgres-snapshot.js';
+import { applyRows, assembleState, diffState, mutableState, type Snapshot } from './postgres-snapshot.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 import type { TeamState } from './team-state.js';
@@ -324,17 +324,19 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   async #commitLocked(client: pg.PoolClient, batch: PendingUpdate[]): Promise<CommitOutcome> {
     const seq = await lockRun(client, this.#run);
     let base: Snapshot | undefined;
-    let start: TeamState;
+    let fresh: () => TeamState;
     if (seq === undefined) {
-      if (this.#initial === undefined) throw new StateMissingError({ file: this.#where });
-      start = this.#initial();
+      const initial = this.#initial;
+      if (initial === undefined) throw new StateMissingError({ file: this.#where });
+      fresh = () => structuredClone(initial());
     } else {
-      base = await this.#catchUp(client);
-      start = this.#stateOf(base);
+      const caughtUp = await this.#catchUp(client);
+      base = caughtUp;
+      // Each pass gets its own mutable copy of the shared, frozen state.
+      fresh = () => mutableState(caughtUp);
     }
     const at = this.#now().toISOString();
-    // structuredClone gives each pass a mutable copy of the shared, frozen state.
-    const { state, done, failed } = runGroup({ batch, fresh: () => structuredClone(start) as TeamState, at, file: this.#where });
+    const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#where });
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
