@@ -1,3 +1,4 @@
+import { createConnection, createServer, type Socket } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,6 +292,71 @@ describe('PostgresStore', () => {
       await hangGuard(heard, HANG_GUARD_MS, 'watch() after a server restart');
       expect(wakes).toBeGreaterThan(wakesBefore);
     }, 120_000);
+  });
+
+  it('applies an update once when the connection is lost after its COMMIT went through', async () => {
+    const postgres = await server();
+    const { url, store: writer } = await runIn(0);
+    const baseSeq = (await writer.read()).seq;
+    await writer.close();
+    // A proxy on a socket of its own that lets the COMMIT reach the server and cuts the connection before its answer.
+    const proxyDir = await mkdtemp(join(tmpdir(), 'agent-team-pg-proxy-'));
+    let armed = true;
+    let cut = 0;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = createConnection(join(postgres.directory, '.s.PGSQL.5432'));
+      sockets.add(client).add(upstream);
+      let commitSent = false;
+      client.on('data', (chunk: Buffer) => {
+        if (armed && chunk.includes('COMMIT\0')) commitSent = true;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (commitSent && armed) {
+          armed = false;
+          cut += 1;
+          client.destroy();
+          upstream.destroy();
+          return;
+        }
+        client.write(chunk);
+      });
+      for (const socket of [client, upstream]) {
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+    });
+    await new Promise<void>((resolve) => proxy.listen(join(proxyDir, '.s.PGSQL.5432'), resolve));
+    try {
+      const proxied = new URL(url);
+      proxied.searchParams.set('host', proxyDir);
+      const retries: PostgresRetry[] = [];
+      const store = open({ url: proxied.toString(), run: 'r1', onRetry: (retry) => retries.push(retry) });
+      let runs = 0;
+      const value = await store.update((state) => {
+        runs += 1;
+        const agent = state.agents['dev-1'];
+        if (agent !== undefined) agent.calls += 1;
+        return 'committed';
+      });
+      expect(value).toBe('committed');
+      expect(cut).toBe(1);
+      expect(retries).toHaveLength(1);
+      // The retry found the commit by its id instead of running the update a second time.
+      expect(runs).toBe(1);
+      const state = await open({ url, run: 'r1' }).read();
+      expect(state.seq).toBe(baseSeq + 1);
+      expect(state.agents['dev-1']?.calls).toBe(1);
+      expect((await store.read()).seq).toBe(baseSeq + 1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+      await rm(proxyDir, { recursive: true, force: true });
+    }
   });
 
   describe('passwords', () => {
