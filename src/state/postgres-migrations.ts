@@ -77,6 +77,12 @@ CREATE TABLE ledger (
   PRIMARY KEY (run_key, seq)
 );`,
   },
+  {
+    version: 2,
+    name: 'tombstone purge horizon',
+    // Tombstones up to purged_seq may be gone: a copy older than it reloads every row instead of catching up.
+    sql: 'ALTER TABLE runs ADD COLUMN purged_seq bigint NOT NULL DEFAULT 0',
+  },
 ];
 
 // pg_advisory_xact_lock key of the migrations: any constant that other applications are unlikely to use.

@@ -128,3 +128,11 @@ export async function readSeq(client: pg.ClientBase, run: string): Promise<numbe
   const row = result.rows[0];
   return row === undefined ? undefined : Number(row.seq);
 }
+
+/** Deletes the tombstones of entries removed at or before `horizon`, and records the horizon on the run row. */
+export async function purgeTombstones(client: pg.ClientBase, input: { run: string; horizon: number }): Promise<void> {
+  for (const { table } of COLLECTIONS) {
+    await client.query(`DELETE FROM ${table} WHERE run_key = $1 AND deleted AND updated_seq <= $2`, [input.run, input.horizon]);
+  }
+  await client.query('UPDATE runs SET purged_seq = $2 WHERE run_key = $1', [input.run, input.horizon]);
+}

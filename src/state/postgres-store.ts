@@ -29,6 +29,7 @@ import {
   ledgerRows,
   loadRows,
   lockRun,
+  purgeTombstones,
   readSeq,
   updateRun,
   writeCollections,
@@ -48,6 +49,9 @@ const MAX_GROUP = 64;
 // Attempts of a transaction cut by a lost connection, and the waits between them (about 11 s in all):
 // long enough for a server restart, short enough for a down server to be reported.
 const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 100, maxDelayMs: 5000 };
+// Removed entries leave tombstones (so other processes learn of the removal from the changed rows); every
+// `everySeqs` updates those older than `keepSeqs` updates are deleted, and a copy older than that reloads.
+const DEFAULT_PURGE = { everySeqs: 1000, keepSeqs: 1000 };
 
 type Update = (state: TeamState, context: UpdateContext<LedgerEvent>) => unknown;
 
@@ -86,6 +90,8 @@ export interface PostgresStoreOptions {
   onRetry?: (retry: PostgresRetry) => void;
   /** Connections of this store's pool besides its LISTEN connection (default 4). */
   poolSize?: number;
+  /** How often tombstones of removed entries are deleted (default every 1000 updates) and how many updates' worth are kept (1000). */
+  purge?: { everySeqs?: number; keepSeqs?: number };
 }
 
 /** A StateStore on PostgreSQL; see the file comment. */
@@ -97,6 +103,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   readonly #now: () => Date;
   readonly #retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   readonly #onRetry: ((retry: PostgresRetry) => void) | undefined;
+  readonly #purge: { everySeqs: number; keepSeqs: number };
   readonly #clientConfig: pg.ClientConfig;
   readonly #pool: pg.Pool;
   readonly #channel: string;
@@ -124,6 +131,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     this.#now = options.now ?? (() => new Date());
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#onRetry = options.onRetry;
+    this.#purge = { ...DEFAULT_PURGE, ...options.purge };
     // The application name tells an operator (and pg_stat_activity) which process holds a session.
     this.#clientConfig = { connectionString: options.url, application_name: `agent-team pid ${process.pid}` };
     this.#pool = new pg.Pool({ ...this.#clientConfig, max: options.poolSize ?? 4 });
@@ -367,6 +375,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       await updateRun(client, { run: this.#run, row: changes.run });
     }
     await writeCollections(client, { run: this.#run, seq: snapshot.seq, changes });
+    const horizon = snapshot.seq - this.#purge.keepSeqs;
+    if (seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs)) {
+      await purgeTombstones(client, { run: this.#run, horizon });
+    }
     const commitId = randomUUID();
     await appendLedger(client, {
       run: this.#run,
@@ -392,11 +404,13 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const base = this.#snapshot;
     let rows = await loadRows(client, { run: this.#run, afterSeq: base?.seq });
     if (rows.length === 0) throw new StateMissingError({ file: this.#where });
-    const runSeq = Number(rows.find((entry) => entry.table === 'runs')?.row.seq);
+    const runRow = rows.find((entry) => entry.table === 'runs')?.row;
+    const runSeq = Number(runRow?.seq);
     if (base !== undefined && runSeq === base.seq) return base;
     let from = base;
-    if (base !== undefined && runSeq < base.seq) {
-      // The run went back (restored from a backup, recreated): our copy is of another history.
+    // The run went back (restored from a backup, recreated): our copy is of another history. Or our copy
+    // is older than the purged tombstones: the rows changed since may not tell every removal.
+    if (base !== undefined && (runSeq < base.seq || base.seq < Number(runRow?.purged_seq ?? 0))) {
       from = undefined;
       rows = await loadRows(client, { run: this.#run, afterSeq: undefined });
       if (rows.length === 0) throw new StateMissingError({ file: this.#where });

@@ -185,6 +185,35 @@ describe('PostgresStore', () => {
       expect((await first.read()).tasks.map((task) => task.id)).toEqual(['T3', 'T4', 'T5', 'T6', 'T1', 'T9', 'T2']);
     });
 
+    it('purges old tombstones, and a handle whose copy is older than them reloads every row', async () => {
+      const { url, store: stale } = await runIn(3);
+      const seen = await stale.read();
+      const busy = open({ url, run: 'r1', purge: { everySeqs: 5, keepSeqs: 3 } });
+      await busy.update((state) => {
+        state.tasks = state.tasks.filter((task) => task.id !== 'T1');
+      });
+      for (let index = 0; index < 12; index += 1) {
+        await busy.update((state) => {
+          state.budget.reservations = { [`dev-1-${index}`]: { agentId: 'dev-1', usd: 0, tokens: 10 } };
+          state.budget.reservedTokens = 10;
+        });
+      }
+      const [run] = await sqlOn<{ seq: string; purged: string }>(url, 'SELECT seq, purged_seq AS purged FROM runs');
+      expect(Number(run?.purged)).toBeGreaterThan(seen.seq + 1);
+      // T1's tombstone is gone with the others up to the horizon; those after it stay for handles that are behind.
+      const tombstones = await sqlOn<{ name: string; seq: string }>(
+        url,
+        "SELECT 'tasks:' || key AS name, updated_seq AS seq FROM tasks WHERE deleted UNION ALL SELECT 'reservations:' || key, updated_seq FROM reservations WHERE deleted",
+      );
+      expect(tombstones.map((row) => row.name)).not.toContain('tasks:T1');
+      expect(tombstones.filter((row) => Number(row.seq) <= Number(run?.purged))).toEqual([]);
+      // 11 reservations and T1 were removed; only the ones after the horizon are left.
+      expect(tombstones.length).toBe(Number(run?.seq) - Number(run?.purged));
+      const caughtUp = await stale.read();
+      expect(caughtUp.tasks.map((task) => task.id)).toEqual(['T2', 'T3']);
+      expect(caughtUp).toEqual(await open({ url, run: 'r1' }).read());
+    });
+
     it('writes nothing when an update throws, and refuses an invalid state naming the entry', async () => {
       const { url, store } = await runIn(2);
       const dump = async (): Promise<unknown[]> => sqlOn(url, 'SELECT to_jsonb(x) FROM tasks x ORDER BY key');
