@@ -2,7 +2,7 @@
  * Which PostgreSQL failures a store retries (a lost connection, a server restarting, a transaction
  * conflict), how long it waits between attempts, and the StorageError it reports when they run out.
  */
-import { StorageError } from '../errors/index.js';
+import { BudgetExceededError, StorageError } from '../errors/index.js';
 
 // Node socket errors of a server that is down, restarting or unreachable.
 const SOCKET_CODES = new Set([
@@ -66,5 +66,22 @@ export function databaseStorageError(input: {
     kept: input.kept,
     fix: `Tried ${input.attempts} times. Check that the PostgreSQL server is running and reachable at that address`,
     cause: { code, message: messageOf(input.error), syscall: typeof syscall === 'string' ? syscall : undefined },
+  });
+}
+
+/** True when the budget row's CHECK refused a write: the update would have spent past a limit. */
+export function isBudgetViolation(error: unknown): boolean {
+  const fields = error as { code?: unknown; constraint?: unknown } | null;
+  return fields?.code === '23514' && fields.constraint === 'budget_within_limit';
+}
+
+/** The BudgetExceededError for an update the budget row's CHECK refused; nothing of it was written. */
+export function overspentError(input: { error: unknown; where: string; runId: string }): BudgetExceededError {
+  return new BudgetExceededError({
+    runId: input.runId,
+    limit: 'run budget',
+    detail:
+      `the update would have recorded spend over the run's limit, which the database refuses ` +
+      `(constraint budget_within_limit of ${input.where}); nothing was written. ${messageOf(input.error)}`,
   });
 }

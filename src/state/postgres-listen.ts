@@ -109,3 +109,43 @@ export class RunListener {
     if (notified || !first) this.#options.onChange();
   }
 }
+
+/** The watches of one store: one RunListener while any is open, each watch's callback called on every change. */
+export class RunWatches {
+  readonly #listenerOptions: Omit<RunListenerOptions, 'onChange'>;
+  // Keyed by each watch's stop function: the same callback may be watching twice.
+  readonly #watches = new Map<() => void, () => void>();
+  #listener: RunListener | undefined;
+  #stopped: Promise<void> = Promise.resolve();
+
+  constructor(listenerOptions: Omit<RunListenerOptions, 'onChange'>) {
+    this.#listenerOptions = listenerOptions;
+  }
+
+  /** Starts a watch; returns its stop function. */
+  add(onChange: () => void): () => void {
+    const stop = (): void => {
+      if (!this.#watches.delete(stop) || this.#watches.size > 0) return;
+      const listener = this.#listener;
+      this.#listener = undefined;
+      if (listener !== undefined) this.#stopped = Promise.all([this.#stopped, listener.stop()]).then(() => undefined);
+    };
+    this.#watches.set(stop, onChange);
+    if (this.#listener === undefined) {
+      this.#listener = new RunListener({
+        ...this.#listenerOptions,
+        onChange: () => {
+          for (const watcher of [...this.#watches.values()]) watcher();
+        },
+      });
+      this.#listener.start();
+    }
+    return stop;
+  }
+
+  /** Stops every watch and waits until the LISTEN connection is closed. */
+  async close(): Promise<void> {
+    for (const stop of [...this.#watches.keys()]) stop();
+    await this.#stopped;
+  }
+}

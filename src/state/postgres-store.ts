@@ -6,22 +6,14 @@
  * the update functions, writes only the rows they changed, and NOTIFYs the run's watchers.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import pg from 'pg';
-import {
-  AgentTeamError,
-  BudgetExceededError,
-  LedgerCorruptedError,
-  StateMissingError,
-  StateUpdateError,
-  StorageError,
-} from '../errors/index.js';
-import { getLogger } from '../observability/index.js';
+import type pg from 'pg';
+import { AgentTeamError, StateMissingError, StateUpdateError, StorageError } from '../errors/index.js';
 import { runGroup } from './group-pass.js';
-import { ledgerEventSchema } from './ledger-event-schema.js';
 import type { LedgerEvent } from './ledger-events.js';
-import { databaseStorageError, isConnectionLost, isTransactionConflict, retryDelayMs } from './postgres-failure.js';
-import { RunListener } from './postgres-listen.js';
-import { migrate } from './postgres-migrations.js';
+import { type PostgresRetry, RunConnections, StartOver } from './postgres-connections.js';
+import { isBudgetViolation, overspentError } from './postgres-failure.js';
+import { ledgerEntries } from './postgres-ledger.js';
+import { RunWatches } from './postgres-listen.js';
 import {
   appendLedger,
   commitExists,
@@ -39,16 +31,11 @@ import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 import type { TeamState } from './team-state.js';
 
-const logger = getLogger('state.postgres');
-
 /** Default interval of the polling fallback behind `watch()`. */
 export const DEFAULT_POSTGRES_POLL_INTERVAL_MS = 30_000;
 
 // Most updates committed in one transaction.
 const MAX_GROUP = 64;
-// Attempts of a transaction cut by a lost connection, and the waits between them (about 11 s in all):
-// long enough for a server restart, short enough for a down server to be reported.
-const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 100, maxDelayMs: 5000 };
 // Removed entries leave tombstones (so other processes learn of the removal from the changed rows); every
 // `everySeqs` updates those older than `keepSeqs` updates are deleted, and a copy older than that reloads.
 const DEFAULT_PURGE = { everySeqs: 1000, keepSeqs: 1000 };
@@ -62,14 +49,6 @@ interface PendingUpdate {
   reject: (error: unknown) => void;
   /** Commit alone (after its group produced an invalid state or overspent). */
   solo: boolean;
-}
-
-/** A retry of a transaction whose connection was lost, as `onRetry` hears of it. */
-export interface PostgresRetry {
-  readonly action: string;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly error: unknown;
 }
 
 /** Options of a PostgresStore. */
@@ -99,15 +78,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   readonly #run: string;
   readonly #where: string;
   readonly #initial: (() => TeamState) | undefined;
-  readonly #pollIntervalMs: number;
   readonly #now: () => Date;
-  readonly #retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
-  readonly #onRetry: ((retry: PostgresRetry) => void) | undefined;
   readonly #purge: { everySeqs: number; keepSeqs: number };
-  readonly #clientConfig: pg.ClientConfig;
-  readonly #pool: pg.Pool;
+  readonly #connections: RunConnections;
   readonly #channel: string;
-  #schemaReady: Promise<void> | undefined;
   // The newest version of the run this process has seen, and its assembled state once someone read it.
   #snapshot: Snapshot | undefined;
   #assembled: { snapshot: Snapshot; state: TeamState } | undefined;
@@ -116,9 +90,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   #flushed: Promise<void> = Promise.resolve();
   // The first StorageError of a commit: from then on this store writes nothing (as the file store).
   #failure: StorageError | undefined;
-  readonly #watches = new Set<() => void>();
-  #listener: RunListener | undefined;
-  #listenerStopped: Promise<void> = Promise.resolve();
+  readonly #watches: RunWatches;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -127,22 +99,23 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     this.#run = options.run;
     this.#where = describeRunLocation({ url: options.url, run: options.run });
     this.#initial = options.initial;
-    this.#pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POSTGRES_POLL_INTERVAL_MS;
     this.#now = options.now ?? (() => new Date());
-    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.#onRetry = options.onRetry;
     this.#purge = { ...DEFAULT_PURGE, ...options.purge };
-    // The application name tells an operator (and pg_stat_activity) which process holds a session.
-    this.#clientConfig = { connectionString: options.url, application_name: `agent-team pid ${process.pid}` };
-    this.#pool = new pg.Pool({ ...this.#clientConfig, max: options.poolSize ?? 4 });
-    // An idle connection cut by the server (a restart) is dropped by the pool; the next checkout makes a new one.
-    this.#pool.on('error', (error) => logger.debug('idle PostgreSQL connection lost', { where: this.#where, error: error.message }));
-    // A connection cut while checked out also emits 'error' (an unhandled one would end the process); the query in
-    // flight rejects with it, and #retrying decides.
-    this.#pool.on('connect', (client) => {
-      client.on('error', (error) => logger.debug('PostgreSQL connection lost', { where: this.#where, error: error.message }));
+    this.#connections = new RunConnections({
+      url: options.url,
+      where: this.#where,
+      poolSize: options.poolSize,
+      retry: options.retry,
+      onRetry: options.onRetry,
     });
     this.#channel = `agent_team_${createHash('sha256').update(options.run).digest('hex').slice(0, 32)}`;
+    this.#watches = new RunWatches({
+      client: this.#connections.clientConfig,
+      channel: this.#channel,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POSTGRES_POLL_INTERVAL_MS,
+      knownSeq: () => this.#snapshot?.seq,
+      readSeq: () => this.#connections.once((client) => readSeq(client, this.#run)),
+    });
   }
 
   /** Where the state lives, as errors name it: the run and the database's URL without its password. */
@@ -153,14 +126,18 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   /** A consistent snapshot: the rows changed since this process's copy, read in one statement and applied to it. */
   async read(): Promise<TeamState> {
     this.#assertOpen('read()');
-    const snapshot = await this.#retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) => this.#catchUp(client));
+    const snapshot = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) =>
+      this.#catchUp(client),
+    );
     return this.#stateOf(snapshot);
   }
 
   /** True when the run has its row. */
   async exists(): Promise<boolean> {
     this.#assertOpen('exists()');
-    const seq = await this.#retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) => readSeq(client, this.#run));
+    const seq = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) =>
+      readSeq(client, this.#run),
+    );
     return seq !== undefined;
   }
 
@@ -188,56 +165,17 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   /** Calls `onChange` soon after the run changes: LISTEN/NOTIFY, with polling as the fallback. Returns a stop function. */
   watch(onChange: () => void): () => void {
     this.#assertOpen('watch()');
-    const stop = (): void => {
-      if (!this.#watches.delete(stop)) return;
-      this.#watchers.delete(onChange);
-      if (this.#watches.size === 0) this.#stopListener();
-    };
-    this.#watches.add(stop);
-    this.#watchers.add(onChange);
-    if (this.#listener === undefined) {
-      const listener = new RunListener({
-        client: this.#clientConfig,
-        channel: this.#channel,
-        pollIntervalMs: this.#pollIntervalMs,
-        knownSeq: () => this.#snapshot?.seq,
-        readSeq: async () => {
-          const client = await this.#pool.connect();
-          try {
-            const seq = await readSeq(client, this.#run);
-            client.release();
-            return seq;
-          } catch (error) {
-            client.release(true);
-            throw error;
-          }
-        },
-        onChange: () => {
-          for (const watcher of [...this.#watchers]) watcher();
-        },
-      });
-      this.#listener = listener;
-      listener.start();
-    }
-    return stop;
-  }
-
-  readonly #watchers = new Set<() => void>();
-
-  #stopListener(): void {
-    const listener = this.#listener;
-    this.#listener = undefined;
-    if (listener !== undefined) this.#listenerStopped = Promise.all([this.#listenerStopped, listener.stop()]).then(() => undefined);
+    return this.#watches.add(onChange);
   }
 
   /** Lets the updates already asked for commit, stops every watch, ends every connection; every later call rejects. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      for (const stop of [...this.#watches]) stop();
+      const watchesClosed = this.#watches.close();
       await this.#flushed.catch(() => undefined);
-      await this.#listenerStopped;
-      await this.#pool.end().catch(() => undefined);
+      await watchesClosed;
+      await this.#connections.end();
       this.#snapshot = undefined;
       this.#assembled = undefined;
     })();
@@ -247,23 +185,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   /** The run's ledger after `afterSeq`, one entry per event, each with its update's seq and time. */
   async readLedger(afterSeq = 0): Promise<LedgerEntry<LedgerEvent>[]> {
     this.#assertOpen('readLedger()');
-    const rows = await this.#retrying({ action: 'read the ledger of', kept: 'Nothing was changed.' }, (client) =>
+    const rows = await this.#connections.retrying({ action: 'read the ledger of', kept: 'Nothing was changed.' }, (client) =>
       ledgerRows(client, { run: this.#run, afterSeq }),
     );
-    return rows.flatMap((row) => {
-      const events = Array.isArray(row.events) ? row.events : [row.events];
-      return events.map((event) => {
-        const parsed = ledgerEventSchema.safeParse(event);
-        if (!parsed.success) {
-          throw new LedgerCorruptedError({
-            file: `${this.#where} table ledger`,
-            line: row.seq,
-            problem: `not a valid event: ${parsed.error.message}`,
-          });
-        }
-        return { ...(parsed.data as LedgerEvent), seq: row.seq, at: row.at };
-      });
-    });
+    return ledgerEntries({ rows, where: this.#where });
   }
 
   async #flush(): Promise<void> {
@@ -288,7 +213,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     let sent: { commitId: string; afterSeq: number; outcome: CommitOutcome } | undefined;
     let outcome: CommitOutcome;
     try {
-      outcome = await this.#retrying(
+      outcome = await this.#connections.retrying(
         { action: 'commit an update to', kept: 'Nothing of this update was written: the database holds the last committed state.' },
         async (client) => {
           if (sent !== undefined) {
@@ -319,7 +244,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
         this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
         return;
       }
-      const failure = isBudgetViolation(error) ? this.#overspent(error) : error;
+      const failure = isBudgetViolation(error)
+        ? overspentError({ error, where: this.#where, runId: (this.#snapshot?.run.value as { id?: string } | undefined)?.id ?? this.#run })
+        : error;
       if (failure instanceof StorageError) this.#failure ??= failure;
       for (const item of batch) item.reject(failure);
       return;
@@ -370,7 +297,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const { snapshot, changes } = diff;
     if (seq === undefined) {
       // Another process created the run between our lock attempt and now: start again from its rows.
-      if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new RunCreatedMeanwhile();
+      if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new StartOver('the run was created meanwhile');
     } else {
       await updateRun(client, { run: this.#run, row: changes.run });
     }
@@ -430,55 +357,6 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     return this.#assembled.state;
   }
 
-  /**
-   * Runs `work` on a pooled connection, after the migrations; a lost connection (a server restart)
-   * or a transaction conflict gets a new attempt after a backoff, up to the configured number, and
-   * then a StorageError naming the database without its password.
-   */
-  async #retrying<T>(operation: { action: string; kept: string }, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await this.#pool.connect();
-        await this.#ensureSchema(client);
-        const result = await work(client);
-        client.release();
-        return result;
-      } catch (error) {
-        const lost = isConnectionLost(error);
-        client?.release(lost ? true : undefined);
-        if (error instanceof RunCreatedMeanwhile) continue;
-        if (!lost && !isTransactionConflict(error)) throw error;
-        if (attempt >= this.#retry.attempts) {
-          if (!lost) throw error;
-          throw databaseStorageError({ error, where: this.#where, action: operation.action, kept: operation.kept, attempts: attempt });
-        }
-        const delayMs = retryDelayMs({ attempt, baseMs: this.#retry.baseDelayMs, maxMs: this.#retry.maxDelayMs });
-        logger.warn('PostgreSQL transaction retried', { where: this.#where, attempt, delayMs, error: messageOf(error) });
-        this.#onRetry?.({ action: operation.action, attempt, delayMs, error });
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      }
-    }
-  }
-
-  async #ensureSchema(client: pg.PoolClient): Promise<void> {
-    this.#schemaReady ??= migrate({ client, where: this.#where }).then(() => undefined);
-    try {
-      await this.#schemaReady;
-    } catch (error) {
-      this.#schemaReady = undefined;
-      throw error;
-    }
-  }
-
-  #overspent(error: unknown): BudgetExceededError {
-    return new BudgetExceededError({
-      runId: this.#snapshot?.run.value === undefined ? this.#run : String((this.#snapshot.run.value as { id: string }).id),
-      limit: 'run budget',
-      detail: `the update would have recorded spend over the run's limit, which the database refuses (constraint budget_within_limit of ${this.#where}); nothing was written. ${messageOf(error)}`,
-    });
-  }
-
   #assertOpen(call: string): void {
     if (this.#closed) throw this.#closedError(call);
   }
@@ -497,16 +375,4 @@ interface CommitOutcome {
   readonly commitId: string;
   readonly baseSeq: number;
   readonly settle: () => void;
-}
-
-/** The run row appeared while this process was creating it: the transaction starts again and finds it. */
-class RunCreatedMeanwhile extends Error {}
-
-function isBudgetViolation(error: unknown): boolean {
-  const fields = error as { code?: unknown; constraint?: unknown } | null;
-  return fields?.code === '23514' && fields.constraint === 'budget_within_limit';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
