@@ -214,6 +214,46 @@ describe('PostgresStore', () => {
       expect(caughtUp).toEqual(await open({ url, run: 'r1' }).read());
     });
 
+    it('names the table, row and column of a row an operator broke, whichever table it is in', async () => {
+      const { url } = await runIn(1);
+      const readError = async (): Promise<unknown> =>
+        open({ url, run: 'r1' })
+          .read()
+          .catch((error: unknown) => error);
+      await sqlOn(url, "UPDATE agents SET data = jsonb_set(data, '{calls}', '-1') WHERE key = 'dev-2'");
+      expect(await readError()).toMatchObject({
+        code: 'state_corrupted',
+        message: expect.stringMatching(/table agents, row "dev-2": field calls \(column data\): .*found -1/),
+      });
+      await sqlOn(url, "UPDATE agents SET data = jsonb_set(data, '{calls}', '0') WHERE key = 'dev-2'");
+      await sqlOn(url, 'UPDATE budget SET spent_tokens = -5');
+      expect(await readError()).toMatchObject({
+        message: expect.stringMatching(/table budget, row "budget": field spentTokens \(column spent_tokens\)/),
+      });
+      await sqlOn(url, 'UPDATE budget SET spent_tokens = 0');
+      await sqlOn(url, 'UPDATE runs SET version = 2');
+      expect(await readError()).toMatchObject({ message: expect.stringContaining('table runs, row of the run: column version is 2') });
+    });
+
+    it('keeps two watches of one callback apart: stopping one leaves the other', async () => {
+      const { url, store } = await runIn(0);
+      const watcher = open({ url, run: 'r1' });
+      await watcher.read();
+      let calls = 0;
+      const onChange = (): void => {
+        calls += 1;
+      };
+      const stopFirst = watcher.watch(onChange);
+      const heard = new Promise<void>((resolve) => watcher.watch(() => resolve()));
+      const stopSecond = watcher.watch(onChange);
+      stopFirst();
+      await store.update(() => undefined);
+      await hangGuard(heard, HANG_GUARD_MS, 'watch() after an update');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).toBe(1);
+      stopSecond();
+    });
+
     it('writes nothing when an update throws, and refuses an invalid state naming the entry', async () => {
       const { url, store } = await runIn(2);
       const dump = async (): Promise<unknown[]> => sqlOn(url, 'SELECT to_jsonb(x) FROM tasks x ORDER BY key');
