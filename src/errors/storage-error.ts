@@ -50,11 +50,13 @@ export class StorageError extends AgentTeamError {
     kept: string;
     /** What to do once fixed (default: continue the run with `agent-team run --resume`). */
     next?: string;
+    /** What fixes it, when the errno code does not say (a database server rather than a disk). */
+    fix?: string;
   }) {
     const { cause } = input;
     const known = KNOWN[cause.code];
     const problem = known?.problem ?? problemOf(cause);
-    const fix = known?.fix(input.file) ?? `Fix the file-system problem with ${input.file}`;
+    const fix = input.fix ?? known?.fix(input.file) ?? `Fix the file-system problem with ${input.file}`;
     const where = cause.syscall === undefined ? '' : `, ${cause.syscall}${otherPath(input.file, cause)}`;
     const next = input.next ?? 'continue with `agent-team run --resume`';
     super(

@@ -1,4 +1,4 @@
-/** The state layer's public face: the team state schema, the StateStore contract and the file-backed store. */
+/** The state layer's public face: the team state schema, the StateStore contract, the file store and the PostgreSQL store. */
 export { FileStore, type FileStoreOptions } from './file-store.js';
 export { ledgerEventSchema } from './ledger-event-schema.js';
 export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
@@ -22,3 +22,6 @@ export {
   TERMINAL_RUN_STATUSES,
   TERMINAL_TASK_STATUSES,
 } from './team-state.js';
+export type { PostgresRetry } from './postgres-connections.js';
+export { DEFAULT_POSTGRES_POLL_INTERVAL_MS, PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { isPostgresUrl, redactPostgresUrl } from './postgres-url.js';

@@ -1,0 +1,151 @@
+/**
+ * Wake-ups of a run's watchers: LISTEN on the run's channel from a connection of its own (every
+ * commit NOTIFYs the new seq), with polling of the run's seq as the fallback. A lost connection
+ * (a server restart) is made again with backoff, and the seq is checked then, since
+ * notifications sent meanwhile are lost.
+ */
+import pg from 'pg';
+import { getLogger } from '../observability/index.js';
+
+const logger = getLogger('state.postgres');
+
+// The first wait before connecting again; it doubles up to the poll interval.
+const FIRST_RECONNECT_MS = 100;
+
+/** What a RunListener needs. */
+export interface RunListenerOptions {
+  /** Settings of the listening connection (the store's, with its own application name). */
+  readonly client: pg.ClientConfig;
+  /** The run's channel (NOTIFY payload: the new seq). */
+  readonly channel: string;
+  readonly pollIntervalMs: number;
+  /** The run's seq now (through the store's pool), or undefined when it cannot be read. */
+  readonly readSeq: () => Promise<number | undefined>;
+  /** The last seq this process knows, so that a change before the first check is not missed. */
+  readonly knownSeq: () => number | undefined;
+  /** Called once per change seen. */
+  readonly onChange: () => void;
+}
+
+/** LISTEN plus polling for one run, shared by every watch of a store. */
+export class RunListener {
+  readonly #options: RunListenerOptions;
+  #client: pg.Client | undefined;
+  #connecting: Promise<void> | undefined;
+  #lastSeq: number | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #reconnect: NodeJS.Timeout | undefined;
+  #reconnectMs = FIRST_RECONNECT_MS;
+  #stopped = false;
+
+  constructor(options: RunListenerOptions) {
+    this.#options = options;
+    this.#lastSeq = options.knownSeq();
+  }
+
+  /** Starts listening and polling. */
+  start(): void {
+    this.#poll = setInterval(() => void this.#check(), this.#options.pollIntervalMs);
+    this.#poll.unref();
+    this.#connect();
+  }
+
+  /** Ends the LISTEN connection and the polling; no call of onChange follows. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#poll);
+    clearTimeout(this.#reconnect);
+    await this.#connecting?.catch(() => undefined);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    const client = new pg.Client(this.#options.client);
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client, undefined));
+    client.on('notification', (message) => {
+      if (message.channel === this.#options.channel) this.#seen(Number(message.payload), true);
+    });
+    this.#client = client;
+    this.#connecting = (async () => {
+      try {
+        await client.connect();
+        await client.query(`LISTEN ${client.escapeIdentifier(this.#options.channel)}`);
+        this.#reconnectMs = FIRST_RECONNECT_MS;
+      } catch (error) {
+        this.#lost(client, error);
+        return;
+      }
+      // Changes made before the LISTEN (or while the connection was down) sent notifications nobody heard.
+      await this.#check();
+    })();
+  }
+
+  #lost(client: pg.Client, error: unknown): void {
+    if (this.#stopped || this.#client !== client) return;
+    this.#client = undefined;
+    client.end().catch(() => undefined);
+    logger.debug('run listener connection lost; connecting again', { channel: this.#options.channel, error: String(error) });
+    const delayMs = this.#reconnectMs;
+    this.#reconnectMs = Math.min(this.#reconnectMs * 2, this.#options.pollIntervalMs);
+    this.#reconnect = setTimeout(() => this.#connect(), delayMs);
+    this.#reconnect.unref();
+  }
+
+  async #check(): Promise<void> {
+    const seq = await this.#options.readSeq().catch(() => undefined);
+    if (seq !== undefined) this.#seen(seq, false);
+  }
+
+  #seen(seq: number, notified: boolean): void {
+    if (this.#stopped || !Number.isFinite(seq)) return;
+    if (this.#lastSeq !== undefined && seq <= this.#lastSeq) return;
+    const first = this.#lastSeq === undefined;
+    this.#lastSeq = seq;
+    // A first seq read by polling only sets where changes start from; a notification always is a change.
+    if (notified || !first) this.#options.onChange();
+  }
+}
+
+/** The watches of one store: one RunListener while any is open, each watch's callback called on every change. */
+export class RunWatches {
+  readonly #listenerOptions: Omit<RunListenerOptions, 'onChange'>;
+  // Keyed by each watch's stop function: the same callback may be watching twice.
+  readonly #watches = new Map<() => void, () => void>();
+  #listener: RunListener | undefined;
+  #stopped: Promise<void> = Promise.resolve();
+
+  constructor(listenerOptions: Omit<RunListenerOptions, 'onChange'>) {
+    this.#listenerOptions = listenerOptions;
+  }
+
+  /** Starts a watch; returns its stop function. */
+  add(onChange: () => void): () => void {
+    const stop = (): void => {
+      if (!this.#watches.delete(stop) || this.#watches.size > 0) return;
+      const listener = this.#listener;
+      this.#listener = undefined;
+      if (listener !== undefined) this.#stopped = Promise.all([this.#stopped, listener.stop()]).then(() => undefined);
+    };
+    this.#watches.set(stop, onChange);
+    if (this.#listener === undefined) {
+      this.#listener = new RunListener({
+        ...this.#listenerOptions,
+        onChange: () => {
+          for (const watcher of [...this.#watches.values()]) watcher();
+        },
+      });
+      this.#listener.start();
+    }
+    return stop;
+  }
+
+  /** Stops every watch and waits until the LISTEN connection is closed. */
+  async close(): Promise<void> {
+    for (const stop of [...this.#watches.keys()]) stop();
+    await this.#stopped;
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The team state in PostgreSQL, for runs whose agents work from many machines: one row per task,
+ * blocker, message, agent and reservation, a budget row whose CHECK constraint refuses overspending,
+ * and a ledger row per update. An update is one transaction that locks the run row (as the file
+ * store takes its file lock), catches up with the rows changed since this process last read, runs
+ * the update functions, writes only the rows they changed, and NOTIFYs the run's watchers.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { AgentTeamError, StateMissingError, StateUpdateError, StorageError } from '../errors/index.js';
+import { runGroup } from './group-pass.js';
+import type { LedgerEvent } from './ledger-events.js';
+import { type PostgresRetry, RunConnections, StartOver } from './postgres-connections.js';
+import { isBudgetViolation, overspentError } from './postgres-failure.js';
+import { ledgerEntries } from './postgres-ledger.js';
+import { RunWatches } from './postgres-listen.js';
+import {
+  appendLedger,
+  commitExists,
+  insertRun,
+  ledgerRows,
+  loadRows,
+  lockRun,
+  purgeTombstones,
+  readSeq,
+  updateRun,
+  writeCollections,
+} from './postgres-queries.js';
+import { applyRows, assembleState, diffState, mutableState, type Snapshot } from './postgres-snapshot.js';
+import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
+import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+import type { TeamState } from './team-state.js';
+
+/** Default interval of the polling fallback behind `watch()`. */
+export const DEFAULT_POSTGRES_POLL_INTERVAL_MS = 30_000;
+
+// Most updates committed in one transaction.
+const MAX_GROUP = 64;
+// Removed entries leave tombstones (so other processes learn of the removal from the changed rows); every
+// `everySeqs` updates those older than `keepSeqs` updates are deleted, and a copy older than that reloads.
+const DEFAULT_PURGE = { everySeqs: 1000, keepSeqs: 1000 };
+
+type Update = (state: TeamState, context: UpdateContext<LedgerEvent>) => unknown;
+
+/** An update waiting for its group commit. */
+interface PendingUpdate {
+  fn: Update;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Commit alone (after its group produced an invalid state or overspent). */
+  solo: boolean;
+}
+
+/** Options of a PostgresStore. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database`, `postgresql://…`, or a unix socket: `postgresql://user@localhost/db?host=/dir`. */
+  url: string;
+  /** The run's key in the database: one database holds many runs. */
+  run: string;
+  /** The state to start from while the run has no row; without it a missing run is an error. */
+  initial?: () => TeamState;
+  /** Interval of the polling fallback behind `watch()` (default 30000). */
+  pollIntervalMs?: number;
+  /** The clock for `UpdateContext.now`. */
+  now?: () => Date;
+  /** Attempts of a transaction cut by a lost connection (default 8), and the backoff between them (100 ms doubling to 5 s). */
+  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /** Hears of each retry (they are also logged at warn level). */
+  onRetry?: (retry: PostgresRetry) => void;
+  /** Connections of this store's pool besides its LISTEN connection (default 4). */
+  poolSize?: number;
+  /** How often tombstones of removed entries are deleted (default every 1000 updates) and how many updates' worth are kept (1000). */
+  purge?: { everySeqs?: number; keepSeqs?: number };
+}
+
+/** A StateStore on PostgreSQL; see the file comment. */
+export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
+  readonly #run: string;
+  readonly #where: string;
+  readonly #initial: (() => TeamState) | undefined;
+  readonly #now: () => Date;
+  readonly #purge: { everySeqs: number; keepSeqs: number };
+  readonly #connections: RunConnections;
+  readonly #channel: string;
+  // The newest version of the run this process has seen, and its assembled state once someone read it.
+  #snapshot: Snapshot | undefined;
+  #assembled: { snapshot: Snapshot; state: TeamState } | undefined;
+  #pending: PendingUpdate[] = [];
+  #flushing = false;
+  #flushed: Promise<void> = Promise.resolve();
+  // The first StorageError of a commit: from then on this store writes nothing (as the file store).
+  #failure: StorageError | undefined;
+  readonly #watches: RunWatches;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    assertPostgresUrl(options.url);
+    this.#run = options.run;
+    this.#where = describeRunLocation({ url: options.url, run: options.run });
+    this.#initial = options.initial;
+    this.#now = options.now ?? (() => new Date());
+    this.#purge = { ...DEFAULT_PURGE, ...options.purge };
+    this.#connections = new RunConnections({
+      url: options.url,
+      where: this.#where,
+      poolSize: options.poolSize,
+      retry: options.retry,
+      onRetry: options.onRetry,
+    });
+    this.#channel = `agent_team_${createHash('sha256').update(options.run).digest('hex').slice(0, 32)}`;
+    this.#watches = new RunWatches({
+      client: this.#connections.clientConfig,
+      channel: this.#channel,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POSTGRES_POLL_INTERVAL_MS,
+      knownSeq: () => this.#snapshot?.seq,
+      readSeq: () => this.#connections.once((client) => readSeq(client, this.#run)),
+    });
+  }
+
+  /** Where the state lives, as errors name it: the run and the database's URL without its password. */
+  get where(): string {
+    return this.#where;
+  }
+
+  /** A consistent snapshot: the rows changed since this process's copy, read in one statement and applied to it. */
+  async read(): Promise<TeamState> {
+    this.#assertOpen('read()');
+    const snapshot = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) =>
+      this.#catchUp(client),
+    );
+    return this.#stateOf(snapshot);
+  }
+
+  /** True when the run has its row. */
+  async exists(): Promise<boolean> {
+    this.#assertOpen('exists()');
+    const seq = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, (client) =>
+      readSeq(client, this.#run),
+    );
+    return seq !== undefined;
+  }
+
+  /**
+   * BEGIN → lock the run row → catch up → fn → seq + 1 → check the changed entries → write the changed
+   * rows and the ledger → NOTIFY → COMMIT. Updates queued in this process meanwhile share one
+   * transaction (each with its own seq and events). If `fn` throws, nothing of it is written; it must be
+   * free of side effects outside the state, since a group may run it again.
+   */
+  update<T>(fn: (state: TeamState, context: UpdateContext<LedgerEvent>) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#closed) {
+        reject(this.#closedError('update()'));
+        return;
+      }
+      if (this.#failure !== undefined) {
+        reject(this.#failure);
+        return;
+      }
+      this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject, solo: false });
+      if (!this.#flushing) this.#flushed = this.#flush();
+    });
+  }
+
+  /** Calls `onChange` soon after the run changes: LISTEN/NOTIFY, with polling as the fallback. Returns a stop function. */
+  watch(onChange: () => void): () => void {
+    this.#assertOpen('watch()');
+    return this.#watches.add(onChange);
+  }
+
+  /** Lets the updates already asked for commit, stops every watch, ends every connection; every later call rejects. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#closed = true;
+      const watchesClosed = this.#watches.close();
+      await this.#flushed.catch(() => undefined);
+      await watchesClosed;
+      await this.#connections.end();
+      this.#snapshot = undefined;
+      this.#assembled = undefined;
+    })();
+    return this.#closing;
+  }
+
+  /** The run's ledger after `afterSeq`, one entry per event, each with its update's seq and time. */
+  async readLedger(afterSeq = 0): Promise<LedgerEntry<LedgerEvent>[]> {
+    this.#assertOpen('readLedger()');
+    const rows = await this.#connections.retrying({ action: 'read the ledger of', kept: 'Nothing was changed.' }, (client) =>
+      ledgerRows(client, { run: this.#run, afterSeq }),
+    );
+    return ledgerEntries({ rows, where: this.#where });
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushing = true;
+    try {
+      while (this.#pending.length > 0) {
+        if (this.#failure !== undefined) {
+          for (const item of this.#pending.splice(0)) item.reject(this.#failure);
+          break;
+        }
+        const first = this.#pending[0] as PendingUpdate;
+        const batch = first.solo ? this.#pending.splice(0, 1) : this.#pending.splice(0, MAX_GROUP);
+        await this.#commit(batch);
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  async #commit(batch: PendingUpdate[]): Promise<void> {
+    // Set just before COMMIT: if the connection is lost during it, the next attempt asks whether it went through.
+    let sent: { commitId: string; afterSeq: number; outcome: CommitOutcome } | undefined;
+    let outcome: CommitOutcome;
+    try {
+      outcome = await this.#connections.retrying(
+        { action: 'commit an update to', kept: 'Nothing of this update was written: the database holds the last committed state.' },
+        async (client) => {
+          if (sent !== undefined) {
+            const earlier = sent;
+            sent = undefined;
+            if (await commitExists(client, { run: this.#run, afterSeq: earlier.afterSeq, commitId: earlier.commitId }))
+              return earlier.outcome;
+          }
+          await client.query('BEGIN');
+          try {
+            const result = await this.#commitLocked(client, batch);
+            if (result.snapshot === undefined) {
+              await client.query('ROLLBACK');
+              return result;
+            }
+            sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
+            await client.query('COMMIT');
+            return result;
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        },
+      );
+    } catch (error) {
+      if (isBudgetViolation(error) && batch.length > 1) {
+        // One update of the group overspent: commit them one by one so that only it fails.
+        this.#pending.unshift(...batch.map((item) => ({ ...item, solo: true })));
+        return;
+      }
+      const failure = isBudgetViolation(error)
+        ? overspentError({ error, where: this.#where, runId: (this.#snapshot?.run.value as { id?: string } | undefined)?.id ?? this.#run })
+        : error;
+      if (failure instanceof StorageError) this.#failure ??= failure;
+      for (const item of batch) item.reject(failure);
+      return;
+    }
+    if (outcome.snapshot !== undefined) this.#install(outcome.snapshot);
+    outcome.settle();
+  }
+
+  /** Inside the transaction: lock, catch up, run the group, write what changed. */
+  async #commitLocked(client: pg.PoolClient, batch: PendingUpdate[]): Promise<CommitOutcome> {
+    const seq = await lockRun(client, this.#run);
+    let base: Snapshot | undefined;
+    let fresh: () => TeamState;
+    if (seq === undefined) {
+      const initial = this.#initial;
+      if (initial === undefined) throw new StateMissingError({ file: this.#where });
+      fresh = () => structuredClone(initial());
+    } else {
+      const caughtUp = await this.#catchUp(client);
+      base = caughtUp;
+      // Each pass gets its own mutable copy of the shared, frozen state.
+      fresh = () => mutableState(caughtUp);
+    }
+    const at = this.#now().toISOString();
+    const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#where });
+    const settleFailed = (): void => {
+      for (const [item, error] of failed) item.reject(error);
+    };
+    const nothing = { snapshot: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
+    if (done.length === 0) return nothing;
+    const diff = diffState({ base, state });
+    if (!diff.ok) {
+      if (done.length > 1) {
+        // Someone produced an invalid state: commit the group one by one to find who.
+        for (const entry of [...done].reverse()) this.#pending.unshift({ ...entry.item, solo: true });
+        return nothing;
+      }
+      const only = (done[0] as (typeof done)[number]).item;
+      failed.set(
+        only,
+        new StateUpdateError({
+          file: this.#where,
+          message: `update() produced a state for ${this.#where} that does not match its schema; nothing was written: ${diff.problem}`,
+        }),
+      );
+      return nothing;
+    }
+    const { snapshot, changes } = diff;
+    if (seq === undefined) {
+      // Another process created the run between our lock attempt and now: start again from its rows.
+      if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new StartOver('the run was created meanwhile');
+    } else {
+      await updateRun(client, { run: this.#run, row: changes.run });
+    }
+    await writeCollections(client, { run: this.#run, seq: snapshot.seq, changes });
+    const horizon = snapshot.seq - this.#purge.keepSeqs;
+    if (seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs)) {
+      await purgeTombstones(client, { run: this.#run, horizon });
+    }
+    const commitId = randomUUID();
+    await appendLedger(client, {
+      run: this.#run,
+      at,
+      commitId,
+      updates: done.map((entry) => ({ seq: entry.seq, events: entry.events })),
+      channel: this.#channel,
+      seq: snapshot.seq,
+    });
+    return {
+      snapshot,
+      commitId,
+      baseSeq: seq ?? -1,
+      settle: () => {
+        settleFailed();
+        for (const entry of done) entry.item.resolve(entry.value);
+      },
+    };
+  }
+
+  /** The run as it is now: this process's copy, with the rows changed since applied (all rows the first time). */
+  async #catchUp(client: pg.ClientBase): Promise<Snapshot> {
+    const base = this.#snapshot;
+    let rows = await loadRows(client, { run: this.#run, afterSeq: base?.seq });
+    if (rows.length === 0) throw new StateMissingError({ file: this.#where });
+    const runRow = rows.find((entry) => entry.table === 'runs')?.row;
+    const runSeq = Number(runRow?.seq);
+    if (base !== undefined && runSeq === base.seq) return base;
+    let from = base;
+    // The run went back (restored from a backup, recreated): our copy is of another history. Or our copy
+    // is older than the purged tombstones: the rows changed since may not tell every removal.
+    if (base !== undefined && (runSeq < base.seq || base.seq < Number(runRow?.purged_seq ?? 0))) {
+      from = undefined;
+      rows = await loadRows(client, { run: this.#run, afterSeq: undefined });
+      if (rows.length === 0) throw new StateMissingError({ file: this.#where });
+    }
+    const snapshot = applyRows({ base: from, rows, where: this.#where });
+    this.#install(snapshot, from === undefined && base !== undefined);
+    return snapshot;
+  }
+
+  /** Keeps `snapshot` as this process's copy unless a newer one is kept already (`replace`: the run's history went back). */
+  #install(snapshot: Snapshot, replace = false): void {
+    if (replace || this.#snapshot === undefined || snapshot.seq >= this.#snapshot.seq) this.#snapshot = snapshot;
+  }
+
+  #stateOf(snapshot: Snapshot): TeamState {
+    if (this.#assembled?.snapshot !== snapshot) this.#assembled = { snapshot, state: assembleState(snapshot) };
+    return this.#assembled.state;
+  }
+
+  #assertOpen(call: string): void {
+    if (this.#closed) throw this.#closedError(call);
+  }
+
+  #closedError(call: string): AgentTeamError {
+    return new AgentTeamError(
+      'state_store_closed',
+      `${call} was called on the store of ${this.#where} after close(); open a new store to go on.`,
+    );
+  }
+}
+
+/** What a commit attempt produced: the new version (undefined when nothing was written) and how to settle its callers. */
+interface CommitOutcome {
+  readonly snapshot: Snapshot | undefined;
+  readonly commitId: string;
+  readonly baseSeq: number;
+  readonly settle: () => void;
+}
