@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { mapOpenAIError } from './openai-errors.js';
@@ -59,11 +59,21 @@ export function dialectOf(baseURL: string): OpenAIDialect {
   }
 }
 
+let sdkImport: Promise<typeof import('openai')> | undefined;
+
+// The SDK costs ~150 ms of start-up to import: it is imported once per process, when the
+// first provider is made, so a sim or Anthropic run never loads it.
+function importSdk(): Promise<typeof import('openai')> {
+  sdkImport ??= import('openai');
+  return sdkImport;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs: number): OpenAI {
+/** Checks the key at once (a missing key fails before any call); the client follows the SDK's import. */
+function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs: number): { baseURL: string; client: Promise<OpenAI> } {
   const baseURL = nonEmpty(settings.baseURL) ?? nonEmpty(process.env['OPENAI_BASE_URL']) ?? OPENAI_DEFAULT_BASE_URL;
   let apiKey = nonEmpty(settings.apiKey) ?? nonEmpty(process.env['OPENAI_API_KEY']);
   if (apiKey === undefined) {
@@ -77,15 +87,21 @@ function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs:
     }
     apiKey = PLACEHOLDER_KEY;
   }
-  return new OpenAI({
-    apiKey,
-    baseURL,
-    // Never retry in the SDK: src/providers/retry.ts is the one retry layer, and two
-    // stacked layers would multiply attempts and ignore each other's backoff.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
-  });
+  const client = importSdk().then(
+    ({ default: OpenAIClient }) =>
+      new OpenAIClient({
+        apiKey,
+        baseURL,
+        // Never retry in the SDK: src/providers/retry.ts is the one retry layer, and two
+        // stacked layers would multiply attempts and ignore each other's backoff.
+        maxRetries: 0,
+        timeout: timeoutMs,
+        ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
+      }),
+  );
+  // An import that fails is reported by the first call; until then it must not end the process.
+  client.catch(() => undefined);
+  return { baseURL, client };
 }
 
 /**
@@ -96,8 +112,11 @@ function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs:
 export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): OpenAIProvider {
   const name = settings.name ?? 'openai';
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = settings.client ?? createClient(settings, name, timeoutMs);
-  const dialect = dialectOf(client.baseURL);
+  const { baseURL, client } =
+    settings.client === undefined
+      ? createClient(settings, name, timeoutMs)
+      : { baseURL: settings.client.baseURL, client: Promise.resolve(settings.client) };
+  const dialect = dialectOf(baseURL);
   const stream = settings.stream ?? false;
   const now = settings.now ?? (() => performance.now());
   const logger = getLogger(`providers.${name}`);
@@ -109,11 +128,12 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
     const { body, wrappedAnswer } = toChatRequest({ request, dialect });
     // Per request too, so an injected client cannot bring its own retries back.
     const options = { signal, maxRetries: 0, timeout: timeoutMs };
+    const sdkClient = await client;
     if (!stream) {
-      const { data, response } = await client.chat.completions.create(body, options).withResponse();
+      const { data, response } = await sdkClient.chat.completions.create(body, options).withResponse();
       return { received: receivedFromCompletion(data), wrappedAnswer, requestId: response.headers.get('x-request-id') ?? undefined };
     }
-    const { data, response } = await client.chat.completions
+    const { data, response } = await sdkClient.chat.completions
       .create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
       .withResponse();
     const assembler = new ChunkAssembler();

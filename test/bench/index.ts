@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
+import { benchStartUp } from './start-up.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
@@ -19,6 +20,7 @@ for (const bench of [
   benchWorkspaceSpeedup,
   benchTokenizer,
   benchIntegrationRequest,
+  benchStartUp,
 ]) {
   Object.assign(figures, await bench());
   console.log();
