@@ -1,9 +1,4 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { packageRoot } from '../config/index.js';
-import { parseDataText } from '../files/index.js';
 import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
@@ -11,6 +6,7 @@ import { registerRoleCommands } from './commands/roles-register.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
+import { mayAskVersion, packageVersion } from './package-version.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -28,25 +24,19 @@ Environment:
   NO_COLOR                set to disable colour
   AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)`;
 
-const packageVersionSchema = z.looseObject({ version: z.string() });
-
-function version(): string {
-  const file = join(packageRoot(), 'package.json');
-  return parseDataText({ text: readFileSync(file, 'utf8'), where: file, format: 'json', schema: packageVersionSchema }).version;
-}
-
 /**
  * Declares the CLI. Each action stores its exit code in `result.code`. A command's
  * implementation is imported when it runs, so `--help`, `--version` and every command
  * load only what they use (the team, the SDKs and the config schemas weigh hundreds of ms).
+ * `about.version` is what `--version` prints; `main` reads it from package.json when asked.
  */
-export function buildProgram(context: CommandContext): Command {
+export function buildProgram(context: CommandContext, about: { version?: string | undefined } = {}): Command {
   const { terminal, cwd, result, signal } = context;
   const configOption = (): Option =>
     new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
   const program = new Command('agent-team')
     .description('Run a cost-tracked team of LLM agents on a software feature.')
-    .version(version())
+    .version(about.version ?? 'unknown')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => terminal.out.write(text), writeErr: (text) => terminal.err.write(text) })
     .addHelpText(
@@ -273,9 +263,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const terminal = options.terminal ?? processTerminal();
   // Logs go to the command's stderr, so that stdout stays for results and --json output.
   logToStream(terminal.err);
-  const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal });
   const json = argv.includes('--json');
   try {
+    // package.json is read only when the version may be printed: --help and the commands skip that work.
+    const version = mayAskVersion(argv) ? await packageVersion() : undefined;
+    const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal }, { version });
     await program.parseAsync([...argv]);
     return result.code;
   } catch (error) {
