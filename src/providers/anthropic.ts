@@ -8,6 +8,7 @@ import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { DEFAULT_API_KEY_ENV, mapAnthropicError, PROVIDER } from './anthropic-errors.js';
 import { toAnthropicParams, toResponse } from './anthropic-mapping.js';
+import { loadTokenizerOnceSent } from './tokenizer.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
 /** Settings of the Anthropic provider. */
@@ -114,6 +115,8 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
       const { params, structured } = toAnthropicParams(request);
       const streaming = streamMode === 'always' || (streamMode === 'auto' && request.maxTokens > STREAM_ABOVE_MAX_TOKENS);
       const started = now();
+      // The answer takes a while: the tokenizer, which later counts need, loads meanwhile.
+      loadTokenizerOnceSent();
       let result: Awaited<ReturnType<typeof call>>;
       try {
         result = await call({ params, streaming, signal });

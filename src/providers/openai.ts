@@ -11,6 +11,7 @@ import {
   type OpenAIResponse,
   type ReceivedChoice,
 } from './openai-mapping.js';
+import { loadTokenizerOnceSent } from './tokenizer.js';
 import type { LlmProvider, LlmRequest } from './types.js';
 
 export { mapOpenAIError, parseResetDuration, type MapOpenAIErrorOptions } from './openai-errors.js';
@@ -154,6 +155,8 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
       // with setTimeout as the SDK arms its own, and cleared as soon as the call ends.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out.', 'TimeoutError')), timeoutMs);
+      // The answer takes a while: the tokenizer, which later counts need, loads meanwhile.
+      loadTokenizerOnceSent();
       let outcome: Awaited<ReturnType<typeof receive>>;
       try {
         outcome = await receive(request, signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]));

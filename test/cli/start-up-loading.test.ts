@@ -1,7 +1,8 @@
 /**
  * What start-up loads: `--help` and `--version` no command implementation and no SDK; a sim run
  * neither SDK's client nor winston; an Anthropic run without a budget, by its first request, the
- * Anthropic SDK only and not the tokenizer (its requests fit their window by size alone). Module loading is per process,
+ * Anthropic SDK only and not the tokenizer (its requests fit their window by size alone; it loads
+ * while the answer is awaited). Module loading is per process,
  * so each case is a real `bin/agent-team.js` process with a preload that lists what it loaded.
  */
 import { readFile } from 'node:fs/promises';
@@ -29,18 +30,19 @@ afterAll(async () => {
 async function loadedBy(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[] }> {
+): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[]; atFirstRequest: string[] | null }> {
   const file = project.path(`loaded-${args.join('-').replace(/[^a-z-]/gi, '')}.json`);
   const result = await runCli(args, {
     cwd: project.dir,
     env: { ...env, NODE_OPTIONS: `--import ${PRELOAD}`, AGENT_TEAM_LOADED_MODULES: file },
   });
-  const loaded = JSON.parse(await readFile(file, 'utf8')) as { esm: string[]; cjs: string[] };
+  const loaded = JSON.parse(await readFile(file, 'utf8')) as { esm: string[]; cjs: string[]; cjsAtFirstRequest: string[] | null };
   return {
     code: result.code,
     stdout: result.stdout,
     stderr: result.stderr,
     modules: [...loaded.esm, ...loaded.cjs.map((path) => pathToFileURL(path).href)],
+    atFirstRequest: loaded.cjsAtFirstRequest?.map((path) => pathToFileURL(path).href) ?? null,
   };
 }
 
@@ -90,7 +92,7 @@ describe('start-up loading', () => {
       await server.close();
     });
 
-    it('sends its first request with the SDK imported on demand and no tokenizer, and maps the SDK error it gets', async () => {
+    it('sends its first request with the SDK imported on demand and no tokenizer (loaded while it waits), and maps the SDK error it gets', async () => {
       await project.write(
         'team/orchestrator-config.json',
         JSON.stringify({
@@ -103,7 +105,7 @@ describe('start-up loading', () => {
       );
       // A 401 ends the run at its first request: what is loaded by then is what the first request needed.
       server.script({ kind: 'http_error', status: 401, errorType: 'authentication_error', message: 'invalid x-api-key' });
-      const { code, stderr, modules } = await loadedBy(
+      const { code, stderr, modules, atFirstRequest } = await loadedBy(
         ['run', '--feature', 'Add a health endpoint', '--provider', 'anthropic', '--config', 'team/orchestrator-config.json'],
         { AGENT_TEAM_TEST_KEY: 'sk-ant-test-000000000000' },
       );
@@ -115,7 +117,10 @@ describe('start-up loading', () => {
       expect(stderr).toContain('Check AGENT_TEAM_TEST_KEY');
       expect(matching(modules, SDK_CLIENTS[0] as RegExp).length).toBeGreaterThan(0);
       expect(matching(modules, SDK_CLIENTS[1] as RegExp)).toEqual([]);
-      expect(matching(modules, /\/node_modules\/gpt-tokenizer\//)).toEqual([]);
+      // The tokenizer was not needed for the first request; it loaded once that request was on the wire.
+      expect(matching(atFirstRequest ?? [], /\/node_modules\/commander\//).length).toBeGreaterThan(0);
+      expect(matching(atFirstRequest ?? [], /\/node_modules\/gpt-tokenizer\//)).toEqual([]);
+      expect(matching(modules, /\/node_modules\/gpt-tokenizer\/cjs\/bpeRanks\/o200k_base\.js$/)).toHaveLength(1);
     });
   });
 });
