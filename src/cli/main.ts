@@ -1,23 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { z } from 'zod';
-import { packageRoot } from '../config/index.js';
-import { parseDataText } from '../files/index.js';
 import { logToStream } from '../observability/index.js';
-import { agent } from './commands/agent.js';
 import { registerBatchCommands } from './commands/batch-register.js';
+import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
 import { registerRoleCommands } from './commands/roles-register.js';
-import { clean } from './commands/clean.js';
-import { configCheck, configSchema } from './commands/config.js';
-import { FOLLOW_END_RULE, ledger } from './commands/ledger.js';
-import { plan } from './commands/plan.js';
-import { prompt } from './commands/prompt.js';
-import { run } from './commands/run.js';
-import { status } from './commands/status.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
+import { mayAskVersion, packageVersion } from './package-version.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -35,21 +24,19 @@ Environment:
   NO_COLOR                set to disable colour
   AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)`;
 
-const packageVersionSchema = z.looseObject({ version: z.string() });
-
-function version(): string {
-  const file = join(packageRoot(), 'package.json');
-  return parseDataText({ text: readFileSync(file, 'utf8'), where: file, format: 'json', schema: packageVersionSchema }).version;
-}
-
-/** Declares the CLI. Each action stores its exit code in `result.code`. */
-export function buildProgram(context: CommandContext): Command {
+/**
+ * Declares the CLI. Each action stores its exit code in `result.code`. A command's
+ * implementation is imported when it runs, so `--help`, `--version` and every command
+ * load only what they use (the team, the SDKs and the config schemas weigh hundreds of ms).
+ * `about.version` is what `--version` prints; `main` reads it from package.json when asked.
+ */
+export function buildProgram(context: CommandContext, about: { version?: string | undefined } = {}): Command {
   const { terminal, cwd, result, signal } = context;
   const configOption = (): Option =>
     new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
   const program = new Command('agent-team')
     .description('Run a cost-tracked team of LLM agents on a software feature.')
-    .version(version())
+    .version(about.version ?? 'unknown')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (text) => terminal.out.write(text), writeErr: (text) => terminal.err.write(text) })
     .addHelpText(
@@ -115,6 +102,7 @@ export function buildProgram(context: CommandContext): Command {
       ].join('\n'),
     )
     .action(async (options: Record<string, unknown>) => {
+      const { run } = await import('./commands/run.js');
       result.code = await run({ ...(options as object), cwd, terminal, signal } as Parameters<typeof run>[0]);
     });
 
@@ -131,6 +119,7 @@ export function buildProgram(context: CommandContext): Command {
       '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json',
     )
     .action(async (options: Record<string, unknown>) => {
+      const { plan } = await import('./commands/plan.js');
       result.code = await plan({ ...(options as object), cwd, terminal } as Parameters<typeof plan>[0]);
     });
 
@@ -141,6 +130,7 @@ export function buildProgram(context: CommandContext): Command {
     .option('--json', 'print the state summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ agent-team status\n  $ agent-team status --json')
     .action(async (options: Record<string, unknown>) => {
+      const { status } = await import('./commands/status.js');
       result.code = await status({ ...(options as object), cwd, terminal } as Parameters<typeof status>[0]);
     });
 
@@ -179,6 +169,7 @@ export function buildProgram(context: CommandContext): Command {
       ].join('\n'),
     )
     .action(async (options: Record<string, unknown>) => {
+      const { clean } = await import('./commands/clean.js');
       result.code = await clean({ ...(options as object), cwd, terminal } as Parameters<typeof clean>[0]);
     });
 
@@ -194,6 +185,7 @@ export function buildProgram(context: CommandContext): Command {
       `\nExamples:\n  $ agent-team ledger --follow\n  $ agent-team ledger --json | jq 'select(.type == "model-call")'\n${FOLLOW_END_RULE}`,
     )
     .action(async (options: Record<string, unknown>) => {
+      const { ledger } = await import('./commands/ledger.js');
       result.code = await ledger({ ...(options as object), cwd, terminal, signal } as Parameters<typeof ledger>[0]);
     });
 
@@ -207,6 +199,7 @@ export function buildProgram(context: CommandContext): Command {
       '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json',
     )
     .action(async (options: Record<string, unknown>) => {
+      const { agent } = await import('./commands/agent.js');
       result.code = await agent({ ...(options as object), cwd, terminal, signal } as Parameters<typeof agent>[0]);
     });
 
@@ -217,7 +210,8 @@ export function buildProgram(context: CommandContext): Command {
     .addOption(configOption())
     .option('--json', 'print the parts, token count and text as JSON')
     .addHelpText('after', '\nExamples:\n  $ agent-team prompt backend-dev\n  $ agent-team prompt manager --json')
-    .action((agentId: string, options: Record<string, unknown>) => {
+    .action(async (agentId: string, options: Record<string, unknown>) => {
+      const { prompt } = await import('./commands/prompt.js');
       result.code = prompt({ ...(options as object), agentId, cwd, terminal } as Parameters<typeof prompt>[0]);
     });
 
@@ -234,7 +228,8 @@ export function buildProgram(context: CommandContext): Command {
     .addOption(configOption())
     .option('--json', 'print the resolved configuration as JSON')
     .addHelpText('after', '\nExamples:\n  $ agent-team config check\n  $ agent-team config check --config team/orchestrator-config.json')
-    .action((options: Record<string, unknown>) => {
+    .action(async (options: Record<string, unknown>) => {
+      const { configCheck } = await import('./commands/config.js');
       result.code = configCheck({ ...(options as object), cwd, terminal } as Parameters<typeof configCheck>[0]);
     });
   config
@@ -245,7 +240,8 @@ export function buildProgram(context: CommandContext): Command {
       'after',
       '\nExamples:\n  $ agent-team config schema > orchestrator-config.schema.json\n  $ agent-team config schema --target agents',
     )
-    .action((options: { target?: string }) => {
+    .action(async (options: { target?: string }) => {
+      const { configSchema } = await import('./commands/config.js');
       result.code = configSchema({ target: options.target, terminal });
     });
   registerBatchCommands(program, context);
@@ -267,9 +263,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const terminal = options.terminal ?? processTerminal();
   // Logs go to the command's stderr, so that stdout stays for results and --json output.
   logToStream(terminal.err);
-  const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal });
   const json = argv.includes('--json');
   try {
+    // package.json is read only when the version may be printed: --help and the commands skip that work.
+    const version = mayAskVersion(argv) ? await packageVersion() : undefined;
+    const program = buildProgram({ terminal, cwd: options.cwd ?? process.cwd(), result, signal: options.signal }, { version });
     await program.parseAsync([...argv]);
     return result.code;
   } catch (error) {

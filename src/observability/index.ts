@@ -1,3 +1,3 @@
-export { getLogger, logToStream } from './logger.js';
+export { getLogger, type Logger, type LogLevel, type LogMethod, logToStream } from './logger.js';
 export { redact } from './redact.js';
 export { jsonText, plainStrings, plainText } from './plain-text.js';

@@ -1,5 +1,7 @@
 /** Every Anthropic SDK error mapped to one ProviderError: failure kind, status, retry-after, a hint. */
-import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
+// The SDK's error module alone (two small files, the very classes the SDK throws): mapping
+// errors must not import the whole SDK, which the provider loads only when it makes a client.
+import { AnthropicError, APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk/core/error';
 import { ProviderError, type ProviderFailure } from '../errors/index.js';
 import { retryAfterMsOf } from './retry-after.js';
 

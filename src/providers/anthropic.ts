@@ -3,11 +3,12 @@
  * wire shape, normalizes usage (Anthropic's `input_tokens` excludes cache reads and
  * writes) and maps every SDK error to one `ProviderError` in `mapAnthropicError`.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { DEFAULT_API_KEY_ENV, mapAnthropicError, PROVIDER } from './anthropic-errors.js';
 import { type AnthropicStructuredMode, toAnthropicParams, toResponse } from './anthropic-mapping.js';
+import { loadTokenizerOnceSent } from './tokenizer.js';
 import type { LlmProvider, LlmRequest, LlmResponse } from './types.js';
 
 /** Settings of the Anthropic provider. */
@@ -42,10 +43,22 @@ const STREAM_ABOVE_MAX_TOKENS = 16_000;
 
 const logger = getLogger('providers.anthropic');
 
+let sdkImport: Promise<typeof import('@anthropic-ai/sdk')> | undefined;
+
+// The SDK costs ~200 ms of start-up to import: it is imported once per process, when the
+// first provider is made, so a sim or OpenAI run never loads it, and the import runs while
+// the run sets up rather than before the CLI can parse its arguments.
+function importSdk(): Promise<typeof import('@anthropic-ai/sdk')> {
+  sdkImport ??= import('@anthropic-ai/sdk');
+  return sdkImport;
+}
+
 /** Creates the Anthropic provider; fails at once when no API key is configured. */
 export function createAnthropicProvider(settings: AnthropicProviderSettings = {}): LlmProvider {
   const apiKeyEnv = settings.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
-  const client = settings.client ?? createClient(settings, apiKeyEnv);
+  const client = settings.client === undefined ? createClient(settings, apiKeyEnv) : Promise.resolve(settings.client);
+  // An import that fails is reported by the first call; until then it must not end the process.
+  client.catch(() => undefined);
   const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const streamMode = settings.stream ?? 'auto';
   const now = settings.now ?? (() => performance.now());
@@ -63,8 +76,9 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
     // maxRetries 0 here too, so an injected client with its own retries cannot stack them
     // under the retry wrapper (src/providers/retry.ts), the one retry layer.
     const options: Anthropic.RequestOptions = { timeout, maxRetries: 0, ...(signal === undefined ? {} : { signal }) };
+    const sdkClient = await client;
     if (streaming) {
-      const stream = client.messages.stream(params, options);
+      const stream = sdkClient.messages.stream(params, options);
       // The SDK's timeout ends at the response headers: a stream that then goes silent would
       // hang its agent for good, so a silence as long as the timeout ends it too.
       let silent = false;
@@ -92,7 +106,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
         clearTimeout(timer);
       }
     }
-    const { data, request_id } = await client.messages.create(params, options).withResponse();
+    const { data, request_id } = await sdkClient.messages.create(params, options).withResponse();
     return { message: data, requestId: request_id ?? undefined };
   }
 
@@ -104,6 +118,8 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
       const { params, structured } = toAnthropicParams(request, structuredMode);
       const streaming = streamMode === 'always' || (streamMode === 'auto' && request.maxTokens > STREAM_ABOVE_MAX_TOKENS);
       const started = now();
+      // The answer takes a while: the tokenizer, which later counts need, loads meanwhile.
+      loadTokenizerOnceSent();
       let result: Awaited<ReturnType<typeof call>>;
       try {
         result = await call({ params, streaming, signal });
@@ -120,10 +136,10 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings = {}
     async countInputTokens(request: LlmRequest, signal?: AbortSignal): Promise<number> {
       signal?.throwIfAborted();
       // Built from the very params `complete` sends, so the count is of what will be billed.
-      const { params } = toAnthropicParams(request);
+      const { params } = toAnthropicParams(request, structuredMode);
       const options: Anthropic.RequestOptions = { timeout, maxRetries: 0, ...(signal === undefined ? {} : { signal }) };
       try {
-        const counted = await client.messages.countTokens(countParamsOf(params), options);
+        const counted = await (await client).messages.countTokens(countParamsOf(params), options);
         return counted.input_tokens;
       } catch (error) {
         if (signal?.aborted === true) throw signal.reason;
@@ -149,7 +165,8 @@ function countParamsOf(params: Anthropic.MessageCreateParamsNonStreaming): Anthr
   };
 }
 
-function createClient(settings: AnthropicProviderSettings, apiKeyEnv: string): Anthropic {
+/** Checks the key at once (a missing key fails before any call); the client follows the SDK's import. */
+function createClient(settings: AnthropicProviderSettings, apiKeyEnv: string): Promise<Anthropic> {
   const apiKey = settings.apiKey ?? process.env[apiKeyEnv];
   if (apiKey === undefined || apiKey === '') {
     throw new ProviderError({
@@ -159,13 +176,16 @@ function createClient(settings: AnthropicProviderSettings, apiKeyEnv: string): A
       message: `API key is missing. Set ${apiKeyEnv} or pass --provider sim.`,
     });
   }
-  return new Anthropic({
-    apiKey,
-    // Retries belong to the retry wrapper (src/providers/retry.ts); SDK retries under it
-    // would multiply attempts and hide each one from budgets and logs.
-    maxRetries: 0,
-    timeout: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(settings.baseURL === undefined ? {} : { baseURL: settings.baseURL }),
-    ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
-  });
+  return importSdk().then(
+    ({ default: AnthropicClient }) =>
+      new AnthropicClient({
+        apiKey,
+        // Retries belong to the retry wrapper (src/providers/retry.ts); SDK retries under it
+        // would multiply attempts and hide each one from budgets and logs.
+        maxRetries: 0,
+        timeout: settings.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        ...(settings.baseURL === undefined ? {} : { baseURL: settings.baseURL }),
+        ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
+      }),
+  );
 }

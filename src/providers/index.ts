@@ -8,7 +8,7 @@ export type { SimWorkContext } from './sim-context.js';
 export { createSimProvider, type SimProviderSettings } from './sim.js';
 export { askStructured, jsonSchemaOf } from './structured-call.js';
 export { type ThrottleOptions, withThrottle } from './throttle.js';
-export { countTokens } from './tokenizer.js';
+export { countTokens, tokenCountBound } from './tokenizer.js';
 export {
   addUsage,
   type AnswerSchema,

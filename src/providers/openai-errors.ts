@@ -1,4 +1,6 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+// The SDK's error module alone (the very classes the SDK throws): mapping errors must not
+// import the whole SDK, which the provider loads only when it makes a client.
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai/core/error';
 import { ProviderError } from '../errors/index.js';
 import { retryAfterMsOf } from './retry-after.js';
 

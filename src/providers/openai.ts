@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { ProviderError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import { mapOpenAIError } from './openai-errors.js';
@@ -13,6 +13,7 @@ import {
   type OpenAIStructuredMode,
   type ReceivedChoice,
 } from './openai-mapping.js';
+import { loadTokenizerOnceSent } from './tokenizer.js';
 import type { LlmProvider, LlmRequest } from './types.js';
 
 export { mapOpenAIError, parseResetDuration, type MapOpenAIErrorOptions } from './openai-errors.js';
@@ -67,11 +68,21 @@ export function dialectOf(baseURL: string): OpenAIDialect {
   }
 }
 
+let sdkImport: Promise<typeof import('openai')> | undefined;
+
+// The SDK costs ~150 ms of start-up to import: it is imported once per process, when the
+// first provider is made, so a sim or Anthropic run never loads it.
+function importSdk(): Promise<typeof import('openai')> {
+  sdkImport ??= import('openai');
+  return sdkImport;
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs: number): OpenAI {
+/** Checks the key at once (a missing key fails before any call); the client follows the SDK's import. */
+function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs: number): { baseURL: string; client: Promise<OpenAI> } {
   const baseURL = nonEmpty(settings.baseURL) ?? nonEmpty(process.env['OPENAI_BASE_URL']) ?? OPENAI_DEFAULT_BASE_URL;
   let apiKey = nonEmpty(settings.apiKey) ?? nonEmpty(process.env['OPENAI_API_KEY']);
   if (apiKey === undefined) {
@@ -85,15 +96,21 @@ function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs:
     }
     apiKey = PLACEHOLDER_KEY;
   }
-  return new OpenAI({
-    apiKey,
-    baseURL,
-    // Never retry in the SDK: src/providers/retry.ts is the one retry layer, and two
-    // stacked layers would multiply attempts and ignore each other's backoff.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
-  });
+  const client = importSdk().then(
+    ({ default: OpenAIClient }) =>
+      new OpenAIClient({
+        apiKey,
+        baseURL,
+        // Never retry in the SDK: src/providers/retry.ts is the one retry layer, and two
+        // stacked layers would multiply attempts and ignore each other's backoff.
+        maxRetries: 0,
+        timeout: timeoutMs,
+        ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
+      }),
+  );
+  // An import that fails is reported by the first call; until then it must not end the process.
+  client.catch(() => undefined);
+  return { baseURL, client };
 }
 
 /**
@@ -104,8 +121,11 @@ function createClient(settings: OpenAIProviderSettings, name: string, timeoutMs:
 export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): OpenAIProvider {
   const name = settings.name ?? 'openai';
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = settings.client ?? createClient(settings, name, timeoutMs);
-  const dialect = dialectOf(client.baseURL);
+  const { baseURL, client } =
+    settings.client === undefined
+      ? createClient(settings, name, timeoutMs)
+      : { baseURL: settings.client.baseURL, client: Promise.resolve(settings.client) };
+  const dialect = dialectOf(baseURL);
   const stream = settings.stream ?? false;
   const mode: OpenAIStructuredMode =
     settings.structuredOutput === undefined || settings.structuredOutput === 'auto'
@@ -123,8 +143,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
     const { body, wrappedAnswer, answerTools } = toChatRequest({ request, dialect, mode });
     // Per request too, so an injected client cannot bring its own retries back.
     const options = { signal, maxRetries: 0, timeout: timeoutMs };
+    const sdkClient = await client;
     if (!stream) {
-      const { data, response } = await client.chat.completions.create(body, options).withResponse();
+      const { data, response } = await sdkClient.chat.completions.create(body, options).withResponse();
       return {
         received: receivedFromCompletion(data),
         wrappedAnswer,
@@ -132,7 +153,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
         requestId: response.headers.get('x-request-id') ?? undefined,
       };
     }
-    const { data, response } = await client.chat.completions
+    const { data, response } = await sdkClient.chat.completions
       .create({ ...body, stream: true, stream_options: { include_usage: true } }, options)
       .withResponse();
     const assembler = new ChunkAssembler();
@@ -153,6 +174,8 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings = {}): Ope
       // with setTimeout as the SDK arms its own, and cleared as soon as the call ends.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new DOMException('The operation timed out.', 'TimeoutError')), timeoutMs);
+      // The answer takes a while: the tokenizer, which later counts need, loads meanwhile.
+      loadTokenizerOnceSent();
       let outcome: Awaited<ReturnType<typeof receive>>;
       try {
         outcome = await receive(request, signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]));

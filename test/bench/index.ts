@@ -5,6 +5,7 @@ import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
+import { benchStartUp } from './start-up.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
@@ -23,6 +24,7 @@ for (const bench of [
   benchIntegrationRequest,
   benchLenientJson,
   benchBudgetHold,
+  benchStartUp,
 ]) {
   Object.assign(figures, await bench());
   console.log();

@@ -16,6 +16,24 @@ describe('the logger', () => {
     expect(terminal.stderr()).not.toContain('plain-secret');
   });
 
+  it('writes lines at the level and above only (default warn), each with its fields, secrets redacted however deep', () => {
+    const terminal = bufferTerminal();
+    logToStream(terminal.err);
+    const logger = getLogger('team.test');
+    logger.debug('a debug line');
+    logger.info('an info line');
+    logger.error('the call failed', { request: { headers: { authorization: 'Bearer abcdefgh12345678' } }, attempt: 2 });
+    const lines = terminal.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 'error',
+      namespace: 'team.test',
+      message: 'the call failed',
+      request: { headers: { authorization: '[redacted]' } },
+      attempt: 2,
+    });
+  });
+
   it("goes to the stderr of the command that runs, not the process's, so stdout stays for results", async () => {
     const first = bufferTerminal();
     await main(['node', 'agent-team', '--version'], { terminal: first, cwd: process.cwd() });

@@ -77,6 +77,24 @@ describe('Anthropic countInputTokens', () => {
     expect(server.countRequests[0]?.body.tool_choice).toEqual({ type: 'tool', name: 'plan' });
   });
 
+  it('counts a prompt-mode call as complete sends it: the schema in the last user message, no answer tool', async () => {
+    if (server === undefined) throw new Error('no server');
+    const provider = createAnthropicProvider({ apiKey: KEY, baseURL: server.url, structuredOutput: 'prompt' });
+    const structured = request({
+      messages: [{ role: 'user', content: 'Plan the feature.' }],
+      tools: undefined,
+      toolChoice: undefined,
+      responseJsonSchema: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'string' } } }, required: ['tasks'] },
+      responseName: 'plan',
+    });
+    await provider.countInputTokens?.(structured);
+    server.script({ kind: 'text', text: '{"tasks": ["T1"]}' });
+    await provider.complete(structured);
+    const { max_tokens: _maxTokens, ...input } = server.requests[0]?.body ?? { max_tokens: 0 };
+    expect(server.countRequests[0]?.body).toEqual(input);
+    expect(server.countRequests[0]?.body.tools).toBeUndefined();
+  });
+
   it('passes through the retry and throttle wrappers, which leave counting alone', async () => {
     if (server === undefined) throw new Error('no server');
     const wrapped = withRetries(withThrottle(createAnthropicProvider({ apiKey: KEY, baseURL: server.url }), { maxConcurrent: 1 }));

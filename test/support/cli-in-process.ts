@@ -2,6 +2,28 @@ import { main } from '../../src/cli/main.js';
 import type { Terminal } from '../../src/cli/terminal.js';
 import type { CliResult } from './cli.js';
 
+// main imports a command's implementation when it runs. Loaded here once, before any test
+// starts, so an in-process command answers as fast as before when a test races it against
+// a live process (e.g. `run --resume` while a spawned run still works).
+await Promise.all([
+  import('../../src/cli/commands/agent.js'),
+  import('../../src/cli/commands/batch.js'),
+  import('../../src/cli/commands/clean.js'),
+  import('../../src/cli/commands/config.js'),
+  import('../../src/cli/commands/errors.js'),
+  import('../../src/cli/commands/findings.js'),
+  import('../../src/cli/commands/init-config.js'),
+  import('../../src/cli/commands/ledger.js'),
+  import('../../src/cli/commands/monitor.js'),
+  import('../../src/cli/commands/plan.js'),
+  import('../../src/cli/commands/prompt.js'),
+  import('../../src/cli/commands/queue-run.js'),
+  import('../../src/cli/commands/roles.js'),
+  import('../../src/cli/commands/run.js'),
+  import('../../src/cli/commands/spawn.js'),
+  import('../../src/cli/commands/status.js'),
+]);
+
 /** A command running in this process, as `startCli` runs one in its own. */
 export interface InProcessCommand {
   done: Promise<CliResult>;

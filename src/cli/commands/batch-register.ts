@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { MAX_TIMER_SECONDS, numberArgument } from '../number-argument.js';
-import { BATCH_DEFAULTS, batchCollect, batchRun, batchStatus } from './batch.js';
+import { BATCH_DEFAULTS } from './batch-defaults.js';
 
 const BATCH_EXIT_CODES = `
 Exit codes:
@@ -77,6 +77,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
         `${AGENT_SPECS}\n${BATCH_EXIT_CODES}`,
     )
     .action(async (options: Record<string, unknown>) => {
+      const { batchRun } = await import('./batch.js');
       result.code = await batchRun({ ...(options as object), cwd, terminal, signal } as Parameters<typeof batchRun>[0]);
     });
 
@@ -92,6 +93,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
         '\ncombined.json is an array of {tag, output_path, output, status}, for the jobs that have an output file.',
     )
     .action(async (options: Record<string, unknown>) => {
+      const { batchCollect } = await import('./batch.js');
       result.code = await batchCollect({ ...(options as object), cwd, terminal } as Parameters<typeof batchCollect>[0]);
     });
 
@@ -109,6 +111,7 @@ export function registerBatchCommands(program: Command, context: CommandContext)
         "  $ agent-team batch status --run-dir DIR --json | jq '.byStatus'",
     )
     .action(async (options: Record<string, unknown>) => {
+      const { batchStatus } = await import('./batch.js');
       result.code = await batchStatus({ ...(options as object), cwd, terminal, signal } as Parameters<typeof batchStatus>[0]);
     });
 }

@@ -18,6 +18,7 @@ import { priceTable } from '../../cost/index.js';
 import { UsageError } from '../../errors/index.js';
 import { createAgentSpecResolver } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
+import { BATCH_DEFAULTS } from './batch-defaults.js';
 import { interruptSignal } from '../interrupt.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 import { plainText } from '../../observability/index.js';
@@ -44,8 +45,6 @@ export interface BatchRunCommandOptions {
 }
 
 /** Defaults of `batch run`, shown in its help. */
-export const BATCH_DEFAULTS = { concurrency: 4, timeoutSeconds: 600, retries: 0 } as const;
-
 async function loadTasks(options: BatchRunCommandOptions): Promise<{ tasks: BatchTaskInput[]; source: string }> {
   if (options.tasks !== undefined) {
     const file = resolve(options.cwd, options.tasks);

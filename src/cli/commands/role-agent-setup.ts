@@ -10,7 +10,7 @@ import { createAgentSpecResolver, type ResolvedAgentSpec } from '../../team/inde
 import { paint, type Terminal } from '../terminal.js';
 
 /** Project used when `--project` is not given: agents share memory within a project. */
-export const DEFAULT_PROJECT = 'default';
+export { DEFAULT_PROJECT } from './default-project.js';
 
 /** The project's configuration and its memory store. */
 export interface MemoryContext {

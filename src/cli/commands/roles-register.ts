@@ -3,14 +3,7 @@ import { Option, type Command } from 'commander';
 import { MEMORY_TYPES } from '../../memory/index.js';
 import type { CommandContext } from '../command-context.js';
 import { MAX_TIME_SCALE, MAX_TIMER_SECONDS, numberArgument } from '../number-argument.js';
-import { errors } from './errors.js';
-import { findings } from './findings.js';
-import { initConfig } from './init-config.js';
-import { monitor } from './monitor.js';
-import { queueRun } from './queue-run.js';
-import { DEFAULT_PROJECT } from './role-agent-setup.js';
-import { roles } from './roles.js';
-import { spawn } from './spawn.js';
+import { DEFAULT_PROJECT } from './default-project.js';
 
 const ROLE_EXIT_CODES = `
 Exit codes:
@@ -46,7 +39,8 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .description('List the roles a spawned or queued agent can take, and what each saves to memory.')
     .option('--json', 'print the roles as JSON')
     .addHelpText('after', examples('agent-team roles', 'agent-team roles --json'))
-    .action((raw: Record<string, unknown>) => {
+    .action(async (raw: Record<string, unknown>) => {
+      const { roles } = await import('./roles.js');
       result.code = roles(options(raw) as Parameters<typeof roles>[0]);
     });
 
@@ -73,6 +67,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
       ) + ROLE_EXIT_CODES,
     )
     .action(async (role: string, directory: string, task: string, raw: Record<string, unknown>) => {
+      const { spawn } = await import('./spawn.js');
       result.code = await spawn({ ...options(raw), role, directory, task, signal } as Parameters<typeof spawn>[0]);
     });
 
@@ -105,6 +100,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
       ) + ROLE_EXIT_CODES,
     )
     .action(async (file: string, raw: Record<string, unknown>) => {
+      const { queueRun } = await import('./queue-run.js');
       result.code = await queueRun({ ...options(raw), file, signal } as Parameters<typeof queueRun>[0]);
     });
 
@@ -115,6 +111,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .option('--force', 'overwrite the file if it exists')
     .addHelpText('after', examples('agent-team init-config -o agents.json', 'agent-team init-config -o team/agents.json --force'))
     .action(async (raw: Record<string, unknown>) => {
+      const { initConfig } = await import('./init-config.js');
       result.code = await initConfig(options(raw) as Parameters<typeof initConfig>[0]);
     });
 
@@ -136,6 +133,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
       ),
     )
     .action(async (raw: Record<string, unknown>) => {
+      const { findings } = await import('./findings.js');
       result.code = await findings(options(raw) as Parameters<typeof findings>[0]);
     });
 
@@ -148,6 +146,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .option('--json', 'print the errors as JSON, each with `resolved`')
     .addHelpText('after', examples('agent-team errors --project auth', 'agent-team errors --project auth --json'))
     .action(async (raw: Record<string, unknown>) => {
+      const { errors } = await import('./errors.js');
       result.code = await errors(options(raw) as Parameters<typeof errors>[0]);
     });
 
@@ -167,6 +166,7 @@ export function registerRoleCommands(program: Command, context: CommandContext):
     .addOption(configOption())
     .addHelpText('after', examples('agent-team monitor --project auth --interval 5', 'agent-team monitor --project auth --once'))
     .action(async (raw: Record<string, unknown>) => {
+      const { monitor } = await import('./monitor.js');
       result.code = await monitor({ ...options(raw), signal } as Parameters<typeof monitor>[0]);
     });
 }

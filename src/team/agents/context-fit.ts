@@ -1,5 +1,5 @@
 import { ContextWindowExceededError, contextEstimateOf, ESTIMATE_MARGIN } from '../../cost/index.js';
-import { countTokens, type LlmRequest, type Message, type ShortenableParts } from '../../providers/index.js';
+import { countTokens, type LlmRequest, type Message, type ShortenableParts, tokenCountBound } from '../../providers/index.js';
 
 // Rounds of shortening before giving up on the entries: each round asks for more.
 const ENTRY_ROUNDS = 4;
@@ -65,6 +65,22 @@ function olderToolOutputs(messages: readonly Message[]): number[] {
 }
 
 /**
+ * At least `contextEstimateOf(request, simulated)`: the same sum with byte lengths for token
+ * counts (see tokenCountBound), so a request within the window by this bound is within it by
+ * the estimate, and needs no tokenizer (whose load would delay a run's first request).
+ */
+export function contextBoundOf(request: LlmRequest, simulated: boolean): number {
+  let bound = tokenCountBound(request.system);
+  for (const message of request.messages) {
+    bound += tokenCountBound(message.content) + 4;
+    if (message.role === 'assistant' && message.toolCalls !== undefined) bound += tokenCountBound(JSON.stringify(message.toolCalls));
+  }
+  if (request.tools !== undefined) bound += tokenCountBound(JSON.stringify(request.tools));
+  if (request.responseJsonSchema !== undefined) bound += tokenCountBound(JSON.stringify(request.responseJsonSchema));
+  return (simulated ? bound : Math.ceil(bound * ESTIMATE_MARGIN) + 64) + request.maxTokens;
+}
+
+/**
  * Makes a request fit its model's context window before anything is reserved or
  * sent: within the window it goes as it is; otherwise the dependency results of
  * the task message are shortened (longest first, down to a common length, with a
@@ -78,7 +94,7 @@ export function fitToContextWindow(input: { request: LlmRequest; window: number 
 } {
   const { shortenable, ...bare } = input.request;
   const { window, simulated } = input;
-  if (window === null) return { request: bare, shortened: false };
+  if (window === null || contextBoundOf(bare, simulated) <= window) return { request: bare, shortened: false };
   let request: LlmRequest = bare;
   let estimate = contextEstimateOf(request, simulated);
   if (estimate <= window) return { request, shortened: false };
