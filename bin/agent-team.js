@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/bundle/main.js';
 
 // A closed pipe (`agent-team ledger | head`) ends the output, not the process with a stack trace.
 // A command that owns a run listens for it too, and stops the run cleanly instead (see cli/interrupt.ts).

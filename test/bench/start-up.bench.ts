@@ -36,9 +36,16 @@ function cpuMsOf(pid: number): number | undefined {
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
 
+/** The module the bin imports `main` from (the bundle's entry, or tsc's dist/cli/main.js in an older build). */
+function entryModule(): string {
+  const imported = /from '(\.\.\/dist\/[^']+)'/.exec(readFileSync(bin, 'utf8'))?.[1];
+  if (imported === undefined) throw new Error(`${bin} imports no module from dist/`);
+  return pathToFileURL(join(dirname(bin), imported)).href;
+}
+
 /** Imports the CLI's entry module in a fresh process: wall and CPU ms of the import alone. */
 function entryImport(): { wallMs: number; cpuMs: number } {
-  const main = pathToFileURL(join(dirname(bin), '..', 'dist', 'cli', 'main.js')).href;
+  const main = entryModule();
   const script = `
     const cpu = process.cpuUsage();
     const started = performance.now();

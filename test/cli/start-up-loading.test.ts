@@ -4,6 +4,8 @@
  * Anthropic SDK only and not the tokenizer (its requests fit their window by size alone; it loads
  * while the answer is awaited). Module loading is per process,
  * so each case is a real `bin/agent-team.js` process with a preload that lists what it loaded.
+ * The bin loads the CLI's bundle: each file of dist/bundle/ it loaded stands for the sources
+ * (src/ and node_modules/) that esbuild's metafile says it holds.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ import { ensureBuilt, ROOT, runCli } from '../support/cli.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const PRELOAD = pathToFileURL(join(ROOT, 'test', 'support', 'loaded-modules.mjs')).href;
+const BUNDLE = join(ROOT, 'dist', 'bundle');
 
 let project: TempProject;
 
@@ -36,14 +39,42 @@ async function loadedBy(
     cwd: project.dir,
     env: { ...env, NODE_OPTIONS: `--import ${PRELOAD}`, AGENT_TEAM_LOADED_MODULES: file },
   });
-  const loaded = JSON.parse(await readFile(file, 'utf8')) as { esm: string[]; cjs: string[]; cjsAtFirstRequest: string[] | null };
+  const loaded = JSON.parse(await readFile(file, 'utf8')) as {
+    esm: string[];
+    cjs: string[];
+    esmAtFirstRequest: string[] | null;
+    cjsAtFirstRequest: string[] | null;
+  };
+  const sources = await bundledSources();
+  const expand = (esm: readonly string[], cjs: readonly string[]): string[] => [
+    ...esm.flatMap((url) => sources.get(url) ?? [url]),
+    ...cjs.map((path) => pathToFileURL(path).href),
+  ];
   return {
     code: result.code,
     stdout: result.stdout,
     stderr: result.stderr,
-    modules: [...loaded.esm, ...loaded.cjs.map((path) => pathToFileURL(path).href)],
-    atFirstRequest: loaded.cjsAtFirstRequest?.map((path) => pathToFileURL(path).href) ?? null,
+    modules: expand(loaded.esm, loaded.cjs),
+    atFirstRequest:
+      loaded.esmAtFirstRequest === null || loaded.cjsAtFirstRequest === null
+        ? null
+        : expand(loaded.esmAtFirstRequest, loaded.cjsAtFirstRequest),
   };
+}
+
+/** The URL of each file of the bundle -> the URLs of the sources it holds, from esbuild's metafile. */
+async function bundledSources(): Promise<Map<string, string[]>> {
+  const meta = JSON.parse(await readFile(join(BUNDLE, 'meta.json'), 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, unknown> }>;
+  };
+  const sources = new Map<string, string[]>();
+  for (const [output, { inputs }] of Object.entries(meta.outputs)) {
+    sources.set(
+      pathToFileURL(join(ROOT, output)).href,
+      Object.keys(inputs).map((input) => pathToFileURL(join(ROOT, input)).href),
+    );
+  }
+  return sources;
 }
 
 const SDK_CLIENTS = [/\/@anthropic-ai\/sdk\/(index|client)\.mjs$/, /\/openai\/(index|client)\.mjs$/];
@@ -57,10 +88,10 @@ describe('start-up loading', () => {
       expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     for (const command of ['init-config', 'findings', 'errors', 'monitor']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
-    expect(matching(modules, /\/dist\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
+    expect(matching(modules, /\/src\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
     expect(matching(modules, /\/node_modules\/(@anthropic-ai\/sdk|openai|winston|gpt-tokenizer)\//)).toEqual([]);
-    // The lists are complete: ESM modules and the CommonJS ones (commander's own files) both show.
-    expect(matching(modules, /\/dist\/cli\/main\.js$/)).toHaveLength(1);
+    // The lists are complete: our sources and the dependencies bundled with them (commander's own files) both show.
+    expect(matching(modules, /\/src\/cli\/main\.ts$/)).toHaveLength(1);
     expect(matching(modules, /\/node_modules\/commander\/lib\/command\.js$/)).toHaveLength(1);
   });
 
@@ -69,14 +100,14 @@ describe('start-up loading', () => {
     expect(code).toBe(0);
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(stdout).toBe(`${version}\n`);
-    expect(matching(modules, /\/dist\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
+    expect(matching(modules, /\/src\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
   });
 
   it('a sim run loads neither SDK client nor winston', async () => {
     const { code, stdout, stderr, modules } = await loadedBy(['run', '--feature', 'Add login', '--time-scale', '0', '--plan-tasks', '2']);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^Run \S+: done — all tasks done$/m);
-    expect(matching(modules, /\/dist\/team\//).length).toBeGreaterThan(0);
+    expect(matching(modules, /\/src\/team\//).length).toBeGreaterThan(0);
     for (const client of SDK_CLIENTS) expect(matching(modules, client)).toEqual([]);
     expect(matching(modules, /\/node_modules\/winston\//)).toEqual([]);
   });
