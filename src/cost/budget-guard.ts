@@ -159,7 +159,6 @@ export class BudgetGuard {
       const estimate = tokenEstimateOf(request, false);
       held = { basis: 'simulated', inputTokens: estimate, estimate, counted: null };
     } else {
-      const estimate = tokenEstimateOf(request, true);
       let counted: number | null = null;
       if (counter !== undefined && this.#margins.counts(key)) {
         try {
@@ -177,11 +176,17 @@ export class BudgetGuard {
           });
         }
       }
-      held = this.#margins.holdOf({ key, estimate, counted });
+      held = this.#margins.holdOf({ key, estimate: () => tokenEstimateOf(request, true), counted });
     }
     const outputTokens = request.maxTokens;
     return {
-      ...held,
+      basis: held.basis,
+      inputTokens: held.inputTokens,
+      counted: held.counted,
+      // Read through, so a count-sized hold still computes its estimate only when asked.
+      get estimate(): number {
+        return held.estimate;
+      },
       outputTokens,
       tokens: held.inputTokens + outputTokens,
       usd: (held.inputTokens * Math.max(price.input, price.cacheWrite) + outputTokens * price.output) / 1_000_000,

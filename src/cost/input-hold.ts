@@ -30,7 +30,11 @@ export type HoldBasis = 'count' | 'estimate' | 'simulated';
 export interface InputHold {
   readonly basis: HoldBasis;
   readonly inputTokens: number;
-  /** Our o200k estimate of the request. */
+  /**
+   * Our o200k estimate of the request. A hold sized from the vendor's count computes it
+   * only when first read (after the call, to learn the ratio), so the tokenizer need not
+   * load before a run's first request.
+   */
   readonly estimate: number;
   /** The vendor's count, when it gave one. */
   readonly counted: number | null;
@@ -95,11 +99,21 @@ export class InputMargins {
   }
 
   /** The input to hold for a real vendor's call: its count when given, else our estimate, each with its margin. */
-  holdOf(input: { key: string; estimate: number; counted: number | null }): InputHold {
-    const { key, estimate, counted } = input;
+  holdOf(input: { key: string; estimate: () => number; counted: number | null }): InputHold {
+    const { key, counted } = input;
     if (counted !== null) {
-      return { basis: 'count', inputTokens: Math.ceil(counted * this.countRatio(key) * COUNT_MARGIN), estimate, counted };
+      let estimate: number | undefined;
+      return {
+        basis: 'count',
+        inputTokens: Math.ceil(counted * this.countRatio(key) * COUNT_MARGIN),
+        get estimate(): number {
+          estimate ??= input.estimate();
+          return estimate;
+        },
+        counted,
+      };
     }
+    const estimate = input.estimate();
     const inputTokens = Math.ceil(estimate * this.estimateRatio(key)) + ESTIMATE_SLACK_TOKENS;
     return { basis: 'estimate', inputTokens, estimate, counted };
   }

@@ -112,7 +112,7 @@ describe('start-up loading', () => {
     expect(matching(modules, /\/node_modules\/winston\//)).toEqual([]);
   });
 
-  describe('an Anthropic run without a budget', () => {
+  describe('an Anthropic run', () => {
     let server: AnthropicServer;
 
     beforeAll(async () => {
@@ -152,6 +152,34 @@ describe('start-up loading', () => {
       expect(matching(atFirstRequest ?? [], /\/node_modules\/commander\//).length).toBeGreaterThan(0);
       expect(matching(atFirstRequest ?? [], /\/node_modules\/gpt-tokenizer\//)).toEqual([]);
       expect(matching(modules, /\/node_modules\/gpt-tokenizer\/cjs\/bpeRanks\/o200k_base\.js$/)).toHaveLength(1);
+    });
+
+    it("with a budget holds its first call at Anthropic's own count, so neither that count nor the call waits for our tokenizer", async () => {
+      server.script({ kind: 'http_error', status: 401, errorType: 'authentication_error', message: 'invalid x-api-key' });
+      const countsBefore = server.countRequests.length;
+      const requestsBefore = server.requests.length;
+      const { code, stderr, atFirstRequest } = await loadedBy(
+        [
+          'run',
+          '--feature',
+          'Add a health endpoint',
+          '--provider',
+          'anthropic',
+          '--config',
+          'team/orchestrator-config.json',
+          '--budget-usd',
+          '5',
+          '--force',
+        ],
+        { AGENT_TEAM_TEST_KEY: 'sk-ant-test-000000000000' },
+      );
+      // (--force: the run before ended at its 401, interrupted.)
+      expect(code, stderr).toBe(2);
+      // The count went first (the hold is sized from it), then the call the 401 ended.
+      expect(server.countRequests.length - countsBefore, stderr).toBe(1);
+      expect(server.requests.length - requestsBefore).toBe(1);
+      expect(matching(atFirstRequest ?? [], /\/node_modules\/commander\//).length).toBeGreaterThan(0);
+      expect(matching(atFirstRequest ?? [], /\/node_modules\/gpt-tokenizer\//)).toEqual([]);
     });
   });
 });
