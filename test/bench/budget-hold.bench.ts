@@ -11,20 +11,12 @@ import { createAnthropicProvider, type LlmRequest } from '../../src/providers/in
 import { runTeam } from '../../src/team/index.js';
 import { start as startAnthropic } from '../support/anthropic-server.js';
 import { tempProject } from '../support/temp-project.js';
-import { clearWireTeamKeys, startWireTeam, writeWireTeamProject } from '../support/wire-team.js';
+import { CLAUDE_TEAM_YML, clearWireTeamKeys, startWireTeam, writeWireTeamProject } from '../support/wire-team.js';
 import { quantile } from './percentiles.js';
 
 const ROUNDS = 200;
 const PRICE = { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.2 };
-const AGENTS_YML = `
-tiers: { simple: claude-haiku-4-5, medium: claude-sonnet-5, complex: claude-opus-4-5 }
-agents:
-  team_manager: { base: base/manager.md, model: claude-sonnet-5, max_tokens: 4000 }
-  backend_developer: { base: base/software-developer.md, platforms: [platforms/web/backend-developer.md], max_tokens: 4000 }
-  frontend_developer: { base: base/software-developer.md, platforms: [platforms/web/frontend-developer.md], max_tokens: 4000 }
-  qa_tester: { base: base/qa-tester.md, max_tokens: 4000 }
-  reviewer: { base: base/reviewer.md, model: claude-haiku-4-5, max_tokens: 4000 }
-`;
+const AGENTS_YML = CLAUDE_TEAM_YML;
 
 function request(): LlmRequest {
   return {

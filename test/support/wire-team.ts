@@ -133,3 +133,14 @@ export async function writeWireTeamProject(
 export function clearWireTeamKeys(): void {
   for (const name of Object.values(WIRE_KEY_ENV)) delete process.env[name];
 }
+
+/** The agents file of an all-Claude team of five roles (manager, two developers, QA, a Haiku reviewer). */
+export const CLAUDE_TEAM_YML = `
+tiers: { simple: claude-haiku-4-5, medium: claude-sonnet-5, complex: claude-opus-4-5 }
+agents:
+  team_manager: { base: base/manager.md, model: claude-sonnet-5, max_tokens: 4000 }
+  backend_developer: { base: base/software-developer.md, platforms: [platforms/web/backend-developer.md], max_tokens: 4000 }
+  frontend_developer: { base: base/software-developer.md, platforms: [platforms/web/frontend-developer.md], max_tokens: 4000 }
+  qa_tester: { base: base/qa-tester.md, max_tokens: 4000 }
+  reviewer: { base: base/reviewer.md, model: claude-haiku-4-5, max_tokens: 4000 }
+`;

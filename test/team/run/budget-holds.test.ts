@@ -16,19 +16,11 @@ import { readEntries } from '../../support/ledger.js';
 import { startOpenAIServer, type OpenAIServer } from '../../support/openai-server.js';
 import { answerFor, lastUserText } from '../../support/team-brain.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
-import { clearWireTeamKeys, shaped, writeWireTeamProject } from '../../support/wire-team.js';
+import { CLAUDE_TEAM_YML, clearWireTeamKeys, shaped, writeWireTeamProject } from '../../support/wire-team.js';
 
 const FEATURE = 'Add user authentication with email and password';
 
-const ANTHROPIC_YML = `
-tiers: { simple: claude-haiku-4-5, medium: claude-sonnet-5, complex: claude-opus-4-5 }
-agents:
-  team_manager: { base: base/manager.md, model: claude-sonnet-5, max_tokens: 4000 }
-  backend_developer: { base: base/software-developer.md, platforms: [platforms/web/backend-developer.md], max_tokens: 4000 }
-  frontend_developer: { base: base/software-developer.md, platforms: [platforms/web/frontend-developer.md], max_tokens: 4000 }
-  qa_tester: { base: base/qa-tester.md, max_tokens: 4000 }
-  reviewer: { base: base/reviewer.md, model: claude-haiku-4-5, max_tokens: 4000 }
-`;
+const ANTHROPIC_YML = CLAUDE_TEAM_YML;
 
 const OPENAI_YML = `
 tiers: { simple: gpt-4.1-nano, medium: gpt-4.1-mini, complex: gpt-4.1 }
