@@ -4,7 +4,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { fileConflict, nextTaskFor } from './scheduler.js';
+import { BusyFiles, nextTaskFor } from './scheduler.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
@@ -23,11 +23,11 @@ export interface ClaimedTask {
 }
 
 /** Records once, in the task and the ledger, that a ready task of this agent's role waits for a task touching the same files. */
-function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEvent) => void): void {
+function noteFileWaits(state: TeamState, agentId: string, busy: BusyFiles, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
   for (const task of state.tasks) {
     if (task.status !== 'ready' || task.role !== role || task.files.length === 0) continue;
-    const conflict = fileConflict(state, task);
+    const conflict = busy.conflict(task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
     task.waitingFor = conflict.taskId;
     emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
@@ -87,6 +87,7 @@ function assignTask(input: {
   task: Task;
   config: TeamConfig;
   now: string;
+  busy: BusyFiles;
   emit: (event: LedgerEvent) => void;
 }): void {
   const { task, agentId } = input;
@@ -99,6 +100,7 @@ function assignTask(input: {
   task.claimedAt = input.now;
   agent.activeTasks.push(task.id);
   agent.status = 'working';
+  input.busy.add(task, input.state.tasks.indexOf(task));
   const model = modelFor(input.config, agentId, task);
   agent.model = model;
   input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });
@@ -117,12 +119,13 @@ export function claimTask(input: {
 }): ClaimedTask | undefined {
   const { state, agentId } = input;
   if (state.run.status !== 'running') return undefined;
-  noteFileWaits(state, agentId, input.emit);
-  const task = nextTaskFor(state, agentId);
+  const busy = BusyFiles.of(state.tasks);
+  noteFileWaits(state, agentId, busy, input.emit);
+  const task = nextTaskFor(state, agentId, busy);
   const agent = state.agents[agentId];
   if (task === undefined || agent === undefined) return undefined;
   if (!input.config.roster.some((candidate) => candidate.id === agentId)) return undefined;
-  assignTask({ ...input, task });
+  assignTask({ ...input, task, busy });
   agent.heartbeatAt = input.now;
   return claimedTaskFrom({ state, config: input.config, agentId, task });
 }
@@ -136,15 +139,17 @@ export function claimTask(input: {
 export function dispatchReady(input: { state: TeamState; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
   const { state } = input;
   if (state.run.status !== 'running') return;
+  // One index of the files in use for the whole pass, kept up to date as tasks are handed out.
+  const busy = BusyFiles.of(state.tasks);
   for (const member of input.config.roster) {
     if (member.isManager) continue;
     const agent = state.agents[member.id];
     if (agent === undefined || agent.status === 'stopped' || agent.heartbeatAt === null) continue;
-    noteFileWaits(state, member.id, input.emit);
+    noteFileWaits(state, member.id, busy, input.emit);
     for (;;) {
-      const task = nextTaskFor(state, member.id);
+      const task = nextTaskFor(state, member.id, busy);
       if (task === undefined) break;
-      assignTask({ ...input, agentId: member.id, task });
+      assignTask({ ...input, agentId: member.id, task, busy });
     }
   }
 }
