@@ -5,6 +5,7 @@ import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
+import { benchTransitionCost } from './transition-cost.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
 import { benchWorkerQueue } from './worker-queue.bench.js';
 import { benchWorkspaceSpeedup } from './workspace-speedup.bench.js';
@@ -14,6 +15,7 @@ for (const bench of [
   benchFileStore,
   benchWakeLatency,
   benchTeamRun,
+  benchTransitionCost,
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,

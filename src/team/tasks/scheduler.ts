@@ -13,6 +13,8 @@ type Emit = (event: LedgerEvent) => void;
  */
 export function refreshReadiness(state: TeamState, emit: Emit): void {
   const { tasks } = state;
+  // Most commits leave no task pending: no need for the maps below.
+  if (!tasks.some((task) => task.status === 'pending')) return;
   const byId = new Map<string, Task>();
   const positions = new Map<string, number[]>();
   tasks.forEach((task, position) => {
@@ -109,29 +111,41 @@ export function chainLengths(tasks: readonly Task[]): Map<string, number> {
   return levels;
 }
 
+/** Why an agent may take a ready task of its role: "own" (handed back to it), "free" (anyone's), or undefined (not now). */
+function takeable(state: TeamState, agentId: string, task: Task, busy: () => BusyFiles): 'own' | 'free' | undefined {
+  if (task.files.length > 0 && busy().conflict(task) !== undefined) return undefined;
+  if (task.assignee === agentId) return 'own';
+  // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
+  const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
+  return free ? 'free' : undefined;
+}
+
+/** The agent if it can take another task now (live, with room), else undefined. */
+function agentWithRoom(state: TeamState, agentId: string): TeamState['agents'][string] | undefined {
+  const agent = state.agents[agentId];
+  if (agent === undefined || agent.status === 'stopped') return undefined;
+  if (agent.activeTasks.length >= agent.maxConcurrentTasks) return undefined;
+  return agent;
+}
+
 /**
  * The task an agent should take next, or undefined: its own resumed work first,
  * then the ready task heading the longest chain of remaining work (plan order on
  * ties). A task whose files overlap a task in progress waits for it.
  */
 export function nextTaskFor(state: TeamState, agentId: string, busy?: BusyFiles): Task | undefined {
-  const agent = state.agents[agentId];
-  if (agent === undefined || agent.status === 'stopped') return undefined;
-  if (agent.activeTasks.length >= agent.maxConcurrentTasks) return undefined;
+  const agent = agentWithRoom(state, agentId);
+  if (agent === undefined) return undefined;
   let best: Task | undefined;
   let bestLevel = -1;
   let levels: Map<string, number> | undefined;
   let files = busy;
+  const busyFiles = (): BusyFiles => (files ??= BusyFiles.of(state.tasks));
   for (const task of state.tasks) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
-    if (task.files.length > 0) {
-      files ??= BusyFiles.of(state.tasks);
-      if (files.conflict(task) !== undefined) continue;
-    }
-    if (task.assignee === agentId) return task;
-    // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
-    const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
-    if (!free) continue;
+    const why = takeable(state, agentId, task, busyFiles);
+    if (why === 'own') return task;
+    if (why === undefined) continue;
     levels ??= chainLengths(state.tasks);
     const level = levels.get(task.id) ?? 0;
     if (level > bestLevel) {
@@ -140,6 +154,18 @@ export function nextTaskFor(state: TeamState, agentId: string, busy?: BusyFiles)
     }
   }
   return best;
+}
+
+/**
+ * True when `nextTaskFor` would give the agent a task, judged only on `candidates`
+ * (the ready tasks of its role, from an index of the state) and without ranking them.
+ */
+export function hasTaskFor(input: { state: TeamState; agentId: string; candidates: readonly Task[]; busy: () => BusyFiles }): boolean {
+  const agent = agentWithRoom(input.state, input.agentId);
+  if (agent === undefined) return false;
+  return input.candidates.some(
+    (task) => task.status === 'ready' && task.role === agent.role && takeable(input.state, input.agentId, task, input.busy) !== undefined,
+  );
 }
 
 /** Ready tasks of a role that no live agent of that role can take. */
