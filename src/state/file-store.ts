@@ -162,7 +162,9 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * together (group commit): each runs in order and gets its own seq and events,
    * but they share one lock and one write. A function that throws changes nothing,
    * so `fn` must be free of side effects outside the state: when a function of
-   * the same group throws, the others run again on a fresh copy.
+   * the same group throws, the others run again on a fresh copy. The store keeps
+   * the state it gave `fn` for its next commit, so what `fn` returns must not be
+   * part of it: return values or copies.
    *
    * A commit the disk refuses (full, read-only, a directory in the way) rejects
    * with a StorageError, and every later update() of this store with the same

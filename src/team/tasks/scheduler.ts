@@ -111,6 +111,30 @@ export function chainLengths(tasks: readonly Task[]): Map<string, number> {
   return levels;
 }
 
+/**
+ * What one update that hands out several tasks looks up once: the files in use,
+ * the tasks ready at its start by role (in plan order), the chain lengths. The
+ * update keeps it current: a task it hands out joins `busy` (its status leaves
+ * it out of the ready lists); a task made ready meanwhile is not in them.
+ */
+export interface TaskScope {
+  readonly busy: BusyFiles;
+  readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
+  levels: Map<string, number> | undefined;
+}
+
+/** The scope of an update that hands out tasks, from the state as it is now. */
+export function taskScope(state: TeamState): TaskScope {
+  const readyByRole = new Map<string, Task[]>();
+  for (const task of state.tasks) {
+    if (task.status !== 'ready') continue;
+    const list = readyByRole.get(task.role);
+    if (list === undefined) readyByRole.set(task.role, [task]);
+    else list.push(task);
+  }
+  return { busy: BusyFiles.of(state.tasks), readyByRole, levels: undefined };
+}
+
 /** Why an agent may take a ready task of its role: "own" (handed back to it), "free" (anyone's), or undefined (not now). */
 function takeable(state: TeamState, agentId: string, task: Task, busy: () => BusyFiles): 'own' | 'free' | undefined {
   if (task.files.length > 0 && busy().conflict(task) !== undefined) return undefined;
@@ -133,20 +157,21 @@ function agentWithRoom(state: TeamState, agentId: string): TeamState['agents'][s
  * then the ready task heading the longest chain of remaining work (plan order on
  * ties). A task whose files overlap a task in progress waits for it.
  */
-export function nextTaskFor(state: TeamState, agentId: string, busy?: BusyFiles): Task | undefined {
+export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope): Task | undefined {
   const agent = agentWithRoom(state, agentId);
   if (agent === undefined) return undefined;
   let best: Task | undefined;
   let bestLevel = -1;
-  let levels: Map<string, number> | undefined;
-  let files = busy;
+  let levels = scope?.levels;
+  let files = scope?.busy;
   const busyFiles = (): BusyFiles => (files ??= BusyFiles.of(state.tasks));
-  for (const task of state.tasks) {
+  for (const task of scope?.readyByRole.get(agent.role) ?? (scope === undefined ? state.tasks : [])) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
     const why = takeable(state, agentId, task, busyFiles);
     if (why === 'own') return task;
     if (why === undefined) continue;
     levels ??= chainLengths(state.tasks);
+    if (scope !== undefined) scope.levels = levels;
     const level = levels.get(task.id) ?? 0;
     if (level > bestLevel) {
       best = task;
