@@ -58,25 +58,30 @@ export class BusyFiles {
   conflict(task: Task): { taskId: string; files: string[] } | undefined {
     if (task.files.length === 0 || this.#position.size === 0) return undefined;
     let first: Task | undefined;
-    let firstPosition = Number.POSITIVE_INFINITY;
-    const consider = (candidates: readonly Task[] | undefined): void => {
-      for (const other of candidates ?? []) {
-        const position = this.#position.get(other) ?? Number.POSITIVE_INFINITY;
-        if (other.id === task.id || !holdsFiles(other) || position >= firstPosition) continue;
-        first = other;
-        firstPosition = position;
-      }
-    };
     for (const file of task.files) {
       const path = cleanPath(file);
-      consider(this.#exact.get(path));
-      consider(this.#within.get(path));
-      for (const folder of folders(path)) consider(this.#exact.get(folder));
+      first = this.#earliest(task, this.#exact.get(path), first);
+      first = this.#earliest(task, this.#within.get(path), first);
+      for (const folder of folders(path)) first = this.#earliest(task, this.#exact.get(folder), first);
     }
     if (first === undefined) return undefined;
     const other: Task = first;
     const files = task.files.filter((file) => other.files.some((theirs) => pathsOverlap(file, theirs)));
     return { taskId: other.id, files };
+  }
+
+  /** Of `first` and the busy `candidates` other than `task`, the one earliest in the plan. */
+  #earliest(task: Task, candidates: readonly Task[] | undefined, first: Task | undefined): Task | undefined {
+    if (candidates === undefined) return first;
+    let earliest = first;
+    let position = first === undefined ? Number.POSITIVE_INFINITY : (this.#position.get(first) ?? Number.POSITIVE_INFINITY);
+    for (const other of candidates) {
+      const at = this.#position.get(other) ?? Number.POSITIVE_INFINITY;
+      if (other.id === task.id || !holdsFiles(other) || at >= position) continue;
+      earliest = other;
+      position = at;
+    }
+    return earliest;
   }
 }
 
