@@ -126,8 +126,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     if (this.#loading?.key !== key) {
       const promise = this.#load().then((loaded) => {
         const state = deepFreeze(loaded.state);
-        // A slow load must not replace a newer version cached meanwhile by a write.
-        if (loaded.bytes !== undefined && (this.#cache === undefined || this.#cache.state.seq <= state.seq)) {
+        // A slow load must not replace a newer version cached meanwhile by a write, nor the same one (a load that
+        // raced this store's own write finds the state it wrote, and the cache already holds it under the right key).
+        const cached = this.#cache;
+        const newer = cached === undefined || cached.state.seq < state.seq || (cached.state.seq === state.seq && cached.state !== state);
+        if (loaded.bytes !== undefined && newer) {
           this.#cache = { key, state, bytes: loaded.bytes };
         }
         return state;
