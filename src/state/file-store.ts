@@ -19,7 +19,7 @@ import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_S
 import { appendLedgerLines, trimLedgerAfter } from './ledger-file.js';
 import { runGroup } from './group-pass.js';
 import { StateBackup } from './state-backup.js';
-import { StatePieces } from './state-pieces.js';
+import { deepFreeze, StatePieces } from './state-pieces.js';
 import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
 import type { StateStore, UpdateContext } from './store.js';
 import { watchFile } from './watch-file.js';
@@ -321,7 +321,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#written = { state: next, bytes: nextBytes };
     await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextBytes));
     const writtenKey = await this.#statKey();
-    // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
+    // Settled versions come frozen (their new entries froze as they were made); read() freezes any other lazily.
     this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, bytes: nextBytes };
     if (this.#cache !== undefined) {
       this.#pieces.align(state, next, base?.state);
@@ -408,15 +408,6 @@ interface CachedVersion<S> {
   readonly key: string;
   readonly state: S;
   readonly bytes: Buffer;
-}
-
-/** Freezes a parsed state in depth so a shared cached version cannot be changed by accident. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
 }
 
 /** Our own output failing the schema is a bug in the caller, not a bad file. */

@@ -84,7 +84,8 @@ export class StatePieces<S> {
     }
     // Keys the rest's schema lets through without declaring them come last, as the whole schema would put them.
     for (const key of Object.keys(restData)) if (!Object.hasOwn(state, key)) state[key] = restData[key];
-    return state as S;
+    // Every entry and collection is frozen already: this walks only the small rest.
+    return deepFreeze(state) as S;
   }
 
   /**
@@ -130,7 +131,7 @@ export class StatePieces<S> {
       if (entry === undefined) return undefined;
       settled[index] = entry;
     }
-    return settled;
+    return Object.freeze(settled) as object[];
   }
 
   #settleRecord(value: unknown, previous: unknown, schema: z.ZodType): Record<string, object> | undefined {
@@ -143,16 +144,17 @@ export class StatePieces<S> {
       if (entry === undefined) return undefined;
       settled[key] = entry;
     }
-    return settled;
+    return Object.freeze(settled);
   }
 
   /** The kept entry when unchanged; else the validated entry, as a new object with its text noted. */
   #settleEntry(value: unknown, previous: unknown, schema: z.ZodType): object | undefined {
-    if (previous !== undefined && this.#texts.has(previous as object) && jsonEqual(value, previous)) return previous as object;
+    if (previous !== undefined && jsonEqual(value, previous)) return deepFreeze(previous as object);
     const parsed = schema.safeParse(value);
     if (!parsed.success || parsed.data === null || typeof parsed.data !== 'object') return undefined;
     const text = JSON.stringify(parsed.data, null, 2);
-    const entry = JSON.parse(text) as object;
+    // Frozen now, while it is the only one changed: a version is then frozen as a whole at no cost per unchanged entry.
+    const entry = deepFreeze(JSON.parse(text) as object);
     this.#texts.set(entry, Buffer.from(text.replaceAll('\n', `\n${ENTRY_INDENT}`)));
     return entry;
   }
@@ -232,6 +234,15 @@ function splitSchema(schema: z.ZodType): { rest: z.ZodType; collections: Map<str
   return { rest, collections, order: Object.keys(schema.shape) };
 }
 
+/** Freezes a value in depth (a shared version of the state must not change); stops at what is frozen already. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
@@ -256,15 +267,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const left = a as Record<string, unknown>;
   const right = b as Record<string, unknown>;
+  // for-in sees inherited keys too, but JSON data has none: its objects come from JSON.parse, zod and literals.
   let count = 0;
   for (const key in left) {
     const value = left[key];
-    if (value === undefined || !Object.hasOwn(left, key)) continue;
+    if (value === undefined) continue;
     count += 1;
     const other = right[key];
-    if (value === other) continue;
-    if (typeof value !== 'object' || !Object.hasOwn(right, key) || !jsonEqual(value, other)) return false;
+    if (value !== other && (typeof value !== 'object' || !jsonEqual(value, other))) return false;
   }
-  for (const key in right) if (right[key] !== undefined && Object.hasOwn(right, key)) count -= 1;
+  for (const key in right) if (right[key] !== undefined) count -= 1;
   return count === 0;
 }
