@@ -215,10 +215,11 @@ function splitSchema(schema: z.ZodType): { rest: z.ZodType; collections: Map<str
   if (!(schema instanceof z.ZodObject)) return undefined;
   const collections = new Map<string, Collection>();
   for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    // A collection with checks of its own (a length, a refinement) is validated with the whole, not here.
+    if ((field._zod.def.checks ?? []).length > 0) continue;
     if (field instanceof z.ZodArray && field.element instanceof z.ZodObject) {
       collections.set(key, { kind: 'array', entry: field.element });
     } else if (field instanceof z.ZodRecord && field.keyType instanceof z.ZodString && field.valueType instanceof z.ZodObject) {
-      // A key type with checks (a pattern, a length) is validated with the whole, not here.
       if ((field.keyType._zod.def.checks ?? []).length > 0) continue;
       collections.set(key, { kind: 'record', entry: field.valueType as z.ZodType });
     }

@@ -149,3 +149,18 @@ describe('FileStore with a state written piece by piece', () => {
     }
   });
 });
+
+describe('StatePieces on schemas it cannot split', () => {
+  it('validates collections with checks of their own, and refined objects, as a whole', () => {
+    const bounded = z.object({ seq: z.number(), items: z.array(z.object({ id: z.string() })).min(1) });
+    expect(new StatePieces(bounded).settle({ seq: 1, items: [] }, undefined)).toBeUndefined();
+    const refined = z
+      .object({ seq: z.number(), items: z.array(z.object({ id: z.string() })) })
+      .refine((value) => value.items.length < 2, 'at most one item');
+    const pieces = new StatePieces(refined);
+    expect(pieces.settle({ seq: 1, items: [{ id: 'a' }, { id: 'b' }] }, undefined)).toBeUndefined();
+    expect(pieces.settle({ seq: 1, items: [{ id: 'a' }] }, undefined)?.bytes.toString('utf8')).toBe(
+      `${JSON.stringify({ seq: 1, items: [{ id: 'a' }] }, null, 2)}\n`,
+    );
+  });
+});
