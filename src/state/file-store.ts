@@ -323,7 +323,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const writtenKey = await this.#statKey();
     // Settled versions come frozen (their new entries froze as they were made); read() freezes any other lazily.
     this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, bytes: nextBytes };
-    if (this.#cache !== undefined) {
+    // A state validated whole keeps no working copy: only a split one can tell its copy apart from what was written.
+    if (this.#cache !== undefined && this.#pieces.splits) {
       this.#pieces.align(state, next, base?.state);
       this.#work = { base: this.#cache, state };
     }

@@ -41,6 +41,11 @@ export class StatePieces<S> {
     this.#order = split?.order ?? [];
   }
 
+  /** True when the schema splits into collections and a rest; else each state is validated and written whole. */
+  get splits(): boolean {
+    return this.#rest !== undefined;
+  }
+
   /**
    * Validates `value` and gives the state to keep (its unchanged entries are the
    * objects of `previous`, a state this returned before) with its file text, or
@@ -94,8 +99,12 @@ export class StatePieces<S> {
    * dropped), so that the next settle of `work` finds them unchanged.
    */
   align(work: S, settled: S, previous: S | undefined): void {
-    if (!isPlainObject(work) || !isPlainObject(settled)) return;
+    if (!this.splits || !isPlainObject(work) || !isPlainObject(settled)) return;
     const before: Record<string, unknown> = isPlainObject(previous) ? previous : {};
+    // The rest is small: it is copied whole, defaults filled in and unknown keys gone.
+    const whole = work as Record<string, unknown>;
+    for (const key of Object.keys(whole)) if (!this.#collections.has(key) && !Object.hasOwn(settled, key)) delete whole[key];
+    for (const key of Object.keys(settled)) if (!this.#collections.has(key)) whole[key] = structuredClone(settled[key]);
     for (const [key, collection] of this.#collections) {
       const target = work[key];
       const now = settled[key];

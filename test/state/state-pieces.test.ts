@@ -164,3 +164,47 @@ describe('StatePieces on schemas it cannot split', () => {
     );
   });
 });
+
+describe('FileStore keeping its working copy between commits', () => {
+  it('gives the next update the state as written: defaults filled in, unknown keys gone, returned copies detached', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { FileStore } = await import('../../src/state/index.js');
+    const schema = z.object({
+      seq: z.number(),
+      run: z.object({ name: z.string(), owner: z.string().nullable().default(null) }),
+      items: z.array(z.object({ id: z.string(), tags: z.array(z.string()).default([]) })),
+    });
+    type Board = z.infer<typeof schema>;
+    const directory = await mkdtemp(join(tmpdir(), 'agent-team-work-copy-'));
+    try {
+      const store = new FileStore<Board, { type: string }>({
+        file: join(directory, 'board.json'),
+        schema,
+        initial: () => ({ seq: 0, run: { name: 'a', owner: null }, items: [] }),
+      });
+      await store.update((state) => {
+        state.run = { name: 'b', extra: 1 } as unknown as Board['run'];
+        state.items.push({ id: 'x', junk: true } as unknown as Board['items'][number]);
+      });
+      const seen = await store.update((state) => ({
+        owner: state.run.owner,
+        runKeys: Object.keys(state.run).sort(),
+        tags: state.items[0]?.tags,
+        itemKeys: Object.keys(state.items[0] ?? {}).sort(),
+      }));
+      expect(seen).toEqual({ owner: null, runKeys: ['name', 'owner'], tags: [], itemKeys: ['id', 'tags'] });
+      // A change made through a failed update leaves nothing behind for the next one.
+      await expect(
+        store.update((state) => {
+          (state.items[0] as { tags: string[] }).tags.push('lost');
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(await store.update((state) => [...(state.items[0]?.tags ?? [])])).toEqual([]);
+      expect((await store.read()).items).toEqual([{ id: 'x', tags: [] }]);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
