@@ -44,10 +44,16 @@ const ANSWERS: readonly string[] = [
  */
 export function blockedTaskIds(planTaskIds: readonly string[], rate: number, seed: number): Set<string> {
   if (rate <= 0 || planTaskIds.length === 0) return new Set();
+  // Every work call of a run asks about the same plan: rank it once, not once per call.
+  const key = `${seed}|${rate}|${planTaskIds.join('\n')}`;
+  if (lastBlocked?.key === key) return new Set(lastBlocked.ids);
   const count = Math.min(planTaskIds.length, Math.max(1, Math.round(rate * planTaskIds.length)));
   const ranked = [...planTaskIds].sort((a, b) => hashParts(seed, 'blocker', a) - hashParts(seed, 'blocker', b) || a.localeCompare(b));
-  return new Set(ranked.slice(0, count));
+  lastBlocked = { key, ids: ranked.slice(0, count) };
+  return new Set(lastBlocked.ids);
 }
+
+let lastBlocked: { key: string; ids: string[] } | undefined;
 
 /** The sim agent's answer to a work request: done, or a blocker on a first attempt (the scenario's share of tasks). */
 export function simulateWork(context: SimWorkContext, scenario: Pick<SimScenario, 'seed' | 'blockerRate'>): Record<string, unknown> {

@@ -20,6 +20,7 @@ import { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_S
 import { appendLedgerLines, trimLedgerAfter } from './ledger-file.js';
 import { runGroup } from './group-pass.js';
 import { StateBackup } from './state-backup.js';
+import { deepFreeze, StatePieces } from './state-pieces.js';
 import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
 import type { StateStore, UpdateContext } from './store.js';
 import { watchFile } from './watch-file.js';
@@ -84,13 +85,20 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   // The first storage failure of a commit: from then on this store writes nothing (see update()).
   #failure: StorageError | undefined;
   // The last version seen, shared by every reader in this process until the file changes.
-  #cache: { key: string; state: S; text: string } | undefined;
+  #cache: CachedVersion<S> | undefined;
   #loading: { key: string; promise: Promise<S> } | undefined;
   // The group commit running now, which close() lets finish.
   #flushed: Promise<void> = Promise.resolve();
   // The stop functions of the watches still open, which close() stops.
   readonly #watches = new Set<() => void>();
   #closed = false;
+  // Validates and serializes only the entries of the state that changed (see StatePieces).
+  readonly #pieces: StatePieces<S>;
+  // A mutable copy of the cached version that this store's last commit left: the next commit runs on it instead
+  // of parsing the whole file again. Taken by each commit; given back only by a commit that wrote.
+  #work: { base: CachedVersion<S>; state: S } | undefined;
+  // The version this store wrote last.
+  #written: { state: S; bytes: Buffer } | undefined;
 
   constructor(options: FileStoreOptions<S>) {
     this.#file = options.file;
@@ -103,6 +111,7 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     this.#now = options.now ?? (() => new Date());
     this.#backupIntervalMs = options.backupIntervalMs ?? DEFAULT_BACKUP_INTERVAL_MS;
     this.#backup = new StateBackup(options.file);
+    this.#pieces = new StatePieces(options.schema);
   }
 
   /** The state file this store reads and writes. */
@@ -124,9 +133,12 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     if (this.#loading?.key !== key) {
       const promise = this.#load().then((loaded) => {
         const state = deepFreeze(loaded.state);
-        // A slow load must not replace a newer version cached meanwhile by a write.
-        if (loaded.text !== undefined && (this.#cache === undefined || this.#cache.state.seq <= state.seq)) {
-          this.#cache = { key, state, text: loaded.text };
+        // A slow load must not replace a newer version cached meanwhile by a write, nor the same one (a load that
+        // raced this store's own write finds the state it wrote, and the cache already holds it under the right key).
+        const cached = this.#cache;
+        const newer = cached === undefined || cached.state.seq < state.seq || (cached.state.seq === state.seq && cached.state !== state);
+        if (loaded.bytes !== undefined && newer) {
+          this.#cache = { key, state, bytes: loaded.bytes };
         }
         return state;
       });
@@ -160,7 +172,9 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
    * together (group commit): each runs in order and gets its own seq and events,
    * but they share one lock and one write. A function that throws changes nothing,
    * so `fn` must be free of side effects outside the state: when a function of
-   * the same group throws, the others run again on a fresh copy.
+   * the same group throws, the others run again on a fresh copy. The store keeps
+   * the state it gave `fn` for its next commit, so what `fn` returns must not be
+   * part of it: return values or copies.
    *
    * A commit the disk refuses (full, read-only, a directory in the way) rejects
    * with a StorageError, and every later update() of this store with the same
@@ -259,34 +273,46 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     const key = await this.#statKey();
     const cached = key !== undefined && this.#cache?.key === key ? this.#cache : undefined;
     const loaded = cached === undefined ? await this.#load() : undefined;
-    const baseText = cached?.text ?? loaded?.text;
+    const base = cached ?? loaded;
+    const baseBytes = base?.bytes;
+    // The copy our last commit left, when the file is still that version; it leaves with this commit.
+    const work = this.#work !== undefined && this.#work.base === cached ? this.#work.state : undefined;
+    this.#work = undefined;
+    let reuse = work !== undefined;
     // A parse of text this store validated gives a mutable copy faster than a clone.
-    const fresh = (): S =>
-      baseText === undefined ? this.#validate((this.#initial as () => S)(), 'initial()') : (JSON.parse(baseText) as S);
+    const fresh = (): S => {
+      if (reuse) {
+        reuse = false;
+        return work as S;
+      }
+      return baseBytes === undefined
+        ? this.#validate((this.#initial as () => S)(), 'initial()')
+        : (JSON.parse(baseBytes.toString('utf8')) as S);
+    };
     const at = this.#now().toISOString();
     const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#file });
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
     if (done.length === 0) return settleFailed;
-    const parsed = validateData({ value: state, where: this.#file, schema: this.#schema });
-    if (!parsed.ok) {
+    const settled = this.#settle(state, base?.state);
+    if (!settled.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
         for (const entry of [...done].reverse()) this.#pending.unshift({ ...entry.item, solo: true });
         return settleFailed;
       }
       const only = done[0] as (typeof done)[number];
-      failed.set(only.item, invalidStateError({ file: this.#file, origin: 'update()', error: parsed.error }));
+      failed.set(only.item, invalidStateError({ file: this.#file, origin: 'update()', error: settled.error }));
       return settleFailed;
     }
-    const next = parsed.value;
-    const nextText = `${JSON.stringify(next, null, 2)}\n`;
+    const next = settled.state;
+    const nextBytes = settled.bytes;
     assertLockHeld();
     // The backup trails by at most backupIntervalMs: refreshing it on every commit cost a third of the commit.
-    if (baseText !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
+    if (baseBytes !== undefined && Date.now() - this.#backupAt >= this.#backupIntervalMs) {
       await guardStorage({ ...writingState(this.#file, 'keep the backup'), file: `${this.#file}.bak` }, () =>
-        this.#backup.keep({ previousText: baseText, seq: next.seq }),
+        this.#backup.keep({ previous: baseBytes, seq: next.seq }),
       );
       this.#backupAt = Date.now();
     }
@@ -302,10 +328,17 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
       );
       if (lines.length > 0) await appendLedgerLines({ stateFile: this.#file, ledgerFile, lines, at, seq: next.seq });
     }
-    await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextText));
+    // A reader that finds this version on disk before the commit ends takes it from here instead of parsing it.
+    this.#written = { state: next, bytes: nextBytes };
+    await guardStorage(writingState(this.#file, 'write the state file'), () => writeFileAtomic(this.#file, nextBytes));
     const writtenKey = await this.#statKey();
-    // Frozen lazily by the first read(): a burst of writes nobody reads costs no freezing.
-    this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, text: nextText };
+    // Settled versions come frozen (their new entries froze as they were made); read() freezes any other lazily.
+    this.#cache = writtenKey === undefined ? undefined : { key: writtenKey, state: next, bytes: nextBytes };
+    // A state validated whole keeps no working copy: only a split one can tell its copy apart from what was written.
+    if (this.#cache !== undefined && this.#pieces.splits) {
+      this.#pieces.align(state, next, base?.state);
+      this.#work = { base: this.#cache, state };
+    }
     return () => {
       settleFailed();
       for (const entry of done) entry.item.resolve(entry.value);
@@ -338,6 +371,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     await this.#flushed.catch(() => undefined);
     this.#cache = undefined;
     this.#loading = undefined;
+    this.#work = undefined;
+    this.#written = undefined;
   }
 
   #assertOpen(call: string): void {
@@ -362,19 +397,41 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     }
   }
 
-  /** The state on disk and its text; the text is undefined when starting from `initial()`. */
-  async #load(): Promise<{ state: S; text: string | undefined }> {
-    let text: string;
+  /** The state on disk and its bytes; the bytes are undefined when starting from `initial()`. */
+  async #load(): Promise<{ state: S; bytes: Buffer | undefined }> {
+    let bytes: Buffer;
     try {
-      text = await readFile(this.#file, 'utf8');
+      bytes = await readFile(this.#file);
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw asStorageError(error, readingState(this.#file));
       if (this.#initial === undefined) throw new StateMissingError({ file: this.#file });
-      return { state: this.#validate(this.#initial(), 'initial()'), text: undefined };
+      return { state: this.#validate(this.#initial(), 'initial()'), bytes: undefined };
     }
+    if (this.#written?.bytes.equals(bytes) === true) return { state: this.#written.state, bytes };
+    const text = bytes.toString('utf8');
+    // Entries equal to those of the version in memory are not validated again (another process changed a few).
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    const adopted = value === undefined ? undefined : this.#pieces.adopt(value, this.#cache?.state ?? this.#written?.state);
+    if (adopted !== undefined) return { state: adopted, bytes };
+    // Not valid: the whole-file parse says where, with line and column or the dot path.
     const parsed = safeParseDataText({ text, where: this.#file, format: 'json', schema: this.#schema });
     if (!parsed.ok) throw new StateCorruptedError({ file: this.#file, problem: parsed.error.problem, cause: parsed.error });
-    return { state: parsed.value, text };
+    return { state: parsed.value, bytes };
+  }
+
+  /** Validates a state produced by update(): only its changed entries, unless it is invalid (then the whole, to say why). */
+  #settle(state: S, previous: S | undefined): { ok: true; state: S; bytes: Buffer } | { ok: false; error: DataFileError } {
+    const settled = this.#pieces.settle(state, previous);
+    if (settled !== undefined) return { ok: true, ...settled };
+    const parsed = validateData({ value: state, where: this.#file, schema: this.#schema });
+    if (!parsed.ok) return { ok: false, error: parsed.error };
+    const text = `${JSON.stringify(parsed.value, null, 2)}\n`;
+    return { ok: true, state: JSON.parse(text) as S, bytes: Buffer.from(text) };
   }
 
   /** Remembers the first StorageError of a commit, after which this store writes nothing; returns `error`. */
@@ -391,13 +448,11 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   }
 }
 
-/** Freezes a parsed state in depth so a shared cached version cannot be changed by accident. */
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
+/** A version of the state file as this process last saw it: its identity (see #statKey), the state and the bytes. */
+interface CachedVersion<S> {
+  readonly key: string;
+  readonly state: S;
+  readonly bytes: Buffer;
 }
 
 /** Our own output failing the schema is a bug in the caller, not a bad file. */

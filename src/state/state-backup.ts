@@ -23,7 +23,7 @@ export class StateBackup {
    * place, so the linked inode keeps the old bytes once the new file is
    * renamed over the name. Readers always find the main file.
    */
-  async keep(input: { previousText: string; seq: number }): Promise<void> {
+  async keep(input: { previous: string | Uint8Array; seq: number }): Promise<void> {
     const backup = `${this.#file}.bak`;
     if (this.#hardLinkBackups) {
       const temp = siblingTempPath(backup);
@@ -41,7 +41,7 @@ export class StateBackup {
       }
     }
     if (this.#copiedBackup && input.seq % COPY_BACKUP_EVERY !== 0) return;
-    await writeFileAtomic(backup, input.previousText);
+    await writeFileAtomic(backup, input.previous);
     this.#copiedBackup = true;
   }
 }

@@ -8,6 +8,7 @@ import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchStartUp } from './start-up.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
+import { benchTransitionCost } from './transition-cost.bench.js';
 import { benchWakeLatency } from './wake-latency.bench.js';
 import { benchWorkerQueue } from './worker-queue.bench.js';
 import { benchWorkspaceSpeedup } from './workspace-speedup.bench.js';
@@ -17,6 +18,7 @@ for (const bench of [
   benchFileStore,
   benchWakeLatency,
   benchTeamRun,
+  benchTransitionCost,
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,

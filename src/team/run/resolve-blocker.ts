@@ -23,13 +23,15 @@ export async function resolveBlocker(input: {
   const { blocker, signal } = input;
   const { store, config } = input.context;
   const managerId = config.manager.id;
-  const taken = await store.update((draft) => {
+  const took = await store.update((draft) => {
     const live = draft.blockers.find((candidate) => candidate.id === blocker.id);
-    if (live?.status !== 'open') return undefined;
+    if (live?.status !== 'open') return false;
     live.status = 'resolving';
-    return structuredClone(draft);
+    return true;
   });
-  if (taken === undefined) return;
+  if (!took) return;
+  // The shared read-only snapshot (this version or a later one), not a copy of the whole state per blocker.
+  const taken = await store.read();
   // A second loop on the same task means the first answer did not help: stop spending on it.
   const repeatedLoop =
     blocker.kind === 'loop' &&

@@ -3,11 +3,13 @@ import type { TeamState } from '../../state/index.js';
 import type { TeamContext } from '../agents/team-context.js';
 import { failTask, releaseTask } from '../tasks/report-result.js';
 import { orphanedTasks } from '../tasks/scheduler.js';
+import { endAtIterationCap } from './iteration-cap.js';
 
 /**
  * Releases the tasks of agents whose heartbeat went silent (older than `staleMs`),
  * unless `supervised` (a supervisor kills and restarts silent agent processes);
- * fails tasks no live agent can take.
+ * fails tasks no live agent can take, unless their agents stopped at
+ * coordination.max_iterations: then the run ends, resumable, saying so.
  */
 export async function tidyTeam(input: { context: TeamContext; state: TeamState; staleMs: number; supervised?: boolean }): Promise<void> {
   const { context: team, state, staleMs } = input;
@@ -34,6 +36,8 @@ export async function tidyTeam(input: { context: TeamContext; state: TeamState; 
       live.stopReason = 'no heartbeat';
       context.emit({ type: 'agent-stop', agentId: agent.id, reason: 'no heartbeat' });
     }
+    // Agents out of iterations leave their role's tasks for a resumed run with a higher cap, not failed.
+    if (endAtIterationCap({ state: draft, config: team.config, now: context.now })) return;
     for (const task of orphanedTasks(draft)) {
       if (task.status !== 'ready' && task.status !== 'pending') continue;
       failTask({

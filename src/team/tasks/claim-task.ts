@@ -4,7 +4,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { fileConflict, nextTaskFor } from './scheduler.js';
+import { nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
@@ -23,11 +23,12 @@ export interface ClaimedTask {
 }
 
 /** Records once, in the task and the ledger, that a ready task of this agent's role waits for a task touching the same files. */
-function noteFileWaits(state: TeamState, agentId: string, emit: (event: LedgerEvent) => void): void {
+function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
-  for (const task of state.tasks) {
-    if (task.status !== 'ready' || task.role !== role || task.files.length === 0) continue;
-    const conflict = fileConflict(state, task);
+  if (role === undefined) return;
+  for (const task of scope.readyByRole.get(role) ?? []) {
+    if (task.status !== 'ready' || task.files.length === 0) continue;
+    const conflict = scope.busy.conflict(task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
     task.waitingFor = conflict.taskId;
     emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
@@ -61,12 +62,13 @@ function gateFeedback(task: Task): GateFeedback[] {
 /** What the agent holding `task` needs for its prompt, read from the state. */
 export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; agentId: string; task: Task }): ClaimedTask {
   const { state, task } = input;
+  // Copies throughout: the store keeps the state it hands to update() for its next commit, so nothing returned may share it.
   return {
     task: structuredClone(task),
     model: modelFor(input.config, input.agentId, task),
-    dependencies: dependencyResults(state, task),
+    dependencies: structuredClone(dependencyResults(state, task)),
     resolutions: taskResolutions(state, task.id),
-    gateFeedback: gateFeedback(task),
+    gateFeedback: structuredClone(gateFeedback(task)),
     dependencyBranches: state.tasks
       .filter(
         (other) =>
@@ -87,6 +89,7 @@ function assignTask(input: {
   task: Task;
   config: TeamConfig;
   now: string;
+  scope: TaskScope;
   emit: (event: LedgerEvent) => void;
 }): void {
   const { task, agentId } = input;
@@ -99,6 +102,7 @@ function assignTask(input: {
   task.claimedAt = input.now;
   agent.activeTasks.push(task.id);
   agent.status = 'working';
+  input.scope.busy.add(task, input.state.tasks.indexOf(task));
   const model = modelFor(input.config, agentId, task);
   agent.model = model;
   input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });
@@ -117,12 +121,13 @@ export function claimTask(input: {
 }): ClaimedTask | undefined {
   const { state, agentId } = input;
   if (state.run.status !== 'running') return undefined;
-  noteFileWaits(state, agentId, input.emit);
-  const task = nextTaskFor(state, agentId);
+  const scope = taskScope(state);
+  noteFileWaits(state, agentId, scope, input.emit);
+  const task = nextTaskFor(state, agentId, scope);
   const agent = state.agents[agentId];
   if (task === undefined || agent === undefined) return undefined;
   if (!input.config.roster.some((candidate) => candidate.id === agentId)) return undefined;
-  assignTask({ ...input, task });
+  assignTask({ ...input, task, scope });
   agent.heartbeatAt = input.now;
   return claimedTaskFrom({ state, config: input.config, agentId, task });
 }
@@ -136,15 +141,17 @@ export function claimTask(input: {
 export function dispatchReady(input: { state: TeamState; config: TeamConfig; now: string; emit: (event: LedgerEvent) => void }): void {
   const { state } = input;
   if (state.run.status !== 'running') return;
+  // One index of the files in use for the whole pass, kept up to date as tasks are handed out.
+  const scope = taskScope(state);
   for (const member of input.config.roster) {
     if (member.isManager) continue;
     const agent = state.agents[member.id];
     if (agent === undefined || agent.status === 'stopped' || agent.heartbeatAt === null) continue;
-    noteFileWaits(state, member.id, input.emit);
+    noteFileWaits(state, member.id, scope, input.emit);
     for (;;) {
-      const task = nextTaskFor(state, member.id);
+      const task = nextTaskFor(state, member.id, scope);
       if (task === undefined) break;
-      assignTask({ ...input, agentId: member.id, task });
+      assignTask({ ...input, agentId: member.id, task, scope });
     }
   }
 }

@@ -1,6 +1,9 @@
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { longestChains } from '../../state/index.js';
+import { BusyFiles } from './busy-files.js';
+
+export { BusyFiles, pathsOverlap } from './busy-files.js';
 
 type Emit = (event: LedgerEvent) => void;
 
@@ -9,11 +12,28 @@ type Emit = (event: LedgerEvent) => void;
  * whose dependencies failed or were cancelled. Repeats until nothing changes.
  */
 export function refreshReadiness(state: TeamState, emit: Emit): void {
-  const byId = new Map(state.tasks.map((task) => [task.id, task]));
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const task of state.tasks) {
+  const { tasks } = state;
+  // Most commits leave no task pending: no need for the maps below.
+  if (!tasks.some((task) => task.status === 'pending')) return;
+  const byId = new Map<string, Task>();
+  const positions = new Map<string, number[]>();
+  tasks.forEach((task, position) => {
+    byId.set(task.id, task);
+    for (const id of task.dependsOn) {
+      const list = positions.get(id);
+      if (list === undefined) positions.set(id, [position]);
+      else list.push(position);
+    }
+  });
+  // Pass after pass in plan order, as long as something changes; a pass looks only at the pending tasks whose
+  // dependencies changed since it last looked (the first pass: at all of them).
+  let current: boolean[] | undefined;
+  let next: boolean[] = [];
+  for (;;) {
+    let changed = false;
+    for (let position = 0; position < tasks.length; position += 1) {
+      if (current !== undefined && current[position] !== true) continue;
+      const task = tasks[position] as Task;
       if (task.status !== 'pending') continue;
       const dependencies = task.dependsOn.map((id) => byId.get(id));
       const broken = dependencies.find(
@@ -23,13 +43,20 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
         task.status = 'cancelled';
         task.failure = `dependency ${broken?.id ?? '(missing)'} ${broken?.status ?? 'does not exist'}`;
         emit({ type: 'task-end', agentId: 'scheduler', taskId: task.id, status: 'cancelled', detail: task.failure });
-        changed = true;
       } else if (dependencies.every((dependency) => dependency?.status === 'done')) {
         task.status = 'ready';
         emit({ type: 'task-ready', taskId: task.id });
-        changed = true;
+      } else continue;
+      changed = true;
+      // Its dependents further on are looked at in this pass (the first pass looks at every task), those before it in the next one.
+      for (const dependent of positions.get(task.id) ?? []) {
+        if (dependent <= position) next[dependent] = true;
+        else if (current !== undefined) current[dependent] = true;
       }
     }
+    if (!changed) return;
+    current = next;
+    next = [];
   }
 }
 
@@ -38,30 +65,38 @@ export function allTasksFinished(state: TeamState): boolean {
   return state.tasks.length > 0 && state.tasks.every((task) => TERMINAL_TASK_STATUSES.has(task.status));
 }
 
-/** True when two declared paths can touch the same file (equal, or one is a folder holding the other). */
-export function pathsOverlap(a: string, b: string): boolean {
-  const clean = (path: string): string => path.replace(/^\.\//, '').replace(/\/+$/, '');
-  const x = clean(a);
-  const y = clean(b);
-  return x === y || x.startsWith(`${y}/`) || y.startsWith(`${x}/`);
-}
-
 /**
  * The task in progress (or, in a workspace run, in review: changed but not yet merged)
- * whose declared files overlap this task's, and the shared paths, if any.
+ * whose declared files overlap this task's, and the shared paths, if any. Pass `busy`
+ * (kept up to date by the caller) when checking many tasks of one state.
  */
-export function fileConflict(state: TeamState, task: Task): { taskId: string; files: string[] } | undefined {
-  for (const other of state.tasks) {
-    if ((other.status !== 'in_progress' && other.status !== 'review') || other.id === task.id) continue;
-    const files = task.files.filter((file) => other.files.some((theirs) => pathsOverlap(file, theirs)));
-    if (files.length > 0) return { taskId: other.id, files };
-  }
-  return undefined;
+export function fileConflict(
+  state: TeamState,
+  task: Task,
+  busy: BusyFiles = BusyFiles.of(state.tasks),
+): { taskId: string; files: string[] } | undefined {
+  return busy.conflict(task);
 }
 
 // Relative size of a task, for the length of the work that waits on it.
 const WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
-const priorities = new WeakMap<readonly Task[], { count: number; levels: Map<string, number> }>();
+// The last graph whose chain lengths were computed: every version of the state shares it until a task is added
+// or its dependencies or size change.
+let priorities: { graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[]; levels: Map<string, number> } | undefined;
+
+/** True when `tasks` have the ids, sizes and dependencies of `graph`, in order. */
+function sameGraph(tasks: readonly Task[], graph: readonly { id: string; complexity: string; dependsOn: string[] }[]): boolean {
+  if (tasks.length !== graph.length) return false;
+  for (let index = 0; index < tasks.length; index += 1) {
+    const task = tasks[index] as Task;
+    const known = graph[index] as (typeof graph)[number];
+    if (task.id !== known.id || task.complexity !== known.complexity || task.dependsOn.length !== known.dependsOn.length) return false;
+    for (let position = 0; position < task.dependsOn.length; position += 1) {
+      if (task.dependsOn[position] !== known.dependsOn[position]) return false;
+    }
+  }
+  return true;
+}
 
 /**
  * Each task's priority: the longest chain of work from it to the end of the plan
@@ -69,11 +104,52 @@ const priorities = new WeakMap<readonly Task[], { count: number; levels: Map<str
  * is what lets the rest run in parallel; plan order breaks ties.
  */
 export function chainLengths(tasks: readonly Task[]): Map<string, number> {
-  const cached = priorities.get(tasks);
-  if (cached?.count === tasks.length) return cached.levels;
+  if (priorities !== undefined && sameGraph(tasks, priorities.graph)) return priorities.levels;
   const levels = longestChains(tasks, (task) => WEIGHT[task.complexity]);
-  priorities.set(tasks, { count: tasks.length, levels });
+  const graph = tasks.map((task) => ({ id: task.id, complexity: task.complexity, dependsOn: [...task.dependsOn] }));
+  priorities = { graph, levels };
   return levels;
+}
+
+/**
+ * What one update that hands out several tasks looks up once: the files in use,
+ * the tasks ready at its start by role (in plan order), the chain lengths. The
+ * update keeps it current: a task it hands out joins `busy` (its status leaves
+ * it out of the ready lists); a task made ready meanwhile is not in them.
+ */
+export interface TaskScope {
+  readonly busy: BusyFiles;
+  readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
+  levels: Map<string, number> | undefined;
+}
+
+/** The scope of an update that hands out tasks, from the state as it is now. */
+export function taskScope(state: TeamState): TaskScope {
+  const readyByRole = new Map<string, Task[]>();
+  for (const task of state.tasks) {
+    if (task.status !== 'ready') continue;
+    const list = readyByRole.get(task.role);
+    if (list === undefined) readyByRole.set(task.role, [task]);
+    else list.push(task);
+  }
+  return { busy: BusyFiles.of(state.tasks), readyByRole, levels: undefined };
+}
+
+/** Why an agent may take a ready task of its role: "own" (handed back to it), "free" (anyone's), or undefined (not now). */
+function takeable(state: TeamState, agentId: string, task: Task, busy: () => BusyFiles): 'own' | 'free' | undefined {
+  if (task.files.length > 0 && busy().conflict(task) !== undefined) return undefined;
+  if (task.assignee === agentId) return 'own';
+  // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
+  const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
+  return free ? 'free' : undefined;
+}
+
+/** The agent if it can take another task now (live, with room), else undefined. */
+function agentWithRoom(state: TeamState, agentId: string): TeamState['agents'][string] | undefined {
+  const agent = state.agents[agentId];
+  if (agent === undefined || agent.status === 'stopped') return undefined;
+  if (agent.activeTasks.length >= agent.maxConcurrentTasks) return undefined;
+  return agent;
 }
 
 /**
@@ -81,21 +157,21 @@ export function chainLengths(tasks: readonly Task[]): Map<string, number> {
  * then the ready task heading the longest chain of remaining work (plan order on
  * ties). A task whose files overlap a task in progress waits for it.
  */
-export function nextTaskFor(state: TeamState, agentId: string): Task | undefined {
-  const agent = state.agents[agentId];
-  if (agent === undefined || agent.status === 'stopped') return undefined;
-  if (agent.activeTasks.length >= agent.maxConcurrentTasks) return undefined;
+export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope): Task | undefined {
+  const agent = agentWithRoom(state, agentId);
+  if (agent === undefined) return undefined;
   let best: Task | undefined;
   let bestLevel = -1;
-  let levels: Map<string, number> | undefined;
-  for (const task of state.tasks) {
+  let levels = scope?.levels;
+  let files = scope?.busy;
+  const busyFiles = (): BusyFiles => (files ??= BusyFiles.of(state.tasks));
+  for (const task of scope?.readyByRole.get(agent.role) ?? (scope === undefined ? state.tasks : [])) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
-    if (task.files.length > 0 && fileConflict(state, task) !== undefined) continue;
-    if (task.assignee === agentId) return task;
-    // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
-    const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
-    if (!free) continue;
+    const why = takeable(state, agentId, task, busyFiles);
+    if (why === 'own') return task;
+    if (why === undefined) continue;
     levels ??= chainLengths(state.tasks);
+    if (scope !== undefined) scope.levels = levels;
     const level = levels.get(task.id) ?? 0;
     if (level > bestLevel) {
       best = task;
@@ -103,6 +179,18 @@ export function nextTaskFor(state: TeamState, agentId: string): Task | undefined
     }
   }
   return best;
+}
+
+/**
+ * True when `nextTaskFor` would give the agent a task, judged only on `candidates`
+ * (the ready tasks of its role, from an index of the state) and without ranking them.
+ */
+export function hasTaskFor(input: { state: TeamState; agentId: string; candidates: readonly Task[]; busy: () => BusyFiles }): boolean {
+  const agent = agentWithRoom(input.state, input.agentId);
+  if (agent === undefined) return false;
+  return input.candidates.some(
+    (task) => task.status === 'ready' && task.role === agent.role && takeable(input.state, input.agentId, task, input.busy) !== undefined,
+  );
 }
 
 /** Ready tasks of a role that no live agent of that role can take. */
