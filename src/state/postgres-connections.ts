@@ -4,7 +4,8 @@
  * server restart) or a transaction conflict gets a new attempt after a backoff; when they run out, a
  * StorageError names the database by its URL without the password.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './postgres-driver.js';
 import { getLogger } from '../observability/index.js';
 import { databaseStorageError, isConnectionLost, isTransactionConflict, retryDelayMs } from './postgres-failure.js';
 import { migrate } from './postgres-migrations.js';
@@ -39,7 +40,9 @@ export class RunConnections {
   /** Settings of every connection (the LISTEN connection uses them too). */
   readonly clientConfig: pg.ClientConfig;
   readonly #where: string;
-  readonly #pool: pg.Pool;
+  // Made on first use, once the driver is imported.
+  #pool: Promise<pg.Pool> | undefined;
+  readonly #poolSize: number;
   readonly #retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   readonly #onRetry: ((retry: PostgresRetry) => void) | undefined;
   #schemaReady: Promise<void> | undefined;
@@ -56,14 +59,22 @@ export class RunConnections {
     this.#onRetry = input.onRetry;
     // The application name tells an operator (and pg_stat_activity) which process holds a session.
     this.clientConfig = { connectionString: input.url, application_name: `agent-team pid ${process.pid}` };
-    this.#pool = new pg.Pool({ ...this.clientConfig, max: input.poolSize ?? 4 });
-    // An idle connection cut by the server (a restart) is dropped by the pool; the next checkout makes a new one.
-    this.#pool.on('error', (error) => logger.debug('idle PostgreSQL connection lost', { where: this.#where, error: error.message }));
-    // A connection cut while checked out also emits 'error' (an unhandled one would end the process); the query in
-    // flight rejects with it, and retrying() decides.
-    this.#pool.on('connect', (client) => {
-      client.on('error', (error) => logger.debug('PostgreSQL connection lost', { where: this.#where, error: error.message }));
+    this.#poolSize = input.poolSize ?? 4;
+  }
+
+  #poolOf(): Promise<pg.Pool> {
+    this.#pool ??= loadPg().then((driver) => {
+      const pool = new driver.Pool({ ...this.clientConfig, max: this.#poolSize });
+      // An idle connection cut by the server (a restart) is dropped by the pool; the next checkout makes a new one.
+      pool.on('error', (error) => logger.debug('idle PostgreSQL connection lost', { where: this.#where, error: error.message }));
+      // A connection cut while checked out also emits 'error' (an unhandled one would end the process); the query in
+      // flight rejects with it, and retrying() decides.
+      pool.on('connect', (client) => {
+        client.on('error', (error) => logger.debug('PostgreSQL connection lost', { where: this.#where, error: error.message }));
+      });
+      return pool;
     });
+    return this.#pool;
   }
 
   /** Runs `work` on a pooled connection, after the migrations, trying again as the file comment says. */
@@ -71,7 +82,7 @@ export class RunConnections {
     for (let attempt = 1; ; attempt += 1) {
       let client: pg.PoolClient | undefined;
       try {
-        client = await this.#pool.connect();
+        client = await (await this.#poolOf()).connect();
         await this.#ensureSchema(client);
         const result = await work(client);
         client.release();
@@ -95,7 +106,7 @@ export class RunConnections {
 
   /** Runs `work` once on a pooled connection (polling, where the next poll is the retry). */
   async once<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await (await this.#poolOf()).connect();
     try {
       const result = await work(client);
       client.release();
@@ -108,7 +119,9 @@ export class RunConnections {
 
   /** Ends every pooled connection. */
   async end(): Promise<void> {
-    await this.#pool.end().catch(() => undefined);
+    const pool = this.#pool;
+    if (pool === undefined) return;
+    await (await pool).end().catch(() => undefined);
   }
 
   async #ensureSchema(client: pg.PoolClient): Promise<void> {

@@ -4,8 +4,9 @@
  * (a server restart) is made again with backoff, and the seq is checked then, since
  * notifications sent meanwhile are lost.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { getLogger } from '../observability/index.js';
+import { loadPg } from './postgres-driver.js';
 
 const logger = getLogger('state.postgres');
 
@@ -63,14 +64,23 @@ export class RunListener {
 
   #connect(): void {
     if (this.#stopped) return;
-    const client = new pg.Client(this.#options.client);
-    client.on('error', (error) => this.#lost(client, error));
-    client.on('end', () => this.#lost(client, undefined));
-    client.on('notification', (message) => {
-      if (message.channel === this.#options.channel) this.#seen(Number(message.payload), true);
-    });
-    this.#client = client;
     this.#connecting = (async () => {
+      let driver: typeof pg;
+      try {
+        driver = await loadPg();
+      } catch (error) {
+        // Without the driver there is nothing to listen with: polling goes on alone.
+        logger.warn('run listener cannot load the pg driver; polling only', { channel: this.#options.channel, error: String(error) });
+        return;
+      }
+      if (this.#stopped) return;
+      const client = new driver.Client(this.#options.client);
+      client.on('error', (error) => this.#lost(client, error));
+      client.on('end', () => this.#lost(client, undefined));
+      client.on('notification', (message) => {
+        if (message.channel === this.#options.channel) this.#seen(Number(message.payload), true);
+      });
+      this.#client = client;
       try {
         await client.connect();
         await client.query(`LISTEN ${client.escapeIdentifier(this.#options.channel)}`);

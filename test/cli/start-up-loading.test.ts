@@ -103,13 +103,15 @@ describe('start-up loading', () => {
     expect(matching(modules, /\/src\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
   });
 
-  it('a sim run loads neither SDK client nor winston', async () => {
+  it('a sim run loads neither SDK client, winston nor the PostgreSQL driver', async () => {
     const { code, stdout, stderr, modules } = await loadedBy(['run', '--feature', 'Add login', '--time-scale', '0', '--plan-tasks', '2']);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^Run \S+: done — all tasks done$/m);
     expect(matching(modules, /\/src\/team\//).length).toBeGreaterThan(0);
     for (const client of SDK_CLIENTS) expect(matching(modules, client)).toEqual([]);
     expect(matching(modules, /\/node_modules\/winston\//)).toEqual([]);
+    // The file store's run never loads the PostgreSQL driver.
+    expect(matching(modules, /\/node_modules\/pg(-pool|-protocol)?\//)).toEqual([]);
   });
 
   describe('an Anthropic run', () => {
