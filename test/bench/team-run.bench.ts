@@ -7,9 +7,8 @@ import { loadTeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { readEntries, type Entry } from '../support/ledger.js';
 import { tempProject } from '../support/temp-project.js';
+import { writeBenchTeam } from './bench-team.js';
 import { quantile } from './percentiles.js';
-
-const ROLES = ['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer'];
 
 /**
  * Per transition, the time the orchestration took once nothing else held it up:
@@ -70,17 +69,7 @@ export async function benchTeamRun(options: { tasks?: number } = {}): Promise<Re
   const tasks = options.tasks ?? 200;
   const project = await tempProject('agent-team-bench-run-');
   try {
-    const configFile = await project.write(
-      'orchestrator-config.json',
-      JSON.stringify({
-        agents: [
-          { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-          ...ROLES.flatMap((role) => [1, 2].map((n) => ({ id: `${role.split('_')[0]}-${n}`, role }))),
-        ],
-        budget: { max_usd: 1000 },
-        provider: { time_scale: 0 },
-      }),
-    );
+    const configFile = await writeBenchTeam(project, { maxUsd: 1000 });
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
     const started = performance.now();
     const result = await runTeam({ config, feature: 'Add a large batch of independent improvements', planTasks: tasks, timeScale: 0 });

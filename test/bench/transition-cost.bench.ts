@@ -12,8 +12,8 @@ import { loadTeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { type Entry, readEntries } from '../support/ledger.js';
 import { tempProject } from '../support/temp-project.js';
+import { writeBenchTeam } from './bench-team.js';
 
-const ROLES = ['backend_developer', 'frontend_developer', 'qa_tester', 'reviewer'];
 const DEFAULT_SIZES = [200, 800, 1600] as const;
 
 /** One sim run of `tasks` planned tasks: wall time, commits and cost per commit. */
@@ -22,19 +22,8 @@ async function measure(
 ): Promise<{ wallMs: number; commits: number; status: string; perCommitMs: number; cpuPerCommitMs: number }> {
   const project = await tempProject('agent-team-bench-cost-');
   try {
-    const configFile = await project.write(
-      'orchestrator-config.json',
-      JSON.stringify({
-        agents: [
-          { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-          ...ROLES.flatMap((role) => [1, 2].map((n) => ({ id: `${role.split('_')[0]}-${n}`, role }))),
-        ],
-        budget: { max_usd: 100_000 },
-        provider: { time_scale: 0 },
-        // Every agent takes a few hundred tasks here; the default cap would end the run early.
-        coordination: { max_iterations: 100_000 },
-      }),
-    );
+    // Every agent takes a few hundred tasks here; the default cap would end the run early.
+    const configFile = await writeBenchTeam(project, { maxUsd: 100_000, extra: { coordination: { max_iterations: 100_000 } } });
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
