@@ -12,6 +12,9 @@ import { isProcessRunning } from './process-alive.js';
 // network file systems). The rename already happened; only durability is weaker.
 const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EACCES', 'EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
 
+// Temp files this process is writing now: its other temps were left by writes that failed.
+const writing = new Set<string>();
+
 /** A unique temp path next to `target` (same directory, so renaming it onto `target` is atomic). */
 export function siblingTempPath(target: string): string {
   const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
@@ -32,6 +35,7 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(path: string, data: string | Uint8Array, options?: AtomicWriteOptions): Promise<void> {
   const temp = siblingTempPath(path);
   let handle: FileHandle | undefined;
+  writing.add(temp);
   try {
     handle = await open(temp, 'wx');
     await handle.writeFile(data);
@@ -45,6 +49,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     await handle?.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
+  } finally {
+    writing.delete(temp);
   }
   if (options?.syncDirectory !== false) await syncDirectory(dirname(path));
 }
@@ -70,7 +76,9 @@ async function syncDirectory(directory: string): Promise<void> {
 /**
  * Removes the temp files that writers of `target` left behind when they died or
  * the disk refused to let them clean up (a file system turned read-only mid-write):
- * those named by siblingTempPath whose writer process is no longer running.
+ * those named by siblingTempPath whose writer process is no longer running, and
+ * this process's own that no write of it is using (a failed write that could not
+ * remove its temp; in-process runs share one pid).
  * Returns the names removed.
  */
 export async function removeStaleTemps(target: string): Promise<string[]> {
@@ -80,8 +88,10 @@ export async function removeStaleTemps(target: string): Promise<string[]> {
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const pid = Number(name.slice(prefix.length).split('.')[0]);
-    // This process's own temps are in use; a running writer's too.
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessRunning(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    // A temp this process is writing now is in use; so is a running writer's.
+    const mine = pid === process.pid;
+    if (mine ? writing.has(join(dirname(target), name)) : isProcessRunning(pid)) continue;
     await rm(join(dirname(target), name), { force: true });
     removed.push(name);
   }
