@@ -34,6 +34,17 @@ function request(overrides: Partial<LlmRequest> = {}): LlmRequest {
   };
 }
 
+/** A structured plan request without tools of its own: its answer is asked for as the plan. */
+function planRequest(): LlmRequest {
+  return request({
+    messages: [{ role: 'user', content: 'Plan the feature.' }],
+    tools: undefined,
+    toolChoice: undefined,
+    responseJsonSchema: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'string' } } }, required: ['tasks'] },
+    responseName: 'plan',
+  });
+}
+
 describe('Anthropic countInputTokens', () => {
   beforeEach(async () => {
     server = await start({ apiKey: KEY, inputScale: 2 });
@@ -62,13 +73,7 @@ describe('Anthropic countInputTokens', () => {
   it("counts a structured call's forced answer tool as complete sends it", async () => {
     if (server === undefined) throw new Error('no server');
     const provider = createAnthropicProvider({ apiKey: KEY, baseURL: server.url });
-    const structured = request({
-      messages: [{ role: 'user', content: 'Plan the feature.' }],
-      tools: undefined,
-      toolChoice: undefined,
-      responseJsonSchema: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'string' } } }, required: ['tasks'] },
-      responseName: 'plan',
-    });
+    const structured = planRequest();
     await provider.countInputTokens?.(structured);
     server.script({ kind: 'structured', input: { tasks: ['T1'] } });
     await provider.complete(structured);
@@ -80,13 +85,7 @@ describe('Anthropic countInputTokens', () => {
   it('counts a prompt-mode call as complete sends it: the schema in the last user message, no answer tool', async () => {
     if (server === undefined) throw new Error('no server');
     const provider = createAnthropicProvider({ apiKey: KEY, baseURL: server.url, structuredOutput: 'prompt' });
-    const structured = request({
-      messages: [{ role: 'user', content: 'Plan the feature.' }],
-      tools: undefined,
-      toolChoice: undefined,
-      responseJsonSchema: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'string' } } }, required: ['tasks'] },
-      responseName: 'plan',
-    });
+    const structured = planRequest();
     await provider.countInputTokens?.(structured);
     server.script({ kind: 'text', text: '{"tasks": ["T1"]}' });
     await provider.complete(structured);
