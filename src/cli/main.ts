@@ -3,10 +3,12 @@ import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
 import { registerRoleCommands } from './commands/roles-register.js';
+import { registerStoreCommands } from './commands/store-register.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
 import { mayAskVersion, packageVersion } from './package-version.js';
+import { STORE_OPTION_HELP } from './store-option.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -22,7 +24,9 @@ Exit codes:
 
 Environment:
   NO_COLOR                set to disable colour
-  AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)`;
+  AGENT_TEAM_LOG_LEVEL    winston log level on stderr (default: warn)
+  AGENT_TEAM_STORE        the store when no --store is given (postgres://…; default: the state file)
+  AGENT_TEAM_HOST         this machine's name in runs (default: the hostname)`;
 
 /**
  * Declares the CLI. Each action stores its exit code in `result.code`. A command's
@@ -34,6 +38,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
   const { terminal, cwd, result, signal } = context;
   const configOption = (): Option =>
     new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
+  const storeOption = (): Option => new Option('--store <url>', STORE_OPTION_HELP);
   const program = new Command('agent-team')
     .description('Run a cost-tracked team of LLM agents on a software feature.')
     .version(about.version ?? 'unknown')
@@ -79,6 +84,11 @@ export function buildProgram(context: CommandContext, about: { version?: string 
         .hideHelp(),
     )
     .option('--processes', 'run each role agent as its own OS process')
+    .addOption(storeOption())
+    .option(
+      '--remote-agents <ids>',
+      'role agents served by `agent-team worker` elsewhere on the same store (comma-separated); not started here',
+    )
     .option(
       '--workspace [repo]',
       "agents change code in this git repository (default: the config's project_dir), each task in its own worktree, merged back with the tests",
@@ -98,6 +108,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
         '  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes',
         '  $ agent-team run --resume --budget-usd 5',
         '  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app',
+        '  $ agent-team run --feature "Add a cart" --store postgres://team@db/agents --remote-agents backend-dev',
         EXIT_CODES_HELP,
       ].join('\n'),
     )
@@ -127,6 +138,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .command('status')
     .description('Show the live state: tasks by status, agents, open blockers, budget.')
     .addOption(configOption())
+    .addOption(storeOption())
     .option('--json', 'print the state summary as JSON')
     .addHelpText('after', '\nExamples:\n  $ agent-team status\n  $ agent-team status --json')
     .action(async (options: Record<string, unknown>) => {
@@ -141,6 +153,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     )
     .option('--workspace <repo>', "the git repository to clean (default: the config's project_dir)")
     .addOption(configOption())
+    .addOption(storeOption())
     .option(
       '--run <id>',
       'only this run (repeat for several); may name an interrupted run to clean it',
@@ -177,6 +190,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .command('ledger')
     .description('Print the run ledger; --follow keeps printing new events until the run is over.')
     .addOption(configOption())
+    .addOption(storeOption())
     .option('--follow', 'keep following, through resumes, until the run is over (Ctrl-C to stop)')
     .option('--all', 'include every model call')
     .option('--json', 'print raw JSON lines')
@@ -194,6 +208,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .description('Run one role agent as its own process against the current run.')
     .requiredOption('--id <agent-id>', 'roster id of the agent (e.g. backend-dev)')
     .addOption(configOption())
+    .addOption(storeOption())
     .addHelpText(
       'after',
       '\nExamples:\n  $ agent-team agent --id backend-dev\n  $ agent-team agent --id qa-tester --config team/orchestrator-config.json',
@@ -246,6 +261,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     });
   registerBatchCommands(program, context);
   registerRoleCommands(program, context);
+  registerStoreCommands(program, context);
   return program;
 }
 

@@ -1,4 +1,6 @@
-import { followLedger, ledgerEventSchema, type LedgerEntry, type LedgerEvent } from '../state/index.js';
+import type { TeamConfig } from '../config/index.js';
+import type { LedgerEntry, LedgerEvent } from '../state/index.js';
+import { followRunLedger } from '../team/index.js';
 import { formatEvent } from './format-event.js';
 import { paint, type Terminal } from './terminal.js';
 
@@ -56,7 +58,8 @@ function fold(counters: Counters, entry: LedgerEntry<LedgerEvent>): void {
  */
 export function showProgress(input: {
   terminal: Terminal;
-  ledgerFile: string;
+  /** The team whose ledger to follow (the file beside the state file, or the run's rows in PostgreSQL). */
+  config: TeamConfig;
   signal: AbortSignal;
   fromEnd?: boolean | undefined;
 }): Promise<void> {
@@ -85,12 +88,10 @@ export function showProgress(input: {
   };
   const ticker = terminal.isTty ? setInterval(drawStatus, 250) : undefined;
   ticker?.unref();
-  return followLedger<LedgerEvent>({
-    file: input.ledgerFile,
+  return followRunLedger(input.config, {
     signal: input.signal,
-    pollMs: 200,
+    pollMs: input.config.store.kind === 'file' ? 200 : 1000,
     fromEnd: input.fromEnd,
-    eventSchema: ledgerEventSchema,
     // Another process may have written a bad line: the view goes on without it.
     onSkippedLine: (error) => {
       clearStatus();

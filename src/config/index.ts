@@ -4,3 +4,4 @@ export { loadTeamConfig, parseAgentsConfig, parseOrchestratorConfig, type Resolv
 export type { GateConfig } from './orchestrator-config.js';
 export { builtInPaths, packageRoot } from './package-paths.js';
 export type { ProvidersConfig } from './providers-config.js';
+export { parseStoreLocation, STORE_ENV, type StoreLocation, storeValue, TEAM_PARAMETER } from './store-location.js';

@@ -6,6 +6,7 @@ import { readInputFileSync, safeParseDataText } from '../files/index.js';
 import { agentsConfigSchema, type AgentsConfig, type RoleConfig } from './agents-config.js';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config.js';
 import { builtInPaths } from './package-paths.js';
+import { parseStoreLocation, type StoreLocation } from './store-location.js';
 
 /** A roster agent joined with its role's prompts and model settings. */
 export interface ResolvedAgent {
@@ -23,6 +24,8 @@ export interface TeamConfig {
   readonly projectDir: string;
   readonly stateFile: string;
   readonly ledgerFile: string;
+  /** Where the live state is: the file store (`stateFile`, `ledgerFile`) or a run in PostgreSQL. */
+  readonly store: StoreLocation;
   readonly runsDir: string;
   readonly promptsDir: string;
   readonly agentsFile: string;
@@ -108,9 +111,16 @@ function resolveOptionalPath(input: { projectDir: string; value: string; fallbac
 
 /**
  * Loads the team configuration: `configPath` if given, else `orchestrator-config.json`
- * in `cwd`, else the built-in default team (working on `cwd`).
+ * in `cwd`, else the built-in default team (working on `cwd`). The store is `store` (a `--store` value,
+ * or AGENT_TEAM_STORE as `storeFrom` says), else the file store.
  */
-export function loadTeamConfig(input: { configPath?: string | undefined; cwd: string }): TeamConfig {
+export function loadTeamConfig(input: {
+  configPath?: string | undefined;
+  cwd: string;
+  store?: string | undefined;
+  /** Where `store` came from, for messages (default `--store`). */
+  storeFrom?: string | undefined;
+}): TeamConfig {
   const builtIn = builtInPaths();
   let configFile: string | null = null;
   let baseDir = input.cwd;
@@ -149,6 +159,7 @@ export function loadTeamConfig(input: { configPath?: string | undefined; cwd: st
     projectDir,
     stateFile,
     ledgerFile: join(dirname(stateFile), 'run_ledger.jsonl'),
+    store: parseStoreLocation({ value: input.store, from: input.storeFrom ?? '--store', projectDir }),
     runsDir: resolve(projectDir, orchestrator.runs_dir),
     promptsDir,
     agentsFile,

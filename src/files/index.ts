@@ -2,6 +2,7 @@
 export { removeStaleTemps, siblingTempPath, writeFileAtomic, writeJsonFileAtomic } from './atomic-write.js';
 export { errorCode, isSystemError } from './error-code.js';
 export { acquireLock, DEFAULT_LOCK_STALE_MS, DEFAULT_LOCK_TIMEOUT_MS, MIN_LOCK_STALE_MS } from './file-lock.js';
+export { HOST_ENV, hostId } from './host-id.js';
 export { isProcessAlive, isProcessRunning, processStartToken } from './process-alive.js';
 export { parseDataText, readDataFile, safeParseDataText, safeParseJsonLine, validateData } from './read-data-file.js';
 export { readInputFile, readInputFileSync, readRegularFileSync, type RegularFileText } from './read-input-file.js';

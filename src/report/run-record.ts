@@ -1,8 +1,8 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 import { costOf, priceOf, priceTable } from '../cost/index.js';
-import { ledgerEventSchema, readLedger, type TeamState } from '../state/index.js';
+import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
 import { writeFileAtomic } from '../files/index.js';
 import { renderReport } from './report-markdown.js';
 import { summarizeRun, type RunSummary } from './summary.js';
@@ -35,19 +35,22 @@ export async function createRunDirectory(runDir: string): Promise<void> {
 }
 
 /**
- * Writes the run's record: the state and ledger as they are now, the summary
- * computed from the ledger, and the report. Called at the end of every run,
- * interrupted ones included, so the directory always shows the latest.
+ * Writes the run's record into `dir` (default: the run's directory): the state and ledger as they are
+ * now (`team-communication.json` and `run_ledger.jsonl`, whichever store holds them live), the summary
+ * computed from the ledger, and the report. Called at the end of every run, interrupted ones included,
+ * so the directory always shows the latest; and by `agent-team export`.
  */
-export async function writeRunRecord(input: { config: TeamConfig; state: TeamState }): Promise<{ files: RunFiles; summary: RunSummary }> {
-  const files = runFiles(input.state.run.options.runDir);
+export async function writeRunRecord(input: {
+  config: TeamConfig;
+  state: TeamState;
+  ledger: readonly LedgerEntry<LedgerEvent>[];
+  dir?: string | undefined;
+}): Promise<{ files: RunFiles; summary: RunSummary }> {
+  const { ledger } = input;
+  const files = runFiles(input.dir ?? input.state.run.options.runDir);
   await createRunDirectory(files.dir);
-  await copyFile(input.config.stateFile, files.state);
-  const ledger = await readLedger(input.config.ledgerFile, { eventSchema: ledgerEventSchema });
-  await copyFile(input.config.ledgerFile, files.ledger).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-    await writeFile(files.ledger, '');
-  });
+  await writeFileAtomic(files.state, `${JSON.stringify(input.state, null, 2)}\n`);
+  await writeFileAtomic(files.ledger, ledger.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
   const prices = priceTable(input.config.orchestrator.prices);
   const summary = summarizeRun(input.state, ledger, (call) => {
     const member = input.config.roster.find((candidate) => candidate.id === call.agentId);

@@ -58,7 +58,7 @@ export const ledgerEventSchema = z.discriminatedUnion('type', [
   event('gate-verdict', { agentId: text, taskId: text, gate: text, passed: z.boolean(), reasons: z.array(text), round: count }),
   event('task-merge', { taskId: text, status: z.enum(['merged', 'reverted', 'conflict', 'ready']), detail: text }),
   event('task-wip', { agentId: text, taskId: text, branch: text, commit: text, reason: text }),
-  event('agent-start', { agentId: text, pid: z.number().int() }),
+  event('agent-start', { agentId: text, pid: z.number().int(), host: text.optional() }),
   event('agent-stop', { agentId: text, reason: text }),
   event('agent-restart', { agentId: text, restart: count, reason: text }),
   event('budget-block', { agentId: text, limit: text, detail: text }),

@@ -46,7 +46,7 @@ export type LedgerEvent =
   | { type: 'gate-verdict'; agentId: string; taskId: string; gate: string; passed: boolean; reasons: string[]; round: number }
   | { type: 'task-merge'; taskId: string; status: 'merged' | 'reverted' | 'conflict' | 'ready'; detail: string }
   | { type: 'task-wip'; agentId: string; taskId: string; branch: string; commit: string; reason: string }
-  | { type: 'agent-start'; agentId: string; pid: number }
+  | { type: 'agent-start'; agentId: string; pid: number; host?: string | undefined }
   | { type: 'agent-stop'; agentId: string; reason: string }
   /** An agent process that died is started again by the supervisor (`restart` counts from 1). */
   | { type: 'agent-restart'; agentId: string; restart: number; reason: string }

@@ -64,7 +64,7 @@ export class RunConnections {
 
   #poolOf(): Promise<pg.Pool> {
     this.#pool ??= loadPg().then((driver) => {
-      const pool = new driver.Pool({ ...this.clientConfig, max: this.#poolSize });
+      const pool = new driver.Pool({ ...this.clientConfig, max: this.#poolSize, allowExitOnIdle: true });
       // An idle connection cut by the server (a restart) is dropped by the pool; the next checkout makes a new one.
       pool.on('error', (error) => logger.debug('idle PostgreSQL connection lost', { where: this.#where, error: error.message }));
       // A connection cut while checked out also emits 'error' (an unhandled one would end the process); the query in

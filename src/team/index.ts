@@ -1,6 +1,8 @@
 /** The team layer's public face: run a team or one of its agents, open its store. */
 export { createAgentSpecResolver, type ResolvedAgentSpec } from './agents/provider-registry.js';
-export { openTeamStore, readTeamStateAt } from './run/open-team.js';
+export { describeTeamStore, openTeamStore, readTeamStateAt, withTeamStore } from './run/open-team.js';
+export { followRunLedger, readRunLedger } from './run/team-ledger.js';
+export { serveAgents, type WorkerEvent, type WorkerExit, workerAgents } from './run/serve-agents.js';
 export { LEASE_ENV } from './run/agent-processes.js';
 export { runAgent } from './run/run-agent.js';
 export { describeOwner, ownerLiveness, RUN_OWNED_EXIT_CODE } from './run/run-owner.js';

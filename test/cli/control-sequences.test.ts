@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/memory/index.js';
 import { writeRunRecord } from '../../src/report/index.js';
 import { writeAgentStatus } from '../../src/solo/index.js';
 import { teamStateSchema } from '../../src/state/index.js';
+import { readRunLedger } from '../../src/team/index.js';
 import { runCommand } from '../support/cli-in-process.js';
 import { CONTROL_BYTES, hostile } from '../support/control-bytes.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
@@ -92,7 +93,7 @@ describe('model text with terminal escape sequences', () => {
   it('report.md keeps the questions and summaries, without a control byte', async () => {
     const config = loadTeamConfig({ cwd: project.dir });
     const state = teamStateSchema.parse(JSON.parse(await readFile(project.path(STATE), 'utf8')));
-    const { files } = await writeRunRecord({ config, state });
+    const { files } = await writeRunRecord({ config, state, ledger: await readRunLedger(config) });
     const report = await readFile(files.report, 'utf8');
     expectPlain(report);
     expect(report).toContain('**Feature:** Add login!');

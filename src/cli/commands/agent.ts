@@ -3,9 +3,12 @@ import { LEASE_ENV, runAgent } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { println, type Terminal } from '../terminal.js';
+import { storeChoice } from '../store-option.js';
 
 /** Options of `agent-team agent`. */
 export interface AgentCommandOptions {
+  /** `--store`: the file store or a PostgreSQL URL (default: AGENT_TEAM_STORE, else the file store). */
+  store?: string | undefined;
   id: string;
   config?: string | undefined;
   cwd: string;
@@ -15,7 +18,7 @@ export interface AgentCommandOptions {
 
 /** `agent-team agent --id X`: one role agent as its own process, on the run in the state file. */
 export async function agent(options: AgentCommandOptions): Promise<number> {
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   // Started by a supervisor (`run --processes`) with an IPC channel, which closes when the parent dies, however it died.
   const supervised = process.send !== undefined;
   // A parent that died while this process was still starting closed the channel before anyone listened: no

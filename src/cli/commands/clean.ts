@@ -2,13 +2,16 @@ import { resolve } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { UsageError } from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunStatus } from '../../state/index.js';
-import { describeOwner, openTeamStore, ownerLiveness, readTeamStateAt } from '../../team/index.js';
+import { describeOwner, ownerLiveness, readTeamStateAt, withTeamStore } from '../../team/index.js';
 import { cleanWorktrees, isRepository, listRunIds, readRunHome, type CleanReport } from '../../workspace/index.js';
 import { EXIT } from '../exit-codes.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { storeChoice } from '../store-option.js';
 
 /** Options of `agent-team clean`. */
 export interface CleanCommandOptions {
+  /** `--store`: the file store or a PostgreSQL URL (default: AGENT_TEAM_STORE, else the file store). */
+  store?: string | undefined;
   workspace?: string | undefined;
   config?: string | undefined;
   /** Only these runs (repeatable `--run`). */
@@ -38,7 +41,7 @@ const isLive = (status: RunStatus): boolean => !TERMINAL_RUN_STATUSES.has(status
  */
 export async function clean(options: CleanCommandOptions): Promise<number> {
   const { terminal } = options;
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   const repo = options.workspace === undefined ? config.projectDir : resolve(options.cwd, options.workspace);
   if (!(await isRepository(repo))) {
     const from = options.workspace === undefined ? ` (the project directory of ${config.configFile ?? 'the built-in config'})` : '';
@@ -100,11 +103,12 @@ export async function clean(options: CleanCommandOptions): Promise<number> {
 
 /** The run in the project's state file, or null when there is none (no state file yet). */
 async function currentRun(config: TeamConfig): Promise<{ runId: string; status: RunStatus } | null> {
-  const store = openTeamStore(config);
-  if (!(await store.exists())) return null;
-  // A corrupted state file stops clean (exit 4): without it, a live run's worktrees cannot be told apart.
-  const state = await store.read();
-  return { runId: state.run.id, status: state.run.status };
+  return withTeamStore(config, async (store) => {
+    if (!(await store.exists())) return null;
+    // A corrupted state file stops clean (exit 4): without it, a live run's worktrees cannot be told apart.
+    const state = await store.read();
+    return { runId: state.run.id, status: state.run.status };
+  });
 }
 
 /** Why run `runId`, whose state lives in another project, must be left alone now; null when it may be cleaned. */

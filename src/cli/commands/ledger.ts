@@ -1,24 +1,18 @@
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { StateMissingError, type LedgerCorruptedError } from '../../errors/index.js';
 import { jsonText, plainStrings, plainText } from '../../observability/index.js';
-import {
-  followLedger,
-  ledgerEventSchema,
-  readLedger,
-  RESUMABLE_RUN_STATUSES,
-  TERMINAL_RUN_STATUSES,
-  type LedgerEntry,
-  type LedgerEvent,
-  type RunStatus,
-} from '../../state/index.js';
-import { abandonedBecause, openTeamStore, ownerLiveness } from '../../team/index.js';
+import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type LedgerEntry, type LedgerEvent, type RunStatus } from '../../state/index.js';
+import { abandonedBecause, describeTeamStore, followRunLedger, ownerLiveness, readRunLedger, withTeamStore } from '../../team/index.js';
 import { formatEvent } from '../format-event.js';
 import { interruptSignal } from '../interrupt.js';
 import { QUIET_POLLS_BEFORE_STATE_CHECK } from './ledger-follow-rule.js';
 import { println, type Terminal } from '../terminal.js';
+import { storeChoice } from '../store-option.js';
 
 /** Options of `agent-team ledger`. */
 export interface LedgerCommandOptions {
+  /** `--store`: the file store or a PostgreSQL URL (default: AGENT_TEAM_STORE, else the file store). */
+  store?: string | undefined;
   config?: string | undefined;
   follow?: boolean | undefined;
   json?: boolean | undefined;
@@ -31,7 +25,7 @@ export interface LedgerCommandOptions {
 /** `agent-team ledger`: prints the run ledger; `--follow` keeps printing until the run is over (see FOLLOW_END_RULE). */
 export async function ledger(options: LedgerCommandOptions): Promise<number> {
   const { terminal } = options;
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   const print = (entry: LedgerEntry<LedgerEvent>): void => {
     if (options.json === true) {
       terminal.out.write(`${jsonText(entry)}\n`);
@@ -47,18 +41,16 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
   if (options.follow !== true) {
     // No run yet: the same answer as `status` (exit 4), not an empty ledger. A corrupt state still
     // lets the ledger print: it is what a person reads to find out what went wrong.
-    if (!(await openTeamStore(config).exists())) throw new StateMissingError({ file: config.stateFile });
-    for (const entry of await readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine })) print(entry);
+    if (!(await withTeamStore(config, (store) => store.exists()))) throw new StateMissingError({ file: describeTeamStore(config) });
+    for (const entry of await readRunLedger(config, { onSkippedLine })) print(entry);
     return 0;
   }
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   // The last event, when it is a run-end a resume could still continue.
   let resumableEnd: { runId: string; status: string } | undefined;
   try {
-    await followLedger<LedgerEvent>({
-      file: config.ledgerFile,
+    await followRunLedger(config, {
       signal: options.signal ?? interrupt?.signal,
-      eventSchema: ledgerEventSchema,
       onSkippedLine,
       onEntry: (entry) => {
         print(entry);
@@ -88,9 +80,8 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
 
 /** The run in the state when nobody runs it although it says it is live (its owner is gone), with why; else null. */
 async function abandonedRun(config: TeamConfig): Promise<{ runId: string; reason: string } | null> {
-  const store = openTeamStore(config);
-  if (!(await store.exists())) return null;
-  const state = await store.read();
+  const state = await withTeamStore(config, async (store) => ((await store.exists()) ? store.read() : null));
+  if (state === null) return null;
   const reason = abandonedBecause(state, new Date());
   return reason === null ? null : { runId: state.run.id, reason: `${reason}; continue with agent-team run --resume` };
 }
@@ -98,7 +89,7 @@ async function abandonedRun(config: TeamConfig): Promise<{ runId: string; reason
 /** Whether the state still shows the run ended as its last run-end said: no resume has taken it over. */
 async function stillEnded(config: TeamConfig, end: { runId: string; status: string }): Promise<boolean> {
   try {
-    const state = await openTeamStore(config).read();
+    const state = await withTeamStore(config, (store) => store.read());
     const owner = state.run.owner;
     if (owner !== null && ownerLiveness(owner, new Date()).live) return false;
     return state.run.id !== end.runId || state.run.status === end.status;

@@ -7,9 +7,14 @@ import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { showProgress } from '../progress.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { storeChoice } from '../store-option.js';
 
 /** Options of `agent-team run`. */
 export interface RunCommandOptions {
+  /** `--store`: the file store or a PostgreSQL URL (default: AGENT_TEAM_STORE, else the file store). */
+  store?: string | undefined;
+  /** `--remote-agents`: role agents served by `agent-team worker` elsewhere, comma-separated. */
+  remoteAgents?: string | undefined;
   feature?: string | undefined;
   config?: string | undefined;
   provider?: string | undefined;
@@ -87,7 +92,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
       );
     }
   }
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   const interrupt =
     options.signal === undefined
       ? interruptSignal({
@@ -111,6 +116,10 @@ export async function run(options: RunCommandOptions): Promise<number> {
       planTasks: options.planTasks,
       budgetUsd: options.budgetUsd,
       processes: options.processes,
+      remoteAgents: options.remoteAgents
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
       record: options.record,
       replay: options.replay,
       workspace:
@@ -129,7 +138,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
           : `run on ${state.run.options.provider}`;
         println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
         if (options.resume === true) println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);
-        progress = showProgress({ terminal, ledgerFile: config.ledgerFile, signal: progressStop.signal, fromEnd: options.resume });
+        progress = showProgress({ terminal, config, signal: progressStop.signal, fromEnd: options.resume });
       },
     });
     progressStop.abort();

@@ -1,12 +1,15 @@
 import { loadTeamConfig } from '../../config/index.js';
-import { abandonedBecause, describeOwner, openTeamStore, ownerLiveness } from '../../team/index.js';
+import { abandonedBecause, describeOwner, ownerLiveness, withTeamStore } from '../../team/index.js';
 import { totalTokens } from '../../providers/index.js';
 import { plainStrings } from '../../observability/index.js';
 import type { TeamState } from '../../state/index.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
+import { storeChoice } from '../store-option.js';
 
 /** Options of `agent-team status`. */
 export interface StatusCommandOptions {
+  /** `--store`: the file store or a PostgreSQL URL (default: AGENT_TEAM_STORE, else the file store). */
+  store?: string | undefined;
   config?: string | undefined;
   json?: boolean | undefined;
   cwd: string;
@@ -82,8 +85,8 @@ export function describeState(state: TeamState): Record<string, unknown> {
 /** `agent-team status`: the live state file: tasks by status, agents, open blockers. */
 export async function status(options: StatusCommandOptions): Promise<number> {
   const { terminal } = options;
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
-  const state = await openTeamStore(config).read();
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
+  const state = await withTeamStore(config, (store) => store.read());
   if (options.json === true) {
     printJson(terminal, describeState(state));
     return 0;

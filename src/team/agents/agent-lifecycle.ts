@@ -1,5 +1,6 @@
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError } from '../../errors/index.js';
+import { hostId } from '../../files/index.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 import { releaseTask } from '../tasks/report-result.js';
 import type { AgentExitReason } from './agent-session.js';
@@ -20,9 +21,10 @@ export async function registerAgent(input: {
     if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
     agent.status = 'idle';
     agent.pid = process.pid;
+    agent.host = hostId();
     agent.heartbeatAt = context.now;
     agent.stopReason = null;
-    context.emit({ type: 'agent-start', agentId, pid: process.pid });
+    context.emit({ type: 'agent-start', agentId, pid: process.pid, host: agent.host });
     dispatchReady({ state, config: input.config, now: context.now, emit: context.emit });
     return { runId: state.run.id, workspaceRepo: state.run.options.workspace };
   });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot, type TeamConfig } from '../../config/index.js';
+import { packageRoot, STORE_ENV, storeValue, type TeamConfig } from '../../config/index.js';
 import { releaseAgentReservations } from '../../cost/index.js';
 import { AgentTeamError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
@@ -35,6 +35,8 @@ export interface SupervisorOptions {
   cwd: string;
   /** The owner's lease: agents write only while the run is still the owner's. */
   lease: string;
+  /** The role agents to run (default: every role agent of the roster). */
+  agentIds?: readonly string[] | undefined;
   /** Wait before the n-th restart (1-based); default restartDelayMs. */
   restartDelay?: (restart: number) => number;
   /** An agent process that the state failed (exit 4: a full or read-only disk…): the run cannot go on. Its error, as its own. */
@@ -79,7 +81,7 @@ export class AgentSupervisor {
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#agents = options.config.roster
-      .filter((member) => !member.isManager)
+      .filter((member) => !member.isManager && (options.agentIds === undefined || options.agentIds.includes(member.id)))
       .map((member) => ({ agentId: member.id, child: undefined, restarts: 0, stderr: '' }));
   }
 
@@ -130,7 +132,8 @@ export class AgentSupervisor {
     const child = spawn(process.execPath, args, {
       cwd,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, [LEASE_ENV]: lease },
+      // The store as this run has it, by environment: a database URL may hold a password, and arguments are visible to every user.
+      env: { ...process.env, [LEASE_ENV]: lease, [STORE_ENV]: storeValue(config.store) },
     });
     agent.child = child;
     agent.stderr = '';

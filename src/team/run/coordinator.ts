@@ -33,11 +33,11 @@ export class Coordinator {
   #fatal: unknown;
 
   // Agents run as supervised processes: the supervisor restarts silent ones, so tidying leaves them alone.
-  readonly #supervised: boolean;
+  readonly #supervised: ReadonlySet<string>;
 
-  constructor(context: TeamContext, manager: Manager, options: { supervised?: boolean } = {}) {
+  constructor(context: TeamContext, manager: Manager, options: { supervised?: readonly string[] } = {}) {
     this.#context = context;
-    this.#supervised = options.supervised === true;
+    this.#supervised = new Set(options.supervised);
     this.#manager = manager;
     this.#resolutions = new WorkerQueue<void>({ concurrency: context.config.manager.maxConcurrentTasks });
     this.#integrations = new WorkerQueue<void>({ concurrency: Math.max(1, context.config.manager.maxConcurrentTasks) });

@@ -2,20 +2,54 @@ import type { TeamConfig } from '../../config/index.js';
 import { contextWindowTable, priceTable } from '../../cost/index.js';
 import type { LlmProvider } from '../../providers/index.js';
 import { createProviderRegistry, type ProviderRegistry } from '../agents/provider-registry.js';
-import { FileStore, teamStateSchema, type LedgerEvent, type RunOptions, type TeamState } from '../../state/index.js';
+import {
+  FileStore,
+  type LedgerEvent,
+  PostgresStore,
+  redactPostgresUrl,
+  type RunOptions,
+  type TeamState,
+  teamStateSchema,
+} from '../../state/index.js';
 import type { TeamContext, TeamStore } from '../agents/team-context.js';
 import { WakeSignal } from '../agents/wake-signal.js';
 
-/** The file store of a team's state, configured from the team config; `initial` creates a missing file. */
+/** The store of a team's state as the team config names it (the file store, or a run in PostgreSQL); `initial` creates a missing state. */
 export function openTeamStore(config: TeamConfig, initial?: () => TeamState): TeamStore {
+  const pollIntervalMs = config.orchestrator.coordination.check_interval_seconds * 1000;
+  if (config.store.kind === 'postgres') {
+    return new PostgresStore({
+      ...(initial === undefined ? {} : { initial }),
+      url: config.store.url,
+      run: config.store.key,
+      pollIntervalMs,
+    });
+  }
   return new FileStore<TeamState, LedgerEvent>({
     ...(initial === undefined ? {} : { initial }),
     file: config.stateFile,
     schema: teamStateSchema,
     ledgerFile: config.ledgerFile,
     lockStaleMs: config.orchestrator.coordination.lock_stale_ms,
-    pollIntervalMs: config.orchestrator.coordination.check_interval_seconds * 1000,
+    pollIntervalMs,
   });
+}
+
+/** Opens the team's store for `use` and closes it after (a database store holds connections until closed). */
+export async function withTeamStore<T>(config: TeamConfig, use: (store: TeamStore) => Promise<T>): Promise<T> {
+  const store = openTeamStore(config);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Where the team's state is, as messages name it: the state file, or the run in PostgreSQL (never with a password). */
+export function describeTeamStore(config: TeamConfig): string {
+  return config.store.kind === 'file'
+    ? config.stateFile
+    : `team "${config.store.key}" in PostgreSQL ${redactPostgresUrl(config.store.url)}`;
 }
 
 /** The state in `stateFile` (another project's run, found through its repository), or null when the file is gone. */

@@ -1,9 +1,10 @@
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError } from '../../errors/index.js';
-import { openTeamContext, openTeamStore } from './open-team.js';
+import { describeTeamStore, openTeamContext, openTeamStore } from './open-team.js';
 import { RoleAgent } from '../agents/role-agent.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
 import { fenceStore, OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
+import type { TeamStore } from '../agents/team-context.js';
 
 /**
  * Runs one role agent of the run in the state file, in this process, until the
@@ -34,10 +35,26 @@ export async function runAgent(input: {
     );
   }
   const raw = openTeamStore(input.config);
+  try {
+    return await joinRun({ config: input.config, agentId: input.agentId, lease: input.lease, signal: input.signal, raw });
+  } finally {
+    await raw.close();
+  }
+}
+
+/** Checks that the run is live under `lease` (default: its owner's) and runs the agent in it until it is done. */
+async function joinRun(input: {
+  config: TeamConfig;
+  agentId: string;
+  lease: string | undefined;
+  signal: AbortSignal | undefined;
+  raw: TeamStore;
+}): Promise<AgentExitReason> {
+  const { raw } = input;
   if (!(await raw.exists())) {
     throw new AgentTeamError(
       'run_missing',
-      `No run to join: ${input.config.stateFile} does not exist. Start one with agent-team run --feature "…".`,
+      `No run to join: ${describeTeamStore(input.config)} does not exist. Start one with agent-team run --feature "…".`,
       {
         exitCode: 4,
       },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { AgentTeamError } from '../../errors/index.js';
-import { isProcessRunning, processStartToken } from '../../files/index.js';
+import { hostId, isProcessRunning, processStartToken } from '../../files/index.js';
 import type { RunOwner, TeamState } from '../../state/index.js';
 
 /** Exit code of a command refused because another live process owns the run. */
@@ -14,7 +13,7 @@ export type OwnerLiveness = { live: true } | { live: false; reason: string };
 export function newRunOwner(input: { command: string; now: Date; leaseMs: number }): RunOwner {
   return {
     lease: randomBytes(8).toString('hex'),
-    host: hostname(),
+    host: hostId(),
     pid: process.pid,
     pidStart: processStartToken(process.pid),
     command: input.command,
@@ -38,7 +37,7 @@ export function holdLease(lease: string): { letGo: () => void } {
  * its process no longer exists or its pid now belongs to another process; when
  * the owner is this very process, when it no longer holds the lease.
  */
-export function ownerLiveness(owner: RunOwner, now: Date, host = hostname()): OwnerLiveness {
+export function ownerLiveness(owner: RunOwner, now: Date, host = hostId()): OwnerLiveness {
   if (owner.host === host && owner.pid === process.pid && owner.pidStart === processStartToken(process.pid)) {
     return heldHere.has(owner.lease) ? { live: true } : { live: false, reason: 'this process let go of it' };
   }

@@ -51,6 +51,7 @@ export function initialTeamState(input: {
           model: member.roleConfig.model ?? '',
           status: 'idle' as const,
           pid: null,
+          host: null,
           heartbeatAt: null,
           activeTasks: [],
           maxConcurrentTasks: member.maxConcurrentTasks,

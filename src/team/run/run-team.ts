@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { AgentSupervisor } from './agent-processes.js';
 import { Coordinator } from './coordinator.js';
 import { Manager } from '../agents/manager.js';
-import { openTeamContext, openTeamStore } from './open-team.js';
+import { openTeamContext, withTeamStore } from './open-team.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import { keepLease } from './run-lease.js';
 import { holdLease, newRunOwner } from './run-owner.js';
 import { readResumable, resumeRun, startNewRun } from './take-run.js';
+import { readRunLedger } from './team-ledger.js';
 import { RoleAgent } from '../agents/role-agent.js';
 import { writeRunRecord, type RunFiles } from '../../report/index.js';
 import { initialTeamState, newRunId } from './run-state.js';
@@ -41,6 +42,8 @@ export interface RunTeamOptions {
   budgetUsd?: number | null | undefined;
   /** Run each role agent as its own OS process. */
   processes?: boolean | undefined;
+  /** Role agents that `agent-team worker` serves from elsewhere (another machine on the same store): this run does not start them. */
+  remoteAgents?: readonly string[] | undefined;
   /** Working directory for agent processes (where the config was found). */
   cwd?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -113,15 +116,18 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
     stop.abort(error);
   };
   try {
+    const remote = new Set(options.remoteAgents);
+    const local = context.config.roster.filter((member) => !member.isManager && !remote.has(member.id)).map((member) => member.id);
     if (options.processes === true) {
       const supervisor = new AgentSupervisor({
         config: context.config,
         store: context.store,
         cwd: options.cwd ?? process.cwd(),
         lease,
+        agentIds: local,
         onFatal: fail,
       });
-      const coordinator = new Coordinator(context, new Manager(context), { supervised: true });
+      const coordinator = new Coordinator(context, new Manager(context), { supervised: local });
       supervisor.start();
       try {
         await coordinator.run(stop.signal);
@@ -134,9 +140,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
       }
     } else {
       const coordinator = new Coordinator(context, new Manager(context));
-      const agents = context.config.roster
-        .filter((member) => !member.isManager)
-        .map((member) => new RoleAgent(context, member.id).run(stop.signal).catch(fail));
+      const agents = local.map((agentId) => new RoleAgent(context, agentId).run(stop.signal).catch(fail));
       await Promise.all([coordinator.run(stop.signal).catch(fail), ...agents]);
     }
   } finally {
@@ -162,6 +166,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   if (options.providerInstance !== undefined && options.processes === true) {
     throw new UsageError('A provider instance cannot be shared with agent processes; drop processes or providerInstance.');
   }
+  checkRemoteAgents(config, options.remoteAgents);
   // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
   for (const member of config.roster) composeSystemPrompt(config, member.id);
   const workspaceRun = options.workspace !== undefined || config.orchestrator.workspace.enabled || options.resume === true;
@@ -173,7 +178,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   let providers: ProviderRegistry;
   const now = new Date();
   if (options.resume === true) {
-    const previous = await readResumable({ config, store: openTeamStore(config), now });
+    const previous = await withTeamStore(config, (store) => readResumable({ config, store, now }));
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id, config });
@@ -206,6 +211,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
     return await runOwned({ options, config, store, state, providers, lease, leaseMs });
   } finally {
     held.letGo();
+    await store.close();
   }
 }
 
@@ -267,7 +273,20 @@ async function runOwned(input: {
     draft.run.owner = null;
     return structuredClone(draft);
   });
-  const record = await writeRunRecord({ config, state: final });
+  // The record is the run's snapshot in the format people read, whichever store held it live.
+  const record = await writeRunRecord({ config, state: final, ledger: await readRunLedger(config) });
   if (failure !== undefined) throw failure;
   return { runId: final.run.id, status: final.run.status, files: record.files, summary: record.summary };
+}
+
+/** Every remote agent is a role agent of the roster; a UsageError names the ones that are not. */
+function checkRemoteAgents(config: TeamConfig, remoteAgents: readonly string[] | undefined): void {
+  const roles = config.roster.filter((member) => !member.isManager).map((member) => member.id);
+  const unknown = (remoteAgents ?? []).filter((id) => !roles.includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--remote-agents names ${unknown.map((id) => `"${id}"`).join(', ')}, which ${unknown.length === 1 ? 'is not a role agent' : 'are not role agents'} ` +
+        `of the roster (role agents: ${roles.join(', ')}; the manager always runs in \`agent-team run\`).`,
+    );
+  }
 }

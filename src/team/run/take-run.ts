@@ -2,19 +2,13 @@ import { access } from 'node:fs/promises';
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
 import { createRunDirectory, runFiles, writeRunRecord } from '../../report/index.js';
-import {
-  type LedgerEvent,
-  RESUMABLE_RUN_STATUSES,
-  resetLedger,
-  TERMINAL_RUN_STATUSES,
-  type RunOwner,
-  type TeamState,
-} from '../../state/index.js';
+import { type LedgerEvent, RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOwner, type TeamState } from '../../state/index.js';
 import { fenceStore } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
-import { openTeamStore } from './open-team.js';
+import { describeTeamStore, openTeamStore } from './open-team.js';
 import { describeOwner, liveOtherOwner, ownerLiveness, RunOwnedError } from './run-owner.js';
 import { prepareResume } from './run-state.js';
+import { readRunLedger, restartRunLedger } from './team-ledger.js';
 
 /** Why a run that says it is live has nobody working on it, or null when it has (or has ended). */
 export function abandonedBecause(state: TeamState, now: Date): string | null {
@@ -51,36 +45,38 @@ export async function startNewRun(input: {
   const runId = fresh.run.id;
   // The first run of a project creates the state file from `fresh`, under the lock: two starts at once cannot both create it.
   const creating = openTeamStore(config, () => structuredClone(fresh));
-  const previous = await creating.update((state, context) => {
-    if (state.run.id === runId) return null;
-    const other = liveOtherOwner(state, input.now);
-    if (other !== undefined) {
-      throw new RunOwnedError({
-        runId: state.run.id,
-        owner: other,
-        stateFile: config.stateFile,
-        attempted: input.force ? '`run --force`' : 'Starting another run',
-      });
-    }
-    const abandoned = abandonedBecause(state, input.now);
-    if (!TERMINAL_RUN_STATUSES.has(state.run.status) || RESUMABLE_RUN_STATUSES.has(state.run.status)) {
-      if (!input.force) {
-        throw new AgentTeamError(
-          'run_unfinished',
-          `Run ${state.run.id} in ${config.stateFile} is ${state.run.status}${abandoned === null ? '' : ` (${abandoned})`}. ` +
-            'Continue it with `agent-team run --resume`, or start over with `--force` (its record stays in ' +
-            `${state.run.options.runDir}).`,
-          { exitCode: 2 },
-        );
+  const previous = await creating
+    .update((state, context) => {
+      if (state.run.id === runId) return null;
+      const other = liveOtherOwner(state, input.now);
+      if (other !== undefined) {
+        throw new RunOwnedError({
+          runId: state.run.id,
+          owner: other,
+          stateFile: describeTeamStore(config),
+          attempted: input.force ? '`run --force`' : 'Starting another run',
+        });
       }
-      if (abandoned !== null) closeAbandoned(state, abandoned, context.now, context.emit);
-    }
-    state.run.owner = owner;
-    return structuredClone(state);
-  });
+      const abandoned = abandonedBecause(state, input.now);
+      if (!TERMINAL_RUN_STATUSES.has(state.run.status) || RESUMABLE_RUN_STATUSES.has(state.run.status)) {
+        if (!input.force) {
+          throw new AgentTeamError(
+            'run_unfinished',
+            `Run ${state.run.id} in ${describeTeamStore(config)} is ${state.run.status}${abandoned === null ? '' : ` (${abandoned})`}. ` +
+              'Continue it with `agent-team run --resume`, or start over with `--force` (its record stays in ' +
+              `${state.run.options.runDir}).`,
+            { exitCode: 2 },
+          );
+        }
+        if (abandoned !== null) closeAbandoned(state, abandoned, context.now, context.emit);
+      }
+      state.run.owner = owner;
+      return structuredClone(state);
+    })
+    .finally(() => creating.close());
   if (previous !== null) await keepRecord(config, previous);
   await createRunDirectory(fresh.run.options.runDir);
-  await resetLedger(config.ledgerFile);
+  await restartRunLedger(config);
   const store = fenceStore(openTeamStore(config), owner.lease);
   const state = await store.update((draft, context) => {
     Object.assign(draft, structuredClone(fresh));
@@ -107,14 +103,14 @@ async function keepRecord(config: TeamConfig, previous: TeamState): Promise<void
     );
     if (kept) return;
   }
-  await writeRunRecord({ config, state: previous });
+  await writeRunRecord({ config, state: previous, ledger: await readRunLedger(config) });
 }
 
 /** The checks of `run --resume` that need no lock: a clear answer before anything is prepared. */
 export async function readResumable(input: { config: TeamConfig; store: TeamStore; now: Date }): Promise<TeamState> {
   const { config, store } = input;
   if (!(await store.exists())) {
-    throw new UsageError(`Nothing to resume: ${config.stateFile} does not exist. Start a run with agent-team run --feature "…".`);
+    throw new UsageError(`Nothing to resume: ${describeTeamStore(config)} does not exist. Start a run with agent-team run --feature "…".`);
   }
   const previous = await store.read();
   checkResumable(config, previous, input.now);
@@ -124,7 +120,7 @@ export async function readResumable(input: { config: TeamConfig; store: TeamStor
 function checkResumable(config: TeamConfig, state: TeamState, now: Date, lease?: string): void {
   const other = liveOtherOwner(state, now, lease);
   if (other !== undefined)
-    throw new RunOwnedError({ runId: state.run.id, owner: other, stateFile: config.stateFile, attempted: '`run --resume`' });
+    throw new RunOwnedError({ runId: state.run.id, owner: other, stateFile: describeTeamStore(config), attempted: '`run --resume`' });
   if (state.run.status === 'done' || state.run.status === 'failed') {
     throw new UsageError(`Run ${state.run.id} already ended (${state.run.status}); start a new one with agent-team run --feature "…".`);
   }

@@ -6,17 +6,24 @@ import { orphanedTasks } from '../tasks/scheduler.js';
 import { endAtIterationCap } from './iteration-cap.js';
 
 /**
- * Releases the tasks of agents whose heartbeat went silent (older than `staleMs`),
- * unless `supervised` (a supervisor kills and restarts silent agent processes);
+ * Releases the tasks and budget holds of agents whose heartbeat went silent (older
+ * than `staleMs`), wherever they run (in this process, or as `agent-team worker` on
+ * another machine), except the `supervised` ones (a supervisor kills and restarts
+ * its silent agent processes itself);
  * fails tasks no live agent can take, unless their agents stopped at
  * coordination.max_iterations: then the run ends, resumable, saying so.
  */
-export async function tidyTeam(input: { context: TeamContext; state: TeamState; staleMs: number; supervised?: boolean }): Promise<void> {
+export async function tidyTeam(input: {
+  context: TeamContext;
+  state: TeamState;
+  staleMs: number;
+  supervised?: ReadonlySet<string> | undefined;
+}): Promise<void> {
   const { context: team, state, staleMs } = input;
   const now = Date.now();
   const silent = Object.values(state.agents).filter(
     (agent) =>
-      input.supervised !== true &&
+      input.supervised?.has(agent.id) !== true &&
       agent.status !== 'stopped' &&
       agent.id !== team.config.manager.id &&
       agent.heartbeatAt !== null &&

@@ -14,6 +14,7 @@ function stateWith(tasks: ReturnType<typeof plannedTask>[], ready: readonly stri
         model: 'm',
         status: 'idle',
         pid: null,
+        host: null,
         heartbeatAt: null,
         activeTasks: [],
         maxConcurrentTasks: 1,

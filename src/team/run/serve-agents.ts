@@ -1,0 +1,160 @@
+/**
+ * `agent-team worker`: serves roster agents of a run that `agent-team run` coordinates elsewhere (another
+ * process, another machine on the same PostgreSQL store). It waits for a live run, joins it under its
+ * owner's lease, and when the run changes hands (a resume elsewhere) or ends, waits for the next one.
+ */
+import type { TeamConfig } from '../../config/index.js';
+import { AgentTeamError, UsageError } from '../../errors/index.js';
+import { TERMINAL_RUN_STATUSES, type TeamState } from '../../state/index.js';
+import type { AgentExitReason } from '../agents/agent-session.js';
+import { OwnershipLostError } from '../agents/fenced-store.js';
+import type { TeamStore } from '../agents/team-context.js';
+import { describeTeamStore, openTeamStore } from './open-team.js';
+import { runAgent } from './run-agent.js';
+import { ownerLiveness } from './run-owner.js';
+
+/** What a worker tells the person watching it. */
+export type WorkerEvent =
+  | { kind: 'waiting'; where: string }
+  | { kind: 'joined'; runId: string; lease: string; agentIds: readonly string[] }
+  | { kind: 'agent-ended'; runId: string; agentId: string; reason: AgentExitReason | 'run-changed-hands' }
+  | { kind: 'run-left'; runId: string; status: string };
+
+/** How a worker ended: interrupted (Ctrl-C), or, with `once`, after the first run it served. */
+export type WorkerExit = 'interrupted' | 'served';
+
+/** The role agents a worker serves: `ids` checked against the roster (none given: every role agent). */
+export function workerAgents(config: TeamConfig, ids: readonly string[] | undefined): string[] {
+  const roles = config.roster.filter((member) => !member.isManager).map((member) => member.id);
+  if (ids === undefined || ids.length === 0) return roles;
+  const unknown = ids.filter((id) => !roles.includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--agents names ${unknown.map((id) => `"${id}"`).join(', ')}: a worker serves role agents of the roster ` +
+        `(${roles.join(', ')}); the manager runs in \`agent-team run\`.`,
+    );
+  }
+  return [...new Set(ids)];
+}
+
+/**
+ * Serves `agentIds` until `signal` aborts (or, with `once`, until the first run it joined is over):
+ * waits for a run that a live owner runs, runs each agent in this process under that owner's lease,
+ * and goes back to waiting when they are done or the run changes hands.
+ */
+export async function serveAgents(input: {
+  config: TeamConfig;
+  agentIds: readonly string[];
+  signal: AbortSignal;
+  once?: boolean | undefined;
+  onEvent?: ((event: WorkerEvent) => void) | undefined;
+  /** The wait between looks for a live run when no change wakes the worker (default: coordination.check_interval_seconds, at most 2 s). */
+  pollMs?: number | undefined;
+}): Promise<WorkerExit> {
+  const { config, signal } = input;
+  const store = openTeamStore(config);
+  const pollMs = input.pollMs ?? Math.min(2000, config.orchestrator.coordination.check_interval_seconds * 1000);
+  // The owner leases already served: a run this worker's agents finished is not joined again until it changes hands.
+  const served = new Set<string>();
+  try {
+    for (;;) {
+      const live = await waitForLiveRun({
+        store,
+        served,
+        signal,
+        pollMs,
+        onWait: () => input.onEvent?.({ kind: 'waiting', where: describeTeamStore(config) }),
+      });
+      if (live === undefined) return 'interrupted';
+      const { runId, lease } = live;
+      served.add(lease);
+      input.onEvent?.({ kind: 'joined', runId, lease, agentIds: input.agentIds });
+      const stop = new AbortController();
+      const follow = (): void => stop.abort(signal.reason);
+      signal.addEventListener('abort', follow, { once: true });
+      let fatal: unknown;
+      try {
+        await Promise.all(
+          input.agentIds.map(async (agentId) => {
+            try {
+              const reason = await runAgent({ config, agentId, lease, signal: stop.signal });
+              input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason });
+            } catch (error) {
+              if (!changedHands(error)) {
+                fatal ??= error;
+                stop.abort(error);
+                return;
+              }
+              // The run was resumed by another owner (or ended) under this agent: the others stop too, and the worker rejoins.
+              input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason: 'run-changed-hands' });
+              stop.abort(error);
+            }
+          }),
+        );
+      } finally {
+        signal.removeEventListener('abort', follow);
+      }
+      if (fatal !== undefined) throw fatal;
+      if (signal.aborted) return 'interrupted';
+      const after = (await store.exists()) ? await store.read() : undefined;
+      input.onEvent?.({ kind: 'run-left', runId, status: after?.run.status ?? 'gone' });
+      if (input.once === true && (after === undefined || after.run.id !== runId || TERMINAL_RUN_STATUSES.has(after.run.status))) {
+        return 'served';
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** A run that changed owner under an agent, or ended before it joined: the worker waits for the next owner. */
+function changedHands(error: unknown): boolean {
+  return error instanceof OwnershipLostError || (error instanceof AgentTeamError && error.code === 'run_not_live');
+}
+
+/** The run to join once its owner is live and this worker has not served that owner yet; undefined once `signal` aborts. */
+async function waitForLiveRun(input: {
+  store: TeamStore;
+  served: ReadonlySet<string>;
+  signal: AbortSignal;
+  pollMs: number;
+  onWait: () => void;
+}): Promise<{ runId: string; lease: string } | undefined> {
+  const { store, signal } = input;
+  let wake: (() => void) | undefined;
+  const poke = (): void => wake?.();
+  let stopWatch: (() => void) | undefined;
+  signal.addEventListener('abort', poke, { once: true });
+  let told = false;
+  try {
+    for (;;) {
+      if (signal.aborted) return undefined;
+      const exists = await store.exists();
+      if (exists) {
+        stopWatch ??= store.watch(poke);
+        const joinable = joinableRun(await store.read(), input.served);
+        if (joinable !== undefined) return joinable;
+      }
+      if (!told) input.onWait();
+      told = true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, input.pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    stopWatch?.();
+    signal.removeEventListener('abort', poke);
+  }
+}
+
+function joinableRun(state: TeamState, served: ReadonlySet<string>): { runId: string; lease: string } | undefined {
+  const owner = state.run.owner;
+  if (owner === null || TERMINAL_RUN_STATUSES.has(state.run.status) || served.has(owner.lease)) return undefined;
+  if (!ownerLiveness(owner, new Date()).live) return undefined;
+  return { runId: state.run.id, lease: owner.lease };
+}

@@ -1,0 +1,120 @@
+/**
+ * The run ledger wherever the store keeps it: the JSONL file beside the state file, or the ledger
+ * rows of the run in PostgreSQL. Readers (the run record, `ledger`, the live progress) go through here.
+ */
+import type { TeamConfig } from '../../config/index.js';
+import type { LedgerCorruptedError } from '../../errors/index.js';
+import {
+  followLedger,
+  type LedgerEntry,
+  type LedgerEvent,
+  ledgerEventSchema,
+  PostgresStore,
+  readLedger,
+  resetLedger,
+} from '../../state/index.js';
+
+type Entry = LedgerEntry<LedgerEvent>;
+
+/** How to follow a ledger: as `followLedger` takes it, without the file. */
+export interface FollowOptions {
+  onEntry: (entry: Entry) => void;
+  signal?: AbortSignal | undefined;
+  until?: ((entry: Entry) => boolean) | undefined;
+  whenQuiet?: ((quietPolls: number) => boolean | Promise<boolean>) | undefined;
+  onSkippedLine?: ((error: LedgerCorruptedError) => void) | undefined;
+  /** Show only what is appended from now on. */
+  fromEnd?: boolean | undefined;
+  /** The polling fallback's interval (default 1 s for the file, 2 s for the database, which also wakes on NOTIFY). */
+  pollMs?: number | undefined;
+}
+
+/** The ledger of the run the store holds now: every entry since that run's `run-start` (the file store keeps only that run's). */
+export async function readRunLedger(config: TeamConfig, input: { onSkippedLine?: FollowOptions['onSkippedLine'] } = {}): Promise<Entry[]> {
+  const { store } = config;
+  if (store.kind === 'file') return readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine: input.onSkippedLine });
+  const ledger = new PostgresStore({ url: store.url, run: store.key });
+  try {
+    return currentRun(await ledger.readLedger());
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Starts the live ledger over for a new run: the file store truncates its file; the database keeps earlier runs' rows (a run is read from its `run-start`). */
+export async function restartRunLedger(config: TeamConfig): Promise<void> {
+  if (config.store.kind === 'file') await resetLedger(config.ledgerFile);
+}
+
+/** Follows the ledger of the store's run as `followLedger` follows the file: entries as they are written, until told to stop. */
+export async function followRunLedger(config: TeamConfig, options: FollowOptions): Promise<void> {
+  const { store } = config;
+  if (store.kind === 'file') {
+    await followLedger<LedgerEvent>({ file: config.ledgerFile, eventSchema: ledgerEventSchema, ...options });
+    return;
+  }
+  const ledger = new PostgresStore({ url: store.url, run: store.key, pollIntervalMs: options.pollMs ?? 2000 });
+  try {
+    await followStore(ledger, options);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Entries from the last `run-start` on: the database keeps every run of a team under its key. */
+function currentRun(entries: Entry[]): Entry[] {
+  for (let index = entries.length - 1; index >= 0; index -= 1) {
+    if ((entries[index] as Entry).type === 'run-start') return entries.slice(index);
+  }
+  return entries;
+}
+
+async function followStore(ledger: PostgresStore, options: FollowOptions): Promise<void> {
+  const { signal } = options;
+  let wake: (() => void) | undefined;
+  let woken = false;
+  const poke = (): void => {
+    woken = true;
+    wake?.();
+  };
+  const stopWatch = ledger.watch(poke);
+  signal?.addEventListener('abort', poke, { once: true });
+  try {
+    let after = 0;
+    if (options.fromEnd === true) after = (await ledger.readLedger()).at(-1)?.seq ?? 0;
+    else {
+      // From the start of the run the store holds now, as the file holds only that run.
+      const first = currentRun(await ledger.readLedger())[0];
+      after = first === undefined ? 0 : first.seq - 1;
+    }
+    let quiet = 0;
+    for (;;) {
+      woken = false;
+      const entries = await ledger.readLedger(after);
+      for (const entry of entries) {
+        options.onEntry(entry);
+        after = entry.seq;
+        if (options.until?.(entry) === true) return;
+      }
+      if (signal?.aborted === true) return;
+      if (entries.length > 0) quiet = 0;
+      else {
+        quiet += 1;
+        if ((await options.whenQuiet?.(quiet)) === true) return;
+      }
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs ?? 2000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
+  } finally {
+    stopWatch();
+    signal?.removeEventListener('abort', poke);
+  }
+}
