@@ -62,6 +62,8 @@ function describe(event: WorkerEvent): string {
       return event.reason === 'run-changed-hands'
         ? `worker: ${event.agentId} left run ${event.runId}: it changed hands`
         : `worker: ${event.agentId} left run ${event.runId}: ${event.reason}`;
+    case 'rejoining':
+      return `worker: ${event.agentId} joins run ${event.runId} again (the run had stopped it)`;
     case 'run-left':
       return `worker: run ${event.runId} is ${event.status}`;
   }

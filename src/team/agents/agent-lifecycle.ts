@@ -1,4 +1,5 @@
 import type { TeamConfig } from '../../config/index.js';
+import { releaseAgentReservations } from '../../cost/index.js';
 import { AgentTeamError } from '../../errors/index.js';
 import { hostId } from '../../files/index.js';
 import { dispatchReady } from '../tasks/claim-task.js';
@@ -8,7 +9,10 @@ import type { TeamStore } from './team-context.js';
 
 /**
  * Marks the agent idle and alive in the state, and hands out what is ready.
- * Returns what the agent needs to know about its run.
+ * What the state still lists as the agent's (tasks, budget holds) belonged to an
+ * earlier process of it that died unseen (a killed worker on another machine,
+ * started again before its silence was noticed): it goes back first, since this
+ * process holds nothing yet. Returns what the agent needs to know about its run.
  */
 export async function registerAgent(input: {
   store: TeamStore;
@@ -19,6 +23,11 @@ export async function registerAgent(input: {
   return input.store.update((state, context) => {
     const agent = state.agents[agentId];
     if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
+    for (const taskId of [...agent.activeTasks]) {
+      releaseTask({ state, agentId, taskId, reason: `agent ${agentId} started again (pid ${process.pid})`, emit: context.emit });
+    }
+    agent.activeTasks = [];
+    releaseAgentReservations(state.budget, agentId);
     agent.status = 'idle';
     agent.pid = process.pid;
     agent.host = hostId();

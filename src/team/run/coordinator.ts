@@ -35,9 +35,13 @@ export class Coordinator {
   // Agents run as supervised processes: the supervisor restarts silent ones, so tidying leaves them alone.
   readonly #supervised: ReadonlySet<string>;
 
-  constructor(context: TeamContext, manager: Manager, options: { supervised?: readonly string[] } = {}) {
+  // Agents served by `agent-team worker` elsewhere: their roles' tasks wait for a worker rather than fail.
+  readonly #remote: ReadonlySet<string>;
+
+  constructor(context: TeamContext, manager: Manager, options: { supervised?: readonly string[]; remote?: readonly string[] } = {}) {
     this.#context = context;
     this.#supervised = new Set(options.supervised);
+    this.#remote = new Set(options.remote);
     this.#manager = manager;
     this.#resolutions = new WorkerQueue<void>({ concurrency: context.config.manager.maxConcurrentTasks });
     this.#integrations = new WorkerQueue<void>({ concurrency: Math.max(1, context.config.manager.maxConcurrentTasks) });
@@ -64,7 +68,7 @@ export class Coordinator {
         const state = await store.read();
         if (state.run.status === 'budget_exceeded') return 'budget-exceeded';
         if (TERMINAL_RUN_STATUSES.has(state.run.status)) return 'finished';
-        await tidyTeam({ context: this.#context, state, staleMs, supervised: this.#supervised });
+        await tidyTeam({ context: this.#context, state, staleMs, supervised: this.#supervised, remote: this.#remote });
         for (const blocker of state.blockers) {
           if (this.#resolving.size >= capacity) break;
           if (blocker.status !== 'open' || this.#resolving.has(blocker.id)) continue;

@@ -127,7 +127,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
         agentIds: local,
         onFatal: fail,
       });
-      const coordinator = new Coordinator(context, new Manager(context), { supervised: local });
+      const coordinator = new Coordinator(context, new Manager(context), { supervised: local, remote: [...remote] });
       supervisor.start();
       try {
         await coordinator.run(stop.signal);
@@ -139,7 +139,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
         else await supervisor.finished();
       }
     } else {
-      const coordinator = new Coordinator(context, new Manager(context));
+      const coordinator = new Coordinator(context, new Manager(context), { remote: [...remote] });
       const agents = local.map((agentId) => new RoleAgent(context, agentId).run(stop.signal).catch(fail));
       await Promise.all([coordinator.run(stop.signal).catch(fail), ...agents]);
     }

@@ -18,6 +18,7 @@ export type WorkerEvent =
   | { kind: 'waiting'; where: string }
   | { kind: 'joined'; runId: string; lease: string; agentIds: readonly string[] }
   | { kind: 'agent-ended'; runId: string; agentId: string; reason: AgentExitReason | 'run-changed-hands' }
+  | { kind: 'rejoining'; runId: string; agentId: string }
   | { kind: 'run-left'; runId: string; status: string };
 
 /** How a worker ended: interrupted (Ctrl-C), or, with `once`, after the first run it served. */
@@ -77,16 +78,17 @@ export async function serveAgents(input: {
         await Promise.all(
           input.agentIds.map(async (agentId) => {
             try {
-              const reason = await runAgent({ config, agentId, lease, signal: stop.signal });
-              input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason });
+              await serveAgent({ config, store, agentId, runId, lease, signal: stop.signal, onEvent: input.onEvent, pollMs });
             } catch (error) {
               if (!changedHands(error)) {
                 fatal ??= error;
                 stop.abort(error);
                 return;
               }
-              // The run was resumed by another owner (or ended) under this agent: the others stop too, and the worker rejoins.
-              input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason: 'run-changed-hands' });
+              // The run ended, or was resumed by another owner, under this agent: the others stop too, and the worker waits for the next owner.
+              const now = (await store.exists()) ? await store.read() : undefined;
+              const over = now === undefined || now.run.id !== runId || TERMINAL_RUN_STATUSES.has(now.run.status);
+              input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason: over ? 'run-finished' : 'run-changed-hands' });
               stop.abort(error);
             }
           }),
@@ -104,6 +106,33 @@ export async function serveAgents(input: {
     }
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Runs one agent in the run until it is over for it. An agent the run stopped while this worker was
+ * still there (its heartbeat came too late, on a loaded machine or a slow network: its tasks went to
+ * others) joins again as long as the run is live under the same owner.
+ */
+async function serveAgent(input: {
+  config: TeamConfig;
+  store: TeamStore;
+  agentId: string;
+  runId: string;
+  lease: string;
+  signal: AbortSignal;
+  onEvent: ((event: WorkerEvent) => void) | undefined;
+  pollMs: number;
+}): Promise<void> {
+  const { agentId, runId, lease, signal } = input;
+  for (;;) {
+    const reason = await runAgent({ config: input.config, agentId, lease, signal });
+    input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason });
+    if (reason !== 'stopped' || signal.aborted) return;
+    const state = await input.store.read();
+    if (state.run.id !== runId || state.run.owner?.lease !== lease || TERMINAL_RUN_STATUSES.has(state.run.status)) return;
+    input.onEvent?.({ kind: 'rejoining', runId, agentId });
+    await new Promise((resolve) => setTimeout(resolve, input.pollMs));
   }
 }
 

@@ -18,7 +18,15 @@ export async function tidyTeam(input: {
   state: TeamState;
   staleMs: number;
   supervised?: ReadonlySet<string> | undefined;
+  /** Agents served by workers elsewhere: stopped, they may join again, so their role's tasks wait for them instead of failing. */
+  remote?: ReadonlySet<string> | undefined;
 }): Promise<void> {
+  const waitingRoles = new Set(
+    Object.values(input.state.agents)
+      .filter((agent) => input.remote?.has(agent.id) === true)
+      .map((agent) => agent.role),
+  );
+  const orphanedHere = (state: TeamState) => orphanedTasks(state).filter((task) => !waitingRoles.has(task.role));
   const { context: team, state, staleMs } = input;
   const now = Date.now();
   const silent = Object.values(state.agents).filter(
@@ -29,7 +37,7 @@ export async function tidyTeam(input: {
       agent.heartbeatAt !== null &&
       now - Date.parse(agent.heartbeatAt) > staleMs,
   );
-  const orphans = orphanedTasks(state).filter((task) => task.status === 'ready' || task.status === 'pending');
+  const orphans = orphanedHere(state).filter((task) => task.status === 'ready' || task.status === 'pending');
   if (silent.length === 0 && orphans.length === 0) return;
   await team.store.update((draft, context) => {
     for (const agent of silent) {
@@ -45,7 +53,7 @@ export async function tidyTeam(input: {
     }
     // Agents out of iterations leave their role's tasks for a resumed run with a higher cap, not failed.
     if (endAtIterationCap({ state: draft, config: team.config, now: context.now })) return;
-    for (const task of orphanedTasks(draft)) {
+    for (const task of orphanedHere(draft)) {
       if (task.status !== 'ready' && task.status !== 'pending') continue;
       failTask({
         state: draft,
