@@ -11,6 +11,7 @@ await Promise.all([
   import('../../src/cli/commands/clean.js'),
   import('../../src/cli/commands/config.js'),
   import('../../src/cli/commands/errors.js'),
+  import('../../src/cli/commands/export.js'),
   import('../../src/cli/commands/findings.js'),
   import('../../src/cli/commands/init-config.js'),
   import('../../src/cli/commands/ledger.js'),
@@ -22,6 +23,7 @@ await Promise.all([
   import('../../src/cli/commands/run.js'),
   import('../../src/cli/commands/spawn.js'),
   import('../../src/cli/commands/status.js'),
+  import('../../src/cli/commands/worker.js'),
 ]);
 
 /** A command running in this process, as `startCli` runs one in its own. */

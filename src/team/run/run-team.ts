@@ -274,7 +274,10 @@ async function runOwned(input: {
     return structuredClone(draft);
   });
   // The record is the run's snapshot in the format people read, whichever store held it live.
-  const record = await writeRunRecord({ config, state: final, ledger: await readRunLedger(config) });
+  // As stored (the copy an update returns still has the seq from before it), unless another command took the run since.
+  const stored = await store.read();
+  const recorded = stored.run.id === final.run.id && stored.run.owner === null ? stored : final;
+  const record = await writeRunRecord({ config, state: recorded, ledger: await readRunLedger(config) });
   if (failure !== undefined) throw failure;
   return { runId: final.run.id, status: final.run.status, files: record.files, summary: record.summary };
 }
