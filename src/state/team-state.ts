@@ -104,7 +104,7 @@ export const agentStateSchema = z.object({
   status: z.enum(['idle', 'working', 'stopped']),
   pid: z.number().int().nullable(),
   /** The machine of the process serving the agent (AGENT_TEAM_HOST or the hostname). */
-  host: z.string().nullable().default(null),
+  host: z.string().nullable().optional(),
   heartbeatAt: z.string().nullable(),
   activeTasks: z.array(z.string()),
   maxConcurrentTasks: z.number().int().positive(),

@@ -1,30 +1,40 @@
 /**
- * What one state transition costs as the plan grows: sim runs at time scale 0
- * with 8 role agents in one process, at 200, 800 and 1,600 planned tasks (and
- * 3,200 with --large). The figure is wall time over state commits; a store whose
- * cost follows the change keeps it about flat as the plan grows.
+ * What one state transition costs as the plan grows, on each store: sim runs at
+ * time scale 0 with 8 role agents in one process, at 200, 800, 1,600 and 3,200
+ * planned tasks on the file store, and at 200, 800 and 3,200 on PostgreSQL (a
+ * throwaway local server, unix socket). The figure is wall time over state
+ * commits (ledger seqs); a store whose cost follows the change keeps it about
+ * flat as the plan grows. Targets: the file store at 1,600 tasks at most 2x its
+ * figure at 200; PostgreSQL at 3,200 tasks within 1.3x of its figure at 200.
  *
- * Run: npx tsx test/bench/transition-cost.bench.ts [--large] [--tasks 200,800]
+ * Run: npx tsx test/bench/transition-cost.bench.ts [--tasks 200,800] [--store file|postgres]
  */
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { type Entry, readEntries } from '../support/ledger.js';
+import { startPostgres } from '../support/postgres.js';
 import { tempProject } from '../support/temp-project.js';
 import { writeBenchTeam } from './bench-team.js';
 
-const DEFAULT_SIZES = [200, 800, 1600] as const;
+const DEFAULT_SIZES = { file: [200, 800, 1600, 3200], postgres: [200, 800, 3200] } as const;
+type StoreKind = keyof typeof DEFAULT_SIZES;
+const TARGETS: Record<StoreKind, { size: number; growth: number }> = {
+  file: { size: 1600, growth: 2 },
+  postgres: { size: 3200, growth: 1.3 },
+};
 
-/** One sim run of `tasks` planned tasks: wall time, commits and cost per commit. */
+/** One sim run of `tasks` planned tasks on `store` (undefined: the file store): wall time, commits and cost per commit. */
 async function measure(
   tasks: number,
+  store: string | undefined,
 ): Promise<{ wallMs: number; commits: number; status: string; perCommitMs: number; cpuPerCommitMs: number }> {
   const project = await tempProject('agent-team-bench-cost-');
   try {
     // Every agent takes a few hundred tasks here; the default cap would end the run early.
     const configFile = await writeBenchTeam(project, { maxUsd: 100_000, extra: { coordination: { max_iterations: 100_000 } } });
-    const config = loadTeamConfig({ configPath: configFile, cwd: project.dir });
+    const config = loadTeamConfig({ configPath: configFile, cwd: project.dir, store });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const result = await runTeam({ config, feature: 'Add a large batch of independent improvements', planTasks: tasks, timeScale: 0 });
@@ -42,42 +52,55 @@ async function measure(
   }
 }
 
-/** Runs the benchmark and returns `transition_cost_<n>_*` figures. */
-export async function benchTransitionCost(options: { sizes?: readonly number[] } = {}): Promise<Record<string, number>> {
-  const sizes = options.sizes ?? DEFAULT_SIZES;
+/** Runs the benchmark and returns `transition_cost_<store>_<n>_*` figures. */
+export async function benchTransitionCost(
+  options: { sizes?: readonly number[]; stores?: readonly StoreKind[] } = {},
+): Promise<Record<string, number>> {
   const figures: Record<string, number> = {};
-  console.log('Cost per state transition as the plan grows (sim, time scale 0, 8 role agents, one process)');
-  console.log('planned tasks  status  wall s  commits  ms per commit  cpu ms per commit');
-  for (const tasks of sizes) {
-    const run = await measure(tasks);
-    figures[`transition_cost_${tasks}_wall_ms`] = Math.round(run.wallMs);
-    figures[`transition_cost_${tasks}_commits`] = run.commits;
-    figures[`transition_cost_${tasks}_ms_per_commit`] = Number(run.perCommitMs.toFixed(2));
-    figures[`transition_cost_${tasks}_cpu_ms_per_commit`] = Number(run.cpuPerCommitMs.toFixed(2));
-    console.log(
-      `${String(tasks).padStart(13)}  ${run.status.padStart(6)}  ${(run.wallMs / 1000).toFixed(1).padStart(6)}` +
-        `  ${String(run.commits).padStart(7)}  ${run.perCommitMs.toFixed(2).padStart(13)}  ${run.cpuPerCommitMs.toFixed(2).padStart(17)}`,
-    );
-  }
-  for (const measure of ['ms', 'cpu_ms'] as const) {
-    const smallest = figures[`transition_cost_${sizes[0]}_${measure}_per_commit`];
-    const largest = figures[`transition_cost_${sizes.at(-1)}_${measure}_per_commit`];
-    if (smallest === undefined || largest === undefined || sizes.length < 2) continue;
-    const ratio = largest / smallest;
-    figures[`transition_cost_${measure}_growth`] = Number(ratio.toFixed(2));
-    console.log(
-      `  ${measure.replace('_', ' ')} per commit at ${sizes.at(-1)} tasks / at ${sizes[0]} tasks: ${ratio.toFixed(2)} (target: at most 2)`,
-    );
+  for (const kind of options.stores ?? (['file', 'postgres'] as const)) {
+    const sizes = options.sizes ?? DEFAULT_SIZES[kind];
+    const server = kind === 'postgres' ? await startPostgres() : undefined;
+    try {
+      console.log(`Cost per state transition as the plan grows, ${kind} store (sim, time scale 0, 8 role agents, one process)`);
+      console.log('planned tasks  status  wall s  commits  ms per commit  cpu ms per commit');
+      for (const tasks of sizes) {
+        const store = server === undefined ? undefined : `${await server.createDatabase()}&team=bench`;
+        const run = await measure(tasks, store);
+        const prefix = `transition_cost_${kind}_${tasks}`;
+        figures[`${prefix}_wall_ms`] = Math.round(run.wallMs);
+        figures[`${prefix}_commits`] = run.commits;
+        figures[`${prefix}_ms_per_commit`] = Number(run.perCommitMs.toFixed(2));
+        figures[`${prefix}_cpu_ms_per_commit`] = Number(run.cpuPerCommitMs.toFixed(2));
+        console.log(
+          `${String(tasks).padStart(13)}  ${run.status.padStart(6)}  ${(run.wallMs / 1000).toFixed(1).padStart(6)}` +
+            `  ${String(run.commits).padStart(7)}  ${run.perCommitMs.toFixed(2).padStart(13)}  ${run.cpuPerCommitMs.toFixed(2).padStart(17)}`,
+        );
+      }
+    } finally {
+      await server?.stop();
+    }
+    const target = TARGETS[kind];
+    for (const size of new Set([target.size, sizes.at(-1) as number])) {
+      if (!sizes.includes(size) || sizes[0] === size) continue;
+      for (const measure of ['ms', 'cpu_ms'] as const) {
+        const smallest = figures[`transition_cost_${kind}_${sizes[0]}_${measure}_per_commit`] as number;
+        const ratio = (figures[`transition_cost_${kind}_${size}_${measure}_per_commit`] as number) / smallest;
+        figures[`transition_cost_${kind}_${measure}_growth_${size}`] = Number(ratio.toFixed(2));
+        const goal = size === target.size ? ` (target: at most ${target.growth})` : '';
+        console.log(`  ${measure.replace('_', ' ')} per commit at ${size} tasks / at ${sizes[0]} tasks: ${ratio.toFixed(2)}${goal}`);
+      }
+    }
   }
   return figures;
 }
 
-function sizesFromArguments(argv: readonly string[]): number[] {
-  const index = argv.indexOf('--tasks');
-  if (index >= 0 && argv[index + 1] !== undefined) return (argv[index + 1] as string).split(',').map(Number);
-  return argv.includes('--large') ? [...DEFAULT_SIZES, 3200] : [...DEFAULT_SIZES];
+function argument(argv: readonly string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  return index >= 0 ? argv[index + 1] : undefined;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await benchTransitionCost({ sizes: sizesFromArguments(process.argv) });
+  const sizes = argument(process.argv, '--tasks')?.split(',').map(Number);
+  const store = argument(process.argv, '--store') as StoreKind | undefined;
+  await benchTransitionCost({ sizes, stores: store === undefined ? undefined : [store] });
 }

@@ -54,6 +54,8 @@ export function describeState(state: TeamState): Record<string, unknown> {
       tokens: totalTokens(agent.usage),
       costUsd: agent.costUsd,
       heartbeatAt: agent.heartbeatAt,
+      pid: agent.pid,
+      host: agent.host ?? null,
     })),
     openBlockers: state.blockers.filter((blocker) => blocker.status !== 'resolved'),
     budget: {
@@ -116,10 +118,14 @@ function printState(terminal: Terminal, state: TeamState): number {
   for (const agent of Object.values(state.agents)) {
     const active = agent.activeTasks.length === 0 ? '' : ` on ${agent.activeTasks.join(', ')}`;
     const stopped = agent.stopReason === null ? '' : ` (${agent.stopReason})`;
+    const where =
+      agent.status === 'stopped' || agent.pid === null || agent.host === undefined || agent.host === null
+        ? ''
+        : ` [pid ${agent.pid} on ${agent.host}]`;
     println(
       terminal,
       `  ${agent.id.padEnd(16)} ${agent.role.padEnd(20)} ${agent.status.padEnd(8)} ${String(agent.calls).padStart(4)} calls  ` +
-        `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${stopped}`,
+        `${String(totalTokens(agent.usage)).padStart(8)} tokens  $${agent.costUsd.toFixed(4)}${active}${stopped}${where}`,
     );
   }
   if (state.run.options.workspace !== null) {
