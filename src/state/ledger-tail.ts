@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { z } from 'zod';
+import { WakeUp } from '../queue/index.js';
 import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import { guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
@@ -44,8 +45,8 @@ export async function followLedger<E extends { type: string }>(input: {
   }
   let partial = '';
   let finished = false;
-  let wake: (() => void) | undefined;
-  const poke = (): void => wake?.();
+  const wakeUp = new WakeUp();
+  const poke = (): void => wakeUp.poke();
   let watcher: ReturnType<typeof watch> | undefined;
   try {
     watcher = watch(dirname(input.file), (_event, name) => {
@@ -113,14 +114,7 @@ export async function followLedger<E extends { type: string }>(input: {
         break;
       }
       if (quietPolls > 0 && input.whenQuiet !== undefined && (await input.whenQuiet(quietPolls))) break;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, input.pollMs ?? 500);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await wakeUp.wait(input.pollMs ?? 500);
     }
   } finally {
     watcher?.close();

@@ -5,6 +5,7 @@
  */
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
+import { WakeUp } from '../../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type TeamState } from '../../state/index.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
@@ -150,8 +151,8 @@ async function waitForLiveRun(input: {
   onWait: () => void;
 }): Promise<{ runId: string; lease: string } | undefined> {
   const { store, signal } = input;
-  let wake: (() => void) | undefined;
-  const poke = (): void => wake?.();
+  const wakeUp = new WakeUp();
+  const poke = (): void => wakeUp.poke();
   let stopWatch: (() => void) | undefined;
   signal.addEventListener('abort', poke, { once: true });
   let told = false;
@@ -166,14 +167,7 @@ async function waitForLiveRun(input: {
       }
       if (!told) input.onWait();
       told = true;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, input.pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await wakeUp.wait(input.pollMs);
     }
   } finally {
     stopWatch?.();

@@ -4,6 +4,7 @@
  */
 import type { TeamConfig } from '../../config/index.js';
 import type { LedgerCorruptedError } from '../../errors/index.js';
+import { WakeUp } from '../../queue/index.js';
 import {
   followLedger,
   type LedgerEntry,
@@ -71,12 +72,8 @@ function currentRun(entries: Entry[]): Entry[] {
 
 async function followStore(ledger: PostgresStore, options: FollowOptions): Promise<void> {
   const { signal } = options;
-  let wake: (() => void) | undefined;
-  let woken = false;
-  const poke = (): void => {
-    woken = true;
-    wake?.();
-  };
+  const wakeUp = new WakeUp();
+  const poke = (): void => wakeUp.poke();
   const stopWatch = ledger.watch(poke);
   signal?.addEventListener('abort', poke, { once: true });
   try {
@@ -89,7 +86,6 @@ async function followStore(ledger: PostgresStore, options: FollowOptions): Promi
     }
     let quiet = 0;
     for (;;) {
-      woken = false;
       const entries = await ledger.readLedger(after);
       for (const entry of entries) {
         options.onEntry(entry);
@@ -102,16 +98,7 @@ async function followStore(ledger: PostgresStore, options: FollowOptions): Promi
         quiet += 1;
         if ((await options.whenQuiet?.(quiet)) === true) return;
       }
-      if (!woken) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.pollMs ?? 2000);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = undefined;
-      }
+      await wakeUp.wait(options.pollMs ?? 2000);
     }
   } finally {
     stopWatch();
