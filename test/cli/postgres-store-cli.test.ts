@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/state/index.js';
-import { ensureBuilt, runCli } from '../support/cli.js';
+import { ensureBuilt, runCli, startCli } from '../support/cli.js';
 import { runCommand } from '../support/cli-in-process.js';
 import { postgresForFile } from '../support/postgres.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
@@ -92,6 +92,22 @@ describe('the CLI on a PostgreSQL store', () => {
     expect(snapshot.run.status).toBe('done');
     expect((await readFile(project.path('snapshot/run_ledger.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(events.length);
     expect(await readFile(project.path('snapshot/report.md'), 'utf8')).toContain('Add a shopping cart');
+  });
+
+  it('follows a run in the database with ledger --follow, from before it starts until it is done', async () => {
+    const team = store.replace('team=cli', 'team=followed');
+    // A process of its own, as a person would start it: in this process the run's lease would count as let go while it starts.
+    const follow = startCli(['ledger', '--follow'], { cwd: project.dir, env: { AGENT_TEAM_STORE: team } });
+    const run = await runCommand(['run', '--feature', 'Add a search box', '--time-scale', '0', '--store', team, '--json'], {
+      cwd: project.dir,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const followed = await follow.done;
+    outputs.push(run.stdout, run.stderr, followed.stdout, followed.stderr);
+    expect(followed.code, followed.stderr).toBe(0);
+    const lines = followed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/run .* started/);
+    expect(lines).toContainEqual(expect.stringMatching(/run done: all tasks done/));
   });
 
   it('runs role agents as processes that open the same run from the environment', async () => {
