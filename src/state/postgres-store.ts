@@ -26,8 +26,11 @@ import {
   updateRun,
   writeCollections,
 } from './postgres-queries.js';
-import { applyRows, assembleState, diffState, mutableState, type Snapshot } from './postgres-snapshot.js';
+import { diffState } from './postgres-diff.js';
+import type { CollectionName } from './postgres-rows.js';
+import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot } from './postgres-snapshot.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
+import { committedCopy, rebasedCopy, type WorkingCopy } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 import type { TeamState } from './team-state.js';
 
@@ -85,6 +88,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   // The newest version of the run this process has seen, and its assembled state once someone read it.
   #snapshot: Snapshot | undefined;
   #assembled: { snapshot: Snapshot; state: TeamState } | undefined;
+  // The state this store's last commit left, for the next one to run on (see postgres-working-copy.ts). Taken by
+  // each commit, and given back only by a commit that wrote: what it holds after a failed update is not trusted.
+  #work: WorkingCopy | undefined;
   #pending: PendingUpdate[] = [];
   #flushing = false;
   #flushed: Promise<void> = Promise.resolve();
@@ -178,6 +184,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       await this.#connections.end();
       this.#snapshot = undefined;
       this.#assembled = undefined;
+      this.#work = undefined;
     })();
     return this.#closing;
   }
@@ -251,7 +258,12 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       for (const item of batch) item.reject(failure);
       return;
     }
-    if (outcome.snapshot !== undefined) this.#install(outcome.snapshot);
+    if (outcome.snapshot !== undefined) {
+      this.#install(outcome.snapshot);
+      if (this.#snapshot === outcome.snapshot && outcome.written !== undefined) {
+        this.#work = committedCopy({ ...outcome.written, snapshot: outcome.snapshot });
+      }
+    }
     outcome.settle();
   }
 
@@ -260,6 +272,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const seq = await lockRun(client, this.#run);
     let base: Snapshot | undefined;
     let fresh: () => TeamState;
+    let work: WorkingCopy | undefined;
     if (seq === undefined) {
       const initial = this.#initial;
       if (initial === undefined) throw new StateMissingError({ file: this.#where });
@@ -267,17 +280,25 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     } else {
       const caughtUp = await this.#catchUp(client);
       base = caughtUp;
-      // Each pass gets its own mutable copy of the shared, frozen state.
-      fresh = () => mutableState(caughtUp);
+      work = this.#work?.snapshot === caughtUp ? this.#work : undefined;
+      this.#work = undefined;
+      let reuse = work;
+      // The first pass runs on the working copy when it is of this version; a pass after an update threw gets a
+      // mutable copy of its own of the shared, frozen state.
+      fresh = () => {
+        const state = reuse?.state ?? mutableState(caughtUp);
+        reuse = undefined;
+        return state;
+      };
     }
     const at = this.#now().toISOString();
     const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#where });
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
-    const nothing = { snapshot: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
+    const nothing = { snapshot: undefined, written: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
     if (done.length === 0) return nothing;
-    const diff = diffState({ base, state });
+    const diff = diffState({ base, state, aligned: work !== undefined && state === work.state ? work.aligned : undefined });
     if (!diff.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
@@ -294,7 +315,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       );
       return nothing;
     }
-    const { snapshot, changes } = diff;
+    const { snapshot, changes, touched } = diff;
     if (seq === undefined) {
       // Another process created the run between our lock attempt and now: start again from its rows.
       if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new StartOver('the run was created meanwhile');
@@ -317,6 +338,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     });
     return {
       snapshot,
+      written: { state, changes, touched },
       commitId,
       baseSeq: seq ?? -1,
       settle: () => {
@@ -342,7 +364,11 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       rows = await loadRows(client, { run: this.#run, afterSeq: undefined });
       if (rows.length === 0) throw new StateMissingError({ file: this.#where });
     }
-    const snapshot = applyRows({ base: from, rows, where: this.#where });
+    const applied = applyRows({ base: from, rows, where: this.#where });
+    const { snapshot } = applied;
+    // Only a working copy of the version these rows were applied to can follow them.
+    const work = this.#work;
+    if (work !== undefined && from !== undefined && work.snapshot === from) this.#work = rebasedCopy(work, applied);
     this.#install(snapshot, from === undefined && base !== undefined);
     return snapshot;
   }
@@ -372,6 +398,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
 /** What a commit attempt produced: the new version (undefined when nothing was written) and how to settle its callers. */
 interface CommitOutcome {
   readonly snapshot: Snapshot | undefined;
+  /** The group's state and the rows written from it, which become the working copy once committed. */
+  readonly written: { state: TeamState; changes: RowChanges; touched: ReadonlyMap<CollectionName, readonly string[]> } | undefined;
   readonly commitId: string;
   readonly baseSeq: number;
   readonly settle: () => void;
