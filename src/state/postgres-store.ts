@@ -15,20 +15,18 @@ import { isBudgetViolation, overspentError } from './postgres-failure.js';
 import { ledgerEntries } from './postgres-ledger.js';
 import { RunWatches } from './postgres-listen.js';
 import {
-  appendLedger,
+  beginLocked,
+  type CommitWrites,
   commitExists,
   insertRun,
   ledgerRows,
   loadRows,
-  lockRun,
-  purgeTombstones,
   readSeq,
-  updateRun,
-  writeCollections,
+  writeAndCommit,
 } from './postgres-queries.js';
 import { diffState } from './postgres-diff.js';
 import type { CollectionName } from './postgres-rows.js';
-import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot } from './postgres-snapshot.js';
+import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot, type TableRow } from './postgres-snapshot.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
 import { committedCopy, rebasedCopy, type WorkingCopy } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
@@ -216,7 +214,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   }
 
   async #commit(batch: PendingUpdate[]): Promise<void> {
-    // Set just before COMMIT: if the connection is lost during it, the next attempt asks whether it went through.
+    // Set just before the writes and COMMIT are sent: if the connection is lost meanwhile, the next attempt asks whether they went through.
     let sent: { commitId: string; afterSeq: number; outcome: CommitOutcome } | undefined;
     let outcome: CommitOutcome;
     try {
@@ -229,15 +227,14 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
             if (await commitExists(client, { run: this.#run, afterSeq: earlier.afterSeq, commitId: earlier.commitId }))
               return earlier.outcome;
           }
-          await client.query('BEGIN');
           try {
             const result = await this.#commitLocked(client, batch);
-            if (result.snapshot === undefined) {
+            if (result.writes === undefined) {
               await client.query('ROLLBACK');
               return result;
             }
             sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
-            await client.query('COMMIT');
+            await writeAndCommit(client, result.writes);
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
@@ -267,9 +264,11 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     outcome.settle();
   }
 
-  /** Inside the transaction: lock, catch up, run the group, write what changed. */
+  /** BEGIN, lock, catch up, run the group, and say what to write (a new run is inserted here). */
   async #commitLocked(client: pg.PoolClient, batch: PendingUpdate[]): Promise<CommitOutcome> {
-    const seq = await lockRun(client, this.#run);
+    const known = this.#snapshot;
+    const locked = await beginLocked(client, { run: this.#run, afterSeq: known?.seq });
+    const { seq } = locked;
     let base: Snapshot | undefined;
     let fresh: () => TeamState;
     let work: WorkingCopy | undefined;
@@ -278,7 +277,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       if (initial === undefined) throw new StateMissingError({ file: this.#where });
       fresh = () => structuredClone(initial());
     } else {
-      const caughtUp = await this.#catchUp(client);
+      const caughtUp = await this.#catchUp(client, { base: known, rows: locked.rows });
       base = caughtUp;
       work = this.#work?.snapshot === caughtUp ? this.#work : undefined;
       this.#work = undefined;
@@ -296,7 +295,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
-    const nothing = { snapshot: undefined, written: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
+    const nothing = { snapshot: undefined, written: undefined, writes: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
     if (done.length === 0) return nothing;
     const diff = diffState({ base, state, aligned: work !== undefined && state === work.state ? work.aligned : undefined });
     if (!diff.ok) {
@@ -316,29 +315,26 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       return nothing;
     }
     const { snapshot, changes, touched } = diff;
-    if (seq === undefined) {
-      // Another process created the run between our lock attempt and now: start again from its rows.
-      if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new StartOver('the run was created meanwhile');
-    } else {
-      await updateRun(client, { run: this.#run, row: changes.run });
-    }
-    await writeCollections(client, { run: this.#run, seq: snapshot.seq, changes });
+    // Another process created the run between our lock attempt and now: start again from its rows.
+    if (seq === undefined && !(await insertRun(client, { run: this.#run, row: changes.run })))
+      throw new StartOver('the run was created meanwhile');
     const horizon = snapshot.seq - this.#purge.keepSeqs;
-    if (seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs)) {
-      await purgeTombstones(client, { run: this.#run, horizon });
-    }
+    const purge =
+      seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs);
     const commitId = randomUUID();
-    await appendLedger(client, {
+    const writes: CommitWrites = {
       run: this.#run,
-      at,
-      commitId,
-      updates: done.map((entry) => ({ seq: entry.seq, events: entry.events })),
-      channel: this.#channel,
+      runRow: seq === undefined ? undefined : changes.run,
       seq: snapshot.seq,
-    });
+      changes,
+      purgeHorizon: purge ? horizon : undefined,
+      ledger: { at, commitId, updates: done.map((entry) => ({ seq: entry.seq, events: entry.events })) },
+      channel: this.#channel,
+    };
     return {
       snapshot,
       written: { state, changes, touched },
+      writes,
       commitId,
       baseSeq: seq ?? -1,
       settle: () => {
@@ -348,10 +344,13 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     };
   }
 
-  /** The run as it is now: this process's copy, with the rows changed since applied (all rows the first time). */
-  async #catchUp(client: pg.ClientBase): Promise<Snapshot> {
-    const base = this.#snapshot;
-    let rows = await loadRows(client, { run: this.#run, afterSeq: base?.seq });
+  /**
+   * The run as it is now: this process's copy, with the rows changed since applied (all rows the first time).
+   * `loaded`: the rows changed since `base` were read already (with the lock).
+   */
+  async #catchUp(client: pg.ClientBase, loaded?: { base: Snapshot | undefined; rows: TableRow[] }): Promise<Snapshot> {
+    const base = loaded === undefined ? this.#snapshot : loaded.base;
+    let rows = loaded?.rows ?? (await loadRows(client, { run: this.#run, afterSeq: base?.seq }));
     if (rows.length === 0) throw new StateMissingError({ file: this.#where });
     const runRow = rows.find((entry) => entry.table === 'runs')?.row;
     const runSeq = Number(runRow?.seq);
@@ -398,6 +397,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
 /** What a commit attempt produced: the new version (undefined when nothing was written) and how to settle its callers. */
 interface CommitOutcome {
   readonly snapshot: Snapshot | undefined;
+  /** What to write and commit; undefined when nothing is to be written. */
+  readonly writes: CommitWrites | undefined;
   /** The group's state and the rows written from it, which become the working copy once committed. */
   readonly written: { state: TeamState; changes: RowChanges; touched: ReadonlyMap<CollectionName, readonly string[]> } | undefined;
   readonly commitId: string;
