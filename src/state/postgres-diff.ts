@@ -193,8 +193,22 @@ export function sameEntryFor(schema: z.ZodType): (entry: unknown, stored: unknow
   same = sameJson;
   if (schema instanceof z.ZodObject && schema._zod.def.catchall === undefined) {
     const fields = Object.keys(schema.shape).map((name) => JSON.stringify(name));
+    // Lists (most often empty, or of strings) are compared here too: a call per list was most of the time.
     const body = fields
-      .map((name) => `a = x[${name}]; b = y[${name}]; if (a !== b && (a === null || typeof a !== 'object' || !same(a, b))) return false;`)
+      .map(
+        (name) => `a = x[${name}]; b = y[${name}];
+if (a !== b) {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) {
+      const c = a[i];
+      const d = b[i];
+      if (c !== d && (c === null || typeof c !== 'object' || !same(c, d))) return false;
+    }
+  } else if (!same(a, b)) return false;
+}`,
+      )
       .join('\n');
     same = new Function('same', `return function sameEntry(x, y) {\nlet a;\nlet b;\n${body}\nreturn true;\n}`)(sameJson) as (
       entry: unknown,
