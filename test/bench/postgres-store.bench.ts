@@ -145,8 +145,8 @@ async function fleetThroughput(input: { server: PostgresServer; project: BenchPr
       DEVELOPERS.map((agentId) => ({ mode: 'drain', url, run: RUN, projectDir: input.project.dir, agentId })),
     );
     const started = performance.now();
-    await store.update(() => undefined);
-    const startSeq = (await store.read()).seq;
+    // The start signal; the workers' commits come after its seq.
+    const startSeq = 1 + (await store.update((state) => state.seq));
     const results = await resultsOf<{ finished: string[]; emptyClaims: number }>(workers, 'finished');
     const wallMs = performance.now() - started;
     const state = await store.read();
@@ -154,10 +154,15 @@ async function fleetThroughput(input: { server: PostgresServer; project: BenchPr
     const finished = results.flatMap((result) => result.finished);
     const claims = eventCounts(ledger, 'task-claim');
     const ends = eventCounts(ledger, 'task-end');
-    const doneOnce =
-      finished.length === input.tasks &&
-      new Set(finished).size === input.tasks &&
-      state.tasks.every((task) => task.status === 'done' && claims.get(task.id) === 1 && ends.get(task.id) === 1);
+    const problems = [
+      finished.length === input.tasks ? undefined : `the workers finished ${finished.length} tasks`,
+      new Set(finished).size === input.tasks ? undefined : `${new Set(finished).size} distinct tasks finished`,
+      ...state.tasks
+        .filter((task) => task.status !== 'done' || claims.get(task.id) !== 1 || ends.get(task.id) !== 1)
+        .map((task) => `${task.id}: ${task.status}, claimed ${claims.get(task.id) ?? 0} times, finished ${ends.get(task.id) ?? 0} times`),
+    ].filter((problem) => problem !== undefined);
+    if (problems.length > 0) console.log(`  not done exactly once (of ${input.tasks} tasks): ${problems.slice(0, 10).join('; ')}`);
+    const doneOnce = problems.length === 0;
     return {
       perSecond: (2 * input.tasks) / (wallMs / 1000),
       wallMs,
