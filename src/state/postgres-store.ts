@@ -262,6 +262,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       }
     }
     outcome.settle();
+    if (outcome.snapshot !== undefined) this.#watches.committed(outcome.snapshot.seq);
   }
 
   /** BEGIN, lock, catch up, run the group, and say what to write (a new run is inserted here). */
