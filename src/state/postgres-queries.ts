@@ -70,8 +70,8 @@ export async function insertRun(client: pg.ClientBase, input: { run: string; row
 /** What one commit writes after its run row is locked. */
 export interface CommitWrites {
   readonly run: string;
-  /** The run row to write; undefined when the commit inserted it (a new run). */
-  readonly runRow: Record<string, unknown> | undefined;
+  /** The run row: written whole, only its seq (the run itself did not change), or not at all (the commit inserted it). */
+  readonly runRow: { readonly row: Record<string, unknown> } | 'seq' | 'inserted';
   /** The seq of the commit's last update, stamped on every row it writes. */
   readonly seq: number;
   readonly changes: RowChanges;
@@ -88,9 +88,10 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
   const literal = (value: unknown): string => client.escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value));
   const run = literal(input.run);
   const statements: string[] = [];
-  if (input.runRow !== undefined) {
+  if (input.runRow === 'seq') statements.push(`UPDATE runs SET seq = ${input.seq} WHERE run_key = ${run}`);
+  else if (input.runRow !== 'inserted') {
     statements.push(
-      `UPDATE runs SET (${RUN_LIST}) = (SELECT ${RUN_LIST} FROM jsonb_populate_record(NULL::runs, ${literal(input.runRow)}::jsonb)) WHERE run_key = ${run}`,
+      `UPDATE runs SET (${RUN_LIST}) = (SELECT ${RUN_LIST} FROM jsonb_populate_record(NULL::runs, ${literal(input.runRow.row)}::jsonb)) WHERE run_key = ${run}`,
     );
   }
   for (const spec of COLLECTIONS) {

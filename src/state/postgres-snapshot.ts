@@ -80,6 +80,9 @@ export function changeCollection(
   return { collection: collectionOf(byKey.values()), inPlace };
 }
 
+// The run row each run entry was read from, but for its seq.
+const runRowKeys = new WeakMap<StoredEntry, string>();
+
 /** What applying rows changed: per collection, the keys, and whether every one was replaced at its own place. */
 export interface AppliedRows {
   readonly snapshot: Snapshot;
@@ -101,7 +104,13 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
       problem: `table runs, row of the run: column version is ${header.data.version}, this agent-team reads version ${TEAM_STATE_VERSION}.`,
     });
   }
-  const runValue = rowToEntry({ ...RUN_SPEC, row: runRow, rowName: `"${String(runRow.run_key)}"`, where });
+  // The run row changes with every commit (its seq), the run itself seldom: a row equal but for the seq is not checked again.
+  const runKey = JSON.stringify({ ...runRow, seq: null });
+  const run =
+    base !== undefined && runRowKeys.get(base.run) === runKey
+      ? base.run
+      : stored(rowToEntry({ ...RUN_SPEC, row: runRow, rowName: `"${String(runRow.run_key)}"`, where }), 0, 'run');
+  runRowKeys.set(run, runKey);
   const rowsByTable = new Map<CollectionName, { changed: StoredEntry[]; deleted: string[] }>();
   for (const { table, row } of input.rows) {
     if (table === 'runs') continue;
@@ -137,7 +146,7 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
   }
   if (entryAt(collections.get('budget'), BUDGET_KEY) === undefined)
     throw new StateCorruptedError({ file: where, problem: 'table budget has no row for the run.' });
-  const snapshot = { seq: header.data.seq, version: header.data.version, run: stored(runValue, 0, 'run'), collections };
+  const snapshot = { seq: header.data.seq, version: header.data.version, run, collections };
   return { snapshot, changed, inPlace };
 }
 

@@ -325,7 +325,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const commitId = randomUUID();
     const writes: CommitWrites = {
       run: this.#run,
-      runRow: seq === undefined ? undefined : changes.run,
+      runRow: seq === undefined ? 'inserted' : snapshot.run === base?.run ? 'seq' : { row: changes.run },
       seq: snapshot.seq,
       changes,
       purgeHorizon: purge ? horizon : undefined,
