@@ -7,7 +7,9 @@
  *
  * 1. Cost per transition as the plan grows (200, 800, 3,200 tasks; target: at 3,200 within 1.3x of
  *    at 200). One process, four agents, each read → claim → report done until every task is done:
- *    wall time (and this process's CPU time) over transitions (two per task).
+ *    wall time (and this process's CPU time) over transitions (two per task); the median of three
+ *    runs of each size, after a run that warms the code up. The server's CPU time is in the wall
+ *    time only.
  * 2. Throughput with 8 worker processes, one roster agent each, on one run: transitions over the wall
  *    time from the start signal (a commit every worker waits for, after each has loaded the run) to
  *    the last worker's result (target ≥ 1,000/s). Checked: every task done, claimed and finished
@@ -48,6 +50,8 @@ const DEFAULT_FLEET_TASKS = 2000;
 const DEFAULT_SAMPLES = 250;
 // Agents of the one process of the first figure.
 const IN_PROCESS_AGENTS = 4;
+// Runs of each size; the figure is their median.
+const COST_RUNS = 3;
 // Samples of the latency figure left out at the start (connections and code still warming up).
 const WARM_UP_SAMPLES = 5;
 const RUN = 'bench';
@@ -226,15 +230,30 @@ export async function benchPostgresStore(
   try {
     if (parts.has('cost')) {
       console.log(`PostgresStore transitions (claimTask, applyWorkReport) on a local server, ${IN_PROCESS_AGENTS} agents in one process`);
-      console.log('planned tasks  updates  ms per transition  cpu ms per transition');
+      console.log(`planned tasks  updates  ms per transition  cpu ms per transition  (median of ${COST_RUNS} runs, after a warm-up run)`);
     }
+    // Code warmed up first (else the first size pays for the compiler), then the median of a few runs per size.
+    if (parts.has('cost')) await transitionCost({ server, config: project.config, tasks: sizes[0] ?? 200 });
     for (const tasks of parts.has('cost') ? sizes : []) {
-      const cost = await transitionCost({ server, config: project.config, tasks });
+      const runs: Awaited<ReturnType<typeof transitionCost>>[] = [];
+      for (let run = 0; run < COST_RUNS; run += 1) runs.push(await transitionCost({ server, config: project.config, tasks }));
+      const cost = {
+        msPerTransition: quantile(
+          runs.map((one) => one.msPerTransition),
+          0.5,
+        ),
+        cpuMsPerTransition: quantile(
+          runs.map((one) => one.cpuMsPerTransition),
+          0.5,
+        ),
+        updates: runs[0]?.updates ?? 0,
+      };
       figures[`postgres_transition_${tasks}_ms`] = Number(cost.msPerTransition.toFixed(3));
       figures[`postgres_transition_${tasks}_cpu_ms`] = Number(cost.cpuMsPerTransition.toFixed(3));
       console.log(
         `${String(tasks).padStart(13)}  ${String(cost.updates).padStart(7)}  ${cost.msPerTransition.toFixed(3).padStart(17)}` +
-          `  ${cost.cpuMsPerTransition.toFixed(3).padStart(21)}`,
+          `  ${cost.cpuMsPerTransition.toFixed(3).padStart(21)}` +
+          `  (runs: ${runs.map((one) => one.msPerTransition.toFixed(2)).join(', ')})`,
       );
     }
     const first = figures[`postgres_transition_${sizes[0]}_ms`];
@@ -244,6 +263,12 @@ export async function benchPostgresStore(
       console.log(
         `  ms per transition at ${sizes.at(-1)} tasks / at ${sizes[0]} tasks: ${(last / first).toFixed(2)} (target: at most 1.3)`,
       );
+      const firstCpu = figures[`postgres_transition_${sizes[0]}_cpu_ms`];
+      const lastCpu = figures[`postgres_transition_${sizes.at(-1)}_cpu_ms`];
+      if (firstCpu !== undefined && lastCpu !== undefined) {
+        figures.postgres_transition_cpu_growth = Number((lastCpu / firstCpu).toFixed(2));
+        console.log(`  cpu ms per transition, the same ratio: ${(lastCpu / firstCpu).toFixed(2)}`);
+      }
     }
 
     const fleet = parts.has('fleet') ? await fleetThroughput({ server, project, tasks: fleetTasks }) : undefined;
