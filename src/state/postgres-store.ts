@@ -149,7 +149,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
    * BEGIN → lock the run row → catch up → fn → seq + 1 → check the changed entries → write the changed
    * rows and the ledger → NOTIFY → COMMIT. Updates queued in this process meanwhile share one
    * transaction (each with its own seq and events). If `fn` throws, nothing of it is written; it must be
-   * free of side effects outside the state, since a group may run it again.
+   * free of side effects outside the state, since a group may run it again. The store keeps the state it
+   * gave `fn` for its next commit (as the file store does), so what `fn` returns must not be part of it:
+   * return values or copies.
    */
   update<T>(fn: (state: TeamState, context: UpdateContext<LedgerEvent>) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
