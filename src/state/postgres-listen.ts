@@ -62,6 +62,11 @@ export class RunListener {
     await client?.end().catch(() => undefined);
   }
 
+  /** This process committed `seq`: a change, heard at once (its notification, when it comes, is then no news). */
+  committed(seq: number): void {
+    this.#seen(seq, true);
+  }
+
   #connect(): void {
     if (this.#stopped) return;
     this.#connecting = (async () => {
@@ -151,6 +156,15 @@ export class RunWatches {
       this.#listener.start();
     }
     return stop;
+  }
+
+  /**
+   * Wakes the watches of this process's own commit of `seq` without waiting for its notification: one
+   * sent before the LISTEN connection is up would never come, and a first check that finds the seq
+   * already there takes it as where changes start.
+   */
+  committed(seq: number): void {
+    this.#listener?.committed(seq);
   }
 
   /** Stops every watch and waits until the LISTEN connection is closed. */

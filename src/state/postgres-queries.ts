@@ -1,16 +1,27 @@
-/** The SQL of the PostgreSQL store: reading a run's rows (all, or those changed since a seq) and writing one update's rows. */
+/**
+ * The SQL of the PostgreSQL store: reading a run's rows (all, or those changed since a seq) and writing one
+ * update's rows. A commit takes two round trips while it holds the run row's lock, whatever it changed: one
+ * that begins, locks and reads what changed since this process's copy, and one that writes every row, the
+ * ledger and the NOTIFY and commits. Each is one message of several statements, whose values are written in
+ * as literals quoted by the driver (several statements in one message cannot take parameters).
+ */
 import type pg from 'pg';
 import { COLLECTIONS, type CollectionName, RUN_COLUMNS } from './postgres-rows.js';
 import type { RowChanges, TableRow } from './postgres-snapshot.js';
 
 // One statement, so one snapshot of the database even outside a transaction: the run row, and every row of the
-// run's collections written after $2. A full load ($3 false) skips the tombstones of removed entries.
-const CHANGES_SQL = [
-  "SELECT 'runs' AS t, to_jsonb(r) AS row FROM runs r WHERE run_key = $1",
-  ...COLLECTIONS.map(
-    ({ table }) => `SELECT '${table}', to_jsonb(x) FROM ${table} x WHERE run_key = $1 AND updated_seq > $2 AND (NOT deleted OR $3)`,
-  ),
-].join('\nUNION ALL\n');
+// run's collections written after `afterSeq`. A full load (`incremental` false) skips the tombstones of removed
+// entries. The arguments are SQL: parameters ($1…) or literals.
+const changesSql = (input: { run: string; afterSeq: string; incremental: string }): string =>
+  [
+    `SELECT 'runs' AS t, to_jsonb(r) AS row FROM runs r WHERE run_key = ${input.run}`,
+    ...COLLECTIONS.map(
+      ({ table }) =>
+        `SELECT '${table}', to_jsonb(x) FROM ${table} x WHERE run_key = ${input.run} AND updated_seq > ${input.afterSeq} AND (NOT deleted OR ${input.incremental})`,
+    ),
+  ].join('\nUNION ALL\n');
+
+const CHANGES_SQL = changesSql({ run: '$1', afterSeq: '$2', incremental: '$3' });
 
 /** The run row and the rows written after `afterSeq` (every live row when undefined); empty when the run does not exist. */
 export async function loadRows(client: pg.ClientBase, input: { run: string; afterSeq: number | undefined }): Promise<TableRow[]> {
@@ -23,11 +34,25 @@ export async function loadRows(client: pg.ClientBase, input: { run: string; afte
   return result.rows.map(({ t, row }) => ({ table: t, row }));
 }
 
-/** The run's seq, locking its row until the transaction ends; undefined when the run does not exist. */
-export async function lockRun(client: pg.ClientBase, run: string): Promise<number | undefined> {
-  const result = await client.query<{ seq: string }>('SELECT seq FROM runs WHERE run_key = $1 FOR UPDATE', [run]);
-  const row = result.rows[0];
-  return row === undefined ? undefined : Number(row.seq);
+/**
+ * BEGIN, the run row locked until the transaction ends, and (read after the lock, so including every commit
+ * before it) the run row and the rows written after `afterSeq`, in one round trip. `seq` is undefined when the
+ * run does not exist.
+ */
+export async function beginLocked(
+  client: pg.ClientBase,
+  input: { run: string; afterSeq: number | undefined },
+): Promise<{ seq: number | undefined; rows: TableRow[] }> {
+  const run = client.escapeLiteral(input.run);
+  const reads = changesSql({ run, afterSeq: String(input.afterSeq ?? -1), incremental: String(input.afterSeq !== undefined) });
+  // In READ COMMITTED each statement of the message reads a snapshot taken when it starts: the last one sees what the
+  // holder of the lock before us committed.
+  const results = (await client.query(
+    ['BEGIN', `SELECT seq FROM runs WHERE run_key = ${run} FOR UPDATE`, reads].join(';\n'),
+  )) as unknown as pg.QueryResult[];
+  const locked = results[1]?.rows[0] as { seq: string } | undefined;
+  const rows = (results[2]?.rows ?? []) as { t: TableRow['table']; row: Record<string, unknown> }[];
+  return { seq: locked === undefined ? undefined : Number(locked.seq), rows: rows.map(({ t, row }) => ({ table: t, row })) };
 }
 
 const RUN_WRITTEN = ['version', 'seq', ...RUN_COLUMNS.map(({ column }) => column), 'data'];
@@ -42,62 +67,75 @@ export async function insertRun(client: pg.ClientBase, input: { run: string; row
   return result.rowCount === 1;
 }
 
-/** Writes the run row (its seq changes with every update). */
-export async function updateRun(client: pg.ClientBase, input: { run: string; row: Record<string, unknown> }): Promise<void> {
-  await client.query(
-    `UPDATE runs SET (${RUN_LIST}) = (SELECT ${RUN_LIST} FROM jsonb_populate_record(NULL::runs, $2::jsonb)) WHERE run_key = $1`,
-    [input.run, JSON.stringify(input.row)],
-  );
+/** What one commit writes after its run row is locked. */
+export interface CommitWrites {
+  readonly run: string;
+  /** The run row: written whole, only its seq (the run itself did not change), or not at all (the commit inserted it). */
+  readonly runRow: { readonly row: Record<string, unknown> } | 'seq' | 'inserted';
+  /** The seq of the commit's last update, stamped on every row it writes. */
+  readonly seq: number;
+  readonly changes: RowChanges;
+  /** Delete the tombstones of entries removed at or before this seq, and record it on the run row. */
+  readonly purgeHorizon: number | undefined;
+  /** One ledger row per update of the commit, all with its time and id. */
+  readonly ledger: { at: string; commitId: string; updates: { seq: number; events: unknown[] }[] };
+  /** The run's channel, notified of the new seq at COMMIT. */
+  readonly channel: string;
 }
 
-/** Upserts the changed entries and marks the removed ones, one statement each per table; every row written carries `seq`. */
-export async function writeCollections(client: pg.ClientBase, input: { run: string; seq: number; changes: RowChanges }): Promise<number> {
-  let statements = 0;
+/** Writes the run row, the changed entries (one statement per table and kind), the ledger, the NOTIFY, and commits: one round trip. */
+export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites): Promise<void> {
+  const literal = (value: unknown): string => client.escapeLiteral(typeof value === 'string' ? value : JSON.stringify(value));
+  const run = literal(input.run);
+  const statements: string[] = [];
+  if (input.runRow === 'seq') statements.push(`UPDATE runs SET seq = ${input.seq} WHERE run_key = ${run}`);
+  else if (input.runRow !== 'inserted') {
+    statements.push(
+      `UPDATE runs SET (${RUN_LIST}) = (SELECT ${RUN_LIST} FROM jsonb_populate_record(NULL::runs, ${literal(input.runRow.row)}::jsonb)) WHERE run_key = ${run}`,
+    );
+  }
   for (const spec of COLLECTIONS) {
     const change = input.changes.collections.get(spec.table);
     if (change === undefined) continue;
     if (change.upserts.length > 0) {
-      await upsertRows(client, { table: spec.table, columns: spec.columns.map(({ column }) => column), ...input, rows: change.upserts });
-      statements += 1;
+      statements.push(
+        upsertSql({
+          table: spec.table,
+          columns: spec.columns.map(({ column }) => column),
+          run,
+          seq: input.seq,
+          rows: literal(change.upserts),
+        }),
+      );
     }
     if (change.deletes.length > 0) {
-      await client.query(`UPDATE ${spec.table} SET deleted = true, updated_seq = $2 WHERE run_key = $1 AND key = ANY($3::text[])`, [
-        input.run,
-        input.seq,
-        change.deletes,
-      ]);
-      statements += 1;
+      statements.push(
+        `UPDATE ${spec.table} SET deleted = true, updated_seq = ${input.seq} WHERE run_key = ${run} AND key IN (SELECT jsonb_array_elements_text(${literal(change.deletes)}::jsonb))`,
+      );
     }
   }
-  return statements;
+  if (input.purgeHorizon !== undefined) {
+    for (const { table } of COLLECTIONS)
+      statements.push(`DELETE FROM ${table} WHERE run_key = ${run} AND deleted AND updated_seq <= ${input.purgeHorizon}`);
+    statements.push(`UPDATE runs SET purged_seq = ${input.purgeHorizon} WHERE run_key = ${run}`);
+  }
+  const { at, commitId, updates } = input.ledger;
+  statements.push(
+    `INSERT INTO ledger (run_key, seq, at, commit_id, events)
+     SELECT ${run}, u.seq, ${literal(at)}, ${literal(commitId)}::uuid, u.events FROM jsonb_to_recordset(${literal(updates)}::jsonb) AS u(seq bigint, events jsonb)`,
+    `SELECT pg_notify(${literal(input.channel)}, ${literal(String(input.seq))})`,
+    'COMMIT',
+  );
+  await client.query(statements.join(';\n'));
 }
 
-async function upsertRows(
-  client: pg.ClientBase,
-  input: { table: CollectionName; columns: string[]; run: string; seq: number; rows: Record<string, unknown>[] },
-): Promise<void> {
+function upsertSql(input: { table: CollectionName; columns: string[]; run: string; seq: number; rows: string }): string {
   const own = ['key', 'position', 'data', ...input.columns];
   const list = own.join(', ');
   const updates = ['position', 'data', ...input.columns].map((column) => `${column} = EXCLUDED.${column}`).join(', ');
-  await client.query(
-    `INSERT INTO ${input.table} (run_key, updated_seq, deleted, ${list})
-     SELECT $1, $2, false, ${list} FROM jsonb_populate_recordset(NULL::${input.table}, $3::jsonb)
-     ON CONFLICT (run_key, key) DO UPDATE SET updated_seq = EXCLUDED.updated_seq, deleted = false, ${updates}`,
-    [input.run, input.seq, JSON.stringify(input.rows)],
-  );
-}
-
-/** One ledger row per update of a commit, all with this commit's id, and the NOTIFY of the new seq (sent at COMMIT). */
-export async function appendLedger(
-  client: pg.ClientBase,
-  input: { run: string; at: string; commitId: string; updates: { seq: number; events: unknown[] }[]; channel: string; seq: number },
-): Promise<void> {
-  await client.query(
-    `INSERT INTO ledger (run_key, seq, at, commit_id, events)
-     SELECT $1, u.seq, $2, $3::uuid, u.events FROM jsonb_to_recordset($4::jsonb) AS u(seq bigint, events jsonb)`,
-    [input.run, input.at, input.commitId, JSON.stringify(input.updates)],
-  );
-  await client.query('SELECT pg_notify($1, $2)', [input.channel, String(input.seq)]);
+  return `INSERT INTO ${input.table} (run_key, updated_seq, deleted, ${list})
+     SELECT ${input.run}, ${input.seq}, false, ${list} FROM jsonb_populate_recordset(NULL::${input.table}, ${input.rows}::jsonb)
+     ON CONFLICT (run_key, key) DO UPDATE SET updated_seq = EXCLUDED.updated_seq, deleted = false, ${updates}`;
 }
 
 /** True when the commit `commitId` went through (its answer may have been lost with the connection). */

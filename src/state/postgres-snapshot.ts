@@ -2,35 +2,33 @@
  * The copy of a run's rows a process keeps between updates: every entry checked, with the JSON text
  * it was stored as, its place in its list, and the seq it was read at. Rows changed since are applied
  * to it (so catching up costs what changed, not the run), and a new state is compared with it entry by
- * entry (so an update writes only the rows it changed).
+ * entry (so an update writes only the rows it changed; see postgres-diff.ts). A new version shares the
+ * lists of the old that did not change, and its index of keys when no entry was added, removed or moved.
  */
 import { StateCorruptedError } from '../errors/index.js';
-import {
-  BUDGET_KEY,
-  COLLECTIONS,
-  type CollectionName,
-  checkEntry,
-  entryToRow,
-  type JsonRow,
-  RUN_SPEC,
-  rowToEntry,
-  runHeaderSchema,
-} from './postgres-rows.js';
+import { BUDGET_KEY, COLLECTIONS, type CollectionName, type JsonRow, RUN_SPEC, rowToEntry, runHeaderSchema } from './postgres-rows.js';
 import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
 
 /** One entry as stored. */
 export interface StoredEntry {
+  readonly key: string;
   readonly value: unknown;
   readonly text: string;
   readonly position: number;
 }
 
-/** A run's rows at one seq. Never changed once made: a newer version is a new snapshot. */
+/** The entries of one collection in list order, and where each key is among them. */
+export interface SnapshotCollection {
+  readonly entries: readonly StoredEntry[];
+  readonly index: ReadonlyMap<string, number>;
+}
+
+/** A run's rows at one seq. Never changed once made: a newer version is a new snapshot (sharing what did not change). */
 export interface Snapshot {
   readonly seq: number;
   readonly version: number;
   readonly run: StoredEntry;
-  readonly collections: ReadonlyMap<CollectionName, ReadonlyMap<string, StoredEntry>>;
+  readonly collections: ReadonlyMap<CollectionName, SnapshotCollection>;
 }
 
 /** A row of a table, as the change query returns it. */
@@ -45,8 +43,55 @@ export interface RowChanges {
   readonly collections: ReadonlyMap<CollectionName, { upserts: JsonRow[]; deletes: string[] }>;
 }
 
+/** The entry of `key` in `collection`, if any. */
+export function entryAt(collection: SnapshotCollection | undefined, key: string): StoredEntry | undefined {
+  const index = collection?.index.get(key);
+  return index === undefined ? undefined : collection?.entries[index];
+}
+
+const EMPTY: SnapshotCollection = { entries: [], index: new Map() };
+
+/** A collection of `entries` (any order): sorted by position, and indexed. */
+export function collectionOf(entries: Iterable<StoredEntry>): SnapshotCollection {
+  const sorted = [...entries].sort((a, b) => a.position - b.position);
+  return { entries: sorted, index: new Map(sorted.map((entry, index) => [entry.key, index])) };
+}
+
+/**
+ * `base` with `changed` applied (each entry new or replaced; `deleted` keys gone). An entry replaced at
+ * its own place costs a copy of the list; anything else (a new key, a removal, a move) rebuilds it.
+ */
+export function changeCollection(
+  base: SnapshotCollection | undefined,
+  changed: readonly StoredEntry[],
+  deleted: readonly string[] = [],
+): { collection: SnapshotCollection; inPlace: boolean } {
+  const from = base ?? EMPTY;
+  if (changed.length === 0 && deleted.length === 0) return { collection: from, inPlace: true };
+  const inPlace = deleted.length === 0 && changed.every((entry) => from.entries[entry.position]?.key === entry.key);
+  if (inPlace) {
+    const entries = from.entries.slice();
+    for (const entry of changed) entries[entry.position] = entry;
+    return { collection: { entries, index: from.index }, inPlace };
+  }
+  const byKey = new Map(from.entries.map((entry) => [entry.key, entry]));
+  for (const key of deleted) byKey.delete(key);
+  for (const entry of changed) byKey.set(entry.key, entry);
+  return { collection: collectionOf(byKey.values()), inPlace };
+}
+
+// The run row each run entry was read from, but for its seq.
+const runRowKeys = new WeakMap<StoredEntry, string>();
+
+/** What applying rows changed: per collection, the keys, and whether every one was replaced at its own place. */
+export interface AppliedRows {
+  readonly snapshot: Snapshot;
+  readonly changed: ReadonlyMap<CollectionName, readonly string[]>;
+  readonly inPlace: boolean;
+}
+
 /** `base` with `rows` applied (all of a run's rows when `base` is undefined). Throws StateCorruptedError on a row that is not valid. */
-export function applyRows(input: { base: Snapshot | undefined; rows: readonly TableRow[]; where: string }): Snapshot {
+export function applyRows(input: { base: Snapshot | undefined; rows: readonly TableRow[]; where: string }): AppliedRows {
   const { base, where } = input;
   const runRow = input.rows.find((entry) => entry.table === 'runs')?.row;
   if (runRow === undefined) throw new StateCorruptedError({ file: where, problem: 'table runs has no row for the run.' });
@@ -59,146 +104,84 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
       problem: `table runs, row of the run: column version is ${header.data.version}, this agent-team reads version ${TEAM_STATE_VERSION}.`,
     });
   }
-  const runValue = rowToEntry({ ...RUN_SPEC, row: runRow, rowName: `"${String(runRow.run_key)}"`, where });
-  const collections = new Map<CollectionName, Map<string, StoredEntry>>();
-  for (const spec of COLLECTIONS) collections.set(spec.table, new Map(base?.collections.get(spec.table)));
+  // The run row changes with every commit (its seq), the run itself seldom: a row equal but for the seq is not checked again.
+  const runKey = JSON.stringify({ ...runRow, seq: null });
+  const run =
+    base !== undefined && runRowKeys.get(base.run) === runKey
+      ? base.run
+      : stored(rowToEntry({ ...RUN_SPEC, row: runRow, rowName: `"${String(runRow.run_key)}"`, where }), 0, 'run');
+  runRowKeys.set(run, runKey);
+  const rowsByTable = new Map<CollectionName, { changed: StoredEntry[]; deleted: string[] }>();
   for (const { table, row } of input.rows) {
     if (table === 'runs') continue;
     const spec = COLLECTIONS.find((candidate) => candidate.table === table);
-    const entries = collections.get(table);
-    if (spec === undefined || entries === undefined) continue;
+    if (spec === undefined) continue;
+    let rows = rowsByTable.get(table);
+    if (rows === undefined) {
+      rows = { changed: [], deleted: [] };
+      rowsByTable.set(table, rows);
+    }
     const key = String(row.key);
     if (row.deleted === true) {
-      entries.delete(key);
+      rows.deleted.push(key);
       continue;
     }
     const value = deepFreeze(rowToEntry({ ...spec, row, rowName: `"${key}"`, where }));
-    entries.set(key, { value, text: JSON.stringify(value), position: Number(row.position) });
+    rows.changed.push({ key, value, text: JSON.stringify(value), position: Number(row.position) });
   }
-  if (!collections.get('budget')?.has(BUDGET_KEY))
+  const collections = new Map<CollectionName, SnapshotCollection>();
+  const changed = new Map<CollectionName, string[]>();
+  let inPlace = base !== undefined;
+  for (const spec of COLLECTIONS) {
+    const rows = rowsByTable.get(spec.table);
+    const before = base?.collections.get(spec.table);
+    if (base === undefined) {
+      collections.set(spec.table, collectionOf(rows?.changed ?? []));
+      continue;
+    }
+    const applied = changeCollection(before, rows?.changed ?? [], rows?.deleted);
+    collections.set(spec.table, applied.collection);
+    inPlace &&= applied.inPlace;
+    if (rows !== undefined) changed.set(spec.table, [...rows.changed.map((entry) => entry.key), ...rows.deleted]);
+  }
+  if (entryAt(collections.get('budget'), BUDGET_KEY) === undefined)
     throw new StateCorruptedError({ file: where, problem: 'table budget has no row for the run.' });
-  return { seq: header.data.seq, version: header.data.version, run: stored(runValue, 0), collections };
+  const snapshot = { seq: header.data.seq, version: header.data.version, run, collections };
+  return { snapshot, changed, inPlace };
 }
 
-// Each snapshot's entries in list order, worked out once: reads and updates of one version share it.
-const orderedBySnapshot = new WeakMap<Snapshot, Map<CollectionName, [string, StoredEntry][]>>();
-
-function ordered(snapshot: Snapshot, table: CollectionName): [string, StoredEntry][] {
-  let tables = orderedBySnapshot.get(snapshot);
-  if (tables === undefined) {
-    tables = new Map();
-    orderedBySnapshot.set(snapshot, tables);
-  }
-  let entries = tables.get(table);
-  if (entries === undefined) {
-    entries = [...(snapshot.collections.get(table) ?? new Map<string, StoredEntry>())].sort(([, a], [, b]) => a.position - b.position);
-    tables.set(table, entries);
-  }
-  return entries;
-}
-
-/** A state built from a snapshot's entries, each made by `entry`. */
-function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown): TeamState {
-  const pairs = (table: CollectionName): [string, unknown][] => ordered(snapshot, table).map(([key, stored]) => [key, entry(stored)]);
-  const list = (table: CollectionName): unknown[] => ordered(snapshot, table).map(([, stored]) => entry(stored));
-  const budget = snapshot.collections.get('budget')?.get(BUDGET_KEY);
-  return {
+/** A state built from a snapshot's entries, each made by `entry`; `freeze` freezes the containers made here. */
+function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown, freeze: <T>(value: T) => T): TeamState {
+  const entries = (table: CollectionName): readonly StoredEntry[] => snapshot.collections.get(table)?.entries ?? [];
+  const record = (table: CollectionName): Record<string, unknown> =>
+    freeze(Object.fromEntries(entries(table).map((stored) => [stored.key, entry(stored)])));
+  const list = (table: CollectionName): unknown[] => freeze(entries(table).map(entry));
+  const budget = entryAt(snapshot.collections.get('budget'), BUDGET_KEY);
+  return freeze({
     version: snapshot.version,
     seq: snapshot.seq,
     run: entry(snapshot.run),
-    agents: Object.fromEntries(pairs('agents')),
+    agents: record('agents'),
     tasks: list('tasks'),
     blockers: list('blockers'),
     messages: list('messages'),
-    budget: { ...(budget === undefined ? {} : (entry(budget) as object)), reservations: Object.fromEntries(pairs('reservations')) },
-  } as TeamState;
+    budget: freeze({ ...(budget === undefined ? {} : (entry(budget) as object)), reservations: record('reservations') }),
+  } as TeamState);
 }
 
 /** The team state a snapshot holds; deeply frozen, shared by every reader of this snapshot. */
 export function assembleState(snapshot: Snapshot): TeamState {
   // The entries are frozen already: only the new containers are frozen here.
-  return deepFreeze(buildState(snapshot, (stored) => stored.value));
+  return buildState(snapshot, (stored) => stored.value, Object.freeze);
 }
 
 /** A copy of the state a snapshot holds that an update may change: each entry parsed from its stored text (faster than a clone). */
 export function mutableState(snapshot: Snapshot): TeamState {
-  return buildState(snapshot, (stored) => JSON.parse(stored.text));
-}
-
-/** The entries of each collection in `state`, as [key, entry, position]; a problem when the state is not shaped like one. */
-function entriesOf(state: TeamState): Map<CollectionName, [string, unknown][]> | string {
-  const byTable = new Map<CollectionName, [string, unknown][]>();
-  const isRecord = (value: unknown): value is Record<string, unknown> =>
-    value !== null && typeof value === 'object' && !Array.isArray(value);
-  for (const table of ['tasks', 'blockers', 'messages'] as const) {
-    const list: unknown = state[table];
-    if (!Array.isArray(list)) return `${table}: expected an array`;
-    const seen = new Set<string>();
-    const entries: [string, unknown][] = [];
-    for (const [index, entry] of list.entries()) {
-      const id = isRecord(entry) ? entry.id : undefined;
-      if (typeof id !== 'string') return `${table}.${index}.id: expected a string`;
-      if (seen.has(id)) return `${table}.${index}.id: another entry of ${table} has the id "${id}"; each ${table} row is keyed by its id`;
-      seen.add(id);
-      entries.push([id, entry]);
-    }
-    byTable.set(table, entries);
-  }
-  if (!isRecord(state.agents)) return 'agents: expected an object';
-  byTable.set('agents', Object.entries(state.agents));
-  if (!isRecord(state.budget) || !isRecord(state.budget.reservations)) return 'budget.reservations: expected an object';
-  const { reservations, ...book } = state.budget;
-  byTable.set('reservations', Object.entries(reservations));
-  byTable.set('budget', [[BUDGET_KEY, book]]);
-  return byTable;
-}
-
-/**
- * Compares `state` (an update's result) with `base` entry by entry. Only the entries whose JSON or
- * place changed are checked with their schema and written. `base` undefined: every entry is new.
- */
-export function diffState(input: {
-  base: Snapshot | undefined;
-  state: TeamState;
-}): { ok: true; snapshot: Snapshot; changes: RowChanges } | { ok: false; problem: string } {
-  const { base, state } = input;
-  if (state.version !== TEAM_STATE_VERSION) return { ok: false, problem: `version: expected ${TEAM_STATE_VERSION}` };
-  const byTable = entriesOf(state);
-  if (typeof byTable === 'string') return { ok: false, problem: byTable };
-  let run = base?.run;
-  if (run === undefined || !sameJson(state.run, run.value)) {
-    const checked = checkEntry(RUN_SPEC.schema, state.run);
-    if (!checked.ok) return { ok: false, problem: `run: ${checked.problem}` };
-    run = stored(checked.value, 0);
-  }
-  const collections = new Map<CollectionName, Map<string, StoredEntry>>();
-  const changes = new Map<CollectionName, { upserts: JsonRow[]; deletes: string[] }>();
-  for (const spec of COLLECTIONS) {
-    const before = base?.collections.get(spec.table) ?? new Map<string, StoredEntry>();
-    const after = new Map(before);
-    const upserts: JsonRow[] = [];
-    const present = new Set<string>();
-    for (const [position, [key, entry]] of (byTable.get(spec.table) ?? []).entries()) {
-      present.add(key);
-      const old = before.get(key);
-      if (old !== undefined && old.position === position && sameJson(entry, old.value)) continue;
-      const checked = checkEntry(spec.schema, entry);
-      const where = spec.table === 'budget' ? 'budget' : `${spec.table}["${key}"]`;
-      if (!checked.ok) return { ok: false, problem: `${where}: ${checked.problem}` };
-      const next = stored(checked.value, position);
-      // A change of key order only, say, is no change once checked.
-      if (old !== undefined && old.position === position && old.text === next.text) continue;
-      after.set(key, next);
-      upserts.push({ key, position, ...entryToRow({ columns: spec.columns, keyField: spec.keyField, entry: next.value as object }) });
-    }
-    const deletes = [...before.keys()].filter((key) => !present.has(key));
-    for (const key of deletes) after.delete(key);
-    collections.set(spec.table, after);
-    if (upserts.length > 0 || deletes.length > 0) changes.set(spec.table, { upserts, deletes });
-  }
-  const snapshot: Snapshot = { seq: state.seq, version: state.version, run, collections };
-  const runRow = { version: state.version, seq: state.seq, ...entryToRow({ columns: RUN_SPEC.columns, entry: run.value as object }) };
-  return { ok: true, snapshot, changes: { run: runRow, collections: changes } };
+  return buildState(
+    snapshot,
+    (stored) => JSON.parse(stored.text),
+    (value) => value,
+  );
 }
 
 /**
@@ -225,9 +208,10 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return count === 0;
 }
 
-function stored(value: unknown, position: number): StoredEntry {
+/** An entry checked by its schema, as stored: frozen, with its JSON text. */
+export function stored(value: unknown, position: number, key: string): StoredEntry {
   const frozen = deepFreeze(value);
-  return { value: frozen, text: JSON.stringify(frozen), position };
+  return { key, value: frozen, text: JSON.stringify(frozen), position };
 }
 
 /** Freezes a value in depth so that a shared entry cannot be changed by accident. */

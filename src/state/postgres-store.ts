@@ -15,19 +15,20 @@ import { isBudgetViolation, overspentError } from './postgres-failure.js';
 import { ledgerEntries } from './postgres-ledger.js';
 import { RunWatches } from './postgres-listen.js';
 import {
-  appendLedger,
+  beginLocked,
+  type CommitWrites,
   commitExists,
   insertRun,
   ledgerRows,
   loadRows,
-  lockRun,
-  purgeTombstones,
   readSeq,
-  updateRun,
-  writeCollections,
+  writeAndCommit,
 } from './postgres-queries.js';
-import { applyRows, assembleState, diffState, mutableState, type Snapshot } from './postgres-snapshot.js';
+import { diffState } from './postgres-diff.js';
+import type { CollectionName } from './postgres-rows.js';
+import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot, type TableRow } from './postgres-snapshot.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
+import { committedCopy, rebasedCopy, type WorkingCopy } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 import type { TeamState } from './team-state.js';
 
@@ -85,6 +86,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   // The newest version of the run this process has seen, and its assembled state once someone read it.
   #snapshot: Snapshot | undefined;
   #assembled: { snapshot: Snapshot; state: TeamState } | undefined;
+  // The state this store's last commit left, for the next one to run on (see postgres-working-copy.ts). Taken by
+  // each commit, and given back only by a commit that wrote: what it holds after a failed update is not trusted.
+  #work: WorkingCopy | undefined;
   #pending: PendingUpdate[] = [];
   #flushing = false;
   #flushed: Promise<void> = Promise.resolve();
@@ -145,7 +149,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
    * BEGIN → lock the run row → catch up → fn → seq + 1 → check the changed entries → write the changed
    * rows and the ledger → NOTIFY → COMMIT. Updates queued in this process meanwhile share one
    * transaction (each with its own seq and events). If `fn` throws, nothing of it is written; it must be
-   * free of side effects outside the state, since a group may run it again.
+   * free of side effects outside the state, since a group may run it again. The store keeps the state it
+   * gave `fn` for its next commit (as the file store does), so what `fn` returns must not be part of it:
+   * return values or copies.
    */
   update<T>(fn: (state: TeamState, context: UpdateContext<LedgerEvent>) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -178,6 +184,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       await this.#connections.end();
       this.#snapshot = undefined;
       this.#assembled = undefined;
+      this.#work = undefined;
     })();
     return this.#closing;
   }
@@ -209,7 +216,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   }
 
   async #commit(batch: PendingUpdate[]): Promise<void> {
-    // Set just before COMMIT: if the connection is lost during it, the next attempt asks whether it went through.
+    // Set just before the writes and COMMIT are sent: if the connection is lost meanwhile, the next attempt asks whether they went through.
     let sent: { commitId: string; afterSeq: number; outcome: CommitOutcome } | undefined;
     let outcome: CommitOutcome;
     try {
@@ -222,15 +229,14 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
             if (await commitExists(client, { run: this.#run, afterSeq: earlier.afterSeq, commitId: earlier.commitId }))
               return earlier.outcome;
           }
-          await client.query('BEGIN');
           try {
             const result = await this.#commitLocked(client, batch);
-            if (result.snapshot === undefined) {
+            if (result.writes === undefined) {
               await client.query('ROLLBACK');
               return result;
             }
             sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
-            await client.query('COMMIT');
+            await writeAndCommit(client, result.writes);
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
@@ -251,33 +257,50 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       for (const item of batch) item.reject(failure);
       return;
     }
-    if (outcome.snapshot !== undefined) this.#install(outcome.snapshot);
+    if (outcome.snapshot !== undefined) {
+      this.#install(outcome.snapshot);
+      if (this.#snapshot === outcome.snapshot && outcome.written !== undefined) {
+        this.#work = committedCopy({ ...outcome.written, snapshot: outcome.snapshot });
+      }
+    }
     outcome.settle();
+    if (outcome.snapshot !== undefined) this.#watches.committed(outcome.snapshot.seq);
   }
 
-  /** Inside the transaction: lock, catch up, run the group, write what changed. */
+  /** BEGIN, lock, catch up, run the group, and say what to write (a new run is inserted here). */
   async #commitLocked(client: pg.PoolClient, batch: PendingUpdate[]): Promise<CommitOutcome> {
-    const seq = await lockRun(client, this.#run);
+    const known = this.#snapshot;
+    const locked = await beginLocked(client, { run: this.#run, afterSeq: known?.seq });
+    const { seq } = locked;
     let base: Snapshot | undefined;
     let fresh: () => TeamState;
+    let work: WorkingCopy | undefined;
     if (seq === undefined) {
       const initial = this.#initial;
       if (initial === undefined) throw new StateMissingError({ file: this.#where });
       fresh = () => structuredClone(initial());
     } else {
-      const caughtUp = await this.#catchUp(client);
+      const caughtUp = await this.#catchUp(client, { base: known, rows: locked.rows });
       base = caughtUp;
-      // Each pass gets its own mutable copy of the shared, frozen state.
-      fresh = () => mutableState(caughtUp);
+      work = this.#work?.snapshot === caughtUp ? this.#work : undefined;
+      this.#work = undefined;
+      let reuse = work;
+      // The first pass runs on the working copy when it is of this version; a pass after an update threw gets a
+      // mutable copy of its own of the shared, frozen state.
+      fresh = () => {
+        const state = reuse?.state ?? mutableState(caughtUp);
+        reuse = undefined;
+        return state;
+      };
     }
     const at = this.#now().toISOString();
     const { state, done, failed } = runGroup({ batch, fresh, at, file: this.#where });
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
-    const nothing = { snapshot: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
+    const nothing = { snapshot: undefined, written: undefined, writes: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
     if (done.length === 0) return nothing;
-    const diff = diffState({ base, state });
+    const diff = diffState({ base, state, aligned: work !== undefined && state === work.state ? work.aligned : undefined });
     if (!diff.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
@@ -294,29 +317,27 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       );
       return nothing;
     }
-    const { snapshot, changes } = diff;
-    if (seq === undefined) {
-      // Another process created the run between our lock attempt and now: start again from its rows.
-      if (!(await insertRun(client, { run: this.#run, row: changes.run }))) throw new StartOver('the run was created meanwhile');
-    } else {
-      await updateRun(client, { run: this.#run, row: changes.run });
-    }
-    await writeCollections(client, { run: this.#run, seq: snapshot.seq, changes });
+    const { snapshot, changes, touched } = diff;
+    // Another process created the run between our lock attempt and now: start again from its rows.
+    if (seq === undefined && !(await insertRun(client, { run: this.#run, row: changes.run })))
+      throw new StartOver('the run was created meanwhile');
     const horizon = snapshot.seq - this.#purge.keepSeqs;
-    if (seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs)) {
-      await purgeTombstones(client, { run: this.#run, horizon });
-    }
+    const purge =
+      seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs);
     const commitId = randomUUID();
-    await appendLedger(client, {
+    const writes: CommitWrites = {
       run: this.#run,
-      at,
-      commitId,
-      updates: done.map((entry) => ({ seq: entry.seq, events: entry.events })),
-      channel: this.#channel,
+      runRow: seq === undefined ? 'inserted' : snapshot.run === base?.run ? 'seq' : { row: changes.run },
       seq: snapshot.seq,
-    });
+      changes,
+      purgeHorizon: purge ? horizon : undefined,
+      ledger: { at, commitId, updates: done.map((entry) => ({ seq: entry.seq, events: entry.events })) },
+      channel: this.#channel,
+    };
     return {
       snapshot,
+      written: { state, changes, touched },
+      writes,
       commitId,
       baseSeq: seq ?? -1,
       settle: () => {
@@ -326,10 +347,13 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     };
   }
 
-  /** The run as it is now: this process's copy, with the rows changed since applied (all rows the first time). */
-  async #catchUp(client: pg.ClientBase): Promise<Snapshot> {
-    const base = this.#snapshot;
-    let rows = await loadRows(client, { run: this.#run, afterSeq: base?.seq });
+  /**
+   * The run as it is now: this process's copy, with the rows changed since applied (all rows the first time).
+   * `loaded`: the rows changed since `base` were read already (with the lock).
+   */
+  async #catchUp(client: pg.ClientBase, loaded?: { base: Snapshot | undefined; rows: TableRow[] }): Promise<Snapshot> {
+    const base = loaded === undefined ? this.#snapshot : loaded.base;
+    let rows = loaded?.rows ?? (await loadRows(client, { run: this.#run, afterSeq: base?.seq }));
     if (rows.length === 0) throw new StateMissingError({ file: this.#where });
     const runRow = rows.find((entry) => entry.table === 'runs')?.row;
     const runSeq = Number(runRow?.seq);
@@ -342,7 +366,11 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       rows = await loadRows(client, { run: this.#run, afterSeq: undefined });
       if (rows.length === 0) throw new StateMissingError({ file: this.#where });
     }
-    const snapshot = applyRows({ base: from, rows, where: this.#where });
+    const applied = applyRows({ base: from, rows, where: this.#where });
+    const { snapshot } = applied;
+    // Only a working copy of the version these rows were applied to can follow them.
+    const work = this.#work;
+    if (work !== undefined && from !== undefined && work.snapshot === from) this.#work = rebasedCopy(work, applied);
     this.#install(snapshot, from === undefined && base !== undefined);
     return snapshot;
   }
@@ -372,6 +400,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
 /** What a commit attempt produced: the new version (undefined when nothing was written) and how to settle its callers. */
 interface CommitOutcome {
   readonly snapshot: Snapshot | undefined;
+  /** What to write and commit; undefined when nothing is to be written. */
+  readonly writes: CommitWrites | undefined;
+  /** The group's state and the rows written from it, which become the working copy once committed. */
+  readonly written: { state: TeamState; changes: RowChanges; touched: ReadonlyMap<CollectionName, readonly string[]> } | undefined;
   readonly commitId: string;
   readonly baseSeq: number;
   readonly settle: () => void;

@@ -4,6 +4,7 @@ import { benchBudgetHold } from './budget-hold.bench.js';
 import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
+import { benchPostgresStore } from './postgres-store.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
 import { benchStartUp } from './start-up.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
@@ -19,6 +20,7 @@ for (const bench of [
   benchWakeLatency,
   benchTeamRun,
   benchTransitionCost,
+  benchPostgresStore,
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,

@@ -1,78 +1,316 @@
 /**
- * PostgresStore.update() against a throwaway local server: the time of an update that changes one
- * agent, for runs of 100 and 2000 tasks, when the handle is up to date and when another handle wrote
- * in between (so it must catch up with one changed row first). Figures are printed, not asserted.
+ * PostgresStore under the product's own task transitions, against a throwaway local server (unix
+ * socket, fsync off). A transition is one committed change of a task made through `store.update()`
+ * by the product's functions: a claim (`claimTask`) or a report of the task done (`applyWorkReport`,
+ * which makes its dependents ready). Plans are half ready tasks and half tasks waiting for one of them
+ * (see postgres-bench-team.ts). Three figures, printed against the targets of the issue:
  *
- * Run: npx tsx test/bench/postgres-store.bench.ts
+ * 1. Cost per transition as the plan grows (200, 800, 3,200 tasks; target: at 3,200 within 1.3x of
+ *    at 200). One process, four agents, each read → claim → report done until every task is done:
+ *    wall time (and this process's CPU time) over transitions (two per task); the median of three
+ *    runs of each size, after a run that warms the code up. The server's CPU time is in the wall
+ *    time only.
+ * 2. Throughput with 8 worker processes, one roster agent each, on one run: transitions over the wall
+ *    time from the start signal (a commit every worker waits for, after each has loaded the run) to
+ *    the last worker's result (target ≥ 1,000/s). Checked: every task done, claimed and finished
+ *    exactly once (by the workers' lists and by the ledger's events).
+ * 3. Ready → claimed across processes (target p95 < 50 ms): one process finishes a frontend task,
+ *    which makes a backend task ready; another, waiting with store.watch() (LISTEN/NOTIFY), claims it.
+ *    One sample at a time. Each process notes performance.timeOrigin + performance.now() as soon as
+ *    its commit is acknowledged (the report in one, the claim in the other): both read the one system
+ *    clock, at sub-millisecond resolution, and each note trails its commit by the same one round trip,
+ *    so their difference is commit to commit. The ledger's `at` (the store's clock inside each
+ *    transaction, whole milliseconds) gives the same figure as a check.
+ *
+ * Run: npx tsx test/bench/postgres-store.bench.ts [--sizes 200,800,3200] [--fleet-tasks 2000] [--samples 250]
+ *      [--only cost,fleet,latency]
  */
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
-import { loadTeamConfig } from '../../src/config/index.js';
-import { PostgresStore } from '../../src/state/index.js';
-import { createTeamProject, runningState } from '../state/conformance/team-setup.js';
-import { startPostgres } from '../support/postgres.js';
+import type { TeamConfig } from '../../src/config/index.js';
+import { type LedgerEntry, type LedgerEvent, PostgresStore } from '../../src/state/index.js';
+import { spawnNode, type Worker } from '../fixtures/worker-processes.js';
+import { type PostgresServer, startPostgres } from '../support/postgres.js';
+import {
+  type BenchProject,
+  benchState,
+  ChangeSignal,
+  createBenchProject,
+  DEVELOPERS,
+  drainTasks,
+  halfDependentPlan,
+  MAKER,
+  type PlannedTask,
+} from './postgres-bench-team.js';
+import type { BenchWorkerJob } from './postgres-bench-worker.js';
 import { quantile } from './percentiles.js';
 
-const TASK_COUNTS = [100, 2000] as const;
-const DEFAULT_UPDATES = 300;
+const DEFAULT_SIZES = [200, 800, 3200] as const;
+const DEFAULT_FLEET_TASKS = 2000;
+const DEFAULT_SAMPLES = 250;
+// Agents of the one process of the first figure.
+const IN_PROCESS_AGENTS = 4;
+// Runs of each size; the figure is their median.
+const COST_RUNS = 3;
+// Samples of the latency figure left out at the start (connections and code still warming up).
+const WARM_UP_SAMPLES = 5;
+const RUN = 'bench';
+const PARTS = ['cost', 'fleet', 'latency'] as const;
+type Part = (typeof PARTS)[number];
+const workerScript = fileURLToPath(new URL('./postgres-bench-worker.ts', import.meta.url));
 
-/** Measures PostgresStore.update(); returns `postgres_store_<n>t_*` figures. */
-export async function benchPostgresStore(options: { updates?: number } = {}): Promise<Record<string, number>> {
-  const updates = options.updates ?? DEFAULT_UPDATES;
-  const server = await startPostgres();
-  const project = await createTeamProject();
-  const figures: Record<string, number> = {};
-  const rows: string[] = [];
+/** A new database holding a run with `plan`; the returned store created it. */
+async function newRun(input: { server: PostgresServer; config: TeamConfig; plan: readonly PlannedTask[] }): Promise<{
+  url: string;
+  store: PostgresStore;
+}> {
+  const url = await input.server.createDatabase();
+  const initial = benchState({ config: input.config, plan: input.plan });
+  const store = new PostgresStore({ url, run: RUN, initial: () => structuredClone(initial) });
+  await store.update(() => undefined);
+  return { url, store };
+}
+
+/** Per task id, how many ledger events of each kind name it. */
+function eventCounts(ledger: readonly LedgerEntry<LedgerEvent>[], type: 'task-claim' | 'task-end' | 'task-ready'): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of ledger) {
+    if (entry.type === type) counts.set(entry.taskId, (counts.get(entry.taskId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Figure 1: one process, several agents, the whole plan. */
+async function transitionCost(input: { server: PostgresServer; config: TeamConfig; tasks: number }): Promise<{
+  msPerTransition: number;
+  cpuMsPerTransition: number;
+  updates: number;
+}> {
+  const { store } = await newRun({ ...input, plan: halfDependentPlan(input.tasks) });
   try {
-    const config = loadTeamConfig({ cwd: project.dir });
-    for (const tasks of TASK_COUNTS) {
-      const url = await server.createDatabase();
-      const initial = runningState({ config, tasks });
-      const first = new PostgresStore({ url, run: 'bench', initial: () => structuredClone(initial) });
-      const second = new PostgresStore({ url, run: 'bench' });
-      const bump = (agentId: string) => (state: { agents: Record<string, { calls: number } | undefined> }) => {
-        const agent = state.agents[agentId];
-        if (agent !== undefined) agent.calls += 1;
+    const { seq: startSeq } = await store.read();
+    const changes = new ChangeSignal(store);
+    const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const agents = DEVELOPERS.slice(0, IN_PROCESS_AGENTS);
+    const results = await Promise.all(agents.map((agentId) => drainTasks({ store, config: input.config, agentId, changes })));
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    changes.close();
+    const finished = results.flatMap((result) => result.finished);
+    const state = await store.read();
+    if (finished.length !== input.tasks || state.tasks.some((task) => task.status !== 'done')) {
+      throw new Error(`transition cost at ${input.tasks} tasks: ${finished.length} tasks finished, the plan has ${input.tasks}`);
+    }
+    const transitions = 2 * input.tasks;
+    return {
+      msPerTransition: wallMs / transitions,
+      cpuMsPerTransition: (cpu.user + cpu.system) / 1000 / transitions,
+      updates: state.seq - startSeq,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Starts one worker process per job and resolves once each has loaded the run and started its watch. */
+async function startWorkers(jobs: readonly BenchWorkerJob[]): Promise<Worker[]> {
+  const workers = jobs.map((job) => spawnNode(['--import', 'tsx', workerScript, JSON.stringify(job)]));
+  try {
+    await Promise.all(workers.map((worker) => worker.line((line) => line === '{"ready":true}')));
+  } catch (error) {
+    for (const worker of workers) worker.child.kill();
+    throw error;
+  }
+  return workers;
+}
+
+/** Waits for each worker's result line and its exit with 0. */
+async function resultsOf<T>(workers: readonly Worker[], key: string): Promise<T[]> {
+  const lines = await Promise.all(workers.map((worker) => worker.line((line) => line.startsWith(`{"${key}"`))));
+  const codes = await Promise.all(workers.map((worker) => worker.exited));
+  if (codes.some((code) => code !== 0)) {
+    throw new Error(`a benchmark worker failed (exit codes ${codes.join(', ')}): ${workers.map((worker) => worker.stderr()).join('\n')}`);
+  }
+  return lines.map((line) => JSON.parse(line) as T);
+}
+
+/** Figure 2: 8 worker processes on one run. */
+async function fleetThroughput(input: { server: PostgresServer; project: BenchProject; tasks: number }): Promise<{
+  perSecond: number;
+  wallMs: number;
+  updates: number;
+  emptyClaims: number;
+  doneOnce: boolean;
+}> {
+  const { url, store } = await newRun({ ...input, config: input.project.config, plan: halfDependentPlan(input.tasks) });
+  try {
+    const workers = await startWorkers(
+      DEVELOPERS.map((agentId) => ({ mode: 'drain', url, run: RUN, projectDir: input.project.dir, agentId })),
+    );
+    const started = performance.now();
+    // The start signal; the workers' commits come after its seq.
+    const startSeq = 1 + (await store.update((state) => state.seq));
+    const results = await resultsOf<{ finished: string[]; emptyClaims: number }>(workers, 'finished');
+    const wallMs = performance.now() - started;
+    const state = await store.read();
+    const ledger = await store.readLedger(startSeq);
+    const finished = results.flatMap((result) => result.finished);
+    const claims = eventCounts(ledger, 'task-claim');
+    const ends = eventCounts(ledger, 'task-end');
+    const problems = [
+      finished.length === input.tasks ? undefined : `the workers finished ${finished.length} tasks`,
+      new Set(finished).size === input.tasks ? undefined : `${new Set(finished).size} distinct tasks finished`,
+      ...state.tasks
+        .filter((task) => task.status !== 'done' || claims.get(task.id) !== 1 || ends.get(task.id) !== 1)
+        .map((task) => `${task.id}: ${task.status}, claimed ${claims.get(task.id) ?? 0} times, finished ${ends.get(task.id) ?? 0} times`),
+    ].filter((problem) => problem !== undefined);
+    if (problems.length > 0) console.log(`  not done exactly once (of ${input.tasks} tasks): ${problems.slice(0, 10).join('; ')}`);
+    const doneOnce = problems.length === 0;
+    return {
+      perSecond: (2 * input.tasks) / (wallMs / 1000),
+      wallMs,
+      updates: state.seq - startSeq,
+      emptyClaims: results.reduce((sum, result) => sum + result.emptyClaims, 0),
+      doneOnce,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Figure 3: ready in one process → claimed in another. */
+async function readyToClaimed(input: { server: PostgresServer; project: BenchProject; samples: number }): Promise<{
+  clock: number[];
+  ledger: number[];
+}> {
+  const count = input.samples + WARM_UP_SAMPLES;
+  // Frontend task i (the maker's) makes backend task i (the claimer's) ready.
+  const plan: PlannedTask[] = Array.from({ length: count }, (_, index) => [
+    { role: 'frontend_developer' },
+    { role: 'backend_developer', dependsOn: `T${2 * index + 1}` },
+  ]).flat();
+  const { url, store } = await newRun({ ...input, config: input.project.config, plan });
+  try {
+    const base = { url, run: RUN, projectDir: input.project.dir };
+    const workers = await startWorkers([
+      { ...base, mode: 'make', agentId: MAKER, samples: count },
+      { ...base, mode: 'claim', agentId: DEVELOPERS[0] },
+    ]);
+    await store.update(() => undefined);
+    const [made] = await resultsOf<{ made: { taskId: string; at: number }[] }>(workers.slice(0, 1), 'made');
+    const [claimed] = await resultsOf<{ claims: { taskId: string; at: number }[] }>(workers.slice(1), 'finished');
+    const claimAt = new Map(claimed?.claims.map((claim) => [claim.taskId, claim.at]));
+    const ledger = await store.readLedger();
+    const readyAt = new Map(ledger.filter((entry) => entry.type === 'task-ready').map((entry) => [entry.taskId, Date.parse(entry.at)]));
+    const claimedAt = new Map(ledger.filter((entry) => entry.type === 'task-claim').map((entry) => [entry.taskId, Date.parse(entry.at)]));
+    const measured = (made?.made ?? []).slice(WARM_UP_SAMPLES);
+    const clock = measured.map((sample) => (claimAt.get(sample.taskId) ?? Number.NaN) - sample.at);
+    const fromLedger = measured.map((sample) => (claimedAt.get(sample.taskId) ?? Number.NaN) - (readyAt.get(sample.taskId) ?? Number.NaN));
+    if (measured.length !== input.samples || clock.some(Number.isNaN) || fromLedger.some(Number.isNaN)) {
+      throw new Error(`ready → claimed: ${measured.length} samples of ${input.samples}, or a task made ready was never claimed`);
+    }
+    return { clock, ledger: fromLedger };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs the three measurements; returns `postgres_*` figures. */
+export async function benchPostgresStore(
+  options: { sizes?: readonly number[]; fleetTasks?: number; samples?: number; only?: readonly Part[] } = {},
+): Promise<Record<string, number>> {
+  const parts = new Set(options.only ?? PARTS);
+  const sizes = options.sizes ?? DEFAULT_SIZES;
+  const fleetTasks = options.fleetTasks ?? DEFAULT_FLEET_TASKS;
+  const samples = options.samples ?? DEFAULT_SAMPLES;
+  const figures: Record<string, number> = {};
+  const server = await startPostgres();
+  const project = await createBenchProject();
+  try {
+    if (parts.has('cost')) {
+      console.log(`PostgresStore transitions (claimTask, applyWorkReport) on a local server, ${IN_PROCESS_AGENTS} agents in one process`);
+      console.log(`planned tasks  updates  ms per transition  cpu ms per transition  (median of ${COST_RUNS} runs, after a warm-up run)`);
+    }
+    // Code warmed up first (else the first size pays for the compiler), then the median of a few runs per size.
+    if (parts.has('cost')) await transitionCost({ server, config: project.config, tasks: sizes[0] ?? 200 });
+    for (const tasks of parts.has('cost') ? sizes : []) {
+      const runs: Awaited<ReturnType<typeof transitionCost>>[] = [];
+      for (let run = 0; run < COST_RUNS; run += 1) runs.push(await transitionCost({ server, config: project.config, tasks }));
+      const cost = {
+        msPerTransition: quantile(
+          runs.map((one) => one.msPerTransition),
+          0.5,
+        ),
+        cpuMsPerTransition: quantile(
+          runs.map((one) => one.cpuMsPerTransition),
+          0.5,
+        ),
+        updates: runs[0]?.updates ?? 0,
       };
-      await first.update(() => undefined);
-      await second.read();
-      // Warm-up: the first update of a handle loads every row.
-      for (let index = 0; index < 20; index += 1) await first.update(bump('dev-1'));
-      const alone: number[] = [];
-      for (let index = 0; index < updates; index += 1) {
-        const started = performance.now();
-        await first.update(bump('dev-1'));
-        alone.push(performance.now() - started);
+      figures[`postgres_transition_${tasks}_ms`] = Number(cost.msPerTransition.toFixed(3));
+      figures[`postgres_transition_${tasks}_cpu_ms`] = Number(cost.cpuMsPerTransition.toFixed(3));
+      console.log(
+        `${String(tasks).padStart(13)}  ${String(cost.updates).padStart(7)}  ${cost.msPerTransition.toFixed(3).padStart(17)}` +
+          `  ${cost.cpuMsPerTransition.toFixed(3).padStart(21)}` +
+          `  (runs: ${runs.map((one) => one.msPerTransition.toFixed(2)).join(', ')})`,
+      );
+    }
+    const first = figures[`postgres_transition_${sizes[0]}_ms`];
+    const last = figures[`postgres_transition_${sizes.at(-1)}_ms`];
+    if (parts.has('cost') && sizes.length > 1 && first !== undefined && last !== undefined) {
+      figures.postgres_transition_growth = Number((last / first).toFixed(2));
+      console.log(
+        `  ms per transition at ${sizes.at(-1)} tasks / at ${sizes[0]} tasks: ${(last / first).toFixed(2)} (target: at most 1.3)`,
+      );
+      const firstCpu = figures[`postgres_transition_${sizes[0]}_cpu_ms`];
+      const lastCpu = figures[`postgres_transition_${sizes.at(-1)}_cpu_ms`];
+      if (firstCpu !== undefined && lastCpu !== undefined) {
+        figures.postgres_transition_cpu_growth = Number((lastCpu / firstCpu).toFixed(2));
+        console.log(`  cpu ms per transition, the same ratio: ${(lastCpu / firstCpu).toFixed(2)}`);
       }
-      const catchingUp: number[] = [];
-      for (let index = 0; index < updates; index += 1) {
-        const [writer, measured] = index % 2 === 0 ? [first, second] : [second, first];
-        await writer.update(bump('dev-2'));
-        const started = performance.now();
-        await measured.update(bump('dev-3'));
-        catchingUp.push(performance.now() - started);
-      }
-      await Promise.all([first.close(), second.close()]);
-      const prefix = `postgres_store_${tasks}t`;
-      figures[`${prefix}_p50_ms`] = quantile(alone, 0.5);
-      figures[`${prefix}_p95_ms`] = quantile(alone, 0.95);
-      figures[`${prefix}_catch_up_p50_ms`] = quantile(catchingUp, 0.5);
-      figures[`${prefix}_catch_up_p95_ms`] = quantile(catchingUp, 0.95);
-      rows.push(
-        `${String(tasks).padStart(5)}  ${quantile(alone, 0.5).toFixed(2).padStart(7)}  ${quantile(alone, 0.95).toFixed(2).padStart(7)}` +
-          `  ${quantile(catchingUp, 0.5).toFixed(2).padStart(12)}  ${quantile(catchingUp, 0.95).toFixed(2).padStart(12)}`,
+    }
+
+    const fleet = parts.has('fleet') ? await fleetThroughput({ server, project, tasks: fleetTasks }) : undefined;
+    if (fleet !== undefined) {
+      figures.postgres_fleet_transitions_per_s = Math.round(fleet.perSecond);
+      figures.postgres_fleet_done_once = fleet.doneOnce ? 1 : 0;
+      console.log(
+        `${DEVELOPERS.length} worker processes, ${fleetTasks} tasks: ${2 * fleetTasks} transitions in ${(fleet.wallMs / 1000).toFixed(2)} s` +
+          ` = ${Math.round(fleet.perSecond)} transitions/s (target: at least 1000); ${fleet.updates} updates,` +
+          ` ${fleet.emptyClaims} empty claims; every task done, claimed and finished exactly once: ${fleet.doneOnce ? 'yes' : 'NO'}`,
+      );
+    }
+
+    const latency = parts.has('latency') ? await readyToClaimed({ server, project, samples }) : undefined;
+    if (latency !== undefined) {
+      figures.postgres_ready_to_claimed_p50_ms = Number(quantile(latency.clock, 0.5).toFixed(2));
+      figures.postgres_ready_to_claimed_p95_ms = Number(quantile(latency.clock, 0.95).toFixed(2));
+      console.log(
+        `ready → claimed across processes (watch: LISTEN/NOTIFY), ${samples} samples: p50 ${quantile(latency.clock, 0.5).toFixed(2)} ms,` +
+          ` p95 ${quantile(latency.clock, 0.95).toFixed(2)} ms, max ${Math.max(...latency.clock).toFixed(2)} ms (target: p95 under 50 ms);` +
+          ` by the ledger's times: p50 ${quantile(latency.ledger, 0.5)} ms, p95 ${quantile(latency.ledger, 0.95)} ms`,
       );
     }
   } finally {
     await project.remove();
     await server.stop();
   }
-  console.log(`PostgresStore.update() changing one agent row, ${updates} updates each, local server over a unix socket`);
-  console.log('tasks  p50 ms  p95 ms  catch-up p50  catch-up p95');
-  for (const row of rows) console.log(row);
   return figures;
 }
 
+function numberAfter(argv: readonly string[], flag: string): number | undefined {
+  const index = argv.indexOf(flag);
+  return index >= 0 && argv[index + 1] !== undefined ? Number(argv[index + 1]) : undefined;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await benchPostgresStore();
+  const argv = process.argv;
+  const sizesIndex = argv.indexOf('--sizes');
+  await benchPostgresStore({
+    sizes: sizesIndex >= 0 && argv[sizesIndex + 1] !== undefined ? (argv[sizesIndex + 1] as string).split(',').map(Number) : undefined,
+    fleetTasks: numberAfter(argv, '--fleet-tasks'),
+    samples: numberAfter(argv, '--samples'),
+    only: argv.includes('--only') ? (argv[argv.indexOf('--only') + 1]?.split(',') as Part[]) : undefined,
+  });
 }

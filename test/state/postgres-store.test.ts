@@ -185,6 +185,68 @@ describe('PostgresStore', () => {
       expect((await first.read()).tasks.map((task) => task.id)).toEqual(['T3', 'T4', 'T5', 'T6', 'T1', 'T9', 'T2']);
     });
 
+    it('gives each update the state a fresh read holds, whatever the updates before did to the copy it keeps', async () => {
+      const { url, store: kept } = await runIn(6);
+      const other = open({ url, run: 'r1' });
+      type Task = TeamState['tasks'][number];
+      const plain = (state: TeamState): unknown => JSON.parse(JSON.stringify(state));
+      const task = (state: TeamState, index: number): Task => state.tasks[index] as Task;
+      const agree = async (): Promise<void> => {
+        const fresh = plain(await open({ url, run: 'r1' }).read());
+        expect(await kept.update((state) => plain(state))).toEqual(fresh);
+      };
+      await agree();
+      // In place, deep down: a nested list of a task and of an agent.
+      await kept.update((state) => {
+        task(state, 0).files.push('src/a.ts');
+        state.agents['dev-1']?.activeTasks.push('T1');
+      });
+      await agree();
+      // A field with a default removed, a field the schema drops added to an agent, a field added to the state.
+      await kept.update((state) => {
+        delete (task(state, 1) as Partial<Task>).gates;
+        (state.agents['dev-2'] as unknown as Record<string, unknown>).note = 'dropped';
+        (state as unknown as Record<string, unknown>).extra = 1;
+      });
+      await agree();
+      // An update that throws after changing the copy, and one that makes it invalid.
+      await expect(
+        kept.update((state) => {
+          task(state, 2).title = 'half done';
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      await expect(
+        kept.update((state) => {
+          (task(state, 3) as { status: string }).status = 'lost';
+        }),
+      ).rejects.toMatchObject({ code: 'state_update_invalid' });
+      await agree();
+      // Another handle's changes in place, then changes that add, remove and move entries.
+      await other.update((state) => {
+        task(state, 4).title = 'renamed elsewhere';
+        state.budget.spentTokens += 5;
+      });
+      await agree();
+      await other.update((state) => {
+        state.tasks = [task(state, 5), ...state.tasks.slice(1, 5)];
+        state.tasks.push({ ...task(state, 1), id: 'T7', title: 'Task 7' });
+        delete state.agents['dev-6'];
+      });
+      await agree();
+      // An entry replaced by a new object, and a group of two updates committed together.
+      await Promise.all([
+        kept.update((state) => {
+          state.tasks[2] = { ...task(state, 2), title: 'a new object' };
+        }),
+        kept.update((state) => {
+          task(state, 2).title += ', changed again';
+        }),
+      ]);
+      await agree();
+      expect((await open({ url, run: 'r1' }).read()).tasks[2]?.title).toBe('a new object, changed again');
+    });
+
     it('purges old tombstones, and a handle whose copy is older than them reloads every row', async () => {
       const { url, store: stale } = await runIn(3);
       const seen = await stale.read();

@@ -1,0 +1,220 @@
+/**
+ * What an update changed: its state compared with the snapshot it started from, entry by entry, so
+ * that only the entries whose JSON or place changed are checked with their schema and written. On
+ * the store's working copy (postgres-working-copy.ts) a list entry that is still the object it was
+ * is compared field by field with a comparator made for its schema, which is what keeps an update of
+ * a large run cheap; anything else (a new, moved or removed entry) takes the general way.
+ */
+import { z } from 'zod';
+import {
+  BUDGET_KEY,
+  COLLECTIONS,
+  type CollectionName,
+  type CollectionSpec,
+  checkEntry,
+  entryToRow,
+  type JsonRow,
+  RUN_SPEC,
+} from './postgres-rows.js';
+import {
+  changeCollection,
+  entryAt,
+  type RowChanges,
+  type Snapshot,
+  type SnapshotCollection,
+  type StoredEntry,
+  sameJson,
+  stored,
+} from './postgres-snapshot.js';
+import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
+
+/** The collections kept in the state as arrays of entries keyed by their `id`. */
+export const LIST_TABLES = ['tasks', 'blockers', 'messages'] as const;
+/** One of LIST_TABLES. */
+export type ListName = (typeof LIST_TABLES)[number];
+
+/** Per list, the entry objects a working copy held, in order, when it matched the base snapshot. */
+export type AlignedLists = ReadonlyMap<ListName, readonly unknown[]>;
+
+/**
+ * A diff: the new snapshot, the rows to write, and per collection the keys of entries that differ
+ * from their stored form with nothing to write (a default removed, a field the schema drops added);
+ * or why the state is not valid.
+ */
+export type StateDiff =
+  | { ok: true; snapshot: Snapshot; changes: RowChanges; touched: ReadonlyMap<CollectionName, readonly string[]> }
+  | { ok: false; problem: string };
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The entries of one collection of `state`, as [key, entry] in order; a problem when it is not shaped like one. */
+function entriesOf(state: TeamState, table: CollectionName): [string, unknown][] | string {
+  if ((LIST_TABLES as readonly string[]).includes(table)) {
+    const list: unknown = state[table as ListName];
+    if (!Array.isArray(list)) return `${table}: expected an array`;
+    const seen = new Set<string>();
+    const entries: [string, unknown][] = [];
+    for (const [index, entry] of list.entries()) {
+      const id = isRecord(entry) ? entry.id : undefined;
+      if (typeof id !== 'string') return `${table}.${index}.id: expected a string`;
+      if (seen.has(id)) return `${table}.${index}.id: another entry of ${table} has the id "${id}"; each ${table} row is keyed by its id`;
+      seen.add(id);
+      entries.push([id, entry]);
+    }
+    return entries;
+  }
+  if (table === 'agents') return isRecord(state.agents) ? Object.entries(state.agents) : 'agents: expected an object';
+  if (!isRecord(state.budget) || !isRecord(state.budget.reservations)) return 'budget.reservations: expected an object';
+  const { reservations, ...book } = state.budget;
+  return table === 'reservations' ? Object.entries(reservations) : [[BUDGET_KEY, book]];
+}
+
+/** The changes of one collection: the entries to store and the rows to write. */
+interface CollectionDiff {
+  changed: StoredEntry[];
+  upserts: JsonRow[];
+  deletes: string[];
+  touched: string[];
+}
+
+/** Checks `entry`, new or changed at `position`, into `diff`; a problem when it does not match its schema. */
+function addChange(input: {
+  spec: CollectionSpec;
+  key: string;
+  entry: unknown;
+  position: number;
+  old: StoredEntry | undefined;
+  diff: CollectionDiff;
+}): string | undefined {
+  const { spec, key, entry, position, old, diff } = input;
+  if (old !== undefined && old.position === position && sameJson(entry, old.value)) return undefined;
+  const checked = checkEntry(spec.schema, entry);
+  const where = spec.table === 'budget' ? 'budget' : `${spec.table}["${key}"]`;
+  if (!checked.ok) return `${where}: ${checked.problem}`;
+  const next = stored(checked.value, position, key);
+  // A change of key order only, say, is no change once checked.
+  if (old !== undefined && old.position === position && old.text === next.text) {
+    diff.touched.push(key);
+    return undefined;
+  }
+  diff.changed.push(next);
+  diff.upserts.push({ key, position, ...entryToRow({ columns: spec.columns, keyField: spec.keyField, entry: next.value as object }) });
+  return undefined;
+}
+
+/** Every entry of the collection against `before`: new, changed, moved and removed ones. */
+function diffCollection(state: TeamState, spec: CollectionSpec, before: SnapshotCollection | undefined): CollectionDiff | string {
+  const entries = entriesOf(state, spec.table);
+  if (typeof entries === 'string') return entries;
+  const diff: CollectionDiff = { changed: [], upserts: [], deletes: [], touched: [] };
+  const present = new Set<string>();
+  for (const [position, [key, entry]] of entries.entries()) {
+    present.add(key);
+    const problem = addChange({ spec, key, entry, position, old: entryAt(before, key), diff });
+    if (problem !== undefined) return problem;
+  }
+  diff.deletes = (before?.entries ?? []).filter((entry) => !present.has(entry.key)).map((entry) => entry.key);
+  return diff;
+}
+
+/**
+ * The list's entries against `before` when the working copy still holds the objects it was aligned
+ * with, in their places: only those that are other objects or differ from their stored value are
+ * looked at. Undefined when the list changed shape (length, or an id at a place): take the general way.
+ */
+function diffAlignedList(input: {
+  list: unknown;
+  aligned: readonly unknown[];
+  spec: CollectionSpec;
+  before: SnapshotCollection;
+}): CollectionDiff | string | undefined {
+  const { list, aligned, spec, before } = input;
+  if (!Array.isArray(list) || list.length !== aligned.length || list.length !== before.entries.length) return undefined;
+  const same = sameEntryFor(spec.schema);
+  const diff: CollectionDiff = { changed: [], upserts: [], deletes: [], touched: [] };
+  for (let position = 0; position < list.length; position += 1) {
+    const entry: unknown = list[position];
+    const old = before.entries[position] as StoredEntry;
+    if (entry === aligned[position] && same(entry, old.value)) continue;
+    if (!isRecord(entry) || entry.id !== old.key) return undefined;
+    const problem = addChange({ spec, key: old.key, entry, position, old, diff });
+    if (problem !== undefined) return problem;
+  }
+  return diff;
+}
+
+/**
+ * Compares `state` (an update's result) with `base` entry by entry. Only the entries whose JSON or
+ * place changed are checked with their schema and written. `base` undefined: every entry is new.
+ * `aligned`: `state` is the working copy of `base`, holding these objects (see AlignedLists).
+ */
+export function diffState(input: { base: Snapshot | undefined; state: TeamState; aligned?: AlignedLists | undefined }): StateDiff {
+  const { base, state, aligned } = input;
+  if (state.version !== TEAM_STATE_VERSION) return { ok: false, problem: `version: expected ${TEAM_STATE_VERSION}` };
+  let run = base?.run;
+  if (run === undefined || !sameJson(state.run, run.value)) {
+    const checked = checkEntry(RUN_SPEC.schema, state.run);
+    if (!checked.ok) return { ok: false, problem: `run: ${checked.problem}` };
+    run = stored(checked.value, 0, 'run');
+  }
+  const collections = new Map<CollectionName, SnapshotCollection>();
+  const changes = new Map<CollectionName, { upserts: JsonRow[]; deletes: string[] }>();
+  const touched = new Map<CollectionName, string[]>();
+  for (const spec of COLLECTIONS) {
+    const before = base?.collections.get(spec.table);
+    const objects = aligned?.get(spec.table as ListName);
+    const fast =
+      objects !== undefined && before !== undefined
+        ? diffAlignedList({ list: state[spec.table as ListName], aligned: objects, spec, before })
+        : undefined;
+    const diff = fast ?? diffCollection(state, spec, before);
+    if (typeof diff === 'string') return { ok: false, problem: diff };
+    collections.set(spec.table, changeCollection(before, diff.changed, diff.deletes).collection);
+    if (diff.upserts.length > 0 || diff.deletes.length > 0) changes.set(spec.table, { upserts: diff.upserts, deletes: diff.deletes });
+    if (diff.touched.length > 0) touched.set(spec.table, diff.touched);
+  }
+  const snapshot: Snapshot = { seq: state.seq, version: state.version, run, collections };
+  const runRow = { version: state.version, seq: state.seq, ...entryToRow({ columns: RUN_SPEC.columns, entry: run.value as object }) };
+  return { ok: true, snapshot, changes: { run: runRow, collections: changes }, touched };
+}
+
+// One comparator per entry schema, made once.
+const comparators = new WeakMap<z.ZodType, (entry: unknown, stored: unknown) => boolean>();
+
+/**
+ * True when `entry` would be stored as `stored` (a checked entry): `sameJson`, made for the fields of
+ * an object schema that drops unknown keys (so only its own fields can make a difference). Made as a
+ * function reading each field by name: a loop over field names reads them with one cache for all,
+ * several times slower on the tasks of a large run.
+ */
+export function sameEntryFor(schema: z.ZodType): (entry: unknown, stored: unknown) => boolean {
+  let same = comparators.get(schema);
+  if (same !== undefined) return same;
+  same = sameJson;
+  if (schema instanceof z.ZodObject && schema._zod.def.catchall === undefined) {
+    const fields = Object.keys(schema.shape).map((name) => JSON.stringify(name));
+    // Lists (most often empty, or of strings) are compared here too: a call per list was most of the time.
+    const body = fields
+      .map(
+        (name) => `a = x[${name}]; b = y[${name}];
+if (a !== b) {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i += 1) {
+      const c = a[i];
+      const d = b[i];
+      if (c !== d && (c === null || typeof c !== 'object' || !same(c, d))) return false;
+    }
+  } else if (!same(a, b)) return false;
+}`,
+      )
+      .join('\n');
+    same = new Function('same', `return function sameEntry(x, y) {\nlet a;\nlet b;\n${body}\nreturn true;\n}`)(sameJson) as (
+      entry: unknown,
+      stored: unknown,
+    ) => boolean;
+  }
+  comparators.set(schema, same);
+  return same;
+}

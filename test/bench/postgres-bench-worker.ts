@@ -1,0 +1,83 @@
+/**
+ * One OS process of the PostgreSQL store benchmark (see postgres-store.bench.ts), run with
+ * `node --import tsx` so that it uses the product's sources as they are. It opens the run, reads it
+ * once (every row loaded, the pool connected), starts its watch and prints {"ready":true}; the
+ * benchmark's first commit after that is the start signal. Then, as one roster agent:
+ *   drain  claims and finishes tasks until every task is finished → {"finished": [ids], "emptyClaims": n}
+ *   make   finishes `samples` tasks one at a time, each making one task of another role ready, and
+ *          waits until someone claimed it before the next        → {"made": [{taskId, at}]}
+ *   claim  as drain, noting when each claim's commit came back   → {"claims": [{taskId, at}], …}
+ * Times (`at`) are performance.timeOrigin + performance.now(): milliseconds on the system clock,
+ * comparable across the processes of one machine.
+ */
+import { writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadTeamConfig } from '../../src/config/index.js';
+import { PostgresStore } from '../../src/state/index.js';
+import { ChangeSignal, claimNext, drainTasks, reportDone } from './postgres-bench-team.js';
+
+/** What a worker process is asked to do. */
+export interface BenchWorkerJob {
+  mode: 'drain' | 'make' | 'claim';
+  url: string;
+  run: string;
+  projectDir: string;
+  agentId: string;
+  /** make: how many tasks to finish. */
+  samples?: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as BenchWorkerJob;
+const store = new PostgresStore({ url: job.url, run: job.run });
+const config = loadTeamConfig({ cwd: job.projectDir });
+const clock = (): number => performance.timeOrigin + performance.now();
+
+function print(value: unknown): void {
+  writeSync(1, `${JSON.stringify(value)}\n`);
+}
+
+async function make(changes: ChangeSignal): Promise<void> {
+  const made: { taskId: string; at: number }[] = [];
+  for (let index = 0; index < (job.samples ?? 0); index += 1) {
+    const claimed = await claimNext({ store, config, agentId: job.agentId });
+    if (claimed === undefined) throw new Error(`${job.agentId} found no task to finish (sample ${index + 1})`);
+    const ready = await reportDone({ store, config, agentId: job.agentId, claimed });
+    const at = clock();
+    const taskId = ready[0];
+    if (ready.length !== 1 || taskId === undefined)
+      throw new Error(`finishing ${claimed.task.id} made ${ready.length} tasks ready, not one`);
+    made.push({ taskId, at });
+    // One sample at a time: the next starts once this one was claimed, after a pause that varies its phase.
+    for (;;) {
+      const since = changes.version;
+      const state = await store.read();
+      if (state.tasks.find((task) => task.id === taskId)?.status !== 'ready') break;
+      await changes.wait(since);
+    }
+    await sleep(5 + ((index * 7) % 11));
+  }
+  print({ made });
+}
+
+const { seq } = await store.read();
+// Watching from the version read: a change the LISTEN connection misses while it connects is found by its first check.
+const changes = new ChangeSignal(store);
+print({ ready: true });
+// The benchmark's next commit says go.
+for (;;) {
+  const since = changes.version;
+  if ((await store.read()).seq !== seq) break;
+  await changes.wait(since);
+}
+if (job.mode === 'make') await make(changes);
+else {
+  const claims: { taskId: string; at: number }[] = [];
+  const onClaim = (taskId: string): void => {
+    claims.push({ taskId, at: clock() });
+  };
+  const result = await drainTasks({ store, config, agentId: job.agentId, changes, onClaim });
+  print(job.mode === 'claim' ? { ...result, claims } : result);
+}
+changes.close();
+await store.close();

@@ -1,0 +1,29 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunWatches } from '../../src/state/postgres-listen.js';
+
+describe('RunWatches', () => {
+  it("wakes its watches of this process's own commit even while its LISTEN connection is not up, once per seq", async () => {
+    // No server in this directory: the LISTEN connection keeps failing, as it does before it is made.
+    const empty = await mkdtemp(join(tmpdir(), 'agent-team-no-server-'));
+    const watches = new RunWatches({
+      client: { connectionString: `postgresql://postgres@localhost:5432/nowhere?host=${encodeURIComponent(empty)}` },
+      channel: 'agent_team_test',
+      pollIntervalMs: 60_000,
+      knownSeq: () => undefined,
+      readSeq: async () => undefined,
+    });
+    try {
+      const heard: number[] = [];
+      let seq = 0;
+      watches.add(() => heard.push(seq));
+      for (seq of [3, 3, 4, 2]) watches.committed(seq);
+      expect(heard).toEqual([3, 4]);
+    } finally {
+      await watches.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
