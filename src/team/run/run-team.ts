@@ -57,7 +57,15 @@ export interface RunTeamOptions {
   replay?: string | undefined;
   /** A git repository the agents change, each task in its own worktree. */
   workspace?: string | undefined;
+  /**
+   * Stop once the manager's plan is stored: the run ends `interrupted` with the reason
+   * PLANNED_END_REASON, and `resume` executes it (the HTTP service plans on one request, executes on another).
+   */
+  stopAfterPlan?: boolean | undefined;
 }
+
+/** The end reason of a run stopped after its plan by `stopAfterPlan`. */
+export const PLANNED_END_REASON = 'planned; execute it with agent-team run --resume';
 
 /** What a finished (or stopped) run leaves. */
 export interface RunTeamResult {
@@ -250,7 +258,8 @@ async function runOwned(input: {
       await plan(context, new Manager(context), state, internal.signal);
       state = await store.read();
     }
-    if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, lease, internal.signal);
+    const working = state.run.status === 'running' || state.run.status === 'integrating';
+    if (working && options.stopAfterPlan !== true) await runAgents(context, options, lease, internal.signal);
   } catch (error) {
     if (error instanceof OwnershipLostError) lost ??= error;
     else if (!(error instanceof BudgetExceededError) && (!internal.signal.aborted || error instanceof StorageError)) failure ??= error;
@@ -263,7 +272,8 @@ async function runOwned(input: {
   const final = await store.update((draft, update) => {
     if (!TERMINAL_RUN_STATUSES.has(draft.run.status)) {
       draft.run.status = 'interrupted';
-      draft.run.endReason = endReasonOf(failure ?? options.signal?.reason);
+      const planned = options.stopAfterPlan === true && failure === undefined && options.signal?.aborted !== true;
+      draft.run.endReason = planned ? PLANNED_END_REASON : endReasonOf(failure ?? options.signal?.reason);
     }
     if (RESUMABLE_RUN_STATUSES.has(draft.run.status)) {
       draft.run.endedAt = update.now;
