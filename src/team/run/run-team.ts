@@ -1,7 +1,14 @@
 import type { TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
-import { InvalidModelOutputError, BudgetExceededError, SignalInterruptError, StorageError, UsageError } from '../../errors/index.js';
+import {
+  BudgetExceededError,
+  InvalidModelOutputError,
+  RunCancelledError,
+  SignalInterruptError,
+  StorageError,
+  UsageError,
+} from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
 import { join } from 'node:path';
 import { AgentSupervisor } from './agent-processes.js';
@@ -161,6 +168,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
 function endReasonOf(cause: unknown): string {
   if (cause === undefined) return 'interrupted; continue with agent-team run --resume';
   if (cause instanceof SignalInterruptError) return `interrupted: ${cause.message}; continue with agent-team run --resume`;
+  if (cause instanceof RunCancelledError) return cause.message;
   return `stopped by an error (${cause instanceof Error ? cause.message : String(cause)}); fix it, then agent-team run --resume`;
 }
 
@@ -240,6 +248,8 @@ async function runOwned(input: {
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A stop asked before the run was taken (e.g. while it was being resumed) still stops it.
+  if (options.signal?.aborted === true) onAbort();
   // Losing the run to another owner stops everything here at once; that owner decides what happens to the run.
   let lost: OwnershipLostError | undefined;
   // An unexpected error still leaves a valid, resumable state and the run's record (when the disk allows), then surfaces.

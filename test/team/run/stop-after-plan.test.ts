@@ -47,4 +47,17 @@ describe('runTeam with stopAfterPlan', () => {
     const state = await new FileStore({ file: config.stateFile, schema: teamStateSchema }).read();
     expect(state.run.endReason).not.toBe(PLANNED_END_REASON);
   });
+
+  it('a run resumed with a signal already aborted stops at once: no role agent works', async () => {
+    const project = await tempProject();
+    projects.push(project);
+    const config = loadTeamConfig({ cwd: project.dir });
+    await runTeam({ config, feature: 'Add a shopping cart', timeScale: 0, stopAfterPlan: true });
+    const stop = new AbortController();
+    stop.abort();
+    const result = await runTeam({ config, resume: true, signal: stop.signal });
+    expect(result.status).toBe('interrupted');
+    const calls = (await readEntries(config.ledgerFile)).filter((entry) => entry.type === 'model-call');
+    expect(calls.every((entry) => entry['agentId'] === config.manager.id)).toBe(true);
+  });
 });
