@@ -45,10 +45,12 @@ export function scrubber(token: string | undefined): <T>(value: T) => T {
 /** 400 with `error.fields[]`: each field's dot path and what is wrong with it. */
 const validationHook: Hook<unknown, Env, string, unknown> = (result, context) => {
   if (result.success) return;
-  const fields = result.error.issues.map((issue) => ({
-    field: issue.path.length === 0 ? `(${result.target})` : issue.path.map(String).join('.'),
-    issue: issue.message,
-  }));
+  const fields = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // An unknown field is named itself, so a typo points at the key to fix.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: [...path, key].join('.'), issue: 'unknown field' }));
+    return [{ field: path.length === 0 ? `(${result.target})` : path.join('.'), issue: issue.message }];
+  });
   const error = new ServiceError({
     status: 400,
     code: 'invalid_request',

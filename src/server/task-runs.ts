@@ -105,6 +105,9 @@ export class TaskRuns {
     }
     return this.#lock.run(taskId, async () => {
       const record = await this.#record(taskId);
+      const state = await this.#readState(taskId);
+      // A run that ended may still be writing its record here: it is over all the same.
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw ended(taskId, state.run.status);
       if (this.#active.has(taskId)) return this.#snapshot(record);
       if (record.cancelledAt !== null) {
         throw new ServiceError({
@@ -113,15 +116,7 @@ export class TaskRuns {
           message: `Task "${taskId}" was cancelled at ${record.cancelledAt}; submit a new task_id.`,
         });
       }
-      const state = await this.#readState(taskId);
       if (state === null) throw new ServiceError({ status: 409, code: 'task_not_planned', message: `Task "${taskId}" has no plan yet.` });
-      if (state.run.status === 'done' || state.run.status === 'failed') {
-        throw new ServiceError({
-          status: 409,
-          code: 'task_ended',
-          message: `Task "${taskId}" already ended (${state.run.status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
-        });
-      }
       record.executions.push({ mode, at: this.#now().toISOString() });
       await writeTaskRecord(this.#options.dataDir, record);
       this.#start(taskId);
@@ -134,7 +129,7 @@ export class TaskRuns {
     const record = await this.#lock.run(taskId, async () => {
       const found = await this.#record(taskId);
       const state = await this.#readState(taskId);
-      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed') && !this.#active.has(taskId)) {
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) {
         throw new ServiceError({ status: 409, code: 'task_ended', message: `Task "${taskId}" already ended; there is nothing to cancel.` });
       }
       if (found.cancelledAt === null) {
@@ -215,6 +210,15 @@ export class TaskRuns {
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
+}
+
+/** The 409 of a task whose run is over. */
+function ended(taskId: string, status: 'done' | 'failed'): ServiceError {
+  return new ServiceError({
+    status: 409,
+    code: 'task_ended',
+    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
+  });
 }
 
 function describeError(error: unknown): string {

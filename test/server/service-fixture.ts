@@ -64,3 +64,17 @@ export function orchestrateBody(taskId: string, overrides: Record<string, unknow
     ...overrides,
   };
 }
+
+/** The task's view once its status is one of `statuses` (polled; the test's timeout bounds the wait). */
+export async function waitForStatus(
+  call: ServiceFixture['call'],
+  taskId: string,
+  statuses: readonly string[],
+): Promise<Record<string, unknown> & { status: string }> {
+  for (;;) {
+    const response = await call(`/tasks/${taskId}`);
+    const view = (await response.json()) as Record<string, unknown> & { status: string };
+    if (statuses.includes(view.status)) return view;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
