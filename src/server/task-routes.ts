@@ -68,7 +68,9 @@ const cancelRoute = createRoute({
 const eventsRoute = createRoute({
   method: 'get',
   path: '/tasks/{task_id}/events',
-  summary: "The task's ledger as server-sent events; the event id is the ledger sequence number (send it back as Last-Event-ID).",
+  summary:
+    "The task's ledger as server-sent events. An event's id is `<seq>.<index>`: the ledger sequence number of the update that wrote it " +
+    "and its place among that update's entries; send the last one back as Last-Event-ID (or ?after=) to resume with nothing missed.",
   request: { params: taskIdParamsSchema },
   responses: {
     200: { content: { 'text/event-stream': { schema: { type: 'string' } } }, description: 'One event per ledger entry.' },
