@@ -18,9 +18,17 @@ export interface ServiceFixture {
 
 /** Starts a service in a fresh temp project; `orchestrator` is written as its orchestrator-config.json when given. */
 export async function startService(
-  input: { token?: string | null; orchestrator?: Record<string, unknown>; timeScale?: number; maxBodyBytes?: number; store?: string } = {},
+  input: {
+    token?: string | null;
+    orchestrator?: Record<string, unknown>;
+    timeScale?: number;
+    maxBodyBytes?: number;
+    store?: string;
+    /** Serve from this project (a restart) instead of a new one. */
+    project?: TempProject;
+  } = {},
 ): Promise<ServiceFixture> {
-  const project = await tempProject('agent-team-service-');
+  const project = input.project ?? (await tempProject('agent-team-service-'));
   if (input.orchestrator !== undefined) await project.write('orchestrator-config.json', JSON.stringify(input.orchestrator));
   const config = loadTeamConfig({ cwd: project.dir, store: input.store, storeFrom: '--store' });
   const token = input.token === null ? undefined : (input.token ?? TEST_TOKEN);
