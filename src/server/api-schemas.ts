@@ -13,15 +13,19 @@ function isDueDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
 }
 
+/** A task id as callers send it. */
 export const taskIdSchema = z
   .string()
   .regex(TASK_ID_PATTERN, 'expected 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit')
   .openapi({ example: 'feature-1087', description: 'Chosen by the caller; the same id makes a request idempotent.' });
 
+/** The `{task_id}` of a path. */
 export const taskIdParamsSchema = z.object({ task_id: taskIdSchema.openapi({ param: { name: 'task_id', in: 'path' } }) });
 
+/** How urgent a task is (recorded and told to the planner). */
 export const prioritySchema = z.enum(['low', 'medium', 'high', 'critical']).openapi({ example: 'high' });
 
+/** What a submission says about its feature besides title and description. */
 export const orchestrateMetadataSchema = z
   .strictObject({
     context: z.string().max(20_000).optional().describe('Free-form context the planner reads with the description.'),
@@ -50,16 +54,20 @@ export const orchestrateRequestSchema = z
     metadata: orchestrateMetadataSchema.default({}),
   })
   .openapi('OrchestrateRequest');
+/** A validated POST /orchestrate body, defaults applied. */
 export type OrchestrateRequest = z.infer<typeof orchestrateRequestSchema>;
 
 /** The service's statuses of a task, from submission to its end. */
 export const taskStatusSchema = z
   .enum(['planning', 'planned', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'budget_exceeded'])
   .openapi('TaskStatus');
+/** A task's status as the service answers it. */
 export type ServiceTaskStatus = z.infer<typeof taskStatusSchema>;
 
+/** A subtask's state in the seed's words. */
 export const subtaskStateSchema = z.enum(['pending', 'ready', 'running', 'blocked', 'review', 'completed', 'failed', 'cancelled']);
 
+/** One subtask of the plan: a task of the team run. */
 export const subtaskSchema = z
   .object({
     subtask_id: z.string().openapi({ example: 'backend-dev::feature-1087::T1' }),
@@ -71,6 +79,7 @@ export const subtaskSchema = z
     outputs: z.record(z.string(), z.unknown()).describe('What the work left: summary, files changed, branch and commit with a workspace.'),
   })
   .openapi('Subtask');
+/** One subtask as answered. */
 export type Subtask = z.infer<typeof subtaskSchema>;
 
 /** POST /orchestrate's answer. */
@@ -123,6 +132,7 @@ export const taskResponseSchema = z
     artifacts: z.object({ run_dir: z.string().nullable(), branches: z.array(z.string()) }),
   })
   .openapi('Task');
+/** GET /tasks/{task_id}'s answer. */
 export type TaskResponse = z.infer<typeof taskResponseSchema>;
 
 /** GET /agents query. */
@@ -132,6 +142,7 @@ export const agentsQuerySchema = z.object({
   health: z.enum(['healthy', 'unavailable']).optional(),
 });
 
+/** One agent of the roster as GET /agents lists it. */
 export const agentSchema = z
   .object({
     name: z.string(),
@@ -146,10 +157,13 @@ export const agentSchema = z
     load: z.number().int().describe('Subtasks in progress on this agent across the runs of this server.'),
   })
   .openapi('Agent');
+/** One agent as answered. */
 export type AgentEntry = z.infer<typeof agentSchema>;
 
+/** GET /agents's answer. */
 export const agentsResponseSchema = z.object({ agents: z.array(agentSchema) }).openapi('Agents');
 
+/** Every error answer: a stable code, a message, and for invalid requests the fields at fault. */
 export const errorResponseSchema = z
   .object({
     error: z.object({
@@ -160,4 +174,5 @@ export const errorResponseSchema = z
   })
   .openapi('Error');
 
+/** /healthz and /readyz. */
 export const healthResponseSchema = z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string().optional() }).openapi('Health');

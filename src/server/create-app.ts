@@ -105,18 +105,17 @@ export function createApp(options: AppOptions): OpenAPIHono {
   );
   app.onError((error, context) => {
     if (error instanceof ServiceError) return context.json(scrub(error.body()), error.status);
-    if (error instanceof HTTPException && error.status < 500) {
-      const status = error.status;
-      return context.json(
-        new ServiceError({
-          status: 400,
-          code: 'invalid_request',
-          message: error.message,
-          fields: [{ field: '(body)', issue: error.message }],
-        }).body(),
-        status === 400 ? 400 : (status as 400),
-      );
+    if (error instanceof HTTPException && error.status === 400) {
+      // The body is not JSON (the validator's own error): said as a field issue like any other.
+      const invalid = new ServiceError({
+        status: 400,
+        code: 'invalid_request',
+        message: `The request body cannot be read: ${error.message}`,
+        fields: [{ field: '(body)', issue: error.message }],
+      });
+      return context.json(invalid.body(), 400);
     }
+    if (error instanceof HTTPException) return error.getResponse();
     log.error('request failed', {
       method: context.req.method,
       path: context.req.path,
