@@ -30,7 +30,17 @@ describe('the server log', () => {
     expect(planned.status, lines.filter((line) => line.includes('error')).join('')).toBe(200);
     // A body that carries the token gets it back redacted.
     const view = await (await call('/tasks/logged')).text();
+    expect(view).toContain('[redacted]');
     expect(view).not.toContain(TEST_TOKEN);
+    // So do its events: the plan's stream carries the feature text.
+    const controller = new AbortController();
+    const stream = await call('/tasks/logged/events', { signal: controller.signal });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let events = '';
+    while (!events.includes('plan-create')) events += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    expect(events).toMatch(/run-start[\s\S]*\[redacted\]/);
+    expect(events).not.toContain(TEST_TOKEN);
     const log = lines.join('');
     expect(log).toMatch(/"message":"request".*"path":"\/agents".*"status":200/);
     expect(log).toMatch(/"status":401/);
