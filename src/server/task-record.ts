@@ -1,5 +1,5 @@
 /** What the service keeps of each task besides its team run: the request it was submitted with and what callers asked since. */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { DataFileError, StateCorruptedError } from '../errors/index.js';
@@ -45,4 +45,9 @@ export async function writeTaskRecord(dataDir: string, record: TaskRecord): Prom
 /** A new task's record. */
 export function newTaskRecord(request: TaskRecord['request'], now: Date): TaskRecord {
   return { version: RECORD_VERSION, request, receivedAt: now.toISOString(), executions: [], cancelledAt: null };
+}
+
+/** Forgets a task whose planning never started (its run was refused before any state was written), so it can be submitted again. */
+export async function removeTaskRecord(dataDir: string, taskId: string): Promise<void> {
+  await rm(taskDirectory(dataDir, taskId), { recursive: true, force: true });
 }

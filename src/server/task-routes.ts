@@ -32,6 +32,7 @@ const orchestrateRoute = createRoute({
     200: json(orchestrateResponseSchema, 'The plan (also for the same request again).'),
     ...errors,
     ...conflict('The task_id was submitted before with other values; `error.fields[]` names them.'),
+    503: json(errorResponseSchema, "No agent can plan it: the planner's provider cannot be called (e.g. its API key is not set)."),
   },
 });
 

@@ -3,7 +3,7 @@
  * request, cancelling. Each task's record (its request) is kept beside its state in the data directory.
  */
 import type { TeamConfig } from '../config/index.js';
-import { AgentTeamError, RunCancelledError } from '../errors/index.js';
+import { AgentTeamError, ProviderError, RunCancelledError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import type { TeamState } from '../state/index.js';
 import { runTeam, withTeamStore } from '../team/index.js';
@@ -13,7 +13,7 @@ import { differingFields } from './request-diff.js';
 import { ServiceError, unknownTask } from './service-error.js';
 import { taskTeamConfig } from './task-config.js';
 import { TaskLock } from './task-lock.js';
-import { newTaskRecord, readTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
+import { newTaskRecord, readTaskRecord, removeTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
 
 const log = getLogger('server');
 
@@ -89,7 +89,14 @@ export class TaskRuns {
       }
       const record = newTaskRecord(request, this.#now());
       await writeTaskRecord(this.#options.dataDir, record);
-      await this.#plan(record);
+      try {
+        await this.#plan(record);
+      } catch (error) {
+        // Refused before its run existed (no API key, a bad config): nothing to keep, the same task may come again.
+        const state = await this.#readState(request.task_id).catch(() => undefined);
+        if (state === null) await removeTaskRecord(this.#options.dataDir, request.task_id);
+        throw error;
+      }
       return this.#snapshot(record);
     });
   }
@@ -119,7 +126,7 @@ export class TaskRuns {
       if (state === null) throw new ServiceError({ status: 409, code: 'task_not_planned', message: `Task "${taskId}" has no plan yet.` });
       record.executions.push({ mode, at: this.#now().toISOString() });
       await writeTaskRecord(this.#options.dataDir, record);
-      this.#start(taskId);
+      await this.#start(taskId);
       return this.#snapshot(record);
     });
   }
@@ -170,26 +177,42 @@ export class TaskRuns {
       });
     } catch (error) {
       log.error('planning failed', { taskId, error: describeError(error) });
-      if (error instanceof AgentTeamError && error.code === 'run_unfinished') {
-        throw new ServiceError({
-          status: 409,
-          code: 'task_conflict',
-          message: `The store already holds an unfinished run for task "${taskId}".`,
-          cause: error,
-        });
-      }
-      throw error;
+      throw refusal(taskId, error);
     }
   }
 
-  #start(taskId: string): void {
+  /**
+   * Starts the run in the background; resolves once it has taken the run, so what refuses it (no API key,
+   * another owner) is the request's answer rather than a line in the log.
+   */
+  async #start(taskId: string): Promise<void> {
     if (this.#closed) throw new ServiceError({ status: 503, code: 'shutting_down', message: 'The server is shutting down.' });
     const controller = new AbortController();
-    const done = runTeam({ config: this.configFor(taskId), resume: true, timeScale: this.#options.timeScale, signal: controller.signal })
+    let taken = false;
+    let onTaken: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      onTaken = resolve;
+    });
+    const run = runTeam({
+      config: this.configFor(taskId),
+      resume: true,
+      timeScale: this.#options.timeScale,
+      signal: controller.signal,
+      onStart: () => {
+        taken = true;
+        onTaken();
+      },
+    });
+    const done = run
       .then((result) => log.info('run ended', { taskId, runId: result.runId, status: result.status }))
-      .catch((error: unknown) => log.error('run stopped by an error', { taskId, error: describeError(error) }))
+      .catch((error: unknown) => {
+        if (taken) log.error('run stopped by an error', { taskId, error: describeError(error) });
+      })
       .finally(() => this.#active.delete(taskId));
     this.#active.set(taskId, { controller, done });
+    await Promise.race([started, run.then(() => undefined)]).catch((error: unknown) => {
+      throw refusal(taskId, error);
+    });
   }
 
   async #record(taskId: string): Promise<TaskRecord> {
@@ -210,6 +233,22 @@ export class TaskRuns {
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
+}
+
+/** What a run refused before it started means for the request: no agent can work (503), the store holds another run (409), else as it is. */
+function refusal(taskId: string, error: unknown): unknown {
+  if (error instanceof ProviderError) {
+    return new ServiceError({
+      status: 503,
+      code: 'agent_unavailable',
+      message: `No agent can work on task "${taskId}": ${error.message}`,
+      cause: error,
+    });
+  }
+  if (error instanceof AgentTeamError && (error.code === 'run_unfinished' || error.code === 'run_owned')) {
+    return new ServiceError({ status: 409, code: 'task_conflict', message: `Task "${taskId}": ${error.message}`, cause: error });
+  }
+  return error;
 }
 
 /** The 409 of a task whose run is over. */

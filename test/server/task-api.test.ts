@@ -103,6 +103,34 @@ describe('POST /orchestrate', () => {
   });
 });
 
+describe('POST /orchestrate when no agent can plan', () => {
+  it('answers 503 naming the missing key, keeps nothing, and takes the same task again once it can', async () => {
+    const previous = process.env['ANTHROPIC_API_KEY'];
+    delete process.env['ANTHROPIC_API_KEY'];
+    try {
+      const { call } = await service({
+        orchestrator: {
+          agents: [
+            { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+            { id: 'backend-dev', role: 'backend_developer', max_concurrent_tasks: 1 },
+          ],
+          provider: { name: 'anthropic' },
+        },
+      });
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const response = await call('/orchestrate', { method: 'POST', json: orchestrateBody('no-key') });
+        expect(response.status).toBe(503);
+        const body = (await response.json()) as ErrorBody;
+        expect(body.error.code).toBe('agent_unavailable');
+        expect(body.error.message).toMatch(/ANTHROPIC_API_KEY/);
+      }
+      expect((await call('/tasks/no-key')).status).toBe(404);
+    } finally {
+      if (previous !== undefined) process.env['ANTHROPIC_API_KEY'] = previous;
+    }
+  });
+});
+
 describe('POST /execute/{task_id} and GET /tasks/{task_id}', () => {
   it('runs the planned feature to the end; the view has outputs, metrics, history and dependencies', async () => {
     const { call } = await service();
