@@ -13,6 +13,9 @@ import { taskStatus } from './task-status.js';
 /** How often the stream looks for new entries when nothing woke it (the file store also wakes on writes). */
 const POLL_MS = 250;
 
+/** A stream with nothing new asks whether its task is over on the first quiet poll, then every this many. */
+const STATUS_EVERY_POLLS = 8;
+
 /**
  * Where a stream resumes: after the entry numbered `index` among those of ledger sequence number `seq`.
  * Entries written by one update share its `seq`, so an event id is `<seq>.<index>`; a plain `<seq>` resumes after all of that seq.
@@ -86,8 +89,9 @@ export function streamTaskEvents(input: {
           .catch(() => stop.abort());
       };
     };
-    const over = async (): Promise<boolean> => {
-      if (runs.isActive(taskId)) return false;
+    const over = async (quietPolls: number): Promise<boolean> => {
+      // Reading the status opens the store (a connection on PostgreSQL): a waiting stream asks every few polls only.
+      if (runs.isActive(taskId) || quietPolls % STATUS_EVERY_POLLS !== 1) return false;
       const status = taskStatus(await runs.snapshot(taskId));
       return status !== 'planned' && status !== 'planning' && status !== 'running';
     };
