@@ -14,4 +14,9 @@ export class TaskLock {
       if (this.#tails.get(taskId) === tail) this.#tails.delete(taskId);
     }
   }
+
+  /** Resolves once every operation started so far has settled (a server closing waits for plans under way). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#tails.values()]);
+  }
 }

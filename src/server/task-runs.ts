@@ -73,6 +73,7 @@ export class TaskRuns {
    * again answers the same task; another request under the same id is a 409 naming the fields that differ.
    */
   async orchestrate(request: OrchestrateRequest): Promise<TaskSnapshot> {
+    this.#refuseWhenClosed();
     return this.#lock.run(request.task_id, async () => {
       const existing = await readTaskRecord(this.#options.dataDir, request.task_id);
       if (existing !== null) {
@@ -163,7 +164,8 @@ export class TaskRuns {
     this.#closed = true;
     const runs = [...this.#active.values()];
     for (const run of runs) run.controller.abort(reason);
-    await Promise.all(runs.map((run) => run.done));
+    // A plan under way is let finish: a plan cut short would leave a run with no tasks to resume.
+    await Promise.all([...runs.map((run) => run.done), this.#lock.settled()]);
   }
 
   async #plan(record: TaskRecord): Promise<void> {
@@ -186,7 +188,7 @@ export class TaskRuns {
    * another owner) is the request's answer rather than a line in the log.
    */
   async #start(taskId: string): Promise<void> {
-    if (this.#closed) throw new ServiceError({ status: 503, code: 'shutting_down', message: 'The server is shutting down.' });
+    this.#refuseWhenClosed();
     const controller = new AbortController();
     let taken = false;
     let onTaken: () => void = () => undefined;
@@ -213,6 +215,11 @@ export class TaskRuns {
     await Promise.race([started, run.then(() => undefined)]).catch((error: unknown) => {
       throw refusal(taskId, error);
     });
+  }
+
+  #refuseWhenClosed(): void {
+    if (this.#closed)
+      throw new ServiceError({ status: 503, code: 'shutting_down', message: 'The server is shutting down; try again on its next start.' });
   }
 
   async #record(taskId: string): Promise<TaskRecord> {

@@ -5,7 +5,8 @@ import { orchestrateBody, type ServiceFixture, startService, waitForStatus } fro
 const services: ServiceFixture[] = [];
 
 afterEach(async () => {
-  await Promise.all(services.splice(0).map((started) => started.cleanup()));
+  // Last started first, one after the other: two servers of one test share their project.
+  for (const started of services.splice(0).reverse()) await started.cleanup();
 });
 
 describe('a server stopped mid-run', () => {
@@ -50,5 +51,30 @@ describe('a server stopped mid-run', () => {
       'running',
       'completed',
     ]);
+  });
+
+  it('lets a plan under way finish before it stops, and refuses new submissions meanwhile', async () => {
+    const started = await startService({ timeScale: 0.1 });
+    services.push(started);
+    const { call, server } = started;
+    const submitted = call('/orchestrate', { method: 'POST', json: orchestrateBody('mid-plan') }).then(
+      (response) => response.status,
+      () => 'cut',
+    );
+    const config = server.runs.configFor('mid-plan');
+    // Planning has begun once the run exists.
+    while ((await withTeamStore(config, (store) => store.exists())) === false) await new Promise((resolve) => setTimeout(resolve, 10));
+    const closing = server.close();
+    const refused = await call('/orchestrate', { method: 'POST', json: orchestrateBody('too-late') }).then(
+      (response) => response.status,
+      () => 'cut',
+    );
+    await closing;
+    expect([503, 'cut']).toContain(refused);
+    expect([200, 'cut']).toContain(await submitted);
+    const state = await withTeamStore(config, (store) => store.read());
+    expect(state.run.status).toBe('interrupted');
+    expect(state.tasks.length).toBeGreaterThan(0);
+    expect(state.run.owner).toBeNull();
   });
 });
