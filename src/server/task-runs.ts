@@ -178,7 +178,7 @@ export class TaskRuns {
         stopAfterPlan: true,
       });
     } catch (error) {
-      log.error('planning failed', { taskId, error: describeError(error) });
+      log.warn('planning refused or failed', { taskId, error: describeError(error) });
       throw refusal(taskId, error);
     }
   }
