@@ -3,6 +3,7 @@ import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
 import { registerRoleCommands } from './commands/roles-register.js';
+import { registerServeCommands } from './commands/serve-register.js';
 import { registerStoreCommands } from './commands/store-register.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
@@ -262,6 +263,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
   registerBatchCommands(program, context);
   registerRoleCommands(program, context);
   registerStoreCommands(program, context);
+  registerServeCommands(program, context);
   return program;
 }
 

@@ -204,6 +204,17 @@ export class BudgetExceededError extends AgentTeamError {
   }
 }
 
+/** Someone asked for the run to stop for good (POST /tasks/{id}/cancel): the reason of the AbortSignal that stops it. */
+export class RunCancelledError extends AgentTeamError {
+  /** Who asked, as the run's end reason names them. */
+  readonly by: string;
+
+  constructor(input: { by: string }) {
+    super('cancelled', `cancelled by ${input.by}`, { exitCode: 130 });
+    this.by = input.by;
+  }
+}
+
 /** The run was interrupted (Ctrl-C or SIGTERM); it can be resumed. */
 export class RunInterruptedError extends AgentTeamError {
   readonly runId: string;

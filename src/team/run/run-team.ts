@@ -1,7 +1,14 @@
 import type { TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
-import { InvalidModelOutputError, BudgetExceededError, SignalInterruptError, StorageError, UsageError } from '../../errors/index.js';
+import {
+  BudgetExceededError,
+  InvalidModelOutputError,
+  RunCancelledError,
+  SignalInterruptError,
+  StorageError,
+  UsageError,
+} from '../../errors/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOptions, type TeamState } from '../../state/index.js';
 import { join } from 'node:path';
 import { AgentSupervisor } from './agent-processes.js';
@@ -57,7 +64,15 @@ export interface RunTeamOptions {
   replay?: string | undefined;
   /** A git repository the agents change, each task in its own worktree. */
   workspace?: string | undefined;
+  /**
+   * Stop once the manager's plan is stored: the run ends `interrupted` with the reason
+   * PLANNED_END_REASON, and `resume` executes it (the HTTP service plans on one request, executes on another).
+   */
+  stopAfterPlan?: boolean | undefined;
 }
+
+/** The end reason of a run stopped after its plan by `stopAfterPlan`. */
+export const PLANNED_END_REASON = 'planned; execute it with agent-team run --resume';
 
 /** What a finished (or stopped) run leaves. */
 export interface RunTeamResult {
@@ -153,6 +168,7 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
 function endReasonOf(cause: unknown): string {
   if (cause === undefined) return 'interrupted; continue with agent-team run --resume';
   if (cause instanceof SignalInterruptError) return `interrupted: ${cause.message}; continue with agent-team run --resume`;
+  if (cause instanceof RunCancelledError) return cause.message;
   return `stopped by an error (${cause instanceof Error ? cause.message : String(cause)}); fix it, then agent-team run --resume`;
 }
 
@@ -232,6 +248,8 @@ async function runOwned(input: {
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // A stop asked before the run was taken (e.g. while it was being resumed) still stops it.
+  if (options.signal?.aborted === true) onAbort();
   // Losing the run to another owner stops everything here at once; that owner decides what happens to the run.
   let lost: OwnershipLostError | undefined;
   // An unexpected error still leaves a valid, resumable state and the run's record (when the disk allows), then surfaces.
@@ -250,7 +268,8 @@ async function runOwned(input: {
       await plan(context, new Manager(context), state, internal.signal);
       state = await store.read();
     }
-    if (state.run.status === 'running' || state.run.status === 'integrating') await runAgents(context, options, lease, internal.signal);
+    const working = state.run.status === 'running' || state.run.status === 'integrating';
+    if (working && options.stopAfterPlan !== true) await runAgents(context, options, lease, internal.signal);
   } catch (error) {
     if (error instanceof OwnershipLostError) lost ??= error;
     else if (!(error instanceof BudgetExceededError) && (!internal.signal.aborted || error instanceof StorageError)) failure ??= error;
@@ -263,7 +282,8 @@ async function runOwned(input: {
   const final = await store.update((draft, update) => {
     if (!TERMINAL_RUN_STATUSES.has(draft.run.status)) {
       draft.run.status = 'interrupted';
-      draft.run.endReason = endReasonOf(failure ?? options.signal?.reason);
+      const planned = options.stopAfterPlan === true && failure === undefined && options.signal?.aborted !== true;
+      draft.run.endReason = planned ? PLANNED_END_REASON : endReasonOf(failure ?? options.signal?.reason);
     }
     if (RESUMABLE_RUN_STATUSES.has(draft.run.status)) {
       draft.run.endedAt = update.now;

@@ -1,0 +1,57 @@
+import { type Command, Option } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { MAX_TIME_SCALE, numberArgument } from '../number-argument.js';
+import { STORE_OPTION_HELP } from '../store-option.js';
+
+const CONFIG_HELP = 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)';
+
+/** Declares `agent-team serve`, the orchestrator service over HTTP. */
+export function registerServeCommands(program: Command, context: CommandContext): void {
+  const { terminal, cwd, result, signal } = context;
+  program
+    .command('serve')
+    .description('Serve the orchestrator API over HTTP: submit, plan, execute, watch and cancel team runs, one per task_id.')
+    .option('--port <n>', 'port to listen on (0: any free port)', numberArgument({ kind: 'integer', min: 0, max: 65535 }), 8080)
+    .option('--host <host>', 'address to listen on; beyond loopback AGENT_TEAM_API_TOKEN is required', '127.0.0.1')
+    .option('--store <url>', STORE_OPTION_HELP)
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--data-dir <dir>', "task records and, on the file store, each task's state (default: ./.agent-team-server)")
+    .addOption(
+      new Option('--max-body-bytes <n>', 'largest request body accepted; larger ones get 413 (default: 262144)').argParser(
+        numberArgument({ kind: 'integer', min: 1024 }),
+      ),
+    )
+    .option(
+      '--time-scale <factor>',
+      `sim latency multiplier of every run (0 = instant, at most ${MAX_TIME_SCALE})`,
+      numberArgument({ kind: 'number', min: 0, max: MAX_TIME_SCALE }),
+    )
+    .option('--json', 'print the address as one JSON line once listening')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Routes: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, GET /tasks/{task_id}/events (SSE),',
+        'POST /tasks/{task_id}/cancel, GET /agents, GET /openapi.json; /healthz and /readyz need no token.',
+        '',
+        'Examples:',
+        '  $ agent-team serve',
+        '  $ AGENT_TEAM_API_TOKEN=$(openssl rand -hex 32) agent-team serve --host 0.0.0.0 --port 8080',
+        '  $ agent-team serve --store postgres://team@db.internal/agents --port 0 --json',
+        '  $ curl -H "Authorization: Bearer $AGENT_TEAM_API_TOKEN" http://127.0.0.1:8080/agents',
+        '',
+        'Environment:',
+        '  AGENT_TEAM_API_TOKEN   bearer token every request but /healthz and /readyz must carry (at least 16 characters);',
+        '                         required to listen beyond loopback. Never given as a flag, never printed or logged.',
+        '',
+        'Exit codes:',
+        '  0    stopped by Ctrl-C or SIGTERM (runs it executed are left interrupted, resumable)',
+        '  2    bad usage or configuration: a host beyond loopback without a token, a short token, a port in use',
+        '  4    the state is corrupted',
+      ].join('\n'),
+    )
+    .action(async (options: Record<string, unknown>) => {
+      const { serve } = await import('./serve.js');
+      result.code = await serve({ ...(options as object), cwd, terminal, signal } as Parameters<typeof serve>[0]);
+    });
+}

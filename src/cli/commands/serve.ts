@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { loadTeamConfig } from '../../config/index.js';
+import { jsonText } from '../../observability/index.js';
+import { API_TOKEN_ENV, startServer } from '../../server/index.js';
+import { describeTeamStore } from '../../team/index.js';
+import { EXIT } from '../exit-codes.js';
+import { interruptSignal } from '../interrupt.js';
+import { packageVersion } from '../package-version.js';
+import { storeChoice } from '../store-option.js';
+import { println, type Terminal } from '../terminal.js';
+
+/** The server's data directory when none is given: task records and (file store) task states, under the project. */
+export const DEFAULT_DATA_DIR = '.agent-team-server';
+
+/** Options of `agent-team serve`. */
+export interface ServeCommandOptions {
+  port?: number | undefined;
+  host?: string | undefined;
+  store?: string | undefined;
+  config?: string | undefined;
+  dataDir?: string | undefined;
+  maxBodyBytes?: number | undefined;
+  timeScale?: number | undefined;
+  json?: boolean | undefined;
+  cwd: string;
+  terminal: Terminal;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * `agent-team serve`: the orchestrator service over HTTP until Ctrl-C or SIGTERM; runs it executes
+ * stop as Ctrl-C stops a CLI run (resumable). The token comes from AGENT_TEAM_API_TOKEN only, never a flag
+ * (a flag shows in `ps`).
+ */
+export async function serve(options: ServeCommandOptions): Promise<number> {
+  const { terminal } = options;
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
+  const token = process.env[API_TOKEN_ENV]?.trim() || undefined;
+  const host = options.host ?? '127.0.0.1';
+  const interrupt = options.signal === undefined ? interruptSignal() : undefined;
+  const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
+  try {
+    const server = await startServer({
+      config,
+      dataDir: resolve(options.cwd, options.dataDir ?? DEFAULT_DATA_DIR),
+      host,
+      port: options.port ?? 8080,
+      token,
+      maxBodyBytes: options.maxBodyBytes,
+      timeScale: options.timeScale,
+      version: await packageVersion(),
+    });
+    const store =
+      config.store.kind === 'file' ? 'file store' : describeTeamStore({ ...config, store: { ...config.store, key: '<task_id>' } });
+    if (options.json === true)
+      terminal.out.write(`${jsonText({ url: server.url, port: server.port, authentication: token === undefined ? 'none' : 'bearer' })}\n`);
+    else {
+      println(
+        terminal,
+        `agent-team serve: listening on ${server.url} (${store}; ${token === undefined ? 'no token: this machine only' : 'bearer token required'})`,
+      );
+      println(terminal, `  API description: ${server.url}/openapi.json`);
+    }
+    await new Promise<void>((done) => {
+      if (signal.aborted) done();
+      else signal.addEventListener('abort', () => done(), { once: true });
+    });
+    await server.close(signal.reason);
+    return EXIT.ok;
+  } finally {
+    interrupt?.dispose();
+  }
+}

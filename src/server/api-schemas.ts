@@ -1,0 +1,178 @@
+/** The zod schemas of the service's requests and answers: they validate requests and generate GET /openapi.json. */
+import { z } from '@hono/zod-openapi';
+
+/** A task id is also a directory name and a store key: letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for `YYYY-MM-DD` or an ISO 8601 date-time with a zone, that is a real date. */
+function isDueDate(value: string): boolean {
+  if (DATE_ONLY.test(value))
+    return !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+/** A task id as callers send it. */
+export const taskIdSchema = z
+  .string()
+  .regex(TASK_ID_PATTERN, 'expected 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit')
+  .openapi({ example: 'feature-1087', description: 'Chosen by the caller; the same id makes a request idempotent.' });
+
+/** The `{task_id}` of a path. */
+export const taskIdParamsSchema = z.object({ task_id: taskIdSchema.openapi({ param: { name: 'task_id', in: 'path' } }) });
+
+/** How urgent a task is (recorded and told to the planner). */
+export const prioritySchema = z.enum(['low', 'medium', 'high', 'critical']).openapi({ example: 'high' });
+
+/** What a submission says about its feature besides title and description. */
+export const orchestrateMetadataSchema = z
+  .strictObject({
+    context: z.string().max(20_000).optional().describe('Free-form context the planner reads with the description.'),
+    repository: z.string().max(2_000).optional().describe('Repository the feature is for (recorded, told to the planner).'),
+    requester: z.string().max(200).optional().describe('Who asked for the feature.'),
+    due_date: z
+      .string()
+      .refine(isDueDate, 'expected a date (YYYY-MM-DD) or an ISO 8601 date-time with a zone, e.g. 2025-11-22T17:00:00Z')
+      .optional()
+      .describe('When the feature is due; a date alone means the end of that day, UTC.'),
+  })
+  .openapi('OrchestrateMetadata');
+
+/** POST /orchestrate. */
+export const orchestrateRequestSchema = z
+  .strictObject({
+    task_id: taskIdSchema,
+    title: z.string().trim().min(1).max(500).openapi({ example: 'Implement invoice PDF export' }),
+    description: z
+      .string()
+      .trim()
+      .min(1)
+      .max(50_000)
+      .openapi({ example: 'Add PDF export to the billing dashboard, with regression tests.' }),
+    priority: prioritySchema.default('medium'),
+    metadata: orchestrateMetadataSchema.default({}),
+  })
+  .openapi('OrchestrateRequest');
+/** A validated POST /orchestrate body, defaults applied. */
+export type OrchestrateRequest = z.infer<typeof orchestrateRequestSchema>;
+
+/** The service's statuses of a task, from submission to its end. */
+export const taskStatusSchema = z
+  .enum(['planning', 'planned', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'budget_exceeded'])
+  .openapi('TaskStatus');
+/** A task's status as the service answers it. */
+export type ServiceTaskStatus = z.infer<typeof taskStatusSchema>;
+
+/** A subtask's state in the seed's words. */
+export const subtaskStateSchema = z.enum(['pending', 'ready', 'running', 'blocked', 'review', 'completed', 'failed', 'cancelled']);
+
+/** One subtask of the plan: a task of the team run. */
+export const subtaskSchema = z
+  .object({
+    subtask_id: z.string().openapi({ example: 'backend-dev::feature-1087::T1' }),
+    agent: z.string().nullable().describe('The roster agent assigned, or the first one of its role before assignment.'),
+    role: z.string(),
+    title: z.string(),
+    state: subtaskStateSchema,
+    depends_on: z.array(z.string()).describe('subtask_ids this one waits for.'),
+    outputs: z.record(z.string(), z.unknown()).describe('What the work left: summary, files changed, branch and commit with a workspace.'),
+  })
+  .openapi('Subtask');
+/** One subtask as answered. */
+export type Subtask = z.infer<typeof subtaskSchema>;
+
+/** POST /orchestrate's answer. */
+export const orchestrateResponseSchema = z
+  .object({ task_id: taskIdSchema, status: taskStatusSchema, subtasks: z.array(subtaskSchema) })
+  .openapi('OrchestrateResponse');
+
+/** POST /execute/{task_id}. */
+export const executeRequestSchema = z
+  .strictObject({
+    execution_mode: z
+      .enum(['auto', 'manual'])
+      .default('auto')
+      .describe('auto runs to the end; manual (approvals at checkpoints) is not built yet.'),
+    checkpoints: z.array(z.string().min(1)).max(100).optional().describe('manual mode: where the run waits for a person.'),
+  })
+  .openapi('ExecuteRequest');
+
+/** POST /execute/{task_id} and POST /tasks/{task_id}/cancel answer with the task's status. */
+export const statusResponseSchema = z.object({ task_id: taskIdSchema, status: taskStatusSchema }).openapi('StatusResponse');
+
+const tokensSchema = z.object({
+  input: z.number().int(),
+  output: z.number().int(),
+  cache_read: z.number().int(),
+  cache_write: z.number().int(),
+  total: z.number().int(),
+});
+
+/** GET /tasks/{task_id}. */
+export const taskResponseSchema = z
+  .object({
+    task_id: taskIdSchema,
+    title: z.string(),
+    priority: prioritySchema,
+    status: taskStatusSchema,
+    run_id: z.string().nullable(),
+    end_reason: z.string().nullable(),
+    subtasks: z.array(subtaskSchema),
+    dependencies: z.array(z.object({ subtask_id: z.string(), depends_on: z.array(z.string()) })),
+    metrics: z.object({
+      elapsed_seconds: z.number(),
+      due_date: z.string().nullable(),
+      on_time: z.boolean().nullable().describe('null without a due date.'),
+      tokens: tokensSchema,
+      cost_usd: z.number(),
+      model_calls: z.number().int(),
+    }),
+    status_history: z.array(z.object({ status: taskStatusSchema, at: z.string(), reason: z.string().nullable() })),
+    artifacts: z.object({ run_dir: z.string().nullable(), branches: z.array(z.string()) }),
+  })
+  .openapi('Task');
+/** GET /tasks/{task_id}'s answer. */
+export type TaskResponse = z.infer<typeof taskResponseSchema>;
+
+/** GET /agents query. */
+export const agentsQuerySchema = z.object({
+  domain: z.string().optional().openapi({ example: 'web' }),
+  capability: z.string().optional().openapi({ example: 'backend-developer' }),
+  health: z.enum(['healthy', 'unavailable']).optional(),
+});
+
+/** One agent of the roster as GET /agents lists it. */
+export const agentSchema = z
+  .object({
+    name: z.string(),
+    role: z.string(),
+    domains: z.array(z.string()),
+    skills: z.array(z.string()).describe('Capability tags: the role, its base prompt and its platforms.'),
+    provider: z.string(),
+    model: z.string(),
+    health: z.enum(['healthy', 'unavailable']),
+    health_reason: z.string().nullable(),
+    max_concurrent_tasks: z.number().int(),
+    load: z.number().int().describe('Subtasks in progress on this agent across the runs of this server.'),
+  })
+  .openapi('Agent');
+/** One agent as answered. */
+export type AgentEntry = z.infer<typeof agentSchema>;
+
+/** GET /agents's answer. */
+export const agentsResponseSchema = z.object({ agents: z.array(agentSchema) }).openapi('Agents');
+
+/** Every error answer: a stable code, a message, and for invalid requests the fields at fault. */
+export const errorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      fields: z.array(z.object({ field: z.string(), issue: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+/** /healthz and /readyz. */
+export const healthResponseSchema = z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string().optional() }).openapi('Health');

@@ -1,0 +1,109 @@
+/** Starts the service: checks that it may listen where asked, then serves the application until closed. */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { TeamConfig } from '../config/index.js';
+import { UsageError } from '../errors/index.js';
+import { getLogger } from '../observability/index.js';
+import { API_TOKEN_ENV } from './bearer-auth.js';
+import { createApp } from './create-app.js';
+import { isLoopbackHost } from './loopback-host.js';
+import { TaskRuns } from './task-runs.js';
+
+const log = getLogger('server');
+
+/** The shortest token accepted: a guessable token is no protection. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** How to start the service. */
+export interface ServerOptions {
+  /** The team config every task's run derives from (its store: the file store or PostgreSQL). */
+  readonly config: TeamConfig;
+  /** Where task records (and, on the file store, task states) live. */
+  readonly dataDir: string;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Required beyond loopback; undefined serves without authentication (loopback only). */
+  readonly token: string | undefined;
+  readonly maxBodyBytes?: number | undefined;
+  /** Sim latency multiplier of every run (default: the config's). */
+  readonly timeScale?: number | undefined;
+  readonly version?: string | undefined;
+}
+
+/** A listening service. */
+export interface RunningServer {
+  /** `http://host:port`, the port as bound. */
+  readonly url: string;
+  readonly port: number;
+  readonly runs: TaskRuns;
+  /** Stops the runs of this server (resumable, as Ctrl-C leaves a CLI run), then stops listening and drops open streams. */
+  close(reason?: unknown): Promise<void>;
+}
+
+/** Refuses settings that would expose the service: beyond loopback without a token, or a token too short to be secret. */
+export function checkExposure(input: { host: string; token: string | undefined }): void {
+  const { host, token } = input;
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new UsageError(
+      `Refusing to listen on ${host} without a token: anyone who reaches it could start runs that spend money. ` +
+        `Set ${API_TOKEN_ENV} (at least ${MIN_TOKEN_LENGTH} characters, e.g. openssl rand -hex 32), or listen on 127.0.0.1 (the default).`,
+    );
+  }
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new UsageError(
+      `${API_TOKEN_ENV} is too short (${token.length} characters): use at least ${MIN_TOKEN_LENGTH}, e.g. openssl rand -hex 32.`,
+    );
+  }
+}
+
+/** Starts listening; resolves once the port is bound. A port in use is a UsageError naming it. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  checkExposure(options);
+  await mkdir(options.dataDir, { recursive: true });
+  const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale });
+  const app = createApp({
+    config: options.config,
+    dataDir: options.dataDir,
+    runs,
+    token: options.token,
+    maxBodyBytes: options.maxBodyBytes,
+    version: options.version ?? 'unknown',
+  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL'
+          ? new UsageError(`Cannot listen on ${options.host}:${options.port} (${error.code}): choose another --port or --host.`)
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  log.info('listening', { host: options.host, port, authentication: options.token === undefined ? 'none (loopback)' : 'bearer token' });
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    runs,
+    close(reason?: unknown) {
+      closing ??= (async () => {
+        await runs.close(reason);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}

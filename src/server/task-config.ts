@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import type { TeamConfig } from '../config/index.js';
+
+/** The directory of a task's files under the server's data directory: its request record and, on the file store, its state. */
+export function taskDirectory(dataDir: string, taskId: string): string {
+  return join(dataDir, 'tasks', taskId);
+}
+
+/**
+ * The team config of one task: each task id is its own team run. On the file store its state, ledger
+ * and run records live in the task's directory; on PostgreSQL the task id is the team's key.
+ */
+export function taskTeamConfig(input: { base: TeamConfig; dataDir: string; taskId: string }): TeamConfig {
+  const { base, taskId } = input;
+  const dir = taskDirectory(input.dataDir, taskId);
+  return {
+    ...base,
+    stateFile: join(dir, 'team-communication.json'),
+    ledgerFile: join(dir, 'run_ledger.jsonl'),
+    runsDir: join(dir, 'runs'),
+    store: base.store.kind === 'postgres' ? { ...base.store, key: taskId } : base.store,
+  };
+}

@@ -1,0 +1,115 @@
+/** The seed's task API: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, its events and its cancel. */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { readRunLedger } from '../team/index.js';
+import {
+  errorResponseSchema,
+  executeRequestSchema,
+  orchestrateRequestSchema,
+  orchestrateResponseSchema,
+  statusResponseSchema,
+  taskIdParamsSchema,
+  taskResponseSchema,
+} from './api-schemas.js';
+import { resumeAfter, streamTaskEvents } from './event-stream.js';
+import type { TaskRuns } from './task-runs.js';
+import { taskStatus } from './task-status.js';
+import { subtasksOf, taskView } from './task-view.js';
+
+const json = <T>(schema: T, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = {
+  400: json(errorResponseSchema, 'The request is invalid: `error.fields[]` says which field and what is wrong.'),
+  401: json(errorResponseSchema, 'The bearer token is missing or wrong.'),
+};
+const notFound = { 404: json(errorResponseSchema, 'No task with this task_id.') };
+const conflict = (description: string) => ({ 409: json(errorResponseSchema, description) });
+
+const orchestrateRoute = createRoute({
+  method: 'post',
+  path: '/orchestrate',
+  summary: 'Submit a feature: the manager plans it into subtasks. Idempotent by task_id.',
+  request: { body: { content: { 'application/json': { schema: orchestrateRequestSchema } }, required: true } },
+  responses: {
+    200: json(orchestrateResponseSchema, 'The plan (also for the same request again).'),
+    ...errors,
+    ...conflict('The task_id was submitted before with other values; `error.fields[]` names them.'),
+    503: json(errorResponseSchema, "No agent can plan it: the planner's provider cannot be called (e.g. its API key is not set)."),
+  },
+});
+
+const executeRoute = createRoute({
+  method: 'post',
+  path: '/execute/{task_id}',
+  summary: 'Start or resume the planned run of a task in the server.',
+  request: { params: taskIdParamsSchema, body: { content: { 'application/json': { schema: executeRequestSchema } }, required: false } },
+  responses: {
+    202: json(statusResponseSchema, 'The run executes (already did, if it was running).'),
+    ...errors,
+    ...notFound,
+    ...conflict('The task ended or was cancelled.'),
+    501: json(errorResponseSchema, 'execution_mode "manual" is not available yet.'),
+  },
+});
+
+const taskRoute = createRoute({
+  method: 'get',
+  path: '/tasks/{task_id}',
+  summary: 'The task now: status, subtasks and their outputs, metrics, status history, dependencies and artifacts.',
+  request: { params: taskIdParamsSchema },
+  responses: { 200: json(taskResponseSchema, 'The task.'), ...errors, ...notFound },
+});
+
+const cancelRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{task_id}/cancel',
+  summary: 'Stop the task for good: its run is aborted, in-flight model calls too. Answers once it stopped.',
+  request: { params: taskIdParamsSchema },
+  responses: { 200: json(statusResponseSchema, 'Cancelled.'), ...errors, ...notFound, ...conflict('The task already ended.') },
+});
+
+const eventsRoute = createRoute({
+  method: 'get',
+  path: '/tasks/{task_id}/events',
+  summary:
+    "The task's ledger as server-sent events. An event's id is `<seq>.<index>`: the ledger sequence number of the update that wrote it " +
+    "and its place among that update's entries; send the last one back as Last-Event-ID (or ?after=) to resume with nothing missed.",
+  request: { params: taskIdParamsSchema },
+  responses: {
+    200: { content: { 'text/event-stream': { schema: { type: 'string' } } }, description: 'One event per ledger entry.' },
+    ...errors,
+    ...notFound,
+  },
+});
+
+/** Declares the task routes on `app`. */
+export function addTaskRoutes(input: { app: OpenAPIHono; runs: TaskRuns; scrub: <T>(value: T) => T }): void {
+  const { app, runs, scrub } = input;
+  app.openapi(orchestrateRoute, async (context) => {
+    const request = context.req.valid('json');
+    const snapshot = await runs.orchestrate(request);
+    const body = { task_id: request.task_id, status: taskStatus(snapshot), subtasks: subtasksOf({ ...snapshot, taskId: request.task_id }) };
+    return context.json(scrub(body), 200);
+  });
+  app.openapi(executeRoute, async (context) => {
+    const { task_id: taskId } = context.req.valid('param');
+    const body = executeRequestSchema.parse(context.req.valid('json'));
+    const snapshot = await runs.execute(taskId, body.execution_mode);
+    return context.json({ task_id: taskId, status: snapshot.active ? ('running' as const) : taskStatus(snapshot) }, 202);
+  });
+  app.openapi(taskRoute, async (context) => {
+    const { task_id: taskId } = context.req.valid('param');
+    const snapshot = await runs.snapshot(taskId);
+    const ledger = await readRunLedger(snapshot.config);
+    return context.json(scrub(taskView({ snapshot, ledger, now: new Date() })), 200);
+  });
+  app.openapi(cancelRoute, async (context) => {
+    const { task_id: taskId } = context.req.valid('param');
+    const snapshot = await runs.cancel(taskId);
+    return context.json({ task_id: taskId, status: taskStatus(snapshot) }, 200);
+  });
+  app.openapi(eventsRoute, async (context) => {
+    const { task_id: taskId } = context.req.valid('param');
+    const after = resumeAfter(context);
+    await runs.snapshot(taskId);
+    return streamTaskEvents({ context, runs, taskId, after, scrub });
+  });
+}

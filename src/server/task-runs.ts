@@ -1,0 +1,272 @@
+/**
+ * The team runs of the service, one per task id: planning on submission, executing in this process on
+ * request, cancelling. Each task's record (its request) is kept beside its state in the data directory.
+ */
+import type { TeamConfig } from '../config/index.js';
+import { AgentTeamError, ProviderError, RunCancelledError } from '../errors/index.js';
+import { getLogger } from '../observability/index.js';
+import type { TeamState } from '../state/index.js';
+import { runTeam, withTeamStore } from '../team/index.js';
+import type { OrchestrateRequest } from './api-schemas.js';
+import { featureText } from './feature-text.js';
+import { differingFields } from './request-diff.js';
+import { ServiceError, unknownTask } from './service-error.js';
+import { taskTeamConfig } from './task-config.js';
+import { TaskLock } from './task-lock.js';
+import { newTaskRecord, readTaskRecord, removeTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
+
+const log = getLogger('server');
+
+/** A run executing in this process. */
+interface ActiveRun {
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** A task as the service sees it: its record, its team state (null before planning stored one) and whether it runs here now. */
+export interface TaskSnapshot {
+  readonly record: TaskRecord;
+  readonly state: TeamState | null;
+  readonly active: boolean;
+  readonly config: TeamConfig;
+}
+
+/** Options of TaskRuns. */
+export interface TaskRunsOptions {
+  /** The loaded team config every task's config is derived from. */
+  readonly config: TeamConfig;
+  /** Where task records (and, on the file store, task states) live. */
+  readonly dataDir: string;
+  /** Sim latency multiplier for every run (default: the config's). */
+  readonly timeScale?: number | undefined;
+  readonly now?: () => Date;
+}
+
+/** Plans, executes and cancels the team run of each task id. */
+export class TaskRuns {
+  readonly #options: TaskRunsOptions;
+  readonly #lock = new TaskLock();
+  readonly #active = new Map<string, ActiveRun>();
+  #closed = false;
+
+  constructor(options: TaskRunsOptions) {
+    this.#options = options;
+  }
+
+  /** The team config of a task. */
+  configFor(taskId: string): TeamConfig {
+    return taskTeamConfig({ base: this.#options.config, dataDir: this.#options.dataDir, taskId });
+  }
+
+  /** True while the task's run executes in this process. */
+  isActive(taskId: string): boolean {
+    return this.#active.has(taskId);
+  }
+
+  /** Task ids executing in this process now. */
+  activeTaskIds(): string[] {
+    return [...this.#active.keys()];
+  }
+
+  /**
+   * Submits a task: the first request plans it (the run stops after the plan, resumable); the same request
+   * again answers the same task; another request under the same id is a 409 naming the fields that differ.
+   */
+  async orchestrate(request: OrchestrateRequest): Promise<TaskSnapshot> {
+    this.#refuseWhenClosed();
+    return this.#lock.run(request.task_id, async () => {
+      const existing = await readTaskRecord(this.#options.dataDir, request.task_id);
+      if (existing !== null) {
+        const fields = differingFields(existing.request, request);
+        if (fields.length > 0) {
+          throw new ServiceError({
+            status: 409,
+            code: 'task_conflict',
+            message: `Task "${request.task_id}" was submitted with other values (${fields.join(', ')}); resubmit the same body, or use a new task_id.`,
+            fields: fields.map((field) => ({ field, issue: 'differs from the request this task_id was first submitted with' })),
+          });
+        }
+        return this.#snapshot(existing);
+      }
+      const record = newTaskRecord(request, this.#now());
+      await writeTaskRecord(this.#options.dataDir, record);
+      try {
+        await this.#plan(record);
+      } catch (error) {
+        // Refused before its run existed (no API key, a bad config): nothing to keep, the same task may come again.
+        const state = await this.#readState(request.task_id).catch(() => undefined);
+        if (state === null) await removeTaskRecord(this.#options.dataDir, request.task_id);
+        throw error;
+      }
+      return this.#snapshot(record);
+    });
+  }
+
+  /** Starts (or resumes) the task's run in this process; answers at once, the run goes on in the background. */
+  async execute(taskId: string, mode: 'auto' | 'manual'): Promise<TaskSnapshot> {
+    if (mode === 'manual') {
+      throw new ServiceError({
+        status: 501,
+        code: 'not_implemented',
+        message: 'execution_mode "manual" (a person approves each checkpoint) is not available yet; use "auto".',
+      });
+    }
+    return this.#lock.run(taskId, async () => {
+      const record = await this.#record(taskId);
+      const state = await this.#readState(taskId);
+      // A run that ended may still be writing its record here: it is over all the same.
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw ended(taskId, state.run.status);
+      if (this.#active.has(taskId)) return this.#snapshot(record);
+      if (record.cancelledAt !== null) {
+        throw new ServiceError({
+          status: 409,
+          code: 'task_cancelled',
+          message: `Task "${taskId}" was cancelled at ${record.cancelledAt}; submit a new task_id.`,
+        });
+      }
+      if (state === null) throw new ServiceError({ status: 409, code: 'task_not_planned', message: `Task "${taskId}" has no plan yet.` });
+      record.executions.push({ mode, at: this.#now().toISOString() });
+      await writeTaskRecord(this.#options.dataDir, record);
+      await this.#start(taskId);
+      return this.#snapshot(record);
+    });
+  }
+
+  /** Stops the task's run for good: an executing run is aborted (in-flight model calls too) and awaited; the task ends cancelled. */
+  async cancel(taskId: string): Promise<TaskSnapshot> {
+    const record = await this.#lock.run(taskId, async () => {
+      const found = await this.#record(taskId);
+      const state = await this.#readState(taskId);
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) {
+        throw new ServiceError({ status: 409, code: 'task_ended', message: `Task "${taskId}" already ended; there is nothing to cancel.` });
+      }
+      if (found.cancelledAt === null) {
+        found.cancelledAt = this.#now().toISOString();
+        await writeTaskRecord(this.#options.dataDir, found);
+      }
+      return found;
+    });
+    const active = this.#active.get(taskId);
+    if (active !== undefined) {
+      active.controller.abort(new RunCancelledError({ by: 'POST /tasks/{task_id}/cancel' }));
+      await active.done;
+    }
+    return this.#snapshot(record);
+  }
+
+  /** The task as it is now; 404 for an unknown id. */
+  async snapshot(taskId: string): Promise<TaskSnapshot> {
+    return this.#snapshot(await this.#record(taskId));
+  }
+
+  /** Stops every run of this process (as Ctrl-C stops a CLI run: resumable) and waits for them. */
+  async close(reason: unknown): Promise<void> {
+    this.#closed = true;
+    const runs = [...this.#active.values()];
+    for (const run of runs) run.controller.abort(reason);
+    // A plan under way is let finish: a plan cut short would leave a run with no tasks to resume.
+    await Promise.all([...runs.map((run) => run.done), this.#lock.settled()]);
+  }
+
+  async #plan(record: TaskRecord): Promise<void> {
+    const taskId = record.request.task_id;
+    try {
+      await runTeam({
+        config: this.configFor(taskId),
+        feature: featureText(record.request),
+        timeScale: this.#options.timeScale,
+        stopAfterPlan: true,
+      });
+    } catch (error) {
+      log.warn('planning refused or failed', { taskId, error: describeError(error) });
+      throw refusal(taskId, error);
+    }
+  }
+
+  /**
+   * Starts the run in the background; resolves once it has taken the run, so what refuses it (no API key,
+   * another owner) is the request's answer rather than a line in the log.
+   */
+  async #start(taskId: string): Promise<void> {
+    this.#refuseWhenClosed();
+    const controller = new AbortController();
+    let taken = false;
+    let onTaken: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      onTaken = resolve;
+    });
+    const run = runTeam({
+      config: this.configFor(taskId),
+      resume: true,
+      timeScale: this.#options.timeScale,
+      signal: controller.signal,
+      onStart: () => {
+        taken = true;
+        onTaken();
+      },
+    });
+    const done = run
+      .then((result) => log.info('run ended', { taskId, runId: result.runId, status: result.status }))
+      .catch((error: unknown) => {
+        if (taken) log.error('run stopped by an error', { taskId, error: describeError(error) });
+      })
+      .finally(() => this.#active.delete(taskId));
+    this.#active.set(taskId, { controller, done });
+    await Promise.race([started, run.then(() => undefined)]).catch((error: unknown) => {
+      throw refusal(taskId, error);
+    });
+  }
+
+  #refuseWhenClosed(): void {
+    if (this.#closed)
+      throw new ServiceError({ status: 503, code: 'shutting_down', message: 'The server is shutting down; try again on its next start.' });
+  }
+
+  async #record(taskId: string): Promise<TaskRecord> {
+    const record = await readTaskRecord(this.#options.dataDir, taskId);
+    if (record === null) throw unknownTask(taskId);
+    return record;
+  }
+
+  async #readState(taskId: string): Promise<TeamState | null> {
+    return withTeamStore(this.configFor(taskId), async (store) => ((await store.exists()) ? store.read() : null));
+  }
+
+  async #snapshot(record: TaskRecord): Promise<TaskSnapshot> {
+    const taskId = record.request.task_id;
+    return { record, state: await this.#readState(taskId), active: this.#active.has(taskId), config: this.configFor(taskId) };
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+}
+
+/** What a run refused before it started means for the request: no agent can work (503), the store holds another run (409), else as it is. */
+function refusal(taskId: string, error: unknown): unknown {
+  if (error instanceof ProviderError) {
+    return new ServiceError({
+      status: 503,
+      code: 'agent_unavailable',
+      message: `No agent can work on task "${taskId}": ${error.message}`,
+      cause: error,
+    });
+  }
+  if (error instanceof AgentTeamError && (error.code === 'run_unfinished' || error.code === 'run_owned')) {
+    return new ServiceError({ status: 409, code: 'task_conflict', message: `Task "${taskId}": ${error.message}`, cause: error });
+  }
+  return error;
+}
+
+/** The 409 of a task whose run is over. */
+function ended(taskId: string, status: 'done' | 'failed'): ServiceError {
+  return new ServiceError({
+    status: 409,
+    code: 'task_ended',
+    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
+  });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
