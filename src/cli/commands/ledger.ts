@@ -80,7 +80,8 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
 
 /** The run in the state when nobody runs it although it says it is live (its owner is gone), with why; else null. */
 async function abandonedRun(config: TeamConfig): Promise<{ runId: string; reason: string } | null> {
-  const state = await withTeamStore(config, async (store) => ((await store.exists()) ? store.read() : null));
+  // Asked while following: a database restart is waited out, not an error.
+  const state = await withTeamStore(config, async (store) => ((await store.exists()) ? store.read() : null), { look: false });
   if (state === null) return null;
   const reason = abandonedBecause(state, new Date());
   return reason === null ? null : { runId: state.run.id, reason: `${reason}; continue with agent-team run --resume` };
@@ -89,7 +90,7 @@ async function abandonedRun(config: TeamConfig): Promise<{ runId: string; reason
 /** Whether the state still shows the run ended as its last run-end said: no resume has taken it over. */
 async function stillEnded(config: TeamConfig, end: { runId: string; status: string }): Promise<boolean> {
   try {
-    const state = await withTeamStore(config, (store) => store.read());
+    const state = await withTeamStore(config, (store) => store.read(), { look: false });
     const owner = state.run.owner;
     if (owner !== null && ownerLiveness(owner, new Date()).live) return false;
     return state.run.id !== end.runId || state.run.status === end.status;

@@ -14,12 +14,20 @@ import {
 import type { TeamContext, TeamStore } from '../agents/team-context.js';
 import { WakeSignal } from '../agents/wake-signal.js';
 
-/** The store of a team's state as the team config names it (the file store, or a run in PostgreSQL); `initial` creates a missing state. */
-export function openTeamStore(config: TeamConfig, initial?: () => TeamState): TeamStore {
+// A look at the state (status, ledger, export) gives up on an unreachable database after a few quick tries;
+// a run keeps the store's default, which rides out a server restart.
+const LOOK_RETRY = { attempts: 3 };
+
+/**
+ * The store of a team's state as the team config names it (the file store, or a run in PostgreSQL); `initial`
+ * creates a missing state. `look`: only to read now, so an unreachable database fails fast.
+ */
+export function openTeamStore(config: TeamConfig, initial?: () => TeamState, options: { look?: boolean } = {}): TeamStore {
   const pollIntervalMs = config.orchestrator.coordination.check_interval_seconds * 1000;
   if (config.store.kind === 'postgres') {
     return new PostgresStore({
       ...(initial === undefined ? {} : { initial }),
+      ...(options.look === true ? { retry: LOOK_RETRY } : {}),
       url: config.store.url,
       run: config.store.key,
       pollIntervalMs,
@@ -35,9 +43,16 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState): Te
   });
 }
 
-/** Opens the team's store for `use` and closes it after (a database store holds connections until closed). */
-export async function withTeamStore<T>(config: TeamConfig, use: (store: TeamStore) => Promise<T>): Promise<T> {
-  const store = openTeamStore(config);
+/**
+ * Opens the team's store for `use` and closes it after (a database store holds connections until closed).
+ * A look (the default) fails fast on an unreachable database; `{ look: false }` rides out a restart, for long-lived commands.
+ */
+export async function withTeamStore<T>(
+  config: TeamConfig,
+  use: (store: TeamStore) => Promise<T>,
+  options: { look?: boolean } = { look: true },
+): Promise<T> {
+  const store = openTeamStore(config, undefined, options);
   try {
     return await use(store);
   } finally {
