@@ -5,13 +5,15 @@ import type { Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TeamConfig } from '../config/index.js';
-import { getLogger, redact } from '../observability/index.js';
+import { getLogger, redact, ServiceMetrics } from '../observability/index.js';
 import { addAgentRoutes } from './agent-routes.js';
 import { bearerAuth } from './bearer-auth.js';
 import { addHealthRoutes } from './health-routes.js';
+import { addMetricsRoute, observeLatency } from './metrics-routes.js';
 import { ServiceError } from './service-error.js';
 import { addTaskRoutes } from './task-routes.js';
 import type { TaskRuns } from './task-runs.js';
+import { ServiceTotalsReader } from './service-totals.js';
 
 const log = getLogger('server');
 
@@ -27,6 +29,8 @@ export interface AppOptions {
   readonly token: string | undefined;
   readonly maxBodyBytes?: number | undefined;
   readonly version: string;
+  /** The metrics this application observes and serves on /metrics (default: a registry of its own). */
+  readonly metrics?: ServiceMetrics | undefined;
 }
 
 /** Copies `value` with secrets redacted: API keys, bearer tokens and the server's own token. */
@@ -65,6 +69,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const { config, dataDir, runs, token } = options;
   const scrub = scrubber(token);
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const metrics = options.metrics ?? new ServiceMetrics();
   const app = new OpenAPIHono<Env>({ defaultHook: validationHook });
   app.use(async (context, next) => {
     const started = performance.now();
@@ -77,6 +82,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
       ms: Math.round(performance.now() - started),
     });
   });
+  app.use(observeLatency(metrics));
   app.use(bearerAuth(token));
   app.use(
     bodyLimit({
@@ -91,6 +97,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addHealthRoutes({ app, config, dataDir });
   addTaskRoutes({ app, runs, scrub });
   addAgentRoutes({ app, config, runs });
+  addMetricsRoute({ app, metrics, totals: new ServiceTotalsReader({ runs, dataDir }) });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'agent-team orchestrator', version: options.version, description: 'Plan, run and watch teams of LLM agents over HTTP.' },

@@ -1,0 +1,95 @@
+/**
+ * The service's Prometheus metrics, on a registry of their own (never prom-client's global one), so
+ * several servers in one process keep apart. Request latency is observed as requests end; the rest is
+ * set from totals its owner derives from its records on each scrape, so a restart counts nothing twice.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The kinds of tokens counted apart, as the `kind` label spells them. */
+export type TokenKind = 'input' | 'output' | 'cache_read' | 'cache_write';
+
+/** Tokens of one kind spent by one agent on one model. */
+export interface TokenTotal {
+  readonly model: string;
+  readonly agent: string;
+  readonly kind: TokenKind;
+  readonly tokens: number;
+}
+
+/** US dollars spent by one agent on one model. */
+export interface CostTotal {
+  readonly model: string;
+  readonly agent: string;
+  readonly usd: number;
+}
+
+/** What the service's records say now, for the metrics not observed as they happen. */
+export interface ServiceTotals {
+  /** Tasks planning, planned or running. */
+  readonly tasksActive: number;
+  /** Failed subtasks by the agent that worked on them. */
+  readonly subtaskFailures: ReadonlyMap<string, number>;
+  readonly tokens: readonly TokenTotal[];
+  readonly cost: readonly CostTotal[];
+}
+
+/** Latency buckets in seconds: from a status read to a plan made by a model. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The service's metrics and the registry that renders them. */
+export class ServiceMetrics {
+  readonly #registry = new Registry();
+  readonly #tasksActive = new Gauge({
+    name: 'orchestrator_tasks_active',
+    help: 'Tasks planning, planned or running.',
+    registers: [this.#registry],
+  });
+  readonly #subtaskFailures = new Counter({
+    name: 'orchestrator_subtask_failures_total',
+    help: 'Subtasks that ended failed, by agent.',
+    labelNames: ['agent'] as const,
+    registers: [this.#registry],
+  });
+  readonly #latency = new Histogram({
+    name: 'orchestrator_latency_seconds',
+    help: 'Time to answer a request (for an event stream: until it starts), by route and status.',
+    labelNames: ['route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.#registry],
+  });
+  readonly #tokens = new Counter({
+    name: 'agent_team_tokens_total',
+    help: "Tokens of the service's runs, from their ledgers' model calls, by model, agent and kind.",
+    labelNames: ['model', 'agent', 'kind'] as const,
+    registers: [this.#registry],
+  });
+  readonly #cost = new Counter({
+    name: 'agent_team_cost_usd_total',
+    help: "US dollars spent by the service's runs, from their ledgers' model calls, by model and agent.",
+    labelNames: ['model', 'agent'] as const,
+    registers: [this.#registry],
+  });
+
+  /** The Content-Type of `render`'s text. */
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  /** Observes one answered request. */
+  observeRequest(input: { route: string; status: number; seconds: number }): void {
+    this.#latency.observe({ route: input.route, status: String(input.status) }, input.seconds);
+  }
+
+  /** The exposition text with the derived metrics set from `totals`. */
+  async render(totals: ServiceTotals): Promise<string> {
+    // Set in one synchronous step, so a scrape running alongside never sees half of them.
+    this.#tasksActive.set(totals.tasksActive);
+    this.#subtaskFailures.reset();
+    for (const [agent, count] of totals.subtaskFailures) this.#subtaskFailures.inc({ agent }, count);
+    this.#tokens.reset();
+    for (const { model, agent, kind, tokens } of totals.tokens) this.#tokens.inc({ model, agent, kind }, tokens);
+    this.#cost.reset();
+    for (const { model, agent, usd } of totals.cost) this.#cost.inc({ model, agent }, usd);
+    return this.#registry.metrics();
+  }
+}
