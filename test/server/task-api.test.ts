@@ -260,6 +260,7 @@ describe('GET /openapi.json', () => {
         '/agents',
         '/execute/{task_id}',
         '/healthz',
+        '/metrics',
         '/orchestrate',
         '/readyz',
         '/tasks/{task_id}',
