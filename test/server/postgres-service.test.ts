@@ -4,6 +4,7 @@ import { PostgresStore } from '../../src/state/index.js';
 import { readRunLedger } from '../../src/team/index.js';
 import { postgresForFile } from '../support/postgres.js';
 import { useProcessesTimeout } from '../support/timeouts.js';
+import { expectSpendOfLedger, sampleValue, scrape } from './prometheus-text.js';
 import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
 import { readEvents } from './sse-reader.js';
 
@@ -51,6 +52,9 @@ describe('agent-team serve on PostgreSQL', () => {
       await store.close();
     }
     const ledger = await readRunLedger(server.runs.configFor('pg-1'));
+    const samples = await scrape(service);
+    expectSpendOfLedger(samples, ledger);
+    expect(sampleValue(samples, 'orchestrator_tasks_active')).toBe(0);
     const events = [];
     for await (const event of readEvents(await call('/tasks/pg-1/events'))) events.push(event);
     expect(events.map((event) => event.event)).toEqual(ledger.map((entry) => entry.type));
