@@ -4,11 +4,11 @@
  * counted in memory, so a restart neither loses nor doubles a figure; a task that is over is read once.
  */
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CostTotal, ServiceTotals, TokenKind, TokenTotal } from '../observability/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
 import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
+import { tasksDirectory } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
 import { taskStatus } from './task-status.js';
 
@@ -85,7 +85,7 @@ export class ServiceTotalsReader {
 
   async #taskIds(): Promise<string[]> {
     try {
-      const entries = await readdir(join(this.#dataDir, 'tasks'), { withFileTypes: true });
+      const entries = await readdir(tasksDirectory(this.#dataDir), { withFileTypes: true });
       return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -1,9 +1,14 @@
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 
+/** The directory holding one directory per task the server was given. */
+export function tasksDirectory(dataDir: string): string {
+  return join(dataDir, 'tasks');
+}
+
 /** The directory of a task's files under the server's data directory: its request record and, on the file store, its state. */
 export function taskDirectory(dataDir: string, taskId: string): string {
-  return join(dataDir, 'tasks', taskId);
+  return join(tasksDirectory(dataDir), taskId);
 }
 
 /**
