@@ -1,4 +1,11 @@
 export { getLogger, type Logger, type LogLevel, type LogMethod, logToStream } from './logger.js';
 export { redact } from './redact.js';
 export { jsonText, plainStrings, plainText } from './plain-text.js';
-export { type CostTotal, ServiceMetrics, type ServiceTotals, type TokenKind, type TokenTotal } from './service-metrics.js';
+export {
+  type CostTotal,
+  createServiceMetrics,
+  type ServiceMetrics,
+  type ServiceTotals,
+  type TokenKind,
+  type TokenTotal,
+} from './service-metrics.js';

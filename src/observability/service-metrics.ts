@@ -3,7 +3,10 @@
  * several servers in one process keep apart. Request latency is observed as requests end; the rest is
  * set from totals its owner derives from its records on each scrape, so a restart counts nothing twice.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** prom-client's module, loaded on demand. */
+type PromClient = typeof import('prom-client');
 
 /** The kinds of tokens counted apart, as the `kind` label spells them. */
 export type TokenKind = 'input' | 'output' | 'cache_read' | 'cache_write';
@@ -38,37 +41,44 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 
 /** The service's metrics and the registry that renders them. */
 export class ServiceMetrics {
-  readonly #registry = new Registry();
-  readonly #tasksActive = new Gauge({
-    name: 'orchestrator_tasks_active',
-    help: 'Tasks planning, planned or running.',
-    registers: [this.#registry],
-  });
-  readonly #subtaskFailures = new Counter({
-    name: 'orchestrator_subtask_failures_total',
-    help: 'Subtasks that ended failed, by agent.',
-    labelNames: ['agent'] as const,
-    registers: [this.#registry],
-  });
-  readonly #latency = new Histogram({
-    name: 'orchestrator_latency_seconds',
-    help: 'Time to answer a request (for an event stream: until it starts), by route and status.',
-    labelNames: ['route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.#registry],
-  });
-  readonly #tokens = new Counter({
-    name: 'agent_team_tokens_total',
-    help: "Tokens of the service's runs, from their ledgers' model calls, by model, agent and kind.",
-    labelNames: ['model', 'agent', 'kind'] as const,
-    registers: [this.#registry],
-  });
-  readonly #cost = new Counter({
-    name: 'agent_team_cost_usd_total',
-    help: "US dollars spent by the service's runs, from their ledgers' model calls, by model and agent.",
-    labelNames: ['model', 'agent'] as const,
-    registers: [this.#registry],
-  });
+  readonly #registry: Registry;
+  readonly #tasksActive: Gauge;
+  readonly #subtaskFailures: Counter<'agent'>;
+  readonly #latency: Histogram<'route' | 'status'>;
+  readonly #tokens: Counter<'model' | 'agent' | 'kind'>;
+  readonly #cost: Counter<'model' | 'agent'>;
+
+  /** Use `createServiceMetrics()`, which loads prom-client first. */
+  constructor(prom: PromClient) {
+    this.#registry = new prom.Registry();
+    const registers = [this.#registry];
+    this.#tasksActive = new prom.Gauge({ name: 'orchestrator_tasks_active', help: 'Tasks planning, planned or running.', registers });
+    this.#subtaskFailures = new prom.Counter({
+      name: 'orchestrator_subtask_failures_total',
+      help: 'Subtasks that ended failed, by agent.',
+      labelNames: ['agent'] as const,
+      registers,
+    });
+    this.#latency = new prom.Histogram({
+      name: 'orchestrator_latency_seconds',
+      help: 'Time to answer a request (for an event stream: until it starts), by route and status.',
+      labelNames: ['route', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#tokens = new prom.Counter({
+      name: 'agent_team_tokens_total',
+      help: "Tokens of the service's runs, from their ledgers' model calls, by model, agent and kind.",
+      labelNames: ['model', 'agent', 'kind'] as const,
+      registers,
+    });
+    this.#cost = new prom.Counter({
+      name: 'agent_team_cost_usd_total',
+      help: "US dollars spent by the service's runs, from their ledgers' model calls, by model and agent.",
+      labelNames: ['model', 'agent'] as const,
+      registers,
+    });
+  }
 
   /** The Content-Type of `render`'s text. */
   get contentType(): string {
@@ -92,4 +102,9 @@ export class ServiceMetrics {
     for (const { model, agent, usd } of totals.cost) this.#cost.inc({ model, agent }, usd);
     return this.#registry.metrics();
   }
+}
+
+/** New service metrics on a registry of their own; prom-client is loaded here, not by every command that logs. */
+export async function createServiceMetrics(): Promise<ServiceMetrics> {
+  return new ServiceMetrics(await import('prom-client'));
 }

@@ -5,7 +5,7 @@ import type { Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TeamConfig } from '../config/index.js';
-import { getLogger, redact, ServiceMetrics } from '../observability/index.js';
+import { getLogger, redact, type ServiceMetrics } from '../observability/index.js';
 import { addAgentRoutes } from './agent-routes.js';
 import { bearerAuth } from './bearer-auth.js';
 import { addHealthRoutes } from './health-routes.js';
@@ -29,8 +29,8 @@ export interface AppOptions {
   readonly token: string | undefined;
   readonly maxBodyBytes?: number | undefined;
   readonly version: string;
-  /** The metrics this application observes and serves on /metrics (default: a registry of its own). */
-  readonly metrics?: ServiceMetrics | undefined;
+  /** The metrics this application observes and serves on /metrics (a registry of this server's own). */
+  readonly metrics: ServiceMetrics;
 }
 
 /** Copies `value` with secrets redacted: API keys, bearer tokens and the server's own token. */
@@ -66,10 +66,9 @@ const validationHook: Hook<unknown, Env, string, unknown> = (result, context) =>
 
 /** Builds the application. */
 export function createApp(options: AppOptions): OpenAPIHono {
-  const { config, dataDir, runs, token } = options;
+  const { config, dataDir, runs, token, metrics } = options;
   const scrub = scrubber(token);
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const metrics = options.metrics ?? new ServiceMetrics();
   const app = new OpenAPIHono<Env>({ defaultHook: validationHook });
   app.use(async (context, next) => {
     const started = performance.now();

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { TeamConfig } from '../config/index.js';
 import { UsageError } from '../errors/index.js';
-import { getLogger } from '../observability/index.js';
+import { createServiceMetrics, getLogger } from '../observability/index.js';
 import { API_TOKEN_ENV } from './bearer-auth.js';
 import { createApp } from './create-app.js';
 import { isLoopbackHost } from './loopback-host.js';
@@ -71,6 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token: options.token,
     maxBodyBytes: options.maxBodyBytes,
     version: options.version ?? 'unknown',
+    metrics: await createServiceMetrics(),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
