@@ -3,6 +3,7 @@
  * several servers in one process keep apart. Request latency is observed as requests end; the rest is
  * set from totals its owner derives from its records on each scrape, so a restart counts nothing twice.
  */
+import { createRequire } from 'node:module';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** prom-client's module, loaded on demand. */
@@ -105,6 +106,8 @@ export class ServiceMetrics {
 }
 
 /** New service metrics on a registry of their own; prom-client is loaded here, not by every command that logs. */
-export async function createServiceMetrics(): Promise<ServiceMetrics> {
-  return new ServiceMetrics(await import('prom-client'));
+export function createServiceMetrics(): ServiceMetrics {
+  // As winston in logger.ts: required on demand, so the CLI bundle neither holds nor loads it at start.
+  const require = createRequire(import.meta.url);
+  return new ServiceMetrics(require('prom-client') as PromClient);
 }

@@ -71,7 +71,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token: options.token,
     maxBodyBytes: options.maxBodyBytes,
     version: options.version ?? 'unknown',
-    metrics: await createServiceMetrics(),
+    metrics: createServiceMetrics(),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -5,8 +5,8 @@ const NONE: ServiceTotals = { tasksActive: 0, subtaskFailures: new Map(), tokens
 
 describe('ServiceMetrics', () => {
   it('keeps each instance on its own registry: two servers in one process neither collide nor share figures', async () => {
-    const first = await createServiceMetrics();
-    const second = await createServiceMetrics();
+    const first = createServiceMetrics();
+    const second = createServiceMetrics();
     first.observeRequest({ route: '/orchestrate', status: 200, seconds: 0.02 });
     const firstText = await first.render({ ...NONE, tasksActive: 2 });
     const secondText = await second.render(NONE);
@@ -18,7 +18,7 @@ describe('ServiceMetrics', () => {
   });
 
   it('sets the derived series from the totals of each scrape: never added to the last scrape, gone when the totals drop them', async () => {
-    const metrics = await createServiceMetrics();
+    const metrics = createServiceMetrics();
     const totals: ServiceTotals = {
       tasksActive: 1,
       subtaskFailures: new Map([['qa-tester', 2]]),
