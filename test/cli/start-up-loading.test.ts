@@ -89,7 +89,7 @@ describe('start-up loading', () => {
     }
     for (const command of ['init-config', 'findings', 'errors', 'monitor']) expect(stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     expect(matching(modules, /\/src\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
-    expect(matching(modules, /\/node_modules\/(@anthropic-ai\/sdk|openai|winston|gpt-tokenizer)\//)).toEqual([]);
+    expect(matching(modules, /\/node_modules\/(@anthropic-ai\/sdk|openai|winston|gpt-tokenizer|prom-client)\//)).toEqual([]);
     // The lists are complete: our sources and the dependencies bundled with them (commander's own files) both show.
     expect(matching(modules, /\/src\/cli\/main\.ts$/)).toHaveLength(1);
     expect(matching(modules, /\/node_modules\/commander\/lib\/command\.js$/)).toHaveLength(1);
@@ -103,13 +103,15 @@ describe('start-up loading', () => {
     expect(matching(modules, /\/src\/(team|state|workspace|batch|solo|report|providers)\//)).toEqual([]);
   });
 
-  it('a sim run loads neither SDK client, winston nor the PostgreSQL driver', async () => {
+  it('a sim run loads neither SDK client, winston, prom-client nor the PostgreSQL driver', async () => {
     const { code, stdout, stderr, modules } = await loadedBy(['run', '--feature', 'Add login', '--time-scale', '0', '--plan-tasks', '2']);
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^Run \S+: done — all tasks done$/m);
     expect(matching(modules, /\/src\/team\//).length).toBeGreaterThan(0);
     for (const client of SDK_CLIENTS) expect(matching(modules, client)).toEqual([]);
     expect(matching(modules, /\/node_modules\/winston\//)).toEqual([]);
+    // Metrics are the server's: a run from the command line does not load their library.
+    expect(matching(modules, /\/node_modules\/prom-client\//)).toEqual([]);
     // The file store's run never loads the PostgreSQL driver.
     expect(matching(modules, /\/node_modules\/pg(-pool|-protocol)?\//)).toEqual([]);
   });
