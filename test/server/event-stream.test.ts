@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readRunLedger } from '../../src/team/index.js';
+import { readRunLedger, withTeamStore } from '../../src/team/index.js';
 import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
 import { type ReceivedEvent, readEvents } from './sse-reader.js';
 
@@ -76,7 +76,11 @@ describe('GET /tasks/{task_id}/events', () => {
     await call('/orchestrate', { method: 'POST', json: orchestrateBody('sse-2') });
     await call('/execute/sse-2', { method: 'POST' });
     await waitForStatus(call, 'sse-2', ['completed']);
-    const ledger = await readRunLedger(server.runs.configFor('sse-2'));
+    // "completed" comes with the run's end; its agents retire (agent-stop) just after, until the run lets go of its owner.
+    const config = server.runs.configFor('sse-2');
+    while ((await withTeamStore(config, (store) => store.read())).run.owner !== null)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const ledger = await readRunLedger(config);
     const all = await receive({ call, taskId: 'sse-2' });
     const ids = eventIds(ledger);
     expect(all.map((event) => event.id)).toEqual(ids);
