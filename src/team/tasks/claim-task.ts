@@ -4,7 +4,8 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
+import { graphMemo, nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
+import { taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
@@ -26,7 +27,7 @@ export interface ClaimedTask {
 function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
   if (role === undefined) return;
-  for (const task of scope.readyByRole.get(role) ?? []) {
+  for (const task of scope.readyWithFilesByRole.get(role) ?? []) {
     if (task.status !== 'ready' || task.files.length === 0) continue;
     const conflict = scope.busy.conflict(task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
@@ -69,17 +70,26 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     dependencies: structuredClone(dependencyResults(state, task)),
     resolutions: taskResolutions(state, task.id),
     gateFeedback: structuredClone(gateFeedback(task)),
-    dependencyBranches: state.tasks
-      .filter(
-        (other) =>
-          task.dependsOn.includes(other.id) &&
-          other.status === 'done' &&
-          other.branch !== null &&
-          other.merge?.startsWith('ready:') === true,
-      )
-      .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string })),
-    planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
+    dependencyBranches: dependencyBranches(state.tasks, task),
+    planTaskIds: [...graphMemo(state.tasks, PLANNED_IDS, () => state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId))],
   };
+}
+
+// The key of the planned task ids among the values kept per plan graph.
+const PLANNED_IDS = {};
+
+/** The finished dependencies of `task` whose branches wait unmerged (auto_merge off), in plan order. */
+function dependencyBranches(tasks: readonly Task[], task: Task): ClaimedTask['dependencyBranches'] {
+  const positions = new Set<number>();
+  for (const id of task.dependsOn) {
+    const position = taskPosition(tasks, id);
+    if (position !== undefined) positions.add(position);
+  }
+  return [...positions]
+    .sort((a, b) => a - b)
+    .map((position) => tasks[position] as Task)
+    .filter((other) => other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
+    .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string }));
 }
 
 /** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */
