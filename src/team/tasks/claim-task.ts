@@ -4,7 +4,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { graphMemo, nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
+import { nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
 import { taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
@@ -71,12 +71,34 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     resolutions: taskResolutions(state, task.id),
     gateFeedback: structuredClone(gateFeedback(task)),
     dependencyBranches: dependencyBranches(state.tasks, task),
-    planTaskIds: [...graphMemo(state.tasks, PLANNED_IDS, () => state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId))],
+    planTaskIds: plannedTaskIds(state.tasks),
   };
 }
 
-// The key of the planned task ids among the values kept per plan graph.
-const PLANNED_IDS = {};
+// The ids of the last plan asked about, and those of its planned tasks; per frozen version, those planned ids.
+let lastPlan: { ids: readonly string[]; planned: readonly string[] } | undefined;
+const plannedOfVersion = new WeakMap<readonly Task[], readonly string[]>();
+
+/** The ids of the manager's plan among `tasks`, in order: kept while the plan has the same ids. */
+function plannedTaskIds(tasks: readonly Task[]): string[] {
+  const frozen = Object.isFrozen(tasks);
+  let planned = frozen ? plannedOfVersion.get(tasks) : undefined;
+  if (planned === undefined) {
+    if (lastPlan === undefined || !sameIds(tasks, lastPlan.ids)) {
+      const ids = tasks.map((candidate) => candidate.id);
+      lastPlan = { ids, planned: ids.filter(isPlannedTaskId) };
+    }
+    planned = lastPlan.planned;
+    if (frozen) plannedOfVersion.set(tasks, planned);
+  }
+  return [...planned];
+}
+
+function sameIds(tasks: readonly Task[], ids: readonly string[]): boolean {
+  if (tasks.length !== ids.length) return false;
+  for (let index = 0; index < ids.length; index += 1) if ((tasks[index] as Task).id !== ids[index]) return false;
+  return true;
+}
 
 /** The finished dependencies of `task` whose branches wait unmerged (auto_merge off), in plan order. */
 function dependencyBranches(tasks: readonly Task[], task: Task): ClaimedTask['dependencyBranches'] {

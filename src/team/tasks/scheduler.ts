@@ -82,8 +82,6 @@ interface PlanGraph {
   /** Places in the plan of the tasks that depend on each id, in plan order. */
   readonly dependents: ReadonlyMap<string, readonly number[]>;
   levels: Map<string, number> | undefined;
-  /** Other values made from the graph alone (see graphMemo). */
-  readonly memo: Map<object, unknown>;
 }
 
 // The last graph seen: kept until a task is added or its dependencies or size change.
@@ -103,9 +101,20 @@ function sameGraph(tasks: readonly Task[], graph: readonly { id: string; complex
   return true;
 }
 
+// The graph of each frozen version (a version read from a store cannot change): checked once per version.
+const frozenGraphs = new WeakMap<readonly Task[], PlanGraph>();
+
 /** The graph of `tasks`: the last one when they still have its ids, sizes and dependencies. */
 function planGraph(tasks: readonly Task[]): PlanGraph {
-  if (lastGraph !== undefined && sameGraph(tasks, lastGraph.graph)) return lastGraph;
+  const frozen = Object.isFrozen(tasks);
+  const known = frozen ? frozenGraphs.get(tasks) : undefined;
+  if (known !== undefined) return known;
+  const graph = lastGraph !== undefined && sameGraph(tasks, lastGraph.graph) ? lastGraph : newGraph(tasks);
+  if (frozen) frozenGraphs.set(tasks, graph);
+  return graph;
+}
+
+function newGraph(tasks: readonly Task[]): PlanGraph {
   const dependents = new Map<string, number[]>();
   tasks.forEach((task, position) => {
     for (const id of task.dependsOn) {
@@ -115,18 +124,8 @@ function planGraph(tasks: readonly Task[]): PlanGraph {
     }
   });
   const graph = tasks.map((task) => ({ id: task.id, complexity: task.complexity, dependsOn: [...task.dependsOn] }));
-  lastGraph = { graph, dependents, levels: undefined, memo: new Map() };
+  lastGraph = { graph, dependents, levels: undefined };
   return lastGraph;
-}
-
-/**
- * A value made by `make` from the ids, sizes and dependencies of `tasks` alone, made once per graph:
- * every version of the state with that graph gets the one made first. `key` tells values apart.
- */
-export function graphMemo<T>(tasks: readonly Task[], key: object, make: () => T): T {
-  const { memo } = planGraph(tasks);
-  if (!memo.has(key)) memo.set(key, make());
-  return memo.get(key) as T;
 }
 
 /**

@@ -84,8 +84,9 @@ function derive(before: Built, tasks: readonly Task[]): Built | undefined {
   if (!before.frozen || before.tasks.length !== tasks.length) return undefined;
   const changed: number[] = [];
   const limit = Math.max(16, tasks.length * DERIVE_LIMIT);
+  const earlier = before.tasks;
   for (let place = 0; place < tasks.length; place += 1) {
-    if (tasks[place] === before.tasks[place]) continue;
+    if (tasks[place] === earlier[place]) continue;
     changed.push(place);
     if (changed.length > limit) return undefined;
   }

@@ -105,6 +105,11 @@ describe('the scheduler indexes', () => {
         busy.add(ready, tasks.indexOf(ready));
         for (const subject of tasks) expect(busy.conflict(subject)).toEqual(scanConflict(tasks, subject));
       }
+      // A task's files changed in place are the ones checked next time.
+      const subject = pick(tasks);
+      if (subject.files.length > 0 && next() < 0.5) subject.files[0] = pick(PATHS);
+      else subject.files.push(pick(PATHS));
+      expect(busy.conflict(subject)).toEqual(scanConflict(tasks, subject));
     }
   });
 
