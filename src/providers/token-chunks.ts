@@ -58,10 +58,17 @@ const SLASH = 0x2f;
 export function isSafeBoundary(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
   if (code === SPACE || code === TAB) {
-    return !WHITESPACE.test(text.charAt(index - 1)) || (index + 1 < text.length && !WHITESPACE.test(text.charAt(index + 1)));
+    return !isWhitespaceAt(text, index - 1) || (index + 1 < text.length && !isWhitespaceAt(text, index + 1));
   }
   const previous = text.charCodeAt(index - 1);
-  return (previous === LINE_FEED || previous === CARRIAGE_RETURN) && code !== SLASH && !WHITESPACE.test(text.charAt(index));
+  return (previous === LINE_FEED || previous === CARRIAGE_RETURN) && code !== SLASH && !isWhitespaceAt(text, index);
+}
+
+/** `/\s/u` on the character at `index`, without the regular expression for ASCII (tab to carriage return, and space). */
+function isWhitespaceAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code < 0x80) return code === SPACE || (code >= TAB && code <= CARRIAGE_RETURN);
+  return WHITESPACE.test(text.charAt(index));
 }
 
 /** Spreads a line's hash over all its bits (murmur3's finalizer): lines that differ in one digit land far apart. */
