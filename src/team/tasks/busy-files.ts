@@ -64,6 +64,11 @@ export class BusyFiles {
     return busy;
   }
 
+  /** How many tasks were added: a result of `conflict` holds while it stays the same and no busy task finishes. */
+  get size(): number {
+    return this.#position.size;
+  }
+
   /** Notes that `task`, at `position` in the plan, now holds its files. */
   add(task: Task, position: number): void {
     if (this.#position.has(task)) return;

@@ -4,7 +4,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
+import { nextTaskFor, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
 import { taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
@@ -29,7 +29,7 @@ function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit
   if (role === undefined) return;
   for (const task of scope.readyWithFilesByRole.get(role) ?? []) {
     if (task.status !== 'ready' || task.files.length === 0) continue;
-    const conflict = scope.busy.conflict(task);
+    const conflict = scopeConflict(scope, task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
     task.waitingFor = conflict.taskId;
     emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });

@@ -148,6 +148,8 @@ export function chainLengths(tasks: readonly Task[]): Map<string, number> {
  */
 export interface TaskScope {
   readonly busy: BusyFiles;
+  /** Each ready task's conflict with `busy` as it was (by size) when checked: the agents of a role check the same tasks. */
+  readonly conflicts: Map<Task, { size: number; files: readonly string[]; conflict: ReturnType<BusyFiles['conflict']> }>;
   readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
   readonly readyWithFilesByRole: ReadonlyMap<string, readonly Task[]>;
   levels: Map<string, number> | undefined;
@@ -162,7 +164,26 @@ export function taskScope(state: TeamState): TaskScope {
     append(readyByRole, task.role, task);
     if (task.files.length > 0) append(readyWithFilesByRole, task.role, task);
   }
-  return { busy: BusyFiles.of(state.tasks), readyByRole, readyWithFilesByRole, levels: undefined };
+  return { busy: BusyFiles.of(state.tasks), conflicts: new Map(), readyByRole, readyWithFilesByRole, levels: undefined };
+}
+
+/**
+ * `scope.busy.conflict(task)`, remembered for the scope: within one update that hands out tasks, the busy
+ * tasks only grow (by `assignTask`), so a result holds while `busy` has the same size and the task the same files.
+ */
+export function scopeConflict(scope: TaskScope, task: Task): ReturnType<BusyFiles['conflict']> {
+  const known = scope.conflicts.get(task);
+  if (
+    known !== undefined &&
+    known.size === scope.busy.size &&
+    known.files.length === task.files.length &&
+    known.files.every((file, index) => file === task.files[index])
+  ) {
+    return known.conflict;
+  }
+  const conflict = scope.busy.conflict(task);
+  scope.conflicts.set(task, { size: scope.busy.size, files: [...task.files], conflict });
+  return conflict;
 }
 
 function append(map: Map<string, Task[]>, key: string, task: Task): void {
@@ -172,8 +193,13 @@ function append(map: Map<string, Task[]>, key: string, task: Task): void {
 }
 
 /** Why an agent may take a ready task of its role: "own" (handed back to it), "free" (anyone's), or undefined (not now). */
-function takeable(state: TeamState, agentId: string, task: Task, busy: () => BusyFiles): 'own' | 'free' | undefined {
-  if (task.files.length > 0 && busy().conflict(task) !== undefined) return undefined;
+function takeable(
+  state: TeamState,
+  agentId: string,
+  task: Task,
+  conflict: (task: Task) => ReturnType<BusyFiles['conflict']>,
+): 'own' | 'free' | undefined {
+  if (task.files.length > 0 && conflict(task) !== undefined) return undefined;
   if (task.assignee === agentId) return 'own';
   // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
   const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
@@ -199,11 +225,15 @@ export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope
   let best: Task | undefined;
   let bestLevel = -1;
   let levels = scope?.levels;
-  let files = scope?.busy;
-  const busyFiles = (): BusyFiles => (files ??= BusyFiles.of(state.tasks));
+  let files: BusyFiles | undefined;
+  const conflict = (task: Task): ReturnType<BusyFiles['conflict']> => {
+    if (scope !== undefined) return scopeConflict(scope, task);
+    files ??= BusyFiles.of(state.tasks);
+    return files.conflict(task);
+  };
   for (const task of scope?.readyByRole.get(agent.role) ?? (scope === undefined ? state.tasks : [])) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
-    const why = takeable(state, agentId, task, busyFiles);
+    const why = takeable(state, agentId, task, conflict);
     if (why === 'own') return task;
     if (why === undefined) continue;
     levels ??= chainLengths(state.tasks);
@@ -225,7 +255,11 @@ export function hasTaskFor(input: { state: TeamState; agentId: string; candidate
   const agent = agentWithRoom(input.state, input.agentId);
   if (agent === undefined) return false;
   for (const task of input.candidates) {
-    if (task.status === 'ready' && task.role === agent.role && takeable(input.state, input.agentId, task, input.busy) !== undefined)
+    if (
+      task.status === 'ready' &&
+      task.role === agent.role &&
+      takeable(input.state, input.agentId, task, (one) => input.busy().conflict(one)) !== undefined
+    )
       return true;
   }
   return false;
