@@ -32,6 +32,18 @@ function planEntry(line: PlanLine): string {
   return `- ${line.id} (${line.role}) ${line.title}${after}`;
 }
 
+// The text of each frozen plan: the manager sends the same plan with every blocker of a run.
+const planTexts = new WeakMap<readonly PlanLine[], string>();
+
+/** The plan's lines as the manager reads them; made once for a frozen plan (lines and all). */
+function planText(plan: readonly PlanLine[]): string {
+  const known = planTexts.get(plan);
+  if (known !== undefined) return known;
+  const text = plan.map(planEntry).join('\n');
+  if (Object.isFrozen(plan) && plan.every((line) => Object.isFrozen(line) && Object.isFrozen(line.dependsOn))) planTexts.set(plan, text);
+  return text;
+}
+
 /** The request to resolve one blocker. */
 export function composeResolveMessage(input: {
   feature: string;
@@ -60,7 +72,7 @@ export function composeResolveMessage(input: {
     ...(input.dependencies.length === 0
       ? []
       : [`## Results the blocked task builds on\n${input.dependencies.map((d) => `- ${d.id} ${d.title}: ${d.summary}`).join('\n')}`]),
-    `## The plan\n${input.plan.map(planEntry).join('\n')}`,
+    `## The plan\n${planText(input.plan)}`,
     `## Roster\n${roster(input.roles)}`,
     'Answer with one resolution JSON object as the manager protocol says.',
   ].join('\n\n');

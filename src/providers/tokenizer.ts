@@ -40,12 +40,31 @@ export function countTokens(text: string): number {
   if (cached !== undefined) return cached;
   const count = tokenizer();
   let total = 0;
-  for (const piece of boundedPieces(text)) total += count(piece, AS_TEXT);
+  for (const piece of boundedPieces(text)) total += text.length >= MEMO_MIN_LENGTH ? countPiece(piece, count) : count(piece, AS_TEXT);
   if (remembered) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(text, total);
   }
   return total;
+}
+
+// Counts of the pieces of long texts: prompts that share a long passage (the plan, in every blocker's
+// request) cut it into the same pieces (see token-chunks.ts), so only the pieces around what changed are counted.
+const pieceMemo = new Map<string, number>();
+let pieceMemoChars = 0;
+const PIECE_MEMO_CHARS = 8_000_000;
+
+function countPiece(piece: string, count: CountFunction): number {
+  const known = pieceMemo.get(piece);
+  if (known !== undefined) return known;
+  const tokens = count(piece, AS_TEXT);
+  if (pieceMemoChars + piece.length > PIECE_MEMO_CHARS) {
+    pieceMemo.clear();
+    pieceMemoChars = 0;
+  }
+  pieceMemo.set(piece, tokens);
+  pieceMemoChars += piece.length;
+  return tokens;
 }
 
 /**

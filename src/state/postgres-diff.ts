@@ -120,7 +120,9 @@ function diffCollection(state: TeamState, spec: CollectionSpec, before: Snapshot
 /**
  * The list's entries against `before` when the working copy still holds the objects it was aligned
  * with, in their places: only those that are other objects or differ from their stored value are
- * looked at. Undefined when the list changed shape (length, or an id at a place): take the general way.
+ * looked at, and entries appended after them (a message, a blocker) are new ones. Undefined when the
+ * list changed shape otherwise (shorter, an id at a place, an appended id already used): take the
+ * general way.
  */
 function diffAlignedList(input: {
   list: unknown;
@@ -129,15 +131,24 @@ function diffAlignedList(input: {
   before: SnapshotCollection;
 }): CollectionDiff | string | undefined {
   const { list, aligned, spec, before } = input;
-  if (!Array.isArray(list) || list.length !== aligned.length || list.length !== before.entries.length) return undefined;
+  if (!Array.isArray(list) || list.length < aligned.length || aligned.length !== before.entries.length) return undefined;
   const same = sameEntryFor(spec.schema);
   const diff: CollectionDiff = { changed: [], upserts: [], deletes: [], touched: [] };
-  for (let position = 0; position < list.length; position += 1) {
+  for (let position = 0; position < aligned.length; position += 1) {
     const entry: unknown = list[position];
     const old = before.entries[position] as StoredEntry;
     if (entry === aligned[position] && same(entry, old.value)) continue;
     if (!isRecord(entry) || entry.id !== old.key) return undefined;
     const problem = addChange({ spec, key: old.key, entry, position, old, diff });
+    if (problem !== undefined) return problem;
+  }
+  const appended = new Set<string>();
+  for (let position = aligned.length; position < list.length; position += 1) {
+    const entry: unknown = list[position];
+    const key = isRecord(entry) ? entry.id : undefined;
+    if (typeof key !== 'string' || appended.has(key) || entryAt(before, key) !== undefined) return undefined;
+    appended.add(key);
+    const problem = addChange({ spec, key, entry, position, old: undefined, diff });
     if (problem !== undefined) return problem;
   }
   return diff;

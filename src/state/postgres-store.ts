@@ -258,7 +258,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       return;
     }
     if (outcome.snapshot !== undefined) {
-      this.#install(outcome.snapshot);
+      this.#install(outcome.snapshot, 'committed');
       if (this.#snapshot === outcome.snapshot && outcome.written !== undefined) {
         this.#work = committedCopy({ ...outcome.written, snapshot: outcome.snapshot });
       }
@@ -371,13 +371,20 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     // Only a working copy of the version these rows were applied to can follow them.
     const work = this.#work;
     if (work !== undefined && from !== undefined && work.snapshot === from) this.#work = rebasedCopy(work, applied);
-    this.#install(snapshot, from === undefined && base !== undefined);
+    this.#install(snapshot, from === undefined && base !== undefined ? 'replace' : 'read');
     return snapshot;
   }
 
-  /** Keeps `snapshot` as this process's copy unless a newer one is kept already (`replace`: the run's history went back). */
-  #install(snapshot: Snapshot, replace = false): void {
-    if (replace || this.#snapshot === undefined || snapshot.seq >= this.#snapshot.seq) this.#snapshot = snapshot;
+  /**
+   * Keeps `snapshot` as this process's copy unless a newer one is kept already; `how`: 'replace' when the
+   * run's history went back, 'committed' for the version a commit of this process wrote, which wins over an
+   * equal one a read caught up to meanwhile (the working copy follows that object, and is dropped otherwise).
+   */
+  #install(snapshot: Snapshot, how: 'read' | 'committed' | 'replace' = 'read'): void {
+    const kept = this.#snapshot;
+    if (how === 'replace' || kept === undefined || snapshot.seq > kept.seq || (how === 'committed' && snapshot.seq === kept.seq)) {
+      this.#snapshot = snapshot;
+    }
   }
 
   #stateOf(snapshot: Snapshot): TeamState {

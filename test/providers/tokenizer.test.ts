@@ -89,6 +89,17 @@ describe('countTokens', () => {
     expect(pieces.length).toBeGreaterThan(1);
   });
 
+  it('cuts a long passage two texts share into the same pieces, whatever comes before it', () => {
+    const plan = Array.from({ length: 2000 }, (_, index) => `- T${index + 1} (backend_developer) cart: part ${index + 1}`).join('\n');
+    const first = [...boundedPieces(`# Request\nWhy is the sky blue?\n\n## The plan\n${plan}`)];
+    const second = [...boundedPieces(`# Request\n${'A longer question. '.repeat(37)}\n\n## The plan\n${plan}`)];
+    const shared = new Set(first);
+    // All but the few pieces before the two texts line up again are the same strings.
+    expect(second.filter((piece) => !shared.has(piece)).length).toBeLessThanOrEqual(8);
+    expect(second.length).toBeGreaterThan(20);
+    expect(countTokens(`x\n${plan}`)).toBe(exactCount(`x\n${plan}`));
+  });
+
   it('counts exactly when no span without a safe boundary reaches the limit', async () => {
     for (const file of ['src/providers/sim.ts', 'prompts/base/manager.md', 'README.md']) {
       const text = await readFile(join(ROOT, file), 'utf8');

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sameEntryFor } from '../../src/state/postgres-diff.js';
+import { readFile } from 'node:fs/promises';
+import { diffState, sameEntryFor } from '../../src/state/postgres-diff.js';
+import { workingCopyOf } from '../../src/state/postgres-working-copy.js';
 import { deepFreeze, sameJson } from '../../src/state/postgres-snapshot.js';
-import { type Task, taskSchema } from '../../src/state/team-state.js';
+import { type Task, type TeamState, taskSchema } from '../../src/state/team-state.js';
 
 const stored = deepFreeze(
   taskSchema.parse({
@@ -93,5 +95,60 @@ describe('sameEntryFor (how an update finds the list entries it changed)', () =>
     const loose = z.looseObject({ id: z.string() });
     expect(sameEntryFor(loose)({ id: 'a', note: 'kept when stored' }, { id: 'a' })).toBe(false);
     expect(sameEntryFor(loose)).toBe(sameJson);
+  });
+});
+
+describe('diffState on a working copy (the entries it aligned with, and entries appended after them)', () => {
+  it('finds the same changes and new snapshot as a diff that looks at every entry', async () => {
+    const fixture = JSON.parse(await readFile(new URL('../fixtures/state/v1-running.json', import.meta.url), 'utf8')) as TeamState;
+    const first = diffState({ base: undefined, state: fixture });
+    if (!first.ok) throw new Error(first.problem);
+    const message = (id: string) => ({
+      id,
+      from: 'backend-1',
+      to: 'manager',
+      taskId: null,
+      body: `about ${id}`,
+      at: '2026-01-02T03:04:05.000Z',
+    });
+    const changes: ((state: TeamState) => void)[] = [
+      (state) => {
+        state.messages.push(message('M1'), message('M2'));
+      },
+      (state) => {
+        (state.tasks[0] as Task).status = 'in_progress';
+        state.messages.push(message('M3'));
+      },
+      // An appended id already used, twice the same new id, an entry without an id: the general way says what is wrong.
+      (state) => {
+        state.tasks.push(structuredClone(state.tasks[0] as Task));
+      },
+      (state) => {
+        state.messages.push(message('M4'), message('M4'));
+      },
+      (state) => {
+        state.messages.push({ body: 'no id' } as never);
+      },
+      (state) => {
+        state.messages.push({ ...message('M5'), at: 42 } as never);
+      },
+    ];
+    for (const change of changes) {
+      const copy = workingCopyOf(first.snapshot);
+      change(copy.state);
+      const fast = diffState({ base: first.snapshot, state: copy.state, aligned: copy.aligned });
+      const general = diffState({ base: first.snapshot, state: structuredClone(copy.state) });
+      expect(fast.ok).toBe(general.ok);
+      if (!fast.ok || !general.ok) {
+        expect(fast).toEqual(general);
+        continue;
+      }
+      expect(fast.changes).toEqual(general.changes);
+      for (const [table, collection] of general.snapshot.collections) {
+        expect(fast.snapshot.collections.get(table)?.entries.map((entry) => entry.text)).toEqual(
+          collection.entries.map((entry) => entry.text),
+        );
+      }
+    }
   });
 });

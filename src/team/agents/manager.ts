@@ -3,11 +3,12 @@ import {
   composePlanMessage,
   composeResolveMessage,
   composeSystemPrompt,
+  type PlanLine,
   type RosterRole,
   type TaskLine,
 } from '../../prompts/index.js';
 import type { AnswerSchema, CallPurpose, LlmRequest } from '../../providers/index.js';
-import type { Blocker, TeamState } from '../../state/index.js';
+import type { Blocker, Task, TeamState } from '../../state/index.js';
 import { pickModel } from '../../cost/index.js';
 import {
   ANSWER_NAMES,
@@ -154,9 +155,7 @@ export class Manager {
       kind: blocker.kind,
       earlier,
       // Only the manager's plan: prerequisites added meanwhile depend on timing.
-      plan: state.tasks
-        .filter((candidate) => isPlannedTaskId(candidate.id))
-        .map(({ id, title, role, dependsOn }) => ({ id, title, role, dependsOn })),
+      plan: planLines(state.tasks),
       dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
     });
     const request = this.#request('resolve', ANSWER_NAMES.resolution, content, {
@@ -214,4 +213,32 @@ export class Manager {
     });
     return value;
   }
+}
+
+// The plan the manager read last (frozen): kept while its tasks keep their ids, titles, roles and dependencies.
+let lastPlan: readonly PlanLine[] = Object.freeze([]);
+
+/** The manager's plan among `tasks` as it reads it when resolving (prerequisites added since left out). */
+function planLines(tasks: readonly Task[]): readonly PlanLine[] {
+  if (samePlan(tasks, lastPlan)) return lastPlan;
+  lastPlan = Object.freeze(
+    tasks
+      .filter((candidate) => isPlannedTaskId(candidate.id))
+      .map(({ id, title, role, dependsOn }) => Object.freeze({ id, title, role, dependsOn: Object.freeze([...dependsOn]) })),
+  );
+  return lastPlan;
+}
+
+/** True when the planned tasks among `tasks` are `lines`, in order. */
+function samePlan(tasks: readonly Task[], lines: readonly PlanLine[]): boolean {
+  let next = 0;
+  for (const task of tasks) {
+    const line = lines[next];
+    if (line !== undefined && task.id === line.id) {
+      if (task.title !== line.title || task.role !== line.role || task.dependsOn.length !== line.dependsOn.length) return false;
+      if (task.dependsOn.some((id, index) => id !== line.dependsOn[index])) return false;
+      next += 1;
+    } else if (isPlannedTaskId(task.id)) return false;
+  }
+  return next === lines.length;
 }

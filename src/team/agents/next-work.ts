@@ -1,5 +1,6 @@
 import { TERMINAL_RUN_STATUSES, type TeamState, type Task } from '../../state/index.js';
-import { BusyFiles, hasTaskFor } from '../tasks/scheduler.js';
+import { hasTaskFor } from '../tasks/scheduler.js';
+import { busyFilesOf, tasksAt, type VersionIndex, versionIndex } from '../tasks/version-index.js';
 import type { AgentExitReason } from './agent-session.js';
 
 /** What an agent does next, judged on a snapshot of the state. */
@@ -37,43 +38,17 @@ export function nextWork(input: {
   }
   if (state.agents[agentId]?.status === 'stopped' && input.busy === 0) return { kind: 'exit', reason: 'stopped' };
   if (input.iterations >= input.maxIterations) return input.busy === 0 ? { kind: 'exit', reason: 'max-iterations' } : { kind: 'wait' };
-  const index = snapshotIndex(state.tasks);
-  const handed = (index.inProgress.get(agentId) ?? []).filter((task) => !input.started.has(startKey(task)));
+  const index = versionIndex(state.tasks);
+  const handed = tasksAt(index, index.inProgress.get(agentId)).filter((task) => !input.started.has(startKey(task)));
   if (handed.length > 0) return { kind: 'start', tasks: handed };
   const role = state.agents[agentId]?.role;
   if (state.run.status !== 'running' || role === undefined) return { kind: 'wait' };
-  const candidates = index.ready.get(role) ?? [];
-  if (hasTaskFor({ state, agentId, candidates, busy: () => (index.busy ??= BusyFiles.of(state.tasks)) })) return { kind: 'claim' };
+  const candidates = readyOfRole(index, role);
+  if (hasTaskFor({ state, agentId, candidates, busy: () => busyFilesOf(index) })) return { kind: 'claim' };
   return { kind: 'wait' };
 }
 
-/** What every agent waking on one version of the state looks up: its tasks by assignee and by role. */
-interface SnapshotIndex {
-  /** Tasks in progress by assignee, in plan order. */
-  inProgress: Map<string, Task[]>;
-  /** Ready tasks by role, in plan order. */
-  ready: Map<string, Task[]>;
-  busy: BusyFiles | undefined;
-}
-
-// A version read from the store is frozen: every agent of the process shares its index.
-const indexes = new WeakMap<readonly Task[], SnapshotIndex>();
-
-function snapshotIndex(tasks: readonly Task[]): SnapshotIndex {
-  const known = indexes.get(tasks);
-  if (known !== undefined) return known;
-  const index: SnapshotIndex = { inProgress: new Map(), ready: new Map(), busy: undefined };
-  for (const task of tasks) {
-    if (task.status === 'in_progress' && task.assignee !== null) append(index.inProgress, task.assignee, task);
-    else if (task.status === 'ready') append(index.ready, task.role, task);
-  }
-  // A state being changed (not frozen) may change after this call: it is indexed afresh each time.
-  if (Object.isFrozen(tasks)) indexes.set(tasks, index);
-  return index;
-}
-
-function append(map: Map<string, Task[]>, key: string, task: Task): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [task]);
-  else list.push(task);
+/** The ready tasks of `role` in the version, in plan order, looked up as they are read. */
+function* readyOfRole(index: VersionIndex, role: string): Generator<Task> {
+  for (const place of index.ready.get(role) ?? []) yield index.tasks[place] as Task;
 }

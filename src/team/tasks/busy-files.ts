@@ -23,6 +23,26 @@ function folders(path: string): string[] {
   return found;
 }
 
+/** A task's declared files, cleaned, and the folders holding each. */
+interface DeclaredPaths {
+  readonly files: readonly string[];
+  readonly clean: readonly string[];
+  readonly folders: readonly (readonly string[])[];
+}
+
+// Per files array: a ready task is checked against the busy ones on every commit that hands out work, its files seldom change.
+const declared = new WeakMap<readonly string[], DeclaredPaths>();
+
+/** The cleaned paths of `files`, kept while the array holds the same files. */
+function pathsOf(files: readonly string[]): DeclaredPaths {
+  const known = declared.get(files);
+  if (known !== undefined && known.files.length === files.length && known.files.every((file, index) => file === files[index])) return known;
+  const clean = files.map(cleanPath);
+  const paths = { files: [...files], clean, folders: clean.map(folders) };
+  declared.set(files, paths);
+  return paths;
+}
+
 /** True when a task's files may be in use: it is in progress, or (workspace runs) changed but not yet merged. */
 export function holdsFiles(task: Task): boolean {
   return task.status === 'in_progress' || task.status === 'review';
@@ -44,6 +64,11 @@ export class BusyFiles {
     return busy;
   }
 
+  /** How many tasks were added: a result of `conflict` holds while it stays the same and no busy task finishes. */
+  get size(): number {
+    return this.#position.size;
+  }
+
   /** Notes that `task`, at `position` in the plan, now holds its files. */
   add(task: Task, position: number): void {
     if (this.#position.has(task)) return;
@@ -58,11 +83,12 @@ export class BusyFiles {
   conflict(task: Task): { taskId: string; files: string[] } | undefined {
     if (task.files.length === 0 || this.#position.size === 0) return undefined;
     let first: Task | undefined;
-    for (const file of task.files) {
-      const path = cleanPath(file);
+    const paths = pathsOf(task.files);
+    for (let index = 0; index < paths.clean.length; index += 1) {
+      const path = paths.clean[index] as string;
       first = this.#earliest(task, this.#exact.get(path), first);
       first = this.#earliest(task, this.#within.get(path), first);
-      for (const folder of folders(path)) first = this.#earliest(task, this.#exact.get(folder), first);
+      for (const folder of paths.folders[index] as readonly string[]) first = this.#earliest(task, this.#exact.get(folder), first);
     }
     if (first === undefined) return undefined;
     const other: Task = first;

@@ -4,7 +4,8 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor, type TaskScope, taskScope } from './scheduler.js';
+import { nextTaskFor, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
+import { taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
@@ -26,9 +27,9 @@ export interface ClaimedTask {
 function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
   if (role === undefined) return;
-  for (const task of scope.readyByRole.get(role) ?? []) {
+  for (const task of scope.readyWithFilesByRole.get(role) ?? []) {
     if (task.status !== 'ready' || task.files.length === 0) continue;
-    const conflict = scope.busy.conflict(task);
+    const conflict = scopeConflict(scope, task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
     task.waitingFor = conflict.taskId;
     emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
@@ -69,17 +70,48 @@ export function claimedTaskFrom(input: { state: TeamState; config: TeamConfig; a
     dependencies: structuredClone(dependencyResults(state, task)),
     resolutions: taskResolutions(state, task.id),
     gateFeedback: structuredClone(gateFeedback(task)),
-    dependencyBranches: state.tasks
-      .filter(
-        (other) =>
-          task.dependsOn.includes(other.id) &&
-          other.status === 'done' &&
-          other.branch !== null &&
-          other.merge?.startsWith('ready:') === true,
-      )
-      .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string })),
-    planTaskIds: state.tasks.map((candidate) => candidate.id).filter(isPlannedTaskId),
+    dependencyBranches: dependencyBranches(state.tasks, task),
+    planTaskIds: plannedTaskIds(state.tasks),
   };
+}
+
+// The ids of the last plan asked about, and those of its planned tasks; per frozen version, those planned ids.
+let lastPlan: { ids: readonly string[]; planned: readonly string[] } | undefined;
+const plannedOfVersion = new WeakMap<readonly Task[], readonly string[]>();
+
+/** The ids of the manager's plan among `tasks`, in order: kept while the plan has the same ids. */
+function plannedTaskIds(tasks: readonly Task[]): string[] {
+  const frozen = Object.isFrozen(tasks);
+  let planned = frozen ? plannedOfVersion.get(tasks) : undefined;
+  if (planned === undefined) {
+    if (lastPlan === undefined || !sameIds(tasks, lastPlan.ids)) {
+      const ids = tasks.map((candidate) => candidate.id);
+      lastPlan = { ids, planned: ids.filter(isPlannedTaskId) };
+    }
+    planned = lastPlan.planned;
+    if (frozen) plannedOfVersion.set(tasks, planned);
+  }
+  return [...planned];
+}
+
+function sameIds(tasks: readonly Task[], ids: readonly string[]): boolean {
+  if (tasks.length !== ids.length) return false;
+  for (let index = 0; index < ids.length; index += 1) if ((tasks[index] as Task).id !== ids[index]) return false;
+  return true;
+}
+
+/** The finished dependencies of `task` whose branches wait unmerged (auto_merge off), in plan order. */
+function dependencyBranches(tasks: readonly Task[], task: Task): ClaimedTask['dependencyBranches'] {
+  const positions = new Set<number>();
+  for (const id of task.dependsOn) {
+    const position = taskPosition(tasks, id);
+    if (position !== undefined) positions.add(position);
+  }
+  return [...positions]
+    .sort((a, b) => a - b)
+    .map((position) => tasks[position] as Task)
+    .filter((other) => other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
+    .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string }));
 }
 
 /** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */

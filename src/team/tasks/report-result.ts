@@ -2,11 +2,12 @@ import { AgentTeamError } from '../../errors/index.js';
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import type { WorkReport } from './answer-schemas.js';
 import { refreshReadiness } from './scheduler.js';
+import { taskById } from './task-lookup.js';
 
 type Emit = (event: LedgerEvent) => void;
 
 function findTask(state: TeamState, taskId: string): Task {
-  const task = state.tasks.find((candidate) => candidate.id === taskId);
+  const task = taskById(state.tasks, taskId);
   if (task === undefined) throw new AgentTeamError('task_unknown', `task ${taskId} vanished from the state`);
   return task;
 }
@@ -19,7 +20,7 @@ function findTask(state: TeamState, taskId: string): Task {
  */
 export function claimIsCurrent(input: { state: TeamState; agentId: string; taskId: string; fence: number; emit: Emit }): boolean {
   const { state, agentId, taskId, fence } = input;
-  const task = state.tasks.find((candidate) => candidate.id === taskId);
+  const task = taskById(state.tasks, taskId);
   const current = task?.fence ?? 0;
   let reason: string | undefined;
   if (task === undefined) reason = 'the task is not in the state';

@@ -2,6 +2,8 @@ import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { longestChains } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
+import { taskById } from './task-lookup.js';
+import { versionIndex } from './version-index.js';
 
 export { BusyFiles, pathsOverlap } from './busy-files.js';
 
@@ -13,18 +15,10 @@ type Emit = (event: LedgerEvent) => void;
  */
 export function refreshReadiness(state: TeamState, emit: Emit): void {
   const { tasks } = state;
-  // Most commits leave no task pending: no need for the maps below.
+  // Most commits leave no task pending: no need for the lookups below.
   if (!tasks.some((task) => task.status === 'pending')) return;
-  const byId = new Map<string, Task>();
-  const positions = new Map<string, number[]>();
-  tasks.forEach((task, position) => {
-    byId.set(task.id, task);
-    for (const id of task.dependsOn) {
-      const list = positions.get(id);
-      if (list === undefined) positions.set(id, [position]);
-      else list.push(position);
-    }
-  });
+  // The dependents of each task (by place in the plan), kept for the plan's graph: made when the first task changes.
+  let positions: ReadonlyMap<string, readonly number[]> | undefined;
   // Pass after pass in plan order, as long as something changes; a pass looks only at the pending tasks whose
   // dependencies changed since it last looked (the first pass: at all of them).
   let current: boolean[] | undefined;
@@ -35,7 +29,7 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
       if (current !== undefined && current[position] !== true) continue;
       const task = tasks[position] as Task;
       if (task.status !== 'pending') continue;
-      const dependencies = task.dependsOn.map((id) => byId.get(id));
+      const dependencies = task.dependsOn.map((id) => taskById(tasks, id));
       const broken = dependencies.find(
         (dependency) => dependency === undefined || dependency.status === 'failed' || dependency.status === 'cancelled',
       );
@@ -48,6 +42,7 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
         emit({ type: 'task-ready', taskId: task.id });
       } else continue;
       changed = true;
+      positions ??= planGraph(tasks).dependents;
       // Its dependents further on are looked at in this pass (the first pass looks at every task), those before it in the next one.
       for (const dependent of positions.get(task.id) ?? []) {
         if (dependent <= position) next[dependent] = true;
@@ -80,9 +75,17 @@ export function fileConflict(
 
 // Relative size of a task, for the length of the work that waits on it.
 const WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
-// The last graph whose chain lengths were computed: every version of the state shares it until a task is added
-// or its dependencies or size change.
-let priorities: { graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[]; levels: Map<string, number> } | undefined;
+
+/** What the scheduler derives from a plan's graph (ids, sizes, dependencies, in order): every version of the state shares it. */
+interface PlanGraph {
+  readonly graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[];
+  /** Places in the plan of the tasks that depend on each id, in plan order. */
+  readonly dependents: ReadonlyMap<string, readonly number[]>;
+  levels: Map<string, number> | undefined;
+}
+
+// The last graph seen: kept until a task is added or its dependencies or size change.
+let lastGraph: PlanGraph | undefined;
 
 /** True when `tasks` have the ids, sizes and dependencies of `graph`, in order. */
 function sameGraph(tasks: readonly Task[], graph: readonly { id: string; complexity: string; dependsOn: string[] }[]): boolean {
@@ -98,46 +101,105 @@ function sameGraph(tasks: readonly Task[], graph: readonly { id: string; complex
   return true;
 }
 
+// The graph of each frozen version (a version read from a store cannot change): checked once per version.
+const frozenGraphs = new WeakMap<readonly Task[], PlanGraph>();
+
+/** The graph of `tasks`: the last one when they still have its ids, sizes and dependencies. */
+function planGraph(tasks: readonly Task[]): PlanGraph {
+  const frozen = Object.isFrozen(tasks);
+  const known = frozen ? frozenGraphs.get(tasks) : undefined;
+  if (known !== undefined) return known;
+  const graph = lastGraph !== undefined && sameGraph(tasks, lastGraph.graph) ? lastGraph : newGraph(tasks);
+  if (frozen) frozenGraphs.set(tasks, graph);
+  return graph;
+}
+
+function newGraph(tasks: readonly Task[]): PlanGraph {
+  const dependents = new Map<string, number[]>();
+  tasks.forEach((task, position) => {
+    for (const id of task.dependsOn) {
+      const list = dependents.get(id);
+      if (list === undefined) dependents.set(id, [position]);
+      else list.push(position);
+    }
+  });
+  const graph = tasks.map((task) => ({ id: task.id, complexity: task.complexity, dependsOn: [...task.dependsOn] }));
+  lastGraph = { graph, dependents, levels: undefined };
+  return lastGraph;
+}
+
 /**
  * Each task's priority: the longest chain of work from it to the end of the plan
  * (itself included, weighted by complexity). Starting the longest chains first
  * is what lets the rest run in parallel; plan order breaks ties.
  */
 export function chainLengths(tasks: readonly Task[]): Map<string, number> {
-  if (priorities !== undefined && sameGraph(tasks, priorities.graph)) return priorities.levels;
-  const levels = longestChains(tasks, (task) => WEIGHT[task.complexity]);
-  const graph = tasks.map((task) => ({ id: task.id, complexity: task.complexity, dependsOn: [...task.dependsOn] }));
-  priorities = { graph, levels };
-  return levels;
+  const graph = planGraph(tasks);
+  graph.levels ??= longestChains(tasks, (task) => WEIGHT[task.complexity]);
+  return graph.levels;
 }
 
 /**
  * What one update that hands out several tasks looks up once: the files in use,
- * the tasks ready at its start by role (in plan order), the chain lengths. The
- * update keeps it current: a task it hands out joins `busy` (its status leaves
- * it out of the ready lists); a task made ready meanwhile is not in them.
+ * the tasks ready at its start by role (in plan order; apart, those that declare
+ * files, the only ones that can wait for another), the chain lengths. The update
+ * keeps it current: a task it hands out joins `busy` (its status leaves it out of
+ * the ready lists); a task made ready meanwhile is not in them.
  */
 export interface TaskScope {
   readonly busy: BusyFiles;
+  /** Each ready task's conflict with `busy` as it was (by size) when checked: the agents of a role check the same tasks. */
+  readonly conflicts: Map<Task, { size: number; files: readonly string[]; conflict: ReturnType<BusyFiles['conflict']> }>;
   readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
+  readonly readyWithFilesByRole: ReadonlyMap<string, readonly Task[]>;
   levels: Map<string, number> | undefined;
 }
 
 /** The scope of an update that hands out tasks, from the state as it is now. */
 export function taskScope(state: TeamState): TaskScope {
   const readyByRole = new Map<string, Task[]>();
+  const readyWithFilesByRole = new Map<string, Task[]>();
   for (const task of state.tasks) {
     if (task.status !== 'ready') continue;
-    const list = readyByRole.get(task.role);
-    if (list === undefined) readyByRole.set(task.role, [task]);
-    else list.push(task);
+    append(readyByRole, task.role, task);
+    if (task.files.length > 0) append(readyWithFilesByRole, task.role, task);
   }
-  return { busy: BusyFiles.of(state.tasks), readyByRole, levels: undefined };
+  return { busy: BusyFiles.of(state.tasks), conflicts: new Map(), readyByRole, readyWithFilesByRole, levels: undefined };
+}
+
+/**
+ * `scope.busy.conflict(task)`, remembered for the scope: within one update that hands out tasks, the busy
+ * tasks only grow (by `assignTask`), so a result holds while `busy` has the same size and the task the same files.
+ */
+export function scopeConflict(scope: TaskScope, task: Task): ReturnType<BusyFiles['conflict']> {
+  const known = scope.conflicts.get(task);
+  if (
+    known !== undefined &&
+    known.size === scope.busy.size &&
+    known.files.length === task.files.length &&
+    known.files.every((file, index) => file === task.files[index])
+  ) {
+    return known.conflict;
+  }
+  const conflict = scope.busy.conflict(task);
+  scope.conflicts.set(task, { size: scope.busy.size, files: [...task.files], conflict });
+  return conflict;
+}
+
+function append(map: Map<string, Task[]>, key: string, task: Task): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [task]);
+  else list.push(task);
 }
 
 /** Why an agent may take a ready task of its role: "own" (handed back to it), "free" (anyone's), or undefined (not now). */
-function takeable(state: TeamState, agentId: string, task: Task, busy: () => BusyFiles): 'own' | 'free' | undefined {
-  if (task.files.length > 0 && busy().conflict(task) !== undefined) return undefined;
+function takeable(
+  state: TeamState,
+  agentId: string,
+  task: Task,
+  conflict: (task: Task) => ReturnType<BusyFiles['conflict']>,
+): 'own' | 'free' | undefined {
+  if (task.files.length > 0 && conflict(task) !== undefined) return undefined;
   if (task.assignee === agentId) return 'own';
   // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.
   const free = task.assignee === null || state.agents[task.assignee]?.status === 'stopped';
@@ -163,11 +225,15 @@ export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope
   let best: Task | undefined;
   let bestLevel = -1;
   let levels = scope?.levels;
-  let files = scope?.busy;
-  const busyFiles = (): BusyFiles => (files ??= BusyFiles.of(state.tasks));
+  let files: BusyFiles | undefined;
+  const conflict = (task: Task): ReturnType<BusyFiles['conflict']> => {
+    if (scope !== undefined) return scopeConflict(scope, task);
+    files ??= BusyFiles.of(state.tasks);
+    return files.conflict(task);
+  };
   for (const task of scope?.readyByRole.get(agent.role) ?? (scope === undefined ? state.tasks : [])) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
-    const why = takeable(state, agentId, task, busyFiles);
+    const why = takeable(state, agentId, task, conflict);
     if (why === 'own') return task;
     if (why === undefined) continue;
     levels ??= chainLengths(state.tasks);
@@ -185,12 +251,18 @@ export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope
  * True when `nextTaskFor` would give the agent a task, judged only on `candidates`
  * (the ready tasks of its role, from an index of the state) and without ranking them.
  */
-export function hasTaskFor(input: { state: TeamState; agentId: string; candidates: readonly Task[]; busy: () => BusyFiles }): boolean {
+export function hasTaskFor(input: { state: TeamState; agentId: string; candidates: Iterable<Task>; busy: () => BusyFiles }): boolean {
   const agent = agentWithRoom(input.state, input.agentId);
   if (agent === undefined) return false;
-  return input.candidates.some(
-    (task) => task.status === 'ready' && task.role === agent.role && takeable(input.state, input.agentId, task, input.busy) !== undefined,
-  );
+  for (const task of input.candidates) {
+    if (
+      task.status === 'ready' &&
+      task.role === agent.role &&
+      takeable(input.state, input.agentId, task, (one) => input.busy().conflict(one)) !== undefined
+    )
+      return true;
+  }
+  return false;
 }
 
 /** Ready tasks of a role that no live agent of that role can take. */
@@ -200,5 +272,8 @@ export function orphanedTasks(state: TeamState): Task[] {
       .filter((agent) => agent.status !== 'stopped')
       .map((agent) => agent.role),
   );
-  return state.tasks.filter((task) => !TERMINAL_TASK_STATUSES.has(task.status) && !liveRoles.has(task.role));
+  const { tasks } = state;
+  // A version read from a store is frozen and indexed once: when every role with unfinished work has a live agent, none is orphaned.
+  if (Object.isFrozen(tasks) && [...versionIndex(tasks).unfinished.keys()].every((role) => liveRoles.has(role))) return [];
+  return tasks.filter((task) => !TERMINAL_TASK_STATUSES.has(task.status) && !liveRoles.has(task.role));
 }

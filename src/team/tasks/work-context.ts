@@ -1,5 +1,6 @@
 import type { BlockerResolution, DependencyResult } from '../../prompts/index.js';
 import type { Task, TeamState } from '../../state/index.js';
+import { taskById } from './task-lookup.js';
 
 /** The facts of a task a provider may see in a call's context: what it is, not how the team tracks it. */
 export function taskFacts(task: Task): Pick<Task, 'id' | 'title' | 'description' | 'role' | 'files' | 'complexity'> {
@@ -9,7 +10,7 @@ export function taskFacts(task: Task): Pick<Task, 'id' | 'title' | 'description'
 /** The results of a task's dependencies, for its prompt. */
 export function dependencyResults(state: TeamState, task: Task): DependencyResult[] {
   return task.dependsOn.flatMap((id) => {
-    const dependency = state.tasks.find((candidate) => candidate.id === id);
+    const dependency = taskById(state.tasks, id);
     if (dependency?.result == null) return [];
     return [
       {

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent, Task, TeamState } from '../../../src/state/index.js';
-import { BusyFiles, pathsOverlap, refreshReadiness } from '../../../src/team/tasks/scheduler.js';
+import { BusyFiles, orphanedTasks, pathsOverlap, refreshReadiness } from '../../../src/team/tasks/scheduler.js';
+import { taskById } from '../../../src/team/tasks/task-lookup.js';
+import { versionIndex } from '../../../src/team/tasks/version-index.js';
 
 /** A small deterministic generator, so that a failure can be replayed. */
 function random(seed: number): () => number {
@@ -103,6 +105,11 @@ describe('the scheduler indexes', () => {
         busy.add(ready, tasks.indexOf(ready));
         for (const subject of tasks) expect(busy.conflict(subject)).toEqual(scanConflict(tasks, subject));
       }
+      // A task's files changed in place are the ones checked next time.
+      const subject = pick(tasks);
+      if (subject.files.length > 0 && next() < 0.5) subject.files[0] = pick(PATHS);
+      else subject.files.push(pick(PATHS));
+      expect(busy.conflict(subject)).toEqual(scanConflict(tasks, subject));
     }
   });
 
@@ -125,6 +132,64 @@ describe('the scheduler indexes', () => {
       refreshReadiness({ tasks } as TeamState, (event) => events.push(event));
       expect(events).toEqual(expectedEvents);
       expect(tasks).toEqual(expectedTasks);
+    }
+  });
+
+  it('index each frozen version, derived from the one before, as a scan of its tasks does', () => {
+    const next = random(5);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const STATUSES = ['pending', 'ready', 'in_progress', 'review', 'blocked', 'done', 'failed', 'cancelled'] as const;
+    const freeze = (tasks: Task[]): readonly Task[] => Object.freeze(tasks.map((one) => Object.freeze(one)));
+    let tasks = freeze(
+      Array.from({ length: 60 }, (_, index) =>
+        task({ id: `T${index}`, role: pick(['a', 'b', 'c']), status: pick(STATUSES), assignee: pick([null, 'x', 'y']) }),
+      ),
+    );
+    for (let version = 0; version < 400; version += 1) {
+      // Each version replaces a few tasks by changed copies, as a store does; now and then many, or a new task.
+      const changes = next() < 0.05 ? 30 : 1 + Math.floor(next() * 4);
+      const copy = [...tasks];
+      for (let change = 0; change < changes; change += 1) {
+        const place = Math.floor(next() * copy.length);
+        copy[place] = { ...(copy[place] as Task), status: pick(STATUSES), assignee: pick([null, 'x', 'y']), role: pick(['a', 'b', 'c']) };
+      }
+      if (next() < 0.03) copy.push(task({ id: `T${copy.length}`, role: pick(['a', 'b', 'c']), status: pick(STATUSES) }));
+      tasks = freeze(copy);
+      const index = versionIndex(tasks);
+      const places = (keep: (one: Task) => string | undefined): Map<string, number[]> => {
+        const map = new Map<string, number[]>();
+        tasks.forEach((one, place) => {
+          const key = keep(one);
+          if (key !== undefined) map.set(key, [...(map.get(key) ?? []), place]);
+        });
+        return map;
+      };
+      expect(index.inProgress).toEqual(places((one) => (one.status === 'in_progress' && one.assignee !== null ? one.assignee : undefined)));
+      expect(index.ready).toEqual(places((one) => (one.status === 'ready' ? one.role : undefined)));
+      const unfinished = new Map<string, number>();
+      for (const one of tasks) {
+        if (!['done', 'failed', 'cancelled'].includes(one.status)) unfinished.set(one.role, (unfinished.get(one.role) ?? 0) + 1);
+      }
+      expect(index.unfinished).toEqual(unfinished);
+      // The orphaned tasks are those a scan finds, whichever roles have live agents.
+      const live = ['a', 'b', 'c'].filter(() => next() < 0.8);
+      const agents = Object.fromEntries(live.map((role) => [role, { role, status: 'idle' }]));
+      const expected = tasks.filter((one) => !['done', 'failed', 'cancelled'].includes(one.status) && !live.includes(one.role));
+      expect(orphanedTasks({ tasks, agents } as unknown as TeamState)).toEqual(expected);
+    }
+  });
+
+  it('find a task by id as a scan does while the plan changes under the lookup', () => {
+    const next = random(3);
+    const tasks: Task[] = Array.from({ length: 20 }, (_, index) => task({ id: `T${index}` }));
+    for (let round = 0; round < 500; round += 1) {
+      const roll = next();
+      if (roll < 0.2) tasks.push(task({ id: `N${round}` }));
+      else if (roll < 0.3 && tasks.length > 1) tasks.splice(Math.floor(next() * tasks.length), 1);
+      else if (roll < 0.4) tasks.reverse();
+      else if (roll < 0.5) tasks[Math.floor(next() * tasks.length)] = task({ id: `R${round}` });
+      const id = next() < 0.1 ? 'missing' : (tasks[Math.floor(next() * tasks.length)] as Task).id;
+      expect(taskById(tasks, id)).toBe(tasks.find((candidate) => candidate.id === id));
     }
   });
 });
