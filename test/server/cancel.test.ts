@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { teamStateSchema } from '../../src/state/index.js';
 import { readRunLedger, withTeamStore } from '../../src/team/index.js';
-import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
+import { orchestrateBody, useServices, waitForStatus } from './service-fixture.js';
 
-const services: ServiceFixture[] = [];
-
-async function service(input: Parameters<typeof startService>[0] = {}): Promise<ServiceFixture> {
-  const started = await startService(input);
-  services.push(started);
-  return started;
-}
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((started) => started.cleanup()));
-});
+const service = useServices();
 
 describe('POST /tasks/{task_id}/cancel', () => {
   it('aborts the run during slow model calls: the calls in flight record no answer, the run ends cancelled, the state is valid', async () => {

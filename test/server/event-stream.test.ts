@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readRunLedger, withTeamStore } from '../../src/team/index.js';
-import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
+import { orchestrateBody, type ServiceFixture, useServices, waitForStatus } from './service-fixture.js';
 import { type ReceivedEvent, readEvents } from './sse-reader.js';
 
-const services: ServiceFixture[] = [];
-
-async function service(input: Parameters<typeof startService>[0] = {}): Promise<ServiceFixture> {
-  const started = await startService(input);
-  services.push(started);
-  return started;
-}
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((started) => started.cleanup()));
-});
+const service = useServices();
 
 /** The event ids of a ledger: `<seq>.<index among the entries of that seq>`. */
 function eventIds(ledger: readonly { seq: number }[]): string[] {

@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { bufferTerminal } from '../../src/cli/terminal.js';
 import { checkExposure } from '../../src/server/index.js';
 import { tempProject } from '../support/temp-project.js';
-import { orchestrateBody, type ServiceFixture, startService, TEST_TOKEN } from './service-fixture.js';
+import { orchestrateBody, useServices, TEST_TOKEN } from './service-fixture.js';
 
-const services: ServiceFixture[] = [];
-
-async function service(input: Parameters<typeof startService>[0] = {}): Promise<ServiceFixture> {
-  const started = await startService(input);
-  services.push(started);
-  return started;
-}
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((started) => started.cleanup()));
-});
+const service = useServices();
 
 describe('the bearer token', () => {
   it('is required on every route but /healthz and /readyz: 401 without it, with a wrong one, or with another scheme', async () => {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 /** A running service for one test: a temp project, the built-in team (sim) and the server on a free loopback port. */
 import { loadTeamConfig } from '../../src/config/index.js';
 import { type RunningServer, startServer } from '../../src/server/index.js';
@@ -85,4 +86,17 @@ export async function waitForStatus(
     if (statuses.includes(view.status)) return view;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Starts services for the calling test file's tests and stops each after its test. */
+export function useServices(): (input?: Parameters<typeof startService>[0]) => Promise<ServiceFixture> {
+  const services: ServiceFixture[] = [];
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((started) => started.cleanup()));
+  });
+  return async (input = {}) => {
+    const started = await startService(input);
+    services.push(started);
+    return started;
+  };
 }

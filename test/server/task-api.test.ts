@@ -1,17 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { orchestrateBody, useServices, waitForStatus } from './service-fixture.js';
 
-const services: ServiceFixture[] = [];
-
-async function service(input: Parameters<typeof startService>[0] = {}): Promise<ServiceFixture> {
-  const started = await startService(input);
-  services.push(started);
-  return started;
-}
-
-afterEach(async () => {
-  await Promise.all(services.splice(0).map((started) => started.cleanup()));
-});
+const service = useServices();
 
 interface Subtask {
   subtask_id: string;
