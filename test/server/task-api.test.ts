@@ -14,6 +14,27 @@ interface ErrorBody {
   error: { code: string; message: string; fields?: { field: string; issue: string }[] };
 }
 
+// A team on Anthropic, run where ANTHROPIC_API_KEY is not set.
+const ANTHROPIC_TEAM = {
+  orchestrator: {
+    agents: [
+      { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
+      { id: 'backend-dev', role: 'backend_developer', max_concurrent_tasks: 1 },
+    ],
+    provider: { name: 'anthropic' },
+  },
+};
+
+async function withoutAnthropicKey(test: () => Promise<void>): Promise<void> {
+  const previous = process.env['ANTHROPIC_API_KEY'];
+  delete process.env['ANTHROPIC_API_KEY'];
+  try {
+    await test();
+  } finally {
+    if (previous !== undefined) process.env['ANTHROPIC_API_KEY'] = previous;
+  }
+}
+
 describe('POST /orchestrate', () => {
   it('plans the feature: status planned, subtasks with ids, agents and states; the same request again answers the same', async () => {
     const { call } = await service();
@@ -95,18 +116,8 @@ describe('POST /orchestrate', () => {
 
 describe('POST /orchestrate when no agent can plan', () => {
   it('answers 503 naming the missing key, keeps nothing, and takes the same task again once it can', async () => {
-    const previous = process.env['ANTHROPIC_API_KEY'];
-    delete process.env['ANTHROPIC_API_KEY'];
-    try {
-      const { call } = await service({
-        orchestrator: {
-          agents: [
-            { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-            { id: 'backend-dev', role: 'backend_developer', max_concurrent_tasks: 1 },
-          ],
-          provider: { name: 'anthropic' },
-        },
-      });
+    await withoutAnthropicKey(async () => {
+      const { call } = await service(ANTHROPIC_TEAM);
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const response = await call('/orchestrate', { method: 'POST', json: orchestrateBody('no-key') });
         expect(response.status).toBe(503);
@@ -115,9 +126,7 @@ describe('POST /orchestrate when no agent can plan', () => {
         expect(body.error.message).toMatch(/ANTHROPIC_API_KEY/);
       }
       expect((await call('/tasks/no-key')).status).toBe(404);
-    } finally {
-      if (previous !== undefined) process.env['ANTHROPIC_API_KEY'] = previous;
-    }
+    });
   });
 });
 
@@ -215,24 +224,12 @@ describe('GET /agents', () => {
   });
 
   it('marks agents whose provider has no API key unavailable', async () => {
-    const previous = process.env['ANTHROPIC_API_KEY'];
-    delete process.env['ANTHROPIC_API_KEY'];
-    try {
-      const { call } = await service({
-        orchestrator: {
-          agents: [
-            { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-            { id: 'backend-dev', role: 'backend_developer', max_concurrent_tasks: 1 },
-          ],
-          provider: { name: 'anthropic' },
-        },
-      });
+    await withoutAnthropicKey(async () => {
+      const { call } = await service(ANTHROPIC_TEAM);
       const body = (await (await call('/agents?health=unavailable')).json()) as { agents: { name: string; health_reason: string }[] };
       expect(body.agents.map((agent) => agent.name)).toEqual(['manager', 'backend-dev']);
       expect(body.agents[0]?.health_reason).toBe('ANTHROPIC_API_KEY is not set');
-    } finally {
-      if (previous !== undefined) process.env['ANTHROPIC_API_KEY'] = previous;
-    }
+    });
   });
 });
 
