@@ -9,7 +9,7 @@ import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
 import { mayAskVersion, packageVersion } from './package-version.js';
-import { STORE_OPTION_HELP } from './store-option.js';
+import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from './store-option.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -37,8 +37,7 @@ Environment:
  */
 export function buildProgram(context: CommandContext, about: { version?: string | undefined } = {}): Command {
   const { terminal, cwd, result, signal } = context;
-  const configOption = (): Option =>
-    new Option('-c, --config <file>', 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)');
+  const configOption = (): Option => new Option('-c, --config <file>', CONFIG_OPTION_HELP);
   const storeOption = (): Option => new Option('--store <url>', STORE_OPTION_HELP);
   const program = new Command('agent-team')
     .description('Run a cost-tracked team of LLM agents on a software feature.')

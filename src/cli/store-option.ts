@@ -1,5 +1,8 @@
 import { STORE_ENV, TEAM_PARAMETER } from '../config/index.js';
 
+/** The help text of `-c, --config`, the same on every team command. */
+export const CONFIG_OPTION_HELP = 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)';
+
 /** The help text of `--store`, the same on every command that takes it. */
 export const STORE_OPTION_HELP =
   `where the team state lives: "file" (default) or postgres://user:password@host:5432/db[?${TEAM_PARAMETER}=name] ` +

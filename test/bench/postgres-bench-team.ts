@@ -5,10 +5,7 @@
  * report a task done (which makes its dependents ready). An agent decides what to do next from a read
  * of the state with `nextWork`, as a role agent does, so it commits nothing while there is nothing for it.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadTeamConfig, type TeamConfig } from '../../src/config/index.js';
+import type { TeamConfig } from '../../src/config/index.js';
 import type { LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
 import { nextWork } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
@@ -19,6 +16,7 @@ import { allTasksFinished } from '../../src/team/tasks/scheduler.js';
 import { newTask } from '../../src/team/tasks/task-factory.js';
 import { normalizeOutput } from '../../src/team/tasks/work-context.js';
 import { testRunOptions } from '../support/running-state.js';
+import { createTeamProject, type TeamProject } from '../state/conformance/team-setup.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
 
@@ -28,22 +26,11 @@ export const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6',
 export const MAKER = 'maker';
 
 /** A temp project with the benchmark's roster. */
-export interface BenchProject {
-  readonly dir: string;
-  readonly config: TeamConfig;
-  remove(): Promise<void>;
-}
+export type BenchProject = TeamProject;
 
-/** Creates the temp project and loads its config through the product's loader. */
-export async function createBenchProject(): Promise<BenchProject> {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-team-bench-pg-'));
-  const agents = [
-    { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-    ...DEVELOPERS.map((id) => ({ id, role: 'backend_developer', max_concurrent_tasks: 1000 })),
-    { id: MAKER, role: 'frontend_developer', max_concurrent_tasks: 1000 },
-  ];
-  await writeFile(join(dir, 'orchestrator-config.json'), `${JSON.stringify({ agents }, null, 2)}\n`);
-  return { dir, config: loadTeamConfig({ cwd: dir }), remove: () => rm(dir, { recursive: true, force: true }) };
+/** Creates the temp project (the conformance suite's, with this roster) and loads its config through the product's loader. */
+export function createBenchProject(): Promise<BenchProject> {
+  return createTeamProject({ developers: DEVELOPERS, others: [{ id: MAKER, role: 'frontend_developer' }], prefix: 'agent-team-bench-pg-' });
 }
 
 /** One task of the plan: its role and the task it waits for, if any. */

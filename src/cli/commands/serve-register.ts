@@ -1,9 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { MAX_TIME_SCALE, numberArgument } from '../number-argument.js';
-import { STORE_OPTION_HELP } from '../store-option.js';
-
-const CONFIG_HELP = 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)';
+import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from '../store-option.js';
 
 /** Declares `agent-team serve`, the orchestrator service over HTTP. */
 export function registerServeCommands(program: Command, context: CommandContext): void {
@@ -14,7 +12,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
     .option('--port <n>', 'port to listen on (0: any free port)', numberArgument({ kind: 'integer', min: 0, max: 65535 }), 8080)
     .option('--host <host>', 'address to listen on; beyond loopback AGENT_TEAM_API_TOKEN is required', '127.0.0.1')
     .option('--store <url>', STORE_OPTION_HELP)
-    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--data-dir <dir>', "task records and, on the file store, each task's state (default: ./.agent-team-server)")
     .addOption(
       new Option('--max-body-bytes <n>', 'largest request body accepted; larger ones get 413 (default: 262144)').argParser(

@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { STORE_OPTION_HELP } from '../store-option.js';
-
-const CONFIG_HELP = 'orchestrator-config.json to use (default: ./orchestrator-config.json, else the built-in team)';
+import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from '../store-option.js';
 
 /** Declares `agent-team worker` and `agent-team export`, the commands of a team whose state may live in PostgreSQL. */
 export function registerStoreCommands(program: Command, context: CommandContext): void {
@@ -13,7 +11,7 @@ export function registerStoreCommands(program: Command, context: CommandContext)
     .option('--agents <ids>', 'roster ids to serve, comma-separated (default: every role agent)')
     .option('--once', 'leave after the first run served instead of waiting for the next')
     .option('--store <url>', STORE_OPTION_HELP)
-    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print one JSON line per event')
     .addHelpText(
       'after',
@@ -47,7 +45,7 @@ export function registerStoreCommands(program: Command, context: CommandContext)
     .description('Write the current run as files: team-communication.json, run_ledger.jsonl, summary.json, report.md.')
     .option('--out <dir>', "directory to write (default: the run's directory under runs_dir)")
     .option('--store <url>', STORE_OPTION_HELP)
-    .option('-c, --config <file>', CONFIG_HELP)
+    .option('-c, --config <file>', CONFIG_OPTION_HELP)
     .option('--json', 'print what was written as JSON')
     .addHelpText(
       'after',

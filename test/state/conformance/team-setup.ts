@@ -29,12 +29,18 @@ export interface TeamProject {
   remove(): Promise<void>;
 }
 
-/** Creates the temp project and loads its config through the product's loader. */
-export async function createTeamProject(): Promise<TeamProject> {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-team-conformance-'));
+/**
+ * Creates the temp project and loads its config through the product's loader: a manager and a backend
+ * developer per id of `developers` (default DEVELOPERS), then `others`.
+ */
+export async function createTeamProject(
+  input: { developers?: readonly string[]; others?: readonly { id: string; role: string }[]; prefix?: string } = {},
+): Promise<TeamProject> {
+  const dir = await mkdtemp(join(tmpdir(), input.prefix ?? 'agent-team-conformance-'));
   const agents = [
     { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-    ...DEVELOPERS.map((id) => ({ id, role: 'backend_developer', max_concurrent_tasks: 1000 })),
+    ...(input.developers ?? DEVELOPERS).map((id) => ({ id, role: 'backend_developer', max_concurrent_tasks: 1000 })),
+    ...(input.others ?? []).map((agent) => ({ ...agent, max_concurrent_tasks: 1000 })),
   ];
   await writeFile(join(dir, 'orchestrator-config.json'), `${JSON.stringify({ agents }, null, 2)}\n`);
   return { dir, config: loadTeamConfig({ cwd: dir }), remove: () => rm(dir, { recursive: true, force: true }) };
