@@ -6,6 +6,7 @@ import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
 import { benchPostgresStore } from './postgres-store.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
+import { benchServiceRequests } from './service-requests.bench.js';
 import { benchStartUp } from './start-up.bench.js';
 import { benchTeamRun } from './team-run.bench.js';
 import { benchTokenizer } from './tokenizer.bench.js';
@@ -21,6 +22,7 @@ for (const bench of [
   benchTeamRun,
   benchTransitionCost,
   benchPostgresStore,
+  benchServiceRequests,
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,
