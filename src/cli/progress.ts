@@ -2,7 +2,7 @@ import type { TeamConfig } from '../config/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
 import { followRunLedger } from '../team/index.js';
 import { formatEvent } from './format-event.js';
-import { paint, type Terminal } from './terminal.js';
+import { fitWidth, paint, screenSize, type Terminal } from './terminal.js';
 
 /** Live counters of a run, folded from its ledger. */
 interface Counters {
@@ -67,15 +67,22 @@ export function showProgress(input: {
   const counters: Counters = { tasks: new Set(), done: 0, failed: 0, inReview: new Set(), openBlockers: 0, tokens: 0, costUsd: 0 };
   const started = Date.now();
   let statusShown = false;
-  const status = (): string =>
-    paint(
-      terminal,
-      'bold',
+  // The status line fits one screen row: a line that wraps cannot be redrawn in place, and each redraw would leave
+  // a stale copy behind. Parts are dropped from the least useful (elapsed time) before the line is cut.
+  const status = (): string => {
+    const columns = screenSize(terminal).columns - 1;
+    const parts = [
       `tasks ${counters.done}/${counters.tasks.size} done${counters.inReview.size > 0 ? `, ${counters.inReview.size} in review` : ''}` +
-        `${counters.failed > 0 ? `, ${counters.failed} failed` : ''} · ` +
-        `${counters.openBlockers} open blocker(s) · ${(counters.tokens / 1000).toFixed(1)}k tokens · $${counters.costUsd.toFixed(4)} · ` +
-        `${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
+        `${counters.failed > 0 ? `, ${counters.failed} failed` : ''}`,
+      `$${counters.costUsd.toFixed(4)}`,
+      `${counters.openBlockers} open blocker(s)`,
+      `${(counters.tokens / 1000).toFixed(1)}k tokens`,
+      `${((Date.now() - started) / 1000).toFixed(1)} s`,
+    ];
+    let shown = parts.length;
+    while (shown > 1 && parts.slice(0, shown).join(' · ').length > columns) shown -= 1;
+    return paint(terminal, 'bold', fitWidth(parts.slice(0, shown).join(' · '), columns));
+  };
   const clearStatus = (): void => {
     if (statusShown) terminal.out.write('\r\u001b[2K');
     statusShown = false;

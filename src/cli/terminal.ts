@@ -1,3 +1,4 @@
+import cliTruncate from 'cli-truncate';
 import { jsonText } from '../observability/index.js';
 
 /** Where command output goes, and whether it may use colour and redraw lines. */
@@ -6,13 +7,49 @@ export interface Terminal {
   readonly err: NodeJS.WritableStream;
   readonly isTty: boolean;
   readonly color: boolean;
+  /** The screen's size now (it changes when the window is resized); absent when output is not a terminal. */
+  readonly size?: (() => { columns: number; rows: number }) | undefined;
 }
 
-/** The process's terminal: colour only on a TTY and never with NO_COLOR set. */
+/** The size assumed when a terminal does not say. */
+const DEFAULT_SIZE = { columns: 80, rows: 24 };
+
+/**
+ * Whether to colour output: `FORCE_COLOR` decides when set (`0` or `false` turns colour off, anything else on,
+ * even into a pipe); otherwise colour only on a TTY, never with `NO_COLOR` set or `TERM=dumb`.
+ */
+export function colorWanted(env: NodeJS.ProcessEnv, isTty: boolean): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  return isTty && !noColor && env['TERM'] !== 'dumb';
+}
+
+/** The process's terminal (see colorWanted for colour). */
 export function processTerminal(): Terminal {
   const isTty = process.stdout.isTTY === true;
-  const noColor = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
-  return { out: process.stdout, err: process.stderr, isTty, color: isTty && !noColor && process.env['TERM'] !== 'dumb' };
+  const stdout = process.stdout;
+  return {
+    out: stdout,
+    err: process.stderr,
+    isTty,
+    color: colorWanted(process.env, isTty),
+    size: isTty ? () => ({ columns: stdout.columns || DEFAULT_SIZE.columns, rows: stdout.rows || DEFAULT_SIZE.rows }) : undefined,
+  };
+}
+
+/** The terminal's size, or 80×24 when it does not say. */
+export function screenSize(terminal: Terminal): { columns: number; rows: number } {
+  return terminal.size?.() ?? DEFAULT_SIZE;
+}
+
+/**
+ * `text` cut to `columns` cells (colour codes kept, wide characters counted as two), ending in `…` when cut.
+ * For lines redrawn in place: a line as wide as the screen would wrap, and the redraw would leave its first
+ * half behind.
+ */
+export function fitWidth(text: string, columns: number): string {
+  return cliTruncate(text, Math.max(1, columns), { position: 'end' });
 }
 
 /** A terminal that collects output in strings (tests, the HTTP server). */

@@ -3,6 +3,7 @@ import { effectiveStatus, readAgentStatuses, type AgentStatus } from '../../solo
 import type { MemoryRecord, MemoryStore } from '../../memory/index.js';
 import { plainText } from '../../observability/index.js';
 import { interruptSignal } from '../interrupt.js';
+import { ScreenFrame } from '../screen-frame.js';
 import { paint, println, type Terminal } from '../terminal.js';
 import { DEFAULT_PROJECT, formatMemory, openMemoryContext } from './role-agent-setup.js';
 
@@ -68,7 +69,8 @@ function render(input: { terminal: Terminal; snapshot: Snapshot; project: string
     '',
   ];
   lines.push(paint(terminal, 'bold', `Agents (${running} running, ${snapshot.agents.length - running} finished)`));
-  if (snapshot.agents.length === 0) lines.push(`  none yet: start one with agent-team spawn <role> <dir> "<task>" --project ${project}`);
+  if (snapshot.agents.length === 0)
+    lines.push('  none yet: start one with', `  agent-team spawn <role> <dir> "<task>" --project ${project}`);
   for (const agent of snapshot.agents) lines.push(agentLine(terminal, agent, now));
   for (const problem of snapshot.problems) lines.push(paint(terminal, 'yellow', `  skipped ${problem}`));
   lines.push('', paint(terminal, 'bold', `Recent memories (${recent.length} of ${snapshot.memories.length})`));
@@ -99,17 +101,12 @@ export async function monitor(options: MonitorOptions): Promise<number> {
   // What a pipe has already been told, so each refresh prints only what changed.
   const seenMemories = new Set(first.memories.map((memory) => memory.id));
   const seenStates = new Map(first.agents.map((agent) => [agent.status.id, agent.state]));
+  const screen = terminal.isTty ? new ScreenFrame(terminal) : undefined;
   try {
     let snapshot = first;
-    let frames = 0;
     if (!terminal.isTty) for (const line of view(first)) println(terminal, line);
     for (;;) {
-      // Home, overwrite each line, clear the rest: no blank flash between frames as with a full clear.
-      if (terminal.isTty) {
-        const clear = frames++ === 0 ? '\u001b[2J' : '';
-        const lines = [...view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit')].map((line) => `${line}\u001b[K`);
-        terminal.out.write(`${clear}\u001b[H${lines.join('\n')}\n\u001b[J`);
-      }
+      screen?.draw(view(snapshot), paint(terminal, 'dim', 'Ctrl-C to quit'));
       try {
         await sleep(intervalMs, undefined, { signal });
       } catch {
@@ -133,6 +130,7 @@ export async function monitor(options: MonitorOptions): Promise<number> {
       }
     }
   } finally {
+    screen?.close();
     interrupt?.dispose();
   }
   return 0;
