@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
+import { registerGraphCommand } from './commands/graph-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
 import { registerServeCommands } from './commands/serve-register.js';
 import { registerStoreCommands } from './commands/store-register.js';
@@ -263,6 +264,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
   registerRoleCommands(program, context);
   registerStoreCommands(program, context);
   registerServeCommands(program, context);
+  registerGraphCommand(program, context);
   return program;
 }
 

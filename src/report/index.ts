@@ -1,3 +1,4 @@
 /** The report layer: a run's summary, team metrics, `report.md` and the run directory they are written to. */
 export { createRunDirectory, type RunFiles, runFiles, writeRunRecord } from './run-record.js';
 export type { RunSummary } from './summary.js';
+export { criticalPath, DIAGRAM_FORMATS, type DiagramFormat, planDiagram } from './plan-diagram.js';

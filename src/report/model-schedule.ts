@@ -22,6 +22,20 @@ export interface ModelSchedule {
   /** Calls whose latency the sim drew, and calls whose latency was measured. */
   simulatedCalls: number;
   measuredCalls: number;
+  /** What each lane did when, on the same clock: the timeline of the run. */
+  spans: ScheduleSpan[];
+}
+
+/** One stretch of work on the model-time clock. */
+export interface ScheduleSpan {
+  /** The agent whose lane it is (`gates` for review rounds). */
+  lane: string;
+  kind: 'plan' | 'work' | 'review' | 'resolve' | 'integrate';
+  taskId: string | null;
+  start: number;
+  end: number;
+  /** How a work span ended: done, failed, cancelled, blocked, released, review, or open (an interrupted run). */
+  outcome: string;
 }
 
 // An attempt on an agent's lane; a review round (its gates run at once: the longest call, plus the
@@ -55,6 +69,8 @@ class ScheduleReplay {
   #modelMs = 0;
   #simulatedCalls = 0;
   #measuredCalls = 0;
+  readonly #spans: ScheduleSpan[] = [];
+  #integrator = 'manager';
 
   constructor(input: ScheduleInput) {
     this.#input = input;
@@ -81,17 +97,19 @@ class ScheduleReplay {
         this.#endWork(entry.taskId, true);
         return;
       case 'blocker-raise':
-        this.#blockers.set(entry.taskId, { raisedAt: this.#endPhase(entry.taskId), ms: 0 });
+        this.#blockers.set(entry.taskId, { raisedAt: this.#endPhase(entry.taskId, 'blocked'), ms: 0 });
         return;
       case 'blocker-resolve':
         this.#resolve(entry);
         return;
       case 'task-release':
+        this.#endPhase(entry.taskId, 'released');
+        return;
       case 'task-merge':
-        this.#endPhase(entry.taskId);
+        this.#endPhase(entry.taskId, 'merged');
         return;
       case 'task-end': {
-        const end = this.#endPhase(entry.taskId);
+        const end = this.#endPhase(entry.taskId, entry.status);
         if (entry.status === 'done') this.#finishedAt.set(entry.taskId, end);
         return;
       }
@@ -102,13 +120,24 @@ class ScheduleReplay {
 
   /** Ends what is still open (an interrupted run) at the model time it had, and adds the integration. */
   finish(): ModelSchedule {
-    for (const taskId of [...this.#work.keys(), ...this.#reviews.keys()]) this.#endPhase(taskId);
+    for (const taskId of [...this.#work.keys(), ...this.#reviews.keys()]) this.#endPhase(taskId, 'open');
     for (const blocker of this.#blockers.values()) this.#note(blocker.raisedAt + blocker.ms);
+    if (this.#integrationMs > 0) {
+      this.#spans.push({
+        lane: this.#integrator,
+        kind: 'integrate',
+        taskId: null,
+        start: this.#latest,
+        end: this.#latest + this.#integrationMs,
+        outcome: 'done',
+      });
+    }
     return {
       makespanMs: this.#latest + this.#integrationMs,
       modelMs: this.#modelMs,
       simulatedCalls: this.#simulatedCalls,
       measuredCalls: this.#measuredCalls,
+      spans: this.#spans,
     };
   }
 
@@ -119,10 +148,12 @@ class ScheduleReplay {
     else this.#measuredCalls += 1;
     const taskId = call.taskId ?? '';
     if (call.purpose === 'plan') {
+      this.#spans.push({ lane: call.agentId, kind: 'plan', taskId: null, start: this.#planEnd, end: this.#planEnd + ms, outcome: 'done' });
       this.#planEnd += ms;
       this.#note(this.#planEnd);
     } else if (call.purpose === 'integrate') {
       this.#integrationMs += ms;
+      this.#integrator = call.agentId;
     } else if (call.purpose === 'resolve') {
       const blocker = this.#blockers.get(taskId);
       if (blocker !== undefined) blocker.ms += ms;
@@ -163,18 +194,20 @@ class ScheduleReplay {
     const { slot, start } = lane.take(blocker.raisedAt);
     const end = start + blocker.ms;
     lane.release(slot, end);
+    this.#spans.push({ lane: resolve.agentId, kind: 'resolve', taskId, start, end, outcome: resolve.resolutionKind });
     this.#readyAt.set(taskId, end);
     this.#lastResolutionEnd = end;
     this.#note(end);
   }
 
-  /** Ends the task's open work or review, if any; returns when the task may next be worked on. */
-  #endPhase(taskId: string): number {
-    if (this.#work.has(taskId)) return this.#endWork(taskId, false);
+  /** Ends the task's open work or review, if any, for `outcome`; returns when the task may next be worked on. */
+  #endPhase(taskId: string, outcome = 'open'): number {
+    if (this.#work.has(taskId)) return this.#endWork(taskId, false, outcome);
     const review = this.#reviews.get(taskId);
     if (review !== undefined) {
       this.#reviews.delete(taskId);
       const end = review.start + review.longestCall + review.longestRepair;
+      this.#spans.push({ lane: 'gates', kind: 'review', taskId, start: review.start, end, outcome });
       this.#readyAt.set(taskId, end);
       this.#filesFreeAt.set(taskId, end);
       this.#note(end);
@@ -183,15 +216,16 @@ class ScheduleReplay {
     return this.#readyAt.get(taskId) ?? this.#planEnd;
   }
 
-  #endWork(taskId: string, toReview: boolean): number {
+  #endWork(taskId: string, toReview: boolean, outcome = 'review'): number {
     const work = this.#work.get(taskId);
     if (work === undefined) {
-      const at = this.#endPhase(taskId);
+      const at = this.#endPhase(taskId, outcome);
       if (toReview) this.#reviews.set(taskId, { start: at, longestCall: 0, longestRepair: 0 });
       return at;
     }
     this.#work.delete(taskId);
     const end = work.start + work.ms;
+    this.#spans.push({ lane: work.agentId, kind: 'work', taskId, start: work.start, end, outcome: toReview ? 'review' : outcome });
     this.#lanes.get(work.agentId)?.release(work.slot, end);
     this.#readyAt.set(taskId, end);
     if (toReview) this.#reviews.set(taskId, { start: end, longestCall: 0, longestRepair: 0 });

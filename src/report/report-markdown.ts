@@ -28,7 +28,7 @@ function escapeCell(text: string): string {
 }
 
 /** `report.md`: the run for a person: outcome, tasks, blockers, cost tables; plain text, no control characters. */
-export function renderReport(state: TeamState, summary: RunSummary): string {
+export function renderReport(state: TeamState, summary: RunSummary, pictures: readonly { file: string; alt: string }[] = []): string {
   const simulated = summary.simulated ? ' (simulated: tokens, cost and model time are a forecast)' : '';
   const lines: string[] = [
     `# Run ${summary.runId}${summary.simulated ? ' — simulated' : ''}`,
@@ -52,6 +52,7 @@ export function renderReport(state: TeamState, summary: RunSummary): string {
         ? ''
         : `; in ${summary.workspace}: ${summary.metrics.gateBlocks} gate block(s), ${summary.metrics.testFailures} test failure(s)`),
     '',
+    ...(pictures.length === 0 ? [] : ['## Pictures', '', ...pictures.map((picture) => `![${picture.alt}](${picture.file})`), '']),
     '## Tasks',
     '',
     '| id | role | assignee | status | title | result |',

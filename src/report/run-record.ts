@@ -4,7 +4,10 @@ import type { TeamConfig } from '../config/index.js';
 import { costOf, priceOf, priceTable } from '../cost/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
 import { writeFileAtomic } from '../files/index.js';
+import { replayModelSchedule } from './model-schedule.js';
+import { svgDiagram } from './plan-diagram.js';
 import { renderReport } from './report-markdown.js';
+import { costChart, timelineChart } from './run-charts.js';
 import { summarizeRun, type RunSummary } from './summary.js';
 
 /** The files a run leaves in `.agent-runs/<run-id>/`. */
@@ -15,6 +18,10 @@ export interface RunFiles {
   summary: string;
   report: string;
   agents: string;
+  /** SVG pictures beside the report: the plan, the timeline and the cost by agent. */
+  plan: string;
+  timeline: string;
+  cost: string;
 }
 
 /** Paths of a run's directory. */
@@ -26,6 +33,9 @@ export function runFiles(runDir: string): RunFiles {
     summary: join(runDir, 'summary.json'),
     report: join(runDir, 'report.md'),
     agents: join(runDir, 'agents'),
+    plan: join(runDir, 'plan.svg'),
+    timeline: join(runDir, 'timeline.svg'),
+    cost: join(runDir, 'cost-by-agent.svg'),
   };
 }
 
@@ -62,6 +72,25 @@ export async function writeRunRecord(input: {
     }
   });
   await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFileAtomic(files.report, renderReport(input.state, summary));
+  const schedule = replayModelSchedule({
+    ledger,
+    dependencies: new Map(input.state.tasks.map((task) => [task.id, task.dependsOn])),
+    capacities: new Map(Object.values(input.state.agents).map((agent) => [agent.id, agent.maxConcurrentTasks])),
+  });
+  await writeFileAtomic(files.plan, svgDiagram(input.state));
+  await writeFileAtomic(
+    files.timeline,
+    timelineChart({ spans: schedule.spans, makespanMs: schedule.makespanMs, title: `Timeline of run ${summary.runId} (model time)` }),
+  );
+  await writeFileAtomic(
+    files.cost,
+    costChart({ lines: summary.byAgent, title: `Cost by agent, run ${summary.runId} ($${summary.costUsd.toFixed(4)})` }),
+  );
+  const pictures = [
+    { file: 'plan.svg', alt: 'The plan: tasks by status, the critical path in red' },
+    { file: 'timeline.svg', alt: 'Timeline: what each agent did when, in model time' },
+    { file: 'cost-by-agent.svg', alt: 'Cost by agent' },
+  ];
+  await writeFileAtomic(files.report, renderReport(input.state, summary, pictures));
   return { files, summary };
 }

@@ -154,10 +154,13 @@ describe('run', () => {
       [
         'agents/',
         ...callers.map((id) => `agents/${id}.jsonl`),
+        'cost-by-agent.svg',
+        'plan.svg',
         'report.md',
         'run_ledger.jsonl',
         'summary.json',
         'team-communication.json',
+        'timeline.svg',
       ].sort(),
     );
   });

@@ -123,6 +123,7 @@ const BAD_FLAGS: BadFlag[] = [
     allowed: `expected a number of seconds from 0.2 to ${MAX_TIMER_SECONDS}`,
   })),
   { args: ['monitor', '--limit', '-3'], option: '-n, --limit <n>', value: '-3', allowed: 'expected an integer >= 1' },
+  { args: ['graph', '--format', 'png'], option: '--format <format>', value: 'png', allowed: 'Allowed choices are mermaid, dot, svg' },
 ];
 
 // Commands with a subcommand: their name is two words.

@@ -97,7 +97,23 @@ describe('replayModelSchedule', () => {
   it('runs two agents side by side: plan, work after dependencies, a blocker waiting on its resolution, integration last', () => {
     const schedule = replay(BLOCKED_RUN, BLOCKED_DEPENDENCIES);
     // 10 (plan) + max(T1 20, T2 5+4+6) + T3 8 + 2 (integration).
-    expect(schedule).toEqual({ makespanMs: 40_000, modelMs: 55_000, simulatedCalls: 7, measuredCalls: 0 });
+    expect(schedule).toMatchObject({ makespanMs: 40_000, modelMs: 55_000, simulatedCalls: 7, measuredCalls: 0 });
+  });
+
+  it('gives the timeline: each lane’s plan, attempts, resolutions and the integration, with how each attempt ended', () => {
+    const { spans } = replay(BLOCKED_RUN, BLOCKED_DEPENDENCIES);
+    const seconds = spans
+      .map((span) => ({ ...span, start: span.start / 1000, end: span.end / 1000 }))
+      .sort((a, b) => a.lane.localeCompare(b.lane) || a.start - b.start);
+    expect(seconds).toEqual([
+      { lane: 'backend-dev', kind: 'work', taskId: 'T1', start: 10, end: 30, outcome: 'done' },
+      { lane: 'backend-dev', kind: 'work', taskId: 'T3', start: 30, end: 38, outcome: 'done' },
+      { lane: 'frontend-dev', kind: 'work', taskId: 'T2', start: 10, end: 15, outcome: 'blocked' },
+      { lane: 'frontend-dev', kind: 'work', taskId: 'T2', start: 19, end: 25, outcome: 'done' },
+      { lane: 'manager', kind: 'plan', taskId: null, start: 0, end: 10, outcome: 'done' },
+      { lane: 'manager', kind: 'resolve', taskId: 'T2', start: 15, end: 19, outcome: 'answer' },
+      { lane: 'manager', kind: 'integrate', taskId: null, start: 38, end: 40, outcome: 'done' },
+    ]);
   });
 
   it('does not depend on how independent agents interleaved in the ledger, nor on its timestamps', () => {
@@ -237,8 +253,12 @@ describe('replayModelSchedule', () => {
       dependencies: new Map(),
       capacities: ROOMS,
     });
-    expect(paused).toEqual(replay(straight));
+    const { spans: pausedSpans, ...pausedFigures } = paused;
+    const { spans: straightSpans, ...straightFigures } = replay(straight);
+    expect(pausedFigures).toEqual(straightFigures);
     expect(paused.makespanMs).toBe(7_000);
+    // The timeline shows the aborted attempt as a zero-length span let go of, then the same work as without the pause.
+    expect(pausedSpans.filter((span) => span.end > span.start)).toEqual(straightSpans.filter((span) => span.end > span.start));
   });
 
   it('an interrupted run that was not resumed counts the model time it had', () => {
@@ -248,12 +268,12 @@ describe('replayModelSchedule', () => {
 
   it('counts simulated and measured calls apart, and an empty ledger takes no time', () => {
     const measured = { ...(call('backend-dev', null, 'prompt', 1.5) as Extract<LedgerEvent, { type: 'model-call' }>), simulated: false };
-    expect(replay([call('manager', null, 'plan', 1), measured])).toEqual({
+    expect(replay([call('manager', null, 'plan', 1), measured])).toMatchObject({
       makespanMs: 1_000,
       modelMs: 2_500,
       simulatedCalls: 1,
       measuredCalls: 1,
     });
-    expect(replay([])).toEqual({ makespanMs: 0, modelMs: 0, simulatedCalls: 0, measuredCalls: 0 });
+    expect(replay([])).toMatchObject({ makespanMs: 0, modelMs: 0, simulatedCalls: 0, measuredCalls: 0 });
   });
 });

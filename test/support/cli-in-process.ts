@@ -13,6 +13,7 @@ await Promise.all([
   import('../../src/cli/commands/errors.js'),
   import('../../src/cli/commands/export.js'),
   import('../../src/cli/commands/findings.js'),
+  import('../../src/cli/commands/graph.js'),
   import('../../src/cli/commands/init-config.js'),
   import('../../src/cli/commands/ledger.js'),
   import('../../src/cli/commands/monitor.js'),

@@ -44,6 +44,7 @@ export async function exportRun(options: ExportCommandOptions): Promise<number> 
     terminal,
     `Exported run ${state.run.id} (${state.run.status}, ${ledger.length} ledger events, $${summary.costUsd.toFixed(4)}) to ${files.dir}`,
   );
-  for (const file of [files.state, files.ledger, files.summary, files.report]) println(terminal, `  ${file}`);
+  for (const file of [files.state, files.ledger, files.summary, files.report, files.plan, files.timeline, files.cost])
+    println(terminal, `  ${file}`);
   return EXIT.ok;
 }
