@@ -1,3 +1,4 @@
+export { type Correlation, correlationFields, currentCorrelation, withCorrelation } from './correlation.js';
 export { getLogger, type Logger, type LogLevel, type LogMethod, logToStream } from './logger.js';
 export { redact } from './redact.js';
 export { jsonText, plainStrings, plainText } from './plain-text.js';
@@ -9,3 +10,13 @@ export {
   type TokenKind,
   type TokenTotal,
 } from './service-metrics.js';
+export {
+  type SpanAttributes,
+  type SpanAttributeValue,
+  type SpanHandle,
+  type SpanOptions,
+  startTracing,
+  stopTracing,
+  TRACING_ENDPOINT_ENV,
+  withSpan,
+} from './tracing.js';

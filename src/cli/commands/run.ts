@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { SignalInterruptError, UsageError } from '../../errors/index.js';
-import { plainText } from '../../observability/index.js';
+import { plainText, startTracing, stopTracing } from '../../observability/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
 import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
+import { packageVersion } from '../package-version.js';
 import { showProgress } from '../progress.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 import { storeChoice } from '../store-option.js';
@@ -103,6 +104,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
   const signal = options.signal ?? interrupt?.signal;
   const progressStop = new AbortController();
   let progress: Promise<void> | undefined;
+  // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
+  await startTracing({ serviceVersion: packageVersion });
   try {
     const result = await runTeam({
       config,
@@ -153,6 +156,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
   } finally {
     progressStop.abort();
     await progress;
+    // Whatever ended the run (its end, Ctrl-C, an error), the spans still held are sent before the command returns.
+    await stopTracing();
     interrupt?.dispose();
   }
 }
