@@ -21,6 +21,18 @@ export function withCorrelation<T>(fields: Correlation, fn: () => T): T {
   return store.run(inner, fn);
 }
 
+/**
+ * Adds fields to the current correlation in place (outside any, nothing happens): the code that opened
+ * it sees them too, e.g. a request's log line once its handler has read the task_id from the body.
+ */
+export function annotateCorrelation(fields: Correlation): void {
+  const current = store.getStore() as { -readonly [K in keyof Correlation]: Correlation[K] } | undefined;
+  if (current === undefined) return;
+  if (fields.taskId !== undefined) current.taskId = fields.taskId;
+  if (fields.subtaskId !== undefined) current.subtaskId = fields.subtaskId;
+  if (fields.runId !== undefined) current.runId = fields.runId;
+}
+
 /** The correlation of the code running now (empty outside any). */
 export function currentCorrelation(): Correlation {
   return store.getStore() ?? {};

@@ -1,6 +1,6 @@
-export { type Correlation, correlationFields, currentCorrelation, withCorrelation } from './correlation.js';
-export { getLogger, type Logger, type LogLevel, type LogMethod, logToStream } from './logger.js';
-export { redact } from './redact.js';
+export { annotateCorrelation, type Correlation, correlationFields, currentCorrelation, withCorrelation } from './correlation.js';
+export { getLogger, type Logger, type LogLevel, type LogMethod, logToFile, logToStream, type OpenLogFile } from './logger.js';
+export { redact, registerSecret } from './redact.js';
 export { jsonText, plainStrings, plainText } from './plain-text.js';
 export {
   type CostTotal,
