@@ -17,6 +17,8 @@ export {
   type SpanOptions,
   startTracing,
   stopTracing,
+  traceContextEnv,
   TRACING_ENDPOINT_ENV,
   withSpan,
+  withTraceParentFromEnv,
 } from './tracing.js';

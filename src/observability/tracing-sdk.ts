@@ -19,6 +19,9 @@ export function startTracingSdk(input: { serviceName: string; serviceVersion?: s
     .merge(
       resourceFromAttributes({
         'service.name': input.serviceName,
+        // Agent processes of one run (run --processes) export their own spans: the pid tells them apart.
+        // (Not the process detector: its command line would carry the feature text.)
+        'process.pid': process.pid,
         ...(input.serviceVersion === undefined ? {} : { 'service.version': input.serviceVersion }),
       }),
     )

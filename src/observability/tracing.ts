@@ -70,6 +70,29 @@ export async function stopTracing(): Promise<void> {
   }
 }
 
+/**
+ * The active trace context as the W3C variables TRACEPARENT (and TRACESTATE) for a process this one
+ * starts; empty when nothing is traced here.
+ */
+export function traceContextEnv(): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const env: Record<string, string> = {};
+  if (carrier['traceparent'] !== undefined) env['TRACEPARENT'] = carrier['traceparent'];
+  if (carrier['tracestate'] !== undefined) env['TRACESTATE'] = carrier['tracestate'];
+  return env;
+}
+
+/** Runs `fn` as part of the trace that TRACEPARENT names (set by the process that started this one, or by a CI job), if any. */
+export function withTraceParentFromEnv<T>(fn: () => T): T {
+  const traceparent = process.env['TRACEPARENT']?.trim() ?? '';
+  if (traceparent === '') return fn();
+  const carrier: Record<string, string> = { traceparent };
+  const tracestate = process.env['TRACESTATE']?.trim() ?? '';
+  if (tracestate !== '') carrier['tracestate'] = tracestate;
+  return context.with(propagation.extract(context.active(), carrier), fn);
+}
+
 /** Runs `fn` inside a span named `name`, a child of the span active here; a throw marks it failed with `error.type`. */
 export async function withSpan<T>(name: string, options: SpanOptions, fn: (span: SpanHandle) => Promise<T>): Promise<T> {
   const kind = options.kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL;

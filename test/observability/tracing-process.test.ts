@@ -86,6 +86,27 @@ describe('tracing in an agent-team run process', () => {
     expect(receiver.spans.find((span) => span.name === 'orchestrator.run')?.resource['service.version']).toEqual(expect.any(String));
   });
 
+  it('with --processes puts the agent processes’ spans in the run’s trace, under its dispatch span', async () => {
+    project = await tempProject('agent-team-trace-processes-');
+    const result = await runCli([...RUN, '--processes'], { cwd: project.dir, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });
+    expect(result.code, result.stderr).toBe(0);
+    const { spans } = receiver;
+    const root = spans.find((span) => span.name === 'orchestrator.run');
+    const dispatch = spans.find((span) => span.name === 'orchestrator.dispatch');
+    const work = spans.filter((span) => span.name.startsWith('invoke_agent ') && span.attributes['agent_team.purpose'] === 'work');
+    expect(work.length).toBeGreaterThan(0);
+    // Each agent's process exported its own spans (its own resource) as children of the run's dispatch span.
+    expect(new Set(work.map((span) => span.resource['process.pid'])).has(root?.resource['process.pid'])).toBe(false);
+    for (const span of work) {
+      expect(span.traceId).toBe(root?.traceId);
+      expect(span.parentSpanId).toBe(dispatch?.spanId);
+      expect(span.attributes['agent_team.run_id']).toBe(root?.attributes['agent_team.run_id']);
+      expect(span.attributes['agent_team.subtask_id']).toMatch(new RegExp(`::${String(root?.attributes['agent_team.run_id'])}::T\\d+$`));
+    }
+    const chats = spans.filter((span) => span.name.startsWith('chat ') && span.attributes['agent_team.purpose'] === 'work');
+    expect(chats.length).toBe(work.length);
+  });
+
   it('sends the spans of a run stopped by Ctrl-C, its root marked interrupted', async () => {
     project = await tempProject('agent-team-trace-interrupt-');
     // Slow enough (about 0.1-1 s per call) to be interrupted mid-run.

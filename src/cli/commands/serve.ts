@@ -40,9 +40,9 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
   const version = await packageVersion();
-  // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
-  await startTracing({ serviceVersion: async () => version });
   try {
+    // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
+    await startTracing({ serviceVersion: async () => version });
     const server = await startServer({
       config,
       dataDir: resolve(options.cwd, options.dataDir ?? DEFAULT_DATA_DIR),

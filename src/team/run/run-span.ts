@@ -3,13 +3,11 @@ import type { TeamState } from '../../state/index.js';
 
 /**
  * Runs a taken run in its `orchestrator.run` span, the root of its plan, dispatch and aggregation,
- * with the run in the correlation: the service's task id when the service runs it, else the run id
- * (a run started from the command line is its own task).
+ * with the run in the correlation (see withRunCorrelation).
  */
 export function withRunSpan<T extends { status: string }>(input: { state: TeamState; resumed: boolean }, fn: () => Promise<T>): Promise<T> {
   const { run } = input.state;
-  const taskId = currentCorrelation().taskId ?? run.id;
-  return withCorrelation({ taskId, runId: run.id }, () =>
+  return withRunCorrelation(input.state, () =>
     withSpan(
       'orchestrator.run',
       {
@@ -27,4 +25,13 @@ export function withRunSpan<T extends { status: string }>(input: { state: TeamSt
       },
     ),
   );
+}
+
+/**
+ * Runs `fn` with the run in the correlation: its id, and its task: the service's task id when the
+ * service runs it, else the run id (a run started from the command line is its own task).
+ */
+export function withRunCorrelation<T>(state: TeamState, fn: () => T): T {
+  const { id } = state.run;
+  return withCorrelation({ taskId: currentCorrelation().taskId ?? id, runId: id }, fn);
 }
