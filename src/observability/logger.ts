@@ -130,6 +130,15 @@ export async function logToFile(path: string): Promise<OpenLogFile> {
     stream.once('error', reject);
   });
   const file: LogFile = { stream };
+  const detach = (): void => {
+    files.delete(file);
+    if (file.transport !== undefined) root?.remove(file.transport);
+  };
+  // A disk that refuses the file later (full, removed) ends this log, never the process; stderr still gets its lines.
+  stream.on('error', (error) => {
+    detach();
+    target.write(`${JSON.stringify({ level: 'error', message: 'log file closed after a write failed', path, error: error.message })}\n`);
+  });
   files.add(file);
   if (root !== undefined) attach(root, file);
   let closing: Promise<void> | undefined;
@@ -139,8 +148,7 @@ export async function logToFile(path: string): Promise<OpenLogFile> {
       closing ??= (async () => {
         // winston hands a line to its transports on a later tick: let the last ones through first.
         await new Promise((resolve) => setImmediate(resolve));
-        files.delete(file);
-        if (file.transport !== undefined) root?.remove(file.transport);
+        detach();
         await new Promise<void>((resolve) => stream.end(() => resolve()));
       })();
       return closing;
