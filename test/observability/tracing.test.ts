@@ -5,12 +5,15 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
+import { ProviderError } from '../../src/errors/index.js';
 import { startTracing, stopTracing } from '../../src/observability/index.js';
 import { runTeam } from '../../src/team/index.js';
 import { type Entry, readEntries } from '../support/ledger.js';
+import { createScriptedProvider } from '../support/scripted-provider.js';
 import { sampleRepo, type TempRepository } from '../support/sample-repo.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { useProcessesTimeout } from '../support/timeouts.js';
+import { orchestrateBody, useServices, waitForStatus } from '../server/service-fixture.js';
 import { writeWorkspaceConfig } from '../support/workspace-config.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
@@ -19,6 +22,7 @@ useProcessesTimeout();
 
 const FEATURE = 'Add user authentication with email and password';
 const CLIENT = 3;
+const startService = useServices();
 
 let receiver: OtlpReceiver;
 const cleanups: (() => Promise<void>)[] = [];
@@ -148,6 +152,61 @@ describe('traces of a sim run', () => {
     const sent = receiver.bodies.join('\n');
     expect(sent).not.toContain(FEATURE);
     expect(sent).not.toContain('You are');
+  });
+
+  it('marks a failed model call, and the spans it failed, with error.type; the error’s key stays out', async () => {
+    const project: TempProject = await tempProject('agent-team-traces-');
+    cleanups.push(() => project.cleanup());
+    const key = 'sk-ant-api03-tracedsecret000000000000';
+    const provider = createScriptedProvider().enqueue({
+      error: new ProviderError({ provider: 'scripted', message: `HTTP 401: invalid x-api-key ${key}`, status: 401, failure: 'auth' }),
+    });
+    expect(await startTracing()).toBe(true);
+    await expect(runTeam({ config: loadTeamConfig({ cwd: project.dir }), feature: FEATURE, providerInstance: provider })).rejects.toThrow(
+      ProviderError,
+    );
+    await stopTracing();
+    const { spans } = receiver;
+    const { parentOf } = tree(spans);
+    const chat = spans.find((span) => span.name.startsWith('chat '));
+    expect(chat?.attributes).toMatchObject({ 'error.type': 'provider_error', 'gen_ai.provider.name': 'scripted' });
+    expect(chat?.attributes).not.toHaveProperty('gen_ai.usage.input_tokens');
+    expect(chat?.status.code).toBe(2);
+    // The error goes up through the manager's work, the plan and the run.
+    const chain: string[] = [];
+    for (let span = chat && parentOf(chat); span !== undefined; span = parentOf(span)) {
+      chain.push(span.name);
+      expect(span.attributes['error.type']).toBe('provider_error');
+    }
+    expect(chain).toEqual(['invoke_agent manager', 'orchestrator.plan', 'orchestrator.run']);
+    expect(chat?.status.message).toContain('HTTP 401');
+    expect(receiver.bodies.join('\n')).not.toContain(key);
+  });
+
+  it('in the service: the plan and the run of a task each a trace with its task_id, the work on each subtask with its subtask_id', async () => {
+    expect(await startTracing()).toBe(true);
+    const service = await startService();
+    const taskId = 'traced-task';
+    expect((await service.call('/orchestrate', { method: 'POST', json: orchestrateBody(taskId) })).status).toBe(200);
+    expect((await service.call(`/execute/${taskId}`, { method: 'POST', json: {} })).status).toBe(202);
+    const view = (await waitForStatus(service.call, taskId, ['completed', 'failed'])) as unknown as {
+      status: string;
+      subtasks: { subtask_id: string }[];
+    };
+    expect(view.status).toBe('completed');
+    await service.server.close();
+    await stopTracing();
+    const { spans } = receiver;
+    const roots = spans.filter((span) => span.name === 'orchestrator.run');
+    expect(roots.map((span) => span.attributes['agent_team.run.resumed']).sort()).toEqual([false, true]);
+    expect(new Set(roots.map((span) => span.traceId)).size).toBe(2);
+    for (const span of spans) expect(span.attributes['agent_team.task_id']).toBe(taskId);
+    const worked = new Set(
+      spans
+        .filter((span) => span.name.startsWith('invoke_agent ') && span.attributes['agent_team.purpose'] === 'work')
+        .map((span) => span.attributes['agent_team.subtask_id']),
+    );
+    expect([...worked].sort()).toEqual(view.subtasks.map((subtask) => subtask.subtask_id).sort());
   });
 
   it('in a workspace run puts each file tool call in an execute_tool span under the agent working on the task', async () => {
