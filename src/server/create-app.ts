@@ -5,7 +5,7 @@ import type { Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { TeamConfig } from '../config/index.js';
-import { getLogger, redact, type ServiceMetrics } from '../observability/index.js';
+import { getLogger, redact, type ServiceMetrics, withCorrelation } from '../observability/index.js';
 import { addAgentRoutes } from './agent-routes.js';
 import { bearerAuth } from './bearer-auth.js';
 import { addHealthRoutes } from './health-routes.js';
@@ -70,17 +70,20 @@ export function createApp(options: AppOptions): OpenAPIHono {
   const scrub = scrubber(token);
   const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const app = new OpenAPIHono<Env>({ defaultHook: validationHook });
-  app.use(async (context, next) => {
-    const started = performance.now();
-    await next();
-    // Method, path and status only: never a header (the token) nor a body.
-    log.info('request', {
-      method: context.req.method,
-      path: context.req.path,
-      status: context.res.status,
-      ms: Math.round(performance.now() - started),
-    });
-  });
+  // A request about a task (its path names it) logs with its task_id, and so does what it starts.
+  app.use((context, next) =>
+    withCorrelation({ taskId: taskIdInPath(context.req.path) }, async () => {
+      const started = performance.now();
+      await next();
+      // Method, path and status only: never a header (the token) nor a body.
+      log.info('request', {
+        method: context.req.method,
+        path: context.req.path,
+        status: context.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    }),
+  );
   app.use(observeLatency(metrics));
   app.use(bearerAuth(token));
   app.use(
@@ -133,4 +136,15 @@ export function createApp(options: AppOptions): OpenAPIHono {
     );
   });
   return app;
+}
+
+/** The task_id of /tasks/{task_id}… and /execute/{task_id}, undefined for other paths. */
+function taskIdInPath(path: string): string | undefined {
+  const found = /^\/(?:tasks|execute)\/([^/]+)/.exec(path)?.[1];
+  if (found === undefined) return undefined;
+  try {
+    return decodeURIComponent(found);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,11 +1,12 @@
 /** Starts the service: checks that it may listen where asked, then serves the application until closed. */
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { TeamConfig } from '../config/index.js';
 import { UsageError } from '../errors/index.js';
-import { createServiceMetrics, getLogger } from '../observability/index.js';
+import { createServiceMetrics, getLogger, logToFile, registerSecret } from '../observability/index.js';
 import { API_TOKEN_ENV } from './bearer-auth.js';
 import { createApp } from './create-app.js';
 import { isLoopbackHost } from './loopback-host.js';
@@ -15,6 +16,11 @@ const log = getLogger('server');
 
 /** The shortest token accepted: a guessable token is no protection. */
 export const MIN_TOKEN_LENGTH = 16;
+
+/** The service's log file under its data directory. */
+export function serviceLogPath(dataDir: string): string {
+  return join(dataDir, 'logs', 'orchestrator.log');
+}
 
 /** How to start the service. */
 export interface ServerOptions {
@@ -62,6 +68,8 @@ export function checkExposure(input: { host: string; token: string | undefined }
 /** Starts listening; resolves once the port is bound. A port in use is a UsageError naming it. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkExposure(options);
+  // The token never reaches a log line, not even in a path or a task_id.
+  registerSecret(options.token);
   await mkdir(options.dataDir, { recursive: true });
   const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale });
   const app = createApp({
@@ -89,6 +97,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // The service's own log (JSON lines, each with the task_id and subtask_id it is about) beside its task records.
+  const serviceLog = await logToFile(serviceLogPath(options.dataDir));
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
   log.info('listening', { host: options.host, port, authentication: options.token === undefined ? 'none (loopback)' : 'bearer token' });
   let closing: Promise<void> | undefined;
@@ -103,6 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await serviceLog.close();
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 /** The seed's task API: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, its events and its cancel. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { annotateCorrelation } from '../observability/index.js';
 import { readRunLedger } from '../team/index.js';
 import {
   errorResponseSchema,
@@ -85,6 +86,7 @@ export function addTaskRoutes(input: { app: OpenAPIHono; runs: TaskRuns; scrub: 
   const { app, runs, scrub } = input;
   app.openapi(orchestrateRoute, async (context) => {
     const request = context.req.valid('json');
+    annotateCorrelation({ taskId: request.task_id });
     const snapshot = await runs.orchestrate(request);
     const body = { task_id: request.task_id, status: taskStatus(snapshot), subtasks: subtasksOf({ ...snapshot, taskId: request.task_id }) };
     return context.json(scrub(body), 200);

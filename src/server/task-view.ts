@@ -1,6 +1,7 @@
 /** GET /tasks/{task_id} and the subtasks of POST /orchestrate: the seed's view of a team run. */
 import type { TeamConfig } from '../config/index.js';
 import type { LedgerEntry, LedgerEvent, Task, TeamState } from '../state/index.js';
+import { subtaskId } from '../team/index.js';
 import type { Subtask, TaskResponse } from './api-schemas.js';
 import type { TaskSnapshot } from './task-runs.js';
 import { finishedAt, statusHistory, taskStatus } from './task-status.js';
@@ -15,11 +16,6 @@ const SUBTASK_STATES: Record<Task['status'], Subtask['state']> = {
   failed: 'failed',
   cancelled: 'cancelled',
 };
-
-/** A subtask's id: role, task id and the team's task id, as the seed spells `agent::task::n`. */
-export function subtaskId(taskId: string, task: Pick<Task, 'id' | 'role'>): string {
-  return `${task.role}::${taskId}::${task.id}`;
-}
 
 function outputsOf(task: Task): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};

@@ -1,7 +1,9 @@
 import { loadTeamConfig } from '../../config/index.js';
 import { LEASE_ENV, runAgent } from '../../team/index.js';
+import { startTracing, stopTracing, withTraceParentFromEnv } from '../../observability/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
+import { packageVersion } from '../package-version.js';
 import { println, type Terminal } from '../terminal.js';
 import { storeChoice } from '../store-option.js';
 
@@ -37,10 +39,15 @@ export async function agent(options: AgentCommandOptions): Promise<number> {
   }
   try {
     const lease = process.env[LEASE_ENV] === undefined || process.env[LEASE_ENV] === '' ? undefined : process.env[LEASE_ENV];
-    const reason = await runAgent({ config, agentId: options.id, lease, signal: options.signal ?? interrupt?.signal });
+    // Started by `run --processes` with tracing on, TRACEPARENT puts this agent's spans in the run's trace.
+    await startTracing({ serviceVersion: packageVersion });
+    const reason = await withTraceParentFromEnv(() =>
+      runAgent({ config, agentId: options.id, lease, signal: options.signal ?? interrupt?.signal }),
+    );
     println(options.terminal, `${options.id}: ${reason}`);
     return reason === 'interrupted' ? EXIT.interrupted : reason === 'budget-exceeded' ? EXIT.budgetExceeded : EXIT.ok;
   } finally {
+    await stopTracing();
     process.off('disconnect', orphaned);
     interrupt?.dispose();
   }

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { SignalInterruptError, UsageError } from '../../errors/index.js';
-import { plainText } from '../../observability/index.js';
+import { plainText, startTracing, stopTracing, withTraceParentFromEnv } from '../../observability/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
 import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
+import { packageVersion } from '../package-version.js';
 import { showProgress } from '../progress.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 import { storeChoice } from '../store-option.js';
@@ -104,43 +105,48 @@ export async function run(options: RunCommandOptions): Promise<number> {
   const progressStop = new AbortController();
   let progress: Promise<void> | undefined;
   try {
-    const result = await runTeam({
-      config,
-      feature: options.feature,
-      resume: options.resume,
-      force: options.force,
-      provider: options.provider,
-      seed: options.seed,
-      timeScale: options.timeScale,
-      blockerRate: options.blockerRate,
-      planTasks: options.planTasks,
-      budgetUsd: options.budgetUsd,
-      processes: options.processes,
-      remoteAgents: options.remoteAgents
-        ?.split(',')
-        .map((id) => id.trim())
-        .filter((id) => id !== ''),
-      record: options.record,
-      replay: options.replay,
-      workspace:
-        options.workspace === undefined || options.workspace === false
-          ? undefined
-          : options.workspace === true
-            ? config.projectDir
-            : resolve(options.cwd, options.workspace),
-      cwd: options.cwd,
-      signal,
-      onStart: (state) => {
-        if (options.json === true) return;
-        const simulated = state.run.simulated
-          ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, ` +
-            `time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
-          : `run on ${state.run.options.provider}`;
-        println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
-        if (options.resume === true) println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);
-        progress = showProgress({ terminal, config, signal: progressStop.signal, fromEnd: options.resume });
-      },
-    });
+    // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
+    await startTracing({ serviceVersion: packageVersion });
+    const result = await withTraceParentFromEnv(() =>
+      runTeam({
+        config,
+        feature: options.feature,
+        resume: options.resume,
+        force: options.force,
+        provider: options.provider,
+        seed: options.seed,
+        timeScale: options.timeScale,
+        blockerRate: options.blockerRate,
+        planTasks: options.planTasks,
+        budgetUsd: options.budgetUsd,
+        processes: options.processes,
+        remoteAgents: options.remoteAgents
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter((id) => id !== ''),
+        record: options.record,
+        replay: options.replay,
+        workspace:
+          options.workspace === undefined || options.workspace === false
+            ? undefined
+            : options.workspace === true
+              ? config.projectDir
+              : resolve(options.cwd, options.workspace),
+        cwd: options.cwd,
+        signal,
+        onStart: (state) => {
+          if (options.json === true) return;
+          const simulated = state.run.simulated
+            ? `simulated run: ${state.run.options.provider} provider, seed ${state.run.options.seed}, ` +
+              `time scale ${state.run.options.timeScale}; no model is called and every figure is a forecast`
+            : `run on ${state.run.options.provider}`;
+          println(terminal, paint(terminal, 'bold', `agent-team: ${simulated}`));
+          if (options.resume === true)
+            println(terminal, `Resuming run ${state.run.id} (resume ${state.run.resumes}): ${state.run.feature}`);
+          progress = showProgress({ terminal, config, signal: progressStop.signal, fromEnd: options.resume });
+        },
+      }),
+    );
     progressStop.abort();
     await progress;
     // An error that escaped everything stopped the run (recorded as interrupted); it is this command's failure.
@@ -153,6 +159,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
   } finally {
     progressStop.abort();
     await progress;
+    // Whatever ended the run (its end, Ctrl-C, an error), the spans still held are sent before the command returns.
+    await stopTracing();
     interrupt?.dispose();
   }
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
-import { jsonText } from '../../observability/index.js';
+import { jsonText, startTracing, stopTracing } from '../../observability/index.js';
 import { API_TOKEN_ENV, startServer } from '../../server/index.js';
 import { describeTeamStore } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
@@ -39,7 +39,10 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
   const host = options.host ?? '127.0.0.1';
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
+  const version = await packageVersion();
   try {
+    // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
+    await startTracing({ serviceVersion: async () => version });
     const server = await startServer({
       config,
       dataDir: resolve(options.cwd, options.dataDir ?? DEFAULT_DATA_DIR),
@@ -48,7 +51,7 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
       token,
       maxBodyBytes: options.maxBodyBytes,
       timeScale: options.timeScale,
-      version: await packageVersion(),
+      version,
     });
     const store =
       config.store.kind === 'file' ? 'file store' : describeTeamStore({ ...config, store: { ...config.store, key: '<task_id>' } });
@@ -68,6 +71,8 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
     await server.close(signal.reason);
     return EXIT.ok;
   } finally {
+    // The runs have stopped: their last spans are sent before the process ends.
+    await stopTracing();
     interrupt?.dispose();
   }
 }

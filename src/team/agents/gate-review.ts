@@ -6,6 +6,7 @@ import type { LlmRequest } from '../../providers/index.js';
 import type { Task } from '../../state/index.js';
 import type { BranchDiff } from '../../workspace/index.js';
 import { ANSWER_NAMES, GATE_ANSWERS, gateAnswerSchema } from '../tasks/answer-schemas.js';
+import { withAgentSpan } from './agent-span.js';
 import { ModelCaller, type SettleCall } from './model-caller.js';
 import { pathsOverlap } from '../tasks/scheduler.js';
 import { callStructured } from './structured-call.js';
@@ -56,7 +57,12 @@ export class GateReviewer {
     diff: BranchDiff;
     signal?: AbortSignal | undefined;
   }): Promise<GateOutcome[]> {
-    return Promise.all(input.gates.map((gate) => this.#one(gate, input)));
+    return Promise.all(
+      input.gates.map((gate) => {
+        const agentId = gate.agent ?? this.#context.config.manager.id;
+        return withAgentSpan({ agentId, role: `gate:${gate.name}`, purpose: 'gate', task: input.task }, () => this.#one(gate, input));
+      }),
+    );
   }
 
   async #one(gate: GateConfig, input: { task: Task; diff: BranchDiff; signal?: AbortSignal | undefined }): Promise<GateOutcome> {

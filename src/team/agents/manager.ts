@@ -20,6 +20,7 @@ import {
   type Plan,
   type Resolution,
 } from '../tasks/answer-schemas.js';
+import { withAgentSpan } from './agent-span.js';
 import { ModelCaller, type SettleCall } from './model-caller.js';
 import { planProblems } from '../tasks/plan-graph.js';
 import { isPlannedTaskId } from '../tasks/apply-resolution.js';
@@ -117,7 +118,11 @@ export class Manager {
   }
 
   /** Plans the feature into a validated task graph. */
-  async plan(input: { feature: string; signal?: AbortSignal | undefined }): Promise<Plan> {
+  plan(input: { feature: string; signal?: AbortSignal | undefined }): Promise<Plan> {
+    return this.#asAgent('plan', undefined, () => this.#plan(input));
+  }
+
+  async #plan(input: { feature: string; signal?: AbortSignal | undefined }): Promise<Plan> {
     const roles = workerRoles(this.#context);
     const request = this.#request('plan', ANSWER_NAMES.plan, composePlanMessage({ feature: input.feature, roles }), {
       complexity: 'complex',
@@ -135,7 +140,16 @@ export class Manager {
   }
 
   /** Answers one blocker: an answer, a new prerequisite task, a reassignment, or failing the task. The caller applies `settle` with the resolution. */
-  async resolve(input: {
+  resolve(input: {
+    state: TeamState;
+    blocker: Blocker;
+    signal?: AbortSignal | undefined;
+  }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
+    const task = input.state.tasks.find((candidate) => candidate.id === input.blocker.taskId);
+    return this.#asAgent('resolve', task, () => this.#resolve(input));
+  }
+
+  async #resolve(input: {
     state: TeamState;
     blocker: Blocker;
     signal?: AbortSignal | undefined;
@@ -191,7 +205,17 @@ export class Manager {
   }
 
   /** Writes the final integration summary from the task results. */
-  async integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
+  integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
+    return this.#asAgent('integrate', undefined, () => this.#integrate(input));
+  }
+
+  /** The manager's piece of work in its `invoke_agent` span (about a task when it resolves one's blocker). */
+  #asAgent<T>(purpose: string, task: Task | undefined, fn: () => Promise<T>): Promise<T> {
+    const { id, role } = this.#context.config.manager;
+    return withAgentSpan({ agentId: id, role, purpose, task }, fn);
+  }
+
+  async #integrate(input: { state: TeamState; signal?: AbortSignal | undefined }): Promise<Integration> {
     const tasks = taskLines(input.state);
     const request = this.#request(
       'integrate',

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetGuard, contextWindowOf, costOf, type Hold, InputMargins, overshootOf, priceOf } from '../../cost/index.js';
-import { getLogger } from '../../observability/index.js';
+import { getLogger, withSpan } from '../../observability/index.js';
 import type { LedgerEvent, TeamState, UpdateContext } from '../../state/index.js';
 import { totalTokens, type LlmRequest, type LlmResponse } from '../../providers/index.js';
 import type { TeamContext } from './team-context.js';
 import { stopForOvershoot, teamBudgetStore } from './team-budget.js';
 import { Transcript } from './transcript.js';
 import { fitToContextWindow } from './context-fit.js';
+import { callRequestAttributes, callResponseAttributes, callSpanName } from './call-span.js';
 
 const log = getLogger('team:model-caller');
 
@@ -83,15 +84,23 @@ export class ModelCaller {
       await this.#guard.reserve({ reservationId, worst: hold, signal });
     }
 
-    let response: LlmResponse;
-    try {
-      response = await provider.complete(request, signal);
-    } catch (error) {
-      if (limited) await this.#guard.release(reservationId);
-      await this.#transcript.record({ at: new Date().toISOString(), request, error: String(error) });
-      throw error;
-    }
-    const costUsd = costOf(response.usage, priceOf(response.model, this.#context.prices));
+    const { response, costUsd } = await withSpan(
+      callSpanName(request),
+      { kind: 'client', attributes: callRequestAttributes({ request, provider: provider.name }) },
+      async (span) => {
+        let answer: LlmResponse;
+        try {
+          answer = await provider.complete(request, signal);
+        } catch (error) {
+          if (limited) await this.#guard.release(reservationId);
+          await this.#transcript.record({ at: new Date().toISOString(), request, error: String(error) });
+          throw error;
+        }
+        const cost = costOf(answer.usage, priceOf(answer.model, this.#context.prices));
+        span.setAttributes(callResponseAttributes(answer, cost));
+        return { response: answer, costUsd: cost };
+      },
+    );
     const tokens = totalTokens(response.usage);
     const overshoot = hold === undefined ? null : overshootOf(hold, { usd: costUsd, tokens });
     if (hold !== undefined) this.#guard.observe({ key, hold, reportedInput: tokens - response.usage.outputTokens });

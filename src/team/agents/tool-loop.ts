@@ -1,4 +1,5 @@
 import { AgentTeamError } from '../../errors/index.js';
+import { withSpan } from '../../observability/index.js';
 import type { LlmRequest, LlmResponse, Message, ToolCall } from '../../providers/index.js';
 import type { ModelCaller } from './model-caller.js';
 
@@ -39,7 +40,7 @@ export async function runToolLoop(input: {
     messages.push({ role: 'assistant', content: answered ? '' : response.text, toolCalls: calls });
     for (const call of calls) {
       input.signal?.throwIfAborted();
-      const result = await input.execute(call);
+      const result = await executeTool(input.execute, call);
       input.onToolCall?.(call, result);
       messages.push({ role: 'tool', toolCallId: call.id, toolName: call.name, content: result.content, isError: result.isError });
     }
@@ -50,4 +51,19 @@ export async function runToolLoop(input: {
     }
   }
   throw new ToolLoopLimitError({ agentId: input.request.metadata.agentId, steps: input.maxSteps });
+}
+
+/** Runs one tool call in an `execute_tool {tool}` span (its input and output stay out of the span). */
+function executeTool(execute: ToolExecutor, call: ToolCall): Promise<{ content: string; isError: boolean }> {
+  const attributes = {
+    'gen_ai.operation.name': 'execute_tool',
+    'gen_ai.tool.name': call.name,
+    'gen_ai.tool.call.id': call.id,
+    'gen_ai.tool.type': 'function',
+  };
+  return withSpan(`execute_tool ${call.name}`, { attributes }, async (span) => {
+    const result = await execute(call);
+    if (result.isError) span.fail('tool_error');
+    return result;
+  });
 }

@@ -2,6 +2,7 @@ import { workReportSchema } from '../tasks/answer-schemas.js';
 import { claimIsCurrent } from '../tasks/report-result.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
 import type { AgentSession } from './agent-session.js';
+import { withAgentSpan } from './agent-span.js';
 import { applyAgentReport } from './apply-report.js';
 import { handleAttemptFailure } from './attempt-failure.js';
 import { callStructured } from './structured-call.js';
@@ -13,7 +14,13 @@ import { attemptInWorktree } from './worktree-attempt.js';
  * when the run has a workspace) and apply it; a failed attempt is handled (see
  * handleAttemptFailure), never thrown, unless the state itself cannot be written.
  */
-export async function attemptTask(input: { session: AgentSession; claimed: ClaimedTask; signal: AbortSignal }): Promise<void> {
+export function attemptTask(input: { session: AgentSession; claimed: ClaimedTask; signal: AbortSignal }): Promise<void> {
+  const { task } = input.claimed;
+  const role = task.role;
+  return withAgentSpan({ agentId: input.session.agentId, role, purpose: 'work', task }, () => attempt(input));
+}
+
+async function attempt(input: { session: AgentSession; claimed: ClaimedTask; signal: AbortSignal }): Promise<void> {
   const { session, claimed, signal } = input;
   const { store, config, wake } = session.context;
   const { task } = claimed;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { packageRoot, STORE_ENV, storeValue, type TeamConfig } from '../../config/index.js';
 import { releaseAgentReservations } from '../../cost/index.js';
 import { AgentTeamError } from '../../errors/index.js';
-import { getLogger } from '../../observability/index.js';
+import { getLogger, traceContextEnv } from '../../observability/index.js';
 import { TERMINAL_RUN_STATUSES } from '../../state/index.js';
 import { OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
@@ -133,7 +133,8 @@ export class AgentSupervisor {
       cwd,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // The store as this run has it, by environment: a database URL may hold a password, and arguments are visible to every user.
-      env: { ...process.env, [LEASE_ENV]: lease, [STORE_ENV]: storeValue(config.store) },
+      // With tracing on, TRACEPARENT makes the agent's spans children of the run's dispatch span.
+      env: { ...process.env, [LEASE_ENV]: lease, [STORE_ENV]: storeValue(config.store), ...traceContextEnv() },
     });
     agent.child = child;
     agent.stderr = '';

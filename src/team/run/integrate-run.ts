@@ -1,4 +1,5 @@
 import { BudgetExceededError } from '../../errors/index.js';
+import { withSpan } from '../../observability/index.js';
 import type { Manager } from '../agents/manager.js';
 import type { TeamContext } from '../agents/team-context.js';
 
@@ -8,7 +9,11 @@ import type { TeamContext } from '../agents/team-context.js';
  * goes back to running and the error is rethrown; any other failure is written
  * into the summary.
  */
-export async function integrateRun(input: { context: TeamContext; manager: Manager; signal: AbortSignal }): Promise<void> {
+export function integrateRun(input: { context: TeamContext; manager: Manager; signal: AbortSignal }): Promise<void> {
+  return withSpan('orchestrator.aggregate', {}, () => integrate(input));
+}
+
+async function integrate(input: { context: TeamContext; manager: Manager; signal: AbortSignal }): Promise<void> {
   const { signal } = input;
   const { store } = input.context;
   const state = await store.update((draft, context) => {

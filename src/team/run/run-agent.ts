@@ -5,6 +5,7 @@ import { RoleAgent } from '../agents/role-agent.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
 import { fenceStore, OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
+import { withRunCorrelation } from './run-span.js';
 
 /**
  * Runs one role agent of the run in the state file, in this process, until the
@@ -74,7 +75,8 @@ async function joinRun(input: {
   const store = fenceStore(raw, lease);
   const context = openTeamContext({ config: input.config, store, options: state.run.options });
   try {
-    return await new RoleAgent(context, input.agentId).run(input.signal);
+    // An agent process logs and traces as part of its run.
+    return await withRunCorrelation(state, () => new RoleAgent(context, input.agentId).run(input.signal));
   } finally {
     context.wake.close();
   }

@@ -29,6 +29,8 @@ import { prepareWorkspace } from '../agents/task-workspace.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 import type { TeamContext, TeamStore } from '../agents/team-context.js';
 import { createProviderRegistry, type ProviderRegistry } from '../agents/provider-registry.js';
+import { withSpan } from '../../observability/index.js';
+import { withRunSpan } from './run-span.js';
 
 /** How to run a team. Unset values come from the config. */
 export interface RunTeamOptions {
@@ -100,7 +102,12 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
   };
 }
 
-async function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
+/** The manager plans the feature (the `orchestrator.plan` span); a plan that never validates fails the run. */
+function plan(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
+  return withSpan('orchestrator.plan', {}, () => planRun(context, manager, state, signal));
+}
+
+async function planRun(context: TeamContext, manager: Manager, state: TeamState, signal: AbortSignal | undefined): Promise<void> {
   try {
     const planned = await manager.plan({ feature: state.run.feature, signal });
     await context.store.update((draft, update) => {
@@ -224,7 +231,9 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   const lease = state.run.owner?.lease ?? '';
   const held = holdLease(lease);
   try {
-    return await runOwned({ options, config, store, state, providers, lease, leaseMs });
+    return await withRunSpan({ state, resumed: options.resume === true }, () =>
+      runOwned({ options, config, store, state, providers, lease, leaseMs }),
+    );
   } finally {
     held.letGo();
     await store.close();
@@ -269,7 +278,10 @@ async function runOwned(input: {
       state = await store.read();
     }
     const working = state.run.status === 'running' || state.run.status === 'integrating';
-    if (working && options.stopAfterPlan !== true) await runAgents(context, options, lease, internal.signal);
+    if (working && options.stopAfterPlan !== true) {
+      // The coordination loop and, in this process, the role agents: their spans are this one's children.
+      await withSpan('orchestrator.dispatch', {}, () => runAgents(context, options, lease, internal.signal));
+    }
   } catch (error) {
     if (error instanceof OwnershipLostError) lost ??= error;
     else if (!(error instanceof BudgetExceededError) && (!internal.signal.aborted || error instanceof StorageError)) failure ??= error;
