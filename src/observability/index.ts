@@ -8,4 +8,5 @@ export {
   type ServiceTotals,
   type TokenKind,
   type TokenTotal,
+  type WebhookDeliveryOutcome,
 } from './service-metrics.js';
