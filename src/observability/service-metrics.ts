@@ -52,7 +52,7 @@ export class ServiceMetrics {
   readonly #tokens: Counter<'model' | 'agent' | 'kind'>;
   readonly #cost: Counter<'model' | 'agent'>;
   readonly #webhookDeliveries: Counter<'outcome'>;
-  readonly #webhookDeadLetters: Counter;
+  readonly #webhookDeadLetters: Counter<'reason'>;
 
   /** Use `createServiceMetrics()`, which loads prom-client first. */
   constructor(prom: PromClient) {
@@ -92,7 +92,8 @@ export class ServiceMetrics {
     });
     this.#webhookDeadLetters = new prom.Counter({
       name: 'agent_team_webhook_dead_letters_total',
-      help: 'Webhook deliveries this process gave up on (moved to the dead-letter folder).',
+      help: 'Webhook deliveries this process gave up on (moved to the dead-letter folder), by reason: attempts (all failed), damaged (unreadable entry).',
+      labelNames: ['reason'] as const,
       registers,
     });
   }
@@ -112,9 +113,9 @@ export class ServiceMetrics {
     this.#webhookDeliveries.inc({ outcome });
   }
 
-  /** Counts one webhook delivery given up on. */
-  observeWebhookDeadLetter(): void {
-    this.#webhookDeadLetters.inc();
+  /** Counts one webhook delivery given up on: every attempt failed, or its outbox entry could not be read. */
+  observeWebhookDeadLetter(reason: 'attempts' | 'damaged'): void {
+    this.#webhookDeadLetters.inc({ reason });
   }
 
   /** The exposition text with the derived metrics set from `totals`. */

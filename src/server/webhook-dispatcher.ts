@@ -117,7 +117,7 @@ export class WebhookDispatcher {
     } catch (error) {
       if (!isDamagedEntry(error)) throw error;
       await outbox.bury(name, { damaged: error.message });
-      metrics?.observeWebhookDeadLetter();
+      metrics?.observeWebhookDeadLetter('damaged');
       log.error('webhook outbox entry is damaged; moved to the dead-letter folder', { entry: name, folder: outbox.deadDirectory });
       return;
     }
@@ -147,7 +147,7 @@ export class WebhookDispatcher {
     const maxAttempts = this.#options.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts;
     if (failed.attempts >= maxAttempts) {
       await outbox.bury(name, failed);
-      metrics?.observeWebhookDeadLetter();
+      metrics?.observeWebhookDeadLetter('attempts');
       log.error('webhook delivery given up; moved to the dead-letter folder', {
         eventId,
         target,
