@@ -181,7 +181,7 @@ describe('webhooks on status changes', () => {
     expect(sampleValue(metrics, 'agent_team_webhook_deliveries_total', { outcome: 'timeout' })).toBe(names.length);
   });
 
-  it('refuses a callback_url on a server without a webhook secret', async () => {
+  it('refuses a callback_url on a server without a webhook secret; the API description has the webhook', async () => {
     const { call } = await service();
     const response = await call('/orchestrate', {
       method: 'POST',
@@ -191,6 +191,16 @@ describe('webhooks on status changes', () => {
     const body = (await response.json()) as { error: { fields: { field: string; issue: string }[] } };
     expect(body.error.fields[0]?.field).toBe('metadata.callback_url');
     expect(body.error.fields[0]?.issue).toMatch(/AGENT_TEAM_WEBHOOK_SECRET/);
+    const doc = (await (await call('/openapi.json')).json()) as {
+      webhooks: Record<string, { post: { parameters: { name: string }[] } }>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.webhooks['task-status-changed']?.post.parameters.map((parameter) => parameter.name)).toEqual([
+      'X-Agent-Team-Event-Id',
+      'X-Agent-Team-Timestamp',
+      'X-Agent-Team-Signature',
+    ]);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['WebhookEvent', 'WebhookTaskStatusChanged']));
     const bad = await call('/orchestrate', {
       method: 'POST',
       json: orchestrateBody('hook-6', { metadata: { callback_url: 'ftp://example.com/x' } }),
