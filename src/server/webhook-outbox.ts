@@ -8,7 +8,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from '@hono/zod-openapi';
 import { DataFileError } from '../errors/index.js';
-import { errorCode, readDataFile, writeJsonFileAtomic } from '../files/index.js';
+import { errorCode, readDataFile, removeStaleTemps, writeJsonFileAtomic } from '../files/index.js';
 import { webhookEventSchema } from './webhook-event.js';
 
 const ENTRY_VERSION = 1;
@@ -51,10 +51,15 @@ export class WebhookOutbox {
     return this.#dead;
   }
 
-  /** Creates the folders. */
+  /** Creates the folders, and removes the temp files of writes a killed process left half done. */
   async open(): Promise<void> {
     await mkdir(this.#pending, { recursive: true });
     await mkdir(this.#dead, { recursive: true });
+    for (const name of await readdir(this.#pending)) {
+      // `.<entry>.<pid>.<random>.tmp`, as siblingTempPath names them.
+      const target = /^\.(.+\.json)\.\d+\.[0-9a-f]+\.tmp$/.exec(name)?.[1];
+      if (target !== undefined) await removeStaleTemps(join(this.#pending, target));
+    }
   }
 
   /** The name of the delivery of `eventId` to `url`: the same event found again overwrites its own entry. */

@@ -4,10 +4,11 @@
  * seen. Each new event is written to the outbox for each receiver, then the task's cursor moves past it.
  */
 import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getLogger } from '../observability/index.js';
 import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
-import { tasksDirectory } from './task-config.js';
+import { taskDirectory, tasksDirectory } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
 import { taskStatus } from './task-status.js';
 import { readCursor, writeCursor } from './webhook-cursor.js';
@@ -19,6 +20,9 @@ const log = getLogger('webhooks');
 
 /** Default pause between two scans. */
 export const DEFAULT_SCAN_INTERVAL_MS = 500;
+
+/** On a database store, a task not running in this process is read on one pass in this many. */
+const DATABASE_IDLE_EVERY_PASSES = 10;
 
 /** What the watcher needs. */
 export interface WebhookWatcherOptions {
@@ -46,6 +50,7 @@ export class WebhookWatcher {
   #nextScan: Promise<void> | undefined;
   #timer: unknown;
   #closed = false;
+  #passes = 0;
 
   constructor(options: WebhookWatcherOptions) {
     this.#options = options;
@@ -93,9 +98,14 @@ export class WebhookWatcher {
   }
 
   async #scanAll(baselineBefore: Date | null): Promise<void> {
+    this.#passes += 1;
+    const { runs } = this.#options;
     for (const taskId of await this.#taskIds()) {
       if (this.#closed) return;
       if (this.#finished.has(taskId)) continue;
+      // A database store has no file to look at cheaply: a task not running here is read every few passes only.
+      const database = runs.configFor(taskId).store.kind !== 'file';
+      if (database && baselineBefore === null && !runs.isActive(taskId) && this.#passes % DATABASE_IDLE_EVERY_PASSES !== 1) continue;
       try {
         await this.#scanTask(taskId, baselineBefore);
       } catch (error) {
@@ -125,7 +135,7 @@ export class WebhookWatcher {
     if (config.store.kind === 'file') {
       // Looked at before reading: a change made while this pass reads is seen again by the next one.
       const files = await Promise.all([config.ledgerFile, `${config.stateFile}`].map((file) => stat(file).catch(() => null)));
-      const record = await stat(`${tasksDirectory(dataDir)}/${taskId}/request.json`).catch(() => null);
+      const record = await stat(join(taskDirectory(dataDir, taskId), 'request.json')).catch(() => null);
       stamp = JSON.stringify([...files, record].map((found) => (found === null ? null : [found.size, found.mtimeMs])));
       if (this.#seen.get(taskId) === stamp) return;
     }

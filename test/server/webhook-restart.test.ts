@@ -177,5 +177,8 @@ describe('agent-team serve killed with SIGKILL', () => {
     while ((await outboxEvents(cwd)).length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     process.kill(second.pid, 'SIGTERM');
     expect(await second.exited).toBe('0');
+    // The failed deliveries were logged (warn), never with the secret.
+    expect(first.stderr()).toMatch(/webhook delivery failed/);
+    expect(first.stderr() + second.stderr()).not.toContain(SECRET);
   });
 });
