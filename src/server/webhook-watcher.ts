@@ -65,10 +65,13 @@ export class WebhookWatcher {
     void this.scan(input).finally(() => this.#schedule());
   }
 
-  /** One whole pass over every task, begun after this call: with a pass under way, the one after it. */
-  scan(input: { baselineBefore?: Date | null } = {}): Promise<void> {
+  /**
+   * One whole pass over every task, begun after this call: with a pass under way, the one after it.
+   * `sparse` (the timer's passes) reads a database task not running here on one pass in a few only.
+   */
+  scan(input: { baselineBefore?: Date | null; sparse?: boolean } = {}): Promise<void> {
     if (this.#scanning === undefined) {
-      this.#scanning = this.#scanAll(input.baselineBefore ?? null).finally(() => {
+      this.#scanning = this.#scanAll(input.baselineBefore ?? null, input.sparse === true).finally(() => {
         this.#scanning = undefined;
       });
       return this.#scanning;
@@ -93,11 +96,11 @@ export class WebhookWatcher {
     if (this.#closed) return;
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
-      void this.scan().finally(() => this.#schedule());
+      void this.scan({ sparse: true }).finally(() => this.#schedule());
     }, this.#options.intervalMs ?? DEFAULT_SCAN_INTERVAL_MS);
   }
 
-  async #scanAll(baselineBefore: Date | null): Promise<void> {
+  async #scanAll(baselineBefore: Date | null, sparse: boolean): Promise<void> {
     this.#passes += 1;
     const { runs } = this.#options;
     for (const taskId of await this.#taskIds()) {
@@ -105,7 +108,7 @@ export class WebhookWatcher {
       if (this.#finished.has(taskId)) continue;
       // A database store has no file to look at cheaply: a task not running here is read every few passes only.
       const database = runs.configFor(taskId).store.kind !== 'file';
-      if (database && baselineBefore === null && !runs.isActive(taskId) && this.#passes % DATABASE_IDLE_EVERY_PASSES !== 1) continue;
+      if (sparse && database && !runs.isActive(taskId) && this.#passes % DATABASE_IDLE_EVERY_PASSES !== 1) continue;
       try {
         await this.#scanTask(taskId, baselineBefore);
       } catch (error) {
