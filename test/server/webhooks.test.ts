@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { retryDelayMs } from '../../src/server/webhook-backoff.js';
 import { manualTimers } from './manual-timers.js';
 import { parseMetrics, sampleValue } from './prometheus-text.js';
-import { orchestrateBody, useServices } from './service-fixture.js';
+import { orchestrateBody, startService, useServices, waitForStatus } from './service-fixture.js';
 import { startReceiver, signatureHolds, type WebhookReceiver } from './webhook-receiver.js';
 
 const service = useServices();
@@ -129,6 +129,31 @@ describe('webhooks on status changes', () => {
     const completed = changes.filter((change) => change.state === 'completed').map((change) => change.subtask_id);
     expect(completed.sort()).toEqual(view.subtasks.map((subtask) => subtask.subtask_id).sort());
     expect(changes.filter((change) => change.previous_state === 'completed')).toEqual([]);
+  });
+
+  it('tells changes another process made: a server without webhooks runs the task, one with them on the same data reports it', async () => {
+    const receiver = await startReceiver();
+    receivers.push(receiver);
+    const worker = await service();
+    const reporter = await startService({
+      project: worker.project,
+      webhooks: { urls: [receiver.url], secret: SECRET, scanIntervalMs: SCAN_MS },
+      webhookSeams: { timers: manualTimers() },
+    });
+    try {
+      const webhooks = reporter.server.webhooks;
+      if (webhooks === null) throw new Error('webhooks are off');
+      await worker.call('/orchestrate', { method: 'POST', json: orchestrateBody('hook-7') });
+      await worker.call('/execute/hook-7', { method: 'POST' });
+      await waitForStatus(worker.call, 'hook-7', ['completed']);
+      await webhooks.watcher.scan();
+      await webhooks.dispatcher.idle();
+      const statuses = receiver.deliveries.filter((delivery) => delivery.event.type === 'task.status_changed');
+      expect(statuses.map((delivery) => delivery.event['status']).sort()).toEqual(['completed', 'planned', 'planning', 'running']);
+    } finally {
+      // Its runs are none; the worker's cleanup removes the shared project after.
+      await reporter.server.close();
+    }
   });
 
   it('moves a delivery to the dead-letter folder after the last attempt, and counts it', async () => {
