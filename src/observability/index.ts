@@ -9,6 +9,7 @@ export {
   type ServiceTotals,
   type TokenKind,
   type TokenTotal,
+  type WebhookDeliveryOutcome,
 } from './service-metrics.js';
 export {
   type SpanAttributes,

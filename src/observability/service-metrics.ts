@@ -37,6 +37,9 @@ export interface ServiceTotals {
   readonly cost: readonly CostTotal[];
 }
 
+/** How a webhook delivery attempt ended. */
+export type WebhookDeliveryOutcome = 'delivered' | 'http_error' | 'network_error' | 'timeout';
+
 /** Latency buckets in seconds: from a status read to a plan made by a model. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -48,6 +51,8 @@ export class ServiceMetrics {
   readonly #latency: Histogram<'route' | 'status'>;
   readonly #tokens: Counter<'model' | 'agent' | 'kind'>;
   readonly #cost: Counter<'model' | 'agent'>;
+  readonly #webhookDeliveries: Counter<'outcome'>;
+  readonly #webhookDeadLetters: Counter<'reason'>;
 
   /** Use `createServiceMetrics()`, which loads prom-client first. */
   constructor(prom: PromClient) {
@@ -79,6 +84,18 @@ export class ServiceMetrics {
       labelNames: ['model', 'agent'] as const,
       registers,
     });
+    this.#webhookDeliveries = new prom.Counter({
+      name: 'agent_team_webhook_deliveries_total',
+      help: 'Webhook delivery attempts of this process, by outcome: delivered, http_error, network_error, timeout.',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.#webhookDeadLetters = new prom.Counter({
+      name: 'agent_team_webhook_dead_letters_total',
+      help: 'Webhook deliveries this process gave up on (moved to the dead-letter folder), by reason: attempts (all failed), damaged (unreadable entry).',
+      labelNames: ['reason'] as const,
+      registers,
+    });
   }
 
   /** The Content-Type of `render`'s text. */
@@ -89,6 +106,16 @@ export class ServiceMetrics {
   /** Observes one answered request. */
   observeRequest(input: { route: string; status: number; seconds: number }): void {
     this.#latency.observe({ route: input.route, status: String(input.status) }, input.seconds);
+  }
+
+  /** Counts one webhook delivery attempt by how it ended. */
+  observeWebhookDelivery(outcome: WebhookDeliveryOutcome): void {
+    this.#webhookDeliveries.inc({ outcome });
+  }
+
+  /** Counts one webhook delivery given up on: every attempt failed, or its outbox entry could not be read. */
+  observeWebhookDeadLetter(reason: 'attempts' | 'damaged'): void {
+    this.#webhookDeadLetters.inc({ reason });
   }
 
   /** The exposition text with the derived metrics set from `totals`. */

@@ -1,5 +1,6 @@
 /** The zod schemas of the service's requests and answers: they validate requests and generate GET /openapi.json. */
 import { z } from '@hono/zod-openapi';
+import { webhookUrlProblem } from './webhook-settings.js';
 
 /** A task id is also a directory name and a store key: letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -36,6 +37,14 @@ export const orchestrateMetadataSchema = z
       .refine(isDueDate, 'expected a date (YYYY-MM-DD) or an ISO 8601 date-time with a zone, e.g. 2025-11-22T17:00:00Z')
       .optional()
       .describe('When the feature is due; a date alone means the end of that day, UTC.'),
+    callback_url: z
+      .string()
+      .max(2_000)
+      .refine((url) => webhookUrlProblem(url) === null, 'expected an absolute http:// or https:// URL without a user or password')
+      .optional()
+      .describe(
+        "A webhook receiver of this task's status changes (see WebhookEvent), besides the server's own; needs AGENT_TEAM_WEBHOOK_SECRET.",
+      ),
   })
   .openapi('OrchestrateMetadata');
 

@@ -14,6 +14,8 @@ import { ServiceError } from './service-error.js';
 import { addTaskRoutes } from './task-routes.js';
 import type { TaskRuns } from './task-runs.js';
 import { ServiceTotalsReader } from './service-totals.js';
+import { callbackGuard } from './webhook-callback-guard.js';
+import { addWebhookDoc } from './webhook-doc.js';
 
 const log = getLogger('server');
 
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly version: string;
   /** The metrics this application observes and serves on /metrics (a registry of this server's own). */
   readonly metrics: ServiceMetrics;
+  /** True when the server signs and sends webhooks; otherwise a task's `metadata.callback_url` is refused. */
+  readonly webhooks?: boolean | undefined;
 }
 
 /** Copies `value` with secrets redacted: API keys, bearer tokens and the server's own token. */
@@ -96,6 +100,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
         ),
     }),
   );
+  app.use('/orchestrate', callbackGuard(options.webhooks === true));
   addHealthRoutes({ app, config, dataDir });
   addTaskRoutes({ app, runs, scrub });
   addAgentRoutes({ app, config, runs });
@@ -106,6 +111,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
     security: [{ bearer: [] }],
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  addWebhookDoc(app);
   app.notFound((context) =>
     context.json(
       new ServiceError({ status: 404, code: 'not_found', message: `No route ${context.req.method} ${context.req.path}.` }).body(),

@@ -11,6 +11,8 @@ import { API_TOKEN_ENV } from './bearer-auth.js';
 import { createApp } from './create-app.js';
 import { isLoopbackHost } from './loopback-host.js';
 import { TaskRuns } from './task-runs.js';
+import { type RunningWebhooks, startWebhooks, type WebhookSeams } from './webhook-service.js';
+import { checkWebhookSettings, type WebhookSettings } from './webhook-settings.js';
 
 const log = getLogger('server');
 
@@ -37,6 +39,10 @@ export interface ServerOptions {
   /** Sim latency multiplier of every run (default: the config's). */
   readonly timeScale?: number | undefined;
   readonly version?: string | undefined;
+  /** Receivers and secret of the status-change webhooks; undefined: none. */
+  readonly webhooks?: WebhookSettings | undefined;
+  /** Timers, clock and jitter of the webhooks (tests). */
+  readonly webhookSeams?: WebhookSeams | undefined;
 }
 
 /** A listening service. */
@@ -45,6 +51,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly runs: TaskRuns;
+  /** The webhooks, or null when the server sends none. */
+  readonly webhooks: RunningWebhooks | null;
   /** Stops the runs of this server (resumable, as Ctrl-C leaves a CLI run), then stops listening and drops open streams. */
   close(reason?: unknown): Promise<void>;
 }
@@ -68,9 +76,13 @@ export function checkExposure(input: { host: string; token: string | undefined }
 /** Starts listening; resolves once the port is bound. A port in use is a UsageError naming it. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkExposure(options);
+  const webhookSettings = options.webhooks ?? { urls: [], secret: undefined };
+  checkWebhookSettings(webhookSettings);
   // The token never reaches a log line, not even in a path or a task_id.
   registerSecret(options.token);
   await mkdir(options.dataDir, { recursive: true });
+  const metrics = createServiceMetrics();
+  const version = options.version ?? 'unknown';
   const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale });
   const app = createApp({
     config: options.config,
@@ -78,8 +90,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     runs,
     token: options.token,
     maxBodyBytes: options.maxBodyBytes,
-    version: options.version ?? 'unknown',
-    metrics: createServiceMetrics(),
+    version,
+    metrics,
+    webhooks: webhookSettings.secret !== undefined,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -100,15 +113,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The service's own log (JSON lines, each with the task_id and subtask_id it is about) beside its task records.
   const serviceLog = await logToFile(serviceLogPath(options.dataDir));
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let webhooks: RunningWebhooks | null;
+  try {
+    webhooks = await startWebhooks({
+      settings: webhookSettings,
+      runs,
+      dataDir: options.dataDir,
+      metrics,
+      userAgent: `agent-team/${version}`,
+      seams: options.webhookSeams,
+    });
+  } catch (error) {
+    // The outbox cannot be read or made (a read-only data directory): the server does not half start.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
   log.info('listening', { host: options.host, port, authentication: options.token === undefined ? 'none (loopback)' : 'bearer token' });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}`,
     port,
     runs,
+    webhooks,
     close(reason?: unknown) {
       closing ??= (async () => {
         await runs.close(reason);
+        await webhooks?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -1,7 +1,8 @@
 import { afterEach } from 'vitest';
 /** A running service for one test: a temp project, the built-in team (sim) and the server on a free loopback port. */
 import { loadTeamConfig } from '../../src/config/index.js';
-import { type RunningServer, startServer } from '../../src/server/index.js';
+import { type RunningServer, startServer, type WebhookSettings } from '../../src/server/index.js';
+import type { WebhookSeams } from '../../src/server/webhook-service.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 /** The token tests serve with. */
@@ -27,6 +28,8 @@ export async function startService(
     store?: string;
     /** Serve from this project (a restart) instead of a new one. */
     project?: TempProject;
+    webhooks?: WebhookSettings;
+    webhookSeams?: WebhookSeams;
   } = {},
 ): Promise<ServiceFixture> {
   const project = input.project ?? (await tempProject('agent-team-service-'));
@@ -41,6 +44,8 @@ export async function startService(
     token,
     timeScale: input.timeScale ?? 0,
     maxBodyBytes: input.maxBodyBytes,
+    webhooks: input.webhooks,
+    webhookSeams: input.webhookSeams,
   });
   return {
     project,

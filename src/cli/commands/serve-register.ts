@@ -24,6 +24,12 @@ export function registerServeCommands(program: Command, context: CommandContext)
       `sim latency multiplier of every run (0 = instant, at most ${MAX_TIME_SCALE})`,
       numberArgument({ kind: 'number', min: 0, max: MAX_TIME_SCALE }),
     )
+    .option(
+      '--webhook <url>',
+      "POST each task's status changes to this URL, signed with AGENT_TEAM_WEBHOOK_SECRET (repeatable)",
+      (url: string, urls: string[]) => [...urls, url],
+      [] as string[],
+    )
     .option('--json', 'print the address as one JSON line once listening')
     .addHelpText(
       'after',
@@ -41,10 +47,14 @@ export function registerServeCommands(program: Command, context: CommandContext)
         'Environment:',
         '  AGENT_TEAM_API_TOKEN   bearer token every request but /healthz and /readyz must carry (at least 16 characters);',
         '                         required to listen beyond loopback. Never given as a flag, never printed or logged.',
+        '  AGENT_TEAM_WEBHOOK_URLS    webhook receivers, comma separated (added to --webhook).',
+        '  AGENT_TEAM_WEBHOOK_SECRET  HMAC key of every delivery (at least 16 characters); required with any receiver,',
+        "                             and for a task's metadata.callback_url. Never printed or logged.",
         '',
         'Exit codes:',
         '  0    stopped by Ctrl-C or SIGTERM (runs it executed are left interrupted, resumable)',
-        '  2    bad usage or configuration: a host beyond loopback without a token, a short token, a port in use',
+        '  2    bad usage or configuration: a host beyond loopback without a token, a short token, a port in use,',
+        '       a webhook without a secret or with a short one',
         '  4    the state is corrupted',
       ].join('\n'),
     )

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { jsonText, startTracing, stopTracing } from '../../observability/index.js';
-import { API_TOKEN_ENV, startServer } from '../../server/index.js';
+import { API_TOKEN_ENV, startServer, webhookSettings } from '../../server/index.js';
 import { describeTeamStore } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
@@ -21,6 +21,8 @@ export interface ServeCommandOptions {
   dataDir?: string | undefined;
   maxBodyBytes?: number | undefined;
   timeScale?: number | undefined;
+  /** Webhook receivers of every task's status changes (AGENT_TEAM_WEBHOOK_URLS adds more). */
+  webhook?: string[] | undefined;
   json?: boolean | undefined;
   cwd: string;
   terminal: Terminal;
@@ -37,6 +39,8 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   const token = process.env[API_TOKEN_ENV]?.trim() || undefined;
   const host = options.host ?? '127.0.0.1';
+  // Checked before anything starts: receivers without a secret, or a short one, are refused (exit 2).
+  const webhooks = webhookSettings({ flags: options.webhook ?? [], env: process.env });
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
   const version = await packageVersion();
@@ -52,17 +56,24 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
       maxBodyBytes: options.maxBodyBytes,
       timeScale: options.timeScale,
       version,
+      webhooks,
     });
     const store =
       config.store.kind === 'file' ? 'file store' : describeTeamStore({ ...config, store: { ...config.store, key: '<task_id>' } });
+    const receivers = webhooks.secret === undefined ? null : webhooks.urls.length;
     if (options.json === true)
-      terminal.out.write(`${jsonText({ url: server.url, port: server.port, authentication: token === undefined ? 'none' : 'bearer' })}\n`);
+      terminal.out.write(
+        `${jsonText({ url: server.url, port: server.port, authentication: token === undefined ? 'none' : 'bearer', webhooks: receivers })}\n`,
+      );
     else {
       println(
         terminal,
         `agent-team serve: listening on ${server.url} (${store}; ${token === undefined ? 'no token: this machine only' : 'bearer token required'})`,
       );
       println(terminal, `  API description: ${server.url}/openapi.json`);
+      // The count only: a receiver's URL may carry its own token.
+      if (receivers !== null)
+        println(terminal, `  Webhooks: ${receivers} receiver(s) and each task's callback_url, signed (outbox under the data directory)`);
     }
     await new Promise<void>((done) => {
       if (signal.aborted) done();
