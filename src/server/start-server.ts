@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** Sim latency multiplier of every run (default: the config's). */
   readonly timeScale?: number | undefined;
   readonly version?: string | undefined;
+  /** The clock of task records and of the runs' stores and SLA checks (tests pass a fake one); default: the system clock. */
+  readonly now?: (() => Date) | undefined;
 }
 
 /** A listening service. */
@@ -63,7 +65,7 @@ export function checkExposure(input: { host: string; token: string | undefined }
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   checkExposure(options);
   await mkdir(options.dataDir, { recursive: true });
-  const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale });
+  const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale, now: options.now });
   const app = createApp({
     config: options.config,
     dataDir: options.dataDir,

@@ -2,6 +2,8 @@
 import type { TeamConfig } from '../config/index.js';
 import type { LedgerEntry, LedgerEvent, Task, TeamState } from '../state/index.js';
 import type { Subtask, TaskResponse } from './api-schemas.js';
+import { personView } from './approval-view.js';
+import { subtaskId } from './subtask-id.js';
 import type { TaskSnapshot } from './task-runs.js';
 import { finishedAt, statusHistory, taskStatus } from './task-status.js';
 
@@ -15,11 +17,6 @@ const SUBTASK_STATES: Record<Task['status'], Subtask['state']> = {
   failed: 'failed',
   cancelled: 'cancelled',
 };
-
-/** A subtask's id: role, task id and the team's task id, as the seed spells `agent::task::n`. */
-export function subtaskId(taskId: string, task: Pick<Task, 'id' | 'role'>): string {
-  return `${task.role}::${taskId}::${task.id}`;
-}
 
 function outputsOf(task: Task): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
@@ -47,6 +44,7 @@ export function subtasksOf(input: { taskId: string; state: TeamState | null; con
     state: SUBTASK_STATES[task.status],
     depends_on: task.dependsOn.map((id) => subtaskId(taskId, byId.get(id) ?? { id, role: 'unknown' })),
     outputs: outputsOf(task),
+    hold: task.hold === null ? null : { ...task.hold },
   }));
 }
 
@@ -96,5 +94,6 @@ export function taskView(input: { snapshot: TaskSnapshot; ledger: readonly Ledge
       run_dir: state?.run.options.runDir ?? null,
       branches: (state?.tasks ?? []).flatMap((task) => (task.branch === null ? [] : [task.branch])),
     },
+    ...personView(taskId, state),
   };
 }

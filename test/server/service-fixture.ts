@@ -27,6 +27,8 @@ export async function startService(
     store?: string;
     /** Serve from this project (a restart) instead of a new one. */
     project?: TempProject;
+    /** The server's clock (a fake one for SLA tests). */
+    now?: () => Date;
   } = {},
 ): Promise<ServiceFixture> {
   const project = input.project ?? (await tempProject('agent-team-service-'));
@@ -41,6 +43,7 @@ export async function startService(
     token,
     timeScale: input.timeScale ?? 0,
     maxBodyBytes: input.maxBodyBytes,
+    now: input.now,
   });
   return {
     project,
