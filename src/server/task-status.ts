@@ -69,6 +69,6 @@ export function statusHistory(receivedAt: string, ledger: readonly LedgerEntry<L
 
 /** When the task stopped counting time: the run's end once it ended, else now. */
 export function finishedAt(status: ServiceTaskStatus, state: TeamState | null, now: Date): Date {
-  const ended = status !== 'running' && status !== 'planning' && state?.run.endedAt != null;
+  const ended = status !== 'running' && status !== 'awaiting_approval' && status !== 'planning' && state?.run.endedAt != null;
   return ended ? new Date(state?.run.endedAt as string) : now;
 }

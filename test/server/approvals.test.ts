@@ -9,6 +9,7 @@ import { builtInPaths } from '../../src/config/index.js';
 import type { LedgerEntry, LedgerEvent } from '../../src/state/index.js';
 import { readRunLedger, withTeamStore } from '../../src/team/index.js';
 import { orchestrateBody, type ServiceFixture, startService, waitForStatus } from './service-fixture.js';
+import { sampleValue, scrape } from './prometheus-text.js';
 import { readEvents } from './sse-reader.js';
 
 const services: ServiceFixture[] = [];
@@ -187,7 +188,8 @@ describe('a person resolves blockers', () => {
 
 describe('execution_mode manual', () => {
   it('pauses at its checkpoints, idle, holding no budget and keeping its lease; resumes on approval', async () => {
-    const { call, server } = await start({ orchestrator: await team({ blockerRate: 0 }) });
+    const fixture = await start({ orchestrator: await team({ blockerRate: 0 }) });
+    const { call, server } = fixture;
     const plan = (await (await post(call, '/orchestrate', orchestrateBody('gates'))).json()) as View;
     const last = plan.subtasks.at(-1)?.subtask_id as string;
     const executed = await post(call, '/execute/gates', {
@@ -217,6 +219,13 @@ describe('execution_mode manual', () => {
     expect(still.status).toBe('awaiting_approval');
     expect(still.metrics.model_calls).toBe(atPlan.metrics.model_calls);
     expect(eventsOf(await readRunLedger(config), 'task-claim')).toEqual([]);
+    // A waiting task is still active, and its event stream stays open and carries the request.
+    expect(sampleValue(await scrape(fixture), 'orchestrator_tasks_active')).toBe(1);
+    for await (const event of readEvents(await call('/tasks/gates/events'))) {
+      if (event.event !== 'approval-request') continue;
+      expect(JSON.parse(event.data)).toMatchObject({ approvalId: 'A1', kind: 'checkpoint', checkpoint: 'after_plan' });
+      break;
+    }
 
     const approved = await post(call, '/tasks/gates/approvals/A1', { decision: 'approve', by: 'ann' });
     expect(approved.status).toBe(200);

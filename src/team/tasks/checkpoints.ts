@@ -36,7 +36,9 @@ export function checkpointHolds(state: TeamState, checkpoint: string): boolean {
 
 /** True when a checkpoint keeps `task` from starting (cheap when the run has no checkpoints: the scheduler asks for every task). */
 export function taskHeld(state: TeamState, task: Pick<Task, 'id'>): boolean {
-  if (state.run.execution.checkpoints.length === 0) return false;
+  // States built by hand (scheduler tests, benchmarks) may carry no execution at all: nothing holds then.
+  const checkpoints = state.run?.execution?.checkpoints;
+  if (checkpoints === undefined || checkpoints.length === 0) return false;
   return checkpointHolds(state, AFTER_PLAN) || checkpointHolds(state, beforeTask(task.id));
 }
 
