@@ -18,6 +18,7 @@ import {
   runTeam,
   type TeamStore,
   withTeamStore,
+  withdrawDroppedCheckpoints,
 } from '../team/index.js';
 import type { OrchestrateRequest } from './api-schemas.js';
 import { featureText } from './feature-text.js';
@@ -262,6 +263,7 @@ export class TaskRuns {
       (store) =>
         store.update((draft, context) => {
           draft.run.execution = { ...execution, slaSeconds: record.request.metadata.sla_seconds ?? null };
+          withdrawDroppedCheckpoints({ state: draft, by: 'POST /execute/{task_id}', now: context.now, emit: context.emit });
           const { routable, reasons } = routableRoles(config, draft);
           const byRole = routeTasks({ state: draft, routable, reasons, now: context.now, emit: context.emit });
           const unavailable: UnavailableSubtask[] = [];

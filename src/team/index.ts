@@ -8,7 +8,7 @@ export { runAgent } from './run/run-agent.js';
 export { describeOwner, ownerLiveness, RUN_OWNED_EXIT_CODE } from './run/run-owner.js';
 export { abandonedBecause } from './run/take-run.js';
 export { PLANNED_END_REASON, runTeam, type RunTeamOptions, type RunTeamResult } from './run/run-team.js';
-export { type ApprovalDecision, type DecisionOutcome, decideApproval } from './tasks/approval-decision.js';
+export { type ApprovalDecision, type DecisionOutcome, decideApproval, withdrawDroppedCheckpoints } from './tasks/approval-decision.js';
 export { awaitsPerson, pendingApprovals } from './tasks/approval-request.js';
 export { AFTER_PLAN, BEFORE_INTEGRATION, beforeTask, checkpointTaskId } from './tasks/checkpoints.js';
 export { openBlockers, type PersonResolutionOutcome, resolveBlockerByPerson } from './tasks/person-resolution.js';

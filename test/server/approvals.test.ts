@@ -333,6 +333,25 @@ describe('execution_mode manual', () => {
   });
 });
 
+describe('a manual run stopped while it waits', () => {
+  it('resumes on the next server; executed in auto mode, its pending checkpoint is withdrawn and it runs to the end', async () => {
+    const first = await start({ orchestrator: await team({ blockerRate: 0 }) });
+    await post(first.call, '/orchestrate', orchestrateBody('switch'));
+    await post(first.call, '/execute/switch', { execution_mode: 'manual', checkpoints: ['after_plan'] });
+    await waitForView(first.call, 'switch', (current) => current.status === 'awaiting_approval');
+    await first.server.close();
+    const second = await start({ project: first.project, orchestrator: await team({ blockerRate: 0 }) });
+    const stopped = await view(second.call, 'switch');
+    expect(stopped.status).toBe('interrupted');
+    expect(stopped.approvals).toMatchObject([{ approval_id: 'A1', status: 'pending' }]);
+    expect((await post(second.call, '/execute/switch', { execution_mode: 'auto' })).status).toBe(202);
+    const final = (await waitForStatus(second.call, 'switch', ['completed', 'failed'])) as unknown as View;
+    expect(final.status).toBe('completed');
+    expect(final.execution.mode).toBe('auto');
+    expect(final.approvals).toMatchObject([{ approval_id: 'A1', status: 'withdrawn', decided_by: 'POST /execute/{task_id}' }]);
+  });
+});
+
 describe('subtasks no agent can take', () => {
   it('answer 503 naming them and their role, are blocked with an alert, and run once an agent of the role is back', async () => {
     const first = await start({ orchestrator: await team({ blockerRate: 0 }) });

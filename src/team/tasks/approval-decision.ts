@@ -41,6 +41,15 @@ export function withdrawBlockerApproval(input: { state: TeamState; blockerId: st
   }
 }
 
+/** Withdraws the pending approvals of checkpoints the run no longer has (it was executed again with other checkpoints, or in auto mode). */
+export function withdrawDroppedCheckpoints(input: { state: TeamState; by: string; now: string; emit: Emit }): void {
+  const { checkpoints } = input.state.run.execution;
+  for (const approval of pendingApprovals(input.state)) {
+    if (approval.kind === 'checkpoint' && !checkpoints.includes(approval.checkpoint ?? ''))
+      close(approval, { ...input, status: 'withdrawn', note: null });
+  }
+}
+
 /**
  * Applies a person's decision. A resolution approved is applied as the manager's; rejected with a
  * note, the note is applied as the person's answer; rejected without one, the blocker is left for a
