@@ -60,3 +60,12 @@ export function unknownTask(taskId: string): ServiceError {
     message: `No task "${taskId}": submit it first with POST /orchestrate.`,
   });
 }
+
+/** The 409 of a task whose run is over. */
+export function taskEnded(taskId: string, status: 'done' | 'failed'): ServiceError {
+  return new ServiceError({
+    status: 409,
+    code: 'task_ended',
+    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
+  });
+}

@@ -6,28 +6,15 @@ import type { TeamConfig } from '../config/index.js';
 import { AgentTeamError, ProviderError, RunCancelledError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import type { Approval, TeamState } from '../state/index.js';
-import {
-  AFTER_PLAN,
-  BEFORE_INTEGRATION,
-  beforeTask,
-  type DecisionOutcome,
-  decideApproval,
-  type PersonResolutionOutcome,
-  resolveBlockerByPerson,
-  routeTasks,
-  runTeam,
-  type TeamStore,
-  withTeamStore,
-  withdrawDroppedCheckpoints,
-} from '../team/index.js';
+import { runTeam, withTeamStore } from '../team/index.js';
 import type { OrchestrateRequest } from './api-schemas.js';
 import { featureText } from './feature-text.js';
+import { decideAsPerson, type PersonStoreAccess, resolveAsPerson } from './person-actions.js';
 import { differingFields } from './request-diff.js';
-import { ServiceError, type UnavailableSubtask, unknownTask } from './service-error.js';
-import { subtaskId } from './subtask-id.js';
+import { ServiceError, taskEnded, unknownTask } from './service-error.js';
 import { taskTeamConfig } from './task-config.js';
+import { type ExecuteOptions, prepareExecution, teamCheckpoints } from './task-execution.js';
 import { TaskLock } from './task-lock.js';
-import { routableRoles } from './task-routing.js';
 import { newTaskRecord, readTaskRecord, removeTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
 
 const log = getLogger('server');
@@ -56,13 +43,6 @@ export interface TaskRunsOptions {
   readonly timeScale?: number | undefined;
   /** The clock of task records, of the runs' stores and of their SLA checks (tests pass a fake one); default: the system clock. */
   readonly now?: (() => Date) | undefined;
-}
-
-/** What POST /execute asks for. */
-export interface ExecuteOptions {
-  readonly mode: 'auto' | 'manual';
-  /** As the request names them: after_plan, before_integration, a subtask_id (or before:<subtask_id>). */
-  readonly checkpoints: readonly string[];
 }
 
 /** A person's answer to a blocker or an approval, as the request gives it. */
@@ -144,7 +124,7 @@ export class TaskRuns {
       const record = await this.#record(taskId);
       const state = await this.#readState(taskId);
       // A run that ended may still be writing its record here: it is over all the same.
-      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw ended(taskId, state.run.status);
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw taskEnded(taskId, state.run.status);
       if (this.#active.has(taskId)) return this.#snapshot(record);
       if (record.cancelledAt !== null) {
         throw new ServiceError({
@@ -157,7 +137,7 @@ export class TaskRuns {
       const checkpoints = teamCheckpoints(taskId, state, options);
       record.executions.push({ mode, at: this.#now().toISOString() });
       await writeTaskRecord(this.#options.dataDir, record);
-      await this.#prepare(record, { mode, checkpoints });
+      await prepareExecution({ config: this.configFor(taskId), record, execution: { mode, checkpoints }, now: this.#options.now });
       await this.#start(taskId);
       return this.#snapshot(record);
     });
@@ -166,34 +146,15 @@ export class TaskRuns {
   /** A person answers a blocker: applied as the manager's answer would be. 404 for an unknown blocker, 409 once it is resolved. */
   async resolveBlocker(taskId: string, blockerId: string, input: PersonInput & { resolution: string }): Promise<{ by: string }> {
     const by = input.by ?? UNNAMED_PERSON;
-    const outcome = await this.#personUpdate(taskId, (store) =>
-      store.update((draft, context): PersonResolutionOutcome => {
-        const result = resolveBlockerByPerson({
-          state: draft,
-          blockerId,
-          resolution: input.resolution,
-          by,
-          managerId: this.configFor(taskId).manager.id,
-          now: context.now,
-          emit: context.emit,
-        });
-        return result;
-      }),
-    );
-    if (outcome?.kind === 'resolved') return { by };
-    if (outcome?.kind === 'resolved-before') {
-      const blocker = outcome.blocker;
-      throw new ServiceError({
-        status: 409,
-        code: 'blocker_resolved',
-        message: `Blocker "${blockerId}" of task "${taskId}" was resolved by ${blocker.resolvedBy ?? 'someone'} at ${blocker.resolvedAt ?? 'an earlier time'}: ${blocker.resolution ?? ''}`,
-      });
-    }
-    throw new ServiceError({
-      status: 404,
-      code: 'blocker_not_found',
-      message: `Task "${taskId}" has no blocker "${blockerId}"; GET /tasks/${taskId} lists its open blockers.`,
+    await resolveAsPerson({
+      access: this.#personAccess(taskId),
+      taskId,
+      blockerId,
+      resolution: input.resolution,
+      by,
+      managerId: this.#managerId(taskId),
     });
+    return { by };
   }
 
   /** A person decides an approval. 404 for an unknown approval, 409 once it is decided. */
@@ -202,96 +163,41 @@ export class TaskRuns {
     approvalId: string,
     input: PersonInput & { decision: 'approve' | 'reject'; resolution?: string | undefined },
   ): Promise<{ approval: Approval; state: TeamState }> {
-    const by = input.by ?? UNNAMED_PERSON;
-    const decided = await this.#personUpdate(taskId, async (store) => {
-      const result: DecisionOutcome = await store.update((draft, context) =>
-        decideApproval({
-          state: draft,
-          approvalId,
-          decision: { decision: input.decision, note: input.resolution, by },
-          managerId: this.configFor(taskId).manager.id,
-          now: context.now,
-          emit: context.emit,
-        }),
-      );
-      return { result, state: await store.read() };
-    });
-    const outcome = decided?.result;
-    if (outcome?.kind === 'decided' && decided !== null) return { approval: outcome.approval, state: decided.state };
-    if (outcome?.kind === 'decided-before') {
-      const { approval } = outcome;
-      throw new ServiceError({
-        status: 409,
-        code: 'approval_decided',
-        message: `Approval "${approvalId}" of task "${taskId}" is ${approval.status}${approval.decidedBy === null ? '' : ` (by ${approval.decidedBy} at ${approval.decidedAt})`}.`,
-      });
-    }
-    throw new ServiceError({
-      status: 404,
-      code: 'approval_not_found',
-      message: `Task "${taskId}" has no approval "${approvalId}"; GET /tasks/${taskId} lists its approvals.`,
-    });
-  }
-
-  /** Applies a person's change to the task's state: 404 for an unknown task, 409 once it ended; null when it has no plan yet. */
-  async #personUpdate<T>(taskId: string, change: (store: TeamStore) => Promise<T>): Promise<T | null> {
-    const record = await this.#record(taskId);
-    if (record.cancelledAt !== null) {
-      throw new ServiceError({ status: 409, code: 'task_cancelled', message: `Task "${taskId}" was cancelled at ${record.cancelledAt}.` });
-    }
-    return withTeamStore(
-      this.configFor(taskId),
-      async (store) => {
-        if (!(await store.exists())) return null;
-        const state = await store.read();
-        if (state.run.status === 'done' || state.run.status === 'failed') throw ended(taskId, state.run.status);
-        return change(store);
-      },
-      { look: true, now: this.#options.now },
-    );
-  }
-
-  /**
-   * Records how the run executes, and holds the subtasks no agent can take: then logs an alert and
-   * refuses with a 503 naming them (the run is not started; it may be executed again once an agent is there).
-   */
-  async #prepare(record: TaskRecord, execution: { mode: 'auto' | 'manual'; checkpoints: string[] }): Promise<void> {
-    const taskId = record.request.task_id;
-    const config = this.configFor(taskId);
-    const held = await withTeamStore(
-      config,
-      (store) =>
-        store.update((draft, context) => {
-          draft.run.execution = { ...execution, slaSeconds: record.request.metadata.sla_seconds ?? null };
-          withdrawDroppedCheckpoints({ state: draft, by: 'POST /execute/{task_id}', now: context.now, emit: context.emit });
-          const { routable, reasons } = routableRoles(config, draft);
-          const byRole = routeTasks({ state: draft, routable, reasons, now: context.now, emit: context.emit });
-          const unavailable: UnavailableSubtask[] = [];
-          for (const [role, taskIds] of byRole) {
-            for (const id of taskIds) {
-              const task = draft.tasks.find((candidate) => candidate.id === id);
-              if (task !== undefined) unavailable.push({ subtask_id: subtaskId(taskId, task), role, reason: reasons.get(role) ?? '' });
-            }
-          }
-          return unavailable;
-        }),
-      { look: true, now: this.#options.now },
-    );
-    if (held.length === 0) return;
-    const roles = [...new Set(held.map((subtask) => subtask.role))];
-    log.error('alert: no agent can take subtasks; they are blocked until one can (manual routing)', {
+    return decideAsPerson({
+      access: this.#personAccess(taskId),
       taskId,
-      roles,
-      subtasks: held.map((subtask) => subtask.subtask_id),
+      approvalId,
+      decision: { decision: input.decision, note: input.resolution, by: input.by ?? UNNAMED_PERSON },
+      managerId: this.#managerId(taskId),
     });
-    throw new ServiceError({
-      status: 503,
-      code: 'agent_unavailable',
-      message:
-        `No agent can take ${held.length} subtask(s) of task "${taskId}" (role ${roles.join(', ')}): they are blocked. ` +
-        'Add an agent of that role to the roster (or give its provider an API key), restart the server, then execute again.',
-      subtasks: held,
-    });
+  }
+
+  #managerId(taskId: string): string {
+    return this.configFor(taskId).manager.id;
+  }
+
+  /** The task's store for a person's change: 404 for an unknown task, 409 once it was cancelled or ended; null when it has no plan yet. */
+  #personAccess(taskId: string): PersonStoreAccess {
+    return async (change) => {
+      const record = await this.#record(taskId);
+      if (record.cancelledAt !== null) {
+        throw new ServiceError({
+          status: 409,
+          code: 'task_cancelled',
+          message: `Task "${taskId}" was cancelled at ${record.cancelledAt}.`,
+        });
+      }
+      return withTeamStore(
+        this.configFor(taskId),
+        async (store) => {
+          if (!(await store.exists())) return null;
+          const state = await store.read();
+          if (state.run.status === 'done' || state.run.status === 'failed') throw taskEnded(taskId, state.run.status);
+          return change(store);
+        },
+        { look: true, now: this.#options.now },
+      );
+    };
   }
 
   /** Stops the task's run for good: an executing run is aborted (in-flight model calls too) and awaited; the task ends cancelled. */
@@ -423,51 +329,6 @@ function refusal(taskId: string, error: unknown): unknown {
     return new ServiceError({ status: 409, code: 'task_conflict', message: `Task "${taskId}": ${error.message}`, cause: error });
   }
   return error;
-}
-
-/**
- * The run's checkpoints in the team's names, from the request's: after_plan, before_integration, and a
- * subtask_id (or `before:<subtask_id>`, or the team's own task id) for before that subtask. Anything else is a 400.
- */
-function teamCheckpoints(taskId: string, state: TeamState, options: ExecuteOptions): string[] {
-  if (options.mode === 'auto' && options.checkpoints.length > 0) {
-    throw new ServiceError({
-      status: 400,
-      code: 'invalid_request',
-      message: 'checkpoints apply to execution_mode "manual" only; send "execution_mode": "manual", or no checkpoints.',
-      fields: [{ field: 'checkpoints', issue: 'only with execution_mode "manual"' }],
-    });
-  }
-  const fields: { field: string; issue: string }[] = [];
-  const names = options.checkpoints.map((given, index) => {
-    if (given === AFTER_PLAN || given === BEFORE_INTEGRATION) return given;
-    const name = given.startsWith('before:') ? given.slice('before:'.length) : given;
-    const task = state.tasks.find((candidate) => candidate.id === name || subtaskId(taskId, candidate) === name);
-    if (task !== undefined) return beforeTask(task.id);
-    fields.push({
-      field: `checkpoints.${index}`,
-      issue: `expected ${AFTER_PLAN}, ${BEFORE_INTEGRATION} or a subtask_id of the plan (e.g. ${state.tasks[0] === undefined ? 'role::task::T1' : subtaskId(taskId, state.tasks[0])}), found "${given.slice(0, 80)}"`,
-    });
-    return given;
-  });
-  if (fields.length > 0) {
-    throw new ServiceError({
-      status: 400,
-      code: 'invalid_request',
-      message: `The request body is invalid: ${fields.map((field) => `${field.field}: ${field.issue}`).join('; ')}`,
-      fields,
-    });
-  }
-  return [...new Set(names)];
-}
-
-/** The 409 of a task whose run is over. */
-function ended(taskId: string, status: 'done' | 'failed'): ServiceError {
-  return new ServiceError({
-    status: 409,
-    code: 'task_ended',
-    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
-  });
 }
 
 function describeError(error: unknown): string {

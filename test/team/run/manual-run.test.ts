@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TeamState } from '../../../src/state/index.js';
 import { decideApproval } from '../../../src/team/tasks/approval-decision.js';
+import { resolveBlockerByPerson } from '../../../src/team/tasks/person-resolution.js';
 import {
   answers,
   eventsOf,
@@ -118,5 +119,37 @@ describe('a manual run', () => {
     expect(outcome.state.run.status).toBe('failed');
     expect(outcome.state.run.endReason).toBe('rejected at checkpoint before_integration by ann: not this release');
     provider.assertComplete();
+  });
+
+  it("a person's answer to a blocker reaches the blocked agent with the next attempt, said as the person's", async () => {
+    const { provider, fixture } = await setup({ status: 'running' });
+    await seedPlan(fixture, [plannedTask({ id: 'T1', role: 'backend_developer' })]);
+    await manual(fixture, []);
+    provider.enqueueFor({ taskId: 'T1', purpose: 'work' }, answers.blocked('Which database?'), answers.done('T1 done'));
+    provider.enqueueFor({ purpose: 'resolve' }, answers.answer('Use SQLite.'));
+    provider.enqueueFor({ purpose: 'integrate' }, answers.integration('All done.'));
+    const run = runTeamInProcess(fixture);
+    await waitForState(fixture, pending('A1'));
+    await fixture.store.update((draft, context) =>
+      resolveBlockerByPerson({
+        state: draft,
+        blockerId: 'T1-B1',
+        resolution: 'Use PostgreSQL 16.',
+        by: 'ann',
+        managerId: 'manager',
+        now: context.now,
+        emit: context.emit,
+      }),
+    );
+    fixture.wake.notify();
+    const outcome = await run;
+    expect(outcome.state.run.status).toBe('done');
+    expect(outcome.state.run.approvals).toMatchObject([{ id: 'A1', status: 'withdrawn' }]);
+    provider.assertComplete();
+    const work = provider.callsFor({ purpose: 'work' });
+    const resumed = work[1]?.messages.at(-1)?.content ?? '';
+    expect(resumed).toContain('You asked: Which database?');
+    expect(resumed).toContain('A person (ann) decided: Use PostgreSQL 16.');
+    expect(resumed).not.toContain('Use SQLite.');
   });
 });
