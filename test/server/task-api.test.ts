@@ -264,6 +264,12 @@ describe('GET /openapi.json', () => {
         '/tasks/{task_id}/events',
       ].sort(),
     );
+    // The person-in-the-loop shapes and their documented meaning are part of the document.
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['Approval', 'Blocker', 'ResolveBlockerRequest', 'ApprovalDecisionRequest', 'ExecuteRequest']),
+    );
+    const execute = document.components.schemas['ExecuteRequest'] as { properties: Record<string, { description?: string }> };
+    expect(execute.properties['checkpoints']?.description).toMatch(/after_plan.*subtask_id.*before_integration/s);
     const request = document.components.schemas['OrchestrateRequest'];
     expect(Object.keys(request?.properties ?? {}).sort()).toEqual(['description', 'metadata', 'priority', 'task_id', 'title']);
     expect(request?.required).toEqual(expect.arrayContaining(['task_id', 'title', 'description']));
