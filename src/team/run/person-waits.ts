@@ -30,6 +30,9 @@ export async function enforceSlaNow(context: TeamContext, state: TeamState): Pro
   const now = context.clock?.() ?? new Date();
   if (overdueTasks(state, now.getTime()).length === 0) return;
   const managerId = context.config.manager.id;
-  const taken = await context.store.update((draft, update) => enforceSla({ state: draft, managerId, now: update.now, emit: update.emit }));
+  // Judged on the same instant as the look above (the run's clock is the store's): a look that finds one overdue never writes for nothing.
+  const taken = await context.store.update((draft, update) =>
+    enforceSla({ state: draft, managerId, now: update.now, nowMs: now.getTime(), emit: update.emit }),
+  );
   if (taken.length > 0) context.wake.notify();
 }

@@ -24,14 +24,21 @@ export function overdueTasks(state: TeamState, nowMs: number): Task[] {
 }
 
 /**
- * Takes back every attempt past the SLA at `now` (the update's time): retried while the task has
+ * Takes back every attempt past the SLA at `nowMs` (default: `now`, the update's time): retried while the task has
  * missed fewer than SLA_ATTEMPTS times, else held for review. Returns the tasks it took back.
  */
-export function enforceSla(input: { state: TeamState; managerId: string; now: string; emit: Emit }): string[] {
+export function enforceSla(input: {
+  state: TeamState;
+  managerId: string;
+  now: string;
+  /** The instant the SLA is judged at; default `now`. */
+  nowMs?: number | undefined;
+  emit: Emit;
+}): string[] {
   const { state, now, emit } = input;
   const seconds = state.run.execution.slaSeconds;
   if (seconds === null) return [];
-  const overdue = overdueTasks(state, Date.parse(now));
+  const overdue = overdueTasks(state, input.nowMs ?? Date.parse(now));
   for (const task of overdue) {
     const agentId = task.assignee ?? 'unknown';
     task.slaMisses += 1;

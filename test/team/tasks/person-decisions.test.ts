@@ -261,6 +261,16 @@ describe('the SLA of an attempt', () => {
   });
 });
 
+describe('the instant the SLA is judged at', () => {
+  it('is the one given, so the write that follows a look never finds nothing to do', async () => {
+    const { state, emit } = await planned();
+    state.run.execution = { mode: 'auto', checkpoints: [], slaSeconds: 60 };
+    claim(state, 'T1', NOW);
+    expect(enforceSla({ state, managerId: 'manager', now: later(1), nowMs: Date.parse(later(61)), emit })).toEqual(['T1']);
+    expect(state.tasks[0]).toMatchObject({ status: 'ready', slaMisses: 1 });
+  });
+});
+
 describe('tasks no agent can take', () => {
   it('are held blocked with the reason, said once in the ledger, and released when their role has an agent again', async () => {
     const { state, events, emit } = await planned();
