@@ -53,6 +53,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly runs: TaskRuns;
+  /** The task ids whose runs a dead server left running and this one took up at its start (see TaskRuns.resumeAbandoned). */
+  readonly resumed: Promise<string[]>;
   /** The webhooks, or null when the server sends none. */
   readonly webhooks: RunningWebhooks | null;
   /** Stops the runs of this server (resumable, as Ctrl-C leaves a CLI run), then stops listening and drops open streams. */
@@ -131,12 +133,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   log.info('listening', { host: options.host, port, authentication: options.token === undefined ? 'none (loopback)' : 'bearer token' });
+  // In the background: a run taken over from a dead owner on another host waits for its lease to lapse.
+  const resumed = runs.resumeAbandoned();
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}`,
     port,
     runs,
     webhooks,
+    resumed,
     close(reason?: unknown) {
       closing ??= (async () => {
         await runs.close(reason);

@@ -1,9 +1,22 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 
 /** The directory holding one directory per task the server was given. */
 export function tasksDirectory(dataDir: string): string {
   return join(dataDir, 'tasks');
+}
+
+/** The ids of the tasks the server was given, in name order (none when the data directory is new). */
+export async function listTaskIds(dataDir: string): Promise<string[]> {
+  const entries = await readdir(tasksDirectory(dataDir), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /** The directory of a task's files under the server's data directory: its request record and, on the file store, its state. */

@@ -12,7 +12,7 @@ import { featureText } from './feature-text.js';
 import { decideAsPerson, type PersonStoreAccess, resolveAsPerson } from './person-actions.js';
 import { differingFields } from './request-diff.js';
 import { ServiceError, taskEnded, unknownTask } from './service-error.js';
-import { taskTeamConfig } from './task-config.js';
+import { listTaskIds, taskTeamConfig } from './task-config.js';
 import { type ExecuteOptions, prepareExecution, teamCheckpoints } from './task-execution.js';
 import { TaskLock } from './task-lock.js';
 import { newTaskRecord, readTaskRecord, removeTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
@@ -225,6 +225,34 @@ export class TaskRuns {
   /** The task as it is now; 404 for an unknown id. */
   async snapshot(taskId: string): Promise<TaskSnapshot> {
     return this.#snapshot(await this.#record(taskId));
+  }
+
+  /**
+   * Takes up the runs a server on this data left running when it died (kill -9, a lost machine): each task
+   * executed and not cancelled whose run is still `running`, which only a dead owner leaves so (a server
+   * stopped in order leaves its runs `interrupted`, for POST /execute to resume). A run whose owner is alive
+   * elsewhere (another server on the same PostgreSQL database) is refused by its lease and left to it.
+   * Resolves with the task ids resumed here.
+   */
+  async resumeAbandoned(): Promise<string[]> {
+    const resumed: string[] = [];
+    for (const taskId of await listTaskIds(this.#options.dataDir)) {
+      if (this.#closed) break;
+      try {
+        await this.#lock.run(taskId, async () => {
+          const record = await readTaskRecord(this.#options.dataDir, taskId);
+          if (record === null || record.cancelledAt !== null || record.executions.length === 0 || this.#active.has(taskId)) return;
+          if ((await this.#readState(taskId))?.run.status !== 'running') return;
+          await this.#start(taskId);
+          resumed.push(taskId);
+          log.info('resumed a run its server left running', { taskId });
+        });
+      } catch (error) {
+        if (error instanceof ServiceError && error.code === 'task_conflict') log.info('left a live run to its owner', { taskId });
+        else log.warn('could not resume a run its server left running', { taskId, error: describeError(error) });
+      }
+    }
+    return resumed;
   }
 
   /** Stops every run of this process (as Ctrl-C stops a CLI run: resumable) and waits for them. */

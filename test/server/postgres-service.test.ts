@@ -72,4 +72,24 @@ describe('agent-team serve on PostgreSQL', () => {
     const other = (await (await call('/tasks/pg-1')).json()) as { status: string };
     expect(other.status).toBe('completed');
   });
+
+  it('leaves a run that a live server owns to it: a second server on the same data starts without taking it', async () => {
+    const first = await startService({ store: url, timeScale: 0.2 });
+    try {
+      await first.call('/orchestrate', { method: 'POST', json: orchestrateBody('pg-3') });
+      expect((await first.call('/execute/pg-3', { method: 'POST' })).status).toBe(202);
+      const second = await startService({ store: url, project: first.project, timeScale: 0 });
+      try {
+        expect(await second.server.resumed).toEqual([]);
+        expect(second.server.runs.isActive('pg-3')).toBe(false);
+        // Still the first server's: it is the one that can cancel it.
+        expect(first.server.runs.isActive('pg-3')).toBe(true);
+        expect(await (await first.call('/tasks/pg-3/cancel', { method: 'POST' })).json()).toEqual({ task_id: 'pg-3', status: 'cancelled' });
+      } finally {
+        await second.server.close();
+      }
+    } finally {
+      await first.cleanup();
+    }
+  });
 });
