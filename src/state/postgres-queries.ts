@@ -1,9 +1,11 @@
 /**
  * The SQL of the PostgreSQL store: reading a run's rows (all, or those changed since a seq) and writing one
- * update's rows. A commit takes two round trips while it holds the run row's lock, whatever it changed: one
- * that begins, locks and reads what changed since this process's copy, and one that writes every row, the
- * ledger and the NOTIFY and commits. Each is one message of several statements, whose values are written in
- * as literals quoted by the driver (several statements in one message cannot take parameters).
+ * commit's rows. A commit on a copy that is still the newest version is one statement (commitIfAt), which
+ * holds the run row's lock only while the server runs it. A commit under the lock takes two round trips
+ * while it holds it, whatever it changed: one that begins, locks and reads what changed since this process's
+ * copy, and one that writes every row, the ledger and the NOTIFY and commits. Each is one message of several
+ * statements, whose values are written in as literals quoted by the driver (several statements in one
+ * message cannot take parameters).
  */
 import type pg from 'pg';
 import { COLLECTIONS, type CollectionName, RUN_COLUMNS } from './postgres-rows.js';
@@ -26,11 +28,12 @@ const CHANGES_SQL = changesSql({ run: '$1', afterSeq: '$2', incremental: '$3' })
 /** The run row and the rows written after `afterSeq` (every live row when undefined); empty when the run does not exist. */
 export async function loadRows(client: pg.ClientBase, input: { run: string; afterSeq: number | undefined }): Promise<TableRow[]> {
   const incremental = input.afterSeq !== undefined;
-  const result = await client.query<{ t: TableRow['table']; row: Record<string, unknown> }>(CHANGES_SQL, [
-    input.run,
-    input.afterSeq ?? -1,
-    incremental,
-  ]);
+  // A named statement: each connection plans it once.
+  const result = await client.query<{ t: TableRow['table']; row: Record<string, unknown> }>({
+    name: 'agent_team_changes',
+    text: CHANGES_SQL,
+    values: [input.run, input.afterSeq ?? -1, incremental],
+  });
   return result.rows.map(({ t, row }) => ({ table: t, row }));
 }
 
@@ -127,6 +130,33 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
     'COMMIT',
   );
   await client.query(statements.join(';\n'));
+}
+
+/**
+ * The commit of `writes` in one statement, made by the run's updates on the version `expected` (see
+ * agent_team_commit in postgres-migrations.ts): undefined when it went through; else nothing was written,
+ * and these are the run row and the rows changed since `expected` (none when the run row is gone).
+ */
+export async function commitIfAt(
+  client: pg.ClientBase,
+  input: { expected: number; writes: CommitWrites },
+): Promise<TableRow[] | undefined> {
+  const { writes } = input;
+  const payload: Record<string, unknown> = {
+    seq: writes.seq,
+    channel: writes.channel,
+    ledger: writes.ledger,
+  };
+  if (typeof writes.runRow === 'object') payload.run = writes.runRow.row;
+  if (writes.purgeHorizon !== undefined) payload.purgeHorizon = writes.purgeHorizon;
+  for (const [table, change] of writes.changes.collections) payload[table] = change;
+  const result = await client.query<{ t: TableRow['table']; row_data: Record<string, unknown> }>({
+    name: 'agent_team_commit',
+    text: 'SELECT t, row_data FROM agent_team_commit($1, $2, $3::jsonb)',
+    values: [writes.run, input.expected, JSON.stringify(payload)],
+  });
+  if (result.rows.length === 1 && result.rows[0]?.t === ('committed' as string)) return undefined;
+  return result.rows.map(({ t, row_data }) => ({ table: t, row: row_data }));
 }
 
 function upsertSql(input: { table: CollectionName; columns: string[]; run: string; seq: number; rows: string }): string {
