@@ -125,6 +125,28 @@ END
 $commit$;`;
 };
 
+// The lock of a commit that runs its updates under it: the run row locked until the transaction ends, and (read after
+// the lock, each statement of the function with a snapshot of its own, so including every commit before it) the run
+// row and the rows written after p_after (tombstones only when p_incremental). No row when the run does not exist.
+const lockFunction = (): string => {
+  const changes = COMMIT_TABLES.map(
+    ({ table }) => `
+    UNION ALL SELECT '${table}'::text, to_jsonb(x) FROM ${table} x
+      WHERE x.run_key = p_run AND x.updated_seq > p_after AND (NOT x.deleted OR p_incremental)`,
+  ).join('');
+  return `
+CREATE FUNCTION agent_team_lock(p_run text, p_after bigint, p_incremental boolean) RETURNS TABLE (t text, row_data jsonb)
+LANGUAGE plpgsql AS $lock$
+BEGIN
+  PERFORM 1 FROM runs WHERE run_key = p_run FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT 'runs'::text, to_jsonb(r) FROM runs r WHERE r.run_key = p_run${changes};
+END
+$lock$;`;
+};
+
 /** Every migration, in order. Never edit one that shipped: add the next. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -181,8 +203,8 @@ CREATE TABLE ledger (
   },
   {
     version: 3,
-    name: 'commit in one statement',
-    sql: commitFunction(),
+    name: 'commit and lock functions',
+    sql: commitFunction() + lockFunction(),
   },
 ];
 

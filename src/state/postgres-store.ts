@@ -27,6 +27,7 @@ import {
   type CommitWrites,
   commitExists,
   commitIfAt,
+  writeLocked,
   insertRun,
   ledgerRows,
   loadRows,
@@ -265,7 +266,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
               return result;
             }
             sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
-            await writeAndCommit(client, result.writes);
+            // A new run's row was inserted with its seq already: its rows go in the long way.
+            if (result.writes.runRow === 'inserted') await writeAndCommit(client, result.writes);
+            else if (!(await writeLocked(client, { expected: result.baseSeq, writes: result.writes })))
+              throw new StartOver('the run moved on while its row was locked');
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
