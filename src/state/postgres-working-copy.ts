@@ -29,6 +29,7 @@ const STATE_FIELDS = new Set(['version', 'seq', 'run', 'agents', 'tasks', 'block
 /** A list of AlignedLists in the making: its objects are put right in place as entries are replaced. */
 interface OwnAlignedList extends AlignedList {
   readonly objects: unknown[];
+  readonly stored: unknown[];
 }
 
 /**
@@ -45,8 +46,8 @@ function listsOf(
       const entries = snapshot.collections.get(table)?.entries ?? [];
       const before = previous?.snapshot.collections.get(table)?.entries;
       const earlier = previous?.aligned.get(table)?.stored;
-      let stored: readonly unknown[];
-      if (before === entries && earlier !== undefined) stored = earlier;
+      let stored: unknown[];
+      if (before === entries && earlier !== undefined) stored = earlier as unknown[];
       else {
         stored = entries.map((entry, index) =>
           before !== undefined && earlier !== undefined && before[index] === entry ? earlier[index] : JSON.parse(entry.text),
@@ -120,9 +121,23 @@ export function committedCopy(input: {
 export function rebasedCopy(work: WorkingCopy, applied: AppliedRows): WorkingCopy | undefined {
   if (!applied.inPlace) return undefined;
   const { state } = work;
-  for (const [table, keys] of applied.changed) replaceEntries(state, applied.snapshot, table, keys);
+  // Entries replaced in place: the lists follow them there (the old copy is dropped), so catching up costs what changed.
+  const aligned = work.aligned as Map<ListName, OwnAlignedList>;
+  for (const [table, keys] of applied.changed) {
+    replaceEntries(state, applied.snapshot, table, keys);
+    const list = aligned.get(table as ListName);
+    if (list === undefined) continue;
+    const collection = applied.snapshot.collections.get(table);
+    for (const key of keys) {
+      const index = collection?.index.get(key);
+      const entry = index === undefined ? undefined : collection?.entries[index];
+      if (index === undefined || entry === undefined) continue;
+      list.objects[index] = state[table as ListName][index];
+      list.stored[index] = JSON.parse(entry.text);
+    }
+  }
   replaceRest(state, applied.snapshot);
-  return { snapshot: applied.snapshot, state, aligned: listsOf(state, applied.snapshot, work) };
+  return { snapshot: applied.snapshot, state, aligned };
 }
 
 /**
