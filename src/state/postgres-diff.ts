@@ -33,8 +33,18 @@ export const LIST_TABLES = ['tasks', 'blockers', 'messages'] as const;
 /** One of LIST_TABLES. */
 export type ListName = (typeof LIST_TABLES)[number];
 
-/** Per list, the entry objects a working copy held, in order, when it matched the base snapshot. */
-export type AlignedLists = ReadonlyMap<ListName, readonly unknown[]>;
+/**
+ * Per list, the entry objects a working copy held, in order, when it matched the base snapshot, and the
+ * base's entries parsed afresh from their text (not frozen: a frozen entry is several times slower to
+ * read field by field, and these are compared with every entry at each commit).
+ */
+export type AlignedLists = ReadonlyMap<ListName, AlignedList>;
+
+/** One list of AlignedLists: `objects[i]` is the working copy's entry at i, `stored[i]` equal to the base's entry at i. */
+export interface AlignedList {
+  readonly objects: readonly unknown[];
+  readonly stored: readonly unknown[];
+}
 
 /**
  * A diff: the new snapshot, the rows to write, and per collection the keys of entries that differ
@@ -126,18 +136,25 @@ function diffCollection(state: TeamState, spec: CollectionSpec, before: Snapshot
  */
 function diffAlignedList(input: {
   list: unknown;
-  aligned: readonly unknown[];
+  aligned: AlignedList;
   spec: CollectionSpec;
   before: SnapshotCollection;
 }): CollectionDiff | string | undefined {
-  const { list, aligned, spec, before } = input;
-  if (!Array.isArray(list) || list.length < aligned.length || aligned.length !== before.entries.length) return undefined;
+  const { list, spec, before } = input;
+  const { objects: aligned, stored: storedValues } = input.aligned;
+  if (
+    !Array.isArray(list) ||
+    list.length < aligned.length ||
+    aligned.length !== before.entries.length ||
+    storedValues.length !== aligned.length
+  )
+    return undefined;
   const same = sameEntryFor(spec.schema);
   const diff: CollectionDiff = { changed: [], upserts: [], deletes: [], touched: [] };
   for (let position = 0; position < aligned.length; position += 1) {
     const entry: unknown = list[position];
     const old = before.entries[position] as StoredEntry;
-    if (entry === aligned[position] && same(entry, old.value)) continue;
+    if (entry === aligned[position] && same(entry, storedValues[position])) continue;
     if (!isRecord(entry) || entry.id !== old.key) return undefined;
     const problem = addChange({ spec, key: old.key, entry, position, old, diff });
     if (problem !== undefined) return problem;
@@ -189,6 +206,15 @@ export function diffState(input: { base: Snapshot | undefined; state: TeamState;
   return { ok: true, snapshot, changes: { run: runRow, collections: changes }, touched };
 }
 
+/** The object schema a field holds, under nullable, optional and default; undefined when it holds something else. */
+function objectSchemaOf(schema: z.ZodType): z.ZodType | undefined {
+  let inner: z.ZodType = schema;
+  while (inner instanceof z.ZodNullable || inner instanceof z.ZodOptional || inner instanceof z.ZodDefault) {
+    inner = inner._zod.def.innerType as z.ZodType;
+  }
+  return inner instanceof z.ZodObject && inner._zod.def.catchall === undefined ? inner : undefined;
+}
+
 // One comparator per entry schema, made once.
 const comparators = new WeakMap<z.ZodType, (entry: unknown, stored: unknown) => boolean>();
 
@@ -203,11 +229,16 @@ export function sameEntryFor(schema: z.ZodType): (entry: unknown, stored: unknow
   if (same !== undefined) return same;
   same = sameJson;
   if (schema instanceof z.ZodObject && schema._zod.def.catchall === undefined) {
-    const fields = Object.keys(schema.shape).map((name) => JSON.stringify(name));
+    const names = Object.keys(schema.shape);
+    // A field holding an object of its own schema (a task's result) is compared by that schema's comparator.
+    const nested = names.map((name) => {
+      const inner = objectSchemaOf(schema.shape[name] as z.ZodType);
+      return inner === undefined ? sameJson : sameEntryFor(inner);
+    });
     // Lists (most often empty, or of strings) are compared here too: a call per list was most of the time.
-    const body = fields
+    const body = names
       .map(
-        (name) => `a = x[${name}]; b = y[${name}];
+        (field, index) => `a = x[${JSON.stringify(field)}]; b = y[${JSON.stringify(field)}];
 if (a !== b) {
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   if (Array.isArray(a)) {
@@ -217,14 +248,14 @@ if (a !== b) {
       const d = b[i];
       if (c !== d && (c === null || typeof c !== 'object' || !same(c, d))) return false;
     }
-  } else if (!same(a, b)) return false;
+  } else if (!nested[${index}](a, b)) return false;
 }`,
       )
       .join('\n');
-    same = new Function('same', `return function sameEntry(x, y) {\nlet a;\nlet b;\n${body}\nreturn true;\n}`)(sameJson) as (
-      entry: unknown,
-      stored: unknown,
-    ) => boolean;
+    same = new Function('same', 'nested', `return function sameEntry(x, y) {\nlet a;\nlet b;\n${body}\nreturn true;\n}`)(
+      sameJson,
+      nested,
+    ) as (entry: unknown, stored: unknown) => boolean;
   }
   comparators.set(schema, same);
   return same;

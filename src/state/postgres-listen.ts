@@ -67,6 +67,11 @@ export class RunListener {
     this.#seen(seq, true);
   }
 
+  /** The newest seq heard of (notified, polled or committed here), if any. */
+  get lastSeq(): number | undefined {
+    return this.#lastSeq;
+  }
+
   #connect(): void {
     if (this.#stopped) return;
     this.#connecting = (async () => {
@@ -165,6 +170,11 @@ export class RunWatches {
    */
   committed(seq: number): void {
     this.#listener?.committed(seq);
+  }
+
+  /** The newest seq of the run heard of while a watch is open (undefined otherwise). */
+  get heardSeq(): number | undefined {
+    return this.#listener?.lastSeq;
   }
 
   /** Stops every watch and waits until the LISTEN connection is closed. */

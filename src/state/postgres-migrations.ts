@@ -29,6 +29,124 @@ CREATE TABLE ${table} (
 );
 CREATE INDEX ${table}_changes ON ${table} (run_key, updated_seq);`;
 
+// The collection tables and their own columns as migration 1 made them, for the commit function of migration 3.
+const COMMIT_TABLES: readonly { table: string; columns: readonly string[] }[] = [
+  { table: 'tasks', columns: ['role', 'status', 'assignee', 'fence'] },
+  { table: 'blockers', columns: ['task_id', 'status'] },
+  { table: 'messages', columns: [] },
+  { table: 'agents', columns: ['role', 'status'] },
+  { table: 'reservations', columns: ['agent_id', 'usd', 'tokens'] },
+  {
+    table: 'budget',
+    columns: [
+      'limit_usd',
+      'limit_tokens',
+      'per_agent_usd',
+      'per_agent_tokens',
+      'spent_usd',
+      'spent_tokens',
+      'reserved_usd',
+      'reserved_tokens',
+    ],
+  },
+];
+const COMMIT_RUN_COLUMNS = [
+  'version',
+  'seq',
+  'id',
+  'feature',
+  'status',
+  'simulated',
+  'options',
+  'created_at',
+  'updated_at',
+  'ended_at',
+  'end_reason',
+  'integration_summary',
+  'resumes',
+  'owner',
+  'data',
+].join(', ');
+
+// A commit in one statement (so one round trip, and the run row locked only while the server runs it): the run's
+// seq is moved on only if it is still the one the commit's updates ran on; if so every row is written, with the
+// ledger and the NOTIFY, and one row ('committed') is returned; if not, nothing is written and the run row and the rows changed
+// since that seq are returned (the run row missing: no row at all), for the caller to catch up and try again. Its
+// statements are static, so each session plans them once.
+const commitFunction = (): string => {
+  const upserts = COMMIT_TABLES.map(({ table, columns }) => {
+    const own = ['key', 'position', 'data', ...columns];
+    const updates = ['position', 'data', ...columns].map((column) => `${column} = EXCLUDED.${column}`).join(', ');
+    return `
+  IF jsonb_array_length(COALESCE(p_writes #> '{${table},upserts}', '[]')) > 0 THEN
+    INSERT INTO ${table} (run_key, updated_seq, deleted, ${own.join(', ')})
+      SELECT p_run, v_seq, false, ${own.join(', ')} FROM jsonb_populate_recordset(NULL::${table}, p_writes #> '{${table},upserts}')
+      ON CONFLICT (run_key, key) DO UPDATE SET updated_seq = EXCLUDED.updated_seq, deleted = false, ${updates};
+  END IF;
+  IF jsonb_array_length(COALESCE(p_writes #> '{${table},deletes}', '[]')) > 0 THEN
+    UPDATE ${table} SET deleted = true, updated_seq = v_seq
+      WHERE run_key = p_run AND key IN (SELECT jsonb_array_elements_text(p_writes #> '{${table},deletes}'));
+  END IF;`;
+  }).join('');
+  const purges = COMMIT_TABLES.map(
+    ({ table }) => `
+    DELETE FROM ${table} WHERE run_key = p_run AND deleted AND updated_seq <= v_horizon;`,
+  ).join('');
+  const changes = COMMIT_TABLES.map(
+    ({ table }) => `
+    UNION ALL SELECT '${table}'::text, to_jsonb(x) FROM ${table} x WHERE x.run_key = p_run AND x.updated_seq > p_expected`,
+  ).join('');
+  return `
+CREATE FUNCTION agent_team_commit(p_run text, p_expected bigint, p_writes jsonb) RETURNS TABLE (t text, row_data jsonb)
+LANGUAGE plpgsql AS $commit$
+DECLARE
+  v_seq bigint := (p_writes ->> 'seq')::bigint;
+  v_horizon bigint := (p_writes ->> 'purgeHorizon')::bigint;
+BEGIN
+  IF p_writes ? 'run' THEN
+    UPDATE runs SET (${COMMIT_RUN_COLUMNS}) = (SELECT ${COMMIT_RUN_COLUMNS} FROM jsonb_populate_record(NULL::runs, p_writes -> 'run'))
+      WHERE run_key = p_run AND runs.seq = p_expected;
+  ELSE
+    UPDATE runs SET seq = v_seq WHERE run_key = p_run AND runs.seq = p_expected;
+  END IF;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT 'runs'::text, to_jsonb(r) FROM runs r WHERE r.run_key = p_run${changes};
+    RETURN;
+  END IF;${upserts}
+  IF v_horizon IS NOT NULL THEN${purges}
+    UPDATE runs SET purged_seq = v_horizon WHERE run_key = p_run;
+  END IF;
+  INSERT INTO ledger (run_key, seq, at, commit_id, events)
+    SELECT p_run, u.seq, p_writes #>> '{ledger,at}', (p_writes #>> '{ledger,commitId}')::uuid, u.events
+    FROM jsonb_to_recordset(p_writes #> '{ledger,updates}') AS u(seq bigint, events jsonb);
+  PERFORM pg_notify(p_writes ->> 'channel', v_seq::text);
+  RETURN QUERY SELECT 'committed'::text, NULL::jsonb;
+END
+$commit$;`;
+};
+
+// The lock of a commit that runs its updates under it: the run row locked until the transaction ends, and (read after
+// the lock, each statement of the function with a snapshot of its own, so including every commit before it) the run
+// row and the rows written after p_after (tombstones only when p_incremental). No row when the run does not exist.
+const lockFunction = (): string => {
+  const changes = COMMIT_TABLES.map(
+    ({ table }) => `
+    UNION ALL SELECT '${table}'::text, to_jsonb(x) FROM ${table} x
+      WHERE x.run_key = p_run AND x.updated_seq > p_after AND (NOT x.deleted OR p_incremental)`,
+  ).join('');
+  return `
+CREATE FUNCTION agent_team_lock(p_run text, p_after bigint, p_incremental boolean) RETURNS TABLE (t text, row_data jsonb)
+LANGUAGE plpgsql AS $lock$
+BEGIN
+  PERFORM 1 FROM runs WHERE run_key = p_run FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT 'runs'::text, to_jsonb(r) FROM runs r WHERE r.run_key = p_run${changes};
+END
+$lock$;`;
+};
+
 /** Every migration, in order. Never edit one that shipped: add the next. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -82,6 +200,11 @@ CREATE TABLE ledger (
     name: 'tombstone purge horizon',
     // Tombstones up to purged_seq may be gone: a copy older than it reloads every row instead of catching up.
     sql: 'ALTER TABLE runs ADD COLUMN purged_seq bigint NOT NULL DEFAULT 0',
+  },
+  {
+    version: 3,
+    name: 'commit and lock functions',
+    sql: commitFunction() + lockFunction(),
   },
 ];
 

@@ -1,9 +1,11 @@
 /**
  * The SQL of the PostgreSQL store: reading a run's rows (all, or those changed since a seq) and writing one
- * update's rows. A commit takes two round trips while it holds the run row's lock, whatever it changed: one
- * that begins, locks and reads what changed since this process's copy, and one that writes every row, the
- * ledger and the NOTIFY and commits. Each is one message of several statements, whose values are written in
- * as literals quoted by the driver (several statements in one message cannot take parameters).
+ * commit's rows. A commit on a copy that is still the newest version is one statement (commitIfAt), which
+ * holds the run row's lock only while the server runs it. A commit under the lock takes two round trips
+ * while it holds it, whatever it changed: one that begins, locks and reads what changed since this process's
+ * copy, and one that writes every row, the ledger and the NOTIFY and commits. Each is one message of several
+ * statements, whose values are written in as literals quoted by the driver (several statements in one
+ * message cannot take parameters).
  */
 import type pg from 'pg';
 import { COLLECTIONS, type CollectionName, RUN_COLUMNS } from './postgres-rows.js';
@@ -26,33 +28,34 @@ const CHANGES_SQL = changesSql({ run: '$1', afterSeq: '$2', incremental: '$3' })
 /** The run row and the rows written after `afterSeq` (every live row when undefined); empty when the run does not exist. */
 export async function loadRows(client: pg.ClientBase, input: { run: string; afterSeq: number | undefined }): Promise<TableRow[]> {
   const incremental = input.afterSeq !== undefined;
-  const result = await client.query<{ t: TableRow['table']; row: Record<string, unknown> }>(CHANGES_SQL, [
-    input.run,
-    input.afterSeq ?? -1,
-    incremental,
-  ]);
+  // A named statement: each connection plans it once.
+  const result = await client.query<{ t: TableRow['table']; row: Record<string, unknown> }>({
+    name: 'agent_team_changes',
+    text: CHANGES_SQL,
+    values: [input.run, input.afterSeq ?? -1, incremental],
+  });
   return result.rows.map(({ t, row }) => ({ table: t, row }));
 }
 
 /**
  * BEGIN, the run row locked until the transaction ends, and (read after the lock, so including every commit
- * before it) the run row and the rows written after `afterSeq`, in one round trip. `seq` is undefined when the
- * run does not exist.
+ * before it) the run row and the rows written after `afterSeq`, in one round trip (agent_team_lock, see
+ * postgres-migrations.ts). `seq` is undefined when the run does not exist.
  */
 export async function beginLocked(
   client: pg.ClientBase,
   input: { run: string; afterSeq: number | undefined },
 ): Promise<{ seq: number | undefined; rows: TableRow[] }> {
   const run = client.escapeLiteral(input.run);
-  const reads = changesSql({ run, afterSeq: String(input.afterSeq ?? -1), incremental: String(input.afterSeq !== undefined) });
-  // In READ COMMITTED each statement of the message reads a snapshot taken when it starts: the last one sees what the
-  // holder of the lock before us committed.
   const results = (await client.query(
-    ['BEGIN', `SELECT seq FROM runs WHERE run_key = ${run} FOR UPDATE`, reads].join(';\n'),
+    `BEGIN; SELECT t, row_data FROM agent_team_lock(${run}, ${input.afterSeq ?? -1}, ${input.afterSeq !== undefined})`,
   )) as unknown as pg.QueryResult[];
-  const locked = results[1]?.rows[0] as { seq: string } | undefined;
-  const rows = (results[2]?.rows ?? []) as { t: TableRow['table']; row: Record<string, unknown> }[];
-  return { seq: locked === undefined ? undefined : Number(locked.seq), rows: rows.map(({ t, row }) => ({ table: t, row })) };
+  const rows = ((results[1]?.rows ?? []) as { t: TableRow['table']; row_data: Record<string, unknown> }[]).map(({ t, row_data }) => ({
+    table: t,
+    row: row_data,
+  }));
+  const runRow = rows.find((entry) => entry.table === 'runs')?.row;
+  return { seq: runRow === undefined ? undefined : Number(runRow.seq), rows };
 }
 
 const RUN_WRITTEN = ['version', 'seq', ...RUN_COLUMNS.map(({ column }) => column), 'data'];
@@ -127,6 +130,55 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
     'COMMIT',
   );
   await client.query(statements.join(';\n'));
+}
+
+/**
+ * The commit of `writes` in one statement, made by the run's updates on the version `expected` (see
+ * agent_team_commit in postgres-migrations.ts): undefined when it went through; else nothing was written,
+ * and these are the run row and the rows changed since `expected` (none when the run row is gone).
+ */
+export async function commitIfAt(
+  client: pg.ClientBase,
+  input: { expected: number; writes: CommitWrites },
+): Promise<TableRow[] | undefined> {
+  const { writes } = input;
+  const result = await client.query<{ t: TableRow['table']; row_data: Record<string, unknown> }>({
+    name: 'agent_team_commit',
+    text: 'SELECT t, row_data FROM agent_team_commit($1, $2, $3::jsonb)',
+    values: [writes.run, input.expected, commitPayload(writes)],
+  });
+  return refusal(result.rows);
+}
+
+/**
+ * Under the lock beginLocked took on the version `expected`: writes `writes` (agent_team_commit) and commits, one
+ * round trip. False when the run was not at `expected` after all (nothing was written then).
+ */
+export async function writeLocked(client: pg.ClientBase, input: { expected: number; writes: CommitWrites }): Promise<boolean> {
+  const { writes } = input;
+  const results = (await client.query(
+    `SELECT t, row_data FROM agent_team_commit(${client.escapeLiteral(writes.run)}, ${input.expected}, ${client.escapeLiteral(commitPayload(writes))}::jsonb); COMMIT`,
+  )) as unknown as pg.QueryResult[];
+  return refusal((results[0]?.rows ?? []) as { t: TableRow['table']; row_data: Record<string, unknown> }[]) === undefined;
+}
+
+/** The argument of agent_team_commit: the commit's seq, channel and ledger, the run row when it changed, and the changes per table. */
+function commitPayload(writes: CommitWrites): string {
+  const payload: Record<string, unknown> = {
+    seq: writes.seq,
+    channel: writes.channel,
+    ledger: writes.ledger,
+  };
+  if (typeof writes.runRow === 'object') payload.run = writes.runRow.row;
+  if (writes.purgeHorizon !== undefined) payload.purgeHorizon = writes.purgeHorizon;
+  for (const [table, change] of writes.changes.collections) payload[table] = change;
+  return JSON.stringify(payload);
+}
+
+/** What agent_team_commit answered: undefined when it committed, else the rows of the refusal. */
+function refusal(rows: readonly { t: TableRow['table']; row_data: Record<string, unknown> }[]): TableRow[] | undefined {
+  if (rows.length === 1 && rows[0]?.t === ('committed' as string)) return undefined;
+  return rows.map(({ t, row_data }) => ({ table: t, row: row_data }));
 }
 
 function upsertSql(input: { table: CollectionName; columns: string[]; run: string; seq: number; rows: string }): string {

@@ -1,9 +1,17 @@
 /**
  * The team state in PostgreSQL, for runs whose agents work from many machines: one row per task,
  * blocker, message, agent and reservation, a budget row whose CHECK constraint refuses overspending,
- * and a ledger row per update. An update is one transaction that locks the run row (as the file
- * store takes its file lock), catches up with the rows changed since this process last read, runs
- * the update functions, writes only the rows they changed, and NOTIFYs the run's watchers.
+ * and a ledger row per update. Every commit is serialized on the run row, whose seq it moves on by
+ * one per update. A commit first runs the queued update functions on this process's copy of the
+ * newest version it knows, and sends what they changed in one statement (agent_team_commit, see
+ * postgres-migrations.ts) that writes it only if the run's seq is still that of the copy: the run
+ * row is locked only while the server runs that statement, one round trip. When another process
+ * committed meanwhile, nothing is written and the refusal brings the rows changed since; the
+ * functions then run again, as in the file store, under the lock: one transaction that locks the
+ * run row, catches up, runs them and writes (two round trips with the lock held). A process that
+ * hears of newer commits (through its watch) or whose tries were refused lately takes the lock at
+ * once (see Optimism): among many busy writers most tries would be refused, each a wasted run.
+ * Either way only the rows the functions changed are written, with the ledger and a NOTIFY.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -18,6 +26,8 @@ import {
   beginLocked,
   type CommitWrites,
   commitExists,
+  commitIfAt,
+  writeLocked,
   insertRun,
   ledgerRows,
   loadRows,
@@ -28,7 +38,7 @@ import { diffState } from './postgres-diff.js';
 import type { CollectionName } from './postgres-rows.js';
 import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot, type TableRow } from './postgres-snapshot.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
-import { committedCopy, rebasedCopy, type WorkingCopy } from './postgres-working-copy.js';
+import { committedCopy, rebasedCopy, revertedCopy, type WorkingCopy } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 import type { TeamState } from './team-state.js';
 
@@ -37,6 +47,8 @@ export const DEFAULT_POSTGRES_POLL_INTERVAL_MS = 30_000;
 
 // Most updates committed in one transaction.
 const MAX_GROUP = 64;
+// Commits tried without the run row's lock, each on the version the last refusal brought, before one that takes it.
+const OPTIMISTIC_ATTEMPTS = 1;
 // Removed entries leave tombstones (so other processes learn of the removal from the changed rows); every
 // `everySeqs` updates those older than `keepSeqs` updates are deleted, and a copy older than that reloads.
 const DEFAULT_PURGE = { everySeqs: 1000, keepSeqs: 1000 };
@@ -90,6 +102,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   // each commit, and given back only by a commit that wrote: what it holds after a failed update is not trusted.
   #work: WorkingCopy | undefined;
   #pending: PendingUpdate[] = [];
+  readonly #optimism = new Optimism();
   #flushing = false;
   #flushed: Promise<void> = Promise.resolve();
   // The first StorageError of a commit: from then on this store writes nothing (as the file store).
@@ -229,6 +242,23 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
             if (await commitExists(client, { run: this.#run, afterSeq: earlier.afterSeq, commitId: earlier.commitId }))
               return earlier.outcome;
           }
+          for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt += 1) {
+            const base = this.#snapshot;
+            if (base === undefined || !this.#mayTryOptimistic(base)) break;
+            const result = this.#prepare(batch, base);
+            if (result.kind === 'split') return result;
+            // Nothing to write (every update threw, or the state is not valid): decided again under the lock, on the newest version.
+            if (result.writes === undefined) break;
+            sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
+            const rows = await commitIfAt(client, { expected: base.seq, writes: result.writes });
+            this.#optimism.tried(rows === undefined);
+            if (rows === undefined) return result;
+            sent = undefined;
+            // Someone committed since `base`: put the working copy back, catch up with the rows the refusal carried, run again.
+            if (result.reverted !== undefined) this.#work = result.reverted();
+            if (rows.length === 0) break;
+            await this.#catchUp(client, { base, rows });
+          }
           try {
             const result = await this.#commitLocked(client, batch);
             if (result.writes === undefined) {
@@ -236,7 +266,10 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
               return result;
             }
             sent = { commitId: result.commitId, afterSeq: result.baseSeq, outcome: result };
-            await writeAndCommit(client, result.writes);
+            // A new run's row was inserted with its seq already: its rows go in the long way.
+            if (result.writes.runRow === 'inserted') await writeAndCommit(client, result.writes);
+            else if (!(await writeLocked(client, { expected: result.baseSeq, writes: result.writes })))
+              throw new StartOver('the run moved on while its row was locked');
             return result;
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
@@ -267,28 +300,47 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     if (outcome.snapshot !== undefined) this.#watches.committed(outcome.snapshot.seq);
   }
 
+  /**
+   * True when a commit on `base` without the lock is worth a try: no newer seq was heard of (through a watch),
+   * and the last tries were not refused (see Optimism).
+   */
+  #mayTryOptimistic(base: Snapshot): boolean {
+    const heard = this.#watches.heardSeq;
+    if (heard !== undefined && heard > base.seq) return false;
+    return this.#optimism.mayTry();
+  }
+
   /** BEGIN, lock, catch up, run the group, and say what to write (a new run is inserted here). */
   async #commitLocked(client: pg.PoolClient, batch: PendingUpdate[]): Promise<CommitOutcome> {
     const known = this.#snapshot;
     const locked = await beginLocked(client, { run: this.#run, afterSeq: known?.seq });
-    const { seq } = locked;
-    let base: Snapshot | undefined;
+    if (locked.seq !== undefined) return this.#prepare(batch, await this.#catchUp(client, { base: known, rows: locked.rows }));
+    const initial = this.#initial;
+    if (initial === undefined) throw new StateMissingError({ file: this.#where });
+    const result = this.#prepare(batch, undefined, () => structuredClone(initial()));
+    // Another process created the run between our lock attempt and now: start again from its rows.
+    if (result.writes !== undefined && !(await insertRun(client, { run: this.#run, row: result.writes.changes.run })))
+      throw new StartOver('the run was created meanwhile');
+    return result;
+  }
+
+  /**
+   * Runs the group on `base` (the working copy when it is of that version; `initial` when the run is new)
+   * and says what to write. Nothing is sent: the caller commits it with or without the run row's lock.
+   */
+  #prepare(batch: PendingUpdate[], base: Snapshot | undefined, initial?: () => TeamState): CommitOutcome {
     let fresh: () => TeamState;
     let work: WorkingCopy | undefined;
-    if (seq === undefined) {
-      const initial = this.#initial;
-      if (initial === undefined) throw new StateMissingError({ file: this.#where });
-      fresh = () => structuredClone(initial());
+    if (base === undefined) {
+      fresh = initial as () => TeamState;
     } else {
-      const caughtUp = await this.#catchUp(client, { base: known, rows: locked.rows });
-      base = caughtUp;
-      work = this.#work?.snapshot === caughtUp ? this.#work : undefined;
+      work = this.#work?.snapshot === base ? this.#work : undefined;
       this.#work = undefined;
       let reuse = work;
       // The first pass runs on the working copy when it is of this version; a pass after an update threw gets a
       // mutable copy of its own of the shared, frozen state.
       fresh = () => {
-        const state = reuse?.state ?? mutableState(caughtUp);
+        const state = reuse?.state ?? mutableState(base);
         reuse = undefined;
         return state;
       };
@@ -298,14 +350,24 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const settleFailed = (): void => {
       for (const [item, error] of failed) item.reject(error);
     };
-    const nothing = { snapshot: undefined, written: undefined, writes: undefined, settle: settleFailed, commitId: '', baseSeq: 0 };
+    const nothing: CommitOutcome = {
+      kind: 'none',
+      snapshot: undefined,
+      written: undefined,
+      writes: undefined,
+      reverted: undefined,
+      settle: settleFailed,
+      commitId: '',
+      baseSeq: 0,
+    };
     if (done.length === 0) return nothing;
-    const diff = diffState({ base, state, aligned: work !== undefined && state === work.state ? work.aligned : undefined });
+    const onWork = work !== undefined && state === work.state ? work : undefined;
+    const diff = diffState({ base, state, aligned: onWork?.aligned });
     if (!diff.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
         for (const entry of [...done].reverse()) this.#pending.unshift({ ...entry.item, solo: true });
-        return nothing;
+        return { ...nothing, kind: 'split' };
       }
       const only = (done[0] as (typeof done)[number]).item;
       failed.set(
@@ -318,9 +380,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       return nothing;
     }
     const { snapshot, changes, touched } = diff;
-    // Another process created the run between our lock attempt and now: start again from its rows.
-    if (seq === undefined && !(await insertRun(client, { run: this.#run, row: changes.run })))
-      throw new StartOver('the run was created meanwhile');
+    const seq = base?.seq;
     const horizon = snapshot.seq - this.#purge.keepSeqs;
     const purge =
       seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs);
@@ -335,9 +395,11 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       channel: this.#channel,
     };
     return {
+      kind: 'write',
       snapshot,
-      written: { state, changes, touched },
+      written: { state, changes, touched, previous: onWork },
       writes,
+      reverted: onWork === undefined ? undefined : () => revertedCopy({ work: onWork, changes, touched }),
       commitId,
       baseSeq: seq ?? -1,
       settle: () => {
@@ -406,12 +468,49 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
 
 /** What a commit attempt produced: the new version (undefined when nothing was written) and how to settle its callers. */
 interface CommitOutcome {
+  /** 'split': the group goes back to the queue one by one, nothing is settled; 'none': nothing to write. */
+  readonly kind: 'write' | 'none' | 'split';
   readonly snapshot: Snapshot | undefined;
+  /** The working copy the group ran on, made equal to its version again (undefined when that cannot be done). */
+  readonly reverted: (() => WorkingCopy | undefined) | undefined;
   /** What to write and commit; undefined when nothing is to be written. */
   readonly writes: CommitWrites | undefined;
   /** The group's state and the rows written from it, which become the working copy once committed. */
-  readonly written: { state: TeamState; changes: RowChanges; touched: ReadonlyMap<CollectionName, readonly string[]> } | undefined;
+  readonly written:
+    | {
+        state: TeamState;
+        changes: RowChanges;
+        touched: ReadonlyMap<CollectionName, readonly string[]>;
+        previous: WorkingCopy | undefined;
+      }
+    | undefined;
   readonly commitId: string;
   readonly baseSeq: number;
   readonly settle: () => void;
+}
+
+// Commits that take the lock at once after a refused try: doubled by each refusal up to the most, back to none on a success.
+const MOST_LOCKED_AFTER_REFUSAL = 64;
+
+/**
+ * When commits without the lock are tried. Alone on a run (or nearly), every one goes through and saves a
+ * round trip with the lock held; among many busy writers most are refused, each a wasted run of the group,
+ * so after a refusal the next commits take the lock at once, more of them after each refusal in a row.
+ */
+class Optimism {
+  #skip = 0;
+  #skipping = 0;
+
+  /** True when this commit may try without the lock. */
+  mayTry(): boolean {
+    if (this.#skipping === 0) return true;
+    this.#skipping -= 1;
+    return false;
+  }
+
+  /** Records how a try went. */
+  tried(went: boolean): void {
+    this.#skip = went ? 0 : Math.min(MOST_LOCKED_AFTER_REFUSAL, this.#skip * 2 + 1);
+    this.#skipping = this.#skip;
+  }
 }

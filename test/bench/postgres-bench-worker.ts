@@ -3,10 +3,11 @@
  * `node --import tsx` so that it uses the product's sources as they are. It opens the run, reads it
  * once (every row loaded, the pool connected), starts its watch and prints {"ready":true}; the
  * benchmark's first commit after that is the start signal. Then, as one roster agent:
- *   drain  claims and finishes tasks until every task is finished → {"finished": [ids], "emptyClaims": n}
+ *   drain  claims and finishes tasks until every task is finished → {"finished": [ids], "emptyClaims": n, "cpuMs": n}
  *   make   finishes `samples` tasks one at a time, each making one task of another role ready, and
  *          waits until someone claimed it before the next        → {"made": [{taskId, at}]}
  *   claim  as drain, noting when each claim's commit came back   → {"claims": [{taskId, at}], …}
+ * `cpuMs`: this process's CPU time from the start signal to its result.
  * Times (`at`) are performance.timeOrigin + performance.now(): milliseconds on the system clock,
  * comparable across the processes of one machine.
  */
@@ -70,6 +71,11 @@ for (;;) {
   if ((await store.read()).seq !== seq) break;
   await changes.wait(since);
 }
+const cpuBefore = process.cpuUsage();
+const cpuMs = (): number => {
+  const cpu = process.cpuUsage(cpuBefore);
+  return (cpu.user + cpu.system) / 1000;
+};
 if (job.mode === 'make') await make(changes);
 else {
   const claims: { taskId: string; at: number }[] = [];
@@ -77,7 +83,7 @@ else {
     claims.push({ taskId, at: clock() });
   };
   const result = await drainTasks({ store, config, agentId: job.agentId, changes, onClaim });
-  print(job.mode === 'claim' ? { ...result, claims } : result);
+  print(job.mode === 'claim' ? { ...result, claims, cpuMs: cpuMs() } : { ...result, cpuMs: cpuMs() });
 }
 changes.close();
 await store.close();

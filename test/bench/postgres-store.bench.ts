@@ -10,10 +10,16 @@
  *    wall time (and this process's CPU time) over transitions (two per task); the median of three
  *    runs of each size, after a run that warms the code up. The server's CPU time is in the wall
  *    time only.
+ *    In one process every commit is made on the newest version, so none takes the run row's lock
+ *    across a round trip (see postgres-store.ts).
  * 2. Throughput with 8 worker processes, one roster agent each, on one run: transitions over the wall
  *    time from the start signal (a commit every worker waits for, after each has loaded the run) to
  *    the last worker's result (target ≥ 1,000/s). Checked: every task done, claimed and finished
- *    exactly once (by the workers' lists and by the ledger's events).
+ *    exactly once (by the workers' lists and by the ledger's events). Also printed: the CPU time per
+ *    transition of the worker processes (each reports its own) and of the server (its processes',
+ *    read from /proc on Linux), against the machine's cores: at 1,000/s two cores give 2 ms of CPU,
+ *    Node and server together, per transition. Here every worker commits all the time, so most
+ *    commits take the run row's lock (a try without it would mostly be refused).
  * 3. Ready → claimed across processes (target p95 < 50 ms): one process finishes a frontend task,
  *    which makes a backend task ready; another, waiting with store.watch() (LISTEN/NOTIFY), claims it.
  *    One sample at a time. Each process notes performance.timeOrigin + performance.now() as soon as
@@ -24,7 +30,10 @@
  *
  * Run: npx tsx test/bench/postgres-store.bench.ts [--sizes 200,800,3200] [--fleet-tasks 2000] [--samples 250]
  *      [--only cost,fleet,latency]
+ * With BENCH_WORKER_PROFILE=<directory> each worker process writes a CPU profile there.
  */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { TeamConfig } from '../../src/config/index.js';
@@ -44,6 +53,7 @@ import {
 } from './postgres-bench-team.js';
 import type { BenchWorkerJob } from './postgres-bench-worker.js';
 import { quantile } from './percentiles.js';
+import { serverCpuMs } from './postgres-server-cpu.js';
 
 const DEFAULT_SIZES = [200, 800, 3200] as const;
 const DEFAULT_FLEET_TASKS = 2000;
@@ -115,7 +125,10 @@ async function transitionCost(input: { server: PostgresServer; config: TeamConfi
 
 /** Starts one worker process per job and resolves once each has loaded the run and started its watch. */
 async function startWorkers(jobs: readonly BenchWorkerJob[]): Promise<Worker[]> {
-  const workers = jobs.map((job) => spawnNode(['--import', 'tsx', workerScript, JSON.stringify(job)]));
+  // BENCH_WORKER_PROFILE=<directory>: each worker writes a CPU profile there (node --cpu-prof).
+  const profile = process.env.BENCH_WORKER_PROFILE;
+  const profiling = profile === undefined || profile === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profile}`];
+  const workers = jobs.map((job) => spawnNode([...profiling, '--import', 'tsx', workerScript, JSON.stringify(job)]));
   try {
     await Promise.all(workers.map((worker) => worker.line((line) => line === '{"ready":true}')));
   } catch (error) {
@@ -142,17 +155,22 @@ async function fleetThroughput(input: { server: PostgresServer; project: BenchPr
   updates: number;
   emptyClaims: number;
   doneOnce: boolean;
+  workerCpuMs: number;
+  serverCpuMs: number | undefined;
 }> {
   const { url, store } = await newRun({ ...input, config: input.project.config, plan: halfDependentPlan(input.tasks) });
   try {
     const workers = await startWorkers(
       DEVELOPERS.map((agentId) => ({ mode: 'drain', url, run: RUN, projectDir: input.project.dir, agentId })),
     );
+    const dataDirectory = join(input.server.directory, 'data');
+    const serverBefore = serverCpuMs(dataDirectory);
     const started = performance.now();
     // The start signal; the workers' commits come after its seq.
     const startSeq = 1 + (await store.update((state) => state.seq));
-    const results = await resultsOf<{ finished: string[]; emptyClaims: number }>(workers, 'finished');
+    const results = await resultsOf<{ finished: string[]; emptyClaims: number; cpuMs: number }>(workers, 'finished');
     const wallMs = performance.now() - started;
+    const serverAfter = serverCpuMs(dataDirectory);
     const state = await store.read();
     const ledger = await store.readLedger(startSeq);
     const finished = results.flatMap((result) => result.finished);
@@ -173,6 +191,8 @@ async function fleetThroughput(input: { server: PostgresServer; project: BenchPr
       updates: state.seq - startSeq,
       emptyClaims: results.reduce((sum, result) => sum + result.emptyClaims, 0),
       doneOnce,
+      workerCpuMs: results.reduce((sum, result) => sum + result.cpuMs, 0),
+      serverCpuMs: serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore,
     };
   } finally {
     await store.close();
@@ -280,6 +300,16 @@ export async function benchPostgresStore(
           ` = ${Math.round(fleet.perSecond)} transitions/s (target: at least 1000); ${fleet.updates} updates,` +
           ` ${fleet.emptyClaims} empty claims; every task done, claimed and finished exactly once: ${fleet.doneOnce ? 'yes' : 'NO'}`,
       );
+      const transitions = 2 * fleetTasks;
+      const workerCpu = fleet.workerCpuMs / transitions;
+      figures.postgres_fleet_worker_cpu_ms = Number(workerCpu.toFixed(3));
+      let line = `  CPU per transition: ${workerCpu.toFixed(3)} ms in the worker processes`;
+      if (fleet.serverCpuMs !== undefined) {
+        const serverCpu = fleet.serverCpuMs / transitions;
+        figures.postgres_fleet_server_cpu_ms = Number(serverCpu.toFixed(3));
+        line += `, ${serverCpu.toFixed(3)} ms in the server; wall time per transition ${(fleet.wallMs / transitions).toFixed(3)} ms on ${availableParallelism()} cores`;
+      }
+      console.log(line);
     }
 
     const latency = parts.has('latency') ? await readyToClaimed({ server, project, samples }) : undefined;

@@ -185,6 +185,44 @@ describe('PostgresStore', () => {
       expect((await first.read()).tasks.map((task) => task.id)).toEqual(['T3', 'T4', 'T5', 'T6', 'T1', 'T9', 'T2']);
     });
 
+    it('runs an update again on the newest version when another handle committed since its copy, and writes it once', async () => {
+      const { url, store: first } = await runIn(3);
+      const second = open({ url, run: 'r1' });
+      const plain = (state: TeamState): unknown => JSON.parse(JSON.stringify(state));
+      const { seq: startSeq } = await second.read();
+      // Commits of `second` on a copy that is still the newest version: each goes through at the first run.
+      let runs = 0;
+      await second.update((state) => {
+        runs += 1;
+        (state.tasks[0] as TeamState['tasks'][number]).title = 'first change';
+      });
+      expect(runs).toBe(1);
+      await first.update((state) => {
+        state.budget.spentTokens += 1;
+        (state.tasks[1] as TeamState['tasks'][number]).title = 'changed elsewhere';
+      });
+      // `second`'s copy is one version behind: its first run is refused and nothing of it is written.
+      runs = 0;
+      const seen = await second.update((state) => {
+        runs += 1;
+        state.budget.spentTokens += 10;
+        (state.tasks[2] as TeamState['tasks'][number]).title = `run ${runs}`;
+        state.tasks.push({ ...(state.tasks[2] as TeamState['tasks'][number]), id: 'T9', title: `appended in run ${runs}` });
+        return { spent: state.budget.spentTokens, other: state.tasks[1]?.title };
+      });
+      expect(runs).toBe(2);
+      expect(seen).toEqual({ spent: 11, other: 'changed elsewhere' });
+      const fresh = await open({ url, run: 'r1' }).read();
+      expect(fresh.budget.spentTokens).toBe(11);
+      expect(fresh.tasks.map((task) => task.title)).toEqual(['first change', 'changed elsewhere', 'run 2', 'appended in run 2']);
+      expect(
+        (await sqlOn<{ seq: string }>(url, 'SELECT seq FROM ledger WHERE seq > $1 ORDER BY seq', [startSeq])).map((row) => Number(row.seq)),
+      ).toEqual([startSeq + 1, startSeq + 2, startSeq + 3]);
+      // The copy `second` keeps for its next update is the newest version, the refused run's changes gone.
+      const newest = plain(await open({ url, run: 'r1' }).read());
+      expect(await second.update((state) => plain(state))).toEqual(newest);
+    });
+
     it('gives each update the state a fresh read holds, whatever the updates before did to the copy it keeps', async () => {
       const { url, store: kept } = await runIn(6);
       const other = open({ url, run: 'r1' });
