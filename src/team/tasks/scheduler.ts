@@ -58,7 +58,10 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
 
 /** True when every task has reached done, failed or cancelled. */
 export function allTasksFinished(state: TeamState): boolean {
-  return state.tasks.length > 0 && state.tasks.every((task) => TERMINAL_TASK_STATUSES.has(task.status));
+  if (state.tasks.length === 0) return false;
+  // A version read from the store is indexed once, from the version before it: no scan of every task per look.
+  if (Object.isFrozen(state.tasks)) return versionIndex(state.tasks).unfinished.size === 0;
+  return state.tasks.every((task) => TERMINAL_TASK_STATUSES.has(task.status));
 }
 
 /**
