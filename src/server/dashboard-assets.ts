@@ -21,6 +21,8 @@ h2 { font-size: 17px; margin: 18px 0 8px; }
 h3 { font-size: 14px; margin: 4px 0; }
 section { background: #fff; border: 1px solid #dde3ea; border-radius: 8px; padding: 4px 14px 12px; margin: 12px 0; }
 .scroll { overflow-x: auto; max-width: 100%; }
+.scroll > table { min-width: 640px; }
+.scroll > svg { max-width: none; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e6eaef; vertical-align: top; }
 td.detail { font-family: ui-monospace, monospace; font-size: 12px; }
@@ -45,7 +47,7 @@ button { padding: 5px 12px; border: 1px solid #1f5fbf; border-radius: 4px; backg
 .pictures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 12px; }
 figure { margin: 0; min-width: 0; }
 figcaption { font-size: 12px; color: #5b6b7c; }
-.board { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px; }
+.board { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 8px; }
 .column { background: #f6f7f9; border-radius: 6px; padding: 6px; min-width: 0; }
 .column ul { list-style: none; margin: 0; padding: 0; }
 .column h3 { text-transform: capitalize; }

@@ -18,7 +18,7 @@ export function budgetGauge(budget: Pick<TeamState['budget'], 'spentUsd' | 'rese
   const reserved = (budget.reservedUsd / scale) * width;
   const cap = budget.limitUsd === null ? 'no cap' : `cap ${usd(budget.limitUsd)}`;
   const label = `spent ${usd(budget.spentUsd)}, reserved ${usd(budget.reservedUsd)}, ${cap}`;
-  return html`<svg class="gauge" viewBox="0 0 ${width} 44" role="img" aria-label="${label}">
+  return html`<svg class="gauge" width="${width}" height="44" viewBox="0 0 ${width} 44" role="img" aria-label="${label}">
 <title>${label}</title>
 <rect x="0" y="4" width="${width}" height="22" rx="4" fill="#eef1f4" stroke="#9aa5b1"/>
 <rect class="spent" x="0" y="4" width="${spent.toFixed(1)}" height="22" rx="4" fill="#1f5fbf"/>
@@ -34,7 +34,7 @@ export function costOverTime(ledger: readonly LedgerEntry<LedgerEvent>[]): SafeH
   const height = 240;
   const left = 64;
   const bottom = height - 28;
-  const plotWidth = width - left - 150;
+  const plotWidth = width - left - 210;
   if (calls.length === 0) return html`<p class="empty">No model calls yet.</p>`;
   const start = Math.min(...calls.map((call) => Date.parse(call.at)));
   const end = Math.max(start + 1, ...calls.map((call) => Date.parse(call.at)));
@@ -53,10 +53,10 @@ export function costOverTime(ledger: readonly LedgerEntry<LedgerEvent>[]): SafeH
     const path = points.map((point) => `${x(point.at).toFixed(1)},${y(point.usd).toFixed(1)}`).join(' ');
     return html`<polyline class="series" data-model="${model}" points="${path}" fill="none" stroke="${colour}" stroke-width="2"/>
 <rect x="${left + plotWidth + 12}" y="${16 + index * 18}" width="10" height="10" fill="${colour}"/>
-<text x="${left + plotWidth + 26}" y="${25 + index * 18}" font-size="11">${model.slice(0, 18)} ${usd(totals.get(model) ?? 0)}</text>`;
+<text x="${left + plotWidth + 26}" y="${25 + index * 18}" font-size="11">${model.slice(0, 22)} ${usd(totals.get(model) ?? 0)}</text>`;
   });
   const seconds = ((end - start) / 1000).toFixed(1);
-  return html`<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Cost over time by model">
+  return html`<svg class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Cost over time by model">
 <title>Cost over time by model</title>
 <line x1="${left}" y1="${bottom}" x2="${left + plotWidth}" y2="${bottom}" stroke="#9aa5b1"/>
 <line x1="${left}" y1="16" x2="${left}" y2="${bottom}" stroke="#9aa5b1"/>

@@ -117,6 +117,6 @@ ${links}
 <section id="plan" data-live><h2>Plan</h2><div class="scroll">${trusted(planDiagram(state, 'svg'))}</div></section>
 <section id="board" data-live>${board(id, state)}</section>
 <section id="agents" data-live>${agents(id, state, now)}</section>
-<section id="timeline" data-live><h2>Timeline</h2>${trusted(timelineChart({ spans: schedule.spans, makespanMs: schedule.makespanMs, title: 'What each agent did when (model time)' }))}</section>
+<section id="timeline" data-live><h2>Timeline</h2><div class="scroll">${trusted(timelineChart({ spans: schedule.spans, makespanMs: schedule.makespanMs, title: 'What each agent did when (model time)' }))}</div></section>
 <section id="run-blockers" data-live>${blockers(state)}</section>`;
 }
