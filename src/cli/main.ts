@@ -100,7 +100,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .option('--force', 'start a new run even though the last one did not finish')
     .option('--json', 'print the result as JSON, no progress')
     .option('--ui', 'serve a live dashboard of the run on 127.0.0.1 while it runs (its address is printed)')
-    .option('--ui-port <n>', 'port of the --ui dashboard (default: a free one)', numberArgument({ kind: 'integer', min: 1, max: 65535 }))
+    .option('--ui-port <n>', 'port of the --ui dashboard (default 0: a free one)', numberArgument({ kind: 'integer', min: 0, max: 65535 }))
     .addHelpText(
       'after',
       [
