@@ -166,6 +166,21 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'transcript-1280.png'), fullPage: true });
   });
 
+  it('filters the runs list by status and by text in the id or the feature', async () => {
+    const shown = async (query: string): Promise<(string | null)[]> => {
+      await page.goto(url(`/ui${query}`));
+      return page.$$eval('tr[data-run-id]', (rows) => rows.map((row) => row.getAttribute('data-run-id')));
+    };
+    expect(await shown('')).toEqual(['xss', 'live']);
+    expect(await shown('?q=PDF')).toEqual(['live']);
+    expect(await shown('?status=completed&q=invoice')).toEqual(['xss', 'live']);
+    expect(await shown('?status=failed')).toEqual([]);
+    await page.selectOption('select[name="status"]', 'completed');
+    await page.fill('input[name="q"]', 'window.__xss');
+    await Promise.all([page.waitForURL(/q=window/), page.press('input[name="q"]', 'Enter')]);
+    expect(await page.$$eval('tr[data-run-id]', (rows) => rows.map((row) => row.getAttribute('data-run-id')))).toEqual(['xss']);
+  });
+
   it('compares two runs side by side', async () => {
     await page.goto(url('/ui/compare?a=xss&b=live'));
     expect(await page.locator('table.compare thead th[scope="col"]').allTextContents()).toEqual(['xss', 'live']);
