@@ -63,7 +63,19 @@ export function formatEvent(terminal: Terminal, raw: LedgerEntry<LedgerEvent>): 
         `on ${entry.taskId}: ${clip(entry.question)}`
       );
     case 'blocker-resolve':
-      return `${time} ${who(entry.agentId)} resolved ${entry.blockerId} (${entry.resolutionKind}): ${clip(entry.resolution)}`;
+      return entry.resolver === 'person'
+        ? `${time} ${who(entry.by ?? 'a person')} (a person) resolved ${entry.blockerId}: ${clip(entry.resolution)}`
+        : `${time} ${who(entry.agentId)} resolved ${entry.blockerId} (${entry.resolutionKind}): ${clip(entry.resolution)}`;
+    case 'approval-request':
+      return `${time} ${paint(terminal, 'yellow', 'waiting for approval')} ${entry.approvalId} (${entry.kind}): ${clip(entry.question)}`;
+    case 'approval-decide':
+      return `${time} ${who(entry.by)} ${entry.decision === 'approve' ? paint(terminal, 'green', 'approved') : paint(terminal, 'yellow', `${entry.decision === 'reject' ? 'rejected' : 'withdrew'}`)} ${entry.approvalId}${entry.note === null ? '' : `: ${clip(entry.note)}`}`;
+    case 'task-sla':
+      return `${time} ${who(entry.agentId)} ${paint(terminal, 'yellow', 'missed the SLA')} of ${entry.slaSeconds} s on ${entry.taskId} (${entry.miss}), ${entry.action === 'retry' ? 'retried' : 'held for review'}`;
+    case 'run-review':
+      return `${time} run ${entry.runId} ${paint(terminal, 'red', 'flagged for human review')}: ${clip(entry.reason)}`;
+    case 'route-fail':
+      return `${time} ${paint(terminal, 'red', 'no agent')} for role ${entry.role}: ${entry.taskIds.join(' ')} blocked (${clip(entry.reason)})`;
     case 'budget-block':
       return `${time} ${who(entry.agentId)} ${paint(terminal, 'red', 'budget reached')} (${entry.limit}): ${entry.detail}`;
     case 'budget-overshoot':

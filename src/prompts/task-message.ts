@@ -20,6 +20,8 @@ export interface DependencyResult {
 export interface BlockerResolution {
   question: string;
   resolution: string;
+  /** Set when a person answered instead of the manager: who. */
+  person?: string | undefined;
 }
 
 /** Why a gate failed the task's previous change. */
@@ -69,7 +71,8 @@ export function composeTaskMessage(input: {
   }
   if (input.resolutions.length > 0) {
     const resolved = input.resolutions.map(
-      (item, index) => `${index + 1}. You asked: ${item.question}\n   The manager decided: ${item.resolution}`,
+      (item, index) =>
+        `${index + 1}. You asked: ${item.question}\n   ${item.person === undefined ? 'The manager' : `A person (${item.person})`} decided: ${item.resolution}`,
     );
     sections.push(`## Resolutions of your earlier blockers (apply them; do not ask again)\n${resolved.join('\n')}`);
   }

@@ -16,7 +16,7 @@ function promptName(path: string): string {
 }
 
 /** Why an agent's provider cannot be called (a missing API key), or null when it can. */
-function unavailableBecause(config: TeamConfig, provider: string): string | null {
+export function unavailableBecause(config: TeamConfig, provider: string): string | null {
   if (provider !== 'anthropic' && provider !== 'openai') return null;
   const settings = config.orchestrator.providers[provider];
   if (provider === 'openai' && settings.base_url !== null) return null;

@@ -45,6 +45,15 @@ export const orchestrateMetadataSchema = z
       .describe(
         "A webhook receiver of this task's status changes (see WebhookEvent), besides the server's own; needs AGENT_TEAM_WEBHOOK_SECRET.",
       ),
+    sla_seconds: z
+      .number()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe(
+        "Each subtask's SLA: an attempt in progress longer than this (on the server's clock, from its claim) is taken back and retried; " +
+          'after 3 such attempts the subtask is held blocked and the task is flagged for human review (`human_review`, a `review` approval).',
+      ),
   })
   .openapi('OrchestrateMetadata');
 
@@ -68,8 +77,12 @@ export type OrchestrateRequest = z.infer<typeof orchestrateRequestSchema>;
 
 /** The service's statuses of a task, from submission to its end. */
 export const taskStatusSchema = z
-  .enum(['planning', 'planned', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'budget_exceeded'])
-  .openapi('TaskStatus');
+  .enum(['planning', 'planned', 'running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'interrupted', 'budget_exceeded'])
+  .openapi('TaskStatus', {
+    description:
+      'awaiting_approval: the run executes here and something waits for a person: a pending approval (`approvals[]`), ' +
+      'or a blocker only a person may resolve (`blockers[]` with status awaiting_person).',
+  });
 /** A task's status as the service answers it. */
 export type ServiceTaskStatus = z.infer<typeof taskStatusSchema>;
 
@@ -86,6 +99,13 @@ export const subtaskSchema = z
     state: subtaskStateSchema,
     depends_on: z.array(z.string()).describe('subtask_ids this one waits for.'),
     outputs: z.record(z.string(), z.unknown()).describe('What the work left: summary, files changed, branch and commit with a workspace.'),
+    hold: z
+      .object({ reason: z.enum(['no_agent', 'sla']), detail: z.string(), since: z.string() })
+      .nullable()
+      .describe(
+        'Why a blocked subtask with no blocker waits: no_agent (no roster agent can take its role: add one, then execute again) ' +
+          'or sla (its attempts kept missing the SLA: a `review` approval decides).',
+      ),
   })
   .openapi('Subtask');
 /** One subtask as answered. */
@@ -102,10 +122,138 @@ export const executeRequestSchema = z
     execution_mode: z
       .enum(['auto', 'manual'])
       .default('auto')
-      .describe('auto runs to the end; manual (approvals at checkpoints) is not built yet.'),
-    checkpoints: z.array(z.string().min(1)).max(100).optional().describe('manual mode: where the run waits for a person.'),
+      .describe(
+        'auto runs to the end. manual waits for a person (POST /tasks/{task_id}/approvals/{approval_id}) at each checkpoint and ' +
+          "before applying each of the manager's blocker resolutions; meanwhile agents idle, no model is called and the status is awaiting_approval.",
+      ),
+    checkpoints: z
+      .array(z.string().min(1).max(300))
+      .max(100)
+      .optional()
+      .describe(
+        'manual mode only: where the run waits for a person. `after_plan`: before any subtask starts; a subtask_id of the plan ' +
+          '(or `before:<subtask_id>`): before that subtask starts; `before_integration`: once every subtask has finished, before the ' +
+          "run's final integration. A checkpoint holds from the start of the run until its approval is approved; it is listed in " +
+          '`approvals` (status pending) as the run reaches it.',
+      ),
   })
   .openapi('ExecuteRequest');
+
+/** `{blocker_id}` of a path. */
+export const blockerParamsSchema = taskIdParamsSchema.extend({
+  blocker_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'blocker_id', in: 'path' }, example: 'T2-B1' }),
+});
+
+/** `{approval_id}` of a path. */
+export const approvalParamsSchema = taskIdParamsSchema.extend({
+  approval_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .openapi({ param: { name: 'approval_id', in: 'path' }, example: 'A1' }),
+});
+
+const personSchema = z.string().trim().min(1).max(200).describe('Who decides, as recorded in the ledger (a name, an email).');
+
+/** POST /tasks/{task_id}/blockers/{blocker_id}/resolve. */
+export const resolveBlockerRequestSchema = z
+  .strictObject({
+    resolution: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20_000)
+      .describe("The answer to the agent's question: the blocked subtask goes on with it, as with the manager's answer."),
+    by: personSchema.optional(),
+  })
+  .openapi('ResolveBlockerRequest');
+
+/** POST /tasks/{task_id}/approvals/{approval_id}. */
+export const approvalDecisionRequestSchema = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']),
+    resolution: z
+      .string()
+      .trim()
+      .min(1)
+      .max(20_000)
+      .optional()
+      .describe(
+        "With reject. For the manager's resolution of a blocker: the person's own answer, applied instead; without it the blocker " +
+          'is left for a person (status awaiting_person: POST .../blockers/{blocker_id}/resolve), not sent back to the manager. ' +
+          'For a checkpoint or a review: the reason, recorded.',
+      ),
+    by: personSchema.optional(),
+  })
+  .openapi('ApprovalDecisionRequest');
+
+/** A blocker not resolved yet, as a client answers it. */
+export const blockerViewSchema = z
+  .object({
+    blocker_id: z.string(),
+    subtask_id: z.string(),
+    agent: z.string().describe('The agent that raised it.'),
+    kind: z.enum(['question', 'loop']).describe('loop: the agent repeated its answer.'),
+    question: z.string(),
+    context: z.string().describe("The blocked subtask's title and description."),
+    status: z
+      .enum(['open', 'resolving', 'awaiting_approval', 'awaiting_person'])
+      .describe(
+        "open: for the manager; resolving: the manager is at it; awaiting_approval: the manager's resolution waits (see approval_id); " +
+          'awaiting_person: only a person resolves it. A person may resolve it in any of these.',
+      ),
+    approval_id: z.string().nullable(),
+    raised_at: z.string(),
+  })
+  .openapi('Blocker');
+
+/** An approval: a decision asked of a person. */
+export const approvalViewSchema = z
+  .object({
+    approval_id: z.string(),
+    kind: z
+      .enum(['checkpoint', 'resolution', 'review'])
+      .describe(
+        "checkpoint: a checkpoint of a manual run; resolution: the manager's resolution of a blocker (manual runs); " +
+          'review: a subtask that missed its SLA 3 times (approve: retry it; reject: fail it).',
+      ),
+    checkpoint: z.string().nullable(),
+    subtask_id: z.string().nullable(),
+    blocker_id: z.string().nullable(),
+    question: z.string(),
+    proposal: z
+      .object({ kind: z.enum(['answer', 'new_task', 'reassign', 'fail']), resolution: z.string(), role: z.string().nullable() })
+      .nullable()
+      .describe("The manager's resolution, for kind resolution."),
+    status: z.enum(['pending', 'approved', 'rejected', 'withdrawn']).describe('withdrawn: a person resolved the blocker directly.'),
+    requested_at: z.string(),
+    decided_by: z.string().nullable(),
+    decided_at: z.string().nullable(),
+    note: z.string().nullable(),
+  })
+  .openapi('Approval');
+/** One approval as answered. */
+export type ApprovalView = z.infer<typeof approvalViewSchema>;
+/** One blocker as answered. */
+export type BlockerView = z.infer<typeof blockerViewSchema>;
+
+/** POST /tasks/{task_id}/blockers/{blocker_id}/resolve's answer. */
+export const resolveBlockerResponseSchema = z
+  .object({
+    task_id: taskIdSchema,
+    blocker_id: z.string(),
+    resolution: z.string(),
+    resolved_by: z.string(),
+    resolver: z.literal('person'),
+  })
+  .openapi('ResolveBlockerResponse');
+
+/** POST /tasks/{task_id}/approvals/{approval_id}'s answer. */
+export const approvalDecisionResponseSchema = z.object({ task_id: taskIdSchema, approval: approvalViewSchema }).openapi('ApprovalDecision');
 
 /** POST /execute/{task_id} and POST /tasks/{task_id}/cancel answer with the task's status. */
 export const statusResponseSchema = z.object({ task_id: taskIdSchema, status: taskStatusSchema }).openapi('StatusResponse');
@@ -139,6 +287,18 @@ export const taskResponseSchema = z
     }),
     status_history: z.array(z.object({ status: taskStatusSchema, at: z.string(), reason: z.string().nullable() })),
     artifacts: z.object({ run_dir: z.string().nullable(), branches: z.array(z.string()) }),
+    execution: z.object({
+      mode: z.enum(['auto', 'manual']),
+      checkpoints: z.array(z.string()),
+      sla_seconds: z.number().nullable(),
+    }),
+    blockers: z
+      .array(blockerViewSchema)
+      .describe('Blockers not resolved yet, oldest first: answer one with POST .../blockers/{blocker_id}/resolve.'),
+    approvals: z.array(approvalViewSchema).describe('Every approval asked, in order; the pending ones hold the run.'),
+    human_review: z
+      .object({ flagged: z.boolean(), reason: z.string().nullable(), subtask_ids: z.array(z.string()), at: z.string().nullable() })
+      .describe('Flagged when subtasks kept missing their SLA; cleared once their review approvals are decided.'),
   })
   .openapi('Task');
 /** GET /tasks/{task_id}'s answer. */
@@ -179,6 +339,10 @@ export const errorResponseSchema = z
       code: z.string(),
       message: z.string(),
       fields: z.array(z.object({ field: z.string(), issue: z.string() })).optional(),
+      subtasks: z
+        .array(z.object({ subtask_id: z.string(), role: z.string(), reason: z.string() }))
+        .optional()
+        .describe('503 agent_unavailable: the subtasks no agent can take (now blocked), their role and why.'),
     }),
   })
   .openapi('Error');

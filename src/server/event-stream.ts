@@ -93,7 +93,7 @@ export function streamTaskEvents(input: {
       // Reading the status opens the store (a connection on PostgreSQL): a waiting stream asks every few polls only.
       if (runs.isActive(taskId) || quietPolls % STATUS_EVERY_POLLS !== 1) return false;
       const status = taskStatus(await runs.snapshot(taskId));
-      return status !== 'planned' && status !== 'planning' && status !== 'running';
+      return status !== 'planned' && status !== 'planning' && status !== 'running' && status !== 'awaiting_approval';
     };
     try {
       await followRunLedger(config, { onEntry: sender(), signal: stop.signal, pollMs: POLL_MS, whenQuiet: over });

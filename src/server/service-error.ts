@@ -10,20 +10,45 @@ export interface FieldIssue {
 /** HTTP statuses the service answers errors with. */
 export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 500 | 501 | 503;
 
-/** An error a request gets as its answer: `{ error: { code, message, fields? } }` with `status`. */
+/** A subtask no agent can take (503 agent_unavailable): its id, its role and why. */
+export interface UnavailableSubtask {
+  readonly subtask_id: string;
+  readonly role: string;
+  readonly reason: string;
+}
+
+/** An error a request gets as its answer: `{ error: { code, message, fields?, subtasks? } }` with `status`. */
 export class ServiceError extends AgentTeamError {
   readonly status: ErrorStatus;
   readonly fields: readonly FieldIssue[] | undefined;
+  readonly subtasks: readonly UnavailableSubtask[] | undefined;
 
-  constructor(input: { status: ErrorStatus; code: string; message: string; fields?: readonly FieldIssue[]; cause?: unknown }) {
+  constructor(input: {
+    status: ErrorStatus;
+    code: string;
+    message: string;
+    fields?: readonly FieldIssue[];
+    subtasks?: readonly UnavailableSubtask[];
+    cause?: unknown;
+  }) {
     super(input.code, input.message, { cause: input.cause });
     this.status = input.status;
     this.fields = input.fields;
+    this.subtasks = input.subtasks;
   }
 
   /** The JSON body of the answer. */
-  body(): { error: { code: string; message: string; fields?: readonly FieldIssue[] } } {
-    return { error: { code: this.code, message: this.message, ...(this.fields === undefined ? {} : { fields: this.fields }) } };
+  body(): {
+    error: { code: string; message: string; fields?: readonly FieldIssue[]; subtasks?: readonly UnavailableSubtask[] };
+  } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.fields === undefined ? {} : { fields: this.fields }),
+        ...(this.subtasks === undefined ? {} : { subtasks: this.subtasks }),
+      },
+    };
   }
 }
 
@@ -33,5 +58,14 @@ export function unknownTask(taskId: string): ServiceError {
     status: 404,
     code: 'task_not_found',
     message: `No task "${taskId}": submit it first with POST /orchestrate.`,
+  });
+}
+
+/** The 409 of a task whose run is over. */
+export function taskEnded(taskId: string, status: 'done' | 'failed'): ServiceError {
+  return new ServiceError({
+    status: 409,
+    code: 'task_ended',
+    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
   });
 }

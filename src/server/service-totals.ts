@@ -21,7 +21,7 @@ interface TaskTotals {
 }
 
 /** The statuses of a task under way (an interrupted task may be executed again, but until then it is not). */
-const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['planning', 'planned', 'running']);
+const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['planning', 'planned', 'running', 'awaiting_approval']);
 
 /** The statuses after which a task's ledger grows no more. */
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);

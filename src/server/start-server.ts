@@ -43,6 +43,8 @@ export interface ServerOptions {
   readonly webhooks?: WebhookSettings | undefined;
   /** Timers, clock and jitter of the webhooks (tests). */
   readonly webhookSeams?: WebhookSeams | undefined;
+  /** The clock of task records and of the runs' stores and SLA checks (tests pass a fake one); default: the system clock. */
+  readonly now?: (() => Date) | undefined;
 }
 
 /** A listening service. */
@@ -83,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await mkdir(options.dataDir, { recursive: true });
   const metrics = createServiceMetrics();
   const version = options.version ?? 'unknown';
-  const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale });
+  const runs = new TaskRuns({ config: options.config, dataDir: options.dataDir, timeScale: options.timeScale, now: options.now });
   const app = createApp({
     config: options.config,
     dataDir: options.dataDir,

@@ -3,14 +3,21 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { annotateCorrelation } from '../observability/index.js';
 import { readRunLedger } from '../team/index.js';
 import {
+  approvalDecisionRequestSchema,
+  approvalDecisionResponseSchema,
+  approvalParamsSchema,
+  blockerParamsSchema,
   errorResponseSchema,
   executeRequestSchema,
+  resolveBlockerRequestSchema,
+  resolveBlockerResponseSchema,
   orchestrateRequestSchema,
   orchestrateResponseSchema,
   statusResponseSchema,
   taskIdParamsSchema,
   taskResponseSchema,
 } from './api-schemas.js';
+import { approvalView } from './approval-view.js';
 import { resumeAfter, streamTaskEvents } from './event-stream.js';
 import type { TaskRuns } from './task-runs.js';
 import { taskStatus } from './task-status.js';
@@ -47,7 +54,48 @@ const executeRoute = createRoute({
     ...errors,
     ...notFound,
     ...conflict('The task ended or was cancelled.'),
-    501: json(errorResponseSchema, 'execution_mode "manual" is not available yet.'),
+    503: json(
+      errorResponseSchema,
+      'No agent can take some subtasks (no roster agent of their role, or none whose provider can be called): they are now ' +
+        'blocked (`hold.reason` no_agent), an alert is logged, `error.subtasks[]` names them with their role; the run does not start.',
+    ),
+  },
+});
+
+const resolveRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{task_id}/blockers/{blocker_id}/resolve',
+  summary:
+    "A person resolves an agent's blocker: the blocked subtask goes on with the person's answer, exactly as with the manager's " +
+    '(the ledger\'s blocker-resolve says resolver "person" and `by`). Whatever the manager was doing with it is superseded.',
+  request: {
+    params: blockerParamsSchema,
+    body: { content: { 'application/json': { schema: resolveBlockerRequestSchema } }, required: true },
+  },
+  responses: {
+    200: json(resolveBlockerResponseSchema, 'Resolved.'),
+    ...errors,
+    404: json(errorResponseSchema, 'No task with this task_id, or no blocker with this blocker_id in it.'),
+    ...conflict('The blocker is resolved already, or the task ended or was cancelled.'),
+  },
+});
+
+const approvalRoute = createRoute({
+  method: 'post',
+  path: '/tasks/{task_id}/approvals/{approval_id}',
+  summary:
+    'A person decides a pending approval. checkpoint: approve lets the run on; reject fails the subtask it guards (after_plan, ' +
+    "before_integration: the run). resolution: approve applies the manager's resolution; reject with `resolution` applies the " +
+    "person's answer instead; reject without it leaves the blocker for a person (awaiting_person). review: approve retries the subtask, reject fails it.",
+  request: {
+    params: approvalParamsSchema,
+    body: { content: { 'application/json': { schema: approvalDecisionRequestSchema } }, required: true },
+  },
+  responses: {
+    200: json(approvalDecisionResponseSchema, 'Decided.'),
+    ...errors,
+    404: json(errorResponseSchema, 'No task with this task_id, or no approval with this approval_id in it.'),
+    ...conflict('The approval was decided already, or the task ended or was cancelled.'),
   },
 });
 
@@ -94,7 +142,7 @@ export function addTaskRoutes(input: { app: OpenAPIHono; runs: TaskRuns; scrub: 
   app.openapi(executeRoute, async (context) => {
     const { task_id: taskId } = context.req.valid('param');
     const body = executeRequestSchema.parse(context.req.valid('json'));
-    const snapshot = await runs.execute(taskId, body.execution_mode);
+    const snapshot = await runs.execute(taskId, { mode: body.execution_mode, checkpoints: body.checkpoints ?? [] });
     return context.json({ task_id: taskId, status: snapshot.active ? ('running' as const) : taskStatus(snapshot) }, 202);
   });
   app.openapi(taskRoute, async (context) => {
@@ -102,6 +150,20 @@ export function addTaskRoutes(input: { app: OpenAPIHono; runs: TaskRuns; scrub: 
     const snapshot = await runs.snapshot(taskId);
     const ledger = await readRunLedger(snapshot.config);
     return context.json(scrub(taskView({ snapshot, ledger, now: new Date() })), 200);
+  });
+  app.openapi(resolveRoute, async (context) => {
+    const { task_id: taskId, blocker_id: blockerId } = context.req.valid('param');
+    const body = context.req.valid('json');
+    const { by } = await runs.resolveBlocker(taskId, blockerId, body);
+    return context.json(
+      scrub({ task_id: taskId, blocker_id: blockerId, resolution: body.resolution, resolved_by: by, resolver: 'person' as const }),
+      200,
+    );
+  });
+  app.openapi(approvalRoute, async (context) => {
+    const { task_id: taskId, approval_id: approvalId } = context.req.valid('param');
+    const { approval, state } = await runs.decide(taskId, approvalId, context.req.valid('json'));
+    return context.json(scrub({ task_id: taskId, approval: approvalView(taskId, state, approval) }), 200);
   });
   app.openapi(cancelRoute, async (context) => {
     const { task_id: taskId } = context.req.valid('param');

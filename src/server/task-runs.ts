@@ -5,13 +5,15 @@
 import type { TeamConfig } from '../config/index.js';
 import { AgentTeamError, ProviderError, RunCancelledError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
-import type { TeamState } from '../state/index.js';
+import type { Approval, TeamState } from '../state/index.js';
 import { runTeam, withTeamStore } from '../team/index.js';
 import type { OrchestrateRequest } from './api-schemas.js';
 import { featureText } from './feature-text.js';
+import { decideAsPerson, type PersonStoreAccess, resolveAsPerson } from './person-actions.js';
 import { differingFields } from './request-diff.js';
-import { ServiceError, unknownTask } from './service-error.js';
+import { ServiceError, taskEnded, unknownTask } from './service-error.js';
 import { taskTeamConfig } from './task-config.js';
+import { type ExecuteOptions, prepareExecution, teamCheckpoints } from './task-execution.js';
 import { TaskLock } from './task-lock.js';
 import { newTaskRecord, readTaskRecord, removeTaskRecord, type TaskRecord, writeTaskRecord } from './task-record.js';
 
@@ -39,8 +41,17 @@ export interface TaskRunsOptions {
   readonly dataDir: string;
   /** Sim latency multiplier for every run (default: the config's). */
   readonly timeScale?: number | undefined;
-  readonly now?: () => Date;
+  /** The clock of task records, of the runs' stores and of their SLA checks (tests pass a fake one); default: the system clock. */
+  readonly now?: (() => Date) | undefined;
 }
+
+/** A person's answer to a blocker or an approval, as the request gives it. */
+export interface PersonInput {
+  readonly by?: string | undefined;
+}
+
+/** Who a person is in the ledger when the request does not say. */
+const UNNAMED_PERSON = 'person';
 
 /** Plans, executes and cancels the team run of each task id. */
 export class TaskRuns {
@@ -102,20 +113,18 @@ export class TaskRuns {
     });
   }
 
-  /** Starts (or resumes) the task's run in this process; answers at once, the run goes on in the background. */
-  async execute(taskId: string, mode: 'auto' | 'manual'): Promise<TaskSnapshot> {
-    if (mode === 'manual') {
-      throw new ServiceError({
-        status: 501,
-        code: 'not_implemented',
-        message: 'execution_mode "manual" (a person approves each checkpoint) is not available yet; use "auto".',
-      });
-    }
+  /**
+   * Starts (or resumes) the task's run in this process; answers at once, the run goes on in the background.
+   * The mode and checkpoints are recorded in the run first; subtasks no agent can take are held blocked and
+   * the request is a 503 naming them (the run does not start).
+   */
+  async execute(taskId: string, options: ExecuteOptions): Promise<TaskSnapshot> {
+    const { mode } = options;
     return this.#lock.run(taskId, async () => {
       const record = await this.#record(taskId);
       const state = await this.#readState(taskId);
       // A run that ended may still be writing its record here: it is over all the same.
-      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw ended(taskId, state.run.status);
+      if (state !== null && (state.run.status === 'done' || state.run.status === 'failed')) throw taskEnded(taskId, state.run.status);
       if (this.#active.has(taskId)) return this.#snapshot(record);
       if (record.cancelledAt !== null) {
         throw new ServiceError({
@@ -125,11 +134,70 @@ export class TaskRuns {
         });
       }
       if (state === null) throw new ServiceError({ status: 409, code: 'task_not_planned', message: `Task "${taskId}" has no plan yet.` });
+      const checkpoints = teamCheckpoints(taskId, state, options);
       record.executions.push({ mode, at: this.#now().toISOString() });
       await writeTaskRecord(this.#options.dataDir, record);
+      await prepareExecution({ config: this.configFor(taskId), record, execution: { mode, checkpoints }, now: this.#options.now });
       await this.#start(taskId);
       return this.#snapshot(record);
     });
+  }
+
+  /** A person answers a blocker: applied as the manager's answer would be. 404 for an unknown blocker, 409 once it is resolved. */
+  async resolveBlocker(taskId: string, blockerId: string, input: PersonInput & { resolution: string }): Promise<{ by: string }> {
+    const by = input.by ?? UNNAMED_PERSON;
+    await resolveAsPerson({
+      access: this.#personAccess(taskId),
+      taskId,
+      blockerId,
+      resolution: input.resolution,
+      by,
+      managerId: this.#managerId(taskId),
+    });
+    return { by };
+  }
+
+  /** A person decides an approval. 404 for an unknown approval, 409 once it is decided. */
+  async decide(
+    taskId: string,
+    approvalId: string,
+    input: PersonInput & { decision: 'approve' | 'reject'; resolution?: string | undefined },
+  ): Promise<{ approval: Approval; state: TeamState }> {
+    return decideAsPerson({
+      access: this.#personAccess(taskId),
+      taskId,
+      approvalId,
+      decision: { decision: input.decision, note: input.resolution, by: input.by ?? UNNAMED_PERSON },
+      managerId: this.#managerId(taskId),
+    });
+  }
+
+  #managerId(taskId: string): string {
+    return this.configFor(taskId).manager.id;
+  }
+
+  /** The task's store for a person's change: 404 for an unknown task, 409 once it was cancelled or ended; null when it has no plan yet. */
+  #personAccess(taskId: string): PersonStoreAccess {
+    return async (change) => {
+      const record = await this.#record(taskId);
+      if (record.cancelledAt !== null) {
+        throw new ServiceError({
+          status: 409,
+          code: 'task_cancelled',
+          message: `Task "${taskId}" was cancelled at ${record.cancelledAt}.`,
+        });
+      }
+      return withTeamStore(
+        this.configFor(taskId),
+        async (store) => {
+          if (!(await store.exists())) return null;
+          const state = await store.read();
+          if (state.run.status === 'done' || state.run.status === 'failed') throw taskEnded(taskId, state.run.status);
+          return change(store);
+        },
+        { look: true, now: this.#options.now },
+      );
+    };
   }
 
   /** Stops the task's run for good: an executing run is aborted (in-flight model calls too) and awaited; the task ends cancelled. */
@@ -176,6 +244,7 @@ export class TaskRuns {
         feature: featureText(record.request),
         timeScale: this.#options.timeScale,
         stopAfterPlan: true,
+        clock: this.#options.now,
       });
     } catch (error) {
       log.warn('planning refused or failed', { taskId, error: describeError(error) });
@@ -199,6 +268,7 @@ export class TaskRuns {
       config: this.configFor(taskId),
       resume: true,
       timeScale: this.#options.timeScale,
+      clock: this.#options.now,
       signal: controller.signal,
       onStart: () => {
         taken = true;
@@ -229,7 +299,10 @@ export class TaskRuns {
   }
 
   async #readState(taskId: string): Promise<TeamState | null> {
-    return withTeamStore(this.configFor(taskId), async (store) => ((await store.exists()) ? store.read() : null));
+    return withTeamStore(this.configFor(taskId), async (store) => ((await store.exists()) ? store.read() : null), {
+      look: true,
+      now: this.#options.now,
+    });
   }
 
   async #snapshot(record: TaskRecord): Promise<TaskSnapshot> {
@@ -256,15 +329,6 @@ function refusal(taskId: string, error: unknown): unknown {
     return new ServiceError({ status: 409, code: 'task_conflict', message: `Task "${taskId}": ${error.message}`, cause: error });
   }
   return error;
-}
-
-/** The 409 of a task whose run is over. */
-function ended(taskId: string, status: 'done' | 'failed'): ServiceError {
-  return new ServiceError({
-    status: 409,
-    code: 'task_ended',
-    message: `Task "${taskId}" already ended (${status === 'done' ? 'completed' : 'failed'}); submit a new task_id to run it again.`,
-  });
 }
 
 function describeError(error: unknown): string {

@@ -3,6 +3,7 @@ import type { TeamConfig } from '../config/index.js';
 import type { LedgerEntry, LedgerEvent, Task, TeamState } from '../state/index.js';
 import { subtaskId } from '../team/index.js';
 import type { Subtask, TaskResponse } from './api-schemas.js';
+import { personView } from './approval-view.js';
 import type { TaskSnapshot } from './task-runs.js';
 import { finishedAt, statusHistory, taskStatus } from './task-status.js';
 
@@ -43,6 +44,7 @@ export function subtasksOf(input: { taskId: string; state: TeamState | null; con
     state: SUBTASK_STATES[task.status],
     depends_on: task.dependsOn.map((id) => subtaskId(taskId, byId.get(id) ?? { id, role: 'unknown' })),
     outputs: outputsOf(task),
+    hold: task.hold === null ? null : { ...task.hold },
   }));
 }
 
@@ -92,5 +94,6 @@ export function taskView(input: { snapshot: TaskSnapshot; ledger: readonly Ledge
       run_dir: state?.run.options.runDir ?? null,
       branches: (state?.tasks ?? []).flatMap((task) => (task.branch === null ? [] : [task.branch])),
     },
+    ...personView(taskId, state),
   };
 }

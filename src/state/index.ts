@@ -7,14 +7,17 @@ export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
 export {
+  type Approval,
   type Blocker,
   complexitySchema,
   type GateVerdict,
   RESUMABLE_RUN_STATUSES,
+  type RunExecution,
   type RunOptions,
   type RunOwner,
   type RunStatus,
   type Task,
+  type TaskHold,
   type TaskStatus,
   TEAM_STATE_VERSION,
   type TeamState,

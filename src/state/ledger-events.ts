@@ -24,7 +24,36 @@ export type LedgerEvent =
       blockerId: string;
       resolutionKind: 'answer' | 'new_task' | 'reassign' | 'fail';
       resolution: string;
+      /** Absent in ledgers written before people could resolve: the manager. */
+      resolver?: 'manager' | 'person';
+      /** A person's name as they gave it (POST /tasks/{id}/blockers/{blocker_id}/resolve `by`), or the approver of a manager's resolution. */
+      by?: string | null;
     }
+  /** A person is asked to decide (a checkpoint, the manager's resolution in a manual run, a task after missed SLAs). */
+  | {
+      type: 'approval-request';
+      approvalId: string;
+      kind: 'checkpoint' | 'resolution' | 'review';
+      agentId: string;
+      checkpoint: string | null;
+      taskId: string | null;
+      blockerId: string | null;
+      question: string;
+    }
+  /** A person's decision on an approval; `note` is their own resolution or reason. */
+  | {
+      type: 'approval-decide';
+      approvalId: string;
+      decision: 'approve' | 'reject' | 'withdraw';
+      by: string;
+      note: string | null;
+    }
+  /** A task's attempt ran past the SLA: retried, or (after SLA_ATTEMPTS) held for a person's review. */
+  | { type: 'task-sla'; agentId: string; taskId: string; miss: number; slaSeconds: number; action: 'retry' | 'review' }
+  /** The run needs a person's review. */
+  | { type: 'run-review'; runId: string; reason: string; taskIds: string[] }
+  /** No roster agent can take these tasks' role: they are held blocked until one can (an alert for manual routing). */
+  | { type: 'route-fail'; role: string; taskIds: string[]; reason: string }
   | {
       type: 'model-call';
       agentId: string;

@@ -40,6 +40,15 @@ export const gateVerdictSchema = z.object({
 });
 export type GateVerdict = z.infer<typeof gateVerdictSchema>;
 
+/** What keeps a task blocked without a blocker of an agent. */
+export const taskHoldSchema = z.object({
+  /** `no_agent`: no roster agent can take its role; `sla`: its attempts kept running past the SLA and a person reviews it. */
+  reason: z.enum(['no_agent', 'sla']),
+  detail: z.string(),
+  since: z.string(),
+});
+export type TaskHold = z.infer<typeof taskHoldSchema>;
+
 /** One unit of work in the plan. */
 export const taskSchema = z.object({
   id: z.string().min(1),
@@ -74,6 +83,10 @@ export const taskSchema = z.object({
   fence: z.number().int().nonnegative().default(0),
   /** The in-progress task this ready task waits for because they touch the same files. */
   waitingFor: z.string().nullable().default(null),
+  /** Times an attempt ran past the run's SLA (see RunExecution.slaSeconds): retried up to SLA_ATTEMPTS, then held for a person. */
+  slaMisses: z.number().int().nonnegative().default(0),
+  /** Why a blocked task with no blocker waits: no agent can take its role, or a person reviews it after missed SLAs. */
+  hold: taskHoldSchema.nullable().default(null),
   claimedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
 });
@@ -86,10 +99,16 @@ export const blockerSchema = z.object({
   raisedBy: z.string(),
   kind: z.enum(['question', 'loop']),
   question: z.string(),
-  status: z.enum(['open', 'resolving', 'resolved']),
+  /**
+   * open: for the manager; resolving: the manager is at it; awaiting_approval: the manager's resolution waits for a
+   * person (manual runs); awaiting_person: only a person resolves it (they rejected the manager's resolution); resolved.
+   */
+  status: z.enum(['open', 'resolving', 'awaiting_approval', 'awaiting_person', 'resolved']),
   resolution: z.string().nullable(),
   resolutionKind: z.enum(['answer', 'new_task', 'reassign', 'fail']).nullable(),
   resolvedBy: z.string().nullable(),
+  /** Who resolved it: the manager (possibly approved by a person) or a person directly; null while unresolved. */
+  resolver: z.enum(['manager', 'person']).nullable().default(null),
   raisedAt: z.string(),
   resolvedAt: z.string().nullable(),
 });
@@ -185,6 +204,48 @@ export const runOwnerSchema = z.object({
 });
 export type RunOwner = z.infer<typeof runOwnerSchema>;
 
+/** How a run executes: `manual` waits for a person at its checkpoints and before applying the manager's resolutions. */
+export const runExecutionSchema = z.object({
+  mode: z.enum(['auto', 'manual']),
+  /** Manual runs: `after_plan` (before any task starts), `before:<task id>`, `before_integration`. */
+  checkpoints: z.array(z.string()),
+  /** A task's attempt running longer than this (on the store's clock) is retried, up to SLA_ATTEMPTS; null: no SLA. */
+  slaSeconds: z.number().positive().nullable(),
+});
+export type RunExecution = z.infer<typeof runExecutionSchema>;
+
+/** What the manager proposes for a blocker in a manual run: a resolution as the manager answers it. */
+export const proposedResolutionSchema = z.looseObject({
+  kind: z.enum(['answer', 'new_task', 'reassign', 'fail']),
+  answer: z.string(),
+});
+
+/** A decision a person takes: pass a checkpoint, apply the manager's resolution, or retry a task after missed SLAs. */
+export const approvalSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['checkpoint', 'resolution', 'review']),
+  /** The checkpoint's name, for kind checkpoint. */
+  checkpoint: z.string().nullable(),
+  taskId: z.string().nullable(),
+  blockerId: z.string().nullable(),
+  /** What the person is asked. */
+  question: z.string(),
+  /** The manager's resolution, for kind resolution. */
+  proposal: proposedResolutionSchema.nullable(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  /** withdrawn: a person resolved the blocker directly, so there is nothing left to decide. */
+  status: z.enum(['pending', 'approved', 'rejected', 'withdrawn']),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  /** The person's own resolution or reason, given with a rejection. */
+  note: z.string().nullable(),
+});
+export type Approval = z.infer<typeof approvalSchema>;
+
+/** The run flagged for a person's review (tasks that kept missing their SLA). */
+export const runReviewSchema = z.object({ reason: z.string(), at: z.string(), taskIds: z.array(z.string()) });
+
 /** The run as a whole. */
 export const runSchema = z.object({
   id: z.string(),
@@ -201,6 +262,11 @@ export const runSchema = z.object({
   resumes: z.number().int().nonnegative(),
   /** The live owner, or null once the run has ended (or before anyone took it). */
   owner: runOwnerSchema.nullable().default(null),
+  execution: runExecutionSchema.default({ mode: 'auto', checkpoints: [], slaSeconds: null }),
+  /** Every decision asked of a person, in order; pending ones hold what they guard. */
+  approvals: z.array(approvalSchema).default([]),
+  /** Set when the run needs a person's review; cleared once nothing is left to review. */
+  review: runReviewSchema.nullable().default(null),
 });
 export type RunInfo = z.infer<typeof runSchema>;
 

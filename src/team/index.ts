@@ -9,3 +9,10 @@ export { describeOwner, ownerLiveness, RUN_OWNED_EXIT_CODE } from './run/run-own
 export { abandonedBecause } from './run/take-run.js';
 export { subtaskId } from './tasks/subtask-id.js';
 export { PLANNED_END_REASON, runTeam, type RunTeamOptions, type RunTeamResult } from './run/run-team.js';
+export { type ApprovalDecision, type DecisionOutcome, decideApproval, withdrawDroppedCheckpoints } from './tasks/approval-decision.js';
+export { awaitsPerson, pendingApprovals } from './tasks/approval-request.js';
+export { AFTER_PLAN, BEFORE_INTEGRATION, beforeTask, checkpointTaskId } from './tasks/checkpoints.js';
+export { openBlockers, type PersonResolutionOutcome, resolveBlockerByPerson } from './tasks/person-resolution.js';
+export { routeTasks, unroutableTasks } from './tasks/routing.js';
+export { SLA_ATTEMPTS } from './tasks/sla.js';
+export type { TeamStore } from './agents/team-context.js';

@@ -370,10 +370,13 @@ describe('a new run while the previous one is interrupted', () => {
     expect(summary.status).toBe('interrupted');
     expect((await readdir(interruptedRunDir)).sort()).toEqual([
       'agents',
+      'cost-by-agent.svg',
+      'plan.svg',
       'report.md',
       'run_ledger.jsonl',
       'summary.json',
       'team-communication.json',
+      'timeline.svg',
     ]);
     const live = JSON.parse(await readFile(project.path(STATE), 'utf8')) as { run: { id: string; feature: string } };
     expect(live.run).toMatchObject({ id: output.runId, feature: 'Add logout' });

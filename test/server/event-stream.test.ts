@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readRunLedger, withTeamStore } from '../../src/team/index.js';
 import { orchestrateBody, type ServiceFixture, useServices, waitForStatus } from './service-fixture.js';
-import { type ReceivedEvent, readEvents } from './sse-reader.js';
+import { eventIds, type ReceivedEvent, readEvents } from './sse-reader.js';
 
 const service = useServices();
-
-/** The event ids of a ledger: `<seq>.<index among the entries of that seq>`. */
-function eventIds(ledger: readonly { seq: number }[]): string[] {
-  let seq = -1;
-  let index = -1;
-  return ledger.map((entry) => {
-    index = entry.seq === seq ? index + 1 : 0;
-    seq = entry.seq;
-    return `${seq}.${index}`;
-  });
-}
 
 /** Opens the task's event stream (after `lastEventId` when given) and reads `count` events, or all of them to the stream's end. */
 async function receive(input: {

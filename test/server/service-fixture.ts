@@ -30,6 +30,8 @@ export async function startService(
     project?: TempProject;
     webhooks?: WebhookSettings;
     webhookSeams?: WebhookSeams;
+    /** The server's clock (a fake one for SLA tests). */
+    now?: () => Date;
   } = {},
 ): Promise<ServiceFixture> {
   const project = input.project ?? (await tempProject('agent-team-service-'));
@@ -46,6 +48,7 @@ export async function startService(
     maxBodyBytes: input.maxBodyBytes,
     webhooks: input.webhooks,
     webhookSeams: input.webhookSeams,
+    now: input.now,
   });
   return {
     project,

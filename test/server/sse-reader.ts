@@ -41,3 +41,14 @@ export async function* readEvents(response: Response): AsyncGenerator<ReceivedEv
     await reader.cancel().catch(() => undefined);
   }
 }
+
+/** The SSE ids of a ledger: `<seq>.<index among the entries of that seq>`, as the service numbers its events. */
+export function eventIds(ledger: readonly { seq: number }[]): string[] {
+  let seq = -1;
+  let index = -1;
+  return ledger.map((entry) => {
+    index = entry.seq === seq ? index + 1 : 0;
+    seq = entry.seq;
+    return `${seq}.${index}`;
+  });
+}

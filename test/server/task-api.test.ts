@@ -182,7 +182,7 @@ describe('POST /execute/{task_id} and GET /tasks/{task_id}', () => {
     expect(view.metrics.on_time).toBe(false);
   });
 
-  it('404 for unknown task ids, 501 for manual mode, 400 for an invalid mode or task id', async () => {
+  it('404 for unknown task ids, 400 for an invalid mode, checkpoint or task id', async () => {
     const { call } = await service();
     for (const [path, method] of [
       ['/tasks/nope', 'GET'],
@@ -195,8 +195,15 @@ describe('POST /execute/{task_id} and GET /tasks/{task_id}', () => {
       expect(((await response.json()) as ErrorBody).error.code).toBe('task_not_found');
     }
     await call('/orchestrate', { method: 'POST', json: orchestrateBody('m-1') });
-    const manual = await call('/execute/m-1', { method: 'POST', json: { execution_mode: 'manual' } });
-    expect(manual.status).toBe(501);
+    const unknownCheckpoint = await call('/execute/m-1', {
+      method: 'POST',
+      json: { execution_mode: 'manual', checkpoints: ['after_plan', 'nowhere'] },
+    });
+    expect(unknownCheckpoint.status).toBe(400);
+    expect(((await unknownCheckpoint.json()) as ErrorBody).error.fields?.map((field) => field.field)).toEqual(['checkpoints.1']);
+    const autoWithCheckpoints = await call('/execute/m-1', { method: 'POST', json: { checkpoints: ['after_plan'] } });
+    expect(autoWithCheckpoints.status).toBe(400);
+    expect(((await autoWithCheckpoints.json()) as ErrorBody).error.fields?.[0]?.field).toBe('checkpoints');
     const invalid = await call('/execute/m-1', { method: 'POST', json: { execution_mode: 'fast' } });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as ErrorBody).error.fields?.[0]?.field).toBe('execution_mode');
@@ -251,10 +258,18 @@ describe('GET /openapi.json', () => {
         '/orchestrate',
         '/readyz',
         '/tasks/{task_id}',
+        '/tasks/{task_id}/approvals/{approval_id}',
+        '/tasks/{task_id}/blockers/{blocker_id}/resolve',
         '/tasks/{task_id}/cancel',
         '/tasks/{task_id}/events',
       ].sort(),
     );
+    // The person-in-the-loop shapes and their documented meaning are part of the document.
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['Approval', 'Blocker', 'ResolveBlockerRequest', 'ApprovalDecisionRequest', 'ExecuteRequest']),
+    );
+    const execute = document.components.schemas['ExecuteRequest'] as { properties: Record<string, { description?: string }> };
+    expect(execute.properties['checkpoints']?.description).toMatch(/after_plan.*subtask_id.*before_integration/s);
     const request = document.components.schemas['OrchestrateRequest'];
     expect(Object.keys(request?.properties ?? {}).sort()).toEqual(['description', 'metadata', 'priority', 'task_id', 'title']);
     expect(request?.required).toEqual(expect.arrayContaining(['task_id', 'title', 'description']));

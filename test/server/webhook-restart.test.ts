@@ -10,7 +10,7 @@ import { isGone } from '../support/processes.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { useProcessesTimeout } from '../support/timeouts.js';
 import { orchestrateBody } from './service-fixture.js';
-import { type ReceivedEvent, readEvents } from './sse-reader.js';
+import { eventIds, type ReceivedEvent, readEvents } from './sse-reader.js';
 import { signatureHolds, startReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
 useProcessesTimeout();
@@ -76,17 +76,6 @@ async function outboxEvents(dir: string): Promise<{ name: string; event: { event
       entries.push({ name, event: (JSON.parse(text) as { event: { event_id: string; type: string; status?: string } }).event });
   }
   return entries;
-}
-
-/** The SSE ids of a ledger: `<seq>.<index among the entries of that seq>`. */
-function eventIds(ledger: readonly { seq: number }[]): string[] {
-  let seq = -1;
-  let index = -1;
-  return ledger.map((entry) => {
-    index = entry.seq === seq ? index + 1 : 0;
-    seq = entry.seq;
-    return `${seq}.${index}`;
-  });
 }
 
 describe('agent-team serve killed with SIGKILL', () => {

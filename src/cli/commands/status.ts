@@ -58,6 +58,8 @@ export function describeState(state: TeamState): Record<string, unknown> {
       host: agent.host ?? null,
     })),
     openBlockers: state.blockers.filter((blocker) => blocker.status !== 'resolved'),
+    pendingApprovals: state.run.approvals.filter((approval) => approval.status === 'pending'),
+    review: state.run.review,
     budget: {
       limitUsd: state.budget.limitUsd,
       spentUsd: state.budget.spentUsd,
@@ -150,6 +152,13 @@ function printState(terminal: Terminal, state: TeamState): number {
   println(terminal, paint(terminal, 'bold', `Open blockers: ${open.length}`));
   for (const blocker of open)
     println(terminal, `  ${blocker.id} on ${blocker.taskId} by ${blocker.raisedBy} [${blocker.status}]: ${blocker.question}`);
+  const pending = state.run.approvals.filter((approval) => approval.status === 'pending');
+  if (pending.length > 0) {
+    println(terminal);
+    println(terminal, paint(terminal, 'yellow', `Waiting for a person: ${pending.length} approval(s)`));
+    for (const approval of pending) println(terminal, `  ${approval.id} (${approval.kind}): ${approval.question}`);
+  }
+  if (state.run.review !== null) println(terminal, paint(terminal, 'red', `Flagged for human review: ${state.run.review.reason}`));
   println(terminal);
   const limit = state.budget.limitUsd === null ? 'no limit' : `of $${state.budget.limitUsd}`;
   println(

@@ -21,4 +21,6 @@ export interface TeamContext {
   readonly wake: WakeSignal;
   /** The run's directory under runs_dir (transcripts go to `agents/`). */
   readonly runDir: string;
+  /** The clock the store stamps updates with (tests pass a fake one to both); undefined: the system clock. */
+  readonly clock?: (() => Date) | undefined;
 }

@@ -4,8 +4,10 @@ import { TERMINAL_RUN_STATUSES, type TeamState } from '../../state/index.js';
 import { runWorkspace } from '../agents/task-workspace.js';
 import { TaskIntegration, tasksInReview } from '../integration/task-integration.js';
 import type { Manager } from '../agents/manager.js';
+import { BEFORE_INTEGRATION, checkpointHolds } from '../tasks/checkpoints.js';
 import { allTasksFinished } from '../tasks/scheduler.js';
 import type { TeamContext } from '../agents/team-context.js';
+import { askDueApprovals, enforceSlaNow } from './person-waits.js';
 import { integrateRun } from './integrate-run.js';
 import { resolveBlocker } from './resolve-blocker.js';
 import { tidyTeam } from './tidy-team.js';
@@ -16,7 +18,8 @@ export type CoordinatorExit = 'finished' | 'interrupted' | 'budget-exceeded';
 /**
  * The manager's side of a running team: resolves open blockers (up to the manager's
  * max_concurrent_tasks at once), releases tasks of silent agents, fails tasks no live
- * agent can take, and integrates when every task has finished.
+ * agent can take, asks a person at a manual run's checkpoints, takes back attempts past
+ * the SLA, and integrates when every task has finished.
  */
 export class Coordinator {
   readonly #context: TeamContext;
@@ -69,6 +72,8 @@ export class Coordinator {
         if (state.run.status === 'budget_exceeded') return 'budget-exceeded';
         if (TERMINAL_RUN_STATUSES.has(state.run.status)) return 'finished';
         await tidyTeam({ context: this.#context, state, staleMs, supervised: this.#supervised, remote: this.#remote });
+        await askDueApprovals(this.#context, state);
+        await enforceSlaNow(this.#context, state);
         for (const blocker of state.blockers) {
           if (this.#resolving.size >= capacity) break;
           if (blocker.status !== 'open' || this.#resolving.has(blocker.id)) continue;
@@ -88,7 +93,9 @@ export class Coordinator {
           });
         }
         if (this.#integration !== undefined) await this.#startIntegrations(state, this.#integration);
-        if (this.#resolving.size === 0 && this.#integrating.size === 0 && allTasksFinished(state)) {
+        const finished = this.#resolving.size === 0 && this.#integrating.size === 0 && allTasksFinished(state);
+        // A manual run's before_integration checkpoint: the integration waits for a person's approval.
+        if (finished && !checkpointHolds(state, BEFORE_INTEGRATION)) {
           try {
             await integrateRun({ context: this.#context, manager: this.#manager, signal: this.#abort.signal });
           } catch (error) {

@@ -22,7 +22,12 @@ const LOOK_RETRY = { attempts: 3 };
  * The store of a team's state as the team config names it (the file store, or a run in PostgreSQL); `initial`
  * creates a missing state. `look`: only to read now, so an unreachable database fails fast.
  */
-export function openTeamStore(config: TeamConfig, initial?: () => TeamState, options: { look?: boolean } = {}): TeamStore {
+export function openTeamStore(
+  config: TeamConfig,
+  initial?: () => TeamState,
+  options: { look?: boolean; now?: (() => Date) | undefined } = {},
+): TeamStore {
+  const clock = options.now === undefined ? {} : { now: options.now };
   const pollIntervalMs = config.orchestrator.coordination.check_interval_seconds * 1000;
   if (config.store.kind === 'postgres') {
     return new PostgresStore({
@@ -31,6 +36,7 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState, opt
       url: config.store.url,
       run: config.store.key,
       pollIntervalMs,
+      ...clock,
     });
   }
   return new FileStore<TeamState, LedgerEvent>({
@@ -40,6 +46,7 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState, opt
     ledgerFile: config.ledgerFile,
     lockStaleMs: config.orchestrator.coordination.lock_stale_ms,
     pollIntervalMs,
+    ...clock,
   });
 }
 
@@ -50,7 +57,7 @@ export function openTeamStore(config: TeamConfig, initial?: () => TeamState, opt
 export async function withTeamStore<T>(
   config: TeamConfig,
   use: (store: TeamStore) => Promise<T>,
-  options: { look?: boolean } = { look: true },
+  options: { look?: boolean; now?: (() => Date) | undefined } = { look: true },
 ): Promise<T> {
   const store = openTeamStore(config, undefined, options);
   try {
@@ -80,6 +87,7 @@ export function openTeamContext(input: {
   options: RunOptions;
   provider?: LlmProvider | undefined;
   providers?: ProviderRegistry | undefined;
+  clock?: (() => Date) | undefined;
 }): TeamContext {
   return {
     config: input.config,
@@ -89,5 +97,6 @@ export function openTeamContext(input: {
     contextWindows: contextWindowTable(input.config.orchestrator.prices),
     wake: new WakeSignal(input.store),
     runDir: input.options.runDir,
+    clock: input.clock,
   };
 }

@@ -1,16 +1,37 @@
 import { BudgetExceededError, InvalidModelOutputError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
-import type { Blocker } from '../../state/index.js';
+import type { Blocker, LedgerEvent, TeamState } from '../../state/index.js';
 import type { Manager } from '../agents/manager.js';
 import type { TeamContext } from '../agents/team-context.js';
+import type { Resolution } from '../tasks/answer-schemas.js';
+import { proposeResolution } from '../tasks/approval-request.js';
 import { applyResolution } from '../tasks/apply-resolution.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 
 const log = getLogger('team:coordinator');
 
 /**
- * Has the manager resolve one open blocker and applies the resolution with the
- * manager's spend in one commit. A second loop on the same task fails it without a
+ * The manager's resolution, in the commit that records it: applied at once, or in a manual run held
+ * for a person's approval (the blocker waits as awaiting_approval). A blocker a person resolved meanwhile is left as it is.
+ */
+function settleResolution(input: {
+  state: TeamState;
+  blockerId: string;
+  resolution: Resolution;
+  managerId: string;
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): void {
+  const { state } = input;
+  const live = state.blockers.find((candidate) => candidate.id === input.blockerId);
+  if (live === undefined || live.status === 'resolved') return;
+  if (state.run.execution.mode === 'manual') proposeResolution({ ...input, blocker: live });
+  else applyResolution(input);
+}
+
+/**
+ * Has the manager resolve one open blocker and applies the resolution (or, in a manual
+ * run, holds it for a person's approval) with the manager's spend in one commit. A second loop on the same task fails it without a
  * call; an invalid answer fails the blocker; interrupted or out of budget, the
  * blocker goes back to open for a resumed run.
  */
@@ -46,14 +67,14 @@ export async function resolveBlocker(input: {
     // The manager's spend and its resolution are one commit.
     await store.update((draft, context) => {
       settle?.(draft, context);
-      applyResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit });
+      settleResolution({ state: draft, blockerId: blocker.id, resolution, managerId, now: context.now, emit: context.emit });
       dispatchReady({ state: draft, config, now: context.now, emit: context.emit });
     });
   } catch (error) {
     if (error instanceof InvalidModelOutputError) {
       log.warn('manager could not resolve a blocker', { blockerId: blocker.id, problems: error.problems });
       await store.update((draft, context) =>
-        applyResolution({
+        settleResolution({
           state: draft,
           blockerId: blocker.id,
           resolution: { kind: 'fail', answer: `the manager's answer was invalid twice: ${error.problems.join('; ')}` },

@@ -40,6 +40,9 @@ export function initialTeamState(input: {
       integrationSummary: null,
       resumes: 0,
       owner: input.owner ?? null,
+      execution: { mode: 'auto', checkpoints: [], slaSeconds: null },
+      approvals: [],
+      review: null,
     },
     agents: Object.fromEntries(
       config.roster.map((member) => [

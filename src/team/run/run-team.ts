@@ -71,6 +71,8 @@ export interface RunTeamOptions {
    * PLANNED_END_REASON, and `resume` executes it (the HTTP service plans on one request, executes on another).
    */
   stopAfterPlan?: boolean | undefined;
+  /** The clock of the run's store and of its SLA checks (tests pass a fake one); default: the system clock. */
+  clock?: (() => Date) | undefined;
 }
 
 /** The end reason of a run stopped after its plan by `stopAfterPlan`. */
@@ -199,14 +201,21 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   let state: TeamState;
   let store: TeamStore;
   let providers: ProviderRegistry;
-  const now = new Date();
+  const now = options.clock?.() ?? new Date();
   if (options.resume === true) {
     const previous = await withTeamStore(config, (store) => readResumable({ config, store, now }));
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id, config });
     const owner = newRunOwner({ command: 'run --resume', now, leaseMs });
-    ({ store, state } = await resumeRun({ config, owner, now, budgetUsd: options.budgetUsd ?? null, timeScale: options.timeScale }));
+    ({ store, state } = await resumeRun({
+      config,
+      owner,
+      now,
+      budgetUsd: options.budgetUsd ?? null,
+      timeScale: options.timeScale,
+      clock: options.clock,
+    }));
   } else {
     const feature = options.feature?.trim() ?? '';
     if (feature === '') throw new UsageError('A feature is required: agent-team run --feature "Add user authentication"');
@@ -226,7 +235,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
       now: now.toISOString(),
       owner,
     });
-    ({ store, state } = await startNewRun({ config, fresh, owner, force: options.force === true, now }));
+    ({ store, state } = await startNewRun({ config, fresh, owner, force: options.force === true, now, clock: options.clock }));
   }
   const lease = state.run.owner?.lease ?? '';
   const held = holdLease(lease);
@@ -252,7 +261,7 @@ async function runOwned(input: {
 }): Promise<RunTeamResult> {
   const { options, config, store, providers, lease, leaseMs } = input;
   let { state } = input;
-  const context = openTeamContext({ config, store, options: state.run.options, providers });
+  const context = openTeamContext({ config, store, options: state.run.options, providers, clock: options.clock });
   options.onStart?.(state);
   const internal = new AbortController();
   const onAbort = (): void => internal.abort(options.signal?.reason);

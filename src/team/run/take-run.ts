@@ -40,11 +40,13 @@ export async function startNewRun(input: {
   owner: RunOwner;
   force: boolean;
   now: Date;
+  /** The store's clock (default: the system's). */
+  clock?: (() => Date) | undefined;
 }): Promise<{ store: TeamStore; state: TeamState }> {
   const { config, fresh, owner } = input;
   const runId = fresh.run.id;
   // The first run of a project creates the state file from `fresh`, under the lock: two starts at once cannot both create it.
-  const creating = openTeamStore(config, () => structuredClone(fresh));
+  const creating = openTeamStore(config, () => structuredClone(fresh), { now: input.clock });
   const previous = await creating
     .update((state, context) => {
       if (state.run.id === runId) return null;
@@ -77,7 +79,7 @@ export async function startNewRun(input: {
   if (previous !== null) await keepRecord(config, previous);
   await createRunDirectory(fresh.run.options.runDir);
   await restartRunLedger(config);
-  const store = fenceStore(openTeamStore(config), owner.lease);
+  const store = fenceStore(openTeamStore(config, undefined, { now: input.clock }), owner.lease);
   const state = await store.update((draft, context) => {
     Object.assign(draft, structuredClone(fresh));
     const { options } = fresh.run;
@@ -138,9 +140,11 @@ export async function resumeRun(input: {
   now: Date;
   budgetUsd: number | null;
   timeScale: number | undefined;
+  /** The store's clock (default: the system's). */
+  clock?: (() => Date) | undefined;
 }): Promise<{ store: TeamStore; state: TeamState }> {
   const { config, owner } = input;
-  const raw = openTeamStore(config);
+  const raw = openTeamStore(config, undefined, { now: input.clock });
   const state = await raw.update((draft, context) => {
     checkResumable(config, draft, input.now);
     const abandoned = abandonedBecause(draft, input.now);

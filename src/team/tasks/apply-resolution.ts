@@ -14,8 +14,11 @@ export function isPlannedTaskId(taskId: string): boolean {
   return !/-B\d+-T$/.test(taskId);
 }
 
+/** Who resolves: the manager (`approvedBy`: the person who approved it in a manual run), or a person directly. */
+export type Resolver = { kind: 'manager'; approvedBy?: string | undefined } | { kind: 'person'; by: string };
+
 /**
- * Applies the manager's resolution: the blocked task resumes (answer), waits for a
+ * Applies a resolution, the manager's or a person's: the blocked task resumes (answer), waits for a
  * new prerequisite task (new_task), moves to another role (reassign), or fails.
  */
 export function applyResolution(input: {
@@ -25,19 +28,24 @@ export function applyResolution(input: {
   managerId: string;
   now: string;
   emit: (event: LedgerEvent) => void;
+  /** Default: the manager. */
+  resolver?: Resolver | undefined;
 }): void {
   const { state, resolution, now, emit, managerId } = input;
+  const resolver = input.resolver ?? { kind: 'manager' };
   const blocker = state.blockers.find((candidate) => candidate.id === input.blockerId);
   if (blocker === undefined || blocker.status === 'resolved') return;
   const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
+  const resolvedBy = resolver.kind === 'person' ? resolver.by : managerId;
   blocker.status = 'resolved';
   blocker.resolution = resolution.answer;
   blocker.resolutionKind = resolution.kind;
-  blocker.resolvedBy = managerId;
+  blocker.resolvedBy = resolvedBy;
+  blocker.resolver = resolver.kind;
   blocker.resolvedAt = now;
   state.messages.push({
     id: `${blocker.id}-A`,
-    from: managerId,
+    from: resolvedBy,
     to: blocker.raisedBy,
     taskId: blocker.taskId,
     body: resolution.answer,
@@ -45,11 +53,13 @@ export function applyResolution(input: {
   });
   emit({
     type: 'blocker-resolve',
-    agentId: managerId,
+    agentId: resolver.kind === 'person' ? 'person' : managerId,
     taskId: blocker.taskId,
     blockerId: blocker.id,
     resolutionKind: resolution.kind,
     resolution: resolution.answer,
+    resolver: resolver.kind,
+    by: resolver.kind === 'person' ? resolver.by : (resolver.approvedBy ?? null),
   });
   if (task === undefined || task.status !== 'blocked') return;
   switch (resolution.kind) {
@@ -63,7 +73,14 @@ export function applyResolution(input: {
       task.status = 'ready';
       break;
     case 'fail':
-      failTask({ state, agentId: managerId, taskId: task.id, reason: `manager: ${resolution.answer}`, now, emit });
+      failTask({
+        state,
+        agentId: resolvedBy,
+        taskId: task.id,
+        reason: `${resolver.kind === 'person' ? `${resolvedBy} (a person)` : 'manager'}: ${resolution.answer}`,
+        now,
+        emit,
+      });
       return;
     case 'new_task': {
       // Derived from the blocker id, so the same run gives the same ids in any mode.

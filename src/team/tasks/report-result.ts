@@ -76,6 +76,7 @@ export function applyWorkReport(input: {
       resolution: null,
       resolutionKind: null,
       resolvedBy: null,
+      resolver: null,
       raisedAt: now,
       resolvedAt: null,
     });

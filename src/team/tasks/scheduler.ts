@@ -2,6 +2,7 @@ import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { longestChains } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
+import { taskHeld } from './checkpoints.js';
 import { taskById } from './task-lookup.js';
 import { versionIndex } from './version-index.js';
 
@@ -199,6 +200,8 @@ function takeable(
   task: Task,
   conflict: (task: Task) => ReturnType<BusyFiles['conflict']>,
 ): 'own' | 'free' | undefined {
+  // A manual run's checkpoint keeps the task from starting until a person approves it.
+  if (taskHeld(state, task)) return undefined;
   if (task.files.length > 0 && conflict(task) !== undefined) return undefined;
   if (task.assignee === agentId) return 'own';
   // A task whose assignee stopped (silent, out of iterations or budget) is anyone's.

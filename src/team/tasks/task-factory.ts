@@ -16,6 +16,8 @@ export function newTask(input: { task: PlannedTask; createdBy: string; status: '
     lastOutput: null,
     createdBy: input.createdBy,
     waitingFor: null,
+    slaMisses: 0,
+    hold: null,
     branch: null,
     commit: null,
     merge: null,

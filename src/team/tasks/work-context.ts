@@ -28,7 +28,11 @@ export function dependencyResults(state: TeamState, task: Task): DependencyResul
 export function taskResolutions(state: TeamState, taskId: string): BlockerResolution[] {
   return state.blockers
     .filter((blocker) => blocker.taskId === taskId && blocker.status === 'resolved' && blocker.resolution !== null)
-    .map((blocker) => ({ question: blocker.question, resolution: blocker.resolution as string }));
+    .map((blocker) => ({
+      question: blocker.question,
+      resolution: blocker.resolution as string,
+      ...(blocker.resolver === 'person' && blocker.resolvedBy !== null ? { person: blocker.resolvedBy } : {}),
+    }));
 }
 
 /** Normalizes an answer for loop detection: same meaning, same string. */

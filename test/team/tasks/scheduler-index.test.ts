@@ -42,6 +42,8 @@ function task(input: Partial<Task> & { id: string }): Task {
     wip: null,
     fence: 0,
     waitingFor: null,
+    slaMisses: 0,
+    hold: null,
     claimedAt: null,
     completedAt: null,
     ...input,
