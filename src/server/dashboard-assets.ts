@@ -40,6 +40,8 @@ svg { max-width: 100%; height: auto; }
 input, select, textarea, button { font: inherit; max-width: 100%; }
 input, select, textarea { padding: 4px 6px; border: 1px solid #9aa5b1; border-radius: 4px; background: #fff; }
 button { padding: 5px 12px; border: 1px solid #1f5fbf; border-radius: 4px; background: #1f5fbf; color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: #b42318; border-color: #b42318; }
+button:disabled { opacity: 0.5; cursor: default; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 8px; margin: 8px 0; }
 .figures div { background: #f6f7f9; border-radius: 6px; padding: 6px 10px; }
 .figures dt { font-size: 12px; color: #5b6b7c; }
@@ -60,8 +62,8 @@ figcaption { font-size: 12px; color: #5b6b7c; }
 .blocker-list { list-style: none; padding: 0; margin: 0; }
 .blocker { border-bottom: 1px solid #e6eaef; padding: 6px 0 12px; }
 .question { margin: 6px 0; padding: 6px 10px; border-left: 4px solid #b25e09; background: #fdf6e9; white-space: pre-wrap; }
-.resolve { display: flex; flex-direction: column; gap: 6px; max-width: 640px; }
-.resolve label { display: flex; flex-direction: column; }
+.resolve, .decide { display: flex; flex-direction: column; gap: 6px; max-width: 640px; }
+.resolve label, .decide label { display: flex; flex-direction: column; }
 .resolve button { align-self: flex-start; }
 .result[data-outcome="error"], .error { color: #b42318; }
 .result[data-outcome="ok"] { color: #1e7d46; }
@@ -112,15 +114,8 @@ export const DASHBOARD_JS = `'use strict';
     var source = new EventSource(live);
     source.addEventListener('change', refresh);
   }
-  document.addEventListener('submit', function (event) {
-    var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.classList.contains('resolve')) return;
-    event.preventDefault();
+  function send(form, body) {
     var output = form.querySelector('output');
-    var resolution = form.elements.namedItem('resolution').value.trim();
-    var by = form.elements.namedItem('by').value.trim();
-    var body = { resolution: resolution };
-    if (by !== '') body.by = by;
     output.removeAttribute('data-outcome');
     output.textContent = 'Sending…';
     fetch(form.getAttribute('action'), {
@@ -133,10 +128,12 @@ export const DASHBOARD_JS = `'use strict';
         return response.json().catch(function () { return {}; }).then(function (answer) {
           if (response.ok) {
             output.setAttribute('data-outcome', 'ok');
-            output.textContent = 'Resolved' + (answer.resolved_by ? ' by ' + answer.resolved_by : '') + '.';
-            form.querySelector('textarea').value = '';
-            form.elements.namedItem('by').value = '';
-            form.querySelector('button').disabled = true;
+            output.textContent = (body.decision ? (body.decision === 'approve' ? 'Approved' : 'Rejected') : 'Resolved') +
+              (answer.resolved_by ? ' by ' + answer.resolved_by : '') + '.';
+            var fields = form.querySelectorAll('textarea, input');
+            for (var i = 0; i < fields.length; i += 1) fields[i].value = '';
+            var buttons = form.querySelectorAll('button');
+            for (var j = 0; j < buttons.length; j += 1) buttons[j].disabled = true;
             if (document.activeElement && form.contains(document.activeElement)) document.activeElement.blur();
           } else {
             output.setAttribute('data-outcome', 'error');
@@ -148,6 +145,20 @@ export const DASHBOARD_JS = `'use strict';
         output.setAttribute('data-outcome', 'error');
         output.textContent = 'The server could not be reached.';
       });
+  }
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var resolving = form.classList.contains('resolve');
+    if (!resolving && !form.classList.contains('decide')) return;
+    event.preventDefault();
+    var resolution = form.elements.namedItem('resolution').value.trim();
+    var by = form.elements.namedItem('by').value.trim();
+    var body = {};
+    if (!resolving) body.decision = event.submitter && event.submitter.value === 'reject' ? 'reject' : 'approve';
+    if (resolution !== '') body.resolution = resolution;
+    if (by !== '') body.by = by;
+    send(form, body);
   });
 })();
 `;

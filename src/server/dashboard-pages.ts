@@ -66,25 +66,57 @@ ${task.acceptanceCriteria.length === 0 ? '' : html`<ul>${task.acceptanceCriteria
 <p class="meta">${task.role} · ${task.assignee ?? 'unassigned'} · files ${task.files.join(', ') || 'none named'}</p></details>`;
 }
 
-/** The open blockers of every run; each answerable one with a form that resolves it. */
-export function blockersPage(input: { blockers: readonly OpenBlocker[] }): SafeHtml {
-  const items = input.blockers.map(({ runId, answerable, state, blocker }) => {
-    const action = `/tasks/${encodeURIComponent(runId)}/blockers/${encodeURIComponent(blocker.id)}/resolve`;
-    const form = answerable
-      ? html`<form class="resolve" method="post" action="${action}" data-blocker-id="${blocker.id}">
+/** A decision waiting for a person: a checkpoint, a manager's resolution to approve, a task held for review. */
+export interface PendingApproval {
+  readonly runId: string;
+  readonly answerable: boolean;
+  readonly approval: TeamState['run']['approvals'][number];
+}
+
+const READ_ONLY_NOTE = html`<p class="meta">Read-only here: answer it through the service, or let the manager resolve it.</p>`;
+
+function blockerItem({ runId, answerable, state, blocker }: OpenBlocker): SafeHtml {
+  const action = `/tasks/${encodeURIComponent(runId)}/blockers/${encodeURIComponent(blocker.id)}/resolve`;
+  const form = answerable
+    ? html`<form class="resolve" method="post" action="${action}" data-blocker-id="${blocker.id}">
 <label>Answer <textarea name="resolution" required rows="3"></textarea></label>
 <label>By <input name="by" autocomplete="email" placeholder="you@example.com"></label>
 <button type="submit">Resolve</button> <output class="result" aria-live="polite"></output></form>`
-      : html`<p class="meta">Read-only here: answer it through the service, or let the manager resolve it.</p>`;
-    return html`<li class="blocker" data-run-id="${runId}" data-blocker-id="${blocker.id}">
+    : READ_ONLY_NOTE;
+  return html`<li class="blocker" data-run-id="${runId}" data-blocker-id="${blocker.id}">
 <h2><a href="${uiHref(`/runs/${encodeURIComponent(runId)}`)}">${runId}</a> · ${blocker.id} on ${blocker.taskId}</h2>
-<p class="meta">${blocker.kind} raised by ${blocker.raisedBy} at ${blocker.raisedAt} (${blocker.status})</p>
+<p class="meta">${blocker.kind} raised by ${blocker.raisedBy} at ${blocker.raisedAt} (${blocker.status.replace('_', ' ')})</p>
 <blockquote class="question">${blocker.question}</blockquote>
 ${blockerContext(state, blocker.taskId)}
 ${form}</li>`;
-  });
+}
+
+function approvalItem({ runId, answerable, approval }: PendingApproval): SafeHtml {
+  const action = `/tasks/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(approval.id)}`;
+  const proposal = approval.proposal as { kind?: unknown; resolution?: unknown } | null;
+  const form = answerable
+    ? html`<form class="decide" method="post" action="${action}" data-approval-id="${approval.id}">
+<label>Your answer or reason (optional) <textarea name="resolution" rows="2"></textarea></label>
+<label>By <input name="by" autocomplete="email" placeholder="you@example.com"></label>
+<span><button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="reject" class="secondary">Reject</button></span>
+<output class="result" aria-live="polite"></output></form>`
+    : READ_ONLY_NOTE;
+  return html`<li class="blocker approval" data-run-id="${runId}" data-approval-id="${approval.id}">
+<h2><a href="${uiHref(`/runs/${encodeURIComponent(runId)}`)}">${runId}</a> · ${approval.id}: ${approval.kind}${approval.checkpoint === null ? '' : ` ${approval.checkpoint}`}${approval.taskId === null ? '' : ` on ${approval.taskId}`}</h2>
+<p class="meta">asked by ${approval.requestedBy} at ${approval.requestedAt}</p>
+<blockquote class="question">${approval.question}</blockquote>
+${proposal === null ? '' : html`<p>Proposed: ${typeof proposal.kind === 'string' ? proposal.kind : ''} ${typeof proposal.resolution === 'string' ? proposal.resolution : ''}</p>`}
+${form}</li>`;
+}
+
+/** The open blockers and pending approvals of every run; each answerable one with its form. */
+export function blockersPage(input: { blockers: readonly OpenBlocker[]; approvals: readonly PendingApproval[] }): SafeHtml {
+  const blockers = input.blockers.map(blockerItem);
+  const approvals = input.approvals.map(approvalItem);
   return html`<h1>Open blockers</h1>
-<section id="blockers" data-live>${items.length === 0 ? html`<p class="empty">No open blockers.</p>` : html`<ul class="blocker-list">${items}</ul>`}</section>`;
+<section id="blockers" data-live>${blockers.length === 0 ? html`<p class="empty">No open blockers.</p>` : html`<ul class="blocker-list">${blockers}</ul>`}</section>
+<h1>Pending approvals</h1>
+<section id="approvals" data-live>${approvals.length === 0 ? html`<p class="empty">No decision waits for a person.</p>` : html`<ul class="blocker-list">${approvals}</ul>`}</section>`;
 }
 
 /** One side of a comparison. */

@@ -12,7 +12,16 @@ import { pricedSummary } from '../report/index.js';
 import { DASHBOARD_CSS, DASHBOARD_ICON, DASHBOARD_JS } from './dashboard-assets.js';
 import { html, page, type SafeHtml, UI_ROOT, uiHref } from './dashboard-html.js';
 import { ledgerPage, readTranscript, transcriptPage } from './dashboard-ledger-page.js';
-import { blockersPage, type CompareSide, comparePage, type OpenBlocker, type RunLine, runsPage } from './dashboard-pages.js';
+import {
+  blockersPage,
+  type CompareSide,
+  comparePage,
+  type OpenBlocker,
+  type PendingApproval,
+  type RunLine,
+  runsPage,
+} from './dashboard-pages.js';
+import type { TeamState } from '../state/index.js';
 import { featureHeadline, runPage } from './dashboard-run-page.js';
 import type { DashboardRun, DashboardSource } from './dashboard-source.js';
 
@@ -117,17 +126,20 @@ export function addDashboardRoutes(input: {
   });
 
   app.get(`${UI_ROOT}/blockers`, async (context) => {
-    const blockers: OpenBlocker[] = (await all()).flatMap((run) =>
-      (run.state?.blockers ?? [])
-        .filter((blocker) => blocker.status !== 'resolved')
-        .map((blocker) => ({
-          runId: run.id,
-          answerable: run.answerable && !readOnly,
-          state: run.state as NonNullable<DashboardRun['state']>,
-          blocker,
-        })),
+    const runs = await all();
+    const blockers: OpenBlocker[] = runs.flatMap((run) =>
+      run.state === null
+        ? []
+        : run.state.blockers
+            .filter((blocker) => blocker.status !== 'resolved')
+            .map((blocker) => ({ runId: run.id, answerable: run.answerable && !readOnly, state: run.state as TeamState, blocker })),
     );
-    return context.html(respond('Open blockers', blockersPage({ blockers }), live({ since: await listFingerprint() })));
+    const approvals: PendingApproval[] = runs.flatMap((run) =>
+      (run.state?.run.approvals ?? [])
+        .filter((approval) => approval.status === 'pending')
+        .map((approval) => ({ runId: run.id, answerable: run.answerable && !readOnly, approval })),
+    );
+    return context.html(respond('Open blockers', blockersPage({ blockers, approvals }), live({ since: await listFingerprint() })));
   });
 
   app.get(`${UI_ROOT}/compare`, async (context) => {
