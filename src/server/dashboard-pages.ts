@@ -93,7 +93,6 @@ ${form}</li>`;
 
 function approvalItem({ runId, answerable, approval }: PendingApproval): SafeHtml {
   const action = `/tasks/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(approval.id)}`;
-  const proposal = approval.proposal as { kind?: unknown; resolution?: unknown } | null;
   const form = answerable
     ? html`<form class="decide" method="post" action="${action}" data-approval-id="${approval.id}">
 <label>Your answer or reason (optional) <textarea name="resolution" rows="2"></textarea></label>
@@ -105,7 +104,7 @@ function approvalItem({ runId, answerable, approval }: PendingApproval): SafeHtm
 <h2><a href="${uiHref(`/runs/${encodeURIComponent(runId)}`)}">${runId}</a> · ${approval.id}: ${approval.kind}${approval.checkpoint === null ? '' : ` ${approval.checkpoint}`}${approval.taskId === null ? '' : ` on ${approval.taskId}`}</h2>
 <p class="meta">asked by ${approval.requestedBy} at ${approval.requestedAt}</p>
 <blockquote class="question">${approval.question}</blockquote>
-${proposal === null ? '' : html`<p>Proposed: ${typeof proposal.kind === 'string' ? proposal.kind : ''} ${typeof proposal.resolution === 'string' ? proposal.resolution : ''}</p>`}
+${approval.proposal === null ? '' : html`<p class="meta">The manager proposes: ${approval.proposal.kind.replace('_', ' ')}</p>`}
 ${form}</li>`;
 }
 
