@@ -56,7 +56,7 @@ export function uiHref(path: string, query: Record<string, string | undefined> =
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, value);
   const search = params.toString();
-  return `${UI_ROOT}${path}${search === '' ? '' : `?${search}`}`;
+  return `${UI_ROOT}${path === '/' ? '' : path}${search === '' ? '' : `?${search}`}`;
 }
 
 /** The whole page: navigation, the body, the dashboard's one script and style sheet (no inline script or style). */

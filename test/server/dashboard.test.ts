@@ -172,7 +172,7 @@ describe('dashboard', () => {
       return page.$$eval('tr[data-run-id]', (rows) => rows.map((row) => row.getAttribute('data-run-id')));
     };
     expect(await shown('')).toEqual(['xss', 'live']);
-    expect(await shown('?q=PDF')).toEqual(['live']);
+    expect(await shown('?q=invoice+PDF')).toEqual(['live']);
     expect(await shown('?status=completed&q=invoice')).toEqual(['xss', 'live']);
     expect(await shown('?status=failed')).toEqual([]);
     await page.selectOption('select[name="status"]', 'completed');
