@@ -181,6 +181,14 @@ describe('dashboard', () => {
     expect(await page.$$eval('tr[data-run-id]', (rows) => rows.map((row) => row.getAttribute('data-run-id')))).toEqual(['xss']);
   });
 
+  it('answers 404 for a run or an agent it does not know, so no path reaches another file', async () => {
+    for (const path of ['/ui/runs/nope', '/ui/runs/..%2F..%2Fetc', '/ui/runs/live/agents/..%2Frequest', '/ui/runs/live/agents/nobody']) {
+      const response = await service.call(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-security-policy'), path).toContain("default-src 'none'");
+    }
+  });
+
   it('compares two runs side by side', async () => {
     await page.goto(url('/ui/compare?a=xss&b=live'));
     expect(await page.locator('table.compare thead th[scope="col"]').allTextContents()).toEqual(['xss', 'live']);
