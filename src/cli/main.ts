@@ -99,12 +99,15 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .option('--resume', 'continue the last run (after Ctrl-C, a crash or a budget stop)')
     .option('--force', 'start a new run even though the last one did not finish')
     .option('--json', 'print the result as JSON, no progress')
+    .option('--ui', 'serve a live dashboard of the run on 127.0.0.1 while it runs (its address is printed)')
+    .option('--ui-port <n>', 'port of the --ui dashboard (default 0: a free one)', numberArgument({ kind: 'integer', min: 0, max: 65535 }))
     .addHelpText(
       'after',
       [
         '',
         'Examples:',
         '  $ agent-team run --feature "Add user authentication with email and password"',
+        '  $ agent-team run --feature "Invoice PDF export" --ui',
         '  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json',
         '  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes',
         '  $ agent-team run --resume --budget-usd 5',

@@ -2,3 +2,8 @@
 export { createRunDirectory, type RunFiles, runFiles, writeRunRecord } from './run-record.js';
 export type { RunSummary } from './summary.js';
 export { criticalPath, DIAGRAM_FORMATS, type DiagramFormat, planDiagram } from './plan-diagram.js';
+export { costChart, timelineChart } from './run-charts.js';
+export { pricedSummary, runSchedule } from './run-views.js';
+export type { ScheduleSpan } from './model-schedule.js';
+export type { SpendLine } from './summary.js';
+export { STATUS_COLOURS, SERIES_COLOURS } from './svg-text.js';

@@ -1,14 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
-import { costOf, priceOf, priceTable } from '../cost/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
 import { writeFileAtomic } from '../files/index.js';
-import { replayModelSchedule } from './model-schedule.js';
 import { svgDiagram } from './plan-diagram.js';
 import { renderReport } from './report-markdown.js';
 import { costChart, timelineChart } from './run-charts.js';
-import { summarizeRun, type RunSummary } from './summary.js';
+import { pricedSummary, runSchedule } from './run-views.js';
+import type { RunSummary } from './summary.js';
 
 /** The files a run leaves in `.agent-runs/<run-id>/`. */
 export interface RunFiles {
@@ -61,22 +60,9 @@ export async function writeRunRecord(input: {
   await createRunDirectory(files.dir);
   await writeFileAtomic(files.state, `${JSON.stringify(input.state, null, 2)}\n`);
   await writeFileAtomic(files.ledger, ledger.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
-  const prices = priceTable(input.config.orchestrator.prices);
-  const summary = summarizeRun(input.state, ledger, (call) => {
-    const member = input.config.roster.find((candidate) => candidate.id === call.agentId);
-    const tiers = member?.roleConfig.tiers ?? input.config.agentsConfig.tiers;
-    try {
-      return costOf(call.usage, priceOf(tiers.complex, prices));
-    } catch {
-      return call.costUsd; // an unpriced top tier: count the call as it was
-    }
-  });
+  const summary = pricedSummary({ config: input.config, state: input.state, ledger });
   await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-  const schedule = replayModelSchedule({
-    ledger,
-    dependencies: new Map(input.state.tasks.map((task) => [task.id, task.dependsOn])),
-    capacities: new Map(Object.values(input.state.agents).map((agent) => [agent.id, agent.maxConcurrentTasks])),
-  });
+  const schedule = runSchedule(input.state, ledger);
   await writeFileAtomic(files.plan, svgDiagram(input.state));
   await writeFileAtomic(
     files.timeline,

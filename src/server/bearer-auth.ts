@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { ServiceError } from './service-error.js';
 
 /** The environment variable holding the bearer token every request but the health checks must carry. */
@@ -19,11 +19,14 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(digest(given), digest(token)) && given !== '';
 }
 
-/** Refuses every request without the bearer token (401), except the open paths; with no token configured, lets all through. */
-export function bearerAuth(token: string | undefined): MiddlewareHandler {
+/**
+ * Refuses every request without the bearer token (401), except the open paths and those `session` accepts
+ * (the dashboard's signed-in browser); with no token configured, lets all through.
+ */
+export function bearerAuth(token: string | undefined, session: (context: Context) => boolean = () => false): MiddlewareHandler {
   return async (context, next) => {
     if (token === undefined || OPEN_PATHS.has(context.req.path)) return next();
-    if (!bearerMatches(context.req.header('authorization'), token)) {
+    if (!bearerMatches(context.req.header('authorization'), token) && !session(context)) {
       const error = new ServiceError({
         status: 401,
         code: 'unauthorized',

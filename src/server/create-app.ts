@@ -8,6 +8,9 @@ import type { TeamConfig } from '../config/index.js';
 import { getLogger, redact, type ServiceMetrics, withCorrelation } from '../observability/index.js';
 import { addAgentRoutes } from './agent-routes.js';
 import { bearerAuth } from './bearer-auth.js';
+import { dashboardSignIn, sessionMatches } from './dashboard-auth.js';
+import { addDashboardRoutes, dashboardHeaders } from './dashboard-routes.js';
+import { serviceSource } from './dashboard-source.js';
 import { addHealthRoutes } from './health-routes.js';
 import { addMetricsRoute, observeLatency } from './metrics-routes.js';
 import { ServiceError } from './service-error.js';
@@ -89,7 +92,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
     }),
   );
   app.use(observeLatency(metrics));
-  app.use(bearerAuth(token));
+  app.use(dashboardHeaders());
+  app.use(dashboardSignIn(token));
+  app.use(bearerAuth(token, (context) => token !== undefined && sessionMatches(context, token)));
   app.use(
     bodyLimit({
       maxSize,
@@ -104,6 +109,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addHealthRoutes({ app, config, dataDir });
   addTaskRoutes({ app, runs, scrub });
   addAgentRoutes({ app, config, runs });
+  addDashboardRoutes({ app, source: serviceSource({ runs, dataDir }), scrub, readOnly: false });
   addMetricsRoute({ app, metrics, totals: new ServiceTotalsReader({ runs, dataDir }) });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

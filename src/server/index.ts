@@ -10,3 +10,4 @@ export {
   type WebhookSettings,
   webhookSettings,
 } from './webhook-settings.js';
+export { type RunningDashboard, startDashboard } from './start-dashboard.js';

@@ -111,6 +111,12 @@ const BAD_FLAGS: BadFlag[] = [
     value,
     allowed: 'expected an integer from 0 to 65535',
   })),
+  ...['65536', 'http'].map((value) => ({
+    args: ['run', '--feature', 'x', '--ui-port', value],
+    option: '--ui-port <n>',
+    value,
+    allowed: 'expected an integer from 0 to 65535',
+  })),
   { args: ['serve', '--max-body-bytes', '10'], option: '--max-body-bytes <n>', value: '10', allowed: 'expected an integer >= 1024' },
   { args: ['serve', '--time-scale', '101'], option: '--time-scale <factor>', value: '101', allowed: ALLOWED.timeScale },
   { args: ['findings', '--limit', '0'], option: '-n, --limit <n>', value: '0', allowed: 'expected an integer >= 1' },

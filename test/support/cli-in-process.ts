@@ -34,6 +34,8 @@ export interface InProcessCommand {
   interrupt(): void;
   /** Resolves when stdout has printed text matching `pattern`. */
   waitForOutput(pattern: RegExp): Promise<void>;
+  /** What stdout printed so far. */
+  stdout(): string;
 }
 
 function signalHandlers(): number {
@@ -88,6 +90,7 @@ export function startCommand(args: readonly string[], options: { cwd: string }):
   return {
     done,
     interrupt: () => controller.abort(new Error('received SIGINT')),
+    stdout: () => stdout,
     waitForOutput: (pattern) =>
       new Promise((resolve, reject) => {
         const check = (): void => {

@@ -32,6 +32,10 @@ export interface RunCommandOptions {
   resume?: boolean | undefined;
   force?: boolean | undefined;
   json?: boolean | undefined;
+  /** `--ui`: a read-only dashboard of the run on 127.0.0.1 while it runs. */
+  ui?: boolean | undefined;
+  /** `--ui-port`: its port (default: a free one). */
+  uiPort?: number | undefined;
   cwd: string;
   terminal: Terminal;
   /** Supplied by tests and the server; the CLI uses Ctrl-C. */
@@ -104,7 +108,17 @@ export async function run(options: RunCommandOptions): Promise<number> {
   const signal = options.signal ?? interrupt?.signal;
   const progressStop = new AbortController();
   let progress: Promise<void> | undefined;
+  let running = true;
+  let dashboard: { close(): Promise<void> } | undefined;
   try {
+    if (options.ui === true || options.uiPort !== undefined) {
+      // Loaded only when asked for: a plain run starts no HTTP server and reads none of its code.
+      const { startDashboard } = await import('../../server/index.js');
+      const started = await startDashboard({ config, active: () => running, port: options.uiPort });
+      dashboard = started;
+      // With --json, stdout is the result alone.
+      (options.json === true ? terminal.err : terminal.out).write(`Dashboard: ${started.url} (this machine only, until the run ends)\n`);
+    }
     // Spans are exported only with OTEL_EXPORTER_OTLP_ENDPOINT set; without it the SDK is never loaded.
     await startTracing({ serviceVersion: packageVersion });
     const result = await withTraceParentFromEnv(() =>
@@ -157,6 +171,8 @@ export async function run(options: RunCommandOptions): Promise<number> {
     else printSummary(terminal, result);
     return exitCodeForRunStatus(result.status);
   } finally {
+    running = false;
+    await dashboard?.close();
     progressStop.abort();
     await progress;
     // Whatever ended the run (its end, Ctrl-C, an error), the spans still held are sent before the command returns.

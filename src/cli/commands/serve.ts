@@ -71,6 +71,10 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
         `agent-team serve: listening on ${server.url} (${store}; ${token === undefined ? 'no token: this machine only' : 'bearer token required'})`,
       );
       println(terminal, `  API description: ${server.url}/openapi.json`);
+      println(
+        terminal,
+        `  Dashboard: ${server.url}/ui${token === undefined ? '' : ` (sign a browser in once with ${server.url}/ui?token=<${API_TOKEN_ENV}>)`}`,
+      );
       // The count only: a receiver's URL may carry its own token.
       if (receivers !== null)
         println(terminal, `  Webhooks: ${receivers} receiver(s) and each task's callback_url, signed (outbox under the data directory)`);

@@ -1,0 +1,60 @@
+/**
+ * A real headless Chromium for the dashboard's tests: Debian's /usr/bin/chromium driven by playwright-core,
+ * started with the flags a closed network needs. A missing browser fails the test, saying how to install it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Where the browser is expected (Debian's `chromium` package). */
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+/** Where the tests leave their screenshots (gitignored). */
+export const SCREENSHOT_DIR = join(process.cwd(), 'test-artifacts', 'dashboard');
+
+/** Starts the browser; each launch gets a fresh profile directory of its own (playwright's default). */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM_PATH}: the dashboard's tests need a real browser. ` +
+        'Install it with `apt-get install chromium` (.ci/run does), or set CHROMIUM_PATH to another Chromium.',
+    );
+  }
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // Without the background-networking flags Chromium keeps opening connections the closed network refuses.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** What a page did that a test forbids: console errors, uncaught exceptions, requests beyond 127.0.0.1. */
+export interface PageWatch {
+  readonly errors: string[];
+  readonly outside: string[];
+}
+
+/** Records console errors, page errors and every request whose host is not 127.0.0.1. */
+export function watchPage(page: Page): PageWatch {
+  const watch: PageWatch = { errors: [], outside: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') watch.errors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => watch.errors.push(`${page.url()}: ${error.message}`));
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.hostname !== '127.0.0.1') watch.outside.push(request.url());
+  });
+  return watch;
+}
