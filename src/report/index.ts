@@ -2,3 +2,7 @@
 export { createRunDirectory, type RunFiles, runFiles, writeRunRecord } from './run-record.js';
 export type { RunSummary } from './summary.js';
 export { criticalPath, DIAGRAM_FORMATS, type DiagramFormat, planDiagram } from './plan-diagram.js';
+export type { DesignMember, DesignTiers, RunDesign } from './run-design.js';
+export type { RunQuality } from './run-quality.js';
+export { formatDuration } from './run-metrics.js';
+export { SERIES_COLOURS, shortText, svgDocument, xmlText } from './svg-text.js';

@@ -8,6 +8,7 @@ import { replayModelSchedule } from './model-schedule.js';
 import { svgDiagram } from './plan-diagram.js';
 import { renderReport } from './report-markdown.js';
 import { costChart, timelineChart } from './run-charts.js';
+import { describeDesign } from './run-design.js';
 import { summarizeRun, type RunSummary } from './summary.js';
 
 /** The files a run leaves in `.agent-runs/<run-id>/`. */
@@ -62,15 +63,20 @@ export async function writeRunRecord(input: {
   await writeFileAtomic(files.state, `${JSON.stringify(input.state, null, 2)}\n`);
   await writeFileAtomic(files.ledger, ledger.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
   const prices = priceTable(input.config.orchestrator.prices);
-  const summary = summarizeRun(input.state, ledger, (call) => {
-    const member = input.config.roster.find((candidate) => candidate.id === call.agentId);
-    const tiers = member?.roleConfig.tiers ?? input.config.agentsConfig.tiers;
-    try {
-      return costOf(call.usage, priceOf(tiers.complex, prices));
-    } catch {
-      return call.costUsd; // an unpriced top tier: count the call as it was
-    }
-  });
+  const summary = summarizeRun(
+    input.state,
+    ledger,
+    (call) => {
+      const member = input.config.roster.find((candidate) => candidate.id === call.agentId);
+      const tiers = member?.roleConfig.tiers ?? input.config.agentsConfig.tiers;
+      try {
+        return costOf(call.usage, priceOf(tiers.complex, prices));
+      } catch {
+        return call.costUsd; // an unpriced top tier: count the call as it was
+      }
+    },
+    describeDesign(input.config, input.state.run.options),
+  );
   await writeFileAtomic(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
   const schedule = replayModelSchedule({
     ledger,
