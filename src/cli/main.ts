@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
+import { registerExperimentCommands } from './commands/experiment-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
 import { registerGraphCommand } from './commands/graph-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
@@ -270,6 +271,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
   registerStoreCommands(program, context);
   registerServeCommands(program, context);
   registerGraphCommand(program, context);
+  registerExperimentCommands(program, context);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { TeamConfig } from '../config/index.js';
 import { writeFileAtomic, safeParseDataText } from '../files/index.js';
 import { StateCorruptedError } from '../errors/index.js';
 import type { RunSummary } from '../report/index.js';
+import { createSimProvider, type LlmProvider } from '../providers/index.js';
 import { readTeamStateAt, runTeam } from '../team/index.js';
 import { cellStarted, type ExperimentCell } from './experiment-cells.js';
 import { type ResultRecord, resultRow } from './result-row.js';
@@ -55,6 +56,8 @@ export async function runCell(input: {
   budgetUsd: number;
   experimentDir: string;
   signal: AbortSignal;
+  /** Answer every call on the sim, whatever provider the design names (a pilot, a forecast). */
+  simulate?: boolean | undefined;
 }): Promise<CellOutcome> {
   const { cell, config } = input;
   const started = Date.now();
@@ -75,6 +78,7 @@ export async function runCell(input: {
       timeScale: input.timeScale,
       budgetUsd: input.budgetUsd,
       signal: input.signal,
+      providerInstance: input.simulate === true ? simProviderFor(config, input.cell.seed, input.timeScale) : undefined,
     });
     if (result.status === 'interrupted' && input.signal.aborted) return { finished: false, spentUsd: result.summary.costUsd };
     summary = result.summary;
@@ -88,4 +92,10 @@ export async function runCell(input: {
   };
   await writeFileAtomic(cellFile(cell), `${JSON.stringify({ version: 1, cellId: cell.id, record }, null, 2)}\n`);
   return { finished: true, record };
+}
+
+/** The sim with the design's own sim settings, for a cell that must make no real call. */
+function simProviderFor(config: TeamConfig, seed: number, timeScale: number): LlmProvider {
+  const { provider } = config.orchestrator;
+  return createSimProvider({ seed, timeScale, blockerRate: provider.blocker_rate, gateFailureRate: provider.gate_failure_rate });
 }

@@ -89,11 +89,16 @@ export async function runExperiment(input: {
   loaded: LoadedExperiment;
   dir: string;
   resume?: boolean | undefined;
+  /** Cells at once, instead of the file's `concurrency`. */
+  concurrency?: number | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: ((event: ExperimentEvent) => void) | undefined;
+  /** Answer every call on the sim, whatever provider a design names (the pilot of `experiment plan`). */
+  simulate?: boolean | undefined;
 }): Promise<{ summary: ExperimentSummary; records: ResultRecord[] }> {
   const { loaded, dir } = input;
   const { spec } = loaded;
+  const concurrency = input.concurrency ?? spec.concurrency;
   const designs = loadDesigns(loaded);
   const resumed = await checkManifest({ loaded, dir, resume: input.resume === true });
   await mkdir(dir, { recursive: true });
@@ -121,7 +126,7 @@ export async function runExperiment(input: {
     if (state !== null) budget.holdStopped(cell.id, state.budget.spentUsd);
     toRun.push(cell);
   }
-  input.onEvent?.({ type: 'experiment-start', dir, total: cells.length, toRun: toRun.length, concurrency: spec.concurrency, resumed });
+  input.onEvent?.({ type: 'experiment-start', dir, total: cells.length, toRun: toRun.length, concurrency, resumed });
 
   const skipped: string[] = [];
   const sessionStart = Date.now();
@@ -139,12 +144,12 @@ export async function runExperiment(input: {
       done: records.size,
       total: cells.length,
       spentUsd: budget.spentUsd,
-      etaMs: Math.round((perCell * left) / Math.min(spec.concurrency, Math.max(1, left))),
+      etaMs: Math.round((perCell * left) / Math.min(concurrency, Math.max(1, left))),
     });
   };
 
   {
-    await using queue = new WorkerQueue<void>({ concurrency: spec.concurrency });
+    await using queue = new WorkerQueue<void>({ concurrency });
     const results = queue.results();
     for (const cell of toRun) {
       await queue.submit({
@@ -166,6 +171,7 @@ export async function runExperiment(input: {
             budgetUsd: cap,
             experimentDir: dir,
             signal,
+            simulate: input.simulate,
           });
           if (outcome.finished) {
             budget.finish(cell.id, outcome.record.costUsd);

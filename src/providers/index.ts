@@ -3,7 +3,7 @@ export { createReplayProvider, loadReplayCassette, type ReplayCassette, withReco
 export { CLI_PRESETS, type CliProviderSettings, createCliProvider } from './cli.js';
 export { createOpenAIProvider, type OpenAIProviderSettings } from './openai.js';
 export { RetriesExhaustedError, type RetryOptions, withRetries } from './retry.js';
-export { hashParts } from './seeded-random.js';
+export { hashParts, SeededRandom } from './seeded-random.js';
 export type { SimWorkContext } from './sim-context.js';
 export {
   BASE_DEFECTS,
