@@ -142,7 +142,12 @@ const BAD_FLAGS: BadFlag[] = [
     value: '1',
     allowed: 'expected an integer from 2 to 100',
   },
-  { args: ['experiment', 'plan', 'e.yml', '--detect', '0'], option: '--detect <difference>', value: '0', allowed: 'expected a number >= 0.000001' },
+  {
+    args: ['experiment', 'plan', 'e.yml', '--detect', '0'],
+    option: '--detect <difference>',
+    value: '0',
+    allowed: 'expected a number >= 0.000001',
+  },
   {
     args: ['experiment', 'plan', 'e.yml', '--metric', 'luck'],
     option: '--metric <column>',
