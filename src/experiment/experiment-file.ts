@@ -76,6 +76,12 @@ export const experimentFileSchema = z
       .describe('Runs per design and seed (the sim repeats itself; real providers do not).'),
     concurrency: z.number().int().positive().max(64).default(4).describe('Cells running at once.'),
     time_scale: z.number().nonnegative().default(0).describe('Sim latency multiplier of every cell (0: instant).'),
+    record: z
+      .enum(['auto', 'always', 'never'])
+      .default('auto')
+      .describe(
+        'Record every call of a cell to cells/<cell>/cassette.jsonl, for `experiment run --replay`: auto records cells whose design uses a real provider.',
+      ),
     budget: z
       .object({
         per_cell_usd: z.number().positive().describe('Hard limit on one cell (run) in USD.'),

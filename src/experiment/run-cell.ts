@@ -3,7 +3,7 @@
  * resumed when an earlier session was stopped in the middle of it. A cell
  * whose run ended writes `cell.json` (its result row), and is never run again.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
 import type { TeamConfig } from '../config/index.js';
@@ -20,6 +20,11 @@ const cellFileSchema = z.object({
   cellId: z.string(),
   record: z.looseObject({ design: z.string(), seed: z.number(), repetition: z.number(), status: z.string(), costUsd: z.number() }),
 });
+
+/** The cassette a cell records its calls to (and a replay answers them from). */
+export function cellCassette(cellDir: string): string {
+  return join(cellDir, 'cassette.jsonl');
+}
 
 /** The `cell.json` of a cell. */
 export function cellFile(cell: ExperimentCell): string {
@@ -58,9 +63,14 @@ export async function runCell(input: {
   signal: AbortSignal;
   /** Answer every call on the sim, whatever provider the design names (a pilot, a forecast). */
   simulate?: boolean | undefined;
+  /** Record every call of a new run to this cassette. */
+  record?: string | undefined;
+  /** Answer every call of a new run from this cassette. */
+  replay?: string | undefined;
 }): Promise<CellOutcome> {
   const { cell, config } = input;
   const started = Date.now();
+  await mkdir(cell.dir, { recursive: true });
   const previous = cellStarted(config) ? await readTeamStateAt(config.stateFile) : null;
   let summary: RunSummary;
   let runDir: string;
@@ -74,7 +84,9 @@ export async function runCell(input: {
   } else {
     const result = await runTeam({
       config,
-      ...(previous === null ? { feature: input.feature, seed: input.cell.seed, force: true } : { resume: true }),
+      ...(previous === null
+        ? { feature: input.feature, seed: input.cell.seed, force: true, record: input.record, replay: input.replay }
+        : { resume: true }),
       timeScale: input.timeScale,
       budgetUsd: input.budgetUsd,
       signal: input.signal,

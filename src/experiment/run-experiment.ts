@@ -7,6 +7,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { existsSync } from 'node:fs';
+import type { TeamConfig } from '../config/index.js';
 import { UsageError } from '../errors/index.js';
 import { safeParseDataText, writeFileAtomic } from '../files/index.js';
 import { WorkerQueue } from '../queue/index.js';
@@ -15,7 +17,7 @@ import { ExperimentBudget } from './experiment-budget.js';
 import { cellConfig, experimentCells, type ExperimentCell, loadDesigns } from './experiment-cells.js';
 import type { LoadedExperiment } from './experiment-file.js';
 import { type ResultRecord, toCsv, toJsonl } from './result-row.js';
-import { readCellRecord, runCell } from './run-cell.js';
+import { cellCassette, readCellRecord, runCell } from './run-cell.js';
 
 /** What an experiment reports as it goes. */
 export type ExperimentEvent =
@@ -95,6 +97,8 @@ export async function runExperiment(input: {
   onEvent?: ((event: ExperimentEvent) => void) | undefined;
   /** Answer every call on the sim, whatever provider a design names (the pilot of `experiment plan`). */
   simulate?: boolean | undefined;
+  /** An earlier experiment directory of the same file: every cell answers from that cell's cassette. */
+  replayFrom?: string | undefined;
 }): Promise<{ summary: ExperimentSummary; records: ResultRecord[] }> {
   const { loaded, dir } = input;
   const { spec } = loaded;
@@ -110,6 +114,7 @@ export async function runExperiment(input: {
     );
   }
   const cells = experimentCells(loaded, dir);
+  const replays = replayCassettes({ cells, replayFrom: input.replayFrom, outDir: dir });
   const budget = new ExperimentBudget({ totalUsd: spec.budget.total_usd, perCellUsd: spec.budget.per_cell_usd });
   const records = new Map<string, ResultRecord>();
   const toRun: ExperimentCell[] = [];
@@ -172,6 +177,8 @@ export async function runExperiment(input: {
             experimentDir: dir,
             signal,
             simulate: input.simulate,
+            record: input.simulate !== true && recordsCalls(spec.record, design.config) ? cellCassette(cell.dir) : undefined,
+            replay: replays?.get(cell.id),
           });
           if (outcome.finished) {
             budget.finish(cell.id, outcome.record.costUsd);
@@ -211,4 +218,30 @@ function orderedRecords(cells: readonly ExperimentCell[], records: ReadonlyMap<s
     const record = records.get(cell.id);
     return record === undefined ? [] : [record];
   });
+}
+
+/** Whether a design's cells record their calls: always, never, or (auto) when any of its roles calls a real provider. */
+function recordsCalls(mode: 'auto' | 'always' | 'never', config: TeamConfig): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  const runProvider = config.orchestrator.provider.name;
+  return config.roster.some((member) => (member.roleConfig.provider ?? runProvider) !== 'sim');
+}
+
+/** Each cell's cassette in the experiment replayed; a UsageError names the cells that have none. */
+function replayCassettes(input: {
+  cells: readonly ExperimentCell[];
+  replayFrom: string | undefined;
+  outDir: string;
+}): Map<string, string> | undefined {
+  const { replayFrom } = input;
+  if (replayFrom === undefined) return undefined;
+  const cassettes = new Map(input.cells.map((cell) => [cell.id, cellCassette(join(replayFrom, 'cells', cell.id))]));
+  const missing = [...cassettes].filter(([, file]) => !existsSync(file)).map(([id]) => id);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--replay ${replayFrom}: no cassette for ${missing.length} cell(s) (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}). ` +
+        'Replay an experiment of the same file whose cells recorded their calls (record: always, or real providers with record: auto).',
+    );
+  }
+  return cassettes;
 }

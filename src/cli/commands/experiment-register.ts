@@ -36,6 +36,7 @@ export function registerExperimentCommands(program: Command, context: CommandCon
     .argument('<file>', 'the experiment file (YAML or JSON; see `agent-team experiment schema`)')
     .option('--out <dir>', "the experiment's directory (default: experiments/<name> beside the file)")
     .option('--resume', 'continue an interrupted experiment: cells with a result are not run again')
+    .option('--replay <dir>', 'an earlier experiment of the same file: every cell answers from its recorded cassette, offline')
     .option('--concurrency <n>', "cells at once (default: the file's concurrency)", numberArgument({ kind: 'integer', min: 1, max: 64 }))
     .option('--json', 'print the summary and the rows as JSON, no progress')
     .addHelpText(
@@ -46,9 +47,11 @@ export function registerExperimentCommands(program: Command, context: CommandCon
         '  $ agent-team experiment run reviewer.yml',
         '  $ agent-team experiment run reviewer.yml --resume',
         '  $ agent-team experiment run reviewer.yml --out /tmp/reviewer --concurrency 8 --json',
+        '  $ agent-team experiment run reviewer.yml --replay experiments/reviewer --out /tmp/reviewer-replay',
         '',
         'results.csv holds no wall-clock column: on the sim at time scale 0 the same file gives the same bytes.',
-        'results.jsonl adds wallMs, runId and runDir to every row.',
+        'results.jsonl adds wallMs, runId and runDir to every row. Cells on real providers record',
+        'their calls to cells/<cell>/cassette.jsonl; --replay reproduces their rows without a model.',
         RUN_EXIT_CODES,
       ].join('\n'),
     )

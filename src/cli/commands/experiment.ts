@@ -21,6 +21,8 @@ export interface ExperimentRunOptions {
   file: string;
   out?: string | undefined;
   resume?: boolean | undefined;
+  /** `--replay DIR`: an earlier experiment whose cells' cassettes answer every call. */
+  replay?: string | undefined;
   concurrency?: number | undefined;
   json?: boolean | undefined;
   cwd: string;
@@ -63,6 +65,7 @@ export async function experimentRun(options: ExperimentRunOptions): Promise<numb
       dir,
       resume: options.resume,
       concurrency: options.concurrency,
+      replayFrom: options.replay === undefined ? undefined : resolve(options.cwd, options.replay),
       signal: options.signal ?? interrupt?.signal,
       onEvent: (event) => {
         if (options.json === true) return;
