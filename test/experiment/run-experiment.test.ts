@@ -104,6 +104,45 @@ describe('experiment run', () => {
     }
   });
 
+  it('a cell stopped in the middle of its run continues that run on resume', async () => {
+    const project = await scratch();
+    // At time scale 0.01 the run sleeps about two seconds in simulated latency; it is stopped once its first task ends.
+    const file = await project.write(
+      'experiment.json',
+      JSON.stringify({
+        name: 'slow',
+        feature: 'Add user authentication with email and password',
+        designs: [{ name: 'team' }],
+        seeds: [4],
+        time_scale: 0.01,
+        budget: { per_cell_usd: 1, total_usd: 2 },
+      }),
+    );
+    const loaded = loadExperimentFile(file, project.dir);
+    const stop = new AbortController();
+    const ledger = project.path('out', 'cells', 'team--seed-4--rep-1', 'state', 'run_ledger.jsonl');
+    const watch = (async () => {
+      while (!stop.signal.aborted) {
+        const text = await readFile(ledger, 'utf8').catch(() => '');
+        if (text.includes('"type":"task-end"')) stop.abort();
+        else await new Promise((settle) => setTimeout(settle, 10));
+      }
+    })();
+    const first = await runExperiment({ loaded, dir: project.path('out'), signal: stop.signal });
+    stop.abort();
+    await watch;
+    expect(first.summary).toMatchObject({ status: 'interrupted', finished: 0 });
+    const runsDir = project.path('out', 'cells', 'team--seed-4--rep-1', 'runs');
+    const [runId] = await readdir(runsDir);
+    const second = await runExperiment({ loaded, dir: project.path('out'), resume: true });
+    expect(second.summary).toMatchObject({ status: 'finished', finished: 1 });
+    expect(second.records[0]?.runId).toBe(runId);
+    expect(await readdir(runsDir)).toEqual([runId]);
+    const summary = JSON.parse(await readFile(project.path('out', second.records[0]?.runDir ?? '', 'summary.json'), 'utf8'));
+    expect(summary.resumes).toBe(1);
+    expect(second.records[0]?.status).toBe('done');
+  });
+
   it('never exceeds the per-cell or the total budget', async () => {
     const project = await scratch();
     const file = await writeExperiment(project, { seeds: 3, concurrency: 3, perCellUsd: 0.1, totalUsd: 0.25 });
