@@ -134,6 +134,7 @@ export async function runExperiment(input: {
   input.onEvent?.({ type: 'experiment-start', dir, total: cells.length, toRun: toRun.length, concurrency, resumed });
 
   const skipped: string[] = [];
+  let writing: Promise<void> = Promise.resolve();
   const sessionStart = Date.now();
   let endedThisSession = 0;
   const signal = input.signal ?? new AbortController().signal;
@@ -183,7 +184,9 @@ export async function runExperiment(input: {
           if (outcome.finished) {
             budget.finish(cell.id, outcome.record.costUsd);
             records.set(cell.id, outcome.record);
-            await writeResults(dir, orderedRecords(cells, records));
+            // One write at a time, each with every row so far: a slower earlier write never lands last.
+            writing = writing.then(() => writeResults(dir, orderedRecords(cells, records)));
+            await writing;
             report(cell, outcome.record, 'finished');
           } else {
             budget.stop(cell.id, outcome.spentUsd);

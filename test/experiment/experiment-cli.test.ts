@@ -80,6 +80,20 @@ describe('experiment commands', () => {
     expect(result.stderr).toContain('bad.yml is invalid');
     expect(result.stderr).toContain('name');
     expect(result.stderr).toContain('budget.total_usd');
+    await project.write(
+      'roster.json',
+      JSON.stringify({
+        name: 'x',
+        feature: 'x',
+        seeds: [1],
+        budget: { per_cell_usd: 1, total_usd: 1 },
+        designs: [{ name: 'a', roster: [{ id: 'manager', role: 'team_manager' }] }],
+      }),
+    );
+    const design = await cli(['experiment', 'run', 'roster.json']);
+    expect(design.code).toBe(2);
+    expect(design.stderr).toContain('roster.json designs.0.roster is invalid');
+    expect(design.stderr).toContain('a roster needs a manager and at least one role agent');
     const schema = await cli(['experiment', 'schema']);
     expect(JSON.parse(schema.stdout)).toMatchObject({ type: 'object', required: expect.arrayContaining(['name', 'designs', 'seeds']) });
   });
