@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { logToStream } from '../observability/index.js';
 import { registerBatchCommands } from './commands/batch-register.js';
+import { registerExperimentCommands } from './commands/experiment-register.js';
 import { FOLLOW_END_RULE } from './commands/ledger-follow-rule.js';
 import { registerGraphCommand } from './commands/graph-register.js';
 import { registerRoleCommands } from './commands/roles-register.js';
@@ -10,7 +11,7 @@ import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
 import { mayAskVersion, packageVersion } from './package-version.js';
-import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from './store-option.js';
+import { CONFIG_OPTION_HELP, ROSTER_OPTION_HELP, STORE_OPTION_HELP, TIERS_OPTION_HELP } from './store-option.js';
 import { processTerminal, type Terminal } from './terminal.js';
 
 const EXIT_CODES_HELP = `
@@ -63,6 +64,8 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .description('Run the team on a feature: plan, work, blockers, resolutions, integration, summary.')
     .option('-f, --feature <text>', 'the feature to build')
     .addOption(configOption())
+    .option('--roster <file>', ROSTER_OPTION_HELP)
+    .option('--tiers <file>', TIERS_OPTION_HELP)
     .addOption(
       new Option('--provider <name>', 'default provider of every role (roles may set their own)').choices([
         'sim',
@@ -110,6 +113,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
         '  $ agent-team run --feature "Invoice PDF export" --ui',
         '  $ agent-team run --feature "Add a shopping cart" --seed 7 --time-scale 0 --json',
         '  $ agent-team run --feature "Export invoices as PDF" --budget-usd 2 --processes',
+        '  $ agent-team run --feature "Add a cart" --roster no-reviewer.json --tiers cheap-tiers.yml --time-scale 0',
         '  $ agent-team run --resume --budget-usd 5',
         '  $ agent-team run --feature "Add a slugify helper" --workspace ../my-app',
         '  $ agent-team run --feature "Add a cart" --store postgres://team@db/agents --remote-agents backend-dev',
@@ -126,12 +130,14 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .description('Plan a feature and forecast its tokens and cost (a simulated run in a scratch directory).')
     .requiredOption('-f, --feature <text>', 'the feature to plan')
     .addOption(configOption())
+    .option('--roster <file>', ROSTER_OPTION_HELP)
+    .option('--tiers <file>', TIERS_OPTION_HELP)
     .option('--seed <n>', 'seed of the simulation', numberArgument({ kind: 'integer' }))
     .option('--blocker-rate <rate>', 'share of tasks that raise a blocker (0..1)', numberArgument({ kind: 'number', min: 0, max: 1 }))
     .option('--json', 'print the plan and forecast as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json',
+      '\nExamples:\n  $ agent-team plan --feature "Add user authentication"\n  $ agent-team plan --feature "Add a shopping cart" --json\n  $ agent-team plan --feature "Add a cart" --tiers cheap-tiers.yml',
     )
     .action(async (options: Record<string, unknown>) => {
       const { plan } = await import('./commands/plan.js');
@@ -268,6 +274,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
   registerStoreCommands(program, context);
   registerServeCommands(program, context);
   registerGraphCommand(program, context);
+  registerExperimentCommands(program, context);
   return program;
 }
 

@@ -14,3 +14,8 @@ export function storeChoice(flag: string | undefined): { store: string | undefin
   const fromEnv = process.env[STORE_ENV];
   return fromEnv === undefined || fromEnv === '' ? { store: undefined, storeFrom: '--store' } : { store: fromEnv, storeFrom: STORE_ENV };
 }
+
+/** Help of `--roster` (run, plan). */
+export const ROSTER_OPTION_HELP = 'the roster: a JSON/YAML list of agents as under "agents" in orchestrator-config.json (replaces it)';
+/** Help of `--tiers` (run, plan). */
+export const TIERS_OPTION_HELP = 'a JSON/YAML map tier -> model as under "tiers:" in .ai-agents/config.yml (replaces those tiers)';

@@ -5,3 +5,13 @@ export type { GateConfig } from './orchestrator-config.js';
 export { builtInPaths, packageRoot } from './package-paths.js';
 export type { ProvidersConfig } from './providers-config.js';
 export { parseStoreLocation, STORE_ENV, type StoreLocation, storeValue, TEAM_PARAMETER } from './store-location.js';
+export {
+  applyOrchestratorOverrides,
+  applyTierOverrides,
+  type DesignOverrides,
+  mergeDeep,
+  readDesignFile,
+  rosterFileSchema,
+  type SourcedValue,
+  tierFileSchema,
+} from './design-overrides.js';

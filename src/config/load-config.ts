@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { readInputFileSync, safeParseDataText } from '../files/index.js';
 import { agentsConfigSchema, type AgentsConfig, type RoleConfig } from './agents-config.js';
+import { applyOrchestratorOverrides, applyTierOverrides, type DesignOverrides } from './design-overrides.js';
 import { orchestratorConfigSchema, type OrchestratorConfig } from './orchestrator-config.js';
 import { builtInPaths } from './package-paths.js';
 import { parseStoreLocation, type StoreLocation } from './store-location.js';
@@ -120,6 +121,8 @@ export function loadTeamConfig(input: {
   store?: string | undefined;
   /** Where `store` came from, for messages (default `--store`). */
   storeFrom?: string | undefined;
+  /** A design laid over the config: roster, tier map, orchestrator keys (`--roster`, `--tiers`, an experiment cell). */
+  overrides?: DesignOverrides | undefined;
 }): TeamConfig {
   const builtIn = builtInPaths();
   let configFile: string | null = null;
@@ -136,7 +139,8 @@ export function loadTeamConfig(input: {
     text = readText(builtIn.orchestratorConfig, 'built-in orchestrator config');
   }
   const configLabel = configFile ?? `${builtIn.orchestratorConfig} (built-in default)`;
-  const orchestrator = parseOrchestratorConfig(text, configLabel);
+  const overrides = input.overrides ?? {};
+  const orchestrator = applyOrchestratorOverrides(parseOrchestratorConfig(text, configLabel), overrides);
   const projectDir = resolve(baseDir, orchestrator.project_dir);
 
   const agentsFile = resolveOptionalPath({
@@ -145,14 +149,19 @@ export function loadTeamConfig(input: {
     fallback: builtIn.agentsConfig,
     isDefault: orchestrator.agents_file === '.ai-agents/config.yml',
   });
-  const agentsConfig = parseAgentsConfig(readText(agentsFile, 'agents config (.ai-agents/config.yml)'), agentsFile);
+  const agentsConfig = applyTierOverrides(
+    parseAgentsConfig(readText(agentsFile, 'agents config (.ai-agents/config.yml)'), agentsFile),
+    overrides,
+  );
   const promptsDir = resolveOptionalPath({
     projectDir,
     value: orchestrator.prompts_dir,
     fallback: builtIn.promptsDir,
     isDefault: orchestrator.prompts_dir === 'prompts',
   });
-  const roster = crossCheck({ orchestrator, agentsConfig, configLabel, agentsFile });
+  // A replaced roster is what a bad agent id or role is wrong in.
+  const checkedLabel = overrides.roster === undefined ? configLabel : `${overrides.roster.where} (roster over ${configLabel})`;
+  const roster = crossCheck({ orchestrator, agentsConfig, configLabel: checkedLabel, agentsFile });
   const stateFile = resolve(projectDir, orchestrator.communication_file);
   return {
     configFile,

@@ -6,4 +6,7 @@ export { costChart, timelineChart } from './run-charts.js';
 export { pricedSummary, runSchedule } from './run-views.js';
 export type { ScheduleSpan } from './model-schedule.js';
 export type { SpendLine } from './summary.js';
-export { STATUS_COLOURS, SERIES_COLOURS } from './svg-text.js';
+export type { DesignMember, DesignTiers, RunDesign } from './run-design.js';
+export type { RunQuality } from './run-quality.js';
+export { formatDuration } from './run-metrics.js';
+export { SERIES_COLOURS, STATUS_COLOURS, shortText, svgDocument, xmlText } from './svg-text.js';

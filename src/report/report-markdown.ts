@@ -82,6 +82,7 @@ export function renderReport(state: TeamState, summary: RunSummary, pictures: re
     ...spendTable('By task', summary.byTask),
     ...overshootSection(summary),
   );
+  lines.push(...qualitySection(summary));
   lines.push(...branchSection(state));
   if (state.run.integrationSummary !== null) lines.push('## Integration', '', state.run.integrationSummary, '');
   // Model text (questions, summaries, failures) may carry terminal escapes: none reaches the file.
@@ -144,4 +145,22 @@ function branchSection(state: TeamState): string[] {
   }
   lines.push('`agent-team clean` removes the worktrees and merged branches of finished runs.', '');
   return lines;
+}
+
+/** The sim's quality figures and the design's hash; nothing for a real run. */
+function qualitySection(summary: RunSummary): string[] {
+  const { quality } = summary;
+  if (quality === null) return [];
+  const escaped = Object.entries(quality.byTask)
+    .filter(([, counts]) => counts.escaped > 0)
+    .map(([taskId, counts]) => `${taskId} (${counts.escaped})`);
+  return [
+    '## Quality (sim model)',
+    '',
+    `Defects introduced ${quality.introduced}, caught ${quality.caught} (gates ${quality.caughtByGates}, QA ${quality.caughtByQa}, ` +
+      `review ${quality.caughtByReview}), escaped ${quality.escaped}` +
+      (escaped.length === 0 ? '.' : `: ${escaped.join(', ')}.`) +
+      (summary.design === null ? '' : ` Design ${summary.design.hash}.`),
+    '',
+  ];
 }

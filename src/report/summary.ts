@@ -1,6 +1,8 @@
 import { addUsage, emptyUsage, totalTokens, type Usage } from '../providers/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
+import type { RunDesign } from './run-design.js';
 import { runMetrics, type RunMetrics } from './run-metrics.js';
+import { runQuality, type RunQuality } from './run-quality.js';
 
 /** Tokens and cost of one slice of the run (an agent, a model, a task). */
 export interface SpendLine {
@@ -47,6 +49,10 @@ export interface RunSummary {
   integrationSummary: string | null;
   /** Team performance: parallel and sequential time, speedup, gate blocks, test failures. */
   metrics: RunMetrics;
+  /** Sim runs: defects introduced, caught and escaped (the sim's quality model); null for real runs. */
+  quality: RunQuality | null;
+  /** The team design the run used (roster, tiers, models, prompt hashes, coordination, sim settings); null when not known. */
+  design: RunDesign | null;
 }
 
 function addSpend(map: Record<string, SpendLine>, key: string, usage: Usage, costUsd: number): void {
@@ -83,6 +89,7 @@ export function summarizeRun(
   state: TeamState,
   ledger: readonly LedgerEntry<LedgerEvent>[],
   topTierCost: (call: Extract<LedgerEvent, { type: 'model-call' }>) => number = (call) => call.costUsd,
+  design: RunDesign | null = null,
 ): RunSummary {
   let usage = emptyUsage();
   let costUsd = 0;
@@ -150,5 +157,7 @@ export function summarizeRun(
     time: { startedAt, endedAt, wallMs: endedAt === null ? null : Date.parse(endedAt) - Date.parse(startedAt), modelMs },
     integrationSummary: state.run.integrationSummary,
     metrics: runMetrics(state, ledger, roundUsd(costUsd)),
+    quality: runQuality(state, ledger),
+    design,
   };
 }

@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, figures printed (and written to bench-results.json with --json). */
 import { writeFile } from 'node:fs/promises';
 import { benchBudgetHold } from './budget-hold.bench.js';
+import { benchExperiment } from './experiment.bench.js';
 import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
@@ -26,6 +27,7 @@ for (const bench of [
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,
+  benchExperiment,
   benchTokenizer,
   benchIntegrationRequest,
   benchLenientJson,

@@ -130,10 +130,40 @@ const BAD_FLAGS: BadFlag[] = [
   })),
   { args: ['monitor', '--limit', '-3'], option: '-n, --limit <n>', value: '-3', allowed: 'expected an integer >= 1' },
   { args: ['graph', '--format', 'png'], option: '--format <format>', value: 'png', allowed: 'Allowed choices are mermaid, dot, svg' },
+  ...['0', '65'].map((value) => ({
+    args: ['experiment', 'run', 'e.yml', '--concurrency', value],
+    option: '--concurrency <n>',
+    value,
+    allowed: 'expected an integer from 1 to 64',
+  })),
+  {
+    args: ['experiment', 'report', '.', '--resamples', '99'],
+    option: '--resamples <n>',
+    value: '99',
+    allowed: 'expected an integer from 100 to 100000',
+  },
+  {
+    args: ['experiment', 'plan', 'e.yml', '--pilot-seeds', '1'],
+    option: '--pilot-seeds <n>',
+    value: '1',
+    allowed: 'expected an integer from 2 to 100',
+  },
+  {
+    args: ['experiment', 'plan', 'e.yml', '--detect', '0'],
+    option: '--detect <difference>',
+    value: '0',
+    allowed: 'expected a number >= 0.000001',
+  },
+  {
+    args: ['experiment', 'plan', 'e.yml', '--metric', 'luck'],
+    option: '--metric <column>',
+    value: 'luck',
+    allowed: 'Allowed choices are costUsd, totalTokens',
+  },
 ];
 
 // Commands with a subcommand: their name is two words.
-const GROUPS = new Set(['batch', 'queue', 'config']);
+const GROUPS = new Set(['batch', 'queue', 'config', 'experiment']);
 
 function commandOf(args: readonly string[]): string {
   return args.slice(0, GROUPS.has(args[0] ?? '') ? 2 : 1).join(' ');

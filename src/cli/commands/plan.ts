@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
+import { designOverrides } from './design-options.js';
 import { UsageError } from '../../errors/index.js';
 import { FileStore, ledgerEventSchema, readLedger, teamStateSchema } from '../../state/index.js';
 import { createSimProvider } from '../../providers/index.js';
@@ -13,6 +14,10 @@ import { plainText } from '../../observability/index.js';
 export interface PlanCommandOptions {
   feature?: string | undefined;
   config?: string | undefined;
+  /** `--roster FILE`: the roster replacing the config's. */
+  roster?: string | undefined;
+  /** `--tiers FILE`: a tier → model map replacing the config's tiers. */
+  tiers?: string | undefined;
   seed?: number | undefined;
   blockerRate?: number | undefined;
   json?: boolean | undefined;
@@ -28,7 +33,7 @@ export async function plan(options: PlanCommandOptions): Promise<number> {
   const { terminal } = options;
   const feature = options.feature?.trim() ?? '';
   if (feature === '') throw new UsageError('Missing --feature. Example: agent-team plan --feature "Add a shopping cart"');
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd });
+  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, overrides: designOverrides(options) });
   const scratch = await mkdtemp(join(tmpdir(), 'agent-team-plan-'));
   try {
     const forecastConfig: TeamConfig = {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
+import { designOverrides } from './design-options.js';
 import { SignalInterruptError, UsageError } from '../../errors/index.js';
 import { plainText, startTracing, stopTracing, withTraceParentFromEnv } from '../../observability/index.js';
 import { runTeam, type RunTeamResult } from '../../team/index.js';
@@ -18,6 +19,10 @@ export interface RunCommandOptions {
   remoteAgents?: string | undefined;
   feature?: string | undefined;
   config?: string | undefined;
+  /** `--roster FILE`: the roster (the `agents` list of orchestrator-config.json) replacing the config's. */
+  roster?: string | undefined;
+  /** `--tiers FILE`: a YAML or JSON map tier → model replacing the config's tiers. */
+  tiers?: string | undefined;
   provider?: string | undefined;
   seed?: number | undefined;
   budgetUsd?: number | undefined;
@@ -97,7 +102,12 @@ export async function run(options: RunCommandOptions): Promise<number> {
       );
     }
   }
-  const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
+  const config = loadTeamConfig({
+    configPath: options.config,
+    cwd: options.cwd,
+    ...storeChoice(options.store),
+    overrides: designOverrides(options),
+  });
   const interrupt =
     options.signal === undefined
       ? interruptSignal({
