@@ -2,6 +2,7 @@
  * HTML for the dashboard's pages: a tagged template that escapes every value it is given (a task title,
  * a question, a transcript: whatever a model or a person wrote shows as text), and the page frame.
  */
+import { xmlText } from '../report/index.js';
 
 /** Markup that is already safe: made by `html` or `trusted` and inserted as it is. */
 export class SafeHtml {
@@ -14,16 +15,8 @@ export class SafeHtml {
   }
 }
 
-/** Text as HTML content or attribute value (control characters dropped). */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+/** Text as HTML content or attribute value (control characters dropped): the escaping of the run's SVG pictures. */
+export const escapeHtml: (text: string) => string = xmlText;
 
 type Value = SafeHtml | string | number | boolean | null | undefined | readonly Value[];
 

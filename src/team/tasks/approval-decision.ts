@@ -78,7 +78,8 @@ export function decideApproval(input: {
   return { kind: 'decided', approval: structuredClone(approval) };
 }
 
-function decideResolution(input: {
+/** A person's decision on one approval, with what applying it needs. */
+interface Decision {
   state: TeamState;
   approval: Approval;
   approve: boolean;
@@ -87,7 +88,9 @@ function decideResolution(input: {
   managerId: string;
   now: string;
   emit: Emit;
-}): void {
+}
+
+function decideResolution(input: Decision): void {
   const { state, approval, approve, note, by } = input;
   const blocker = state.blockers.find((candidate) => candidate.id === approval.blockerId);
   if (blocker === undefined || blocker.status === 'resolved') return;
@@ -108,16 +111,7 @@ function decideResolution(input: {
   blocker.status = 'awaiting_person';
 }
 
-function decideCheckpoint(input: {
-  state: TeamState;
-  approval: Approval;
-  approve: boolean;
-  note: string | null;
-  by: string;
-  managerId: string;
-  now: string;
-  emit: Emit;
-}): void {
+function decideCheckpoint(input: Decision): void {
   const { state, approval, approve, by, now, emit } = input;
   const checkpoint = approval.checkpoint ?? '';
   if (approve) {
