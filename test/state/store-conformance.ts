@@ -166,11 +166,11 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
     );
 
     it(
-      'keeps every update of 6 processes × 100, each with its ledger event under a gap-free increasing seq',
+      'keeps every update of 6 processes × 60, each with its ledger event under a gap-free increasing seq',
       async () => {
         const store = await create(runningState({ config: project.config, tasks: 0 }));
         const baseSeq = (await open(store).read()).seq;
-        const perProcess = 100;
+        const perProcess = 60;
         await resultsOf(DEVELOPERS.map((agentId) => worker(store, { mode: 'increment', agentId, count: perProcess })));
 
         const state = await open(store).read();
