@@ -96,4 +96,46 @@ describe('a person in the loop on PostgreSQL', () => {
       await store.close();
     }
   });
+
+  it('answers 503 for subtasks no agent can take and holds them blocked in the database, until an agent of the role is back', async () => {
+    const config = JSON.parse(await readFile(builtInPaths().orchestratorConfig, 'utf8')) as Record<string, unknown>;
+    const agents = config['agents'] as { role: string }[];
+    await service.call('/orchestrate', { method: 'POST', json: orchestrateBody('pg-routing') });
+    // Another server on the same database and data, whose roster has no QA tester.
+    let body: { error: { code: string; subtasks: { role: string }[] } };
+    const withoutQa = await startService({
+      store: url,
+      project: service.project,
+      orchestrator: { ...config, agents: agents.filter((agent) => agent.role !== 'qa_tester') },
+    });
+    try {
+      const refused = await withoutQa.call('/execute/pg-routing', { method: 'POST' });
+      expect(refused.status).toBe(503);
+      body = (await refused.json()) as typeof body;
+      expect(body.error.code).toBe('agent_unavailable');
+      expect(body.error.subtasks.length).toBeGreaterThan(0);
+      expect(body.error.subtasks.every((subtask) => subtask.role === 'qa_tester')).toBe(true);
+    } finally {
+      await withoutQa.server.close();
+    }
+    const store = new PostgresStore({ url, run: 'pg-routing' });
+    try {
+      const state = await store.read();
+      const held = state.tasks.filter((task) => task.hold?.reason === 'no_agent');
+      expect(held.length).toBe(body.error.subtasks.length);
+      expect(held.every((task) => task.role === 'qa_tester' && task.status === 'blocked')).toBe(true);
+    } finally {
+      await store.close();
+    }
+    // The first server has the whole roster: executing again releases them and the run completes.
+    expect((await service.call('/execute/pg-routing', { method: 'POST' })).status).toBe(202);
+    for (;;) {
+      const view = (await (await service.call('/tasks/pg-routing')).json()) as View;
+      if (['completed', 'failed', 'cancelled', 'interrupted'].includes(view.status)) {
+        expect(view.status).toBe('completed');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
 });
