@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/memory/index.js';
 import { BIN, ensureBuilt } from '../support/cli.js';
-import { replay, startInPty } from '../support/pseudo-terminal.js';
+import { type PtyProcess, replay, startInPty as startPty } from '../support/pseudo-terminal.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 
 const FEATURE = 'Add user authentication with email and password';
@@ -14,8 +14,16 @@ const FEATURE = 'Add user authentication with email and password';
 const STATUS = /^tasks \d+\/\d+ done/;
 
 let project: TempProject | undefined;
+// Closed after each test, also when it failed halfway: no command is left running on its terminal.
+const terminals: PtyProcess[] = [];
+function startInPty(...args: Parameters<typeof startPty>): PtyProcess {
+  const terminal = startPty(...args);
+  terminals.push(terminal);
+  return terminal;
+}
 beforeAll(() => ensureBuilt());
 afterEach(async () => {
+  await Promise.all(terminals.splice(0).map((terminal) => terminal.close()));
   await project?.cleanup();
   project = undefined;
 });

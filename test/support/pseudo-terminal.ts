@@ -16,6 +16,8 @@ export interface PtyProcess {
   waitForOutput(pattern: RegExp): Promise<void>;
   /** Resolves with the command's exit code when it ends. */
   readonly done: Promise<number | null>;
+  /** Ends the terminal (its command gets SIGHUP, as when a window is closed) and waits for it. */
+  close(): Promise<void>;
 }
 
 function quote(word: string): string {
@@ -59,6 +61,10 @@ export function startInPty(
         });
       }),
     done,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await done;
+    },
   };
 }
 
