@@ -1,11 +1,10 @@
 import { BudgetExceededError, InvalidModelOutputError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
-import type { Blocker, LedgerEvent, TeamState } from '../../state/index.js';
+import type { Blocker } from '../../state/index.js';
 import type { Manager } from '../agents/manager.js';
 import type { TeamContext } from '../agents/team-context.js';
-import type { Resolution } from '../tasks/answer-schemas.js';
 import { proposeResolution } from '../tasks/approval-request.js';
-import { applyResolution } from '../tasks/apply-resolution.js';
+import { applyResolution, type ResolutionInput } from '../tasks/apply-resolution.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 
 const log = getLogger('team:coordinator');
@@ -14,14 +13,7 @@ const log = getLogger('team:coordinator');
  * The manager's resolution, in the commit that records it: applied at once, or in a manual run held
  * for a person's approval (the blocker waits as awaiting_approval). A blocker a person resolved meanwhile is left as it is.
  */
-function settleResolution(input: {
-  state: TeamState;
-  blockerId: string;
-  resolution: Resolution;
-  managerId: string;
-  now: string;
-  emit: (event: LedgerEvent) => void;
-}): void {
+function settleResolution(input: ResolutionInput): void {
   const { state } = input;
   const live = state.blockers.find((candidate) => candidate.id === input.blockerId);
   if (live === undefined || live.status === 'resolved') return;

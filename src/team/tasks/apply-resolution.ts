@@ -17,20 +17,21 @@ export function isPlannedTaskId(taskId: string): boolean {
 /** Who resolves: the manager (`approvedBy`: the person who approved it in a manual run), or a person directly. */
 export type Resolver = { kind: 'manager'; approvedBy?: string | undefined } | { kind: 'person'; by: string };
 
-/**
- * Applies a resolution, the manager's or a person's: the blocked task resumes (answer), waits for a
- * new prerequisite task (new_task), moves to another role (reassign), or fails.
- */
-export function applyResolution(input: {
+/** A resolution of one blocker, within the update that records it. */
+export interface ResolutionInput {
   state: TeamState;
   blockerId: string;
   resolution: Resolution;
   managerId: string;
   now: string;
   emit: (event: LedgerEvent) => void;
-  /** Default: the manager. */
-  resolver?: Resolver | undefined;
-}): void {
+}
+
+/**
+ * Applies a resolution, the manager's or a person's: the blocked task resumes (answer), waits for a
+ * new prerequisite task (new_task), moves to another role (reassign), or fails.
+ */
+export function applyResolution(input: ResolutionInput & { /** Default: the manager. */ resolver?: Resolver | undefined }): void {
   const { state, resolution, now, emit, managerId } = input;
   const resolver = input.resolver ?? { kind: 'manager' };
   const blocker = state.blockers.find((candidate) => candidate.id === input.blockerId);

@@ -48,21 +48,7 @@ describe('checkpoints', () => {
     expect(nextTaskFor(state, 'backend-dev')).toBeUndefined();
     // Only after_plan is reached: T2 is not ready yet.
     expect(dueCheckpoints(state)).toEqual(['after_plan']);
-    state.run.approvals.push({
-      id: 'A1',
-      kind: 'checkpoint',
-      checkpoint: 'after_plan',
-      taskId: null,
-      blockerId: null,
-      question: 'go?',
-      proposal: null,
-      requestedBy: 'manager',
-      requestedAt: NOW,
-      status: 'pending',
-      decidedBy: null,
-      decidedAt: null,
-      note: null,
-    });
+    state.run.approvals.push(checkpointApproval('A1', 'after_plan'));
     expect(dueCheckpoints(state)).toEqual([]);
     const outcome = decideApproval({
       state,
