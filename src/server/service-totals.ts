@@ -3,14 +3,13 @@
  * its ledger's `model-call` and `task-end` events (the truth the run summary reads too). Nothing is
  * counted in memory, so a restart neither loses nor doubles a figure; a task that is over is read once.
  */
-import { readdir } from 'node:fs/promises';
 import type { CostTotal, ServiceTotals, TokenKind, TokenTotal } from '../observability/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
 import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
-import { tasksDirectory } from './task-config.js';
+import { listTaskIds } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
-import { taskStatus } from './task-status.js';
+import { FINAL_STATUSES, taskStatus } from './task-status.js';
 
 /** What one task's ledger adds to the totals. */
 interface TaskTotals {
@@ -22,9 +21,6 @@ interface TaskTotals {
 
 /** The statuses of a task under way (an interrupted task may be executed again, but until then it is not). */
 const ACTIVE_STATUSES: ReadonlySet<string> = new Set(['planning', 'planned', 'running', 'awaiting_approval']);
-
-/** The statuses after which a task's ledger grows no more. */
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 
 function add<V>(map: Map<string, V>, key: string, value: V, sum: (old: V, value: V) => V): void {
   const old = map.get(key);
@@ -72,7 +68,7 @@ export class ServiceTotalsReader {
     const failures = new Map<string, number>();
     const tokens = new Map<string, TokenTotal>();
     const cost = new Map<string, CostTotal>();
-    for (const taskId of await this.#taskIds()) {
+    for (const taskId of await listTaskIds(this.#dataDir)) {
       const task = await this.#taskTotals(taskId);
       if (task === null) continue;
       if (task.active) tasksActive += 1;
@@ -81,16 +77,6 @@ export class ServiceTotalsReader {
       for (const [key, total] of task.cost) add(cost, key, total, (old, value) => ({ ...old, usd: old.usd + value.usd }));
     }
     return { tasksActive, subtaskFailures: failures, tokens: [...tokens.values()], cost: [...cost.values()] };
-  }
-
-  async #taskIds(): Promise<string[]> {
-    try {
-      const entries = await readdir(tasksDirectory(this.#dataDir), { withFileTypes: true });
-      return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
   }
 
   /** One task's totals; null for a task gone since the listing (its planning was refused). */

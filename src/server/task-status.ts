@@ -22,6 +22,9 @@ function endStatus(status: string, reason: string): ServiceTaskStatus {
   return reason.startsWith('cancelled') ? 'cancelled' : 'interrupted';
 }
 
+/** The statuses whose tasks change no more (their ledgers grow no more). */
+export const FINAL_STATUSES: ReadonlySet<ServiceTaskStatus> = new Set(['completed', 'failed', 'cancelled']);
+
 /** The task's status now. */
 export function taskStatus(snapshot: TaskSnapshot): ServiceTaskStatus {
   const { record, state, active } = snapshot;

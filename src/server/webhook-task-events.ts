@@ -3,7 +3,7 @@
  * change made by any process is seen; the same inputs always give the same events with the same ids.
  */
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
-import type { ServiceTaskStatus, Subtask } from './api-schemas.js';
+import type { Subtask } from './api-schemas.js';
 import type { TaskRecord } from './task-record.js';
 import { type StatusChange, statusHistory } from './task-status.js';
 import { subtaskId } from '../team/index.js';
@@ -23,9 +23,6 @@ export interface TaskEventsCursor {
 
 /** A task none of whose events were taken yet. */
 export const START_CURSOR: TaskEventsCursor = { statusChanges: 0, subtasksAfter: null };
-
-/** The statuses whose tasks change no more. */
-export const FINAL_STATUSES: ReadonlySet<ServiceTaskStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * Every status the task went through, each once in a row: the ledger's history, and a cancellation from the

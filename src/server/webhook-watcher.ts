@@ -3,17 +3,17 @@
  * and run ledgers) rather than hooking the code that changes them, so changes made by any process are
  * seen. Each new event is written to the outbox for each receiver, then the task's cursor moves past it.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLogger } from '../observability/index.js';
 import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
-import { taskDirectory, tasksDirectory } from './task-config.js';
+import { listTaskIds, taskDirectory } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
-import { taskStatus } from './task-status.js';
+import { FINAL_STATUSES, taskStatus } from './task-status.js';
 import { readCursor, writeCursor } from './webhook-cursor.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
-import { FINAL_STATUSES, START_CURSOR, taskEvents } from './webhook-task-events.js';
+import { START_CURSOR, taskEvents } from './webhook-task-events.js';
 import { realTimers, type WebhookTimers } from './webhook-timers.js';
 
 const log = getLogger('webhooks');
@@ -103,7 +103,7 @@ export class WebhookWatcher {
   async #scanAll(baselineBefore: Date | null, sparse: boolean): Promise<void> {
     this.#passes += 1;
     const { runs } = this.#options;
-    for (const taskId of await this.#taskIds()) {
+    for (const taskId of await listTaskIds(this.#options.dataDir)) {
       if (this.#closed) return;
       if (this.#finished.has(taskId)) continue;
       // A database store has no file to look at cheaply: a task not running here is read every few passes only.
@@ -118,16 +118,6 @@ export class WebhookWatcher {
           error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         });
       }
-    }
-  }
-
-  async #taskIds(): Promise<string[]> {
-    try {
-      const entries = await readdir(tasksDirectory(this.#options.dataDir), { withFileTypes: true });
-      return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
     }
   }
 
