@@ -62,11 +62,19 @@ async function budget(): Promise<void> {
   let tokens = 0;
   for (;;) {
     const reservationId = `${job.agentId}-${calls}`;
+    // A reserve that waits long says on stderr what it waits for, which the test reports if the wait never ends.
+    const stuck = setInterval(() => {
+      void store.read().then((state) => {
+        writeSync(2, `still reserving ${reservationId}: ${JSON.stringify({ seq: state.seq, budget: state.budget })}\n`);
+      });
+    }, 20_000);
     try {
       await guard.reserve({ reservationId, worst });
     } catch (error) {
       if (error instanceof BudgetExceededError) break;
       throw error;
+    } finally {
+      clearInterval(stuck);
     }
     // The real spend of a call is below its worst case, by a varying amount.
     const spent = worst.tokens - ((calls * 37 + job.agentId.length * 11) % Math.ceil(worst.tokens / 2));

@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
 import { loadTeamConfig, type TeamConfig } from '../../../src/config/index.js';
 import { newBudgetBook } from '../../../src/cost/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../../../src/state/index.js';
@@ -85,10 +84,40 @@ export function spawnStoreWorker(job: Omit<WorkerJob, 'projectDir'> & { project:
   return spawnNode(['--import', 'tsx', workerScript, JSON.stringify({ ...rest, projectDir: project.dir })]);
 }
 
-/** Waits for every worker to exit with 0 and returns the JSON line each printed last. */
-export async function resultsOf<T>(workers: readonly Worker[]): Promise<T[]> {
-  const codes = await Promise.all(workers.map((worker) => worker.exited));
-  expect(codes, workers.map((worker) => worker.stderr()).join('\n')).toEqual(workers.map(() => 0));
+/**
+ * Waits for every worker to exit with 0 and returns the JSON line each printed last. The first worker that
+ * fails ends the wait at once (the others are killed): the rest may be waiting for what it held, and would
+ * otherwise wait until the test times out, with nothing said. A guard well under the test timeout reports
+ * the workers still running, with what they printed, instead of a bare timeout.
+ */
+export async function resultsOf<T>(workers: readonly Worker[], guardMs = 150_000): Promise<T[]> {
+  const killAll = (): void => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+  };
+  const report = (worker: Worker): string =>
+    `worker ${workers.indexOf(worker) + 1} (pid ${worker.child.pid}): stdout ${JSON.stringify(worker.stdout().slice(-5))}\nstderr: ${worker.stderr().slice(-4000)}`;
+  const exits = workers.map((worker) =>
+    worker.exited.then((code) => {
+      if (code !== 0) throw new Error(`a worker exited with ${code} while the others ran\n${report(worker)}`);
+    }),
+  );
+  const done = new Set<Worker>();
+  workers.forEach(
+    (worker, index) =>
+      void exits[index]?.then(
+        () => done.add(worker),
+        () => undefined,
+      ),
+  );
+  try {
+    await hangGuard(Promise.all(exits), guardMs, 'every worker exiting').catch((error: Error) => {
+      const running = workers.filter((worker) => !done.has(worker));
+      throw new Error(`${error.message}\nstill running:\n${running.map(report).join('\n')}`, { cause: error });
+    });
+  } catch (error) {
+    killAll();
+    throw error;
+  }
   return Promise.all(workers.map(async (worker) => JSON.parse(await worker.line((line) => line.startsWith('{'))) as T));
 }
 
