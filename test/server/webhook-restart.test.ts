@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { taskTeamConfig } from '../../src/server/task-config.js';
 import { readRunLedger, withTeamStore } from '../../src/team/index.js';
+import { bundledScript } from '../support/bundled-script.js';
 import { ROOT } from '../support/cli.js';
 import { isGone } from '../support/processes.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
@@ -39,10 +40,9 @@ afterEach(async () => {
 });
 
 async function startServe(input: { cwd: string; webhook: string; timeScale: number }): Promise<ServeProcess> {
-  const loader = join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs');
-  const entry = join(ROOT, 'test', 'fixtures', 'cli-from-source.ts');
+  const entry = await bundledScript(join(ROOT, 'test', 'fixtures', 'cli-from-source.ts'));
   const args = ['serve', '--port', '0', '--json', '--time-scale', String(input.timeScale), '--webhook', input.webhook];
-  const child = spawn(process.execPath, ['--import', loader, entry, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd: input.cwd,
     env: { ...process.env, NO_COLOR: '1', AGENT_TEAM_WEBHOOK_SECRET: SECRET, AGENT_TEAM_API_TOKEN: '', AGENT_TEAM_WEBHOOK_URLS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { DEFAULT_LOCK_STALE_MS } from '../../src/files/index.js';
 import { FileStore, type LedgerEvent, readLedger, type TeamState, teamStateSchema } from '../../src/state/index.js';
@@ -14,7 +13,7 @@ import { describeStateStore } from './store-conformance.js';
 const LOCK_STALE_MS = DEFAULT_LOCK_STALE_MS;
 
 describeStateStore('FileStore', {
-  openerModule: fileURLToPath(new URL('./conformance/file-store-opener.ts', import.meta.url)),
+  opener: 'file',
   async create({ initial }) {
     const directory = await mkdtemp(join(tmpdir(), 'agent-team-conformance-file-'));
     const location: FileStoreLocation = {

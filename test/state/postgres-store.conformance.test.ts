@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { PostgresStore } from '../../src/state/index.js';
@@ -42,7 +41,7 @@ function alive(pid: number): boolean {
 }
 
 describeStateStore('PostgresStore', {
-  openerModule: fileURLToPath(new URL('./conformance/postgres-store-opener.ts', import.meta.url)),
+  opener: 'postgres',
   async create({ initial }) {
     const postgres = await server();
     const url = await postgres.createDatabase();

@@ -11,6 +11,7 @@ import { emptyUsage } from '../../src/providers/index.js';
 import { type PostgresRetry, PostgresStore, redactPostgresUrl, type TeamState } from '../../src/state/index.js';
 import { MIGRATIONS, migrate } from '../../src/state/postgres-migrations.js';
 import { spawnNode, type Worker } from '../fixtures/worker-processes.js';
+import { bundledScript } from '../support/bundled-script.js';
 import { postgresForFile } from '../support/postgres.js';
 import { createTeamProject, hangGuard, runningState, type TeamProject } from './conformance/team-setup.js';
 
@@ -66,7 +67,8 @@ describe('PostgresStore', () => {
   describe('migrations', () => {
     it('applies each migration once when four processes start on an empty database at the same moment', async () => {
       const url = await (await server()).createDatabase();
-      const workers: Worker[] = Array.from({ length: 4 }, () => spawnNode(['--import', 'tsx', migrateWorker, url]));
+      const migrateBundle = await bundledScript(migrateWorker);
+      const workers: Worker[] = Array.from({ length: 4 }, () => spawnNode([migrateBundle, url]));
       try {
         await Promise.all(workers.map((worker) => worker.line((line) => line === 'ready')));
         for (const worker of workers) worker.child.stdin.write('go\n');

@@ -12,12 +12,14 @@ import {
   createTeamProject,
   DEVELOPERS,
   hangGuard,
+  prepareStoreWorker,
   resultsOf,
   runningState,
   seqsAfter,
   spawnStoreWorker,
   type TeamProject,
 } from './conformance/team-setup.js';
+import type { StoreKind } from './conformance/worker-job.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
 
@@ -51,8 +53,8 @@ export interface StoreUnderTest {
  * state the way an operator's bad SQL would.
  */
 export interface StoreFactory {
-  /** Absolute path of a module exporting `openStore(location): StateStore<TeamState, LedgerEvent>`. */
-  readonly openerModule: string;
+  /** Which store it makes: worker processes open it with that store's opener. */
+  readonly opener: StoreKind;
   /** A new store holding `initial`, or holding nothing when `initial` is undefined. */
   create(input: { initial: TeamState | undefined }): Promise<StoreUnderTest>;
 }
@@ -74,6 +76,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
 
     beforeAll(async () => {
       project = await createTeamProject();
+      await prepareStoreWorker();
     });
     afterAll(async () => {
       await project?.remove();
@@ -103,7 +106,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
       store: StoreUnderTest,
       job: Omit<Parameters<typeof spawnStoreWorker>[0], 'opener' | 'location' | 'project'>,
     ): Worker => {
-      const started = spawnStoreWorker({ ...job, opener: factory.openerModule, location: store.location, project });
+      const started = spawnStoreWorker({ ...job, opener: factory.opener, location: store.location, project });
       spawned.push(started);
       return started;
     };

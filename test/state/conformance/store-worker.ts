@@ -23,13 +23,15 @@ import { openTeamContext } from '../../../src/team/run/open-team.js';
 import { prepareResume } from '../../../src/team/run/run-state.js';
 import { claimTask } from '../../../src/team/tasks/claim-task.js';
 import { testRunOptions } from '../../support/running-state.js';
+import { openStore as openFileStore } from './file-store-opener.js';
+import { openStore as openPostgresStore } from './postgres-store-opener.js';
 import type { WorkerJob } from './worker-job.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
 
 const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
-const opener = (await import(job.opener)) as { openStore(location: unknown): TeamStore };
-const store = opener.openStore(job.location);
+const openers: Record<WorkerJob['opener'], (location: never) => TeamStore> = { file: openFileStore, postgres: openPostgresStore };
+const store = openers[job.opener](job.location as never);
 const config = loadTeamConfig({ cwd: job.projectDir });
 
 function print(value: unknown): void {

@@ -13,6 +13,7 @@ import type { LedgerEntry, LedgerEvent, TeamState } from '../../../src/state/ind
 import { initialTeamState } from '../../../src/team/run/run-state.js';
 import { newTask } from '../../../src/team/tasks/task-factory.js';
 import { spawnNode, type Worker } from '../../fixtures/worker-processes.js';
+import { bundledScript } from '../../support/bundled-script.js';
 import { testRunOptions } from '../../support/running-state.js';
 import type { WorkerJob } from './worker-job.js';
 
@@ -78,10 +79,18 @@ export function runningState(input: { config: TeamConfig; tasks: number; limitTo
   return state;
 }
 
+let workerBundle: string | undefined;
+
+/** Bundles the worker script (see test/support/bundled-script.ts); call before spawnStoreWorker, in a beforeAll. */
+export async function prepareStoreWorker(): Promise<void> {
+  workerBundle = await bundledScript(workerScript);
+}
+
 /** Starts a worker process on the store at `location` (see store-worker.ts). */
 export function spawnStoreWorker(job: Omit<WorkerJob, 'projectDir'> & { project: TeamProject }): Worker {
+  if (workerBundle === undefined) throw new Error('spawnStoreWorker: call prepareStoreWorker() in a beforeAll first');
   const { project, ...rest } = job;
-  return spawnNode(['--import', 'tsx', workerScript, JSON.stringify({ ...rest, projectDir: project.dir })]);
+  return spawnNode([workerBundle, JSON.stringify({ ...rest, projectDir: project.dir })]);
 }
 
 /**

@@ -1,8 +1,11 @@
+/** The stores the conformance suite runs on. */
+export type StoreKind = 'file' | 'postgres';
+
 /** What a conformance worker process is asked to do (see store-worker.ts). */
 export interface WorkerJob {
   mode: 'claim' | 'budget' | 'increment' | 'hang';
-  /** Absolute path of the module whose `openStore(location)` opens the store under test. */
-  opener: string;
+  /** Which store is under test: its opener's `openStore(location)` opens it. */
+  opener: StoreKind;
   /** JSON that locates the store: a file path, a connection URL. */
   location: unknown;
   /** The project whose orchestrator-config.json gives the roster. */
