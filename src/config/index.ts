@@ -1,6 +1,13 @@
 export { pickModelForRole } from './agents-config.js';
 export { configJsonSchema, type SchemaTarget } from './json-schema.js';
-export { loadTeamConfig, parseAgentsConfig, parseOrchestratorConfig, type ResolvedAgent, type TeamConfig } from './load-config.js';
+export {
+  loadTeamConfig,
+  parseAgentsConfig,
+  parseOrchestratorConfig,
+  type ResolvedAgent,
+  type TeamConfig,
+  withDesign,
+} from './load-config.js';
 export type { GateConfig } from './orchestrator-config.js';
 export { builtInPaths, packageRoot } from './package-paths.js';
 export type { ProvidersConfig } from './providers-config.js';

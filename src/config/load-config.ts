@@ -34,6 +34,8 @@ export interface TeamConfig {
   readonly agentsConfig: AgentsConfig;
   readonly roster: readonly ResolvedAgent[];
   readonly manager: ResolvedAgent;
+  /** The design laid over the config files (`--roster`, `--tiers`, an experiment cell, a resumed run's); `{}` when none. */
+  readonly design: DesignOverrides;
 }
 
 function readText(file: string, what: string): string {
@@ -176,5 +178,26 @@ export function loadTeamConfig(input: {
     agentsConfig,
     roster,
     manager: roster.find((agent) => agent.isManager) as ResolvedAgent,
+    design: overrides,
+  };
+}
+
+/**
+ * `config`, loaded without a design, with `design` laid over it: the design a run recorded when it started,
+ * for the processes that resume or join it. Paths and the store stay as they are.
+ */
+export function withDesign(config: TeamConfig, design: DesignOverrides): TeamConfig {
+  const orchestrator = applyOrchestratorOverrides(config.orchestrator, design);
+  const agentsConfig = applyTierOverrides(config.agentsConfig, design);
+  const configLabel = config.configFile ?? `${builtInPaths().orchestratorConfig} (built-in default)`;
+  const checkedLabel = design.roster === undefined ? configLabel : `${design.roster.where} (roster over ${configLabel})`;
+  const roster = crossCheck({ orchestrator, agentsConfig, configLabel: checkedLabel, agentsFile: config.agentsFile });
+  return {
+    ...config,
+    orchestrator,
+    agentsConfig,
+    roster,
+    manager: roster.find((agent) => agent.isManager) as ResolvedAgent,
+    design,
   };
 }

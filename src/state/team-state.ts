@@ -163,6 +163,9 @@ export const budgetStateSchema = z.object({
 });
 export type BudgetState = z.infer<typeof budgetStateSchema>;
 
+/** A part of a design as given, and where it came from (a file, an experiment's design). */
+const sourcedValueSchema = z.object({ value: z.unknown(), where: z.string() });
+
 /** How the run was started, so agent processes and `--resume` continue it the same way. */
 export const runOptionsSchema = z.object({
   provider: z.string(),
@@ -182,6 +185,14 @@ export const runOptionsSchema = z.object({
   replay: z.string().nullable().default(null),
   /** The git repository the agents change, each task in its own worktree; null: no workspace. */
   workspace: z.string().nullable().default(null),
+  /**
+   * The design laid over the config files when the run started (`--roster`, `--tiers`, an experiment cell's keys),
+   * each part with where it came from; null: none. A resumed run and its agent processes run the same design.
+   */
+  design: z
+    .object({ roster: sourcedValueSchema.optional(), tiers: sourcedValueSchema.optional(), orchestrator: sourcedValueSchema.optional() })
+    .nullable()
+    .default(null),
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 

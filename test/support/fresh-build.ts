@@ -30,7 +30,7 @@ function staleFiles(folders: readonly string[]): string[] {
   return stale;
 }
 
-/** Runs `tsc -p tsconfig.build.json` if any `.ts` under `folders` (e.g. `src/memory`) is newer than its `.js` in dist/. */
+/** Runs `tsc -p tsconfig.build.json` and bundles the CLI again if any `.ts` under `folders` (e.g. `src/memory`) is newer than its `.js` in dist/. */
 export async function buildIfStale(folders: readonly string[]): Promise<void> {
   if (staleFiles(folders).length === 0) return;
   const release = await acquireLock({
@@ -51,6 +51,8 @@ export async function buildIfStale(folders: readonly string[]): Promise<void> {
       if (stale.length > 0)
         throw new Error(`tsc did not build ${stale.join(', ')}:\n${String((error as { stdout?: unknown }).stdout ?? error)}`);
     }
+    // The bin runs the CLI's bundle, made from the same sources.
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'bundle.mjs')], { stdio: 'pipe' });
   } finally {
     await release();
   }

@@ -20,6 +20,7 @@ export function testRunOptions(input: { config: TeamConfig; runId: string; overr
     record: null,
     replay: null,
     workspace: null,
+    design: null,
     ...input.overrides,
   };
 }

@@ -5,6 +5,7 @@ import { RoleAgent } from '../agents/role-agent.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
 import { fenceStore, OWNERSHIP_LOST_EXIT_CODE } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
+import { configOfRun } from './run-design.js';
 import { withRunCorrelation } from './run-span.js';
 
 /**
@@ -18,28 +19,28 @@ export async function runAgent(input: {
   lease?: string | undefined;
   signal?: AbortSignal;
 }): Promise<AgentExitReason> {
-  const member = input.config.roster.find((candidate) => candidate.id === input.agentId);
-  if (member === undefined) {
-    throw new AgentTeamError(
-      'agent_unknown',
-      `No agent "${input.agentId}" in the roster (${input.config.roster.map((m) => m.id).join(', ')}). Check --id or orchestrator-config.json.`,
-      { exitCode: 2 },
-    );
-  }
-  if (member.isManager) {
-    throw new AgentTeamError(
-      'agent_is_manager',
-      `"${input.agentId}" is the manager; it runs inside \`agent-team run\`, not as a role agent.`,
-      {
-        exitCode: 2,
-      },
-    );
-  }
   const raw = openTeamStore(input.config);
   try {
     return await joinRun({ config: input.config, agentId: input.agentId, lease: input.lease, signal: input.signal, raw });
   } finally {
     await raw.close();
+  }
+}
+
+/** The roster member `agentId` of the run's team: a role agent, else an error naming the roster. */
+function checkRoleAgent(config: TeamConfig, agentId: string): void {
+  const member = config.roster.find((candidate) => candidate.id === agentId);
+  if (member === undefined) {
+    throw new AgentTeamError(
+      'agent_unknown',
+      `No agent "${agentId}" in the roster (${config.roster.map((m) => m.id).join(', ')}). Check --id or orchestrator-config.json.`,
+      { exitCode: 2 },
+    );
+  }
+  if (member.isManager) {
+    throw new AgentTeamError('agent_is_manager', `"${agentId}" is the manager; it runs inside \`agent-team run\`, not as a role agent.`, {
+      exitCode: 2,
+    });
   }
 }
 
@@ -62,6 +63,9 @@ async function joinRun(input: {
     );
   }
   const state = await raw.read();
+  // The agent works as the run's team: the design the run started with (its roster, its tiers) over the config files.
+  const config = configOfRun(input.config, state);
+  checkRoleAgent(config, input.agentId);
   const lease = input.lease ?? state.run.owner?.lease;
   if (lease === undefined || state.run.owner === null || state.run.owner.lease !== lease) {
     throw new AgentTeamError(
@@ -73,7 +77,7 @@ async function joinRun(input: {
   }
   // Every write of this agent presents the owner's lease: once the run changes hands, this agent can no longer change it.
   const store = fenceStore(raw, lease);
-  const context = openTeamContext({ config: input.config, store, options: state.run.options });
+  const context = openTeamContext({ config, store, options: state.run.options });
   try {
     // An agent process logs and traces as part of its run.
     return await withRunCorrelation(state, () => new RoleAgent(context, input.agentId).run(input.signal));

@@ -18,6 +18,7 @@ import { openTeamContext, withTeamStore } from './open-team.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import { keepLease } from './run-lease.js';
 import { holdLease, newRunOwner } from './run-owner.js';
+import { configOfRun, recordedDesign } from './run-design.js';
 import { readResumable, resumeRun, startNewRun } from './take-run.js';
 import { readRunLedger } from './team-ledger.js';
 import { RoleAgent } from '../agents/role-agent.js';
@@ -101,6 +102,7 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
     record: options.record ?? null,
     replay: options.replay ?? null,
     workspace: options.workspace ?? (config.orchestrator.workspace.enabled ? config.projectDir : null),
+    design: recordedDesign(config),
   };
 }
 
@@ -187,11 +189,18 @@ function endReasonOf(cause: unknown): string {
  * record in its run directory whatever the outcome. Ctrl-C (signal) stops cleanly.
  */
 export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
-  const { config } = options;
+  let { config } = options;
   if (options.providerInstance !== undefined && options.processes === true) {
     throw new UsageError('A provider instance cannot be shared with agent processes; drop processes or providerInstance.');
   }
   checkRemoteAgents(config, options.remoteAgents);
+  const now = options.clock?.() ?? new Date();
+  // A resumed run keeps the design it started with (its roster and tiers), whatever files this command loaded.
+  const previous = options.resume === true ? await withTeamStore(config, (store) => readResumable({ config, store, now })) : undefined;
+  if (previous !== undefined) {
+    config = configOfRun(config, previous);
+    checkRemoteAgents(config, options.remoteAgents);
+  }
   // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
   for (const member of config.roster) composeSystemPrompt(config, member.id);
   const workspaceRun = options.workspace !== undefined || config.orchestrator.workspace.enabled || options.resume === true;
@@ -201,9 +210,7 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   let state: TeamState;
   let store: TeamStore;
   let providers: ProviderRegistry;
-  const now = options.clock?.() ?? new Date();
-  if (options.resume === true) {
-    const previous = await withTeamStore(config, (store) => readResumable({ config, store, now }));
+  if (previous !== undefined) {
     const runOptions = { ...previous.run.options, ...(options.timeScale === undefined ? {} : { timeScale: options.timeScale }) };
     providers = createProviderRegistry({ config, options: runOptions, override: options.providerInstance });
     if (runOptions.workspace !== null) await prepareWorkspace({ repo: runOptions.workspace, runId: previous.run.id, config });
