@@ -66,6 +66,7 @@ figcaption { font-size: 12px; color: #5b6b7c; }
 .resolve label, .decide label { display: flex; flex-direction: column; }
 .resolve button { align-self: flex-start; }
 .result[data-outcome="error"], .error { color: #b42318; }
+.warning { margin: 8px 0; padding: 8px 12px; border-left: 4px solid #b42318; background: #fdf0ef; color: #7a1810; }
 .result[data-outcome="ok"] { color: #1e7d46; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f7f9; padding: 8px; border-radius: 4px; font-size: 12px; max-height: 480px; overflow-y: auto; }
 .call { border-bottom: 1px solid #e6eaef; padding: 6px 0; }

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { MAX_TIME_SCALE, numberArgument } from '../number-argument.js';
 import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from '../store-option.js';
+import { collectValues, EXPERIMENTS_OPTION_HELP } from '../experiments-option.js';
 
 /** Declares `agent-team serve`, the orchestrator service over HTTP. */
 export function registerServeCommands(program: Command, context: CommandContext): void {
@@ -30,6 +31,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
       (url: string, urls: string[]) => [...urls, url],
       [] as string[],
     )
+    .option('--experiments <dir>', EXPERIMENTS_OPTION_HELP, collectValues, [] as string[])
     .option('--json', 'print the address as one JSON line once listening')
     .addHelpText(
       'after',
@@ -42,6 +44,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
         '  $ agent-team serve',
         '  $ AGENT_TEAM_API_TOKEN=$(openssl rand -hex 32) agent-team serve --host 0.0.0.0 --port 8080',
         '  $ agent-team serve --store postgres://team@db.internal/agents --port 0 --json',
+        "  $ agent-team serve --experiments ../bench/experiments   # the dashboard's /ui/experiments shows them too",
         '  $ curl -H "Authorization: Bearer $AGENT_TEAM_API_TOKEN" http://127.0.0.1:8080/agents',
         '',
         'Environment:',
