@@ -16,8 +16,11 @@ import { type ExperimentStats, experimentStats, readResults } from './experiment
 import type { MetricColumn, ResultRow } from './result-row.js';
 import { experimentPaths } from './run-experiment.js';
 
-/** How far an experiment got: as its summary says, or `incomplete` while it runs or after it was killed. */
-export type ExperimentProgress = 'finished' | 'interrupted' | 'budget_exhausted' | 'incomplete';
+/**
+ * How far an experiment got: as its summary says; `incomplete` while it runs or after it was killed;
+ * `unknown` for results kept without the manifest `experiment run` writes.
+ */
+export type ExperimentProgress = 'finished' | 'interrupted' | 'budget_exhausted' | 'incomplete' | 'unknown';
 
 /** One experiment directory at a glance. */
 export interface ExperimentOverview {
@@ -165,7 +168,7 @@ async function readOverview(dir: string): Promise<{ overview: ExperimentOverview
       cellsSkippedForBudget: current?.skippedForBudget.length ?? 0,
       spentUsd: current === undefined ? rowsUsd : Math.max(current.spentUsd, rowsUsd),
       budgetUsd: spec?.budget.total_usd ?? null,
-      progress: current?.status ?? 'incomplete',
+      progress: current?.status ?? (manifest === undefined ? 'unknown' : 'incomplete'),
       updatedAt: updated?.toISOString() ?? null,
       problem,
     },

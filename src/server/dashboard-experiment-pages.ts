@@ -77,7 +77,10 @@ function intervalCell(input: { metric: string; interval: Interval | undefined; t
   const { metric, interval, text } = input;
   if (interval === undefined) return html`<td data-metric="${metric}">${text}</td>`;
   const excludesZero = input.difference && (interval.low > 0 || interval.high < 0);
-  return html`<td data-metric="${metric}" data-n="${interval.n}" data-mean="${interval.mean}" data-low="${interval.low}" data-high="${interval.high}"${excludesZero ? html` data-excludes-zero` : ''}>${text}</td>`;
+  // The mean over its interval, so a narrow column reads them apart; the cell's text stays the report's.
+  const at = text.indexOf(' [');
+  const shown = at === -1 ? text : html`${text.slice(0, at)} <span class="ci">${text.slice(at + 1)}</span>`;
+  return html`<td class="interval" data-metric="${metric}" data-n="${interval.n}" data-mean="${interval.mean}" data-low="${interval.low}" data-high="${interval.high}"${excludesZero ? html` data-excludes-zero` : ''}>${shown}</td>`;
 }
 
 function overviewPart(overview: ExperimentOverview): SafeHtml {

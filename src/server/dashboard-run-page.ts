@@ -64,8 +64,8 @@ function forecastWarning(forecast: CostForecast): SafeHtml | '' {
 
 /** How each estimator reads on the page. */
 const FORECAST_METHOD: Record<NonNullable<CostForecast['method']>, string> = {
-  'by-complexity': 'mean cost of finished tasks of the same complexity',
-  'per-task': 'spend so far per finished task',
+  'by-complexity': 'from finished tasks of each complexity',
+  'per-task': 'spend per finished task',
 };
 
 function money(input: { config: TeamConfig; state: TeamState; ledger: readonly LedgerEntry<LedgerEvent>[] }): SafeHtml {
