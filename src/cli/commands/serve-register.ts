@@ -39,6 +39,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
         '',
         'Routes: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, GET /tasks/{task_id}/events (SSE),',
         'POST /tasks/{task_id}/cancel, GET /agents, GET /openapi.json; /healthz and /readyz need no token.',
+        'Dashboard: GET /ui (runs, blockers, compare) and GET /ui/experiments (./experiments and each --experiments DIR).',
         '',
         'Examples:',
         '  $ agent-team serve',
