@@ -9,6 +9,7 @@ import { registerServeCommands } from './commands/serve-register.js';
 import { registerStoreCommands } from './commands/store-register.js';
 import type { CommandContext } from './command-context.js';
 import { EXIT, reportError } from './exit-codes.js';
+import { collectValues, EXPERIMENTS_OPTION_HELP } from './experiments-option.js';
 import { MAX_PLAN_TASKS, MAX_TIME_SCALE, numberArgument } from './number-argument.js';
 import { mayAskVersion, packageVersion } from './package-version.js';
 import { CONFIG_OPTION_HELP, ROSTER_OPTION_HELP, STORE_OPTION_HELP, TIERS_OPTION_HELP } from './store-option.js';
@@ -104,6 +105,7 @@ export function buildProgram(context: CommandContext, about: { version?: string 
     .option('--json', 'print the result as JSON, no progress')
     .option('--ui', 'serve a live dashboard of the run on 127.0.0.1 while it runs (its address is printed)')
     .option('--ui-port <n>', 'port of the --ui dashboard (default 0: a free one)', numberArgument({ kind: 'integer', min: 0, max: 65535 }))
+    .option('--experiments <dir>', `with --ui: ${EXPERIMENTS_OPTION_HELP}`, collectValues, [] as string[])
     .addHelpText(
       'after',
       [

@@ -2,7 +2,7 @@
 import { SERIES_COLOURS, shortText, svgDocument, xmlText } from '../report/index.js';
 import type { Interval } from './bootstrap.js';
 import type { ExperimentStats } from './experiment-stats.js';
-import type { MetricColumn, ResultRecord } from './result-row.js';
+import type { MetricColumn, ResultRow } from './result-row.js';
 
 /** How a metric reads in charts and tables. */
 export const METRIC_LABELS: Readonly<Record<MetricColumn, string>> = {
@@ -128,7 +128,7 @@ export function paretoChart(stats: ExperimentStats): string {
 }
 
 /** One metric's runs by design: a dot per run, the mean and its 95% interval as a bar. */
-export function distributionChart(input: { metric: MetricColumn; rows: readonly ResultRecord[]; stats: ExperimentStats }): string {
+export function distributionChart(input: { metric: MetricColumn; rows: readonly ResultRow[]; stats: ExperimentStats }): string {
   const { metric } = input;
   const designs = input.stats.designs.map((design) => design.design);
   const rowHeight = 46;

@@ -5,7 +5,7 @@ import { xmlText } from '../report/index.js';
 import type { BootstrapOptions, Interval } from './bootstrap.js';
 import { distributionChart, formatValue, METRIC_LABELS, paretoChart } from './experiment-charts.js';
 import { type ExperimentStats, experimentStats, readResults } from './experiment-stats.js';
-import type { MetricColumn, ResultRecord } from './result-row.js';
+import type { MetricColumn, ResultRow } from './result-row.js';
 
 /** The metrics of the report's tables and distribution charts (those the rows have). */
 const TABLE_METRICS: readonly MetricColumn[] = [
@@ -33,7 +33,8 @@ export function formatInterval(interval: Interval | undefined): string {
   return `${formatValue(interval.mean)} [${formatValue(interval.low)}, ${formatValue(interval.high)}]`;
 }
 
-function differenceCell(interval: Interval | undefined): string {
+/** A paired difference: signed "mean [low, high]", with " *" when the interval excludes 0. */
+export function formatDifference(interval: Interval | undefined): string {
   if (interval === undefined) return 'n/a';
   const excludesZero = interval.low > 0 || interval.high < 0;
   return `${interval.mean > 0 ? '+' : ''}${formatInterval(interval)}${excludesZero ? ' *' : ''}`;
@@ -41,6 +42,31 @@ function differenceCell(interval: Interval | undefined): string {
 
 function shownMetrics(stats: ExperimentStats, wanted: readonly MetricColumn[]): MetricColumn[] {
   return wanted.filter((metric) => stats.designs.some((design) => design.metrics[metric] !== undefined));
+}
+
+/** The metrics of the report's tables, in order: those of TABLE_METRICS the rows have. */
+export function reportMetrics(stats: ExperimentStats): MetricColumn[] {
+  return shownMetrics(stats, TABLE_METRICS);
+}
+
+/** One chart of a report: its file name, its alternative text and the SVG. */
+export interface ReportChart {
+  file: string;
+  alt: string;
+  svg: string;
+}
+
+/** The report's charts: the Pareto chart, then the distribution of each charted metric the rows have. */
+export function reportCharts(input: { stats: ExperimentStats; rows: readonly ResultRow[] }): ReportChart[] {
+  const { stats, rows } = input;
+  return [
+    { file: 'pareto.svg', alt: 'Cost against quality by design, with the Pareto front', svg: paretoChart(stats) },
+    ...shownMetrics(stats, CHART_METRICS).map((metric) => ({
+      file: `distribution-${metric}.svg`,
+      alt: `${METRIC_LABELS[metric]} by design`,
+      svg: distributionChart({ metric, rows, stats }),
+    })),
+  ];
 }
 
 /** The per-design table: runs, statuses and each metric's mean with its interval (Markdown). */
@@ -64,13 +90,13 @@ export function pairedTable(stats: ExperimentStats, metrics: readonly MetricColu
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const paired of stats.paired) {
     lines.push(
-      `| ${[paired.design, String(paired.pairs), ...metrics.map((metric) => differenceCell(paired.metrics[metric]))].join(' | ')} |`,
+      `| ${[paired.design, String(paired.pairs), ...metrics.map((metric) => formatDifference(paired.metrics[metric]))].join(' | ')} |`,
     );
   }
   return lines.join('\n');
 }
 
-function markdown(input: { stats: ExperimentStats; rows: readonly ResultRecord[]; charts: { file: string; alt: string }[] }): string {
+function markdown(input: { stats: ExperimentStats; rows: readonly ResultRow[]; charts: { file: string; alt: string }[] }): string {
   const { stats } = input;
   const seeds = new Set(input.rows.map((row) => row.seed)).size;
   return [
@@ -146,17 +172,10 @@ export async function writeExperimentReport(input: {
   dir: string;
   baseline?: string | undefined;
   bootstrap?: BootstrapOptions | undefined;
-}): Promise<{ stats: ExperimentStats; files: ExperimentReportFiles; rows: ResultRecord[] }> {
+}): Promise<{ stats: ExperimentStats; files: ExperimentReportFiles; rows: ResultRow[] }> {
   const rows = await readResults(input.dir);
   const stats = experimentStats(rows, { ...input.bootstrap, baseline: input.baseline });
-  const charts: { file: string; alt: string; svg: string }[] = [
-    { file: 'pareto.svg', alt: 'Cost against quality by design, with the Pareto front', svg: paretoChart(stats) },
-    ...shownMetrics(stats, CHART_METRICS).map((metric) => ({
-      file: `distribution-${metric}.svg`,
-      alt: `${METRIC_LABELS[metric]} by design`,
-      svg: distributionChart({ metric, rows, stats }),
-    })),
-  ];
+  const charts = reportCharts({ stats, rows });
   for (const chart of charts) await writeFileAtomic(join(input.dir, chart.file), chart.svg);
   const files: ExperimentReportFiles = {
     markdown: join(input.dir, 'report.md'),

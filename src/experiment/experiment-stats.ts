@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors/index.js';
-import { safeParseJsonLine } from '../files/index.js';
+import { errorCode, safeParseJsonLine } from '../files/index.js';
 import { bootstrapMean, type BootstrapOptions, type Interval, pairedDifferences } from './bootstrap.js';
-import { METRIC_COLUMNS, type MetricColumn, type ResultRecord } from './result-row.js';
+import { METRIC_COLUMNS, type MetricColumn, type ResultRow } from './result-row.js';
+import { parseResultsCsv } from './results-csv.js';
 
 /** The metrics a report shows, in order (those present in the rows). */
 export const REPORT_METRICS: readonly MetricColumn[] = [
@@ -60,27 +61,47 @@ const rowSchema = z.looseObject({
   costUsd: z.number(),
 });
 
-/** The rows of results.jsonl, each line validated; errors name the line. */
-export async function readResults(dir: string): Promise<ResultRecord[]> {
+/**
+ * The rows of `dir`'s results.jsonl, each line validated (errors name the line); results.csv when the
+ * directory kept only that table.
+ */
+export async function readResults(dir: string): Promise<ResultRow[]> {
   const file = join(dir, 'results.jsonl');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new UsageError(`No results in ${dir}: expected ${file}. Run the experiment first: agent-team experiment run FILE --out ${dir}`);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return readResultsCsv(dir);
   }
-  const rows: ResultRecord[] = [];
+  const rows: ResultRow[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const parsed = safeParseJsonLine({ text: line, file, line: index + 1, schema: rowSchema });
     if (!parsed.ok) throw new UsageError(parsed.error.message);
-    rows.push(parsed.value as unknown as ResultRecord);
+    rows.push(parsed.value as unknown as ResultRow);
   });
   if (rows.length === 0) throw new UsageError(`${file} holds no rows yet.`);
   return rows;
 }
 
-function metricValues(rows: readonly ResultRecord[], metric: MetricColumn): number[] {
+async function readResultsCsv(dir: string): Promise<ResultRow[]> {
+  const file = join(dir, 'results.csv');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    throw new UsageError(
+      `No results in ${dir}: expected results.jsonl or results.csv. Run the experiment first: agent-team experiment run FILE --out ${dir}`,
+    );
+  }
+  const rows = parseResultsCsv({ text, file });
+  if (rows.length === 0) throw new UsageError(`${file} holds no rows yet.`);
+  return rows;
+}
+
+function metricValues(rows: readonly ResultRow[], metric: MetricColumn): number[] {
   return rows.flatMap((row) => {
     const value = row[metric];
     return typeof value === 'number' && Number.isFinite(value) ? [value] : [];
@@ -89,7 +110,7 @@ function metricValues(rows: readonly ResultRecord[], metric: MetricColumn): numb
 
 /** Per design (in the rows' order) and metric: the mean with its interval; paired differences with `baseline` (default the first design). */
 export function experimentStats(
-  rows: readonly ResultRecord[],
+  rows: readonly ResultRow[],
   options: BootstrapOptions & { baseline?: string | undefined } = {},
 ): ExperimentStats {
   const names = [...new Set(rows.map((row) => row.design))];

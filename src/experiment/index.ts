@@ -13,7 +13,25 @@ export {
   standardDeviation,
 } from './bootstrap.js';
 export { type DesignStats, type ExperimentStats, experimentStats, type PairedStats, readResults } from './experiment-stats.js';
-export { designTable, type ExperimentReportFiles, formatInterval, pairedTable, writeExperimentReport } from './experiment-report.js';
+export {
+  designTable,
+  type ExperimentReportFiles,
+  formatDifference,
+  formatInterval,
+  pairedTable,
+  type ReportChart,
+  reportCharts,
+  reportMetrics,
+  writeExperimentReport,
+} from './experiment-report.js';
+export {
+  type ExperimentDetail,
+  type ExperimentOverview,
+  type ExperimentProgress,
+  findExperimentDirectories,
+  readExperimentDetail,
+  readExperimentOverview,
+} from './experiment-directory.js';
 export { paretoFront } from './experiment-charts.js';
 export { type DesignForecast, type ExperimentForecast, planExperiment } from './experiment-plan.js';
 export { METRIC_LABELS } from './experiment-charts.js';

@@ -11,6 +11,7 @@ import { bearerAuth } from './bearer-auth.js';
 import { dashboardSignIn, sessionMatches } from './dashboard-auth.js';
 import { addDashboardRoutes, dashboardHeaders } from './dashboard-routes.js';
 import { serviceSource } from './dashboard-source.js';
+import { experimentSource, projectExperimentsDir } from './dashboard-experiment-source.js';
 import { addHealthRoutes } from './health-routes.js';
 import { addMetricsRoute, observeLatency } from './metrics-routes.js';
 import { ServiceError } from './service-error.js';
@@ -19,6 +20,7 @@ import type { TaskRuns } from './task-runs.js';
 import { ServiceTotalsReader } from './service-totals.js';
 import { callbackGuard } from './webhook-callback-guard.js';
 import { addWebhookDoc } from './webhook-doc.js';
+import { addDashboardDoc } from './dashboard-doc.js';
 
 const log = getLogger('server');
 
@@ -38,6 +40,8 @@ export interface AppOptions {
   readonly metrics: ServiceMetrics;
   /** True when the server signs and sends webhooks; otherwise a task's `metadata.callback_url` is refused. */
   readonly webhooks?: boolean | undefined;
+  /** Folders the dashboard looks for experiments in, besides the project's `experiments/`. */
+  readonly experimentDirs?: readonly string[] | undefined;
 }
 
 /** Copies `value` with secrets redacted: API keys, bearer tokens and the server's own token. */
@@ -109,7 +113,13 @@ export function createApp(options: AppOptions): OpenAPIHono {
   addHealthRoutes({ app, config, dataDir });
   addTaskRoutes({ app, runs, scrub });
   addAgentRoutes({ app, config, runs });
-  addDashboardRoutes({ app, source: serviceSource({ runs, dataDir }), scrub, readOnly: false });
+  addDashboardRoutes({
+    app,
+    source: serviceSource({ runs, dataDir }),
+    experiments: experimentSource([projectExperimentsDir(config.projectDir), ...(options.experimentDirs ?? [])]),
+    scrub,
+    readOnly: false,
+  });
   addMetricsRoute({ app, metrics, totals: new ServiceTotalsReader({ runs, dataDir }) });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -118,6 +128,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   addWebhookDoc(app);
+  addDashboardDoc(app);
   app.notFound((context) =>
     context.json(
       new ServiceError({ status: 404, code: 'not_found', message: `No route ${context.req.method} ${context.req.path}.` }).body(),

@@ -30,11 +30,11 @@ svg { max-width: 100%; height: auto; }
 .meta { color: #5b6b7c; font-size: 12px; }
 .empty { color: #5b6b7c; font-style: italic; }
 .links { display: flex; flex-wrap: wrap; gap: 14px; }
-.status { border-radius: 10px; padding: 1px 8px; background: #eef1f4; font-size: 12px; font-weight: 600; }
-.status[data-status="completed"], .status[data-status="done"] { background: #d9f2e3; color: #1e7d46; }
+.status { border-radius: 10px; padding: 1px 8px; background: #eef1f4; font-size: 12px; font-weight: 600; white-space: nowrap; }
+.status[data-status="completed"], .status[data-status="done"], .status[data-status="finished"] { background: #d9f2e3; color: #1e7d46; }
 .status[data-status="failed"] { background: #fbdcdc; color: #b42318; }
-.status[data-status="running"], .status[data-status="integrating"] { background: #dbe8fb; color: #1f5fbf; }
-.status[data-status="interrupted"], .status[data-status="budget_exceeded"], .status[data-status="cancelled"] { background: #fdecc8; color: #b25e09; }
+.status[data-status="running"], .status[data-status="integrating"], .status[data-status="incomplete"] { background: #dbe8fb; color: #1f5fbf; }
+.status[data-status="interrupted"], .status[data-status="budget_exceeded"], .status[data-status="budget_exhausted"], .status[data-status="cancelled"] { background: #fdecc8; color: #b25e09; }
 .filters { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; margin: 8px 0; }
 .filters label { display: flex; flex-direction: column; font-size: 12px; color: #5b6b7c; }
 input, select, textarea, button { font: inherit; max-width: 100%; }
@@ -46,6 +46,7 @@ button:disabled { opacity: 0.5; cursor: default; }
 .figures div { background: #f6f7f9; border-radius: 6px; padding: 6px 10px; }
 .figures dt { font-size: 12px; color: #5b6b7c; }
 .figures dd { margin: 0; font-weight: 600; }
+.figures dd .meta { font-weight: 400; }
 .pictures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr)); gap: 12px; }
 figure { margin: 0; min-width: 0; }
 figcaption { font-size: 12px; color: #5b6b7c; }
@@ -66,11 +67,17 @@ figcaption { font-size: 12px; color: #5b6b7c; }
 .resolve label, .decide label { display: flex; flex-direction: column; }
 .resolve button { align-self: flex-start; }
 .result[data-outcome="error"], .error { color: #b42318; }
+.warning { margin: 8px 0; padding: 8px 12px; border-left: 4px solid #b42318; background: #fdf0ef; color: #7a1810; }
 .result[data-outcome="ok"] { color: #1e7d46; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f7f9; padding: 8px; border-radius: 4px; font-size: 12px; max-height: 480px; overflow-y: auto; }
 .call { border-bottom: 1px solid #e6eaef; padding: 6px 0; }
 .side-by-side { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 320px), 1fr)); gap: 12px; }
 .tasks { padding-left: 20px; }
+table.designs th, table.paired th, table.experiments thead th { overflow-wrap: normal; }
+td.interval { white-space: nowrap; }
+td.interval .ci { display: block; color: #5b6b7c; font-size: 12px; }
+td[data-excludes-zero] { font-weight: 600; }
+caption { text-align: left; }
 `;
 
 /**

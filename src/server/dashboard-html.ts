@@ -58,6 +58,7 @@ export function page(input: { title: string; body: SafeHtml; live?: string | und
     ['/', 'Runs'],
     ['/blockers', 'Blockers'],
     ['/compare', 'Compare'],
+    ['/experiments', 'Experiments'],
   ] as const;
   return `<!doctype html>${
     html`<html lang="en">

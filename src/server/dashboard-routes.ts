@@ -24,6 +24,9 @@ import {
 import type { TeamState } from '../state/index.js';
 import { featureHeadline, runPage } from './dashboard-run-page.js';
 import type { DashboardRun, DashboardSource } from './dashboard-source.js';
+import { readExperimentDetail, readExperimentOverview } from '../experiment/index.js';
+import { experimentPage, experimentsPage } from './dashboard-experiment-pages.js';
+import type { ExperimentSource } from './dashboard-experiment-source.js';
 
 /** What the dashboard's pages may load and connect to: this server, nothing else. */
 export const DASHBOARD_CSP =
@@ -57,11 +60,13 @@ function fingerprint(run: DashboardRun | null): string {
 export function addDashboardRoutes(input: {
   app: Hono<Env>;
   source: DashboardSource;
+  /** The experiments it shows beside the runs. */
+  experiments: ExperimentSource;
   scrub: <T>(value: T) => T;
   readOnly: boolean;
   now?: () => Date;
 }): void {
-  const { app, source, scrub, readOnly } = input;
+  const { app, source, experiments, scrub, readOnly } = input;
   const now = input.now ?? (() => new Date());
   const read = async (id: string): Promise<DashboardRun | null> => {
     const found = await source.run(id);
@@ -156,10 +161,37 @@ export function addDashboardRoutes(input: {
     return context.html(respond('Compare runs', body, live({ since: await listFingerprint() })));
   });
 
+  app.get(`${UI_ROOT}/experiments`, async (context) => {
+    const lines = await Promise.all(
+      (await experiments.list()).map(async (experiment) => ({ id: experiment.id, overview: await readExperimentOverview(experiment.dir) })),
+    );
+    const body = experimentsPage({ lines: scrub(lines), roots: experiments.roots });
+    return context.html(respond('Experiments', body, live({ experiments: '1', since: await experiments.fingerprint() })));
+  });
+
+  app.get(`${UI_ROOT}/experiments/:id`, async (context) => {
+    const id = context.req.param('id');
+    // The id is looked up in the listing of the experiments folders, never joined to a path.
+    const found = await experiments.find(id);
+    if (found === null) {
+      const body = html`<h1>No experiment ${id}</h1><p><a href="${uiHref('/experiments')}">All experiments</a></p>`;
+      return context.html(respond('Not found', body), 404);
+    }
+    const since = await experiments.fingerprint(found.id);
+    const body = experimentPage({ id: found.id, detail: scrub(await readExperimentDetail(found.dir)) });
+    return context.html(respond(`Experiment ${found.id}`, body, live({ experiment: found.id, since })));
+  });
+
   app.get(`${UI_ROOT}/live`, (context) => {
     const id = context.req.query('run');
+    const experiment = context.req.query('experiment');
+    const allExperiments = context.req.query('experiments') !== undefined;
     let last = context.req.query('since') ?? '';
-    const look = async (): Promise<string> => (id === undefined ? listFingerprint() : fingerprint(await source.run(id)));
+    const look = async (): Promise<string> => {
+      if (experiment !== undefined) return experiments.fingerprint(experiment);
+      if (allExperiments) return experiments.fingerprint();
+      return id === undefined ? listFingerprint() : fingerprint(await source.run(id));
+    };
     return streamSSE(context, async (stream) => {
       const stop = new AbortController();
       stream.onAbort(() => stop.abort());

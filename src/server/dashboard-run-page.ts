@@ -3,6 +3,7 @@ import type { TeamConfig } from '../config/index.js';
 import { costChart, planDiagram, pricedSummary, runSchedule, timelineChart } from '../report/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../state/index.js';
 import { budgetGauge, costOverTime, usd } from './dashboard-charts.js';
+import { type CostForecast, forecastRemainingCost } from './cost-forecast.js';
 import { html, type SafeHtml, trusted, uiHref } from './dashboard-html.js';
 
 /** The board's columns, in the order work moves through them. */
@@ -35,24 +36,65 @@ export function transcriptHref(runId: string, agent: string, task?: string | und
   return uiHref(`/runs/${encodeURIComponent(runId)}/agents/${encodeURIComponent(agent)}`, { task });
 }
 
+/** The forecast figures: what is left to spend and the total it makes against the cap. */
+function forecastFigures(forecast: CostForecast): SafeHtml {
+  const { remainingUsd, totalUsd, capUsd } = forecast;
+  const left = `${forecast.tasksLeft} task${forecast.tasksLeft === 1 ? '' : 's'} left`;
+  const remaining =
+    remainingUsd === null
+      ? html`<dd id="forecast" data-state="none">no estimate yet <span class="meta">(no task finished; ${left})</span></dd>`
+      : forecast.tasksLeft === 0
+        ? html`<dd id="forecast" data-state="done" data-usd="${remainingUsd}">${usd(0)} <span class="meta">(no task left)</span></dd>`
+        : html`<dd id="forecast" data-state="estimate" data-usd="${remainingUsd}">${usd(remainingUsd)} <span class="meta">(${left}; ${FORECAST_METHOD[forecast.method ?? 'per-task']})</span></dd>`;
+  const total =
+    totalUsd === null
+      ? html`<dd id="forecast-total">—</dd>`
+      : html`<dd id="forecast-total" data-usd="${totalUsd}">${usd(totalUsd)}${capUsd === null ? ' (no cap)' : ` of ${usd(capUsd)} cap`}</dd>`;
+  return html`<div><dt>Forecast to finish</dt>${remaining}</div>
+<div><dt>Forecast total</dt>${total}</div>`;
+}
+
+/** Said when the forecast total is above the cap: the run is likely to stop there with work left. */
+function forecastWarning(forecast: CostForecast): SafeHtml | '' {
+  const { totalUsd, capUsd } = forecast;
+  if (!forecast.exceedsCap || totalUsd === null || capUsd === null) return '';
+  const work = forecast.tasksLeft === 0 ? 'it has spent more than the cap' : 'the run is likely to stop at the cap with work left';
+  return html`<p class="warning" id="forecast-warning"><strong>Over the cap:</strong> the forecast total ${usd(totalUsd)} is above the cap of ${usd(capUsd)}: ${work}. Raise the cap (<code>run --resume --budget-usd</code>, or <code>budget.max_usd</code> in the config) or cut the plan.</p>`;
+}
+
+/** How each estimator reads on the page. */
+const FORECAST_METHOD: Record<NonNullable<CostForecast['method']>, string> = {
+  'by-complexity': 'from finished tasks of each complexity',
+  'per-task': 'spend per finished task',
+};
+
 function money(input: { config: TeamConfig; state: TeamState; ledger: readonly LedgerEntry<LedgerEvent>[] }): SafeHtml {
   const { state } = input;
   const summary = pricedSummary(input);
   const saved = summary.topTierCostUsd - summary.costUsd;
+  const forecast = forecastRemainingCost({
+    tasks: state.tasks,
+    ledger: input.ledger,
+    spentUsd: state.budget.spentUsd,
+    capUsd: state.budget.limitUsd,
+  });
   return html`<h2>Money</h2>
-${budgetGauge(state.budget)}
+${budgetGauge(state.budget, forecast.tasksLeft === 0 ? null : forecast.remainingUsd)}
 <dl class="figures">
 <div><dt>Spent</dt><dd id="cost-total" data-usd="${summary.costUsd}">${usd(summary.costUsd)}</dd></div>
 <div><dt>Reserved</dt><dd>${usd(state.budget.reservedUsd)}</dd></div>
 <div><dt>Cap</dt><dd>${state.budget.limitUsd === null ? 'none' : usd(state.budget.limitUsd)}</dd></div>
+${forecastFigures(forecast)}
 <div><dt>All on the top tier</dt><dd id="top-tier">${usd(summary.topTierCostUsd)} (${saved >= 0 ? 'saved' : 'over'} ${usd(Math.abs(saved))})</dd></div>
 <div><dt>Cache-read share</dt><dd id="cache-share">${(summary.cacheHitRatio * 100).toFixed(1)}%</dd></div>
 <div><dt>Calls</dt><dd>${summary.calls}</dd></div>
 <div><dt>Tokens</dt><dd>${summary.tokens.total}</dd></div>
 </dl>
+${forecastWarning(forecast)}
 <div class="pictures">
 <figure><figcaption>Cost by agent</figcaption>${trusted(costChart({ lines: summary.byAgent, title: `Cost by agent (${usd(summary.costUsd)})` }))}</figure>
-<figure><figcaption>Cost over time by model</figcaption>${costOverTime(input.ledger)}</figure>
+<figure id="cost-time-model"><figcaption>Cost over time by model</figcaption>${costOverTime(input.ledger, 'model')}</figure>
+<figure id="cost-time-agent"><figcaption>Cost over time by agent</figcaption>${costOverTime(input.ledger, 'agent')}</figure>
 </div>`;
 }
 

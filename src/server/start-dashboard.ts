@@ -12,6 +12,7 @@ import { scrubber } from './create-app.js';
 import { UI_ROOT } from './dashboard-html.js';
 import { addDashboardRoutes, dashboardHeaders } from './dashboard-routes.js';
 import { localRunSource } from './dashboard-source.js';
+import { experimentSource, projectExperimentsDir } from './dashboard-experiment-source.js';
 
 /** A listening dashboard. */
 export interface RunningDashboard {
@@ -21,17 +22,22 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** Serves the dashboard of `config`'s run on 127.0.0.1 (`port` 0 picks a free one); `active` says whether the run goes on here. */
+/**
+ * Serves the dashboard of `config`'s run on 127.0.0.1 (`port` 0 picks a free one); `active` says whether the
+ * run goes on here. It shows the experiments of the project's `experiments/` and of `experimentDirs` too.
+ */
 export async function startDashboard(input: {
   config: TeamConfig;
   active: () => boolean;
   port?: number | undefined;
+  experimentDirs?: readonly string[] | undefined;
 }): Promise<RunningDashboard> {
   const app = new Hono();
   app.use(dashboardHeaders());
   addDashboardRoutes({
     app,
     source: localRunSource({ config: input.config, active: input.active }),
+    experiments: experimentSource([projectExperimentsDir(input.config.projectDir), ...(input.experimentDirs ?? [])]),
     scrub: scrubber(undefined),
     readOnly: true,
   });

@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly webhookSeams?: WebhookSeams | undefined;
   /** The clock of task records and of the runs' stores and SLA checks (tests pass a fake one); default: the system clock. */
   readonly now?: (() => Date) | undefined;
+  /** Folders the dashboard looks for experiments in, besides the project's `experiments/` (absolute). */
+  readonly experimentDirs?: readonly string[] | undefined;
 }
 
 /** A listening service. */
@@ -97,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     version,
     metrics,
     webhooks: webhookSettings.secret !== undefined,
+    experimentDirs: options.experimentDirs,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {

@@ -97,6 +97,9 @@ describe('dashboard', () => {
       done: document.querySelectorAll('.column[data-status="done"] .card').length,
     }));
     expect(before.done).toBe(0);
+    // No task has finished: no forecast of the remaining cost yet.
+    expect(await page.getAttribute('#forecast', 'data-state')).toBe('none');
+    expect(await page.textContent('#forecast')).toContain('no estimate yet');
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'run-planned-1280.png'), fullPage: true });
     expect((await post('/execute/live')).status).toBe(202);
     expect((await post('/execute/xss')).status).toBe(202);
@@ -116,6 +119,8 @@ describe('dashboard', () => {
     }));
     expect(after.refreshes).toBeGreaterThan(1);
     expect(after.done).toBe(after.tasks);
+    expect(await page.getAttribute('#forecast', 'data-state')).toBe('done');
+    expect(await page.locator('#cost-time-agent polyline.series').count()).toBeGreaterThan(1);
     await waitForStatus(service.call, 'xss', ['completed']);
   });
 
@@ -203,6 +208,7 @@ describe('dashboard', () => {
       ['ledger', '/ui/runs/live/ledger'],
       ['transcript', '/ui/runs/live/agents/manager'],
       ['compare', '/ui/compare?a=xss&b=live'],
+      ['experiments-none', '/ui/experiments'],
     ];
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport);

@@ -32,6 +32,8 @@ export async function startService(
     webhookSeams?: WebhookSeams;
     /** The server's clock (a fake one for SLA tests). */
     now?: () => Date;
+    /** Folders of experiments for the dashboard besides the project's experiments/ (`serve --experiments`). */
+    experimentDirs?: string[];
   } = {},
 ): Promise<ServiceFixture> {
   const project = input.project ?? (await tempProject('agent-team-service-'));
@@ -49,6 +51,7 @@ export async function startService(
     webhooks: input.webhooks,
     webhookSeams: input.webhookSeams,
     now: input.now,
+    experimentDirs: input.experimentDirs,
   });
   return {
     project,

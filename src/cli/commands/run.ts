@@ -10,6 +10,7 @@ import { packageVersion } from '../package-version.js';
 import { showProgress } from '../progress.js';
 import { paint, printJson, println, type Terminal } from '../terminal.js';
 import { storeChoice } from '../store-option.js';
+import { experimentFolders } from '../experiments-option.js';
 
 /** Options of `agent-team run`. */
 export interface RunCommandOptions {
@@ -41,6 +42,8 @@ export interface RunCommandOptions {
   ui?: boolean | undefined;
   /** `--ui-port`: its port (default: a free one). */
   uiPort?: number | undefined;
+  /** `--experiments DIR`: more folders of experiments the --ui dashboard shows, besides ./experiments. */
+  experiments?: string[] | undefined;
   cwd: string;
   terminal: Terminal;
   /** Supplied by tests and the server; the CLI uses Ctrl-C. */
@@ -124,7 +127,12 @@ export async function run(options: RunCommandOptions): Promise<number> {
     if (options.ui === true || options.uiPort !== undefined) {
       // Loaded only when asked for: a plain run starts no HTTP server and reads none of its code.
       const { startDashboard } = await import('../../server/index.js');
-      const started = await startDashboard({ config, active: () => running, port: options.uiPort });
+      const started = await startDashboard({
+        config,
+        active: () => running,
+        port: options.uiPort,
+        experimentDirs: experimentFolders({ values: options.experiments, cwd: options.cwd }),
+      });
       dashboard = started;
       // With --json, stdout is the result alone.
       (options.json === true ? terminal.err : terminal.out).write(`Dashboard: ${started.url} (this machine only, until the run ends)\n`);

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { MAX_TIME_SCALE, numberArgument } from '../number-argument.js';
 import { CONFIG_OPTION_HELP, STORE_OPTION_HELP } from '../store-option.js';
+import { collectValues, EXPERIMENTS_OPTION_HELP } from '../experiments-option.js';
 
 /** Declares `agent-team serve`, the orchestrator service over HTTP. */
 export function registerServeCommands(program: Command, context: CommandContext): void {
@@ -30,6 +31,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
       (url: string, urls: string[]) => [...urls, url],
       [] as string[],
     )
+    .option('--experiments <dir>', EXPERIMENTS_OPTION_HELP, collectValues, [] as string[])
     .option('--json', 'print the address as one JSON line once listening')
     .addHelpText(
       'after',
@@ -37,11 +39,13 @@ export function registerServeCommands(program: Command, context: CommandContext)
         '',
         'Routes: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, GET /tasks/{task_id}/events (SSE),',
         'POST /tasks/{task_id}/cancel, GET /agents, GET /openapi.json; /healthz and /readyz need no token.',
+        'Dashboard: GET /ui (runs, blockers, compare) and GET /ui/experiments (./experiments and each --experiments DIR).',
         '',
         'Examples:',
         '  $ agent-team serve',
         '  $ AGENT_TEAM_API_TOKEN=$(openssl rand -hex 32) agent-team serve --host 0.0.0.0 --port 8080',
         '  $ agent-team serve --store postgres://team@db.internal/agents --port 0 --json',
+        "  $ agent-team serve --experiments ../bench/experiments   # the dashboard's /ui/experiments shows them too",
         '  $ curl -H "Authorization: Bearer $AGENT_TEAM_API_TOKEN" http://127.0.0.1:8080/agents',
         '',
         'Environment:',

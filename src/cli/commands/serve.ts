@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
 import { jsonText, startTracing, stopTracing } from '../../observability/index.js';
 import { API_TOKEN_ENV, startServer, webhookSettings } from '../../server/index.js';
@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { packageVersion } from '../package-version.js';
 import { storeChoice } from '../store-option.js';
+import { experimentFolders } from '../experiments-option.js';
 import { println, type Terminal } from '../terminal.js';
 
 /** The server's data directory when none is given: task records and (file store) task states, under the project. */
@@ -23,6 +24,8 @@ export interface ServeCommandOptions {
   timeScale?: number | undefined;
   /** Webhook receivers of every task's status changes (AGENT_TEAM_WEBHOOK_URLS adds more). */
   webhook?: string[] | undefined;
+  /** `--experiments DIR`: more folders of experiments for the dashboard, besides ./experiments. */
+  experiments?: string[] | undefined;
   json?: boolean | undefined;
   cwd: string;
   terminal: Terminal;
@@ -41,6 +44,7 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
   const host = options.host ?? '127.0.0.1';
   // Checked before anything starts: receivers without a secret, or a short one, are refused (exit 2).
   const webhooks = webhookSettings({ flags: options.webhook ?? [], env: process.env });
+  const experimentDirs = experimentFolders({ values: options.experiments, cwd: options.cwd });
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
   const version = await packageVersion();
@@ -57,6 +61,7 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
       timeScale: options.timeScale,
       version,
       webhooks,
+      experimentDirs,
     });
     const store =
       config.store.kind === 'file' ? 'file store' : describeTeamStore({ ...config, store: { ...config.store, key: '<task_id>' } });
@@ -74,6 +79,10 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
       println(
         terminal,
         `  Dashboard: ${server.url}/ui${token === undefined ? '' : ` (sign a browser in once with ${server.url}/ui?token=<${API_TOKEN_ENV}>)`}`,
+      );
+      println(
+        terminal,
+        `  Experiments: ${server.url}/ui/experiments (from ${[join(config.projectDir, 'experiments'), ...experimentDirs].join(', ')})`,
       );
       // The count only: a receiver's URL may carry its own token.
       if (receivers !== null)
