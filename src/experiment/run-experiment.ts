@@ -184,10 +184,11 @@ export async function runExperiment(input: {
           if (outcome.finished) {
             budget.finish(cell.id, outcome.record.costUsd);
             records.set(cell.id, outcome.record);
+            // Reported at once, so that each cell's line counts the cells ended before it (a write may wait for another).
+            report(cell, outcome.record, 'finished');
             // One write at a time, each with every row so far: a slower earlier write never lands last.
             writing = writing.then(() => writeResults(dir, orderedRecords(cells, records)));
             await writing;
-            report(cell, outcome.record, 'finished');
           } else {
             budget.stop(cell.id, outcome.spentUsd);
             report(cell, null, 'stopped');

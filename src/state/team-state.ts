@@ -187,12 +187,12 @@ export const runOptionsSchema = z.object({
   workspace: z.string().nullable().default(null),
   /**
    * The design laid over the config files when the run started (`--roster`, `--tiers`, an experiment cell's keys),
-   * each part with where it came from; null: none. A resumed run and its agent processes run the same design.
+   * each part with where it came from; absent: none (so older state files read and write back unchanged). A resumed
+   * run and its agent processes run the same design.
    */
   design: z
     .object({ roster: sourcedValueSchema.optional(), tiers: sourcedValueSchema.optional(), orchestrator: sourcedValueSchema.optional() })
-    .nullable()
-    .default(null),
+    .optional(),
 });
 export type RunOptions = z.infer<typeof runOptionsSchema>;
 

@@ -81,6 +81,9 @@ describe('experiment run', () => {
       },
     });
     expect(first.summary.status).toBe('interrupted');
+    // Each cell's line counts the cells finished up to it, one more each time, however the cells' ends interleave.
+    const counts = ended.flatMap((event) => (event.type === 'cell-end' && event.outcome === 'finished' ? [event.done] : []));
+    expect(counts).toEqual(counts.map((_, index) => index + 1));
     const finishedFirst = first.records.map((record) => record.runId);
     expect(finishedFirst.length).toBeGreaterThanOrEqual(3);
     expect(finishedFirst.length).toBeLessThan(9);

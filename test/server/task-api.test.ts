@@ -262,6 +262,11 @@ describe('GET /openapi.json', () => {
         '/tasks/{task_id}/blockers/{blocker_id}/resolve',
         '/tasks/{task_id}/cancel',
         '/tasks/{task_id}/events',
+        // The dashboard's pages (test/server/dashboard-openapi.test.ts checks them).
+        ...['', '/assets/dashboard.css', '/assets/dashboard.js', '/assets/icon.svg', '/blockers', '/compare', '/experiments'].map(
+          (path) => `/ui${path}`,
+        ),
+        ...['/experiments/{id}', '/live', '/runs/{id}', '/runs/{id}/agents/{agent}', '/runs/{id}/ledger'].map((path) => `/ui${path}`),
       ].sort(),
     );
     // The person-in-the-loop shapes and their documented meaning are part of the document.

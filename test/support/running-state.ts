@@ -20,7 +20,6 @@ export function testRunOptions(input: { config: TeamConfig; runId: string; overr
     record: null,
     replay: null,
     workspace: null,
-    design: null,
     ...input.overrides,
   };
 }

@@ -160,7 +160,6 @@ export function createAgentSpecResolver(input: {
     record: null,
     replay: null,
     workspace: null,
-    design: null,
   };
   const cache = new Map<string, LlmProvider>();
   const named = (name: string): LlmProvider => {

@@ -10,19 +10,27 @@ import type { RunOptions, TeamState } from '../../state/index.js';
 
 const PARTS = ['roster', 'tiers', 'orchestrator'] as const;
 
-/** What the run's options record of `config`'s design: null when it has none. */
-export function recordedDesign(config: TeamConfig): RunOptions['design'] {
+type RunDesign = NonNullable<RunOptions['design']>;
+
+/** What the run's options record of `config`'s design: undefined when it has none. */
+function recordedDesign(config: TeamConfig): RunDesign | undefined {
   const parts = PARTS.filter((part) => config.design[part] !== undefined);
-  if (parts.length === 0) return null;
+  if (parts.length === 0) return undefined;
   return Object.fromEntries(parts.map((part) => [part, structuredClone(config.design[part])]));
 }
 
-function sameValues(a: RunOptions['design'], b: RunOptions['design']): boolean {
+/** The run options' `design` for a new run on `config`: none when the config has no design laid over it. */
+export function designOption(config: TeamConfig): Pick<RunOptions, 'design'> {
+  const design = recordedDesign(config);
+  return design === undefined ? {} : { design };
+}
+
+function sameValues(a: RunDesign | undefined, b: RunDesign | undefined): boolean {
   return PARTS.every((part) => JSON.stringify(a?.[part]?.value) === JSON.stringify(b?.[part]?.value));
 }
 
-function described(design: RunOptions['design']): string {
-  if (design === null) return 'the config files alone';
+function described(design: RunDesign | undefined): string {
+  if (design === undefined) return 'the config files alone';
   return PARTS.filter((part) => design[part] !== undefined)
     .map((part) => `${part} from ${design[part]?.where}`)
     .join(', ');
@@ -36,7 +44,7 @@ function described(design: RunOptions['design']): string {
 export function configOfRun(config: TeamConfig, state: TeamState): TeamConfig {
   const recorded = state.run.options.design;
   const given = recordedDesign(config);
-  if (given === null) return recorded === null ? config : withDesign(config, recorded as DesignOverrides);
+  if (given === undefined) return recorded === undefined ? config : withDesign(config, recorded as DesignOverrides);
   if (sameValues(given, recorded)) return config;
   throw new UsageError(
     `Run ${state.run.id} was started with ${described(recorded)}, and this command gives ${described(given)}: ` +

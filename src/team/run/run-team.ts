@@ -18,7 +18,7 @@ import { openTeamContext, withTeamStore } from './open-team.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import { keepLease } from './run-lease.js';
 import { holdLease, newRunOwner } from './run-owner.js';
-import { configOfRun, recordedDesign } from './run-design.js';
+import { configOfRun, designOption } from './run-design.js';
 import { readResumable, resumeRun, startNewRun } from './take-run.js';
 import { readRunLedger } from './team-ledger.js';
 import { RoleAgent } from '../agents/role-agent.js';
@@ -102,7 +102,7 @@ function newRunOptions(options: RunTeamOptions, runId: string): RunOptions {
     record: options.record ?? null,
     replay: options.replay ?? null,
     workspace: options.workspace ?? (config.orchestrator.workspace.enabled ? config.projectDir : null),
-    design: recordedDesign(config),
+    ...designOption(config),
   };
 }
 
