@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { bufferTerminal } from '../../src/cli/terminal.js';
 import { CSV_COLUMNS, experimentStats, formatInterval, readResults } from '../../src/experiment/index.js';
-import { launchChromium, type PageWatch, SCREENSHOT_DIR, watchPage } from '../support/chromium.js';
+import { launchChromium, type PageWatch, VIEWPORTS, viewProblems, watchPage } from '../support/chromium.js';
 import { REVIEWER_DESIGNS, writeExperiment } from '../support/experiment-fixture.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { type ServiceFixture, startService, TEST_TOKEN } from './service-fixture.js';
@@ -37,8 +37,6 @@ interface CellsOf {
 }
 declare const window: { readonly innerWidth: number; readonly __xss?: number };
 
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const EXPERIMENT = 'reviewer-question';
 const XSS_DESIGN = '<img src=x onerror=window.__xss=1>, "quoted"';
 
@@ -70,10 +68,6 @@ function csvRow(design: string, seed: number, status: string, costUsd: number): 
 }
 
 /** True when the page is no wider than its window. */
-function fitsWidth(target: Page): Promise<boolean> {
-  return target.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= window.innerWidth);
-}
-
 /** GET `path` exactly as written (no URL normalization of `..`), with the token: status and body. */
 function rawGet(path: string): Promise<{ status: number; body: string }> {
   const { port } = service.server;
@@ -128,7 +122,7 @@ beforeAll(async () => {
   await outside.write('extra/.hidden/results.csv', `${csv}\n`);
   await outside.write('elsewhere/secret-experiment/results.csv', `${csv}\n`);
   await symlink(outside.path('elsewhere', 'secret-experiment'), service.project.path('experiments', 'linked'));
-  context = await browser.newContext({ viewport: DESKTOP });
+  context = await browser.newContext({ viewport: VIEWPORTS[0] });
   page = await context.newPage();
   watch = watchPage(page);
   expect((await page.goto(url(`/ui/experiments?token=${TEST_TOKEN}`)))?.status()).toBe(200);
@@ -256,15 +250,7 @@ describe('dashboard experiments', () => {
       ['experiment', `/ui/experiments/${EXPERIMENT}`],
       ['experiment-csv', '/ui/experiments/csv-only'],
     ];
-    for (const viewport of [DESKTOP, PHONE]) {
-      await page.setViewportSize(viewport);
-      for (const [name, path] of views) {
-        expect((await page.goto(url(path)))?.status(), path).toBe(200);
-        expect(await fitsWidth(page), `${path} at ${viewport.width}×${viewport.height}`).toBe(true);
-        await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
-      }
-    }
-    await page.setViewportSize(DESKTOP);
+    expect(await viewProblems({ page, views, url })).toEqual([]);
     expect(watch.errors).toEqual([]);
     expect(watch.outside).toEqual([]);
   });

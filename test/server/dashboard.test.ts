@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type PageWatch, SCREENSHOT_DIR, watchPage } from '../support/chromium.js';
+import { launchChromium, type PageWatch, SCREENSHOT_DIR, VIEWPORTS, viewProblems, watchPage } from '../support/chromium.js';
 import { orchestrateBody, type ServiceFixture, startService, TEST_TOKEN, waitForStatus } from './service-fixture.js';
 
 /** The browser's globals, as far as the functions these tests run in the page use them (the tests compile without the DOM library). */
@@ -26,8 +26,6 @@ declare const document: {
 declare const window: { readonly innerWidth: number; readonly __xss?: number };
 
 const XSS_TITLE = '<script>window.__xss=1</script><img src=x onerror=window.__xss=2> invoice export';
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 
 let browser: Browser;
 let service: ServiceFixture;
@@ -42,17 +40,13 @@ function post(path: string, json?: unknown): Promise<Response> {
 }
 
 /** True when the page is no wider than its window. */
-function fitsWidth(target: Page): Promise<boolean> {
-  return target.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= window.innerWidth);
-}
-
 beforeAll(async () => {
   browser = await launchChromium();
   // Sim latencies at 5% of real time: a run lasts a few seconds, long enough to be watched.
   service = await startService({ token: TEST_TOKEN, timeScale: 0.05 });
   expect((await post('/orchestrate', orchestrateBody('xss', { title: XSS_TITLE }))).status).toBe(200);
   expect((await post('/orchestrate', orchestrateBody('live', { title: 'Invoice PDF export' }))).status).toBe(200);
-  context = await browser.newContext({ viewport: DESKTOP });
+  context = await browser.newContext({ viewport: VIEWPORTS[0] });
   page = await context.newPage();
   watch = watchPage(page);
 });
@@ -210,16 +204,7 @@ describe('dashboard', () => {
       ['compare', '/ui/compare?a=xss&b=live'],
       ['experiments-none', '/ui/experiments'],
     ];
-    for (const viewport of [DESKTOP, PHONE]) {
-      await page.setViewportSize(viewport);
-      for (const [name, path] of views) {
-        const response = await page.goto(url(path));
-        expect(response?.status(), path).toBe(200);
-        expect(await fitsWidth(page), `${path} at ${viewport.width}×${viewport.height}`).toBe(true);
-        await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
-      }
-    }
-    await page.setViewportSize(DESKTOP);
+    expect(await viewProblems({ page, views, url })).toEqual([]);
     expect(watch.errors).toEqual([]);
     expect(watch.outside).toEqual([]);
   });

@@ -58,3 +58,43 @@ export function watchPage(page: Page): PageWatch {
   });
   return watch;
 }
+
+/** The two layouts every view must work at: a laptop and a phone. */
+export const VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+] as const;
+
+/** True when the page needs no horizontal scrolling at its viewport's width. */
+export function fitsWidth(target: Page): Promise<boolean> {
+  // Runs in the page, where `document` and `window` exist; this file is compiled without the DOM's types.
+  return target.evaluate(() => {
+    const page = globalThis as unknown as { document: { scrollingElement: { scrollWidth: number } | null }; innerWidth: number };
+    return (page.document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= page.innerWidth;
+  });
+}
+
+/**
+ * Opens each `[name, path]` view at each of VIEWPORTS and says what is wrong with it (a status other than 200,
+ * a page wider than the screen); leaves a full-page screenshot `<name>-<width>.png` in SCREENSHOT_DIR. Ends at
+ * the first viewport's size.
+ */
+export async function viewProblems(input: {
+  page: Page;
+  views: readonly (readonly [string, string])[];
+  url: (path: string) => string;
+}): Promise<string[]> {
+  const { page } = input;
+  const problems: string[] = [];
+  for (const viewport of VIEWPORTS) {
+    await page.setViewportSize(viewport);
+    for (const [name, path] of input.views) {
+      const status = (await page.goto(input.url(path)))?.status();
+      if (status !== 200) problems.push(`${path}: status ${status}`);
+      if (!(await fitsWidth(page))) problems.push(`${path}: wider than ${viewport.width}×${viewport.height}`);
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${viewport.width}.png`), fullPage: true });
+    }
+  }
+  await page.setViewportSize(VIEWPORTS[0]);
+  return problems;
+}
