@@ -362,7 +362,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     };
     if (done.length === 0) return nothing;
     const onWork = work !== undefined && state === work.state ? work : undefined;
-    const diff = diffState({ base, state, aligned: onWork?.aligned });
+    const diff = diffState({ base, state, tracked: onWork?.tracked });
     if (!diff.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
