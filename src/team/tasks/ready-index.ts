@@ -1,8 +1,9 @@
 /**
  * The ready tasks of a store's working copy by role, in the order an agent takes them (the head of
- * the longest chain of work first, plan order on ties), the ready ones handed back to an agent, and
- * the places holding files: what a claim looks up, kept by what changed instead of a scan of the
- * plan per claim. The index follows the places the store settled since it last looked (see
+ * the longest chain of work first, plan order on ties), the ready ones handed back to an agent, the
+ * places holding files, and the pending tasks whose dependencies are all settled (which the next
+ * readiness pass changes): what a claim and a report look up, kept by what changed instead of a scan
+ * of the plan per transition. The index follows the places the store settled since it last looked (see
  * settledSince) and reads again, at each look, the places the update running now reached (see
  * unsettledPlaces): every other task is the one it indexed. Only a tracked list (a PostgresStore's
  * working copy) can be followed so; for any other list, and when the plan's graph changed (a task
@@ -10,6 +11,7 @@
  */
 import { plainList, settledSince, type Task, unsettledPlaces } from '../../state/index.js';
 import { holdsFiles } from './busy-files.js';
+import { taskById } from './task-lookup.js';
 
 /** What the index knows of one place. */
 interface Place {
@@ -86,6 +88,10 @@ export class ReadyIndex {
   readonly #owned = new SortedLists((a, b) => a < b);
   readonly #withFiles = new SortedLists((a, b) => a < b);
   readonly #holding = new Set<number>();
+  /** Places of pending tasks a readiness pass would change: a dependency missing, failed or cancelled, or all done. */
+  readonly #settledPending = new Set<number>();
+  /** Places of the tasks that depend on each id. */
+  readonly #dependents = new Map<string, number[]>();
   #cursor: number;
 
   private constructor(list: readonly Task[], levels: ReadonlyMap<string, number>, cursor: number) {
@@ -97,7 +103,33 @@ export class ReadyIndex {
     this.#places.forEach((place, index) => {
       this.#enter(place, index);
     });
+    tasks.forEach((task, index) => {
+      for (const id of task.dependsOn) {
+        const list = this.#dependents.get(id);
+        if (list === undefined) this.#dependents.set(id, [index]);
+        else list.push(index);
+      }
+      this.#judgePending(tasks, index);
+    });
     this.#cursor = cursor;
+  }
+
+  /**
+   * The places a readiness pass has to look at, in plan order: the pending tasks the index knows to be
+   * settled, and, of the places the running update reached, those pending and the pending tasks that
+   * depend on them. Any other pending task waits for a dependency that is not done, as it did.
+   */
+  readinessPlaces(unsettled: ReadonlyMap<number, Place>): number[] {
+    const tasks = plainList(this.#list);
+    const places = new Set<number>();
+    for (const index of this.#settledPending) if (!unsettled.has(index)) places.add(index);
+    for (const index of unsettled.keys()) {
+      const task = tasks[index] as Task;
+      if (task.status === 'pending') places.add(index);
+      for (const dependent of this.#dependents.get(task.id) ?? [])
+        if ((tasks[dependent] as Task).status === 'pending') places.add(dependent);
+    }
+    return [...places].sort((a, b) => a - b);
   }
 
   /**
@@ -134,6 +166,11 @@ export class ReadyIndex {
       current.set(index, place);
     }
     return current;
+  }
+
+  /** The places of the tasks that depend on `id`, in plan order. */
+  dependentsOf(id: string): readonly number[] {
+    return this.#dependents.get(id) ?? [];
   }
 
   /** The ready tasks of `role` in the order an agent takes them: the longest chain first, plan order on ties. */
@@ -190,6 +227,7 @@ export class ReadyIndex {
     if (settled === undefined) return false;
     const tasks = plainList(this.#list);
     if (tasks.length !== this.#places.length) return false;
+    const judge = new Set<number>();
     for (const index of new Set(settled.places)) {
       const task = tasks[index];
       const old = this.#places[index];
@@ -199,9 +237,26 @@ export class ReadyIndex {
       this.#leave(old, index);
       this.#places[index] = place;
       this.#enter(place, index);
+      judge.add(index);
+      for (const dependent of this.#dependents.get(task.id) ?? []) judge.add(dependent);
     }
+    for (const index of judge) this.#judgePending(tasks, index);
     this.#cursor = settled.cursor;
     return true;
+  }
+
+  /** Puts the place in #settledPending when a readiness pass would change its task, out of it otherwise. */
+  #judgePending(tasks: readonly Task[], index: number): void {
+    const task = tasks[index] as Task;
+    let settled = false;
+    if (task.status === 'pending') {
+      const dependencies = task.dependsOn.map((id) => taskById(tasks, id));
+      settled =
+        dependencies.every((dependency) => dependency?.status === 'done') ||
+        dependencies.some((dependency) => dependency === undefined || dependency.status === 'failed' || dependency.status === 'cancelled');
+    }
+    if (settled) this.#settledPending.add(index);
+    else this.#settledPending.delete(index);
   }
 
   #enter(place: Place, index: number): void {

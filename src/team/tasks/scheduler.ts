@@ -11,6 +11,9 @@ export { BusyFiles, pathsOverlap } from './busy-files.js';
 
 type Emit = (event: LedgerEvent) => void;
 
+// The ready index of each tracked list of tasks (a store's working copy keeps its list from one commit to the next).
+const readyIndexes = new WeakMap<readonly Task[], ReadyIndex>();
+
 /**
  * Moves pending tasks whose dependencies are all done to ready, and cancels tasks
  * whose dependencies failed or were cancelled. Repeats until nothing changes.
@@ -20,18 +23,28 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
   // Every task is read from the plain entries (a store's working copy notes only the tasks read through its list, see
   // plainList); a task that changes is taken from the list itself.
   const plain = plainList(tasks);
+  // On a store's working copy the index says which pending tasks can change; else every one is looked at.
+  const index = ReadyIndex.of({ list: tasks, levels: chainLengths, indexes: readyIndexes });
+  const unsettled = index?.unsettled();
+  const first = index !== undefined && unsettled !== undefined ? index.readinessPlaces(unsettled) : undefined;
   // Most commits leave no task pending: no need for the lookups below.
-  if (!plain.some((task) => task.status === 'pending')) return;
-  // The dependents of each task (by place in the plan), kept for the plan's graph: made when the first task changes.
+  if (first !== undefined ? first.length === 0 : !plain.some((task) => task.status === 'pending')) return;
+  // The dependents of each task (by place in the plan): the index's, or those of the plan's graph, made when the first task changes.
   let positions: ReadonlyMap<string, readonly number[]> | undefined;
+  const dependentsOf = (id: string): readonly number[] => {
+    if (index !== undefined && unsettled !== undefined) return index.dependentsOf(id);
+    positions ??= planGraph(plain).dependents;
+    return positions.get(id) ?? [];
+  };
   // Pass after pass in plan order, as long as something changes; a pass looks only at the pending tasks whose
-  // dependencies changed since it last looked (the first pass: at all of them).
-  let current: boolean[] | undefined;
-  let next: boolean[] = [];
+  // dependencies changed since it last looked (the first pass: at all of them, or at those the index names).
+  let pass = first ?? Array.from({ length: tasks.length }, (_, position) => position);
   for (;;) {
     let changed = false;
-    for (let position = 0; position < tasks.length; position += 1) {
-      if (current !== undefined && current[position] !== true) continue;
+    const inPass = new Set(pass);
+    const next = new Set<number>();
+    for (let at = 0; at < pass.length; at += 1) {
+      const position = pass[at] as number;
       if ((plain[position] as Task).status !== 'pending') continue;
       const dependencies = (plain[position] as Task).dependsOn.map((id) => taskById(plain, id));
       const broken = dependencies.find(
@@ -49,17 +62,30 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
         emit({ type: 'task-ready', taskId: task.id });
       }
       changed = true;
-      positions ??= planGraph(plain).dependents;
-      // Its dependents further on are looked at in this pass (the first pass looks at every task), those before it in the next one.
-      for (const dependent of positions.get(task.id) ?? []) {
-        if (dependent <= position) next[dependent] = true;
-        else if (current !== undefined) current[dependent] = true;
+      // Its dependents further on are looked at in this pass, those before it in the next one.
+      for (const dependent of dependentsOf(task.id)) {
+        if (dependent <= position) next.add(dependent);
+        else if (!inPass.has(dependent)) {
+          inPass.add(dependent);
+          pass.splice(insertionPoint(pass, dependent, at + 1), 0, dependent);
+        }
       }
     }
     if (!changed) return;
-    current = next;
-    next = [];
+    pass = [...next].sort((a, b) => a - b);
   }
+}
+
+/** Where `value` goes in the ascending `list`, at or after `from`. */
+function insertionPoint(list: readonly number[], value: number, from: number): number {
+  let low = from;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((list[middle] as number) < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** True when every task has reached done, failed or cancelled. */
@@ -169,9 +195,6 @@ export interface TaskScope {
   /** The index of a tracked list of tasks (no ready lists then). */
   readonly index?: ReadyIndex | undefined;
 }
-
-// The ready index of each tracked list of tasks (a store's working copy keeps its list from one commit to the next).
-const readyIndexes = new WeakMap<readonly Task[], ReadyIndex>();
 
 /** The scope of an update that hands out tasks, from the state as it is now. */
 export function taskScope(state: TeamState): TaskScope {
