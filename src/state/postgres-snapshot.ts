@@ -6,7 +6,18 @@
  * lists of the old that did not change, and its index of keys when no entry was added, removed or moved.
  */
 import { StateCorruptedError } from '../errors/index.js';
-import { BUDGET_KEY, COLLECTIONS, type CollectionName, type JsonRow, RUN_SPEC, rowToEntry, runHeaderSchema } from './postgres-rows.js';
+import { z } from 'zod';
+import {
+  BUDGET_KEY,
+  COLLECTIONS,
+  type CollectionName,
+  type CollectionSpec,
+  type JsonRow,
+  RUN_SPEC,
+  rowEntry,
+  rowToEntry,
+  runHeaderSchema,
+} from './postgres-rows.js';
 import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
 
 /** One entry as stored. */
@@ -126,7 +137,9 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
       rows.deleted.push(key);
       continue;
     }
-    const value = deepFreeze(rowToEntry({ ...spec, row, rowName: `"${key}"`, where }));
+    const value = deepFreeze(
+      checkedRow({ spec, row, rowName: `"${key}"`, where, previous: entryAt(base?.collections.get(table), key)?.value }),
+    );
     rows.changed.push({ key, value, text: JSON.stringify(value), position: Number(row.position) });
   }
   const collections = new Map<CollectionName, SnapshotCollection>();
@@ -148,6 +161,51 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
     throw new StateCorruptedError({ file: where, problem: 'table budget has no row for the run.' });
   const snapshot = { seq: header.data.seq, version: header.data.version, run, collections };
   return { snapshot, changed, inPlace };
+}
+
+/**
+ * The entry a row holds, checked: against its schema, or, when the row replaces an entry this process
+ * holds checked already, only the fields that differ from it, each with its field's schema (another
+ * process changed a task's status: its status is checked, not the whole task again). A row that fails
+ * a field's check is checked whole, so that the error names every problem as a whole check does.
+ */
+function checkedRow(input: { spec: CollectionSpec; row: JsonRow; rowName: string; where: string; previous: unknown }): unknown {
+  const { spec, previous } = input;
+  const shape = objectShape(spec.schema);
+  if (shape !== undefined && previous !== null && typeof previous === 'object') {
+    const entry = rowEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
+    const before = previous as Record<string, unknown>;
+    const checked: Record<string, unknown> = {};
+    let valid = true;
+    for (const [field, schema] of shape) {
+      const value = entry[field];
+      if (Object.hasOwn(before, field) ? sameJson(value, before[field]) : value === undefined) {
+        if (Object.hasOwn(before, field)) checked[field] = before[field];
+        continue;
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        valid = false;
+        break;
+      }
+      if (parsed.data !== undefined || value !== undefined) checked[field] = parsed.data;
+    }
+    if (valid) return checked;
+  }
+  return rowToEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
+}
+
+// Per schema: its fields, when it is an object schema checked field by field (unknown fields dropped, no check of the whole).
+const shapes = new WeakMap<z.ZodType, readonly [string, z.ZodType][] | null>();
+
+function objectShape(schema: z.ZodType): readonly [string, z.ZodType][] | undefined {
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    const plain = schema instanceof z.ZodObject && schema._zod.def.catchall === undefined && (schema._zod.def.checks ?? []).length === 0;
+    shape = plain ? Object.entries((schema as z.ZodObject).shape as Record<string, z.ZodType>) : null;
+    shapes.set(schema, shape);
+  }
+  return shape ?? undefined;
 }
 
 /** A state built from a snapshot's entries, each made by `entry`; `freeze` freezes the containers made here. */
