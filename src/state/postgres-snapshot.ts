@@ -60,6 +60,9 @@ export function entryAt(collection: SnapshotCollection | undefined, key: string)
   return index === undefined ? undefined : collection?.entries[index];
 }
 
+// Per entries array made by replacing entries in place: the array it was made from, and the places replaced.
+const lineage = new WeakMap<readonly StoredEntry[], { entries: readonly StoredEntry[]; places: readonly number[] }>();
+
 const EMPTY: SnapshotCollection = { entries: [], index: new Map() };
 
 /** A collection of `entries` (any order): sorted by position, and indexed. */
@@ -83,6 +86,7 @@ export function changeCollection(
   if (inPlace) {
     const entries = from.entries.slice();
     for (const entry of changed) entries[entry.position] = entry;
+    lineage.set(entries, { entries: from.entries, places: changed.map((entry) => entry.position) });
     return { collection: { entries, index: from.index }, inPlace };
   }
   const byKey = new Map(from.entries.map((entry) => [entry.key, entry]));
@@ -209,11 +213,24 @@ function objectShape(schema: z.ZodType): readonly [string, z.ZodType][] | undefi
 }
 
 /** A state built from a snapshot's entries, each made by `entry`; `freeze` freezes the containers made here. */
-function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown, freeze: <T>(value: T) => T): TeamState {
+function buildState(
+  snapshot: Snapshot,
+  entry: (stored: StoredEntry) => unknown,
+  freeze: <T>(value: T) => T,
+  /** A list made from an earlier one, when there is one to make it from. */
+  derived?: (table: 'tasks' | 'blockers' | 'messages', entries: readonly StoredEntry[]) => readonly unknown[] | undefined,
+): TeamState {
   const entries = (table: CollectionName): readonly StoredEntry[] => snapshot.collections.get(table)?.entries ?? [];
   const record = (table: CollectionName): Record<string, unknown> =>
     freeze(Object.fromEntries(entries(table).map((stored) => [stored.key, entry(stored)])));
-  const list = (table: CollectionName): unknown[] => freeze(entries(table).map(entry));
+  const list = (table: 'tasks' | 'blockers' | 'messages'): unknown[] => {
+    const made = derived?.(table, entries(table));
+    if (made !== undefined) return made as unknown[];
+    const stored = entries(table);
+    const values: unknown[] = [];
+    for (const one of stored) values.push(entry(one));
+    return freeze(values);
+  };
   const budget = entryAt(snapshot.collections.get('budget'), BUDGET_KEY);
   return freeze({
     version: snapshot.version,
@@ -227,10 +244,43 @@ function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown,
   } as TeamState);
 }
 
-/** The team state a snapshot holds; deeply frozen, shared by every reader of this snapshot. */
-export function assembleState(snapshot: Snapshot): TeamState {
+// Per frozen list of an assembled state: the list of the state it was assembled from, and the places that differ.
+const listLineage = new WeakMap<readonly unknown[], { previous: readonly unknown[]; places: readonly number[] }>();
+
+/**
+ * The list an assembled state holds before this one, and the places where they differ, when this one
+ * was made from it; readers that index each version (see the team's version index) follow the change.
+ */
+export function changedPlaces(list: readonly unknown[]): { previous: readonly unknown[]; places: readonly number[] } | undefined {
+  return listLineage.get(list);
+}
+
+/**
+ * The team state a snapshot holds; deeply frozen, shared by every reader of this snapshot. `previous`:
+ * the state assembled from an earlier snapshot, whose lists are copied with the replaced entries put in
+ * when the snapshot's lists were made from that one's in place.
+ */
+export function assembleState(snapshot: Snapshot, previous?: { snapshot: Snapshot; state: TeamState }): TeamState {
   // The entries are frozen already: only the new containers are frozen here.
-  return buildState(snapshot, (stored) => stored.value, Object.freeze);
+  const state = buildState(
+    snapshot,
+    (stored) => stored.value,
+    Object.freeze,
+    (table, entries) => {
+      if (previous === undefined) return undefined;
+      const before = previous.snapshot.collections.get(table)?.entries;
+      const list = previous.state[table] as readonly unknown[];
+      if (before === entries) return list;
+      const step = lineage.get(entries);
+      if (before === undefined || step?.entries !== before || list.length !== entries.length) return undefined;
+      const copy = list.slice();
+      for (const place of step.places) copy[place] = (entries[place] as StoredEntry).value;
+      Object.freeze(copy);
+      listLineage.set(copy, { previous: list, places: step.places });
+      return copy;
+    },
+  );
+  return state;
 }
 
 /** A copy of the state a snapshot holds that an update may change: each entry parsed from its stored text (faster than a clone). */

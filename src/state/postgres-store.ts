@@ -450,7 +450,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   }
 
   #stateOf(snapshot: Snapshot): TeamState {
-    if (this.#assembled?.snapshot !== snapshot) this.#assembled = { snapshot, state: assembleState(snapshot) };
+    // Made from the state assembled last: the lists are copied with the entries that changed put in.
+    if (this.#assembled?.snapshot !== snapshot) this.#assembled = { snapshot, state: assembleState(snapshot, this.#assembled) };
     return this.#assembled.state;
   }
 

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { TeamState } from '../../src/state/index.js';
 import { diffState } from '../../src/state/postgres-diff.js';
 import { COLLECTIONS, entryToRow, type JsonRow, rowToEntry } from '../../src/state/postgres-rows.js';
-import { applyRows, entryAt, sameJson } from '../../src/state/postgres-snapshot.js';
+import { applyRows, assembleState, changedPlaces, entryAt, sameJson } from '../../src/state/postgres-snapshot.js';
+import { versionIndex } from '../../src/team/tasks/version-index.js';
 
 describe('sameJson (how an update finds the entries it changed)', () => {
   it('agrees with comparing JSON texts, up to key order', () => {
@@ -95,5 +96,35 @@ describe('applyRows on a copy that holds the entry a row replaces', () => {
       const applied = applyRows({ base, rows, where });
       expect(entryAt(applied.snapshot.collections.get('tasks'), 'T1')?.text).toBe(JSON.stringify(whole));
     }
+  });
+});
+
+describe('assembleState from the state assembled before', () => {
+  it('gives the state a whole assembly gives, and says which places of its lists changed', async () => {
+    const fixture = JSON.parse(await readFile(new URL('../fixtures/state/v1-running.json', import.meta.url), 'utf8')) as TeamState;
+    const first = diffState({ base: undefined, state: fixture });
+    if (!first.ok) throw new Error(first.problem);
+    const before = assembleState(first.snapshot);
+    const index = versionIndex(before.tasks);
+    const changed = structuredClone(fixture);
+    const task = changed.tasks[1] as TeamState['tasks'][number];
+    task.status = task.status === 'ready' ? 'in_progress' : 'ready';
+    task.assignee = task.status === 'in_progress' ? 'backend-1' : null;
+    changed.seq += 1;
+    const second = diffState({ base: first.snapshot, state: changed });
+    if (!second.ok) throw new Error(second.problem);
+    const after = assembleState(second.snapshot, { snapshot: first.snapshot, state: before });
+    expect(after).toEqual(assembleState(second.snapshot));
+    expect(Object.isFrozen(after.tasks)).toBe(true);
+    expect(after.tasks[0]).toBe(before.tasks[0]);
+    expect(after.messages).toBe(before.messages);
+    expect(changedPlaces(after.tasks)).toEqual({ previous: before.tasks, places: [1] });
+    // The version index follows those places: the same lists as an index of the tasks made afresh.
+    const derived = versionIndex(after.tasks);
+    const afresh = versionIndex(Object.freeze([...after.tasks.map((one) => Object.freeze({ ...one }))]));
+    expect(index.tasks).toBe(before.tasks);
+    expect([...derived.ready]).toEqual([...afresh.ready]);
+    expect([...derived.inProgress]).toEqual([...afresh.inProgress]);
+    expect([...derived.unfinished]).toEqual([...afresh.unfinished]);
   });
 });
