@@ -19,6 +19,7 @@ import {
 } from './postgres-rows.js';
 import {
   changeCollection,
+  checkChangedFields,
   entryAt,
   type RowChanges,
   type Snapshot,
@@ -87,7 +88,9 @@ function addChange(input: {
 }): string | undefined {
   const { spec, key, entry, position, old, diff } = input;
   if (old !== undefined && old.position === position && sameJson(entry, old.value)) return undefined;
-  const checked = checkEntry(spec.schema, entry);
+  // An entry changed in place is checked in the fields that changed; a new one, or one that fails there, whole.
+  const quick = old === undefined ? undefined : checkChangedFields({ schema: spec.schema, entry, previous: old.value });
+  const checked = quick !== undefined ? ({ ok: true, value: quick } as const) : checkEntry(spec.schema, entry);
   const where = spec.table === 'budget' ? 'budget' : `${spec.table}["${key}"]`;
   if (!checked.ok) return `${where}: ${checked.problem}`;
   const next = stored(checked.value, position, key);

@@ -169,34 +169,46 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
 
 /**
  * The entry a row holds, checked: against its schema, or, when the row replaces an entry this process
- * holds checked already, only the fields that differ from it, each with its field's schema (another
- * process changed a task's status: its status is checked, not the whole task again). A row that fails
- * a field's check is checked whole, so that the error names every problem as a whole check does.
+ * holds checked already, only the fields that differ from it (see checkChangedFields): another process
+ * changed a task's status, its status is checked, not the whole task again.
  */
 function checkedRow(input: { spec: CollectionSpec; row: JsonRow; rowName: string; where: string; previous: unknown }): unknown {
-  const { spec, previous } = input;
-  const shape = objectShape(spec.schema);
-  if (shape !== undefined && previous !== null && typeof previous === 'object') {
+  const { spec } = input;
+  if (objectShape(spec.schema) !== undefined && input.previous !== undefined) {
     const entry = rowEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
-    const before = previous as Record<string, unknown>;
-    const checked: Record<string, unknown> = {};
-    let valid = true;
-    for (const [field, schema] of shape) {
-      const value = entry[field];
-      if (Object.hasOwn(before, field) ? sameJson(value, before[field]) : value === undefined) {
-        if (Object.hasOwn(before, field)) checked[field] = before[field];
-        continue;
-      }
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) {
-        valid = false;
-        break;
-      }
-      if (parsed.data !== undefined || value !== undefined) checked[field] = parsed.data;
-    }
-    if (valid) return checked;
+    const checked = checkChangedFields({ schema: spec.schema, entry, previous: input.previous });
+    if (checked !== undefined) return checked;
   }
   return rowToEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
+}
+
+/**
+ * `entry` checked against an object schema in the fields where it differs from `previous` (the same
+ * entry as checked before), each with its field's schema; the fields equal to it are taken from it.
+ * The result is what a check of the whole entry gives (fields in schema order, unknown ones dropped),
+ * for schemas that check nothing across fields. Undefined when that does not apply, or a field fails:
+ * the caller checks the whole entry then, so that the problems are told as a whole check tells them.
+ */
+export function checkChangedFields(input: { schema: z.ZodType; entry: unknown; previous: unknown }): Record<string, unknown> | undefined {
+  const shape = objectShape(input.schema);
+  const { entry, previous } = input;
+  if (shape === undefined || previous === null || typeof previous !== 'object' || entry === null || typeof entry !== 'object')
+    return undefined;
+  if (Array.isArray(entry) || Array.isArray(previous)) return undefined;
+  const before = previous as Record<string, unknown>;
+  const after = entry as Record<string, unknown>;
+  const checked: Record<string, unknown> = {};
+  for (const [field, schema] of shape) {
+    const value = after[field];
+    if (Object.hasOwn(before, field) ? sameJson(value, before[field]) : value === undefined) {
+      if (Object.hasOwn(before, field)) checked[field] = before[field];
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) return undefined;
+    if (parsed.data !== undefined || value !== undefined) checked[field] = parsed.data;
+  }
+  return checked;
 }
 
 // Per schema: its fields, when it is an object schema checked field by field (unknown fields dropped, no check of the whole).
