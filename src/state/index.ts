@@ -6,6 +6,8 @@ export { readLedger, resetLedger } from './ledger-file.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
+export { changedPlaces } from './postgres-snapshot.js';
+export { plainList, settledSince, unsettledPlaces } from './tracked-list.js';
 export {
   type Approval,
   type Blocker,

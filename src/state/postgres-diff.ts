@@ -1,9 +1,10 @@
 /**
  * What an update changed: its state compared with the snapshot it started from, entry by entry, so
  * that only the entries whose JSON or place changed are checked with their schema and written. On
- * the store's working copy (postgres-working-copy.ts) a list entry that is still the object it was
- * is compared field by field with a comparator made for its schema, which is what keeps an update of
- * a large run cheap; anything else (a new, moved or removed entry) takes the general way.
+ * the store's working copy (postgres-working-copy.ts) only the list entries an update reached are
+ * compared (see tracked-list.ts), field by field with a comparator made for its schema, which is
+ * what keeps an update of a large run cheap; anything else (a moved or removed entry) takes the
+ * general way.
  */
 import { z } from 'zod';
 import {
@@ -18,6 +19,7 @@ import {
 } from './postgres-rows.js';
 import {
   changeCollection,
+  checkChangedFields,
   entryAt,
   type RowChanges,
   type Snapshot,
@@ -27,24 +29,12 @@ import {
   stored,
 } from './postgres-snapshot.js';
 import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
+import { type TrackedList, trackingIntact } from './tracked-list.js';
 
 /** The collections kept in the state as arrays of entries keyed by their `id`. */
 export const LIST_TABLES = ['tasks', 'blockers', 'messages'] as const;
 /** One of LIST_TABLES. */
 export type ListName = (typeof LIST_TABLES)[number];
-
-/**
- * Per list, the entry objects a working copy held, in order, when it matched the base snapshot, and the
- * base's entries parsed afresh from their text (not frozen: a frozen entry is several times slower to
- * read field by field, and these are compared with every entry at each commit).
- */
-export type AlignedLists = ReadonlyMap<ListName, AlignedList>;
-
-/** One list of AlignedLists: `objects[i]` is the working copy's entry at i, `stored[i]` equal to the base's entry at i. */
-export interface AlignedList {
-  readonly objects: readonly unknown[];
-  readonly stored: readonly unknown[];
-}
 
 /**
  * A diff: the new snapshot, the rows to write, and per collection the keys of entries that differ
@@ -98,7 +88,9 @@ function addChange(input: {
 }): string | undefined {
   const { spec, key, entry, position, old, diff } = input;
   if (old !== undefined && old.position === position && sameJson(entry, old.value)) return undefined;
-  const checked = checkEntry(spec.schema, entry);
+  // An entry changed in place is checked in the fields that changed; a new one, or one that fails there, whole.
+  const quick = old === undefined ? undefined : checkChangedFields({ schema: spec.schema, entry, previous: old.value });
+  const checked = quick !== undefined ? ({ ok: true, value: quick } as const) : checkEntry(spec.schema, entry);
   const where = spec.table === 'budget' ? 'budget' : `${spec.table}["${key}"]`;
   if (!checked.ok) return `${where}: ${checked.problem}`;
   const next = stored(checked.value, position, key);
@@ -128,40 +120,36 @@ function diffCollection(state: TeamState, spec: CollectionSpec, before: Snapshot
 }
 
 /**
- * The list's entries against `before` when the working copy still holds the objects it was aligned
- * with, in their places: only those that are other objects or differ from their stored value are
+ * The list's entries against `before` when it is the working copy's tracked list (see
+ * tracked-list.ts), still of the base's length at least: only the places an update reached are
  * looked at, and entries appended after them (a message, a blocker) are new ones. Undefined when the
- * list changed shape otherwise (shorter, an id at a place, an appended id already used): take the
+ * list changed shape otherwise (cut, an id at a place, an appended id already used): take the
  * general way.
  */
-function diffAlignedList(input: {
+function diffTrackedList(input: {
   list: unknown;
-  aligned: AlignedList;
+  tracked: TrackedList;
   spec: CollectionSpec;
   before: SnapshotCollection;
 }): CollectionDiff | string | undefined {
-  const { list, spec, before } = input;
-  const { objects: aligned, stored: storedValues } = input.aligned;
-  if (
-    !Array.isArray(list) ||
-    list.length < aligned.length ||
-    aligned.length !== before.entries.length ||
-    storedValues.length !== aligned.length
-  )
-    return undefined;
+  const { list, tracked, spec, before } = input;
+  if (list !== tracked.list || tracked.count !== before.entries.length || !trackingIntact(tracked)) return undefined;
   const same = sameEntryFor(spec.schema);
   const diff: CollectionDiff = { changed: [], upserts: [], deletes: [], touched: [] };
-  for (let position = 0; position < aligned.length; position += 1) {
-    const entry: unknown = list[position];
+  // In place order, so that the rows are written in the order a full pass writes them.
+  const places = [...tracked.touched].sort((a, b) => a - b);
+  for (const position of places) {
+    if (position >= tracked.count) continue;
+    const entry: unknown = tracked.plain[position];
     const old = before.entries[position] as StoredEntry;
-    if (entry === aligned[position] && same(entry, storedValues[position])) continue;
     if (!isRecord(entry) || entry.id !== old.key) return undefined;
+    if (same(entry, old.value)) continue;
     const problem = addChange({ spec, key: old.key, entry, position, old, diff });
     if (problem !== undefined) return problem;
   }
   const appended = new Set<string>();
-  for (let position = aligned.length; position < list.length; position += 1) {
-    const entry: unknown = list[position];
+  for (let position = tracked.count; position < tracked.list.length; position += 1) {
+    const entry: unknown = tracked.list[position];
     const key = isRecord(entry) ? entry.id : undefined;
     if (typeof key !== 'string' || appended.has(key) || entryAt(before, key) !== undefined) return undefined;
     appended.add(key);
@@ -174,10 +162,14 @@ function diffAlignedList(input: {
 /**
  * Compares `state` (an update's result) with `base` entry by entry. Only the entries whose JSON or
  * place changed are checked with their schema and written. `base` undefined: every entry is new.
- * `aligned`: `state` is the working copy of `base`, holding these objects (see AlignedLists).
+ * `tracked`: `state` is the working copy of `base`, and these are its tracked lists (see tracked-list.ts).
  */
-export function diffState(input: { base: Snapshot | undefined; state: TeamState; aligned?: AlignedLists | undefined }): StateDiff {
-  const { base, state, aligned } = input;
+export function diffState(input: {
+  base: Snapshot | undefined;
+  state: TeamState;
+  tracked?: ReadonlyMap<ListName, TrackedList> | undefined;
+}): StateDiff {
+  const { base, state, tracked } = input;
   if (state.version !== TEAM_STATE_VERSION) return { ok: false, problem: `version: expected ${TEAM_STATE_VERSION}` };
   let run = base?.run;
   if (run === undefined || !sameJson(state.run, run.value)) {
@@ -190,10 +182,10 @@ export function diffState(input: { base: Snapshot | undefined; state: TeamState;
   const touched = new Map<CollectionName, string[]>();
   for (const spec of COLLECTIONS) {
     const before = base?.collections.get(spec.table);
-    const objects = aligned?.get(spec.table as ListName);
+    const list = tracked?.get(spec.table as ListName);
     const fast =
-      objects !== undefined && before !== undefined
-        ? diffAlignedList({ list: state[spec.table as ListName], aligned: objects, spec, before })
+      list !== undefined && before !== undefined
+        ? diffTrackedList({ list: state[spec.table as ListName], tracked: list, spec, before })
         : undefined;
     const diff = fast ?? diffCollection(state, spec, before);
     if (typeof diff === 'string') return { ok: false, problem: diff };

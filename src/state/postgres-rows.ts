@@ -126,6 +126,29 @@ export function entryToRow(input: { columns: readonly ColumnMapping[]; keyField?
   return row;
 }
 
+/** The entry a row holds, not checked: its data with the key and the columns put in. Throws StateCorruptedError when data is not an object. */
+export function rowEntry(input: {
+  table: string;
+  columns: readonly ColumnMapping[];
+  keyField?: 'id' | undefined;
+  row: JsonRow;
+  rowName: string;
+  where: string;
+}): Record<string, unknown> {
+  const { row } = input;
+  const data = row.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new StateCorruptedError({
+      file: input.where,
+      problem: `table ${input.table}, row ${input.rowName}: column data must hold a JSON object, found ${describe(data)}.`,
+    });
+  }
+  const entry: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  if (input.keyField !== undefined) entry[input.keyField] = row.key;
+  for (const { column, field } of input.columns) entry[field] = row[column];
+  return entry;
+}
+
 /**
  * The entry a row holds, checked with its schema (defaults filled in, fields in schema order).
  * Throws StateCorruptedError naming the table, the row and the column when it is not valid.
@@ -140,17 +163,8 @@ export function rowToEntry(input: {
   rowName: string;
   where: string;
 }): unknown {
-  const { row, table, rowName, where } = input;
-  const data = row.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new StateCorruptedError({
-      file: where,
-      problem: `table ${table}, row ${rowName}: column data must hold a JSON object, found ${describe(data)}.`,
-    });
-  }
-  const entry: Record<string, unknown> = { ...(data as Record<string, unknown>) };
-  if (input.keyField !== undefined) entry[input.keyField] = row.key;
-  for (const { column, field } of input.columns) entry[field] = row[column];
+  const { table, rowName, where } = input;
+  const entry = rowEntry(input);
   const parsed = input.schema.safeParse(entry);
   if (parsed.success) return parsed.data;
   const columnOf = new Map(input.columns.map(({ column, field }) => [field, column]));

@@ -6,7 +6,18 @@
  * lists of the old that did not change, and its index of keys when no entry was added, removed or moved.
  */
 import { StateCorruptedError } from '../errors/index.js';
-import { BUDGET_KEY, COLLECTIONS, type CollectionName, type JsonRow, RUN_SPEC, rowToEntry, runHeaderSchema } from './postgres-rows.js';
+import { z } from 'zod';
+import {
+  BUDGET_KEY,
+  COLLECTIONS,
+  type CollectionName,
+  type CollectionSpec,
+  type JsonRow,
+  RUN_SPEC,
+  rowEntry,
+  rowToEntry,
+  runHeaderSchema,
+} from './postgres-rows.js';
 import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
 
 /** One entry as stored. */
@@ -49,6 +60,9 @@ export function entryAt(collection: SnapshotCollection | undefined, key: string)
   return index === undefined ? undefined : collection?.entries[index];
 }
 
+// Per entries array made by replacing entries in place: the array it was made from, and the places replaced.
+const lineage = new WeakMap<readonly StoredEntry[], { entries: readonly StoredEntry[]; places: readonly number[] }>();
+
 const EMPTY: SnapshotCollection = { entries: [], index: new Map() };
 
 /** A collection of `entries` (any order): sorted by position, and indexed. */
@@ -72,6 +86,7 @@ export function changeCollection(
   if (inPlace) {
     const entries = from.entries.slice();
     for (const entry of changed) entries[entry.position] = entry;
+    lineage.set(entries, { entries: from.entries, places: changed.map((entry) => entry.position) });
     return { collection: { entries, index: from.index }, inPlace };
   }
   const byKey = new Map(from.entries.map((entry) => [entry.key, entry]));
@@ -126,7 +141,9 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
       rows.deleted.push(key);
       continue;
     }
-    const value = deepFreeze(rowToEntry({ ...spec, row, rowName: `"${key}"`, where }));
+    const value = deepFreeze(
+      checkedRow({ spec, row, rowName: `"${key}"`, where, previous: entryAt(base?.collections.get(table), key)?.value }),
+    );
     rows.changed.push({ key, value, text: JSON.stringify(value), position: Number(row.position) });
   }
   const collections = new Map<CollectionName, SnapshotCollection>();
@@ -150,12 +167,82 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
   return { snapshot, changed, inPlace };
 }
 
+/**
+ * The entry a row holds, checked: against its schema, or, when the row replaces an entry this process
+ * holds checked already, only the fields that differ from it (see checkChangedFields): another process
+ * changed a task's status, its status is checked, not the whole task again.
+ */
+function checkedRow(input: { spec: CollectionSpec; row: JsonRow; rowName: string; where: string; previous: unknown }): unknown {
+  const { spec } = input;
+  if (objectShape(spec.schema) !== undefined && input.previous !== undefined) {
+    const entry = rowEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
+    const checked = checkChangedFields({ schema: spec.schema, entry, previous: input.previous });
+    if (checked !== undefined) return checked;
+  }
+  return rowToEntry({ ...spec, row: input.row, rowName: input.rowName, where: input.where });
+}
+
+/**
+ * `entry` checked against an object schema in the fields where it differs from `previous` (the same
+ * entry as checked before), each with its field's schema; the fields equal to it are taken from it.
+ * The result is what a check of the whole entry gives (fields in schema order, unknown ones dropped),
+ * for schemas that check nothing across fields. Undefined when that does not apply, or a field fails:
+ * the caller checks the whole entry then, so that the problems are told as a whole check tells them.
+ */
+export function checkChangedFields(input: { schema: z.ZodType; entry: unknown; previous: unknown }): Record<string, unknown> | undefined {
+  const shape = objectShape(input.schema);
+  const { entry, previous } = input;
+  if (shape === undefined || previous === null || typeof previous !== 'object' || entry === null || typeof entry !== 'object')
+    return undefined;
+  if (Array.isArray(entry) || Array.isArray(previous)) return undefined;
+  const before = previous as Record<string, unknown>;
+  const after = entry as Record<string, unknown>;
+  const checked: Record<string, unknown> = {};
+  for (const [field, schema] of shape) {
+    const value = after[field];
+    if (Object.hasOwn(before, field) ? sameJson(value, before[field]) : value === undefined) {
+      if (Object.hasOwn(before, field)) checked[field] = before[field];
+      continue;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) return undefined;
+    if (parsed.data !== undefined || value !== undefined) checked[field] = parsed.data;
+  }
+  return checked;
+}
+
+// Per schema: its fields, when it is an object schema checked field by field (unknown fields dropped, no check of the whole).
+const shapes = new WeakMap<z.ZodType, readonly [string, z.ZodType][] | null>();
+
+function objectShape(schema: z.ZodType): readonly [string, z.ZodType][] | undefined {
+  let shape = shapes.get(schema);
+  if (shape === undefined) {
+    const plain = schema instanceof z.ZodObject && schema._zod.def.catchall === undefined && (schema._zod.def.checks ?? []).length === 0;
+    shape = plain ? Object.entries((schema as z.ZodObject).shape as Record<string, z.ZodType>) : null;
+    shapes.set(schema, shape);
+  }
+  return shape ?? undefined;
+}
+
 /** A state built from a snapshot's entries, each made by `entry`; `freeze` freezes the containers made here. */
-function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown, freeze: <T>(value: T) => T): TeamState {
+function buildState(
+  snapshot: Snapshot,
+  entry: (stored: StoredEntry) => unknown,
+  freeze: <T>(value: T) => T,
+  /** A list made from an earlier one, when there is one to make it from. */
+  derived?: (table: 'tasks' | 'blockers' | 'messages', entries: readonly StoredEntry[]) => readonly unknown[] | undefined,
+): TeamState {
   const entries = (table: CollectionName): readonly StoredEntry[] => snapshot.collections.get(table)?.entries ?? [];
   const record = (table: CollectionName): Record<string, unknown> =>
     freeze(Object.fromEntries(entries(table).map((stored) => [stored.key, entry(stored)])));
-  const list = (table: CollectionName): unknown[] => freeze(entries(table).map(entry));
+  const list = (table: 'tasks' | 'blockers' | 'messages'): unknown[] => {
+    const made = derived?.(table, entries(table));
+    if (made !== undefined) return made as unknown[];
+    const stored = entries(table);
+    const values: unknown[] = [];
+    for (const one of stored) values.push(entry(one));
+    return freeze(values);
+  };
   const budget = entryAt(snapshot.collections.get('budget'), BUDGET_KEY);
   return freeze({
     version: snapshot.version,
@@ -169,10 +256,43 @@ function buildState(snapshot: Snapshot, entry: (stored: StoredEntry) => unknown,
   } as TeamState);
 }
 
-/** The team state a snapshot holds; deeply frozen, shared by every reader of this snapshot. */
-export function assembleState(snapshot: Snapshot): TeamState {
+// Per frozen list of an assembled state: the list of the state it was assembled from, and the places that differ.
+const listLineage = new WeakMap<readonly unknown[], { previous: readonly unknown[]; places: readonly number[] }>();
+
+/**
+ * The list an assembled state holds before this one, and the places where they differ, when this one
+ * was made from it; readers that index each version (see the team's version index) follow the change.
+ */
+export function changedPlaces(list: readonly unknown[]): { previous: readonly unknown[]; places: readonly number[] } | undefined {
+  return listLineage.get(list);
+}
+
+/**
+ * The team state a snapshot holds; deeply frozen, shared by every reader of this snapshot. `previous`:
+ * the state assembled from an earlier snapshot, whose lists are copied with the replaced entries put in
+ * when the snapshot's lists were made from that one's in place.
+ */
+export function assembleState(snapshot: Snapshot, previous?: { snapshot: Snapshot; state: TeamState }): TeamState {
   // The entries are frozen already: only the new containers are frozen here.
-  return buildState(snapshot, (stored) => stored.value, Object.freeze);
+  const state = buildState(
+    snapshot,
+    (stored) => stored.value,
+    Object.freeze,
+    (table, entries) => {
+      if (previous === undefined) return undefined;
+      const before = previous.snapshot.collections.get(table)?.entries;
+      const list = previous.state[table] as readonly unknown[];
+      if (before === entries) return list;
+      const step = lineage.get(entries);
+      if (before === undefined || step?.entries !== before || list.length !== entries.length) return undefined;
+      const copy = list.slice();
+      for (const place of step.places) copy[place] = (entries[place] as StoredEntry).value;
+      Object.freeze(copy);
+      listLineage.set(copy, { previous: list, places: step.places });
+      return copy;
+    },
+  );
+  return state;
 }
 
 /** A copy of the state a snapshot holds that an update may change: each entry parsed from its stored text (faster than a clone). */

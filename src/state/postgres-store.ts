@@ -362,7 +362,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     };
     if (done.length === 0) return nothing;
     const onWork = work !== undefined && state === work.state ? work : undefined;
-    const diff = diffState({ base, state, aligned: onWork?.aligned });
+    const diff = diffState({ base, state, tracked: onWork?.tracked });
     if (!diff.ok) {
       if (done.length > 1) {
         // Someone produced an invalid state: commit the group one by one to find who.
@@ -450,7 +450,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   }
 
   #stateOf(snapshot: Snapshot): TeamState {
-    if (this.#assembled?.snapshot !== snapshot) this.#assembled = { snapshot, state: assembleState(snapshot) };
+    // Made from the state assembled last: the lists are copied with the entries that changed put in.
+    if (this.#assembled?.snapshot !== snapshot) this.#assembled = { snapshot, state: assembleState(snapshot, this.#assembled) };
     return this.#assembled.state;
   }
 

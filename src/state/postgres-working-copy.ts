@@ -1,80 +1,83 @@
 /**
  * The mutable copy of a run's state that a PostgresStore keeps between its commits, as the file store
- * keeps one: the next update runs on it instead of on a copy parsed entry by entry, and the diff
- * compares each list entry that is still the object it was with a plain (not frozen) parse of its
- * stored form, field by field, and takes the general way only for the others (see postgres-diff.ts).
- * After each commit the entries written are replaced by their stored form (the schema's defaults
- * filled in, unknown fields gone), so the copy matches the new snapshot again; rows another process
- * changed are applied to it the same way when they replace entries in place, and a commit refused
- * because another process committed first puts the entries it changed back the same way. One
- * difference with a copy made afresh is left: a field the schema drops, added to a list entry that is
- * otherwise unchanged, stays on it until the entry changes (the comparator reads only the schema's
- * fields). Product code reads and writes only the schema's fields.
+ * keeps one: the next update runs on it instead of on a copy parsed entry by entry. Its lists (tasks,
+ * blockers, messages) are tracked lists (see tracked-list.ts): the diff compares only the entries an
+ * update reached with their stored form, so a commit costs what the update touched. After each commit
+ * the entries written are replaced by their stored form (the schema's defaults filled in, unknown
+ * fields gone), so the copy matches the new snapshot again; rows another process changed are applied
+ * to it the same way when they replace entries in place, and a commit refused because another
+ * process committed first puts the entries its group reached back the same way. One difference with
+ * a copy made afresh is left: a field the schema drops, added to a list entry that is otherwise
+ * unchanged, stays on it until the entry changes (the comparator reads only the schema's fields).
+ * Product code reads and writes only the schema's fields.
  */
-import { type AlignedList, type AlignedLists, LIST_TABLES, type ListName } from './postgres-diff.js';
+import { LIST_TABLES, type ListName } from './postgres-diff.js';
 import { BUDGET_KEY, type CollectionName } from './postgres-rows.js';
 import { type AppliedRows, entryAt, mutableState, type RowChanges, type Snapshot } from './postgres-snapshot.js';
 import type { TeamState } from './team-state.js';
+import { noteSettled, type TrackedList, trackAppended, trackedList, trackingIntact } from './tracked-list.js';
 
-/** A mutable state equal to `snapshot`'s, and the objects its lists held when it was made equal. */
+/** A mutable state equal to `snapshot`'s, and its tracked lists. */
 export interface WorkingCopy {
   readonly snapshot: Snapshot;
   readonly state: TeamState;
-  readonly aligned: AlignedLists;
+  readonly tracked: ReadonlyMap<ListName, TrackedList>;
 }
 
 // The state's own fields; anything else an update added is dropped, as a copy made afresh would not have it.
 const STATE_FIELDS = new Set(['version', 'seq', 'run', 'agents', 'tasks', 'blockers', 'messages', 'budget']);
 
-/** A list of AlignedLists in the making: its objects are put right in place as entries are replaced. */
-interface OwnAlignedList extends AlignedList {
-  readonly objects: unknown[];
-  readonly stored: unknown[];
-}
+const isListTable = (table: CollectionName): table is ListName => (LIST_TABLES as readonly string[]).includes(table);
 
-/**
- * The lists of `state`, aligned with `snapshot`: each list's objects, and its entries parsed from their text,
- * those of entries `previous` (aligned with an earlier snapshot) held at the same place taken from it.
- */
-function listsOf(
-  state: TeamState,
-  snapshot: Snapshot,
-  previous?: { snapshot: Snapshot; aligned: AlignedLists },
-): Map<ListName, OwnAlignedList> {
-  return new Map(
-    LIST_TABLES.map((table) => {
-      const entries = snapshot.collections.get(table)?.entries ?? [];
-      const before = previous?.snapshot.collections.get(table)?.entries;
-      const earlier = previous?.aligned.get(table)?.stored;
-      let stored: unknown[];
-      if (before === entries && earlier !== undefined) stored = earlier as unknown[];
-      else {
-        stored = entries.map((entry, index) =>
-          before !== undefined && earlier !== undefined && before[index] === entry ? earlier[index] : JSON.parse(entry.text),
-        );
-      }
-      return [table, { objects: [...state[table]], stored }];
-    }),
-  );
+/** The lists of `state` made tracked lists (each list's entries taken over), set in `state`. */
+function trackLists(state: TeamState): Map<ListName, TrackedList> {
+  const tracked = new Map<ListName, TrackedList>();
+  for (const table of LIST_TABLES) {
+    const list = trackedList([...(state[table] as unknown[])]);
+    (state as unknown as Record<ListName, unknown[]>)[table] = list.list;
+    tracked.set(table, list);
+  }
+  return tracked;
 }
 
 /** A working copy of `snapshot`, every entry parsed from its stored text. */
 export function workingCopyOf(snapshot: Snapshot): WorkingCopy {
   const state = mutableState(snapshot);
-  return { snapshot, state, aligned: listsOf(state, snapshot) };
+  return { snapshot, state, tracked: trackLists(state) };
 }
 
-/** Puts the stored form of `keys` of `table`, as `snapshot` holds them, into `state`. */
-function replaceEntries(state: TeamState, snapshot: Snapshot, table: CollectionName, keys: Iterable<string>): void {
-  const collection = snapshot.collections.get(table);
-  for (const key of keys) {
+/** True when `tracked` holds the lists of `state`, each intact and exactly as long as `snapshot`'s. */
+function tracksAt(state: TeamState, snapshot: Snapshot, tracked: ReadonlyMap<ListName, TrackedList>): boolean {
+  return LIST_TABLES.every((table) => {
+    const list = tracked.get(table);
+    const length = snapshot.collections.get(table)?.entries.length ?? 0;
+    return list !== undefined && state[table] === list.list && list.count === length && list.list.length === length && trackingIntact(list);
+  });
+}
+
+/** Puts the stored form of `keys` of `table`, as `snapshot` holds them, into `state` (into the plain side of a tracked list). */
+function replaceEntries(input: {
+  state: TeamState;
+  snapshot: Snapshot;
+  table: CollectionName;
+  keys: Iterable<string>;
+  tracked: ReadonlyMap<ListName, TrackedList>;
+}): void {
+  const { state, table } = input;
+  const collection = input.snapshot.collections.get(table);
+  const tracked = isListTable(table) ? input.tracked.get(table) : undefined;
+  const list = isListTable(table) ? (tracked?.plain ?? (state[table] as unknown[])) : undefined;
+  const settled: number[] = [];
+  for (const key of input.keys) {
     const entry = entryAt(collection, key);
     if (entry === undefined) continue;
     const value = JSON.parse(entry.text) as never;
-    if (table === 'tasks' || table === 'blockers' || table === 'messages') state[table][entry.position] = value;
+    settled.push(entry.position);
+    if (list !== undefined) list[entry.position] = value;
     else if (table === 'agents') state.agents[key] = value;
     else if (table === 'reservations') state.budget.reservations[key] = value;
   }
+  if (tracked !== undefined) noteSettled(tracked, settled);
 }
 
 /** The parts of `state` besides its collections' entries, made those of `snapshot`. */
@@ -97,21 +100,27 @@ export function committedCopy(input: {
   snapshot: Snapshot;
   changes: RowChanges;
   touched: ReadonlyMap<CollectionName, readonly string[]>;
-  /** The working copy the group ran on, when it did: its parsed entries are reused. */
+  /** The working copy the group ran on, when it did: its tracked lists are kept. */
   previous?: WorkingCopy | undefined;
 }): WorkingCopy {
   const { state, snapshot, previous } = input;
-  for (const [table, change] of input.changes.collections) {
-    replaceEntries(
-      state,
-      snapshot,
-      table,
-      change.upserts.map((row) => String(row.key)),
-    );
+  const kept = previous?.tracked;
+  for (const [table, list] of kept ?? []) {
+    if (state[table] !== list.list || !trackingIntact(list)) continue;
+    // What the group reached or appended may have changed: readers of the log look at it again.
+    const appended = Array.from({ length: list.list.length - list.count }, (_, index) => list.count + index);
+    noteSettled(list, [...list.touched, ...appended]);
+    trackAppended(list);
   }
-  for (const [table, keys] of input.touched) replaceEntries(state, snapshot, table, keys);
+  // The lists kept when the group left them in place (entries changed or appended); else tracked afresh (an entry moved or removed).
+  const tracked = kept !== undefined && tracksAt(state, snapshot, kept) ? kept : trackLists(state);
+  for (const [table, change] of input.changes.collections) {
+    replaceEntries({ state, snapshot, table, keys: change.upserts.map((row) => String(row.key)), tracked });
+  }
+  for (const [table, keys] of input.touched) replaceEntries({ state, snapshot, table, keys, tracked });
+  for (const list of tracked.values()) list.touched.clear();
   replaceRest(state, snapshot);
-  return { snapshot, state, aligned: listsOf(state, snapshot, previous) };
+  return { snapshot, state, tracked };
 }
 
 /**
@@ -119,31 +128,19 @@ export function committedCopy(input: {
  * undefined when those rows added, removed or moved entries (a new copy is made then).
  */
 export function rebasedCopy(work: WorkingCopy, applied: AppliedRows): WorkingCopy | undefined {
-  if (!applied.inPlace) return undefined;
-  const { state } = work;
-  // Entries replaced in place: the lists follow them there (the old copy is dropped), so catching up costs what changed.
-  const aligned = work.aligned as Map<ListName, OwnAlignedList>;
-  for (const [table, keys] of applied.changed) {
-    replaceEntries(state, applied.snapshot, table, keys);
-    const list = aligned.get(table as ListName);
-    if (list === undefined) continue;
-    const collection = applied.snapshot.collections.get(table);
-    for (const key of keys) {
-      const index = collection?.index.get(key);
-      const entry = index === undefined ? undefined : collection?.entries[index];
-      if (index === undefined || entry === undefined) continue;
-      list.objects[index] = state[table as ListName][index];
-      list.stored[index] = JSON.parse(entry.text);
-    }
-  }
+  if (!applied.inPlace || !tracksAt(work.state, work.snapshot, work.tracked)) return undefined;
+  const { state, tracked } = work;
+  // Entries replaced in place, on the plain side of the lists: catching up costs what changed.
+  for (const [table, keys] of applied.changed) replaceEntries({ state, snapshot: applied.snapshot, table, keys, tracked });
   replaceRest(state, applied.snapshot);
-  return { snapshot: applied.snapshot, state, aligned };
+  return { snapshot: applied.snapshot, state, tracked };
 }
 
 /**
  * `work` made equal to its snapshot again after a group ran on it and wrote `changes` (and `touched`)
- * in a commit that did not go through: the entries it changed put back in their stored form, appended
- * ones dropped. Undefined when the group removed or moved list entries (a new copy is made then).
+ * in a commit that did not go through: the list entries it reached put back in their stored form,
+ * appended ones dropped, the records' changed entries put back. Undefined when the group cut a list
+ * or put another in its place (a new copy is made then).
  */
 export function revertedCopy(input: {
   work: WorkingCopy;
@@ -151,51 +148,43 @@ export function revertedCopy(input: {
   touched: ReadonlyMap<CollectionName, readonly string[]>;
 }): WorkingCopy | undefined {
   const { work } = input;
-  const { state, snapshot } = work;
-  const aligned = work.aligned as Map<ListName, OwnAlignedList>;
+  const { state, snapshot, tracked } = work;
+  for (const table of LIST_TABLES) {
+    const list = tracked.get(table);
+    const length = snapshot.collections.get(table)?.entries.length ?? 0;
+    if (list === undefined || state[table] !== list.list || list.count !== length || !trackingIntact(list)) return undefined;
+  }
+  for (const table of LIST_TABLES) {
+    const list = tracked.get(table) as TrackedList;
+    const entries = snapshot.collections.get(table)?.entries ?? [];
+    list.list.length = list.count;
+    for (const place of list.touched) {
+      const entry = entries[place];
+      if (entry !== undefined) list.plain[place] = JSON.parse(entry.text);
+    }
+    noteSettled(list, list.touched);
+    list.touched.clear();
+  }
   const changed = new Map<CollectionName, Set<string>>();
   const add = (table: CollectionName, keys: Iterable<string>): void => {
     const set = changed.get(table) ?? new Set<string>();
     for (const key of keys) set.add(key);
     changed.set(table, set);
   };
-  for (const [table, change] of input.changes.collections) {
-    if (change.deletes.length > 0 && (LIST_TABLES as readonly string[]).includes(table)) return undefined;
-    add(
-      table,
-      change.upserts.map((row) => String(row.key)),
-    );
-  }
+  for (const [table, change] of input.changes.collections) add(table, [...change.upserts.map((row) => String(row.key)), ...change.deletes]);
   for (const [table, keys] of input.touched) add(table, keys);
   for (const [table, keys] of changed) {
+    if (table !== 'agents' && table !== 'reservations') continue;
+    // Records are small: rebuilt in their stored order, keeping the objects of the entries left alone.
     const collection = snapshot.collections.get(table);
-    if (table === 'tasks' || table === 'blockers' || table === 'messages') {
-      const list = state[table] as unknown[];
-      const length = collection?.entries.length ?? 0;
-      const objects = aligned.get(table)?.objects;
-      if (!Array.isArray(list) || list.length < length || objects === undefined) return undefined;
-      for (const key of keys) {
-        const entry = entryAt(collection, key);
-        if (entry === undefined) continue;
-        if ((list[entry.position] as { id?: unknown } | undefined)?.id !== key) return undefined;
-      }
-      list.length = length;
-      replaceEntries(state, snapshot, table, keys);
-      for (const key of keys) {
-        const position = collection?.index.get(key);
-        if (position !== undefined) objects[position] = list[position];
-      }
-    } else if (table === 'agents' || table === 'reservations') {
-      // Records are small: rebuilt in their stored order, keeping the objects of the entries left alone.
-      const record = table === 'agents' ? state.agents : state.budget.reservations;
-      const rebuilt: Record<string, unknown> = {};
-      for (const entry of collection?.entries ?? []) {
-        rebuilt[entry.key] = keys.has(entry.key) ? JSON.parse(entry.text) : (record as Record<string, unknown>)[entry.key];
-      }
-      if (table === 'agents') state.agents = rebuilt as TeamState['agents'];
-      else state.budget.reservations = rebuilt as TeamState['budget']['reservations'];
+    const record = table === 'agents' ? state.agents : state.budget.reservations;
+    const rebuilt: Record<string, unknown> = {};
+    for (const entry of collection?.entries ?? []) {
+      rebuilt[entry.key] = keys.has(entry.key) ? JSON.parse(entry.text) : (record as Record<string, unknown>)[entry.key];
     }
+    if (table === 'agents') state.agents = rebuilt as TeamState['agents'];
+    else state.budget.reservations = rebuilt as TeamState['budget']['reservations'];
   }
   replaceRest(state, snapshot);
-  return { snapshot, state, aligned };
+  return { snapshot, state, tracked };
 }

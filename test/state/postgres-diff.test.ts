@@ -98,7 +98,7 @@ describe('sameEntryFor (how an update finds the list entries it changed)', () =>
   });
 });
 
-describe('diffState on a working copy (the entries it aligned with, and entries appended after them)', () => {
+describe('diffState on a working copy (the entries an update reached, and entries appended after them)', () => {
   it('finds the same changes and new snapshot as a diff that looks at every entry', async () => {
     const fixture = JSON.parse(await readFile(new URL('../fixtures/state/v1-running.json', import.meta.url), 'utf8')) as TeamState;
     const first = diffState({ base: undefined, state: fixture });
@@ -136,7 +136,7 @@ describe('diffState on a working copy (the entries it aligned with, and entries 
     for (const change of changes) {
       const copy = workingCopyOf(first.snapshot);
       change(copy.state);
-      const fast = diffState({ base: first.snapshot, state: copy.state, aligned: copy.aligned });
+      const fast = diffState({ base: first.snapshot, state: copy.state, tracked: copy.tracked });
       const general = diffState({ base: first.snapshot, state: structuredClone(copy.state) });
       expect(fast.ok).toBe(general.ok);
       if (!fast.ok || !general.ok) {

@@ -64,6 +64,13 @@ export class BusyFiles {
     return busy;
   }
 
+  /** The index of `held` (busy tasks with their places in the plan). */
+  static at(held: Iterable<readonly [Task, number]>): BusyFiles {
+    const busy = new BusyFiles();
+    for (const [task, position] of held) busy.add(task, position);
+    return busy;
+  }
+
   /** How many tasks were added: a result of `conflict` holds while it stays the same and no busy task finishes. */
   get size(): number {
     return this.#position.size;

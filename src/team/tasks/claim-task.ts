@@ -2,10 +2,10 @@ import { AgentTeamError } from '../../errors/index.js';
 import { pickModel } from '../../cost/index.js';
 import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
-import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
+import { type LedgerEvent, plainList, type Task, type TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
-import { taskPosition } from './task-lookup.js';
+import { nextTaskFor, readyWithFiles, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
+import { taskById, taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResults, taskResolutions } from './work-context.js';
 
@@ -27,11 +27,12 @@ export interface ClaimedTask {
 function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
   if (role === undefined) return;
-  for (const task of scope.readyWithFilesByRole.get(role) ?? []) {
+  for (const task of readyWithFiles(state, scope, role)) {
     if (task.status !== 'ready' || task.files.length === 0) continue;
     const conflict = scopeConflict(scope, task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;
-    task.waitingFor = conflict.taskId;
+    // The scope's tasks are read from the plain entries: the one changed is taken from the list (see plainList).
+    (taskById(state.tasks, task.id) ?? task).waitingFor = conflict.taskId;
     emit({ type: 'task-wait', taskId: task.id, agentId, blockingTaskId: conflict.taskId, files: conflict.files });
   }
 }
@@ -80,8 +81,9 @@ let lastPlan: { ids: readonly string[]; planned: readonly string[] } | undefined
 const plannedOfVersion = new WeakMap<readonly Task[], readonly string[]>();
 
 /** The ids of the manager's plan among `tasks`, in order: kept while the plan has the same ids. */
-function plannedTaskIds(tasks: readonly Task[]): string[] {
-  const frozen = Object.isFrozen(tasks);
+function plannedTaskIds(list: readonly Task[]): string[] {
+  const frozen = Object.isFrozen(list);
+  const tasks = plainList(list);
   let planned = frozen ? plannedOfVersion.get(tasks) : undefined;
   if (planned === undefined) {
     if (lastPlan === undefined || !sameIds(tasks, lastPlan.ids)) {
@@ -134,7 +136,7 @@ function assignTask(input: {
   task.claimedAt = input.now;
   agent.activeTasks.push(task.id);
   agent.status = 'working';
-  input.scope.busy.add(task, input.state.tasks.indexOf(task));
+  input.scope.busy.add(task, taskPosition(input.state.tasks, task.id) ?? input.state.tasks.indexOf(task));
   const model = modelFor(input.config, agentId, task);
   agent.model = model;
   input.emit({ type: 'task-claim', agentId, taskId: task.id, attempt: task.attempts + 1, model });

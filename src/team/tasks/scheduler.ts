@@ -1,14 +1,18 @@
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
-import { TERMINAL_TASK_STATUSES } from '../../state/index.js';
+import { plainList, TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { longestChains } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
 import { taskHeld } from './checkpoints.js';
 import { taskById } from './task-lookup.js';
+import { ReadyIndex } from './ready-index.js';
 import { versionIndex } from './version-index.js';
 
 export { BusyFiles, pathsOverlap } from './busy-files.js';
 
 type Emit = (event: LedgerEvent) => void;
+
+// The ready index of each tracked list of tasks (a store's working copy keeps its list from one commit to the next).
+const readyIndexes = new WeakMap<readonly Task[], ReadyIndex>();
 
 /**
  * Moves pending tasks whose dependencies are all done to ready, and cancels tasks
@@ -16,44 +20,72 @@ type Emit = (event: LedgerEvent) => void;
  */
 export function refreshReadiness(state: TeamState, emit: Emit): void {
   const { tasks } = state;
+  // Every task is read from the plain entries (a store's working copy notes only the tasks read through its list, see
+  // plainList); a task that changes is taken from the list itself.
+  const plain = plainList(tasks);
+  // On a store's working copy the index says which pending tasks can change; else every one is looked at.
+  const index = ReadyIndex.of({ list: tasks, levels: chainLengths, indexes: readyIndexes });
+  const unsettled = index?.unsettled();
+  const first = index !== undefined && unsettled !== undefined ? index.readinessPlaces(unsettled) : undefined;
   // Most commits leave no task pending: no need for the lookups below.
-  if (!tasks.some((task) => task.status === 'pending')) return;
-  // The dependents of each task (by place in the plan), kept for the plan's graph: made when the first task changes.
+  if (first !== undefined ? first.length === 0 : !plain.some((task) => task.status === 'pending')) return;
+  // The dependents of each task (by place in the plan): the index's, or those of the plan's graph, made when the first task changes.
   let positions: ReadonlyMap<string, readonly number[]> | undefined;
+  const dependentsOf = (id: string): readonly number[] => {
+    if (index !== undefined && unsettled !== undefined) return index.dependentsOf(id);
+    positions ??= planGraph(plain).dependents;
+    return positions.get(id) ?? [];
+  };
   // Pass after pass in plan order, as long as something changes; a pass looks only at the pending tasks whose
-  // dependencies changed since it last looked (the first pass: at all of them).
-  let current: boolean[] | undefined;
-  let next: boolean[] = [];
+  // dependencies changed since it last looked (the first pass: at all of them, or at those the index names).
+  let pass = first ?? Array.from({ length: tasks.length }, (_, position) => position);
   for (;;) {
     let changed = false;
-    for (let position = 0; position < tasks.length; position += 1) {
-      if (current !== undefined && current[position] !== true) continue;
-      const task = tasks[position] as Task;
-      if (task.status !== 'pending') continue;
-      const dependencies = task.dependsOn.map((id) => taskById(tasks, id));
+    const inPass = new Set(pass);
+    const next = new Set<number>();
+    for (let at = 0; at < pass.length; at += 1) {
+      const position = pass[at] as number;
+      if ((plain[position] as Task).status !== 'pending') continue;
+      const dependencies = (plain[position] as Task).dependsOn.map((id) => taskById(plain, id));
       const broken = dependencies.find(
         (dependency) => dependency === undefined || dependency.status === 'failed' || dependency.status === 'cancelled',
       );
-      if (broken !== undefined || dependencies.some((d) => d === undefined)) {
+      const cancel = broken !== undefined || dependencies.some((dependency) => dependency === undefined);
+      if (!cancel && !dependencies.every((dependency) => dependency?.status === 'done')) continue;
+      const task = tasks[position] as Task;
+      if (cancel) {
         task.status = 'cancelled';
         task.failure = `dependency ${broken?.id ?? '(missing)'} ${broken?.status ?? 'does not exist'}`;
         emit({ type: 'task-end', agentId: 'scheduler', taskId: task.id, status: 'cancelled', detail: task.failure });
-      } else if (dependencies.every((dependency) => dependency?.status === 'done')) {
+      } else {
         task.status = 'ready';
         emit({ type: 'task-ready', taskId: task.id });
-      } else continue;
+      }
       changed = true;
-      positions ??= planGraph(tasks).dependents;
-      // Its dependents further on are looked at in this pass (the first pass looks at every task), those before it in the next one.
-      for (const dependent of positions.get(task.id) ?? []) {
-        if (dependent <= position) next[dependent] = true;
-        else if (current !== undefined) current[dependent] = true;
+      // Its dependents further on are looked at in this pass, those before it in the next one.
+      for (const dependent of dependentsOf(task.id)) {
+        if (dependent <= position) next.add(dependent);
+        else if (!inPass.has(dependent)) {
+          inPass.add(dependent);
+          pass.splice(insertionPoint(pass, dependent, at + 1), 0, dependent);
+        }
       }
     }
     if (!changed) return;
-    current = next;
-    next = [];
+    pass = [...next].sort((a, b) => a - b);
   }
+}
+
+/** Where `value` goes in the ascending `list`, at or after `from`. */
+function insertionPoint(list: readonly number[], value: number, from: number): number {
+  let low = from;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((list[middle] as number) < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** True when every task has reached done, failed or cancelled. */
@@ -61,7 +93,7 @@ export function allTasksFinished(state: TeamState): boolean {
   if (state.tasks.length === 0) return false;
   // A version read from the store is indexed once, from the version before it: no scan of every task per look.
   if (Object.isFrozen(state.tasks)) return versionIndex(state.tasks).unfinished.size === 0;
-  return state.tasks.every((task) => TERMINAL_TASK_STATUSES.has(task.status));
+  return plainList(state.tasks).every((task) => TERMINAL_TASK_STATUSES.has(task.status));
 }
 
 /**
@@ -137,7 +169,8 @@ function newGraph(tasks: readonly Task[]): PlanGraph {
  * (itself included, weighted by complexity). Starting the longest chains first
  * is what lets the rest run in parallel; plan order breaks ties.
  */
-export function chainLengths(tasks: readonly Task[]): Map<string, number> {
+export function chainLengths(list: readonly Task[]): Map<string, number> {
+  const tasks = plainList(list);
   const graph = planGraph(tasks);
   graph.levels ??= longestChains(tasks, (task) => WEIGHT[task.complexity]);
   return graph.levels;
@@ -148,7 +181,9 @@ export function chainLengths(tasks: readonly Task[]): Map<string, number> {
  * the tasks ready at its start by role (in plan order; apart, those that declare
  * files, the only ones that can wait for another), the chain lengths. The update
  * keeps it current: a task it hands out joins `busy` (its status leaves it out of
- * the ready lists); a task made ready meanwhile is not in them.
+ * the ready lists); a task made ready meanwhile is not in them. On a store's
+ * working copy the ready tasks come from its ReadyIndex instead, looked up as
+ * they are now at each use.
  */
 export interface TaskScope {
   readonly busy: BusyFiles;
@@ -157,18 +192,43 @@ export interface TaskScope {
   readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
   readonly readyWithFilesByRole: ReadonlyMap<string, readonly Task[]>;
   levels: Map<string, number> | undefined;
+  /** The index of a tracked list of tasks (no ready lists then). */
+  readonly index?: ReadyIndex | undefined;
 }
 
 /** The scope of an update that hands out tasks, from the state as it is now. */
 export function taskScope(state: TeamState): TaskScope {
+  const index = ReadyIndex.of({ list: state.tasks, levels: chainLengths, indexes: readyIndexes });
+  const unsettled = index?.unsettled();
+  if (index !== undefined && unsettled !== undefined) {
+    const none = new Map<string, Task[]>();
+    return {
+      busy: BusyFiles.at(index.holding(unsettled)),
+      conflicts: new Map(),
+      readyByRole: none,
+      readyWithFilesByRole: none,
+      levels: undefined,
+      index,
+    };
+  }
   const readyByRole = new Map<string, Task[]>();
   const readyWithFilesByRole = new Map<string, Task[]>();
-  for (const task of state.tasks) {
+  // Read from the plain entries (see plainList): the task an update hands out is taken from the list when it changes.
+  const tasks = plainList(state.tasks);
+  for (const task of tasks) {
     if (task.status !== 'ready') continue;
     append(readyByRole, task.role, task);
     if (task.files.length > 0) append(readyWithFilesByRole, task.role, task);
   }
-  return { busy: BusyFiles.of(state.tasks), conflicts: new Map(), readyByRole, readyWithFilesByRole, levels: undefined };
+  return { busy: BusyFiles.of(tasks), conflicts: new Map(), readyByRole, readyWithFilesByRole, levels: undefined };
+}
+
+/** The ready tasks of `role` that declare files, as the scope sees them now (plan order). */
+export function readyWithFiles(state: TeamState, scope: TaskScope, role: string): readonly Task[] {
+  if (scope.index === undefined) return scope.readyWithFilesByRole.get(role) ?? [];
+  const unsettled = scope.index.unsettled();
+  if (unsettled !== undefined) return scope.index.readyWithFiles(role, unsettled);
+  return plainList(state.tasks).filter((task) => task.status === 'ready' && task.role === role && task.files.length > 0);
 }
 
 /**
@@ -228,29 +288,50 @@ function agentWithRoom(state: TeamState, agentId: string): TeamState['agents'][s
 export function nextTaskFor(state: TeamState, agentId: string, scope?: TaskScope): Task | undefined {
   const agent = agentWithRoom(state, agentId);
   if (agent === undefined) return undefined;
-  let best: Task | undefined;
-  let bestLevel = -1;
-  let levels = scope?.levels;
   let files: BusyFiles | undefined;
   const conflict = (task: Task): ReturnType<BusyFiles['conflict']> => {
     if (scope !== undefined) return scopeConflict(scope, task);
-    files ??= BusyFiles.of(state.tasks);
+    files ??= BusyFiles.of(plainList(state.tasks));
     return files.conflict(task);
   };
-  for (const task of scope?.readyByRole.get(agent.role) ?? (scope === undefined ? state.tasks : [])) {
+  // Candidates are read from the plain entries (see plainList); the one returned is taken from the list, as its caller changes it.
+  const chosen = (task: Task): Task => taskById(state.tasks, task.id) ?? task;
+  const unsettled = scope?.index?.unsettled();
+  if (scope?.index !== undefined && unsettled !== undefined) {
+    // Its own resumed work first (plan order), then the first it may take in the order of the longest chains.
+    for (const task of scope.index.ownedReady(agentId, unsettled)) {
+      if (task.role === agent.role && takeable(state, agentId, task, conflict) === 'own') return chosen(task);
+    }
+    for (const task of scope.index.readyInOrder(agent.role, unsettled)) {
+      if (task.assignee !== agentId && takeable(state, agentId, task, conflict) === 'free') return chosen(task);
+    }
+    return undefined;
+  }
+  let best: Task | undefined;
+  let bestLevel = -1;
+  let levels = scope?.levels;
+  const candidates =
+    scope === undefined || scope.index !== undefined ? readyOf(state, agent.role) : (scope.readyByRole.get(agent.role) ?? []);
+  for (const task of candidates) {
     if (task.status !== 'ready' || task.role !== agent.role) continue;
-    const why = takeable(state, agentId, task, conflict);
-    if (why === 'own') return task;
-    if (why === undefined) continue;
-    levels ??= chainLengths(state.tasks);
-    if (scope !== undefined) scope.levels = levels;
-    const level = levels.get(task.id) ?? 0;
-    if (level > bestLevel) {
+    if (task.assignee !== agentId) {
+      // Not its own: it can only be taken as the head of a longer chain than the best so far, so look no further otherwise.
+      levels ??= chainLengths(state.tasks);
+      if (scope !== undefined) scope.levels = levels;
+      const level = levels.get(task.id) ?? 0;
+      if (level <= bestLevel || takeable(state, agentId, task, conflict) === undefined) continue;
       best = task;
       bestLevel = level;
+      continue;
     }
+    if (takeable(state, agentId, task, conflict) === 'own') return chosen(task);
   }
-  return best;
+  return best === undefined ? undefined : chosen(best);
+}
+
+/** The ready tasks of `role`, in plan order, read from the plain entries. */
+function readyOf(state: TeamState, role: string): Task[] {
+  return plainList(state.tasks).filter((task) => task.status === 'ready' && task.role === role);
 }
 
 /**

@@ -7,12 +7,14 @@
  * scan gives for a plan whose ids are unique (the stores reject a state where
  * they are not).
  */
-import type { Task } from '../../state/index.js';
+import { plainList, type Task } from '../../state/index.js';
 
 // One map for every version of a plan (and the working copy): the ids keep their places from one version to the next.
 let places = new Map<string, number>();
 
-function placesOf(tasks: readonly Task[]): Map<string, number> {
+function placesOf(list: readonly Task[]): Map<string, number> {
+  // Read without noting every task of a store's working copy (see plainList): only the task found is read through the list.
+  const tasks = plainList(list);
   const map = new Map<string, number>();
   for (let position = 0; position < tasks.length; position += 1) {
     const id = (tasks[position] as Task).id;

@@ -7,7 +7,7 @@
  * only the places holding another object are looked at, and the cost follows
  * the change rather than the plan.
  */
-import { type Task, TERMINAL_TASK_STATUSES } from '../../state/index.js';
+import { changedPlaces, type Task, TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
 
 /** The index of one version's tasks; places are positions in `tasks`, in plan order. */
@@ -82,14 +82,20 @@ function build(tasks: readonly Task[]): Built {
 /** The index of `tasks` from `before`'s, when `before` indexed frozen tasks in the same places; else undefined. */
 function derive(before: Built, tasks: readonly Task[]): Built | undefined {
   if (!before.frozen || before.tasks.length !== tasks.length) return undefined;
-  const changed: number[] = [];
   const limit = Math.max(16, tasks.length * DERIVE_LIMIT);
   const earlier = before.tasks;
-  for (let place = 0; place < tasks.length; place += 1) {
-    if (tasks[place] === earlier[place]) continue;
-    changed.push(place);
-    if (changed.length > limit) return undefined;
+  // A version a store assembled from the one indexed before says where they differ: no comparison of every place.
+  const step = changedPlaces(tasks);
+  let changed: number[] = [];
+  if (step !== undefined && step.previous === earlier) changed = step.places.filter((place) => tasks[place] !== earlier[place]);
+  else {
+    for (let place = 0; place < tasks.length; place += 1) {
+      if (tasks[place] === earlier[place]) continue;
+      changed.push(place);
+      if (changed.length > limit) return undefined;
+    }
   }
+  if (changed.length > limit) return undefined;
   const inProgress = new Lists(before.inProgress);
   const ready = new Lists(before.ready);
   const unfinished = new Map(before.unfinished);

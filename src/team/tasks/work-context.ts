@@ -1,5 +1,5 @@
 import type { BlockerResolution, DependencyResult } from '../../prompts/index.js';
-import type { Task, TeamState } from '../../state/index.js';
+import { plainList, type Task, type TeamState } from '../../state/index.js';
 import { taskById } from './task-lookup.js';
 
 /** The facts of a task a provider may see in a call's context: what it is, not how the team tracks it. */
@@ -26,7 +26,8 @@ export function dependencyResults(state: TeamState, task: Task): DependencyResul
 
 /** The resolved blockers of a task, oldest first. */
 export function taskResolutions(state: TeamState, taskId: string): BlockerResolution[] {
-  return state.blockers
+  // Read from the plain entries (see plainList): nothing here changes a blocker.
+  return plainList(state.blockers)
     .filter((blocker) => blocker.taskId === taskId && blocker.status === 'resolved' && blocker.resolution !== null)
     .map((blocker) => ({
       question: blocker.question,
