@@ -6,6 +6,7 @@ import { taskHeld } from './checkpoints.js';
 import { taskById } from './task-lookup.js';
 import { ReadyIndex } from './ready-index.js';
 import { versionIndex } from './version-index.js';
+import { lowerBound } from './sorted-list.js';
 
 export { BusyFiles, pathsOverlap } from './busy-files.js';
 
@@ -67,25 +68,13 @@ export function refreshReadiness(state: TeamState, emit: Emit): void {
         if (dependent <= position) next.add(dependent);
         else if (!inPass.has(dependent)) {
           inPass.add(dependent);
-          pass.splice(insertionPoint(pass, dependent, at + 1), 0, dependent);
+          pass.splice(lowerBound(pass, dependent, at + 1), 0, dependent);
         }
       }
     }
     if (!changed) return;
     pass = [...next].sort((a, b) => a - b);
   }
-}
-
-/** Where `value` goes in the ascending `list`, at or after `from`. */
-function insertionPoint(list: readonly number[], value: number, from: number): number {
-  let low = from;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((list[middle] as number) < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** True when every task has reached done, failed or cancelled. */

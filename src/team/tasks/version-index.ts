@@ -9,6 +9,7 @@
  */
 import { changedPlaces, type Task, TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
+import { lowerBound } from './sorted-list.js';
 
 /** The index of one version's tasks; places are positions in `tasks`, in plan order. */
 export interface VersionIndex {
@@ -149,18 +150,6 @@ class Lists {
     this.#copied.add(key);
     return copy;
   }
-}
-
-/** The first index of `list` (ascending) whose value is at least `value`. */
-function lowerBound(list: readonly number[], value: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((list[middle] as number) < value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 function count(map: Map<string, number>, key: string, by: number): void {
