@@ -18,24 +18,10 @@ import { REVIEWER_DESIGNS, writeExperiment } from '../support/experiment-fixture
 import { tempProject, type TempProject } from '../support/temp-project.js';
 import { type ServiceFixture, startService, TEST_TOKEN } from './service-fixture.js';
 
-/** The browser's globals these tests use in the page (the tests compile without the DOM library). */
-interface PageElement {
-  readonly textContent: string | null;
-  readonly classList: { contains(name: string): boolean };
-  getAttribute(name: string): string | null;
-}
-declare const document: {
-  readonly body: PageElement;
-  readonly activeElement: PageElement | null;
-  readonly scrollingElement: { readonly scrollWidth: number } | null;
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): { readonly length: number };
-};
 /** A table row as the page sees it. */
 interface CellsOf {
   querySelectorAll(selector: string): ArrayLike<{ readonly textContent: string | null }>;
 }
-declare const window: { readonly innerWidth: number; readonly __xss?: number };
 
 const EXPERIMENT = 'reviewer-question';
 const XSS_DESIGN = '<img src=x onerror=window.__xss=1>, "quoted"';

@@ -15,11 +15,8 @@ import { forecastRemainingCost } from '../../src/server/cost-forecast.js';
 import { usd } from '../../src/server/dashboard-charts.js';
 import { type LedgerEntry, type LedgerEvent, ledgerEventSchema, readLedger, type TeamState } from '../../src/state/index.js';
 import { readTeamStateAt } from '../../src/team/index.js';
-import { launchChromium, type PageWatch, SCREENSHOT_DIR, watchPage } from '../support/chromium.js';
+import { fitsWidth, launchChromium, type PageWatch, SCREENSHOT_DIR, VIEWPORTS, watchPage } from '../support/chromium.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
-
-declare const document: { readonly scrollingElement: { readonly scrollWidth: number } | null };
-declare const window: { readonly innerWidth: number };
 
 const FEATURE = 'Export invoices as PDF with a download button';
 
@@ -64,7 +61,7 @@ beforeAll(async () => {
   expect(capped.status).toBe('budget_exceeded');
   browser = await launchChromium();
   dashboard = await startDashboard({ config: loadTeamConfig({ cwd: project.dir }), active: () => false });
-  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page = await (await browser.newContext({ viewport: VIEWPORTS[0] })).newPage();
   watch = watchPage(page);
 }, 120_000);
 
@@ -97,18 +94,13 @@ describe('money section of a run page', () => {
     const lines = await page.$$eval('#cost-time-agent polyline.series', (found) => found.map((line) => line.getAttribute('data-agent')));
     expect([...lines].sort()).toEqual(agents);
     expect(await page.locator('#cost-time-model polyline.series').count()).toBeGreaterThan(0);
-    for (const viewport of [
-      { width: 1280, height: 800 },
-      { width: 390, height: 844 },
-    ]) {
+    for (const viewport of VIEWPORTS) {
       await page.setViewportSize(viewport);
       await page.goto(`${dashboard.url}/runs/${capped.runId}`);
-      expect(await page.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= window.innerWidth)).toBe(
-        true,
-      );
+      expect(await fitsWidth(page), `${viewport.width}×${viewport.height}`).toBe(true);
       await page.locator('#money').screenshot({ path: join(SCREENSHOT_DIR, `run-money-over-cap-${viewport.width}.png`) });
     }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.setViewportSize(VIEWPORTS[0]);
   });
 
   it('says nothing is left once every task is done, with no warning', async () => {

@@ -9,22 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type PageWatch, SCREENSHOT_DIR, VIEWPORTS, viewProblems, watchPage } from '../support/chromium.js';
 import { orchestrateBody, type ServiceFixture, startService, TEST_TOKEN, waitForStatus } from './service-fixture.js';
 
-/** The browser's globals, as far as the functions these tests run in the page use them (the tests compile without the DOM library). */
-interface PageElement {
-  readonly textContent: string | null;
-  readonly classList: { contains(name: string): boolean };
-  getAttribute(name: string): string | null;
-}
-declare const document: {
-  readonly body: PageElement;
-  readonly activeElement: PageElement | null;
-  readonly scrollingElement: { readonly scrollWidth: number } | null;
-  readonly scripts: { readonly length: number };
-  querySelector(selector: string): PageElement | null;
-  querySelectorAll(selector: string): { readonly length: number };
-};
-declare const window: { readonly innerWidth: number; readonly __xss?: number };
-
 const XSS_TITLE = '<script>window.__xss=1</script><img src=x onerror=window.__xss=2> invoice export';
 
 let browser: Browser;

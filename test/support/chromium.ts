@@ -67,11 +67,8 @@ export const VIEWPORTS = [
 
 /** True when the page needs no horizontal scrolling at its viewport's width. */
 export function fitsWidth(target: Page): Promise<boolean> {
-  // Runs in the page, where `document` and `window` exist; this file is compiled without the DOM's types.
-  return target.evaluate(() => {
-    const page = globalThis as unknown as { document: { scrollingElement: { scrollWidth: number } | null }; innerWidth: number };
-    return (page.document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= page.innerWidth;
-  });
+  // Runs in the page (see page-globals.d.ts).
+  return target.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) <= window.innerWidth);
 }
 
 /**
