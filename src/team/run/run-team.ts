@@ -193,14 +193,12 @@ export async function runTeam(options: RunTeamOptions): Promise<RunTeamResult> {
   if (options.providerInstance !== undefined && options.processes === true) {
     throw new UsageError('A provider instance cannot be shared with agent processes; drop processes or providerInstance.');
   }
-  checkRemoteAgents(config, options.remoteAgents);
   const now = options.clock?.() ?? new Date();
   // A resumed run keeps the design it started with (its roster and tiers), whatever files this command loaded.
   const previous = options.resume === true ? await withTeamStore(config, (store) => readResumable({ config, store, now })) : undefined;
-  if (previous !== undefined) {
-    config = configOfRun(config, previous);
-    checkRemoteAgents(config, options.remoteAgents);
-  }
+  if (previous !== undefined) config = configOfRun(config, previous);
+  // Checked against the roster the run works with.
+  checkRemoteAgents(config, options.remoteAgents);
   // Every prompt is composed before anything is written: a missing prompt file fails here, cleanly.
   for (const member of config.roster) composeSystemPrompt(config, member.id);
   const workspaceRun = options.workspace !== undefined || config.orchestrator.workspace.enabled || options.resume === true;
