@@ -79,16 +79,22 @@ const SIGNAL_MEANINGS: Partial<Record<NodeJS.Signals, string>> = {
   SIGPIPE: 'its output was closed (the reading end of the pipe went away)',
 };
 
-/** The state file cannot be read as a valid team state. Nothing overwrites it. */
+/** Where a team state lives, as its errors tell it: a file on disk, or a run's rows in a database. */
+export type StateLocation = 'file' | 'database';
+
+/** The state file (or a database run's rows) cannot be read as a valid team state. Nothing overwrites it. */
 export class StateCorruptedError extends AgentTeamError {
   readonly file: string;
   readonly problem: string;
 
-  constructor(input: { file: string; problem: string; cause?: unknown }) {
+  constructor(input: { file: string; problem: string; cause?: unknown; location?: StateLocation }) {
     super(
       'state_corrupted',
-      `State file ${input.file} is corrupted: ${input.problem}\n` +
-        'It was left untouched. Fix or move it away, then run again (a copy of the last good state is kept next to it as .bak when one exists).',
+      input.location === 'database'
+        ? `The team state of ${input.file} is corrupted: ${input.problem}\n` +
+            'Nothing was written over it. Fix those rows, or restore the database from a backup, then run again.'
+        : `State file ${input.file} is corrupted: ${input.problem}\n` +
+            'It was left untouched. Fix or move it away, then run again (a copy of the last good state is kept next to it as .bak when one exists).',
       { cause: input.cause, exitCode: 4 },
     );
     this.file = input.file;
@@ -96,14 +102,18 @@ export class StateCorruptedError extends AgentTeamError {
   }
 }
 
-/** The state file does not exist and the caller gave no initial state to start from. */
+/** The state file (or a database run) does not exist and the caller gave no initial state to start from. */
 export class StateMissingError extends AgentTeamError {
   readonly file: string;
 
-  constructor(input: { file: string }) {
-    super('state_missing', `State file ${input.file} does not exist. Start a run with \`agent-team run --feature ...\` to create it.`, {
-      exitCode: 4,
-    });
+  constructor(input: { file: string; location?: StateLocation }) {
+    super(
+      'state_missing',
+      input.location === 'database'
+        ? `There is no team state for ${input.file}. Start a run with \`agent-team run --feature ... --store <url>\` to create it, or check the URL's team name.`
+        : `State file ${input.file} does not exist. Start a run with \`agent-team run --feature ...\` to create it.`,
+      { exitCode: 4 },
+    );
     this.file = input.file;
   }
 }

@@ -9,6 +9,7 @@ export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
 export { changedPlaces } from './postgres-snapshot.js';
 export { plainList, settledSince, unsettledPlaces } from './tracked-list.js';
 export {
+  type AgentState,
   type Approval,
   type Blocker,
   complexitySchema,

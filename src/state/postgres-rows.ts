@@ -139,6 +139,7 @@ export function rowEntry(input: {
   const data = row.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new StateCorruptedError({
+      location: 'database',
       file: input.where,
       problem: `table ${input.table}, row ${input.rowName}: column data must hold a JSON object, found ${describe(data)}.`,
     });
@@ -179,7 +180,12 @@ export function rowToEntry(input: {
         : `field ${field} (column ${column}${rest.length > 0 ? ` → ${rest.join('.')}` : ''})`;
     return `${place}: ${issue.message}, found ${describe(valueAt(entry, issue.path))}`;
   });
-  throw new StateCorruptedError({ file: where, problem: `table ${table}, row ${rowName}: ${issues.join('; ')}.`, cause: parsed.error });
+  throw new StateCorruptedError({
+    location: 'database',
+    file: where,
+    problem: `table ${table}, row ${rowName}: ${issues.join('; ')}.`,
+    cause: parsed.error,
+  });
 }
 
 /** An entry our own update produced, checked with its schema; the issues as `path: message` when it is not valid. */

@@ -109,12 +109,18 @@ export interface AppliedRows {
 export function applyRows(input: { base: Snapshot | undefined; rows: readonly TableRow[]; where: string }): AppliedRows {
   const { base, where } = input;
   const runRow = input.rows.find((entry) => entry.table === 'runs')?.row;
-  if (runRow === undefined) throw new StateCorruptedError({ file: where, problem: 'table runs has no row for the run.' });
+  if (runRow === undefined)
+    throw new StateCorruptedError({ location: 'database', file: where, problem: 'table runs has no row for the run.' });
   const header = runHeaderSchema.safeParse(runRow);
   if (!header.success)
-    throw new StateCorruptedError({ file: where, problem: `table runs, row of the run: column version or seq is not a valid number.` });
+    throw new StateCorruptedError({
+      location: 'database',
+      file: where,
+      problem: `table runs, row of the run: column version or seq is not a valid number.`,
+    });
   if (header.data.version !== TEAM_STATE_VERSION) {
     throw new StateCorruptedError({
+      location: 'database',
       file: where,
       problem: `table runs, row of the run: column version is ${header.data.version}, this agent-team reads version ${TEAM_STATE_VERSION}.`,
     });
@@ -162,7 +168,7 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
     if (rows !== undefined) changed.set(spec.table, [...rows.changed.map((entry) => entry.key), ...rows.deleted]);
   }
   if (entryAt(collections.get('budget'), BUDGET_KEY) === undefined)
-    throw new StateCorruptedError({ file: where, problem: 'table budget has no row for the run.' });
+    throw new StateCorruptedError({ location: 'database', file: where, problem: 'table budget has no row for the run.' });
   const snapshot = { seq: header.data.seq, version: header.data.version, run, collections };
   return { snapshot, changed, inPlace };
 }

@@ -316,7 +316,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const locked = await beginLocked(client, { run: this.#run, afterSeq: known?.seq });
     if (locked.seq !== undefined) return this.#prepare(batch, await this.#catchUp(client, { base: known, rows: locked.rows }));
     const initial = this.#initial;
-    if (initial === undefined) throw new StateMissingError({ file: this.#where });
+    if (initial === undefined) throw new StateMissingError({ file: this.#where, location: 'database' });
     const result = this.#prepare(batch, undefined, () => structuredClone(initial()));
     // Another process created the run between our lock attempt and now: start again from its rows.
     if (result.writes !== undefined && !(await insertRun(client, { run: this.#run, row: result.writes.changes.run })))
@@ -416,7 +416,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   async #catchUp(client: pg.ClientBase, loaded?: { base: Snapshot | undefined; rows: TableRow[] }): Promise<Snapshot> {
     const base = loaded === undefined ? this.#snapshot : loaded.base;
     let rows = loaded?.rows ?? (await loadRows(client, { run: this.#run, afterSeq: base?.seq }));
-    if (rows.length === 0) throw new StateMissingError({ file: this.#where });
+    if (rows.length === 0) throw new StateMissingError({ file: this.#where, location: 'database' });
     const runRow = rows.find((entry) => entry.table === 'runs')?.row;
     const runSeq = Number(runRow?.seq);
     if (base !== undefined && runSeq === base.seq) return base;
@@ -426,7 +426,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     if (base !== undefined && (runSeq < base.seq || base.seq < Number(runRow?.purged_seq ?? 0))) {
       from = undefined;
       rows = await loadRows(client, { run: this.#run, afterSeq: undefined });
-      if (rows.length === 0) throw new StateMissingError({ file: this.#where });
+      if (rows.length === 0) throw new StateMissingError({ file: this.#where, location: 'database' });
     }
     const applied = applyRows({ base: from, rows, where: this.#where });
     const { snapshot } = applied;

@@ -1,6 +1,6 @@
 /** The team layer's public face: run a team or one of its agents, open its store. */
 export { createAgentSpecResolver, type ResolvedAgentSpec } from './agents/provider-registry.js';
-export { describeTeamStore, openTeamStore, readTeamStateAt, withTeamStore } from './run/open-team.js';
+export { describeTeamStore, missingTeamState, openTeamStore, readTeamStateAt, withTeamStore } from './run/open-team.js';
 export { followRunLedger, readRunLedger } from './run/team-ledger.js';
 export { serveAgents, type WorkerEvent, type WorkerExit, workerAgents } from './run/serve-agents.js';
 export { LEASE_ENV } from './run/agent-processes.js';

@@ -323,9 +323,18 @@ describe('PostgresStore', () => {
           .read()
           .catch((error: unknown) => error);
       await sqlOn(url, "UPDATE agents SET data = jsonb_set(data, '{calls}', '-1') WHERE key = 'dev-2'");
-      expect(await readError()).toMatchObject({
+      const broken = await readError();
+      expect(broken).toMatchObject({
         code: 'state_corrupted',
         message: expect.stringMatching(/table agents, row "dev-2": field calls \(column data\): .*found -1/),
+      });
+      // Worded for a database: no state file, no .bak beside it.
+      expect((broken as Error).message).toMatch(/^The team state of run "r1" in PostgreSQL postgres.* is corrupted: /);
+      expect((broken as Error).message).toContain('restore the database from a backup');
+      expect((broken as Error).message).not.toMatch(/State file|\.bak/);
+      await expect(open({ url, run: 'no-such-run' }).read()).rejects.toMatchObject({
+        code: 'state_missing',
+        message: expect.stringMatching(/^There is no team state for run "no-such-run" in PostgreSQL .*--store <url>/),
       });
       await sqlOn(url, "UPDATE agents SET data = jsonb_set(data, '{calls}', '0') WHERE key = 'dev-2'");
       await sqlOn(url, 'UPDATE budget SET spent_tokens = -5');

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTeamConfig } from '../../config/index.js';
-import { StateMissingError } from '../../errors/index.js';
 import { writeRunRecord } from '../../report/index.js';
-import { describeTeamStore, readRunLedger, withTeamStore } from '../../team/index.js';
+import { missingTeamState, readRunLedger, withTeamStore } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { storeChoice } from '../store-option.js';
 import { printJson, println, type Terminal } from '../terminal.js';
@@ -26,7 +25,7 @@ export async function exportRun(options: ExportCommandOptions): Promise<number> 
   const { terminal } = options;
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
   const state = await withTeamStore(config, async (store) => {
-    if (!(await store.exists())) throw new StateMissingError({ file: describeTeamStore(config) });
+    if (!(await store.exists())) throw missingTeamState(config);
     return store.read();
   });
   const ledger = await readRunLedger(config);

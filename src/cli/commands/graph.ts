@@ -2,11 +2,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
-import { StateCorruptedError, StateMissingError, UsageError } from '../../errors/index.js';
+import { StateCorruptedError, UsageError } from '../../errors/index.js';
 import { writeFileAtomic } from '../../files/index.js';
 import { type DiagramFormat, planDiagram, runFiles } from '../../report/index.js';
 import { type TeamState, teamStateSchema } from '../../state/index.js';
-import { describeTeamStore, withTeamStore } from '../../team/index.js';
+import { missingTeamState, withTeamStore } from '../../team/index.js';
 import { EXIT } from '../exit-codes.js';
 import { storeChoice } from '../store-option.js';
 import { println, type Terminal } from '../terminal.js';
@@ -58,7 +58,7 @@ export async function graph(options: GraphCommandOptions): Promise<number> {
   const state =
     options.run === undefined
       ? await withTeamStore(config, async (store) => {
-          if (!(await store.exists())) throw new StateMissingError({ file: describeTeamStore(config) });
+          if (!(await store.exists())) throw missingTeamState(config);
           return store.read();
         })
       : await recordedState(config, options.run);

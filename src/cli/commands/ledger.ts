@@ -2,7 +2,7 @@ import { loadTeamConfig, type TeamConfig } from '../../config/index.js';
 import { StateMissingError, type LedgerCorruptedError } from '../../errors/index.js';
 import { jsonText, plainStrings, plainText } from '../../observability/index.js';
 import { RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type LedgerEntry, type LedgerEvent, type RunStatus } from '../../state/index.js';
-import { abandonedBecause, describeTeamStore, followRunLedger, ownerLiveness, readRunLedger, withTeamStore } from '../../team/index.js';
+import { abandonedBecause, followRunLedger, missingTeamState, ownerLiveness, readRunLedger, withTeamStore } from '../../team/index.js';
 import { formatEvent } from '../format-event.js';
 import { interruptSignal } from '../interrupt.js';
 import { QUIET_POLLS_BEFORE_STATE_CHECK } from './ledger-follow-rule.js';
@@ -41,7 +41,7 @@ export async function ledger(options: LedgerCommandOptions): Promise<number> {
   if (options.follow !== true) {
     // No run yet: the same answer as `status` (exit 4), not an empty ledger. A corrupt state still
     // lets the ledger print: it is what a person reads to find out what went wrong.
-    if (!(await withTeamStore(config, (store) => store.exists()))) throw new StateMissingError({ file: describeTeamStore(config) });
+    if (!(await withTeamStore(config, (store) => store.exists()))) throw missingTeamState(config);
     for (const entry of await readRunLedger(config, { onSkippedLine })) print(entry);
     return 0;
   }

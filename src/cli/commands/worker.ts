@@ -64,6 +64,13 @@ function describe(event: WorkerEvent): string {
         : `worker: ${event.agentId} left run ${event.runId}: ${event.reason}`;
     case 'rejoining':
       return `worker: ${event.agentId} joins run ${event.runId} again (the run had stopped it)`;
+    case 'standby': {
+      const where = event.holder.host === null ? `pid ${event.holder.pid}` : `pid ${event.holder.pid} on ${event.holder.host}`;
+      return (
+        `worker: ${event.agentId} is served by ${where} in run ${event.runId}; ` +
+        `standing by to take it over if that process stops or is silent for ${(event.holder.staleAfterMs / 1000).toFixed(0)} s`
+      );
+    }
     case 'run-left':
       return `worker: run ${event.runId} is ${event.status}`;
   }

@@ -1,8 +1,14 @@
+import type { TeamConfig } from '../../config/index.js';
 import { StorageError } from '../../errors/index.js';
 import { getLogger } from '../../observability/index.js';
 import type { TeamStore } from './team-context.js';
 
 const log = getLogger('team:role-agent');
+
+/** How long an agent's heartbeat may be silent before the team counts the agent gone: three beats. */
+export function heartbeatStaleMs(config: TeamConfig): number {
+  return config.orchestrator.coordination.heartbeat_seconds * 3000;
+}
 
 /**
  * Writes the agent's heartbeat every `intervalMs` until the returned function stops it.

@@ -7,6 +7,7 @@ import type { Manager } from '../agents/manager.js';
 import { BEFORE_INTEGRATION, checkpointHolds } from '../tasks/checkpoints.js';
 import { allTasksFinished } from '../tasks/scheduler.js';
 import type { TeamContext } from '../agents/team-context.js';
+import { heartbeatStaleMs } from '../agents/heartbeat.js';
 import { askDueApprovals, enforceSlaNow } from './person-waits.js';
 import { integrateRun } from './integrate-run.js';
 import { resolveBlocker } from './resolve-blocker.js';
@@ -57,7 +58,7 @@ export class Coordinator {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted === true) onAbort();
     const capacity = config.manager.maxConcurrentTasks;
-    const staleMs = config.orchestrator.coordination.heartbeat_seconds * 3000;
+    const staleMs = heartbeatStaleMs(config);
     try {
       const first = await store.read();
       if (first.run.options.workspace !== null) {

@@ -1,4 +1,5 @@
 import type { TeamConfig } from '../../config/index.js';
+import { StateMissingError } from '../../errors/index.js';
 import { contextWindowTable, priceTable } from '../../cost/index.js';
 import type { LlmProvider } from '../../providers/index.js';
 import { createProviderRegistry, type ProviderRegistry } from '../agents/provider-registry.js';
@@ -72,6 +73,11 @@ export function describeTeamStore(config: TeamConfig): string {
   return config.store.kind === 'file'
     ? config.stateFile
     : `team "${config.store.key}" in PostgreSQL ${redactPostgresUrl(config.store.url)}`;
+}
+
+/** The error for a team whose state does not exist yet, worded for where the config keeps it. */
+export function missingTeamState(config: TeamConfig): StateMissingError {
+  return new StateMissingError({ file: describeTeamStore(config), location: config.store.kind === 'file' ? 'file' : 'database' });
 }
 
 /** The state in `stateFile` (another project's run, found through its repository), or null when the file is gone. */

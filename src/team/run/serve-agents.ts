@@ -7,6 +7,7 @@ import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
 import { WakeUp } from '../../queue/index.js';
 import { TERMINAL_RUN_STATUSES, type TeamState } from '../../state/index.js';
+import { type AgentHolder, AgentServedElsewhereError } from '../agents/agent-lifecycle.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
 import { OwnershipLostError } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
@@ -20,6 +21,7 @@ export type WorkerEvent =
   | { kind: 'joined'; runId: string; lease: string; agentIds: readonly string[] }
   | { kind: 'agent-ended'; runId: string; agentId: string; reason: AgentExitReason | 'run-changed-hands' }
   | { kind: 'rejoining'; runId: string; agentId: string }
+  | { kind: 'standby'; runId: string; agentId: string; holder: AgentHolder }
   | { kind: 'run-left'; runId: string; status: string };
 
 /** How a worker ended: interrupted (Ctrl-C), or, with `once`, after the first run it served. */
@@ -113,7 +115,8 @@ export async function serveAgents(input: {
 /**
  * Runs one agent in the run until it is over for it. An agent the run stopped while this worker was
  * still there (its heartbeat came too late, on a loaded machine or a slow network: its tasks went to
- * others) joins again as long as the run is live under the same owner.
+ * others) joins again as long as the run is live under the same owner. An agent another live process
+ * serves is waited for on standby: this worker takes it over once that process stops or goes silent.
  */
 async function serveAgent(input: {
   config: TeamConfig;
@@ -126,15 +129,48 @@ async function serveAgent(input: {
   pollMs: number;
 }): Promise<void> {
   const { agentId, runId, lease, signal } = input;
+  let standby = false;
   for (;;) {
-    const reason = await runAgent({ config: input.config, agentId, lease, signal });
+    let reason: AgentExitReason;
+    try {
+      reason = await runAgent({ config: input.config, agentId, lease, signal });
+    } catch (error) {
+      if (!(error instanceof AgentServedElsewhereError)) throw error;
+      if (!standby) input.onEvent?.({ kind: 'standby', runId, agentId, holder: error.holder });
+      standby = true;
+      // Looked at again once the holder would be silent long enough, and at least every poll.
+      const untilStale = error.holder.staleAfterMs - error.holder.silentMs;
+      if (!(await pause(Math.max(50, Math.min(input.pollMs, untilStale)), signal))) return;
+      if (!(await stillServing(input.store, runId, lease))) return;
+      continue;
+    }
+    standby = false;
     input.onEvent?.({ kind: 'agent-ended', runId, agentId, reason });
     if (reason !== 'stopped' || signal.aborted) return;
-    const state = await input.store.read();
-    if (state.run.id !== runId || state.run.owner?.lease !== lease || TERMINAL_RUN_STATUSES.has(state.run.status)) return;
+    if (!(await stillServing(input.store, runId, lease))) return;
     input.onEvent?.({ kind: 'rejoining', runId, agentId });
-    await new Promise((resolve) => setTimeout(resolve, input.pollMs));
+    if (!(await pause(input.pollMs, signal))) return;
   }
+}
+
+/** True while the run is `runId`, live, under the owner of `lease`. */
+async function stillServing(store: TeamStore, runId: string, lease: string): Promise<boolean> {
+  const state = await store.read();
+  return state.run.id === runId && state.run.owner?.lease === lease && !TERMINAL_RUN_STATUSES.has(state.run.status);
+}
+
+/** Waits `ms`; false when `signal` aborted first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(!signal.aborted);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** A run that changed owner under an agent, or ended before it joined: the worker waits for the next owner. */
