@@ -18,6 +18,7 @@ import { ServiceError } from './service-error.js';
 import { addTaskRoutes } from './task-routes.js';
 import type { TaskRuns } from './task-runs.js';
 import { ServiceTotalsReader } from './service-totals.js';
+import type { CallbackHosts } from './callback-hosts.js';
 import { callbackGuard } from './webhook-callback-guard.js';
 import { addWebhookDoc } from './webhook-doc.js';
 import { addDashboardDoc } from './dashboard-doc.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly metrics: ServiceMetrics;
   /** True when the server signs and sends webhooks; otherwise a task's `metadata.callback_url` is refused. */
   readonly webhooks?: boolean | undefined;
+  /** The hosts a task's `metadata.callback_url` may name (default: any host that is not local). */
+  readonly callbackHosts?: CallbackHosts | undefined;
   /** Folders the dashboard looks for experiments in, besides the project's `experiments/`. */
   readonly experimentDirs?: readonly string[] | undefined;
 }
@@ -109,7 +112,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
         ),
     }),
   );
-  app.use('/orchestrate', callbackGuard(options.webhooks === true));
+  app.use('/orchestrate', callbackGuard({ webhooksEnabled: options.webhooks === true, hosts: options.callbackHosts ?? { patterns: [] } }));
   addHealthRoutes({ app, config, dataDir });
   addTaskRoutes({ app, runs, scrub });
   addAgentRoutes({ app, config, runs });

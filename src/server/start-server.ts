@@ -99,6 +99,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     version,
     metrics,
     webhooks: webhookSettings.secret !== undefined,
+    callbackHosts: webhookSettings.callbackHosts,
     experimentDirs: options.experimentDirs,
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

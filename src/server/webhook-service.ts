@@ -70,6 +70,7 @@ export async function startWebhooks(input: {
     dataDir,
     outbox,
     urls: settings.urls,
+    callbackHosts: settings.callbackHosts,
     onQueued: (name) => dispatcher.enqueue(name),
     intervalMs: settings.scanIntervalMs,
     timers: seams?.timers,

@@ -1,5 +1,6 @@
 /** Where the service sends its webhooks and the secret that signs them: from `--webhook`, the environment, and checks that refuse a weak setup. */
 import { UsageError } from '../errors/index.js';
+import { CALLBACK_HOSTS_ENV, type CallbackHosts, callbackHosts } from './callback-hosts.js';
 
 /** Receivers of every task's events, comma separated (added to the `--webhook` flags). */
 export const WEBHOOK_URLS_ENV = 'AGENT_TEAM_WEBHOOK_URLS';
@@ -30,6 +31,8 @@ export interface WebhookSettings extends WebhookTuning {
   readonly urls: readonly string[];
   /** Signs every delivery; undefined turns webhooks off (and refuses `callback_url`). */
   readonly secret: string | undefined;
+  /** The hosts a task's `callback_url` may name (see callback-hosts.ts); default: any host that is not local. */
+  readonly callbackHosts?: CallbackHosts | undefined;
 }
 
 /** Why a webhook URL is refused, or null for a good one: absolute http(s) without credentials. */
@@ -49,15 +52,18 @@ export function webhookUrlProblem(url: string): string | null {
  * The webhook settings of `agent-team serve`: `--webhook` URLs plus AGENT_TEAM_WEBHOOK_URLS, signed with
  * AGENT_TEAM_WEBHOOK_SECRET. Refuses a receiver without a secret, a short secret and a bad URL (UsageError).
  */
-export function webhookSettings(input: { flags: readonly string[]; env: NodeJS.ProcessEnv } & WebhookTuning): WebhookSettings {
-  const { flags, env, ...tuning } = input;
-  const fromEnv = (env[WEBHOOK_URLS_ENV] ?? '')
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url !== '');
-  const urls = [...new Set([...flags.map((url) => url.trim()), ...fromEnv])];
+export function webhookSettings(
+  input: { flags: readonly string[]; callbackHostFlags?: readonly string[] | undefined; env: NodeJS.ProcessEnv } & WebhookTuning,
+): WebhookSettings {
+  const { flags, callbackHostFlags, env, ...tuning } = input;
+  const listed = (name: string): string[] =>
+    (env[name] ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  const urls = [...new Set([...flags.map((url) => url.trim()), ...listed(WEBHOOK_URLS_ENV)])];
   const secret = env[WEBHOOK_SECRET_ENV]?.trim() || undefined;
-  const settings = { ...tuning, urls, secret };
+  const settings = { ...tuning, urls, secret, callbackHosts: callbackHosts([...(callbackHostFlags ?? []), ...listed(CALLBACK_HOSTS_ENV)]) };
   checkWebhookSettings(settings);
   return settings;
 }

@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLogger } from '../observability/index.js';
+import { type CallbackHosts, callbackHostProblem } from './callback-hosts.js';
 import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
 import { listTaskIds, taskDirectory } from './task-config.js';
@@ -31,6 +32,8 @@ export interface WebhookWatcherOptions {
   readonly outbox: WebhookOutbox;
   /** Receivers of every task (a task's `metadata.callback_url` adds its own). */
   readonly urls: readonly string[];
+  /** The hosts a task's callback may name; a task taken under another setting is not called back to a host this one refuses. */
+  readonly callbackHosts?: CallbackHosts | undefined;
   /** Called with each outbox entry written, once its task's cursor is past it. */
   readonly onQueued: (name: string) => void;
   readonly intervalMs?: number | undefined;
@@ -51,10 +54,22 @@ export class WebhookWatcher {
   #timer: unknown;
   #closed = false;
   #passes = 0;
+  /** Tasks whose callback this server refuses, logged once. */
+  readonly #refused = new Set<string>();
 
   constructor(options: WebhookWatcherOptions) {
     this.#options = options;
     this.#timers = options.timers ?? realTimers;
+  }
+
+  /** The task's callback when this server may call it; one it refuses (taken before the host list changed) is left out, once logged. */
+  #callbackOf(taskId: string, url: string | undefined): string | undefined {
+    if (url === undefined) return undefined;
+    const problem = callbackHostProblem(url, this.#options.callbackHosts ?? { patterns: [] });
+    if (problem === null) return url;
+    if (!this.#refused.has(taskId)) log.warn('callback not sent', { task_id: taskId, reason: problem });
+    this.#refused.add(taskId);
+    return undefined;
   }
 
   /**
@@ -148,7 +163,7 @@ export class WebhookWatcher {
     const names: string[] = [];
     const baseline = saved === null && baselineBefore !== null && Date.parse(receivedAt) < baselineBefore.getTime();
     if (!baseline) {
-      const callback = record.request.metadata.callback_url;
+      const callback = this.#callbackOf(taskId, record.request.metadata.callback_url);
       const targets = [...new Set(callback === undefined ? urls : [...urls, callback])];
       const now = this.#options.now?.() ?? new Date();
       for (const event of found.events) {

@@ -25,7 +25,7 @@ describe('webhook settings', () => {
     });
     expect(settings.urls).toEqual(['http://127.0.0.1:9000/a', 'https://hooks.example.com/b']);
     expect(settings.secret).toBe('x'.repeat(16));
-    expect(webhookSettings({ flags: [], env: {} })).toEqual({ urls: [], secret: undefined });
+    expect(webhookSettings({ flags: [], env: {} })).toEqual({ urls: [], secret: undefined, callbackHosts: { patterns: [] } });
   });
 
   it('refuses a receiver without a secret, a short secret and a URL that is not http(s), saying how to fix it and never echoing the secret', () => {

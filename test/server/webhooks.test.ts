@@ -27,7 +27,14 @@ describe('webhooks on status changes', () => {
     receivers.push(flaky, perTask);
     const timers = manualTimers();
     const { call, server } = await service({
-      webhooks: { urls: [flaky.url], secret: SECRET, baseDelayMs: BASE_MS, scanIntervalMs: SCAN_MS },
+      // The per-task receiver listens on loopback: this server allows it by name.
+      webhooks: {
+        urls: [flaky.url],
+        secret: SECRET,
+        baseDelayMs: BASE_MS,
+        scanIntervalMs: SCAN_MS,
+        callbackHosts: { patterns: ['127.0.0.1'] },
+      },
       webhookSeams: { timers, random: () => 0.5 },
     });
     const webhooks = server.webhooks;

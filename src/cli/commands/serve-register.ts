@@ -31,6 +31,12 @@ export function registerServeCommands(program: Command, context: CommandContext)
       (url: string, urls: string[]) => [...urls, url],
       [] as string[],
     )
+    .option(
+      '--callback-host <host>',
+      "a host a task's metadata.callback_url may name: name, *.domain or IP, with an optional :port (repeatable; default: any host that is not local)",
+      collectValues,
+      [] as string[],
+    )
     .option('--experiments <dir>', EXPERIMENTS_OPTION_HELP, collectValues, [] as string[])
     .option('--json', 'print the address as one JSON line once listening')
     .addHelpText(
@@ -46,6 +52,7 @@ export function registerServeCommands(program: Command, context: CommandContext)
         '  $ AGENT_TEAM_API_TOKEN=$(openssl rand -hex 32) agent-team serve --host 0.0.0.0 --port 8080',
         '  $ agent-team serve --store postgres://team@db.internal/agents --port 0 --json',
         "  $ agent-team serve --experiments ../bench/experiments   # the dashboard's /ui/experiments shows them too",
+        '  $ agent-team serve --callback-host hooks.example.com --callback-host "*.ci.example.com"',
         '  $ curl -H "Authorization: Bearer $AGENT_TEAM_API_TOKEN" http://127.0.0.1:8080/agents',
         '',
         'Environment:',
@@ -54,11 +61,14 @@ export function registerServeCommands(program: Command, context: CommandContext)
         '  AGENT_TEAM_WEBHOOK_URLS    webhook receivers, comma separated (added to --webhook).',
         '  AGENT_TEAM_WEBHOOK_SECRET  HMAC key of every delivery (at least 16 characters); required with any receiver,',
         "                             and for a task's metadata.callback_url. Never printed or logged.",
+        "  AGENT_TEAM_WEBHOOK_CALLBACK_HOSTS  hosts a task's callback_url may name, comma separated (added to --callback-host).",
+        '                             Without any, a callback may name any host but localhost and loopback, private,',
+        '                             link-local or reserved IP addresses.',
         '',
         'Exit codes:',
         '  0    stopped by Ctrl-C or SIGTERM (runs it executed are left interrupted, resumable)',
         '  2    bad usage or configuration: a host beyond loopback without a token, a short token, a port in use,',
-        '       a webhook without a secret or with a short one',
+        '       a webhook without a secret or with a short one, a callback host that is not a host',
         '  4    the state is corrupted',
       ].join('\n'),
     )

@@ -24,6 +24,8 @@ export interface ServeCommandOptions {
   timeScale?: number | undefined;
   /** Webhook receivers of every task's status changes (AGENT_TEAM_WEBHOOK_URLS adds more). */
   webhook?: string[] | undefined;
+  /** `--callback-host`: the hosts a task's callback_url may name (AGENT_TEAM_WEBHOOK_CALLBACK_HOSTS adds more). */
+  callbackHost?: string[] | undefined;
   /** `--experiments DIR`: more folders of experiments for the dashboard, besides ./experiments. */
   experiments?: string[] | undefined;
   json?: boolean | undefined;
@@ -43,7 +45,7 @@ export async function serve(options: ServeCommandOptions): Promise<number> {
   const token = process.env[API_TOKEN_ENV]?.trim() || undefined;
   const host = options.host ?? '127.0.0.1';
   // Checked before anything starts: receivers without a secret, or a short one, are refused (exit 2).
-  const webhooks = webhookSettings({ flags: options.webhook ?? [], env: process.env });
+  const webhooks = webhookSettings({ flags: options.webhook ?? [], callbackHostFlags: options.callbackHost, env: process.env });
   const experimentDirs = experimentFolders({ values: options.experiments, cwd: options.cwd });
   const interrupt = options.signal === undefined ? interruptSignal() : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
