@@ -1,20 +1,24 @@
 /**
  * The team and the agent steps of the PostgreSQL store benchmark, shared by the benchmark process and
  * its worker processes (postgres-bench-worker.ts). Every state change is made by the product's own
- * functions through `store.update()`: `claimTask` to claim, `claimIsCurrent` + `applyWorkReport` to
- * report a task done (which makes its dependents ready). An agent decides what to do next from a read
- * of the state with `nextWork`, as a role agent does, so it commits nothing while there is nothing for it.
+ * functions through `store.update()`, in the role agent's order: `registerAgent` when an agent starts
+ * (alive, so the team hands it work), `claimTask` to claim, `claimIsCurrent` + `applyAgentReport` to
+ * report a task done (which makes its dependents ready and hands ready tasks to idle agents in the
+ * same commit, the reporter included). An agent decides what to do next from a read of the state with
+ * `nextWork`, as a role agent does: start what was handed to it (no commit), claim, or wait, so it
+ * commits nothing while there is nothing for it.
  */
 import type { TeamConfig } from '../../src/config/index.js';
 import type { LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
-import { nextWork } from '../../src/team/agents/next-work.js';
+import { registerAgent } from '../../src/team/agents/agent-lifecycle.js';
+import { applyAgentReport } from '../../src/team/agents/apply-report.js';
+import { nextWork, startKey } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
 import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
 import { type ClaimedTask, claimTask } from '../../src/team/tasks/claim-task.js';
-import { claimIsCurrent, applyWorkReport } from '../../src/team/tasks/report-result.js';
+import { claimIsCurrent } from '../../src/team/tasks/report-result.js';
 import { allTasksFinished } from '../../src/team/tasks/scheduler.js';
 import { newTask } from '../../src/team/tasks/task-factory.js';
-import { normalizeOutput } from '../../src/team/tasks/work-context.js';
 import { testRunOptions } from '../support/running-state.js';
 import { createTeamProject, type TeamProject } from '../state/conformance/team-setup.js';
 
@@ -123,61 +127,73 @@ export function claimNext(input: { store: TeamStore; config: TeamConfig; agentId
   return input.store.update((state, context) => claimTask({ state, agentId, config, now: context.now, emit: context.emit }));
 }
 
-/** Reports a claimed task done, as a role agent's report is applied: one transition. Returns the tasks it made ready. */
-export function reportDone(input: { store: TeamStore; config: TeamConfig; agentId: string; claimed: ClaimedTask }): Promise<string[]> {
+/**
+ * Reports a claimed task done, as a role agent's report is applied: one transition, plus a claim for each
+ * ready task the commit hands to an idle agent. Returns the tasks it made ready.
+ */
+export function reportDone(input: {
+  store: TeamStore;
+  config: TeamConfig;
+  agentId: string;
+  claimed: Pick<ClaimedTask, 'task'>;
+}): Promise<string[]> {
   const { config, agentId } = input;
   const { id: taskId, fence } = input.claimed.task;
   const report: WorkReport = { status: 'done', summary: `Did ${taskId}.`, filesChanged: [] };
   return input.store.update((state, context) => {
     const ready: string[] = [];
+    let ended = false;
     const emit = (event: LedgerEvent): void => {
       if (event.type === 'task-ready') ready.push(event.taskId);
+      if (event.type === 'task-end' && event.taskId === taskId && event.status === 'done') ended = true;
       context.emit(event);
     };
     if (!claimIsCurrent({ state, agentId, taskId, fence, emit })) throw new Error(`${agentId} lost its claim on ${taskId}`);
-    const outcome = applyWorkReport({
-      state,
-      agentId,
-      taskId,
-      report,
-      normalized: normalizeOutput(report),
-      managerId: config.manager.id,
-      now: context.now,
-      emit,
-    });
-    if (outcome !== 'done') throw new Error(`the report of ${taskId} ended as ${outcome}, not done`);
+    applyAgentReport({ state, context: { now: context.now, emit }, config, agentId, taskId, report });
+    if (!ended) throw new Error(`the report of ${taskId} did not end it done`);
     return ready;
   });
 }
 
-/** True when the agent should try a claim now, judged on a read of the state as a role agent judges it. */
-export function mayClaim(state: TeamState, agentId: string): boolean {
-  const next = nextWork({ state, agentId, started: new Set(), iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
-  return next.kind === 'claim';
-}
-
 /**
- * One agent working until every task is finished: read → claim → report done, waiting for a change
- * when nothing is ready for it. Returns the tasks it finished (two transitions each: claim, done) and
- * the claims that found nothing (an empty commit each, as in the product, not counted as transitions).
+ * One agent working until every task is finished, as a role agent works: registered first (alive, so
+ * reports hand it ready tasks); then read → start the tasks handed to it, or claim one → report each
+ * done, waiting for a change when there is nothing for it. Returns the tasks it finished (two
+ * transitions each: the claim, in a commit of its own or in the report that handed it over, and the
+ * report) and the claims that found nothing (an empty commit each, as in the product, not counted as
+ * transitions).
  */
 export async function drainTasks(input: {
   store: TeamStore;
   config: TeamConfig;
   agentId: string;
   changes: ChangeSignal;
-  /** Hears of each claim as soon as its commit is acknowledged. */
+  /** Hears of each claim as soon as its commit is acknowledged (or, for a task handed over, as soon as it is read). */
   onClaim?: (taskId: string) => void;
 }): Promise<{ finished: string[]; emptyClaims: number }> {
   const finished: string[] = [];
+  const started = new Set<string>();
   let emptyClaims = 0;
+  await registerAgent({ store: input.store, config: input.config, agentId: input.agentId });
   for (;;) {
     const since = input.changes.version;
     const state = await input.store.read();
     if (allTasksFinished(state)) break;
-    if (mayClaim(state, input.agentId)) {
+    const next = nextWork({ state, agentId: input.agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
+    if (next.kind === 'start') {
+      // Handed over by a report's commit: the claim is in that commit; the agent starts it from what it read.
+      for (const task of next.tasks) {
+        started.add(startKey(task));
+        input.onClaim?.(task.id);
+        await reportDone({ ...input, claimed: { task } });
+        finished.push(task.id);
+      }
+      continue;
+    }
+    if (next.kind === 'claim') {
       const claimed = await claimNext(input);
       if (claimed !== undefined) {
+        started.add(startKey(claimed.task));
         input.onClaim?.(claimed.task.id);
         await reportDone({ ...input, claimed });
         finished.push(claimed.task.id);

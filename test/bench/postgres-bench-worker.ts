@@ -6,7 +6,10 @@
  *   drain  claims and finishes tasks until every task is finished → {"finished": [ids], "emptyClaims": n, "cpuMs": n}
  *   make   finishes `samples` tasks one at a time, each making one task of another role ready, and
  *          waits until someone claimed it before the next        → {"made": [{taskId, at}]}
- *   claim  as drain, noting when each claim's commit came back   → {"claims": [{taskId, at}], …}
+ *          (its first claim marks it alive, so from then on its report hands it its next task, which it
+ *          starts as a role agent does)
+ *   claim  as drain, noting when it has each task: when its claim's commit came back, or, for a task the
+ *          maker's report handed to it (it is idle and alive), when it read it   → {"claims": [{taskId, at}], …}
  * `cpuMs`: this process's CPU time from the start signal to its result.
  * Times (`at`) are performance.timeOrigin + performance.now(): milliseconds on the system clock,
  * comparable across the processes of one machine.
@@ -16,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { PostgresStore } from '../../src/state/index.js';
+import { nextWork, startKey } from '../../src/team/agents/next-work.js';
 import { ChangeSignal, claimNext, drainTasks, reportDone } from './postgres-bench-team.js';
 
 /** What a worker process is asked to do. */
@@ -40,14 +44,18 @@ function print(value: unknown): void {
 
 async function make(changes: ChangeSignal): Promise<void> {
   const made: { taskId: string; at: number }[] = [];
+  const started = new Set<string>();
   for (let index = 0; index < (job.samples ?? 0); index += 1) {
-    const claimed = await claimNext({ store, config, agentId: job.agentId });
-    if (claimed === undefined) throw new Error(`${job.agentId} found no task to finish (sample ${index + 1})`);
-    const ready = await reportDone({ store, config, agentId: job.agentId, claimed });
+    // Its report handed it its next task (it is idle and alive then), or it claims one.
+    const state = await store.read();
+    const next = nextWork({ state, agentId: job.agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
+    const task = next.kind === 'start' ? next.tasks[0] : (await claimNext({ store, config, agentId: job.agentId }))?.task;
+    if (task === undefined) throw new Error(`${job.agentId} found no task to finish (sample ${index + 1})`);
+    started.add(startKey(task));
+    const ready = await reportDone({ store, config, agentId: job.agentId, claimed: { task } });
     const at = clock();
     const taskId = ready[0];
-    if (ready.length !== 1 || taskId === undefined)
-      throw new Error(`finishing ${claimed.task.id} made ${ready.length} tasks ready, not one`);
+    if (ready.length !== 1 || taskId === undefined) throw new Error(`finishing ${task.id} made ${ready.length} tasks ready, not one`);
     made.push({ taskId, at });
     // One sample at a time: the next starts once this one was claimed, after a pause that varies its phase.
     for (;;) {
