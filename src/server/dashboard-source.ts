@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TeamConfig } from '../config/index.js';
 import { runFiles } from '../report/index.js';
 import { type LedgerEntry, type LedgerEvent, ledgerEventSchema, readLedger, type TeamState } from '../state/index.js';
-import { readRunLedger, readTeamStateAt, withTeamStore } from '../team/index.js';
+import { RunLedgerReader, readTeamStateAt, withTeamStore } from '../team/index.js';
 import { ServiceError } from './service-error.js';
 import { tasksDirectory } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
@@ -84,7 +84,7 @@ export function serviceSource(input: { runs: TaskRuns; dataDir: string }): Dashb
         answerable: true,
       };
     },
-    ledger: (run) => readRunLedger(run.config),
+    ledger: (run) => runs.ledgers.read(run.config),
   };
 }
 
@@ -94,6 +94,8 @@ export function serviceSource(input: { runs: TaskRuns; dataDir: string }): Dashb
  */
 export function localRunSource(input: { config: TeamConfig; active: () => boolean }): DashboardSource {
   const { config } = input;
+  // The live run's ledger grows while the dashboard follows it: read from where the last look stopped.
+  const ledgers = new RunLedgerReader();
   const live = async (): Promise<TeamState | null> =>
     withTeamStore(config, async (store) => ((await store.exists()) ? store.read() : null));
   const recorded = (id: string): string => join(config.runsDir, id);
@@ -116,7 +118,7 @@ export function localRunSource(input: { config: TeamConfig; active: () => boolea
     },
     async ledger(run) {
       const current = await live();
-      if (current !== null && current.run.id === run.id) return readRunLedger(config);
+      if (current !== null && current.run.id === run.id) return ledgers.read(config);
       return readLedger(runFiles(recorded(run.id)).ledger, { eventSchema: ledgerEventSchema });
     },
   };

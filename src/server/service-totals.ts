@@ -5,7 +5,6 @@
  */
 import type { CostTotal, ServiceTotals, TokenKind, TokenTotal } from '../observability/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
-import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
 import { listTaskIds } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
@@ -92,7 +91,7 @@ export class ServiceTotalsReader {
     }
     const status = taskStatus(snapshot);
     // The status is read before the ledger: a task seen over has written its last entry already.
-    const totals = { active: ACTIVE_STATUSES.has(status), ...ledgerTotals(await readRunLedger(snapshot.config)) };
+    const totals = { active: ACTIVE_STATUSES.has(status), ...ledgerTotals(await this.#runs.ledgers.read(snapshot.config)) };
     if (FINAL_STATUSES.has(status) && !snapshot.active) this.#finished.set(taskId, totals);
     return totals;
   }

@@ -1,7 +1,6 @@
 /** The seed's task API: POST /orchestrate, POST /execute/{task_id}, GET /tasks/{task_id}, its events and its cancel. */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { annotateCorrelation } from '../observability/index.js';
-import { readRunLedger } from '../team/index.js';
 import {
   approvalDecisionRequestSchema,
   approvalDecisionResponseSchema,
@@ -148,7 +147,7 @@ export function addTaskRoutes(input: { app: OpenAPIHono; runs: TaskRuns; scrub: 
   app.openapi(taskRoute, async (context) => {
     const { task_id: taskId } = context.req.valid('param');
     const snapshot = await runs.snapshot(taskId);
-    const ledger = await readRunLedger(snapshot.config);
+    const ledger = await runs.ledgers.read(snapshot.config);
     return context.json(scrub(taskView({ snapshot, ledger, now: new Date() })), 200);
   });
   app.openapi(resolveRoute, async (context) => {

@@ -6,7 +6,7 @@ import type { TeamConfig } from '../config/index.js';
 import { AgentTeamError, ProviderError, RunCancelledError } from '../errors/index.js';
 import { getLogger } from '../observability/index.js';
 import type { Approval, TeamState } from '../state/index.js';
-import { runTeam, withTeamStore } from '../team/index.js';
+import { RunLedgerReader, runTeam, withTeamStore } from '../team/index.js';
 import type { OrchestrateRequest } from './api-schemas.js';
 import { featureText } from './feature-text.js';
 import { decideAsPerson, type PersonStoreAccess, resolveAsPerson } from './person-actions.js';
@@ -55,6 +55,8 @@ const UNNAMED_PERSON = 'person';
 
 /** Plans, executes and cancels the team run of each task id. */
 export class TaskRuns {
+  /** The tasks' ledgers, read from where the last read stopped: answering about a growing run costs what it added. */
+  readonly ledgers = new RunLedgerReader();
   readonly #options: TaskRunsOptions;
   readonly #lock = new TaskLock();
   readonly #active = new Map<string, ActiveRun>();

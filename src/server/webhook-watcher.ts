@@ -7,7 +7,6 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLogger } from '../observability/index.js';
 import { type CallbackHosts, callbackHostProblem } from './callback-hosts.js';
-import { readRunLedger } from '../team/index.js';
 import { ServiceError } from './service-error.js';
 import { listTaskIds, taskDirectory } from './task-config.js';
 import type { TaskRuns } from './task-runs.js';
@@ -147,7 +146,7 @@ export class WebhookWatcher {
       stamp = JSON.stringify([...files, record].map((found) => (found === null ? null : [found.size, found.mtimeMs])));
       if (this.#seen.get(taskId) === stamp) return;
     }
-    const ledger = await readRunLedger(config);
+    const ledger = await runs.ledgers.read(config);
     let snapshot: Awaited<ReturnType<TaskRuns['snapshot']>>;
     try {
       snapshot = await runs.snapshot(taskId);

@@ -3,6 +3,7 @@ export { FileStore, type FileStoreOptions } from './file-store.js';
 export { ledgerEventSchema } from './ledger-event-schema.js';
 export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
 export { readLedger, resetLedger } from './ledger-file.js';
+export { LedgerFileReader } from './ledger-reader.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export { dependencyOrder, findCycle, longestChains } from './task-graph.js';

@@ -2,6 +2,7 @@
 export { createAgentSpecResolver, type ResolvedAgentSpec } from './agents/provider-registry.js';
 export { describeTeamStore, missingTeamState, openTeamStore, readTeamStateAt, withTeamStore } from './run/open-team.js';
 export { followRunLedger, readRunLedger } from './run/team-ledger.js';
+export { DEFAULT_KEPT_LEDGER_ENTRIES, RunLedgerReader } from './run/run-ledger-reader.js';
 export { serveAgents, type WorkerEvent, type WorkerExit, workerAgents } from './run/serve-agents.js';
 export { LEASE_ENV } from './run/agent-processes.js';
 export { runAgent } from './run/run-agent.js';

@@ -4,6 +4,7 @@ import { benchBudgetHold } from './budget-hold.bench.js';
 import { benchExperiment } from './experiment.bench.js';
 import { benchFileStore } from './file-store.bench.js';
 import { benchIntegrationRequest } from './integration-request.bench.js';
+import { benchLedgerReader } from './ledger-reader.bench.js';
 import { benchLenientJson } from './lenient-json.bench.js';
 import { benchPostgresStore } from './postgres-store.bench.js';
 import { benchPromptCache } from './prompt-cache.bench.js';
@@ -24,6 +25,7 @@ for (const bench of [
   benchTransitionCost,
   benchPostgresStore,
   benchServiceRequests,
+  benchLedgerReader,
   benchPromptCache,
   benchWorkerQueue,
   benchWorkspaceSpeedup,

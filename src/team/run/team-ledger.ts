@@ -63,7 +63,7 @@ export async function followRunLedger(config: TeamConfig, options: FollowOptions
 }
 
 /** Entries from the last `run-start` on: the database keeps every run of a team under its key. */
-function currentRun(entries: Entry[]): Entry[] {
+export function currentRun(entries: Entry[]): Entry[] {
   for (let index = entries.length - 1; index >= 0; index -= 1) {
     if ((entries[index] as Entry).type === 'run-start') return entries.slice(index);
   }

@@ -1,0 +1,103 @@
+/**
+ * The ledgers of many runs, read again and again by a long-lived process (the service answers about a
+ * run, totals its spend and sends its webhooks while it grows): each read costs what was appended
+ * since the last one, not the whole ledger. It returns what readRunLedger returns. A file ledger is
+ * read from where the last read stopped (see LedgerFileReader); a database ledger from the last seq
+ * read, after checking that the update at that seq is still the one read (a run restored from a
+ * backup or recreated is read again whole). The ledgers kept are bounded by their entries in all:
+ * the least recently read go first.
+ */
+import type { TeamConfig } from '../../config/index.js';
+import { type LedgerEntry, type LedgerEvent, LedgerFileReader, ledgerEventSchema, PostgresStore } from '../../state/index.js';
+import { currentRun } from './team-ledger.js';
+
+type Entry = LedgerEntry<LedgerEvent>;
+
+/** Entries kept over all ledgers by default. */
+export const DEFAULT_KEPT_LEDGER_ENTRIES = 200_000;
+
+/** A database run's ledger as read so far: the current run's entries and the last update read. */
+interface DatabaseLedger {
+  entries: Entry[];
+  lastSeq: number;
+  lastAt: string | undefined;
+}
+
+type Kept =
+  | { kind: 'file'; reader: LedgerFileReader<LedgerEvent>; size: number }
+  | { kind: 'database'; ledger: DatabaseLedger; size: number };
+
+/** Incremental readers of the ledgers of the runs a process looks at; see the file comment. */
+export class RunLedgerReader {
+  // In the order they were last read (a Map keeps insertion order): the first is the least recently read.
+  readonly #kept = new Map<string, Kept>();
+  readonly #maxEntries: number;
+  #entries = 0;
+
+  constructor(options: { maxEntries?: number | undefined } = {}) {
+    this.#maxEntries = options.maxEntries ?? DEFAULT_KEPT_LEDGER_ENTRIES;
+  }
+
+  /** Entries kept over all ledgers now. */
+  get keptEntries(): number {
+    return this.#entries;
+  }
+
+  /** The ledger of the run `config`'s store holds now: a new array each time. */
+  async read(config: TeamConfig): Promise<Entry[]> {
+    const { store } = config;
+    const key = store.kind === 'file' ? `file:${config.ledgerFile}` : `postgres:${store.url}#${store.key}`;
+    const known = this.#kept.get(key);
+    let kept: Kept;
+    let entries: Entry[];
+    if (store.kind === 'file') {
+      const reader =
+        known?.kind === 'file' ? known.reader : new LedgerFileReader<LedgerEvent>(config.ledgerFile, { eventSchema: ledgerEventSchema });
+      entries = await reader.read();
+      kept = { kind: 'file', reader, size: reader.size };
+    } else {
+      const ledger = known?.kind === 'database' ? known.ledger : { entries: [], lastSeq: 0, lastAt: undefined };
+      entries = await readDatabaseLedger({ url: store.url, run: store.key, ledger });
+      kept = { kind: 'database', ledger, size: ledger.entries.length };
+    }
+    this.#entries -= known?.size ?? 0;
+    this.#kept.delete(key);
+    this.#kept.set(key, kept);
+    this.#entries += kept.size;
+    this.#trim(key);
+    return entries;
+  }
+
+  /** Forgets the least recently read ledgers until the entries kept are within the bound (the one just read stays). */
+  #trim(current: string): void {
+    for (const [key, kept] of this.#kept) {
+      if (this.#entries <= this.#maxEntries) return;
+      if (key === current) continue;
+      this.#kept.delete(key);
+      this.#entries -= kept.size;
+    }
+  }
+}
+
+/** Reads the database ledger's updates after the last one read, moving `ledger` on; the current run's entries. */
+async function readDatabaseLedger(input: { url: string; run: string; ledger: DatabaseLedger }): Promise<Entry[]> {
+  const { ledger } = input;
+  const store = new PostgresStore({ url: input.url, run: input.run });
+  try {
+    // From the last update read, to check that it is still there as read.
+    let rows = await store.readLedger(Math.max(0, ledger.lastSeq - 1));
+    if (ledger.lastSeq > 0 && rows.find((entry) => entry.seq === ledger.lastSeq)?.at !== ledger.lastAt) {
+      ledger.entries = [];
+      ledger.lastSeq = 0;
+      rows = await store.readLedger(0);
+    }
+    const fresh = rows.filter((entry) => entry.seq > ledger.lastSeq);
+    ledger.entries = currentRun(fresh.length === 0 ? ledger.entries : [...ledger.entries, ...fresh]);
+    const last = ledger.entries.at(-1);
+    ledger.lastSeq = last?.seq ?? ledger.lastSeq;
+    ledger.lastAt = last?.at ?? ledger.lastAt;
+    return [...ledger.entries];
+  } finally {
+    await store.close();
+  }
+}

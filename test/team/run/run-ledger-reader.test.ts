@@ -1,0 +1,111 @@
+/**
+ * RunLedgerReader returns what readRunLedger returns, on both stores, as a run's ledger grows, when a
+ * new run starts over it, and (PostgreSQL) when the run is deleted and created again under the same
+ * key; and it keeps no more entries than its bound, reading a forgotten ledger whole again.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTeamConfig, type TeamConfig } from '../../../src/config/index.js';
+import type { LedgerEvent, TeamState } from '../../../src/state/index.js';
+import { openTeamStore, RunLedgerReader, readRunLedger } from '../../../src/team/index.js';
+import { initialTeamState } from '../../../src/team/run/run-state.js';
+import { postgresForFile } from '../../support/postgres.js';
+import { testRunOptions } from '../../support/running-state.js';
+import { tempProject, type TempProject } from '../../support/temp-project.js';
+
+const server = postgresForFile();
+let project: TempProject;
+beforeAll(async () => {
+  project = await tempProject('agent-team-ledger-reader-');
+});
+afterAll(async () => {
+  await project.cleanup();
+});
+
+function freshState(config: TeamConfig, runId: string): TeamState {
+  return initialTeamState({
+    config,
+    runId,
+    feature: 'Read the ledger as it grows',
+    options: testRunOptions({ config, runId }),
+    simulated: true,
+    budgetUsd: null,
+    now: new Date().toISOString(),
+  });
+}
+
+/** Commits `count` updates of one event each (a run-start first when `runId` is given). */
+async function commit(config: TeamConfig, input: { count: number; runId?: string }): Promise<void> {
+  const runId = input.runId ?? 'r1';
+  const store = openTeamStore(config, () => freshState(config, runId));
+  try {
+    if (input.runId !== undefined) {
+      await store.update((_state, context) =>
+        context.emit({ type: 'run-start', runId, feature: 'f', provider: 'sim', seed: 1, simulated: true } as LedgerEvent),
+      );
+    }
+    for (let index = 0; index < input.count; index += 1) {
+      await store.update((_state, context) => {
+        context.emit({ type: 'task-ready', taskId: `T${index}` });
+        if (index % 3 === 0) context.emit({ type: 'task-ready', taskId: `T${index}b` });
+      });
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe.each(['file', 'postgres'] as const)('RunLedgerReader on the %s store', (kind) => {
+  it('returns what a whole read returns as the ledger grows and when a new run starts over it', async () => {
+    const url = kind === 'postgres' ? `${await (await server()).createDatabase()}&team=grow` : undefined;
+    const config = loadTeamConfig({ cwd: project.dir, ...(url === undefined ? {} : { store: url, storeFrom: '--store' as const }) });
+    const reader = new RunLedgerReader();
+    expect(await reader.read(config)).toEqual(await readRunLedger(config));
+    await commit(config, { count: 5, runId: 'r1' });
+    const first = await reader.read(config);
+    expect(first).toEqual(await readRunLedger(config));
+    expect(first.length).toBe(8);
+    await commit(config, { count: 4 });
+    expect(await reader.read(config)).toEqual(await readRunLedger(config));
+    // A new run: the file starts over; the database keeps the earlier run's rows, read from the new run-start.
+    if (kind === 'file') {
+      const { resetLedger } = await import('../../../src/state/index.js');
+      await resetLedger(config.ledgerFile);
+    }
+    await commit(config, { count: 2, runId: 'r2' });
+    const second = await reader.read(config);
+    expect(second).toEqual(await readRunLedger(config));
+    expect(second[0]).toMatchObject({ type: 'run-start', runId: 'r2' });
+    expect(second.length).toBe(4);
+
+    if (url !== undefined) {
+      // The run deleted and created again under the same key, to the same seq: the reader must not keep the old entries.
+      const client = new pg.Client({ connectionString: url.replace(/&team=grow$/, '') });
+      await client.connect();
+      await client.query('DELETE FROM runs');
+      await client.end();
+      await commit(config, { count: 11, runId: 'r3' });
+      const third = await reader.read(config);
+      expect(third).toEqual(await readRunLedger(config));
+      expect(third[0]).toMatchObject({ type: 'run-start', runId: 'r3' });
+    }
+  });
+});
+
+describe('RunLedgerReader bounds', () => {
+  it('forgets the least recently read ledger past its bound and reads it whole again', async () => {
+    const url = await (await server()).createDatabase();
+    const one = loadTeamConfig({ cwd: project.dir, store: `${url}&team=one`, storeFrom: '--store' });
+    const two = loadTeamConfig({ cwd: project.dir, store: `${url}&team=two`, storeFrom: '--store' });
+    await commit(one, { count: 6, runId: 'a' });
+    await commit(two, { count: 6, runId: 'b' });
+    const reader = new RunLedgerReader({ maxEntries: 12 });
+    expect((await reader.read(one)).length).toBe(9);
+    expect((await reader.read(two)).length).toBe(9);
+    // Only the ledger read last is kept: the other went past the bound.
+    expect(reader.keptEntries).toBe(9);
+    await commit(one, { count: 3 });
+    expect(await reader.read(one)).toEqual(await readRunLedger(one));
+    expect(await reader.read(two)).toEqual(await readRunLedger(two));
+  });
+});
