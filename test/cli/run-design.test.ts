@@ -1,7 +1,8 @@
 /**
  * A run keeps the design it was started with: the agent processes of `run --roster … --processes` work as
- * the roster given (an agent only that roster has joins the run), `run --resume` without `--roster` goes on
- * with it, and a different roster given to the run is refused, naming both.
+ * the roster given (an agent only that roster has joins the run), so does a `worker` serving the run's
+ * remote agents, `run --resume` without `--roster` goes on with it, and a different roster given to the
+ * run is refused, naming both.
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { main } from '../../src/cli/main.js';
 import { bufferTerminal } from '../../src/cli/terminal.js';
 import { loadTeamConfig, readDesignFile } from '../../src/config/index.js';
 import { runTeam } from '../../src/team/index.js';
+import { startCli } from '../support/cli.js';
 import { buildIfStale } from '../support/fresh-build.js';
 import { readEntries } from '../support/ledger.js';
 import { tempProject, type TempProject } from '../support/temp-project.js';
@@ -55,6 +57,29 @@ describe('a run and its design', () => {
     const calls = ledger.filter((entry) => entry.type === 'model-call');
     expect(new Set(calls.map((entry) => entry['agentId']))).toEqual(new Set(['manager', 'solo-dev']));
     expect(new Set(calls.map((entry) => entry['model']))).toEqual(new Set(['claude-haiku-4-5']));
+  });
+
+  it('lets a worker serve an agent that only the run’s design has, and refuses one the run does not have', async () => {
+    project = await tempProject('agent-team-run-design-');
+    await project.write('roster.yml', ROSTER);
+    // Started first: it waits for a live run, then serves the agents it names that the run's roster has.
+    const worker = startCli(['worker', '--agents', 'solo-dev', '--once'], { cwd: project.dir });
+    const stranger = startCli(['worker', '--agents', 'nobody-dev', '--once'], { cwd: project.dir });
+    const args = ['run', '--feature', 'Add a slugify helper', '--plan-tasks', '3', '--time-scale', '0', '--json'];
+    const result = await cli([...args, '--roster', 'roster.yml', '--remote-agents', 'solo-dev']);
+    expect(result.code, result.stderr).toBe(0);
+    const run = JSON.parse(result.stdout) as RunResult;
+    expect(run.status).toBe('done');
+    const served = await worker.done;
+    expect(served.code, served.stderr).toBe(0);
+    expect(served.stdout).toContain('joined run');
+    const ledger = await readEntries(run.files.ledger);
+    const starts = ledger.filter((entry) => entry.type === 'agent-start');
+    expect(starts.map((entry) => entry['agentId'])).toEqual(['solo-dev']);
+    expect(starts[0]?.['pid']).toBe(worker.pid);
+    const refused = await stranger.done;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`--agents names "nobody-dev": a worker serves role agents of the run's roster (solo-dev)`);
   });
 
   it('resumes with the run’s own design, and refuses another one', async () => {

@@ -8,7 +8,7 @@ export function registerStoreCommands(program: Command, context: CommandContext)
   program
     .command('worker')
     .description("Serve role agents of the team's live run from this machine, run after run (the run is coordinated elsewhere).")
-    .option('--agents <ids>', 'roster ids to serve, comma-separated (default: every role agent)')
+    .option('--agents <ids>', "roster ids to serve, comma-separated, of each run's roster (default: every role agent of it)")
     .option('--once', 'leave after the first run served instead of waiting for the next')
     .option('--store <url>', STORE_OPTION_HELP)
     .option('-c, --config <file>', CONFIG_OPTION_HELP)

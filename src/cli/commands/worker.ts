@@ -28,16 +28,19 @@ export interface WorkerCommandOptions {
 export async function worker(options: WorkerCommandOptions): Promise<number> {
   const { terminal } = options;
   const config = loadTeamConfig({ configPath: options.config, cwd: options.cwd, ...storeChoice(options.store) });
-  const agentIds = workerAgents(
-    config,
-    options.agents
-      ?.split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== ''),
-  );
+  const requested = options.agents
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  // Checked against the roster of each run it joins (a run started with a design has that design's), not the config's.
+  const agentIds = requested === undefined || requested.length === 0 ? undefined : requested;
   const interrupt = options.signal === undefined ? interruptSignal({ everyEnding: true }) : undefined;
   const signal = (options.signal ?? interrupt?.signal) as AbortSignal;
-  if (options.json !== true) println(terminal, `worker: serving ${agentIds.join(', ')} on ${describeTeamStore(config)}`);
+  if (options.json !== true) {
+    const serving =
+      agentIds?.join(', ') ?? `every role agent of the run's team (${workerAgents(config, undefined).join(', ')} in the config)`;
+    println(terminal, `worker: serving ${serving} on ${describeTeamStore(config)}`);
+  }
   try {
     const exit = await serveAgents({
       config,

@@ -13,6 +13,7 @@ import { OwnershipLostError } from '../agents/fenced-store.js';
 import type { TeamStore } from '../agents/team-context.js';
 import { describeTeamStore, openTeamStore } from './open-team.js';
 import { runAgent } from './run-agent.js';
+import { configOfRun } from './run-design.js';
 import { ownerLiveness } from './run-owner.js';
 
 /** What a worker tells the person watching it. */
@@ -27,14 +28,17 @@ export type WorkerEvent =
 /** How a worker ended: interrupted (Ctrl-C), or, with `once`, after the first run it served. */
 export type WorkerExit = 'interrupted' | 'served';
 
-/** The role agents a worker serves: `ids` checked against the roster (none given: every role agent). */
+/**
+ * The role agents a worker serves in a run: `ids` checked against the roster of the run's team (its
+ * design's, when it was started with one), none given: every role agent of it.
+ */
 export function workerAgents(config: TeamConfig, ids: readonly string[] | undefined): string[] {
   const roles = config.roster.filter((member) => !member.isManager).map((member) => member.id);
   if (ids === undefined || ids.length === 0) return roles;
   const unknown = ids.filter((id) => !roles.includes(id));
   if (unknown.length > 0) {
     throw new UsageError(
-      `--agents names ${unknown.map((id) => `"${id}"`).join(', ')}: a worker serves role agents of the roster ` +
+      `--agents names ${unknown.map((id) => `"${id}"`).join(', ')}: a worker serves role agents of the run's roster ` +
         `(${roles.join(', ')}); the manager runs in \`agent-team run\`.`,
     );
   }
@@ -48,7 +52,8 @@ export function workerAgents(config: TeamConfig, ids: readonly string[] | undefi
  */
 export async function serveAgents(input: {
   config: TeamConfig;
-  agentIds: readonly string[];
+  /** The roster ids to serve; undefined or empty: every role agent of each run's team. Checked against each run's roster. */
+  agentIds: readonly string[] | undefined;
   signal: AbortSignal;
   once?: boolean | undefined;
   onEvent?: ((event: WorkerEvent) => void) | undefined;
@@ -72,14 +77,16 @@ export async function serveAgents(input: {
       if (live === undefined) return 'interrupted';
       const { runId, lease } = live;
       served.add(lease);
-      input.onEvent?.({ kind: 'joined', runId, lease, agentIds: input.agentIds });
+      // The run's team: a run started with a design (its roster, its tiers) has the agents of that design.
+      const agentIds = workerAgents(configOfRun(config, live.state), input.agentIds);
+      input.onEvent?.({ kind: 'joined', runId, lease, agentIds });
       const stop = new AbortController();
       const follow = (): void => stop.abort(signal.reason);
       signal.addEventListener('abort', follow, { once: true });
       let fatal: unknown;
       try {
         await Promise.all(
-          input.agentIds.map(async (agentId) => {
+          agentIds.map(async (agentId) => {
             try {
               await serveAgent({ config, store, agentId, runId, lease, signal: stop.signal, onEvent: input.onEvent, pollMs });
             } catch (error) {
@@ -185,7 +192,7 @@ async function waitForLiveRun(input: {
   signal: AbortSignal;
   pollMs: number;
   onWait: () => void;
-}): Promise<{ runId: string; lease: string } | undefined> {
+}): Promise<{ runId: string; lease: string; state: TeamState } | undefined> {
   const { store, signal } = input;
   const wakeUp = new WakeUp();
   const poke = (): void => wakeUp.poke();
@@ -198,8 +205,9 @@ async function waitForLiveRun(input: {
       const exists = await store.exists();
       if (exists) {
         stopWatch ??= store.watch(poke);
-        const joinable = joinableRun(await store.read(), input.served);
-        if (joinable !== undefined) return joinable;
+        const state = await store.read();
+        const joinable = joinableRun(state, input.served);
+        if (joinable !== undefined) return { ...joinable, state };
       }
       if (!told) input.onWait();
       told = true;
