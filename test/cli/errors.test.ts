@@ -302,12 +302,16 @@ describe('bad usage of run', () => {
       ['run', '--resume', '--seed', '3'],
       ['run', '--resume'],
       ['run', '--feature', 'X', '--seed', 'abc'],
+      ['run', '--feature', 'X', '--experiments', 'elsewhere'],
     ] as const;
 
-    const [noFeature, resumeWithSeed, nothingToResume, badSeed] = await runAll(project, commands);
+    const [noFeature, resumeWithSeed, nothingToResume, badSeed, experimentsWithoutUi] = await runAll(project, commands);
 
-    for (const [index, result] of [noFeature, resumeWithSeed, nothingToResume, badSeed].entries())
+    for (const [index, result] of [noFeature, resumeWithSeed, nothingToResume, badSeed, experimentsWithoutUi].entries())
       expect(result?.code, label(commands[index] ?? [])).toBe(2);
+    expect(experimentsWithoutUi?.stderr).toContain(
+      '--experiments adds experiments to the dashboard of --ui; add --ui, or drop --experiments.',
+    );
     expect(noFeature?.stderr).toContain(
       'Missing --feature. Example: agent-team run --feature "Add user authentication with email and password"',
     );

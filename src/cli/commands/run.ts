@@ -105,6 +105,9 @@ export async function run(options: RunCommandOptions): Promise<number> {
       );
     }
   }
+  if ((options.experiments ?? []).length > 0 && options.ui !== true && options.uiPort === undefined) {
+    throw new UsageError('--experiments adds experiments to the dashboard of --ui; add --ui, or drop --experiments.');
+  }
   const config = loadTeamConfig({
     configPath: options.config,
     cwd: options.cwd,
