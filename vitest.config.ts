@@ -38,7 +38,10 @@ class LongFirst extends BaseSequencer {
 // isolated, 92 s shared), more than most files spend on their tests. test/support/shared-context-guard.ts fails a
 // shared file that leaves the environment or the working directory changed.
 const ISOLATED = [
-  'test/observability/**/*.test.ts',
+  'test/observability/logger.test.ts',
+  'test/observability/log-file.test.ts',
+  'test/observability/service-log.test.ts',
+  'test/observability/tracing.test.ts',
   'test/cli/start-up-loading.test.ts',
   'test/providers/lenient-corpus.test.ts',
   'test/server/log-secrets.test.ts',
