@@ -2,7 +2,8 @@ import type { TeamConfig } from '../config/index.js';
 import type { LedgerEntry, LedgerEvent } from '../state/index.js';
 import { followRunLedger } from '../team/index.js';
 import { formatEvent } from './format-event.js';
-import { fitWidth, paint, screenSize, type Terminal } from './terminal.js';
+import { fitWidth } from './fit-width.js';
+import { paint, screenSize, type Terminal } from './terminal.js';
 
 /** Live counters of a run, folded from its ledger. */
 interface Counters {

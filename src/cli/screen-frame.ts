@@ -3,7 +3,8 @@
  * scrollback keeps what was there before and gets no copy of any frame, each frame cut to the screen's size.
  * A line that is a command to copy (its text starts with `agent-team `) is wrapped, never cut.
  */
-import { fitWidth, paint, screenSize, type Terminal } from './terminal.js';
+import { fitWidth } from './fit-width.js';
+import { paint, screenSize, type Terminal } from './terminal.js';
 
 const ENTER = '\u001b[?1049h\u001b[?25l';
 const LEAVE = '\u001b[?25h\u001b[?1049l';

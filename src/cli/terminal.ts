@@ -1,4 +1,3 @@
-import cliTruncate from 'cli-truncate';
 import { jsonText } from '../observability/index.js';
 
 /** Where command output goes, and whether it may use colour and redraw lines. */
@@ -41,15 +40,6 @@ export function processTerminal(): Terminal {
 /** The terminal's size, or 80×24 when it does not say. */
 export function screenSize(terminal: Terminal): { columns: number; rows: number } {
   return terminal.size?.() ?? DEFAULT_SIZE;
-}
-
-/**
- * `text` cut to `columns` cells (colour codes kept, wide characters counted as two), ending in `…` when cut.
- * For lines redrawn in place: a line as wide as the screen would wrap, and the redraw would leave its first
- * half behind.
- */
-export function fitWidth(text: string, columns: number): string {
-  return cliTruncate(text, Math.max(1, columns), { position: 'end' });
 }
 
 /** A terminal that collects output in strings (tests, the HTTP server). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { frameLines } from '../../src/cli/screen-frame.js';
-import { bufferTerminal, colorWanted, fitWidth } from '../../src/cli/terminal.js';
+import { fitWidth } from '../../src/cli/fit-width.js';
+import { bufferTerminal, colorWanted } from '../../src/cli/terminal.js';
 
 describe('colorWanted', () => {
   it('follows FORCE_COLOR when set, else colours a TTY unless NO_COLOR or TERM=dumb', () => {

@@ -62,6 +62,21 @@ describe('countTokens', () => {
     expect(countTokens('a <|endoftext|> b')).toBeGreaterThan(3);
   });
 
+  it('counts as gpt-tokenizer does on short texts of mixed scripts, emoji, marks, lone surrogates and special tokens', () => {
+    const next = random(17);
+    const atoms = [...ATOMS, ...MORE_ATOMS, '\ud800', '\udfff', 'x\udc00y', '🙂🙃', 'ﬁ', 'Ⅻ', '\u200b', '٣٤', 'straße'];
+    for (let round = 0; round < 600; round += 1) {
+      const text = Array.from({ length: 1 + Math.floor(next() * 40) }, () => atoms[Math.floor(next() * atoms.length)]).join('');
+      expect({ text, count: countTokens(text) }).toEqual({ text, count: exactCount(text) });
+    }
+  });
+
+  it('finds a pre-token with a byte order mark whole when the vocabulary holds it, as tiktoken does', () => {
+    // o200k has "\ufeffusing" as one token (rank 9251); gpt-tokenizer decodes the mark away when it looks bytes up, and makes 3.
+    expect(countTokens('\ufeffusing')).toBe(1);
+    expect(countTokens('\ufeff\ufeffusing')).toBe(2);
+  });
+
   it('never changes a count by cutting at a safe boundary', () => {
     const next = random(11);
     const atoms = [...ATOMS, ...MORE_ATOMS];

@@ -85,7 +85,7 @@ async function waitForView(call: ServiceFixture['call'], taskId: string, until: 
   for (;;) {
     const current = await view(call, taskId);
     if (until(current)) return current;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -410,7 +410,7 @@ describe('the SLA of subtasks', () => {
       const current = await view(call, 'sla');
       expect(over(current)).toBe(false);
       if (current.human_review.flagged) flagged = current;
-      else await new Promise((resolve) => setTimeout(resolve, 10));
+      else await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const reviewed = flagged.human_review.subtask_ids[0] as string;
     const teamTaskId = reviewed.split('::').at(-1) as string;
@@ -437,7 +437,7 @@ describe('the SLA of subtasks', () => {
       for (const approval of current.approvals.filter((candidate) => candidate.status === 'pending')) {
         expect((await post(call, `/tasks/sla/approvals/${approval.approval_id}`, { decision: 'approve', by: 'ann' })).status).toBe(200);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const final = await view(call, 'sla');
     expect(final.status).toBe('completed');

@@ -50,7 +50,7 @@ describe('a person in the loop on PostgreSQL', () => {
       if (['completed', 'failed', 'cancelled', 'interrupted'].includes(view.status)) break;
       const pending = view.approvals.find((approval) => approval.status === 'pending');
       if (pending === undefined) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
       expect(view.status).toBe('awaiting_approval');
@@ -135,7 +135,7 @@ describe('a person in the loop on PostgreSQL', () => {
         expect(view.status).toBe('completed');
         break;
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
 });

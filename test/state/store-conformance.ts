@@ -7,8 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateCorruptedError, StateMissingError } from '../../src/errors/index.js';
 import type { LedgerEntry, LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
-import type { Worker } from '../fixtures/worker-processes.js';
 import {
+  closeStoreWorkers,
   createTeamProject,
   DEVELOPERS,
   hangGuard,
@@ -19,6 +19,7 @@ import {
   spawnStoreWorker,
   type TeamProject,
 } from './conformance/team-setup.js';
+import type { PooledJob } from './conformance/worker-pool.js';
 import type { StoreKind } from './conformance/worker-job.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
@@ -72,21 +73,19 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
     let project: TeamProject;
     const made: StoreUnderTest[] = [];
     const handles: TeamStore[] = [];
-    const spawned: Worker[] = [];
+    const spawned: PooledJob[] = [];
 
     beforeAll(async () => {
       project = await createTeamProject();
       await prepareStoreWorker();
     });
     afterAll(async () => {
+      await closeStoreWorkers();
       await project?.remove();
     });
     afterEach(async () => {
-      // A failed or timed-out case must not leave its workers running on the machine.
-      for (const running of spawned.splice(0)) {
-        if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGKILL');
-        await running.exited;
-      }
+      // A failed or timed-out case must not leave its jobs running on the machine.
+      for (const running of spawned.splice(0)) await running.stop();
       // A handle that fails to close (a broken store) must not keep its store from being removed.
       await Promise.allSettled(handles.splice(0).map((handle) => handle.close()));
       await Promise.all(made.splice(0).map((store) => store.dispose()));
@@ -105,7 +104,7 @@ export function describeStateStore(name: string, factory: StoreFactory): void {
     const worker = (
       store: StoreUnderTest,
       job: Omit<Parameters<typeof spawnStoreWorker>[0], 'opener' | 'location' | 'project'>,
-    ): Worker => {
+    ): PooledJob => {
       const started = spawnStoreWorker({ ...job, opener: factory.opener, location: store.location, project });
       spawned.push(started);
       return started;

@@ -2,9 +2,12 @@
  * Child processes of the tests that run TypeScript: each script is bundled once per test file with
  * esbuild into one ESM file under dist/test-scripts/, which `node` starts directly. Under
  * `node --import tsx` every module of the product passes through the loader hooks (about a second of
- * CPU per process on a 2-core machine); a bundle is one file read and compiled once. npm packages stay
- * imports, resolved from node_modules as in the product, and the bundle sits two levels below the root
- * like dist/config/, so the product finds prompts/ and .ai-agents/ from it.
+ * CPU per process on a 2-core machine); a bundle is one file read and compiled once. npm packages are
+ * bundled too, as in the CLI's bundle: loading yaml, zod and the rest file by file from node_modules
+ * cost each process ~0.2 s more. No source map: an inline one made the file ten times larger and its
+ * start as slow again; the bundle is left unminified, with esbuild's `// src/...` markers, so a stack
+ * trace's line is read in the bundle itself. The bundle sits two levels below the root like dist/config/,
+ * so the product finds prompts/ and .ai-agents/ from it, and node_modules/ for what it loads on demand.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -29,12 +32,16 @@ async function bundleEntry(entry: string): Promise<string> {
     absWorkingDir: projectRoot,
     entryPoints: [entry],
     bundle: true,
-    packages: 'external',
+    // pg's optional native binding: loaded only when asked for, never installed.
+    external: ['pg-native'],
+    // CommonJS dependencies (proper-lockfile, graceful-fs, pg…) call require() for Node's modules.
+    banner: {
+      js: "import { createRequire as __testScriptRequire } from 'node:module'; const require = __testScriptRequire(import.meta.url);",
+    },
     format: 'esm',
     platform: 'node',
     target: 'node20',
     write: false,
-    sourcemap: 'inline',
     logLevel: 'silent',
   });
   const text = result.outputFiles[0]?.text;

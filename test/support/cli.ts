@@ -9,7 +9,7 @@ export const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 /** The CLI entry point (needs the build in dist/). */
 export const BIN = join(ROOT, 'bin', 'agent-team.js');
 
-/** Builds dist/ and the CLI's bundle (what the bin loads) when a test file runs alone without `npm test` having built them. */
+/** Builds dist/, the CLI's bundle (what the bin loads) and the token table when a test file runs alone without `npm test` having built them. */
 export function ensureBuilt(): void {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
@@ -18,6 +18,9 @@ export function ensureBuilt(): void {
   }
   if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.js'))) {
     execFileSync(process.execPath, [join(ROOT, 'bin', 'bundle.mjs')], { stdio: 'inherit' });
+  }
+  if (!existsSync(join(ROOT, 'dist', 'o200k_base.tokens'))) {
+    execFileSync(process.execPath, [join(ROOT, 'bin', 'token-table.mjs')], { stdio: 'inherit' });
   }
 }
 

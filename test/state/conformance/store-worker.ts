@@ -1,9 +1,12 @@
 /**
- * One OS process of the StateStore conformance suite, run with `node --import tsx`
- * so that it uses the product's sources as they are. It opens the store under test
- * through the opener module the suite names (a file path for the file store, a
- * connection URL for a database store) and does one job with the product's own
- * functions, printing one JSON line when done:
+ * An OS process of the StateStore conformance suite, started from an esbuild bundle of this
+ * file (see test/support/bundled-script.ts) so that it runs the product's sources as they are.
+ * It runs jobs one after another, each read as a JSON line from stdin (or the one job given as
+ * its argument, and then it exits): it opens the store under test through the opener module
+ * the job names (a file path for the file store, a connection URL for a database store), does
+ * the job with the product's own functions, prints one JSON line, closes the store and prints
+ * JOB_END. A process is started once and serves many jobs: starting one costs far more CPU
+ * than most jobs. A job that fails ends the process, with the error on stderr.
  *   claim     claims with claimTask until nothing is left (optionally after the
  *             resume step of `run --resume`, or stopping after `limit` claims and
  *             waiting to be killed)          → {"claimed": [task ids]}
@@ -13,6 +16,7 @@
  *   hang      enters an update and never leaves it (prints "inside" first)
  */
 import { writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { BudgetExceededError } from '../../../src/errors/index.js';
 import { loadTeamConfig } from '../../../src/config/index.js';
 import { BudgetGuard } from '../../../src/cost/index.js';
@@ -25,20 +29,23 @@ import { claimTask } from '../../../src/team/tasks/claim-task.js';
 import { testRunOptions } from '../../support/running-state.js';
 import { openStore as openFileStore } from './file-store-opener.js';
 import { openStore as openPostgresStore } from './postgres-store-opener.js';
-import type { WorkerJob } from './worker-job.js';
+import { JOB_END, type WorkerJob } from './worker-job.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
+/** A job, the store it works on and the config of its project. */
+interface JobInput {
+  job: WorkerJob;
+  store: TeamStore;
+  config: ReturnType<typeof loadTeamConfig>;
+}
 
-const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
 const openers: Record<WorkerJob['opener'], (location: never) => TeamStore> = { file: openFileStore, postgres: openPostgresStore };
-const store = openers[job.opener](job.location as never);
-const config = loadTeamConfig({ cwd: job.projectDir });
 
 function print(value: unknown): void {
   writeSync(1, `${JSON.stringify(value)}\n`);
 }
 
-async function claim(): Promise<void> {
+async function claim({ job, store, config }: JobInput): Promise<void> {
   if (job.resume === true) {
     await store.update((state, context) => prepareResume({ state, budgetUsd: null, now: context.now, emit: context.emit }));
   }
@@ -51,11 +58,14 @@ async function claim(): Promise<void> {
     claimed.push(taken.task.id);
   }
   print({ claimed });
-  // Interrupted between updates: the test kills this process while it holds nothing.
-  if (job.limit !== undefined) setInterval(() => undefined, 1 << 30);
+  // Interrupted between updates: the test kills this process while it holds nothing. The job never ends.
+  if (job.limit !== undefined) {
+    await store.close();
+    await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
+  }
 }
 
-async function budget(): Promise<void> {
+async function budget({ job, store, config }: JobInput): Promise<void> {
   const options = testRunOptions({ config, runId: 'conformance' });
   const context = openTeamContext({ config, store, options });
   const guard = new BudgetGuard({ agentId: job.agentId, store: teamBudgetStore({ context, agentId: job.agentId }), changes: context.wake });
@@ -96,7 +106,7 @@ async function budget(): Promise<void> {
   print({ calls, tokens });
 }
 
-async function increment(): Promise<void> {
+async function increment({ job, store }: JobInput): Promise<void> {
   const count = job.count ?? 1;
   for (let index = 0; index < count; index += 1) {
     await store.update((state, context) => {
@@ -121,7 +131,7 @@ async function increment(): Promise<void> {
   print({ done: count });
 }
 
-async function hang(): Promise<void> {
+async function hang({ store }: JobInput): Promise<void> {
   await store.update(() => {
     writeSync(1, 'inside\n');
     // Blocks this thread inside the update for good, holding whatever the store holds there, until killed.
@@ -130,5 +140,18 @@ async function hang(): Promise<void> {
 }
 
 const jobs = { claim, budget, increment, hang } as const;
-await jobs[job.mode]();
-await store.close();
+
+async function runJob(job: WorkerJob): Promise<void> {
+  const store = openers[job.opener](job.location as never);
+  await jobs[job.mode]({ job, store, config: loadTeamConfig({ cwd: job.projectDir }) });
+  await store.close();
+}
+
+const given = process.argv[2];
+if (given !== undefined) await runJob(JSON.parse(given) as WorkerJob);
+else {
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
+    await runJob(JSON.parse(line) as WorkerJob);
+    writeSync(1, `${JOB_END}\n`);
+  }
+}

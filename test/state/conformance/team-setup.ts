@@ -1,7 +1,8 @@
 /**
  * The team the conformance suite runs on: a temp project whose roster has six
  * backend developers that may hold any number of tasks, the state of a running
- * sim run with ready tasks, and the worker processes that act on a store.
+ * sim run with ready tasks, and the worker processes that act on a store (kept
+ * between jobs, see worker-pool.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,11 @@ import { newBudgetBook } from '../../../src/cost/index.js';
 import type { LedgerEntry, LedgerEvent, TeamState } from '../../../src/state/index.js';
 import { initialTeamState } from '../../../src/team/run/run-state.js';
 import { newTask } from '../../../src/team/tasks/task-factory.js';
-import { spawnNode, type Worker } from '../../fixtures/worker-processes.js';
+import type { Worker } from '../../fixtures/worker-processes.js';
 import { bundledScript } from '../../support/bundled-script.js';
 import { testRunOptions } from '../../support/running-state.js';
 import type { WorkerJob } from './worker-job.js';
+import { type PooledJob, WorkerPool } from './worker-pool.js';
 
 /** The developers of the roster, one per worker process. */
 export const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6'] as const;
@@ -79,22 +81,32 @@ export function runningState(input: { config: TeamConfig; tasks: number; limitTo
   return state;
 }
 
-let workerBundle: string | undefined;
+let pool: WorkerPool | undefined;
 
-/** Bundles the worker script (see test/support/bundled-script.ts); call before spawnStoreWorker, in a beforeAll. */
+/**
+ * Bundles the worker script (see test/support/bundled-script.ts) and starts as many worker processes as a
+ * race uses; call before spawnStoreWorker, in a beforeAll, and closeStoreWorkers in the afterAll.
+ */
 export async function prepareStoreWorker(): Promise<void> {
-  workerBundle = await bundledScript(workerScript);
+  pool ??= new WorkerPool(await bundledScript(workerScript));
+  pool.warm(DEVELOPERS.length);
 }
 
-/** Starts a worker process on the store at `location` (see store-worker.ts). */
-export function spawnStoreWorker(job: Omit<WorkerJob, 'projectDir'> & { project: TeamProject }): Worker {
-  if (workerBundle === undefined) throw new Error('spawnStoreWorker: call prepareStoreWorker() in a beforeAll first');
+/** Ends the worker processes. */
+export async function closeStoreWorkers(): Promise<void> {
+  await pool?.close();
+  pool = undefined;
+}
+
+/** Runs a job on the store at `location` in a worker process of its own while it runs (see store-worker.ts). */
+export function spawnStoreWorker(job: Omit<WorkerJob, 'projectDir'> & { project: TeamProject }): PooledJob {
+  if (pool === undefined) throw new Error('spawnStoreWorker: call prepareStoreWorker() in a beforeAll first');
   const { project, ...rest } = job;
-  return spawnNode([workerBundle, JSON.stringify({ ...rest, projectDir: project.dir })]);
+  return pool.run({ ...rest, projectDir: project.dir });
 }
 
 /**
- * Waits for every worker to exit with 0 and returns the JSON line each printed last. The first worker that
+ * Waits for every worker's job to end well (exit code 0) and returns the JSON line each printed last. The first worker that
  * fails ends the wait at once (the others are killed): the rest may be waiting for what it held, and would
  * otherwise wait until the test times out, with nothing said. A guard well under the test timeout reports
  * the workers still running, with what they printed, instead of a bare timeout.

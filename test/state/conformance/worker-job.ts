@@ -1,3 +1,6 @@
+/** The line a worker process prints once a job is over and it is ready for the next one. */
+export const JOB_END = 'job-end';
+
 /** The stores the conformance suite runs on. */
 export type StoreKind = 'file' | 'postgres';
 
