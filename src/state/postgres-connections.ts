@@ -15,6 +15,8 @@ const logger = getLogger('state.postgres');
 // Attempts of a transaction cut by a lost connection, and the waits between them (about 11 s in all):
 // long enough for a server restart, short enough for a down server to be reported.
 const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 100, maxDelayMs: 5000 };
+/** How long a session may sit idle inside a transaction before the server ends it (see clientConfig). */
+export const DEFAULT_LOCK_HOLD_LIMIT_MS = 10_000;
 
 /** A retry of a transaction whose connection was lost, as `onRetry` hears of it. */
 export interface PostgresRetry {
@@ -53,12 +55,20 @@ export class RunConnections {
     poolSize?: number | undefined;
     retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
     onRetry?: ((retry: PostgresRetry) => void) | undefined;
+    lockHoldLimitMs?: number | undefined;
   }) {
     this.#where = input.where;
     this.#retry = { ...DEFAULT_RETRY, ...input.retry };
     this.#onRetry = input.onRetry;
-    // The application name tells an operator (and pg_stat_activity) which process holds a session.
-    this.clientConfig = { connectionString: input.url, application_name: `agent-team pid ${process.pid}` };
+    // The application name tells an operator (and pg_stat_activity) which process holds a session. A session left
+    // idle inside a transaction (its process frozen, suspended or cut off mid-commit, holding the run row's lock) is
+    // ended by the server after lockHoldLimitMs, so that the rest of the team is not held up by it: its commit then
+    // fails as a lost connection and is tried again on the newest version once it runs again.
+    this.clientConfig = {
+      connectionString: input.url,
+      application_name: `agent-team pid ${process.pid}`,
+      idle_in_transaction_session_timeout: input.lockHoldLimitMs ?? DEFAULT_LOCK_HOLD_LIMIT_MS,
+    };
     this.#poolSize = input.poolSize ?? 4;
   }
 

@@ -16,8 +16,9 @@ const SOCKET_CODES = new Set([
   'EAI_AGAIN',
   'ENOTCONN',
 ]);
-// SQLSTATEs of a session the server ended or cannot start yet: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
-const SERVER_GONE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+// SQLSTATEs of a session the server ended or cannot start yet: admin_shutdown, crash_shutdown, cannot_connect_now,
+// too_many_connections, and idle_in_transaction_session_timeout (a session that held a transaction open too long).
+const SERVER_GONE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
 // The driver's own words for a connection that went away (it gives them no code).
 const LOST_MESSAGE =
   /connection terminated|connection (?:is )?closed|client has encountered a connection error|not queryable|timeout exceeded when trying to connect|server closed the connection/i;

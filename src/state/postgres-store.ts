@@ -84,6 +84,11 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** How often tombstones of removed entries are deleted (default every 1000 updates) and how many updates' worth are kept (1000). */
   purge?: { everySeqs?: number; keepSeqs?: number };
+  /**
+   * How long a session of this store may sit idle inside a transaction before the server ends it (default 10000): a
+   * process frozen mid-commit holds the run row's lock, and the rest of the team waits for it at most this long.
+   */
+  lockHoldLimitMs?: number;
 }
 
 /** A StateStore on PostgreSQL; see the file comment. */
@@ -122,6 +127,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       url: options.url,
       where: this.#where,
       poolSize: options.poolSize,
+      lockHoldLimitMs: options.lockHoldLimitMs,
       retry: options.retry,
       onRetry: options.onRetry,
     });

@@ -17,6 +17,7 @@ import { createTeamProject, hangGuard, runningState, type TeamProject } from './
 
 const server = postgresForFile();
 const migrateWorker = fileURLToPath(new URL('./postgres-migrate-worker.ts', import.meta.url));
+const freezeWorker = fileURLToPath(new URL('./postgres-freeze-worker.ts', import.meta.url));
 // A bound for a broken store only.
 const HANG_GUARD_MS = 60_000;
 const PASSWORD = 'pw-Zq8xK2vLr7';
@@ -344,6 +345,33 @@ describe('PostgresStore', () => {
       await sqlOn(url, 'UPDATE budget SET spent_tokens = 0');
       await sqlOn(url, 'UPDATE runs SET version = 2');
       expect(await readError()).toMatchObject({ message: expect.stringContaining('table runs, row of the run: column version is 2') });
+    });
+
+    it('does not let a process frozen mid-commit hold up the others: its session is ended after the lock hold limit', async () => {
+      const { url, store } = await runIn(2);
+      const frozen = spawnNode([await bundledScript(freezeWorker), url, 'r1', '500']);
+      try {
+        await frozen.line((line) => line === 'ready');
+        // A commit it hears of: it commits after it, taking the run row's lock first, and freezes holding it.
+        await store.update((state) => {
+          state.budget.reservedTokens = 3;
+        });
+        await frozen.line((line) => line === 'holding');
+        // The frozen process holds the run row's lock in an idle transaction; this commit waits for the server to end it.
+        const other = open({ url, run: 'r1', lockHoldLimitMs: 500 });
+        await hangGuard(
+          other.update((state) => {
+            state.budget.reservedTokens = 7;
+          }),
+          HANG_GUARD_MS,
+          'a commit behind a frozen one',
+        );
+        expect((await store.read()).budget.reservedTokens).toBe(7);
+        const sessions = await sqlOn<{ n: string }>(url, "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'idle in transaction'");
+        expect(Number(sessions[0]?.n)).toBe(0);
+      } finally {
+        frozen.child.kill('SIGKILL');
+      }
     });
 
     it('keeps two watches of one callback apart: stopping one leaves the other', async () => {
