@@ -6,7 +6,7 @@
  * test killed is gone, and the next job that needs one starts a new one.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { projectRoot, type Worker } from '../../fixtures/worker-processes.js';
+import { PrintedLines, projectRoot, type Worker } from '../../fixtures/worker-processes.js';
 import { JOB_END, type WorkerJob } from './worker-job.js';
 
 /** One job on a pooled process: the process, what it printed for this job, and how the job ended. */
@@ -65,7 +65,6 @@ export class WorkerPool {
   /** Runs `job` on an idle process, or on a new one when none is idle. */
   run(job: WorkerJob): PooledJob {
     const worker = this.#idle.pop() ?? this.#start();
-    const lines: string[] = [];
     let errors = '';
     let ended = false;
     let settle: (code: number | string) => void = () => undefined;
@@ -77,7 +76,7 @@ export class WorkerPool {
         resolve(code);
       };
     });
-    const waiters: Array<{ match: (line: string) => boolean; resolve: (line: string) => void }> = [];
+    const printed = new PrintedLines(exited, (code) => `worker job ended (${code}) before the expected line; stderr: ${errors}`);
     worker.listener = {
       line: (line) => {
         if (line === JOB_END) {
@@ -85,11 +84,7 @@ export class WorkerPool {
           if (!worker.gone) this.#idle.push(worker);
           return;
         }
-        lines.push(line);
-        for (const waiter of waiters.filter((candidate) => candidate.match(line))) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(line);
-        }
+        printed.push(line);
       },
       stderr: (text) => {
         errors += text;
@@ -101,15 +96,8 @@ export class WorkerPool {
       child: worker.child,
       exited,
       stderr: () => errors,
-      stdout: () => lines,
-      line: (match) => {
-        const seen = lines.find(match);
-        if (seen !== undefined) return Promise.resolve(seen);
-        return new Promise((resolve, reject) => {
-          waiters.push({ match, resolve });
-          void exited.then((code) => reject(new Error(`worker job ended (${code}) before the expected line; stderr: ${errors}`)));
-        });
-      },
+      stdout: () => printed.lines,
+      line: (match) => printed.line(match),
       stop: async () => {
         if (!ended) worker.child.kill('SIGKILL');
         await exited;
