@@ -3,7 +3,7 @@ import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { errorCode } from '../files/index.js';
-import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { readLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import { asStorageError, guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
@@ -157,19 +157,14 @@ export async function readLedger<E extends { type: string } = { type: string }>(
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     const lineNumber = index + 1;
-    const parsed = parseLedgerLine({ text: line, file, line: lineNumber });
-    if (!parsed.ok) {
+    const read = readLedgerLine({ text: line, file, line: lineNumber, schema: options?.eventSchema });
+    if (!read.ok) {
       // Only the last line can lack its newline, and only it can be cut short.
-      if (index === lines.length - 1) break;
-      reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: options?.onSkippedLine });
+      if (read.notAnEntry && index === lines.length - 1) break;
+      reportSkippedLine({ error: read.error, text: line, onSkippedLine: options?.onSkippedLine });
       continue;
     }
-    const checked = checkEvent({ entry: parsed.entry, schema: options?.eventSchema, file, line: lineNumber });
-    if (!checked.ok) {
-      reportSkippedLine({ error: checked.error, text: line, onSkippedLine: options?.onSkippedLine });
-      continue;
-    }
-    entries.push(checked.entry as LedgerEntry<E>);
+    entries.push(read.entry as LedgerEntry<E>);
   }
   return entries;
 }

@@ -50,6 +50,22 @@ export function checkEvent(input: {
   return { ok: false, error: new LedgerCorruptedError({ file: input.file, line: input.line, problem, cause: event.error }) };
 }
 
+/**
+ * A ledger line as an entry checked against `schema` (when given), or the LedgerCorruptedError naming the file and
+ * line; `notAnEntry` when the line is not a ledger entry at all (a last line may be one cut short while written).
+ */
+export function readLedgerLine(input: {
+  text: string;
+  file: string;
+  line: number;
+  schema: z.ZodType | undefined;
+}): { ok: true; entry: LedgerEnvelope } | { ok: false; error: LedgerCorruptedError; notAnEntry: boolean } {
+  const parsed = parseLedgerLine(input);
+  if (!parsed.ok) return { ...parsed, notAnEntry: true };
+  const checked = checkEvent({ entry: parsed.entry, schema: input.schema, file: input.file, line: input.line });
+  return checked.ok ? checked : { ...checked, notAnEntry: false };
+}
+
 /** Where a reader reports a line it skipped; by default a warning in the log. */
 export type SkippedLineHandler = (error: LedgerCorruptedError) => void;
 

@@ -9,7 +9,7 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { errorCode } from '../files/index.js';
-import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { readLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import { asStorageError, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
@@ -120,17 +120,12 @@ export class LedgerFileReader<E extends { type: string } = { type: string }> {
   /** The entry of one line, or undefined for a blank or bad line (a complete bad line is reported). */
   #entryOf(text: string, line: number, complete: boolean): LedgerEntry<E> | undefined {
     if (text.trim() === '') return undefined;
-    const parsed = parseLedgerLine({ text, file: this.#file, line });
-    if (!parsed.ok) {
-      if (complete) reportSkippedLine({ error: parsed.error, text, onSkippedLine: this.#onSkippedLine });
+    const read = readLedgerLine({ text, file: this.#file, line, schema: this.#eventSchema });
+    if (!read.ok) {
+      if (complete) reportSkippedLine({ error: read.error, text, onSkippedLine: this.#onSkippedLine });
       return undefined;
     }
-    const checked = checkEvent({ entry: parsed.entry, schema: this.#eventSchema, file: this.#file, line });
-    if (!checked.ok) {
-      if (complete) reportSkippedLine({ error: checked.error, text, onSkippedLine: this.#onSkippedLine });
-      return undefined;
-    }
-    return checked.entry as LedgerEntry<E>;
+    return read.entry as LedgerEntry<E>;
   }
 
   #reset(): void {

@@ -3,7 +3,7 @@ import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { z } from 'zod';
 import { WakeUp } from '../queue/index.js';
-import { checkEvent, parseLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
+import { readLedgerLine, reportSkippedLine, type SkippedLineHandler } from './ledger-line.js';
 import { guardStorage, NOTHING_CHANGED } from './storage-failure.js';
 import type { LedgerEntry } from './store.js';
 
@@ -81,17 +81,12 @@ export async function followLedger<E extends { type: string }>(input: {
       for (const line of lines) {
         linesBefore += 1;
         if (line.trim() === '') continue;
-        const parsed = parseLedgerLine({ text: line, file: input.file, line: linesBefore });
-        if (!parsed.ok) {
-          reportSkippedLine({ error: parsed.error, text: line, onSkippedLine: input.onSkippedLine });
+        const read = readLedgerLine({ text: line, file: input.file, line: linesBefore, schema: input.eventSchema });
+        if (!read.ok) {
+          reportSkippedLine({ error: read.error, text: line, onSkippedLine: input.onSkippedLine });
           continue;
         }
-        const checked = checkEvent({ entry: parsed.entry, schema: input.eventSchema, file: input.file, line: linesBefore });
-        if (!checked.ok) {
-          reportSkippedLine({ error: checked.error, text: line, onSkippedLine: input.onSkippedLine });
-          continue;
-        }
-        const entry = checked.entry as LedgerEntry<E>;
+        const entry = read.entry as LedgerEntry<E>;
         input.onEntry(entry);
         if (input.until?.(entry) === true) {
           finished = true;

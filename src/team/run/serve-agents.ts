@@ -3,6 +3,7 @@
  * process, another machine on the same PostgreSQL store). It waits for a live run, joins it under its
  * owner's lease, and when the run changes hands (a resume elsewhere) or ends, waits for the next one.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
 import { WakeUp } from '../../queue/index.js';
@@ -167,17 +168,13 @@ async function stillServing(store: TeamStore, runId: string, lease: string): Pro
 }
 
 /** Waits `ms`; false when `signal` aborted first. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve(!signal.aborted);
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A run that changed owner under an agent, or ended before it joined: the worker waits for the next owner. */
