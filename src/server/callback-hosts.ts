@@ -4,9 +4,13 @@
  * metadata address, an admin port on loopback, the office network). Without a list of allowed hosts
  * a callback may name any host but loopback, private, link-local and other local addresses written
  * as such (and `localhost`); with one (`--callback-host`, AGENT_TEAM_WEBHOOK_CALLBACK_HOSTS) it must
- * name a host of the list. A name is not resolved: with a list, only the names in it are reached.
+ * name a host of the list. Without a list, a name is resolved when its callback is delivered and
+ * refused when one of its addresses is local; the connection goes to the address checked, so a name
+ * that resolves elsewhere the next time (DNS rebinding) cannot slip past. With a list the operator
+ * vouches for its hosts, and they are not checked.
  */
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { UsageError } from '../errors/index.js';
 
 /** The hosts a task's callback may name, comma separated (added to the `--callback-host` flags). */
@@ -132,4 +136,42 @@ export function callbackHostProblem(url: string, rule: CallbackHosts): string | 
     return `host ${host} is a local address, which this server does not call on a client's word; its operator can allow it with --callback-host or ${CALLBACK_HOSTS_ENV}`;
   }
   return null;
+}
+
+/** Resolves a host name to its addresses (the system's resolver; tests give their own). */
+export type HostResolver = (hostname: string) => Promise<readonly { address: string; family: number }[]>;
+
+/** The system's resolver, as connections use it. */
+export const systemResolver: HostResolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/**
+ * A connection's lookup for a task's callback: the host's addresses from `resolve`; with `refuseLocal`
+ * (a server without a list) the connection fails, saying why, when one of them is local.
+ */
+export function callbackLookup(input: { resolve?: HostResolver | undefined; refuseLocal: boolean }): LookupFunction {
+  const resolve = input.resolve ?? systemResolver;
+  return (hostname, options, callback) => {
+    // Called for names only: a connection to an address written as such does not look it up.
+    resolve(hostname).then(
+      (addresses) => {
+        const usable = addresses.filter((entry) => options.family === undefined || options.family === 0 || entry.family === options.family);
+        const local = input.refuseLocal ? usable.find((entry) => isLocalHost(entry.address)) : undefined;
+        if (local !== undefined || usable.length === 0) {
+          const reason =
+            local === undefined
+              ? `host ${hostname} has no address`
+              : `host ${hostname} resolves to ${local.address}, a local address, which this server does not call on a client's word; its operator can allow it with --callback-host or ${CALLBACK_HOSTS_ENV}`;
+          callback(Object.assign(new Error(reason), { code: local === undefined ? 'ENOTFOUND' : 'ECALLBACKLOCAL' }), '', 0);
+          return;
+        }
+        if (options.all === true)
+          callback(
+            null,
+            usable.map((entry) => ({ address: entry.address, family: entry.family })),
+          );
+        else callback(null, (usable[0] as { address: string }).address, (usable[0] as { family: number }).family);
+      },
+      (error: unknown) => callback(error as NodeJS.ErrnoException, '', 0),
+    );
+  };
 }

@@ -4,6 +4,8 @@
  * `maxAttempts` moved to the dead-letter folder. Never on a request's path.
  */
 import { getLogger, type ServiceMetrics } from '../observability/index.js';
+import type { LookupFunction } from 'node:net';
+import { type CallbackHosts, callbackLookup, type HostResolver } from './callback-hosts.js';
 import { type BackoffPolicy, retryDelayMs } from './webhook-backoff.js';
 import { deliverWebhook, shownUrl } from './webhook-delivery.js';
 import { isDamagedEntry, type WebhookOutbox } from './webhook-outbox.js';
@@ -37,6 +39,12 @@ export interface WebhookDispatcherOptions {
   readonly random?: (() => number) | undefined;
   /** The signal that ends an attempt whose receiver is slow (default: AbortSignal.timeout). */
   readonly timeoutSignal?: ((ms: number) => AbortSignal) | undefined;
+  /** The receivers of every task (the operator's): any other URL is a task's callback. */
+  readonly urls?: readonly string[] | undefined;
+  /** The hosts a callback may name; without a list, a callback's host is resolved and refused when local (see callback-hosts.ts). */
+  readonly callbackHosts?: CallbackHosts | undefined;
+  /** Resolves a callback's host (default: the system's resolver). */
+  readonly resolve?: HostResolver | undefined;
 }
 
 /** Delivers the outbox's entries until closed. */
@@ -48,6 +56,7 @@ export class WebhookDispatcher {
   readonly #waiting = new Map<string, unknown>();
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #stop = new AbortController();
+  readonly #callbackLookup: LookupFunction;
   #idle: (() => void)[] = [];
 
   constructor(options: WebhookDispatcherOptions) {
@@ -58,6 +67,12 @@ export class WebhookDispatcher {
       maxDelayMs: options.maxDelayMs ?? WEBHOOK_DEFAULTS.maxDelayMs,
       random: options.random ?? Math.random,
     };
+    this.#callbackLookup = callbackLookup({ resolve: options.resolve, refuseLocal: (options.callbackHosts?.patterns.length ?? 0) === 0 });
+  }
+
+  /** How the host of `url` is looked up: a client's callback by the callback lookup (checked without a list), an operator's receiver as usual. */
+  #lookupFor(url: string): LookupFunction | undefined {
+    return (this.#options.urls ?? []).includes(url) ? undefined : this.#callbackLookup;
   }
 
   /** Takes up every entry the outbox holds (what a stopped or killed server left) for an attempt now. */
@@ -132,6 +147,7 @@ export class WebhookDispatcher {
       timeout: (this.#options.timeoutSignal ?? AbortSignal.timeout)(timeoutMs),
       signal: this.#stop.signal,
       userAgent: this.#options.userAgent,
+      lookup: this.#lookupFor(entry.url),
     });
     const target = shownUrl(entry.url);
     const eventId = entry.event.event_id;

@@ -1,6 +1,7 @@
 /** The webhooks of a running server: the watcher that finds status changes, the outbox that keeps them and the dispatcher that delivers them. */
 import { mkdir, stat } from 'node:fs/promises';
 import { getLogger, type ServiceMetrics } from '../observability/index.js';
+import type { HostResolver } from './callback-hosts.js';
 import type { TaskRuns } from './task-runs.js';
 import { cursorsDirectory } from './webhook-cursor.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
@@ -17,6 +18,8 @@ export interface WebhookSeams {
   readonly now?: (() => Date) | undefined;
   readonly random?: (() => number) | undefined;
   readonly timeoutSignal?: WebhookDispatcherOptions['timeoutSignal'];
+  /** Resolves the host of a task's callback (default: the system's resolver). */
+  readonly resolve?: HostResolver | undefined;
 }
 
 /** Running webhooks. */
@@ -59,6 +62,7 @@ export async function startWebhooks(input: {
     now: seams?.now,
     random: seams?.random,
     timeoutSignal: seams?.timeoutSignal,
+    resolve: seams?.resolve,
   });
   await dispatcher.start();
   const firstTime = await stat(cursorsDirectory(dataDir)).then(

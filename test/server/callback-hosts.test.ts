@@ -1,10 +1,13 @@
 /**
  * A task's callback_url names only a host the server may call: without a list, none that is local
  * (loopback, private, link-local, reserved, localhost); with one, only a host of the list. Checked
- * over real HTTP when a task is taken, and again when a task taken under another setting is delivered.
+ * over real HTTP when a task is taken, and again when a task taken under another setting is delivered;
+ * without a list, a name is resolved when its callback is delivered and not called when an address is
+ * local (names resolved by a resolver of the test's, the connections real).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { callbackHostProblem, callbackHosts, isLocalHost } from '../../src/server/callback-hosts.js';
+import type { LookupFunction } from 'node:net';
+import { callbackHostProblem, callbackHosts, callbackLookup, type HostResolver, isLocalHost } from '../../src/server/callback-hosts.js';
 import { webhookSettings } from '../../src/server/webhook-settings.js';
 import { manualTimers } from './manual-timers.js';
 import { orchestrateBody, useServices, waitForStatus } from './service-fixture.js';
@@ -160,5 +163,81 @@ describe('which hosts a callback may name', () => {
     expect(executed.status).toBe(202);
     expect(everyTask.deliveries.length).toBeGreaterThan(0);
     expect(receiver.deliveries.length).toBe(delivered);
+  });
+
+  it('resolves a name when it delivers: one address local refuses the host, with a list the name is called', async () => {
+    const resolve: HostResolver = async (hostname) => {
+      if (hostname === 'mixed.example.com')
+        return [
+          { address: '8.8.8.8', family: 4 },
+          { address: '10.0.0.7', family: 4 },
+        ];
+      if (hostname === 'public.example.com')
+        return [
+          { address: '8.8.8.8', family: 4 },
+          { address: '2001:db8::1', family: 6 },
+        ];
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+    };
+    const look = (lookup: LookupFunction, hostname: string, options: Parameters<LookupFunction>[1]) =>
+      new Promise<{ error: NodeJS.ErrnoException | null; found: unknown }>((done) =>
+        lookup(hostname, options, (error, found) => done({ error, found })),
+      );
+    const refusing = callbackLookup({ resolve, refuseLocal: true });
+    const mixed = await look(refusing, 'mixed.example.com', { all: true });
+    expect(mixed.error?.message).toMatch(/host mixed\.example\.com resolves to 10\.0\.0\.7, a local address.*--callback-host/);
+    expect(await look(refusing, 'public.example.com', { family: 4 })).toEqual({ error: null, found: '8.8.8.8' });
+    expect((await look(refusing, 'public.example.com', { all: true })).found).toEqual([
+      { address: '8.8.8.8', family: 4 },
+      { address: '2001:db8::1', family: 6 },
+    ]);
+    expect((await look(refusing, 'missing.example.com', { all: true })).error?.code).toBe('ENOTFOUND');
+    // With a list the operator vouches for the names in it: not checked.
+    expect((await look(callbackLookup({ resolve, refuseLocal: false }), 'mixed.example.com', { family: 4 })).found).toBe('8.8.8.8');
+  });
+
+  it('does not call back a name that resolves to a local address, and calls it when the list names it', async () => {
+    const receiver = await startReceiver();
+    const everyTask = await startReceiver();
+    receivers.push(receiver, everyTask);
+    // hooks.test is the receiver's own address under a name: the server's resolver says 127.0.0.1.
+    const resolve: HostResolver = async (hostname) => (hostname === 'hooks.test' ? [{ address: '127.0.0.1', family: 4 }] : []);
+    const named = receiver.url.replace('127.0.0.1', 'hooks.test');
+    const open = await service({
+      webhooks: { urls: [everyTask.url], secret: SECRET, scanIntervalMs: SCAN_MS },
+      webhookSeams: { timers: manualTimers(), resolve },
+    });
+    // Taken (a name is not resolved when the task is taken), then refused at delivery.
+    const taken = await open.call('/orchestrate', {
+      method: 'POST',
+      json: orchestrateBody('named', { metadata: { callback_url: named } }),
+    });
+    expect(taken.status).toBe(200);
+    const hooks = open.server.webhooks;
+    if (hooks === null) throw new Error('webhooks are off');
+    await hooks.watcher.scan();
+    await hooks.dispatcher.idle();
+    // The operator's receiver (an address of the same kind) is called; the client's name is not.
+    expect(everyTask.deliveries.length).toBeGreaterThan(0);
+    expect(receiver.deliveries).toEqual([]);
+    const waiting = await Promise.all((await hooks.outbox.names()).map((name) => hooks.outbox.read(name)));
+    const failed = waiting.filter((entry) => entry?.url === named);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const entry of failed) expect(entry?.lastError).toMatch(/host hooks\.test resolves to 127\.0\.0\.1, a local address/);
+    // The receiver's own query (its token) is not in what the server kept of the failure.
+    expect(JSON.stringify(failed.map((entry) => entry?.lastError))).not.toContain('source=test');
+    await open.server.close();
+
+    // The operator lists the name: the same entries are delivered, through the name's address.
+    const listed = await service({
+      project: open.project,
+      webhooks: { urls: [everyTask.url], secret: SECRET, scanIntervalMs: SCAN_MS, callbackHosts: callbackHosts(['hooks.test']) },
+      webhookSeams: { timers: manualTimers(), resolve },
+    });
+    const again = listed.server.webhooks;
+    if (again === null) throw new Error('webhooks are off');
+    await again.dispatcher.idle();
+    expect(receiver.deliveries.length).toBe(failed.length);
+    expect(new Set(receiver.deliveries.map((delivery) => delivery.headers.host))).toEqual(new Set([new URL(named).host]));
   });
 });
