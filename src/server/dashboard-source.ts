@@ -37,6 +37,8 @@ export interface DashboardSource {
   run(id: string): Promise<DashboardRun | null>;
   /** The run's ledger (all its entries). */
   ledger(run: DashboardRun): Promise<LedgerEntry<LedgerEvent>[]>;
+  /** Lets go of what it holds (the connections of a database ledger it reads), when it has anything to let go of. */
+  close?(): Promise<void>;
 }
 
 /** Ids the dashboard accepts in a path: what a task id may be, so none walks out of its directory. */
@@ -121,5 +123,6 @@ export function localRunSource(input: { config: TeamConfig; active: () => boolea
       if (current !== null && current.run.id === run.id) return ledgers.read(config);
       return readLedger(runFiles(recorded(run.id)).ledger, { eventSchema: ledgerEventSchema });
     },
+    close: () => ledgers.close(),
   };
 }

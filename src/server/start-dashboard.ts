@@ -34,9 +34,10 @@ export async function startDashboard(input: {
 }): Promise<RunningDashboard> {
   const app = new Hono();
   app.use(dashboardHeaders());
+  const source = localRunSource({ config: input.config, active: input.active });
   addDashboardRoutes({
     app,
-    source: localRunSource({ config: input.config, active: input.active }),
+    source,
     experiments: experimentSource([projectExperimentsDir(input.config.projectDir), ...(input.experimentDirs ?? [])]),
     scrub: scrubber(undefined),
     readOnly: true,
@@ -68,7 +69,7 @@ export async function startDashboard(input: {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      });
+      }).then(() => source.close?.());
       return closing;
     },
   };

@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await runs.ledgers.close();
         await serviceLog.close();
       })();
       return closing;

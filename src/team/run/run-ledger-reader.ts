@@ -4,8 +4,9 @@
  * since the last one, not the whole ledger. It returns what readRunLedger returns. A file ledger is
  * read from where the last read stopped (see LedgerFileReader); a database ledger from the last seq
  * read, after checking that the update at that seq is still the one read (a run restored from a
- * backup or recreated is read again whole). The ledgers kept are bounded by their entries in all:
- * the least recently read go first.
+ * backup or recreated is read again whole), through a store kept with it, whose connections serve
+ * the next reads (its pool lets a connection idle for a while go). The ledgers kept are bounded by
+ * their entries in all: the least recently read go first, their stores closed.
  */
 import type { TeamConfig } from '../../config/index.js';
 import { type LedgerEntry, type LedgerEvent, LedgerFileReader, ledgerEventSchema, PostgresStore } from '../../state/index.js';
@@ -25,7 +26,7 @@ interface DatabaseLedger {
 
 type Kept =
   | { kind: 'file'; reader: LedgerFileReader<LedgerEvent>; size: number }
-  | { kind: 'database'; ledger: DatabaseLedger; size: number };
+  | { kind: 'database'; ledger: DatabaseLedger; store: PostgresStore; size: number };
 
 /** Incremental readers of the ledgers of the runs a process looks at; see the file comment. */
 export class RunLedgerReader {
@@ -57,8 +58,16 @@ export class RunLedgerReader {
       kept = { kind: 'file', reader, size: reader.size };
     } else {
       const ledger = known?.kind === 'database' ? known.ledger : { entries: [], lastSeq: 0, lastAt: undefined };
-      entries = await readDatabaseLedger({ url: store.url, run: store.key, ledger });
-      kept = { kind: 'database', ledger, size: ledger.entries.length };
+      const database = known?.kind === 'database' ? known.store : new PostgresStore({ url: store.url, run: store.key });
+      try {
+        entries = await readDatabaseLedger({ store: database, ledger });
+      } catch (error) {
+        // Not kept: the next read starts with a new store, so a store that failed (a lost server) is not used again.
+        if (known !== undefined) this.#forget(key);
+        await database.close().catch(() => undefined);
+        throw error;
+      }
+      kept = { kind: 'database', ledger, store: database, size: ledger.entries.length };
     }
     this.#entries -= known?.size ?? 0;
     this.#kept.delete(key);
@@ -68,36 +77,46 @@ export class RunLedgerReader {
     return entries;
   }
 
+  /** Forgets every ledger read and closes the stores kept with them; a later read starts again. */
+  async close(): Promise<void> {
+    const stores = [...this.#kept.values()].flatMap((kept) => (kept.kind === 'database' ? [kept.store] : []));
+    this.#kept.clear();
+    this.#entries = 0;
+    await Promise.all(stores.map((store) => store.close()));
+  }
+
   /** Forgets the least recently read ledgers until the entries kept are within the bound (the one just read stays). */
   #trim(current: string): void {
-    for (const [key, kept] of this.#kept) {
+    for (const key of [...this.#kept.keys()]) {
       if (this.#entries <= this.#maxEntries) return;
-      if (key === current) continue;
-      this.#kept.delete(key);
-      this.#entries -= kept.size;
+      if (key !== current) this.#forget(key);
     }
+  }
+
+  /** Forgets one ledger; its store, if any, is closed in the background (a failure to close loses nothing). */
+  #forget(key: string): void {
+    const kept = this.#kept.get(key);
+    if (kept === undefined) return;
+    this.#kept.delete(key);
+    this.#entries -= kept.size;
+    if (kept.kind === 'database') void kept.store.close().catch(() => undefined);
   }
 }
 
 /** Reads the database ledger's updates after the last one read, moving `ledger` on; the current run's entries. */
-async function readDatabaseLedger(input: { url: string; run: string; ledger: DatabaseLedger }): Promise<Entry[]> {
-  const { ledger } = input;
-  const store = new PostgresStore({ url: input.url, run: input.run });
-  try {
-    // From the last update read, to check that it is still there as read.
-    let rows = await store.readLedger(Math.max(0, ledger.lastSeq - 1));
-    if (ledger.lastSeq > 0 && rows.find((entry) => entry.seq === ledger.lastSeq)?.at !== ledger.lastAt) {
-      ledger.entries = [];
-      ledger.lastSeq = 0;
-      rows = await store.readLedger(0);
-    }
-    const fresh = rows.filter((entry) => entry.seq > ledger.lastSeq);
-    ledger.entries = currentRun(fresh.length === 0 ? ledger.entries : [...ledger.entries, ...fresh]);
-    const last = ledger.entries.at(-1);
-    ledger.lastSeq = last?.seq ?? ledger.lastSeq;
-    ledger.lastAt = last?.at ?? ledger.lastAt;
-    return [...ledger.entries];
-  } finally {
-    await store.close();
+async function readDatabaseLedger(input: { store: PostgresStore; ledger: DatabaseLedger }): Promise<Entry[]> {
+  const { ledger, store } = input;
+  // From the last update read, to check that it is still there as read.
+  let rows = await store.readLedger(Math.max(0, ledger.lastSeq - 1));
+  if (ledger.lastSeq > 0 && rows.find((entry) => entry.seq === ledger.lastSeq)?.at !== ledger.lastAt) {
+    ledger.entries = [];
+    ledger.lastSeq = 0;
+    rows = await store.readLedger(0);
   }
+  const fresh = rows.filter((entry) => entry.seq > ledger.lastSeq);
+  ledger.entries = currentRun(fresh.length === 0 ? ledger.entries : [...ledger.entries, ...fresh]);
+  const last = ledger.entries.at(-1);
+  ledger.lastSeq = last?.seq ?? ledger.lastSeq;
+  ledger.lastAt = last?.at ?? ledger.lastAt;
+  return [...ledger.entries];
 }

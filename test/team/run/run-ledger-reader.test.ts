@@ -1,7 +1,8 @@
 /**
  * RunLedgerReader returns what readRunLedger returns, on both stores, as a run's ledger grows, when a
  * new run starts over it, and (PostgreSQL) when the run is deleted and created again under the same
- * key; and it keeps no more entries than its bound, reading a forgotten ledger whole again.
+ * key; and it keeps no more entries than its bound, reading a forgotten ledger whole again. On
+ * PostgreSQL its reads share the connection of the store kept with the ledger, until close().
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,5 +108,50 @@ describe('RunLedgerReader bounds', () => {
     await commit(one, { count: 3 });
     expect(await reader.read(one)).toEqual(await readRunLedger(one));
     expect(await reader.read(two)).toEqual(await readRunLedger(two));
+  });
+});
+
+describe('RunLedgerReader connections', () => {
+  it('reads a database ledger again through the connection it kept, and lets it go on close()', async () => {
+    const url = await (await server()).createDatabase();
+    const config = loadTeamConfig({ cwd: project.dir, store: `${url}&team=kept`, storeFrom: '--store' });
+    const database = new URL(url).pathname.slice(1);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    // Sessions ever opened on the database, and those open now, besides this client's.
+    const sessions = async (): Promise<{ opened: number; open: number }> => {
+      const result = await client.query<{ sessions: string; numbackends: number }>(
+        'SELECT sessions, numbackends FROM pg_stat_database WHERE datname = $1',
+        [database],
+      );
+      const row = result.rows[0] as { sessions: string; numbackends: number };
+      return { opened: Number(row.sessions), open: row.numbackends - 1 };
+    };
+    try {
+      await commit(config, { count: 2, runId: 'k' });
+      const reader = new RunLedgerReader();
+      await reader.read(config);
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      const before = await sessions();
+      for (let index = 0; index < 5; index += 1) {
+        await commit(config, { count: 1 });
+        await client.query('SELECT pg_stat_clear_snapshot()');
+        const afterCommit = await sessions();
+        const read = await reader.read(config);
+        await client.query('SELECT pg_stat_clear_snapshot()');
+        // The read opened no session: the reader's connection served it.
+        expect((await sessions()).opened - afterCommit.opened, `read ${index + 1}`).toBe(0);
+        expect(read).toEqual(await readRunLedger(config));
+      }
+      expect((await sessions()).opened).toBeGreaterThan(before.opened);
+      await reader.close();
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      expect((await sessions()).open).toBe(0);
+      // Read again after close(): a new store, the same entries.
+      expect(await reader.read(config)).toEqual(await readRunLedger(config));
+      await reader.close();
+    } finally {
+      await client.end();
+    }
   });
 });
