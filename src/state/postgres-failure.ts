@@ -66,6 +66,8 @@ export function databaseStorageError(input: {
     action: input.action,
     kept: input.kept,
     fix: `Tried ${input.attempts} times. Check that the PostgreSQL server is running and reachable at that address`,
+    // The store cannot tell whether the run had started (the server may never have been reached): both ways are named.
+    next: 'run the command again (a run that had started continues with `agent-team run --resume`)',
     cause: { code, message: messageOf(input.error), syscall: typeof syscall === 'string' ? syscall : undefined },
   });
 }

@@ -578,6 +578,10 @@ describe('PostgresStore', () => {
         expect(failure).toMatchObject({ exitCode: 4, code: 'storage_failed' });
         expect((failure as Error).message).toContain('postgresql://postgres:***@localhost:5432/nowhere');
         expect((failure as Error).message).toMatch(/Tried 3 times/);
+        // The server was never reached: the run may not exist, so the way on is not only --resume.
+        expect((failure as Error).message).toMatch(
+          /then run the command again \(a run that had started continues with `agent-team run --resume`\)\.$/,
+        );
         // Later updates get the same failure without touching the database, as the file store does.
         await expect(store.update(() => undefined)).rejects.toBe(failure);
         const reading = await store.read().catch((error: unknown) => error);
