@@ -131,9 +131,16 @@ ${metrics.map((metric) => intervalCell({ metric, interval: paired.metrics[metric
     (chart) =>
       html`<figure data-chart="${chart.file}"><figcaption>${chart.alt}</figcaption>${trusted(chart.svg.replace(/^<\?xml[^>]*>\s*/, ''))}</figure>`,
   );
+  // While the experiment runs, its statistics are computed again every few seconds only (see experiment-details.ts).
+  const covered = analysis.rows.length;
+  const partial =
+    covered === overview.cellsFinished
+      ? ''
+      : html`<p class="meta" id="statistics-cover">Statistics of ${covered} of the ${overview.cellsFinished} finished cells: while the experiment runs they are computed again every few seconds.</p>`;
   return html`${head}
 <section id="designs" data-live><h2>Designs</h2>
 <p class="meta">Each design's mean with its ${confidence} percentile bootstrap interval (${stats.resamples} seeded resamples), as <code>agent-team experiment report</code> computes them.</p>
+${partial}
 ${scroller('Designs', designTable)}</section>
 <section id="paired" data-live><h2>Paired differences with ${stats.baseline}</h2>
 <p class="meta">Each design minus the baseline, run by run on the seeds both ran; * marks an interval that excludes 0.</p>

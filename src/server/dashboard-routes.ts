@@ -24,9 +24,10 @@ import {
 import type { TeamState } from '../state/index.js';
 import { featureHeadline, runPage } from './dashboard-run-page.js';
 import type { DashboardRun, DashboardSource } from './dashboard-source.js';
-import { readExperimentDetail, readExperimentOverview } from '../experiment/index.js';
+import { readExperimentOverview } from '../experiment/index.js';
 import { experimentPage, experimentsPage } from './dashboard-experiment-pages.js';
 import type { ExperimentSource } from './dashboard-experiment-source.js';
+import { ExperimentDetails } from './experiment-details.js';
 
 /** What the dashboard's pages may load and connect to: this server, nothing else. */
 export const DASHBOARD_CSP =
@@ -68,6 +69,7 @@ export function addDashboardRoutes(input: {
 }): void {
   const { app, source, experiments, scrub, readOnly } = input;
   const now = input.now ?? (() => new Date());
+  const details = new ExperimentDetails({ now: () => now().getTime() });
   const read = async (id: string): Promise<DashboardRun | null> => {
     const found = await source.run(id);
     return found === null ? null : { ...found, state: scrub(found.state) };
@@ -177,9 +179,11 @@ export function addDashboardRoutes(input: {
       const body = html`<h1>No experiment ${id}</h1><p><a href="${uiHref('/experiments')}">All experiments</a></p>`;
       return context.html(respond('Not found', body), 404);
     }
-    const since = await experiments.fingerprint(found.id);
-    const body = experimentPage({ id: found.id, detail: scrub(await readExperimentDetail(found.dir)) });
-    return context.html(respond(`Experiment ${found.id}`, body, live({ experiment: found.id, since })));
+    const stamp = await experiments.fingerprint(found.id);
+    const body = experimentPage({ id: found.id, detail: scrub(await details.detail(found.dir, stamp)) });
+    return context.html(
+      respond(`Experiment ${found.id}`, body, live({ experiment: found.id, since: details.liveStamp(found.dir, stamp) })),
+    );
   });
 
   app.get(`${UI_ROOT}/live`, (context) => {
@@ -188,7 +192,10 @@ export function addDashboardRoutes(input: {
     const allExperiments = context.req.query('experiments') !== undefined;
     let last = context.req.query('since') ?? '';
     const look = async (): Promise<string> => {
-      if (experiment !== undefined) return experiments.fingerprint(experiment);
+      if (experiment !== undefined) {
+        const found = await experiments.find(experiment);
+        return found === null ? 'none' : details.liveStamp(found.dir, await experiments.fingerprint(found.id));
+      }
       if (allExperiments) return experiments.fingerprint();
       return id === undefined ? listFingerprint() : fingerprint(await source.run(id));
     };
