@@ -68,13 +68,21 @@ export function liveOtherOwner(state: TeamState, now: Date, lease?: string): Run
 export class RunOwnedError extends AgentTeamError {
   readonly owner: RunOwner;
 
-  constructor(input: { runId: string; owner: RunOwner; stateFile: string; attempted: string }) {
+  constructor(input: {
+    runId: string;
+    owner: RunOwner;
+    stateFile: string;
+    attempted: string;
+    /** Where the run lives: a run in a database is reached by these commands only with its `--store` (or AGENT_TEAM_STORE). */
+    store?: 'file' | 'postgres' | undefined;
+  }) {
     super(
       'run_owned',
       `Run ${input.runId} (${input.stateFile}) is live: it belongs to ${describeOwner(input.owner)}. ` +
         `${input.attempted} would run its tasks twice. Watch it with \`agent-team status\` or \`agent-team monitor\`; ` +
         'stop it with Ctrl-C in its terminal (or `kill -INT ' +
-        `${input.owner.pid}\`), then \`agent-team run --resume\`.`,
+        `${input.owner.pid}\`), then \`agent-team run --resume\`.` +
+        (input.store === 'postgres' ? ' The agent-team commands above need the same `--store` (or AGENT_TEAM_STORE).' : ''),
       { exitCode: RUN_OWNED_EXIT_CODE },
     );
     this.name = 'RunOwnedError';

@@ -57,6 +57,7 @@ export async function startNewRun(input: {
           owner: other,
           stateFile: describeTeamStore(config),
           attempted: input.force ? '`run --force`' : 'Starting another run',
+          store: config.store.kind,
         });
       }
       const abandoned = abandonedBecause(state, input.now);
@@ -122,7 +123,13 @@ export async function readResumable(input: { config: TeamConfig; store: TeamStor
 function checkResumable(config: TeamConfig, state: TeamState, now: Date, lease?: string): void {
   const other = liveOtherOwner(state, now, lease);
   if (other !== undefined)
-    throw new RunOwnedError({ runId: state.run.id, owner: other, stateFile: describeTeamStore(config), attempted: '`run --resume`' });
+    throw new RunOwnedError({
+      runId: state.run.id,
+      owner: other,
+      stateFile: describeTeamStore(config),
+      attempted: '`run --resume`',
+      store: config.store.kind,
+    });
   if (state.run.status === 'done' || state.run.status === 'failed') {
     throw new UsageError(`Run ${state.run.id} already ended (${state.run.status}); start a new one with agent-team run --feature "…".`);
   }

@@ -9,7 +9,7 @@ import { openTeamStore } from '../../../src/team/index.js';
 import { claimTask } from '../../../src/team/tasks/claim-task.js';
 import { applyWorkReport, claimIsCurrent, releaseTask } from '../../../src/team/tasks/report-result.js';
 import { newTask } from '../../../src/team/tasks/task-factory.js';
-import { holdLease, newRunOwner, ownerLiveness } from '../../../src/team/run/run-owner.js';
+import { holdLease, newRunOwner, ownerLiveness, RunOwnedError } from '../../../src/team/run/run-owner.js';
 import { abandonedBecause } from '../../../src/team/run/take-run.js';
 import { initialTeamState } from '../../../src/team/run/run-state.js';
 import { testRunOptions, writeRunningState } from '../../support/running-state.js';
@@ -171,5 +171,21 @@ describe('claim fences', () => {
       expect(claimIsCurrent({ state, agentId: 'backend-dev', taskId: 'T1', fence: 2, emit })).toBe(false);
       expect(events.at(-1)).toMatchObject({ type: 'report-reject', reason: expect.stringContaining('done') });
     });
+  });
+});
+
+describe('the refusal of a live run', () => {
+  it('names the owner and the way on, and for a run in a database that each command needs its --store', () => {
+    const owner = ownerOf({ pid: 4242, host: 'build-3' });
+    const common = { runId: 'r1', owner, attempted: 'Starting another run' };
+    const onFile = new RunOwnedError({ ...common, stateFile: '/p/.ai-agents/state/team-communication.json', store: 'file' });
+    expect(onFile.message).toContain('it belongs to pid 4242 on build-3');
+    expect(onFile.message).toContain('`kill -INT 4242`), then `agent-team run --resume`.');
+    expect(onFile.message).not.toContain('--store');
+    const inDatabase = new RunOwnedError({ ...common, stateFile: 'team "p" in PostgreSQL postgres://u:***@db/x', store: 'postgres' });
+    expect(inDatabase.message).toMatch(
+      /then `agent-team run --resume`\. The agent-team commands above need the same `--store` \(or AGENT_TEAM_STORE\)\.$/,
+    );
+    expect(inDatabase.exitCode).toBe(6);
   });
 });
