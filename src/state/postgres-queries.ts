@@ -212,6 +212,25 @@ export async function ledgerRows(
   return result.rows.map((row) => ({ seq: Number(row.seq), at: row.at, events: row.events }));
 }
 
+/**
+ * The seq of the run's last ledger row, or, with `eventType`, of the last row holding an event of that type (a row
+ * holds one update's events: an array, or one object); undefined when there is none.
+ */
+export async function lastLedgerSeq(
+  client: pg.ClientBase,
+  input: { run: string; eventType?: string | undefined },
+): Promise<number | undefined> {
+  const result =
+    input.eventType === undefined
+      ? await client.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM ledger WHERE run_key = $1', [input.run])
+      : await client.query<{ seq: string | null }>(
+          'SELECT max(seq) AS seq FROM ledger WHERE run_key = $1 AND (events @> $2::jsonb OR events @> $3::jsonb)',
+          [input.run, JSON.stringify([{ type: input.eventType }]), JSON.stringify({ type: input.eventType })],
+        );
+  const seq = result.rows[0]?.seq;
+  return seq === null || seq === undefined ? undefined : Number(seq);
+}
+
 /** The run's seq now, without a lock; undefined when the run does not exist. */
 export async function readSeq(client: pg.ClientBase, run: string): Promise<number | undefined> {
   const result = await client.query<{ seq: string }>('SELECT seq FROM runs WHERE run_key = $1', [run]);

@@ -29,6 +29,7 @@ import {
   commitIfAt,
   writeLocked,
   insertRun,
+  lastLedgerSeq,
   ledgerRows,
   loadRows,
   readSeq,
@@ -215,6 +216,18 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       ledgerRows(client, { run: this.#run, afterSeq }),
     );
     return ledgerEntries({ rows, where: this.#where });
+  }
+
+  /**
+   * The seq of the run's last ledger row, or with `eventType` of the last update that recorded an event of that type
+   * (`run-start`: where the current run's ledger begins, when the team's earlier runs are kept before it); undefined
+   * when there is none. Read by the server: no ledger row is sent.
+   */
+  async lastLedgerSeq(eventType?: LedgerEvent['type']): Promise<number | undefined> {
+    this.#assertOpen('lastLedgerSeq()');
+    return this.#connections.retrying({ action: 'read the ledger of', kept: 'Nothing was changed.' }, (client) =>
+      lastLedgerSeq(client, { run: this.#run, eventType }),
+    );
   }
 
   async #flush(): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import type { TeamConfig } from '../../config/index.js';
 import { type LedgerEntry, type LedgerEvent, LedgerFileReader, ledgerEventSchema, PostgresStore } from '../../state/index.js';
-import { currentRun } from './team-ledger.js';
+import { currentRun, currentRunAfter } from './team-ledger.js';
 
 type Entry = LedgerEntry<LedgerEvent>;
 
@@ -106,12 +106,12 @@ export class RunLedgerReader {
 /** Reads the database ledger's updates after the last one read, moving `ledger` on; the current run's entries. */
 async function readDatabaseLedger(input: { store: PostgresStore; ledger: DatabaseLedger }): Promise<Entry[]> {
   const { ledger, store } = input;
-  // From the last update read, to check that it is still there as read.
-  let rows = await store.readLedger(Math.max(0, ledger.lastSeq - 1));
+  // From the last update read, to check that it is still there as read; the first time, from the current run's start.
+  let rows = await store.readLedger(ledger.lastSeq > 0 ? ledger.lastSeq - 1 : await currentRunAfter(store));
   if (ledger.lastSeq > 0 && rows.find((entry) => entry.seq === ledger.lastSeq)?.at !== ledger.lastAt) {
     ledger.entries = [];
     ledger.lastSeq = 0;
-    rows = await store.readLedger(0);
+    rows = await store.readLedger(await currentRunAfter(store));
   }
   const fresh = rows.filter((entry) => entry.seq > ledger.lastSeq);
   ledger.entries = currentRun(fresh.length === 0 ? ledger.entries : [...ledger.entries, ...fresh]);

@@ -36,7 +36,7 @@ export async function readRunLedger(config: TeamConfig, input: { onSkippedLine?:
   if (store.kind === 'file') return readLedger(config.ledgerFile, { eventSchema: ledgerEventSchema, onSkippedLine: input.onSkippedLine });
   const ledger = new PostgresStore({ url: store.url, run: store.key });
   try {
-    return currentRun(await ledger.readLedger());
+    return currentRun(await ledger.readLedger(await currentRunAfter(ledger)));
   } finally {
     await ledger.close();
   }
@@ -62,6 +62,15 @@ export async function followRunLedger(config: TeamConfig, options: FollowOptions
   }
 }
 
+/**
+ * The seq to read a database ledger after so that the current run's entries come first: the team's earlier runs,
+ * kept before it under the same key, are not read. 0 when no run started.
+ */
+export async function currentRunAfter(ledger: PostgresStore): Promise<number> {
+  const start = await ledger.lastLedgerSeq('run-start');
+  return start === undefined ? 0 : start - 1;
+}
+
 /** Entries from the last `run-start` on: the database keeps every run of a team under its key. */
 export function currentRun(entries: Entry[]): Entry[] {
   for (let index = entries.length - 1; index >= 0; index -= 1) {
@@ -77,13 +86,8 @@ async function followStore(ledger: PostgresStore, options: FollowOptions): Promi
   const stopWatch = ledger.watch(poke);
   signal?.addEventListener('abort', poke, { once: true });
   try {
-    let after = 0;
-    if (options.fromEnd === true) after = (await ledger.readLedger()).at(-1)?.seq ?? 0;
-    else {
-      // From the start of the run the store holds now, as the file holds only that run.
-      const first = currentRun(await ledger.readLedger())[0];
-      after = first === undefined ? 0 : first.seq - 1;
-    }
+    // From the end, or from the start of the run the store holds now, as the file holds only that run.
+    let after = options.fromEnd === true ? ((await ledger.lastLedgerSeq()) ?? 0) : await currentRunAfter(ledger);
     let quiet = 0;
     for (;;) {
       const entries = await ledger.readLedger(after);

@@ -7,8 +7,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTeamConfig, type TeamConfig } from '../../../src/config/index.js';
-import type { LedgerEvent, TeamState } from '../../../src/state/index.js';
+import { type LedgerEvent, PostgresStore, type TeamState } from '../../../src/state/index.js';
 import { openTeamStore, RunLedgerReader, readRunLedger } from '../../../src/team/index.js';
+import { currentRunAfter } from '../../../src/team/run/team-ledger.js';
 import { initialTeamState } from '../../../src/team/run/run-state.js';
 import { postgresForFile } from '../../support/postgres.js';
 import { testRunOptions } from '../../support/running-state.js';
@@ -89,6 +90,39 @@ describe.each(['file', 'postgres'] as const)('RunLedgerReader on the %s store', 
       const third = await reader.read(config);
       expect(third).toEqual(await readRunLedger(config));
       expect(third[0]).toMatchObject({ type: 'run-start', runId: 'r3' });
+    }
+  });
+});
+
+describe('the current run of a database ledger', () => {
+  it("is found by the server from the last run-start, so the team's earlier runs are not read", async () => {
+    const url = await (await server()).createDatabase();
+    const config = loadTeamConfig({ cwd: project.dir, store: `${url}&team=history`, storeFrom: '--store' });
+    await commit(config, { count: 5, runId: 'old' });
+    await commit(config, { count: 3, runId: 'new' });
+    const store = new PostgresStore({ url, run: 'history' });
+    try {
+      const all = await store.readLedger();
+      const start = all.findLast((entry) => entry.type === 'run-start');
+      expect(start).toMatchObject({ runId: 'new' });
+      expect(await store.lastLedgerSeq('run-start')).toBe(start?.seq);
+      expect(await store.lastLedgerSeq()).toBe(all.at(-1)?.seq);
+      expect(await store.lastLedgerSeq('blocker-raise')).toBeUndefined();
+      expect(await currentRunAfter(store)).toBe((start?.seq ?? 0) - 1);
+      // What every reader returns: the new run's entries only, read from its start.
+      const current = await readRunLedger(config);
+      expect(current).toEqual(all.slice(all.indexOf(start as (typeof all)[number])));
+      expect(await new RunLedgerReader().read(config)).toEqual(current);
+    } finally {
+      await store.close();
+    }
+    // A team with no ledger at all: nothing to start from.
+    const empty = new PostgresStore({ url, run: 'nobody' });
+    try {
+      expect(await empty.lastLedgerSeq()).toBeUndefined();
+      expect(await currentRunAfter(empty)).toBe(0);
+    } finally {
+      await empty.close();
     }
   });
 });
