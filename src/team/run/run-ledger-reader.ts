@@ -6,7 +6,8 @@
  * read, after checking that the update at that seq is still the one read (a run restored from a
  * backup or recreated is read again whole), through a store kept with it, whose connections serve
  * the next reads (its pool lets a connection idle for a while go). The ledgers kept are bounded by
- * their entries in all: the least recently read go first, their stores closed.
+ * their entries in all: the least recently read go first, their stores closed; and only the stores of the
+ * few ledgers read last stay open (a ledger whose store was closed is read on through a new one).
  */
 import type { TeamConfig } from '../../config/index.js';
 import { type LedgerEntry, type LedgerEvent, LedgerFileReader, ledgerEventSchema, PostgresStore } from '../../state/index.js';
@@ -16,6 +17,11 @@ type Entry = LedgerEntry<LedgerEvent>;
 
 /** Entries kept over all ledgers by default. */
 export const DEFAULT_KEPT_LEDGER_ENTRIES = 200_000;
+/**
+ * Database stores (each holding a connection a while after its read) kept open by default: those of the ledgers read
+ * last. A pass over every task of a service reads them one after another; a store each would hold as many connections.
+ */
+export const DEFAULT_OPEN_LEDGER_STORES = 4;
 
 /** A database run's ledger as read so far: the current run's entries and the last update read. */
 interface DatabaseLedger {
@@ -26,22 +32,29 @@ interface DatabaseLedger {
 
 type Kept =
   | { kind: 'file'; reader: LedgerFileReader<LedgerEvent>; size: number }
-  | { kind: 'database'; ledger: DatabaseLedger; store: PostgresStore; size: number };
+  | { kind: 'database'; ledger: DatabaseLedger; store: PostgresStore | undefined; size: number };
 
 /** Incremental readers of the ledgers of the runs a process looks at; see the file comment. */
 export class RunLedgerReader {
   // In the order they were last read (a Map keeps insertion order): the first is the least recently read.
   readonly #kept = new Map<string, Kept>();
   readonly #maxEntries: number;
+  readonly #maxOpenStores: number;
   #entries = 0;
 
-  constructor(options: { maxEntries?: number | undefined } = {}) {
+  constructor(options: { maxEntries?: number | undefined; maxOpenStores?: number | undefined } = {}) {
     this.#maxEntries = options.maxEntries ?? DEFAULT_KEPT_LEDGER_ENTRIES;
+    this.#maxOpenStores = options.maxOpenStores ?? DEFAULT_OPEN_LEDGER_STORES;
   }
 
   /** Entries kept over all ledgers now. */
   get keptEntries(): number {
     return this.#entries;
+  }
+
+  /** Database stores open now (each may hold a connection). */
+  get openStores(): number {
+    return [...this.#kept.values()].filter((kept) => kept.kind === 'database' && kept.store !== undefined).length;
   }
 
   /** The ledger of the run `config`'s store holds now: a new array each time. */
@@ -58,7 +71,7 @@ export class RunLedgerReader {
       kept = { kind: 'file', reader, size: reader.size };
     } else {
       const ledger = known?.kind === 'database' ? known.ledger : { entries: [], lastSeq: 0, lastAt: undefined };
-      const database = known?.kind === 'database' ? known.store : new PostgresStore({ url: store.url, run: store.key });
+      const database = (known?.kind === 'database' ? known.store : undefined) ?? new PostgresStore({ url: store.url, run: store.key });
       try {
         entries = await readDatabaseLedger({ store: database, ledger });
       } catch (error) {
@@ -74,12 +87,25 @@ export class RunLedgerReader {
     this.#kept.set(key, kept);
     this.#entries += kept.size;
     this.#trim(key);
+    this.#closeIdleStores();
     return entries;
+  }
+
+  /** Closes the stores of all but the ledgers read last (their entries stay: a later read opens a store again). */
+  #closeIdleStores(): void {
+    let open = 0;
+    for (const kept of [...this.#kept.values()].reverse()) {
+      if (kept.kind !== 'database' || kept.store === undefined) continue;
+      open += 1;
+      if (open <= this.#maxOpenStores) continue;
+      void kept.store.close().catch(() => undefined);
+      kept.store = undefined;
+    }
   }
 
   /** Forgets every ledger read and closes the stores kept with them; a later read starts again. */
   async close(): Promise<void> {
-    const stores = [...this.#kept.values()].flatMap((kept) => (kept.kind === 'database' ? [kept.store] : []));
+    const stores = [...this.#kept.values()].flatMap((kept) => (kept.kind === 'database' && kept.store !== undefined ? [kept.store] : []));
     this.#kept.clear();
     this.#entries = 0;
     await Promise.all(stores.map((store) => store.close()));
@@ -99,7 +125,7 @@ export class RunLedgerReader {
     if (kept === undefined) return;
     this.#kept.delete(key);
     this.#entries -= kept.size;
-    if (kept.kind === 'database') void kept.store.close().catch(() => undefined);
+    if (kept.kind === 'database') void kept.store?.close().catch(() => undefined);
   }
 }
 

@@ -94,6 +94,48 @@ describe.each(['file', 'postgres'] as const)('RunLedgerReader on the %s store', 
   });
 });
 
+describe('RunLedgerReader open stores', () => {
+  it('keeps the connections of the ledgers read last only, and reads a ledger whose store it closed again', async () => {
+    const url = await (await server()).createDatabase();
+    const database = new URL(url).pathname.slice(1);
+    const teams = ['t1', 't2', 't3', 't4', 't5'].map((team) =>
+      loadTeamConfig({ cwd: project.dir, store: `${url}&team=${team}`, storeFrom: '--store' }),
+    );
+    for (const [index, config] of teams.entries()) await commit(config, { count: 2, runId: `r${index}` });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const open = async (): Promise<number> => {
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      const result = await client.query<{ numbackends: number }>('SELECT numbackends FROM pg_stat_database WHERE datname = $1', [database]);
+      return (result.rows[0]?.numbackends ?? 1) - 1;
+    };
+    const reader = new RunLedgerReader({ maxOpenStores: 2 });
+    try {
+      // A pass over every team, as the service's totals make: the stores of the two read last stay open, no more.
+      for (const config of teams) await reader.read(config);
+      expect(reader.openStores).toBe(2);
+      await waitUntilOpen(open, 2);
+      // The first team's store was closed; its ledger is read again (what changed since) through a new one.
+      await commit(teams[0] as TeamConfig, { count: 1 });
+      expect(await reader.read(teams[0] as TeamConfig)).toEqual(await readRunLedger(teams[0] as TeamConfig));
+      expect(reader.openStores).toBe(2);
+      await reader.close();
+      expect(reader.openStores).toBe(0);
+      await waitUntilOpen(open, 0);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+/** Waits until at most `most` sessions are open: a closed store's connection ends a moment after its close() was asked for. */
+async function waitUntilOpen(open: () => Promise<number>, most: number): Promise<void> {
+  for (;;) {
+    if ((await open()) <= most) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('the current run of a database ledger', () => {
   it("is found by the server from the last run-start, so the team's earlier runs are not read", async () => {
     const url = await (await server()).createDatabase();
