@@ -26,6 +26,8 @@ export interface ExperimentSource {
   find(id: string): Promise<ListedExperiment | null>;
   /** A short text that changes whenever the experiment of `id` (or, without one, any experiment) is written. */
   fingerprint(id?: string | undefined): Promise<string>;
+  /** The same text for an experiment already found: its files' sizes and times. */
+  stampOf(experiment: ListedExperiment): Promise<string>;
 }
 
 /** The files whose writes change what an experiment's pages show. */
@@ -71,6 +73,7 @@ export function experimentSource(roots: readonly string[]): ExperimentSource {
     roots,
     list,
     find,
+    stampOf: (experiment) => stamp(experiment.dir),
     async fingerprint(id) {
       if (id !== undefined) {
         const found = await find(id);

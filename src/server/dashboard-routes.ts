@@ -179,7 +179,7 @@ export function addDashboardRoutes(input: {
       const body = html`<h1>No experiment ${id}</h1><p><a href="${uiHref('/experiments')}">All experiments</a></p>`;
       return context.html(respond('Not found', body), 404);
     }
-    const stamp = await experiments.fingerprint(found.id);
+    const stamp = await experiments.stampOf(found);
     const body = experimentPage({ id: found.id, detail: scrub(await details.detail(found.dir, stamp)) });
     return context.html(
       respond(`Experiment ${found.id}`, body, live({ experiment: found.id, since: details.liveStamp(found.dir, stamp) })),
@@ -194,7 +194,7 @@ export function addDashboardRoutes(input: {
     const look = async (): Promise<string> => {
       if (experiment !== undefined) {
         const found = await experiments.find(experiment);
-        return found === null ? 'none' : details.liveStamp(found.dir, await experiments.fingerprint(found.id));
+        return found === null ? 'none' : details.liveStamp(found.dir, await experiments.stampOf(found));
       }
       if (allExperiments) return experiments.fingerprint();
       return id === undefined ? listFingerprint() : fingerprint(await source.run(id));
