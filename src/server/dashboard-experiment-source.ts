@@ -24,9 +24,9 @@ export interface ExperimentSource {
   list(): Promise<ListedExperiment[]>;
   /** The experiment of that id, or null. */
   find(id: string): Promise<ListedExperiment | null>;
-  /** A short text that changes whenever the experiment of `id` (or, without one, any experiment) is written. */
-  fingerprint(id?: string | undefined): Promise<string>;
-  /** The same text for an experiment already found: its files' sizes and times. */
+  /** A short text that changes whenever any experiment is written. */
+  fingerprint(): Promise<string>;
+  /** A short text that changes whenever the experiment is written: its files' sizes and times. */
   stampOf(experiment: ListedExperiment): Promise<string>;
 }
 
@@ -74,11 +74,7 @@ export function experimentSource(roots: readonly string[]): ExperimentSource {
     list,
     find,
     stampOf: (experiment) => stamp(experiment.dir),
-    async fingerprint(id) {
-      if (id !== undefined) {
-        const found = await find(id);
-        return found === null ? 'none' : stamp(found.dir);
-      }
+    async fingerprint() {
       const stamps = await Promise.all((await list()).map(async (experiment) => `${experiment.id}=${await stamp(experiment.dir)}`));
       return createHash('sha256').update(stamps.join('\n')).digest('hex').slice(0, 16);
     },

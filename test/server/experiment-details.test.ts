@@ -62,7 +62,12 @@ async function oneMoreCell(at: string, seed: number): Promise<void> {
   await appendFile(file, `${JSON.stringify(row)}\n`);
 }
 
-const stampOf = async (roots: string[], id: string): Promise<string> => experimentSource(roots).fingerprint(id);
+async function stampOf(roots: string[], id: string): Promise<string> {
+  const source = experimentSource(roots);
+  const found = await source.find(id);
+  if (found === null) throw new Error(`no experiment ${id} in ${roots.join(', ')}`);
+  return source.stampOf(found);
+}
 const covered = (detail: ExperimentDetail): number | undefined => detail.analysis?.rows.length;
 
 describe('experiment statistics for the dashboard', () => {
