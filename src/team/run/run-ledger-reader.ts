@@ -54,7 +54,7 @@ export class RunLedgerReader {
 
   /** Database stores open now (each may hold a connection). */
   get openStores(): number {
-    return [...this.#kept.values()].filter((kept) => kept.kind === 'database' && kept.store !== undefined).length;
+    return this.#open().length;
   }
 
   /** The ledger of the run `config`'s store holds now: a new array each time. */
@@ -91,24 +91,26 @@ export class RunLedgerReader {
     return entries;
   }
 
+  /** The database ledgers whose store is open, least recently read first. */
+  #open(): { kind: 'database'; store: PostgresStore | undefined }[] {
+    return [...this.#kept.values()].flatMap((kept) => (kept.kind === 'database' && kept.store !== undefined ? [kept] : []));
+  }
+
   /** Closes the stores of all but the ledgers read last (their entries stay: a later read opens a store again). */
   #closeIdleStores(): void {
-    let open = 0;
-    for (const kept of [...this.#kept.values()].reverse()) {
-      if (kept.kind !== 'database' || kept.store === undefined) continue;
-      open += 1;
-      if (open <= this.#maxOpenStores) continue;
-      void kept.store.close().catch(() => undefined);
+    const open = this.#open();
+    for (const kept of open.slice(0, Math.max(0, open.length - this.#maxOpenStores))) {
+      void kept.store?.close().catch(() => undefined);
       kept.store = undefined;
     }
   }
 
   /** Forgets every ledger read and closes the stores kept with them; a later read starts again. */
   async close(): Promise<void> {
-    const stores = [...this.#kept.values()].flatMap((kept) => (kept.kind === 'database' && kept.store !== undefined ? [kept.store] : []));
+    const open = this.#open();
     this.#kept.clear();
     this.#entries = 0;
-    await Promise.all(stores.map((store) => store.close()));
+    await Promise.all(open.map((kept) => kept.store?.close()));
   }
 
   /** Forgets the least recently read ledgers until the entries kept are within the bound (the one just read stays). */
