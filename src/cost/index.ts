@@ -1,4 +1,4 @@
-export { newBudgetBook, releaseAgentReservations } from './budget-book.js';
+export { newBudgetBook, releaseAgentReservations, settleReservation } from './budget-book.js';
 export {
   BudgetGuard,
   type BudgetSnapshot,

@@ -5,7 +5,7 @@
  * complex 3), the weights the scheduler uses.
  */
 import dagre from '@dagrejs/dagre';
-import { longestChains, type TeamState } from '../state/index.js';
+import { taskLevels, type TeamState } from '../state/index.js';
 import { STATUS_COLOURS, shortText, svgDocument, xmlText } from './svg-text.js';
 
 /** The formats of `agent-team graph`. */
@@ -14,11 +14,9 @@ export type DiagramFormat = (typeof DIAGRAM_FORMATS)[number];
 
 type Task = TeamState['tasks'][number];
 
-const WEIGHT: Record<Task['complexity'], number> = { simple: 1, medium: 2, complex: 3 };
-
 /** The ids of the tasks on the critical path, first to last (empty for an empty plan). */
 export function criticalPath(tasks: readonly Task[]): string[] {
-  const lengths = longestChains(tasks, (task) => WEIGHT[task.complexity]);
+  const lengths = taskLevels(tasks);
   const byId = new Map(tasks.map((task) => [task.id, task]));
   const dependents = new Map<string, Task[]>();
   for (const task of tasks) for (const id of task.dependsOn) dependents.set(id, [...(dependents.get(id) ?? []), task]);

@@ -6,7 +6,17 @@ export { readLedger, resetLedger } from './ledger-file.js';
 export { LedgerFileReader } from './ledger-reader.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
-export { dependencyOrder, findCycle, longestChains } from './task-graph.js';
+export type {
+  ClaimOutcome,
+  DoneReport,
+  ModelsBySize,
+  ReportOutcome,
+  SpendSettlement,
+  TaskGrant,
+  TaskTransitions,
+  TransitionAgent,
+} from './task-transitions.js';
+export { dependencyOrder, findCycle, longestChains, TASK_WEIGHT, taskLevels } from './task-graph.js';
 export { changedPlaces } from './postgres-snapshot.js';
 export { plainList, settledSince, unsettledPlaces } from './tracked-list.js';
 export {

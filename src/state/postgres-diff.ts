@@ -28,7 +28,8 @@ import {
   sameJson,
   stored,
 } from './postgres-snapshot.js';
-import { TEAM_STATE_VERSION, type TeamState } from './team-state.js';
+import { taskLevels } from './task-graph.js';
+import { type Task, TEAM_STATE_VERSION, type TeamState } from './team-state.js';
 import { type TrackedList, trackingIntact } from './tracked-list.js';
 
 /** The collections kept in the state as arrays of entries keyed by their `id`. */
@@ -193,9 +194,36 @@ export function diffState(input: {
     if (diff.upserts.length > 0 || diff.deletes.length > 0) changes.set(spec.table, { upserts: diff.upserts, deletes: diff.deletes });
     if (diff.touched.length > 0) touched.set(spec.table, diff.touched);
   }
-  const snapshot: Snapshot = { seq: state.seq, version: state.version, run, collections };
+  const tasks = collections.get('tasks')?.entries ?? [];
+  const tasksChange = changes.get('tasks');
+  // The levels of every task when the plan's graph changed, or when they were never written (a run of an earlier build).
+  const levels =
+    (tasksChange !== undefined && graphChanged(base?.collections.get('tasks'), tasksChange)) || (base?.graphSeq === 0 && tasks.length > 0)
+      ? [...taskLevels(tasks.map((entry) => entry.value as Task))].map(([key, level]) => ({ key, level }))
+      : undefined;
+  const snapshot: Snapshot = {
+    seq: state.seq,
+    version: state.version,
+    run,
+    collections,
+    graphSeq: levels !== undefined ? state.seq : (base?.graphSeq ?? 0),
+  };
   const runRow = { version: state.version, seq: state.seq, ...entryToRow({ columns: RUN_SPEC.columns, entry: run.value as object }) };
-  return { ok: true, snapshot, changes: { run: runRow, collections: changes }, touched };
+  return { ok: true, snapshot, changes: { run: runRow, collections: changes, levels }, touched };
+}
+
+/** True when the tasks written change the plan's graph: a task added, removed or moved, or its size or dependencies changed. */
+function graphChanged(before: SnapshotCollection | undefined, change: { upserts: JsonRow[]; deletes: string[] }): boolean {
+  if (change.deletes.length > 0) return true;
+  for (const row of change.upserts) {
+    const old = entryAt(before, String(row.key));
+    if (old === undefined || old.position !== row.position) return true;
+    const was = old.value as Task;
+    const data = row.data as Pick<Task, 'complexity' | 'dependsOn'>;
+    if (was.complexity !== data.complexity || was.dependsOn.length !== data.dependsOn.length) return true;
+    if (was.dependsOn.some((id, index) => id !== data.dependsOn[index])) return true;
+  }
+  return false;
 }
 
 /** The object schema a field holds, under nullable, optional and default; undefined when it holds something else. */

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { AgentTeamError } from '../errors/index.js';
+import { TRANSITION_FUNCTIONS } from './postgres-transitions-sql.js';
 
 /** One step of the schema. */
 export interface Migration {
@@ -73,7 +74,9 @@ const COMMIT_RUN_COLUMNS = [
 // ledger and the NOTIFY, and one row ('committed') is returned; if not, nothing is written and the run row and the rows changed
 // since that seq are returned (the run row missing: no row at all), for the caller to catch up and try again. Its
 // statements are static, so each session plans them once.
-const commitFunction = (): string => {
+// From migration 4 it also writes the tasks' levels when the plan's graph changed (p_writes.levels), and the seq of
+// that commit as the run's graph_seq.
+const commitFunction = (version: { levels: boolean } = { levels: false }): string => {
   const upserts = COMMIT_TABLES.map(({ table, columns }) => {
     const own = ['key', 'position', 'data', ...columns];
     const updates = ['position', 'data', ...columns].map((column) => `${column} = EXCLUDED.${column}`).join(', ');
@@ -88,6 +91,14 @@ const commitFunction = (): string => {
       WHERE run_key = p_run AND key IN (SELECT jsonb_array_elements_text(p_writes #> '{${table},deletes}'));
   END IF;`;
   }).join('');
+  const levels = version.levels
+    ? `
+  IF p_writes ? 'levels' THEN
+    UPDATE tasks t SET level = l.level FROM jsonb_to_recordset(p_writes -> 'levels') AS l(key text, level integer)
+      WHERE t.run_key = p_run AND t.key = l.key;
+    UPDATE runs SET graph_seq = v_seq WHERE run_key = p_run;
+  END IF;`
+    : '';
   const purges = COMMIT_TABLES.map(
     ({ table }) => `
     DELETE FROM ${table} WHERE run_key = p_run AND deleted AND updated_seq <= v_horizon;`,
@@ -97,7 +108,7 @@ const commitFunction = (): string => {
     UNION ALL SELECT '${table}'::text, to_jsonb(x) FROM ${table} x WHERE x.run_key = p_run AND x.updated_seq > p_expected`,
   ).join('');
   return `
-CREATE FUNCTION agent_team_commit(p_run text, p_expected bigint, p_writes jsonb) RETURNS TABLE (t text, row_data jsonb)
+CREATE ${version.levels ? 'OR REPLACE ' : ''}FUNCTION agent_team_commit(p_run text, p_expected bigint, p_writes jsonb) RETURNS TABLE (t text, row_data jsonb)
 LANGUAGE plpgsql AS $commit$
 DECLARE
   v_seq bigint := (p_writes ->> 'seq')::bigint;
@@ -112,7 +123,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'runs'::text, to_jsonb(r) FROM runs r WHERE r.run_key = p_run${changes};
     RETURN;
-  END IF;${upserts}
+  END IF;${upserts}${levels}
   IF v_horizon IS NOT NULL THEN${purges}
     UPDATE runs SET purged_seq = v_horizon WHERE run_key = p_run;
   END IF;
@@ -205,6 +216,18 @@ CREATE TABLE ledger (
     version: 3,
     name: 'commit and lock functions',
     sql: commitFunction() + lockFunction(),
+  },
+  {
+    version: 4,
+    name: 'task transitions on the server',
+    // See postgres-transitions-sql.ts. A run of an earlier build gets its levels with the next change of its plan.
+    sql: `
+ALTER TABLE tasks ADD COLUMN level integer NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN graph_seq bigint NOT NULL DEFAULT 0;
+CREATE INDEX tasks_ready ON tasks (run_key, role, level DESC, position) WHERE status = 'ready' AND NOT deleted;
+CREATE INDEX tasks_depends_on ON tasks USING gin ((data -> 'dependsOn'));
+${commitFunction({ levels: true })}
+${TRANSITION_FUNCTIONS}`,
   },
 ];
 

@@ -117,6 +117,12 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
       );
     }
   }
+  if (input.changes.levels !== undefined) {
+    statements.push(
+      `UPDATE tasks t SET level = l.level FROM jsonb_to_recordset(${literal(input.changes.levels)}::jsonb) AS l(key text, level integer) WHERE t.run_key = ${run} AND t.key = l.key`,
+      `UPDATE runs SET graph_seq = ${input.seq} WHERE run_key = ${run}`,
+    );
+  }
   if (input.purgeHorizon !== undefined) {
     for (const { table } of COLLECTIONS)
       statements.push(`DELETE FROM ${table} WHERE run_key = ${run} AND deleted AND updated_seq <= ${input.purgeHorizon}`);
@@ -171,6 +177,7 @@ function commitPayload(writes: CommitWrites): string {
   };
   if (typeof writes.runRow === 'object') payload.run = writes.runRow.row;
   if (writes.purgeHorizon !== undefined) payload.purgeHorizon = writes.purgeHorizon;
+  if (writes.changes.levels !== undefined) payload.levels = writes.changes.levels;
   for (const [table, change] of writes.changes.collections) payload[table] = change;
   return JSON.stringify(payload);
 }

@@ -40,6 +40,8 @@ export interface Snapshot {
   readonly version: number;
   readonly run: StoredEntry;
   readonly collections: ReadonlyMap<CollectionName, SnapshotCollection>;
+  /** The seq of the commit that last wrote the tasks' levels (the plan's graph changed); 0: never. */
+  readonly graphSeq: number;
 }
 
 /** A row of a table, as the change query returns it. */
@@ -52,6 +54,8 @@ export interface TableRow {
 export interface RowChanges {
   readonly run: JsonRow;
   readonly collections: ReadonlyMap<CollectionName, { upserts: JsonRow[]; deletes: string[] }>;
+  /** Every task's level (see taskLevels), when the plan's graph changed. */
+  readonly levels?: readonly { key: string; level: number }[] | undefined;
 }
 
 /** The entry of `key` in `collection`, if any. */
@@ -169,7 +173,7 @@ export function applyRows(input: { base: Snapshot | undefined; rows: readonly Ta
   }
   if (entryAt(collections.get('budget'), BUDGET_KEY) === undefined)
     throw new StateCorruptedError({ location: 'database', file: where, problem: 'table budget has no row for the run.' });
-  const snapshot = { seq: header.data.seq, version: header.data.version, run, collections };
+  const snapshot = { seq: header.data.seq, version: header.data.version, run, collections, graphSeq: Number(runRow.graph_seq ?? 0) };
   return { snapshot, changed, inPlace };
 }
 

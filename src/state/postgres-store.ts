@@ -38,6 +38,7 @@ import {
 import { diffState } from './postgres-diff.js';
 import type { CollectionName } from './postgres-rows.js';
 import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot, type TableRow } from './postgres-snapshot.js';
+import { PostgresTransitions } from './postgres-transitions.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
 import { committedCopy, rebasedCopy, revertedCopy, type WorkingCopy } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
@@ -114,6 +115,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   // The first StorageError of a commit: from then on this store writes nothing (as the file store).
   #failure: StorageError | undefined;
   readonly #watches: RunWatches;
+  /** Claims and done reports as single statements of the server (see postgres-transitions-sql.ts). */
+  readonly transitions: PostgresTransitions;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -139,6 +142,16 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POSTGRES_POLL_INTERVAL_MS,
       knownSeq: () => this.#snapshot?.seq,
       readSeq: () => this.#connections.once((client) => readSeq(client, this.#run)),
+    });
+    this.transitions = new PostgresTransitions({
+      connections: this.#connections,
+      run: this.#run,
+      where: this.#where,
+      channel: this.#channel,
+      now: this.#now,
+      knownSeq: () => this.#snapshot?.seq,
+      committed: (seq) => this.#watches.committed(seq),
+      assertOpen: (call) => this.#assertOpen(call),
     });
   }
 

@@ -1,3 +1,5 @@
+import type { TaskTransitions } from './task-transitions.js';
+
 /** Lets an update record ledger events; they are appended under the same lock as the write. */
 export interface UpdateContext<E> {
   /** Queue an event for the ledger; it gets the seq of this update. */
@@ -20,6 +22,11 @@ export interface StateStore<S extends { seq: number }, E> {
    * `fn` mutates the state it is given and may return a value. If `fn` throws, nothing is written.
    */
   update<T>(fn: (state: S, context: UpdateContext<E>) => T): Promise<T>;
+  /**
+   * Claims and reports made by the store itself, on the newest rows, without a copy of the state (a database store);
+   * undefined when every change goes through `update()`.
+   */
+  readonly transitions?: TaskTransitions | undefined;
   /** Calls `onChange` soon after the state changes (event-driven, with polling as fallback). Returns a stop function. */
   watch(onChange: () => void): () => void;
   /**

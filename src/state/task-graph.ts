@@ -61,6 +61,17 @@ export function longestChains<T extends GraphTask>(tasks: readonly T[], weight: 
   return lengths;
 }
 
+/** How much work a task of each size is, for the chain lengths that order ready tasks. */
+export const TASK_WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
+
+/**
+ * Each task's priority: the longest chain of work from it to the end of the plan (itself included,
+ * weighted by size). Starting the longest chains first is what lets the rest run in parallel.
+ */
+export function taskLevels<T extends GraphTask & { complexity: keyof typeof TASK_WEIGHT }>(tasks: readonly T[]): Map<string, number> {
+  return longestChains(tasks, (task) => TASK_WEIGHT[task.complexity]);
+}
+
 /** The tasks in their given order, except that every task comes after the tasks it depends on. */
 export function dependencyOrder<T extends GraphTask>(tasks: readonly T[]): T[] {
   const byId = new Map(tasks.map((task) => [task.id, task]));

@@ -1,5 +1,5 @@
 import { AgentTeamError } from '../../errors/index.js';
-import type { RunOwner } from '../../state/index.js';
+import type { RunOwner, TaskTransitions } from '../../state/index.js';
 import type { TeamStore } from './team-context.js';
 
 /** Exit code of a process whose run was taken over (or ended) under it. */
@@ -31,10 +31,27 @@ export function fenceStore(store: TeamStore, lease: string): TeamStore {
     exists: () => store.exists(),
     watch: (onChange) => store.watch(onChange),
     close: () => store.close(),
+    transitions: store.transitions === undefined ? undefined : fencedTransitions(store.transitions, lease),
     update: (fn) =>
       store.update((state, context) => {
         if (state.run.owner?.lease !== lease) throw new OwnershipLostError({ runId: state.run.id, lease, owner: state.run.owner });
         return fn(state, context);
       }),
+  };
+}
+
+/** The transitions with the lease: refused, and OwnershipLostError thrown, when the run belongs to someone else. */
+function fencedTransitions(transitions: TaskTransitions, lease: string): TaskTransitions {
+  return {
+    claim: async (input) => {
+      const outcome = await transitions.claim({ ...input, lease });
+      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
+      return outcome;
+    },
+    reportDone: async (report) => {
+      const outcome = await transitions.reportDone({ ...report, lease });
+      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
+      return outcome;
+    },
   };
 }

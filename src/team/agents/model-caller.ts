@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { BudgetGuard, contextWindowOf, costOf, type Hold, InputMargins, overshootOf, priceOf } from '../../cost/index.js';
 import { getLogger, withSpan } from '../../observability/index.js';
-import type { LedgerEvent, TeamState, UpdateContext } from '../../state/index.js';
 import { totalTokens, type LlmRequest, type LlmResponse } from '../../providers/index.js';
 import type { TeamContext } from './team-context.js';
-import { stopForOvershoot, teamBudgetStore } from './team-budget.js';
+import { teamBudgetStore } from './team-budget.js';
+import { callSettlement, type SettleCall } from './call-settlement.js';
 import { Transcript } from './transcript.js';
 import { fitToContextWindow } from './context-fit.js';
 import { callRequestAttributes, callResponseAttributes, callSpanName } from './call-span.js';
@@ -22,8 +22,7 @@ function marginsOf(context: TeamContext): InputMargins {
   return margins;
 }
 
-/** Records a finished call in the state: budget, agent usage and the `model-call` event. */
-export type SettleCall = (state: TeamState, context: UpdateContext<LedgerEvent>) => void;
+export type { SettleCall } from './call-settlement.js';
 
 /**
  * Makes one agent's model calls: fits the request to the model's context window
@@ -105,56 +104,47 @@ export class ModelCaller {
     const overshoot = hold === undefined ? null : overshootOf(hold, { usd: costUsd, tokens });
     if (hold !== undefined) this.#guard.observe({ key, hold, reportedInput: tokens - response.usage.outputTokens });
     if (overshoot !== null) log.warn('a vendor reported more than the call held', { agentId, model: response.model, ...overshoot });
-    const settle: SettleCall = (state, context) => {
-      // Recorded as reported, never cut to the hold: the book shows what the vendor will bill.
-      this.#guard.settle(state.budget, { reservationId, usd: costUsd, tokens });
-      const agent = state.agents[agentId];
-      if (agent !== undefined) {
-        agent.usage.inputTokens += response.usage.inputTokens;
-        agent.usage.outputTokens += response.usage.outputTokens;
-        agent.usage.cacheReadTokens += response.usage.cacheReadTokens;
-        agent.usage.cacheWriteTokens += response.usage.cacheWriteTokens;
-        if (response.usage.reasoningTokens !== undefined) {
-          agent.usage.reasoningTokens = (agent.usage.reasoningTokens ?? 0) + response.usage.reasoningTokens;
-        }
-        agent.costUsd += costUsd;
-        agent.calls += 1;
-        agent.heartbeatAt = context.now;
-      }
-      context.emit({
-        type: 'model-call',
-        agentId,
-        taskId: request.metadata.taskId ?? null,
-        purpose: request.metadata.purpose,
-        provider: provider.name,
-        model: response.model,
-        usage: response.usage,
-        costUsd,
-        latencyMs: response.latencyMs,
-        simulated: response.simulated,
-        repair: request.metadata.repair === true,
-        ...(request.metadata.raisedFromMaxTokens === undefined
-          ? {}
-          : { maxTokens: request.maxTokens, raisedFromMaxTokens: request.metadata.raisedFromMaxTokens }),
-      });
-      if (hold !== undefined && overshoot !== null && hold.basis !== 'simulated') {
-        const event = {
-          type: 'budget-overshoot',
-          agentId,
-          taskId: request.metadata.taskId ?? null,
-          provider: provider.name,
-          model: response.model,
-          basis: hold.basis,
-          heldTokens: hold.tokens,
-          reportedTokens: tokens,
-          overTokens: overshoot.overTokens,
-          heldUsd: hold.usd,
-          reportedUsd: costUsd,
-          overUsd: overshoot.overUsd,
-        } as const;
-        stopForOvershoot({ state, update: context, event });
-      }
-    };
+    const event = {
+      type: 'model-call',
+      agentId,
+      taskId: request.metadata.taskId ?? null,
+      purpose: request.metadata.purpose,
+      provider: provider.name,
+      model: response.model,
+      usage: response.usage,
+      costUsd,
+      latencyMs: response.latencyMs,
+      simulated: response.simulated,
+      repair: request.metadata.repair === true,
+      ...(request.metadata.raisedFromMaxTokens === undefined
+        ? {}
+        : { maxTokens: request.maxTokens, raisedFromMaxTokens: request.metadata.raisedFromMaxTokens }),
+    } as const;
+    const settle = callSettlement({
+      agentId,
+      reservationId,
+      usage: response.usage,
+      costUsd,
+      tokens,
+      event,
+      overshoot:
+        hold !== undefined && overshoot !== null && hold.basis !== 'simulated'
+          ? {
+              type: 'budget-overshoot',
+              agentId,
+              taskId: request.metadata.taskId ?? null,
+              provider: provider.name,
+              model: response.model,
+              basis: hold.basis,
+              heldTokens: hold.tokens,
+              reportedTokens: tokens,
+              overTokens: overshoot.overTokens,
+              heldUsd: hold.usd,
+              reportedUsd: costUsd,
+              overUsd: overshoot.overUsd,
+            }
+          : undefined,
+    });
     await this.#transcript.record({ at: new Date().toISOString(), request, response, costUsd });
     if (options?.deferSettle === true) return { ...response, settle };
     await store.update(settle);

@@ -1,7 +1,7 @@
 import { AgentStoppedError } from '../../errors/index.js';
 import { composeSystemPrompt } from '../../prompts/index.js';
 import { WorkerQueue } from '../../queue/index.js';
-import { claimTask, claimedTaskFrom, type ClaimedTask } from '../tasks/claim-task.js';
+import { claimedTaskFrom, type ClaimedTask } from '../tasks/claim-task.js';
 import { registerAgent, retireAgent } from './agent-lifecycle.js';
 import type { AgentExitReason, AgentSession } from './agent-session.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -10,6 +10,7 @@ import { nextWork, startKey } from './next-work.js';
 import { runWorkspace, type TaskWorkspace } from './task-workspace.js';
 import type { TeamContext } from './team-context.js';
 import { attemptTask } from './work-attempt.js';
+import { claimWork } from './work-transitions.js';
 
 /**
  * A role agent: wakes on state changes (or polls), claims ready tasks of its role,
@@ -132,9 +133,7 @@ export class RoleAgent {
         continue;
       }
       if (next.kind === 'claim') {
-        const claimed = await store.update((draft, context) =>
-          claimTask({ state: draft, agentId: this.#agentId, config, now: context.now, emit: context.emit }),
-        );
+        const claimed = await claimWork({ store, config, agentId: this.#agentId });
         if (claimed !== undefined) {
           wake.notify();
           await this.#start(session, claimed);

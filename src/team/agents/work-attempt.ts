@@ -1,12 +1,11 @@
 import { workReportSchema } from '../tasks/answer-schemas.js';
-import { claimIsCurrent } from '../tasks/report-result.js';
 import type { ClaimedTask } from '../tasks/claim-task.js';
 import type { AgentSession } from './agent-session.js';
 import { withAgentSpan } from './agent-span.js';
-import { applyAgentReport } from './apply-report.js';
 import { handleAttemptFailure } from './attempt-failure.js';
 import { callStructured } from './structured-call.js';
 import { workRequest } from './work-request.js';
+import { reportWork } from './work-transitions.js';
 import { attemptInWorktree } from './worktree-attempt.js';
 
 /**
@@ -45,17 +44,11 @@ async function attempt(input: { session: AgentSession; claimed: ClaimedTask; sig
       deferSettle: true,
     });
     // The call's spend and its report are one commit.
-    await store
-      .update((draft, context) => {
-        settle?.(draft, context);
-        if (!claimIsCurrent({ state: draft, agentId: session.agentId, taskId: task.id, fence: task.fence, emit: context.emit })) return;
-        applyAgentReport({ state: draft, context, config, agentId: session.agentId, taskId: task.id, report: value });
-      })
-      .catch(async (error: unknown) => {
-        // The report could not be applied; the spend must still be recorded.
-        if (settle !== undefined) await session.caller.settle(settle);
-        throw error;
-      });
+    await reportWork({ store, config, agentId: session.agentId, task, report: value, settle }).catch(async (error: unknown) => {
+      // The report could not be applied; the spend must still be recorded.
+      if (settle !== undefined) await session.caller.settle(settle);
+      throw error;
+    });
   } catch (error) {
     // The queue aborts a job that outlives the task timeout with a TimeoutError.
     const timedOut = signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';

@@ -2,12 +2,12 @@ import { AgentTeamError } from '../../errors/index.js';
 import { pickModel } from '../../cost/index.js';
 import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
-import { type LedgerEvent, plainList, type Task, type TeamState } from '../../state/index.js';
+import { type LedgerEvent, type ModelsBySize, plainList, type Task, type TaskGrant, type TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
 import { nextTaskFor, readyWithFiles, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
 import { taskById, taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
-import { dependencyResults, taskResolutions } from './work-context.js';
+import { dependencyResult, dependencyResults, taskResolutions } from './work-context.js';
 
 /** A claimed task with everything its prompt needs, read in the same locked update. */
 export interface ClaimedTask {
@@ -109,11 +109,50 @@ function dependencyBranches(tasks: readonly Task[], task: Task): ClaimedTask['de
     const position = taskPosition(tasks, id);
     if (position !== undefined) positions.add(position);
   }
-  return [...positions]
-    .sort((a, b) => a - b)
-    .map((position) => tasks[position] as Task)
+  return waitingBranches([...positions].sort((a, b) => a - b).map((position) => tasks[position] as Task));
+}
+
+/** Of `dependencies` (in plan order), the finished ones whose branches wait unmerged. */
+function waitingBranches(dependencies: readonly Task[]): ClaimedTask['dependencyBranches'] {
+  return dependencies
     .filter((other) => other.status === 'done' && other.branch !== null && other.merge?.startsWith('ready:') === true)
     .map((other) => ({ taskId: other.id, title: other.title, branch: other.branch as string }));
+}
+
+/** What the agent given `grant` by the store's transitions needs for its prompt (as claimedTaskFrom, from the grant's rows). */
+export function claimedTaskFromGrant(input: { config: TeamConfig; agentId: string; grant: TaskGrant }): ClaimedTask {
+  const { grant } = input;
+  const { task } = grant;
+  const dependencies = new Map(grant.dependencies.map((dependency) => [dependency.id, dependency]));
+  return {
+    task,
+    model: modelFor(input.config, input.agentId, task),
+    dependencies: task.dependsOn.flatMap((id) => {
+      const dependency = dependencies.get(id);
+      return dependency === undefined ? [] : dependencyResult(dependency);
+    }),
+    resolutions: taskResolutions(grant, task.id),
+    gateFeedback: gateFeedback(task),
+    dependencyBranches: waitingBranches(grant.dependencies),
+    planTaskIds: grant.taskIds.filter(isPlannedTaskId),
+  };
+}
+
+/** The models an agent uses for a task of each size, on its first, second and later attempts (modelFor for each). */
+export function modelsBySize(config: TeamConfig, agentId: string): ModelsBySize {
+  const member = memberOf(config, agentId);
+  const models = (complexity: Task['complexity']): [string, string, string] => {
+    const model = (escalation: number): string =>
+      pickModel({
+        model: member.roleConfig.model,
+        tier: member.roleConfig.tier,
+        complexity,
+        tiers: member.roleConfig.tiers ?? config.agentsConfig.tiers,
+        escalation,
+      });
+    return [model(0), model(1), model(2)];
+  };
+  return { simple: models('simple'), medium: models('medium'), complex: models('complex') };
 }
 
 /** Gives `task` to `agentId`: in progress, counted against the agent, recorded in the ledger. */

@@ -1,6 +1,6 @@
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { plainList, TERMINAL_TASK_STATUSES } from '../../state/index.js';
-import { longestChains } from '../../state/index.js';
+import { taskLevels } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
 import { taskHeld } from './checkpoints.js';
 import { taskById } from './task-lookup.js';
@@ -98,9 +98,6 @@ export function fileConflict(
   return busy.conflict(task);
 }
 
-// Relative size of a task, for the length of the work that waits on it.
-const WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
-
 /** What the scheduler derives from a plan's graph (ids, sizes, dependencies, in order): every version of the state shares it. */
 interface PlanGraph {
   readonly graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[];
@@ -153,15 +150,11 @@ function newGraph(tasks: readonly Task[]): PlanGraph {
   return lastGraph;
 }
 
-/**
- * Each task's priority: the longest chain of work from it to the end of the plan
- * (itself included, weighted by complexity). Starting the longest chains first
- * is what lets the rest run in parallel; plan order breaks ties.
- */
+/** Each task's priority (see taskLevels), kept while the plan's graph stays the same; plan order breaks ties. */
 export function chainLengths(list: readonly Task[]): Map<string, number> {
   const tasks = plainList(list);
   const graph = planGraph(tasks);
-  graph.levels ??= longestChains(tasks, (task) => WEIGHT[task.complexity]);
+  graph.levels ??= taskLevels(tasks);
   return graph.levels;
 }
 

@@ -1,5 +1,5 @@
 import type { BlockerResolution, DependencyResult } from '../../prompts/index.js';
-import { plainList, type Task, type TeamState } from '../../state/index.js';
+import { type Blocker, plainList, type Task, type TeamState } from '../../state/index.js';
 import { taskById } from './task-lookup.js';
 
 /** The facts of a task a provider may see in a call's context: what it is, not how the team tracks it. */
@@ -8,24 +8,29 @@ export function taskFacts(task: Task): Pick<Task, 'id' | 'title' | 'description'
 }
 
 /** The results of a task's dependencies, for its prompt. */
-export function dependencyResults(state: TeamState, task: Task): DependencyResult[] {
+export function dependencyResults(state: Pick<TeamState, 'tasks'>, task: Task): DependencyResult[] {
   return task.dependsOn.flatMap((id) => {
     const dependency = taskById(state.tasks, id);
-    if (dependency?.result == null) return [];
-    return [
-      {
-        id: dependency.id,
-        title: dependency.title,
-        summary: dependency.result.summary,
-        filesChanged: dependency.result.filesChanged,
-        notes: dependency.result.notes,
-      },
-    ];
+    return dependency === undefined ? [] : dependencyResult(dependency);
   });
 }
 
+/** A finished dependency's result for a prompt: none while it has none. */
+export function dependencyResult(dependency: Task): DependencyResult[] {
+  if (dependency.result == null) return [];
+  return [
+    {
+      id: dependency.id,
+      title: dependency.title,
+      summary: dependency.result.summary,
+      filesChanged: dependency.result.filesChanged,
+      notes: dependency.result.notes,
+    },
+  ];
+}
+
 /** The resolved blockers of a task, oldest first. */
-export function taskResolutions(state: TeamState, taskId: string): BlockerResolution[] {
+export function taskResolutions(state: { readonly blockers: readonly Blocker[] }, taskId: string): BlockerResolution[] {
   // Read from the plain entries (see plainList): nothing here changes a blocker.
   return plainList(state.blockers)
     .filter((blocker) => blocker.taskId === taskId && blocker.status === 'resolved' && blocker.resolution !== null)

@@ -1,0 +1,282 @@
+/**
+ * The task transitions the server makes on its own (migration 4): an agent claiming its next task, and an agent
+ * reporting a task done, each one statement that locks the run row, decides on the rows as they are, and writes
+ * only what changes (the task, the agents, the run's seq, the ledger row, the NOTIFY). A process making them holds
+ * no copy of the run and applies no one else's commits. They are the scheduler of src/team/tasks (claimTask,
+ * applyAgentReport, dispatchReady) for the cases it decides without the whole state, and they decline the others
+ * ('undecided', nothing written), which the caller then makes through `update()`:
+ *   - a run with manual checkpoints (a person's approval holds tasks),
+ *   - ready tasks that declare files (they may wait for tasks touching the same files),
+ *   - a run whose chain lengths were never written (its graph unchanged since before migration 4),
+ *   - a report that repeats the task's last output (a loop, which raises a blocker),
+ *   - a dependent whose other dependencies failed, were cancelled or do not exist.
+ * A task's level (the longest chain of work from it, see taskLevels) is a column the commit writes whenever the
+ * plan's graph changes, and runs.graph_seq the seq of that commit, so that a caller knows when the plan's ids changed.
+ */
+
+// The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
+const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
+
+// What an agent needs of a task it was given: the task, its dependencies and its blockers (as rows), and the ids of
+// every task in plan order when the plan changed since the caller's graph_seq.
+const grantFunction = `
+CREATE FUNCTION agent_team_grant(p_run text, p_task tasks, p_graph_seq bigint, p_run_graph_seq bigint) RETURNS jsonb
+LANGUAGE sql STABLE AS $grant$
+  SELECT jsonb_build_object(
+    'task', to_jsonb(p_task),
+    'dependencies', (SELECT COALESCE(jsonb_agg(to_jsonb(d) ORDER BY d.position), '[]'::jsonb) FROM tasks d
+      WHERE d.run_key = p_run AND NOT d.deleted AND d.key IN (SELECT jsonb_array_elements_text(p_task.data -> 'dependsOn'))),
+    'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
+      WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = p_task.key),
+    'graphSeq', p_run_graph_seq,
+    'taskIds', CASE WHEN p_run_graph_seq IS DISTINCT FROM p_graph_seq THEN
+      (SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted) END)
+$grant$;`;
+
+// The ready task an agent of `role` takes next (scheduler.ts nextTaskFor): its own handed-back work first, in plan
+// order; then a task nobody holds, or whose holder stopped, heading the longest chain of work (plan order on ties).
+const pickFunction = `
+CREATE FUNCTION agent_team_pick(p_run text, p_agent text, p_role text) RETURNS tasks
+LANGUAGE plpgsql STABLE AS $pick$
+DECLARE
+  v_task tasks;
+BEGIN
+  SELECT * INTO v_task FROM tasks
+    WHERE run_key = p_run AND status = 'ready' AND role = p_role AND assignee = p_agent AND NOT deleted
+    ORDER BY position LIMIT 1;
+  IF FOUND THEN
+    RETURN v_task;
+  END IF;
+  SELECT * INTO v_task FROM tasks t
+    WHERE t.run_key = p_run AND t.status = 'ready' AND t.role = p_role AND NOT t.deleted
+      AND (t.assignee IS NULL OR (t.assignee <> p_agent AND EXISTS (
+        SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = t.assignee AND NOT a.deleted AND a.status = 'stopped')))
+    ORDER BY t.level DESC, t.position LIMIT 1;
+  RETURN v_task;
+END
+$pick$;`;
+
+// Gives `p_task` to the agent (claim-task.ts assignTask): in progress, its fence moved on, counted against the agent,
+// whose model for it is p_models[complexity][min(attempts, 2)]. Returns the task as written and its task-claim event.
+const assignFunction = `
+CREATE FUNCTION agent_team_assign(p_run text, p_agent text, p_task tasks, p_models jsonb, p_seq bigint, p_at text, p_heartbeat boolean,
+  OUT task tasks, OUT event jsonb)
+LANGUAGE plpgsql AS $assign$
+DECLARE
+  v_model text := p_models #>> ARRAY[p_task.data ->> 'complexity', least((p_task.data ->> 'attempts')::integer, 2)::text];
+BEGIN
+  IF v_model IS NULL THEN
+    RAISE EXCEPTION 'agent_team_assign: no model for % tasks in the models given for %', p_task.data ->> 'complexity', p_agent;
+  END IF;
+  UPDATE tasks SET status = 'in_progress', assignee = p_agent, fence = fence + 1, updated_seq = p_seq,
+      data = data || jsonb_build_object('waitingFor', NULL, 'claimedAt', p_at)
+    WHERE run_key = p_run AND key = p_task.key
+    RETURNING * INTO task;
+  UPDATE agents SET status = 'working', updated_seq = p_seq,
+      data = data || jsonb_build_object('activeTasks', (data -> 'activeTasks') || to_jsonb(p_task.key), 'model', v_model)
+        || CASE WHEN p_heartbeat THEN jsonb_build_object('heartbeatAt', p_at) ELSE '{}'::jsonb END
+    WHERE run_key = p_run AND key = p_agent;
+  event := jsonb_build_object('type', 'task-claim', 'agentId', p_agent, 'taskId', p_task.key,
+    'attempt', (p_task.data ->> 'attempts')::integer + 1, 'model', v_model);
+END
+$assign$;`;
+
+// True when the agent can take another task now (live, with room).
+const ROOM = `v_agent.status <> 'stopped' AND jsonb_array_length(v_agent.data -> 'activeTasks') < (v_agent.data ->> 'maxConcurrentTasks')::integer`;
+
+/**
+ * claimTask: answers {kind: 'missing'}, {kind: 'not-owner', runId, owner}, {kind: 'undecided'}, {kind: 'none'}
+ * (nothing to take: nothing written), or {kind: 'claimed', seq, grant}.
+ */
+const claimFunction = `
+CREATE FUNCTION agent_team_claim(p_run text, p_agent text, p_lease text, p_models jsonb, p_graph_seq bigint, p_at text,
+  p_commit_id uuid, p_channel text) RETURNS jsonb
+LANGUAGE plpgsql AS $claim$
+DECLARE
+  v_run runs;
+  v_agent agents;
+  v_task tasks;
+  v_assigned record;
+  v_seq bigint;
+BEGIN
+  SELECT * INTO v_run FROM runs WHERE run_key = p_run FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('kind', 'missing');
+  END IF;
+  IF p_lease IS NOT NULL AND v_run.owner_lease IS DISTINCT FROM p_lease THEN
+    RETURN jsonb_build_object('kind', 'not-owner', 'runId', v_run.id, 'owner', v_run.owner);
+  END IF;
+  IF v_run.status IS DISTINCT FROM 'running' THEN
+    RETURN jsonb_build_object('kind', 'none');
+  END IF;
+  SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('kind', 'none');
+  END IF;
+  IF v_run.graph_seq = 0 OR ${HELD} OR EXISTS (SELECT 1 FROM tasks WHERE run_key = p_run AND status = 'ready' AND role = v_agent.role
+      AND NOT deleted AND jsonb_array_length(data -> 'files') > 0) THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  IF NOT (${ROOM}) THEN
+    RETURN jsonb_build_object('kind', 'none');
+  END IF;
+  v_task := agent_team_pick(p_run, p_agent, v_agent.role);
+  IF v_task.key IS NULL THEN
+    RETURN jsonb_build_object('kind', 'none');
+  END IF;
+  v_seq := v_run.seq + 1;
+  UPDATE runs SET seq = v_seq WHERE run_key = p_run;
+  SELECT * INTO v_assigned FROM agent_team_assign(p_run, p_agent, v_task, p_models, v_seq, p_at, true);
+  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, jsonb_build_array(v_assigned.event));
+  PERFORM pg_notify(p_channel, v_seq::text);
+  RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
+END
+$claim$;`;
+
+/**
+ * A model call's spend, settled in the report's commit (model-caller.ts settle, budget-book.ts settleReservation):
+ * p_spend = {reservationId, usd, tokens, usage: {inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens,
+ * reasoningTokens?}, event}. The budget row's CHECK refuses an overspend, as for any commit.
+ */
+const spendFunction = `
+CREATE FUNCTION agent_team_spend(p_run text, p_agent text, p_spend jsonb, p_seq bigint, p_at text) RETURNS void
+LANGUAGE plpgsql AS $spend$
+DECLARE
+  v_reservation reservations;
+  v_left boolean;
+  v_usage jsonb := p_spend -> 'usage';
+BEGIN
+  SELECT * INTO v_reservation FROM reservations
+    WHERE run_key = p_run AND key = p_spend ->> 'reservationId' AND NOT deleted;
+  IF FOUND THEN
+    UPDATE reservations SET deleted = true, updated_seq = p_seq WHERE run_key = p_run AND key = v_reservation.key;
+    v_left := EXISTS (SELECT 1 FROM reservations WHERE run_key = p_run AND NOT deleted);
+    UPDATE budget SET updated_seq = p_seq,
+        reserved_usd = CASE WHEN v_left THEN greatest(0, reserved_usd - v_reservation.usd) ELSE 0 END,
+        reserved_tokens = CASE WHEN v_left THEN greatest(0, reserved_tokens - v_reservation.tokens) ELSE 0 END
+      WHERE run_key = p_run AND key = 'budget';
+  END IF;
+  UPDATE budget SET updated_seq = p_seq, spent_usd = spent_usd + (p_spend ->> 'usd')::double precision,
+      spent_tokens = spent_tokens + (p_spend ->> 'tokens')::bigint
+    WHERE run_key = p_run AND key = 'budget';
+  UPDATE agents SET updated_seq = p_seq, data = data || jsonb_build_object(
+      'usage', (data -> 'usage') || jsonb_build_object(
+        'inputTokens', (data #>> '{usage,inputTokens}')::bigint + (v_usage ->> 'inputTokens')::bigint,
+        'outputTokens', (data #>> '{usage,outputTokens}')::bigint + (v_usage ->> 'outputTokens')::bigint,
+        'cacheReadTokens', (data #>> '{usage,cacheReadTokens}')::bigint + (v_usage ->> 'cacheReadTokens')::bigint,
+        'cacheWriteTokens', (data #>> '{usage,cacheWriteTokens}')::bigint + (v_usage ->> 'cacheWriteTokens')::bigint)
+        || CASE WHEN v_usage ? 'reasoningTokens' THEN jsonb_build_object('reasoningTokens',
+          COALESCE((data #>> '{usage,reasoningTokens}')::bigint, 0) + (v_usage ->> 'reasoningTokens')::bigint) ELSE '{}'::jsonb END,
+      'costUsd', (data ->> 'costUsd')::double precision + (p_spend ->> 'usd')::double precision,
+      'calls', (data ->> 'calls')::integer + 1,
+      'heartbeatAt', p_at)
+    WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+END
+$spend$;`;
+
+/**
+ * claimIsCurrent + applyAgentReport for a report of work done without a workspace: the spend settled, the task done,
+ * its dependents ready, and ready tasks handed to the live agents of the roster (p_roster: [{id, models}], in roster
+ * order, the manager left out) as dispatchReady does. Answers {kind: 'missing' | 'not-owner' | 'undecided'} (nothing
+ * written), {kind: 'rejected', seq} (a stale claim: the spend and the report-reject event written), or
+ * {kind: 'done', seq, grants} where grants are the tasks handed to the reporter.
+ */
+const reportDoneFunction = `
+CREATE FUNCTION agent_team_report_done(p_run text, p_agent text, p_task text, p_fence bigint, p_lease text, p_result jsonb,
+  p_normalized text, p_detail text, p_spend jsonb, p_roster jsonb, p_graph_seq bigint, p_at text, p_commit_id uuid,
+  p_channel text) RETURNS jsonb
+LANGUAGE plpgsql AS $report$
+DECLARE
+  v_run runs;
+  v_task tasks;
+  v_agent agents;
+  v_next tasks;
+  v_member jsonb;
+  v_assigned record;
+  v_reason text;
+  v_seq bigint;
+  v_events jsonb := '[]'::jsonb;
+  v_grants jsonb := '[]'::jsonb;
+BEGIN
+  SELECT * INTO v_run FROM runs WHERE run_key = p_run FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('kind', 'missing');
+  END IF;
+  IF p_lease IS NOT NULL AND v_run.owner_lease IS DISTINCT FROM p_lease THEN
+    RETURN jsonb_build_object('kind', 'not-owner', 'runId', v_run.id, 'owner', v_run.owner);
+  END IF;
+  SELECT * INTO v_task FROM tasks WHERE run_key = p_run AND key = p_task AND NOT deleted;
+  IF NOT FOUND THEN
+    v_reason := 'the task is not in the state';
+  ELSIF v_task.fence <> p_fence THEN
+    v_reason := format('the task was claimed again since (claim %s)', v_task.fence);
+  ELSIF v_task.status <> 'in_progress' OR v_task.assignee IS DISTINCT FROM p_agent THEN
+    v_reason := format('the task is %s, no longer held by %s', v_task.status, p_agent);
+  END IF;
+  IF v_reason IS NULL AND (v_run.graph_seq = 0 OR ${HELD} OR v_task.data ->> 'lastOutput' = p_normalized
+      -- a dependent that would be cancelled, not made ready
+      OR EXISTS (SELECT 1 FROM tasks d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
+        WHERE d.run_key = p_run AND NOT d.deleted AND d.status = 'pending' AND d.data -> 'dependsOn' ? p_task
+          AND NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted
+            AND y.status NOT IN ('failed', 'cancelled')))
+      -- a task that declares files, ready now or made ready by this report
+      OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND NOT f.deleted AND jsonb_array_length(f.data -> 'files') > 0
+        AND (f.status = 'ready' OR (f.status = 'pending' AND f.data -> 'dependsOn' ? p_task)))) THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  v_seq := v_run.seq + 1;
+  UPDATE runs SET seq = v_seq WHERE run_key = p_run;
+  IF p_spend IS NOT NULL THEN
+    PERFORM agent_team_spend(p_run, p_agent, p_spend, v_seq, p_at);
+    v_events := v_events || jsonb_build_array(p_spend -> 'event');
+  END IF;
+  IF v_reason IS NOT NULL THEN
+    v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'report-reject', 'agentId', p_agent, 'taskId', p_task,
+      'fence', p_fence, 'current', COALESCE(v_task.fence, 0), 'reason', v_reason));
+    INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
+    PERFORM pg_notify(p_channel, v_seq::text);
+    RETURN jsonb_build_object('kind', 'rejected', 'seq', v_seq);
+  END IF;
+  -- The reporter leaves the task (report-result.ts leaveTask); the task is done.
+  UPDATE agents SET updated_seq = v_seq,
+      data = jsonb_set(data, '{activeTasks}', COALESCE((SELECT jsonb_agg(a) FROM jsonb_array_elements(data -> 'activeTasks') a
+        WHERE a <> to_jsonb(p_task)), '[]'::jsonb)),
+      status = CASE WHEN status = 'working' AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(data -> 'activeTasks') a
+        WHERE a <> to_jsonb(p_task)) THEN 'idle' ELSE status END
+    WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  UPDATE tasks SET status = 'done', updated_seq = v_seq, data = data || jsonb_build_object(
+      'iterations', (data ->> 'iterations')::integer + 1, 'lastOutput', p_normalized, 'result', p_result, 'completedAt', p_at)
+    WHERE run_key = p_run AND key = p_task;
+  v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-end', 'agentId', p_agent, 'taskId', p_task,
+    'status', 'done', 'detail', p_detail));
+  -- Its dependents whose dependencies are all done now are ready (scheduler.ts refreshReadiness), in plan order.
+  UPDATE tasks d SET status = 'ready', updated_seq = v_seq
+    WHERE d.run_key = p_run AND NOT d.deleted AND d.status = 'pending' AND d.data -> 'dependsOn' ? p_task
+      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
+        WHERE NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted AND y.status = 'done'));
+  v_events := v_events || COALESCE((SELECT jsonb_agg(jsonb_build_object('type', 'task-ready', 'taskId', d.key) ORDER BY d.position)
+    FROM tasks d WHERE d.run_key = p_run AND d.updated_seq = v_seq AND d.status = 'ready'), '[]'::jsonb);
+  -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady).
+  IF v_run.status = 'running' THEN
+    FOR v_member IN SELECT value FROM jsonb_array_elements(p_roster) WITH ORDINALITY ORDER BY ordinality LOOP
+      LOOP
+        SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = v_member ->> 'id' AND NOT deleted;
+        EXIT WHEN NOT FOUND OR v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
+        v_next := agent_team_pick(p_run, v_agent.key, v_agent.role);
+        EXIT WHEN v_next.key IS NULL;
+        SELECT * INTO v_assigned FROM agent_team_assign(p_run, v_agent.key, v_next, v_member -> 'models', v_seq, p_at, false);
+        v_events := v_events || jsonb_build_array(v_assigned.event);
+        IF v_agent.key = p_agent THEN
+          v_grants := v_grants || jsonb_build_array(agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
+        END IF;
+      END LOOP;
+    END LOOP;
+  END IF;
+  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
+  PERFORM pg_notify(p_channel, v_seq::text);
+  RETURN jsonb_build_object('kind', 'done', 'seq', v_seq, 'grants', v_grants);
+END
+$report$;`;
+
+/** The SQL of migration 4's functions (see the file comment). */
+export const TRANSITION_FUNCTIONS = grantFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;

@@ -1,0 +1,194 @@
+/**
+ * TaskTransitions on PostgreSQL: each transition one statement of migration 4 (postgres-transitions-sql.ts), sent
+ * with the store's clock, channel and a commit id. A statement whose connection is lost is tried again only after
+ * asking whether its commit went through (then the answer is 'unknown': what it did is in the state). The ids of the
+ * plan's tasks come with a grant only when the plan changed since the last one this process kept.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { StateMissingError } from '../errors/index.js';
+import type { RunConnections } from './postgres-connections.js';
+import { isBudgetViolation } from './postgres-failure.js';
+import { commitExists } from './postgres-queries.js';
+import { COLLECTIONS, type JsonRow, rowToEntry } from './postgres-rows.js';
+import type {
+  ClaimOutcome,
+  DoneReport,
+  ModelsBySize,
+  ReportOutcome,
+  TaskGrant,
+  TaskTransitions,
+  TransitionRefusal,
+} from './task-transitions.js';
+import type { Blocker, RunOwner, Task } from './team-state.js';
+
+const TASKS = COLLECTIONS.find((spec) => spec.table === 'tasks');
+const BLOCKERS = COLLECTIONS.find((spec) => spec.table === 'blockers');
+
+const PLANS_KEPT = 4;
+
+/** A grant as the statement answers it. */
+interface GrantRow {
+  task: JsonRow;
+  dependencies: JsonRow[];
+  blockers: JsonRow[];
+  graphSeq: number;
+  taskIds: string[] | null;
+}
+
+type Answer =
+  | { kind: 'missing' | 'undecided' | 'none' | 'rejected' }
+  | { kind: 'not-owner'; runId: string; owner: RunOwner | null }
+  | { kind: 'claimed'; seq: number; grant: GrantRow }
+  | { kind: 'done'; seq: number; grants: GrantRow[] };
+
+/** The transitions of one PostgresStore's run. */
+export class PostgresTransitions implements TaskTransitions {
+  readonly #connections: RunConnections;
+  readonly #run: string;
+  readonly #where: string;
+  readonly #channel: string;
+  readonly #now: () => Date;
+  readonly #knownSeq: () => number | undefined;
+  readonly #committed: (seq: number) => void;
+  readonly #assertOpen: (call: string) => void;
+  // The plan's ids by the run's graph_seq they were read at (the newest few: answers of calls sent at once may come
+  // back after a newer plan's).
+  readonly #plans = new Map<number, readonly string[]>();
+  #newestPlan = -1;
+
+  constructor(input: {
+    connections: RunConnections;
+    run: string;
+    where: string;
+    channel: string;
+    now: () => Date;
+    /** A seq the run had reached before this call (to find a commit whose answer was lost). */
+    knownSeq: () => number | undefined;
+    /** Hears of each commit made here. */
+    committed: (seq: number) => void;
+    /** Throws when the store was closed. */
+    assertOpen: (call: string) => void;
+  }) {
+    this.#assertOpen = input.assertOpen;
+    this.#connections = input.connections;
+    this.#run = input.run;
+    this.#where = input.where;
+    this.#channel = input.channel;
+    this.#now = input.now;
+    this.#knownSeq = input.knownSeq;
+    this.#committed = input.committed;
+  }
+
+  async claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome> {
+    const answer = await this.#send({ action: 'claim a task in', name: 'agent_team_claim' }, (commitId, at) => [
+      this.#run,
+      input.agentId,
+      input.lease ?? null,
+      JSON.stringify(input.models),
+      this.#newestPlan,
+      at,
+      commitId,
+      this.#channel,
+    ]);
+    if (answer === 'unknown') return { kind: 'unknown' };
+    if (answer.kind === 'claimed') return { kind: 'claimed', grant: this.#grant(answer.grant) };
+    if (answer.kind === 'none') return { kind: 'none' };
+    return this.#refusal(answer);
+  }
+
+  async reportDone(report: DoneReport): Promise<ReportOutcome> {
+    let answer: Answer | 'unknown';
+    try {
+      answer = await this.#send({ action: 'report a task done in', name: 'agent_team_report_done' }, (commitId, at) => [
+        this.#run,
+        report.agentId,
+        report.taskId,
+        report.fence,
+        report.lease ?? null,
+        JSON.stringify(report.result),
+        report.normalized,
+        report.detail,
+        report.spend === undefined ? null : JSON.stringify(report.spend),
+        JSON.stringify(report.roster),
+        this.#newestPlan,
+        at,
+        commitId,
+        this.#channel,
+      ]);
+    } catch (error) {
+      // The spend went over a limit: update() commits it and says so (BudgetExceededError), as for any update.
+      if (isBudgetViolation(error)) return { kind: 'undecided' };
+      throw error;
+    }
+    if (answer === 'unknown') return { kind: 'unknown' };
+    if (answer.kind === 'done') return { kind: 'done', grants: answer.grants.map((grant) => this.#grant(grant)) };
+    if (answer.kind === 'rejected') return { kind: 'rejected' };
+    return this.#refusal(answer);
+  }
+
+  #refusal(answer: Answer): TransitionRefusal {
+    if (answer.kind === 'missing') throw new StateMissingError({ file: this.#where, location: 'database' });
+    if (answer.kind === 'not-owner') return { kind: 'not-owner', runId: answer.runId, owner: answer.owner };
+    return { kind: 'undecided' };
+  }
+
+  /** Sends one transition statement; 'unknown' when its connection was lost and its commit went through. */
+  async #send(
+    operation: { action: string; name: string },
+    values: (commitId: string, at: string) => unknown[],
+  ): Promise<Answer | 'unknown'> {
+    this.#assertOpen(`transitions: ${operation.name}`);
+    const commitId = randomUUID();
+    const at = this.#now().toISOString();
+    const afterSeq = this.#knownSeq() ?? 0;
+    const parameters = values(commitId, at);
+    let sent = false;
+    const answer = await this.#connections.retrying(
+      { action: operation.action, kept: 'Nothing of this change was written: the database holds the last committed state.' },
+      async (client: pg.PoolClient): Promise<Answer | 'unknown'> => {
+        if (sent && (await commitExists(client, { run: this.#run, afterSeq, commitId }))) return 'unknown';
+        sent = true;
+        const placeholders = parameters.map((_, index) => `$${index + 1}`).join(', ');
+        const result = await client.query<{ answer: Answer }>({
+          name: operation.name,
+          text: `SELECT ${operation.name}(${placeholders}) AS answer`,
+          values: parameters,
+        });
+        return (result.rows[0] as { answer: Answer }).answer;
+      },
+    );
+    if (answer !== 'unknown' && (answer.kind === 'claimed' || answer.kind === 'done' || answer.kind === 'rejected')) {
+      this.#committed(Number((answer as { seq: number }).seq));
+    }
+    return answer;
+  }
+
+  #grant(row: GrantRow): TaskGrant {
+    const graphSeq = Number(row.graphSeq);
+    if (row.taskIds !== null && !this.#plans.has(graphSeq)) {
+      this.#plans.set(graphSeq, row.taskIds);
+      this.#newestPlan = Math.max(this.#newestPlan, graphSeq);
+      for (const kept of this.#plans.keys()) if (this.#plans.size > PLANS_KEPT) this.#plans.delete(kept);
+    }
+    const task = this.#task(row.task);
+    return {
+      task,
+      dependencies: row.dependencies.map((dependency) => this.#task(dependency)),
+      blockers: row.blockers.map(
+        (blocker) =>
+          rowToEntry({
+            ...(BLOCKERS as NonNullable<typeof BLOCKERS>),
+            row: blocker,
+            rowName: `"${String(blocker.key)}"`,
+            where: this.#where,
+          }) as Blocker,
+      ),
+      taskIds: row.taskIds ?? this.#plans.get(graphSeq) ?? [],
+    };
+  }
+
+  #task(row: JsonRow): Task {
+    return rowToEntry({ ...(TASKS as NonNullable<typeof TASKS>), row, rowName: `"${String(row.key)}"`, where: this.#where }) as Task;
+  }
+}

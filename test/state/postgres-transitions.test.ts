@@ -1,0 +1,322 @@
+/**
+ * The PostgreSQL store's transitions (a claim, a done report, each one statement of the server) against the
+ * scheduler they stand in for: on random states of a running team, `claimWork` and `reportWork` on a run in a real
+ * server must leave the same state, write the same events and give the agent the same tasks as claimTask and
+ * claimIsCurrent + applyAgentReport on a copy of that state in memory; where the transitions answer 'undecided',
+ * the same change is made through update().
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TeamConfig } from '../../src/config/index.js';
+import {
+  type LedgerEvent,
+  PostgresStore,
+  type StateStore,
+  type TaskTransitions,
+  type TeamState,
+  type UpdateContext,
+} from '../../src/state/index.js';
+import { applyAgentReport } from '../../src/team/agents/apply-report.js';
+import { callSettlement } from '../../src/team/agents/call-settlement.js';
+import { fenceStore, OwnershipLostError } from '../../src/team/agents/fenced-store.js';
+import { claimWork, reportWork } from '../../src/team/agents/work-transitions.js';
+import { initialTeamState } from '../../src/team/run/run-state.js';
+import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
+import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant, claimTask } from '../../src/team/tasks/claim-task.js';
+import { claimIsCurrent, failTask, releaseTask } from '../../src/team/tasks/report-result.js';
+import { newTask } from '../../src/team/tasks/task-factory.js';
+import { normalizeOutput } from '../../src/team/tasks/work-context.js';
+import { postgresForFile } from '../support/postgres.js';
+import { testRunOptions } from '../support/running-state.js';
+import { createTeamProject, runningState, type TeamProject } from './conformance/team-setup.js';
+
+const server = postgresForFile();
+const AGENTS = ['dev-1', 'dev-2', 'dev-3', 'fe-1'] as const;
+const ROLES = ['backend_developer', 'frontend_developer'] as const;
+const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
+const PLANNED_AT = '2026-01-02T03:04:05.000Z';
+const NOW = '2026-01-02T04:00:00.000Z';
+const CASES = 160;
+
+let project: TeamProject;
+let url: string;
+
+beforeAll(async () => {
+  project = await createTeamProject({ developers: ['dev-1', 'dev-2', 'dev-3'], others: [{ id: 'fe-1', role: 'frontend_developer' }] });
+  url = await (await server()).createDatabase();
+});
+
+afterAll(async () => {
+  await project?.remove();
+});
+
+/** A small seeded generator (mulberry32). */
+function generator(seed: number): { next: () => number; int: (below: number) => number; pick: <T>(list: readonly T[]) => T } {
+  let value = seed >>> 0;
+  const next = (): number => {
+    value = (value + 0x6d2b79f5) >>> 0;
+    let t = value;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (below: number): number => Math.floor(next() * below);
+  return { next, int, pick: (list) => list[int(list.length)] as (typeof list)[number] };
+}
+
+const quiet = (now: string): UpdateContext<LedgerEvent> => ({ emit: () => undefined, now });
+
+/** A running team's state after a plan and some random claims, reports, failures, releases and stops, made by the scheduler. */
+function randomState(config: TeamConfig, random: ReturnType<typeof generator>): TeamState {
+  const state = initialTeamState({
+    config,
+    runId: 'transitions',
+    feature: 'A feature',
+    options: testRunOptions({ config, runId: 'transitions' }),
+    simulated: true,
+    budgetUsd: null,
+    now: PLANNED_AT,
+  });
+  state.run.status = 'running';
+  const count = 3 + random.int(12);
+  state.tasks = Array.from({ length: count }, (_, index) => {
+    const dependsOn = [...new Set(Array.from({ length: random.int(3) }, () => random.int(index)).filter(() => index > 0))].map(
+      (place) => `T${place + 1}`,
+    );
+    return newTask({
+      task: {
+        id: random.next() < 0.1 ? `T${index + 1}-B1-T` : `T${index + 1}`,
+        title: `Task ${index + 1}`,
+        description: `Part ${index + 1}.`,
+        role: random.pick(ROLES),
+        dependsOn: dependsOn.filter((id) => id !== `T${index + 1}`),
+        files: random.next() < 0.08 ? ['src/shared.ts'] : [],
+        complexity: random.pick(COMPLEXITIES),
+        acceptanceCriteria: [],
+      },
+      createdBy: 'manager',
+      status: 'pending',
+    });
+  });
+  // Dependencies on a task whose id was changed above point nowhere: keep the plan whole.
+  const ids = new Set(state.tasks.map((task) => task.id));
+  for (const task of state.tasks) {
+    task.dependsOn = task.dependsOn.filter((id) => ids.has(id));
+    if (task.dependsOn.length === 0) task.status = 'ready';
+    task.attempts = random.int(4);
+  }
+  for (const id of AGENTS) {
+    const agent = state.agents[id];
+    if (agent === undefined) throw new Error(`no agent ${id} in the state`);
+    agent.maxConcurrentTasks = 1 + random.int(2);
+    if (random.next() < 0.8) agent.heartbeatAt = PLANNED_AT;
+  }
+  if (random.next() < 0.3) {
+    state.budget.reservations.r1 = { agentId: random.pick(AGENTS), usd: 0.25, tokens: 900 };
+    state.budget.reservedUsd = 0.25;
+    state.budget.reservedTokens = 900;
+  }
+  if (random.next() < 0.05) state.run.execution.checkpoints = ['after-plan'];
+  const steps = random.int(14);
+  for (let step = 0; step < steps; step += 1) {
+    const agentId = random.pick(AGENTS);
+    const agent = state.agents[agentId] as TeamState['agents'][string];
+    const held = agent.activeTasks[0];
+    const action = random.next();
+    const emit = (): void => undefined;
+    if (action < 0.45 || held === undefined) {
+      if (agent.status !== 'stopped') claimTask({ state, agentId, config, now: PLANNED_AT, emit });
+    } else if (action < 0.75) {
+      applyAgentReport({
+        state,
+        context: quiet(PLANNED_AT),
+        config,
+        agentId,
+        taskId: held,
+        report: { status: 'done', summary: `Step ${step} done.`, filesChanged: [] },
+      });
+    } else if (action < 0.85) failTask({ state, agentId, taskId: held, reason: 'gave up', now: PLANNED_AT, emit });
+    else if (action < 0.93) releaseTask({ state, agentId, taskId: held, reason: 'interrupted', emit });
+    else {
+      for (const taskId of [...agent.activeTasks]) releaseTask({ state, agentId, taskId, reason: 'stopped', emit });
+      agent.status = 'stopped';
+    }
+  }
+  return state;
+}
+
+/** The state without its seq: the transitions write nothing when there is nothing to do, where update() counts a commit. */
+function content(state: TeamState): Omit<TeamState, 'seq'> {
+  const { seq: _seq, ...rest } = structuredClone(state);
+  return rest;
+}
+
+/** The ledger's events after `seq`, as they were emitted. */
+async function eventsAfter(store: PostgresStore, seq: number): Promise<LedgerEvent[]> {
+  return (await store.readLedger(seq)).map(({ seq: _seq, at: _at, ...event }) => event as LedgerEvent);
+}
+
+/** The store, with the kinds of the transitions' answers noted. */
+function noting(store: PostgresStore, kinds: string[]): StateStore<TeamState, LedgerEvent> {
+  const transitions: TaskTransitions = {
+    claim: async (input) => {
+      const outcome = await store.transitions.claim(input);
+      kinds.push(`claim:${outcome.kind}`);
+      return outcome;
+    },
+    reportDone: async (report) => {
+      const outcome = await store.transitions.reportDone(report);
+      kinds.push(`report:${outcome.kind}`);
+      return outcome;
+    },
+  };
+  return {
+    read: () => store.read(),
+    exists: () => store.exists(),
+    update: (fn) => store.update(fn),
+    watch: (fn) => store.watch(fn),
+    close: () => store.close(),
+    transitions,
+  };
+}
+
+describe('PostgreSQL task transitions', () => {
+  it(`make the scheduler's change on ${CASES} random states of a running team`, async () => {
+    const { config } = project;
+    const kinds: string[] = [];
+    for (let seed = 1; seed <= CASES; seed += 1) {
+      const random = generator(seed);
+      const planned = randomState(config, random);
+      const holders = AGENTS.filter((id) => (planned.agents[id]?.activeTasks.length ?? 0) > 0);
+      const reporting = holders.length > 0 && random.next() < 0.6;
+      const agentId = reporting ? random.pick(holders) : random.pick(AGENTS);
+      const held = planned.agents[agentId]?.activeTasks[0];
+      const report: WorkReport = {
+        status: 'done',
+        summary: `Finished ${held ?? 'nothing'} with care (${seed}).`,
+        filesChanged: random.next() < 0.5 ? ['src/feature.ts'] : [],
+        ...(random.next() < 0.3 ? { notes: 'See the tests.' } : {}),
+      };
+      const heldTask = planned.tasks.find((task) => task.id === held);
+      // The same answer as last time on this task is a loop, which the transitions leave to update().
+      if (reporting && heldTask !== undefined && random.next() < 0.1) heldTask.lastOutput = normalizeOutput(report);
+      const store = new PostgresStore({
+        url,
+        run: `transitions-${seed}`,
+        initial: () => structuredClone(planned),
+        now: () => new Date(NOW),
+      });
+      try {
+        await store.update(() => undefined);
+        const before = structuredClone(await store.read());
+        const expected = structuredClone(before);
+        const emitted: LedgerEvent[] = [];
+        const context: UpdateContext<LedgerEvent> = { emit: (event) => emitted.push(event), now: NOW };
+        const observed = noting(store, kinds);
+        const where = `seed ${seed}, ${reporting ? `${agentId} reports ${held} done` : `${agentId} claims`}`;
+        if (!reporting || heldTask === undefined) {
+          const wanted = claimTask({ state: expected, agentId, config, now: NOW, emit: context.emit });
+          const got = await claimWork({ store: observed, config, agentId });
+          expect(got, where).toEqual(wanted);
+        } else {
+          const fence = random.next() < 0.15 ? heldTask.fence + 1 : heldTask.fence;
+          const settle =
+            random.next() < 0.5
+              ? callSettlement({
+                  agentId,
+                  reservationId: random.next() < 0.5 ? 'r1' : 'r-none',
+                  usage: {
+                    inputTokens: 1200,
+                    outputTokens: 340,
+                    cacheReadTokens: 800,
+                    cacheWriteTokens: 0,
+                    reasoningTokens: random.int(50),
+                  },
+                  costUsd: 0.0123,
+                  tokens: 1540,
+                  event: {
+                    type: 'model-call',
+                    agentId,
+                    taskId: held ?? null,
+                    purpose: 'work',
+                    provider: 'sim',
+                    model: 'claude-sonnet-4-5',
+                    usage: { inputTokens: 1200, outputTokens: 340, cacheReadTokens: 800, cacheWriteTokens: 0 },
+                    costUsd: 0.0123,
+                    latencyMs: 12,
+                    simulated: true,
+                    repair: false,
+                  },
+                })
+              : undefined;
+          settle?.(expected, context);
+          const emittedBefore = emitted.length;
+          if (claimIsCurrent({ state: expected, agentId, taskId: heldTask.id, fence, emit: context.emit })) {
+            applyAgentReport({ state: expected, context, config, agentId, taskId: heldTask.id, report });
+          }
+          const grants = await reportWork({ store: observed, config, agentId, task: { id: heldTask.id, fence }, report, settle });
+          if (grants !== undefined) {
+            // The tasks the report's commit handed to the reporter, in the order it handed them.
+            const handed: ClaimedTask[] = emitted.slice(emittedBefore).flatMap((event) => {
+              const task =
+                event.type === 'task-claim' && event.agentId === agentId
+                  ? expected.tasks.find((one) => one.id === event.taskId)
+                  : undefined;
+              return task === undefined ? [] : [claimedTaskFrom({ state: expected, config, agentId, task })];
+            });
+            expect(
+              grants.map((grant) => claimedTaskFromGrant({ config, agentId, grant })),
+              where,
+            ).toEqual(handed);
+          }
+        }
+        const after = await store.read();
+        expect(content(after), where).toEqual(content(expected));
+        expect(await eventsAfter(store, before.seq), where).toEqual(emitted);
+      } finally {
+        await store.close();
+      }
+    }
+    // The transitions decided most cases themselves, each kind of answer at least once.
+    const decided = kinds.filter((kind) => !kind.endsWith(':undecided')).length;
+    expect(decided / kinds.length).toBeGreaterThan(0.6);
+    for (const kind of ['claim:claimed', 'claim:none', 'claim:undecided', 'report:done', 'report:rejected', 'report:undecided']) {
+      expect(kinds, kind).toContain(kind);
+    }
+  }, 120_000);
+
+  it('refuse a claim and a report for a lease the run no longer has, writing nothing', async () => {
+    const { config } = project;
+    const planned = runningState({ config, tasks: 3 });
+    const held = claimTask({ state: planned, agentId: 'dev-1', config, now: PLANNED_AT, emit: () => undefined });
+    if (held === undefined) throw new Error('dev-1 claimed nothing');
+    planned.run.owner = {
+      pid: 1,
+      host: 'elsewhere',
+      pidStart: null,
+      lease: 'lease-now',
+      command: 'run',
+      since: PLANNED_AT,
+      expiresAt: NOW,
+    };
+    const store = new PostgresStore({ url, run: 'transitions-lease', initial: () => structuredClone(planned), now: () => new Date(NOW) });
+    try {
+      await store.update(() => undefined);
+      const before = await store.read();
+      const stale = fenceStore(store, 'lease-before');
+      await expect(claimWork({ store: stale, config, agentId: 'dev-2' })).rejects.toBeInstanceOf(OwnershipLostError);
+      const report: WorkReport = { status: 'done', summary: 'Late.', filesChanged: [] };
+      await expect(
+        reportWork({ store: stale, config, agentId: 'dev-1', task: { id: held.task.id, fence: held.task.fence }, report }),
+      ).rejects.toBeInstanceOf(OwnershipLostError);
+      // With the run's lease both go through.
+      const owned = fenceStore(store, 'lease-now');
+      expect(await claimWork({ store: owned, config, agentId: 'dev-2' })).toMatchObject({ task: { assignee: 'dev-2' } });
+      expect(
+        await reportWork({ store: owned, config, agentId: 'dev-1', task: { id: held.task.id, fence: held.task.fence }, report }),
+      ).toEqual([expect.objectContaining({ task: expect.objectContaining({ id: 'T3', assignee: 'dev-1' }) })]);
+      expect((await store.read()).seq).toBe(before.seq + 2);
+    } finally {
+      await store.close();
+    }
+  });
+});
