@@ -33,6 +33,15 @@ LANGUAGE sql STABLE AS $grant$
       (SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted) END)
 $grant$;`;
 
+// The tasks of the run that depend on `p_task`, found through the index of every task's dependencies alone: with
+// the run's key in the same condition a planner without statistics (a plan just written) walks the run's rows.
+const dependentsFunction = `
+CREATE FUNCTION agent_team_dependents(p_run text, p_task text) RETURNS SETOF tasks
+LANGUAGE sql STABLE AS $dependents$
+  WITH found AS MATERIALIZED (SELECT * FROM tasks WHERE data -> 'dependsOn' @> jsonb_build_array(p_task))
+  SELECT * FROM found WHERE run_key = p_run AND NOT deleted
+$dependents$;`;
+
 // The ready task an agent of `role` takes next (scheduler.ts nextTaskFor): its own handed-back work first, in plan
 // order; then a task nobody holds, or whose holder stopped, heading the longest chain of work (plan order on ties).
 const pickFunction = `
@@ -113,8 +122,8 @@ BEGIN
   IF NOT FOUND THEN
     RETURN jsonb_build_object('kind', 'none');
   END IF;
-  IF v_run.graph_seq = 0 OR ${HELD} OR EXISTS (SELECT 1 FROM tasks WHERE run_key = p_run AND status = 'ready' AND role = v_agent.role
-      AND NOT deleted AND jsonb_array_length(data -> 'files') > 0) THEN
+  IF v_run.graph_seq = 0 OR ${HELD} OR EXISTS (SELECT 1 FROM tasks WHERE run_key = p_run AND status = 'ready' AND NOT deleted
+      AND jsonb_array_length(data -> 'files') > 0 AND role = v_agent.role) THEN
     RETURN jsonb_build_object('kind', 'undecided');
   END IF;
   IF NOT (${ROOM}) THEN
@@ -215,13 +224,15 @@ BEGIN
   END IF;
   IF v_reason IS NULL AND (v_run.graph_seq = 0 OR ${HELD} OR v_task.data ->> 'lastOutput' = p_normalized
       -- a dependent that would be cancelled, not made ready
-      OR EXISTS (SELECT 1 FROM tasks d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
-        WHERE d.run_key = p_run AND NOT d.deleted AND d.status = 'pending' AND d.data -> 'dependsOn' ? p_task
+      OR EXISTS (SELECT 1 FROM agent_team_dependents(p_run, p_task) d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
+        WHERE d.status = 'pending'
           AND NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted
             AND y.status NOT IN ('failed', 'cancelled')))
       -- a task that declares files, ready now or made ready by this report
-      OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND NOT f.deleted AND jsonb_array_length(f.data -> 'files') > 0
-        AND (f.status = 'ready' OR (f.status = 'pending' AND f.data -> 'dependsOn' ? p_task)))) THEN
+      OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
+        AND jsonb_array_length(f.data -> 'files') > 0)
+      OR EXISTS (SELECT 1 FROM agent_team_dependents(p_run, p_task) f WHERE f.status = 'pending'
+        AND jsonb_array_length(f.data -> 'files') > 0)) THEN
     RETURN jsonb_build_object('kind', 'undecided');
   END IF;
   v_seq := v_run.seq + 1;
@@ -251,7 +262,7 @@ BEGIN
     'status', 'done', 'detail', p_detail));
   -- Its dependents whose dependencies are all done now are ready (scheduler.ts refreshReadiness), in plan order.
   UPDATE tasks d SET status = 'ready', updated_seq = v_seq
-    WHERE d.run_key = p_run AND NOT d.deleted AND d.status = 'pending' AND d.data -> 'dependsOn' ? p_task
+    WHERE d.run_key = p_run AND d.key IN (SELECT key FROM agent_team_dependents(p_run, p_task) WHERE status = 'pending')
       AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
         WHERE NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted AND y.status = 'done'));
   v_events := v_events || COALESCE((SELECT jsonb_agg(jsonb_build_object('type', 'task-ready', 'taskId', d.key) ORDER BY d.position)
@@ -279,4 +290,5 @@ END
 $report$;`;
 
 /** The SQL of migration 4's functions (see the file comment). */
-export const TRANSITION_FUNCTIONS = grantFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;
+export const TRANSITION_FUNCTIONS =
+  grantFunction + dependentsFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;

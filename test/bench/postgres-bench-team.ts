@@ -15,7 +15,8 @@ import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { nextWork, startKey } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
 import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
-import { type ClaimedTask, claimTask } from '../../src/team/tasks/claim-task.js';
+import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant } from '../../src/team/tasks/claim-task.js';
+import { claimWork, reportWork } from '../../src/team/agents/work-transitions.js';
 import { claimIsCurrent } from '../../src/team/tasks/report-result.js';
 import { allTasksFinished } from '../../src/team/tasks/scheduler.js';
 import { newTask } from '../../src/team/tasks/task-factory.js';
@@ -29,12 +30,17 @@ export const DEVELOPERS = ['dev-1', 'dev-2', 'dev-3', 'dev-4', 'dev-5', 'dev-6',
 /** The frontend developer whose finished tasks make backend tasks ready (the latency figure). */
 export const MAKER = 'maker';
 
-/** A temp project with the benchmark's roster. */
+/** A temp project with the benchmark's roster, each agent on one task at a time (the product's default). */
 export type BenchProject = TeamProject;
 
 /** Creates the temp project (the conformance suite's, with this roster) and loads its config through the product's loader. */
 export function createBenchProject(): Promise<BenchProject> {
-  return createTeamProject({ developers: DEVELOPERS, others: [{ id: MAKER, role: 'frontend_developer' }], prefix: 'agent-team-bench-pg-' });
+  return createTeamProject({
+    developers: DEVELOPERS,
+    others: [{ id: MAKER, role: 'frontend_developer' }],
+    prefix: 'agent-team-bench-pg-',
+    maxConcurrentTasks: 1,
+  });
 }
 
 /** One task of the plan: its role and the task it waits for, if any. */
@@ -121,17 +127,12 @@ export class ChangeSignal {
   }
 }
 
-/** Claims the agent's next task with the product's claimTask: one transition, or none when it got nothing. */
-export function claimNext(input: { store: TeamStore; config: TeamConfig; agentId: string }): Promise<ClaimedTask | undefined> {
-  const { config, agentId } = input;
-  return input.store.update((state, context) => claimTask({ state, agentId, config, now: context.now, emit: context.emit }));
-}
-
 /**
- * Reports a claimed task done, as a role agent's report is applied: one transition, plus a claim for each
- * ready task the commit hands to an idle agent. Returns the tasks it made ready.
+ * Reports a claimed task done in an update() of its own, with claimIsCurrent and applyAgentReport (as the
+ * product does where the store has no transitions): one transition, plus a claim for each ready task the commit
+ * hands to an idle agent. Returns the tasks it made ready (the latency figure's maker needs them).
  */
-export function reportDone(input: {
+export function reportDoneInUpdate(input: {
   store: TeamStore;
   config: TeamConfig;
   agentId: string;
@@ -156,12 +157,12 @@ export function reportDone(input: {
 }
 
 /**
- * One agent working until every task is finished, as a role agent works: registered first (alive, so
- * reports hand it ready tasks); then read → start the tasks handed to it, or claim one → report each
- * done, waiting for a change when there is nothing for it. Returns the tasks it finished (two
- * transitions each: the claim, in a commit of its own or in the report that handed it over, and the
- * report) and the claims that found nothing (an empty commit each, as in the product, not counted as
- * transitions).
+ * One agent working until every task is finished, as a role agent works, through the product's claimWork and
+ * reportWork (on PostgreSQL one statement of the server each, see work-transitions.ts): registered first (alive,
+ * so reports hand it ready tasks); a report's commit hands it its next task, which it starts without reading the
+ * state; with nothing handed it reads → starts what another report handed it, or claims one, or waits for a
+ * change. Returns the tasks it finished (two transitions each: the claim, in a commit of its own or in the report
+ * that handed it over, and the report) and the claims that found nothing (not counted as transitions).
  */
 export async function drainTasks(input: {
   store: TeamStore;
@@ -171,32 +172,39 @@ export async function drainTasks(input: {
   /** Hears of each claim as soon as its commit is acknowledged (or, for a task handed over, as soon as it is read). */
   onClaim?: (taskId: string) => void;
 }): Promise<{ finished: string[]; emptyClaims: number }> {
+  const { store, config, agentId } = input;
   const finished: string[] = [];
   const started = new Set<string>();
+  const handed: ClaimedTask[] = [];
   let emptyClaims = 0;
-  await registerAgent({ store: input.store, config: input.config, agentId: input.agentId });
+  const finish = async (claimed: ClaimedTask): Promise<void> => {
+    started.add(startKey(claimed.task));
+    input.onClaim?.(claimed.task.id);
+    const report: WorkReport = { status: 'done', summary: `Did ${claimed.task.id}.`, filesChanged: [] };
+    const grants = await reportWork({ store, config, agentId, task: claimed.task, report });
+    finished.push(claimed.task.id);
+    for (const grant of grants ?? []) handed.push(claimedTaskFromGrant({ config, agentId, grant }));
+  };
+  await registerAgent({ store, config, agentId });
   for (;;) {
-    const since = input.changes.version;
-    const state = await input.store.read();
-    if (allTasksFinished(state)) break;
-    const next = nextWork({ state, agentId: input.agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
-    if (next.kind === 'start') {
-      // Handed over by a report's commit: the claim is in that commit; the agent starts it from what it read.
-      for (const task of next.tasks) {
-        started.add(startKey(task));
-        input.onClaim?.(task.id);
-        await reportDone({ ...input, claimed: { task } });
-        finished.push(task.id);
-      }
+    const next = handed.shift();
+    if (next !== undefined) {
+      await finish(next);
       continue;
     }
-    if (next.kind === 'claim') {
-      const claimed = await claimNext(input);
+    const since = input.changes.version;
+    const state = await store.read();
+    if (allTasksFinished(state)) break;
+    const work = nextWork({ state, agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
+    if (work.kind === 'start') {
+      // Handed over by another agent's report: the claim is in that commit; the agent starts it from what it read.
+      for (const task of work.tasks) await finish(claimedTaskFrom({ state, config, agentId, task }));
+      continue;
+    }
+    if (work.kind === 'claim') {
+      const claimed = await claimWork({ store, config, agentId });
       if (claimed !== undefined) {
-        started.add(startKey(claimed.task));
-        input.onClaim?.(claimed.task.id);
-        await reportDone({ ...input, claimed });
-        finished.push(claimed.task.id);
+        await finish(claimed);
         continue;
       }
       emptyClaims += 1;

@@ -20,7 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { PostgresStore } from '../../src/state/index.js';
 import { nextWork, startKey } from '../../src/team/agents/next-work.js';
-import { ChangeSignal, claimNext, drainTasks, reportDone } from './postgres-bench-team.js';
+import { claimWork } from '../../src/team/agents/work-transitions.js';
+import { ChangeSignal, drainTasks, reportDoneInUpdate } from './postgres-bench-team.js';
 
 /** What a worker process is asked to do. */
 export interface BenchWorkerJob {
@@ -49,10 +50,10 @@ async function make(changes: ChangeSignal): Promise<void> {
     // Its report handed it its next task (it is idle and alive then), or it claims one.
     const state = await store.read();
     const next = nextWork({ state, agentId: job.agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
-    const task = next.kind === 'start' ? next.tasks[0] : (await claimNext({ store, config, agentId: job.agentId }))?.task;
+    const task = next.kind === 'start' ? next.tasks[0] : (await claimWork({ store, config, agentId: job.agentId }))?.task;
     if (task === undefined) throw new Error(`${job.agentId} found no task to finish (sample ${index + 1})`);
     started.add(startKey(task));
-    const ready = await reportDone({ store, config, agentId: job.agentId, claimed: { task } });
+    const ready = await reportDoneInUpdate({ store, config, agentId: job.agentId, claimed: { task } });
     const at = clock();
     const taskId = ready[0];
     if (ready.length !== 1 || taskId === undefined) throw new Error(`finishing ${task.id} made ${ready.length} tasks ready, not one`);

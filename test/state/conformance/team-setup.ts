@@ -36,13 +36,23 @@ export interface TeamProject {
  * developer per id of `developers` (default DEVELOPERS), then `others`.
  */
 export async function createTeamProject(
-  input: { developers?: readonly string[]; others?: readonly { id: string; role: string }[]; prefix?: string } = {},
+  input: {
+    developers?: readonly string[];
+    others?: readonly { id: string; role: string }[];
+    prefix?: string;
+    /** Each agent's max_concurrent_tasks but the manager's (default 1000: any number). */
+    maxConcurrentTasks?: number;
+  } = {},
 ): Promise<TeamProject> {
   const dir = await mkdtemp(join(tmpdir(), input.prefix ?? 'agent-team-conformance-'));
   const agents = [
     { id: 'manager', role: 'team_manager', max_concurrent_tasks: 10 },
-    ...(input.developers ?? DEVELOPERS).map((id) => ({ id, role: 'backend_developer', max_concurrent_tasks: 1000 })),
-    ...(input.others ?? []).map((agent) => ({ ...agent, max_concurrent_tasks: 1000 })),
+    ...(input.developers ?? DEVELOPERS).map((id) => ({
+      id,
+      role: 'backend_developer',
+      max_concurrent_tasks: input.maxConcurrentTasks ?? 1000,
+    })),
+    ...(input.others ?? []).map((agent) => ({ ...agent, max_concurrent_tasks: input.maxConcurrentTasks ?? 1000 })),
   ];
   await writeFile(join(dir, 'orchestrator-config.json'), `${JSON.stringify({ agents }, null, 2)}\n`);
   return { dir, config: loadTeamConfig({ cwd: dir }), remove: () => rm(dir, { recursive: true, force: true }) };
