@@ -70,7 +70,6 @@ export class PostgresTransitions implements TaskTransitions {
     /** Throws when the store was closed. */
     assertOpen: (call: string) => void;
   }) {
-    this.#assertOpen = input.assertOpen;
     this.#connections = input.connections;
     this.#run = input.run;
     this.#where = input.where;
@@ -78,19 +77,23 @@ export class PostgresTransitions implements TaskTransitions {
     this.#now = input.now;
     this.#knownSeq = input.knownSeq;
     this.#committed = input.committed;
+    this.#assertOpen = input.assertOpen;
   }
 
   async claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome> {
-    const answer = await this.#send({ action: 'claim a task in', name: 'agent_team_claim' }, (commitId, at) => [
-      this.#run,
-      input.agentId,
-      input.lease ?? null,
-      JSON.stringify(input.models),
-      this.#newestPlan,
-      at,
-      commitId,
-      this.#channel,
-    ]);
+    const answer = await this.#send(
+      { call: 'transitions.claim()', action: 'claim a task in', name: 'agent_team_claim' },
+      (commitId, at) => [
+        this.#run,
+        input.agentId,
+        input.lease ?? null,
+        JSON.stringify(input.models),
+        this.#newestPlan,
+        at,
+        commitId,
+        this.#channel,
+      ],
+    );
     if (answer === 'unknown') return { kind: 'unknown' };
     if (answer.kind === 'claimed') return { kind: 'claimed', grant: this.#grant(answer.grant) };
     if (answer.kind === 'none') return { kind: 'none' };
@@ -100,22 +103,25 @@ export class PostgresTransitions implements TaskTransitions {
   async reportDone(report: DoneReport): Promise<ReportOutcome> {
     let answer: Answer | 'unknown';
     try {
-      answer = await this.#send({ action: 'report a task done in', name: 'agent_team_report_done' }, (commitId, at) => [
-        this.#run,
-        report.agentId,
-        report.taskId,
-        report.fence,
-        report.lease ?? null,
-        JSON.stringify(report.result),
-        report.normalized,
-        report.detail,
-        report.spend === undefined ? null : JSON.stringify(report.spend),
-        JSON.stringify(report.roster),
-        this.#newestPlan,
-        at,
-        commitId,
-        this.#channel,
-      ]);
+      answer = await this.#send(
+        { call: 'transitions.reportDone()', action: 'report a task done in', name: 'agent_team_report_done' },
+        (commitId, at) => [
+          this.#run,
+          report.agentId,
+          report.taskId,
+          report.fence,
+          report.lease ?? null,
+          JSON.stringify(report.result),
+          report.normalized,
+          report.detail,
+          report.spend === undefined ? null : JSON.stringify(report.spend),
+          JSON.stringify(report.roster),
+          this.#newestPlan,
+          at,
+          commitId,
+          this.#channel,
+        ],
+      );
     } catch (error) {
       // The spend went over a limit: update() commits it and says so (BudgetExceededError), as for any update.
       if (isBudgetViolation(error)) return { kind: 'undecided' };
@@ -135,10 +141,10 @@ export class PostgresTransitions implements TaskTransitions {
 
   /** Sends one transition statement; 'unknown' when its connection was lost and its commit went through. */
   async #send(
-    operation: { action: string; name: string },
+    operation: { call: string; action: string; name: string },
     values: (commitId: string, at: string) => unknown[],
   ): Promise<Answer | 'unknown'> {
-    this.#assertOpen(`transitions: ${operation.name}`);
+    this.#assertOpen(operation.call);
     const commitId = randomUUID();
     const at = this.#now().toISOString();
     const afterSeq = this.#knownSeq() ?? 0;

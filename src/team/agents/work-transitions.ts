@@ -5,12 +5,13 @@
  * Both ways make the same change (the transitions are tested against these functions).
  */
 import type { TeamConfig } from '../../config/index.js';
-import type { LedgerEvent, SpendSettlement, StateStore, TaskGrant, TeamState, TransitionAgent, UpdateContext } from '../../state/index.js';
+import type { LedgerEvent, StateStore, TaskGrant, TeamState, TransitionAgent } from '../../state/index.js';
 import type { WorkReport } from '../tasks/answer-schemas.js';
 import { type ClaimedTask, claimTask, claimedTaskFromGrant, modelsBySize } from '../tasks/claim-task.js';
-import { claimIsCurrent } from '../tasks/report-result.js';
+import { claimIsCurrent, doneDetail, doneResult } from '../tasks/report-result.js';
 import { normalizeOutput } from '../tasks/work-context.js';
 import { applyAgentReport } from './apply-report.js';
+import type { SettleCall } from './call-settlement.js';
 
 type TeamStore = StateStore<TeamState, LedgerEvent>;
 
@@ -43,11 +44,6 @@ export async function claimWork(input: { store: TeamStore; config: TeamConfig; a
   return store.update((draft, context) => claimTask({ state: draft, agentId, config, now: context.now, emit: context.emit }));
 }
 
-/** A change a report's commit makes first (a model call's settlement), and its spend when the transitions can make it. */
-export type ReportSettlement = ((state: TeamState, context: UpdateContext<LedgerEvent>) => void) & {
-  readonly spend?: SpendSettlement | undefined;
-};
-
 /**
  * Applies an agent's report on a task it holds (outside a workspace) in one commit with `settle`: claimIsCurrent,
  * then applyAgentReport. Returns the tasks that commit handed to the agent when the transitions made it, else
@@ -59,7 +55,8 @@ export async function reportWork(input: {
   agentId: string;
   task: { id: string; fence: number };
   report: WorkReport;
-  settle?: ReportSettlement | undefined;
+  /** The model call's settlement, made first in the report's commit. */
+  settle?: SettleCall | undefined;
 }): Promise<readonly TaskGrant[] | undefined> {
   const { store, config, agentId, task, report, settle } = input;
   const normalized = normalizeOutput(report);
@@ -68,13 +65,9 @@ export async function reportWork(input: {
       agentId,
       taskId: task.id,
       fence: task.fence,
-      result: {
-        summary: report.summary,
-        filesChanged: report.filesChanged,
-        ...(report.notes === undefined ? {} : { notes: report.notes }),
-      },
+      result: doneResult(report),
       normalized,
-      detail: report.summary.slice(0, 200),
+      detail: doneDetail(report),
       spend: settle?.spend,
       roster: transitionRoster(config),
     });

@@ -85,11 +85,7 @@ export function applyWorkReport(input: {
     emit({ type: 'blocker-raise', agentId, taskId: task.id, blockerId, kind, question });
     return kind === 'loop' ? 'loop' : 'blocked';
   }
-  task.result = {
-    summary: report.summary,
-    filesChanged: report.filesChanged,
-    ...(report.notes === undefined ? {} : { notes: report.notes }),
-  };
+  task.result = doneResult(report);
   if (input.review !== undefined) {
     // Its dependents wait for the merge, so that they start from code that includes it.
     task.status = 'review';
@@ -98,9 +94,19 @@ export function applyWorkReport(input: {
   }
   task.status = 'done';
   task.completedAt = now;
-  emit({ type: 'task-end', agentId, taskId: task.id, status: 'done', detail: report.summary.slice(0, 200) });
+  emit({ type: 'task-end', agentId, taskId: task.id, status: 'done', detail: doneDetail(report) });
   refreshReadiness(state, emit);
   return 'done';
+}
+
+/** The result a done report leaves on its task. */
+export function doneResult(report: Extract<WorkReport, { status: 'done' }>): NonNullable<Task['result']> {
+  return { summary: report.summary, filesChanged: report.filesChanged, ...(report.notes === undefined ? {} : { notes: report.notes }) };
+}
+
+/** The detail of the task-end event of a done report: the start of its summary. */
+export function doneDetail(report: Extract<WorkReport, { status: 'done' }>): string {
+  return report.summary.slice(0, 200);
 }
 
 /** Puts an in-flight task back to ready (interrupt, budget, retryable failure); its assignee keeps it. */
