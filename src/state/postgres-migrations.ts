@@ -227,7 +227,7 @@ ALTER TABLE runs ADD COLUMN graph_seq bigint NOT NULL DEFAULT 0;
 CREATE INDEX tasks_ready ON tasks (run_key, role, level DESC, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_ready_assignee ON tasks (run_key, assignee, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_ready_files ON tasks (run_key, role) WHERE status = 'ready' AND NOT deleted AND jsonb_array_length(data -> 'files') > 0;
-CREATE INDEX tasks_depends_on ON tasks USING gin ((data -> 'dependsOn') jsonb_path_ops);
+CREATE INDEX tasks_depends_on ON tasks USING gin ((data -> 'dependsOn') jsonb_path_ops) WITH (fastupdate = off);
 ${commitFunction({ levels: true })}
 ${TRANSITION_FUNCTIONS}`,
   },

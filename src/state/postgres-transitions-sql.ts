@@ -18,28 +18,37 @@
 const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
 
 // What an agent needs of a task it was given: the task, its dependencies and its blockers (as rows), and the ids of
-// every task in plan order when the plan changed since the caller's graph_seq.
+// every task in plan order when the plan changed since the caller's graph_seq. The helpers are PL/pgSQL, whose
+// statements each session plans once; a LANGUAGE sql function called from PL/pgSQL is planned again on every call.
 const grantFunction = `
 CREATE FUNCTION agent_team_grant(p_run text, p_task tasks, p_graph_seq bigint, p_run_graph_seq bigint) RETURNS jsonb
-LANGUAGE sql STABLE AS $grant$
-  SELECT jsonb_build_object(
+LANGUAGE plpgsql STABLE AS $grant$
+DECLARE
+  v_ids jsonb;
+BEGIN
+  IF p_run_graph_seq IS DISTINCT FROM p_graph_seq THEN
+    SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted;
+  END IF;
+  RETURN jsonb_build_object(
     'task', to_jsonb(p_task),
     'dependencies', (SELECT COALESCE(jsonb_agg(to_jsonb(d) ORDER BY d.position), '[]'::jsonb) FROM tasks d
-      WHERE d.run_key = p_run AND NOT d.deleted AND d.key IN (SELECT jsonb_array_elements_text(p_task.data -> 'dependsOn'))),
+      WHERE d.run_key = p_run AND d.key = ANY (ARRAY(SELECT jsonb_array_elements_text(p_task.data -> 'dependsOn'))) AND NOT d.deleted),
     'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
       WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = p_task.key),
     'graphSeq', p_run_graph_seq,
-    'taskIds', CASE WHEN p_run_graph_seq IS DISTINCT FROM p_graph_seq THEN
-      (SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted) END)
+    'taskIds', v_ids);
+END
 $grant$;`;
 
 // The tasks of the run that depend on `p_task`, found through the index of every task's dependencies alone: with
 // the run's key in the same condition a planner without statistics (a plan just written) walks the run's rows.
 const dependentsFunction = `
 CREATE FUNCTION agent_team_dependents(p_run text, p_task text) RETURNS SETOF tasks
-LANGUAGE sql STABLE AS $dependents$
-  WITH found AS MATERIALIZED (SELECT * FROM tasks WHERE data -> 'dependsOn' @> jsonb_build_array(p_task))
-  SELECT * FROM found WHERE run_key = p_run AND NOT deleted
+LANGUAGE plpgsql STABLE AS $dependents$
+BEGIN
+  RETURN QUERY WITH found AS MATERIALIZED (SELECT * FROM tasks WHERE data -> 'dependsOn' @> jsonb_build_array(p_task))
+    SELECT * FROM found WHERE run_key = p_run AND NOT deleted;
+END
 $dependents$;`;
 
 // The run row, locked until the transaction ends, or why the transition cannot be made: no such run, or a lease
