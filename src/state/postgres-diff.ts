@@ -196,20 +196,34 @@ export function diffState(input: {
   }
   const tasks = collections.get('tasks')?.entries ?? [];
   const tasksChange = changes.get('tasks');
-  // The levels of every task when the plan's graph changed, or when they were never written (a run of an earlier build).
-  const levels =
+  // Every task's level and dependents when the plan's graph changed, or when they were never written (a run of an earlier build).
+  const graph =
     (tasksChange !== undefined && graphChanged(base?.collections.get('tasks'), tasksChange)) || (base?.graphSeq === 0 && tasks.length > 0)
-      ? [...taskLevels(tasks.map((entry) => entry.value as Task))].map(([key, level]) => ({ key, level }))
+      ? graphRows(tasks.map((entry) => entry.value as Task))
       : undefined;
   const snapshot: Snapshot = {
     seq: state.seq,
     version: state.version,
     run,
     collections,
-    graphSeq: levels !== undefined ? state.seq : (base?.graphSeq ?? 0),
+    graphSeq: graph !== undefined ? state.seq : (base?.graphSeq ?? 0),
   };
   const runRow = { version: state.version, seq: state.seq, ...entryToRow({ columns: RUN_SPEC.columns, entry: run.value as object }) };
-  return { ok: true, snapshot, changes: { run: runRow, collections: changes, levels }, touched };
+  return { ok: true, snapshot, changes: { run: runRow, collections: changes, graph }, touched };
+}
+
+/** Each task's level and the tasks that depend on it, in plan order, as the transitions read them (RowChanges.graph). */
+function graphRows(tasks: readonly Task[]): NonNullable<RowChanges['graph']> {
+  const levels = taskLevels(tasks);
+  const dependents = new Map<string, string[]>();
+  for (const task of tasks) {
+    for (const id of new Set(task.dependsOn)) {
+      const list = dependents.get(id);
+      if (list === undefined) dependents.set(id, [task.id]);
+      else list.push(task.id);
+    }
+  }
+  return tasks.map((task) => ({ key: task.id, level: levels.get(task.id) ?? 0, dependents: dependents.get(task.id) ?? [] }));
 }
 
 /** True when the tasks written change the plan's graph: a task added, removed or moved, or its size or dependencies changed. */

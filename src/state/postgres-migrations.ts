@@ -74,9 +74,9 @@ const COMMIT_RUN_COLUMNS = [
 // ledger and the NOTIFY, and one row ('committed') is returned; if not, nothing is written and the run row and the rows changed
 // since that seq are returned (the run row missing: no row at all), for the caller to catch up and try again. Its
 // statements are static, so each session plans them once.
-// From migration 4 it also writes the tasks' levels when the plan's graph changed (p_writes.levels), and the seq of
-// that commit as the run's graph_seq.
-const commitFunction = (version: { levels: boolean } = { levels: false }): string => {
+// From migration 4 it also writes the tasks' levels and dependents when the plan's graph changed (p_writes.graph),
+// and the seq of that commit as the run's graph_seq.
+const commitFunction = (version: { graph: boolean } = { graph: false }): string => {
   const upserts = COMMIT_TABLES.map(({ table, columns }) => {
     const own = ['key', 'position', 'data', ...columns];
     const updates = ['position', 'data', ...columns].map((column) => `${column} = EXCLUDED.${column}`).join(', ');
@@ -91,11 +91,12 @@ const commitFunction = (version: { levels: boolean } = { levels: false }): strin
       WHERE run_key = p_run AND key IN (SELECT jsonb_array_elements_text(p_writes #> '{${table},deletes}'));
   END IF;`;
   }).join('');
-  const levels = version.levels
+  const graph = version.graph
     ? `
-  IF p_writes ? 'levels' THEN
-    UPDATE tasks t SET level = l.level FROM jsonb_to_recordset(p_writes -> 'levels') AS l(key text, level integer)
-      WHERE t.run_key = p_run AND t.key = l.key;
+  IF p_writes ? 'graph' THEN
+    UPDATE tasks t SET level = g.level, dependents = g.dependents
+      FROM jsonb_to_recordset(p_writes -> 'graph') AS g(key text, level integer, dependents text[])
+      WHERE t.run_key = p_run AND t.key = g.key;
     UPDATE runs SET graph_seq = v_seq WHERE run_key = p_run;
   END IF;`
     : '';
@@ -108,7 +109,7 @@ const commitFunction = (version: { levels: boolean } = { levels: false }): strin
     UNION ALL SELECT '${table}'::text, to_jsonb(x) FROM ${table} x WHERE x.run_key = p_run AND x.updated_seq > p_expected`,
   ).join('');
   return `
-CREATE ${version.levels ? 'OR REPLACE ' : ''}FUNCTION agent_team_commit(p_run text, p_expected bigint, p_writes jsonb) RETURNS TABLE (t text, row_data jsonb)
+CREATE ${version.graph ? 'OR REPLACE ' : ''}FUNCTION agent_team_commit(p_run text, p_expected bigint, p_writes jsonb) RETURNS TABLE (t text, row_data jsonb)
 LANGUAGE plpgsql AS $commit$
 DECLARE
   v_seq bigint := (p_writes ->> 'seq')::bigint;
@@ -123,7 +124,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'runs'::text, to_jsonb(r) FROM runs r WHERE r.run_key = p_run${changes};
     RETURN;
-  END IF;${upserts}${levels}
+  END IF;${upserts}${graph}
   IF v_horizon IS NOT NULL THEN${purges}
     UPDATE runs SET purged_seq = v_horizon WHERE run_key = p_run;
   END IF;
@@ -220,15 +221,15 @@ CREATE TABLE ledger (
   {
     version: 4,
     name: 'task transitions on the server',
-    // See postgres-transitions-sql.ts. A run of an earlier build gets its levels with the next change of its plan.
+    // See postgres-transitions-sql.ts. A run of an earlier build gets its levels and dependents at its next commit.
     sql: `
 ALTER TABLE tasks ADD COLUMN level integer NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN dependents text[] NOT NULL DEFAULT '{}';
 ALTER TABLE runs ADD COLUMN graph_seq bigint NOT NULL DEFAULT 0;
 CREATE INDEX tasks_ready ON tasks (run_key, role, level DESC, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_ready_assignee ON tasks (run_key, assignee, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_ready_files ON tasks (run_key, role) WHERE status = 'ready' AND NOT deleted AND jsonb_array_length(data -> 'files') > 0;
-CREATE INDEX tasks_depends_on ON tasks USING gin ((data -> 'dependsOn') jsonb_path_ops) WITH (fastupdate = off);
-${commitFunction({ levels: true })}
+${commitFunction({ graph: true })}
 ${TRANSITION_FUNCTIONS}`,
   },
 ];

@@ -117,9 +117,9 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
       );
     }
   }
-  if (input.changes.levels !== undefined) {
+  if (input.changes.graph !== undefined) {
     statements.push(
-      `UPDATE tasks t SET level = l.level FROM jsonb_to_recordset(${literal(input.changes.levels)}::jsonb) AS l(key text, level integer) WHERE t.run_key = ${run} AND t.key = l.key`,
+      `UPDATE tasks t SET level = g.level, dependents = g.dependents FROM jsonb_to_recordset(${literal(input.changes.graph)}::jsonb) AS g(key text, level integer, dependents text[]) WHERE t.run_key = ${run} AND t.key = g.key`,
       `UPDATE runs SET graph_seq = ${input.seq} WHERE run_key = ${run}`,
     );
   }
@@ -177,7 +177,7 @@ function commitPayload(writes: CommitWrites): string {
   };
   if (typeof writes.runRow === 'object') payload.run = writes.runRow.row;
   if (writes.purgeHorizon !== undefined) payload.purgeHorizon = writes.purgeHorizon;
-  if (writes.changes.levels !== undefined) payload.levels = writes.changes.levels;
+  if (writes.changes.graph !== undefined) payload.graph = writes.changes.graph;
   for (const [table, change] of writes.changes.collections) payload[table] = change;
   return JSON.stringify(payload);
 }

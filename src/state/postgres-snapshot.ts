@@ -40,7 +40,7 @@ export interface Snapshot {
   readonly version: number;
   readonly run: StoredEntry;
   readonly collections: ReadonlyMap<CollectionName, SnapshotCollection>;
-  /** The seq of the commit that last wrote the tasks' levels (the plan's graph changed); 0: never. */
+  /** The seq of the commit that last wrote the tasks' levels and dependents (the plan's graph changed); 0: never. */
   readonly graphSeq: number;
 }
 
@@ -54,8 +54,8 @@ export interface TableRow {
 export interface RowChanges {
   readonly run: JsonRow;
   readonly collections: ReadonlyMap<CollectionName, { upserts: JsonRow[]; deletes: string[] }>;
-  /** Every task's level (see taskLevels), when the plan's graph changed. */
-  readonly levels?: readonly { key: string; level: number }[] | undefined;
+  /** Every task's level (see taskLevels) and the tasks that depend on it (plan order), when the plan's graph changed. */
+  readonly graph?: readonly { key: string; level: number; dependents: readonly string[] }[] | undefined;
 }
 
 /** The entry of `key` in `collection`, if any. */

@@ -7,11 +7,12 @@
  * ('undecided', nothing written), which the caller then makes through `update()`:
  *   - a run with manual checkpoints (a person's approval holds tasks),
  *   - ready tasks that declare files (they may wait for tasks touching the same files),
- *   - a run whose chain lengths were never written (its graph unchanged since before migration 4),
+ *   - a run whose levels and dependents were never written (no commit of this build yet),
  *   - a report that repeats the task's last output (a loop, which raises a blocker),
  *   - a dependent whose other dependencies failed, were cancelled or do not exist.
- * A task's level (the longest chain of work from it, see taskLevels) is a column the commit writes whenever the
- * plan's graph changes, and runs.graph_seq the seq of that commit, so that a caller knows when the plan's ids changed.
+ * A task's level (the longest chain of work from it, see taskLevels) and its dependents (the tasks that wait for it,
+ * in plan order) are columns the commit writes whenever the plan's graph changes, and runs.graph_seq the seq of that
+ * commit, so that a caller knows when the plan's ids changed.
  */
 
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
@@ -39,17 +40,6 @@ BEGIN
     'taskIds', v_ids);
 END
 $grant$;`;
-
-// The tasks of the run that depend on `p_task`, found through the index of every task's dependencies alone: with
-// the run's key in the same condition a planner without statistics (a plan just written) walks the run's rows.
-const dependentsFunction = `
-CREATE FUNCTION agent_team_dependents(p_run text, p_task text) RETURNS SETOF tasks
-LANGUAGE plpgsql STABLE AS $dependents$
-BEGIN
-  RETURN QUERY WITH found AS MATERIALIZED (SELECT * FROM tasks WHERE data -> 'dependsOn' @> jsonb_build_array(p_task))
-    SELECT * FROM found WHERE run_key = p_run AND NOT deleted;
-END
-$dependents$;`;
 
 // The run row, locked until the transaction ends, or why the transition cannot be made: no such run, or a lease
 // that is no longer the run's.
@@ -227,6 +217,8 @@ DECLARE
   v_member jsonb;
   v_assigned record;
   v_reason text;
+  v_pending tasks[];
+  v_needed text[];
   v_seq bigint;
   v_events jsonb := '[]'::jsonb;
   v_grants jsonb := '[]'::jsonb;
@@ -244,18 +236,22 @@ BEGIN
   ELSIF v_task.status <> 'in_progress' OR v_task.assignee IS DISTINCT FROM p_agent THEN
     v_reason := format('the task is %s, no longer held by %s', v_task.status, p_agent);
   END IF;
-  IF v_reason IS NULL AND (v_run.graph_seq = 0 OR ${HELD} OR v_task.data ->> 'lastOutput' = p_normalized
-      -- a dependent that would be cancelled, not made ready
-      OR EXISTS (SELECT 1 FROM agent_team_dependents(p_run, p_task) d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
-        WHERE d.status = 'pending'
-          AND NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted
-            AND y.status NOT IN ('failed', 'cancelled')))
-      -- a task that declares files, ready now or made ready by this report
-      OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
-        AND jsonb_array_length(f.data -> 'files') > 0)
-      OR EXISTS (SELECT 1 FROM agent_team_dependents(p_run, p_task) f WHERE f.status = 'pending'
-        AND jsonb_array_length(f.data -> 'files') > 0)) THEN
-    RETURN jsonb_build_object('kind', 'undecided');
+  IF v_reason IS NULL THEN
+    IF v_run.graph_seq = 0 OR ${HELD} OR v_task.data ->> 'lastOutput' = p_normalized THEN
+      RETURN jsonb_build_object('kind', 'undecided');
+    END IF;
+    -- Its dependents still waiting (their keys written with the plan's graph).
+    v_pending := ARRAY(SELECT d FROM tasks d WHERE d.run_key = p_run AND d.key = ANY (v_task.dependents) AND NOT d.deleted
+      AND d.status = 'pending');
+    -- A dependent that would be cancelled, not made ready; a task that declares files, ready now or made ready here.
+    v_needed := ARRAY(SELECT DISTINCT x.id FROM unnest(v_pending) d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id));
+    IF (SELECT count(*) FROM tasks y WHERE y.run_key = p_run AND y.key = ANY (v_needed) AND NOT y.deleted
+          AND y.status NOT IN ('failed', 'cancelled')) < cardinality(v_needed)
+        OR EXISTS (SELECT 1 FROM unnest(v_pending) d WHERE jsonb_array_length(d.data -> 'files') > 0)
+        OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
+          AND jsonb_array_length(f.data -> 'files') > 0) THEN
+      RETURN jsonb_build_object('kind', 'undecided');
+    END IF;
   END IF;
   v_seq := v_run.seq + 1;
   UPDATE runs SET seq = v_seq WHERE run_key = p_run;
@@ -284,9 +280,10 @@ BEGIN
     'status', 'done', 'detail', p_detail));
   -- Its dependents whose dependencies are all done now are ready (scheduler.ts refreshReadiness), in plan order.
   UPDATE tasks d SET status = 'ready', updated_seq = v_seq
-    WHERE d.run_key = p_run AND d.key IN (SELECT key FROM agent_team_dependents(p_run, p_task) WHERE status = 'pending')
-      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id)
-        WHERE NOT EXISTS (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = x.id AND NOT y.deleted AND y.status = 'done'));
+    WHERE d.run_key = p_run AND d.key = ANY (ARRAY(SELECT p.key FROM unnest(v_pending) p)) AND d.status = 'pending' AND NOT d.deleted
+      AND (SELECT count(*) FROM tasks y WHERE y.run_key = p_run AND NOT y.deleted AND y.status = 'done'
+        AND y.key = ANY (ARRAY(SELECT jsonb_array_elements_text(d.data -> 'dependsOn'))))
+        = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x);
   v_events := v_events || COALESCE((SELECT jsonb_agg(jsonb_build_object('type', 'task-ready', 'taskId', d.key) ORDER BY d.position)
     FROM tasks d WHERE d.run_key = p_run AND d.updated_seq = v_seq AND d.status = 'ready'), '[]'::jsonb);
   -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady).
@@ -313,4 +310,4 @@ $report$;`;
 
 /** The SQL of migration 4's functions (see the file comment). */
 export const TRANSITION_FUNCTIONS =
-  grantFunction + dependentsFunction + lockRunFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;
+  grantFunction + lockRunFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;

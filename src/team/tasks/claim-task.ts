@@ -134,8 +134,20 @@ export function claimedTaskFromGrant(input: { config: TeamConfig; agentId: strin
     resolutions: taskResolutions(grant, task.id),
     gateFeedback: gateFeedback(task),
     dependencyBranches: waitingBranches(grant.dependencies),
-    planTaskIds: grant.taskIds.filter(isPlannedTaskId),
+    planTaskIds: [...plannedOfGrant(grant.taskIds)],
   };
+}
+
+// The planned ids of each list of a plan's ids a store's transitions gave (they keep one list per version of the plan).
+const plannedOfIds = new WeakMap<readonly string[], readonly string[]>();
+
+function plannedOfGrant(taskIds: readonly string[]): readonly string[] {
+  let planned = plannedOfIds.get(taskIds);
+  if (planned === undefined) {
+    planned = taskIds.filter(isPlannedTaskId);
+    plannedOfIds.set(taskIds, planned);
+  }
+  return planned;
 }
 
 /** The models an agent uses for a task of each size, on its first, second and later attempts (modelFor for each). */
