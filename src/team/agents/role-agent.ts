@@ -1,7 +1,8 @@
 import { AgentStoppedError } from '../../errors/index.js';
 import { composeSystemPrompt } from '../../prompts/index.js';
 import { WorkerQueue } from '../../queue/index.js';
-import { claimedTaskFrom, type ClaimedTask } from '../tasks/claim-task.js';
+import type { TaskGrant } from '../../state/index.js';
+import { claimedTaskFrom, claimedTaskFromGrant, type ClaimedTask } from '../tasks/claim-task.js';
 import { registerAgent, retireAgent } from './agent-lifecycle.js';
 import type { AgentExitReason, AgentSession } from './agent-session.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -144,10 +145,12 @@ export class RoleAgent {
     }
   }
 
-  /** Runs an attempt at a claimed task as a job of this agent's queue. */
+  /** Runs an attempt at a claimed task as a job of this agent's queue, unless this assignment was started already. */
   async #start(session: AgentSession, claimed: ClaimedTask): Promise<void> {
-    const { wake } = this.#context;
-    this.#started.add(startKey(claimed.task));
+    const { wake, config } = this.#context;
+    const key = startKey(claimed.task);
+    if (this.#started.has(key)) return;
+    this.#started.add(key);
     this.#iterations += 1;
     this.#jobCount += 1;
     const id = `${claimed.task.id}#${this.#jobCount}`;
@@ -155,13 +158,19 @@ export class RoleAgent {
     await this.#jobs.submit({
       id,
       run: async ({ signal }) => {
+        let handed: readonly TaskGrant[] = [];
         try {
-          await attemptTask({ session, claimed, signal });
+          handed = await attemptTask({ session, claimed, signal });
         } catch (error) {
           this.#fail(error);
         } finally {
           this.#jobIds.delete(id);
           wake.notify();
+        }
+        // What the report's commit handed to this agent starts now, as the next read would start it.
+        for (const grant of handed) {
+          if (this.#exit !== undefined || this.#iterations >= config.orchestrator.coordination.max_iterations) break;
+          await this.#start(session, claimedTaskFromGrant({ config, agentId: this.#agentId, grant }));
         }
       },
     });
