@@ -7,6 +7,7 @@ export { LedgerFileReader } from './ledger-reader.js';
 export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
 export type {
+  AgentLook,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,

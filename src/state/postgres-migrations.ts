@@ -227,6 +227,7 @@ ALTER TABLE tasks ADD COLUMN level integer NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN dependents text[] NOT NULL DEFAULT '{}';
 ALTER TABLE runs ADD COLUMN graph_seq bigint NOT NULL DEFAULT 0;
 CREATE INDEX tasks_ready ON tasks (run_key, role, level DESC, position) WHERE status = 'ready' AND NOT deleted;
+CREATE INDEX tasks_in_progress ON tasks (run_key, assignee) WHERE status = 'in_progress' AND NOT deleted;
 CREATE INDEX tasks_ready_assignee ON tasks (run_key, assignee, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_ready_files ON tasks (run_key, role) WHERE status = 'ready' AND NOT deleted AND jsonb_array_length(data -> 'files') > 0;
 ${commitFunction({ graph: true })}

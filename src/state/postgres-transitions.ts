@@ -12,6 +12,7 @@ import { isBudgetViolation } from './postgres-failure.js';
 import { commitExists } from './postgres-queries.js';
 import { COLLECTIONS, type JsonRow, rowToEntry } from './postgres-rows.js';
 import type {
+  AgentLook,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,
@@ -35,6 +36,10 @@ interface GrantRow {
   graphSeq: number;
   taskIds: string[] | null;
 }
+
+type LookAnswer =
+  | { kind: 'missing' }
+  | { kind: 'look'; runStatus: AgentLook['runStatus']; agentStatus: NonNullable<AgentLook['agentStatus']> | null; held: GrantRow[] };
 
 type Answer =
   | { kind: 'missing' | 'undecided' | 'none' | 'rejected' }
@@ -78,6 +83,24 @@ export class PostgresTransitions implements TaskTransitions {
     this.#knownSeq = input.knownSeq;
     this.#committed = input.committed;
     this.#assertOpen = input.assertOpen;
+  }
+
+  async look(input: { agentId: string }): Promise<AgentLook> {
+    this.#assertOpen('transitions.look()');
+    const answer = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, async (client) => {
+      const result = await client.query<{ answer: LookAnswer }>({
+        name: 'agent_team_look',
+        text: 'SELECT agent_team_look($1, $2, $3) AS answer',
+        values: [this.#run, input.agentId, this.#newestPlan],
+      });
+      return (result.rows[0] as { answer: LookAnswer }).answer;
+    });
+    if (answer.kind === 'missing') throw new StateMissingError({ file: this.#where, location: 'database' });
+    return {
+      runStatus: answer.runStatus,
+      agentStatus: answer.agentStatus ?? undefined,
+      held: answer.held.map((grant) => this.#grant(grant)),
+    };
   }
 
   async claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome> {

@@ -5,7 +5,7 @@
  * `update()`. A store without them (the file store) leaves `StateStore.transitions` undefined.
  */
 import type { LedgerEvent } from './ledger-events.js';
-import type { AgentState, Blocker, RunOwner, Task } from './team-state.js';
+import type { AgentState, Blocker, RunOwner, Task, TeamState } from './team-state.js';
 
 /** An agent's model for a task of each size: on its first attempt, its second, and every later one (see pickModel). */
 export type ModelsBySize = Readonly<Record<Task['complexity'], readonly [string, string, string]>>;
@@ -70,8 +70,19 @@ export interface DoneReport {
   readonly lease?: string | undefined;
 }
 
+/** What an agent looks at before it decides what to do next (nextWork), read in one statement, writing nothing. */
+export interface AgentLook {
+  readonly runStatus: TeamState['run']['status'];
+  /** Undefined when the run has no such agent. */
+  readonly agentStatus: AgentState['status'] | undefined;
+  /** The tasks in progress the agent holds (claimed, or handed to it by a commit), in plan order. */
+  readonly held: readonly TaskGrant[];
+}
+
 /** See the file comment. */
 export interface TaskTransitions {
+  /** The run's status, the agent's, and the tasks it holds. */
+  look(input: { agentId: string }): Promise<AgentLook>;
   /** claimTask: the agent's next ready task, claimed. */
   claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome>;
   /** claimIsCurrent + applyAgentReport of a done report, with the call's spend. */

@@ -1,22 +1,21 @@
 /**
  * The team and the agent steps of the PostgreSQL store benchmark, shared by the benchmark process and
  * its worker processes (postgres-bench-worker.ts). Every state change is made by the product's own
- * functions through `store.update()`, in the role agent's order: `registerAgent` when an agent starts
- * (alive, so the team hands it work), `claimTask` to claim, `claimIsCurrent` + `applyAgentReport` to
- * report a task done (which makes its dependents ready and hands ready tasks to idle agents in the
- * same commit, the reporter included). An agent decides what to do next from a read of the state with
- * `nextWork`, as a role agent does: start what was handed to it (no commit), claim, or wait, so it
- * commits nothing while there is nothing for it.
+ * functions, in the role agent's order: `registerAgent` when an agent starts (alive, so the team hands
+ * it work), `nextStep` to decide what to do next and claim, `reportWork` to report a task done (which
+ * makes its dependents ready and hands ready tasks to idle agents in the same commit, the reporter
+ * included). On PostgreSQL the last two are statements of the server (work-transitions.ts), so an
+ * agent commits nothing while there is nothing for it and reads no copy of the run while it works.
  */
 import type { TeamConfig } from '../../src/config/index.js';
 import type { LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
 import { registerAgent } from '../../src/team/agents/agent-lifecycle.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
-import { nextWork, startKey } from '../../src/team/agents/next-work.js';
+import { startKey } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
 import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
-import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant } from '../../src/team/tasks/claim-task.js';
-import { claimWork, reportWork } from '../../src/team/agents/work-transitions.js';
+import { type ClaimedTask, claimedTaskFromGrant } from '../../src/team/tasks/claim-task.js';
+import { nextStep, reportWork } from '../../src/team/agents/work-transitions.js';
 import { claimIsCurrent } from '../../src/team/tasks/report-result.js';
 import { allTasksFinished } from '../../src/team/tasks/scheduler.js';
 import { newTask } from '../../src/team/tasks/task-factory.js';
@@ -156,12 +155,16 @@ export function reportDoneInUpdate(input: {
   });
 }
 
+/** True when every task of the run is finished (the benchmark has no coordinator to end the run): a read of the state. */
+async function finishedAll(store: TeamStore): Promise<boolean> {
+  return allTasksFinished(await store.read());
+}
+
 /**
- * One agent working until every task is finished, as a role agent works, through the product's claimWork and
- * reportWork (on PostgreSQL one statement of the server each, see work-transitions.ts): registered first (alive,
- * so reports hand it ready tasks); a report's commit hands it its next task, which it starts without reading the
- * state; with nothing handed it reads → starts what another report handed it, or claims one, or waits for a
- * change. Returns the tasks it finished (two transitions each: the claim, in a commit of its own or in the report
+ * One agent working until every task is finished, as a role agent works (role-agent.ts): registered first
+ * (alive, so reports hand it ready tasks); a report's commit hands it its next task, which it starts at once;
+ * with nothing handed, nextStep → start what another report handed it, or what it claimed, or wait for a
+ * change (reading the state then, to stop once every task is finished: nobody ends the run here). Returns the tasks it finished (two transitions each: the claim, in a commit of its own or in the report
  * that handed it over, and the report) and the claims that found nothing (not counted as transitions).
  */
 export async function drainTasks(input: {
@@ -193,22 +196,14 @@ export async function drainTasks(input: {
       continue;
     }
     const since = input.changes.version;
-    const state = await store.read();
-    if (allTasksFinished(state)) break;
-    const work = nextWork({ state, agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
-    if (work.kind === 'start') {
-      // Handed over by another agent's report: the claim is in that commit; the agent starts it from what it read.
-      for (const task of work.tasks) await finish(claimedTaskFrom({ state, config, agentId, task }));
+    const step = await nextStep({ store, config, agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
+    if (step.kind === 'start') {
+      for (const claimed of step.tasks) await finish(claimed);
       continue;
     }
-    if (work.kind === 'claim') {
-      const claimed = await claimWork({ store, config, agentId });
-      if (claimed !== undefined) {
-        await finish(claimed);
-        continue;
-      }
-      emptyClaims += 1;
-    }
+    if (step.kind === 'exit') break;
+    if (await finishedAll(store)) break;
+    emptyClaims += 1;
     await input.changes.wait(since);
   }
   return { finished, emptyClaims };

@@ -19,8 +19,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadTeamConfig } from '../../src/config/index.js';
 import { PostgresStore } from '../../src/state/index.js';
-import { nextWork, startKey } from '../../src/team/agents/next-work.js';
-import { claimWork } from '../../src/team/agents/work-transitions.js';
+import { startKey } from '../../src/team/agents/next-work.js';
+import { nextStep } from '../../src/team/agents/work-transitions.js';
 import { ChangeSignal, drainTasks, reportDoneInUpdate } from './postgres-bench-team.js';
 
 /** What a worker process is asked to do. */
@@ -48,9 +48,16 @@ async function make(changes: ChangeSignal): Promise<void> {
   const started = new Set<string>();
   for (let index = 0; index < (job.samples ?? 0); index += 1) {
     // Its report handed it its next task (it is idle and alive then), or it claims one.
-    const state = await store.read();
-    const next = nextWork({ state, agentId: job.agentId, started, iterations: 0, maxIterations: Number.POSITIVE_INFINITY, busy: 0 });
-    const task = next.kind === 'start' ? next.tasks[0] : (await claimWork({ store, config, agentId: job.agentId }))?.task;
+    const next = await nextStep({
+      store,
+      config,
+      agentId: job.agentId,
+      started,
+      iterations: 0,
+      maxIterations: Number.POSITIVE_INFINITY,
+      busy: 0,
+    });
+    const task = next.kind === 'start' ? next.tasks[0]?.task : undefined;
     if (task === undefined) throw new Error(`${job.agentId} found no task to finish (sample ${index + 1})`);
     started.add(startKey(task));
     const ready = await reportDoneInUpdate({ store, config, agentId: job.agentId, claimed: { task } });

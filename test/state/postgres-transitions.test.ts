@@ -18,7 +18,8 @@ import {
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
 import { fenceStore, OwnershipLostError } from '../../src/team/agents/fenced-store.js';
-import { claimWork, reportWork } from '../../src/team/agents/work-transitions.js';
+import { nextStep, reportWork } from '../../src/team/agents/work-transitions.js';
+import { type NextStep, nextWork, startKey } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
 import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
 import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant, claimTask } from '../../src/team/tasks/claim-task.js';
@@ -158,6 +159,7 @@ async function eventsAfter(store: PostgresStore, seq: number): Promise<LedgerEve
 /** The store, with the kinds of the transitions' answers noted. */
 function noting(store: PostgresStore, kinds: string[]): StateStore<TeamState, LedgerEvent> {
   const transitions: TaskTransitions = {
+    look: (input) => store.transitions.look(input),
     claim: async (input) => {
       const outcome = await store.transitions.claim(input);
       kinds.push(`claim:${outcome.kind}`);
@@ -212,11 +214,21 @@ describe('PostgreSQL task transitions', () => {
         const emitted: LedgerEvent[] = [];
         const context: UpdateContext<LedgerEvent> = { emit: (event) => emitted.push(event), now: NOW };
         const observed = noting(store, kinds);
-        const where = `seed ${seed}, ${reporting ? `${agentId} reports ${held} done` : `${agentId} claims`}`;
+        const where = `seed ${seed}, ${reporting ? `${agentId} reports ${held} done` : `${agentId} decides what to do next`}`;
         if (!reporting || heldTask === undefined) {
-          const wanted = claimTask({ state: expected, agentId, config, now: NOW, emit: context.emit });
-          const got = await claimWork({ store: observed, config, agentId });
-          expect(got, where).toEqual(wanted);
+          // What the agent started of what it holds (a random part), how far it went, how much it runs.
+          const holding = expected.tasks.filter((task) => task.status === 'in_progress' && task.assignee === agentId);
+          const started = new Set(holding.filter(() => random.next() < 0.7).map(startKey));
+          const judged = { agentId, started, iterations: random.next() < 0.1 ? 5 : 0, maxIterations: 5, busy: random.int(2) };
+          const next = nextWork({ state: expected, ...judged });
+          let wanted: NextStep<ClaimedTask>;
+          if (next.kind === 'start') {
+            wanted = { kind: 'start', tasks: next.tasks.map((task) => claimedTaskFrom({ state: expected, config, agentId, task })) };
+          } else if (next.kind === 'claim') {
+            const claimed = claimTask({ state: expected, agentId, config, now: NOW, emit: context.emit });
+            wanted = claimed === undefined ? { kind: 'wait' } : { kind: 'start', tasks: [claimed] };
+          } else wanted = next;
+          expect(await nextStep({ store: observed, config, ...judged }), where).toEqual(wanted);
         } else {
           const fence = random.next() < 0.15 ? heldTask.fence + 1 : heldTask.fence;
           const settle =
@@ -303,14 +315,18 @@ describe('PostgreSQL task transitions', () => {
       await store.update(() => undefined);
       const before = await store.read();
       const stale = fenceStore(store, 'lease-before');
-      await expect(claimWork({ store: stale, config, agentId: 'dev-2' })).rejects.toBeInstanceOf(OwnershipLostError);
+      const free = { started: new Set<string>(), iterations: 0, maxIterations: 10, busy: 0 };
+      await expect(nextStep({ store: stale, config, agentId: 'dev-2', ...free })).rejects.toBeInstanceOf(OwnershipLostError);
       const report: WorkReport = { status: 'done', summary: 'Late.', filesChanged: [] };
       await expect(
         reportWork({ store: stale, config, agentId: 'dev-1', task: { id: held.task.id, fence: held.task.fence }, report }),
       ).rejects.toBeInstanceOf(OwnershipLostError);
       // With the run's lease both go through.
       const owned = fenceStore(store, 'lease-now');
-      expect(await claimWork({ store: owned, config, agentId: 'dev-2' })).toMatchObject({ task: { assignee: 'dev-2' } });
+      expect(await nextStep({ store: owned, config, agentId: 'dev-2', ...free })).toMatchObject({
+        kind: 'start',
+        tasks: [{ task: { assignee: 'dev-2' } }],
+      });
       expect(
         await reportWork({ store: owned, config, agentId: 'dev-1', task: { id: held.task.id, fence: held.task.fence }, report }),
       ).toEqual([expect.objectContaining({ task: expect.objectContaining({ id: 'T3', assignee: 'dev-1' }) })]);

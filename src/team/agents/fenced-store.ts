@@ -43,6 +43,7 @@ export function fenceStore(store: TeamStore, lease: string): TeamStore {
 /** The transitions with the lease: refused, and OwnershipLostError thrown, when the run belongs to someone else. */
 function fencedTransitions(transitions: TaskTransitions, lease: string): TaskTransitions {
   return {
+    look: (input) => transitions.look(input),
     claim: async (input) => {
       const outcome = await transitions.claim({ ...input, lease });
       if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });

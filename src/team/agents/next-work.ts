@@ -3,14 +3,12 @@ import { hasTaskFor } from '../tasks/scheduler.js';
 import { busyFilesOf, tasksAt, type VersionIndex, versionIndex } from '../tasks/version-index.js';
 import type { AgentExitReason } from './agent-session.js';
 
-/** What an agent does next, judged on a snapshot of the state. */
-export type NextWork =
-  | { kind: 'exit'; reason: AgentExitReason }
-  /** Tasks handed to this agent (in the commit that made them ready) that it has not started. */
-  | { kind: 'start'; tasks: Task[] }
-  /** A task of its role looks ready: claim under the lock, which checks again. */
-  | { kind: 'claim' }
-  | { kind: 'wait' };
+/**
+ * What an agent does next, judged on a snapshot of the state. 'start': tasks handed to this agent (in the commit
+ * that made them ready) that it has not started; 'claim': a task of its role looks ready (claim under the lock,
+ * which checks again).
+ */
+export type NextWork = NextStep<Task>;
 
 /** One assignment of a task: a release and a new claim give a new key. */
 export function startKey(task: { id: string; fence: number }): string {
@@ -33,19 +31,53 @@ export function nextWork(input: {
   busy: number;
 }): NextWork {
   const { state, agentId } = input;
-  if (TERMINAL_RUN_STATUSES.has(state.run.status)) {
-    return { kind: 'exit', reason: state.run.status === 'budget_exceeded' ? 'budget-exceeded' : 'run-finished' };
+  const agent = state.agents[agentId];
+  let index: VersionIndex | undefined;
+  const indexed = (): VersionIndex => {
+    index ??= versionIndex(state.tasks);
+    return index;
+  };
+  return decideNext({
+    ...input,
+    runStatus: state.run.status,
+    agentStatus: agent?.status,
+    held: () => tasksAt(indexed(), indexed().inProgress.get(agentId)),
+    keyOf: startKey,
+    // A task of its role looks ready: claim under the lock, which checks again.
+    claimable: () =>
+      agent !== undefined &&
+      hasTaskFor({ state, agentId, candidates: readyOfRole(indexed(), agent.role), busy: () => busyFilesOf(indexed()) }),
+  });
+}
+
+/** What an agent does next, on what it knows of the run: its status, its own, the tasks it holds. */
+export type NextStep<T> = { kind: 'exit'; reason: AgentExitReason } | { kind: 'start'; tasks: T[] } | { kind: 'claim' } | { kind: 'wait' };
+
+/**
+ * The decision of nextWork on what it needs of the run, wherever that was read from (a version of the state, or
+ * a store's transitions): `held` the tasks in progress the agent holds, `claimable` whether a claim is worth making.
+ */
+export function decideNext<T>(input: {
+  runStatus: TeamState['run']['status'];
+  agentStatus: TeamState['agents'][string]['status'] | undefined;
+  held: () => readonly T[];
+  /** The assignment a held entry is (see startKey). */
+  keyOf: (held: T) => string;
+  claimable: () => boolean;
+  started: ReadonlySet<string>;
+  iterations: number;
+  maxIterations: number;
+  busy: number;
+}): NextStep<T> {
+  if (TERMINAL_RUN_STATUSES.has(input.runStatus)) {
+    return { kind: 'exit', reason: input.runStatus === 'budget_exceeded' ? 'budget-exceeded' : 'run-finished' };
   }
-  if (state.agents[agentId]?.status === 'stopped' && input.busy === 0) return { kind: 'exit', reason: 'stopped' };
+  if (input.agentStatus === 'stopped' && input.busy === 0) return { kind: 'exit', reason: 'stopped' };
   if (input.iterations >= input.maxIterations) return input.busy === 0 ? { kind: 'exit', reason: 'max-iterations' } : { kind: 'wait' };
-  const index = versionIndex(state.tasks);
-  const handed = tasksAt(index, index.inProgress.get(agentId)).filter((task) => !input.started.has(startKey(task)));
+  const handed = input.held().filter((held) => !input.started.has(input.keyOf(held)));
   if (handed.length > 0) return { kind: 'start', tasks: handed };
-  const role = state.agents[agentId]?.role;
-  if (state.run.status !== 'running' || role === undefined) return { kind: 'wait' };
-  const candidates = readyOfRole(index, role);
-  if (hasTaskFor({ state, agentId, candidates, busy: () => busyFilesOf(index) })) return { kind: 'claim' };
-  return { kind: 'wait' };
+  if (input.runStatus !== 'running' || input.agentStatus === undefined) return { kind: 'wait' };
+  return input.claimable() ? { kind: 'claim' } : { kind: 'wait' };
 }
 
 /** The ready tasks of `role` in the version, in plan order, looked up as they are read. */

@@ -2,16 +2,16 @@ import { AgentStoppedError } from '../../errors/index.js';
 import { composeSystemPrompt } from '../../prompts/index.js';
 import { WorkerQueue } from '../../queue/index.js';
 import type { TaskGrant } from '../../state/index.js';
-import { claimedTaskFrom, claimedTaskFromGrant, type ClaimedTask } from '../tasks/claim-task.js';
+import { claimedTaskFromGrant, type ClaimedTask } from '../tasks/claim-task.js';
 import { registerAgent, retireAgent } from './agent-lifecycle.js';
 import type { AgentExitReason, AgentSession } from './agent-session.js';
 import { startHeartbeat } from './heartbeat.js';
 import { ModelCaller } from './model-caller.js';
-import { nextWork, startKey } from './next-work.js';
+import { type NextStep, startKey } from './next-work.js';
 import { runWorkspace, type TaskWorkspace } from './task-workspace.js';
 import type { TeamContext } from './team-context.js';
 import { attemptTask } from './work-attempt.js';
-import { claimWork } from './work-transitions.js';
+import { nextStep } from './work-transitions.js';
 
 /**
  * A role agent: wakes on state changes (or polls), claims ready tasks of its role,
@@ -112,37 +112,37 @@ export class RoleAgent {
 
   /** Wait for work, claim it, attempt it (as a job), until there is a reason to stop. */
   async #loop(session: AgentSession): Promise<void> {
-    const { store, wake, config } = this.#context;
+    const { wake, config } = this.#context;
     const coordination = config.orchestrator.coordination;
     while (this.#exit === undefined) {
       const since = wake.version;
-      const state = await store.read();
-      const next = nextWork({
-        state,
-        agentId: this.#agentId,
-        started: this.#started,
-        iterations: this.#iterations,
-        maxIterations: coordination.max_iterations,
-        busy: this.#busy,
-      });
+      const next = await this.#next();
       if (next.kind === 'exit') {
         this.#exit = next.reason;
         break;
       }
       if (next.kind === 'start') {
-        for (const task of next.tasks) await this.#start(session, claimedTaskFrom({ state, config, agentId: this.#agentId, task }));
+        for (const claimed of next.tasks) await this.#start(session, claimed);
         continue;
-      }
-      if (next.kind === 'claim') {
-        const claimed = await claimWork({ store, config, agentId: this.#agentId });
-        if (claimed !== undefined) {
-          wake.notify();
-          await this.#start(session, claimed);
-          continue;
-        }
       }
       await wake.wait({ sinceVersion: since, timeoutMs: coordination.check_interval_seconds * 1000, signal: this.#abort.signal });
     }
+  }
+
+  /** What to do next, with the claim it leads to made (see nextStep). */
+  #next(): Promise<NextStep<ClaimedTask>> {
+    const { store, wake, config } = this.#context;
+    return nextStep({
+      store,
+      config,
+      agentId: this.#agentId,
+      started: this.#started,
+      iterations: this.#iterations,
+      maxIterations: config.orchestrator.coordination.max_iterations,
+      busy: this.#busy,
+      // Other agents of this process look again: the claim may have changed what they can take.
+      onClaimInUpdate: () => wake.notify(),
+    });
   }
 
   /** Runs an attempt at a claimed task as a job of this agent's queue, unless this assignment was started already. */
