@@ -155,16 +155,33 @@ export function reportDoneInUpdate(input: {
   });
 }
 
-/** True when every task of the run is finished (the benchmark has no coordinator to end the run): a read of the state. */
-async function finishedAll(store: TeamStore): Promise<boolean> {
-  return allTasksFinished(await store.read());
+/**
+ * Ends the run once every task is finished, as a run's coordinator does (coordinator.ts, whose process reads the
+ * state on each change); the agents stop when they see it ended.
+ */
+export async function endWhenFinished(store: TeamStore): Promise<void> {
+  const changes = new ChangeSignal(store);
+  try {
+    for (;;) {
+      const since = changes.version;
+      if (allTasksFinished(await store.read())) break;
+      await changes.wait(since);
+    }
+    await store.update((state, context) => {
+      state.run.status = 'done';
+      state.run.endedAt = context.now;
+      state.run.updatedAt = context.now;
+    });
+  } finally {
+    changes.close();
+  }
 }
 
 /**
  * One agent working until every task is finished, as a role agent works (role-agent.ts): registered first
  * (alive, so reports hand it ready tasks); a report's commit hands it its next task, which it starts at once;
  * with nothing handed, nextStep → start what another report handed it, or what it claimed, or wait for a
- * change (reading the state then, to stop once every task is finished: nobody ends the run here). Returns the tasks it finished (two transitions each: the claim, in a commit of its own or in the report
+ * change; it stops when the run ends (endWhenFinished). Returns the tasks it finished (two transitions each: the claim, in a commit of its own or in the report
  * that handed it over, and the report) and the claims that found nothing (not counted as transitions).
  */
 export async function drainTasks(input: {
@@ -202,7 +219,6 @@ export async function drainTasks(input: {
       continue;
     }
     if (step.kind === 'exit') break;
-    if (await finishedAll(store)) break;
     emptyClaims += 1;
     await input.changes.wait(since);
   }

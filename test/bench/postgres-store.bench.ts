@@ -1,9 +1,11 @@
 /**
  * PostgresStore under the product's own task transitions, against a throwaway local server (unix
- * socket, fsync off). A transition is one committed change of a task made through `store.update()`
- * by the product's functions: a claim (`claimTask`) or a report of the task done (`applyWorkReport`,
- * which makes its dependents ready). Plans are half ready tasks and half tasks waiting for one of them
- * (see postgres-bench-team.ts). Three figures, printed against the targets of the issue:
+ * socket, fsync off). A transition is one committed change of a task made by the role agent's own
+ * functions (work-transitions.ts: on PostgreSQL one statement of the server each): a claim, or a report
+ * of the task done, which makes its dependents ready and hands the reporter its next task. Plans are half
+ * ready tasks and half tasks waiting for one of them (see postgres-bench-team.ts); the process that runs
+ * the benchmark ends each run once its tasks are finished, as a run's coordinator does. Three figures,
+ * printed against the targets of the issue:
  *
  * 1. Cost per transition as the plan grows (200, 800, 3,200 tasks; target: at 3,200 within 1.3x of
  *    at 200). One process, four agents, each working as a role agent does (see postgres-bench-team.ts: a report
@@ -11,16 +13,14 @@
  *    wall time (and this process's CPU time) over transitions (two per task); the median of three
  *    runs of each size, after a run that warms the code up. The server's CPU time is in the wall
  *    time only.
- *    In one process every commit is made on the newest version, so none takes the run row's lock
- *    across a round trip (see postgres-store.ts).
  * 2. Throughput with 8 worker processes, one roster agent each, on one run: transitions over the wall
  *    time from the start signal (a commit every worker waits for, after each has loaded the run) to
  *    the last worker's result (target ≥ 1,000/s). Checked: every task done, claimed and finished
  *    exactly once (by the workers' lists and by the ledger's events). Also printed: the CPU time per
  *    transition of the worker processes (each reports its own) and of the server (its processes',
  *    read from /proc on Linux), against the machine's cores: at 1,000/s two cores give 2 ms of CPU,
- *    Node and server together, per transition. Here every worker commits all the time, so most
- *    commits take the run row's lock (a try without it would mostly be refused).
+ *    Node and server together, per transition. The coordinator's part (this process) is in the wall
+ *    time and the server's CPU, not in the workers' CPU.
  *    The same again with each worker on a run of its own in the same database (the plan split between
  *    them), as a service running many teams, or a sweep of sim runs, uses one database: no commit waits
  *    for another run's, and no worker applies another's commits.
@@ -53,6 +53,7 @@ import {
   createBenchProject,
   DEVELOPERS,
   drainTasks,
+  endWhenFinished,
   halfDependentPlan,
   MAKER,
   type PlannedTask,
@@ -109,7 +110,11 @@ async function transitionCost(input: { server: PostgresServer; config: TeamConfi
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const agents = DEVELOPERS.slice(0, IN_PROCESS_AGENTS);
-    const results = await Promise.all(agents.map((agentId) => drainTasks({ store, config: input.config, agentId, changes })));
+    // The agents, and the coordinator's part that ends the run once every task is finished.
+    const [results] = await Promise.all([
+      Promise.all(agents.map((agentId) => drainTasks({ store, config: input.config, agentId, changes }))),
+      endWhenFinished(store),
+    ]);
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
     changes.close();
@@ -186,7 +191,10 @@ async function fleetThroughput(input: { server: PostgresServer; project: BenchPr
     const started = performance.now();
     // The start signal of each run; the workers' commits come after its seq.
     const startSeqs = await Promise.all(stores.map(async (store) => 1 + (await store.update((state) => state.seq))));
+    // This process ends each run once its tasks are finished, as the run's coordinator does.
+    const ended = Promise.all(stores.map((store) => endWhenFinished(store)));
     const results = await resultsOf<{ finished: string[]; emptyClaims: number; cpuMs: number }>(workers, 'finished');
+    await ended;
     const wallMs = performance.now() - started;
     const serverAfter = serverCpuMs(dataDirectory);
     const problems: string[] = [];
@@ -243,8 +251,11 @@ async function readyToClaimed(input: { server: PostgresServer; project: BenchPro
       { ...base, mode: 'claim', agentId: DEVELOPERS[0] },
     ]);
     await store.update(() => undefined);
+    // This process ends the run once its tasks are finished, as the run's coordinator does.
+    const ended = endWhenFinished(store);
     const [made] = await resultsOf<{ made: { taskId: string; at: number }[] }>(workers.slice(0, 1), 'made');
     const [claimed] = await resultsOf<{ claims: { taskId: string; at: number }[] }>(workers.slice(1), 'finished');
+    await ended;
     const claimAt = new Map(claimed?.claims.map((claim) => [claim.taskId, claim.at]));
     const ledger = await store.readLedger();
     const readyAt = new Map(ledger.filter((entry) => entry.type === 'task-ready').map((entry) => [entry.taskId, Date.parse(entry.at)]));
@@ -274,7 +285,7 @@ export async function benchPostgresStore(
   const project = await createBenchProject();
   try {
     if (parts.has('cost')) {
-      console.log(`PostgresStore transitions (claimTask, applyWorkReport) on a local server, ${IN_PROCESS_AGENTS} agents in one process`);
+      console.log(`PostgresStore transitions (nextStep, reportWork) on a local server, ${IN_PROCESS_AGENTS} agents in one process`);
       console.log(`planned tasks  updates  ms per transition  cpu ms per transition  (median of ${COST_RUNS} runs, after a warm-up run)`);
     }
     // Code warmed up first (else the first size pays for the compiler), then the median of a few runs per size.
