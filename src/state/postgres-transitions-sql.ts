@@ -109,14 +109,15 @@ const ROOM = `v_agent.status <> 'stopped' AND jsonb_array_length(v_agent.data ->
 
 /**
  * What an agent looks at before it decides what to do (next-work.ts nextWork), read without a lock and written
- * nowhere: {kind: 'missing'}, or {kind: 'look', runStatus, agentStatus (null: no such agent), held} where held are
- * the grants of the tasks in progress that the agent holds, in plan order.
+ * nowhere: {kind: 'missing'}, or {kind: 'look', runStatus, agentStatus (null: no such agent), room (it may take
+ * another task), held} where held are the grants of the tasks in progress that the agent holds, in plan order.
  */
 const lookFunction = `
 CREATE FUNCTION agent_team_look(p_run text, p_agent text, p_graph_seq bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $look$
 DECLARE
   v_run runs;
+  v_agent agents;
   v_held jsonb;
 BEGIN
   SELECT * INTO v_run FROM runs WHERE run_key = p_run;
@@ -125,8 +126,9 @@ BEGIN
   END IF;
   SELECT COALESCE(jsonb_agg(agent_team_grant(p_run, t, p_graph_seq, v_run.graph_seq) ORDER BY t.position), '[]'::jsonb) INTO v_held
     FROM tasks t WHERE t.run_key = p_run AND t.assignee = p_agent AND t.status = 'in_progress' AND NOT t.deleted;
-  RETURN jsonb_build_object('kind', 'look', 'runStatus', v_run.status,
-    'agentStatus', (SELECT status FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted), 'held', v_held);
+  SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  RETURN jsonb_build_object('kind', 'look', 'runStatus', v_run.status, 'agentStatus', v_agent.status,
+    'room', FOUND AND ${ROOM}, 'held', v_held);
 END
 $look$;`;
 

@@ -39,7 +39,13 @@ interface GrantRow {
 
 type LookAnswer =
   | { kind: 'missing' }
-  | { kind: 'look'; runStatus: AgentLook['runStatus']; agentStatus: NonNullable<AgentLook['agentStatus']> | null; held: GrantRow[] };
+  | {
+      kind: 'look';
+      runStatus: AgentLook['runStatus'];
+      agentStatus: NonNullable<AgentLook['agentStatus']> | null;
+      room: boolean;
+      held: GrantRow[];
+    };
 
 type Answer =
   | { kind: 'missing' | 'undecided' | 'none' | 'rejected' }
@@ -99,6 +105,7 @@ export class PostgresTransitions implements TaskTransitions {
     return {
       runStatus: answer.runStatus,
       agentStatus: answer.agentStatus ?? undefined,
+      room: answer.room,
       held: answer.held.map((grant) => this.#grant(grant)),
     };
   }

@@ -75,6 +75,8 @@ export interface AgentLook {
   readonly runStatus: TeamState['run']['status'];
   /** Undefined when the run has no such agent. */
   readonly agentStatus: AgentState['status'] | undefined;
+  /** True when the agent may take another task now (live, with room). */
+  readonly room: boolean;
   /** The tasks in progress the agent holds (claimed, or handed to it by a commit), in plan order. */
   readonly held: readonly TaskGrant[];
 }

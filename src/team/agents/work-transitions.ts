@@ -57,8 +57,8 @@ async function nextStepOf(input: {
     agentStatus: look.agentStatus,
     held: () => look.held,
     keyOf: (grant) => startKey(grant.task),
-    // A claim that finds nothing writes nothing here.
-    claimable: () => true,
+    // With room, a claim is worth a try: one that finds nothing writes nothing here.
+    claimable: () => look.room,
   });
   if (step.kind === 'start') return { kind: 'start', tasks: step.tasks.map((grant) => claimedTaskFromGrant({ config, agentId, grant })) };
   if (step.kind !== 'claim') return step;
