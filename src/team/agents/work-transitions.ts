@@ -32,12 +32,8 @@ export function transitionRoster(config: TeamConfig): readonly TransitionAgent[]
   return roster;
 }
 
-/**
- * nextWork and the claim it leads to, through the store's transitions: a look at the run (no copy of it read) and,
- * when the agent is free, a claim. Undefined when the store has none, or the claim is one only update() can decide
- * (then the agent reads the state and decides with nextWork, whose claim check keeps it from committing for nothing).
- */
-async function nextStepOf(input: {
+/** What an agent's next step is judged on besides the run: what it started, how far it went, what it runs (see nextWork). */
+interface NextStepInput {
   store: TeamStore;
   config: TeamConfig;
   agentId: string;
@@ -45,7 +41,14 @@ async function nextStepOf(input: {
   iterations: number;
   maxIterations: number;
   busy: number;
-}): Promise<NextStep<ClaimedTask> | undefined> {
+}
+
+/**
+ * nextWork and the claim it leads to, through the store's transitions: a look at the run (no copy of it read) and,
+ * when the agent is free, a claim. Undefined when the store has none, or the claim is one only update() can decide
+ * (then the agent reads the state and decides with nextWork, whose claim check keeps it from committing for nothing).
+ */
+async function nextStepOf(input: NextStepInput): Promise<NextStep<ClaimedTask> | undefined> {
   const { store, config, agentId } = input;
   const member = transitionRoster(config).find((candidate) => candidate.id === agentId);
   if (store.transitions === undefined || member === undefined) return undefined;
@@ -73,17 +76,12 @@ async function nextStepOf(input: {
  * What the agent does next, with the claim it leads to made: through the store's transitions when they decide
  * (nextStepOf), else judged by nextWork on a read of the state, its claim made with claimTask in an update().
  */
-export async function nextStep(input: {
-  store: TeamStore;
-  config: TeamConfig;
-  agentId: string;
-  started: ReadonlySet<string>;
-  iterations: number;
-  maxIterations: number;
-  busy: number;
-  /** Hears of a claim made in an update(). */
-  onClaimInUpdate?: () => void;
-}): Promise<NextStep<ClaimedTask>> {
+export async function nextStep(
+  input: NextStepInput & {
+    /** Hears of a claim made in an update(). */
+    onClaimInUpdate?: () => void;
+  },
+): Promise<NextStep<ClaimedTask>> {
   const { store, config, agentId } = input;
   const step = await nextStepOf(input);
   if (step !== undefined) return step;
