@@ -81,7 +81,11 @@ async function syncDirectory(directory: string): Promise<void> {
  * remove its temp; in-process runs share one pid).
  * Returns the names removed.
  */
-export async function removeStaleTemps(target: string): Promise<string[]> {
+export async function removeStaleTemps(
+  target: string,
+  /** othersOnly: keep this process's own (temps another writer of this process may be using, outside writeFileAtomic). */
+  options: { othersOnly?: boolean } = {},
+): Promise<string[]> {
   const prefix = `.${basename(target)}.`;
   const names = await readdir(dirname(target)).catch(() => [] as string[]);
   const removed: string[] = [];
@@ -91,7 +95,7 @@ export async function removeStaleTemps(target: string): Promise<string[]> {
     if (!Number.isInteger(pid) || pid <= 0) continue;
     // A temp this process is writing now is in use; so is a running writer's.
     const mine = pid === process.pid;
-    if (mine ? writing.has(join(dirname(target), name)) : isProcessRunning(pid)) continue;
+    if (mine ? options.othersOnly === true || writing.has(join(dirname(target), name)) : isProcessRunning(pid)) continue;
     await rm(join(dirname(target), name), { force: true });
     removed.push(name);
   }

@@ -218,6 +218,8 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
     if (!this.#sweptTemps) {
       this.#sweptTemps = true;
       await removeStaleTemps(this.#file).catch(() => undefined);
+      // And those of the backup's hard link (state-backup.ts): a writer of this process may be making one.
+      await removeStaleTemps(`${this.#file}.bak`, { othersOnly: true }).catch(() => undefined);
     }
     let compromise: Error | undefined;
     let release: () => Promise<void>;

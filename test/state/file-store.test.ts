@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { StateCorruptedError, StateMissingError } from '../../src/errors/index.js';
 import { FileStore, readLedger } from '../../src/state/index.js';
+import { deadPid } from '../support/processes.js';
 
 const taskSchema = z.object({ id: z.string(), status: z.enum(['pending', 'done']) });
 const boardSchema = z.object({
@@ -43,6 +44,24 @@ afterEach(async () => {
 });
 
 describe('FileStore', () => {
+  it('removes at its first commit the temps of the state and of its backup that writers which are gone left behind', async () => {
+    const first = createStore();
+    await first.update((board) => {
+      board.count = 1;
+    });
+    await first.close();
+    const dead = await deadPid();
+    // Left by processes that died, or that a disk turned read-only kept from cleaning up, between writing and renaming.
+    const left = [`.board.json.${dead}.a1b2c3d4e5f6.tmp`, `.board.json.bak.${dead}.a1b2c3d4e5f6.tmp`];
+    for (const name of left) await writeFile(join(directory, 'state', name), 'x');
+    const store = createStore();
+    await store.update((board) => {
+      board.count = 2;
+    });
+    await store.close();
+    expect((await readdir(join(directory, 'state'))).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('reads the initial state while the file is missing, without creating it', async () => {
     const store = createStore();
     expect(await store.exists()).toBe(false);
