@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateMissingError, StorageError } from '../../src/errors/index.js';
 import { emptyUsage } from '../../src/providers/index.js';
 import { type PostgresRetry, PostgresStore, redactPostgresUrl, type TeamState } from '../../src/state/index.js';
-import { MIGRATIONS, migrate } from '../../src/state/postgres-migrations.js';
+import { GENERIC_PLAN_FUNCTIONS, MIGRATIONS, migrate } from '../../src/state/postgres-migrations.js';
 import { spawnNode, type Worker } from '../fixtures/worker-processes.js';
 import { bundledScript } from '../support/bundled-script.js';
 import { postgresForFile } from '../support/postgres.js';
@@ -114,6 +114,21 @@ describe('PostgresStore', () => {
       } finally {
         await client.end();
       }
+    });
+
+    it('runs every function a client calls with generic plans, planned once per session', async () => {
+      const { url } = await runIn(1);
+      const functions = await sqlOn<{ name: string; config: string[] | null; source: string }>(
+        url,
+        "SELECT proname AS name, proconfig AS config, prosrc AS source FROM pg_proc WHERE proname LIKE 'agent\\_team\\_%' ORDER BY proname",
+      );
+      // What a client calls is what no function of the store calls.
+      const called = (name: string): boolean => functions.some((other) => other.name !== name && other.source.includes(`${name}(`));
+      const entries = functions.filter((candidate) => !called(candidate.name));
+      expect(entries.map((entry) => entry.name)).toEqual([...GENERIC_PLAN_FUNCTIONS].sort());
+      for (const entry of entries) expect(entry.config, entry.name).toEqual(['plan_cache_mode=force_generic_plan']);
+      // The helpers inherit the setting and pay nothing for it.
+      for (const helper of functions.filter(({ name }) => called(name))) expect(helper.config, helper.name).toBeNull();
     });
   });
 
