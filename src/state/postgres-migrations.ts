@@ -82,7 +82,8 @@ const COMMIT_RUN_COLUMNS = [
 // seq is moved on only if it is still the one the commit's updates ran on; if so every row is written, with the
 // ledger and the NOTIFY, and one row ('committed') is returned; if not, nothing is written and the run row and the rows changed
 // since that seq are returned (the run row missing: no row at all), for the caller to catch up and try again. Its
-// statements are static, so each session plans them once.
+// statements are static, so each session plans them once; a removal is one statement per key, which no plan can turn
+// into a scan of the run.
 // From migration 4 it also writes the tasks' levels and dependents when the plan's graph changed (p_writes.graph),
 // and the seq of that commit as the run's graph_seq.
 const commitFunction = (version: { graph: boolean } = { graph: false }): string => {
@@ -96,8 +97,9 @@ const commitFunction = (version: { graph: boolean } = { graph: false }): string 
       ON CONFLICT (run_key, key) DO UPDATE SET updated_seq = EXCLUDED.updated_seq, deleted = false, ${updates};
   END IF;
   IF jsonb_array_length(COALESCE(p_writes #> '{${table},deletes}', '[]')) > 0 THEN
-    UPDATE ${table} SET deleted = true, updated_seq = v_seq
-      WHERE run_key = p_run AND key IN (SELECT jsonb_array_elements_text(p_writes #> '{${table},deletes}'));
+    FOR v_key IN SELECT jsonb_array_elements_text(p_writes #> '{${table},deletes}') LOOP
+      UPDATE ${table} SET deleted = true, updated_seq = v_seq WHERE run_key = p_run AND key = v_key;
+    END LOOP;
   END IF;`;
   }).join('');
   const graph = version.graph
@@ -123,6 +125,7 @@ LANGUAGE plpgsql AS $commit$
 DECLARE
   v_seq bigint := (p_writes ->> 'seq')::bigint;
   v_horizon bigint := (p_writes ->> 'purgeHorizon')::bigint;
+  v_key text;
 BEGIN
   IF p_writes ? 'run' THEN
     UPDATE runs SET (${COMMIT_RUN_COLUMNS}) = (SELECT ${COMMIT_RUN_COLUMNS} FROM jsonb_populate_record(NULL::runs, p_writes -> 'run'))
@@ -244,12 +247,18 @@ ${TRANSITION_FUNCTIONS}`,
   },
   {
     version: 5,
-    name: 'generic plans in the functions clients call',
+    name: 'generic plans, and indexes for the lookups transitions make',
     // A statement of a PL/pgSQL function is planned once per session only once its plan is generic. Left to choose,
-    // the server keeps planning these statements again on every call (a custom plan for the parameters looks no
-    // dearer than the generic one), which was half the server's time per transition. Their plans do not depend on
-    // the values: every lookup is by the run's key and an index. The functions they call run under the same setting.
-    sql: GENERIC_PLAN_FUNCTIONS.map((name) => `ALTER FUNCTION ${name} SET plan_cache_mode = force_generic_plan;`).join('\n'),
+    // the server kept planning these functions' statements again on every call (a custom plan for the parameters
+    // looks no dearer than the generic one), which was half its time per transition. A generic plan does not know
+    // the parameters' values, so every lookup the functions make goes by a whole key or by an index made for it: a
+    // run's live reservations (the budget's reserved amount is reset when none is left) and a task's blockers.
+    // The functions they call run under the same setting.
+    sql: [
+      'CREATE INDEX reservations_live ON reservations (run_key) WHERE NOT deleted;',
+      'CREATE INDEX blockers_task ON blockers (run_key, task_id) WHERE NOT deleted;',
+      ...GENERIC_PLAN_FUNCTIONS.map((name) => `ALTER FUNCTION ${name} SET plan_cache_mode = force_generic_plan;`),
+    ].join('\n'),
   },
 ];
 

@@ -13,6 +13,9 @@
  * A task's level (the longest chain of work from it, see taskLevels) and its dependents (the tasks that wait for it,
  * in plan order) are columns the commit writes whenever the plan's graph changes, and runs.graph_seq the seq of that
  * commit, so that a caller knows when the plan's ids changed.
+ * They run with generic plans (migration 5), made without the parameters' values: every lookup of a task goes by its
+ * whole key, one key at a time (LATERAL ... LIMIT 1 keeps the planner from joining the keys with a scan of the run's
+ * tasks), or by an index made for it. test/state/postgres-transition-rows.test.ts counts the rows they visit.
  */
 
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
@@ -32,8 +35,9 @@ BEGIN
   END IF;
   RETURN jsonb_build_object(
     'task', to_jsonb(p_task),
-    'dependencies', (SELECT COALESCE(jsonb_agg(to_jsonb(d) ORDER BY d.position), '[]'::jsonb) FROM tasks d
-      WHERE d.run_key = p_run AND d.key = ANY (ARRAY(SELECT jsonb_array_elements_text(p_task.data -> 'dependsOn'))) AND NOT d.deleted),
+    'dependencies', (SELECT COALESCE(jsonb_agg(to_jsonb(d.task) ORDER BY (d.task).position), '[]'::jsonb)
+      FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(p_task.data -> 'dependsOn') AS x(key)) k
+      CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted LIMIT 1) AS d(task)),
     'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
       WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = p_task.key),
     'graphSeq', p_run_graph_seq,
@@ -104,8 +108,10 @@ BEGIN
 END
 $assign$;`;
 
-// True when the agent can take another task now (live, with room).
-const ROOM = `v_agent.status <> 'stopped' AND jsonb_array_length(v_agent.data -> 'activeTasks') < (v_agent.data ->> 'maxConcurrentTasks')::integer`;
+// True when the agent (a row of agents named `agent`) can take another task now (live, with room).
+const room = (agent: string): string =>
+  `${agent}.status <> 'stopped' AND jsonb_array_length(${agent}.data -> 'activeTasks') < (${agent}.data ->> 'maxConcurrentTasks')::integer`;
+const ROOM = room('v_agent');
 
 /**
  * What an agent looks at before it decides what to do (next-work.ts nextWork), read without a lock and written
@@ -243,6 +249,7 @@ DECLARE
   v_assigned record;
   v_reason text;
   v_pending tasks[];
+  v_dependent tasks;
   v_needed text[];
   v_seq bigint;
   v_events jsonb := '[]'::jsonb;
@@ -266,12 +273,13 @@ BEGIN
       RETURN jsonb_build_object('kind', 'undecided');
     END IF;
     -- Its dependents still waiting (their keys written with the plan's graph).
-    v_pending := ARRAY(SELECT d FROM tasks d WHERE d.run_key = p_run AND d.key = ANY (v_task.dependents) AND NOT d.deleted
-      AND d.status = 'pending');
+    v_pending := ARRAY(SELECT d.task FROM unnest(v_task.dependents) WITH ORDINALITY AS k(key, n)
+      CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted AND t.status = 'pending'
+        LIMIT 1) AS d(task) ORDER BY k.n);
     -- A dependent that would be cancelled, not made ready; a task that declares files, ready now or made ready here.
     v_needed := ARRAY(SELECT DISTINCT x.id FROM unnest(v_pending) d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id));
-    IF (SELECT count(*) FROM tasks y WHERE y.run_key = p_run AND y.key = ANY (v_needed) AND NOT y.deleted
-          AND y.status NOT IN ('failed', 'cancelled')) < cardinality(v_needed)
+    IF (SELECT count(*) FROM unnest(v_needed) AS k(key) CROSS JOIN LATERAL (SELECT 1 FROM tasks y WHERE y.run_key = p_run
+          AND y.key = k.key AND NOT y.deleted AND y.status NOT IN ('failed', 'cancelled') LIMIT 1) AS y) < cardinality(v_needed)
         OR EXISTS (SELECT 1 FROM unnest(v_pending) d WHERE jsonb_array_length(d.data -> 'files') > 0)
         OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
           AND jsonb_array_length(f.data -> 'files') > 0) THEN
@@ -304,16 +312,24 @@ BEGIN
   v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-end', 'agentId', p_agent, 'taskId', p_task,
     'status', 'done', 'detail', p_detail));
   -- Its dependents whose dependencies are all done now are ready (scheduler.ts refreshReadiness), in plan order.
-  UPDATE tasks d SET status = 'ready', updated_seq = v_seq
-    WHERE d.run_key = p_run AND d.key = ANY (ARRAY(SELECT p.key FROM unnest(v_pending) p)) AND d.status = 'pending' AND NOT d.deleted
-      AND (SELECT count(*) FROM tasks y WHERE y.run_key = p_run AND NOT y.deleted AND y.status = 'done'
-        AND y.key = ANY (ARRAY(SELECT jsonb_array_elements_text(d.data -> 'dependsOn'))))
-        = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x);
-  v_events := v_events || COALESCE((SELECT jsonb_agg(jsonb_build_object('type', 'task-ready', 'taskId', d.key) ORDER BY d.position)
-    FROM tasks d WHERE d.run_key = p_run AND d.updated_seq = v_seq AND d.status = 'ready'), '[]'::jsonb);
-  -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady).
+  FOREACH v_dependent IN ARRAY v_pending LOOP
+    UPDATE tasks d SET status = 'ready', updated_seq = v_seq
+      WHERE d.run_key = p_run AND d.key = v_dependent.key AND d.status = 'pending'
+        AND (SELECT count(*) FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x(key)) k
+          CROSS JOIN LATERAL (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = k.key AND NOT y.deleted AND y.status = 'done'
+            LIMIT 1) AS y)
+          = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x);
+    IF FOUND THEN
+      v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-ready', 'taskId', v_dependent.key));
+    END IF;
+  END LOOP;
+  -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady). Which agents
+  -- have room is read once: handing out tasks only takes room away.
   IF v_run.status = 'running' THEN
-    FOR v_member IN SELECT value FROM jsonb_array_elements(p_roster) WITH ORDINALITY ORDER BY ordinality LOOP
+    FOR v_member IN SELECT r.member FROM jsonb_array_elements(p_roster) WITH ORDINALITY AS r(member, n)
+        CROSS JOIN LATERAL (SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = r.member ->> 'id' AND NOT a.deleted
+          AND a.data ->> 'heartbeatAt' IS NOT NULL AND ${room('a')} LIMIT 1) AS live
+        ORDER BY r.n LOOP
       LOOP
         SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = v_member ->> 'id' AND NOT deleted;
         EXIT WHEN NOT FOUND OR v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});

@@ -78,8 +78,14 @@ async function idsOf(user: string): Promise<{ uid: number; gid: number }> {
   return { uid, gid };
 }
 
+/** What a test may add to a cluster's settings. */
+export interface PostgresOptions {
+  /** Lines of postgresql.conf after the defaults, e.g. "shared_preload_libraries = 'pg_stat_statements'". */
+  readonly settings?: readonly string[];
+}
+
 /** Starts a new cluster in a temp directory and returns it once it accepts connections. */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const binaries = findPostgresBinaries();
   const asRoot = process.getuid?.() === 0;
   const directory = await mkdtemp(join(tmpdir(), 'agent-team-pg-'));
@@ -117,6 +123,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       'synchronous_commit = off',
       'full_page_writes = off',
       'max_connections = 200',
+      ...(options.settings ?? []),
     ];
     await appendFile(join(data, 'postgresql.conf'), `\n# agent-team test cluster\n${settings.join('\n')}\n`);
     const start = ['-D', data, '-l', logFile, '-w', '-t', String(START_TIMEOUT_SECONDS)];
@@ -171,7 +178,7 @@ export async function startPostgres(): Promise<PostgresServer> {
  * One cluster for the calling test file, started on first use and stopped after
  * the file's tests: call at the top level of a test file, then `await server()`.
  */
-export function postgresForFile(): () => Promise<PostgresServer> {
+export function postgresForFile(options: PostgresOptions = {}): () => Promise<PostgresServer> {
   let started: Promise<PostgresServer> | undefined;
   afterAll(async () => {
     if (started === undefined) return;
@@ -179,7 +186,7 @@ export function postgresForFile(): () => Promise<PostgresServer> {
     await server?.stop();
   });
   return () => {
-    started ??= startPostgres();
+    started ??= startPostgres(options);
     return started;
   };
 }
