@@ -45,20 +45,16 @@ BEGIN
 END
 $grant$;`;
 
-// The run row, locked until the transaction ends, or why the transition cannot be made: no such run, or a lease
-// that is no longer the run's.
-const lockRunFunction = `
-CREATE FUNCTION agent_team_lock_run(p_run text, p_lease text, OUT run runs, OUT refusal jsonb)
-LANGUAGE plpgsql AS $lock_run$
-BEGIN
-  SELECT * INTO run FROM runs WHERE run_key = p_run FOR UPDATE;
+// The first statements of a transition: the run row into v_run, locked until the transaction ends, or the answer
+// why the transition cannot be made: no such run, or a lease that is no longer the run's. Written into each
+// transition rather than called: a call of a PL/pgSQL function costs more than the statement it makes.
+const LOCK_RUN = `
+  SELECT * INTO v_run FROM runs WHERE run_key = p_run FOR UPDATE;
   IF NOT FOUND THEN
-    refusal := jsonb_build_object('kind', 'missing');
-  ELSIF p_lease IS NOT NULL AND run.owner_lease IS DISTINCT FROM p_lease THEN
-    refusal := jsonb_build_object('kind', 'not-owner', 'runId', run.id, 'owner', run.owner);
-  END IF;
-END
-$lock_run$;`;
+    RETURN jsonb_build_object('kind', 'missing');
+  ELSIF p_lease IS NOT NULL AND v_run.owner_lease IS DISTINCT FROM p_lease THEN
+    RETURN jsonb_build_object('kind', 'not-owner', 'runId', v_run.id, 'owner', v_run.owner);
+  END IF;`;
 
 // The ready task an agent of `role` takes next (scheduler.ts nextTaskFor): its own handed-back work first, in plan
 // order; then a task nobody holds, or whose holder stopped, heading the longest chain of work (plan order on ties).
@@ -147,18 +143,13 @@ CREATE FUNCTION agent_team_claim(p_run text, p_agent text, p_lease text, p_model
   p_commit_id uuid, p_channel text) RETURNS jsonb
 LANGUAGE plpgsql AS $claim$
 DECLARE
-  v_locked record;
   v_run runs;
   v_agent agents;
   v_task tasks;
   v_assigned record;
   v_seq bigint;
 BEGIN
-  SELECT * INTO v_locked FROM agent_team_lock_run(p_run, p_lease);
-  IF v_locked.refusal IS NOT NULL THEN
-    RETURN v_locked.refusal;
-  END IF;
-  v_run := v_locked.run;
+${LOCK_RUN}
   IF v_run.status IS DISTINCT FROM 'running' THEN
     RETURN jsonb_build_object('kind', 'none');
   END IF;
@@ -240,7 +231,6 @@ CREATE FUNCTION agent_team_report_done(p_run text, p_agent text, p_task text, p_
   p_channel text) RETURNS jsonb
 LANGUAGE plpgsql AS $report$
 DECLARE
-  v_locked record;
   v_run runs;
   v_task tasks;
   v_agent agents;
@@ -255,11 +245,7 @@ DECLARE
   v_events jsonb := '[]'::jsonb;
   v_grants jsonb := '[]'::jsonb;
 BEGIN
-  SELECT * INTO v_locked FROM agent_team_lock_run(p_run, p_lease);
-  IF v_locked.refusal IS NOT NULL THEN
-    RETURN v_locked.refusal;
-  END IF;
-  v_run := v_locked.run;
+${LOCK_RUN}
   SELECT * INTO v_task FROM tasks WHERE run_key = p_run AND key = p_task AND NOT deleted;
   IF NOT FOUND THEN
     v_reason := 'the task is not in the state';
@@ -351,4 +337,4 @@ $report$;`;
 
 /** The SQL of migration 4's functions (see the file comment). */
 export const TRANSITION_FUNCTIONS =
-  grantFunction + lockRunFunction + lookFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;
+  grantFunction + lookFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;
