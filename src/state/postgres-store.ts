@@ -100,6 +100,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
   readonly #initial: (() => TeamState) | undefined;
   readonly #now: () => Date;
   readonly #purge: { everySeqs: number; keepSeqs: number };
+  // The run's purged_seq as last read or written here.
+  #purgedSeq = 0;
   readonly #connections: RunConnections;
   readonly #channel: string;
   // The newest version of the run this process has seen, and its assembled state once someone read it.
@@ -323,6 +325,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       return;
     }
     if (outcome.snapshot !== undefined) {
+      this.#purgedSeq = Math.max(this.#purgedSeq, outcome.writes?.purgeHorizon ?? 0);
       this.#install(outcome.snapshot, 'committed');
       if (this.#snapshot === outcome.snapshot && outcome.written !== undefined) {
         this.#work = committedCopy({ ...outcome.written, snapshot: outcome.snapshot });
@@ -414,8 +417,9 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     const { snapshot, changes, touched } = diff;
     const seq = base?.seq;
     const horizon = snapshot.seq - this.#purge.keepSeqs;
-    const purge =
-      seq !== undefined && horizon > 0 && Math.floor(snapshot.seq / this.#purge.everySeqs) > Math.floor(seq / this.#purge.everySeqs);
+    // Once the horizon is everySeqs past the last purge this process knows of, whoever made the commits since (other
+    // processes, the server's transitions, which never purge).
+    const purge = seq !== undefined && horizon > 0 && horizon >= this.#purgedSeq + this.#purge.everySeqs;
     const commitId = randomUUID();
     const writes: CommitWrites = {
       run: this.#run,
@@ -451,6 +455,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     if (rows.length === 0) throw new StateMissingError({ file: this.#where, location: 'database' });
     const runRow = rows.find((entry) => entry.table === 'runs')?.row;
     const runSeq = Number(runRow?.seq);
+    this.#purgedSeq = Math.max(this.#purgedSeq, Number(runRow?.purged_seq ?? 0));
     if (base !== undefined && runSeq === base.seq) return base;
     let from = base;
     // The run went back (restored from a backup, recreated): our copy is of another history. Or our copy

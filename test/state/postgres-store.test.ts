@@ -332,6 +332,30 @@ describe('PostgresStore', () => {
       expect(caughtUp).toEqual(await open({ url, run: 'r1' }).read());
     });
 
+    it('purges once the horizon is far enough past the last purge, however the commits in between fell', async () => {
+      const { url } = await runIn(1);
+      // Every commit of `busy` comes right after a multiple of everySeqs: none of them crosses one.
+      const busy = open({ url, run: 'r1', purge: { everySeqs: 5, keepSeqs: 3 } });
+      const other = open({ url, run: 'r1', purge: { everySeqs: 1_000_000, keepSeqs: 3 } });
+      const reserve = (key: string) => (state: TeamState) => {
+        state.budget.reservations = { [key]: { agentId: 'dev-1', usd: 0, tokens: 10 } };
+        state.budget.reservedTokens = 10;
+      };
+      const purged = async (): Promise<number> =>
+        Number((await sqlOn<{ purged: string }>(url, 'SELECT purged_seq AS purged FROM runs'))[0]?.purged);
+      for (let round = 0; round < 4; round += 1) {
+        while ((await other.read()).seq % 5 !== 0) await other.update(reserve(`other-${round}-${(await other.read()).seq}`));
+        await busy.update(reserve(`busy-${round}`));
+      }
+      const { seq } = await busy.read();
+      const horizon = await purged();
+      // The last purge was at one of busy's last two commits (five seqs apart), keeping the last 3 seqs.
+      expect(horizon).toBeGreaterThanOrEqual(seq - 3 - 5);
+      const tombstones = await sqlOn<{ seq: string }>(url, 'SELECT updated_seq AS seq FROM reservations WHERE deleted');
+      expect(tombstones.length).toBeGreaterThan(0);
+      expect(tombstones.filter((row) => Number(row.seq) <= horizon)).toEqual([]);
+    });
+
     it('names the table, row and column of a row an operator broke, whichever table it is in', async () => {
       const { url } = await runIn(1);
       const readError = async (): Promise<unknown> =>
