@@ -22,7 +22,7 @@ import { runGroup } from './group-pass.js';
 import { StateBackup } from './state-backup.js';
 import { deepFreeze, StatePieces } from './state-pieces.js';
 import { asStorageError, guardStorage, readingState, writingState } from './storage-failure.js';
-import type { StateStore, UpdateContext } from './store.js';
+import type { StateStore, UpdateContext, WatchScope } from './store.js';
 import { watchFile } from './watch-file.js';
 
 /** Default interval of the polling fallback behind `watch()`. */
@@ -349,9 +349,10 @@ export class FileStore<S extends { seq: number }, E extends { type: string }> im
   /**
    * Calls `onChange` soon after the file changes: `fs.watch` on the directory
    * (a rename replaces the file's inode, which would end a watch on the file),
-   * plus polling in case events are lost (network file systems, containers).
+   * plus polling in case events are lost (network file systems, containers). A file tells no change from another:
+   * every scope is told of every change.
    */
-  watch(onChange: () => void): () => void {
+  watch(onChange: () => void, _scope?: WatchScope): () => void {
     this.#assertOpen('watch()');
     const stopWatch = watchFile({ file: this.#file, pollIntervalMs: this.#pollIntervalMs, onChange });
     const stop = (): void => {

@@ -5,7 +5,7 @@ export type { LedgerEvent, LedgerEventType } from './ledger-events.js';
 export { readLedger, resetLedger } from './ledger-file.js';
 export { LedgerFileReader } from './ledger-reader.js';
 export { followLedger } from './ledger-tail.js';
-export type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+export type { LedgerEntry, StateStore, UpdateContext, WatchScope } from './store.js';
 export type {
   AgentLook,
   ClaimOutcome,

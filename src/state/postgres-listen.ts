@@ -1,12 +1,15 @@
 /**
  * Wake-ups of a run's watchers: LISTEN on the run's channel from a connection of its own (every
- * commit NOTIFYs the new seq), with polling of the run's seq as the fallback. A lost connection
+ * commit NOTIFYs the new seq; those that may give someone work NOTIFY the run's work channel too), with polling
+ * of the run's seq as the fallback (a change it finds wakes every scope). A lost connection
  * (a server restart) is made again with backoff, and the seq is checked then, since
  * notifications sent meanwhile are lost.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { getLogger } from '../observability/index.js';
 import { loadPg } from './postgres-driver.js';
+import type { WatchScope } from './store.js';
 
 const logger = getLogger('state.postgres');
 
@@ -130,56 +133,81 @@ export class RunListener {
   }
 }
 
-/** The watches of one store: one RunListener while any is open, each watch's callback called on every change. */
+/** The channel every commit of run `run` NOTIFYs with its seq (its work channel: this with WORK_CHANNEL_SUFFIX). */
+export function runChannel(run: string): string {
+  return `agent_team_${createHash('sha256').update(run).digest('hex').slice(0, 32)}`;
+}
+
+/** The suffix of a run's work channel: the commits that may give an agent or the coordinator something to do (WatchScope 'work'). */
+export const WORK_CHANNEL_SUFFIX = '_w';
+
+/**
+ * The watches of one store, by scope: one RunListener per scope while any watch of it is open ('all' on the run's
+ * channel, 'work' on its work channel, which only such commits NOTIFY as well), each watch called on every change
+ * its listener hears.
+ */
 export class RunWatches {
   readonly #listenerOptions: Omit<RunListenerOptions, 'onChange'>;
-  // Keyed by each watch's stop function: the same callback may be watching twice.
-  readonly #watches = new Map<() => void, () => void>();
-  #listener: RunListener | undefined;
+  readonly #scopes = new Map<WatchScope, ScopeWatches>();
   #stopped: Promise<void> = Promise.resolve();
 
   constructor(listenerOptions: Omit<RunListenerOptions, 'onChange'>) {
     this.#listenerOptions = listenerOptions;
   }
 
-  /** Starts a watch; returns its stop function. */
-  add(onChange: () => void): () => void {
-    const stop = (): void => {
-      if (!this.#watches.delete(stop) || this.#watches.size > 0) return;
-      const listener = this.#listener;
-      this.#listener = undefined;
-      if (listener !== undefined) this.#stopped = Promise.all([this.#stopped, listener.stop()]).then(() => undefined);
-    };
-    this.#watches.set(stop, onChange);
-    if (this.#listener === undefined) {
-      this.#listener = new RunListener({
+  /** Starts a watch of the changes of `scope`; returns its stop function. */
+  add(onChange: () => void, scope: WatchScope = 'all'): () => void {
+    let watches = this.#scopes.get(scope);
+    if (watches === undefined) {
+      // Keyed by each watch's stop function: the same callback may be watching twice.
+      const callbacks = new Map<() => void, () => void>();
+      const channel = scope === 'all' ? this.#listenerOptions.channel : `${this.#listenerOptions.channel}${WORK_CHANNEL_SUFFIX}`;
+      const listener = new RunListener({
         ...this.#listenerOptions,
+        channel,
         onChange: () => {
-          for (const watcher of [...this.#watches.values()]) watcher();
+          for (const watcher of [...callbacks.values()]) watcher();
         },
       });
-      this.#listener.start();
+      watches = { callbacks, listener };
+      this.#scopes.set(scope, watches);
+      listener.start();
     }
+    const { callbacks, listener } = watches;
+    const stop = (): void => {
+      if (!callbacks.delete(stop) || callbacks.size > 0 || this.#scopes.get(scope)?.listener !== listener) return;
+      this.#scopes.delete(scope);
+      this.#stopped = Promise.all([this.#stopped, listener.stop()]).then(() => undefined);
+    };
+    callbacks.set(stop, onChange);
     return stop;
   }
 
   /**
    * Wakes the watches of this process's own commit of `seq` without waiting for its notification: one
    * sent before the LISTEN connection is up would never come, and a first check that finds the seq
-   * already there takes it as where changes start.
+   * already there takes it as where changes start. `work`: whether the commit notified the work channel too.
    */
-  committed(seq: number): void {
-    this.#listener?.committed(seq);
+  committed(seq: number, work: boolean): void {
+    this.#scopes.get('all')?.listener.committed(seq);
+    if (work) this.#scopes.get('work')?.listener.committed(seq);
   }
 
-  /** The newest seq of the run heard of while a watch is open (undefined otherwise). */
+  /** The newest seq of the run heard of while a watch is open (undefined otherwise; a watch of work hears of fewer). */
   get heardSeq(): number | undefined {
-    return this.#listener?.lastSeq;
+    const heard = [...this.#scopes.values()].flatMap(({ listener }) => (listener.lastSeq === undefined ? [] : [listener.lastSeq]));
+    return heard.length === 0 ? undefined : Math.max(...heard);
   }
 
-  /** Stops every watch and waits until the LISTEN connection is closed. */
+  /** Stops every watch and waits until the LISTEN connections are closed. */
   async close(): Promise<void> {
-    for (const stop of [...this.#watches.keys()]) stop();
+    for (const { callbacks } of [...this.#scopes.values()]) for (const stop of [...callbacks.keys()]) stop();
     await this.#stopped;
   }
+}
+
+/** The open watches of one scope and the listener they share. */
+interface ScopeWatches {
+  readonly callbacks: Map<() => void, () => void>;
+  readonly listener: RunListener;
 }

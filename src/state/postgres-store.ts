@@ -13,7 +13,7 @@
  * once (see Optimism): among many busy writers most tries would be refused, each a wasted run.
  * Either way only the rows the functions changed are written, with the ledger and a NOTIFY.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AgentTeamError, StateMissingError, StateUpdateError, StorageError } from '../errors/index.js';
 import { runGroup } from './group-pass.js';
@@ -21,7 +21,7 @@ import type { LedgerEvent } from './ledger-events.js';
 import { type PostgresRetry, RunConnections, StartOver } from './postgres-connections.js';
 import { isBudgetViolation, overspentError } from './postgres-failure.js';
 import { ledgerEntries } from './postgres-ledger.js';
-import { RunWatches } from './postgres-listen.js';
+import { RunWatches, runChannel } from './postgres-listen.js';
 import {
   beginLocked,
   type CommitWrites,
@@ -41,7 +41,7 @@ import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot,
 import { PostgresTransitions } from './postgres-transitions.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
 import { committedCopy, rebasedCopy, revertedCopy, type WorkingCopy } from './postgres-working-copy.js';
-import type { LedgerEntry, StateStore, UpdateContext } from './store.js';
+import type { LedgerEntry, StateStore, UpdateContext, WatchScope } from './store.js';
 import type { TeamState } from './team-state.js';
 
 /** Default interval of the polling fallback behind `watch()`. */
@@ -137,7 +137,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       retry: options.retry,
       onRetry: options.onRetry,
     });
-    this.#channel = `agent_team_${createHash('sha256').update(options.run).digest('hex').slice(0, 32)}`;
+    this.#channel = runChannel(options.run);
     this.#watches = new RunWatches({
       client: this.#connections.clientConfig,
       channel: this.#channel,
@@ -152,7 +152,7 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       channel: this.#channel,
       now: this.#now,
       knownSeq: () => this.#snapshot?.seq,
-      committed: (seq) => this.#watches.committed(seq),
+      committed: (seq, work) => this.#watches.committed(seq, work),
       assertOpen: (call) => this.#assertOpen(call),
     });
   }
@@ -203,10 +203,13 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     });
   }
 
-  /** Calls `onChange` soon after the run changes: LISTEN/NOTIFY, with polling as the fallback. Returns a stop function. */
-  watch(onChange: () => void): () => void {
+  /**
+   * Calls `onChange` soon after the run changes (of `scope`, see WatchScope): LISTEN/NOTIFY, with polling as the
+   * fallback. Returns a stop function.
+   */
+  watch(onChange: () => void, scope: WatchScope = 'all'): () => void {
     this.#assertOpen('watch()');
-    return this.#watches.add(onChange);
+    return this.#watches.add(onChange, scope);
   }
 
   /** Lets the updates already asked for commit, stops every watch, ends every connection; every later call rejects. */
@@ -332,7 +335,8 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
       }
     }
     outcome.settle();
-    if (outcome.snapshot !== undefined) this.#watches.committed(outcome.snapshot.seq);
+    // Every update() wakes the watches of work too.
+    if (outcome.snapshot !== undefined) this.#watches.committed(outcome.snapshot.seq, true);
   }
 
   /**

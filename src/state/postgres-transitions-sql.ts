@@ -16,7 +16,11 @@
  * They run with generic plans (migration 5), made without the parameters' values: every lookup of a task goes by its
  * whole key, one key at a time (LATERAL ... LIMIT 1 keeps the planner from joining the keys with a scan of the run's
  * tasks), or by an index made for it. test/state/postgres-transition-rows.test.ts counts the rows they visit.
+ * Each NOTIFYs the run's channel; only a report that may give someone something to do (see WatchScope) NOTIFYs its
+ * work channel too, so that busy agents and the coordinator are not woken by every claim and report of the others.
  */
+
+import { WORK_CHANNEL_SUFFIX } from './postgres-listen.js';
 
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
 const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
@@ -244,6 +248,9 @@ DECLARE
   v_seq bigint;
   v_events jsonb := '[]'::jsonb;
   v_grants jsonb := '[]'::jsonb;
+  v_readied text[] := '{}';
+  v_handed text[] := '{}';
+  v_work boolean := false;
 BEGIN
 ${LOCK_RUN}
   SELECT * INTO v_task FROM tasks WHERE run_key = p_run AND key = p_task AND NOT deleted;
@@ -277,13 +284,19 @@ ${LOCK_RUN}
   IF p_spend IS NOT NULL THEN
     PERFORM agent_team_spend(p_run, p_agent, p_spend, v_seq, p_at);
     v_events := v_events || jsonb_build_array(p_spend -> 'event');
+    -- A model call waiting for room under a limit (budget-guard.ts) tries again once a reservation is settled.
+    v_work := EXISTS (SELECT 1 FROM budget b WHERE b.run_key = p_run AND b.key = 'budget' AND (b.limit_usd IS NOT NULL
+      OR b.limit_tokens IS NOT NULL OR b.per_agent_usd IS NOT NULL OR b.per_agent_tokens IS NOT NULL));
   END IF;
   IF v_reason IS NOT NULL THEN
     v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'report-reject', 'agentId', p_agent, 'taskId', p_task,
       'fence', p_fence, 'current', COALESCE(v_task.fence, 0), 'reason', v_reason));
     INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
     PERFORM pg_notify(p_channel, v_seq::text);
-    RETURN jsonb_build_object('kind', 'rejected', 'seq', v_seq);
+    IF v_work THEN
+      PERFORM pg_notify(p_channel || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
+    END IF;
+    RETURN jsonb_build_object('kind', 'rejected', 'seq', v_seq, 'work', v_work);
   END IF;
   -- The reporter leaves the task (report-result.ts leaveTask); the task is done.
   UPDATE agents SET updated_seq = v_seq,
@@ -307,6 +320,7 @@ ${LOCK_RUN}
           = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x);
     IF FOUND THEN
       v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-ready', 'taskId', v_dependent.key));
+      v_readied := v_readied || v_dependent.key;
     END IF;
   END LOOP;
   -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady). Which agents
@@ -323,15 +337,26 @@ ${LOCK_RUN}
         EXIT WHEN v_next.key IS NULL;
         SELECT * INTO v_assigned FROM agent_team_assign(p_run, v_agent.key, v_next, v_member -> 'models', v_seq, p_at, false);
         v_events := v_events || jsonb_build_array(v_assigned.event);
+        v_handed := v_handed || v_next.key;
         IF v_agent.key = p_agent THEN
           v_grants := v_grants || jsonb_build_array(agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
+        ELSE
+          -- Another agent, idle, is handed a task: it wakes to start it.
+          v_work := true;
         END IF;
       END LOOP;
     END LOOP;
   END IF;
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
   PERFORM pg_notify(p_channel, v_seq::text);
-  RETURN jsonb_build_object('kind', 'done', 'seq', v_seq, 'grants', v_grants);
+  -- Someone may have something to do when a task made ready went to nobody (an agent yet to start takes it), or when
+  -- the reporter was handed nothing: the queue of its role is empty, maybe every task is finished (the coordinator
+  -- ends the run then). No lookup decides it: an index of the open tasks would be one the others' plans could pick.
+  v_work := v_work OR NOT (v_readied <@ v_handed) OR jsonb_array_length(v_grants) = 0;
+  IF v_work THEN
+    PERFORM pg_notify(p_channel || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
+  END IF;
+  RETURN jsonb_build_object('kind', 'done', 'seq', v_seq, 'grants', v_grants, 'work', v_work);
 END
 $report$;`;
 

@@ -48,10 +48,12 @@ type LookAnswer =
     };
 
 type Answer =
-  | { kind: 'missing' | 'undecided' | 'none' | 'rejected' }
+  | { kind: 'missing' | 'undecided' | 'none' }
   | { kind: 'not-owner'; runId: string; owner: RunOwner | null }
+  | { kind: 'rejected'; seq: number; work: boolean }
   | { kind: 'claimed'; seq: number; grant: GrantRow }
-  | { kind: 'done'; seq: number; grants: GrantRow[] };
+  // work: the commit notified the run's work channel too (see WatchScope).
+  | { kind: 'done'; seq: number; grants: GrantRow[]; work: boolean };
 
 /** The transitions of one PostgresStore's run. */
 export class PostgresTransitions implements TaskTransitions {
@@ -61,7 +63,7 @@ export class PostgresTransitions implements TaskTransitions {
   readonly #channel: string;
   readonly #now: () => Date;
   readonly #knownSeq: () => number | undefined;
-  readonly #committed: (seq: number) => void;
+  readonly #committed: (seq: number, work: boolean) => void;
   readonly #assertOpen: (call: string) => void;
   // The plan's ids by the run's graph_seq they were read at (the newest few: answers of calls sent at once may come
   // back after a newer plan's).
@@ -76,8 +78,8 @@ export class PostgresTransitions implements TaskTransitions {
     now: () => Date;
     /** A seq the run had reached before this call (to find a commit whose answer was lost). */
     knownSeq: () => number | undefined;
-    /** Hears of each commit made here. */
-    committed: (seq: number) => void;
+    /** Hears of each commit made here, and whether it was one of work (see WatchScope). */
+    committed: (seq: number, work: boolean) => void;
     /** Throws when the store was closed. */
     assertOpen: (call: string) => void;
   }) {
@@ -195,7 +197,7 @@ export class PostgresTransitions implements TaskTransitions {
       },
     );
     if (answer !== 'unknown' && (answer.kind === 'claimed' || answer.kind === 'done' || answer.kind === 'rejected')) {
-      this.#committed(Number((answer as { seq: number }).seq));
+      this.#committed(Number(answer.seq), answer.kind !== 'claimed' && answer.work);
     }
     return answer;
   }

@@ -11,6 +11,15 @@ export interface UpdateContext<E> {
 /** A ledger line: the event plus the seq of the update that wrote it and the time. */
 export type LedgerEntry<E> = E & { seq: number; at: string };
 
+/**
+ * Which changes a watch is told of. 'all' (the default): every commit. 'work': the commits that may give an agent or
+ * the run's coordinator something to do, which a store that can tell may tell apart (a database store: every
+ * update(); of its own transitions, a report that hands a task to another agent, leaves a task it made ready to
+ * nobody, settles spend under a budget limit, or finishes the run's last open task); a claim, or a report whose next
+ * task went to its reporter, wakes nobody. A store that cannot tell calls it on every change.
+ */
+export type WatchScope = 'all' | 'work';
+
 /** Where the team state lives. Every change goes through `update()`. */
 export interface StateStore<S extends { seq: number }, E> {
   /** The current state, validated; shared and read-only (change it with `update()`). Throws StateCorruptedError if the file is bad. */
@@ -27,8 +36,8 @@ export interface StateStore<S extends { seq: number }, E> {
    * undefined when every change goes through `update()`.
    */
   readonly transitions?: TaskTransitions | undefined;
-  /** Calls `onChange` soon after the state changes (event-driven, with polling as fallback). Returns a stop function. */
-  watch(onChange: () => void): () => void;
+  /** Calls `onChange` soon after the state changes (event-driven, with polling as fallback), of the changes `scope` names. Returns a stop function. */
+  watch(onChange: () => void, scope?: WatchScope): () => void;
   /**
    * Lets the updates already asked for finish, stops every watch and releases what the store holds
    * (a file store: its watchers; a database store: its connections). Every call after it rejects.

@@ -8,7 +8,7 @@
  * agent commits nothing while there is nothing for it and reads no copy of the run while it works.
  */
 import type { TeamConfig } from '../../src/config/index.js';
-import type { LedgerEvent, StateStore, TeamState } from '../../src/state/index.js';
+import type { LedgerEvent, StateStore, TeamState, WatchScope } from '../../src/state/index.js';
 import { registerAgent } from '../../src/team/agents/agent-lifecycle.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { startKey } from '../../src/team/agents/next-work.js';
@@ -97,8 +97,9 @@ export class ChangeSignal {
   #waiters: Array<{ since: number; resolve: () => void }> = [];
   readonly #stop: () => void;
 
-  constructor(store: TeamStore) {
-    this.#stop = store.watch(() => this.notify());
+  /** `scope`: 'work' as a role agent and the coordinator watch (the default), 'all' to hear of every commit (claims too). */
+  constructor(store: TeamStore, scope: WatchScope = 'work') {
+    this.#stop = store.watch(() => this.notify(), scope);
   }
 
   /** The number of changes seen so far. */

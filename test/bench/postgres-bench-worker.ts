@@ -79,7 +79,8 @@ async function make(changes: ChangeSignal): Promise<void> {
 
 const { seq } = await store.read();
 // Watching from the version read: a change the LISTEN connection misses while it connects is found by its first check.
-const changes = new ChangeSignal(store);
+// The maker waits for another process's claim, which wakes no watch of work.
+const changes = new ChangeSignal(store, job.mode === 'make' ? 'all' : 'work');
 print({ ready: true });
 // The benchmark's next commit says go.
 for (;;) {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RunWatches } from '../../src/state/postgres-listen.js';
 
 describe('RunWatches', () => {
-  it("wakes its watches of this process's own commit even while its LISTEN connection is not up, once per seq", async () => {
+  it("wakes its watches of this process's own commit even while its LISTEN connection is not up, once per seq, those of work only for work", async () => {
     // No server in this directory: the LISTEN connection keeps failing, as it does before it is made.
     const empty = await mkdtemp(join(tmpdir(), 'agent-team-no-server-'));
     const watches = new RunWatches({
@@ -17,10 +17,24 @@ describe('RunWatches', () => {
     });
     try {
       const heard: number[] = [];
+      const heardWork: number[] = [];
       let seq = 0;
       watches.add(() => heard.push(seq));
-      for (seq of [3, 3, 4, 2]) watches.committed(seq);
-      expect(heard).toEqual([3, 4]);
+      watches.add(() => heardWork.push(seq), 'work');
+      // [seq, whether the commit was one of work]
+      const commits: [number, boolean][] = [
+        [3, true],
+        [3, true],
+        [4, false],
+        [2, true],
+        [5, true],
+      ];
+      for (const [committed, work] of commits) {
+        seq = committed;
+        watches.committed(committed, work);
+      }
+      expect(heard).toEqual([3, 4, 5]);
+      expect(heardWork).toEqual([3, 5]);
     } finally {
       await watches.close();
       await rm(empty, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  * claimIsCurrent + applyAgentReport on a copy of that state in memory; where the transitions answer 'undecided',
  * the same change is made through update().
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeamConfig } from '../../src/config/index.js';
 import {
@@ -15,6 +16,7 @@ import {
   type TeamState,
   type UpdateContext,
 } from '../../src/state/index.js';
+import { runChannel, WORK_CHANNEL_SUFFIX } from '../../src/state/postgres-listen.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
 import { fenceStore, OwnershipLostError } from '../../src/team/agents/fenced-store.js';
@@ -333,6 +335,115 @@ describe('PostgreSQL task transitions', () => {
       expect((await store.read()).seq).toBe(before.seq + 2);
     } finally {
       await store.close();
+    }
+  });
+  it('wake the watches of work only when a report may give someone something to do; every commit wakes those of all', async () => {
+    const { config } = project;
+    const state = initialTeamState({
+      config,
+      runId: 'transitions-wake',
+      feature: 'A feature',
+      options: testRunOptions({ config, runId: 'transitions-wake' }),
+      simulated: true,
+      budgetUsd: null,
+      now: PLANNED_AT,
+    });
+    state.run.status = 'running';
+    // [id, role, dependency]
+    const plan: [string, (typeof ROLES)[number], string | undefined][] = [
+      ['T1', 'backend_developer', undefined],
+      ['T2', 'backend_developer', undefined],
+      ['T3', 'frontend_developer', 'T1'],
+      ['T4', 'backend_developer', 'T2'],
+      ['T5', 'backend_developer', undefined],
+    ];
+    state.tasks = plan.map(([id, role, dependency]) =>
+      newTask({
+        task: {
+          id,
+          title: id,
+          description: `Part ${id}.`,
+          role,
+          dependsOn: dependency === undefined ? [] : [dependency],
+          files: [],
+          complexity: 'simple',
+          acceptanceCriteria: [],
+        },
+        createdBy: 'manager',
+        status: dependency === undefined ? 'ready' : 'pending',
+      }),
+    );
+    // dev-1 and fe-1 are alive (a report may hand them tasks); the others never started.
+    for (const id of ['dev-1', 'fe-1']) {
+      const agent = state.agents[id] as TeamState['agents'][string];
+      agent.heartbeatAt = PLANNED_AT;
+      agent.maxConcurrentTasks = 1;
+    }
+    const actor = new PostgresStore({ url, run: 'transitions-wake', initial: () => structuredClone(state), now: () => new Date(NOW) });
+    // What another process hears: the NOTIFYs of the run's two channels, with their seqs.
+    const channel = runChannel('transitions-wake');
+    const heard: { all: number[]; work: number[] } = { all: [], work: [] };
+    const listener = new pg.Client({ connectionString: url });
+    let arrived = (): void => undefined;
+    listener.on('notification', (message) => {
+      heard[message.channel === channel ? 'all' : 'work'].push(Number(message.payload));
+      arrived();
+    });
+    await listener.connect();
+    await listener.query(`LISTEN "${channel}"; LISTEN "${channel}${WORK_CHANNEL_SUFFIX}"`);
+    // And this process's own watches, told of its commits as they are made.
+    const own = { all: 0, work: 0 };
+    const stops = [actor.watch(() => (own.all += 1), 'all'), actor.watch(() => (own.work += 1), 'work')];
+    try {
+      await actor.update(() => undefined);
+      const from = { ...own };
+      const free = { started: new Set<string>(), iterations: 0, maxIterations: 10, busy: 0 };
+      const done: WorkReport = { status: 'done', summary: 'Done.', filesChanged: [] };
+      const seqs: number[] = [];
+      const report = async (claimed: ClaimedTask): Promise<readonly string[]> => {
+        free.started.add(startKey(claimed.task));
+        const grants = await reportWork({ store: actor, config, agentId: 'dev-1', task: claimed.task, report: done });
+        return (grants ?? []).map((grant) => grant.task.id);
+      };
+      const handed = async (ids: readonly string[]): Promise<ClaimedTask> => {
+        const now = await actor.read();
+        seqs.push(now.seq);
+        const task = now.tasks.find((candidate) => candidate.id === ids[0]);
+        if (ids.length !== 1 || task === undefined) throw new Error(`dev-1 was handed ${ids.join(', ') || 'nothing'}`);
+        return claimedTaskFrom({ state: now, config, agentId: 'dev-1', task });
+      };
+      const step = await nextStep({ store: actor, config, agentId: 'dev-1', ...free });
+      if (step.kind !== 'start' || step.tasks[0]?.task.id !== 'T1') throw new Error(`dev-1 did not claim T1: ${JSON.stringify(step)}`);
+      const claimSeq = (await actor.read()).seq;
+      expect(own.work - from.work, 'a claim').toBe(0);
+      // T1 done: T3 goes to fe-1, another agent (work); dev-1 is handed T2.
+      const afterT1 = await report(step.tasks[0]);
+      expect(own.work - from.work, 'T1 done, T3 handed to fe-1').toBe(1);
+      // T2 done: T4, made ready, goes to dev-1 itself: nobody else is concerned.
+      const afterT2 = await report(await handed(afterT1));
+      expect(afterT2).toEqual(['T4']);
+      expect(own.work - from.work, 'T2 done, T4 handed to its reporter').toBe(1);
+      // T4 done: dev-1 is handed T5, ready all along.
+      const afterT4 = await report(await handed(afterT2));
+      expect(afterT4).toEqual(['T5']);
+      expect(own.work - from.work, 'T4 done, T5 handed to its reporter').toBe(1);
+      // T5 done: nothing left for dev-1 (the coordinator may have a run to end).
+      expect(await report(await handed(afterT4))).toEqual([]);
+      expect(own.work - from.work, 'T5 done, nothing handed').toBe(2);
+      expect(own.all - from.all, 'every commit of this process').toBe(5);
+      // An update() wakes both.
+      await actor.update((draft, context) => {
+        draft.run.updatedAt = context.now;
+      });
+      const last = (await actor.read()).seq;
+      while (!heard.all.includes(last) || !heard.work.includes(last)) await new Promise<void>((resolve) => (arrived = resolve));
+      const [t1, t2, t4, t5] = [...seqs, last - 1];
+      expect(heard.all.filter((seq) => seq >= claimSeq)).toEqual([claimSeq, t1, t2, t4, t5, last]);
+      expect(heard.work.filter((seq) => seq >= claimSeq)).toEqual([t1, t5, last]);
+    } finally {
+      for (const stop of stops) stop();
+      await listener.end();
+      await actor.close();
     }
   });
 });

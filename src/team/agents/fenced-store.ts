@@ -29,7 +29,7 @@ export function fenceStore(store: TeamStore, lease: string): TeamStore {
   return {
     read: () => store.read(),
     exists: () => store.exists(),
-    watch: (onChange) => store.watch(onChange),
+    watch: (onChange, scope) => store.watch(onChange, scope),
     close: () => store.close(),
     transitions: store.transitions === undefined ? undefined : fencedTransitions(store.transitions, lease),
     update: (fn) =>

@@ -10,7 +10,8 @@ export class WakeSignal {
   #version = 0;
 
   constructor(store: StateStore<TeamState, LedgerEvent>) {
-    this.#stopWatch = store.watch(() => this.notify());
+    // Agents and the coordinator act on the changes that may give them something to do (see WatchScope).
+    this.#stopWatch = store.watch(() => this.notify(), 'work');
   }
 
   /** A number that grows with every notification; pass it to `wait` to not miss one. */

@@ -201,7 +201,8 @@ async function waitForLiveRun(input: {
       if (signal.aborted) return undefined;
       const exists = await store.exists();
       if (exists) {
-        stopWatch ??= store.watch(poke);
+        // A run's owner starting or taking the run over is an update(): a change of work.
+        stopWatch ??= store.watch(poke, 'work');
         const state = await store.read();
         const joinable = joinableRun(state, input.served);
         if (joinable !== undefined) return { ...joinable, state };
