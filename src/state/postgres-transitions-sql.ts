@@ -349,10 +349,17 @@ ${LOCK_RUN}
   END IF;
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
   PERFORM pg_notify(p_channel, v_seq::text);
-  -- Someone may have something to do when a task made ready went to nobody (an agent yet to start takes it), or when
-  -- the reporter was handed nothing: the queue of its role is empty, maybe every task is finished (the coordinator
-  -- ends the run then). No lookup decides it: an index of the open tasks would be one the others' plans could pick.
-  v_work := v_work OR NOT (v_readied <@ v_handed) OR jsonb_array_length(v_grants) = 0;
+  -- Someone may have something to do when the reporter was handed nothing: the queue of its role is empty, maybe
+  -- every task is finished (the coordinator ends the run then; an index of the open tasks to tell would be one that
+  -- the other lookups' plans could pick). Or when a task made ready went to nobody while an agent of its role waits
+  -- with room but was not handed it, not being alive yet (no heartbeat: it claims for itself).
+  v_work := v_work OR jsonb_array_length(v_grants) = 0;
+  IF NOT v_work AND NOT (v_readied <@ v_handed) THEN
+    v_work := EXISTS (SELECT 1 FROM agents a WHERE a.run_key = p_run AND NOT a.deleted AND a.data ->> 'heartbeatAt' IS NULL
+      AND ${room('a')} AND a.role IN (SELECT r.role FROM unnest(v_readied) AS k(key)
+        CROSS JOIN LATERAL (SELECT t.role FROM tasks t WHERE t.run_key = p_run AND t.key = k.key LIMIT 1) AS r
+        WHERE NOT (k.key = ANY (v_handed))));
+  END IF;
   IF v_work THEN
     PERFORM pg_notify(p_channel || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
   END IF;

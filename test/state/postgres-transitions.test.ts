@@ -356,6 +356,7 @@ describe('PostgreSQL task transitions', () => {
       ['T3', 'frontend_developer', 'T1'],
       ['T4', 'backend_developer', 'T2'],
       ['T5', 'backend_developer', undefined],
+      ['T6', 'frontend_developer', 'T5'],
     ];
     state.tasks = plan.map(([id, role, dependency]) =>
       newTask({
@@ -373,12 +374,14 @@ describe('PostgreSQL task transitions', () => {
         status: dependency === undefined ? 'ready' : 'pending',
       }),
     );
-    // dev-1 and fe-1 are alive (a report may hand them tasks); the others never started.
-    for (const id of ['dev-1', 'fe-1']) {
+    // dev-1 and fe-1 are alive (a report may hand them tasks); dev-2 waits for work, not alive yet (a report cannot
+    // hand it any: it claims for itself); dev-3 stopped.
+    for (const id of ['dev-1', 'fe-1', 'dev-2']) {
       const agent = state.agents[id] as TeamState['agents'][string];
-      agent.heartbeatAt = PLANNED_AT;
+      agent.heartbeatAt = id === 'dev-2' ? null : PLANNED_AT;
       agent.maxConcurrentTasks = 1;
     }
+    (state.agents['dev-3'] as TeamState['agents'][string]).status = 'stopped';
     const actor = new PostgresStore({ url, run: 'transitions-wake', initial: () => structuredClone(state), now: () => new Date(NOW) });
     // What another process hears: the NOTIFYs of the run's two channels, with their seqs.
     const channel = runChannel('transitions-wake');
@@ -418,18 +421,19 @@ describe('PostgreSQL task transitions', () => {
       expect(own.work - from.work, 'a claim').toBe(0);
       // T1 done: T3 goes to fe-1, another agent (work); dev-1 is handed T2.
       const afterT1 = await report(step.tasks[0]);
+      expect(afterT1).toEqual(['T2']);
       expect(own.work - from.work, 'T1 done, T3 handed to fe-1').toBe(1);
-      // T2 done: T4, made ready, goes to dev-1 itself: nobody else is concerned.
+      // T2 done: T4 made ready goes to nobody (dev-1 is handed T5, which heads a longer chain) while dev-2 waits.
       const afterT2 = await report(await handed(afterT1));
-      expect(afterT2).toEqual(['T4']);
-      expect(own.work - from.work, 'T2 done, T4 handed to its reporter').toBe(1);
-      // T4 done: dev-1 is handed T5, ready all along.
-      const afterT4 = await report(await handed(afterT2));
-      expect(afterT4).toEqual(['T5']);
-      expect(own.work - from.work, 'T4 done, T5 handed to its reporter').toBe(1);
-      // T5 done: nothing left for dev-1 (the coordinator may have a run to end).
-      expect(await report(await handed(afterT4))).toEqual([]);
-      expect(own.work - from.work, 'T5 done, nothing handed').toBe(2);
+      expect(afterT2).toEqual(['T5']);
+      expect(own.work - from.work, 'T2 done, T4 left to dev-2').toBe(2);
+      // T5 done: T6 made ready goes to nobody, and no frontend agent waits (fe-1 is busy); dev-1 is handed T4.
+      const afterT5 = await report(await handed(afterT2));
+      expect(afterT5).toEqual(['T4']);
+      expect(own.work - from.work, 'T5 done, T4 handed to its reporter').toBe(2);
+      // T4 done: nothing left for dev-1 (the coordinator may have a run to end).
+      expect(await report(await handed(afterT5))).toEqual([]);
+      expect(own.work - from.work, 'T4 done, nothing handed').toBe(3);
       expect(own.all - from.all, 'every commit of this process').toBe(5);
       // An update() wakes both.
       await actor.update((draft, context) => {
@@ -437,9 +441,9 @@ describe('PostgreSQL task transitions', () => {
       });
       const last = (await actor.read()).seq;
       while (!heard.all.includes(last) || !heard.work.includes(last)) await new Promise<void>((resolve) => (arrived = resolve));
-      const [t1, t2, t4, t5] = [...seqs, last - 1];
-      expect(heard.all.filter((seq) => seq >= claimSeq)).toEqual([claimSeq, t1, t2, t4, t5, last]);
-      expect(heard.work.filter((seq) => seq >= claimSeq)).toEqual([t1, t5, last]);
+      const [t1, t2, t5, t4] = [...seqs, last - 1];
+      expect(heard.all.filter((seq) => seq >= claimSeq)).toEqual([claimSeq, t1, t2, t5, t4, last]);
+      expect(heard.work.filter((seq) => seq >= claimSeq)).toEqual([t1, t2, t4, last]);
     } finally {
       for (const stop of stops) stop();
       await listener.end();
