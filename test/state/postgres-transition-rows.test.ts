@@ -17,12 +17,9 @@ import { registerAgent } from '../../src/team/agents/agent-lifecycle.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
 import { startKey } from '../../src/team/agents/next-work.js';
 import { nextStep, reportWork } from '../../src/team/agents/work-transitions.js';
-import { initialTeamState } from '../../src/team/run/run-state.js';
 import { type ClaimedTask, claimedTaskFromGrant } from '../../src/team/tasks/claim-task.js';
-import { newTask } from '../../src/team/tasks/task-factory.js';
 import { postgresForFile } from '../support/postgres.js';
-import { testRunOptions } from '../support/running-state.js';
-import { createTeamProject, type TeamProject } from './conformance/team-setup.js';
+import { createTeamProject, runningState, type TeamProject } from './conformance/team-setup.js';
 
 const server = postgresForFile();
 const AGENT = 'dev-1';
@@ -46,33 +43,13 @@ afterAll(async () => {
  * task has a blocker, resolved, so that the run holds blockers in proportion too.
  */
 function plannedRun(config: TeamConfig, tasks: number): TeamState {
-  const state = initialTeamState({
-    config,
-    runId: 'pages',
-    feature: 'A feature',
-    options: testRunOptions({ config, runId: 'pages' }),
-    simulated: true,
-    budgetUsd: null,
-    now: '2026-01-02T03:04:05.000Z',
-  });
-  state.run.status = 'running';
+  const state = runningState({ config, tasks });
   const half = tasks / 2;
-  state.tasks = Array.from({ length: tasks }, (_, index) =>
-    newTask({
-      task: {
-        id: `T${index + 1}`,
-        title: `Task ${index + 1}`,
-        description: `Do part ${index + 1} of the feature.`,
-        role: 'backend_developer',
-        dependsOn: index < half ? [] : [`T${index - half + 1}`],
-        files: [],
-        complexity: 'simple',
-        acceptanceCriteria: [],
-      },
-      createdBy: 'manager',
-      status: index < half ? 'ready' : 'pending',
-    }),
-  );
+  for (const [index, task] of state.tasks.entries()) {
+    if (index < half) continue;
+    task.dependsOn = [`T${index - half + 1}`];
+    task.status = 'pending';
+  }
   state.blockers = state.tasks
     .filter((_, index) => index % 4 === 3)
     .map((task) => ({

@@ -339,16 +339,7 @@ describe('PostgreSQL task transitions', () => {
   });
   it('wake the watches of work only when a report may give someone something to do; every commit wakes those of all', async () => {
     const { config } = project;
-    const state = initialTeamState({
-      config,
-      runId: 'transitions-wake',
-      feature: 'A feature',
-      options: testRunOptions({ config, runId: 'transitions-wake' }),
-      simulated: true,
-      budgetUsd: null,
-      now: PLANNED_AT,
-    });
-    state.run.status = 'running';
+    const state = runningState({ config, tasks: 0 });
     // [id, role, dependency]
     const plan: [string, (typeof ROLES)[number], string | undefined][] = [
       ['T1', 'backend_developer', undefined],
