@@ -344,6 +344,8 @@ ${LOCK_RUN}
           -- Another agent, idle, is handed a task: it wakes to start it.
           v_work := true;
         END IF;
+        -- The task taken counts against the agent: full now, it is not read again.
+        EXIT WHEN jsonb_array_length(v_agent.data -> 'activeTasks') + 1 >= (v_agent.data ->> 'maxConcurrentTasks')::integer;
       END LOOP;
     END LOOP;
   END IF;
