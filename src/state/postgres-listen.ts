@@ -1,7 +1,8 @@
 /**
- * Wake-ups of a run's watchers: LISTEN on the run's channel from a connection of its own (every
- * commit NOTIFYs the new seq; those that may give someone work NOTIFY the run's work channel too), with polling
- * of the run's seq as the fallback (a change it finds wakes every scope). A lost connection
+ * Wake-ups of a run's watchers: LISTEN on the run's channel from a connection of its own (the commits that may
+ * give someone something to do NOTIFY the new seq: every update() and some transitions, see WatchScope), with
+ * polling of the run's seq as the fallback; the watches of every change poll often, for the commits no one is
+ * told of (a change a poll finds wakes them). A lost connection
  * (a server restart) is made again with backoff, and the seq is checked then, since
  * notifications sent meanwhile are lost.
  */
@@ -133,18 +134,18 @@ export class RunListener {
   }
 }
 
-/** The channel every commit of run `run` NOTIFYs with its seq (its work channel: this with WORK_CHANNEL_SUFFIX). */
+/** The channel the commits of run `run` that may give someone something to do NOTIFY with their seq. */
 export function runChannel(run: string): string {
   return `agent_team_${createHash('sha256').update(run).digest('hex').slice(0, 32)}`;
 }
 
-/** The suffix of a run's work channel: the commits that may give an agent or the coordinator something to do (WatchScope 'work'). */
-export const WORK_CHANNEL_SUFFIX = '_w';
+/** How often the watches of every change poll the run's seq at the most: they hear of claims so. */
+export const EVERY_CHANGE_POLL_MS = 250;
 
 /**
- * The watches of one store, by scope: one RunListener per scope while any watch of it is open ('all' on the run's
- * channel, 'work' on its work channel, which only such commits NOTIFY as well), each watch called on every change
- * its listener hears.
+ * The watches of one store, by scope: one RunListener per scope while any watch of it is open, both on the run's
+ * channel ('all' polling every EVERY_CHANGE_POLL_MS at the most, 'work' only as the fallback), each watch called
+ * on every change its listener hears.
  */
 export class RunWatches {
   readonly #listenerOptions: Omit<RunListenerOptions, 'onChange'>;
@@ -161,10 +162,10 @@ export class RunWatches {
     if (watches === undefined) {
       // Keyed by each watch's stop function: the same callback may be watching twice.
       const callbacks = new Map<() => void, () => void>();
-      const channel = scope === 'all' ? this.#listenerOptions.channel : `${this.#listenerOptions.channel}${WORK_CHANNEL_SUFFIX}`;
+      const { pollIntervalMs } = this.#listenerOptions;
       const listener = new RunListener({
         ...this.#listenerOptions,
-        channel,
+        pollIntervalMs: scope === 'all' ? Math.min(pollIntervalMs, EVERY_CHANGE_POLL_MS) : pollIntervalMs,
         onChange: () => {
           for (const watcher of [...callbacks.values()]) watcher();
         },
@@ -186,7 +187,7 @@ export class RunWatches {
   /**
    * Wakes the watches of this process's own commit of `seq` without waiting for its notification: one
    * sent before the LISTEN connection is up would never come, and a first check that finds the seq
-   * already there takes it as where changes start. `work`: whether the commit notified the work channel too.
+   * already there takes it as where changes start. `work`: whether the commit was one of work (it NOTIFYed).
    */
   committed(seq: number, work: boolean): void {
     this.#scopes.get('all')?.listener.committed(seq);

@@ -5,7 +5,6 @@
  */
 import type pg from 'pg';
 import { AgentTeamError } from '../errors/index.js';
-import { WORK_CHANNEL_SUFFIX } from './postgres-listen.js';
 import { TRANSITION_FUNCTIONS } from './postgres-transitions-sql.js';
 
 // The functions a client calls (postgres-queries.ts, postgres-transitions.ts); the helpers they call are not listed.
@@ -145,7 +144,6 @@ BEGIN
     SELECT p_run, u.seq, p_writes #>> '{ledger,at}', (p_writes #>> '{ledger,commitId}')::uuid, u.events
     FROM jsonb_to_recordset(p_writes #> '{ledger,updates}') AS u(seq bigint, events jsonb);
   PERFORM pg_notify(p_writes ->> 'channel', v_seq::text);
-  PERFORM pg_notify((p_writes ->> 'channel') || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
   RETURN QUERY SELECT 'committed'::text, NULL::jsonb;
 END
 $commit$;`;

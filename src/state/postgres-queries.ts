@@ -8,7 +8,6 @@
  * message cannot take parameters).
  */
 import type pg from 'pg';
-import { WORK_CHANNEL_SUFFIX } from './postgres-listen.js';
 import { COLLECTIONS, type CollectionName, RUN_COLUMNS } from './postgres-rows.js';
 import type { RowChanges, TableRow } from './postgres-snapshot.js';
 
@@ -134,8 +133,6 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
     `INSERT INTO ledger (run_key, seq, at, commit_id, events)
      SELECT ${run}, u.seq, ${literal(at)}, ${literal(commitId)}::uuid, u.events FROM jsonb_to_recordset(${literal(updates)}::jsonb) AS u(seq bigint, events jsonb)`,
     `SELECT pg_notify(${literal(input.channel)}, ${literal(String(input.seq))})`,
-    // Every update() may give someone work (see WatchScope).
-    `SELECT pg_notify(${literal(`${input.channel}${WORK_CHANNEL_SUFFIX}`)}, ${literal(String(input.seq))})`,
     'COMMIT',
   );
   await client.query(statements.join(';\n'));

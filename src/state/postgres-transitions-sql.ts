@@ -16,11 +16,10 @@
  * They run with generic plans (migration 5), made without the parameters' values: every lookup of a task goes by its
  * whole key, one key at a time (LATERAL ... LIMIT 1 keeps the planner from joining the keys with a scan of the run's
  * tasks), or by an index made for it. test/state/postgres-transition-rows.test.ts counts the rows they visit.
- * Each NOTIFYs the run's channel; only a report that may give someone something to do (see WatchScope) NOTIFYs its
- * work channel too, so that busy agents and the coordinator are not woken by every claim and report of the others.
+ * Only a report that may give someone something to do NOTIFYs the run's channel (see WatchScope): a claim, or a report
+ * whose next task goes to its reporter, wakes no other process, not even the server's listening sessions, which
+ * PostgreSQL signals on any NOTIFY in their database.
  */
-
-import { WORK_CHANNEL_SUFFIX } from './postgres-listen.js';
 
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
 const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
@@ -176,7 +175,7 @@ ${LOCK_RUN}
   UPDATE runs SET seq = v_seq WHERE run_key = p_run;
   SELECT * INTO v_assigned FROM agent_team_assign(p_run, p_agent, v_task, p_models, v_seq, p_at, true);
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, jsonb_build_array(v_assigned.event));
-  PERFORM pg_notify(p_channel, v_seq::text);
+  -- A claim gives no one else anything to do: no NOTIFY.
   RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
 END
 $claim$;`;
@@ -292,9 +291,8 @@ ${LOCK_RUN}
     v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'report-reject', 'agentId', p_agent, 'taskId', p_task,
       'fence', p_fence, 'current', COALESCE(v_task.fence, 0), 'reason', v_reason));
     INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
-    PERFORM pg_notify(p_channel, v_seq::text);
     IF v_work THEN
-      PERFORM pg_notify(p_channel || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
+      PERFORM pg_notify(p_channel, v_seq::text);
     END IF;
     RETURN jsonb_build_object('kind', 'rejected', 'seq', v_seq, 'work', v_work);
   END IF;
@@ -350,7 +348,6 @@ ${LOCK_RUN}
     END LOOP;
   END IF;
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
-  PERFORM pg_notify(p_channel, v_seq::text);
   -- Someone may have something to do when the reporter was handed nothing: the queue of its role is empty, maybe
   -- every task is finished (the coordinator ends the run then; an index of the open tasks to tell would be one that
   -- the other lookups' plans could pick). Or when a task made ready went to nobody while an agent of its role waits
@@ -363,7 +360,7 @@ ${LOCK_RUN}
         WHERE NOT (k.key = ANY (v_handed))));
   END IF;
   IF v_work THEN
-    PERFORM pg_notify(p_channel || '${WORK_CHANNEL_SUFFIX}', v_seq::text);
+    PERFORM pg_notify(p_channel, v_seq::text);
   END IF;
   RETURN jsonb_build_object('kind', 'done', 'seq', v_seq, 'grants', v_grants, 'work', v_work);
 END

@@ -13,10 +13,11 @@ export type LedgerEntry<E> = E & { seq: number; at: string };
 
 /**
  * Which changes a watch is told of. 'all' (the default): every commit. 'work': the commits that may give an agent or
- * the run's coordinator something to do, which a store that can tell may tell apart (a database store: every
- * update(); of its own transitions, a report that hands a task to another agent, leaves a task it made ready to
- * nobody, settles spend under a budget limit, or finishes the run's last open task); a claim, or a report whose next
- * task went to its reporter, wakes nobody. A store that cannot tell calls it on every change.
+ * the run's coordinator something to do, which a store that can tell may tell apart. A database store: every
+ * update(); of its own transitions, a report that hands a task to another agent, settles spend under a budget
+ * limit, hands its reporter nothing, or leaves a task it made ready to an agent that waits without being alive yet;
+ * a claim, or a report whose next task went to its reporter, wakes no watch of work, and watches of all hear of it
+ * within EVERY_CHANGE_POLL_MS (they poll). A store that cannot tell calls every watch on every change.
  */
 export type WatchScope = 'all' | 'work';
 

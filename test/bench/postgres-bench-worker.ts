@@ -35,7 +35,8 @@ export interface BenchWorkerJob {
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as BenchWorkerJob;
-const store = new PostgresStore({ url: job.url, run: job.run });
+// The maker hears of the other process's claims, which no NOTIFY tells of, by polling: often, to keep samples close.
+const store = new PostgresStore({ url: job.url, run: job.run, pollIntervalMs: job.mode === 'make' ? 5 : undefined });
 const config = loadTeamConfig({ cwd: job.projectDir });
 const clock = (): number => performance.timeOrigin + performance.now();
 
@@ -79,7 +80,7 @@ async function make(changes: ChangeSignal): Promise<void> {
 
 const { seq } = await store.read();
 // Watching from the version read: a change the LISTEN connection misses while it connects is found by its first check.
-// The maker waits for another process's claim, which wakes no watch of work.
+// The maker waits for another process's claim, which wakes no watch of work (and is heard of by polling).
 const changes = new ChangeSignal(store, job.mode === 'make' ? 'all' : 'work');
 print({ ready: true });
 // The benchmark's next commit says go.

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { RunWatches } from '../../src/state/postgres-listen.js';
+import { describe, expect, it, vi } from 'vitest';
+import { EVERY_CHANGE_POLL_MS, RunWatches } from '../../src/state/postgres-listen.js';
 
 describe('RunWatches', () => {
   it("wakes its watches of this process's own commit even while its LISTEN connection is not up, once per seq, those of work only for work", async () => {
@@ -36,6 +36,33 @@ describe('RunWatches', () => {
       expect(heard).toEqual([3, 4, 5]);
       expect(heardWork).toEqual([3, 5]);
     } finally {
+      await watches.close();
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+  it('polls for the watches of every change at least every EVERY_CHANGE_POLL_MS, for the watches of work at the fallback interval', async () => {
+    vi.useFakeTimers();
+    const empty = await mkdtemp(join(tmpdir(), 'agent-team-no-server-'));
+    let seq = 5;
+    const watches = new RunWatches({
+      client: { connectionString: `postgresql://postgres@localhost:5432/nowhere?host=${encodeURIComponent(empty)}` },
+      channel: 'agent_team_test',
+      pollIntervalMs: 60_000,
+      knownSeq: () => 5,
+      readSeq: async () => seq,
+    });
+    try {
+      const heard = { all: 0, work: 0 };
+      watches.add(() => (heard.all += 1), 'all');
+      watches.add(() => (heard.work += 1), 'work');
+      // A claim by another process: no NOTIFY tells of it.
+      seq = 6;
+      await vi.advanceTimersByTimeAsync(EVERY_CHANGE_POLL_MS);
+      expect(heard).toEqual({ all: 1, work: 0 });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(heard).toEqual({ all: 1, work: 1 });
+    } finally {
+      vi.useRealTimers();
       await watches.close();
       await rm(empty, { recursive: true, force: true });
     }

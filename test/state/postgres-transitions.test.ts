@@ -16,7 +16,7 @@ import {
   type TeamState,
   type UpdateContext,
 } from '../../src/state/index.js';
-import { runChannel, WORK_CHANNEL_SUFFIX } from '../../src/state/postgres-listen.js';
+import { runChannel } from '../../src/state/postgres-listen.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
 import { fenceStore, OwnershipLostError } from '../../src/team/agents/fenced-store.js';
@@ -337,7 +337,7 @@ describe('PostgreSQL task transitions', () => {
       await store.close();
     }
   });
-  it('wake the watches of work only when a report may give someone something to do; every commit wakes those of all', async () => {
+  it('NOTIFY other processes and wake the watches of work only when a report may give someone something to do', async () => {
     const { config } = project;
     const state = runningState({ config, tasks: 0 });
     // [id, role, dependency]
@@ -374,17 +374,17 @@ describe('PostgreSQL task transitions', () => {
     }
     (state.agents['dev-3'] as TeamState['agents'][string]).status = 'stopped';
     const actor = new PostgresStore({ url, run: 'transitions-wake', initial: () => structuredClone(state), now: () => new Date(NOW) });
-    // What another process hears: the NOTIFYs of the run's two channels, with their seqs.
+    // What another process hears: the NOTIFYs of the run's channel, with their seqs.
     const channel = runChannel('transitions-wake');
-    const heard: { all: number[]; work: number[] } = { all: [], work: [] };
+    const heard: number[] = [];
     const listener = new pg.Client({ connectionString: url });
     let arrived = (): void => undefined;
     listener.on('notification', (message) => {
-      heard[message.channel === channel ? 'all' : 'work'].push(Number(message.payload));
+      if (message.channel === channel) heard.push(Number(message.payload));
       arrived();
     });
     await listener.connect();
-    await listener.query(`LISTEN "${channel}"; LISTEN "${channel}${WORK_CHANNEL_SUFFIX}"`);
+    await listener.query(`LISTEN "${channel}"`);
     // And this process's own watches, told of its commits as they are made.
     const own = { all: 0, work: 0 };
     const stops = [actor.watch(() => (own.all += 1), 'all'), actor.watch(() => (own.work += 1), 'work')];
@@ -431,10 +431,10 @@ describe('PostgreSQL task transitions', () => {
         draft.run.updatedAt = context.now;
       });
       const last = (await actor.read()).seq;
-      while (!heard.all.includes(last) || !heard.work.includes(last)) await new Promise<void>((resolve) => (arrived = resolve));
-      const [t1, t2, t5, t4] = [...seqs, last - 1];
-      expect(heard.all.filter((seq) => seq >= claimSeq)).toEqual([claimSeq, t1, t2, t5, t4, last]);
-      expect(heard.work.filter((seq) => seq >= claimSeq)).toEqual([t1, t2, t4, last]);
+      while (!heard.includes(last)) await new Promise<void>((resolve) => (arrived = resolve));
+      // The claim and T5's report (seqs[2]), which concern no one else, sent none.
+      const [t1, t2] = seqs;
+      expect(heard.filter((seq) => seq >= claimSeq)).toEqual([t1, t2, last - 1, last]);
     } finally {
       for (const stop of stops) stop();
       await listener.end();
