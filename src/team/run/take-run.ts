@@ -10,6 +10,31 @@ import { describeOwner, liveOtherOwner, ownerLiveness, RunOwnedError } from './r
 import { prepareResume } from './run-state.js';
 import { readRunLedger, restartRunLedger } from './team-ledger.js';
 
+/** A new run refused because the project's last one is unfinished: resume it, or start over with --force. */
+export class RunUnfinishedError extends AgentTeamError {
+  constructor(input: {
+    runId: string;
+    /** The store, as messages name it. */
+    where: string;
+    status: string;
+    /** Why nobody works on it, if nobody does. */
+    abandoned: string | null;
+    runDir: string;
+    /** A run in a database is reached by these commands only with its `--store` (or AGENT_TEAM_STORE). */
+    store: 'file' | 'postgres';
+  }) {
+    super(
+      'run_unfinished',
+      `Run ${input.runId} in ${input.where} is ${input.status}${input.abandoned === null ? '' : ` (${input.abandoned})`}. ` +
+        'Continue it with `agent-team run --resume`, or start over with `--force` (its record stays in ' +
+        `${input.runDir}).` +
+        (input.store === 'postgres' ? ' Either needs the same `--store` (or AGENT_TEAM_STORE).' : ''),
+      { exitCode: 2 },
+    );
+    this.name = 'RunUnfinishedError';
+  }
+}
+
 /** Why a run that says it is live has nobody working on it, or null when it has (or has ended). */
 export function abandonedBecause(state: TeamState, now: Date): string | null {
   if (TERMINAL_RUN_STATUSES.has(state.run.status)) return null;
@@ -63,13 +88,14 @@ export async function startNewRun(input: {
       const abandoned = abandonedBecause(state, input.now);
       if (!TERMINAL_RUN_STATUSES.has(state.run.status) || RESUMABLE_RUN_STATUSES.has(state.run.status)) {
         if (!input.force) {
-          throw new AgentTeamError(
-            'run_unfinished',
-            `Run ${state.run.id} in ${describeTeamStore(config)} is ${state.run.status}${abandoned === null ? '' : ` (${abandoned})`}. ` +
-              'Continue it with `agent-team run --resume`, or start over with `--force` (its record stays in ' +
-              `${state.run.options.runDir}).`,
-            { exitCode: 2 },
-          );
+          throw new RunUnfinishedError({
+            runId: state.run.id,
+            where: describeTeamStore(config),
+            status: state.run.status,
+            abandoned,
+            runDir: state.run.options.runDir,
+            store: config.store.kind,
+          });
         }
         if (abandoned !== null) closeAbandoned(state, abandoned, context.now, context.emit);
       }

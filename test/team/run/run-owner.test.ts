@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../../src/config/index.js';
 import type { RunOwner, TeamState } from '../../../src/state/index.js';
 import { fenceStore, OwnershipLostError } from '../../../src/team/agents/fenced-store.js';
+import { RunUnfinishedError } from '../../../src/team/run/take-run.js';
 import { openTeamStore } from '../../../src/team/index.js';
 import { claimTask } from '../../../src/team/tasks/claim-task.js';
 import { applyWorkReport, claimIsCurrent, releaseTask } from '../../../src/team/tasks/report-result.js';
@@ -187,5 +188,22 @@ describe('the refusal of a live run', () => {
       /then `agent-team run --resume`\. The agent-team commands above need the same `--store` \(or AGENT_TEAM_STORE\)\.$/,
     );
     expect(inDatabase.exitCode).toBe(6);
+  });
+});
+
+describe('the refusal of an unfinished run', () => {
+  it('points at --resume and --force, and for a run in a database says that either needs its --store', () => {
+    const common = { runId: 'r1', status: 'interrupted', abandoned: 'no process owns it', runDir: '/p/.agent-runs/r1' };
+    const onFile = new RunUnfinishedError({ ...common, where: '/p/.ai-agents/state/team-communication.json', store: 'file' });
+    expect(onFile.message).toBe(
+      'Run r1 in /p/.ai-agents/state/team-communication.json is interrupted (no process owns it). Continue it with ' +
+        '`agent-team run --resume`, or start over with `--force` (its record stays in /p/.agent-runs/r1).',
+    );
+    const inDatabase = new RunUnfinishedError({ ...common, where: 'team "p" in PostgreSQL postgres://u:***@db/x', store: 'postgres' });
+    expect(inDatabase.message).toMatch(
+      /\(its record stays in \/p\/\.agent-runs\/r1\)\. Either needs the same `--store` \(or AGENT_TEAM_STORE\)\.$/,
+    );
+    expect(inDatabase.exitCode).toBe(2);
+    expect(inDatabase.code).toBe('run_unfinished');
   });
 });
