@@ -83,10 +83,12 @@ END
 $pick$;`;
 
 // Gives `p_task` to the agent (claim-task.ts assignTask): in progress, its fence moved on, counted against the agent,
-// whose model for it is p_models[complexity][min(attempts, 2)]. Returns the task as written and its task-claim event.
+// whose model for it is p_models[complexity][min(attempts, 2)]. p_active: the tasks the agent holds besides, when they
+// are not yet written (a reporter that left a task in the same commit); NULL: as its row has them. Returns the task
+// as written and its task-claim event.
 const assignFunction = `
 CREATE FUNCTION agent_team_assign(p_run text, p_agent text, p_task tasks, p_models jsonb, p_seq bigint, p_at text, p_heartbeat boolean,
-  OUT task tasks, OUT event jsonb)
+  p_active jsonb, OUT task tasks, OUT event jsonb)
 LANGUAGE plpgsql AS $assign$
 DECLARE
   v_model text := p_models #>> ARRAY[p_task.data ->> 'complexity', least((p_task.data ->> 'attempts')::integer, 2)::text];
@@ -99,7 +101,7 @@ BEGIN
     WHERE run_key = p_run AND key = p_task.key
     RETURNING * INTO task;
   UPDATE agents SET status = 'working', updated_seq = p_seq,
-      data = data || jsonb_build_object('activeTasks', (data -> 'activeTasks') || to_jsonb(p_task.key), 'model', v_model)
+      data = data || jsonb_build_object('activeTasks', COALESCE(p_active, data -> 'activeTasks') || to_jsonb(p_task.key), 'model', v_model)
         || CASE WHEN p_heartbeat THEN jsonb_build_object('heartbeatAt', p_at) ELSE '{}'::jsonb END
     WHERE run_key = p_run AND key = p_agent;
   event := jsonb_build_object('type', 'task-claim', 'agentId', p_agent, 'taskId', p_task.key,
@@ -107,9 +109,9 @@ BEGIN
 END
 $assign$;`;
 
-// True when the agent (a row of agents named `agent`) can take another task now (live, with room).
-const room = (agent: string): string =>
-  `${agent}.status <> 'stopped' AND jsonb_array_length(${agent}.data -> 'activeTasks') < (${agent}.data ->> 'maxConcurrentTasks')::integer`;
+// True when the agent (a row of agents named `agent`, holding the tasks `active`) can take another task now (live, with room).
+const room = (agent: string, active = `${agent}.data -> 'activeTasks'`): string =>
+  `${agent}.status <> 'stopped' AND jsonb_array_length(${active}) < (${agent}.data ->> 'maxConcurrentTasks')::integer`;
 const ROOM = room('v_agent');
 
 /**
@@ -173,7 +175,7 @@ ${LOCK_RUN}
   END IF;
   v_seq := v_run.seq + 1;
   UPDATE runs SET seq = v_seq WHERE run_key = p_run;
-  SELECT * INTO v_assigned FROM agent_team_assign(p_run, p_agent, v_task, p_models, v_seq, p_at, true);
+  SELECT * INTO v_assigned FROM agent_team_assign(p_run, p_agent, v_task, p_models, v_seq, p_at, true, NULL);
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, jsonb_build_array(v_assigned.event));
   -- A claim gives no one else anything to do: no NOTIFY.
   RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
@@ -247,6 +249,7 @@ DECLARE
   v_seq bigint;
   v_events jsonb := '[]'::jsonb;
   v_grants jsonb := '[]'::jsonb;
+  v_left jsonb;
   v_readied text[] := '{}';
   v_handed text[] := '{}';
   v_work boolean := false;
@@ -296,13 +299,13 @@ ${LOCK_RUN}
     END IF;
     RETURN jsonb_build_object('kind', 'rejected', 'seq', v_seq, 'work', v_work);
   END IF;
-  -- The reporter leaves the task (report-result.ts leaveTask); the task is done.
-  UPDATE agents SET updated_seq = v_seq,
-      data = jsonb_set(data, '{activeTasks}', COALESCE((SELECT jsonb_agg(a) FROM jsonb_array_elements(data -> 'activeTasks') a
-        WHERE a <> to_jsonb(p_task)), '[]'::jsonb)),
-      status = CASE WHEN status = 'working' AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(data -> 'activeTasks') a
-        WHERE a <> to_jsonb(p_task)) THEN 'idle' ELSE status END
-    WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  -- The reporter leaves the task (report-result.ts leaveTask): v_left, the tasks it holds then, is written with the
+  -- next task the dispatch hands it, or else on its own at the end (one write of its row either way). The task is done.
+  SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  IF FOUND THEN
+    v_left := COALESCE((SELECT jsonb_agg(a) FROM jsonb_array_elements(v_agent.data -> 'activeTasks') a WHERE a <> to_jsonb(p_task)),
+      '[]'::jsonb);
+  END IF;
   UPDATE tasks SET status = 'done', updated_seq = v_seq, data = data || jsonb_build_object(
       'iterations', (data ->> 'iterations')::integer + 1, 'lastOutput', p_normalized, 'result', p_result, 'completedAt', p_at)
     WHERE run_key = p_run AND key = p_task;
@@ -326,14 +329,23 @@ ${LOCK_RUN}
   IF v_run.status = 'running' THEN
     FOR v_member IN SELECT r.member FROM jsonb_array_elements(p_roster) WITH ORDINALITY AS r(member, n)
         CROSS JOIN LATERAL (SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = r.member ->> 'id' AND NOT a.deleted
-          AND a.data ->> 'heartbeatAt' IS NOT NULL AND ${room('a')} LIMIT 1) AS live
+          AND a.data ->> 'heartbeatAt' IS NOT NULL
+          AND ${room('a', `CASE WHEN a.key = p_agent AND v_left IS NOT NULL THEN v_left ELSE a.data -> 'activeTasks' END`)} LIMIT 1) AS live
         ORDER BY r.n LOOP
       LOOP
         SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = v_member ->> 'id' AND NOT deleted;
-        EXIT WHEN NOT FOUND OR v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
+        EXIT WHEN NOT FOUND;
+        IF v_agent.key = p_agent AND v_left IS NOT NULL THEN
+          v_agent.data := jsonb_set(v_agent.data, '{activeTasks}', v_left);
+        END IF;
+        EXIT WHEN v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
         v_next := agent_team_pick(p_run, v_agent.key, v_agent.role);
         EXIT WHEN v_next.key IS NULL;
-        SELECT * INTO v_assigned FROM agent_team_assign(p_run, v_agent.key, v_next, v_member -> 'models', v_seq, p_at, false);
+        SELECT * INTO v_assigned FROM agent_team_assign(p_run, v_agent.key, v_next, v_member -> 'models', v_seq, p_at, false,
+          CASE WHEN v_agent.key = p_agent THEN v_left END);
+        IF v_agent.key = p_agent THEN
+          v_left := NULL;
+        END IF;
         v_events := v_events || jsonb_build_array(v_assigned.event);
         v_handed := v_handed || v_next.key;
         IF v_agent.key = p_agent THEN
@@ -346,6 +358,11 @@ ${LOCK_RUN}
         EXIT WHEN jsonb_array_length(v_agent.data -> 'activeTasks') + 1 >= (v_agent.data ->> 'maxConcurrentTasks')::integer;
       END LOOP;
     END LOOP;
+  END IF;
+  IF v_left IS NOT NULL THEN
+    UPDATE agents SET updated_seq = v_seq, data = jsonb_set(data, '{activeTasks}', v_left),
+        status = CASE WHEN status = 'working' AND jsonb_array_length(v_left) = 0 THEN 'idle' ELSE status END
+      WHERE run_key = p_run AND key = p_agent;
   END IF;
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
   -- Someone may have something to do when the reporter was handed nothing: the queue of its role is empty, maybe
