@@ -28,7 +28,7 @@ import {
   sameJson,
   stored,
 } from './postgres-snapshot.js';
-import { taskLevels } from './task-graph.js';
+import { dependentsOf, taskLevels } from './task-graph.js';
 import { type Task, TEAM_STATE_VERSION, type TeamState } from './team-state.js';
 import { type TrackedList, trackingIntact } from './tracked-list.js';
 
@@ -215,15 +215,12 @@ export function diffState(input: {
 /** Each task's level and the tasks that depend on it, in plan order, as the transitions read them (RowChanges.graph). */
 function graphRows(tasks: readonly Task[]): NonNullable<RowChanges['graph']> {
   const levels = taskLevels(tasks);
-  const dependents = new Map<string, string[]>();
-  for (const task of tasks) {
-    for (const id of new Set(task.dependsOn)) {
-      const list = dependents.get(id);
-      if (list === undefined) dependents.set(id, [task.id]);
-      else list.push(task.id);
-    }
-  }
-  return tasks.map((task) => ({ key: task.id, level: levels.get(task.id) ?? 0, dependents: dependents.get(task.id) ?? [] }));
+  const dependents = dependentsOf(tasks);
+  return tasks.map((task) => ({
+    key: task.id,
+    level: levels.get(task.id) ?? 0,
+    dependents: (dependents.get(task.id) ?? []).map((dependent) => dependent.id),
+  }));
 }
 
 /** True when the tasks written change the plan's graph: a task added, removed or moved, or its size or dependencies changed. */

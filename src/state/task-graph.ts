@@ -30,20 +30,26 @@ export interface GraphTask {
   dependsOn: readonly string[];
 }
 
+/** Per task id, the tasks that depend on it, each once, in the order of `tasks`. */
+export function dependentsOf<T extends GraphTask>(tasks: readonly T[]): Map<string, T[]> {
+  const dependents = new Map<string, T[]>();
+  for (const task of tasks) {
+    for (const id of new Set(task.dependsOn)) {
+      const list = dependents.get(id);
+      if (list === undefined) dependents.set(id, [task]);
+      else list.push(task);
+    }
+  }
+  return dependents;
+}
+
 /**
  * For each task, the longest chain of work from it to the end of the plan, itself
  * included, with each task weighing `weight(task)`. The largest is the critical path.
  * Plans are checked for cycles; a cycle met here only ends the chain.
  */
 export function longestChains<T extends GraphTask>(tasks: readonly T[], weight: (task: T) => number): Map<string, number> {
-  const dependents = new Map<string, T[]>();
-  for (const task of tasks) {
-    for (const id of task.dependsOn) {
-      const list = dependents.get(id);
-      if (list === undefined) dependents.set(id, [task]);
-      else list.push(task);
-    }
-  }
+  const dependents = dependentsOf(tasks);
   const lengths = new Map<string, number>();
   const visiting = new Set<string>();
   const length = (task: T): number => {
