@@ -40,7 +40,7 @@ import type { CollectionName } from './postgres-rows.js';
 import { applyRows, assembleState, mutableState, type RowChanges, type Snapshot, type TableRow } from './postgres-snapshot.js';
 import { PostgresTransitions } from './postgres-transitions.js';
 import { assertPostgresUrl, describeRunLocation } from './postgres-url.js';
-import { committedCopy, rebasedCopy, revertedCopy, type WorkingCopy } from './postgres-working-copy.js';
+import { committedCopy, rebasedCopy, revertedCopy, type WorkingCopy, workingCopyOf } from './postgres-working-copy.js';
 import type { LedgerEntry, StateStore, UpdateContext, WatchScope } from './store.js';
 import type { TeamState } from './team-state.js';
 
@@ -373,11 +373,13 @@ export class PostgresStore implements StateStore<TeamState, LedgerEvent> {
     if (base === undefined) {
       fresh = initial as () => TeamState;
     } else {
-      work = this.#work?.snapshot === base ? this.#work : undefined;
+      // The working copy kept since the last commit, or one made now (after a read, or a commit of another process's
+      // version): tracked either way, so the diff compares only what the group reached.
+      work = this.#work?.snapshot === base ? this.#work : workingCopyOf(base);
       this.#work = undefined;
-      let reuse = work;
-      // The first pass runs on the working copy when it is of this version; a pass after an update threw gets a
-      // mutable copy of its own of the shared, frozen state.
+      let reuse: WorkingCopy | undefined = work;
+      // The first pass runs on the working copy; a pass after an update threw gets a mutable copy of its own of the
+      // shared, frozen state.
       fresh = () => {
         const state = reuse?.state ?? mutableState(base);
         reuse = undefined;
