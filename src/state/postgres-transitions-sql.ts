@@ -24,27 +24,36 @@
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
 const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
 
-// What an agent needs of a task it was given: the task, its dependencies and its blockers (as rows), and the ids of
-// every task in plan order when the plan changed since the caller's graph_seq. The helpers are PL/pgSQL, whose
-// statements each session plans once; a LANGUAGE sql function called from PL/pgSQL is planned again on every call.
+// What an agent needs of a task it was given, as jsonb into `into`: the task, its dependencies and its blockers (as
+// rows), and the ids of every task in plan order when the plan changed since the caller's p_graph_seq (`runGraphSeq`:
+// the run's graph_seq). Statements written into each function that grants (v_deps and v_ids declared there): a call
+// of a PL/pgSQL function costs more than the statements it makes.
+const grant = (input: { task: string; into: string; runGraphSeq: string }): string => `
+    IF ${input.runGraphSeq} IS DISTINCT FROM p_graph_seq AND v_ids IS NULL THEN
+      SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted;
+    END IF;
+    v_deps := '[]';
+    IF jsonb_array_length(${input.task}.data -> 'dependsOn') > 0 THEN
+      SELECT COALESCE(jsonb_agg(to_jsonb(d.task) ORDER BY (d.task).position), '[]'::jsonb) INTO v_deps
+        FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(${input.task}.data -> 'dependsOn') AS x(key)) k
+        CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted LIMIT 1) AS d(task);
+    END IF;
+    ${input.into} := jsonb_build_object('task', to_jsonb(${input.task}), 'dependencies', v_deps,
+      'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
+        WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = ${input.task}.key),
+      'graphSeq', ${input.runGraphSeq}, 'taskIds', v_ids);`;
+
+// The grants of the tasks an agent holds (the look), one call per task.
 const grantFunction = `
 CREATE FUNCTION agent_team_grant(p_run text, p_task tasks, p_graph_seq bigint, p_run_graph_seq bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $grant$
 DECLARE
   v_ids jsonb;
+  v_deps jsonb;
+  v_grant jsonb;
 BEGIN
-  IF p_run_graph_seq IS DISTINCT FROM p_graph_seq THEN
-    SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted;
-  END IF;
-  RETURN jsonb_build_object(
-    'task', to_jsonb(p_task),
-    'dependencies', (SELECT COALESCE(jsonb_agg(to_jsonb(d.task) ORDER BY (d.task).position), '[]'::jsonb)
-      FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(p_task.data -> 'dependsOn') AS x(key)) k
-      CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted LIMIT 1) AS d(task)),
-    'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
-      WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = p_task.key),
-    'graphSeq', p_run_graph_seq,
-    'taskIds', v_ids);
+${grant({ task: 'p_task', into: 'v_grant', runGraphSeq: 'p_run_graph_seq' })}
+  RETURN v_grant;
 END
 $grant$;`;
 
@@ -59,55 +68,44 @@ const LOCK_RUN = `
     RETURN jsonb_build_object('kind', 'not-owner', 'runId', v_run.id, 'owner', v_run.owner);
   END IF;`;
 
-// The ready task an agent of `role` takes next (scheduler.ts nextTaskFor): its own handed-back work first, in plan
-// order; then a task nobody holds, or whose holder stopped, heading the longest chain of work (plan order on ties).
-const pickFunction = `
-CREATE FUNCTION agent_team_pick(p_run text, p_agent text, p_role text) RETURNS tasks
-LANGUAGE plpgsql STABLE AS $pick$
-DECLARE
-  v_task tasks;
-BEGIN
-  SELECT * INTO v_task FROM tasks
-    WHERE run_key = p_run AND status = 'ready' AND role = p_role AND assignee = p_agent AND NOT deleted
-    ORDER BY position LIMIT 1;
-  IF FOUND THEN
-    RETURN v_task;
-  END IF;
-  SELECT * INTO v_task FROM tasks t
-    WHERE t.run_key = p_run AND t.status = 'ready' AND t.role = p_role AND NOT t.deleted
-      AND (t.assignee IS NULL OR (t.assignee <> p_agent AND EXISTS (
-        SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = t.assignee AND NOT a.deleted AND a.status = 'stopped')))
-    ORDER BY t.level DESC, t.position LIMIT 1;
-  RETURN v_task;
-END
-$pick$;`;
+// The ready task agent `agent` (of role `role`) takes next, into `into` (all NULL when there is none; scheduler.ts
+// nextTaskFor): its own handed-back work first, in plan order; then a task nobody holds, or whose holder stopped,
+// heading the longest chain of work (plan order on ties).
+const pick = (input: { into: string; agent: string; role: string }): string => `
+    SELECT * INTO ${input.into} FROM tasks
+      WHERE run_key = p_run AND status = 'ready' AND role = ${input.role} AND assignee = ${input.agent} AND NOT deleted
+      ORDER BY position LIMIT 1;
+    IF NOT FOUND THEN
+      SELECT * INTO ${input.into} FROM tasks t
+        WHERE t.run_key = p_run AND t.status = 'ready' AND t.role = ${input.role} AND NOT t.deleted
+          AND (t.assignee IS NULL OR (t.assignee <> ${input.agent} AND EXISTS (
+            SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = t.assignee AND NOT a.deleted AND a.status = 'stopped')))
+        ORDER BY t.level DESC, t.position LIMIT 1;
+    END IF;`;
 
-// Gives `p_task` to the agent (claim-task.ts assignTask): in progress, its fence moved on, counted against the agent,
-// whose model for it is p_models[complexity][min(attempts, 2)]. p_active: the tasks the agent holds besides, when they
-// are not yet written (a reporter that left a task in the same commit); NULL: as its row has them. Returns the task
-// as written and its task-claim event.
-const assignFunction = `
-CREATE FUNCTION agent_team_assign(p_run text, p_agent text, p_task tasks, p_models jsonb, p_seq bigint, p_at text, p_heartbeat boolean,
-  p_active jsonb, OUT task tasks, OUT event jsonb)
-LANGUAGE plpgsql AS $assign$
-DECLARE
-  v_model text := p_models #>> ARRAY[p_task.data ->> 'complexity', least((p_task.data ->> 'attempts')::integer, 2)::text];
-BEGIN
-  IF v_model IS NULL THEN
-    RAISE EXCEPTION 'agent_team_assign: no model for % tasks in the models given for %', p_task.data ->> 'complexity', p_agent;
-  END IF;
-  UPDATE tasks SET status = 'in_progress', assignee = p_agent, fence = fence + 1, updated_seq = p_seq,
-      data = data || jsonb_build_object('waitingFor', NULL, 'claimedAt', p_at)
-    WHERE run_key = p_run AND key = p_task.key
-    RETURNING * INTO task;
-  UPDATE agents SET status = 'working', updated_seq = p_seq,
-      data = data || jsonb_build_object('activeTasks', COALESCE(p_active, data -> 'activeTasks') || to_jsonb(p_task.key), 'model', v_model)
-        || CASE WHEN p_heartbeat THEN jsonb_build_object('heartbeatAt', p_at) ELSE '{}'::jsonb END
-    WHERE run_key = p_run AND key = p_agent;
-  event := jsonb_build_object('type', 'task-claim', 'agentId', p_agent, 'taskId', p_task.key,
-    'attempt', (p_task.data ->> 'attempts')::integer + 1, 'model', v_model);
-END
-$assign$;`;
+// Gives task `task` to agent `agent` in commit v_seq (claim-task.ts assignTask): in progress, its fence moved on, counted
+// against the agent (which holds `active` besides: its tasks as written, or as they will be), whose model for it is
+// models[complexity][min(attempts, 2)]; with `heartbeat`, the agent's heartbeat is p_at. The task as written goes into
+// v_claimed and its task-claim event onto v_events (v_model declared too).
+const assign = (input: { task: string; agent: string; models: string; active: string; heartbeat: boolean }): string => {
+  const { task, agent } = input;
+  return `
+    v_model := ${input.models} #>> ARRAY[${task}.data ->> 'complexity', least((${task}.data ->> 'attempts')::integer, 2)::text];
+    IF v_model IS NULL THEN
+      RAISE EXCEPTION 'agent_team: no model for % tasks in the models given for %', ${task}.data ->> 'complexity', ${agent};
+    END IF;
+    UPDATE tasks SET status = 'in_progress', assignee = ${agent}, fence = fence + 1, updated_seq = v_seq,
+        data = data || jsonb_build_object('waitingFor', NULL, 'claimedAt', p_at)
+      WHERE run_key = p_run AND key = ${task}.key
+      RETURNING * INTO v_claimed;
+    UPDATE agents SET status = 'working', updated_seq = v_seq,
+        data = data || jsonb_build_object('activeTasks', ${input.active} || to_jsonb(${task}.key), 'model', v_model)${
+          input.heartbeat ? ` || jsonb_build_object('heartbeatAt', p_at)` : ''
+        }
+      WHERE run_key = p_run AND key = ${agent};
+    v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-claim', 'agentId', ${agent}, 'taskId', ${task}.key,
+      'attempt', (${task}.data ->> 'attempts')::integer + 1, 'model', v_model));`;
+};
 
 // True when the agent (a row of agents named `agent`, holding the tasks `active`) can take another task now (live, with room).
 const room = (agent: string, active = `${agent}.data -> 'activeTasks'`): string =>
@@ -151,8 +149,13 @@ DECLARE
   v_run runs;
   v_agent agents;
   v_task tasks;
-  v_assigned record;
+  v_claimed tasks;
+  v_model text;
   v_seq bigint;
+  v_events jsonb := '[]'::jsonb;
+  v_grant jsonb;
+  v_deps jsonb;
+  v_ids jsonb;
 BEGIN
 ${LOCK_RUN}
   IF v_run.status IS DISTINCT FROM 'running' THEN
@@ -162,23 +165,27 @@ ${LOCK_RUN}
   IF NOT FOUND THEN
     RETURN jsonb_build_object('kind', 'none');
   END IF;
-  IF v_run.graph_seq = 0 OR ${HELD} OR EXISTS (SELECT 1 FROM tasks WHERE run_key = p_run AND status = 'ready' AND NOT deleted
+  IF v_run.graph_seq = 0 OR ${HELD} THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  IF EXISTS (SELECT 1 FROM tasks WHERE run_key = p_run AND status = 'ready' AND NOT deleted
       AND jsonb_array_length(data -> 'files') > 0 AND role = v_agent.role) THEN
     RETURN jsonb_build_object('kind', 'undecided');
   END IF;
   IF NOT (${ROOM}) THEN
     RETURN jsonb_build_object('kind', 'none');
   END IF;
-  v_task := agent_team_pick(p_run, p_agent, v_agent.role);
+${pick({ into: 'v_task', agent: 'p_agent', role: 'v_agent.role' })}
   IF v_task.key IS NULL THEN
     RETURN jsonb_build_object('kind', 'none');
   END IF;
   v_seq := v_run.seq + 1;
   UPDATE runs SET seq = v_seq WHERE run_key = p_run;
-  SELECT * INTO v_assigned FROM agent_team_assign(p_run, p_agent, v_task, p_models, v_seq, p_at, true, NULL);
-  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, jsonb_build_array(v_assigned.event));
+${assign({ task: 'v_task', agent: 'p_agent', models: 'p_models', active: "data -> 'activeTasks'", heartbeat: true })}
+  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
+${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
   -- A claim gives no one else anything to do: no NOTIFY.
-  RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
+  RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', v_grant);
 END
 $claim$;`;
 
@@ -240,15 +247,20 @@ DECLARE
   v_task tasks;
   v_agent agents;
   v_next tasks;
+  v_claimed tasks;
+  v_model text;
   v_member jsonb;
-  v_assigned record;
   v_reason text;
-  v_pending tasks[];
+  v_pending tasks[] := '{}';
   v_dependent tasks;
   v_needed text[];
+  v_ready boolean;
   v_seq bigint;
   v_events jsonb := '[]'::jsonb;
+  v_grant jsonb;
   v_grants jsonb := '[]'::jsonb;
+  v_deps jsonb;
+  v_ids jsonb;
   v_left jsonb;
   v_readied text[] := '{}';
   v_handed text[] := '{}';
@@ -268,16 +280,28 @@ ${LOCK_RUN}
       RETURN jsonb_build_object('kind', 'undecided');
     END IF;
     -- Its dependents still waiting (their keys written with the plan's graph).
-    v_pending := ARRAY(SELECT d.task FROM unnest(v_task.dependents) WITH ORDINALITY AS k(key, n)
-      CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted AND t.status = 'pending'
-        LIMIT 1) AS d(task) ORDER BY k.n);
-    -- A dependent that would be cancelled, not made ready; a task that declares files, ready now or made ready here.
-    v_needed := ARRAY(SELECT DISTINCT x.id FROM unnest(v_pending) d, jsonb_array_elements_text(d.data -> 'dependsOn') AS x(id));
-    IF (SELECT count(*) FROM unnest(v_needed) AS k(key) CROSS JOIN LATERAL (SELECT 1 FROM tasks y WHERE y.run_key = p_run
-          AND y.key = k.key AND NOT y.deleted AND y.status NOT IN ('failed', 'cancelled') LIMIT 1) AS y) < cardinality(v_needed)
-        OR EXISTS (SELECT 1 FROM unnest(v_pending) d WHERE jsonb_array_length(d.data -> 'files') > 0)
-        OR EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
-          AND jsonb_array_length(f.data -> 'files') > 0) THEN
+    IF cardinality(v_task.dependents) > 0 THEN
+      v_pending := ARRAY(SELECT d.task FROM unnest(v_task.dependents) WITH ORDINALITY AS k(key, n)
+        CROSS JOIN LATERAL (SELECT t FROM tasks t WHERE t.run_key = p_run AND t.key = k.key AND NOT t.deleted AND t.status = 'pending'
+          LIMIT 1) AS d(task) ORDER BY k.n);
+    END IF;
+    IF cardinality(v_pending) > 0 THEN
+      -- A dependent that declares files, or that would be cancelled, not made ready: one of its other dependencies
+      -- failed, was cancelled or does not exist (the reported task itself is in progress).
+      IF EXISTS (SELECT 1 FROM unnest(v_pending) d WHERE jsonb_array_length(d.data -> 'files') > 0) THEN
+        RETURN jsonb_build_object('kind', 'undecided');
+      END IF;
+      v_needed := ARRAY(SELECT DISTINCT x.id FROM unnest(v_pending) d, jsonb_array_elements_text((d.data -> 'dependsOn') - p_task) AS x(id));
+      IF cardinality(v_needed) > 0 THEN
+        IF (SELECT count(*) FROM unnest(v_needed) AS k(key) CROSS JOIN LATERAL (SELECT 1 FROM tasks y WHERE y.run_key = p_run
+            AND y.key = k.key AND NOT y.deleted AND y.status NOT IN ('failed', 'cancelled') LIMIT 1) AS y) < cardinality(v_needed) THEN
+          RETURN jsonb_build_object('kind', 'undecided');
+        END IF;
+      END IF;
+    END IF;
+    -- A ready task that declares files.
+    IF EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
+        AND jsonb_array_length(f.data -> 'files') > 0) THEN
       RETURN jsonb_build_object('kind', 'undecided');
     END IF;
   END IF;
@@ -303,8 +327,7 @@ ${LOCK_RUN}
   -- next task the dispatch hands it, or else on its own at the end (one write of its row either way). The task is done.
   SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
   IF FOUND THEN
-    v_left := COALESCE((SELECT jsonb_agg(a) FROM jsonb_array_elements(v_agent.data -> 'activeTasks') a WHERE a <> to_jsonb(p_task)),
-      '[]'::jsonb);
+    v_left := COALESCE((v_agent.data -> 'activeTasks') - p_task, '[]'::jsonb);
   END IF;
   UPDATE tasks SET status = 'done', updated_seq = v_seq, data = data || jsonb_build_object(
       'iterations', (data ->> 'iterations')::integer + 1, 'lastOutput', p_normalized, 'result', p_result, 'completedAt', p_at)
@@ -313,15 +336,20 @@ ${LOCK_RUN}
     'status', 'done', 'detail', p_detail));
   -- Its dependents whose dependencies are all done now are ready (scheduler.ts refreshReadiness), in plan order.
   FOREACH v_dependent IN ARRAY v_pending LOOP
-    UPDATE tasks d SET status = 'ready', updated_seq = v_seq
-      WHERE d.run_key = p_run AND d.key = v_dependent.key AND d.status = 'pending'
-        AND (SELECT count(*) FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x(key)) k
+    -- Waiting for the reported task alone, or for others that are all done too.
+    v_ready := (v_dependent.data -> 'dependsOn') - p_task = '[]'::jsonb;
+    IF NOT v_ready THEN
+      v_ready := (SELECT count(*) FROM (SELECT DISTINCT x.key FROM jsonb_array_elements_text(v_dependent.data -> 'dependsOn') AS x(key)) k
           CROSS JOIN LATERAL (SELECT 1 FROM tasks y WHERE y.run_key = p_run AND y.key = k.key AND NOT y.deleted AND y.status = 'done'
             LIMIT 1) AS y)
-          = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(d.data -> 'dependsOn') AS x);
-    IF FOUND THEN
-      v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-ready', 'taskId', v_dependent.key));
-      v_readied := v_readied || v_dependent.key;
+        = (SELECT count(DISTINCT x) FROM jsonb_array_elements_text(v_dependent.data -> 'dependsOn') AS x);
+    END IF;
+    IF v_ready THEN
+      UPDATE tasks SET status = 'ready', updated_seq = v_seq WHERE run_key = p_run AND key = v_dependent.key AND status = 'pending';
+      IF FOUND THEN
+        v_events := v_events || jsonb_build_array(jsonb_build_object('type', 'task-ready', 'taskId', v_dependent.key));
+        v_readied := v_readied || v_dependent.key;
+      END IF;
     END IF;
   END LOOP;
   -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady). Which agents
@@ -339,17 +367,20 @@ ${LOCK_RUN}
           v_agent.data := jsonb_set(v_agent.data, '{activeTasks}', v_left);
         END IF;
         EXIT WHEN v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
-        v_next := agent_team_pick(p_run, v_agent.key, v_agent.role);
+${pick({ into: 'v_next', agent: 'v_agent.key', role: 'v_agent.role' })}
         EXIT WHEN v_next.key IS NULL;
-        SELECT * INTO v_assigned FROM agent_team_assign(p_run, v_agent.key, v_next, v_member -> 'models', v_seq, p_at, false,
-          CASE WHEN v_agent.key = p_agent THEN v_left END);
-        IF v_agent.key = p_agent THEN
-          v_left := NULL;
-        END IF;
-        v_events := v_events || jsonb_build_array(v_assigned.event);
+${assign({
+  task: 'v_next',
+  agent: 'v_agent.key',
+  models: "(v_member -> 'models')",
+  active: "COALESCE(CASE WHEN v_agent.key = p_agent THEN v_left END, data -> 'activeTasks')",
+  heartbeat: false,
+})}
         v_handed := v_handed || v_next.key;
         IF v_agent.key = p_agent THEN
-          v_grants := v_grants || jsonb_build_array(agent_team_grant(p_run, v_assigned.task, p_graph_seq, v_run.graph_seq));
+          v_left := NULL;
+${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
+          v_grants := v_grants || jsonb_build_array(v_grant);
         ELSE
           -- Another agent, idle, is handed a task: it wakes to start it.
           v_work := true;
@@ -384,5 +415,4 @@ END
 $report$;`;
 
 /** The SQL of migration 4's functions (see the file comment). */
-export const TRANSITION_FUNCTIONS =
-  grantFunction + lookFunction + pickFunction + assignFunction + claimFunction + spendFunction + reportDoneFunction;
+export const TRANSITION_FUNCTIONS = grantFunction + lookFunction + claimFunction + spendFunction + reportDoneFunction;
