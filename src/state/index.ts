@@ -8,9 +8,11 @@ export { followLedger } from './ledger-tail.js';
 export type { LedgerEntry, StateStore, UpdateContext, WatchScope } from './store.js';
 export type {
   AgentLook,
+  AgentRegistration,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,
+  RegisterOutcome,
   ReportOutcome,
   SpendSettlement,
   TaskGrant,

@@ -14,6 +14,7 @@ export const GENERIC_PLAN_FUNCTIONS: readonly string[] = [
   'agent_team_look',
   'agent_team_claim',
   'agent_team_report_done',
+  'agent_team_register',
 ];
 
 /** One step of the schema. */

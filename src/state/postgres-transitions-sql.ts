@@ -107,6 +107,55 @@ const assign = (input: { task: string; agent: string; models: string; active: st
       'attempt', (${task}.data ->> 'attempts')::integer + 1, 'model', v_model));`;
 };
 
+// Ready tasks handed to the roster's live agents with room (p_roster: [{id, models}], in roster order, the manager left
+// out), as claim-task.ts dispatchReady does when no task declares files. The agent p_agent (the reporter, or the agent
+// registering) holds v_left when that is not NULL, its row not yet written; with `grants`, the grants of the tasks it
+// is handed go onto v_grants. Handing a task to another agent sets v_work (it wakes to start it). Written into the
+// functions that dispatch, whose variables it uses (see assign, pick and grant).
+const dispatch = (input: { grants: boolean }): string => `
+  -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady). Which agents
+  -- have room is read once: handing out tasks only takes room away.
+  IF v_run.status = 'running' THEN
+    FOR v_member IN SELECT r.member FROM jsonb_array_elements(p_roster) WITH ORDINALITY AS r(member, n)
+        CROSS JOIN LATERAL (SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = r.member ->> 'id' AND NOT a.deleted
+          AND a.data ->> 'heartbeatAt' IS NOT NULL
+          AND ${room('a', `CASE WHEN a.key = p_agent AND v_left IS NOT NULL THEN v_left ELSE a.data -> 'activeTasks' END`)} LIMIT 1) AS live
+        ORDER BY r.n LOOP
+      LOOP
+        SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = v_member ->> 'id' AND NOT deleted;
+        EXIT WHEN NOT FOUND;
+        IF v_agent.key = p_agent AND v_left IS NOT NULL THEN
+          v_agent.data := jsonb_set(v_agent.data, '{activeTasks}', v_left);
+        END IF;
+        EXIT WHEN v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
+${pick({ into: 'v_next', agent: 'v_agent.key', role: 'v_agent.role' })}
+        EXIT WHEN v_next.key IS NULL;
+${assign({
+  task: 'v_next',
+  agent: 'v_agent.key',
+  models: "(v_member -> 'models')",
+  active: "COALESCE(CASE WHEN v_agent.key = p_agent THEN v_left END, data -> 'activeTasks')",
+  heartbeat: false,
+})}
+        v_handed := v_handed || v_next.key;
+        IF v_agent.key = p_agent THEN
+          v_left := NULL;${
+            input.grants
+              ? `${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
+          v_grants := v_grants || jsonb_build_array(v_grant);`
+              : ''
+          }
+        ELSE
+          -- Another agent, idle, is handed a task: it wakes to start it.
+          v_work := true;
+        END IF;
+        -- The task taken counts against the agent: full now, it is not read again.
+        EXIT WHEN jsonb_array_length(v_agent.data -> 'activeTasks') + 1 >= (v_agent.data ->> 'maxConcurrentTasks')::integer;
+      END LOOP;
+    END LOOP;
+  END IF;
+`;
+
 // True when the agent (a row of agents named `agent`, holding the tasks `active`) can take another task now (live, with room).
 const room = (agent: string, active = `${agent}.data -> 'activeTasks'`): string =>
   `${agent}.status <> 'stopped' AND jsonb_array_length(${active}) < (${agent}.data ->> 'maxConcurrentTasks')::integer`;
@@ -352,44 +401,7 @@ ${LOCK_RUN}
       END IF;
     END IF;
   END LOOP;
-  -- Ready tasks go to the roster's live agents with room, in roster order (claim-task.ts dispatchReady). Which agents
-  -- have room is read once: handing out tasks only takes room away.
-  IF v_run.status = 'running' THEN
-    FOR v_member IN SELECT r.member FROM jsonb_array_elements(p_roster) WITH ORDINALITY AS r(member, n)
-        CROSS JOIN LATERAL (SELECT 1 FROM agents a WHERE a.run_key = p_run AND a.key = r.member ->> 'id' AND NOT a.deleted
-          AND a.data ->> 'heartbeatAt' IS NOT NULL
-          AND ${room('a', `CASE WHEN a.key = p_agent AND v_left IS NOT NULL THEN v_left ELSE a.data -> 'activeTasks' END`)} LIMIT 1) AS live
-        ORDER BY r.n LOOP
-      LOOP
-        SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = v_member ->> 'id' AND NOT deleted;
-        EXIT WHEN NOT FOUND;
-        IF v_agent.key = p_agent AND v_left IS NOT NULL THEN
-          v_agent.data := jsonb_set(v_agent.data, '{activeTasks}', v_left);
-        END IF;
-        EXIT WHEN v_agent.data ->> 'heartbeatAt' IS NULL OR NOT (${ROOM});
-${pick({ into: 'v_next', agent: 'v_agent.key', role: 'v_agent.role' })}
-        EXIT WHEN v_next.key IS NULL;
-${assign({
-  task: 'v_next',
-  agent: 'v_agent.key',
-  models: "(v_member -> 'models')",
-  active: "COALESCE(CASE WHEN v_agent.key = p_agent THEN v_left END, data -> 'activeTasks')",
-  heartbeat: false,
-})}
-        v_handed := v_handed || v_next.key;
-        IF v_agent.key = p_agent THEN
-          v_left := NULL;
-${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
-          v_grants := v_grants || jsonb_build_array(v_grant);
-        ELSE
-          -- Another agent, idle, is handed a task: it wakes to start it.
-          v_work := true;
-        END IF;
-        -- The task taken counts against the agent: full now, it is not read again.
-        EXIT WHEN jsonb_array_length(v_agent.data -> 'activeTasks') + 1 >= (v_agent.data ->> 'maxConcurrentTasks')::integer;
-      END LOOP;
-    END LOOP;
-  END IF;
+${dispatch({ grants: true })}
   IF v_left IS NOT NULL THEN
     UPDATE agents SET updated_seq = v_seq, data = jsonb_set(data, '{activeTasks}', v_left),
         status = CASE WHEN status = 'working' AND jsonb_array_length(v_left) = 0 THEN 'idle' ELSE status END
@@ -414,5 +426,58 @@ ${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
 END
 $report$;`;
 
+/**
+ * registerAgent (agent-lifecycle.ts) for an agent that nothing of an earlier process holds on to: alive and idle, its
+ * agent-start event, and ready tasks handed out (dispatch). Answers {kind: 'missing' | 'not-owner' | 'undecided'}
+ * (nothing written) or {kind: 'registered', seq, runId, workspace}. Undecided, for update() to make with the whole
+ * state: an agent not in the run; one whose record names a process that may still serve it (not stopped, with a pid
+ * and a heartbeat: whether that process lives is for the caller to find out), or that holds tasks or budget
+ * reservations left by one; a run whose plan was never written, with manual checkpoints, or with ready tasks that
+ * declare files. Always NOTIFYs, as an update() does.
+ */
+const registerFunction = `
+CREATE FUNCTION agent_team_register(p_run text, p_agent text, p_pid integer, p_host text, p_lease text, p_roster jsonb, p_at text,
+  p_commit_id uuid, p_channel text) RETURNS jsonb
+LANGUAGE plpgsql AS $register$
+DECLARE
+  v_run runs;
+  v_agent agents;
+  v_next tasks;
+  v_claimed tasks;
+  v_model text;
+  v_member jsonb;
+  v_seq bigint;
+  v_events jsonb;
+  v_left jsonb;
+  v_handed text[] := '{}';
+  v_work boolean := false;
+BEGIN
+${LOCK_RUN}
+  SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  IF NOT FOUND OR v_run.graph_seq = 0 OR ${HELD}
+      OR (v_agent.status <> 'stopped' AND v_agent.data ->> 'pid' IS NOT NULL AND v_agent.data ->> 'heartbeatAt' IS NOT NULL)
+      OR jsonb_array_length(v_agent.data -> 'activeTasks') > 0 THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  IF EXISTS (SELECT 1 FROM reservations r WHERE r.run_key = p_run AND NOT r.deleted AND r.agent_id = p_agent) THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  IF EXISTS (SELECT 1 FROM tasks f WHERE f.run_key = p_run AND f.status = 'ready' AND NOT f.deleted
+      AND jsonb_array_length(f.data -> 'files') > 0) THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  v_seq := v_run.seq + 1;
+  UPDATE runs SET seq = v_seq WHERE run_key = p_run;
+  UPDATE agents SET status = 'idle', updated_seq = v_seq, data = data || jsonb_build_object('activeTasks', '[]'::jsonb,
+      'pid', p_pid, 'host', p_host, 'heartbeatAt', p_at, 'stopReason', NULL)
+    WHERE run_key = p_run AND key = p_agent;
+  v_events := jsonb_build_array(jsonb_build_object('type', 'agent-start', 'agentId', p_agent, 'pid', p_pid, 'host', p_host));
+${dispatch({ grants: false })}
+  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
+  PERFORM pg_notify(p_channel, v_seq::text);
+  RETURN jsonb_build_object('kind', 'registered', 'seq', v_seq, 'runId', v_run.id, 'workspace', v_run.options ->> 'workspace');
+END
+$register$;`;
+
 /** The SQL of migration 4's functions (see the file comment). */
-export const TRANSITION_FUNCTIONS = grantFunction + lookFunction + claimFunction + spendFunction + reportDoneFunction;
+export const TRANSITION_FUNCTIONS = grantFunction + lookFunction + claimFunction + spendFunction + reportDoneFunction + registerFunction;

@@ -13,9 +13,11 @@ import { commitExists } from './postgres-queries.js';
 import { COLLECTIONS, type JsonRow, rowToEntry } from './postgres-rows.js';
 import type {
   AgentLook,
+  AgentRegistration,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,
+  RegisterOutcome,
   ReportOutcome,
   TaskGrant,
   TaskTransitions,
@@ -53,7 +55,8 @@ type Answer =
   | { kind: 'rejected'; seq: number; work: boolean }
   | { kind: 'claimed'; seq: number; grant: GrantRow }
   // work: the commit notified the run's work channel too (see WatchScope).
-  | { kind: 'done'; seq: number; grants: GrantRow[]; work: boolean };
+  | { kind: 'done'; seq: number; grants: GrantRow[]; work: boolean }
+  | { kind: 'registered'; seq: number; runId: string; workspace: string | null };
 
 /** The transitions of one PostgresStore's run. */
 export class PostgresTransitions implements TaskTransitions {
@@ -165,6 +168,28 @@ export class PostgresTransitions implements TaskTransitions {
     return this.#refusal(answer);
   }
 
+  async register(registration: AgentRegistration): Promise<RegisterOutcome> {
+    const answer = await this.#send(
+      { call: 'transitions.register()', action: 'register an agent in', name: 'agent_team_register' },
+      (commitId, at) => [
+        this.#run,
+        registration.agentId,
+        registration.pid,
+        registration.host,
+        registration.lease ?? null,
+        JSON.stringify(registration.roster),
+        at,
+        commitId,
+        this.#channel,
+      ],
+    );
+    if (answer === 'unknown') return { kind: 'unknown' };
+    if (answer.kind === 'registered') return { kind: 'registered', runId: answer.runId, workspaceRepo: answer.workspace };
+    // No run yet: update() creates it when the store was given its initial state (and says it is missing otherwise).
+    if (answer.kind === 'missing') return { kind: 'undecided' };
+    return this.#refusal(answer);
+  }
+
   #refusal(answer: Answer): TransitionRefusal {
     if (answer.kind === 'missing') throw new StateMissingError({ file: this.#where, location: 'database' });
     if (answer.kind === 'not-owner') return { kind: 'not-owner', runId: answer.runId, owner: answer.owner };
@@ -199,6 +224,7 @@ export class PostgresTransitions implements TaskTransitions {
     if (answer !== 'unknown' && (answer.kind === 'claimed' || answer.kind === 'done' || answer.kind === 'rejected')) {
       this.#committed(Number(answer.seq), answer.kind !== 'claimed' && answer.work);
     }
+    if (answer !== 'unknown' && answer.kind === 'registered') this.#committed(Number(answer.seq), true);
     return answer;
   }
 

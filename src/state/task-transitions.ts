@@ -1,6 +1,6 @@
 /**
  * Task transitions a store can make on its own, without a copy of the run (see postgres-transitions-sql.ts): an
- * agent claiming its next task, and an agent reporting a task done. They follow the scheduler of src/team/tasks and
+ * agent claiming its next task, an agent reporting a task done, and an agent's process starting to serve it. They follow the scheduler of src/team/tasks and
  * answer 'undecided' where it needs the whole state, writing nothing; the caller then makes the change with
  * `update()`. A store without them (the file store) leaves `StateStore.transitions` undefined.
  */
@@ -42,6 +42,23 @@ export type ClaimOutcome = TransitionRefusal | { kind: 'none' } | { kind: 'claim
  * handed out is in the state.
  */
 export type ReportOutcome = TransitionRefusal | { kind: 'rejected' } | { kind: 'done'; grants: readonly TaskGrant[] } | { kind: 'unknown' };
+
+/**
+ * How a registration went: the agent is alive, and the ready tasks its commit handed out are in the state (the agent
+ * finds its own with look()). 'unknown': the connection was lost and the commit went through.
+ */
+export type RegisterOutcome = TransitionRefusal | { kind: 'registered'; runId: string; workspaceRepo: string | null } | { kind: 'unknown' };
+
+/** An agent's process starting to serve it (registerAgent). */
+export interface AgentRegistration {
+  readonly agentId: string;
+  readonly pid: number;
+  readonly host: string;
+  /** The agents that may be handed ready tasks, in roster order (the manager left out). */
+  readonly roster: readonly TransitionAgent[];
+  /** With a lease: refused unless the run still belongs to it. */
+  readonly lease?: string | undefined;
+}
 
 /** A model call's spend, settled in the report's commit: its reservation replaced by what it cost, the agent's usage, its event. */
 export interface SpendSettlement {
@@ -89,4 +106,6 @@ export interface TaskTransitions {
   claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome>;
   /** claimIsCurrent + applyAgentReport of a done report, with the call's spend. */
   reportDone(report: DoneReport): Promise<ReportOutcome>;
+  /** registerAgent: the agent alive and idle, and ready tasks handed out. */
+  register(registration: AgentRegistration): Promise<RegisterOutcome>;
 }

@@ -1,9 +1,9 @@
 /**
- * The PostgreSQL store's transitions (a claim, a done report, each one statement of the server) against the
- * scheduler they stand in for: on random states of a running team, `claimWork` and `reportWork` on a run in a real
- * server must leave the same state, write the same events and give the agent the same tasks as claimTask and
- * claimIsCurrent + applyAgentReport on a copy of that state in memory; where the transitions answer 'undecided',
- * the same change is made through update().
+ * The PostgreSQL store's transitions (a claim, a done report, an agent's registration, each one statement of the
+ * server) against the scheduler they stand in for: on random states of a running team, `nextStep`, `reportWork` and
+ * `registerAgent` on a run in a real server must leave the same state, write the same events and give the agent the
+ * same tasks (or refuse it the same way) as claimTask, claimIsCurrent + applyAgentReport and startAgent on a copy of
+ * that state in memory; where the transitions answer 'undecided', the same change is made through update().
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ import {
 import { runChannel } from '../../src/state/postgres-listen.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
+import { hostId } from '../../src/files/index.js';
+import { registerAgent, startAgent } from '../../src/team/agents/agent-lifecycle.js';
 import { fenceStore, OwnershipLostError } from '../../src/team/agents/fenced-store.js';
 import { nextStep, reportWork } from '../../src/team/agents/work-transitions.js';
 import { type NextStep, nextWork, startKey } from '../../src/team/agents/next-work.js';
@@ -38,6 +40,8 @@ const ROLES = ['backend_developer', 'frontend_developer'] as const;
 const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
 const PLANNED_AT = '2026-01-02T03:04:05.000Z';
 const NOW = '2026-01-02T04:00:00.000Z';
+// A heartbeat a few seconds before NOW: its process counts as alive.
+const FRESH = '2026-01-02T03:59:55.000Z';
 const CASES = 160;
 
 let project: TeamProject;
@@ -142,6 +146,7 @@ function randomState(config: TeamConfig, random: ReturnType<typeof generator>): 
     else {
       for (const taskId of [...agent.activeTasks]) releaseTask({ state, agentId, taskId, reason: 'stopped', emit });
       agent.status = 'stopped';
+      agent.stopReason = 'interrupted';
     }
   }
   return state;
@@ -170,6 +175,11 @@ function noting(store: PostgresStore, kinds: string[]): StateStore<TeamState, Le
     reportDone: async (report) => {
       const outcome = await store.transitions.reportDone(report);
       kinds.push(`report:${outcome.kind}`);
+      return outcome;
+    },
+    register: async (registration) => {
+      const outcome = await store.transitions.register(registration);
+      kinds.push(`register:${outcome.kind}`);
       return outcome;
     },
   };
@@ -201,6 +211,23 @@ describe('PostgreSQL task transitions', () => {
         ...(random.next() < 0.3 ? { notes: 'See the tests.' } : {}),
       };
       const heldTask = planned.tasks.find((task) => task.id === held);
+      // One case in five, the agent's process starts (drawn apart, so the other cases stay as they were): the
+      // state may name a process that serves it elsewhere (alive, or silent), this one, or one that stopped it.
+      const registerDraw = generator(seed + 100_000);
+      const registering = registerDraw.next() < 0.2;
+      if (registering) {
+        const agent = planned.agents[agentId] as TeamState['agents'][string];
+        const record = registerDraw.next();
+        if (record < 0.25) Object.assign(agent, { pid: 999_999, host: 'another-host', heartbeatAt: FRESH });
+        else if (record < 0.4) Object.assign(agent, { pid: 999_999, host: 'another-host' });
+        else if (record < 0.5) Object.assign(agent, { pid: process.pid, host: hostId(), heartbeatAt: FRESH });
+        else if (record < 0.7) {
+          // Stopped by an earlier process of it.
+          for (const taskId of [...agent.activeTasks])
+            releaseTask({ state: planned, agentId, taskId, reason: 'stopped', emit: () => undefined });
+          Object.assign(agent, { status: 'stopped', stopReason: 'interrupted', pid: 999_999, host: 'another-host' });
+        }
+      }
       // The same answer as last time on this task is a loop, which the transitions leave to update().
       if (reporting && heldTask !== undefined && random.next() < 0.1) heldTask.lastOutput = normalizeOutput(report);
       const store = new PostgresStore({
@@ -216,8 +243,20 @@ describe('PostgreSQL task transitions', () => {
         const emitted: LedgerEvent[] = [];
         const context: UpdateContext<LedgerEvent> = { emit: (event) => emitted.push(event), now: NOW };
         const observed = noting(store, kinds);
-        const where = `seed ${seed}, ${reporting ? `${agentId} reports ${held} done` : `${agentId} decides what to do next`}`;
-        if (!reporting || heldTask === undefined) {
+        const where = `seed ${seed}, ${
+          registering ? `${agentId} registers` : reporting ? `${agentId} reports ${held} done` : `${agentId} decides what to do next`
+        }`;
+        if (registering) {
+          let wanted: ReturnType<typeof startAgent> | Error;
+          try {
+            wanted = startAgent({ state: expected, config, agentId, now: NOW, emit: context.emit });
+          } catch (error) {
+            wanted = error as Error;
+          }
+          if (wanted instanceof Error)
+            await expect(registerAgent({ store: observed, config, agentId }), where).rejects.toThrow(wanted.message);
+          else expect(await registerAgent({ store: observed, config, agentId }), where).toEqual(wanted);
+        } else if (!reporting || heldTask === undefined) {
           // What the agent started of what it holds (a random part), how far it went, how much it runs.
           const holding = expected.tasks.filter((task) => task.status === 'in_progress' && task.assignee === agentId);
           const started = new Set(holding.filter(() => random.next() < 0.7).map(startKey));
@@ -293,7 +332,16 @@ describe('PostgreSQL task transitions', () => {
     // The transitions decided most cases themselves, each kind of answer at least once.
     const decided = kinds.filter((kind) => !kind.endsWith(':undecided')).length;
     expect(decided / kinds.length).toBeGreaterThan(0.6);
-    for (const kind of ['claim:claimed', 'claim:none', 'claim:undecided', 'report:done', 'report:rejected', 'report:undecided']) {
+    for (const kind of [
+      'claim:claimed',
+      'claim:none',
+      'claim:undecided',
+      'report:done',
+      'report:rejected',
+      'report:undecided',
+      'register:registered',
+      'register:undecided',
+    ]) {
       expect(kinds, kind).toContain(kind);
     }
   }, 120_000);

@@ -2,12 +2,13 @@ import type { TeamConfig } from '../../config/index.js';
 import { releaseAgentReservations } from '../../cost/index.js';
 import { AgentTeamError } from '../../errors/index.js';
 import { hostId, isProcessRunning } from '../../files/index.js';
-import type { AgentState } from '../../state/index.js';
+import type { AgentState, LedgerEvent, TeamState } from '../../state/index.js';
 import { dispatchReady } from '../tasks/claim-task.js';
 import { releaseTask } from '../tasks/report-result.js';
 import type { AgentExitReason } from './agent-session.js';
 import { heartbeatStaleMs } from './heartbeat.js';
 import type { TeamStore } from './team-context.js';
+import { transitionRoster } from './work-transitions.js';
 
 /** Exit code of an agent refused because another live process serves it (as for a run another process owns). */
 export const AGENT_SERVED_ELSEWHERE_EXIT_CODE = 6;
@@ -67,32 +68,53 @@ export function liveHolder(input: { agent: AgentState; now: string; staleMs: num
  * process holds nothing yet. An agent another live process serves is refused
  * (AgentServedElsewhereError): its heartbeat is fresh, and on this host its pid
  * runs. Returns what the agent needs to know about its run.
+ * Through the store's transitions when they decide (an agent nothing of an earlier
+ * process holds on to: one statement, no copy of the run), else in an update().
  */
 export async function registerAgent(input: {
   store: TeamStore;
   config: TeamConfig;
   agentId: string;
 }): Promise<{ runId: string; workspaceRepo: string | null }> {
-  const { agentId } = input;
-  return input.store.update((state, context) => {
-    const agent = state.agents[agentId];
-    if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
-    const holder = liveHolder({ agent, now: context.now, staleMs: heartbeatStaleMs(input.config) });
-    if (holder !== undefined) throw new AgentServedElsewhereError(agentId, holder);
-    for (const taskId of [...agent.activeTasks]) {
-      releaseTask({ state, agentId, taskId, reason: `agent ${agentId} started again (pid ${process.pid})`, emit: context.emit });
+  const { store, config, agentId } = input;
+  if (store.transitions !== undefined) {
+    const outcome = await store.transitions.register({ agentId, pid: process.pid, host: hostId(), roster: transitionRoster(config) });
+    if (outcome.kind === 'registered') return { runId: outcome.runId, workspaceRepo: outcome.workspaceRepo };
+    if (outcome.kind === 'unknown') {
+      // The registration went through and its answer was lost: the run says the rest.
+      const { run } = await store.read();
+      return { runId: run.id, workspaceRepo: run.options.workspace };
     }
-    agent.activeTasks = [];
-    releaseAgentReservations(state.budget, agentId);
-    agent.status = 'idle';
-    agent.pid = process.pid;
-    agent.host = hostId();
-    agent.heartbeatAt = context.now;
-    agent.stopReason = null;
-    context.emit({ type: 'agent-start', agentId, pid: process.pid, host: agent.host });
-    dispatchReady({ state, config: input.config, now: context.now, emit: context.emit });
-    return { runId: state.run.id, workspaceRepo: state.run.options.workspace };
-  });
+  }
+  return store.update((state, context) => startAgent({ state, config, agentId, now: context.now, emit: context.emit }));
+}
+
+/** registerAgent's change of the state: the agent alive and idle, what an earlier process of it held given back, ready tasks handed out. */
+export function startAgent(input: {
+  state: TeamState;
+  config: TeamConfig;
+  agentId: string;
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): { runId: string; workspaceRepo: string | null } {
+  const { state, agentId, now, emit } = input;
+  const agent = state.agents[agentId];
+  if (agent === undefined) throw new AgentTeamError('agent_unknown', `agent ${agentId} is not in the run's roster`);
+  const holder = liveHolder({ agent, now, staleMs: heartbeatStaleMs(input.config) });
+  if (holder !== undefined) throw new AgentServedElsewhereError(agentId, holder);
+  for (const taskId of [...agent.activeTasks]) {
+    releaseTask({ state, agentId, taskId, reason: `agent ${agentId} started again (pid ${process.pid})`, emit });
+  }
+  agent.activeTasks = [];
+  releaseAgentReservations(state.budget, agentId);
+  agent.status = 'idle';
+  agent.pid = process.pid;
+  agent.host = hostId();
+  agent.heartbeatAt = now;
+  agent.stopReason = null;
+  emit({ type: 'agent-start', agentId, pid: process.pid, host: agent.host });
+  dispatchReady({ state, config: input.config, now, emit });
+  return { runId: state.run.id, workspaceRepo: state.run.options.workspace };
 }
 
 /** Marks the agent stopped with its reason; work handed to it that it never started goes back to ready for the others. */

@@ -54,5 +54,10 @@ function fencedTransitions(transitions: TaskTransitions, lease: string): TaskTra
       if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
       return outcome;
     },
+    register: async (registration) => {
+      const outcome = await transitions.register({ ...registration, lease });
+      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
+      return outcome;
+    },
   };
 }
