@@ -9,6 +9,7 @@ export type { LedgerEntry, StateStore, UpdateContext, WatchScope } from './store
 export type {
   AgentLook,
   AgentRegistration,
+  BeatOutcome,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,

@@ -15,6 +15,7 @@ export const GENERIC_PLAN_FUNCTIONS: readonly string[] = [
   'agent_team_claim',
   'agent_team_report_done',
   'agent_team_register',
+  'agent_team_beat',
 ];
 
 /** One step of the schema. */

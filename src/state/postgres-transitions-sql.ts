@@ -479,5 +479,31 @@ ${dispatch({ grants: false })}
 END
 $register$;`;
 
+/**
+ * An agent's heartbeat (heartbeat.ts): its heartbeatAt, in a commit of its own that wakes no one (a heartbeat gives no
+ * one anything to do). Answers {kind: 'missing' | 'not-owner'}, {kind: 'undecided'} (no such agent: nothing written)
+ * or {kind: 'beat', seq}.
+ */
+const beatFunction = `
+CREATE FUNCTION agent_team_beat(p_run text, p_agent text, p_lease text, p_at text, p_commit_id uuid) RETURNS jsonb
+LANGUAGE plpgsql AS $beat$
+DECLARE
+  v_run runs;
+  v_seq bigint;
+BEGIN
+${LOCK_RUN}
+  v_seq := v_run.seq + 1;
+  UPDATE agents SET updated_seq = v_seq, data = data || jsonb_build_object('heartbeatAt', p_at)
+    WHERE run_key = p_run AND key = p_agent AND NOT deleted;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('kind', 'undecided');
+  END IF;
+  UPDATE runs SET seq = v_seq WHERE run_key = p_run;
+  INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, '[]'::jsonb);
+  RETURN jsonb_build_object('kind', 'beat', 'seq', v_seq);
+END
+$beat$;`;
+
 /** The SQL of migration 4's functions (see the file comment). */
-export const TRANSITION_FUNCTIONS = grantFunction + lookFunction + claimFunction + spendFunction + reportDoneFunction + registerFunction;
+export const TRANSITION_FUNCTIONS =
+  grantFunction + lookFunction + claimFunction + spendFunction + reportDoneFunction + registerFunction + beatFunction;

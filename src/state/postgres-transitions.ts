@@ -14,6 +14,7 @@ import { COLLECTIONS, type JsonRow, rowToEntry } from './postgres-rows.js';
 import type {
   AgentLook,
   AgentRegistration,
+  BeatOutcome,
   ClaimOutcome,
   DoneReport,
   ModelsBySize,
@@ -56,7 +57,8 @@ type Answer =
   | { kind: 'claimed'; seq: number; grant: GrantRow }
   // work: the commit notified the run's work channel too (see WatchScope).
   | { kind: 'done'; seq: number; grants: GrantRow[]; work: boolean }
-  | { kind: 'registered'; seq: number; runId: string; workspace: string | null };
+  | { kind: 'registered'; seq: number; runId: string; workspace: string | null }
+  | { kind: 'beat'; seq: number };
 
 /** The transitions of one PostgresStore's run. */
 export class PostgresTransitions implements TaskTransitions {
@@ -190,6 +192,16 @@ export class PostgresTransitions implements TaskTransitions {
     return this.#refusal(answer);
   }
 
+  async beat(input: { agentId: string; lease?: string | undefined }): Promise<BeatOutcome> {
+    const answer = await this.#send(
+      { call: 'transitions.beat()', action: 'write a heartbeat to', name: 'agent_team_beat' },
+      (commitId, at) => [this.#run, input.agentId, input.lease ?? null, at, commitId],
+    );
+    if (answer === 'unknown') return { kind: 'unknown' };
+    if (answer.kind === 'beat') return { kind: 'beat' };
+    return this.#refusal(answer);
+  }
+
   #refusal(answer: Answer): TransitionRefusal {
     if (answer.kind === 'missing') throw new StateMissingError({ file: this.#where, location: 'database' });
     if (answer.kind === 'not-owner') return { kind: 'not-owner', runId: answer.runId, owner: answer.owner };
@@ -225,6 +237,7 @@ export class PostgresTransitions implements TaskTransitions {
       this.#committed(Number(answer.seq), answer.kind !== 'claimed' && answer.work);
     }
     if (answer !== 'unknown' && answer.kind === 'registered') this.#committed(Number(answer.seq), true);
+    if (answer !== 'unknown' && answer.kind === 'beat') this.#committed(Number(answer.seq), false);
     return answer;
   }
 

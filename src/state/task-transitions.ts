@@ -1,6 +1,7 @@
 /**
  * Task transitions a store can make on its own, without a copy of the run (see postgres-transitions-sql.ts): an
- * agent claiming its next task, an agent reporting a task done, and an agent's process starting to serve it. They follow the scheduler of src/team/tasks and
+ * agent claiming its next task, an agent reporting a task done, an agent's process starting to serve it, and its
+ * heartbeat. They follow the scheduler of src/team/tasks and
  * answer 'undecided' where it needs the whole state, writing nothing; the caller then makes the change with
  * `update()`. A store without them (the file store) leaves `StateStore.transitions` undefined.
  */
@@ -60,6 +61,9 @@ export interface AgentRegistration {
   readonly lease?: string | undefined;
 }
 
+/** How a heartbeat went: written, or nothing written ('undecided': the run has no such agent). 'unknown': see ClaimOutcome. */
+export type BeatOutcome = TransitionRefusal | { kind: 'beat' } | { kind: 'unknown' };
+
 /** A model call's spend, settled in the report's commit: its reservation replaced by what it cost, the agent's usage, its event. */
 export interface SpendSettlement {
   readonly reservationId: string;
@@ -108,4 +112,6 @@ export interface TaskTransitions {
   reportDone(report: DoneReport): Promise<ReportOutcome>;
   /** registerAgent: the agent alive and idle, and ready tasks handed out. */
   register(registration: AgentRegistration): Promise<RegisterOutcome>;
+  /** The agent's heartbeat, in a commit that wakes no one. */
+  beat(input: { agentId: string; lease?: string | undefined }): Promise<BeatOutcome>;
 }

@@ -6,7 +6,7 @@
  * that state in memory; where the transitions answer 'undecided', the same change is made through update().
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TeamConfig } from '../../src/config/index.js';
 import {
   type LedgerEvent,
@@ -182,6 +182,7 @@ function noting(store: PostgresStore, kinds: string[]): StateStore<TeamState, Le
       kinds.push(`register:${outcome.kind}`);
       return outcome;
     },
+    beat: (input) => store.transitions.beat(input),
   };
   return {
     read: () => store.read(),
@@ -385,6 +386,53 @@ describe('PostgreSQL task transitions', () => {
       await store.close();
     }
   });
+  it("write a heartbeat as the agent's heartbeatAt alone, in a commit that wakes no one, and refuse it for a stale lease", async () => {
+    const { config } = project;
+    const planned = runningState({ config, tasks: 2 });
+    planned.run.owner = {
+      pid: 1,
+      host: 'elsewhere',
+      pidStart: null,
+      lease: 'lease-now',
+      command: 'run',
+      since: PLANNED_AT,
+      expiresAt: NOW,
+    };
+    const store = new PostgresStore({ url, run: 'transitions-beat', initial: () => structuredClone(planned), now: () => new Date(NOW) });
+    const channel = runChannel('transitions-beat');
+    const heard: number[] = [];
+    const listener = new pg.Client({ connectionString: url });
+    listener.on('notification', (message) => {
+      if (message.channel === channel) heard.push(Number(message.payload));
+    });
+    await listener.connect();
+    await listener.query(`LISTEN "${channel}"`);
+    try {
+      await store.update(() => undefined);
+      const before = await store.read();
+      expect(await store.transitions.beat({ agentId: 'dev-2' })).toEqual({ kind: 'beat' });
+      // The same as an update() that writes the heartbeat, and nothing else: a commit without events.
+      const expected = structuredClone(before);
+      (expected.agents['dev-2'] as TeamState['agents'][string]).heartbeatAt = NOW;
+      expect(content(await store.read())).toEqual(content(expected));
+      expect((await store.read()).seq).toBe(before.seq + 1);
+      expect(await eventsAfter(store, before.seq)).toEqual([]);
+      // No such agent: nothing written. A lease the run no longer has: refused, nothing written.
+      expect(await store.transitions.beat({ agentId: 'nobody' })).toEqual({ kind: 'undecided' });
+      const stale = fenceStore(store, 'lease-before').transitions;
+      await expect(stale?.beat({ agentId: 'dev-2' })).rejects.toBeInstanceOf(OwnershipLostError);
+      expect((await store.read()).seq).toBe(before.seq + 1);
+      // The next update() notifies; the heartbeat before it did not.
+      await store.update(() => undefined);
+      const notified = (await store.read()).seq;
+      await vi.waitFor(() => expect(heard).toContain(notified));
+      expect(heard.filter((seq) => seq > before.seq)).toEqual([notified]);
+    } finally {
+      await listener.end();
+      await store.close();
+    }
+  });
+
   it('NOTIFY other processes and wake the watches of work only when a report may give someone something to do', async () => {
     const { config } = project;
     const state = runningState({ config, tasks: 0 });

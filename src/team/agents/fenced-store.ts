@@ -59,5 +59,10 @@ function fencedTransitions(transitions: TaskTransitions, lease: string): TaskTra
       if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
       return outcome;
     },
+    beat: async (input) => {
+      const outcome = await transitions.beat({ ...input, lease });
+      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
+      return outcome;
+    },
   };
 }

@@ -10,6 +10,15 @@ export function heartbeatStaleMs(config: TeamConfig): number {
   return config.orchestrator.coordination.heartbeat_seconds * 3000;
 }
 
+/** One heartbeat: through the store's transitions when it has them (no copy of the run to catch up), else in an update(). */
+async function beat(store: TeamStore, agentId: string): Promise<void> {
+  if (store.transitions !== undefined && (await store.transitions.beat({ agentId })).kind !== 'undecided') return;
+  await store.update((state, context) => {
+    const agent = state.agents[agentId];
+    if (agent !== undefined) agent.heartbeatAt = context.now;
+  });
+}
+
 /**
  * Writes the agent's heartbeat every `intervalMs` until the returned function stops it.
  * A beat that fails for a passing reason (a lock held too long) is logged and the next
@@ -29,20 +38,15 @@ export function startHeartbeat(input: {
     clearInterval(timer);
   };
   const timer = setInterval(() => {
-    store
-      .update((state, context) => {
-        const agent = state.agents[agentId];
-        if (agent !== undefined) agent.heartbeatAt = context.now;
-      })
-      .catch((error: unknown) => {
-        if (!(error instanceof StorageError)) {
-          log.warn('heartbeat failed', { agentId, error: String(error) });
-          return;
-        }
-        if (stopped) return;
-        stop();
-        input.onFatal(error);
-      });
+    beat(store, agentId).catch((error: unknown) => {
+      if (!(error instanceof StorageError)) {
+        log.warn('heartbeat failed', { agentId, error: String(error) });
+        return;
+      }
+      if (stopped) return;
+      stop();
+      input.onFatal(error);
+    });
   }, input.intervalMs);
   timer.unref();
   return stop;
