@@ -44,7 +44,7 @@ export interface SimWorkContext {
   attempt: number;
   resolutions: string[];
   /** Every task id of the plan: the sim blocks the configured share of them. */
-  planTaskIds: string[];
+  planTaskIds: readonly string[];
   dependencyTitles: string[];
   /** Reasons a gate gave for failing this task's last change; the sim fixes it. */
   gateFeedback?: string[];

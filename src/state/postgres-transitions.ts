@@ -22,6 +22,7 @@ import type {
   ReportOutcome,
   TaskGrant,
   TaskTransitions,
+  TransitionAgent,
   TransitionRefusal,
 } from './task-transitions.js';
 import type { Blocker, RunOwner, Task } from './team-state.js';
@@ -30,6 +31,18 @@ const TASKS = COLLECTIONS.find((spec) => spec.table === 'tasks');
 const BLOCKERS = COLLECTIONS.find((spec) => spec.table === 'blockers');
 
 const PLANS_KEPT = 4;
+
+// The roster as JSON, made once per roster (a caller keeps one per config): it goes with every report.
+const rosterTexts = new WeakMap<readonly TransitionAgent[], string>();
+
+function rosterJson(roster: readonly TransitionAgent[]): string {
+  let text = rosterTexts.get(roster);
+  if (text === undefined) {
+    text = JSON.stringify(roster);
+    rosterTexts.set(roster, text);
+  }
+  return text;
+}
 
 /** A grant as the statement answers it. */
 interface GrantRow {
@@ -152,7 +165,7 @@ export class PostgresTransitions implements TaskTransitions {
           report.normalized,
           report.detail,
           report.spend === undefined ? null : JSON.stringify(report.spend),
-          JSON.stringify(report.roster),
+          rosterJson(report.roster),
           this.#newestPlan,
           at,
           commitId,
@@ -179,7 +192,7 @@ export class PostgresTransitions implements TaskTransitions {
         registration.pid,
         registration.host,
         registration.lease ?? null,
-        JSON.stringify(registration.roster),
+        rosterJson(registration.roster),
         at,
         commitId,
         this.#channel,

@@ -20,7 +20,7 @@ export interface ClaimedTask {
   /** Why the gates failed this task's last change, when they did. */
   gateFeedback: GateFeedback[];
   /** Ids of the tasks of the manager's plan (the sim spreads blockers over them). */
-  planTaskIds: string[];
+  planTaskIds: readonly string[];
 }
 
 /** Records once, in the task and the ledger, that a ready task of this agent's role waits for a task touching the same files. */
@@ -134,7 +134,7 @@ export function claimedTaskFromGrant(input: { config: TeamConfig; agentId: strin
     resolutions: taskResolutions(grant, task.id),
     gateFeedback: gateFeedback(task),
     dependencyBranches: waitingBranches(grant.dependencies),
-    planTaskIds: [...plannedOfGrant(grant.taskIds)],
+    planTaskIds: plannedOfGrant(grant.taskIds),
   };
 }
 
