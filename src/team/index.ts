@@ -7,6 +7,7 @@ export { serveAgents, type WorkerEvent, type WorkerExit, workerAgents } from './
 export { LEASE_ENV } from './run/agent-processes.js';
 export { runAgent } from './run/run-agent.js';
 export { describeOwner, ownerLiveness, RUN_OWNED_EXIT_CODE } from './run/run-owner.js';
+export { resumeCommand } from './run/resume-command.js';
 export { abandonedBecause } from './run/take-run.js';
 export { subtaskId } from './tasks/subtask-id.js';
 export { PLANNED_END_REASON, runTeam, type RunTeamOptions, type RunTeamResult } from './run/run-team.js';

@@ -131,6 +131,60 @@ describe('the CLI on a PostgreSQL store', () => {
     expect(ledger[0]).toMatchObject({ type: 'run-start', runId: result.runId });
   });
 
+  it('says to continue an interrupted run with the same --store, and the resume given it finishes the run', async () => {
+    const capped = await tempProject('agent-team-pg-cli-capped-');
+    try {
+      await capped.write(
+        'orchestrator-config.json',
+        JSON.stringify({
+          agents: [
+            { id: 'manager', role: 'team_manager' },
+            { id: 'backend-1', role: 'backend_developer' },
+            { id: 'frontend-1', role: 'frontend_developer' },
+          ],
+          provider: { time_scale: 0, blocker_rate: 0 },
+          coordination: { max_iterations: 1 },
+        }),
+      );
+      const cappedStore = store.replace('&team=cli', '&team=capped');
+      const stopped = await runCommand(
+        ['run', '--feature', 'Add a batch of small improvements', '--plan-tasks', '12', '--store', cappedStore],
+        {
+          cwd: capped.dir,
+        },
+      );
+      outputs.push(stopped.stdout, stopped.stderr);
+      expect(stopped.code, stopped.stderr).toBe(130);
+      expect(stopped.stdout).toContain('Continue with: agent-team run --resume with the same --store (or AGENT_TEAM_STORE)');
+      const status = await runCommand(['status', '--json', '--store', cappedStore], { cwd: capped.dir });
+      outputs.push(status.stdout, status.stderr);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        run: {
+          status: 'interrupted',
+          endReason: expect.stringMatching(/continue with agent-team run --resume with the same --store \(or AGENT_TEAM_STORE\)$/),
+        },
+      });
+      await capped.write(
+        'orchestrator-config.json',
+        JSON.stringify({
+          agents: [
+            { id: 'manager', role: 'team_manager' },
+            { id: 'backend-1', role: 'backend_developer' },
+            { id: 'frontend-1', role: 'frontend_developer' },
+          ],
+          provider: { time_scale: 0, blocker_rate: 0 },
+        }),
+      );
+      const resumed = await runCommand(['run', '--resume', '--json', '--store', cappedStore], { cwd: capped.dir });
+      outputs.push(resumed.stdout, resumed.stderr);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ status: 'done' });
+      for (const file of await filesUnder(capped.dir)) expect(await readFile(file, 'utf8'), file).not.toContain(PASSWORD);
+    } finally {
+      await capped.cleanup();
+    }
+  });
+
   it('refuses a store value it cannot use with exit 2, naming the flag and the form, and never prints the password', async () => {
     const bad = await runCommand(['status', '--store', `mysql://root:${PASSWORD}@db/agents`], { cwd: project.dir });
     outputs.push(bad.stdout, bad.stderr);

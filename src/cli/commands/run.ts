@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { loadTeamConfig } from '../../config/index.js';
+import { loadTeamConfig, type StoreLocation } from '../../config/index.js';
 import { designOverrides } from './design-options.js';
 import { SignalInterruptError, UsageError } from '../../errors/index.js';
 import { plainText, startTracing, stopTracing, withTraceParentFromEnv } from '../../observability/index.js';
-import { runTeam, type RunTeamResult } from '../../team/index.js';
+import { resumeCommand, runTeam, type RunTeamResult } from '../../team/index.js';
 import { exitCodeForRunStatus } from '../exit-codes.js';
 import { interruptSignal } from '../interrupt.js';
 import { packageVersion } from '../package-version.js';
@@ -50,7 +50,7 @@ export interface RunCommandOptions {
   signal?: AbortSignal | undefined;
 }
 
-function printSummary(terminal: Terminal, result: RunTeamResult): void {
+function printSummary(terminal: Terminal, result: RunTeamResult, store: StoreLocation['kind']): void {
   const { summary } = result;
   const byStatus = Object.entries(summary.tasks.byStatus)
     .map(([status, count]) => `${count} ${status}`)
@@ -84,7 +84,7 @@ function printSummary(terminal: Terminal, result: RunTeamResult): void {
   );
   println(terminal, `  record    ${result.files.dir}`);
   if (summary.status === 'interrupted' || summary.status === 'budget_exceeded') {
-    println(terminal, `Continue with: agent-team run --resume${summary.status === 'budget_exceeded' ? ' --budget-usd <more>' : ''}`);
+    println(terminal, `Continue with: ${resumeCommand(store, summary.status === 'budget_exceeded' ? ' --budget-usd <more>' : '')}`);
   }
 }
 
@@ -189,7 +189,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
     if (interrupt?.signal.aborted === true && !(reason instanceof SignalInterruptError)) throw reason;
     if (options.json === true)
       printJson(terminal, { runId: result.runId, status: result.status, files: result.files, summary: result.summary });
-    else printSummary(terminal, result);
+    else printSummary(terminal, result, config.store.kind);
     return exitCodeForRunStatus(result.status);
   } finally {
     running = false;

@@ -3,6 +3,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { Task, TeamState } from '../../state/index.js';
 import { TERMINAL_TASK_STATUSES } from '../../state/index.js';
 import type { AgentExitReason } from '../agents/agent-session.js';
+import { resumeCommand } from './resume-command.js';
 
 /** The stop reason of an agent that made its coordination.max_iterations work calls. */
 const MAX_ITERATIONS_STOP: AgentExitReason = 'max-iterations';
@@ -31,7 +32,7 @@ export function iterationCapReason(input: { state: TeamState; config: TeamConfig
   const where = config.configFile ?? 'orchestrator-config.json';
   return (
     `stopped at the iteration cap: the ${input.roles.join(', ')} agent(s) made coordination.max_iterations (${cap}) work calls each ` +
-    `with ${left} task(s) unfinished; raise coordination.max_iterations in ${where} and continue with agent-team run --resume`
+    `with ${left} task(s) unfinished; raise coordination.max_iterations in ${where} and continue with ${resumeCommand(config.store.kind)}`
   );
 }
 

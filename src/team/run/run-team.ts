@@ -1,4 +1,4 @@
-import type { TeamConfig } from '../../config/index.js';
+import type { StoreLocation, TeamConfig } from '../../config/index.js';
 import { composeGatePrompt, composeSystemPrompt } from '../../prompts/index.js';
 import type { LlmProvider } from '../../providers/index.js';
 import {
@@ -19,6 +19,7 @@ import { OwnershipLostError } from '../agents/fenced-store.js';
 import { keepLease } from './run-lease.js';
 import { holdLease, newRunOwner } from './run-owner.js';
 import { configOfRun, designOption } from './run-design.js';
+import { resumeCommand } from './resume-command.js';
 import { readResumable, resumeRun, startNewRun } from './take-run.js';
 import { readRunLedger } from './team-ledger.js';
 import { RoleAgent } from '../agents/role-agent.js';
@@ -176,11 +177,12 @@ async function runAgents(context: TeamContext, options: RunTeamOptions, lease: s
 }
 
 /** Why a run stopped before its end, in the words `status` and the report show. */
-function endReasonOf(cause: unknown): string {
-  if (cause === undefined) return 'interrupted; continue with agent-team run --resume';
-  if (cause instanceof SignalInterruptError) return `interrupted: ${cause.message}; continue with agent-team run --resume`;
+function endReasonOf(cause: unknown, store: StoreLocation['kind']): string {
+  const resume = resumeCommand(store);
+  if (cause === undefined) return `interrupted; continue with ${resume}`;
+  if (cause instanceof SignalInterruptError) return `interrupted: ${cause.message}; continue with ${resume}`;
   if (cause instanceof RunCancelledError) return cause.message;
-  return `stopped by an error (${cause instanceof Error ? cause.message : String(cause)}); fix it, then agent-team run --resume`;
+  return `stopped by an error (${cause instanceof Error ? cause.message : String(cause)}); fix it, then ${resume}`;
 }
 
 /**
@@ -309,7 +311,7 @@ async function runOwned(input: {
     if (!TERMINAL_RUN_STATUSES.has(draft.run.status)) {
       draft.run.status = 'interrupted';
       const planned = options.stopAfterPlan === true && failure === undefined && options.signal?.aborted !== true;
-      draft.run.endReason = planned ? PLANNED_END_REASON : endReasonOf(failure ?? options.signal?.reason);
+      draft.run.endReason = planned ? PLANNED_END_REASON : endReasonOf(failure ?? options.signal?.reason, config.store.kind);
     }
     if (RESUMABLE_RUN_STATUSES.has(draft.run.status)) {
       draft.run.endedAt = update.now;

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { TeamConfig } from '../../config/index.js';
+import type { StoreLocation, TeamConfig } from '../../config/index.js';
 import { AgentTeamError, UsageError } from '../../errors/index.js';
 import { createRunDirectory, runFiles, writeRunRecord } from '../../report/index.js';
 import { type LedgerEvent, RESUMABLE_RUN_STATUSES, TERMINAL_RUN_STATUSES, type RunOwner, type TeamState } from '../../state/index.js';
@@ -8,6 +8,7 @@ import type { TeamStore } from '../agents/team-context.js';
 import { describeTeamStore, openTeamStore } from './open-team.js';
 import { describeOwner, liveOtherOwner, ownerLiveness, RunOwnedError } from './run-owner.js';
 import { prepareResume } from './run-state.js';
+import { resumeCommand } from './resume-command.js';
 import { readRunLedger, restartRunLedger } from './team-ledger.js';
 
 /** A new run refused because the project's last one is unfinished: resume it, or start over with --force. */
@@ -45,10 +46,17 @@ export function abandonedBecause(state: TeamState, now: Date): string | null {
 }
 
 /** Marks a run whose owner is gone as interrupted, in the update that takes it over. */
-function closeAbandoned(state: TeamState, reason: string, now: string, emit: (event: LedgerEvent) => void): void {
+function closeAbandoned(input: {
+  state: TeamState;
+  reason: string;
+  store: StoreLocation['kind'];
+  now: string;
+  emit: (event: LedgerEvent) => void;
+}): void {
+  const { state, now, emit } = input;
   state.run.status = 'interrupted';
   state.run.endedAt = now;
-  state.run.endReason = `${reason}; continue with agent-team run --resume`;
+  state.run.endReason = `${input.reason}; continue with ${resumeCommand(input.store)}`;
   emit({ type: 'run-end', runId: state.run.id, status: 'interrupted', reason: state.run.endReason });
 }
 
@@ -97,7 +105,8 @@ export async function startNewRun(input: {
             store: config.store.kind,
           });
         }
-        if (abandoned !== null) closeAbandoned(state, abandoned, context.now, context.emit);
+        if (abandoned !== null)
+          closeAbandoned({ state, reason: abandoned, store: config.store.kind, now: context.now, emit: context.emit });
       }
       state.run.owner = owner;
       return structuredClone(state);
