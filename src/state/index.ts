@@ -19,6 +19,7 @@ export type {
   TaskGrant,
   TaskTransitions,
   TransitionAgent,
+  TransitionRefusal,
 } from './task-transitions.js';
 export { dependencyOrder, findCycle, longestChains, TASK_WEIGHT, taskLevels } from './task-graph.js';
 export { changedPlaces } from './postgres-snapshot.js';

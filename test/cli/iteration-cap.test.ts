@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { smallTeamConfig } from '../support/small-team-config.js';
 import { runCommand } from '../support/cli-in-process.js';
 import { tempProject } from '../support/temp-project.js';
 
@@ -6,19 +7,7 @@ describe('a run stopped by coordination.max_iterations', () => {
   it('says so, and how to continue, in the run output and in status', async () => {
     const project = await tempProject();
     try {
-      await project.write(
-        'orchestrator-config.json',
-        JSON.stringify({
-          agents: [
-            { id: 'manager', role: 'team_manager' },
-            { id: 'backend-1', role: 'backend_developer' },
-            { id: 'frontend-1', role: 'frontend_developer' },
-            { id: 'qa-1', role: 'qa_tester' },
-          ],
-          provider: { time_scale: 0, blocker_rate: 0 },
-          coordination: { max_iterations: 1 },
-        }),
-      );
+      await project.write('orchestrator-config.json', smallTeamConfig({ maxIterations: 1, others: [{ id: 'qa-1', role: 'qa_tester' }] }));
       const stopped = await runCommand(['run', '--feature', 'Add user authentication', '--time-scale', '0'], { cwd: project.dir });
       expect(stopped.stderr).toBe('');
       expect(stopped.stdout).toMatch(/: interrupted — stopped at the iteration cap: .*coordination\.max_iterations \(1\)/);

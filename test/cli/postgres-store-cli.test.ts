@@ -8,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/state/index.js';
+import { smallTeamConfig } from '../support/small-team-config.js';
 import { ensureBuilt, runCli, startCli } from '../support/cli.js';
 import { runCommand } from '../support/cli-in-process.js';
 import { postgresForFile } from '../support/postgres.js';
@@ -134,18 +135,7 @@ describe('the CLI on a PostgreSQL store', () => {
   it('says to continue an interrupted run with the same --store, and the resume given it finishes the run', async () => {
     const capped = await tempProject('agent-team-pg-cli-capped-');
     try {
-      await capped.write(
-        'orchestrator-config.json',
-        JSON.stringify({
-          agents: [
-            { id: 'manager', role: 'team_manager' },
-            { id: 'backend-1', role: 'backend_developer' },
-            { id: 'frontend-1', role: 'frontend_developer' },
-          ],
-          provider: { time_scale: 0, blocker_rate: 0 },
-          coordination: { max_iterations: 1 },
-        }),
-      );
+      await capped.write('orchestrator-config.json', smallTeamConfig({ maxIterations: 1 }));
       const cappedStore = store.replace('&team=cli', '&team=capped');
       const stopped = await runCommand(
         ['run', '--feature', 'Add a batch of small improvements', '--plan-tasks', '12', '--store', cappedStore],
@@ -164,17 +154,7 @@ describe('the CLI on a PostgreSQL store', () => {
           endReason: expect.stringMatching(/continue with agent-team run --resume with the same --store \(or AGENT_TEAM_STORE\)$/),
         },
       });
-      await capped.write(
-        'orchestrator-config.json',
-        JSON.stringify({
-          agents: [
-            { id: 'manager', role: 'team_manager' },
-            { id: 'backend-1', role: 'backend_developer' },
-            { id: 'frontend-1', role: 'frontend_developer' },
-          ],
-          provider: { time_scale: 0, blocker_rate: 0 },
-        }),
-      );
+      await capped.write('orchestrator-config.json', smallTeamConfig());
       const resumed = await runCommand(['run', '--resume', '--json', '--store', cappedStore], { cwd: capped.dir });
       outputs.push(resumed.stdout, resumed.stderr);
       expect(resumed.code, resumed.stderr).toBe(0);

@@ -6,7 +6,7 @@
  * that state in memory; where the transitions answer 'undecided', the same change is made through update().
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeamConfig } from '../../src/config/index.js';
 import {
   type LedgerEvent,
@@ -161,6 +161,28 @@ function content(state: TeamState): Omit<TeamState, 'seq'> {
 /** The ledger's events after `seq`, as they were emitted. */
 async function eventsAfter(store: PostgresStore, seq: number): Promise<LedgerEvent[]> {
   return (await store.readLedger(seq)).map(({ seq: _seq, at: _at, ...event }) => event as LedgerEvent);
+}
+
+/** What another process hears of run `run`: the seqs NOTIFYed on its channel, in order. */
+async function listenTo(run: string): Promise<{ heard: number[]; until: (seq: number) => Promise<void>; end: () => Promise<void> }> {
+  const channel = runChannel(run);
+  const heard: number[] = [];
+  let arrived = (): void => undefined;
+  const client = new pg.Client({ connectionString: url });
+  client.on('notification', (message) => {
+    if (message.channel === channel) heard.push(Number(message.payload));
+    arrived();
+  });
+  await client.connect();
+  await client.query(`LISTEN "${channel}"`);
+  return {
+    heard,
+    // Resolves once `seq` was heard (notifications come in commit order).
+    until: async (seq) => {
+      while (!heard.includes(seq)) await new Promise<void>((resolve) => (arrived = resolve));
+    },
+    end: () => client.end(),
+  };
 }
 
 /** The store, with the kinds of the transitions' answers noted. */
@@ -399,14 +421,8 @@ describe('PostgreSQL task transitions', () => {
       expiresAt: NOW,
     };
     const store = new PostgresStore({ url, run: 'transitions-beat', initial: () => structuredClone(planned), now: () => new Date(NOW) });
-    const channel = runChannel('transitions-beat');
-    const heard: number[] = [];
-    const listener = new pg.Client({ connectionString: url });
-    listener.on('notification', (message) => {
-      if (message.channel === channel) heard.push(Number(message.payload));
-    });
-    await listener.connect();
-    await listener.query(`LISTEN "${channel}"`);
+    const listener = await listenTo('transitions-beat');
+    const { heard } = listener;
     try {
       await store.update(() => undefined);
       const before = await store.read();
@@ -425,7 +441,7 @@ describe('PostgreSQL task transitions', () => {
       // The next update() notifies; the heartbeat before it did not.
       await store.update(() => undefined);
       const notified = (await store.read()).seq;
-      await vi.waitFor(() => expect(heard).toContain(notified));
+      await listener.until(notified);
       expect(heard.filter((seq) => seq > before.seq)).toEqual([notified]);
     } finally {
       await listener.end();
@@ -471,16 +487,8 @@ describe('PostgreSQL task transitions', () => {
     (state.agents['dev-3'] as TeamState['agents'][string]).status = 'stopped';
     const actor = new PostgresStore({ url, run: 'transitions-wake', initial: () => structuredClone(state), now: () => new Date(NOW) });
     // What another process hears: the NOTIFYs of the run's channel, with their seqs.
-    const channel = runChannel('transitions-wake');
-    const heard: number[] = [];
-    const listener = new pg.Client({ connectionString: url });
-    let arrived = (): void => undefined;
-    listener.on('notification', (message) => {
-      if (message.channel === channel) heard.push(Number(message.payload));
-      arrived();
-    });
-    await listener.connect();
-    await listener.query(`LISTEN "${channel}"`);
+    const listener = await listenTo('transitions-wake');
+    const { heard } = listener;
     // And this process's own watches, told of its commits as they are made.
     const own = { all: 0, work: 0 };
     const stops = [actor.watch(() => (own.all += 1), 'all'), actor.watch(() => (own.work += 1), 'work')];
@@ -527,7 +535,7 @@ describe('PostgreSQL task transitions', () => {
         draft.run.updatedAt = context.now;
       });
       const last = (await actor.read()).seq;
-      while (!heard.includes(last)) await new Promise<void>((resolve) => (arrived = resolve));
+      await listener.until(last);
       // The claim and T5's report (seqs[2]), which concern no one else, sent none.
       const [t1, t2] = seqs;
       expect(heard.filter((seq) => seq >= claimSeq)).toEqual([t1, t2, last - 1, last]);

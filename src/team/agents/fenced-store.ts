@@ -1,5 +1,5 @@
 import { AgentTeamError } from '../../errors/index.js';
-import type { RunOwner, TaskTransitions } from '../../state/index.js';
+import type { RunOwner, TaskTransitions, TransitionRefusal } from '../../state/index.js';
 import type { TeamStore } from './team-context.js';
 
 /** Exit code of a process whose run was taken over (or ended) under it. */
@@ -44,25 +44,20 @@ export function fenceStore(store: TeamStore, lease: string): TeamStore {
 function fencedTransitions(transitions: TaskTransitions, lease: string): TaskTransitions {
   return {
     look: (input) => transitions.look(input),
-    claim: async (input) => {
-      const outcome = await transitions.claim({ ...input, lease });
-      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
-      return outcome;
-    },
-    reportDone: async (report) => {
-      const outcome = await transitions.reportDone({ ...report, lease });
-      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
-      return outcome;
-    },
-    register: async (registration) => {
-      const outcome = await transitions.register({ ...registration, lease });
-      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
-      return outcome;
-    },
-    beat: async (input) => {
-      const outcome = await transitions.beat({ ...input, lease });
-      if (outcome.kind === 'not-owner') throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
-      return outcome;
-    },
+    claim: (input) => owned(transitions.claim({ ...input, lease }), lease),
+    reportDone: (report) => owned(transitions.reportDone({ ...report, lease }), lease),
+    register: (registration) => owned(transitions.register({ ...registration, lease }), lease),
+    beat: (input) => owned(transitions.beat({ ...input, lease }), lease),
   };
+}
+
+/** A transition's outcome, or OwnershipLostError when it was refused because the run no longer belongs to `lease`. */
+async function owned<T extends { kind: string }>(pending: Promise<T>, lease: string): Promise<T> {
+  const outcome = await pending;
+  if (isNotOwner(outcome)) throw new OwnershipLostError({ runId: outcome.runId, lease, owner: outcome.owner });
+  return outcome;
+}
+
+function isNotOwner(outcome: { kind: string }): outcome is Extract<TransitionRefusal, { kind: 'not-owner' }> {
+  return outcome.kind === 'not-owner';
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadTeamConfig } from '../../../src/config/index.js';
 import { teamStateSchema } from '../../../src/state/index.js';
 import { runTeam } from '../../../src/team/index.js';
+import { smallTeamConfig } from '../../support/small-team-config.js';
 import { tempProject, type TempProject } from '../../support/temp-project.js';
 
 const projects: TempProject[] = [];
@@ -18,16 +19,12 @@ async function cappedProject(maxIterations: number): Promise<{ project: TempProj
   const writeCap = (cap: number): Promise<string> =>
     project.write(
       'orchestrator-config.json',
-      JSON.stringify({
-        agents: [
-          { id: 'manager', role: 'team_manager' },
-          { id: 'backend-1', role: 'backend_developer' },
-          { id: 'frontend-1', role: 'frontend_developer' },
+      smallTeamConfig({
+        maxIterations: cap,
+        others: [
           { id: 'qa-1', role: 'qa_tester' },
           { id: 'reviewer-1', role: 'reviewer' },
         ],
-        provider: { time_scale: 0, blocker_rate: 0 },
-        coordination: { max_iterations: cap },
       }),
     );
   await writeCap(maxIterations);
