@@ -11,6 +11,7 @@ import type { TeamConfig } from '../../src/config/index.js';
 import {
   type LedgerEvent,
   PostgresStore,
+  type RunOwner,
   type StateStore,
   type TaskTransitions,
   type TeamState,
@@ -40,6 +41,16 @@ const ROLES = ['backend_developer', 'frontend_developer'] as const;
 const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
 const PLANNED_AT = '2026-01-02T03:04:05.000Z';
 const NOW = '2026-01-02T04:00:00.000Z';
+// The run's owner in the tests of leases: another process, whose lease is 'lease-now'.
+const OWNER: RunOwner = {
+  pid: 1,
+  host: 'elsewhere',
+  pidStart: null,
+  lease: 'lease-now',
+  command: 'run',
+  since: PLANNED_AT,
+  expiresAt: NOW,
+};
 // A heartbeat a few seconds before NOW: its process counts as alive.
 const FRESH = '2026-01-02T03:59:55.000Z';
 const CASES = 160;
@@ -374,15 +385,7 @@ describe('PostgreSQL task transitions', () => {
     const planned = runningState({ config, tasks: 3 });
     const held = claimTask({ state: planned, agentId: 'dev-1', config, now: PLANNED_AT, emit: () => undefined });
     if (held === undefined) throw new Error('dev-1 claimed nothing');
-    planned.run.owner = {
-      pid: 1,
-      host: 'elsewhere',
-      pidStart: null,
-      lease: 'lease-now',
-      command: 'run',
-      since: PLANNED_AT,
-      expiresAt: NOW,
-    };
+    planned.run.owner = OWNER;
     const store = new PostgresStore({ url, run: 'transitions-lease', initial: () => structuredClone(planned), now: () => new Date(NOW) });
     try {
       await store.update(() => undefined);
@@ -411,15 +414,7 @@ describe('PostgreSQL task transitions', () => {
   it("write a heartbeat as the agent's heartbeatAt alone, in a commit that wakes no one, and refuse it for a stale lease", async () => {
     const { config } = project;
     const planned = runningState({ config, tasks: 2 });
-    planned.run.owner = {
-      pid: 1,
-      host: 'elsewhere',
-      pidStart: null,
-      lease: 'lease-now',
-      command: 'run',
-      since: PLANNED_AT,
-      expiresAt: NOW,
-    };
+    planned.run.owner = OWNER;
     const store = new PostgresStore({ url, run: 'transitions-beat', initial: () => structuredClone(planned), now: () => new Date(NOW) });
     const listener = await listenTo('transitions-beat');
     const { heard } = listener;
