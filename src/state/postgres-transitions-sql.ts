@@ -1,10 +1,11 @@
 /**
- * The task transitions the server makes on its own (migration 4): an agent claiming its next task, and an agent
- * reporting a task done, each one statement that locks the run row, decides on the rows as they are, and writes
- * only what changes (the task, the agents, the run's seq, the ledger row, the NOTIFY). A process making them holds
- * no copy of the run and applies no one else's commits. They are the scheduler of src/team/tasks (claimTask,
- * applyAgentReport, dispatchReady) for the cases it decides without the whole state, and they decline the others
- * ('undecided', nothing written), which the caller then makes through `update()`:
+ * The task transitions the server makes on its own (migration 4): an agent claiming its next task, an agent
+ * reporting a task done, an agent's process starting (registerAgent) and its heartbeat, each one statement that locks
+ * the run row, decides on the rows as they are, and writes only what changes (the task, the agents, the run's seq, the
+ * ledger row, the NOTIFY). A process making them holds no copy of the run and applies no one else's commits. They are
+ * the scheduler of src/team/tasks (claimTask, applyAgentReport, dispatchReady) and of startAgent for the cases it
+ * decides without the whole state, and they decline the others ('undecided', nothing written), which the caller then
+ * makes through `update()`:
  *   - a run with manual checkpoints (a person's approval holds tasks),
  *   - ready tasks that declare files (they may wait for tasks touching the same files),
  *   - a run whose levels and dependents were never written (no commit of this build yet),
@@ -16,9 +17,9 @@
  * They run with generic plans (migration 5), made without the parameters' values: every lookup of a task goes by its
  * whole key, one key at a time (LATERAL ... LIMIT 1 keeps the planner from joining the keys with a scan of the run's
  * tasks), or by an index made for it. test/state/postgres-transition-rows.test.ts counts the rows they visit.
- * Only a report that may give someone something to do NOTIFYs the run's channel (see WatchScope): a claim, or a report
- * whose next task goes to its reporter, wakes no other process, not even the server's listening sessions, which
- * PostgreSQL signals on any NOTIFY in their database.
+ * Only a report that may give someone something to do, and a registration, NOTIFY the run's channel (see WatchScope):
+ * a claim, a heartbeat, or a report whose next task goes to its reporter, wakes no other process, not even the
+ * server's listening sessions, which PostgreSQL signals on any NOTIFY in their database.
  */
 
 // The checkpoints of a manual run hold tasks until a person approves them: only update() knows how.
