@@ -10,9 +10,15 @@ export function heartbeatStaleMs(config: TeamConfig): number {
   return config.orchestrator.coordination.heartbeat_seconds * 3000;
 }
 
-/** One heartbeat: through the store's transitions when it has them (no copy of the run to catch up), else in an update(). */
+/**
+ * One heartbeat: through the store's transitions when it has them (no copy of the run to catch up; an agent the run
+ * does not have gets none, as in an update()), else in an update().
+ */
 async function beat(store: TeamStore, agentId: string): Promise<void> {
-  if (store.transitions !== undefined && (await store.transitions.beat({ agentId })).kind !== 'undecided') return;
+  if (store.transitions !== undefined) {
+    await store.transitions.beat({ agentId });
+    return;
+  }
   await store.update((state, context) => {
     const agent = state.agents[agentId];
     if (agent !== undefined) agent.heartbeatAt = context.now;
