@@ -42,18 +42,25 @@ const ANSWERS: readonly string[] = [
  * least one when the rate is above zero), chosen by a seeded hash so the choice
  * does not depend on the order in which agents work.
  */
-export function blockedTaskIds(planTaskIds: readonly string[], rate: number, seed: number): Set<string> {
+export function blockedTaskIds(planTaskIds: readonly string[], rate: number, seed: number): ReadonlySet<string> {
   if (rate <= 0 || planTaskIds.length === 0) return new Set();
-  // Every work call of a run asks about the same plan: rank it once, not once per call.
-  const key = `${seed}|${rate}|${planTaskIds.join('\n')}`;
-  if (lastBlocked?.key === key) return new Set(lastBlocked.ids);
-  const count = Math.min(planTaskIds.length, Math.max(1, Math.round(rate * planTaskIds.length)));
-  const ranked = [...planTaskIds].sort((a, b) => hashParts(seed, 'blocker', a) - hashParts(seed, 'blocker', b) || a.localeCompare(b));
-  lastBlocked = { key, ids: ranked.slice(0, count) };
-  return new Set(lastBlocked.ids);
+  // Every work call of a run asks about the same plan: rank it once, not once per call. Calls given the same list
+  // (a store's transitions share one per version of the plan) find it without reading it again.
+  const setting = `${seed}|${rate}`;
+  const known = blockedByList.get(planTaskIds);
+  if (known?.setting === setting) return known.ids;
+  const key = `${setting}|${planTaskIds.join('\n')}`;
+  if (lastBlocked?.key !== key) {
+    const count = Math.min(planTaskIds.length, Math.max(1, Math.round(rate * planTaskIds.length)));
+    const ranked = [...planTaskIds].sort((a, b) => hashParts(seed, 'blocker', a) - hashParts(seed, 'blocker', b) || a.localeCompare(b));
+    lastBlocked = { key, ids: new Set(ranked.slice(0, count)) };
+  }
+  blockedByList.set(planTaskIds, { setting, ids: lastBlocked.ids });
+  return lastBlocked.ids;
 }
 
-let lastBlocked: { key: string; ids: string[] } | undefined;
+let lastBlocked: { key: string; ids: ReadonlySet<string> } | undefined;
+const blockedByList = new WeakMap<readonly string[], { setting: string; ids: ReadonlySet<string> }>();
 
 /** The sim agent's answer to a work request: done, or a blocker on a first attempt (the scenario's share of tasks). */
 export function simulateWork(context: SimWorkContext, scenario: Pick<SimScenario, 'seed' | 'blockerRate'>): Record<string, unknown> {
