@@ -1,21 +1,14 @@
 /**
- * Wake-ups of a run's watchers: LISTEN on the run's channel from a connection of its own (the commits that may
- * give someone something to do NOTIFY the new seq: every update() and some transitions, see WatchScope), with
- * polling of the run's seq as the fallback; the watches of every change poll often, for the commits no one is
- * told of (a change a poll finds wakes them). A lost connection
- * (a server restart) is made again with backoff, and the seq is checked then, since
- * notifications sent meanwhile are lost.
+ * Wake-ups of a run's watchers: LISTEN on the run's channel through the process's one listening connection to the
+ * database (see ListenHub; the commits that may give someone something to do NOTIFY the new seq: every update() and
+ * some transitions, see WatchScope), with polling of the run's seq as the fallback; the watches of every change poll
+ * often, for the commits no one is told of (a change a poll finds wakes them). Once the channel is listened to (again,
+ * after a lost connection), the seq is checked, since notifications sent before were not heard.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { getLogger } from '../observability/index.js';
-import { loadPg } from './postgres-driver.js';
+import { ListenHub } from './postgres-listen-hub.js';
 import type { WatchScope } from './store.js';
-
-const logger = getLogger('state.postgres');
-
-// The first wait before connecting again; it doubles up to the poll interval.
-const FIRST_RECONNECT_MS = 100;
 
 /** What a RunListener needs. */
 export interface RunListenerOptions {
@@ -32,15 +25,12 @@ export interface RunListenerOptions {
   readonly onChange: () => void;
 }
 
-/** LISTEN plus polling for one run, shared by every watch of a store. */
+/** LISTEN (through the process's connection to the database, see ListenHub) plus polling for one run, shared by every watch of a store. */
 export class RunListener {
   readonly #options: RunListenerOptions;
-  #client: pg.Client | undefined;
-  #connecting: Promise<void> | undefined;
   #lastSeq: number | undefined;
   #poll: NodeJS.Timeout | undefined;
-  #reconnect: NodeJS.Timeout | undefined;
-  #reconnectMs = FIRST_RECONNECT_MS;
+  #unsubscribe: (() => Promise<void>) | undefined;
   #stopped = false;
 
   constructor(options: RunListenerOptions) {
@@ -52,18 +42,19 @@ export class RunListener {
   start(): void {
     this.#poll = setInterval(() => void this.#check(), this.#options.pollIntervalMs);
     this.#poll.unref();
-    this.#connect();
+    this.#unsubscribe = ListenHub.for(this.#options.client).subscribe(this.#options.channel, {
+      notified: (payload) => this.#seen(Number(payload), true),
+      // Changes made before the LISTEN (or while the connection was down) sent notifications nobody heard.
+      listening: () => void this.#check(),
+      reconnectCapMs: this.#options.pollIntervalMs,
+    });
   }
 
-  /** Ends the LISTEN connection and the polling; no call of onChange follows. */
+  /** Stops listening (the process's LISTEN connection ends with its last listener) and polling; no call of onChange follows. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#poll);
-    clearTimeout(this.#reconnect);
-    await this.#connecting?.catch(() => undefined);
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.end().catch(() => undefined);
+    await this.#unsubscribe?.();
   }
 
   /** This process committed `seq`: a change, heard at once (its notification, when it comes, is then no news). */
@@ -74,49 +65,6 @@ export class RunListener {
   /** The newest seq heard of (notified, polled or committed here), if any. */
   get lastSeq(): number | undefined {
     return this.#lastSeq;
-  }
-
-  #connect(): void {
-    if (this.#stopped) return;
-    this.#connecting = (async () => {
-      let driver: typeof pg;
-      try {
-        driver = await loadPg();
-      } catch (error) {
-        // Without the driver there is nothing to listen with: polling goes on alone.
-        logger.warn('run listener cannot load the pg driver; polling only', { channel: this.#options.channel, error: String(error) });
-        return;
-      }
-      if (this.#stopped) return;
-      const client = new driver.Client(this.#options.client);
-      client.on('error', (error) => this.#lost(client, error));
-      client.on('end', () => this.#lost(client, undefined));
-      client.on('notification', (message) => {
-        if (message.channel === this.#options.channel) this.#seen(Number(message.payload), true);
-      });
-      this.#client = client;
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${client.escapeIdentifier(this.#options.channel)}`);
-        this.#reconnectMs = FIRST_RECONNECT_MS;
-      } catch (error) {
-        this.#lost(client, error);
-        return;
-      }
-      // Changes made before the LISTEN (or while the connection was down) sent notifications nobody heard.
-      await this.#check();
-    })();
-  }
-
-  #lost(client: pg.Client, error: unknown): void {
-    if (this.#stopped || this.#client !== client) return;
-    this.#client = undefined;
-    client.end().catch(() => undefined);
-    logger.debug('run listener connection lost; connecting again', { channel: this.#options.channel, error: String(error) });
-    const delayMs = this.#reconnectMs;
-    this.#reconnectMs = Math.min(this.#reconnectMs * 2, this.#options.pollIntervalMs);
-    this.#reconnect = setTimeout(() => this.#connect(), delayMs);
-    this.#reconnect.unref();
   }
 
   async #check(): Promise<void> {
