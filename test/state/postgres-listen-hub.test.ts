@@ -52,7 +52,7 @@ describe('the LISTEN connection of a process', () => {
       const change = (state: TeamState): void => {
         state.run.feature = `${state.run.feature}.`;
       };
-      await expect.poll(() => listeningSessions(url)).toBe(1);
+      await expect.poll(() => listeningSessions(url), { timeout: 30_000 }).toBe(1);
       await other.update(change);
       await until(() => heard[1] ?? 0, 1);
       expect(heard).toEqual([0, 1, 0]);
@@ -68,7 +68,7 @@ describe('the LISTEN connection of a process', () => {
       await Promise.all([other.close(), third.close()]);
       for (const stop of stops) stop();
       for (const store of stores) await store.close();
-      await expect.poll(() => listeningSessions(url)).toBe(0);
+      await expect.poll(() => listeningSessions(url), { timeout: 30_000 }).toBe(0);
     } finally {
       for (const store of stores) await store.close();
       await project.remove();
