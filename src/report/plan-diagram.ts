@@ -1,6 +1,6 @@
 /**
  * The plan as a picture: its tasks and their dependencies as a Mermaid flowchart, a Graphviz DOT graph, or an
- * SVG laid out here (dagre), each task coloured by its status and the critical path marked. The critical path
+ * SVG laid out here (dagre; in columns by depth for a large plan), each task coloured by its status and the critical path marked. The critical path
  * is the chain of dependent tasks with the most work, each task weighing its complexity (simple 1, medium 2,
  * complex 3), the weights the scheduler uses.
  */
@@ -89,24 +89,95 @@ export function dotDiagram(state: TeamState): string {
 
 const NODE_WIDTH = 200;
 const NODE_HEIGHT = 52;
+const NODE_GAP = 18;
+const RANK_GAP = 48;
+const MARGIN = 16;
+// Above this many tasks the plan is drawn in columns by depth instead of by dagre, whose crossing reduction takes
+// seconds to minutes on a large plan (20 s of CPU at 3,200 tasks).
+const DAGRE_LIMIT = 400;
 
-/** An SVG of the plan laid out left to right; each task is a `<g class="task" data-task-id data-status>`. */
+/** Where each task and each dependency is drawn: centres of the tasks, the points of the arrows, the size. */
+interface PlanLayout {
+  node(id: string): { x: number; y: number };
+  points(from: string, to: string): { x: number; y: number }[];
+  readonly width: number;
+  readonly height: number;
+}
+
+function dagreLayout(tasks: readonly Task[]): PlanLayout {
+  const graph = new dagre.graphlib.Graph();
+  graph.setGraph({ rankdir: 'LR', nodesep: NODE_GAP, ranksep: RANK_GAP, marginx: MARGIN, marginy: MARGIN });
+  graph.setDefaultEdgeLabel(() => ({}));
+  for (const task of tasks) graph.setNode(task.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const [from, to] of edges(tasks)) graph.setEdge(from, to);
+  dagre.layout(graph);
+  const size = graph.graph();
+  return {
+    node: (id) => graph.node(id),
+    points: (from, to) => graph.edge(from, to)?.points ?? [],
+    width: size.width ?? 0,
+    height: size.height ?? 0,
+  };
+}
+
+/**
+ * Columns by depth, left to right: a task stands one column right of its deepest dependency, tasks of a column in
+ * plan order, each arrow straight from its dependency's right side to its dependent's left. Linear in the plan.
+ */
+function columnLayout(tasks: readonly Task[]): PlanLayout {
+  const dependencies = new Map<string, string[]>();
+  for (const [from, to] of edges(tasks)) dependencies.set(to, [...(dependencies.get(to) ?? []), from]);
+  const depths = new Map<string, number>();
+  const depthOf = (id: string, visiting: Set<string>): number => {
+    const known = depths.get(id);
+    if (known !== undefined) return known;
+    // A cycle (a plan the scheduler would refuse) is cut where it closes.
+    visiting.add(id);
+    const depth = Math.max(
+      0,
+      ...(dependencies.get(id) ?? []).filter((from) => !visiting.has(from)).map((from) => depthOf(from, visiting) + 1),
+    );
+    visiting.delete(id);
+    depths.set(id, depth);
+    return depth;
+  };
+  const centres = new Map<string, { x: number; y: number }>();
+  const rows: number[] = [];
+  for (const task of tasks) {
+    const column = depthOf(task.id, new Set());
+    const row = rows[column] ?? 0;
+    rows[column] = row + 1;
+    centres.set(task.id, {
+      x: MARGIN + column * (NODE_WIDTH + RANK_GAP) + NODE_WIDTH / 2,
+      y: MARGIN + row * (NODE_HEIGHT + NODE_GAP) + NODE_HEIGHT / 2,
+    });
+  }
+  const centre = (id: string): { x: number; y: number } => centres.get(id) ?? { x: 0, y: 0 };
+  return {
+    node: centre,
+    points: (from, to) => [
+      { x: centre(from).x + NODE_WIDTH / 2, y: centre(from).y },
+      { x: centre(to).x - NODE_WIDTH / 2, y: centre(to).y },
+    ],
+    width: 2 * MARGIN + rows.length * (NODE_WIDTH + RANK_GAP) - RANK_GAP,
+    height: 2 * MARGIN + Math.max(0, ...rows) * (NODE_HEIGHT + NODE_GAP) - NODE_GAP,
+  };
+}
+
+/**
+ * An SVG of the plan laid out left to right (by dagre, or in columns by depth above DAGRE_LIMIT tasks); each task is a
+ * `<g class="task" data-task-id data-status>`.
+ */
 export function svgDiagram(state: TeamState): string {
   const path = criticalPath(state.tasks);
   const critical = onPath(path);
-  const graph = new dagre.graphlib.Graph();
-  graph.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 48, marginx: 16, marginy: 16 });
-  graph.setDefaultEdgeLabel(() => ({}));
-  for (const task of state.tasks) graph.setNode(task.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
-  for (const [from, to] of edges(state.tasks)) graph.setEdge(from, to);
-  dagre.layout(graph);
-  const size = graph.graph();
+  const layout = state.tasks.length > DAGRE_LIMIT ? columnLayout(state.tasks) : dagreLayout(state.tasks);
   const body: string[] = [
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6b7c"/></marker>',
     '<marker id="arrow-critical" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#b42318"/></marker></defs>',
   ];
   for (const [from, to] of edges(state.tasks)) {
-    const points: { x: number; y: number }[] = graph.edge(from, to)?.points ?? [];
+    const points = layout.points(from, to);
     const d = points.map((point, index) => `${index === 0 ? 'M' : 'L'} ${point.x.toFixed(1)} ${point.y.toFixed(1)}`).join(' ');
     const hot = critical(from, to);
     body.push(
@@ -114,7 +185,7 @@ export function svgDiagram(state: TeamState): string {
     );
   }
   for (const task of state.tasks) {
-    const node = graph.node(task.id);
+    const node = layout.node(task.id);
     const colour = STATUS_COLOURS[task.status] ?? { fill: '#ffffff', stroke: '#000000' };
     const x = node.x - NODE_WIDTH / 2;
     const y = node.y - NODE_HEIGHT / 2;
@@ -129,9 +200,9 @@ export function svgDiagram(state: TeamState): string {
     );
   }
   const legend = path.length > 0 ? `critical path: ${path.join(' → ')}` : 'no tasks planned';
-  const height = (size.height ?? 0) + 28;
+  const height = layout.height + 28;
   body.push(`<text x="16" y="${(height - 10).toFixed(1)}" fill="#b42318">${xmlText(shortText(legend, 160))}</text>`);
-  return svgDocument({ width: Math.max(size.width ?? 0, 320), height, title: `Plan of ${shortText(state.run.feature, 80)}`, body });
+  return svgDocument({ width: Math.max(layout.width, 320), height, title: `Plan of ${shortText(state.run.feature, 80)}`, body });
 }
 
 /** The plan in `format`. */
