@@ -1,11 +1,11 @@
 /**
  * The plan as a picture: its tasks and their dependencies as a Mermaid flowchart, a Graphviz DOT graph, or an
- * SVG laid out here (dagre; in columns by depth for a large plan), each task coloured by its status and the critical path marked. The critical path
- * is the chain of dependent tasks with the most work, each task weighing its complexity (simple 1, medium 2,
- * complex 3), the weights the scheduler uses.
+ * SVG laid out here (dagre; in columns by depth for a large plan), each task coloured by its status and the
+ * critical path marked. The critical path is the chain of dependent tasks with the most work, each task weighing
+ * its complexity (simple 1, medium 2, complex 3), the weights the scheduler uses.
  */
 import dagre from '@dagrejs/dagre';
-import { taskLevels, type TeamState } from '../state/index.js';
+import { dependencyOrder, taskLevels, type TeamState } from '../state/index.js';
 import { STATUS_COLOURS, shortText, svgDocument, xmlText } from './svg-text.js';
 
 /** The formats of `agent-team graph`. */
@@ -125,26 +125,19 @@ function dagreLayout(tasks: readonly Task[]): PlanLayout {
  * plan order, each arrow straight from its dependency's right side to its dependent's left. Linear in the plan.
  */
 function columnLayout(tasks: readonly Task[]): PlanLayout {
-  const dependencies = new Map<string, string[]>();
-  for (const [from, to] of edges(tasks)) dependencies.set(to, [...(dependencies.get(to) ?? []), from]);
+  // Dependencies first (a cycle, which the scheduler would refuse, cut where it closes): each depth is known when needed.
   const depths = new Map<string, number>();
-  const depthOf = (id: string, visiting: Set<string>): number => {
-    const known = depths.get(id);
-    if (known !== undefined) return known;
-    // A cycle (a plan the scheduler would refuse) is cut where it closes.
-    visiting.add(id);
-    const depth = Math.max(
-      0,
-      ...(dependencies.get(id) ?? []).filter((from) => !visiting.has(from)).map((from) => depthOf(from, visiting) + 1),
-    );
-    visiting.delete(id);
-    depths.set(id, depth);
-    return depth;
-  };
+  for (const task of dependencyOrder(tasks)) {
+    const before = task.dependsOn.flatMap((id) => {
+      const depth = depths.get(id);
+      return depth === undefined ? [] : [depth + 1];
+    });
+    depths.set(task.id, Math.max(0, ...before));
+  }
   const centres = new Map<string, { x: number; y: number }>();
   const rows: number[] = [];
   for (const task of tasks) {
-    const column = depthOf(task.id, new Set());
+    const column = depths.get(task.id) ?? 0;
     const row = rows[column] ?? 0;
     rows[column] = row + 1;
     centres.set(task.id, {
