@@ -1,15 +1,9 @@
+import { type PlanExcerpt, type PlanLine, planExcerpt } from './plan-excerpt.js';
+
 /** A roster role the manager may assign work to. */
 export interface RosterRole {
   role: string;
   agentIds: readonly string[];
-}
-
-/** A task of the plan as the manager sees it when resolving. */
-export interface PlanLine {
-  id: string;
-  title: string;
-  role: string;
-  dependsOn: readonly string[];
 }
 
 function roster(roles: readonly RosterRole[]): string {
@@ -32,16 +26,23 @@ function planEntry(line: PlanLine): string {
   return `- ${line.id} (${line.role}) ${line.title}${after}`;
 }
 
-// The text of each frozen plan: the manager sends the same plan with every blocker of a run.
-const planTexts = new WeakMap<readonly PlanLine[], string>();
+/** The plan as the manager reads it with a blocker: its lines, then what was left out, counted by role. */
+function planText(excerpt: PlanExcerpt, total: number): string {
+  const lines = excerpt.lines.map(planEntry).join('\n');
+  if (excerpt.omitted.length === 0) return lines;
+  const count = total - excerpt.lines.length;
+  const byRole = excerpt.omitted.map((entry) => `${entry.role} ${entry.count}`).join(', ');
+  return `${lines}\n- … and ${count} more planned tasks, not shown: ${byRole}`;
+}
 
-/** The plan's lines as the manager reads them; made once for a frozen plan (lines and all). */
-function planText(plan: readonly PlanLine[]): string {
-  const known = planTexts.get(plan);
-  if (known !== undefined) return known;
-  const text = plan.map(planEntry).join('\n');
-  if (Object.isFrozen(plan) && plan.every((line) => Object.isFrozen(line) && Object.isFrozen(line.dependsOn))) planTexts.set(plan, text);
-  return text;
+/** The plan's section of a blocker's request: the whole plan, or the part nearest the blocked task when it is large. */
+function planSection(input: { task: { id: string }; plan: readonly PlanLine[]; near?: readonly string[] | undefined }): string {
+  const excerpt = planExcerpt({ plan: input.plan, taskId: input.task.id, near: input.near });
+  const heading =
+    excerpt.omitted.length === 0
+      ? '## The plan'
+      : `## The plan around ${input.task.id} (${excerpt.lines.length} of ${input.plan.length} tasks: what it builds on, what waits for it, what is planned next to it)`;
+  return `${heading}\n${planText(excerpt, input.plan.length)}`;
 }
 
 /** The request to resolve one blocker. */
@@ -52,8 +53,10 @@ export function composeResolveMessage(input: {
   question: string;
   kind: 'question' | 'loop';
   earlier: readonly { question: string; resolution: string }[];
-  /** The plan, without live statuses: the answer should not depend on timing. */
+  /** The plan, without live statuses: the answer should not depend on timing. A large one is shown around the task. */
   plan: readonly PlanLine[];
+  /** For a task outside the plan: the ids it depends on and those that wait for it, where its part of the plan starts. */
+  near?: readonly string[] | undefined;
   /** Results of the blocked task's dependencies. */
   dependencies: readonly { id: string; title: string; summary: string }[];
 }): string {
@@ -72,7 +75,7 @@ export function composeResolveMessage(input: {
     ...(input.dependencies.length === 0
       ? []
       : [`## Results the blocked task builds on\n${input.dependencies.map((d) => `- ${d.id} ${d.title}: ${d.summary}`).join('\n')}`]),
-    `## The plan\n${planText(input.plan)}`,
+    planSection(input),
     `## Roster\n${roster(input.roles)}`,
     'Answer with one resolution JSON object as the manager protocol says.',
   ].join('\n\n');

@@ -170,6 +170,7 @@ export class Manager {
       earlier,
       // Only the manager's plan: prerequisites added meanwhile depend on timing.
       plan: planLines(state.tasks),
+      near: isPlannedTaskId(task.id) ? undefined : [...task.dependsOn, ...waitingFor(state.tasks, task.id)],
       dependencies: dependencyResults(state, task).map(({ id, title, summary }) => ({ id, title, summary })),
     });
     const request = this.#request('resolve', ANSWER_NAMES.resolution, content, {
@@ -251,6 +252,11 @@ function planLines(tasks: readonly Task[]): readonly PlanLine[] {
       .map(({ id, title, role, dependsOn }) => Object.freeze({ id, title, role, dependsOn: Object.freeze([...dependsOn]) })),
   );
   return lastPlan;
+}
+
+/** The ids of the tasks that depend on `id`. */
+function waitingFor(tasks: readonly Task[], id: string): string[] {
+  return tasks.filter((candidate) => candidate.dependsOn.includes(id)).map((candidate) => candidate.id);
 }
 
 /** True when the planned tasks among `tasks` are `lines`, in order. */
