@@ -4,7 +4,7 @@
  * planned tasks on the file store, and at 200, 800 and 3,200 on PostgreSQL (a
  * throwaway local server, unix socket). The figure is wall time over state
  * commits (ledger seqs); a store whose cost follows the change keeps it about
- * flat as the plan grows. Targets: the file store at 1,600 tasks at most 2x its
+ * flat as the plan grows. A 100-task run before the measured ones warms the process up. Targets: the file store at 1,600 tasks at most 2x its
  * figure at 200; PostgreSQL at 3,200 tasks within 1.3x of its figure at 200.
  *
  * Run: npx tsx test/bench/transition-cost.bench.ts [--tasks 200,800] [--store file|postgres]
@@ -20,6 +20,8 @@ import { writeBenchTeam } from './bench-team.js';
 
 const DEFAULT_SIZES = { file: [200, 800, 1600, 3200], postgres: [200, 800, 3200] } as const;
 type StoreKind = keyof typeof DEFAULT_SIZES;
+// The warm-up run before the measured ones (not counted).
+const WARM_UP_TASKS = 100;
 const TARGETS: Record<StoreKind, { size: number; growth: number }> = {
   file: { size: 1600, growth: 2 },
   postgres: { size: 3200, growth: 1.3 },
@@ -62,10 +64,13 @@ export async function benchTransitionCost(
     const server = kind === 'postgres' ? await startPostgres() : undefined;
     try {
       console.log(`Cost per state transition as the plan grows, ${kind} store (sim, time scale 0, 8 role agents, one process)`);
+      const storeOf = async (): Promise<string | undefined> =>
+        server === undefined ? undefined : `${await server.createDatabase()}&team=bench`;
+      // A first run loads and compiles the code every later run reuses: measured, it would make the smallest plan look dearer.
+      await measure(WARM_UP_TASKS, await storeOf());
       console.log('planned tasks  status  wall s  commits  ms per commit  cpu ms per commit');
       for (const tasks of sizes) {
-        const store = server === undefined ? undefined : `${await server.createDatabase()}&team=bench`;
-        const run = await measure(tasks, store);
+        const run = await measure(tasks, await storeOf());
         const prefix = `transition_cost_${kind}_${tasks}`;
         figures[`${prefix}_wall_ms`] = Math.round(run.wallMs);
         figures[`${prefix}_commits`] = run.commits;
