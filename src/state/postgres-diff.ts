@@ -197,9 +197,12 @@ export function diffState(input: {
   const tasks = collections.get('tasks')?.entries ?? [];
   const tasksChange = changes.get('tasks');
   // Every task's level and dependents when the plan's graph changed, or when they were never written (a run of an earlier build).
+  const baseTasks = base?.collections.get('tasks');
+  const change = tasksChange === undefined ? 'none' : graphChange(baseTasks, tasksChange);
+  const unwritten = base === undefined || base.graphSeq === 0;
   const graph =
-    (tasksChange !== undefined && graphChanged(base?.collections.get('tasks'), tasksChange)) || (base?.graphSeq === 0 && tasks.length > 0)
-      ? graphRows(tasks.map((entry) => entry.value as Task))
+    change !== 'none' || (unwritten && tasks.length > 0)
+      ? changedGraphRows({ before: unwritten ? undefined : baseTasks, after: collections.get('tasks') })
       : undefined;
   const snapshot: Snapshot = {
     seq: state.seq,
@@ -209,32 +212,75 @@ export function diffState(input: {
     graphSeq: graph !== undefined ? state.seq : (base?.graphSeq ?? 0),
   };
   const runRow = { version: state.version, seq: state.seq, ...entryToRow({ columns: RUN_SPEC.columns, entry: run.value as object }) };
-  return { ok: true, snapshot, changes: { run: runRow, collections: changes, graph }, touched };
+  const idsRewritten = graph !== undefined && (change === 'ids' || unwritten);
+  return { ok: true, snapshot, changes: { run: runRow, collections: changes, graph, idsRewritten }, touched };
 }
 
-/** Each task's level and the tasks that depend on it, in plan order, as the transitions read them (RowChanges.graph). */
-function graphRows(tasks: readonly Task[]): NonNullable<RowChanges['graph']> {
+type GraphRow = NonNullable<RowChanges['graph']>[number];
+
+// The graph rows of the tasks of each snapshot they were worked out for: the next change of the graph compares with them.
+const graphsOf = new WeakMap<SnapshotCollection, ReadonlyMap<string, GraphRow>>();
+
+/** Each task's level and the tasks that depend on it, in plan order, as the transitions read them, by task id. */
+function graphRows(collection: SnapshotCollection | undefined): ReadonlyMap<string, GraphRow> {
+  if (collection === undefined) return new Map();
+  const known = graphsOf.get(collection);
+  if (known !== undefined) return known;
+  const tasks = collection.entries.map((entry) => entry.value as Task);
   const levels = taskLevels(tasks);
   const dependents = dependentsOf(tasks);
-  return tasks.map((task) => ({
-    key: task.id,
-    level: levels.get(task.id) ?? 0,
-    dependents: (dependents.get(task.id) ?? []).map((dependent) => dependent.id),
-  }));
+  const rows = new Map(
+    tasks.map((task) => [
+      task.id,
+      { key: task.id, level: levels.get(task.id) ?? 0, dependents: (dependents.get(task.id) ?? []).map((dependent) => dependent.id) },
+    ]),
+  );
+  graphsOf.set(collection, rows);
+  return rows;
 }
 
-/** True when the tasks written change the plan's graph: a task added, removed or moved, or its size or dependencies changed. */
-function graphChanged(before: SnapshotCollection | undefined, change: { upserts: JsonRow[]; deletes: string[] }): boolean {
-  if (change.deletes.length > 0) return true;
+/**
+ * The graph rows (RowChanges.graph) of the tasks whose level or dependents differ from those of `before` (every
+ * task's when the rows were never written): a prerequisite added to a plan of thousands changes a few, and writing
+ * every task's would make each such commit cost as much as the plan.
+ */
+function changedGraphRows(input: { before: SnapshotCollection | undefined; after: SnapshotCollection | undefined }): GraphRow[] {
+  const before = input.before === undefined ? undefined : graphRows(input.before);
+  const rows: GraphRow[] = [];
+  for (const row of graphRows(input.after).values()) {
+    const was = before?.get(row.key);
+    const same =
+      was !== undefined &&
+      was.level === row.level &&
+      was.dependents.length === row.dependents.length &&
+      was.dependents.every((id, index) => id === row.dependents[index]);
+    if (!same) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * How the tasks written change the plan's graph: 'ids' when a task was removed or moved (the ids before it are no
+ * longer the first of the plan's), 'graph' when a task was added at the end or its size or dependencies changed.
+ */
+function graphChange(before: SnapshotCollection | undefined, change: { upserts: JsonRow[]; deletes: string[] }): 'none' | 'graph' | 'ids' {
+  if (change.deletes.length > 0) return 'ids';
+  let graph = false;
   for (const row of change.upserts) {
     const old = entryAt(before, String(row.key));
-    if (old === undefined || old.position !== row.position) return true;
+    if (old === undefined) {
+      // Added: at the end of the plan, or in its middle, which moves the tasks after it (found as they are written).
+      if (Number(row.position) < (before?.entries.length ?? 0)) return 'ids';
+      graph = true;
+      continue;
+    }
+    if (old.position !== row.position) return 'ids';
     const was = old.value as Task;
     const data = row.data as Pick<Task, 'complexity' | 'dependsOn'>;
-    if (was.complexity !== data.complexity || was.dependsOn.length !== data.dependsOn.length) return true;
-    if (was.dependsOn.some((id, index) => id !== data.dependsOn[index])) return true;
+    if (was.complexity !== data.complexity || was.dependsOn.length !== data.dependsOn.length) graph = true;
+    else if (was.dependsOn.some((id, index) => id !== data.dependsOn[index])) graph = true;
   }
-  return false;
+  return graph ? 'graph' : 'none';
 }
 
 /** The object schema a field holds, under nullable, optional and default; undefined when it holds something else. */

@@ -87,7 +87,7 @@ const COMMIT_RUN_COLUMNS = [
 // statements are static, so each session plans them once; a removal is one statement per key, which no plan can turn
 // into a scan of the run.
 // From migration 4 it also writes the tasks' levels and dependents when the plan's graph changed (p_writes.graph),
-// and the seq of that commit as the run's graph_seq.
+// and the seq of that commit as the run's graph_seq (and as its ids_seq when a task was removed or moved).
 const commitFunction = (version: { graph: boolean } = { graph: false }): string => {
   const upserts = COMMIT_TABLES.map(({ table, columns }) => {
     const own = ['key', 'position', 'data', ...columns];
@@ -110,7 +110,7 @@ const commitFunction = (version: { graph: boolean } = { graph: false }): string 
     UPDATE tasks t SET level = g.level, dependents = g.dependents
       FROM jsonb_to_recordset(p_writes -> 'graph') AS g(key text, level integer, dependents text[])
       WHERE t.run_key = p_run AND t.key = g.key;
-    UPDATE runs SET graph_seq = v_seq WHERE run_key = p_run;
+    UPDATE runs SET graph_seq = v_seq, ids_seq = CASE WHEN p_writes ? 'idsRewritten' THEN v_seq ELSE ids_seq END WHERE run_key = p_run;
   END IF;`
     : '';
   const purges = COMMIT_TABLES.map(
@@ -240,6 +240,8 @@ CREATE TABLE ledger (
 ALTER TABLE tasks ADD COLUMN level integer NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN dependents text[] NOT NULL DEFAULT '{}';
 ALTER TABLE runs ADD COLUMN graph_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN ids_seq bigint NOT NULL DEFAULT 0;
+CREATE INDEX tasks_position ON tasks (run_key, position);
 CREATE INDEX tasks_ready ON tasks (run_key, role, level DESC, position) WHERE status = 'ready' AND NOT deleted;
 CREATE INDEX tasks_in_progress ON tasks (run_key, assignee) WHERE status = 'in_progress' AND NOT deleted;
 CREATE INDEX tasks_ready_assignee ON tasks (run_key, assignee, position) WHERE status = 'ready' AND NOT deleted;

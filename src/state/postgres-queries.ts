@@ -120,7 +120,7 @@ export async function writeAndCommit(client: pg.ClientBase, input: CommitWrites)
   if (input.changes.graph !== undefined) {
     statements.push(
       `UPDATE tasks t SET level = g.level, dependents = g.dependents FROM jsonb_to_recordset(${literal(input.changes.graph)}::jsonb) AS g(key text, level integer, dependents text[]) WHERE t.run_key = ${run} AND t.key = g.key`,
-      `UPDATE runs SET graph_seq = ${input.seq} WHERE run_key = ${run}`,
+      `UPDATE runs SET graph_seq = ${input.seq}${input.changes.idsRewritten === true ? `, ids_seq = ${input.seq}` : ''} WHERE run_key = ${run}`,
     );
   }
   if (input.purgeHorizon !== undefined) {
@@ -178,6 +178,7 @@ function commitPayload(writes: CommitWrites): string {
   if (typeof writes.runRow === 'object') payload.run = writes.runRow.row;
   if (writes.purgeHorizon !== undefined) payload.purgeHorizon = writes.purgeHorizon;
   if (writes.changes.graph !== undefined) payload.graph = writes.changes.graph;
+  if (writes.changes.idsRewritten === true) payload.idsRewritten = true;
   for (const [table, change] of writes.changes.collections) payload[table] = change;
   return JSON.stringify(payload);
 }

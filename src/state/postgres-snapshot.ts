@@ -54,8 +54,13 @@ export interface TableRow {
 export interface RowChanges {
   readonly run: JsonRow;
   readonly collections: ReadonlyMap<CollectionName, { upserts: JsonRow[]; deletes: string[] }>;
-  /** Every task's level (see taskLevels) and the tasks that depend on it (plan order), when the plan's graph changed. */
+  /**
+   * When the plan's graph changed: the level (see taskLevels) and the tasks that depend on it (plan order) of each
+   * task whose level or dependents changed (of every task when they were never written).
+   */
   readonly graph?: readonly { key: string; level: number; dependents: readonly string[] }[] | undefined;
+  /** True when a task was removed or moved: the plan's ids before this commit are no longer the first of its ids (runs.ids_seq). */
+  readonly idsRewritten?: boolean | undefined;
 }
 
 /** The entry of `key` in `collection`, if any. */

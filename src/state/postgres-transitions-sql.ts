@@ -26,12 +26,17 @@
 const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}', '[]'::jsonb)) > 0`;
 
 // What an agent needs of a task it was given, as jsonb into `into`: the task, its dependencies and its blockers (as
-// rows), and the ids of every task in plan order when the plan changed since the caller's p_graph_seq (`runGraphSeq`:
-// the run's graph_seq). Statements written into each function that grants (v_deps and v_ids declared there): a call
-// of a PL/pgSQL function costs more than the statements it makes.
-const grant = (input: { task: string; into: string; runGraphSeq: string }): string => `
-    IF ${input.runGraphSeq} IS DISTINCT FROM p_graph_seq AND v_ids IS NULL THEN
-      SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t WHERE t.run_key = p_run AND NOT t.deleted;
+// rows), and the ids of the tasks in plan order when the plan changed since the caller's p_graph_seq (`run`: the
+// run's graph_seq and ids_seq). The caller holds the p_ids_known first ids of the plan as of p_graph_seq; when no task
+// was removed or moved since (ids_seq), those are still the first ids and only the ids after them are sent
+// (taskIdsFrom: p_ids_known), else all of them (taskIdsFrom: 0). A prerequisite a resolution adds is appended: sending
+// the whole plan on each would cost as much as the plan, once per agent. Statements written into each function that
+// grants (v_deps, v_ids and v_ids_from declared there): a call of a PL/pgSQL function costs more than the statements it makes.
+const grant = (input: { task: string; into: string; run: { graphSeq: string; idsSeq: string } }): string => `
+    IF ${input.run.graphSeq} IS DISTINCT FROM p_graph_seq AND v_ids IS NULL THEN
+      v_ids_from := CASE WHEN p_graph_seq >= ${input.run.idsSeq} THEN p_ids_known ELSE 0 END;
+      SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t
+        WHERE t.run_key = p_run AND t.position >= v_ids_from AND NOT t.deleted;
     END IF;
     v_deps := '[]';
     IF jsonb_array_length(${input.task}.data -> 'dependsOn') > 0 THEN
@@ -42,18 +47,23 @@ const grant = (input: { task: string; into: string; runGraphSeq: string }): stri
     ${input.into} := jsonb_build_object('task', to_jsonb(${input.task}), 'dependencies', v_deps,
       'blockers', (SELECT COALESCE(jsonb_agg(to_jsonb(b) ORDER BY b.position), '[]'::jsonb) FROM blockers b
         WHERE b.run_key = p_run AND NOT b.deleted AND b.task_id = ${input.task}.key),
-      'graphSeq', ${input.runGraphSeq}, 'taskIds', v_ids);`;
+      'graphSeq', ${input.run.graphSeq}, 'taskIds', v_ids, 'taskIdsFrom', v_ids_from);`;
+
+// The run's seqs a grant compares with the caller's, in a function that locked or read the run into v_run.
+const RUN_SEQS = { graphSeq: 'v_run.graph_seq', idsSeq: 'v_run.ids_seq' };
 
 // The grants of the tasks an agent holds (the look), one call per task.
 const grantFunction = `
-CREATE FUNCTION agent_team_grant(p_run text, p_task tasks, p_graph_seq bigint, p_run_graph_seq bigint) RETURNS jsonb
+CREATE FUNCTION agent_team_grant(p_run text, p_task tasks, p_graph_seq bigint, p_ids_known integer, p_run_graph_seq bigint,
+  p_run_ids_seq bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $grant$
 DECLARE
   v_ids jsonb;
+  v_ids_from integer := 0;
   v_deps jsonb;
   v_grant jsonb;
 BEGIN
-${grant({ task: 'p_task', into: 'v_grant', runGraphSeq: 'p_run_graph_seq' })}
+${grant({ task: 'p_task', into: 'v_grant', run: { graphSeq: 'p_run_graph_seq', idsSeq: 'p_run_ids_seq' } })}
   RETURN v_grant;
 END
 $grant$;`;
@@ -142,7 +152,7 @@ ${assign({
         IF v_agent.key = p_agent THEN
           v_left := NULL;${
             input.grants
-              ? `${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
+              ? `${grant({ task: 'v_claimed', into: 'v_grant', run: RUN_SEQS })}
           v_grants := v_grants || jsonb_build_array(v_grant);`
               : ''
           }
@@ -168,7 +178,7 @@ const ROOM = room('v_agent');
  * another task), held} where held are the grants of the tasks in progress that the agent holds, in plan order.
  */
 const lookFunction = `
-CREATE FUNCTION agent_team_look(p_run text, p_agent text, p_graph_seq bigint) RETURNS jsonb
+CREATE FUNCTION agent_team_look(p_run text, p_agent text, p_graph_seq bigint, p_ids_known integer) RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $look$
 DECLARE
   v_run runs;
@@ -179,7 +189,7 @@ BEGIN
   IF NOT FOUND THEN
     RETURN jsonb_build_object('kind', 'missing');
   END IF;
-  SELECT COALESCE(jsonb_agg(agent_team_grant(p_run, t, p_graph_seq, v_run.graph_seq) ORDER BY t.position), '[]'::jsonb) INTO v_held
+  SELECT COALESCE(jsonb_agg(agent_team_grant(p_run, t, p_graph_seq, p_ids_known, v_run.graph_seq, v_run.ids_seq) ORDER BY t.position), '[]'::jsonb) INTO v_held
     FROM tasks t WHERE t.run_key = p_run AND t.assignee = p_agent AND t.status = 'in_progress' AND NOT t.deleted;
   SELECT * INTO v_agent FROM agents WHERE run_key = p_run AND key = p_agent AND NOT deleted;
   RETURN jsonb_build_object('kind', 'look', 'runStatus', v_run.status, 'agentStatus', v_agent.status,
@@ -192,8 +202,8 @@ $look$;`;
  * (nothing to take: nothing written), or {kind: 'claimed', seq, grant}.
  */
 const claimFunction = `
-CREATE FUNCTION agent_team_claim(p_run text, p_agent text, p_lease text, p_models jsonb, p_graph_seq bigint, p_at text,
-  p_commit_id uuid, p_channel text) RETURNS jsonb
+CREATE FUNCTION agent_team_claim(p_run text, p_agent text, p_lease text, p_models jsonb, p_graph_seq bigint, p_ids_known integer,
+  p_at text, p_commit_id uuid, p_channel text) RETURNS jsonb
 LANGUAGE plpgsql AS $claim$
 DECLARE
   v_run runs;
@@ -206,6 +216,7 @@ DECLARE
   v_grant jsonb;
   v_deps jsonb;
   v_ids jsonb;
+  v_ids_from integer := 0;
 BEGIN
 ${LOCK_RUN}
   IF v_run.status IS DISTINCT FROM 'running' THEN
@@ -233,7 +244,7 @@ ${pick({ into: 'v_task', agent: 'p_agent', role: 'v_agent.role' })}
   UPDATE runs SET seq = v_seq WHERE run_key = p_run;
 ${assign({ task: 'v_task', agent: 'p_agent', models: 'p_models', active: "data -> 'activeTasks'", heartbeat: true })}
   INSERT INTO ledger (run_key, seq, at, commit_id, events) VALUES (p_run, v_seq, p_at, p_commit_id, v_events);
-${grant({ task: 'v_claimed', into: 'v_grant', runGraphSeq: 'v_run.graph_seq' })}
+${grant({ task: 'v_claimed', into: 'v_grant', run: RUN_SEQS })}
   -- A claim gives no one else anything to do: no NOTIFY.
   RETURN jsonb_build_object('kind', 'claimed', 'seq', v_seq, 'grant', v_grant);
 END
@@ -289,7 +300,7 @@ $spend$;`;
  */
 const reportDoneFunction = `
 CREATE FUNCTION agent_team_report_done(p_run text, p_agent text, p_task text, p_fence bigint, p_lease text, p_result jsonb,
-  p_normalized text, p_detail text, p_spend jsonb, p_roster jsonb, p_graph_seq bigint, p_at text, p_commit_id uuid,
+  p_normalized text, p_detail text, p_spend jsonb, p_roster jsonb, p_graph_seq bigint, p_ids_known integer, p_at text, p_commit_id uuid,
   p_channel text) RETURNS jsonb
 LANGUAGE plpgsql AS $report$
 DECLARE
@@ -311,6 +322,7 @@ DECLARE
   v_grants jsonb := '[]'::jsonb;
   v_deps jsonb;
   v_ids jsonb;
+  v_ids_from integer := 0;
   v_left jsonb;
   v_readied text[] := '{}';
   v_handed text[] := '{}';

@@ -44,13 +44,21 @@ function rosterJson(roster: readonly TransitionAgent[]): string {
   return text;
 }
 
+/** The plan's ids as of the run's graph_seq they were read at. */
+interface KnownPlan {
+  readonly graphSeq: number;
+  readonly ids: readonly string[];
+}
+
 /** A grant as the statement answers it. */
 interface GrantRow {
   task: JsonRow;
   dependencies: JsonRow[];
   blockers: JsonRow[];
   graphSeq: number;
+  /** The plan's ids from place taskIdsFrom on (the caller's known ids before it), or null when the caller's are current. */
   taskIds: string[] | null;
+  taskIdsFrom: number;
 }
 
 type LookAnswer =
@@ -86,7 +94,7 @@ export class PostgresTransitions implements TaskTransitions {
   // The plan's ids by the run's graph_seq they were read at (the newest few: answers of calls sent at once may come
   // back after a newer plan's).
   readonly #plans = new Map<number, readonly string[]>();
-  #newestPlan = -1;
+  #newest: KnownPlan = { graphSeq: -1, ids: [] };
 
   constructor(input: {
     connections: RunConnections;
@@ -113,11 +121,12 @@ export class PostgresTransitions implements TaskTransitions {
 
   async look(input: { agentId: string }): Promise<AgentLook> {
     this.#assertOpen('transitions.look()');
+    const known = this.#newest;
     const answer = await this.#connections.retrying({ action: 'read the state of', kept: 'Nothing was changed.' }, async (client) => {
       const result = await client.query<{ answer: LookAnswer }>({
         name: 'agent_team_look',
-        text: 'SELECT agent_team_look($1, $2, $3) AS answer',
-        values: [this.#run, input.agentId, this.#newestPlan],
+        text: 'SELECT agent_team_look($1, $2, $3, $4) AS answer',
+        values: [this.#run, input.agentId, known.graphSeq, known.ids.length],
       });
       return (result.rows[0] as { answer: LookAnswer }).answer;
     });
@@ -126,11 +135,12 @@ export class PostgresTransitions implements TaskTransitions {
       runStatus: answer.runStatus,
       agentStatus: answer.agentStatus ?? undefined,
       room: answer.room,
-      held: answer.held.map((grant) => this.#grant(grant)),
+      held: answer.held.map((grant) => this.#grant(grant, known)),
     };
   }
 
   async claim(input: { agentId: string; models: ModelsBySize; lease?: string | undefined }): Promise<ClaimOutcome> {
+    const known = this.#newest;
     const answer = await this.#send(
       { call: 'transitions.claim()', action: 'claim a task in', name: 'agent_team_claim' },
       (commitId, at) => [
@@ -138,19 +148,21 @@ export class PostgresTransitions implements TaskTransitions {
         input.agentId,
         input.lease ?? null,
         JSON.stringify(input.models),
-        this.#newestPlan,
+        known.graphSeq,
+        known.ids.length,
         at,
         commitId,
         this.#channel,
       ],
     );
     if (answer === 'unknown') return { kind: 'unknown' };
-    if (answer.kind === 'claimed') return { kind: 'claimed', grant: this.#grant(answer.grant) };
+    if (answer.kind === 'claimed') return { kind: 'claimed', grant: this.#grant(answer.grant, known) };
     if (answer.kind === 'none') return { kind: 'none' };
     return this.#refusal(answer);
   }
 
   async reportDone(report: DoneReport): Promise<ReportOutcome> {
+    const known = this.#newest;
     let answer: Answer | 'unknown';
     try {
       answer = await this.#send(
@@ -166,7 +178,8 @@ export class PostgresTransitions implements TaskTransitions {
           report.detail,
           report.spend === undefined ? null : JSON.stringify(report.spend),
           rosterJson(report.roster),
-          this.#newestPlan,
+          known.graphSeq,
+          known.ids.length,
           at,
           commitId,
           this.#channel,
@@ -178,7 +191,7 @@ export class PostgresTransitions implements TaskTransitions {
       throw error;
     }
     if (answer === 'unknown') return { kind: 'unknown' };
-    if (answer.kind === 'done') return { kind: 'done', grants: answer.grants.map((grant) => this.#grant(grant)) };
+    if (answer.kind === 'done') return { kind: 'done', grants: answer.grants.map((grant) => this.#grant(grant, known)) };
     if (answer.kind === 'rejected') return { kind: 'rejected' };
     return this.#refusal(answer);
   }
@@ -254,11 +267,15 @@ export class PostgresTransitions implements TaskTransitions {
     return answer;
   }
 
-  #grant(row: GrantRow): TaskGrant {
+  /** A grant as the caller reads it; `known`: the plan's ids the call was sent with (the server sent only those after them). */
+  #grant(row: GrantRow, known: KnownPlan): TaskGrant {
     const graphSeq = Number(row.graphSeq);
     if (row.taskIds !== null && !this.#plans.has(graphSeq)) {
-      this.#plans.set(graphSeq, row.taskIds);
-      this.#newestPlan = Math.max(this.#newestPlan, graphSeq);
+      const from = Number(row.taskIdsFrom);
+      // Nothing added: the same list (and so whatever its readers keep for it) under the new graph_seq.
+      const ids = from === 0 ? row.taskIds : row.taskIds.length === 0 ? known.ids : [...known.ids.slice(0, from), ...row.taskIds];
+      this.#plans.set(graphSeq, ids);
+      if (graphSeq > this.#newest.graphSeq) this.#newest = { graphSeq, ids };
       for (const kept of this.#plans.keys()) if (this.#plans.size > PLANS_KEPT) this.#plans.delete(kept);
     }
     const task = this.#task(row.task);
@@ -274,7 +291,7 @@ export class PostgresTransitions implements TaskTransitions {
             where: this.#where,
           }) as Blocker,
       ),
-      taskIds: row.taskIds ?? this.#plans.get(graphSeq) ?? [],
+      taskIds: this.#plans.get(graphSeq) ?? (graphSeq === known.graphSeq ? known.ids : []),
     };
   }
 

@@ -11,6 +11,8 @@ import type { TeamConfig } from '../../src/config/index.js';
 import {
   type LedgerEvent,
   PostgresStore,
+  type Task,
+  taskLevels,
   type RunOwner,
   type StateStore,
   type TaskTransitions,
@@ -18,6 +20,7 @@ import {
   type UpdateContext,
 } from '../../src/state/index.js';
 import { runChannel } from '../../src/state/postgres-listen.js';
+import { dependentsOf } from '../../src/state/task-graph.js';
 import { applyAgentReport } from '../../src/team/agents/apply-report.js';
 import { callSettlement } from '../../src/team/agents/call-settlement.js';
 import { hostId } from '../../src/files/index.js';
@@ -27,7 +30,7 @@ import { nextStep, reportWork } from '../../src/team/agents/work-transitions.js'
 import { type NextStep, nextWork, startKey } from '../../src/team/agents/next-work.js';
 import { initialTeamState } from '../../src/team/run/run-state.js';
 import type { WorkReport } from '../../src/team/tasks/answer-schemas.js';
-import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant, claimTask } from '../../src/team/tasks/claim-task.js';
+import { type ClaimedTask, claimedTaskFrom, claimedTaskFromGrant, claimTask, modelsBySize } from '../../src/team/tasks/claim-task.js';
 import { claimIsCurrent, failTask, releaseTask } from '../../src/team/tasks/report-result.js';
 import { newTask } from '../../src/team/tasks/task-factory.js';
 import { normalizeOutput } from '../../src/team/tasks/work-context.js';
@@ -379,6 +382,117 @@ describe('PostgreSQL task transitions', () => {
       expect(kinds, kind).toContain(kind);
     }
   }, 120_000);
+
+  it("keep each task's level and dependents and the plan's ids current, writing and sending only what changed", async () => {
+    const { config } = project;
+    const run = 'graph-changes';
+    const planned = initialTeamState({
+      config,
+      runId: run,
+      feature: 'A feature',
+      options: testRunOptions({ config, runId: run }),
+      simulated: true,
+      budgetUsd: null,
+      now: PLANNED_AT,
+    });
+    planned.run.status = 'running';
+    // 40 tasks in chains of four (T4 after T3 after T2 after T1, …), the first of each ready.
+    planned.tasks = Array.from({ length: 40 }, (_, index) =>
+      newTask({
+        task: {
+          id: `T${index + 1}`,
+          title: `Task ${index + 1}`,
+          description: `Part ${index + 1}.`,
+          role: 'backend_developer',
+          dependsOn: index % 4 === 0 ? [] : [`T${index}`],
+          files: [],
+          complexity: 'medium',
+          acceptanceCriteria: [],
+        },
+        createdBy: 'manager',
+        status: index % 4 === 0 ? 'ready' : 'pending',
+      }),
+    );
+    for (const id of AGENTS) (planned.agents[id] as TeamState['agents'][string]).heartbeatAt = PLANNED_AT;
+    const coordinator = new PostgresStore({ url, run, initial: () => structuredClone(planned), now: () => new Date(NOW) });
+    const worker = new PostgresStore({ url, run, now: () => new Date(NOW) });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await coordinator.update(() => undefined);
+      const claimed = await worker.transitions.claim({ agentId: 'dev-1', models: modelsBySize(config, 'dev-1') });
+      expect(claimed.kind).toBe('claimed');
+      let seen = claimed.kind === 'claimed' ? claimed.grant.taskIds : [];
+      /** Makes `change` in a commit; then the rows must say what the state says, and the worker must see the state's ids. */
+      const step = async (what: string, change: (state: TeamState) => void): Promise<{ written: number; ids: readonly string[] }> => {
+        await coordinator.update((draft) => change(draft));
+        const state = await coordinator.read();
+        const rows = await client.query<{ key: string; level: number; dependents: string[]; fresh: boolean }>(
+          `SELECT key, level, dependents, xmin = (SELECT xmin FROM runs WHERE run_key = $1) AS fresh
+             FROM tasks WHERE run_key = $1 AND NOT deleted ORDER BY position`,
+          [run],
+        );
+        const levels = taskLevels(state.tasks);
+        const dependents = dependentsOf(state.tasks);
+        expect(
+          rows.rows.map(({ key, level, dependents }) => ({ key, level, dependents })),
+          what,
+        ).toEqual(
+          state.tasks.map((task) => ({
+            key: task.id,
+            level: levels.get(task.id),
+            dependents: (dependents.get(task.id) ?? []).map((dependent) => dependent.id),
+          })),
+        );
+        const look = await worker.transitions.look({ agentId: 'dev-1' });
+        const ids = look.held[0]?.taskIds ?? [];
+        expect(ids, what).toEqual(state.tasks.map((task) => task.id));
+        return { written: rows.rows.filter((row) => row.fresh).length, ids };
+      };
+      // A prerequisite of T7 at the end of the plan: the graph's columns are written for it and T7 (its dependencies) alone,
+      // the only tasks whose level or dependents changed; not for the other 39.
+      const prerequisite = await step('a prerequisite added', (state) => {
+        state.tasks.push(
+          newTask({ task: { ...(state.tasks[0] as Task), id: 'T7-B1-T', dependsOn: [] }, createdBy: 'manager', status: 'ready' }),
+        );
+        (state.tasks[6] as Task).dependsOn.push('T7-B1-T');
+      });
+      expect(prerequisite.written).toBe(2);
+      // Only the ids after those the worker knew were sent.
+      const answer = await client.query<{ answer: { held: { taskIds: string[]; taskIdsFrom: number }[] } }>(
+        'SELECT agent_team_look($1, $2, $3, $4) AS answer',
+        [run, 'dev-1', 1, 40],
+      );
+      expect(answer.rows[0]?.answer.held.map(({ taskIds, taskIdsFrom }) => ({ taskIds, taskIdsFrom }))).toEqual([
+        { taskIds: ['T7-B1-T'], taskIdsFrom: 40 },
+      ]);
+      seen = prerequisite.ids;
+      // A dependency added, no task added: the worker keeps the very list it had.
+      const dependency = await step('a dependency added', (state) => {
+        (state.tasks[9] as Task).dependsOn.push('T1');
+      });
+      expect(dependency.ids).toBe(seen);
+      // A task removed (the last of a chain), one moved, one added in the middle: every id is sent again.
+      await step('a task removed', (state) => {
+        state.tasks.splice(39, 1);
+      });
+      await step('a task moved', (state) => {
+        const [moved] = state.tasks.splice(20, 1);
+        state.tasks.push(moved as Task);
+      });
+      await step('a task added in the middle', (state) => {
+        state.tasks.splice(
+          5,
+          0,
+          newTask({ task: { ...(state.tasks[0] as Task), id: 'T0', dependsOn: [] }, createdBy: 'manager', status: 'ready' }),
+        );
+      });
+    } finally {
+      await client.end();
+      await worker.close();
+      await coordinator.close();
+    }
+  });
 
   it('refuse a claim and a report for a lease the run no longer has, writing nothing', async () => {
     const { config } = project;
