@@ -88,9 +88,13 @@ export function trackedOf<T>(list: readonly T[]): TrackedList<T> | undefined {
 export function plainList<T>(list: readonly T[]): readonly T[] {
   const tracked = trackedLists.get(list) as TrackedList<T> | undefined;
   if (tracked === undefined) return list;
-  if (tracked.list.length === tracked.count && trackingIntact(tracked)) return tracked.plain;
-  // Entries appended or the list cut: read through the list, as it is (rare: a plan added, an entry removed).
-  return [...tracked.list];
+  if (!trackingIntact(tracked)) {
+    // The list cut: read through the list, as it is (rare: an entry removed).
+    return [...tracked.list];
+  }
+  if (tracked.list.length === tracked.count) return tracked.plain;
+  // Entries appended (a prerequisite added): the tracked places read from the plain entries, the appended ones as they are.
+  return [...tracked.plain.slice(0, tracked.count), ...tracked.list.slice(tracked.count)];
 }
 
 // The log keeps at least this many places, and at most twice the list's length past that.

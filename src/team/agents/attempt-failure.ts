@@ -3,6 +3,7 @@ import { getLogger } from '../../observability/index.js';
 import type { LedgerEvent, TeamState } from '../../state/index.js';
 import { claimIsCurrent, releaseTask, retryOrFail } from '../tasks/report-result.js';
 import type { AgentSession } from './agent-session.js';
+import { taskById } from '../tasks/task-lookup.js';
 
 const log = getLogger('team:role-agent');
 
@@ -24,7 +25,7 @@ async function saveWip(input: {
     if (saved === null) return;
     await session.context.store.update((draft, context) => {
       if (!claimIsCurrent({ state: draft, agentId: session.agentId, taskId, fence: input.fence, emit: context.emit })) return;
-      const live = draft.tasks.find((candidate) => candidate.id === taskId);
+      const live = taskById(draft.tasks, taskId);
       if (live !== undefined) live.wip = saved.branch;
       context.emit({ type: 'task-wip', agentId: session.agentId, taskId, branch: saved.branch, commit: saved.commit, reason });
     });

@@ -6,6 +6,7 @@ import type { AgentSession } from './agent-session.js';
 import { applyAgentReport } from './apply-report.js';
 import { gatesFor } from './gate-review.js';
 import type { TaskWorkspace } from './task-workspace.js';
+import { taskById } from '../tasks/task-lookup.js';
 
 /**
  * Ends an attempt in a worktree: a done task's changes are committed on its branch
@@ -28,7 +29,7 @@ export async function commitAttempt(input: {
     if (!claimIsCurrent({ state: draft, agentId, taskId: task.id, fence: task.fence, emit: context.emit })) return;
     // What changed is what git says, not what the model claims.
     const finalReport = committed === undefined || report.status !== 'done' ? report : { ...report, filesChanged: committed.files };
-    const live = draft.tasks.find((candidate) => candidate.id === task.id);
+    const live = taskById(draft.tasks, task.id);
     if (live !== undefined && committed !== undefined) {
       live.branch = taskWorkspace.branch;
       live.commit = committed.commit ?? live.commit;

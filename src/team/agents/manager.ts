@@ -27,6 +27,7 @@ import { isPlannedTaskId } from '../tasks/apply-resolution.js';
 import { callStructured } from './structured-call.js';
 import { dependencyResults, taskFacts } from '../tasks/work-context.js';
 import type { TeamContext } from './team-context.js';
+import { taskById } from '../tasks/task-lookup.js';
 
 /** The roster's worker roles with their agents, in roster order. */
 export function workerRoles(context: TeamContext): RosterRole[] {
@@ -145,7 +146,7 @@ export class Manager {
     blocker: Blocker;
     signal?: AbortSignal | undefined;
   }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
-    const task = input.state.tasks.find((candidate) => candidate.id === input.blocker.taskId);
+    const task = taskById(input.state.tasks, input.blocker.taskId);
     return this.#asAgent('resolve', task, () => this.#resolve(input));
   }
 
@@ -155,7 +156,7 @@ export class Manager {
     signal?: AbortSignal | undefined;
   }): Promise<{ resolution: Resolution; settle?: SettleCall | undefined }> {
     const { state, blocker } = input;
-    const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
+    const task = taskById(state.tasks, blocker.taskId);
     if (task === undefined) return { resolution: { kind: 'fail', answer: `task ${blocker.taskId} does not exist` } };
     const roles = workerRoles(this.#context);
     const earlier = state.blockers

@@ -20,6 +20,7 @@ import { failTask } from '../tasks/report-result.js';
 import { refreshReadiness } from '../tasks/scheduler.js';
 import type { TeamContext } from '../agents/team-context.js';
 import { openTaskWorkspace, type RunWorkspace } from '../agents/task-workspace.js';
+import { taskById } from '../tasks/task-lookup.js';
 
 const log = getLogger('team:integration');
 
@@ -68,7 +69,7 @@ export class TaskIntegration {
   async integrate(taskId: string, signal: AbortSignal): Promise<void> {
     const { store, config } = this.#context;
     const state = await store.read();
-    const task = state.tasks.find((candidate) => candidate.id === taskId);
+    const task = taskById(state.tasks, taskId);
     if (task?.status !== 'review' || task.branch === null) return;
     const settings = config.orchestrator.workspace;
     const filesChanged = task.result?.filesChanged ?? [];
@@ -89,7 +90,7 @@ export class TaskIntegration {
       const passed = verdicts.every((verdict) => verdict.passed);
       await store.update((draft, context) => {
         for (const outcome of outcomes) outcome.settle?.(draft, context);
-        const live = draft.tasks.find((candidate) => candidate.id === taskId);
+        const live = taskById(draft.tasks, taskId);
         if (live?.status !== 'review') return;
         live.gates.push(...verdicts);
         for (const [index, verdict] of verdicts.entries()) {
@@ -190,7 +191,7 @@ export class TaskIntegration {
     if (outcome === undefined) return;
     const detail = mergeDetail(outcome, this.#workspace.integrationBranch);
     await store.update((draft, context) => {
-      const live = draft.tasks.find((candidate) => candidate.id === taskId);
+      const live = taskById(draft.tasks, taskId);
       if (live?.status !== 'review') return;
       live.merge = `${outcome.status}: ${detail}`;
       context.emit({ type: 'task-merge', taskId, status: outcome.status, detail });

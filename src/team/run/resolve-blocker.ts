@@ -6,6 +6,7 @@ import type { TeamContext } from '../agents/team-context.js';
 import { proposeResolution } from '../tasks/approval-request.js';
 import { applyResolution, type ResolutionInput } from '../tasks/apply-resolution.js';
 import { dispatchReady } from '../tasks/claim-task.js';
+import { blockerById } from '../tasks/task-lookup.js';
 
 const log = getLogger('team:coordinator');
 
@@ -15,7 +16,7 @@ const log = getLogger('team:coordinator');
  */
 function settleResolution(input: ResolutionInput): void {
   const { state } = input;
-  const live = state.blockers.find((candidate) => candidate.id === input.blockerId);
+  const live = blockerById(state.blockers, input.blockerId);
   if (live === undefined || live.status === 'resolved') return;
   if (state.run.execution.mode === 'manual') proposeResolution({ ...input, blocker: live });
   else applyResolution(input);
@@ -37,7 +38,7 @@ export async function resolveBlocker(input: {
   const { store, config } = input.context;
   const managerId = config.manager.id;
   const took = await store.update((draft) => {
-    const live = draft.blockers.find((candidate) => candidate.id === blocker.id);
+    const live = blockerById(draft.blockers, blocker.id);
     if (live?.status !== 'open') return false;
     live.status = 'resolving';
     return true;
@@ -79,7 +80,7 @@ export async function resolveBlocker(input: {
     }
     // Interrupted or out of budget: the blocker goes back to open for a resumed run.
     await store.update((draft) => {
-      const live = draft.blockers.find((candidate) => candidate.id === blocker.id);
+      const live = blockerById(draft.blockers, blocker.id);
       if (live?.status === 'resolving') live.status = 'open';
     });
     if (!(error instanceof BudgetExceededError) && !signal.aborted) throw error;

@@ -3,6 +3,7 @@ import type { Resolution } from './answer-schemas.js';
 import { failTask } from './report-result.js';
 import { refreshReadiness } from './scheduler.js';
 import { newTask } from './task-factory.js';
+import { blockerById, taskById } from './task-lookup.js';
 
 /** Id of the prerequisite task a `new_task` resolution of `blockerId` creates. */
 export function prerequisiteTaskId(blockerId: string): string {
@@ -34,9 +35,9 @@ export interface ResolutionInput {
 export function applyResolution(input: ResolutionInput & { /** Default: the manager. */ resolver?: Resolver | undefined }): void {
   const { state, resolution, now, emit, managerId } = input;
   const resolver = input.resolver ?? { kind: 'manager' };
-  const blocker = state.blockers.find((candidate) => candidate.id === input.blockerId);
+  const blocker = blockerById(state.blockers, input.blockerId);
   if (blocker === undefined || blocker.status === 'resolved') return;
-  const task = state.tasks.find((candidate) => candidate.id === blocker.taskId);
+  const task = taskById(state.tasks, blocker.taskId);
   const resolvedBy = resolver.kind === 'person' ? resolver.by : managerId;
   blocker.status = 'resolved';
   blocker.resolution = resolution.answer;

@@ -7,6 +7,7 @@ import { AFTER_PLAN, BEFORE_INTEGRATION, checkpointTaskId } from './checkpoints.
 import { failTask } from './report-result.js';
 import { refreshReadiness } from './scheduler.js';
 import { releaseReview } from './sla.js';
+import { blockerById, taskById } from './task-lookup.js';
 
 type Emit = (event: LedgerEvent) => void;
 
@@ -92,7 +93,7 @@ interface Decision {
 
 function decideResolution(input: Decision): void {
   const { state, approval, approve, note, by } = input;
-  const blocker = state.blockers.find((candidate) => candidate.id === approval.blockerId);
+  const blocker = approval.blockerId === null ? undefined : blockerById(state.blockers, approval.blockerId);
   if (blocker === undefined || blocker.status === 'resolved') return;
   const base = { state, blockerId: blocker.id, managerId: input.managerId, now: input.now, emit: input.emit };
   if (approve) {
@@ -121,7 +122,7 @@ function decideCheckpoint(input: Decision): void {
   const reason = `rejected at checkpoint ${checkpoint} by ${by}${input.note === null ? '' : `: ${input.note}`}`;
   const taskId = checkpointTaskId(checkpoint);
   if (taskId !== undefined) {
-    const task = state.tasks.find((candidate) => candidate.id === taskId);
+    const task = taskById(state.tasks, taskId);
     if (task !== undefined && (task.status === 'ready' || task.status === 'pending')) {
       failTask({ state, agentId: input.managerId, taskId, reason, now, emit });
     }

@@ -6,6 +6,7 @@
  * agent can slip past it between the moment a task becomes ready and the moment the question is asked.
  */
 import { type Approval, type Task, type TeamState, TERMINAL_TASK_STATUSES } from '../../state/index.js';
+import { taskById } from './task-lookup.js';
 
 /** Before any task starts. */
 export const AFTER_PLAN = 'after_plan';
@@ -60,6 +61,6 @@ export function checkpointQuestion(state: TeamState, checkpoint: string): string
   if (checkpoint === AFTER_PLAN) return `Approve the plan of ${state.tasks.length} task(s) so that work starts?`;
   if (checkpoint === BEFORE_INTEGRATION) return 'Every task has finished: approve the final integration?';
   const taskId = checkpointTaskId(checkpoint);
-  const task = state.tasks.find((candidate) => candidate.id === taskId);
+  const task = taskId === undefined ? undefined : taskById(state.tasks, taskId);
   return `Approve starting ${taskId}${task === undefined ? '' : ` (${task.role}): ${task.title}`}?`;
 }

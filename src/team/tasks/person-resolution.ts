@@ -2,6 +2,7 @@
 import type { Blocker, LedgerEvent, TeamState } from '../../state/index.js';
 import { withdrawBlockerApproval } from './approval-decision.js';
 import { applyResolution } from './apply-resolution.js';
+import { blockerById } from './task-lookup.js';
 
 /** What a person's resolution did: resolved the blocker, or why not (no such blocker, or resolved before). */
 export type PersonResolutionOutcome =
@@ -24,7 +25,7 @@ export function resolveBlockerByPerson(input: {
   emit: (event: LedgerEvent) => void;
 }): PersonResolutionOutcome {
   const { state, blockerId, by, now, emit } = input;
-  const blocker = state.blockers.find((candidate) => candidate.id === blockerId);
+  const blocker = blockerById(state.blockers, blockerId);
   if (blocker === undefined) return { kind: 'unknown' };
   if (blocker.status === 'resolved') return { kind: 'resolved-before', blocker: structuredClone(blocker) };
   withdrawBlockerApproval({ state, blockerId, by, now, emit });

@@ -1,5 +1,5 @@
 import { AgentTeamError } from '../../errors/index.js';
-import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
+import { type LedgerEvent, plainList, type Task, type TeamState } from '../../state/index.js';
 import type { WorkReport } from './answer-schemas.js';
 import { refreshReadiness } from './scheduler.js';
 import { taskById } from './task-lookup.js';
@@ -65,7 +65,8 @@ export function applyWorkReport(input: {
     const question = repeated
       ? `The agent gave the same answer twice in a row: ${report.status === 'blocked' ? report.question : report.summary}`
       : (report as { question: string }).question;
-    const blockerId = `${task.id}-B${state.blockers.filter((b) => b.taskId === task.id).length + 1}`;
+    // Counted on the plain entries: a scan through a store's working copy would note every blocker as reached.
+    const blockerId = `${task.id}-B${plainList(state.blockers).filter((b) => b.taskId === task.id).length + 1}`;
     state.blockers.push({
       id: blockerId,
       taskId: task.id,

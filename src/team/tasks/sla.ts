@@ -8,6 +8,7 @@ import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { requestApproval } from './approval-request.js';
 import { failTask, releaseTask } from './report-result.js';
 import { refreshReadiness } from './scheduler.js';
+import { taskById } from './task-lookup.js';
 
 type Emit = (event: LedgerEvent) => void;
 
@@ -76,7 +77,7 @@ export function releaseReview(input: {
   emit: Emit;
 }): void {
   const { state, now, emit } = input;
-  const task = state.tasks.find((candidate) => candidate.id === input.taskId);
+  const task = taskById(state.tasks, input.taskId);
   if (task !== undefined && task.hold?.reason === 'sla' && task.status === 'blocked') {
     task.hold = null;
     if (input.retry) {
