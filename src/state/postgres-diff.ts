@@ -218,25 +218,18 @@ export function diffState(input: {
 
 type GraphRow = NonNullable<RowChanges['graph']>[number];
 
-// The graph rows of the tasks of each snapshot they were worked out for: the next change of the graph compares with them.
-const graphsOf = new WeakMap<SnapshotCollection, ReadonlyMap<string, GraphRow>>();
-
 /** Each task's level and the tasks that depend on it, in plan order, as the transitions read them, by task id. */
 function graphRows(collection: SnapshotCollection | undefined): ReadonlyMap<string, GraphRow> {
   if (collection === undefined) return new Map();
-  const known = graphsOf.get(collection);
-  if (known !== undefined) return known;
   const tasks = collection.entries.map((entry) => entry.value as Task);
   const levels = taskLevels(tasks);
   const dependents = dependentsOf(tasks);
-  const rows = new Map(
+  return new Map(
     tasks.map((task) => [
       task.id,
       { key: task.id, level: levels.get(task.id) ?? 0, dependents: (dependents.get(task.id) ?? []).map((dependent) => dependent.id) },
     ]),
   );
-  graphsOf.set(collection, rows);
-  return rows;
 }
 
 /**

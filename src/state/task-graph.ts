@@ -74,8 +74,45 @@ export const TASK_WEIGHT = { simple: 1, medium: 2, complex: 3 } as const;
  * Each task's priority: the longest chain of work from it to the end of the plan (itself included,
  * weighted by size). Starting the longest chains first is what lets the rest run in parallel.
  */
-export function taskLevels<T extends GraphTask & { complexity: keyof typeof TASK_WEIGHT }>(tasks: readonly T[]): Map<string, number> {
-  return longestChains(tasks, (task) => TASK_WEIGHT[task.complexity]);
+export function taskLevels<T extends GraphTask & { complexity: keyof typeof TASK_WEIGHT }>(
+  tasks: readonly T[],
+): ReadonlyMap<string, number> {
+  const known = lastLevels.find((entry) => sameSizedGraph(tasks, entry.graph));
+  if (known !== undefined) return known.levels;
+  const levels = longestChains(tasks, (task) => TASK_WEIGHT[task.complexity]);
+  lastLevels = [
+    { graph: tasks.map(({ id, complexity, dependsOn }) => ({ id, complexity, dependsOn: [...dependsOn] })), levels },
+    ...lastLevels,
+  ];
+  lastLevels.length = Math.min(lastLevels.length, LEVELS_KEPT);
+  return levels;
+}
+
+/** A task's place in the graph the levels depend on: its id, size and dependencies. */
+interface SizedTask {
+  readonly id: string;
+  readonly complexity: string;
+  readonly dependsOn: readonly string[];
+}
+
+// The levels of the last graphs asked about: the scheduler and the PostgreSQL store ask about the same plan on every
+// change of it (the store about the graph before the change and after it), and its versions in between (a task's
+// status changed, not its graph) need no new walk of the plan.
+let lastLevels: { graph: readonly SizedTask[]; levels: ReadonlyMap<string, number> }[] = [];
+const LEVELS_KEPT = 2;
+
+/** True when `tasks` have the ids, sizes and dependencies of `graph`, in order. */
+function sameSizedGraph(tasks: readonly SizedTask[], graph: readonly SizedTask[]): boolean {
+  if (tasks.length !== graph.length) return false;
+  for (let index = 0; index < tasks.length; index += 1) {
+    const task = tasks[index] as SizedTask;
+    const known = graph[index] as SizedTask;
+    if (task.id !== known.id || task.complexity !== known.complexity || task.dependsOn.length !== known.dependsOn.length) return false;
+    for (let position = 0; position < task.dependsOn.length; position += 1) {
+      if (task.dependsOn[position] !== known.dependsOn[position]) return false;
+    }
+  }
+  return true;
 }
 
 /** The tasks in their given order, except that every task comes after the tasks it depends on. */

@@ -2,13 +2,14 @@
  * What one state transition costs as the plan grows, on each store: sim runs at
  * time scale 0 with 8 role agents in one process, at 200, 800, 1,600 and 3,200
  * planned tasks on the file store, and at 200, 800 and 3,200 on PostgreSQL (a
- * throwaway local server, unix socket). The figure is wall time over state
+ * throwaway local server, unix socket; its CPU time per commit is printed too, on Linux). The figure is wall time over state
  * commits (ledger seqs); a store whose cost follows the change keeps it about
  * flat as the plan grows. A 100-task run before the measured ones warms the process up. Targets: the file store at 1,600 tasks at most 2x its
  * figure at 200; PostgreSQL at 3,200 tasks within 1.3x of its figure at 200.
  *
  * Run: npx tsx test/bench/transition-cost.bench.ts [--tasks 200,800] [--store file|postgres]
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { loadTeamConfig } from '../../src/config/index.js';
@@ -17,6 +18,7 @@ import { type Entry, readEntries } from '../support/ledger.js';
 import { startPostgres } from '../support/postgres.js';
 import { tempProject } from '../support/temp-project.js';
 import { writeBenchTeam } from './bench-team.js';
+import { serverCpuMs } from './postgres-server-cpu.js';
 
 const DEFAULT_SIZES = { file: [200, 800, 1600, 3200], postgres: [200, 800, 3200] } as const;
 type StoreKind = keyof typeof DEFAULT_SIZES;
@@ -31,7 +33,16 @@ const TARGETS: Record<StoreKind, { size: number; growth: number }> = {
 async function measure(
   tasks: number,
   store: string | undefined,
-): Promise<{ wallMs: number; commits: number; status: string; perCommitMs: number; cpuPerCommitMs: number }> {
+  /** The PostgreSQL server's data directory, whose CPU time is counted too. */
+  serverData?: string,
+): Promise<{
+  wallMs: number;
+  commits: number;
+  status: string;
+  perCommitMs: number;
+  cpuPerCommitMs: number;
+  serverCpuPerCommitMs: number | undefined;
+}> {
   const project = await tempProject('agent-team-bench-cost-');
   try {
     // Every agent takes a few hundred tasks here; the default cap would end the run early.
@@ -39,16 +50,20 @@ async function measure(
     const config = loadTeamConfig({ configPath: configFile, cwd: project.dir, store });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
+    const serverBefore = serverData === undefined ? undefined : serverCpuMs(serverData);
     const result = await runTeam({ config, feature: 'Add a large batch of independent improvements', planTasks: tasks, timeScale: 0 });
     const wallMs = performance.now() - started;
     // CPU time too: on a shared machine other processes stretch the wall time, much less this process's CPU time.
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMs = (cpu.user + cpu.system) / 1000;
+    const serverAfter = serverData === undefined ? undefined : serverCpuMs(serverData);
     const ledger = await readEntries(result.files.ledger);
     const first = ledger[0] as Entry;
     const last = ledger.at(-1) as Entry;
     const commits = last.seq - first.seq + 1;
-    return { wallMs, commits, status: result.status, perCommitMs: wallMs / commits, cpuPerCommitMs: cpuMs / commits };
+    const serverCpuPerCommitMs =
+      serverBefore === undefined || serverAfter === undefined ? undefined : (serverAfter - serverBefore) / commits;
+    return { wallMs, commits, status: result.status, perCommitMs: wallMs / commits, cpuPerCommitMs: cpuMs / commits, serverCpuPerCommitMs };
   } finally {
     await project.cleanup();
   }
@@ -67,18 +82,24 @@ export async function benchTransitionCost(
       const storeOf = async (): Promise<string | undefined> =>
         server === undefined ? undefined : `${await server.createDatabase()}&team=bench`;
       // A first run loads and compiles the code every later run reuses: measured, it would make the smallest plan look dearer.
-      await measure(WARM_UP_TASKS, await storeOf());
-      console.log('planned tasks  status  wall s  commits  ms per commit  cpu ms per commit');
+      const serverData = server === undefined ? undefined : join(server.directory, 'data');
+      await measure(WARM_UP_TASKS, await storeOf(), serverData);
+      console.log(
+        `planned tasks  status  wall s  commits  ms per commit  cpu ms per commit${server === undefined ? '' : '  server cpu ms per commit'}`,
+      );
       for (const tasks of sizes) {
-        const run = await measure(tasks, await storeOf());
+        const run = await measure(tasks, await storeOf(), serverData);
         const prefix = `transition_cost_${kind}_${tasks}`;
         figures[`${prefix}_wall_ms`] = Math.round(run.wallMs);
         figures[`${prefix}_commits`] = run.commits;
         figures[`${prefix}_ms_per_commit`] = Number(run.perCommitMs.toFixed(2));
         figures[`${prefix}_cpu_ms_per_commit`] = Number(run.cpuPerCommitMs.toFixed(2));
+        if (run.serverCpuPerCommitMs !== undefined)
+          figures[`${prefix}_server_cpu_ms_per_commit`] = Number(run.serverCpuPerCommitMs.toFixed(2));
         console.log(
           `${String(tasks).padStart(13)}  ${run.status.padStart(6)}  ${(run.wallMs / 1000).toFixed(1).padStart(6)}` +
-            `  ${String(run.commits).padStart(7)}  ${run.perCommitMs.toFixed(2).padStart(13)}  ${run.cpuPerCommitMs.toFixed(2).padStart(17)}`,
+            `  ${String(run.commits).padStart(7)}  ${run.perCommitMs.toFixed(2).padStart(13)}  ${run.cpuPerCommitMs.toFixed(2).padStart(17)}` +
+            (run.serverCpuPerCommitMs === undefined ? '' : `  ${run.serverCpuPerCommitMs.toFixed(2).padStart(24)}`),
         );
       }
     } finally {

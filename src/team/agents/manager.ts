@@ -241,35 +241,52 @@ export class Manager {
   }
 }
 
-// The plan the manager read last (frozen): kept while its tasks keep their ids, titles, roles and dependencies.
-let lastPlan: readonly PlanLine[] = Object.freeze([]);
+// The plan the manager read last (frozen), and the tasks it was read from.
+let lastPlan: { tasks: readonly Task[]; lines: readonly PlanLine[] } = { tasks: [], lines: Object.freeze([]) };
 
-/** The manager's plan among `tasks` as it reads it when resolving (prerequisites added since left out). */
+/**
+ * The manager's plan among `tasks` as it reads it when resolving: the planned tasks, each with the planned tasks it
+ * depends on (prerequisites added since are left out: they depend on timing). Kept, the same frozen lines, while the
+ * plan reads the same.
+ */
 function planLines(tasks: readonly Task[]): readonly PlanLine[] {
-  if (samePlan(tasks, lastPlan)) return lastPlan;
-  lastPlan = Object.freeze(
-    tasks
+  if (!samePlan(lastPlan.tasks, tasks)) {
+    const lines = tasks
       .filter((candidate) => isPlannedTaskId(candidate.id))
-      .map(({ id, title, role, dependsOn }) => Object.freeze({ id, title, role, dependsOn: Object.freeze([...dependsOn]) })),
-  );
-  return lastPlan;
+      .map(({ id, title, role, dependsOn }) => Object.freeze({ id, title, role, dependsOn: Object.freeze(plannedOf(dependsOn)) }));
+    lastPlan = { tasks, lines: Object.freeze(lines) };
+  } else lastPlan = { tasks, lines: lastPlan.lines };
+  return lastPlan.lines;
+}
+
+function plannedOf(ids: readonly string[]): string[] {
+  return ids.filter(isPlannedTaskId);
+}
+
+/**
+ * True when the plan reads the same in `tasks` as in `before`: every task of `before` is still in its place (the
+ * same object, which a version read from a store keeps for a task that did not change, or one with the same id, title,
+ * role and planned dependencies), and the tasks after them are prerequisites.
+ */
+function samePlan(before: readonly Task[], tasks: readonly Task[]): boolean {
+  if (tasks === before) return true;
+  if (tasks.length < before.length || before.length === 0) return false;
+  for (let index = 0; index < before.length; index += 1) {
+    const task = tasks[index] as Task;
+    const was = before[index] as Task;
+    if (task === was) continue;
+    if (task.id !== was.id || task.title !== was.title || task.role !== was.role) return false;
+    if (isPlannedTaskId(task.id) && task.dependsOn !== was.dependsOn) {
+      const now = plannedOf(task.dependsOn);
+      const then = plannedOf(was.dependsOn);
+      if (now.length !== then.length || now.some((id, at) => id !== then[at])) return false;
+    }
+  }
+  for (let index = before.length; index < tasks.length; index += 1) if (isPlannedTaskId((tasks[index] as Task).id)) return false;
+  return true;
 }
 
 /** The ids of the tasks that depend on `id`. */
 function waitingFor(tasks: readonly Task[], id: string): string[] {
   return tasks.filter((candidate) => candidate.dependsOn.includes(id)).map((candidate) => candidate.id);
-}
-
-/** True when the planned tasks among `tasks` are `lines`, in order. */
-function samePlan(tasks: readonly Task[], lines: readonly PlanLine[]): boolean {
-  let next = 0;
-  for (const task of tasks) {
-    const line = lines[next];
-    if (line !== undefined && task.id === line.id) {
-      if (task.title !== line.title || task.role !== line.role || task.dependsOn.length !== line.dependsOn.length) return false;
-      if (task.dependsOn.some((id, index) => id !== line.dependsOn[index])) return false;
-      next += 1;
-    } else if (isPlannedTaskId(task.id)) return false;
-  }
-  return next === lines.length;
 }

@@ -103,7 +103,7 @@ interface PlanGraph {
   readonly graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[];
   /** Places in the plan of the tasks that depend on each id, in plan order. */
   readonly dependents: ReadonlyMap<string, readonly number[]>;
-  levels: Map<string, number> | undefined;
+  levels: ReadonlyMap<string, number> | undefined;
 }
 
 // The last graph seen: kept until a task is added or its dependencies or size change.
@@ -151,7 +151,7 @@ function newGraph(tasks: readonly Task[]): PlanGraph {
 }
 
 /** Each task's priority (see taskLevels), kept while the plan's graph stays the same; plan order breaks ties. */
-export function chainLengths(list: readonly Task[]): Map<string, number> {
+export function chainLengths(list: readonly Task[]): ReadonlyMap<string, number> {
   const tasks = plainList(list);
   const graph = planGraph(tasks);
   graph.levels ??= taskLevels(tasks);
@@ -173,7 +173,7 @@ export interface TaskScope {
   readonly conflicts: Map<Task, { size: number; files: readonly string[]; conflict: ReturnType<BusyFiles['conflict']> }>;
   readonly readyByRole: ReadonlyMap<string, readonly Task[]>;
   readonly readyWithFilesByRole: ReadonlyMap<string, readonly Task[]>;
-  levels: Map<string, number> | undefined;
+  levels: ReadonlyMap<string, number> | undefined;
   /** The index of a tracked list of tasks (no ready lists then). */
   readonly index?: ReadyIndex | undefined;
 }
