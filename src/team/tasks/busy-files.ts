@@ -17,14 +17,14 @@ export function pathsOverlap(a: string, b: string): boolean {
 }
 
 /** Each prefix of `path` that ends right before a "/": the folders `pathsOverlap` sees holding it. */
-function folders(path: string): string[] {
+export function folders(path: string): string[] {
   const found: string[] = [];
   for (let index = path.indexOf('/'); index >= 0; index = path.indexOf('/', index + 1)) found.push(path.slice(0, index));
   return found;
 }
 
 /** A task's declared files, cleaned, and the folders holding each. */
-interface DeclaredPaths {
+export interface DeclaredPaths {
   readonly files: readonly string[];
   readonly clean: readonly string[];
   readonly folders: readonly (readonly string[])[];
@@ -33,8 +33,8 @@ interface DeclaredPaths {
 // Per files array: a ready task is checked against the busy ones on every commit that hands out work, its files seldom change.
 const declared = new WeakMap<readonly string[], DeclaredPaths>();
 
-/** The cleaned paths of `files`, kept while the array holds the same files. */
-function pathsOf(files: readonly string[]): DeclaredPaths {
+/** The cleaned paths of `files` and the folders holding each, kept while the array holds the same files. */
+export function pathsOf(files: readonly string[]): DeclaredPaths {
   const known = declared.get(files);
   if (known !== undefined && known.files.length === files.length && known.files.every((file, index) => file === files[index])) return known;
   const clean = files.map(cleanPath);
@@ -69,6 +69,11 @@ export class BusyFiles {
     const busy = new BusyFiles();
     for (const [task, position] of held) busy.add(task, position);
     return busy;
+  }
+
+  /** The cleaned paths the busy tasks declare. */
+  paths(): Iterable<string> {
+    return this.#exact.keys();
   }
 
   /** How many tasks were added: a result of `conflict` holds while it stays the same and no busy task finishes. */

@@ -4,7 +4,7 @@ import type { TeamConfig } from '../../config/index.js';
 import type { BlockerResolution, DependencyResult, GateFeedback } from '../../prompts/index.js';
 import { type LedgerEvent, type ModelsBySize, plainList, type Task, type TaskGrant, type TeamState } from '../../state/index.js';
 import { isPlannedTaskId } from './apply-resolution.js';
-import { nextTaskFor, readyWithFiles, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
+import { nextTaskFor, mayWaitForFiles, scopeConflict, type TaskScope, taskScope } from './scheduler.js';
 import { taskById, taskPosition } from './task-lookup.js';
 import { memberOf } from './roster-member.js';
 import { dependencyResult, dependencyResults, taskResolutions } from './work-context.js';
@@ -27,7 +27,8 @@ export interface ClaimedTask {
 function noteFileWaits(state: TeamState, agentId: string, scope: TaskScope, emit: (event: LedgerEvent) => void): void {
   const role = state.agents[agentId]?.role;
   if (role === undefined) return;
-  for (const task of readyWithFiles(state, scope, role)) {
+  // Only a ready task whose files overlap a busy task's can wait: found from the busy paths where the scope can.
+  for (const task of mayWaitForFiles(state, scope, role)) {
     if (task.status !== 'ready' || task.files.length === 0) continue;
     const conflict = scopeConflict(scope, task);
     if (conflict === undefined || task.waitingFor === conflict.taskId) continue;

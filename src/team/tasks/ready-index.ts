@@ -10,7 +10,7 @@
  * added, its dependencies or size changed), there is no index and the caller scans.
  */
 import { plainList, settledSince, type Task, unsettledPlaces } from '../../state/index.js';
-import { holdsFiles } from './busy-files.js';
+import { type BusyFiles, type DeclaredPaths, folders, holdsFiles, pathsOf } from './busy-files.js';
 import { taskById } from './task-lookup.js';
 
 /** What the index knows of one place. */
@@ -19,6 +19,8 @@ interface Place {
   readonly ready: boolean;
   readonly assignee: string | null;
   readonly files: boolean;
+  /** The task's declared files, cleaned, and the folders holding each (as entered under them). */
+  readonly paths: DeclaredPaths;
   readonly holds: boolean;
   /** The task's id, size and dependencies: the graph the levels were computed on. */
   readonly graph: string;
@@ -32,6 +34,7 @@ function placeOf(task: Task): Place {
     ready: task.status === 'ready',
     assignee: task.assignee,
     files: task.files.length > 0,
+    paths: pathsOf(task.files),
     holds: holdsFiles(task),
     graph: graphKey(task),
   };
@@ -88,6 +91,10 @@ export class ReadyIndex {
   readonly #owned = new SortedLists((a, b) => a < b);
   readonly #withFiles = new SortedLists((a, b) => a < b);
   readonly #holding = new Set<number>();
+  /** Places of the ready tasks that declare files, by each cleaned path they declare… */
+  readonly #readyPaths = new Map<string, Set<number>>();
+  /** …and by each folder holding one of those paths. */
+  readonly #readyInside = new Map<string, Set<number>>();
   /** Places of pending tasks a readiness pass would change: a dependency missing, failed or cancelled, or all done. */
   readonly #settledPending = new Set<number>();
   /** Places of the tasks that depend on each id. */
@@ -199,6 +206,26 @@ export class ReadyIndex {
     return this.#select(this.#withFiles.get(role), unsettled, (place) => place.ready && place.files && place.role === role);
   }
 
+  /**
+   * The ready tasks of `role` that declare files overlapping a path of `busy` (the only ones that can wait for a busy
+   * task), in plan order: found from the busy paths, however many ready tasks there are.
+   */
+  readyOverlapping(role: string, busy: BusyFiles, unsettled: ReadonlyMap<number, Place>): Task[] {
+    const found = new Set<number>();
+    const add = (places: ReadonlySet<number> | undefined): void => {
+      for (const index of places ?? []) if (!unsettled.has(index) && this.#places[index]?.role === role) found.add(index);
+    };
+    for (const path of busy.paths()) {
+      // A ready task declaring the same path, a path inside it, or a folder holding it (pathsOverlap).
+      add(this.#readyPaths.get(path));
+      add(this.#readyInside.get(path));
+      for (const folder of folders(path)) add(this.#readyPaths.get(folder));
+    }
+    for (const [index, place] of unsettled) if (place.ready && place.files && place.role === role) found.add(index);
+    const tasks = plainList(this.#list);
+    return [...found].sort((a, b) => a - b).map((index) => tasks[index] as Task);
+  }
+
   /** The tasks that hold their files (in progress or in review), with their places. */
   holding(unsettled: ReadonlyMap<number, Place>): [Task, number][] {
     const places = [...this.#holding].filter((index) => !unsettled.has(index));
@@ -263,17 +290,47 @@ export class ReadyIndex {
     if (place.ready) {
       this.#byRole.add(place.role, index);
       if (place.assignee !== null) this.#owned.add(place.assignee, index);
-      if (place.files) this.#withFiles.add(place.role, index);
+      if (place.files) {
+        this.#withFiles.add(place.role, index);
+        this.#notePaths(place, index, true);
+      }
     }
     if (place.holds) this.#holding.add(index);
+  }
+
+  /** Enters (or removes) the place of a ready task under each of its paths and the folders holding them. */
+  #notePaths(place: Place, index: number, enter: boolean): void {
+    const { paths } = place;
+    paths.clean.forEach((path, at) => {
+      note(this.#readyPaths, path, index, enter);
+      for (const folder of paths.folders[at] ?? []) note(this.#readyInside, folder, index, enter);
+    });
   }
 
   #leave(place: Place, index: number): void {
     if (place.ready) {
       this.#byRole.remove(place.role, index);
       if (place.assignee !== null) this.#owned.remove(place.assignee, index);
-      if (place.files) this.#withFiles.remove(place.role, index);
+      if (place.files) {
+        this.#withFiles.remove(place.role, index);
+        this.#notePaths(place, index, false);
+      }
     }
     if (place.holds) this.#holding.delete(index);
+  }
+}
+
+/** Adds `index` to (or removes it from) the set of `key`. */
+function note(map: Map<string, Set<number>>, key: string, index: number, enter: boolean): void {
+  let set = map.get(key);
+  if (enter) {
+    if (set === undefined) {
+      set = new Set();
+      map.set(key, set);
+    }
+    set.add(index);
+  } else {
+    set?.delete(index);
+    if (set?.size === 0) map.delete(key);
   }
 }

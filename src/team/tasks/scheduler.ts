@@ -214,6 +214,16 @@ export function readyWithFiles(state: TeamState, scope: TaskScope, role: string)
 }
 
 /**
+ * The ready tasks of `role` that may wait for a busy task (plan order): on a store's working copy, those whose files
+ * overlap the scope's busy paths, found from those paths; else every ready task of `role` that declares files.
+ */
+export function mayWaitForFiles(state: TeamState, scope: TaskScope, role: string): readonly Task[] {
+  const unsettled = scope.index?.unsettled();
+  if (scope.index !== undefined && unsettled !== undefined) return scope.index.readyOverlapping(role, scope.busy, unsettled);
+  return readyWithFiles(state, scope, role);
+}
+
+/**
  * `scope.busy.conflict(task)`, remembered for the scope: within one update that hands out tasks, the busy
  * tasks only grow (by `assignTask`), so a result holds while `busy` has the same size and the task the same files.
  */

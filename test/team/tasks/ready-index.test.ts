@@ -12,7 +12,7 @@ import { diffState } from '../../../src/state/postgres-diff.js';
 import type { Snapshot } from '../../../src/state/postgres-snapshot.js';
 import { committedCopy, revertedCopy, type WorkingCopy, workingCopyOf } from '../../../src/state/postgres-working-copy.js';
 import type { WorkReport } from '../../../src/team/tasks/answer-schemas.js';
-import { claimTask } from '../../../src/team/tasks/claim-task.js';
+import { claimTask, dispatchReady } from '../../../src/team/tasks/claim-task.js';
 import { applyWorkReport, failTask, releaseTask } from '../../../src/team/tasks/report-result.js';
 import { taskScope } from '../../../src/team/tasks/scheduler.js';
 import { newTask } from '../../../src/team/tasks/task-factory.js';
@@ -76,6 +76,12 @@ function step(input: { state: TeamState; agentId: string; kind: number; pick: nu
     .filter((task) => task.status === 'in_progress' && task.assignee === agentId)
     .map((task) => task.id);
   const taskId = held[Math.floor(input.pick * held.length)];
+  if (input.kind < 0.1) {
+    // Every live agent with room is handed ready tasks, and ready tasks whose files are in use are noted as waiting.
+    for (const agent of Object.values(state.agents)) agent.heartbeatAt ??= NOW;
+    dispatchReady({ state, config: project.config, now: NOW, emit });
+    return { events };
+  }
   if (input.kind < 0.5 || taskId === undefined) {
     const claimed = claimTask({ state, agentId, config: project.config, now: NOW, emit });
     return { claimed: claimed?.task.id ?? '(none)', events };
@@ -107,6 +113,7 @@ describe('ReadyIndex on a working copy (claims without a scan of the plan)', () 
     let copy: WorkingCopy = workingCopyOf(first.snapshot);
     let indexed = 0;
     let claims = 0;
+    let waits = 0;
     for (let group = 0; group < 300; group += 1) {
       const base = copy.snapshot;
       for (let update = 0, size = 1 + Math.floor(next() * 3); update < size; update += 1) {
@@ -121,6 +128,7 @@ describe('ReadyIndex on a working copy (claims without a scan of the plan)', () 
         const actual = step({ state: copy.state, agentId, kind, pick });
         expect(actual).toEqual(expected);
         if (actual.claimed !== undefined && actual.claimed !== '(none)') claims += 1;
+        waits += actual.events.filter((event) => event.type === 'task-wait').length;
         expect(json(copy.state)).toEqual(json(plain));
       }
       copy.state.seq += 1;
@@ -137,8 +145,9 @@ describe('ReadyIndex on a working copy (claims without a scan of the plan)', () 
         expect(json(copy.state)).toEqual(stateOf(diff.snapshot));
       }
     }
-    // The steps above ran on the index, and handed out work.
+    // The steps above ran on the index, handed out work and noted tasks waiting for files in use.
     expect(indexed).toBeGreaterThan(400);
     expect(claims).toBeGreaterThan(50);
+    expect(waits).toBeGreaterThan(20);
   });
 });
