@@ -35,8 +35,10 @@ const HELD = `jsonb_array_length(COALESCE(v_run.data #> '{execution,checkpoints}
 const grant = (input: { task: string; into: string; run: { graphSeq: string; idsSeq: string } }): string => `
     IF ${input.run.graphSeq} IS DISTINCT FROM p_graph_seq AND v_ids IS NULL THEN
       v_ids_from := CASE WHEN p_graph_seq >= ${input.run.idsSeq} THEN p_ids_known ELSE 0 END;
-      SELECT COALESCE(jsonb_agg(t.key ORDER BY t.position), '[]'::jsonb) INTO v_ids FROM tasks t
-        WHERE t.run_key = p_run AND t.position >= v_ids_from AND NOT t.deleted;
+      -- Read in the order of tasks_position, from the first place sent: a generic plan would rather read every task
+      -- of the run by its key and sort them.
+      SELECT COALESCE(jsonb_agg(s.key ORDER BY s.position), '[]'::jsonb) INTO v_ids FROM (SELECT t.key, t.position FROM tasks t
+        WHERE t.run_key = p_run AND t.position >= v_ids_from AND NOT t.deleted ORDER BY t.run_key, t.position) s;
     END IF;
     v_deps := '[]';
     IF jsonb_array_length(${input.task}.data -> 'dependsOn') > 0 THEN
