@@ -196,7 +196,8 @@ export function diffState(input: {
   }
   const tasks = collections.get('tasks')?.entries ?? [];
   const tasksChange = changes.get('tasks');
-  // Every task's level and dependents when the plan's graph changed, or when they were never written (a run of an earlier build).
+  // When the plan's graph changed, the level and dependents of the tasks whose level or dependents changed; of every task
+  // when they were never written (a run of an earlier build).
   const baseTasks = base?.collections.get('tasks');
   const change = tasksChange === undefined ? 'none' : graphChange(baseTasks, tasksChange);
   const unwritten = base === undefined || base.graphSeq === 0;
