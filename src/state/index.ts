@@ -21,7 +21,7 @@ export type {
   TransitionAgent,
   TransitionRefusal,
 } from './task-transitions.js';
-export { dependencyOrder, findCycle, longestChains, TASK_WEIGHT, taskLevels } from './task-graph.js';
+export { dependencyOrder, findCycle, longestChains, type SizedTask, sameSizedGraph, TASK_WEIGHT, taskLevels } from './task-graph.js';
 export { changedPlaces } from './postgres-snapshot.js';
 export { plainList, settledSince, unsettledPlaces } from './tracked-list.js';
 export {

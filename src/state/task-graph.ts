@@ -89,7 +89,7 @@ export function taskLevels<T extends GraphTask & { complexity: keyof typeof TASK
 }
 
 /** A task's place in the graph the levels depend on: its id, size and dependencies. */
-interface SizedTask {
+export interface SizedTask {
   readonly id: string;
   readonly complexity: string;
   readonly dependsOn: readonly string[];
@@ -102,7 +102,7 @@ let lastLevels: { graph: readonly SizedTask[]; levels: ReadonlyMap<string, numbe
 const LEVELS_KEPT = 2;
 
 /** True when `tasks` have the ids, sizes and dependencies of `graph`, in order. */
-function sameSizedGraph(tasks: readonly SizedTask[], graph: readonly SizedTask[]): boolean {
+export function sameSizedGraph(tasks: readonly SizedTask[], graph: readonly SizedTask[]): boolean {
   if (tasks.length !== graph.length) return false;
   for (let index = 0; index < tasks.length; index += 1) {
     const task = tasks[index] as SizedTask;

@@ -1,6 +1,6 @@
 import type { LedgerEvent, Task, TeamState } from '../../state/index.js';
 import { plainList, TERMINAL_TASK_STATUSES } from '../../state/index.js';
-import { taskLevels } from '../../state/index.js';
+import { type SizedTask, sameSizedGraph, taskLevels } from '../../state/index.js';
 import { BusyFiles } from './busy-files.js';
 import { taskHeld } from './checkpoints.js';
 import { taskById } from './task-lookup.js';
@@ -100,7 +100,7 @@ export function fileConflict(
 
 /** What the scheduler derives from a plan's graph (ids, sizes, dependencies, in order): every version of the state shares it. */
 interface PlanGraph {
-  readonly graph: { id: string; complexity: Task['complexity']; dependsOn: string[] }[];
+  readonly graph: readonly SizedTask[];
   /** Places in the plan of the tasks that depend on each id, in plan order. */
   readonly dependents: ReadonlyMap<string, readonly number[]>;
   levels: ReadonlyMap<string, number> | undefined;
@@ -108,20 +108,6 @@ interface PlanGraph {
 
 // The last graph seen: kept until a task is added or its dependencies or size change.
 let lastGraph: PlanGraph | undefined;
-
-/** True when `tasks` have the ids, sizes and dependencies of `graph`, in order. */
-function sameGraph(tasks: readonly Task[], graph: readonly { id: string; complexity: string; dependsOn: string[] }[]): boolean {
-  if (tasks.length !== graph.length) return false;
-  for (let index = 0; index < tasks.length; index += 1) {
-    const task = tasks[index] as Task;
-    const known = graph[index] as (typeof graph)[number];
-    if (task.id !== known.id || task.complexity !== known.complexity || task.dependsOn.length !== known.dependsOn.length) return false;
-    for (let position = 0; position < task.dependsOn.length; position += 1) {
-      if (task.dependsOn[position] !== known.dependsOn[position]) return false;
-    }
-  }
-  return true;
-}
 
 // The graph of each frozen version (a version read from a store cannot change): checked once per version.
 const frozenGraphs = new WeakMap<readonly Task[], PlanGraph>();
@@ -131,7 +117,7 @@ function planGraph(tasks: readonly Task[]): PlanGraph {
   const frozen = Object.isFrozen(tasks);
   const known = frozen ? frozenGraphs.get(tasks) : undefined;
   if (known !== undefined) return known;
-  const graph = lastGraph !== undefined && sameGraph(tasks, lastGraph.graph) ? lastGraph : newGraph(tasks);
+  const graph = lastGraph !== undefined && sameSizedGraph(tasks, lastGraph.graph) ? lastGraph : newGraph(tasks);
   if (frozen) frozenGraphs.set(tasks, graph);
   return graph;
 }
