@@ -27,10 +27,10 @@ function planEntry(line: PlanLine): string {
 }
 
 /** The plan as the manager reads it with a blocker: its lines, then what was left out, counted by role. */
-function planText(excerpt: PlanExcerpt, total: number): string {
+function planText(excerpt: PlanExcerpt): string {
   const lines = excerpt.lines.map(planEntry).join('\n');
   if (excerpt.omitted.length === 0) return lines;
-  const count = total - excerpt.lines.length;
+  const count = excerpt.omitted.reduce((sum, entry) => sum + entry.count, 0);
   const byRole = excerpt.omitted.map((entry) => `${entry.role} ${entry.count}`).join(', ');
   return `${lines}\n- … and ${count} more planned tasks, not shown: ${byRole}`;
 }
@@ -42,7 +42,7 @@ function planSection(input: { task: { id: string }; plan: readonly PlanLine[]; n
     excerpt.omitted.length === 0
       ? '## The plan'
       : `## The plan around ${input.task.id} (${excerpt.lines.length} of ${input.plan.length} tasks: what it builds on, what waits for it, what is planned next to it)`;
-  return `${heading}\n${planText(excerpt, input.plan.length)}`;
+  return `${heading}\n${planText(excerpt)}`;
 }
 
 /** The request to resolve one blocker. */
